@@ -1,0 +1,82 @@
+//! The site header: brand, the navigation (collapsed behind a menu button on
+//! phones) and the language switch.
+
+use crate::components::app::Page;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_location};
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let (open, set_open) = signal(false);
+    // Close the menu after a navigation, so the new page is visible.
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        set_open.set(false);
+    });
+
+    let switch_language = move |_| {
+        let next = match i18n.get_locale() {
+            Locale::zh_CN => Locale::en,
+            Locale::en => Locale::zh_CN,
+        };
+        i18n.set_locale(next);
+    };
+
+    view! {
+        <header class="site-header">
+            <div class="bar">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"山"</span>
+                    <span class="brand-text">
+                        <strong>{t!(i18n, brand)}</strong>
+                        <small>{t!(i18n, brand_sub)}</small>
+                    </span>
+                </A>
+                <button
+                    type="button"
+                    class="lang-switch"
+                    lang=move || if i18n.get_locale() == Locale::en { "zh-CN" } else { "en" }
+                    aria-label=move || td_string!(i18n.get_locale(), switch_language_label)
+                    on:click=switch_language
+                >
+                    {t!(i18n, switch_language)}
+                </button>
+                <button
+                    type="button"
+                    class="menu-toggle"
+                    aria-controls="site-nav"
+                    aria-expanded=move || open.get().to_string()
+                    on:click=move |_| set_open.update(|o| *o = !*o)
+                >
+                    <span class="menu-icon" aria-hidden="true"></span>
+                    <span class="menu-label">
+                        {move || if open.get() {
+                            td_string!(i18n.get_locale(), close_menu)
+                        } else {
+                            td_string!(i18n.get_locale(), menu)
+                        }}
+                    </span>
+                </button>
+            </div>
+            <nav id="site-nav" class="site-nav" class:open=open>
+                <ul>
+                    {Page::NAV
+                        .into_iter()
+                        .map(|page| {
+                            view! {
+                                <li>
+                                    <A href=page.href()>
+                                        {move || page.nav_label(i18n.get_locale())}
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        </header>
+    }
+}

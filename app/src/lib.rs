@@ -1,0 +1,36 @@
+//! Shanshui's front end (山水前端). One Leptos app, rendered on the server by
+//! `server` (feature `ssr`) and hydrated in the browser from WebAssembly
+//! (feature `hydrate`, built by `cargo xtask`).
+
+#![recursion_limit = "256"]
+
+// Generates the `i18n` module from `locales/*.json` (zh-CN first, English
+// second). A page adds its strings there; the compiler checks every key.
+// The macro is deprecated in favour of `leptos_i18n_build` in build.rs, but
+// that crate compiles ICU's data generator with network features for every
+// build; the macro does the same job for plain strings at a fraction of it.
+#[allow(deprecated)]
+mod i18n_gen {
+    leptos_i18n::load_locales!();
+}
+pub use i18n_gen::i18n;
+
+mod components;
+mod pages;
+#[cfg(feature = "ssr")]
+mod shell;
+
+pub use components::app::App;
+#[cfg(feature = "ssr")]
+pub use shell::{AssetVersion, shell};
+
+/// The name wasm-bindgen gives the bundle: `/pkg/shanshui.js` and
+/// `/pkg/shanshui_bg.wasm`.
+pub const OUTPUT_NAME: &str = "shanshui";
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,72 @@
+//! `/`: what Shanshui is for, the two things a resident comes to do, what
+//! can be reported and how a case is handled.
+
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::A;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let i18n = use_i18n();
+    let kinds = move || {
+        let l = i18n.get_locale();
+        [
+            ("noise", "🔊", td_string!(l, kind_noise), td_string!(l, kind_noise_desc)),
+            ("water", "💧", td_string!(l, kind_water), td_string!(l, kind_water_desc)),
+            ("dust", "🌫️", td_string!(l, kind_dust), td_string!(l, kind_dust_desc)),
+            ("burning", "🔥", td_string!(l, kind_burning), td_string!(l, kind_burning_desc)),
+            ("fumes", "🍳", td_string!(l, kind_fumes), td_string!(l, kind_fumes_desc)),
+            ("odour", "👃", td_string!(l, kind_odour), td_string!(l, kind_odour_desc)),
+        ]
+    };
+    let steps = move || {
+        let l = i18n.get_locale();
+        [
+            td_string!(l, step_accept),
+            td_string!(l, step_investigate),
+            td_string!(l, step_reply_review),
+            td_string!(l, step_reward_review),
+            td_string!(l, step_reward_pay),
+        ]
+    };
+    view! {
+        <Title text="" />
+        <Meta name="description" content=move || td_string!(i18n.get_locale(), home_lead) />
+        <section class="hero">
+            <h1>{t!(i18n, home_title)}</h1>
+            <p class="lead">{t!(i18n, home_lead)}</p>
+            <div class="cta">
+                <A href="/report" attr:class="button primary">{t!(i18n, home_cta_report)}</A>
+                <A href="/track" attr:class="button">{t!(i18n, home_cta_track)}</A>
+            </div>
+            <p class="notice">{t!(i18n, home_emergency)}</p>
+        </section>
+        <section>
+            <h2>{t!(i18n, home_kinds_title)}</h2>
+            <ul class="kinds">
+                {move || {
+                    kinds()
+                        .into_iter()
+                        .map(|(code, icon, name, desc)| {
+                            view! {
+                                <li class=format!("kind kind-{code}")>
+                                    <span class="kind-icon" aria-hidden="true">{icon}</span>
+                                    <strong>{name}</strong>
+                                    <span>{desc}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </section>
+        <section>
+            <h2>{t!(i18n, home_process_title)}</h2>
+            <ol class="process">
+                {move || steps().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+            </ol>
+            <p>{t!(i18n, home_process_note)}</p>
+        </section>
+    }
+}

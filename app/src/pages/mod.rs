@@ -1,0 +1,3 @@
+pub mod building;
+pub mod home;
+pub mod not_found;

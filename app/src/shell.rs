@@ -1,0 +1,41 @@
+//! The HTML document around the app, rendered on the server only.
+
+use crate::{App, OUTPUT_NAME};
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+/// A short digest of the built front-end files, added to their URLs as
+/// `?v=…` so they can be cached for a year and still change on a deploy.
+#[derive(Clone, Debug)]
+pub struct AssetVersion(pub String);
+
+pub fn shell(options: LeptosOptions, version: AssetVersion) -> impl IntoView {
+    let pkg = options.site_pkg_dir.to_string();
+    let v = version.0;
+    let js = format!("/{pkg}/{OUTPUT_NAME}.js?v={v}");
+    let wasm = format!("/{pkg}/{OUTPUT_NAME}_bg.wasm?v={v}");
+    // The same loader Leptos's <HydrationScripts> writes, with versioned URLs.
+    let loader = format!(
+        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>m.hydrate()))"
+    );
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#0f5e57" />
+                <link rel="stylesheet" href=format!("/style.css?v={v}") />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="modulepreload" href=js />
+                <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
+                <script type="module">{loader}</script>
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}

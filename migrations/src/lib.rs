@@ -1,0 +1,15 @@
+//! The schema, one migration per step. They run at start-up and with
+//! `shanshui migrate`; the same code serves SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_foundation;
+
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,33 @@
+//! The JSON API under `/api/v1/`. Each domain module owns its routes; this
+//! merges them and answers everything else with a JSON 404/405.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::directory;
+use axum::Router;
+use axum::routing::any;
+
+pub fn router() -> Router<AppState> {
+    let v1 = Router::new()
+        .merge(directory::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/api", any(not_found))
+        .route("/api/", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<shared::ErrorBody>) {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(shared::ErrorBody {
+            error: shared::ApiError::new("method_not_allowed", "this method is not allowed here"),
+        }),
+    )
+}

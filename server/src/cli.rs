@@ -1,0 +1,176 @@
+//! The command line: `shanshui serve | migrate | user create | api-key create
+//! | demo`, with the settings flags accepted by every subcommand.
+
+use crate::config::{ConfigError, LogFormat, Settings};
+use crate::{api_keys, db, demo, startup::Application, telemetry, users};
+use clap::{Args, Parser, Subcommand};
+use shared::Role;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shanshui",
+    version,
+    about = "山水 Shanshui — Banan District's environmental-complaint system"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings, by flag or environment variable, accepted by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SHANSHUI_BIND", default_value = "127.0.0.1:3000", global = true)]
+    pub bind: SocketAddr,
+    /// Directory for the embedded database, photos and keys.
+    #[arg(long, env = "SHANSHUI_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// The built front end (`/pkg`, CSS, icons), written by `cargo xtask`.
+    #[arg(long, env = "SHANSHUI_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: PathBuf,
+    /// Log lines as human-readable text or as JSON objects.
+    #[arg(long, env = "SHANSHUI_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys (for Open311 clients).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+    /// Load the demo data: Banan's departments, 街道 and 镇 (idempotent).
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account; the password comes from `SHANSHUI_PASSWORD`.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: Role,
+        /// The department's code (required for handlers).
+        #[arg(long)]
+        department: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key and print it, alone, on standard output.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Exit codes: 0 success, 1 a failure while running, 2 bad usage or settings.
+pub fn run(cli: Cli) -> ExitCode {
+    let settings = match Settings::try_from(cli.settings) {
+        Ok(s) => s,
+        Err(e) => return fail_config(&e),
+    };
+    telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match execute(cli.command, settings).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(CliError::Config(e)) => fail_config(&e),
+            Err(CliError::Other(e)) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn fail_config(e: &ConfigError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+pub enum CliError {
+    Config(ConfigError),
+    Other(anyhow::Error),
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        CliError::Config(e)
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError::Other(e)
+    }
+}
+
+async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let conn = db::connect_and_migrate(&settings).await?;
+            conn.close().await.map_err(anyhow::Error::from)?;
+            eprintln!("migrations applied");
+        }
+        Command::User(UserCommand::Create { username, role, department }) => {
+            let password = std::env::var("SHANSHUI_PASSWORD").map_err(|_| {
+                ConfigError::new("set the new user's password in the environment variable SHANSHUI_PASSWORD")
+            })?;
+            let conn = db::connect_and_migrate(&settings).await?;
+            let new = users::NewUser { username, role, department, password };
+            let created = users::create(&conn, new, "cli").await;
+            conn.close().await.map_err(anyhow::Error::from)?;
+            let user = created.map_err(|e| match e {
+                users::UserError::Invalid(msg) => CliError::Config(ConfigError::new(msg)),
+                other => CliError::Other(other.into()),
+            })?;
+            eprintln!("created user `{}` with role {}", user.username, user.role);
+        }
+        Command::ApiKey(ApiKeyCommand::Create { name }) => {
+            let conn = db::connect_and_migrate(&settings).await?;
+            let created = api_keys::create(&conn, &name, "cli").await;
+            conn.close().await.map_err(anyhow::Error::from)?;
+            let key = created.map_err(|e| match e {
+                api_keys::ApiKeyError::Invalid(msg) => CliError::Config(ConfigError::new(msg)),
+                other => CliError::Other(other.into()),
+            })?;
+            // The key alone on stdout, so scripts can capture it.
+            println!("{key}");
+        }
+        Command::Demo => {
+            let conn = db::connect_and_migrate(&settings).await?;
+            let summary = demo::load(&conn).await;
+            conn.close().await.map_err(anyhow::Error::from)?;
+            eprintln!("{}", summary?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Settings: parsed once from flags and environment, checked before anything
+//! starts. A bad setting stops the program with a clear message (exit 2).
+
+use crate::cli::SettingsArgs;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Always set: the default SQLite URL is filled in from `data_dir`.
+    pub database_url: String,
+    pub database_kind: DatabaseKind,
+    pub site_root: PathBuf,
+    pub log_format: LogFormat,
+    /// How long a request may take before it is answered 408/503.
+    pub request_timeout: Duration,
+    /// How long in-flight requests get to finish after SIGTERM/SIGINT.
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl ConfigError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}
+
+impl TryFrom<SettingsArgs> for Settings {
+    type Error = ConfigError;
+
+    fn try_from(args: SettingsArgs) -> Result<Self, Self::Error> {
+        if args.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new("--data-dir / SHANSHUI_DATA_DIR must not be empty"));
+        }
+        let database_url = match args.database_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => url,
+            None => {
+                let path = args.data_dir.join("shanshui.db");
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+        };
+        let database_kind = database_kind(&database_url)?;
+        Ok(Settings {
+            bind: args.bind,
+            data_dir: args.data_dir,
+            database_url,
+            database_kind,
+            site_root: args.site_root,
+            log_format: args.log_format,
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(20),
+        })
+    }
+}
+
+pub fn database_kind(url: &str) -> Result<DatabaseKind, ConfigError> {
+    if url.starts_with("sqlite:") {
+        Ok(DatabaseKind::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(DatabaseKind::Postgres)
+    } else {
+        Err(ConfigError::new(format!(
+            "unsupported database URL `{}`: use sqlite://PATH or postgres://USER@HOST/DB",
+            redact_url(url)
+        )))
+    }
+}
+
+/// A database URL for messages and logs, without its password.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{}@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_and_postgres_urls_are_recognised() {
+        assert_eq!(database_kind("sqlite://data/x.db?mode=rwc"), Ok(DatabaseKind::Sqlite));
+        assert_eq!(database_kind("postgres://u@h/db"), Ok(DatabaseKind::Postgres));
+        assert_eq!(database_kind("postgresql://u@h/db"), Ok(DatabaseKind::Postgres));
+    }
+
+    #[test]
+    fn another_database_is_refused_with_a_clear_message() {
+        let err = database_kind("mysql://root:hunter2@h/db").unwrap_err();
+        assert!(err.0.contains("unsupported database URL"));
+        assert!(!err.0.contains("hunter2"), "the password must not be echoed: {}", err.0);
+    }
+
+    #[test]
+    fn passwords_are_removed_from_urls_in_messages() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,67 @@
+//! The database: SQLite (embedded default) or PostgreSQL, through sea-orm.
+
+pub mod entities;
+
+use crate::config::{ConfigError, DatabaseKind, Settings, redact_url};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use std::time::Duration;
+
+/// Opens the database named by the settings. Failing to open it is a
+/// settings problem (a wrong URL, an unwritable directory): exit code 2.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, ConfigError> {
+    if settings.database_kind == DatabaseKind::Sqlite {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+            ConfigError::new(format!(
+                "cannot create the data directory {}: {e}",
+                settings.data_dir.display()
+            ))
+        })?;
+    }
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    match settings.database_kind {
+        DatabaseKind::Sqlite => {
+            // sqlx leaves the journal mode alone: WAL lets readers run beside
+            // the one writer; FULL keeps a commit through a power cut.
+            options
+                .max_connections(8)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(5))
+                        .create_if_missing(true)
+                });
+        }
+        DatabaseKind::Postgres => {
+            options.max_connections(16);
+        }
+    }
+    Database::connect(options).await.map_err(|e| {
+        ConfigError::new(format!(
+            "cannot open the database {}: {e}",
+            redact_url(&settings.database_url)
+        ))
+    })
+}
+
+/// Opens the database and applies pending migrations.
+pub async fn connect_and_migrate(settings: &Settings) -> Result<DatabaseConnection, ConfigError> {
+    let conn = connect(settings).await?;
+    migrate(&conn).await.map_err(|e| {
+        ConfigError::new(format!(
+            "cannot migrate the database {}: {e}",
+            redact_url(&settings.database_url)
+        ))
+    })?;
+    Ok(conn)
+}
+
+pub async fn migrate(conn: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    Migrator::up(conn, None).await
+}

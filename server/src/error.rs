@@ -1,0 +1,155 @@
+//! The one error type of the HTTP layer. Every error leaves as
+//! `{"error": {"code", "message"}}` with its 4xx/5xx status; a 5xx never
+//! says more than that something went wrong (the details go to the log).
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sea_orm::DbErr;
+use shared::{ApiError, ErrorBody};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("invalid input")]
+    Validation(BTreeMap<String, String>),
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("the service is not ready")]
+    Unavailable,
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(BTreeMap::from([(field.to_owned(), message.into())]))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(&self) -> ApiError {
+        let (code, message) = match self {
+            AppError::NotFound => ("not_found", "no such resource".to_owned()),
+            AppError::BadRequest(m) => ("bad_request", m.clone()),
+            AppError::Validation(_) => ("validation_failed", "some fields are invalid".to_owned()),
+            AppError::Unauthorized => ("unauthorized", "sign in first".to_owned()),
+            AppError::Forbidden(m) => ("forbidden", m.clone()),
+            AppError::Conflict(m) => ("conflict", m.clone()),
+            AppError::RateLimited { retry_after_secs } => (
+                "rate_limited",
+                format!("too many requests; try again in {retry_after_secs} s"),
+            ),
+            AppError::UnsupportedMediaType(m) => ("unsupported_media_type", m.clone()),
+            AppError::Unavailable => (
+                "unavailable",
+                "the service cannot answer right now; try again shortly".to_owned(),
+            ),
+            AppError::Db(_) | AppError::Internal(_) => {
+                ("internal", "something went wrong on our side".to_owned())
+            }
+        };
+        let mut body = ApiError::new(code, message);
+        if let AppError::Validation(fields) = self {
+            body.fields = fields.clone();
+            if let Some((field, msg)) = fields.iter().next() {
+                body.message = format!("{field}: {msg}");
+            }
+        }
+        body
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() && !matches!(self, AppError::Unavailable) {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = (status, Json(ErrorBody { error: self.body() })).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".to_owned(),
+            ),
+            other => AppError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::BadRequest(rejection.body_text())
+    }
+}
+
+/// `Json` whose rejections are our JSON errors, not axum's plain text.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_error_is_answered_without_its_details() {
+        let err = AppError::Db(DbErr::Custom("password authentication failed".into()));
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = err.body();
+        assert_eq!(body.code, "internal");
+        assert!(!body.message.contains("password"));
+    }
+
+    #[test]
+    fn a_validation_error_names_its_field() {
+        let body = AppError::validation("lat", "outside Banan District").body();
+        assert_eq!(body.code, "validation_failed");
+        assert_eq!(body.fields.get("lat").map(String::as_str), Some("outside Banan District"));
+        assert!(body.message.contains("lat"));
+    }
+}

@@ -1,0 +1,23 @@
+//! Shanshui (山水), the public environmental-complaint system of Banan
+//! District, Chongqing: the HTTP server, its domain services and jobs.
+
+pub mod api;
+pub mod api_keys;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod health;
+pub mod middleware;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;
+pub mod web;
+
+pub use config::Settings;
+pub use error::AppError;
+pub use startup::Application;

@@ -1,0 +1,147 @@
+//! Building the application and running it until a signal stops it.
+
+use crate::config::Settings;
+use crate::state::AppState;
+use crate::{api, db, health, middleware, web};
+use anyhow::Context;
+use axum::Router;
+use axum::http::StatusCode;
+use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: DatabaseConnection,
+    settings: Arc<Settings>,
+}
+
+impl Application {
+    /// Opens and migrates the database, binds the address and builds the
+    /// router. Binding here (not in `run`) lets tests ask for port 0 and read
+    /// the port back.
+    pub async fn build(settings: Settings) -> Result<Self, crate::config::ConfigError> {
+        let db = db::connect_and_migrate(&settings).await?;
+        Self::build_with_db(settings, db).await
+    }
+
+    pub async fn build_with_db(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> Result<Self, crate::config::ConfigError> {
+        let listener = TcpListener::bind(settings.bind).await.map_err(|e| {
+            crate::config::ConfigError::new(format!("cannot listen on {}: {e}", settings.bind))
+        })?;
+        let settings = Arc::new(settings);
+        let state = AppState {
+            db: db.clone(),
+            settings: settings.clone(),
+            leptos: web::leptos_options(&settings),
+        };
+        let router = build_router(state);
+        Ok(Self { listener, router, db, settings })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.settings.bind)
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until SIGTERM or SIGINT; in-flight requests then get
+    /// `shutdown_grace` to finish, and the pool is closed.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!(%addr, database = ?self.settings.database_kind, "Shanshui is listening on http://{addr}");
+        let grace = self.settings.shutdown_grace;
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            stop.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        };
+        let server = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
+        let server = tokio::spawn(async move { server.await });
+        let mut server = server;
+        tokio::select! {
+            result = &mut server => { result.context("the server task failed")??; }
+            _ = async {
+                let _ = stopping_rx.await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("in-flight requests did not finish within {grace:?}; stopping anyway");
+                server.abort();
+            }
+        }
+        self.db.close().await.context("closing the database")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+pub fn build_router(state: AppState) -> Router {
+    let timeout = state.settings.request_timeout;
+    let mut router = Router::new()
+        .merge(health::router())
+        .merge(api::router())
+        .merge(web::router(&state))
+        .layer(axum::middleware::from_fn(middleware::cache::static_files))
+        .layer(axum::middleware::from_fn(middleware::csrf::cross_origin_protection));
+    for layer in middleware::security_headers::layers() {
+        router = router.layer(layer);
+    }
+    router
+        // Fast brotli/gzip: pages are small and phones are on weak networks;
+        // the release WebAssembly is pre-compressed at build time.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(CatchPanicLayer::custom(crate::middleware::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

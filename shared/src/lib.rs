@@ -1,0 +1,11 @@
+//! Types shared by the server and the WebAssembly front end.
+//!
+//! Nothing here may depend on tokio, axum or sea-orm: this crate is compiled
+//! to WebAssembly as part of the front end.
+
+pub mod directory;
+pub mod error;
+pub mod roles;
+
+pub use error::{ApiError, ErrorBody};
+pub use roles::Role;

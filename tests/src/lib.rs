@@ -1,0 +1,209 @@
+//! The test harness: a real Shanshui server on a random loopback port, with a
+//! fresh database per test — SQLite in a temporary directory, and PostgreSQL
+//! (a new database on the server `TEST_DATABASE_URL` names) when that is set.
+//!
+//! ```ignore
+//! async fn healthz_answers(app: &TestApp) { … }
+//! shanshui_tests::db_test!(healthz_answers);   // → healthz_answers::{sqlite, postgres}
+//! ```
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::config::{DatabaseKind, LogFormat, Settings};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    /// Keeps cookies, like a browser.
+    pub client: reqwest::Client,
+    /// The server's own pool (closing it makes the database unreachable).
+    pub db: DatabaseConnection,
+    pub backend: Backend,
+    pub data_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+/// Where `cargo xtask` put the built front end.
+pub fn site_root() -> PathBuf {
+    std::env::var_os("SHANSHUI_TEST_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"))
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// `postgres://u@h:5432/postgres?x` → (`postgres://u@h:5432`, `?x`)
+fn split_pg_url(url: &str) -> (String, String) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let server = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    (server.to_owned(), query)
+}
+
+impl TestApp {
+    /// Starts a server; None for PostgreSQL when `TEST_DATABASE_URL` is unset.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let data_dir = dir.path().join("data");
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => {
+                (format!("sqlite://{}/shanshui.db?mode=rwc", data_dir.display()), None)
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_url()?;
+                let name = format!("shanshui_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .expect("TEST_DATABASE_URL must name a reachable PostgreSQL server");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("CREATE DATABASE");
+                admin.close().await.ok();
+                let (server, query) = split_pg_url(&admin_url);
+                (format!("{server}/{name}{query}"), Some((admin_url, name)))
+            }
+        };
+        let settings = test_settings(data_dir.clone(), database_url);
+        let app = server::Application::build(settings).await.expect("the server starts");
+        let addr = app.local_addr();
+        let db = app.db().clone();
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let task = tokio::spawn(app.run_until(async {
+            let _ = stop_rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client");
+        Some(TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            client,
+            db,
+            backend,
+            data_dir,
+            stop: Some(stop_tx),
+            task: Some(task),
+            postgres,
+            _dir: dir,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("the request is answered")
+    }
+
+    /// Loads the demo directory (departments, 街道/镇) into this app's database.
+    pub async fn load_demo(&self) {
+        server::demo::load(&self.db).await.expect("demo data loads");
+    }
+
+    /// Stops the server and drops the PostgreSQL database.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+        }
+        if let Some((admin_url, name)) = self.postgres.take() {
+            if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+                admin.close().await.ok();
+            }
+        }
+    }
+}
+
+pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
+    let database_kind = if database_url.starts_with("sqlite:") {
+        DatabaseKind::Sqlite
+    } else {
+        DatabaseKind::Postgres
+    };
+    Settings {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir,
+        database_url,
+        database_kind,
+        site_root: site_root(),
+        log_format: LogFormat::Text,
+        request_timeout: Duration::from_secs(30),
+        shutdown_grace: Duration::from_secs(5),
+    }
+}
+
+/// Runs `test` against a fresh app on `backend`, then tears it down.
+/// PostgreSQL runs are skipped, with a note, when `TEST_DATABASE_URL` is unset.
+pub async fn run_on(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+        return;
+    };
+    test(&app).await;
+    app.shutdown().await;
+}
+
+/// Declares a test that runs once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run_on($crate::Backend::Sqlite, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run_on($crate::Backend::Postgres, super::$name).await
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_pg_url;
+
+    #[test]
+    fn a_postgres_url_is_split_into_server_and_options() {
+        assert_eq!(
+            split_pg_url("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
+            ("postgres://postgres@127.0.0.1:5432".to_owned(), "?sslmode=disable".to_owned())
+        );
+        assert_eq!(
+            split_pg_url("postgres://postgres@127.0.0.1:5432"),
+            ("postgres://postgres@127.0.0.1:5432".to_owned(), String::new())
+        );
+    }
+}

@@ -1,0 +1,31 @@
+use shanshui_tests::{TestApp, db_test};
+
+async fn an_unknown_api_path_is_a_json_404(app: &TestApp) {
+    for path in ["/api/v1/no-such-thing", "/api/v2/departments", "/api/"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+        assert!(body["error"]["message"].is_string());
+    }
+}
+db_test!(an_unknown_api_path_is_a_json_404);
+
+async fn a_wrong_method_on_the_api_is_a_json_405(app: &TestApp) {
+    let res = app.client.delete(app.url("/api/v1/departments")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+db_test!(a_wrong_method_on_the_api_is_a_json_405);
+
+async fn an_unknown_page_is_an_html_404_in_the_site_frame(app: &TestApp) {
+    let res = app.get("/no/such/page").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("页面不存在"), "{html}");
+    assert!(html.contains("href=\"/report\""), "the 404 page keeps the navigation");
+}
+db_test!(an_unknown_page_is_an_html_404_in_the_site_frame);

@@ -1,0 +1,76 @@
+use shanshui_tests::{TestApp, db_test};
+
+async fn the_home_page_is_server_rendered_in_chinese_with_the_navigation(app: &TestApp) {
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\""), "{}", &html[..html.len().min(400)]);
+    assert!(html.contains("<title>山水</title>"));
+    assert!(html.contains("身边的污染"));
+    for href in ["/report", "/track", "/cases", "/info", "/stats", "/admin"] {
+        assert!(html.contains(&format!("href=\"{href}\"")), "nav link {href}");
+    }
+    assert!(html.contains("/pkg/shanshui.js?v="), "the hydration script is linked");
+    assert!(html.contains("/pkg/shanshui_bg.wasm?v="));
+}
+db_test!(the_home_page_is_server_rendered_in_chinese_with_the_navigation);
+
+async fn an_english_visitor_gets_english_pages_from_the_language_cookie(app: &TestApp) {
+    let res = app
+        .client
+        .get(app.url("/"))
+        .header("cookie", "i18n_pref_locale=en")
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\""));
+    assert!(html.contains("See pollution?"));
+    // The browser's language alone does not switch: the district's site is
+    // Chinese first. (A fresh client: the first answer set the cookie.)
+    let res = reqwest::Client::new()
+        .get(app.url("/"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("<html lang=\"zh-CN\""));
+}
+db_test!(an_english_visitor_gets_english_pages_from_the_language_cookie);
+
+async fn pages_not_yet_built_say_so_plainly(app: &TestApp) {
+    for path in ["/report", "/track", "/cases", "/info", "/stats", "/admin"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("建设中"), "{path} says it is under construction");
+    }
+}
+db_test!(pages_not_yet_built_say_so_plainly);
+
+async fn the_front_end_is_served_as_wasm_compressed_and_cached(app: &TestApp) {
+    let html = app.get("/").await.text().await.unwrap();
+    let start = html.find("/pkg/shanshui_bg.wasm?v=").expect("a wasm link");
+    let end = start + html[start..].find('"').unwrap();
+    let wasm_url = html[start..end].replace("&amp;", "&");
+    assert!(!wasm_url.ends_with("v=unbuilt"), "build the front end first: cargo xtask test");
+
+    let res = app
+        .client
+        .get(app.url(&wasm_url))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers();
+    assert_eq!(h["content-type"], "application/wasm");
+    let encoding = h.get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+    assert!(matches!(encoding.as_deref(), Some("br") | Some("gzip")), "{encoding:?}");
+    assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+
+    let css = app.get("/style.css").await;
+    assert_eq!(css.status(), 200);
+    assert!(css.headers()["cache-control"].to_str().unwrap().contains("must-revalidate"));
+}
+db_test!(the_front_end_is_served_as_wasm_compressed_and_cached);

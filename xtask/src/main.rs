@@ -1,0 +1,363 @@
+//! `cargo xtask`: Shanshui's build driver, so that two commands work on a
+//! fresh machine. It installs what is missing (the wasm32 target, the
+//! wasm-bindgen CLI at Cargo.lock's version, Chromium for browser tests) from
+//! the package registries only, builds the WebAssembly front end the way
+//! cargo-leptos would, and runs or tests the server.
+//!
+//!   cargo xtask run [--dev]     build everything, load demo data, serve :3000
+//!   cargo xtask test            build the front end, run every test
+//!   cargo xtask build [--release]
+//!   cargo xtask site [--release]   the front end only
+//!   cargo xtask bench           release build; wasm size; wrk on / vs hello world
+
+use std::env;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const OUTPUT_NAME: &str = "shanshui";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(!flag("--dev")),
+        Some("test") => test(),
+        Some("build") => build(flag("--release")),
+        Some("site") => ensure_wasm_tools().and_then(|_| site(flag("--release"))),
+        Some("bench") => bench(),
+        _ => {
+            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    // xtask/ sits at the top of the workspace.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn site_root() -> PathBuf {
+    target_dir().join("site")
+}
+
+fn step(msg: &str) {
+    eprintln!("\x1b[1m==> {msg}\x1b[0m");
+}
+
+fn sh(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    // Leptos names the wasm file differently when this is set at compile
+    // time; the server sets it itself at run time.
+    c.env_remove("LEPTOS_OUTPUT_NAME");
+    c
+}
+
+// ---------------------------------------------------------------- tools
+
+fn ensure_wasm_tools() -> Result {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]));
+    if !installed.is_some_and(|t| t.lines().any(|l| l.trim() == WASM_TARGET)) {
+        step("installing the wasm32-unknown-unknown target");
+        sh(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    let wanted = locked_version("wasm-bindgen")?;
+    let have = output(Command::new("wasm-bindgen").arg("--version"));
+    if !have.as_deref().is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str())) {
+        step(&format!("installing wasm-bindgen-cli {wanted} (Cargo.lock's version; takes minutes once)"));
+        // Not --locked: its lockfile pins a crate version the registry no longer serves.
+        sh(Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["install", "wasm-bindgen-cli", "--version", &wanted, "--force"]))?;
+    }
+    Ok(())
+}
+
+/// The version of `package` that Cargo.lock pins.
+fn locked_version(package: &str) -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{package}\"") {
+            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
+                return Ok(v.trim_matches('"').to_owned());
+            }
+        }
+    }
+    Err(format!("{package} is not in Cargo.lock"))
+}
+
+fn ensure_browser() -> Result {
+    let have = |p: &str| Path::new(p).exists();
+    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") && have("/usr/share/fonts/opentype/noto") {
+        return Ok(());
+    }
+    step("installing Debian's chromium, chromium-driver and fonts-noto-cjk for the browser tests");
+    let apt = |args: &[&str]| {
+        sh(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "chromium", "chromium-driver", "fonts-noto-cjk"])
+        .map_err(|e| format!("{e}; install chromium, chromium-driver and fonts-noto-cjk as root"))
+}
+
+// ---------------------------------------------------------------- front end
+
+/// Builds the WebAssembly half of `app` and lays out the site root:
+/// `public/` copied as is, `pkg/` from wasm-bindgen.
+fn site(release: bool) -> Result {
+    let profile = if release { "wasm-release" } else { "dev" };
+    step(&format!("building the WebAssembly front end ({profile})"));
+    sh(cargo().args([
+        "build", "--package", "app", "--lib", "--target", WASM_TARGET,
+        "--no-default-features", "--features", "hydrate", "--profile", profile,
+    ]))?;
+    let out_profile = if release { "wasm-release" } else { "debug" };
+    let wasm = target_dir().join(WASM_TARGET).join(out_profile).join("app.wasm");
+    let site = site_root();
+    let pkg = site.join("pkg");
+    let _ = fs::remove_dir_all(&site);
+    fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
+
+    step("wasm-bindgen");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen.args(["--target", "web", "--no-typescript", "--out-name", OUTPUT_NAME, "--out-dir"]);
+    bindgen.arg(&pkg);
+    if release {
+        bindgen.arg("--remove-name-section");
+    }
+    sh(bindgen.arg(&wasm))?;
+
+    copy_dir(&root().join("public"), &site)?;
+    if release {
+        step("pre-compressing (brotli, gzip)");
+        for file in [
+            pkg.join(format!("{OUTPUT_NAME}_bg.wasm")),
+            pkg.join(format!("{OUTPUT_NAME}.js")),
+            site.join("style.css"),
+        ] {
+            precompress(&file)?;
+        }
+    }
+    let wasm_size = fs::metadata(pkg.join(format!("{OUTPUT_NAME}_bg.wasm"))).map(|m| m.len()).unwrap_or(0);
+    eprintln!("front end in {} (wasm {} KB)", site.display(), wasm_size / 1024);
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let dest = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            fs::copy(entry.path(), &dest).map_err(|e| format!("copying {}: {e}", dest.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn precompress(file: &Path) -> Result {
+    let data = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut br = Vec::new();
+    {
+        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+        brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params).map_err(|e| e.to_string())?;
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&data).map_err(|e| e.to_string())?;
+    let gz = gz.finish().map_err(|e| e.to_string())?;
+    let with_ext = |ext: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    fs::write(with_ext(".br"), &br).map_err(|e| e.to_string())?;
+    fs::write(with_ext(".gz"), &gz).map_err(|e| e.to_string())?;
+    eprintln!(
+        "  {}: {} KB, brotli {} KB, gzip {} KB",
+        file.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
+        data.len() / 1024,
+        br.len() / 1024,
+        gz.len() / 1024
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- commands
+
+fn build(release: bool) -> Result {
+    ensure_wasm_tools()?;
+    site(release)?;
+    step("building the server");
+    let mut c = cargo();
+    c.args(["build", "--package", "server", "--bin", "shanshui"]);
+    if release {
+        c.arg("--release");
+    }
+    sh(&mut c)
+}
+
+fn run(release: bool) -> Result {
+    build(release)?;
+    let bin = target_dir().join(if release { "release" } else { "debug" }).join("shanshui");
+    let site = site_root();
+    let shanshui = |sub: &str| {
+        let mut c = Command::new(&bin);
+        c.arg(sub).current_dir(root()).env("SHANSHUI_SITE_ROOT", &site);
+        c
+    };
+    step("loading the demo data");
+    sh(&mut shanshui("demo"))?;
+    step("serving: open http://127.0.0.1:3000 (Ctrl-C stops)");
+    sh(&mut shanshui("serve"))
+}
+
+fn test() -> Result {
+    ensure_wasm_tools()?;
+    ensure_browser()?;
+    site(false)?;
+    step("running the tests");
+    let nextest = output(cargo().args(["nextest", "--version"])).is_some();
+    let mut c = cargo();
+    if nextest {
+        c.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    } else {
+        c.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    c.env("SHANSHUI_TEST_SITE_ROOT", site_root());
+    sh(&mut c)
+}
+
+// ---------------------------------------------------------------- bench
+
+/// Release build, then: the compressed size of what a phone downloads to
+/// hydrate, and `wrk` from this process on 127.0.0.1 against the server-
+/// rendered home page and against axum's hello world, in the same run.
+fn bench() -> Result {
+    if output(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
+        step("installing Debian's wrk");
+        sh(Command::new("apt-get").args(["install", "-y", "-qq", "wrk"]))?;
+    }
+    build(true)?;
+    sh(cargo().args(["build", "--release", "--package", "server", "--example", "hello"]))?;
+
+    let pkg = site_root().join("pkg");
+    let size = |name: &str| fs::metadata(pkg.join(name)).map(|m| m.len()).unwrap_or(0);
+    let (wasm, js) = (format!("{OUTPUT_NAME}_bg.wasm"), format!("{OUTPUT_NAME}.js"));
+    println!("## front end (release)");
+    println!("| file | raw KB | brotli KB | gzip KB |");
+    println!("|---|---|---|---|");
+    for f in [&wasm, &js] {
+        println!("| {f} | {:.1} | {:.1} | {:.1} |", kb(size(f)), kb(size(&format!("{f}.br"))), kb(size(&format!("{f}.gz"))));
+    }
+    println!("| **sent (brotli)** | | **{:.1}** | |", kb(size(&format!("{wasm}.br")) + size(&format!("{js}.br"))));
+
+    let data = env::temp_dir().join(format!("shanshui-bench-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&data);
+    let bin = target_dir().join("release/shanshui");
+    let port_a = free_port()?;
+    let port_b = free_port()?;
+    sh(Command::new(&bin).args(["demo", "--data-dir"]).arg(&data))?;
+    let mut shanshui = Command::new(&bin)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port_a}"), "--data-dir"])
+        .arg(&data)
+        .env("SHANSHUI_SITE_ROOT", site_root())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut hello = Command::new(target_dir().join("release/examples/hello"))
+        .arg(format!("127.0.0.1:{port_b}"))
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let result = (|| -> Result {
+        println!("\n## server rendering of / vs hello world (wrk, 127.0.0.1)");
+        println!("| target | connections | req/s | p50 | p99 |");
+        println!("|---|---|---|---|---|");
+        let mut rps = Vec::new();
+        for (name, port) in [("shanshui /", port_a), ("axum hello world", port_b)] {
+            for conns in ["1", "64"] {
+                let r = wrk(port, conns)?;
+                println!("| {name} | {conns} | {:.0} | {} | {} |", r.0, r.1, r.2);
+                if conns == "64" {
+                    rps.push(r.0);
+                }
+            }
+        }
+        if let [a, b] = rps[..] {
+            println!("\nratio (64 connections): shanshui / hello world = {:.3}", a / b);
+        }
+        Ok(())
+    })();
+    let _ = shanshui.kill();
+    let _ = shanshui.wait();
+    let _ = hello.kill();
+    let _ = hello.wait();
+    let _ = fs::remove_dir_all(&data);
+    result
+}
+
+fn kb(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// (requests per second, p50, p99) from `wrk --latency`.
+fn wrk(port: u16, connections: &str) -> Result<(f64, String, String)> {
+    let threads = if connections == "1" { "1" } else { "2" };
+    let out = output(Command::new("wrk").args([
+        "-t", threads, "-c", connections, "-d", "10s", "--latency",
+        &format!("http://127.0.0.1:{port}/"),
+    ]))
+    .ok_or("wrk failed")?;
+    let field = |prefix: &str| {
+        out.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let rps = field("Requests/sec:").parse::<f64>().unwrap_or(0.0);
+    Ok((rps, field("50%"), field("99%")))
+}

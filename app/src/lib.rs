@@ -16,6 +16,7 @@ mod i18n_gen {
 pub use i18n_gen::i18n;
 
 mod components;
+pub mod lang;
 mod pages;
 #[cfg(feature = "ssr")]
 mod shell;

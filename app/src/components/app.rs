@@ -1,6 +1,7 @@
 //! The root component: i18n, metadata, the page frame and the routes.
 
 use crate::i18n::*;
+use crate::lang::{LangProvider, use_lang};
 use crate::components::header::Header;
 use crate::pages::{building::Building, home::Home, not_found::NotFound};
 use leptos::prelude::*;
@@ -10,33 +11,26 @@ use leptos_router::{
     path,
 };
 
-/// Chinese first: the page is in zh-CN unless the visitor chose English
-/// (remembered in a cookie). A browser's Accept-Language is ignored on
-/// purpose, so the district's site reads the same for everyone until asked.
-fn locale_options() -> leptos_use::UseLocalesOptions {
-    leptos_use::UseLocalesOptions::default().ssr_lang_header_getter(|| None)
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <I18nContextProvider ssr_lang_header_getter=locale_options()>
+        <LangProvider>
             <Frame />
-        </I18nContextProvider>
+        </LangProvider>
     }
 }
 
 #[component]
 fn Frame() -> impl IntoView {
-    let i18n = use_i18n();
+    let lang = use_lang();
     view! {
         <Title formatter=move |page: String| {
-            let brand = td_string!(i18n.get_locale(), brand);
+            let brand = td_string!(lang.get(), brand);
             if page.is_empty() { brand.to_string() } else { format!("{page} · {brand}") }
         } />
         <Router>
-            <a class="skip" href="#main">{t!(i18n, skip_to_content)}</a>
+            <a class="skip" href="#main">{move || td_string!(lang.get(), skip_to_content)}</a>
             <Header />
             <main id="main">
                 <Routes fallback=NotFound>
@@ -50,7 +44,7 @@ fn Frame() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>{t!(i18n, footer_text)}</p>
+                <p>{move || td_string!(lang.get(), footer_text)}</p>
             </footer>
         </Router>
     }

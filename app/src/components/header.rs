@@ -3,12 +3,13 @@
 
 use crate::components::app::Page;
 use crate::i18n::*;
+use crate::lang::use_lang;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let i18n = use_i18n();
+    let lang = use_lang();
     let (open, set_open) = signal(false);
     // Close the menu after a navigation, so the new page is visible.
     let location = use_location();
@@ -17,13 +18,7 @@ pub fn Header() -> impl IntoView {
         set_open.set(false);
     });
 
-    let switch_language = move |_| {
-        let next = match i18n.get_locale() {
-            Locale::zh_CN => Locale::en,
-            Locale::en => Locale::zh_CN,
-        };
-        i18n.set_locale(next);
-    };
+    let switch_language = move |_| lang.toggle();
 
     view! {
         <header class="site-header">
@@ -31,18 +26,18 @@ pub fn Header() -> impl IntoView {
                 <A href="/" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"山"</span>
                     <span class="brand-text">
-                        <strong>{t!(i18n, brand)}</strong>
-                        <small>{t!(i18n, brand_sub)}</small>
+                        <strong>{move || td_string!(lang.get(), brand)}</strong>
+                        <small>{move || td_string!(lang.get(), brand_sub)}</small>
                     </span>
                 </A>
                 <button
                     type="button"
                     class="lang-switch"
-                    lang=move || if i18n.get_locale() == Locale::en { "zh-CN" } else { "en" }
-                    aria-label=move || td_string!(i18n.get_locale(), switch_language_label)
+                    lang=move || if lang.get() == Locale::en { "zh-CN" } else { "en" }
+                    aria-label=move || td_string!(lang.get(), switch_language_label)
                     on:click=switch_language
                 >
-                    {t!(i18n, switch_language)}
+                    {move || td_string!(lang.get(), switch_language)}
                 </button>
                 <button
                     type="button"
@@ -54,9 +49,9 @@ pub fn Header() -> impl IntoView {
                     <span class="menu-icon" aria-hidden="true"></span>
                     <span class="menu-label">
                         {move || if open.get() {
-                            td_string!(i18n.get_locale(), close_menu)
+                            td_string!(lang.get(), close_menu)
                         } else {
-                            td_string!(i18n.get_locale(), menu)
+                            td_string!(lang.get(), menu)
                         }}
                     </span>
                 </button>
@@ -69,7 +64,7 @@ pub fn Header() -> impl IntoView {
                             view! {
                                 <li>
                                     <A href=page.href()>
-                                        {move || page.nav_label(i18n.get_locale())}
+                                        {move || page.nav_label(lang.get())}
                                     </A>
                                 </li>
                             }

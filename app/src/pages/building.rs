@@ -3,18 +3,19 @@
 
 use crate::components::app::Page;
 use crate::i18n::*;
+use crate::lang::use_lang;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn Building(page: Page) -> impl IntoView {
-    let i18n = use_i18n();
+    let lang = use_lang();
     view! {
-        <Title text=move || page.title(i18n.get_locale()) />
+        <Title text=move || page.title(lang.get()) />
         <section class="building">
-            <h1>{move || page.title(i18n.get_locale())}</h1>
-            <p class="badge">{t!(i18n, building_title)}</p>
-            <p>{t!(i18n, building_body)}</p>
+            <h1>{move || page.title(lang.get())}</h1>
+            <p class="badge">{move || td_string!(lang.get(), building_title)}</p>
+            <p>{move || td_string!(lang.get(), building_body)}</p>
         </section>
     }
 }

@@ -1,27 +1,29 @@
 //! `/`: what Shanshui is for, the two things a resident comes to do, what
 //! can be reported and how a case is handled.
 
+use crate::components::icon::Icon;
 use crate::i18n::*;
+use crate::lang::use_lang;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let i18n = use_i18n();
+    let lang = use_lang();
     let kinds = move || {
-        let l = i18n.get_locale();
+        let l = lang.get();
         [
-            ("noise", "🔊", td_string!(l, kind_noise), td_string!(l, kind_noise_desc)),
-            ("water", "💧", td_string!(l, kind_water), td_string!(l, kind_water_desc)),
-            ("dust", "🌫️", td_string!(l, kind_dust), td_string!(l, kind_dust_desc)),
-            ("burning", "🔥", td_string!(l, kind_burning), td_string!(l, kind_burning_desc)),
-            ("fumes", "🍳", td_string!(l, kind_fumes), td_string!(l, kind_fumes_desc)),
-            ("odour", "👃", td_string!(l, kind_odour), td_string!(l, kind_odour_desc)),
+            ("noise", td_string!(l, kind_noise), td_string!(l, kind_noise_desc)),
+            ("water", td_string!(l, kind_water), td_string!(l, kind_water_desc)),
+            ("dust", td_string!(l, kind_dust), td_string!(l, kind_dust_desc)),
+            ("burning", td_string!(l, kind_burning), td_string!(l, kind_burning_desc)),
+            ("fumes", td_string!(l, kind_fumes), td_string!(l, kind_fumes_desc)),
+            ("odour", td_string!(l, kind_odour), td_string!(l, kind_odour_desc)),
         ]
     };
     let steps = move || {
-        let l = i18n.get_locale();
+        let l = lang.get();
         [
             td_string!(l, step_accept),
             td_string!(l, step_investigate),
@@ -32,26 +34,26 @@ pub fn Home() -> impl IntoView {
     };
     view! {
         <Title text="" />
-        <Meta name="description" content=move || td_string!(i18n.get_locale(), home_lead) />
+        <Meta name="description" content=move || td_string!(lang.get(), home_lead) />
         <section class="hero">
-            <h1>{t!(i18n, home_title)}</h1>
-            <p class="lead">{t!(i18n, home_lead)}</p>
+            <h1>{move || td_string!(lang.get(), home_title)}</h1>
+            <p class="lead">{move || td_string!(lang.get(), home_lead)}</p>
             <div class="cta">
-                <A href="/report" attr:class="button primary">{t!(i18n, home_cta_report)}</A>
-                <A href="/track" attr:class="button">{t!(i18n, home_cta_track)}</A>
+                <A href="/report" attr:class="button primary">{move || td_string!(lang.get(), home_cta_report)}</A>
+                <A href="/track" attr:class="button">{move || td_string!(lang.get(), home_cta_track)}</A>
             </div>
-            <p class="notice">{t!(i18n, home_emergency)}</p>
+            <p class="notice">{move || td_string!(lang.get(), home_emergency)}</p>
         </section>
         <section>
-            <h2>{t!(i18n, home_kinds_title)}</h2>
+            <h2>{move || td_string!(lang.get(), home_kinds_title)}</h2>
             <ul class="kinds">
                 {move || {
                     kinds()
                         .into_iter()
-                        .map(|(code, icon, name, desc)| {
+                        .map(|(code, name, desc)| {
                             view! {
                                 <li class=format!("kind kind-{code}")>
-                                    <span class="kind-icon" aria-hidden="true">{icon}</span>
+                                    <span class="kind-icon"><Icon name=code /></span>
                                     <strong>{name}</strong>
                                     <span>{desc}</span>
                                 </li>
@@ -62,11 +64,11 @@ pub fn Home() -> impl IntoView {
             </ul>
         </section>
         <section>
-            <h2>{t!(i18n, home_process_title)}</h2>
+            <h2>{move || td_string!(lang.get(), home_process_title)}</h2>
             <ol class="process">
                 {move || steps().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
             </ol>
-            <p>{t!(i18n, home_process_note)}</p>
+            <p>{move || td_string!(lang.get(), home_process_note)}</p>
         </section>
     }
 }

@@ -1,6 +1,7 @@
 //! The page for an unknown address; the server answers it with 404.
 
 use crate::i18n::*;
+use crate::lang::use_lang;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -11,13 +12,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
-    let i18n = use_i18n();
+    let lang = use_lang();
     view! {
-        <Title text=move || td_string!(i18n.get_locale(), not_found_title) />
+        <Title text=move || td_string!(lang.get(), not_found_title) />
         <section class="not-found">
-            <h1>{t!(i18n, not_found_title)}</h1>
-            <p>{t!(i18n, not_found_body)}</p>
-            <A href="/" attr:class="button">{t!(i18n, back_home)}</A>
+            <h1>{move || td_string!(lang.get(), not_found_title)}</h1>
+            <p>{move || td_string!(lang.get(), not_found_body)}</p>
+            <A href="/" attr:class="button">{move || td_string!(lang.get(), back_home)}</A>
         </section>
     }
 }

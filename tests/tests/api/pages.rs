@@ -19,7 +19,7 @@ async fn an_english_visitor_gets_english_pages_from_the_language_cookie(app: &Te
     let res = app
         .client
         .get(app.url("/"))
-        .header("cookie", "i18n_pref_locale=en")
+        .header("cookie", "theme=dark; lang=en")
         .send()
         .await
         .unwrap();

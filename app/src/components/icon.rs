@@ -1,0 +1,33 @@
+//! Line icons drawn as inline SVG, so they look the same on every phone
+//! (emoji depend on the phone's fonts, and some show as empty boxes).
+
+use leptos::prelude::*;
+
+/// The path data of each icon, on a 24×24 grid, stroked.
+fn paths(name: &str) -> &'static [&'static str] {
+    match name {
+        // A speaker with sound waves.
+        "noise" => &["M4 9h4l5-4v14l-5-4H4z", "M16 9a4 4 0 0 1 0 6", "M18.5 6.5a8 8 0 0 1 0 11"],
+        // A drop over a wave.
+        "water" => &["M12 3c3 4 5 6.5 5 9a5 5 0 0 1-10 0c0-2.5 2-5 5-9z", "M3 20c2-1.5 4-1.5 6 0s4 1.5 6 0 4-1.5 6 0"],
+        // Drifting dust.
+        "dust" => &["M3 8h10a3 3 0 1 0-3-3", "M3 12h15a3 3 0 1 1-3 3", "M3 16h7"],
+        // A flame.
+        "burning" => &["M12 3c1 3 5 5 5 10a5 5 0 0 1-10 0c0-3 2-4 2-7 1.5 1 2 2 2 3 1-2 1-4 1-6z"],
+        // A pot with steam.
+        "fumes" => &["M4 12h16v3a5 5 0 0 1-5 5H9a5 5 0 0 1-5-5z", "M9 8c0-1.5 1-1.5 1-3", "M14 8c0-1.5 1-1.5 1-3"],
+        // Wavy smell lines.
+        "odour" => &["M6 20c-2-3 2-5 0-8s2-5 0-8", "M12 20c-2-3 2-5 0-8s2-5 0-8", "M18 20c-2-3 2-5 0-8s2-5 0-8"],
+        _ => &["M12 4a8 8 0 1 0 0 16 8 8 0 0 0 0-16z"],
+    }
+}
+
+#[component]
+pub fn Icon(name: &'static str) -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
+            {paths(name).iter().map(|d| view! { <path d=*d /> }).collect_view()}
+        </svg>
+    }
+}

@@ -10,7 +10,8 @@ use shanshui_tests::{Backend, TestApp};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Driver(Child);
+/// chromedriver and the browser profile; both go away with the test.
+struct Driver(Child, #[allow(dead_code)] tempfile::TempDir);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -25,14 +26,15 @@ fn free_port() -> u16 {
 
 async fn start_browser() -> (Driver, Client) {
     let port = free_port();
-    let driver = Command::new("chromedriver")
+    let profile = tempfile::tempdir().unwrap();
+    let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver (Debian's chromium-driver; `cargo xtask test` installs it)");
-    let driver = Driver(driver);
-    let profile = tempfile::tempdir().unwrap().keep();
+    let profile_dir = profile.path().display().to_string();
+    let driver = Driver(child, profile);
     let caps = json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
@@ -41,7 +43,7 @@ async fn start_browser() -> (Driver, Client) {
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run", "--disable-quic",
                 "--window-size=390,844", "--lang=en-US",
-                format!("--user-data-dir={}", profile.display()),
+                format!("--user-data-dir={profile_dir}"),
             ]
         }
     });

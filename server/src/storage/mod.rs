@@ -1,0 +1,1 @@
+//! Photo storage (being written).

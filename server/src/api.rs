@@ -3,13 +3,15 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::directory;
+use crate::{categories, directory, reports};
 use axum::Router;
 use axum::routing::any;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     let v1 = Router::new()
         .merge(directory::router())
+        .merge(categories::router())
+        .merge(reports::api_router(state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -31,6 +31,35 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// How long in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: Duration,
+    pub limits: RateLimits,
+    /// Photos decoded at once (each needs up to ~64 MB): one per core.
+    pub photo_slots: usize,
+}
+
+/// Per client address: a burst, then one request per period.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    pub submit_burst: u32,
+    pub submit_every: Duration,
+    pub track_burst: u32,
+    pub track_every: Duration,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            // 10 reports at once, then one every 20 s (180 an hour).
+            submit_burst: 10,
+            submit_every: Duration::from_secs(20),
+            // 60 look-ups at once, then one a second.
+            track_burst: 60,
+            track_every: Duration::from_secs(1),
+        }
+    }
+}
+
+pub fn default_photo_slots() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,8 +94,10 @@ impl TryFrom<SettingsArgs> for Settings {
             database_kind,
             site_root: args.site_root,
             log_format: args.log_format,
-            request_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(20),
+            limits: RateLimits::default(),
+            photo_slots: default_photo_slots(),
         })
     }
 }

@@ -30,6 +30,10 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("the service is not ready")]
     Unavailable,
+    /// A refusal with its own status and code, e.g. a photo that is not a
+    /// photo (415 `unsupported_format`) or too big (413 `file_too_large`).
+    #[error("{code}: {message}")]
+    Rejected { status: StatusCode, code: &'static str, message: String },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("internal error: {0:#}")]
@@ -52,6 +56,7 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Rejected { status, .. } => *status,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +78,7 @@ impl AppError {
                 "unavailable",
                 "the service cannot answer right now; try again shortly".to_owned(),
             ),
+            AppError::Rejected { code, message, .. } => (*code, message.clone()),
             AppError::Db(_) | AppError::Internal(_) => {
                 ("internal", "something went wrong on our side".to_owned())
             }
@@ -91,7 +97,7 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() && !matches!(self, AppError::Unavailable) {
+        if status.is_server_error() && matches!(self, AppError::Db(_) | AppError::Internal(_)) {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, Json(ErrorBody { error: self.body() })).into_response();

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_keys;
 pub mod audit;
+pub mod categories;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod directory;
 pub mod error;
 pub mod health;
 pub mod middleware;
+pub mod privacy;
 pub mod reports;
 pub mod startup;
 pub mod state;

@@ -1,7 +1,11 @@
 //! Building the application and running it until a signal stops it.
 
 use crate::config::Settings;
-use crate::state::AppState;
+use crate::middleware::rate_limit::Limiter;
+use crate::privacy::PiiCipher;
+use crate::reports::photos::{PhotoLimits, PhotoPipeline};
+use crate::state::{AppState, Limits};
+use crate::storage::{FsPhotoStore, PhotoStore};
 use crate::{api, db, health, middleware, web};
 use anyhow::Context;
 use axum::Router;
@@ -38,11 +42,22 @@ impl Application {
         let listener = TcpListener::bind(settings.bind).await.map_err(|e| {
             crate::config::ConfigError::new(format!("cannot listen on {}: {e}", settings.bind))
         })?;
+        let pii = PiiCipher::load_or_create(&settings.data_dir)?;
+        let photos: Arc<dyn PhotoStore> = Arc::new(FsPhotoStore::new(settings.data_dir.join("photos")));
+        let pipeline = PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots);
+        let limits = Limits {
+            submit: Arc::new(Limiter::new(settings.limits.submit_burst, settings.limits.submit_every)),
+            track: Arc::new(Limiter::new(settings.limits.track_burst, settings.limits.track_every)),
+        };
         let settings = Arc::new(settings);
         let state = AppState {
             db: db.clone(),
             settings: settings.clone(),
             leptos: web::leptos_options(&settings),
+            pii: Arc::new(pii),
+            pipeline: Arc::new(pipeline),
+            photos,
+            limits,
         };
         let router = build_router(state);
         Ok(Self { listener, router, db, settings })
@@ -102,7 +117,8 @@ pub fn build_router(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
     let mut router = Router::new()
         .merge(health::router())
-        .merge(api::router())
+        .merge(api::router(&state))
+        .merge(crate::reports::photo_router())
         .merge(web::router(&state))
         .layer(axum::middleware::from_fn(middleware::cache::static_files))
         .layer(axum::middleware::from_fn(middleware::csrf::cross_origin_protection));

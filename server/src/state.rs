@@ -1,6 +1,10 @@
 //! What every handler can reach.
 
 use crate::config::Settings;
+use crate::middleware::rate_limit::Limiter;
+use crate::privacy::PiiCipher;
+use crate::reports::photos::PhotoPipeline;
+use crate::storage::PhotoStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -11,6 +15,16 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub leptos: LeptosOptions,
+    pub pii: Arc<PiiCipher>,
+    pub pipeline: Arc<PhotoPipeline>,
+    pub photos: Arc<dyn PhotoStore>,
+    pub limits: Limits,
+}
+
+#[derive(Clone)]
+pub struct Limits {
+    pub submit: Arc<Limiter>,
+    pub track: Arc<Limiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

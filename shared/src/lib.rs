@@ -5,6 +5,8 @@
 
 pub mod directory;
 pub mod error;
+pub mod geo;
+pub mod report;
 pub mod roles;
 
 pub use error::{ApiError, ErrorBody};

@@ -64,6 +64,11 @@ fn split_pg_url(url: &str) -> (String, String) {
 impl TestApp {
     /// Starts a server; None for PostgreSQL when `TEST_DATABASE_URL` is unset.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with settings adjusted first (e.g. tighter rate limits).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let data_dir = dir.path().join("data");
         let (database_url, postgres) = match backend {
@@ -85,7 +90,8 @@ impl TestApp {
                 (format!("{server}/{name}{query}"), Some((admin_url, name)))
             }
         };
-        let settings = test_settings(data_dir.clone(), database_url);
+        let mut settings = test_settings(data_dir.clone(), database_url);
+        adjust(&mut settings);
         let app = server::Application::build(settings).await.expect("the server starts");
         let addr = app.local_addr();
         let db = app.db().clone();
@@ -158,8 +164,16 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         database_kind,
         site_root: site_root(),
         log_format: LogFormat::Text,
-        request_timeout: Duration::from_secs(30),
+        request_timeout: Duration::from_secs(60),
         shutdown_grace: Duration::from_secs(5),
+        // Tests send many requests from one address; the rate-limit test
+        // sets its own small limits.
+        limits: server::config::RateLimits {
+            submit_burst: 10_000,
+            track_burst: 10_000,
+            ..server::config::RateLimits::default()
+        },
+        photo_slots: 2,
     }
 }
 
@@ -172,6 +186,16 @@ pub async fn run_on(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
     };
     test(&app).await;
     app.shutdown().await;
+}
+
+/// Loads the demo directory, then runs `test` (most report tests need the
+/// district's areas and departments).
+pub async fn run_with_demo(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
+    run_on(backend, async |app: &TestApp| {
+        app.load_demo().await;
+        test(app).await
+    })
+    .await
 }
 
 /// Declares a test that runs once on SQLite and once on PostgreSQL.
@@ -205,5 +229,57 @@ mod tests {
             split_pg_url("postgres://postgres@127.0.0.1:5432"),
             ("postgres://postgres@127.0.0.1:5432".to_owned(), String::new())
         );
+    }
+}
+
+/// Test photos, made on the fly.
+pub mod photos {
+    use image::{ImageEncoder, RgbImage};
+
+    /// A photo-like JPEG (gradients and texture) of the given size.
+    pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(width, height, |x, y| {
+            let n = ((x.wrapping_mul(7919) ^ y.wrapping_mul(104_729)) % 23) as u8;
+            image::Rgb([(x * 255 / width.max(1)) as u8 ^ n, (y * 255 / height.max(1)) as u8, 120 + n])
+        });
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+            .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+            .expect("encode a test JPEG");
+        out
+    }
+
+    /// A PNG whose header claims `width`×`height` pixels, with a tiny body:
+    /// a decompression bomb's calling card.
+    pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&width.to_be_bytes());
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &ihdr);
+        chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc_input = kind.to_vec();
+        crc_input.extend_from_slice(data);
+        out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod csrf;
+pub mod rate_limit;
 pub mod security_headers;
 
 /// A panic in a handler is a bug: answer a generic 500 JSON error (the panic

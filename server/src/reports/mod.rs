@@ -1,3 +1,37 @@
 //! Citizen reports (群众举报): intake, photos, tracking, duplicates.
 
+mod handlers;
+pub mod input;
 pub mod photos;
+mod serve_photos;
+pub mod service;
+
+use crate::middleware::rate_limit;
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::{Router, middleware::from_fn_with_state, routing::get, routing::post};
+
+/// Up to six photos (each at most 20 MB) and the text fields, 48 MB in all;
+/// a bigger body is refused with 413 as it arrives. Only this route takes
+/// more than axum's default 2 MB. Phones send photos downscaled to ~2048 px.
+pub const MAX_BODY: usize = 48 * 1024 * 1024;
+
+/// Routes under `/api/v1`.
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    let submit = Router::new()
+        .route("/reports", post(handlers::submit))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .route_layer(from_fn_with_state(state.limits.submit.clone(), rate_limit::limit));
+    let track = Router::new()
+        .route("/track/{code}", get(handlers::track))
+        .route_layer(from_fn_with_state(state.limits.track.clone(), rate_limit::limit));
+    Router::new()
+        .merge(submit)
+        .merge(track)
+        .route("/reports/nearby", get(handlers::nearby))
+}
+
+/// `/photos/…`, outside the API.
+pub fn photo_router() -> Router<AppState> {
+    Router::new().route("/photos/{kind}/{file}", get(serve_photos::serve))
+}

@@ -4,4 +4,5 @@ mod directory;
 mod errors;
 mod health;
 mod pages;
+mod reports;
 mod security;

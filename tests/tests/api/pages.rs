@@ -39,7 +39,7 @@ async fn an_english_visitor_gets_english_pages_from_the_language_cookie(app: &Te
 db_test!(an_english_visitor_gets_english_pages_from_the_language_cookie);
 
 async fn pages_not_yet_built_say_so_plainly(app: &TestApp) {
-    for path in ["/report", "/track", "/cases", "/info", "/stats", "/admin"] {
+    for path in ["/cases", "/info", "/stats", "/admin"] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 200, "{path}");
         let html = res.text().await.unwrap();

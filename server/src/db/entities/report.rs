@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+/// One resident's report: the one that opened a case, or a corroboration.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "report")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: String,
+    #[sea_orm(unique)]
+    pub secret_hash: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    #[sea_orm(column_type = "Text")]
+    pub answers: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub coord_system: String,
+    pub location_source: String,
+    pub occurred_at: Option<DateTimeUtc>,
+    pub submitted_at: DateTimeUtc,
+    pub identity_id: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,539 @@
+//! Filing a report (受理前的登记), corroborating an open case ("me too"),
+//! finding open cases nearby, and the reporter's view of a case.
+
+use super::input::{NewReport, RawReport};
+use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
+use crate::categories;
+use crate::db::entities::{area, case, case_event, category, department, idempotency, photo, report, reporter_identity};
+use crate::error::AppError;
+use crate::privacy::PiiCipher;
+use crate::storage::{PhotoKind, PhotoStore};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use shared::geo::{self, LatLon};
+use shared::report::{DepartmentRef, NearbyCase, PhotoRef, SubmitReceipt, TimelineEntry, TrackView};
+
+/// States in which a case is still open to corroboration.
+pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "investigating", "reply_review"];
+
+/// Corroborations that make a case high priority: several residents
+/// bothered by one source is worth an earlier visit.
+const HIGH_PRIORITY_AT: i32 = 2;
+
+/// The department every report goes to until routing rules say otherwise:
+/// the district's ecology and environment bureau (生态环境局).
+const FALLBACK_DEPARTMENT: &str = "environment";
+
+pub struct Reports<'a> {
+    pub db: &'a DatabaseConnection,
+    pub pii: &'a PiiCipher,
+    pub pipeline: &'a PhotoPipeline,
+    pub store: &'a dyn PhotoStore,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// 128 random bits, URL-safe: the reporter's key to the case.
+fn new_secret() -> String {
+    use base64::Engine;
+    let mut b = [0u8; 16];
+    OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+fn new_tracking_code() -> String {
+    let mut indices = [0u8; 8];
+    for i in &mut indices {
+        // Rejection sampling keeps every character equally likely.
+        loop {
+            let mut b = [0u8; 1];
+            OsRng.fill_bytes(&mut b);
+            if b[0] < 248 {
+                *i = b[0] % 31;
+                break;
+            }
+        }
+    }
+    shared::report::tracking_code::format(indices)
+}
+
+fn photo_error(index: usize, e: PhotoError) -> AppError {
+    let status = match e {
+        PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        PhotoError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    AppError::Rejected { status, code: e.code(), message: format!("photo {}: {e}", index + 1) }
+}
+
+impl Reports<'_> {
+    /// Files a report. With an idempotency key, a retry of the same request
+    /// returns the first receipt and creates nothing.
+    pub async fn submit(&self, raw: RawReport, idempotency_key: Option<String>) -> Result<SubmitReceipt, AppError> {
+        let now = Utc::now();
+        let request_hash = request_hash(&raw);
+        if let Some(key) = &idempotency_key {
+            if let Some(receipt) = self.replay(key, &request_hash).await? {
+                return Ok(receipt);
+            }
+        }
+        let new = raw.parse(now)?;
+        let category = categories::service::find_active(self.db, &new.category)
+            .await?
+            .ok_or_else(|| AppError::validation("category", "no such category; see GET /api/v1/categories"))?;
+        let answers = categories::answers::check(&categories::service::questions(&category), &new.answers)
+            .map_err(AppError::Validation)?;
+
+        // Photos first, outside any transaction: decoding is the slow part.
+        let mut processed = Vec::with_capacity(new.photos.len());
+        let jobs = new.photos.iter().cloned().map(|bytes| self.pipeline.process(bytes));
+        for (i, result) in futures::future::join_all(jobs).await.into_iter().enumerate() {
+            processed.push(result.map_err(|e| photo_error(i, e))?);
+        }
+
+        let (location, location_source) = match new.location {
+            Some(p) => (p, "device"),
+            None => match processed.iter().find_map(|p| p.exif_location.as_ref()) {
+                Some(g) => (LatLon { lat: g.lat, lon: g.lon }, "exif"),
+                None => {
+                    return Err(AppError::validation(
+                        "lat",
+                        "give the location (lat, lon), or a photo that carries one",
+                    ));
+                }
+            },
+        };
+        let area = locate(self.db, location).await?;
+        if area.is_none() && !geo::in_bbox(location, geo::BANAN_BBOX) {
+            return Err(AppError::validation("lat", "the location is outside Banan District"));
+        }
+
+        // Content-addressed, so a retry stores nothing twice; a failed
+        // transaction below leaves files no row points to, never the reverse.
+        let mut stored = Vec::with_capacity(processed.len());
+        for (bytes, p) in new.photos.iter().zip(&processed) {
+            let original = self.store.put(PhotoKind::Original, bytes).await?;
+            let display = self.store.put(PhotoKind::Display, &p.display).await?;
+            let thumbnail = self.store.put(PhotoKind::Thumbnail, &p.thumbnail).await?;
+            stored.push((original, display, thumbnail, bytes.len()));
+        }
+
+        let secret = new_secret();
+        let txn = self.db.begin().await?;
+        let identity_id = match &new.identity {
+            None => None,
+            Some(id) => Some(
+                reporter_identity::ActiveModel {
+                    name_enc: Set(self.pii.encrypt(&id.name)),
+                    phone_enc: Set(self.pii.encrypt(&id.phone)),
+                    phone_index: Set(self.pii.blind_index(&id.phone)),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+                .id,
+            ),
+        };
+
+        let (case_row, kind) = match &new.corroborates {
+            Some(code) => (corroborate(&txn, code, &category, now).await?, "corroboration"),
+            None => (open_case(&txn, &new, &category, location, area.as_ref(), now).await?, "original"),
+        };
+
+        let report_row = report::ActiveModel {
+            case_id: Set(case_row.id),
+            kind: Set(kind.to_owned()),
+            secret_hash: Set(sha256_hex(secret.as_bytes())),
+            description: Set(new.description.clone()),
+            answers: Set(serde_json::Value::Object(answers).to_string()),
+            lat: Set(location.lat),
+            lon: Set(location.lon),
+            accuracy_m: Set(new.accuracy_m),
+            coord_system: Set(new.coord_system.as_str().to_owned()),
+            location_source: Set(location_source.to_owned()),
+            occurred_at: Set(new.occurred_at),
+            submitted_at: Set(now),
+            identity_id: Set(identity_id),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+
+        for (p, (original, display, thumbnail, size)) in processed.iter().zip(stored) {
+            insert_photo(&txn, &report_row, p, original, display, thumbnail, size, now).await?;
+        }
+
+        let receipt = SubmitReceipt {
+            track_url: format!("/track#code={}&secret={}", case_row.code, secret),
+            tracking_code: case_row.code.clone(),
+            secret,
+            state: case_row.state.clone(),
+            corroborated: kind == "corroboration",
+            photos: processed.len() as u32,
+            location_source: location_source.to_owned(),
+        };
+        if let Some(key) = idempotency_key {
+            let body = serde_json::to_string(&receipt).map_err(anyhow::Error::from)?;
+            let saved = idempotency::ActiveModel {
+                key: Set(key.clone()),
+                request_hash: Set(request_hash.clone()),
+                response: Set(body),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await;
+            if let Err(e) = saved {
+                // A twin request committed first: answer what it answered.
+                if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+                    txn.rollback().await?;
+                    return self.replay(&key, &request_hash).await?.ok_or(AppError::Db(e));
+                }
+                return Err(e.into());
+            }
+        }
+        txn.commit().await?;
+        tracing::info!(case = %receipt.tracking_code, kind, photos = receipt.photos, "report filed");
+        Ok(receipt)
+    }
+
+    async fn replay(&self, key: &str, request_hash: &str) -> Result<Option<SubmitReceipt>, AppError> {
+        let Some(row) = idempotency::Entity::find_by_id(key.to_owned()).one(self.db).await? else {
+            return Ok(None);
+        };
+        if row.request_hash != request_hash {
+            return Err(AppError::Rejected {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "idempotency_key_reused",
+                message: "this Idempotency-Key was used for a different report".to_owned(),
+            });
+        }
+        let receipt = serde_json::from_str(&row.response).map_err(anyhow::Error::from)?;
+        Ok(Some(receipt))
+    }
+}
+
+/// A fingerprint of the request, photos included, for idempotency.
+fn request_hash(raw: &RawReport) -> String {
+    let mut h = Sha256::new();
+    for field in [
+        &raw.category, &raw.description, &raw.lat, &raw.lon, &raw.coord_system, &raw.accuracy,
+        &raw.occurred_at, &raw.answers, &raw.name, &raw.phone, &raw.corroborates,
+    ] {
+        h.update(field.as_deref().unwrap_or("\u{0}").as_bytes());
+        h.update([0xff]);
+    }
+    for p in &raw.photos {
+        h.update(Sha256::digest(p));
+    }
+    hex::encode(h.finalize())
+}
+
+/// The 街道/镇 that contains the point, if any area polygons are loaded.
+pub async fn locate(db: &impl ConnectionTrait, p: LatLon) -> Result<Option<area::Model>, DbErr> {
+    let candidates = area::Entity::find()
+        .filter(area::Column::MinLon.lte(p.lon))
+        .filter(area::Column::MaxLon.gte(p.lon))
+        .filter(area::Column::MinLat.lte(p.lat))
+        .filter(area::Column::MaxLat.gte(p.lat))
+        .all(db)
+        .await?;
+    Ok(candidates.into_iter().find(|a| area_contains(a, p)))
+}
+
+fn area_contains(a: &area::Model, p: LatLon) -> bool {
+    let Ok(geometry) = serde_json::from_str::<serde_json::Value>(&a.geometry) else {
+        return false;
+    };
+    let polygons: Vec<Vec<Vec<[f64; 2]>>> = match geometry["type"].as_str() {
+        Some("Polygon") => serde_json::from_value(geometry["coordinates"].clone()).map(|p| vec![p]).unwrap_or_default(),
+        Some("MultiPolygon") => serde_json::from_value(geometry["coordinates"].clone()).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    polygons.iter().any(|rings| geo::in_polygon(p, rings))
+}
+
+async fn open_case(
+    txn: &impl ConnectionTrait,
+    new: &NewReport,
+    category: &category::Model,
+    location: LatLon,
+    area: Option<&area::Model>,
+    now: DateTime<Utc>,
+) -> Result<case::Model, AppError> {
+    let department_id = department::Entity::find()
+        .filter(department::Column::Code.eq(FALLBACK_DEPARTMENT))
+        .one(txn)
+        .await?
+        .map(|d| d.id);
+    // A collision among 31^8 codes is rare; try again rather than fail.
+    let mut attempt = 0;
+    let row = loop {
+        attempt += 1;
+        let inserted = case::ActiveModel {
+            code: Set(new_tracking_code()),
+            category_id: Set(category.id),
+            group_code: Set(category.group_code.clone()),
+            state: Set("submitted".to_owned()),
+            priority: Set("normal".to_owned()),
+            lat: Set(location.lat),
+            lon: Set(location.lon),
+            accuracy_m: Set(new.accuracy_m),
+            area_id: Set(area.map(|a| a.id)),
+            department_id: Set(department_id),
+            description: Set(new.description.clone()),
+            occurred_at: Set(new.occurred_at),
+            submitted_at: Set(now),
+            updated_at: Set(now),
+            corroboration_count: Set(0),
+            version: Set(0),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await;
+        match inserted {
+            Ok(row) => break row,
+            Err(e) if attempt < 5 && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    event(txn, row.id, now, "reporter", "submitted", None, Some("submitted"), None).await?;
+    Ok(row)
+}
+
+/// Adds a "me too" to an open case of the same group: more priority and more
+/// evidence, not a second case competing for the reward.
+async fn corroborate(
+    txn: &impl ConnectionTrait,
+    code: &str,
+    category: &category::Model,
+    now: DateTime<Utc>,
+) -> Result<case::Model, AppError> {
+    let target = case::Entity::find()
+        .filter(case::Column::Code.eq(code))
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::validation("corroborates", "no case with this number"))?;
+    if !OPEN_STATES.contains(&target.state.as_str()) {
+        return Err(AppError::Conflict(format!("case {code} is no longer open; file a new report")));
+    }
+    if target.group_code != category.group_code {
+        return Err(AppError::validation("corroborates", "that case is about another kind of problem"));
+    }
+    let count = target.corroboration_count + 1;
+    let priority = if count >= HIGH_PRIORITY_AT && target.priority == "normal" { "high" } else { target.priority.as_str() };
+    // Bump in SQL so two concurrent "me too"s both count.
+    use sea_orm::sea_query::ExprTrait;
+    case::Entity::update_many()
+        .col_expr(case::Column::CorroborationCount, Expr::col(case::Column::CorroborationCount).add(1))
+        .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+        .col_expr(case::Column::Priority, Expr::value(priority))
+        .col_expr(case::Column::UpdatedAt, Expr::value(now))
+        .filter(case::Column::Id.eq(target.id))
+        .exec(txn)
+        .await?;
+    event(txn, target.id, now, "reporter", "corroborated", None, None, Some("another resident reported the same problem".to_owned())).await?;
+    Ok(target)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    txn: &impl ConnectionTrait,
+    case_id: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    note: Option<String>,
+) -> Result<(), DbErr> {
+    case_event::ActiveModel {
+        case_id: Set(case_id),
+        at: Set(at),
+        actor: Set(actor.to_owned()),
+        action: Set(action.to_owned()),
+        from_state: Set(from.map(str::to_owned)),
+        to_state: Set(to.map(str::to_owned)),
+        note: Set(note),
+        public: Set(true),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map(|_| ())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_photo(
+    txn: &impl ConnectionTrait,
+    report: &report::Model,
+    p: &ProcessedPhoto,
+    original: String,
+    display: String,
+    thumbnail: String,
+    size: usize,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    photo::ActiveModel {
+        report_id: Set(report.id),
+        case_id: Set(report.case_id),
+        original_key: Set(original),
+        original_sha256: Set(p.original_sha256.clone()),
+        original_format: Set(p.original_format.mime().to_owned()),
+        original_bytes: Set(size as i64),
+        display_key: Set(display),
+        thumbnail_key: Set(thumbnail),
+        width: Set(p.width as i32),
+        height: Set(p.height as i32),
+        exif_lat: Set(p.exif_location.as_ref().map(|g| g.lat)),
+        exif_lon: Set(p.exif_location.as_ref().map(|g| g.lon)),
+        exif_taken_at: Set(p.exif_taken_at.clone()),
+        received_at: Set(now),
+        public: Set(false),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map(|_| ())
+}
+
+/// Open cases of the category's group within `radius_m` metres, filed in the
+/// last `days` days, nearest first. Nothing personal is returned.
+pub async fn nearby(
+    db: &DatabaseConnection,
+    category_code: &str,
+    at: LatLon,
+    radius_m: f64,
+    days: i64,
+) -> Result<Vec<NearbyCase>, AppError> {
+    let category = categories::service::find_active(db, category_code)
+        .await?
+        .ok_or_else(|| AppError::validation("category", "no such category"))?;
+    let d_lat = radius_m / 111_320.0;
+    let d_lon = radius_m / (111_320.0 * at.lat.to_radians().cos().max(0.01));
+    let since = Utc::now() - Duration::days(days);
+    let rows = case::Entity::find()
+        .filter(case::Column::GroupCode.eq(category.group_code.as_str()))
+        .filter(case::Column::State.is_in(OPEN_STATES))
+        .filter(case::Column::Lat.between(at.lat - d_lat, at.lat + d_lat))
+        .filter(case::Column::Lon.between(at.lon - d_lon, at.lon + d_lon))
+        .filter(case::Column::SubmittedAt.gte(since))
+        .order_by_desc(case::Column::SubmittedAt)
+        .limit(200)
+        .all(db)
+        .await?;
+    let names = category_names(db).await?;
+    let mut found: Vec<NearbyCase> = rows
+        .into_iter()
+        .filter_map(|c| {
+            let distance = geo::distance_m(at, LatLon { lat: c.lat, lon: c.lon });
+            (distance <= radius_m).then(|| {
+                let (code, zh, en) = names.iter().find(|n| n.0 == c.category_id).map(|n| (n.1.clone(), n.2.clone(), n.3.clone())).unwrap_or_default();
+                NearbyCase {
+                    tracking_code: c.code,
+                    category: code,
+                    category_name: zh,
+                    category_name_en: en,
+                    state: c.state,
+                    distance_m: distance.round() as u32,
+                    submitted_at: c.submitted_at.to_rfc3339(),
+                    corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
+                }
+            })
+        })
+        .collect();
+    found.sort_by_key(|c| c.distance_m);
+    found.truncate(10);
+    Ok(found)
+}
+
+async fn category_names(db: &impl ConnectionTrait) -> Result<Vec<(i64, String, String, String)>, DbErr> {
+    Ok(category::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.code, c.name_zh, c.name_en))
+        .collect())
+}
+
+/// The reporter's view. An unknown code and a wrong secret are the same
+/// answer, so neither can be probed.
+pub async fn track(db: &DatabaseConnection, code: &str, secret: &str) -> Result<TrackView, AppError> {
+    let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
+    let case_row = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(db).await?;
+    let secret_hash = sha256_hex(secret.trim().as_bytes());
+    let report_row = match &case_row {
+        Some(c) => report::Entity::find()
+            .filter(report::Column::CaseId.eq(c.id))
+            .filter(report::Column::SecretHash.eq(secret_hash.as_str()))
+            .one(db)
+            .await?,
+        None => None,
+    };
+    let (Some(c), Some(r)) = (case_row, report_row) else {
+        return Err(AppError::NotFound);
+    };
+    let category = category::Entity::find_by_id(c.category_id).one(db).await?;
+    let department = match c.department_id {
+        Some(id) => department::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let area = match c.area_id {
+        Some(id) => area::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let timeline = case_event::Entity::find()
+        .filter(case_event::Column::CaseId.eq(c.id))
+        .filter(case_event::Column::Public.eq(true))
+        .order_by_asc(case_event::Column::At)
+        .order_by_asc(case_event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| TimelineEntry { at: e.at.to_rfc3339(), action: e.action, state: e.to_state, note: e.note })
+        .collect();
+    let photos = photo::Entity::find()
+        .filter(photo::Column::ReportId.eq(r.id))
+        .order_by_asc(photo::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| PhotoRef {
+            display_url: format!("/photos/display/{}.jpg", p.display_key),
+            thumbnail_url: format!("/photos/thumb/{}.jpg", p.thumbnail_key),
+            width: u32::try_from(p.width).unwrap_or(0),
+            height: u32::try_from(p.height).unwrap_or(0),
+        })
+        .collect();
+    Ok(TrackView {
+        tracking_code: c.code,
+        state: c.state,
+        category: category.as_ref().map(|x| x.code.clone()).unwrap_or_default(),
+        category_name: category.as_ref().map(|x| x.name_zh.clone()).unwrap_or_default(),
+        category_name_en: category.as_ref().map(|x| x.name_en.clone()).unwrap_or_default(),
+        submitted_at: c.submitted_at.to_rfc3339(),
+        updated_at: c.updated_at.to_rfc3339(),
+        department: department.map(|d| DepartmentRef { code: d.code, name: d.name_zh, name_en: d.name_en }),
+        area: area.map(|a| a.name_zh),
+        description: r.description,
+        lat: r.lat,
+        lon: r.lon,
+        corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
+        your_report: r.kind,
+        anonymous: r.identity_id.is_none(),
+        photos,
+        timeline,
+        reply: None,
+    })
+}

@@ -1,0 +1,184 @@
+//! Reports (举报), categories and tracking, as the JSON API shows them.
+
+use serde::{Deserialize, Serialize};
+
+/// A category's group, e.g. 噪声 (noise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryGroup {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// `GET /api/v1/categories`: one entry per category; `code` is also the
+/// Open311 `service_code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub code: String,
+    pub group: CategoryGroup,
+    pub name: String,
+    pub name_en: String,
+    pub icon: String,
+    /// Whether a substantiated real-name report of this kind can earn a reward.
+    pub rewardable: bool,
+    pub questions: Vec<Question>,
+}
+
+/// An extra question of a category (an Open311 attribute).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub code: String,
+    pub datatype: Datatype,
+    pub required: bool,
+    pub name: String,
+    pub name_en: String,
+    pub order: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Choice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// Open311's attribute datatypes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Datatype {
+    String,
+    Number,
+    Datetime,
+    Text,
+    Singlevaluelist,
+    Multivaluelist,
+}
+
+/// `201` from `POST /api/v1/reports`. The secret is shown once: only its
+/// hash is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitReceipt {
+    pub tracking_code: String,
+    pub secret: String,
+    /// `/track#code=…&secret=…`: the fragment never reaches a server log.
+    pub track_url: String,
+    pub state: String,
+    /// True when this report corroborates ("me too") an open case.
+    pub corroborated: bool,
+    pub photos: u32,
+    /// `device` or `exif` (taken from a photo because none was sent).
+    pub location_source: String,
+}
+
+/// `GET /api/v1/reports/nearby`: open cases of the same group close by, so
+/// a resident can say "me too" instead of filing again. Nothing personal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyCase {
+    pub tracking_code: String,
+    pub category: String,
+    pub category_name: String,
+    pub category_name_en: String,
+    pub state: String,
+    pub distance_m: u32,
+    pub submitted_at: String,
+    pub corroborations: u32,
+}
+
+/// `GET /api/v1/track/{code}` with `X-Report-Secret`: the reporter's view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackView {
+    pub tracking_code: String,
+    pub state: String,
+    pub category: String,
+    pub category_name: String,
+    pub category_name_en: String,
+    pub submitted_at: String,
+    pub updated_at: String,
+    pub department: Option<DepartmentRef>,
+    pub area: Option<String>,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub corroborations: u32,
+    /// `original` or `corroboration`: which report this secret belongs to.
+    pub your_report: String,
+    pub anonymous: bool,
+    pub photos: Vec<PhotoRef>,
+    pub timeline: Vec<TimelineEntry>,
+    /// The reviewed reply, once the case is closed (case-handling issue).
+    pub reply: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentRef {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoRef {
+    pub display_url: String,
+    pub thumbnail_url: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub action: String,
+    pub state: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Tracking codes: `BN-` and eight characters from an alphabet without the
+/// look-alikes 0/O, 1/I/L, so a code read over the phone survives.
+pub mod tracking_code {
+    pub const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    pub const PREFIX: &str = "BN";
+
+    /// `BN-7K3M-Q9TX` from eight alphabet indices.
+    pub fn format(indices: [u8; 8]) -> String {
+        let c: String = indices.iter().map(|i| ALPHABET[*i as usize % ALPHABET.len()] as char).collect();
+        format!("{PREFIX}-{}-{}", &c[..4], &c[4..])
+    }
+
+    /// Accepts what people type: lower case, spaces or no dashes, and the
+    /// look-alikes (o→0 is not in the alphabet, so O and 0 are refused).
+    pub fn normalize(input: &str) -> Option<String> {
+        let chars: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let body = chars.strip_prefix(PREFIX)?;
+        if body.len() != 8 || !body.bytes().all(|b| ALPHABET.contains(&b)) {
+            return None;
+        }
+        Some(format!("{PREFIX}-{}-{}", &body[..4], &body[4..]))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_code_is_formatted_and_normalised_back() {
+            let code = format([0, 1, 2, 3, 4, 5, 6, 30]);
+            assert_eq!(code, "BN-2345-678Z");
+            assert_eq!(normalize("bn 2345 678z").as_deref(), Some("BN-2345-678Z"));
+            assert_eq!(normalize("BN2345678Z").as_deref(), Some("BN-2345-678Z"));
+        }
+
+        #[test]
+        fn look_alikes_and_wrong_lengths_are_refused() {
+            assert_eq!(normalize("BN-0000-0000"), None);
+            assert_eq!(normalize("BN-IIII-LLLL"), None);
+            assert_eq!(normalize("BN-2345-678"), None);
+            assert_eq!(normalize("XX-2345-678Z"), None);
+        }
+    }
+}

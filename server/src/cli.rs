@@ -40,6 +40,18 @@ pub struct SettingsArgs {
     /// Log lines as human-readable text or as JSON objects.
     #[arg(long, env = "SHANSHUI_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
+    /// Reports one client address may send at once before being slowed…
+    #[arg(long, env = "SHANSHUI_SUBMIT_BURST", default_value_t = 10, global = true)]
+    pub submit_burst: u32,
+    /// …and then one more every this many seconds.
+    #[arg(long, env = "SHANSHUI_SUBMIT_EVERY_SECS", default_value_t = 20, global = true)]
+    pub submit_every_secs: u64,
+    /// Tracking look-ups one client address may make at once…
+    #[arg(long, env = "SHANSHUI_TRACK_BURST", default_value_t = 60, global = true)]
+    pub track_burst: u32,
+    /// …and then one more every this many seconds.
+    #[arg(long, env = "SHANSHUI_TRACK_EVERY_SECS", default_value_t = 1, global = true)]
+    pub track_every_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -76,6 +76,9 @@ impl TryFrom<SettingsArgs> for Settings {
     type Error = ConfigError;
 
     fn try_from(args: SettingsArgs) -> Result<Self, Self::Error> {
+        if args.submit_burst == 0 || args.submit_every_secs == 0 || args.track_burst == 0 || args.track_every_secs == 0 {
+            return Err(ConfigError::new("rate limits must be at least 1"));
+        }
         if args.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("--data-dir / SHANSHUI_DATA_DIR must not be empty"));
         }
@@ -96,7 +99,12 @@ impl TryFrom<SettingsArgs> for Settings {
             log_format: args.log_format,
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(20),
-            limits: RateLimits::default(),
+            limits: RateLimits {
+                submit_burst: args.submit_burst,
+                submit_every: Duration::from_secs(args.submit_every_secs),
+                track_burst: args.track_burst,
+                track_every: Duration::from_secs(args.track_every_secs),
+            },
             photo_slots: default_photo_slots(),
         })
     }

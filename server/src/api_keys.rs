@@ -7,7 +7,7 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+
 };
 use sha2::{Digest, Sha256};
 
@@ -40,7 +40,7 @@ pub async fn create(db: &DatabaseConnection, name: &str, actor: &str) -> Result<
         return Err(ApiKeyError::Invalid("the key's name must have 1–100 characters".to_owned()));
     }
     let (key, prefix) = generate();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     api_key::ActiveModel {
         name: Set(name.to_owned()),
         prefix: Set(prefix.clone()),

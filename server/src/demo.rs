@@ -7,7 +7,7 @@ use crate::directory::geo;
 use anyhow::Context;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+
 };
 
 pub const BANAN_AREAS: &str = include_str!("../data/banan-areas.geojson");
@@ -25,7 +25,7 @@ pub const BUREAUS: [(&str, &str, &str); 7] = [
 
 pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
     let areas = geo::parse_areas(BANAN_AREAS).context("the bundled area polygons")?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = chrono::Utc::now();
     let (mut new_areas, mut new_departments) = (0, 0);
 

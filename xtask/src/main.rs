@@ -9,6 +9,7 @@
 //!   cargo xtask build [--release]
 //!   cargo xtask site [--release]   the front end only
 //!   cargo xtask bench           release build; wasm size; wrk on / vs hello world
+//!   cargo xtask bench-submit    reports with a 2 MP photo per second vs the photo pipeline's ceiling
 
 use std::env;
 use std::fs;
@@ -30,8 +31,9 @@ fn main() -> ExitCode {
         Some("build") => build(flag("--release")),
         Some("site") => ensure_wasm_tools().and_then(|_| site(flag("--release"))),
         Some("bench") => bench(),
+        Some("bench-submit") => bench_submit(),
         _ => {
-            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench>");
+            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench | bench-submit>");
             return ExitCode::from(2);
         }
     };
@@ -269,11 +271,16 @@ fn test() -> Result {
 /// Release build, then: the compressed size of what a phone downloads to
 /// hydrate, and `wrk` from this process on 127.0.0.1 against the server-
 /// rendered home page and against axum's hello world, in the same run.
-fn bench() -> Result {
-    if output(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
+fn ensure_wrk() -> Result {
+    if !Path::new("/usr/bin/wrk").exists() {
         step("installing Debian's wrk");
         sh(Command::new("apt-get").args(["install", "-y", "-qq", "wrk"]))?;
     }
+    Ok(())
+}
+
+fn bench() -> Result {
+    ensure_wrk()?;
     build(true)?;
     sh(cargo().args(["build", "--release", "--package", "server", "--example", "hello"]))?;
 
@@ -360,4 +367,61 @@ fn wrk(port: u16, connections: &str) -> Result<(f64, String, String)> {
     };
     let rps = field("Requests/sec:").parse::<f64>().unwrap_or(0.0);
     Ok((rps, field("50%"), field("99%")))
+}
+
+/// Reports with one 2-megapixel photo each, posted by `wrk` from a second
+/// process on 127.0.0.1, against the photo pipeline's own ceiling measured
+/// just before in the same run.
+fn bench_submit() -> Result {
+    ensure_wrk()?;
+    step("building the server and the benchmark (release)");
+    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "submit_bench"]))?;
+    let release = target_dir().join("release");
+    let work = env::temp_dir().join(format!("shanshui-bench-submit-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&work);
+    let bench = release.join("examples/submit_bench");
+    sh(Command::new(&bench).arg("prepare").arg(&work))?;
+    step("the photo pipeline's ceiling (all cores, 10 s)");
+    let ceiling_out = output(Command::new(&bench).arg("ceiling").arg(&work).arg("10")).ok_or("ceiling failed")?;
+    print!("{ceiling_out}");
+    let ceiling: f64 = ceiling_out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .ok_or("cannot read the ceiling")?;
+
+    let data = work.join("data");
+    let bin = release.join("shanshui");
+    sh(Command::new(&bin).args(["demo", "--data-dir"]).arg(&data))?;
+    let port = free_port()?;
+    let mut server = Command::new(&bin)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&data)
+        .env("SHANSHUI_SUBMIT_BURST", "1000000")
+        .env("SHANSHUI_SUBMIT_EVERY_SECS", "1")
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let result = (|| -> Result {
+        step("wrk: POST /api/v1/reports, 4 connections, 20 s");
+        let out = output(Command::new("wrk").args([
+            "-t", "2", "-c", "4", "-d", "20s", "--latency", "-s",
+        ]).arg(work.join("post.lua")).arg(format!("http://127.0.0.1:{port}/api/v1/reports")))
+        .ok_or("wrk failed")?;
+        print!("{out}");
+        let rps: f64 = out
+            .lines()
+            .find(|l| l.trim().starts_with("Requests/sec:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .ok_or("cannot read wrk's rate")?;
+        let errors = out.lines().find(|l| l.contains("Non-2xx")).unwrap_or("Non-2xx or 3xx responses: 0");
+        println!("\nsubmissions/s {rps:.1}; pipeline ceiling {ceiling:.1} photos/s; ratio {:.2}; {errors}", rps / ceiling);
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = fs::remove_dir_all(&work);
+    result
 }

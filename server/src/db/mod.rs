@@ -65,3 +65,18 @@ pub async fn connect_and_migrate(settings: &Settings) -> Result<DatabaseConnecti
 pub async fn migrate(conn: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     Migrator::up(conn, None).await
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and
+/// writes later cannot be upgraded while another writer is busy, and SQLite
+/// then fails at once with "database is locked" instead of waiting out the
+/// busy timeout (seen under concurrent submissions). PostgreSQL ignores it.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+    })
+    .await
+}

@@ -1061,6 +1061,22 @@ mod tests {
     }
 
     #[test]
+    fn exif_that_strict_parsing_refuses_still_gives_its_orientation() -> TestResult {
+        // IFD0: Make (0x010F) whose value points far outside the blob, then
+        // a good Orientation = 6. Strict kamadak-exif gives up on the blob.
+        let mut blob = b"II*\0\x08\0\0\0\x02\0".to_vec();
+        blob.extend_from_slice(&[0x0F, 0x01, 2, 0, 32, 0, 0, 0, 0, 0, 0, 0x7F]);
+        blob.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]);
+        blob.extend_from_slice(&[0, 0, 0, 0]);
+        let input = with_exif(&jpeg(400, 200), &blob);
+        let strict = exif::Reader::new().read_from_container(&mut Cursor::new(input.as_slice()));
+        assert!(strict.is_err(), "strict parsing accepted the blob");
+        let p = process(&input, &PhotoLimits::default())?;
+        assert_eq!(dimensions_of(&p.display), (200, 400));
+        Ok(())
+    }
+
+    #[test]
     fn the_outputs_carry_no_exif_or_gps_even_when_the_input_had_them() -> TestResult {
         let blob = exif_blob(Some(1), Some(((29, 22, 3000, "N"), (106, 32, 2400, "E"))));
         let input = with_exif(&jpeg(2000, 1000), &blob);

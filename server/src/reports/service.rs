@@ -15,7 +15,7 @@ use rand::rngs::OsRng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use sha2::{Digest, Sha256};
 use shared::geo::{self, LatLon};
@@ -130,7 +130,7 @@ impl Reports<'_> {
         }
 
         let secret = new_secret();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(self.db).await?;
         let identity_id = match &new.identity {
             None => None,
             Some(id) => Some(

@@ -3,7 +3,7 @@ use crate::audit;
 use crate::db::entities::{app_user, department};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+
 };
 use shared::Role;
 
@@ -66,7 +66,7 @@ pub async fn create(
         .map_err(|e| UserError::Hash(e.to_string()))?
         .map_err(|e| UserError::Hash(e.to_string()))?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let department_id = match &new.department {
         None => None,
         Some(code) => Some(

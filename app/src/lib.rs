@@ -15,19 +15,29 @@ mod i18n_gen {
 }
 pub use i18n_gen::i18n;
 
+#[cfg(feature = "hydrate")]
+mod browser;
 mod components;
+mod format;
 pub mod lang;
+mod outbox;
 mod pages;
 #[cfg(feature = "ssr")]
 mod shell;
 
 pub use components::app::App;
 #[cfg(feature = "ssr")]
-pub use shell::{AssetVersion, shell};
+pub use shell::{ShellConfig, shell};
 
 /// The name wasm-bindgen gives the bundle: `/pkg/shanshui.js` and
 /// `/pkg/shanshui_bg.wasm`.
 pub const OUTPUT_NAME: &str = "shanshui";
+
+/// The report form's map tiles, unless the server is given another URL
+/// (`--tile-url`, written into `<meta name="shanshui-tile-url">`).
+/// The form works without tiles: the pin can still be placed on a blank map.
+pub const TILE_URL: &str = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png";
+pub const TILE_ATTRIBUTION: &str = "© OpenStreetMap contributors";
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -4,14 +4,20 @@ use crate::{App, OUTPUT_NAME};
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
 
-/// A short digest of the built front-end files, added to their URLs as
-/// `?v=…` so they can be cached for a year and still change on a deploy.
+/// What the server tells every page, decided once at start-up.
 #[derive(Clone, Debug)]
-pub struct AssetVersion(pub String);
+pub struct ShellConfig {
+    /// A short digest of the built front-end files, added to their URLs as
+    /// `?v=…` so they can be cached for a year and still change on a deploy.
+    pub asset_version: String,
+    /// Map tiles for the report form (e.g. a tile server in China).
+    pub tile_url: String,
+    pub tile_attribution: String,
+}
 
-pub fn shell(options: LeptosOptions, version: AssetVersion) -> impl IntoView {
+pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let pkg = options.site_pkg_dir.to_string();
-    let v = version.0;
+    let ShellConfig { asset_version: v, tile_url, tile_attribution } = config;
     let js = format!("/{pkg}/{OUTPUT_NAME}.js?v={v}");
     let wasm = format!("/{pkg}/{OUTPUT_NAME}_bg.wasm?v={v}");
     // The same loader Leptos's <HydrationScripts> writes, with versioned URLs.
@@ -25,6 +31,11 @@ pub fn shell(options: LeptosOptions, version: AssetVersion) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0f5e57" />
+                <meta name="shanshui-tile-url" content=tile_url />
+                <meta name="shanshui-tile-attribution" content=tile_attribution />
+                // Marks the page as scripted before it paints, so no-JavaScript
+                // notices (`.nojs-only`) stay hidden for everyone else.
+                <script>"document.documentElement.classList.add('js')"</script>
                 <link rel="stylesheet" href=format!("/style.css?v={v}") />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />

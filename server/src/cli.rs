@@ -40,6 +40,12 @@ pub struct SettingsArgs {
     /// Log lines as human-readable text or as JSON objects.
     #[arg(long, env = "SHANSHUI_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
+    /// Map tiles for the report form, a Leaflet URL template.
+    #[arg(long, env = "SHANSHUI_TILE_URL", default_value = app::TILE_URL, global = true)]
+    pub tile_url: String,
+    /// The tiles' attribution, shown on the map.
+    #[arg(long, env = "SHANSHUI_TILE_ATTRIBUTION", default_value = app::TILE_ATTRIBUTION, global = true)]
+    pub tile_attribution: String,
     /// Reports one client address may send at once before being slowed…
     #[arg(long, env = "SHANSHUI_SUBMIT_BURST", default_value_t = 10, global = true)]
     pub submit_burst: u32,

@@ -32,6 +32,8 @@ pub struct Settings {
     /// How long in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: Duration,
     pub limits: RateLimits,
+    pub tile_url: String,
+    pub tile_attribution: String,
     /// Photos decoded at once (each needs up to ~64 MB): one per core.
     pub photo_slots: usize,
 }
@@ -79,6 +81,11 @@ impl TryFrom<SettingsArgs> for Settings {
         if args.submit_burst == 0 || args.submit_every_secs == 0 || args.track_burst == 0 || args.track_every_secs == 0 {
             return Err(ConfigError::new("rate limits must be at least 1"));
         }
+        if tile_source(&args.tile_url).is_none() {
+            return Err(ConfigError::new(
+                "--tile-url must be an https:// (or http://) URL template like https://{s}.tile.example.org/{z}/{x}/{y}.png",
+            ));
+        }
         if args.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("--data-dir / SHANSHUI_DATA_DIR must not be empty"));
         }
@@ -106,6 +113,8 @@ impl TryFrom<SettingsArgs> for Settings {
                 track_every: Duration::from_secs(args.track_every_secs),
             },
             photo_slots: default_photo_slots(),
+            tile_url: args.tile_url,
+            tile_attribution: args.tile_attribution,
         })
     }
 }
@@ -121,6 +130,20 @@ pub fn database_kind(url: &str) -> Result<DatabaseKind, ConfigError> {
             redact_url(url)
         )))
     }
+}
+
+/// The CSP source that allows a tile URL template's images:
+/// `https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png` → `https://*.tile.openstreetmap.org`.
+pub fn tile_source(template: &str) -> Option<String> {
+    let (scheme, rest) = template.split_once("://")?;
+    if !matches!(scheme, "https" | "http") {
+        return None;
+    }
+    let host = rest.split(['/', '?']).next()?;
+    let host = host.replace("{s}", "*");
+    let valid = !host.is_empty()
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'));
+    valid.then(|| format!("{scheme}://{host}"))
 }
 
 /// A database URL for messages and logs, without its password.
@@ -151,6 +174,17 @@ mod tests {
         let err = database_kind("mysql://root:hunter2@h/db").unwrap_err();
         assert!(err.0.contains("unsupported database URL"));
         assert!(!err.0.contains("hunter2"), "the password must not be echoed: {}", err.0);
+    }
+
+    #[test]
+    fn a_tile_template_becomes_a_csp_source() {
+        assert_eq!(
+            tile_source("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tile.openstreetmap.org")
+        );
+        assert_eq!(tile_source("http://127.0.0.1:8080/{z}/{x}/{y}.png").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(tile_source("javascript:alert(1)"), None);
+        assert_eq!(tile_source("https://evil.example'; script-src */x"), None);
     }
 
     #[test]

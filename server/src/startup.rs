@@ -122,7 +122,8 @@ pub fn build_router(state: AppState) -> Router {
         .merge(web::router(&state))
         .layer(axum::middleware::from_fn(middleware::cache::static_files))
         .layer(axum::middleware::from_fn(middleware::csrf::cross_origin_protection));
-    for layer in middleware::security_headers::layers() {
+    let tile_source = crate::config::tile_source(&state.settings.tile_url).unwrap_or_default();
+    for layer in middleware::security_headers::layers(&tile_source) {
         router = router.layer(layer);
     }
     router

@@ -2,7 +2,7 @@
 //! files of `public/`, and HTML 404s for unknown pages.
 
 use crate::state::AppState;
-use app::{App, AssetVersion, OUTPUT_NAME, shell};
+use app::{App, OUTPUT_NAME, ShellConfig, shell};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -22,27 +22,32 @@ pub fn leptos_options(settings: &crate::Settings) -> LeptosOptions {
 /// to the fallback, which serves a static file or renders the app's 404.
 pub fn router(state: &AppState) -> Router<AppState> {
     let version = asset_version(&state.settings.site_root);
-    if version.0 == "unbuilt" {
+    if version == "unbuilt" {
         tracing::warn!(
             site_root = %state.settings.site_root.display(),
             "the front end is not built: pages render but will not hydrate (run `cargo xtask build`)"
         );
     }
+    let config = ShellConfig {
+        asset_version: version,
+        tile_url: state.settings.tile_url.clone(),
+        tile_attribution: state.settings.tile_attribution.clone(),
+    };
     let routes = generate_route_list(App);
     let page_shell = {
         let options = state.leptos.clone();
-        let version = version.clone();
-        move || shell(options.clone(), version.clone())
+        let config = config.clone();
+        move || shell(options.clone(), config.clone())
     };
     Router::new()
         .leptos_routes(state, routes, page_shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(move |options| {
-            shell(options, version.clone())
+            shell(options, config.clone())
         }))
 }
 
 /// A digest of the built front end, so its URLs change when it does.
-pub fn asset_version(site_root: &Path) -> AssetVersion {
+pub fn asset_version(site_root: &Path) -> String {
     let files = [
         format!("pkg/{OUTPUT_NAME}.js"),
         format!("pkg/{OUTPUT_NAME}_bg.wasm"),
@@ -52,8 +57,8 @@ pub fn asset_version(site_root: &Path) -> AssetVersion {
     for file in &files {
         match std::fs::read(site_root.join(file)) {
             Ok(bytes) => hasher.update(&bytes),
-            Err(_) => return AssetVersion("unbuilt".to_owned()),
+            Err(_) => return "unbuilt".to_owned(),
         }
     }
-    AssetVersion(hex::encode(&hasher.finalize()[..6]))
+    hex::encode(&hasher.finalize()[..6])
 }

@@ -174,7 +174,15 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
             ..server::config::RateLimits::default()
         },
         photo_slots: 2,
+        tile_url: app_tile_url(),
+        tile_attribution: "test tiles".to_owned(),
     }
+}
+
+/// Tiles from a loopback address nothing listens on: the map must work
+/// without them, and no test reaches outside the machine.
+fn app_tile_url() -> String {
+    "http://127.0.0.1:9/{z}/{x}/{y}.png".to_owned()
 }
 
 /// Runs `test` against a fresh app on `backend`, then tears it down.

@@ -3,7 +3,8 @@
 use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::components::header::Header;
-use crate::pages::{building::Building, home::Home, not_found::NotFound};
+use crate::outbox::provide_outbox;
+use crate::pages::{building::Building, home::Home, not_found::NotFound, report::Report, track::Track};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
@@ -24,6 +25,14 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame() -> impl IntoView {
     let lang = use_lang();
+    let outbox = provide_outbox();
+    // Reports kept on the phone are sent again from any page.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        crate::outbox::start(outbox);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = outbox;
+    });
     view! {
         <Title formatter=move |page: String| {
             let brand = td_string!(lang.get(), brand);
@@ -33,10 +42,11 @@ fn Frame() -> impl IntoView {
             <a class="skip" href="#main">{move || td_string!(lang.get(), skip_to_content)}</a>
             <Header />
             <main id="main">
+                <OutboxBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
-                    <Route path=path!("/report") view=|| view! { <Building page=Page::Report /> } />
-                    <Route path=path!("/track") view=|| view! { <Building page=Page::Track /> } />
+                    <Route path=path!("/report") view=Report />
+                    <Route path=path!("/track") view=Track />
                     <Route path=path!("/cases") view=|| view! { <Building page=Page::Cases /> } />
                     <Route path=path!("/info") view=|| view! { <Building page=Page::Info /> } />
                     <Route path=path!("/stats") view=|| view! { <Building page=Page::Stats /> } />
@@ -102,5 +112,73 @@ impl Page {
             Page::Stats => td_string!(locale, page_stats),
             Page::Admin => td_string!(locale, page_admin),
         }
+    }
+}
+
+/// Reports waiting for the network, refused after a retry, or sent in the
+/// background since the resident last looked: said on every page.
+#[component]
+fn OutboxBanner() -> impl IntoView {
+    let lang = use_lang();
+    let outbox = crate::outbox::use_outbox();
+    let location = leptos_router::hooks::use_location();
+    move || {
+        let l = lang.get();
+        let pending = outbox.pending.get();
+        let unseen = outbox.unseen.get();
+        let refused = outbox.refused.get();
+        // The report page says it itself while its own report waits.
+        let on_report = location.pathname.get() == "/report";
+        let waiting = (pending > 0 && !on_report).then(|| {
+            view! {
+                <p class="banner waiting" role="status">
+                    <strong>{td_string!(l, waiting_network)}</strong>
+                    " "
+                    {td_string!(l, pending_count).replace("%n", &pending.to_string())}
+                </p>
+            }
+        });
+        let sent = (!unseen.is_empty()).then(|| {
+            view! {
+                <div class="banner sent" role="status">
+                    <strong>{td_string!(l, sent_in_background)}</strong>
+                    <ul>
+                        {unseen
+                            .into_iter()
+                            .map(|s| view! { <li><a href=s.track_url.clone()>{s.tracking_code.clone()}</a></li> })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+        });
+        let refused = (!refused.is_empty()).then(|| {
+            view! {
+                <div class="banner refused" role="alert">
+                    <strong>{td_string!(l, refused_title)}</strong>
+                    <ul>
+                        {refused
+                            .into_iter()
+                            .map(|p| {
+                                let key = p.key.clone();
+                                let reason = p.refused.clone().unwrap_or_default();
+                                view! {
+                                    <li>
+                                        <span>{p.summary.clone()}</span>
+                                        <small>{reason}</small>
+                                        <button type="button" class="button small" on:click=move |_| {
+                                            #[cfg(feature = "hydrate")]
+                                            crate::outbox::drop_pending(outbox, &key);
+                                            #[cfg(not(feature = "hydrate"))]
+                                            let _ = &key;
+                                        }>{td_string!(l, dismiss)}</button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+        });
+        view! { {waiting} {sent} {refused} }
     }
 }

@@ -18,7 +18,23 @@ fn paths(name: &str) -> &'static [&'static str] {
         "fumes" => &["M4 12h16v3a5 5 0 0 1-5 5H9a5 5 0 0 1-5-5z", "M9 8c0-1.5 1-1.5 1-3", "M14 8c0-1.5 1-1.5 1-3"],
         // Wavy smell lines.
         "odour" => &["M6 20c-2-3 2-5 0-8s2-5 0-8", "M12 20c-2-3 2-5 0-8s2-5 0-8", "M18 20c-2-3 2-5 0-8s2-5 0-8"],
+        // Three dots in a circle: anything else.
+        "other" => &["M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z", "M8 12h.01", "M12 12h.01", "M16 12h.01"],
         _ => &["M12 4a8 8 0 1 0 0 16 8 8 0 0 0 0-16z"],
+    }
+}
+
+/// The icon for a name the API gives (a category's `icon`); "other" for
+/// any name we do not draw.
+pub fn icon_for(name: &str) -> &'static str {
+    match name {
+        "noise" => "noise",
+        "water" => "water",
+        "dust" => "dust",
+        "burning" => "burning",
+        "fumes" => "fumes",
+        "odour" => "odour",
+        _ => "other",
     }
 }
 

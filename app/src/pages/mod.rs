@@ -1,3 +1,5 @@
 pub mod building;
 pub mod home;
 pub mod not_found;
+pub mod report;
+pub mod track;

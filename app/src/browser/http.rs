@@ -1,0 +1,170 @@
+//! JSON requests with `fetch`, and multipart uploads with XMLHttpRequest
+//! (fetch cannot report upload progress).
+
+use serde::de::DeserializeOwned;
+use shared::ApiError;
+use shared::ErrorBody;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[derive(Debug, Clone)]
+pub enum HttpError {
+    /// No answer: offline, DNS, a dropped connection, a timeout.
+    Network,
+    /// An answer with an error status; the API's error body when it sent one.
+    Status {
+        status: u16,
+        #[allow(dead_code)]
+        error: Option<ApiError>,
+    },
+    /// A 2xx answer that is not what we expected.
+    Decode,
+}
+
+fn api_error(body: &str) -> Option<ApiError> {
+    serde_json::from_str::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.error)
+}
+
+/// `GET url` with the given headers, JSON in.
+pub async fn get_json<T: DeserializeOwned>(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<T, HttpError> {
+    let window = web_sys::window().ok_or(HttpError::Network)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    let h = web_sys::Headers::new().map_err(|_| HttpError::Network)?;
+    let _ = h.set("Accept", "application/json");
+    for (name, value) in headers {
+        h.set(name, value).map_err(|_| HttpError::Network)?;
+    }
+    init.set_headers(&h);
+    let request =
+        web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| HttpError::Network)?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| HttpError::Network)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| HttpError::Network)?;
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| HttpError::Decode)
+    } else {
+        Err(HttpError::Status {
+            status: response.status(),
+            error: api_error(&text),
+        })
+    }
+}
+
+/// What an upload got back. `status` 0 means no answer at all.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub status: u16,
+    pub body: String,
+    pub retry_after_s: Option<u32>,
+}
+
+impl Upload {
+    pub fn error(&self) -> Option<ApiError> {
+        api_error(&self.body)
+    }
+}
+
+/// Five minutes: a few megabytes over a poor mobile link.
+const UPLOAD_TIMEOUT_MS: u32 = 300_000;
+
+/// `POST url` with a multipart body, calling `progress` with 0.0–1.0 as the
+/// bytes leave.
+pub async fn post_form(
+    url: &str,
+    form: &web_sys::FormData,
+    headers: &[(&str, &str)],
+    progress: impl Fn(f64) + 'static,
+) -> Upload {
+    let failed = Upload {
+        status: 0,
+        body: String::new(),
+        retry_after_s: None,
+    };
+    let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
+        return failed;
+    };
+    if xhr.open("POST", url).is_err() {
+        return failed;
+    }
+    let _ = xhr.set_request_header("Accept", "application/json");
+    for (name, value) in headers {
+        if xhr.set_request_header(name, value).is_err() {
+            return failed;
+        }
+    }
+    xhr.set_timeout(UPLOAD_TIMEOUT_MS);
+
+    // One promise that settles on load, error, timeout or abort.
+    let resolve: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
+    let promise = {
+        let resolve = resolve.clone();
+        js_sys::Promise::new(&mut move |res, _rej| {
+            *resolve.borrow_mut() = Some(res);
+        })
+    };
+    let settle = {
+        let resolve = resolve.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
+            if let Some(f) = resolve.borrow_mut().take() {
+                let _ = f.call0(&JsValue::NULL);
+            }
+        })
+    };
+    xhr.set_onload(Some(settle.as_ref().unchecked_ref()));
+    xhr.set_onerror(Some(settle.as_ref().unchecked_ref()));
+    xhr.set_ontimeout(Some(settle.as_ref().unchecked_ref()));
+    xhr.set_onabort(Some(settle.as_ref().unchecked_ref()));
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                progress((e.loaded() / e.total()).clamp(0.0, 1.0));
+            }
+        });
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    if xhr.send_with_opt_form_data(Some(form)).is_err() {
+        return failed;
+    }
+    let _ = JsFuture::from(promise).await;
+    xhr.set_onload(None);
+    xhr.set_onerror(None);
+    xhr.set_ontimeout(None);
+    xhr.set_onabort(None);
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(None);
+    }
+    drop(settle);
+    drop(on_progress);
+
+    let status = xhr.status().unwrap_or(0);
+    let body = xhr.response_text().ok().flatten().unwrap_or_default();
+    let retry_after_s = xhr
+        .get_response_header("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u32>().ok());
+    Upload {
+        status,
+        body,
+        retry_after_s,
+    }
+}

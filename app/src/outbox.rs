@@ -1,0 +1,419 @@
+//! Reports waiting for the network (待发送的举报).
+//!
+//! A report whose upload gets no answer (offline, a dropped connection, a
+//! 5xx, 429) is kept on the phone in `localStorage`, photos included (they
+//! are already small), with its idempotency key, and sent again with the
+//! same key when the browser comes back online and every 15 seconds: the
+//! server then files it once however many tries reach it. A 4xx answer is
+//! final and is not retried.
+//!
+//! Receipts are kept on the phone too (本机的举报), so a report sent in the
+//! background is not lost and the secret shown once can be found again.
+
+// Most of this only runs in the browser.
+#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use shared::ApiError;
+use shared::report::SubmitReceipt;
+
+pub const OUTBOX_KEY: &str = "shanshui.outbox.v1";
+pub const RECEIPTS_KEY: &str = "shanshui.reports.v1";
+pub const RETRY_EVERY_MS: u32 = 15_000;
+
+/// A report as it will be sent again: the exact fields and photo bytes of
+/// the first try, so the server's request fingerprint matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub key: String,
+    pub created_ms: f64,
+    pub fields: Vec<(String, String)>,
+    /// `data:image/jpeg;base64,…`
+    pub photos: Vec<String>,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub next_ms: f64,
+    /// The server refused it (4xx) after the network came back: kept so the
+    /// resident can read why, never sent again.
+    #[serde(default)]
+    pub refused: Option<String>,
+    /// A short summary for the list: the category's name and description's start.
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// A receipt kept on this phone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub tracking_code: String,
+    pub secret: String,
+    pub track_url: String,
+    pub saved_ms: f64,
+    #[serde(default)]
+    pub summary: String,
+    /// False until the resident has seen it (a report sent in the background).
+    #[serde(default)]
+    pub seen: bool,
+}
+
+/// What the background sender settled for a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled {
+    Done {
+        key: String,
+        receipt: SubmitReceipt,
+    },
+    Refused {
+        key: String,
+        status: u16,
+        error: ApiError,
+    },
+}
+
+#[derive(Clone, Copy)]
+pub struct Outbox {
+    /// Reports waiting to be sent (refused ones not counted).
+    pub pending: RwSignal<usize>,
+    /// Reports the server refused after a retry.
+    pub refused: RwSignal<Vec<Pending>>,
+    /// False when the phone could not keep the waiting reports (storage
+    /// missing or full): they live only as long as the page.
+    pub stored: RwSignal<bool>,
+    /// Receipts of reports sent in the background, not yet seen.
+    pub unseen: RwSignal<Vec<Saved>>,
+    /// The last thing the background sender settled.
+    pub last: RwSignal<Option<Settled>>,
+}
+
+pub fn provide_outbox() -> Outbox {
+    let outbox = Outbox {
+        pending: RwSignal::new(0),
+        refused: RwSignal::new(Vec::new()),
+        stored: RwSignal::new(true),
+        unseen: RwSignal::new(Vec::new()),
+        last: RwSignal::new(None),
+    };
+    provide_context(outbox);
+    outbox
+}
+
+pub fn use_outbox() -> Outbox {
+    use_context::<Outbox>().unwrap_or_else(provide_outbox)
+}
+
+#[cfg(feature = "hydrate")]
+pub use client::*;
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use super::*;
+    use crate::browser::{self, http, photos, store};
+    use base64::Engine;
+    use std::cell::{Cell, RefCell};
+
+    thread_local! {
+        static BUSY: Cell<bool> = const { Cell::new(false) };
+        /// The queue, when storage could not keep it.
+        static MEMORY: RefCell<Option<Vec<Pending>>> = const { RefCell::new(None) };
+    }
+
+    pub fn load_queue() -> Vec<Pending> {
+        if let Some(q) = MEMORY.with(|m| m.borrow().clone()) {
+            return q;
+        }
+        store::get(OUTBOX_KEY)
+            .and_then(|s| serde_json::from_str::<Vec<Pending>>(&s).ok())
+            .unwrap_or_default()
+    }
+
+    fn save_queue(outbox: Outbox, queue: Vec<Pending>) {
+        let text = serde_json::to_string(&queue).unwrap_or_else(|_| "[]".to_owned());
+        let ok = if queue.is_empty() {
+            store::remove(OUTBOX_KEY);
+            true
+        } else {
+            store::set(OUTBOX_KEY, &text)
+        };
+        MEMORY.with(|m| *m.borrow_mut() = if ok { None } else { Some(queue.clone()) });
+        let _ = outbox.stored.try_set(ok || queue.is_empty());
+        publish(outbox, &queue);
+    }
+
+    fn publish(outbox: Outbox, queue: &[Pending]) {
+        let _ = outbox
+            .pending
+            .try_set(queue.iter().filter(|p| p.refused.is_none()).count());
+        let refused: Vec<Pending> = queue
+            .iter()
+            .filter(|p| p.refused.is_some())
+            .cloned()
+            .collect();
+        let _ = outbox.refused.try_set(refused);
+    }
+
+    pub fn load_saved() -> Vec<Saved> {
+        store::get(RECEIPTS_KEY)
+            .and_then(|s| serde_json::from_str::<Vec<Saved>>(&s).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn write_saved(list: &[Saved]) {
+        if list.is_empty() {
+            store::remove(RECEIPTS_KEY);
+        } else if let Ok(text) = serde_json::to_string(list) {
+            let _ = store::set(RECEIPTS_KEY, &text);
+        }
+    }
+
+    /// Keeps a receipt on the phone (newest first, at most 50).
+    pub fn remember(receipt: &SubmitReceipt, summary: &str, seen: bool) {
+        let mut list = load_saved();
+        list.retain(|s| s.tracking_code != receipt.tracking_code || s.secret != receipt.secret);
+        list.insert(
+            0,
+            Saved {
+                tracking_code: receipt.tracking_code.clone(),
+                secret: receipt.secret.clone(),
+                track_url: receipt.track_url.clone(),
+                saved_ms: browser::now_ms(),
+                summary: summary.to_owned(),
+                seen,
+            },
+        );
+        list.truncate(50);
+        write_saved(&list);
+    }
+
+    pub fn forget(tracking_code: &str, secret: &str) {
+        let mut list = load_saved();
+        list.retain(|s| s.tracking_code != tracking_code || s.secret != secret);
+        write_saved(&list);
+    }
+
+    pub fn mark_seen(outbox: Outbox) {
+        let mut list = load_saved();
+        if list.iter().any(|s| !s.seen) {
+            for s in list.iter_mut() {
+                s.seen = true;
+            }
+            write_saved(&list);
+        }
+        let _ = outbox.unseen.try_set(Vec::new());
+    }
+
+    /// Keeps a report for a later try; its photos become data URLs.
+    pub async fn enqueue(
+        outbox: Outbox,
+        key: &str,
+        fields: Vec<(String, String)>,
+        blobs: &[web_sys::Blob],
+        summary: String,
+        retry_after_s: Option<u32>,
+    ) {
+        let mut photos = Vec::new();
+        for blob in blobs {
+            let mime = blob.type_();
+            let mime = if mime.is_empty() {
+                "application/octet-stream".to_owned()
+            } else {
+                mime
+            };
+            let bytes = photos::blob_bytes(blob).await.unwrap_or_default();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            photos.push(format!("data:{mime};base64,{b64}"));
+        }
+        let now = browser::now_ms();
+        let mut queue = load_queue();
+        queue.retain(|p| p.key != key);
+        queue.push(Pending {
+            key: key.to_owned(),
+            created_ms: now,
+            fields,
+            photos,
+            attempts: 1,
+            next_ms: now + f64::from(retry_after_s.map(|s| s * 1000).unwrap_or(RETRY_EVERY_MS)),
+            refused: None,
+            summary,
+        });
+        save_queue(outbox, queue);
+    }
+
+    /// Removes a report from the queue (sent, or given up by the resident).
+    pub fn drop_pending(outbox: Outbox, key: &str) {
+        let mut queue = load_queue();
+        queue.retain(|p| p.key != key);
+        save_queue(outbox, queue);
+    }
+
+    fn data_url_blob(url: &str) -> Option<web_sys::Blob> {
+        let rest = url.strip_prefix("data:")?;
+        let (meta, data) = rest.split_once(',')?;
+        let mime = meta.strip_suffix(";base64")?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .ok()?;
+        photos::bytes_blob(&bytes, mime)
+    }
+
+    /// The multipart body of a report.
+    pub fn form_data(
+        fields: &[(String, String)],
+        blobs: &[web_sys::Blob],
+    ) -> Option<web_sys::FormData> {
+        let form = web_sys::FormData::new().ok()?;
+        for (name, value) in fields {
+            form.append_with_str(name, value).ok()?;
+        }
+        for (i, blob) in blobs.iter().enumerate() {
+            let ext = if blob.type_() == "image/jpeg" {
+                "jpg"
+            } else {
+                "img"
+            };
+            form.append_with_blob_and_filename("photo", blob, &format!("photo-{}.{ext}", i + 1))
+                .ok()?;
+        }
+        Some(form)
+    }
+
+    /// The result of one try.
+    pub enum Outcome {
+        Done(SubmitReceipt),
+        /// No answer, 5xx, 429 (with Retry-After seconds): try again later.
+        Retry(Option<u32>),
+        /// 4xx: final.
+        Refused(u16, ApiError),
+    }
+
+    pub async fn send(
+        key: &str,
+        fields: &[(String, String)],
+        blobs: &[web_sys::Blob],
+        progress: impl Fn(f64) + 'static,
+    ) -> Outcome {
+        let Some(form) = form_data(fields, blobs) else {
+            return Outcome::Retry(None);
+        };
+        let answer = http::post_form(
+            "/api/v1/reports",
+            &form,
+            &[("Idempotency-Key", key)],
+            progress,
+        )
+        .await;
+        match answer.status {
+            200..=299 => match serde_json::from_str::<SubmitReceipt>(&answer.body) {
+                Ok(r) => Outcome::Done(r),
+                // Filed, but the answer was cut: the same key replays it.
+                Err(_) => Outcome::Retry(None),
+            },
+            0 | 408 | 429 | 500..=599 => Outcome::Retry(answer.retry_after_s),
+            status => Outcome::Refused(
+                status,
+                answer
+                    .error()
+                    .unwrap_or_else(|| ApiError::new("http_error", format!("HTTP {status}"))),
+            ),
+        }
+    }
+
+    /// Sends what is due, one report at a time; stops at the first that
+    /// still gets no answer.
+    pub fn flush(outbox: Outbox) {
+        if BUSY.with(|b| b.replace(true)) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            run(outbox).await;
+            BUSY.with(|b| b.set(false));
+        });
+    }
+
+    async fn run(outbox: Outbox) {
+        let queue = load_queue();
+        publish(outbox, &queue);
+        let now = browser::now_ms();
+        let due: Vec<Pending> = queue
+            .into_iter()
+            .filter(|p| p.refused.is_none() && p.next_ms <= now)
+            .collect();
+        for item in due {
+            let blobs: Vec<web_sys::Blob> = item
+                .photos
+                .iter()
+                .filter_map(|u| data_url_blob(u))
+                .collect();
+            let outcome = send(&item.key, &item.fields, &blobs, |_| {}).await;
+            let mut queue = load_queue();
+            match outcome {
+                Outcome::Done(receipt) => {
+                    queue.retain(|p| p.key != item.key);
+                    save_queue(outbox, queue);
+                    remember(&receipt, &item.summary, false);
+                    let _ = outbox
+                        .unseen
+                        .try_set(load_saved().into_iter().filter(|s| !s.seen).collect());
+                    let _ = outbox.last.try_set(Some(Settled::Done {
+                        key: item.key.clone(),
+                        receipt,
+                    }));
+                }
+                Outcome::Refused(status, error) => {
+                    if let Some(p) = queue.iter_mut().find(|p| p.key == item.key) {
+                        p.refused = Some(error.message.clone());
+                        // Keep the text, drop the photos: it will not be sent again.
+                        p.photos.clear();
+                    }
+                    save_queue(outbox, queue);
+                    let _ = outbox.last.try_set(Some(Settled::Refused {
+                        key: item.key.clone(),
+                        status,
+                        error,
+                    }));
+                }
+                Outcome::Retry(after) => {
+                    if let Some(p) = queue.iter_mut().find(|p| p.key == item.key) {
+                        p.attempts += 1;
+                        p.next_ms = browser::now_ms()
+                            + f64::from(after.map(|s| s * 1000).unwrap_or(RETRY_EVERY_MS));
+                    }
+                    save_queue(outbox, queue);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Starts the background sender: on `online`, every 15 s, and now.
+    pub fn start(outbox: Outbox) {
+        publish(outbox, &load_queue());
+        let _ = outbox
+            .unseen
+            .try_set(load_saved().into_iter().filter(|s| !s.seen).collect());
+        let online = window_event_listener(leptos::ev::online, move |_| {
+            // "online" can come before the network really works; still due now.
+            let mut queue = load_queue();
+            for p in queue.iter_mut() {
+                p.next_ms = 0.0;
+            }
+            if !queue.is_empty() {
+                save_queue(outbox, queue);
+            }
+            flush(outbox);
+        });
+        let timer = set_interval_with_handle(
+            move || flush(outbox),
+            std::time::Duration::from_millis(u64::from(RETRY_EVERY_MS)),
+        )
+        .ok();
+        on_cleanup(move || {
+            online.remove();
+            if let Some(t) = timer {
+                t.clear();
+            }
+        });
+        flush(outbox);
+    }
+}

@@ -1,0 +1,521 @@
+//! `/report`: a resident reports a problem in under a minute, from a phone,
+//! on a weak network, without an account.
+//!
+//! One page, five short steps (category, photos, location, details,
+//! identity), open cases nearby to say "me too" to, then the receipt. The
+//! server renders the skeleton; everything that needs the browser (the
+//! category list, photos, location, map, upload) starts after hydration.
+
+// States reached only in the browser are never built on the server.
+#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+
+mod problems;
+mod receipt;
+mod steps;
+
+use crate::i18n::*;
+use crate::lang::use_lang;
+use crate::outbox::{Settled, use_outbox};
+use leptos::prelude::*;
+use leptos_meta::Title;
+pub use problems::Problem;
+use shared::report::{Category, NearbyCase, SubmitReceipt};
+use std::collections::BTreeMap;
+
+pub const MAX_PHOTOS: usize = 6;
+pub const MIN_DESCRIPTION: usize = 5;
+pub const MAX_DESCRIPTION: usize = 4000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocSource {
+    /// The Geolocation API (with its accuracy).
+    Device,
+    /// A tap on the map or the pin dragged.
+    Map,
+    /// Typed into the coordinate fields.
+    Typed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locating {
+    Idle,
+    Busy,
+    Denied,
+    Unavailable,
+    Timeout,
+    Unsupported,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoItem {
+    pub id: u32,
+    /// An object URL of what will be uploaded; empty while it is prepared.
+    pub url: String,
+    pub ready: bool,
+    /// The browser can show it (it could not decode some formats).
+    pub preview: bool,
+    pub gps: Option<(f64, f64)>,
+    pub bytes: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Editing,
+    /// Uploading; the fraction sent.
+    Sending(f64),
+    /// No answer: kept on the phone, retried in the background.
+    Queued,
+    Done(Box<SubmitReceipt>),
+}
+
+/// The form's state, all signals (so it is `Copy` and can go anywhere).
+#[derive(Clone, Copy)]
+pub struct Form {
+    pub hydrated: RwSignal<bool>,
+    pub categories: RwSignal<Load<Vec<Category>>>,
+    pub category: RwSignal<Option<Category>>,
+    pub photos: RwSignal<Vec<PhotoItem>>,
+    pub capture: RwSignal<bool>,
+    pub lat: RwSignal<String>,
+    pub lon: RwSignal<String>,
+    pub accuracy: RwSignal<Option<f64>>,
+    pub source: RwSignal<LocSource>,
+    pub locating: RwSignal<Locating>,
+    pub map_ok: RwSignal<Option<bool>>,
+    pub tiles_failed: RwSignal<bool>,
+    pub address: RwSignal<String>,
+    pub description: RwSignal<String>,
+    pub occurred: RwSignal<String>,
+    pub answers: RwSignal<BTreeMap<String, Answer>>,
+    pub real_name: RwSignal<bool>,
+    pub name: RwSignal<String>,
+    pub phone: RwSignal<String>,
+    pub nearby: RwSignal<Load<Vec<NearbyCase>>>,
+    pub corroborates: RwSignal<Option<NearbyCase>>,
+    pub problems: RwSignal<Vec<(String, Problem)>>,
+    pub phase: RwSignal<Phase>,
+    /// The idempotency key of this report (a new one after each receipt).
+    pub key: RwSignal<String>,
+}
+
+impl Form {
+    fn new() -> Self {
+        Form {
+            hydrated: RwSignal::new(false),
+            categories: RwSignal::new(Load::Loading),
+            category: RwSignal::new(None),
+            photos: RwSignal::new(Vec::new()),
+            capture: RwSignal::new(false),
+            lat: RwSignal::new(String::new()),
+            lon: RwSignal::new(String::new()),
+            accuracy: RwSignal::new(None),
+            source: RwSignal::new(LocSource::Typed),
+            locating: RwSignal::new(Locating::Idle),
+            map_ok: RwSignal::new(None),
+            tiles_failed: RwSignal::new(false),
+            address: RwSignal::new(String::new()),
+            description: RwSignal::new(String::new()),
+            occurred: RwSignal::new(String::new()),
+            answers: RwSignal::new(BTreeMap::new()),
+            real_name: RwSignal::new(false),
+            name: RwSignal::new(String::new()),
+            phone: RwSignal::new(String::new()),
+            nearby: RwSignal::new(Load::Ready(Vec::new())),
+            corroborates: RwSignal::new(None),
+            problems: RwSignal::new(Vec::new()),
+            phase: RwSignal::new(Phase::Editing),
+            key: RwSignal::new(String::new()),
+        }
+    }
+
+    /// The coordinates typed, located or picked, if both parse and are in range.
+    pub fn coords(&self) -> Option<(f64, f64)> {
+        parse_coords(&self.lat.get(), &self.lon.get())
+    }
+
+    pub fn coords_untracked(&self) -> Option<(f64, f64)> {
+        parse_coords(&self.lat.get_untracked(), &self.lon.get_untracked())
+    }
+
+    /// The first position found in a photo's EXIF.
+    pub fn photo_position(&self) -> Option<(f64, f64)> {
+        self.photos.with(|p| p.iter().find_map(|x| x.gps))
+    }
+
+    pub fn set_coords(&self, lat: f64, lon: f64, accuracy: Option<f64>, source: LocSource) {
+        let _ = self.source.try_set(source);
+        let _ = self.accuracy.try_set(accuracy);
+        let _ = self.lat.try_set(format!("{lat:.6}"));
+        let _ = self.lon.try_set(format!("{lon:.6}"));
+        self.clear_problem("lat");
+    }
+
+    pub fn problem(&self, slot: &str) -> Option<Problem> {
+        self.problems
+            .with(|p| p.iter().find(|(s, _)| s == slot).map(|(_, p)| p.clone()))
+    }
+
+    pub fn clear_problem(&self, slot: &str) {
+        if self
+            .problems
+            .with_untracked(|p| p.iter().any(|(s, _)| s == slot))
+        {
+            let _ = self.problems.try_update(|p| p.retain(|(s, _)| s != slot));
+        }
+    }
+
+    pub fn editable(&self) -> bool {
+        matches!(self.phase.get(), Phase::Editing)
+    }
+
+    /// Empties the form for the next report.
+    fn reset(&self) {
+        #[cfg(feature = "hydrate")]
+        steps::forget_all_photos();
+        self.category.set(None);
+        self.photos.set(Vec::new());
+        self.lat.set(String::new());
+        self.lon.set(String::new());
+        self.accuracy.set(None);
+        self.source.set(LocSource::Typed);
+        self.locating.set(Locating::Idle);
+        self.address.set(String::new());
+        self.description.set(String::new());
+        self.occurred.set(String::new());
+        self.answers.set(BTreeMap::new());
+        self.real_name.set(false);
+        self.name.set(String::new());
+        self.phone.set(String::new());
+        self.nearby.set(Load::Ready(Vec::new()));
+        self.corroborates.set(None);
+        self.problems.set(Vec::new());
+        self.phase.set(Phase::Editing);
+        #[cfg(feature = "hydrate")]
+        {
+            self.key.set(crate::browser::random_key());
+            crate::browser::map::clear_pin();
+        }
+    }
+}
+
+pub fn parse_coords(lat: &str, lon: &str) -> Option<(f64, f64)> {
+    let lat: f64 = lat.trim().parse().ok()?;
+    let lon: f64 = lon.trim().parse().ok()?;
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
+/// Digits of a mainland mobile number (as the server accepts them).
+pub fn phone_ok(input: &str) -> bool {
+    let digits: String = input.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits = match digits.strip_prefix("86") {
+        Some(rest) if digits.len() == 13 => rest.to_owned(),
+        _ => digits,
+    };
+    digits.len() == 11
+        && digits.starts_with('1')
+        && digits
+            .as_bytes()
+            .get(1)
+            .is_some_and(|d| (b'3'..=b'9').contains(d))
+}
+
+/// The checks the browser can make before sending; the server makes them
+/// all again.
+fn validate(form: &Form) -> Vec<(String, Problem)> {
+    let mut out = Vec::new();
+    let category = form.category.get_untracked();
+    if category.is_none() {
+        out.push(("category".to_owned(), Problem::Category));
+    }
+    if form.photos.with_untracked(|p| p.iter().any(|x| !x.ready)) {
+        out.push(("photo".to_owned(), Problem::PhotosBusy));
+    }
+    let has_coords = form.coords_untracked().is_some();
+    let typed_half =
+        !form.lat.get_untracked().trim().is_empty() || !form.lon.get_untracked().trim().is_empty();
+    if !has_coords && typed_half {
+        out.push(("lat".to_owned(), Problem::Coordinates));
+    } else if !has_coords && form.photos.with_untracked(|p| p.is_empty()) {
+        out.push(("lat".to_owned(), Problem::Location));
+    }
+    let chars = description_text(form).chars().count();
+    if chars < MIN_DESCRIPTION {
+        out.push(("description".to_owned(), Problem::DescriptionShort));
+    } else if chars > MAX_DESCRIPTION {
+        out.push(("description".to_owned(), Problem::DescriptionLong));
+    }
+    if !form.occurred.get_untracked().trim().is_empty()
+        && crate::format::datetime_local_to_rfc3339(&form.occurred.get_untracked()).is_none()
+    {
+        out.push(("occurred_at".to_owned(), Problem::OccurredInvalid));
+    }
+    if let Some(c) = &category {
+        let answers = form.answers.get_untracked();
+        for q in c.questions.iter().filter(|q| q.required) {
+            let answered = match answers.get(&q.code) {
+                Some(Answer::One(s)) => !s.trim().is_empty(),
+                Some(Answer::Many(v)) => !v.is_empty(),
+                None => false,
+            };
+            if !answered {
+                out.push((format!("answers.{}", q.code), Problem::AnswerRequired));
+            }
+        }
+    }
+    if form.real_name.get_untracked() {
+        let name = form.name.get_untracked();
+        if name.trim().is_empty() {
+            out.push(("name".to_owned(), Problem::NameMissing));
+        } else if name.trim().chars().count() > 50 {
+            out.push(("name".to_owned(), Problem::NameLong));
+        }
+        if !phone_ok(&form.phone.get_untracked()) {
+            out.push(("phone".to_owned(), Problem::Phone));
+        }
+    }
+    out
+}
+
+/// The description as sent: with "地点：…" in front when a typed address
+/// stands in for coordinates.
+fn description_text(form: &Form) -> String {
+    let description = form.description.get_untracked().trim().to_owned();
+    let address = form.address.get_untracked().trim().to_owned();
+    if !address.is_empty() && form.coords_untracked().is_none() {
+        format!("地点：{address}\n{description}")
+    } else {
+        description
+    }
+}
+
+/// The multipart text fields, in a fixed order (a retry must send the same).
+fn fields(form: &Form) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = Vec::new();
+    let mut push = |k: &str, v: String| f.push((k.to_owned(), v));
+    if let Some(c) = form.category.get_untracked() {
+        push("category", c.code.clone());
+    }
+    push("description", description_text(form));
+    if let Some((lat, lon)) = form.coords_untracked() {
+        push("lat", format!("{lat:.6}"));
+        push("lon", format!("{lon:.6}"));
+        if let (LocSource::Device, Some(a)) =
+            (form.source.get_untracked(), form.accuracy.get_untracked())
+        {
+            push("accuracy", format!("{:.0}", a.clamp(0.0, 100_000.0)));
+        }
+    }
+    if let Some(t) = crate::format::datetime_local_to_rfc3339(&form.occurred.get_untracked()) {
+        push("occurred_at", t);
+    }
+    let questions = form
+        .category
+        .get_untracked()
+        .map(|c| c.questions)
+        .unwrap_or_default();
+    let mut answers = serde_json::Map::new();
+    for (code, answer) in form.answers.get_untracked() {
+        let Some(q) = questions.iter().find(|q| q.code == code) else {
+            continue;
+        };
+        let value = match answer {
+            Answer::One(s) if s.trim().is_empty() => continue,
+            Answer::One(s) if q.datatype == shared::report::Datatype::Datetime => {
+                match crate::format::datetime_local_to_rfc3339(&s) {
+                    Some(t) => serde_json::Value::String(t),
+                    None => serde_json::Value::String(s),
+                }
+            }
+            Answer::One(s) => serde_json::Value::String(s.trim().to_owned()),
+            Answer::Many(v) if v.is_empty() => continue,
+            Answer::Many(v) => {
+                serde_json::Value::Array(v.into_iter().map(serde_json::Value::String).collect())
+            }
+        };
+        answers.insert(code, value);
+    }
+    if !answers.is_empty() {
+        push("answers", serde_json::Value::Object(answers).to_string());
+    }
+    if form.real_name.get_untracked() {
+        push("name", form.name.get_untracked().trim().to_owned());
+        push("phone", form.phone.get_untracked().trim().to_owned());
+    }
+    if let Some(c) = form.corroborates.get_untracked() {
+        push("corroborates", c.tracking_code);
+    }
+    f
+}
+
+/// A line for the list of reports kept on the phone.
+fn summary(form: &Form) -> String {
+    let category = form
+        .category
+        .get_untracked()
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let description: String = form
+        .description
+        .get_untracked()
+        .trim()
+        .chars()
+        .take(40)
+        .collect();
+    format!("{category} · {description}")
+}
+
+#[component]
+pub fn Report() -> impl IntoView {
+    let lang = use_lang();
+    let form = Form::new();
+    let outbox = use_outbox();
+
+    // After hydration: a key for this report, the categories, the map.
+    Effect::new(move |_| {
+        form.hydrated.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            if form.key.get_untracked().is_empty() {
+                form.key.set(crate::browser::random_key());
+            }
+            steps::load_categories(form);
+        }
+    });
+
+    // A report this page queued, settled in the background.
+    Effect::new(move |_| {
+        let Some(settled) = outbox.last.get() else {
+            return;
+        };
+        if form.phase.get_untracked() != Phase::Queued {
+            return;
+        }
+        let key = form.key.get_untracked();
+        match settled {
+            Settled::Done { key: k, receipt } if k == key => {
+                #[cfg(feature = "hydrate")]
+                crate::outbox::mark_seen(outbox);
+                form.phase.set(Phase::Done(Box::new(receipt)));
+            }
+            Settled::Refused {
+                key: k,
+                status,
+                error,
+            } if k == key => {
+                #[cfg(feature = "hydrate")]
+                crate::outbox::drop_pending(outbox, &k);
+                form.problems.set(problems::from_api(status, &error));
+                form.phase.set(Phase::Editing);
+            }
+            _ => {}
+        }
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !matches!(form.phase.get_untracked(), Phase::Editing) || !form.hydrated.get_untracked() {
+            return;
+        }
+        let found = validate(&form);
+        if let Some((slot, _)) = found.first() {
+            let _target = problems::anchor(slot);
+            form.problems.set(found);
+            #[cfg(feature = "hydrate")]
+            crate::browser::scroll_to(&_target);
+            return;
+        }
+        form.problems.set(Vec::new());
+        #[cfg(feature = "hydrate")]
+        send(form, outbox);
+    };
+
+    let done = move || matches!(form.phase.get(), Phase::Done(_));
+
+    view! {
+        <Title text=move || td_string!(lang.get(), page_report) />
+        <div class="report-page">
+            <h1>{move || td_string!(lang.get(), page_report)}</h1>
+            <p class="lead" hidden=done>{move || td_string!(lang.get(), report_lead)}</p>
+            <p class="notice nojs-only">{move || td_string!(lang.get(), report_nojs)}</p>
+            <p class="notice js-loading" hidden=move || form.hydrated.get()>
+                {move || td_string!(lang.get(), loading_app)}
+            </p>
+            {move || match form.phase.get() {
+                Phase::Done(receipt) => view! { <receipt::Receipt form=form receipt=*receipt /> }.into_any(),
+                _ => ().into_any(),
+            }}
+            <form class="report-form" method="post" novalidate=true hidden=done on:submit=on_submit>
+                <steps::CategoryStep form=form />
+                <steps::PhotoStep form=form />
+                <steps::LocationStep form=form />
+                <steps::DetailsStep form=form />
+                <steps::IdentityStep form=form />
+                <steps::NearbyStep form=form />
+                <steps::SubmitStep form=form />
+            </form>
+        </div>
+    }
+}
+
+/// Sends the report; on no answer keeps it for the background sender.
+#[cfg(feature = "hydrate")]
+fn send(form: Form, outbox: crate::outbox::Outbox) {
+    use crate::outbox::{self, Outcome};
+    let key = form.key.get_untracked();
+    let fields = fields(&form);
+    let blobs = steps::photo_blobs(&form);
+    let summary = summary(&form);
+    form.phase.set(Phase::Sending(0.0));
+    leptos::task::spawn_local(async move {
+        let mut key = key;
+        let mut outcome = outbox::send(&key, &fields, &blobs, move |p| {
+            let _ = form.phase.try_set(Phase::Sending(p));
+        })
+        .await;
+        // The key was spent on a different report (an edit after a lost
+        // answer): this is a new report, with a new key.
+        if matches!(&outcome, Outcome::Refused(_, e) if e.code == "idempotency_key_reused") {
+            key = crate::browser::random_key();
+            let _ = form.key.try_set(key.clone());
+            outcome = outbox::send(&key, &fields, &blobs, move |p| {
+                let _ = form.phase.try_set(Phase::Sending(p));
+            })
+            .await;
+        }
+        match outcome {
+            Outcome::Done(receipt) => {
+                outbox::remember(&receipt, &summary, true);
+                let _ = form.phase.try_set(Phase::Done(Box::new(receipt)));
+                crate::browser::scroll_to("main");
+            }
+            Outcome::Refused(status, error) => {
+                let found = problems::from_api(status, &error);
+                if let Some((slot, _)) = found.first() {
+                    crate::browser::scroll_to(&problems::anchor(slot));
+                }
+                if found.iter().any(|(_, p)| *p == Problem::CorroboratesClosed) {
+                    let _ = form.corroborates.try_set(None);
+                }
+                let _ = form.problems.try_set(found);
+                let _ = form.phase.try_set(Phase::Editing);
+            }
+            Outcome::Retry(after) => {
+                outbox::enqueue(outbox, &key, fields, &blobs, summary, after).await;
+                let _ = form.phase.try_set(Phase::Queued);
+            }
+        }
+    });
+}

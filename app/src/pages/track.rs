@@ -1,0 +1,347 @@
+//! `/track`: a resident follows a case with its tracking code and secret.
+//!
+//! They come from the receipt's link, `/track#code=…&secret=…` (a fragment
+//! never reaches a server), or are typed into the form. The secret is sent
+//! only in the `X-Report-Secret` header, never in a URL query.
+
+// Lookups happen only in the browser.
+#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+
+use crate::format::{action_label, local_time, state_label};
+use crate::i18n::*;
+use crate::lang::use_lang;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use shared::report::TrackView;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Lookup {
+    Idle,
+    Loading,
+    Found(Box<TrackView>),
+    /// Unknown code or wrong secret: the same answer for both.
+    NotFound,
+    /// The code is not shaped like one.
+    BadCode,
+    Failed,
+}
+
+/// `code=…&secret=…` from a URL fragment.
+pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
+    let mut code = None;
+    let mut secret = None;
+    for pair in fragment.trim_start_matches('#').split('&') {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        #[cfg(feature = "hydrate")]
+        let v = crate::browser::decode_component(v);
+        #[cfg(not(feature = "hydrate"))]
+        let v = v.to_owned();
+        match k {
+            "code" if !v.trim().is_empty() => code = Some(v.trim().to_owned()),
+            "secret" if !v.trim().is_empty() => secret = Some(v.trim().to_owned()),
+            _ => {}
+        }
+    }
+    (code, secret)
+}
+
+#[cfg(feature = "hydrate")]
+fn fetch(code: String, secret: String, result: RwSignal<Lookup>, remember_in_url: bool) {
+    use crate::browser::http::{HttpError, get_json};
+    let Some(code) = shared::report::tracking_code::normalize(&code) else {
+        result.set(Lookup::BadCode);
+        return;
+    };
+    result.set(Lookup::Loading);
+    leptos::task::spawn_local(async move {
+        let url = format!("/api/v1/track/{}", crate::browser::encode_component(&code));
+        let got = get_json::<TrackView>(&url, &[("X-Report-Secret", secret.as_str())]).await;
+        let _ = result.try_set(match got {
+            Ok(view) => {
+                if remember_in_url {
+                    crate::browser::replace_fragment(&format!(
+                        "code={}&secret={}",
+                        crate::browser::encode_component(&code),
+                        crate::browser::encode_component(&secret)
+                    ));
+                }
+                Lookup::Found(Box::new(view))
+            }
+            Err(HttpError::Status { status: 404, .. }) => Lookup::NotFound,
+            Err(_) => Lookup::Failed,
+        });
+    });
+}
+
+#[component]
+pub fn Track() -> impl IntoView {
+    let lang = use_lang();
+    let hydrated = RwSignal::new(false);
+    let code = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    let result = RwSignal::new(Lookup::Idle);
+    let saved = RwSignal::new(Vec::<crate::outbox::Saved>::new());
+    let outbox = crate::outbox::use_outbox();
+
+    // The fragment, read in the browser only (and again when it changes).
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let hash = location.hash.get();
+        hydrated.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            // The router's hash can lag the address bar on first load.
+            let hash = if hash.is_empty() {
+                web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .unwrap_or_default()
+            } else {
+                hash
+            };
+            saved.set(crate::outbox::load_saved());
+            crate::outbox::mark_seen(outbox);
+            if let (Some(c), Some(s)) = parse_fragment(&hash) {
+                code.set(c.clone());
+                secret.set(s.clone());
+                fetch(c, s, result, false);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (hash, saved, outbox);
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        fetch(code.get_untracked(), secret.get_untracked(), result, true);
+    };
+
+    let forget = move |tracking_code: String, s: String| {
+        #[cfg(feature = "hydrate")]
+        {
+            crate::outbox::forget(&tracking_code, &s);
+            saved.set(crate::outbox::load_saved());
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (tracking_code, s);
+    };
+
+    let saved_list = move || {
+        let list = saved.get();
+        (!list.is_empty()).then(|| {
+            let l = lang.get();
+            view! {
+                <section class="card saved-reports">
+                    <h2>{td_string!(l, saved_title)}</h2>
+                    <p class="hint">{td_string!(l, saved_explain)}</p>
+                    <ul>
+                        {list
+                            .into_iter()
+                            .map(|s| {
+                                let tc = s.tracking_code.clone();
+                                let sec = s.secret.clone();
+                                view! {
+                                    <li>
+                                        <a href=s.track_url.clone()>
+                                            <strong>{s.tracking_code.clone()}</strong>
+                                            <small>{s.summary.clone()}</small>
+                                        </a>
+                                        <button type="button" class="button small"
+                                            aria-label=format!("{} {}", td_string!(l, forget), s.tracking_code)
+                                            on:click=move |_| forget(tc.clone(), sec.clone())>
+                                            {td_string!(l, forget)}
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    };
+
+    view! {
+        <Title text=move || td_string!(lang.get(), page_track) />
+        <div class="track-page">
+            <h1>{move || td_string!(lang.get(), page_track)}</h1>
+            <form class="card track-form" method="post" on:submit=on_submit>
+                <p class="hint">{move || td_string!(lang.get(), track_intro)}</p>
+                <div class="field">
+                    <label for="track-code">{move || td_string!(lang.get(), tracking_code_label)}</label>
+                    <input id="track-code" name="code" type="text" autocapitalize="characters" autocomplete="off"
+                        spellcheck="false" placeholder="BN-7K3M-Q9TX" required=true
+                        prop:value=move || code.get()
+                        on:input=move |ev| code.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="track-secret">{move || td_string!(lang.get(), secret_label)}</label>
+                    <input id="track-secret" name="secret" type="password" autocomplete="off" spellcheck="false"
+                        required=true
+                        prop:value=move || secret.get()
+                        on:input=move |ev| secret.set(event_target_value(&ev)) />
+                    <p class="hint">{move || td_string!(lang.get(), secret_hint)}</p>
+                </div>
+                <p class="notice nojs-only">{move || td_string!(lang.get(), track_nojs)}</p>
+                <button type="submit" class="button primary" id="track-submit"
+                    disabled=move || !hydrated.get() || result.get() == Lookup::Loading>
+                    {move || td_string!(lang.get(), track_button)}
+                </button>
+            </form>
+            {move || {
+                let l = lang.get();
+                match result.get() {
+                    Lookup::Idle => ().into_any(),
+                    Lookup::Loading => view! { <p class="muted" role="status">{td_string!(l, loading)}</p> }.into_any(),
+                    Lookup::NotFound => view! { <p class="field-error lookup-error" role="alert">{td_string!(l, track_not_found)}</p> }.into_any(),
+                    Lookup::BadCode => view! { <p class="field-error lookup-error" role="alert">{td_string!(l, track_bad_code)}</p> }.into_any(),
+                    Lookup::Failed => view! { <p class="field-error lookup-error" role="alert">{td_string!(l, track_failed)}</p> }.into_any(),
+                    Lookup::Found(view) => view! { <Case view=*view /> }.into_any(),
+                }
+            }}
+            {saved_list}
+        </div>
+    }
+}
+
+#[component]
+fn Case(view: TrackView) -> impl IntoView {
+    let lang = use_lang();
+    let v = view;
+    let state = v.state.clone();
+    let state_class = format!("case-state state-{}", v.state);
+    let photos = v.photos.clone();
+    let timeline = v.timeline.clone();
+    let facts = {
+        let v = v.clone();
+        move || {
+            let l = lang.get();
+            let zh = l == Locale::zh_CN;
+            let category = if zh {
+                v.category_name.clone()
+            } else {
+                v.category_name_en.clone()
+            };
+            let department = v
+                .department
+                .as_ref()
+                .map(|d| {
+                    if zh {
+                        d.name.clone()
+                    } else {
+                        d.name_en.clone()
+                    }
+                })
+                .unwrap_or_else(|| td_string!(l, not_yet_assigned).to_owned());
+            let area = v.area.clone().unwrap_or_else(|| "—".to_owned());
+            let kind = if v.your_report == "corroboration" {
+                td_string!(l, your_report_corroboration)
+            } else {
+                td_string!(l, your_report_original)
+            };
+            let rows = [
+                (td_string!(l, fact_category), category),
+                (td_string!(l, fact_submitted), local_time(&v.submitted_at)),
+                (td_string!(l, fact_updated), local_time(&v.updated_at)),
+                (td_string!(l, fact_department), department),
+                (td_string!(l, fact_area), area),
+                (
+                    td_string!(l, fact_corroborations),
+                    v.corroborations.to_string(),
+                ),
+                (td_string!(l, fact_your_report), kind.to_owned()),
+                (
+                    td_string!(l, fact_identity),
+                    if v.anonymous {
+                        td_string!(l, anonymous)
+                    } else {
+                        td_string!(l, real_name)
+                    }
+                    .to_owned(),
+                ),
+            ];
+            rows.into_iter()
+                .map(|(k, val)| view! { <div><dt>{k}</dt><dd>{val}</dd></div> })
+                .collect_view()
+        }
+    };
+    view! {
+        <article class="card case">
+            <header class="case-head">
+                <div>
+                    <p class="muted">{move || td_string!(lang.get(), tracking_code_label)}</p>
+                    <p class="case-code">{v.tracking_code.clone()}</p>
+                </div>
+                <span class=state_class data-state=v.state.clone()>{move || state_label(lang.get(), &state)}</span>
+            </header>
+            <dl class="case-facts">{facts}</dl>
+            <h2>{move || td_string!(lang.get(), fact_description)}</h2>
+            <p class="case-description">{v.description.clone()}</p>
+            {(!photos.is_empty()).then(|| view! {
+                <h2>{move || td_string!(lang.get(), fact_photos)}</h2>
+                <ul class="case-photos">
+                    {photos
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, p)| view! {
+                            <li>
+                                <a href=p.display_url.clone() target="_blank" rel="noopener">
+                                    <img src=p.thumbnail_url.clone() loading="lazy"
+                                        alt=move || format!("{} {}", td_string!(lang.get(), photo), i + 1) />
+                                </a>
+                            </li>
+                        })
+                        .collect_view()}
+                </ul>
+            })}
+            {v.reply.clone().map(|r| view! {
+                <h2>{move || td_string!(lang.get(), fact_reply)}</h2>
+                <p class="case-reply">{r}</p>
+            })}
+            <h2>{move || td_string!(lang.get(), fact_timeline)}</h2>
+            <ol class="timeline">
+                {move || {
+                    let l = lang.get();
+                    timeline
+                        .iter()
+                        .map(|e| {
+                            let label = action_label(l, &e.action, e.state.as_deref());
+                            // The server's note for a corroboration repeats the label in English.
+                            let note = e.note.clone().filter(|_| e.action != "corroborated");
+                            view! {
+                                <li data-action=e.action.clone()>
+                                    <time datetime=e.at.clone()>{local_time(&e.at)}</time>
+                                    <strong>{label}</strong>
+                                    {note.map(|n| view! { <p>{n}</p> })}
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ol>
+        </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fragment_gives_code_and_secret() {
+        assert_eq!(
+            parse_fragment("#code=BN-2345-678Z&secret=abc_DEF-1"),
+            (
+                Some("BN-2345-678Z".to_owned()),
+                Some("abc_DEF-1".to_owned())
+            )
+        );
+        assert_eq!(parse_fragment(""), (None, None));
+        assert_eq!(
+            parse_fragment("#code=&secret=x"),
+            (None, Some("x".to_owned()))
+        );
+    }
+}

@@ -70,6 +70,21 @@ async fn text(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 
+/// Clicks like a thumb would: the element scrolled to the middle of the
+/// screen first, clear of the sticky header.
+async fn tap(client: &Client, css: &str) {
+    let el = client.find(Locator::Css(css)).await.unwrap();
+    client
+        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&el).unwrap()])
+        .await
+        .unwrap();
+    el.click().await.unwrap();
+}
+
+async fn exists(client: &Client, css: &str) -> bool {
+    client.find(Locator::Css(css)).await.is_ok()
+}
+
 async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !check().await {
@@ -130,6 +145,88 @@ async fn the_home_page_hydrates_on_a_phone_and_switches_language() {
     // The choice survives a reload: the server renders English from the cookie.
     client.goto(&app.url("/")).await.unwrap();
     assert!(text(&client, "h1").await.contains("See pollution"));
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// Geolocation, mocked at Yudong (鱼洞) inside Banan, 12 m accuracy.
+const MOCK_GEOLOCATION: &str = r#"
+Object.defineProperty(navigator, 'geolocation', { configurable: true, value: {
+  getCurrentPosition(ok) { setTimeout(() => ok({ coords: { latitude: 29.3752, longitude: 106.5101, accuracy: 12 }, timestamp: Date.now() }), 50); },
+  watchPosition(ok) { this.getCurrentPosition(ok); return 1; },
+  clearWatch() {}
+}});
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_files_a_report_with_a_photo_on_a_phone_and_follows_it() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_2041.jpg");
+    std::fs::write(&photo, shanshui_tests::photos::jpeg(2400, 1800)).unwrap();
+
+    let (_driver, client) = start_browser().await;
+    client.goto(&app.url("/report")).await.unwrap();
+
+    // The categories arrive once the page has hydrated.
+    eventually("the categories are shown", async || exists(&client, r#"button.category[data-code="other"]"#).await).await;
+    tap(&client, r#"button.category[data-code="other"]"#).await;
+
+    let input = client.find(Locator::Css("input#photos")).await.unwrap();
+    input.send_keys(&photo.display().to_string()).await.unwrap();
+
+    client.execute(MOCK_GEOLOCATION, vec![]).await.unwrap();
+    tap(&client, "button#locate").await;
+    eventually("the location is filled in", async || {
+        let lat = client.find(Locator::Css("input#lat")).await.unwrap().prop("value").await.unwrap();
+        lat.is_some_and(|v| v.starts_with("29.37"))
+    })
+    .await;
+
+    client
+        .find(Locator::Css("textarea#description"))
+        .await
+        .unwrap()
+        .send_keys("河滩上有人倾倒并焚烧建筑垃圾，黑烟很大")
+        .await
+        .unwrap();
+    tap(&client, "button#submit").await;
+
+    eventually("the receipt shows a tracking code", async || exists(&client, ".receipt .tracking-code").await).await;
+    let code = text(&client, ".receipt .tracking-code").await;
+    assert!(shared::report::tracking_code::normalize(&code).as_deref() == Some(code.trim()), "{code}");
+
+    // On the server: one case at the mocked position, with the photo.
+    let view: serde_json::Value = {
+        let href = attr(&client, "a.track-link", "href").await.unwrap();
+        let secret = href.split("secret=").nth(1).unwrap().to_owned();
+        app.client
+            .get(app.url(&format!("/api/v1/track/{}", code.trim())))
+            .header("x-report-secret", secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    assert!((view["lat"].as_f64().unwrap() - 29.3752).abs() < 1e-6);
+    assert_eq!(view["photos"].as_array().unwrap().len(), 1);
+
+    // The tracking page, from the receipt's link (code and secret in the fragment).
+    tap(&client, "a.track-link").await;
+    eventually("the case is shown on the tracking page", async || exists(&client, ".case-state").await).await;
+    assert_eq!(attr(&client, ".case-state", "data-state").await.as_deref(), Some("submitted"));
+    assert_eq!(text(&client, ".case-state").await.trim(), "已提交");
+    eventually("the photo is shown", async || {
+        client.find_all(Locator::Css(".case-photos img")).await.map(|v| v.len()).unwrap_or(0) == 1
+    })
+    .await;
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/track");
+    assert!(url.query().is_none(), "the secret never goes into a query string");
 
     client.close().await.unwrap();
     app.shutdown().await;

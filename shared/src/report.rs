@@ -97,7 +97,10 @@ pub struct TrackView {
     pub submitted_at: String,
     pub updated_at: String,
     pub department: Option<DepartmentRef>,
+    /// The 街道/镇, in Chinese and in English.
     pub area: Option<String>,
+    #[serde(default)]
+    pub area_en: Option<String>,
     pub description: String,
     pub lat: f64,
     pub lon: f64,

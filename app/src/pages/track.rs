@@ -235,7 +235,8 @@ fn Case(view: TrackView) -> impl IntoView {
                     }
                 })
                 .unwrap_or_else(|| td_string!(l, not_yet_assigned).to_owned());
-            let area = v.area.clone().unwrap_or_else(|| "—".to_owned());
+            let area = if zh { v.area.clone() } else { v.area_en.clone().or_else(|| v.area.clone()) }
+                .unwrap_or_else(|| "—".to_owned());
             let kind = if v.your_report == "corroboration" {
                 td_string!(l, your_report_corroboration)
             } else {

@@ -206,12 +206,9 @@ fn process_checked(
     // is waited for by a person. The hash and EXIF run beside the decode;
     // the display resize is split in two bands; the thumbnail is made and
     // encoded beside the display's encode.
-    let (decoded, original_sha256, meta) = std::thread::scope(|s| {
-        let side = s.spawn(|| (hex::encode(Sha256::digest(bytes)), read_exif(bytes)));
-        let decoded = source.decode(bytes, limits);
-        let (sha, meta) = side.join().map_err(|_| panicked())?;
-        Ok::<_, PhotoError>((decoded?, sha, meta))
-    })?;
+    let (decoded, side) =
+        both(|| source.decode(bytes, limits), || (hex::encode(Sha256::digest(bytes)), read_exif(bytes)));
+    let ((original_sha256, meta), decoded) = (side?, decoded?);
 
     let (dw, dh) = fit_within(full_w, full_h, DISPLAY_EDGE);
     let display = resize_to(&decoded, dw, dh, FilterType::Lanczos3)?;
@@ -240,6 +237,16 @@ fn process_checked(
 
 fn panicked() -> PhotoError {
     PhotoError::Corrupt("the decoder failed".into())
+}
+
+/// Runs `here` on this thread and `there` on a second one, and waits for
+/// both. A panic on the second thread comes back as an error.
+fn both<A, B: Send>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + Send) -> (A, Result<B, PhotoError>) {
+    std::thread::scope(|s| {
+        let other = s.spawn(there);
+        let a = here();
+        (a, other.join().map_err(|_| panicked()))
+    })
 }
 
 fn check_dimensions(width: u32, height: u32, limits: &PhotoLimits) -> Result<(), PhotoError> {
@@ -448,11 +455,8 @@ fn resize_to(src: &Pixels, width: u32, height: u32, filter: FilterType) -> Resul
     } else {
         let split = height / 2;
         let (top, bottom) = data.split_at_mut(row * split as usize);
-        std::thread::scope(|s| {
-            let lower = s.spawn(|| band(bottom, split, height - split));
-            let upper = band(top, 0, split);
-            upper.and(lower.join().map_err(|_| panicked())?)
-        })?;
+        let (upper, lower) = both(|| band(top, 0, split), || band(bottom, split, height - split));
+        upper.and(lower?)?;
     }
     Ok(Pixels { width, height, channels: src.channels, data })
 }
@@ -566,16 +570,15 @@ fn encode_upright<R: Send>(
         return (whole, Ok(beside()));
     };
     let split = top_rows * mcu;
-    let (top, other) = std::thread::scope(|s| {
-        let other = s.spawn(|| {
+    let (top, other) = both(
+        || encode_jpeg(&rows(0, split), w, split as u32, c, quality, Some(interval)),
+        || {
             let band = rows(split, hu);
             let bottom = encode_jpeg(&band, w, (hu - split) as u32, c, quality, None);
             drop(band);
             (bottom, beside())
-        });
-        let top = encode_jpeg(&rows(0, split), w, split as u32, c, quality, Some(interval));
-        (top, other.join().map_err(|_| panicked()))
-    });
+        },
+    );
     match other {
         Ok((bottom, beside)) => (top.and_then(|top| join_at_restart(top, &bottom?, h)), Ok(beside)),
         Err(e) => (Err(e), Err(panicked())),

@@ -525,6 +525,7 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str) -> Result<
         submitted_at: c.submitted_at.to_rfc3339(),
         updated_at: c.updated_at.to_rfc3339(),
         department: department.map(|d| DepartmentRef { code: d.code, name: d.name_zh, name_en: d.name_en }),
+        area_en: area.as_ref().map(|a| a.name_en.clone()),
         area: area.map(|a| a.name_zh),
         description: r.description,
         lat: r.lat,

@@ -100,6 +100,7 @@ async fn an_anonymous_report_gets_a_code_and_a_secret_and_can_be_followed(app: &
     assert_eq!(view["anonymous"], true);
     assert_eq!(view["department"]["code"], "environment");
     assert_eq!(view["area"], "鱼洞街道");
+    assert_eq!(view["area_en"], "Yudong Subdistrict");
     assert_eq!(view["timeline"][0]["action"], "submitted");
     // The code is accepted as people type it.
     let typed = code.to_lowercase().replace('-', " ");

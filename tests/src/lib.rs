@@ -257,6 +257,59 @@ pub mod photos {
         out
     }
 
+    /// A JPEG carrying an EXIF block with GPS position (north/east), as a
+    /// phone camera writes it, spliced in after the SOI marker.
+    pub fn jpeg_with_gps(width: u32, height: u32, lat: f64, lon: f64) -> Vec<u8> {
+        let jpeg = jpeg(width, height);
+        let exif = exif_gps(lat, lon);
+        let mut out = Vec::with_capacity(jpeg.len() + exif.len() + 4);
+        out.extend_from_slice(&jpeg[..2]);
+        out.extend_from_slice(&[0xff, 0xe1]);
+        out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&exif);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    /// `Exif\0\0` + a big-endian TIFF with IFD0 → GPS IFD (refs and
+    /// degree/minute/second rationals).
+    fn exif_gps(lat: f64, lon: f64) -> Vec<u8> {
+        fn dms(v: f64) -> [(u32, u32); 3] {
+            let d = v.trunc();
+            let m = ((v - d) * 60.0).trunc();
+            let s = ((v - d) * 60.0 - m) * 60.0;
+            [(d as u32, 1), (m as u32, 1), ((s * 1000.0).round() as u32, 1000)]
+        }
+        let mut t = Vec::new();
+        t.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08");
+        // IFD0 at 8: one entry, GPSInfo (0x8825, LONG) → offset 26.
+        t.extend_from_slice(&1u16.to_be_bytes());
+        t.extend_from_slice(&[0x88, 0x25, 0x00, 0x04, 0, 0, 0, 1]);
+        t.extend_from_slice(&26u32.to_be_bytes());
+        t.extend_from_slice(&0u32.to_be_bytes());
+        // GPS IFD at 26: four entries (2 + 4*12 + 4 = 54 bytes), values after it at 80.
+        let values_at = 26 + 2 + 4 * 12 + 4;
+        t.extend_from_slice(&4u16.to_be_bytes());
+        let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+            t.extend_from_slice(&tag.to_be_bytes());
+            t.extend_from_slice(&kind.to_be_bytes());
+            t.extend_from_slice(&count.to_be_bytes());
+            t.extend_from_slice(&value);
+        };
+        entry(&mut t, 1, 2, 2, [b'N', 0, 0, 0]);
+        entry(&mut t, 2, 5, 3, (values_at as u32).to_be_bytes());
+        entry(&mut t, 3, 2, 2, [b'E', 0, 0, 0]);
+        entry(&mut t, 4, 5, 3, (values_at as u32 + 24).to_be_bytes());
+        t.extend_from_slice(&0u32.to_be_bytes());
+        for (num, den) in dms(lat).into_iter().chain(dms(lon)) {
+            t.extend_from_slice(&num.to_be_bytes());
+            t.extend_from_slice(&den.to_be_bytes());
+        }
+        let mut out = b"Exif\0\0".to_vec();
+        out.extend_from_slice(&t);
+        out
+    }
+
     /// A PNG whose header claims `width`×`height` pixels, with a tiny body:
     /// a decompression bomb's calling card.
     pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {

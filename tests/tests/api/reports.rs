@@ -391,3 +391,26 @@ async fn submissions_and_tracking_are_rate_limited_per_client_with_retry_after()
     app.shutdown().await;
 }
 
+
+async fn a_photo_s_gps_fills_in_a_missing_location_and_is_stripped_from_the_copies(app: &TestApp) {
+    let f = Form::new()
+        .text("category", "water_outfall")
+        .text("description", "排污口正在往河里排黑水")
+        .text("answers", r#"{"discharging_now":"yes"}"#)
+        .part("photo", photo_part(photos::jpeg_with_gps(1600, 1200, 29.4012, 106.5503), "IMG.jpg", "image/jpeg"));
+    let res = submit(app, f).await;
+    assert_eq!(res.status(), 201);
+    let receipt = json(res).await;
+    assert_eq!(receipt["location_source"], "exif");
+    let view = json(track(app, receipt["tracking_code"].as_str().unwrap(), receipt["secret"].as_str().unwrap()).await).await;
+    assert!((view["lat"].as_f64().unwrap() - 29.4012).abs() < 1e-4, "{}", view["lat"]);
+    assert!((view["lon"].as_f64().unwrap() - 106.5503).abs() < 1e-4, "{}", view["lon"]);
+
+    let display = app.get(view["photos"][0]["display_url"].as_str().unwrap()).await.bytes().await.unwrap();
+    assert!(!display.windows(4).any(|w| w == b"Exif"), "the served copy carries no EXIF");
+    let row = photo::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert!((row.exif_lat.unwrap() - 29.4012).abs() < 1e-4);
+    let original = std::fs::read(app.data_dir.join("photos/originals").join(&row.original_key[..2]).join(&row.original_key)).unwrap();
+    assert!(original.windows(4).any(|w| w == b"Exif"), "the evidence original is kept as received");
+}
+demo_test!(a_photo_s_gps_fills_in_a_missing_location_and_is_stripped_from_the_copies);

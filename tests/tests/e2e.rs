@@ -150,6 +150,32 @@ async fn the_home_page_hydrates_on_a_phone_and_switches_language() {
     app.shutdown().await;
 }
 
+/// A Chrome DevTools command through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
+    }
+}
+
+async fn network(client: &Client, online: bool) {
+    client.issue_cmd(Cdp("Network.enable", json!({}))).await.unwrap();
+    let conditions = json!({
+        "offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1
+    });
+    client.issue_cmd(Cdp("Network.emulateNetworkConditions", conditions)).await.unwrap();
+}
+
+async fn body_text(client: &Client) -> String {
+    client.execute("return document.body.innerText", vec![]).await.unwrap().as_str().unwrap_or_default().to_owned()
+}
+
 /// Geolocation, mocked at Yudong (鱼洞) inside Banan, 12 m accuracy.
 const MOCK_GEOLOCATION: &str = r#"
 Object.defineProperty(navigator, 'geolocation', { configurable: true, value: {
@@ -227,6 +253,52 @@ async fn a_resident_files_a_report_with_a_photo_on_a_phone_and_follows_it() {
     let url = client.current_url().await.unwrap();
     assert_eq!(url.path(), "/track");
     assert!(url.query().is_none(), "the secret never goes into a query string");
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use server::db::entities::case;
+
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let (_driver, client) = start_browser().await;
+    client.goto(&app.url("/report")).await.unwrap();
+    eventually("the categories are shown", async || exists(&client, r#"button.category[data-code="other"]"#).await).await;
+    tap(&client, r#"button.category[data-code="other"]"#).await;
+    client.execute(MOCK_GEOLOCATION, vec![]).await.unwrap();
+    tap(&client, "button#locate").await;
+    eventually("the location is filled in", async || {
+        let lat = client.find(Locator::Css("input#lat")).await.unwrap().prop("value").await.unwrap();
+        lat.is_some_and(|v| v.starts_with("29.37"))
+    })
+    .await;
+    client
+        .find(Locator::Css("textarea#description"))
+        .await
+        .unwrap()
+        .send_keys("桥下的雨水口一直在排污水，气味很重")
+        .await
+        .unwrap();
+
+    network(&client, false).await;
+    tap(&client, "button#submit").await;
+    eventually("the report waits for the network", async || exists(&client, ".queued").await).await;
+    assert!(body_text(&client).await.contains("等待网络"));
+    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    network(&client, true).await;
+    eventually("the report is filed once the network is back", async || {
+        case::Entity::find().count(&app.db).await.unwrap() == 1
+    })
+    .await;
+    eventually("the receipt shows", async || exists(&client, ".receipt .tracking-code").await).await;
+    // Retries after success change nothing: the same key is answered, not filed again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
 
     client.close().await.unwrap();
     app.shutdown().await;

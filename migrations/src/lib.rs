@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_foundation;
 mod m20261128_000002_reports;
+mod m20261128_000003_sessions;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_foundation::Migration),
             Box::new(m20261128_000002_reports::Migration),
+            Box::new(m20261128_000003_sessions::Migration),
         ]
     }
 }

@@ -3,12 +3,13 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{categories, directory, reports};
+use crate::{auth, categories, directory, reports};
 use axum::Router;
 use axum::routing::any;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let v1 = Router::new()
+        .merge(auth::router(state))
         .merge(directory::router())
         .merge(categories::router())
         .merge(reports::api_router(state))

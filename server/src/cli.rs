@@ -40,6 +40,13 @@ pub struct SettingsArgs {
     /// Log lines as human-readable text or as JSON objects.
     #[arg(long, env = "SHANSHUI_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
+    /// Staff are signed out after this many minutes without a request.
+    #[arg(long, env = "SHANSHUI_SESSION_IDLE_MINUTES", default_value_t = 30, global = true)]
+    pub session_idle_minutes: u32,
+    /// Mark the session cookie `Secure` (sent over HTTPS only; browsers
+    /// also accept it on http://localhost). Turn off only for plain-HTTP tests.
+    #[arg(long, env = "SHANSHUI_COOKIE_SECURE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub cookie_secure: bool,
     /// Map tiles for the report form, a Leaflet URL template.
     #[arg(long, env = "SHANSHUI_TILE_URL", default_value = app::TILE_URL, global = true)]
     pub tile_url: String,

@@ -32,6 +32,8 @@ pub struct Settings {
     /// How long in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: Duration,
     pub limits: RateLimits,
+    pub session: crate::auth::session::SessionPolicy,
+    pub cookie_secure: bool,
     pub tile_url: String,
     pub tile_attribution: String,
     /// Photos decoded at once (each needs up to ~64 MB): one per core.
@@ -113,6 +115,11 @@ impl TryFrom<SettingsArgs> for Settings {
                 track_every: Duration::from_secs(args.track_every_secs),
             },
             photo_slots: default_photo_slots(),
+            session: crate::auth::session::SessionPolicy {
+                idle: chrono::Duration::minutes(i64::from(args.session_idle_minutes.max(1))),
+                ..Default::default()
+            },
+            cookie_secure: args.cookie_secure,
             tile_url: args.tile_url,
             tile_attribution: args.tile_attribution,
         })

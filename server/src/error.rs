@@ -116,6 +116,12 @@ impl From<JsonRejection> for AppError {
             JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
                 "send the body as JSON with `Content-Type: application/json`".to_owned(),
             ),
+            // Well-formed JSON of the wrong shape (a missing or mistyped field).
+            JsonRejection::JsonDataError(e) => AppError::Rejected {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_body",
+                message: e.body_text(),
+            },
             other => AppError::BadRequest(other.body_text()),
         }
     }

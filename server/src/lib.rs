@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_keys;
 pub mod audit;
+pub mod auth;
 pub mod categories;
 pub mod cli;
 pub mod config;

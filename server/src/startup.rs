@@ -48,6 +48,7 @@ impl Application {
         let limits = Limits {
             submit: Arc::new(Limiter::new(settings.limits.submit_burst, settings.limits.submit_every)),
             track: Arc::new(Limiter::new(settings.limits.track_burst, settings.limits.track_every)),
+            sign_in: Arc::new(Limiter::new(20, std::time::Duration::from_secs(3))),
         };
         let settings = Arc::new(settings);
         let state = AppState {

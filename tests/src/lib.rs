@@ -30,6 +30,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub backend: Backend,
     pub data_dir: PathBuf,
+    /// The database this app uses (SQLite file or PostgreSQL database).
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     postgres: Option<(String, String)>,
@@ -90,7 +92,7 @@ impl TestApp {
                 (format!("{server}/{name}{query}"), Some((admin_url, name)))
             }
         };
-        let mut settings = test_settings(data_dir.clone(), database_url);
+        let mut settings = test_settings(data_dir.clone(), database_url.clone());
         adjust(&mut settings);
         let app = server::Application::build(settings).await.expect("the server starts");
         let addr = app.local_addr();
@@ -112,6 +114,7 @@ impl TestApp {
             db,
             backend,
             data_dir,
+            database_url,
             stop: Some(stop_tx),
             task: Some(task),
             postgres,
@@ -174,6 +177,9 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
             ..server::config::RateLimits::default()
         },
         photo_slots: 2,
+        session: server::auth::session::SessionPolicy::default(),
+        // Tests speak plain HTTP, where a client keeps no Secure cookie.
+        cookie_secure: false,
         tile_url: app_tile_url(),
         tile_attribution: "test tiles".to_owned(),
     }

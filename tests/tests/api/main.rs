@@ -1,5 +1,6 @@
 //! Black-box tests of the HTTP interface: one binary, one module per area.
 
+mod auth;
 mod directory;
 mod errors;
 mod health;

@@ -13,3 +13,5 @@ pub mod idempotency;
 pub mod photo;
 pub mod report;
 pub mod reporter_identity;
+pub mod sign_in_attempt;
+pub mod staff_session;

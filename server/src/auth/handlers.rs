@@ -1,0 +1,103 @@
+use super::session::{self, COOKIE, SignInError, StaffUser};
+use crate::error::{AppError, AppJson};
+use crate::state::AppState;
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+pub struct SignInBody {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct SessionView {
+    username: String,
+    role: shared::Role,
+    department: Option<String>,
+}
+
+impl From<StaffUser> for SessionView {
+    fn from(u: StaffUser) -> Self {
+        Self { username: u.username, role: u.role, department: u.department }
+    }
+}
+
+fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.settings.cookie_secure { "; Secure" } else { "" };
+    let text = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("shanshui_session=; Max-Age=0"))
+}
+
+/// The session token from the request's cookies.
+pub fn token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `POST /api/v1/session` `{"username", "password"}` → the user and a cookie.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    AppJson(body): AppJson<SignInBody>,
+) -> Result<Response, AppError> {
+    let policy = state.settings.session;
+    match session::sign_in(&state.db, &body.username, &body.password, policy).await {
+        Ok((token, user)) => {
+            let mut response = axum::Json(SessionView::from(user)).into_response();
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, cookie(&state, &token, policy.absolute.num_seconds()));
+            Ok(response)
+        }
+        Err(SignInError::Invalid) => Err(AppError::Rejected {
+            status: StatusCode::UNAUTHORIZED,
+            code: "invalid_credentials",
+            message: "wrong username or password".to_owned(),
+        }),
+        Err(SignInError::LockedOut { retry_after_secs }) => Err(AppError::RateLimited { retry_after_secs }),
+        Err(SignInError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// `GET /api/v1/session`: who is signed in, or 401.
+pub async fn current(user: StaffUser) -> axum::Json<SessionView> {
+    axum::Json(user.into())
+}
+
+/// `DELETE /api/v1/session`: ends the session and clears the cookie.
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(t) = token(&headers) {
+        session::sign_out(&state.db, &t).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, "", 0));
+    Ok(response)
+}
+
+/// Handlers that need a signed-in staff member take a `StaffUser`: without
+/// a live session the request is answered 401 before the handler runs.
+impl<S> FromRequestParts<S> for StaffUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let token = token(&parts.headers).ok_or(AppError::Unauthorized)?;
+        session::resolve(&state.db, &token, state.settings.session)
+            .await?
+            .ok_or(AppError::Unauthorized)
+    }
+}

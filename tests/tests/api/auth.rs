@@ -1,0 +1,166 @@
+use serde_json::json;
+use shanshui_tests::{Backend, TestApp};
+use shared::Role;
+
+const PASSWORD: &str = "长江边的巴南区山水2026";
+
+macro_rules! demo_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                shanshui_tests::run_with_demo(shanshui_tests::Backend::Sqlite, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                shanshui_tests::run_with_demo(shanshui_tests::Backend::Postgres, super::$name).await
+            }
+        }
+    };
+}
+
+async fn staff(app: &TestApp, username: &str, role: Role, department: Option<&str>) {
+    let new = server::users::NewUser {
+        username: username.to_owned(),
+        role,
+        department: department.map(str::to_owned),
+        password: PASSWORD.to_owned(),
+    };
+    server::users::create(&app.db, new, "test").await.unwrap();
+}
+
+async fn sign_in(client: &reqwest::Client, app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn staff_sign_in_opens_a_session_that_sign_out_ends(app: &TestApp) {
+    staff(app, "zhang.wei", Role::Handler, Some("environment")).await;
+    assert_eq!(app.get("/api/v1/session").await.status(), 401);
+
+    let res = sign_in(&app.client, app, "Zhang.Wei ", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("shanshui_session="), "{cookie}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr} in {cookie}");
+    }
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    assert!(token.len() >= 43, "256 random bits: {token}");
+    let me: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(me, json!({ "username": "zhang.wei", "role": "handler", "department": "environment" }));
+
+    let me: serde_json::Value = app.get("/api/v1/session").await.json().await.unwrap();
+    assert_eq!(me["username"], "zhang.wei");
+
+    let out = app.client.delete(app.url("/api/v1/session")).send().await.unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!(app.get("/api/v1/session").await.status(), 401);
+    // The old token is dead on the server, not only forgotten by the client.
+    let replay = reqwest::Client::new()
+        .get(app.url("/api/v1/session"))
+        .header("cookie", format!("shanshui_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+}
+demo_test!(staff_sign_in_opens_a_session_that_sign_out_ends);
+
+async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(app: &TestApp) {
+    staff(app, "li.na", Role::Dispatcher, None).await;
+    let fresh = reqwest::Client::new();
+    let wrong = sign_in(&fresh, app, "li.na", "not the password at all").await;
+    let unknown = sign_in(&fresh, app, "nobody.here", PASSWORD).await;
+    assert_eq!((wrong.status().as_u16(), unknown.status().as_u16()), (401, 401));
+    assert!(wrong.headers().get("set-cookie").is_none());
+    assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
+
+    let not_json = fresh.post(app.url("/api/v1/session")).body("username=li.na").send().await.unwrap();
+    assert_eq!(not_json.status(), 415);
+    let missing = fresh.post(app.url("/api/v1/session")).json(&json!({ "username": "li.na" })).send().await.unwrap();
+    assert_eq!(missing.status(), 422);
+    assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["error"]["code"], "invalid_body");
+    let broken = fresh.post(app.url("/api/v1/session")).header("content-type", "application/json").body("{").send().await.unwrap();
+    assert_eq!(broken.status(), 400);
+}
+demo_test!(a_wrong_password_and_an_unknown_user_get_the_same_answer);
+
+async fn repeated_failures_lock_the_account_even_against_the_right_password(app: &TestApp) {
+    staff(app, "wang.fang", Role::Reviewer, None).await;
+    let fresh = reqwest::Client::new();
+    for _ in 0..10 {
+        assert_eq!(sign_in(&fresh, app, "wang.fang", "guess guess guess").await.status(), 401);
+    }
+    let locked = sign_in(&fresh, app, "wang.fang", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    let retry: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    // Another account is not affected.
+    staff(app, "zhao.lei", Role::Finance, None).await;
+    assert_eq!(sign_in(&fresh, app, "zhao.lei", PASSWORD).await.status(), 200);
+
+    let failures = server::db::entities::audit_log::Entity::find()
+        .filter(server::db::entities::audit_log::Column::Action.eq("session.sign_in_failed"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(failures, 10, "each failure is in the audit log");
+}
+demo_test!(repeated_failures_lock_the_account_even_against_the_right_password);
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+async fn a_session_survives_a_restart_and_works_on_another_replica(app: &TestApp) {
+    staff(app, "chen.jing", Role::Auditor, None).await;
+    assert_eq!(sign_in(&app.client, app, "chen.jing", PASSWORD).await.status(), 200);
+    // A second server on the same database: a replica, or this one restarted.
+    let settings = shanshui_tests::test_settings(app.data_dir.clone(), database_url(app));
+    let replica = server::Application::build(settings).await.unwrap();
+    let addr = replica.local_addr();
+    let task = tokio::spawn(replica.run_until(tokio::time::sleep(std::time::Duration::from_secs(20))));
+    let cookie = app.client.get(app.url("/api/v1/session")).send().await.unwrap();
+    assert_eq!(cookie.status(), 200);
+    let on_replica = app.client.get(format!("http://{addr}/api/v1/session")).send().await.unwrap();
+    assert_eq!(on_replica.status(), 200, "the cookie works on the other server");
+    task.abort();
+}
+demo_test!(a_session_survives_a_restart_and_works_on_another_replica);
+
+fn database_url(app: &TestApp) -> String {
+    app.database_url.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_expires() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.session.idle = chrono::Duration::seconds(1);
+    })
+    .await
+    .unwrap();
+    app.load_demo().await;
+    staff(&app, "sun.li", Role::Admin, None).await;
+    assert_eq!(sign_in(&app.client, &app, "sun.li", PASSWORD).await.status(), 200);
+    assert_eq!(app.get("/api/v1/session").await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(app.get("/api/v1/session").await.status(), 401);
+    app.shutdown().await;
+}
+
+async fn a_cross_site_sign_in_is_refused(app: &TestApp) {
+    staff(app, "zhou.min", Role::Dispatcher, None).await;
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/session"))
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({ "username": "zhou.min", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().get("set-cookie").is_none());
+}
+demo_test!(a_cross_site_sign_in_is_refused);

@@ -10,13 +10,17 @@ use shanshui_tests::{Backend, TestApp};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// chromedriver and the browser profile; both go away with the test.
-struct Driver(Child, #[allow(dead_code)] tempfile::TempDir);
+/// chromedriver and the browser profile; both go away with the test, and
+/// so does the browser, even when a failed assertion skipped `close()`
+/// (killing chromedriver alone leaves Chromium running).
+struct Driver(Child, tempfile::TempDir);
 
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let profile = format!("--user-data-dir={}", self.1.path().display());
+        let _ = Command::new("pkill").args(["-f", &profile]).status();
     }
 }
 

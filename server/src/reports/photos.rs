@@ -385,23 +385,28 @@ fn decode_with_image(
     let (channels, data) = match (color.has_color(), color.has_alpha()) {
         (false, false) => (1, img.into_luma8().into_raw()),
         (true, false) => (3, img.into_rgb8().into_raw()),
-        (false, true) => (1, flatten_on_white(&img.into_luma_alpha8().into_raw(), 1)),
-        (true, true) => (3, flatten_on_white(&img.into_rgba8().into_raw(), 3)),
+        (false, true) => (1, flatten_on_white(img.into_luma_alpha8().into_raw(), 1)),
+        (true, true) => (3, flatten_on_white(img.into_rgba8().into_raw(), 3)),
     };
     Ok(Pixels { width, height, channels, data })
 }
 
-/// Composites `channels` colour bytes plus one alpha byte per pixel onto white.
-fn flatten_on_white(src: &[u8], channels: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(src.len() / (channels + 1) * channels);
-    for px in src.chunks_exact(channels + 1) {
-        let a = u32::from(px[channels]);
-        for &c in &px[..channels] {
+/// Composites `channels` colour bytes plus one alpha byte per pixel onto
+/// white, in place (each pixel is written no further on than it was read),
+/// so a large PNG does not need a second buffer.
+fn flatten_on_white(mut buf: Vec<u8>, channels: usize) -> Vec<u8> {
+    let pixels = buf.len() / (channels + 1);
+    for i in 0..pixels {
+        let from = i * (channels + 1);
+        let a = u32::from(buf[from + channels]);
+        for k in 0..channels {
             // c·a + 255·(255 − a), divided by 255 with rounding.
-            out.push(((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
+            let c = u32::from(buf[from + k]);
+            buf[i * channels + k] = ((c * a + 255 * (255 - a) + 127) / 255) as u8;
         }
     }
-    out
+    buf.truncate(pixels * channels);
+    buf
 }
 
 /// Largest size with the same aspect ratio whose long edge is ≤ `edge`;
@@ -1126,6 +1131,13 @@ mod tests {
         assert!(blue[2] > 200 && blue[0] < 40, "opaque area is {blue:?}");
         assert_eq!(dimensions_of(&p.thumbnail), (320, 240));
         Ok(())
+    }
+
+    #[test]
+    fn flattening_onto_white_keeps_opaque_pixels_and_whitens_clear_ones() {
+        let rgba = vec![10, 20, 30, 255, 10, 20, 30, 0, 0, 0, 0, 128, 200, 100, 50, 255];
+        assert_eq!(flatten_on_white(rgba, 3), vec![10, 20, 30, 255, 255, 255, 127, 127, 127, 200, 100, 50]);
+        assert_eq!(flatten_on_white(vec![0, 0, 90, 255], 1), vec![255, 90]);
     }
 
     #[test]

@@ -20,8 +20,7 @@ pub async fn serve(
         _ => return Err(AppError::NotFound),
     };
     let key = file.strip_suffix(".jpg").ok_or(AppError::NotFound)?;
-    let valid = key.len() == 64 && key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !valid {
+    if !crate::storage::is_valid_key(key) {
         return Err(AppError::NotFound);
     }
     let bytes = state.photos.get(kind, key).await?.ok_or(AppError::NotFound)?;

@@ -246,6 +246,24 @@ mod tests {
     }
 }
 
+/// Declares a test that runs with the demo directory loaded, once on SQLite
+/// and once on PostgreSQL.
+#[macro_export]
+macro_rules! demo_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run_with_demo($crate::Backend::Sqlite, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run_with_demo($crate::Backend::Postgres, super::$name).await
+            }
+        }
+    };
+}
+
 /// Test photos, made on the fly.
 pub mod photos {
     use image::{ImageEncoder, RgbImage};

@@ -189,6 +189,26 @@ Object.defineProperty(navigator, 'geolocation', { configurable: true, value: {
 }});
 "#;
 
+/// On `/report`: the category "other", an optional photo, the (mocked) GPS
+/// position and a description — everything but pressing submit.
+async fn fill_report(client: &Client, photo: Option<&std::path::Path>, description: &str) {
+    // The categories arrive once the page has hydrated.
+    eventually("the categories are shown", async || exists(client, r#"button.category[data-code="other"]"#).await).await;
+    tap(client, r#"button.category[data-code="other"]"#).await;
+    if let Some(photo) = photo {
+        let input = client.find(Locator::Css("input#photos")).await.unwrap();
+        input.send_keys(&photo.display().to_string()).await.unwrap();
+    }
+    client.execute(MOCK_GEOLOCATION, vec![]).await.unwrap();
+    tap(client, "button#locate").await;
+    eventually("the location is filled in", async || {
+        let lat = client.find(Locator::Css("input#lat")).await.unwrap().prop("value").await.unwrap();
+        lat.is_some_and(|v| v.starts_with("29.37"))
+    })
+    .await;
+    client.find(Locator::Css("textarea#description")).await.unwrap().send_keys(description).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_files_a_report_with_a_photo_on_a_phone_and_follows_it() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
@@ -199,29 +219,7 @@ async fn a_resident_files_a_report_with_a_photo_on_a_phone_and_follows_it() {
 
     let (_driver, client) = start_browser().await;
     client.goto(&app.url("/report")).await.unwrap();
-
-    // The categories arrive once the page has hydrated.
-    eventually("the categories are shown", async || exists(&client, r#"button.category[data-code="other"]"#).await).await;
-    tap(&client, r#"button.category[data-code="other"]"#).await;
-
-    let input = client.find(Locator::Css("input#photos")).await.unwrap();
-    input.send_keys(&photo.display().to_string()).await.unwrap();
-
-    client.execute(MOCK_GEOLOCATION, vec![]).await.unwrap();
-    tap(&client, "button#locate").await;
-    eventually("the location is filled in", async || {
-        let lat = client.find(Locator::Css("input#lat")).await.unwrap().prop("value").await.unwrap();
-        lat.is_some_and(|v| v.starts_with("29.37"))
-    })
-    .await;
-
-    client
-        .find(Locator::Css("textarea#description"))
-        .await
-        .unwrap()
-        .send_keys("河滩上有人倾倒并焚烧建筑垃圾，黑烟很大")
-        .await
-        .unwrap();
+    fill_report(&client, Some(&photo), "河滩上有人倾倒并焚烧建筑垃圾，黑烟很大").await;
     tap(&client, "button#submit").await;
 
     eventually("the receipt shows a tracking code", async || exists(&client, ".receipt .tracking-code").await).await;
@@ -271,22 +269,7 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
     app.load_demo().await;
     let (_driver, client) = start_browser().await;
     client.goto(&app.url("/report")).await.unwrap();
-    eventually("the categories are shown", async || exists(&client, r#"button.category[data-code="other"]"#).await).await;
-    tap(&client, r#"button.category[data-code="other"]"#).await;
-    client.execute(MOCK_GEOLOCATION, vec![]).await.unwrap();
-    tap(&client, "button#locate").await;
-    eventually("the location is filled in", async || {
-        let lat = client.find(Locator::Css("input#lat")).await.unwrap().prop("value").await.unwrap();
-        lat.is_some_and(|v| v.starts_with("29.37"))
-    })
-    .await;
-    client
-        .find(Locator::Css("textarea#description"))
-        .await
-        .unwrap()
-        .send_keys("桥下的雨水口一直在排污水，气味很重")
-        .await
-        .unwrap();
+    fill_report(&client, None, "桥下的雨水口一直在排污水，气味很重").await;
 
     network(&client, false).await;
     tap(&client, "button#submit").await;

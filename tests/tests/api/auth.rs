@@ -4,21 +4,6 @@ use shared::Role;
 
 const PASSWORD: &str = "长江边的巴南区山水2026";
 
-macro_rules! demo_test {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                shanshui_tests::run_with_demo(shanshui_tests::Backend::Sqlite, super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                shanshui_tests::run_with_demo(shanshui_tests::Backend::Postgres, super::$name).await
-            }
-        }
-    };
-}
-
 async fn staff(app: &TestApp, username: &str, role: Role, department: Option<&str>) {
     let new = server::users::NewUser {
         username: username.to_owned(),
@@ -69,7 +54,7 @@ async fn staff_sign_in_opens_a_session_that_sign_out_ends(app: &TestApp) {
         .unwrap();
     assert_eq!(replay.status(), 401);
 }
-demo_test!(staff_sign_in_opens_a_session_that_sign_out_ends);
+shanshui_tests::demo_test!(staff_sign_in_opens_a_session_that_sign_out_ends);
 
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(app: &TestApp) {
     staff(app, "li.na", Role::Dispatcher, None).await;
@@ -88,7 +73,7 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(app: &TestApp)
     let broken = fresh.post(app.url("/api/v1/session")).header("content-type", "application/json").body("{").send().await.unwrap();
     assert_eq!(broken.status(), 400);
 }
-demo_test!(a_wrong_password_and_an_unknown_user_get_the_same_answer);
+shanshui_tests::demo_test!(a_wrong_password_and_an_unknown_user_get_the_same_answer);
 
 async fn repeated_failures_lock_the_account_even_against_the_right_password(app: &TestApp) {
     staff(app, "wang.fang", Role::Reviewer, None).await;
@@ -111,7 +96,7 @@ async fn repeated_failures_lock_the_account_even_against_the_right_password(app:
         .unwrap();
     assert_eq!(failures, 10, "each failure is in the audit log");
 }
-demo_test!(repeated_failures_lock_the_account_even_against_the_right_password);
+shanshui_tests::demo_test!(repeated_failures_lock_the_account_even_against_the_right_password);
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -129,7 +114,7 @@ async fn a_session_survives_a_restart_and_works_on_another_replica(app: &TestApp
     assert_eq!(on_replica.status(), 200, "the cookie works on the other server");
     task.abort();
 }
-demo_test!(a_session_survives_a_restart_and_works_on_another_replica);
+shanshui_tests::demo_test!(a_session_survives_a_restart_and_works_on_another_replica);
 
 fn database_url(app: &TestApp) -> String {
     app.database_url.clone()
@@ -163,4 +148,4 @@ async fn a_cross_site_sign_in_is_refused(app: &TestApp) {
     assert_eq!(res.status(), 403);
     assert!(res.headers().get("set-cookie").is_none());
 }
-demo_test!(a_cross_site_sign_in_is_refused);
+shanshui_tests::demo_test!(a_cross_site_sign_in_is_refused);

@@ -8,21 +8,6 @@ use shared::geo::{LatLon, distance_m, gcj02_to_wgs84};
 const LAT: &str = "29.3752";
 const LON: &str = "106.5101";
 
-macro_rules! demo_test {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                shanshui_tests::run_with_demo(shanshui_tests::Backend::Sqlite, super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                shanshui_tests::run_with_demo(shanshui_tests::Backend::Postgres, super::$name).await
-            }
-        }
-    };
-}
-
 fn form(category: &str, description: &str) -> Form {
     Form::new()
         .text("category", category.to_owned())
@@ -106,7 +91,7 @@ async fn an_anonymous_report_gets_a_code_and_a_secret_and_can_be_followed(app: &
     let typed = code.to_lowercase().replace('-', " ");
     assert_eq!(track(app, &typed, secret).await.status(), 200);
 }
-demo_test!(an_anonymous_report_gets_a_code_and_a_secret_and_can_be_followed);
+shanshui_tests::demo_test!(an_anonymous_report_gets_a_code_and_a_secret_and_can_be_followed);
 
 async fn a_wrong_secret_answers_exactly_like_an_unknown_code(app: &TestApp) {
     let receipt = json(submit(app, form("other", "路边有人倾倒不明液体")).await).await;
@@ -119,7 +104,7 @@ async fn a_wrong_secret_answers_exactly_like_an_unknown_code(app: &TestApp) {
     assert_eq!(a, b);
     assert_eq!(b, c);
 }
-demo_test!(a_wrong_secret_answers_exactly_like_an_unknown_code);
+shanshui_tests::demo_test!(a_wrong_secret_answers_exactly_like_an_unknown_code);
 
 async fn bad_reports_are_refused_field_by_field_and_store_nothing(app: &TestApp) {
     let cases: Vec<(Form, &str)> = vec![
@@ -148,7 +133,7 @@ async fn bad_reports_are_refused_field_by_field_and_store_nothing(app: &TestApp)
     assert_eq!(not_multipart.status(), 415);
     assert_eq!(counts(app).await, (0, 0, 0));
 }
-demo_test!(bad_reports_are_refused_field_by_field_and_store_nothing);
+shanshui_tests::demo_test!(bad_reports_are_refused_field_by_field_and_store_nothing);
 
 async fn gcj02_coordinates_are_stored_as_wgs84(app: &TestApp) {
     let f = form("dust_road", "渣土车遗撒，道路扬尘很大").text("coord_system", "gcj02");
@@ -160,7 +145,7 @@ async fn gcj02_coordinates_are_stored_as_wgs84(app: &TestApp) {
     assert!(distance_m(stored, expected) < 0.01, "{stored:?} vs {expected:?}");
     assert!(distance_m(stored, sent) > 200.0, "the GCJ-02 offset was removed");
 }
-demo_test!(gcj02_coordinates_are_stored_as_wgs84);
+shanshui_tests::demo_test!(gcj02_coordinates_are_stored_as_wgs84);
 
 async fn a_retried_submission_with_the_same_key_creates_one_case(app: &TestApp) {
     let send = |desc: &'static str| {
@@ -183,7 +168,7 @@ async fn a_retried_submission_with_the_same_key_creates_one_case(app: &TestApp) 
     assert_eq!(json(other).await["error"]["code"], "idempotency_key_reused");
     assert_eq!(counts(app).await.0, 1);
 }
-demo_test!(a_retried_submission_with_the_same_key_creates_one_case);
+shanshui_tests::demo_test!(a_retried_submission_with_the_same_key_creates_one_case);
 
 async fn a_real_name_is_encrypted_at_rest_and_never_shown(app: &TestApp) {
     let f = form("noise_industrial", "工厂夜里机器轰鸣")
@@ -207,7 +192,7 @@ async fn a_real_name_is_encrypted_at_rest_and_never_shown(app: &TestApp) {
     assert_eq!(cipher.decrypt(&rows[0].phone_enc).unwrap(), "13800138000");
     assert_eq!(rows[0].phone_index, cipher.blind_index("13800138000"));
 }
-demo_test!(a_real_name_is_encrypted_at_rest_and_never_shown);
+shanshui_tests::demo_test!(a_real_name_is_encrypted_at_rest_and_never_shown);
 
 async fn a_photo_is_stored_and_served_re_encoded_with_long_cache_headers(app: &TestApp) {
     let f = form("burning_rubbish", "空地上有人焚烧垃圾，浓烟很大")
@@ -238,7 +223,7 @@ async fn a_photo_is_stored_and_served_re_encoded_with_long_cache_headers(app: &T
     assert_eq!(app.get("/photos/display/../../pii.key").await.status(), 404);
     assert_eq!(app.get(&format!("/photos/original/{}.jpg", rows[0].original_key)).await.status(), 404, "originals are never served here");
 }
-demo_test!(a_photo_is_stored_and_served_re_encoded_with_long_cache_headers);
+shanshui_tests::demo_test!(a_photo_is_stored_and_served_re_encoded_with_long_cache_headers);
 
 async fn hostile_uploads_get_a_clear_4xx_and_store_nothing(app: &TestApp) {
     let mut truncated = photos::jpeg(800, 600);
@@ -272,7 +257,7 @@ async fn hostile_uploads_get_a_clear_4xx_and_store_nothing(app: &TestApp) {
     let stored = walk(&app.data_dir.join("photos"));
     assert!(stored.iter().all(|p| !p.contains("originals")), "no original kept: {stored:?}");
 }
-demo_test!(hostile_uploads_get_a_clear_4xx_and_store_nothing);
+shanshui_tests::demo_test!(hostile_uploads_get_a_clear_4xx_and_store_nothing);
 
 fn walk(dir: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
@@ -315,7 +300,7 @@ async fn concurrent_submissions_with_photos_are_each_stored_once(app: &TestApp) 
     }
     assert_eq!(counts(app).await, (40, 40, 8));
 }
-demo_test!(concurrent_submissions_with_photos_are_each_stored_once);
+shanshui_tests::demo_test!(concurrent_submissions_with_photos_are_each_stored_once);
 
 async fn a_neighbour_sees_the_open_case_nearby_and_says_me_too(app: &TestApp) {
     let first = json(submit(app, form("noise_construction_night", "凌晨两点工地还在打桩").text("answers", r#"{"every_night":"yes"}"#)).await).await;
@@ -361,7 +346,7 @@ async fn a_neighbour_sees_the_open_case_nearby_and_says_me_too(app: &TestApp) {
     let wrong_group = submit(app, form("odour", "这里也有臭味").text("answers", r#"{"smell":"rotten"}"#).text("corroborates", code.to_owned())).await;
     assert_eq!(wrong_group.status(), 422);
 }
-demo_test!(a_neighbour_sees_the_open_case_nearby_and_says_me_too);
+shanshui_tests::demo_test!(a_neighbour_sees_the_open_case_nearby_and_says_me_too);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submissions_and_tracking_are_rate_limited_per_client_with_retry_after() {
@@ -413,4 +398,4 @@ async fn a_photo_s_gps_fills_in_a_missing_location_and_is_stripped_from_the_copi
     let original = std::fs::read(app.data_dir.join("photos/originals").join(&row.original_key[..2]).join(&row.original_key)).unwrap();
     assert!(original.windows(4).any(|w| w == b"Exif"), "the evidence original is kept as received");
 }
-demo_test!(a_photo_s_gps_fills_in_a_missing_location_and_is_stripped_from_the_copies);
+shanshui_tests::demo_test!(a_photo_s_gps_fills_in_a_missing_location_and_is_stripped_from_the_copies);

@@ -15,13 +15,17 @@ use shared::report::{NearbyCase, SubmitReceipt, TrackView};
 
 const MAX_TEXT_FIELD: usize = 64 * 1024;
 
+fn too_large() -> AppError {
+    AppError::Rejected {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "payload_too_large",
+        message: "the report is too large: at most 48 MB in all, 20 MB per photo".to_owned(),
+    }
+}
+
 fn multipart_error(e: MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::Rejected {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "payload_too_large",
-            message: "the report is too large: at most 48 MB in all, 20 MB per photo".to_owned(),
-        }
+        too_large()
     } else {
         AppError::BadRequest(format!("unreadable form data: {}", e.body_text()))
     }
@@ -41,6 +45,15 @@ pub async fn submit(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<SubmitReceipt>), AppError> {
+    // A body that says up front it is too big is refused before any of it
+    // is read (the limit below still stops one that says nothing).
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > super::MAX_BODY as u64) {
+        return Err(too_large());
+    }
     let mut multipart = multipart.map_err(|_| AppError::Rejected {
         status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
         code: "unsupported_media_type",

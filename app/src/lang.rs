@@ -24,6 +24,10 @@ impl Lang {
         self.0.get()
     }
 
+    pub fn get_untracked(self) -> Locale {
+        self.0.get_untracked()
+    }
+
     pub fn set(self, locale: Locale) {
         self.0.set(locale);
         #[cfg(feature = "hydrate")]
@@ -46,6 +50,22 @@ pub fn LangProvider(children: Children) -> impl IntoView {
     view! {
         <Html attr:lang=move || lang.get().as_str() />
         {children()}
+    }
+}
+
+/// Text for leptos_meta's `<Title>` and `<Meta>`. leptos_meta writes the
+/// page's `<head>` after the body, outside the request's reactive arena,
+/// where reading a signal can panic (seen on CI: "no Arena is active"). On
+/// the server the text is therefore worked out now, while the component is
+/// created; in the browser it stays reactive to the language switch.
+pub fn head_text(text: impl Fn() -> String + Send + Sync + 'static) -> leptos::text_prop::TextProp {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::text_prop::TextProp::from(text())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        leptos::text_prop::TextProp::from(text)
     }
 }
 

@@ -33,9 +33,17 @@ fn Frame() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = outbox;
     });
+    // The formatter runs when leptos_meta writes the head: see `head_text`.
+    #[cfg(feature = "ssr")]
+    let brand = {
+        let now = td_string!(lang.get_untracked(), brand);
+        move || now
+    };
+    #[cfg(not(feature = "ssr"))]
+    let brand = move || td_string!(lang.get(), brand);
     view! {
         <Title formatter=move |page: String| {
-            let brand = td_string!(lang.get(), brand);
+            let brand = brand();
             if page.is_empty() { brand.to_string() } else { format!("{page} · {brand}") }
         } />
         <Router>

@@ -3,7 +3,7 @@
 
 use crate::components::app::Page;
 use crate::i18n::*;
-use crate::lang::use_lang;
+use crate::lang::{head_text, use_lang};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,7 +11,7 @@ use leptos_meta::Title;
 pub fn Building(page: Page) -> impl IntoView {
     let lang = use_lang();
     view! {
-        <Title text=move || page.title(lang.get()) />
+        <Title text=head_text(move || page.title(lang.get()).to_owned()) />
         <section class="building">
             <h1>{move || page.title(lang.get())}</h1>
             <p class="badge">{move || td_string!(lang.get(), building_title)}</p>

@@ -3,7 +3,7 @@
 
 use crate::components::icon::Icon;
 use crate::i18n::*;
-use crate::lang::use_lang;
+use crate::lang::{head_text, use_lang};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
@@ -34,7 +34,7 @@ pub fn Home() -> impl IntoView {
     };
     view! {
         <Title text="" />
-        <Meta name="description" content=move || td_string!(lang.get(), home_lead) />
+        <Meta name="description" content=head_text(move || td_string!(lang.get(), home_lead).to_owned()) />
         <section class="hero">
             <h1>{move || td_string!(lang.get(), home_title)}</h1>
             <p class="lead">{move || td_string!(lang.get(), home_lead)}</p>

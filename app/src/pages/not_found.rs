@@ -1,7 +1,7 @@
 //! The page for an unknown address; the server answers it with 404.
 
 use crate::i18n::*;
-use crate::lang::use_lang;
+use crate::lang::{head_text, use_lang};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -14,7 +14,7 @@ pub fn NotFound() -> impl IntoView {
     }
     let lang = use_lang();
     view! {
-        <Title text=move || td_string!(lang.get(), not_found_title) />
+        <Title text=head_text(move || td_string!(lang.get(), not_found_title).to_owned()) />
         <section class="not-found">
             <h1>{move || td_string!(lang.get(), not_found_title)}</h1>
             <p>{move || td_string!(lang.get(), not_found_body)}</p>

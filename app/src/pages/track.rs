@@ -9,7 +9,7 @@
 
 use crate::format::{action_label, local_time, state_label};
 use crate::i18n::*;
-use crate::lang::use_lang;
+use crate::lang::{head_text, use_lang};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::report::TrackView;
@@ -164,7 +164,7 @@ pub fn Track() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || td_string!(lang.get(), page_track) />
+        <Title text=head_text(move || td_string!(lang.get(), page_track).to_owned()) />
         <div class="track-page">
             <h1>{move || td_string!(lang.get(), page_track)}</h1>
             <form class="card track-form" method="post" on:submit=on_submit>

@@ -74,3 +74,23 @@ async fn the_front_end_is_served_as_wasm_compressed_and_cached(app: &TestApp) {
     assert!(css.headers()["cache-control"].to_str().unwrap().contains("must-revalidate"));
 }
 db_test!(the_front_end_is_served_as_wasm_compressed_and_cached);
+
+async fn pages_rendered_concurrently_all_answer_with_their_headers(app: &TestApp) {
+    // leptos_meta once read the language signal outside the request's
+    // reactive arena and panicked now and then under load (a 500 without
+    // the security headers): render many pages at once and check each.
+    let paths = ["/", "/report", "/track", "/cases", "/nope", "/admin"];
+    let requests = (0..120).map(|i| {
+        let path = paths[i % paths.len()];
+        let cookie = if i % 2 == 0 { "lang=en" } else { "lang=zh-CN" };
+        app.client.get(app.url(path)).header("cookie", cookie).send()
+    });
+    for (i, res) in futures::future::join_all(requests).await.into_iter().enumerate() {
+        let res = res.unwrap();
+        let expected = if paths[i % paths.len()] == "/nope" { 404 } else { 200 };
+        assert_eq!(res.status(), expected, "{}", paths[i % paths.len()]);
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert!(res.text().await.unwrap().contains("<title>"));
+    }
+}
+db_test!(pages_rendered_concurrently_all_answer_with_their_headers);

@@ -14,7 +14,7 @@ mod receipt;
 mod steps;
 
 use crate::i18n::*;
-use crate::lang::use_lang;
+use crate::lang::{head_text, use_lang};
 use crate::outbox::{Settled, use_outbox};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -445,7 +445,7 @@ pub fn Report() -> impl IntoView {
     let done = move || matches!(form.phase.get(), Phase::Done(_));
 
     view! {
-        <Title text=move || td_string!(lang.get(), page_report) />
+        <Title text=head_text(move || td_string!(lang.get(), page_report).to_owned()) />
         <div class="report-page">
             <h1>{move || td_string!(lang.get(), page_report)}</h1>
             <p class="lead" hidden=done>{move || td_string!(lang.get(), report_lead)}</p>

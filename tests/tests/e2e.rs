@@ -20,7 +20,7 @@ impl Drop for Driver {
         let _ = self.0.kill();
         let _ = self.0.wait();
         let profile = format!("--user-data-dir={}", self.1.path().display());
-        let _ = Command::new("pkill").args(["-f", &profile]).status();
+        let _ = Command::new("pkill").args(["-f", "--", &profile]).status();
     }
 }
 

@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 
 };
-use sha2::{Digest, Sha256};
 
 const PREFIX_LEN: usize = 8;
 
@@ -31,7 +30,7 @@ fn generate() -> (String, String) {
 }
 
 fn digest(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    crate::digest::sha256_hex(key.as_bytes())
 }
 
 pub async fn create(db: &DatabaseConnection, name: &str, actor: &str) -> Result<String, ApiKeyError> {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod digest;
 pub mod directory;
 pub mod error;
 pub mod health;

@@ -11,7 +11,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
 };
-use sha2::{Digest, Sha256};
 use shared::Role;
 use std::sync::OnceLock;
 
@@ -58,7 +57,7 @@ pub enum SignInError {
 }
 
 fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    crate::digest::sha256_hex(token.as_bytes())
 }
 
 /// A hash to verify against when the username is unknown, so the time an

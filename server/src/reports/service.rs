@@ -5,6 +5,7 @@ use super::input::{NewReport, RawReport};
 use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::categories;
 use crate::db::entities::{area, case, case_event, category, department, idempotency, photo, report, reporter_identity};
+use crate::digest::sha256_hex;
 use crate::error::AppError;
 use crate::privacy::PiiCipher;
 use crate::storage::{PhotoKind, PhotoStore};
@@ -37,10 +38,6 @@ pub struct Reports<'a> {
     pub pii: &'a PiiCipher,
     pub pipeline: &'a PhotoPipeline,
     pub store: &'a dyn PhotoStore,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// 128 random bits, URL-safe: the reporter's key to the case.

@@ -44,6 +44,5 @@ pub fn is_valid_key(key: &str) -> bool {
 
 /// The key for `bytes`: their hex SHA-256.
 pub fn key_for(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
+    crate::digest::sha256_hex(bytes)
 }

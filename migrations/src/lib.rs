@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_foundation;
 mod m20261128_000002_reports;
 mod m20261128_000003_sessions;
+mod m20261128_000004_case_workflow;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_foundation::Migration),
             Box::new(m20261128_000002_reports::Migration),
             Box::new(m20261128_000003_sessions::Migration),
+            Box::new(m20261128_000004_case_workflow::Migration),
         ]
     }
 }

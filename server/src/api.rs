@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{auth, categories, directory, reports};
+use crate::{audit, auth, cases, categories, directory, outbox, reports, routing, users};
 use axum::Router;
 use axum::routing::any;
 
@@ -13,6 +13,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(directory::router())
         .merge(categories::router())
         .merge(reports::api_router(state))
+        .merge(cases::router())
+        .merge(routing::router())
+        .merge(users::router())
+        .merge(audit::router())
+        .merge(outbox::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

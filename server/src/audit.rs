@@ -2,8 +2,15 @@
 //! on the same connection or transaction, so neither exists without the other.
 //! It never holds personal data: only who, what, which object, why.
 
+use crate::auth::StaffUser;
 use crate::db::entities::audit_log;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use crate::error::{AppError, AppJson};
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use shared::Role;
+use shared::directory::AuditEntry;
 
 pub struct Entry<'a> {
     pub actor: &'a str,
@@ -26,4 +33,61 @@ pub async fn record(conn: &impl ConnectionTrait, entry: Entry<'_>) -> Result<(),
     .insert(conn)
     .await
     .map(|_| ())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// Entries older than this id (the next page).
+    pub before: Option<i64>,
+    pub limit: Option<u64>,
+}
+
+/// `GET /api/v1/audit`: newest first, for admins and auditors.
+pub async fn list(
+    State(state): State<AppState>,
+    user: StaffUser,
+    filter: Result<Query<AuditFilter>, QueryRejection>,
+) -> Result<AppJson<Vec<AuditEntry>>, AppError> {
+    user.require(&[Role::Admin, Role::Auditor])?;
+    let Query(f) = filter?;
+    let mut q = audit_log::Entity::find();
+    for (column, value) in [
+        (audit_log::Column::Actor, &f.actor),
+        (audit_log::Column::Action, &f.action),
+        (audit_log::Column::ObjectType, &f.object_type),
+        (audit_log::Column::ObjectId, &f.object_id),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            q = q.filter(column.eq(v));
+        }
+    }
+    if let Some(before) = f.before {
+        q = q.filter(audit_log::Column::Id.lt(before));
+    }
+    let rows = q
+        .order_by_desc(audit_log::Column::Id)
+        .limit(f.limit.unwrap_or(100).clamp(1, 500))
+        .all(&state.db)
+        .await?;
+    Ok(AppJson(
+        rows.into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at.to_rfc3339(),
+                actor: r.actor,
+                action: r.action,
+                object_type: r.object_type,
+                object_id: r.object_id,
+                detail: r.detail,
+            })
+            .collect(),
+    ))
+}
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/audit", axum::routing::get(list))
 }

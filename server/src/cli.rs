@@ -65,6 +65,15 @@ pub struct SettingsArgs {
     /// …and then one more every this many seconds.
     #[arg(long, env = "SHANSHUI_TRACK_EVERY_SECS", default_value_t = 1, global = true)]
     pub track_every_secs: u64,
+    /// Days a department has to accept or refuse a new case (受理时限).
+    #[arg(long, env = "SHANSHUI_ACCEPT_DAYS", default_value_t = 15, global = true)]
+    pub accept_days: u32,
+    /// Days from the report to the approved reply (办结时限).
+    #[arg(long, env = "SHANSHUI_CLOSE_DAYS", default_value_t = 60, global = true)]
+    pub close_days: u32,
+    /// The longest single extension of a case's deadline (延期).
+    #[arg(long, env = "SHANSHUI_MAX_EXTENSION_DAYS", default_value_t = 30, global = true)]
+    pub max_extension_days: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -38,6 +38,33 @@ pub struct Settings {
     pub tile_attribution: String,
     /// Photos decoded at once (each needs up to ~64 MB): one per core.
     pub photo_slots: usize,
+    pub deadlines: crate::cases::Deadlines,
+    pub outbox: OutboxPolicy,
+}
+
+/// How the webhook outbox retries: exponential back-off from `retry_base`,
+/// capped at `max_delay`; the worker looks for due messages every `poll`.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxPolicy {
+    pub retry_base: Duration,
+    pub max_delay: Duration,
+    pub poll: Duration,
+    pub request_timeout: Duration,
+    /// Attempts after which a message shows as failing in the admin view (it
+    /// is still retried, at `max_delay`).
+    pub failing_after: i32,
+}
+
+impl Default for OutboxPolicy {
+    fn default() -> Self {
+        Self {
+            retry_base: Duration::from_secs(10),
+            max_delay: Duration::from_secs(3600),
+            poll: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(10),
+            failing_after: 5,
+        }
+    }
 }
 
 /// Per client address: a burst, then one request per period.
@@ -88,6 +115,9 @@ impl TryFrom<SettingsArgs> for Settings {
                 "--tile-url must be an https:// (or http://) URL template like https://{s}.tile.example.org/{z}/{x}/{y}.png",
             ));
         }
+        if args.accept_days == 0 || args.close_days == 0 || args.max_extension_days == 0 {
+            return Err(ConfigError::new("--accept-days, --close-days and --max-extension-days must be at least 1"));
+        }
         if args.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("--data-dir / SHANSHUI_DATA_DIR must not be empty"));
         }
@@ -122,6 +152,13 @@ impl TryFrom<SettingsArgs> for Settings {
             cookie_secure: args.cookie_secure,
             tile_url: args.tile_url,
             tile_attribution: args.tile_attribution,
+            deadlines: crate::cases::Deadlines {
+                accept_days: i64::from(args.accept_days),
+                close_days: i64::from(args.close_days),
+                max_extension_days: i64::from(args.max_extension_days),
+                ..Default::default()
+            },
+            outbox: OutboxPolicy::default(),
         })
     }
 }

@@ -96,6 +96,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
             new_departments += 1;
         }
     }
+    let new_rules = load_routing(&txn, now).await?;
     crate::audit::record(
         &txn,
         crate::audit::Entry {
@@ -103,13 +104,13 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
             action: "demo.load",
             object_type: "directory",
             object_id: "banan",
-            detail: Some(format!("areas+{new_areas} departments+{new_departments}")),
+            detail: Some(format!("areas+{new_areas} departments+{new_departments} rules+{new_rules}")),
         },
     )
     .await?;
     txn.commit().await?;
     Ok(format!(
-        "demo data loaded: {new_areas} new areas, {new_departments} new departments \
+        "demo data loaded: {new_areas} new areas, {new_departments} new departments, {new_rules} routing rules \
          (area polygons are approximations, not official boundaries)"
     ))
 }
@@ -119,4 +120,97 @@ async fn find_department(
     code: &str,
 ) -> Result<Option<department::Model>, sea_orm::DbErr> {
     department::Entity::find().filter(department::Column::Code.eq(code)).one(conn).await
+}
+
+/// The plan's routing, as rules: (category, window, department,
+/// co-department, priority). A 镇's own government handles straw burning
+/// there (one rule per town, more specific than the bureau's).
+type DemoRule = (&'static str, Option<(i32, i32)>, &'static str, Option<&'static str>, Option<&'static str>);
+
+const RULES: &[DemoRule] = &[
+    ("noise_construction_night", None, "housing_construction", None, Some("high")),
+    ("noise_construction", Some((22 * 60, 6 * 60)), "housing_construction", None, Some("high")),
+    ("noise_construction", None, "housing_construction", None, None),
+    ("noise_traffic", None, "public_security", None, None),
+    ("noise_social", None, "public_security", None, None),
+    ("noise_ship", None, "transport_maritime", None, None),
+    ("noise_industrial", None, "environment", None, None),
+    ("burning_straw", None, "agriculture", None, None),
+    ("burning_rubbish", None, "urban_management", None, None),
+    ("burning_bbq", None, "urban_management", None, None),
+    ("burning_fireworks", None, "public_security", None, None),
+    ("dust_road", None, "urban_management", None, None),
+    ("dust_stockpile", None, "urban_management", None, None),
+    ("dust_construction", None, "housing_construction", None, None),
+    ("cooking_fumes", None, "urban_management", None, None),
+    ("water_black_odorous", None, "environment", Some("water"), None),
+    ("water_outfall", None, "environment", Some("water"), None),
+    ("water_sewage_storm", None, "water", Some("environment"), None),
+    ("odour", None, "environment", None, None),
+];
+
+/// Adds the plan's routing rules and the next 高考/中考 quiet periods, once:
+/// an edited rule set is never overwritten.
+async fn load_routing(txn: &impl sea_orm::ConnectionTrait, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<usize> {
+    use crate::db::entities::{quiet_period, routing_rule};
+    use sea_orm::PaginatorTrait;
+    if routing_rule::Entity::find().count(txn).await? > 0 {
+        return Ok(0);
+    }
+    let mut added = 0;
+    let mut rule = |category: Option<&str>, department_id: i64, co: Option<i64>, priority: Option<&str>, window: Option<(i32, i32)>, area_id: Option<i64>, note: &str| {
+        added += 1;
+        routing_rule::ActiveModel {
+            category_code: Set(category.map(str::to_owned)),
+            group_code: Set(None),
+            area_id: Set(area_id),
+            start_minute: Set(window.map(|w| w.0)),
+            end_minute: Set(window.map(|w| w.1)),
+            department_id: Set(department_id),
+            co_department_id: Set(co),
+            priority: Set(priority.map(str::to_owned)),
+            note: Set(Some(note.to_owned())),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    };
+    let mut rows = Vec::new();
+    for (category, window, dept, co, priority) in RULES {
+        let Some(d) = find_department(txn, dept).await? else { continue };
+        let co = match co {
+            Some(code) => find_department(txn, code).await?.map(|d| d.id),
+            None => None,
+        };
+        rows.push(rule(Some(category), d.id, co, *priority, *window, None, "巴南区污染防治攻坚战实施方案 (demo)"));
+    }
+    for town in area::Entity::find().filter(area::Column::Kind.eq("zhen")).all(txn).await? {
+        if let Some(office) = find_department(txn, &format!("office_{}", town.code)).await? {
+            rows.push(rule(Some("burning_straw"), office.id, None, None, None, Some(town.id), "秸秆焚烧: the town government (demo)"));
+        }
+    }
+    for row in rows {
+        row.insert(txn).await?;
+    }
+    // Chongqing's exam days (demo dates; admins enter each year's).
+    for (name, start, end) in [
+        ("2027年高考", "2027-06-07T00:00:00+08:00", "2027-06-11T00:00:00+08:00"),
+        ("2027年中考", "2027-06-12T00:00:00+08:00", "2027-06-15T00:00:00+08:00"),
+    ] {
+        let (Ok(starts), Ok(ends)) = (chrono::DateTime::parse_from_rfc3339(start), chrono::DateTime::parse_from_rfc3339(end)) else {
+            continue;
+        };
+        quiet_period::ActiveModel {
+            name: Set(name.to_owned()),
+            group_code: Set("noise".to_owned()),
+            starts_at: Set(starts.to_utc()),
+            ends_at: Set(ends.to_utc()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(added)
 }

@@ -98,6 +98,9 @@ impl Application {
         .with_graceful_shutdown(signal);
         let server = tokio::spawn(async move { server.await });
         let mut server = server;
+        // The webhook outbox worker lives as long as the server.
+        let (outbox_stop, outbox_stopped) = tokio::sync::watch::channel(false);
+        let outbox = tokio::spawn(crate::outbox::run(self.db.clone(), self.settings.outbox, outbox_stopped));
         tokio::select! {
             result = &mut server => { result.context("the server task failed")??; }
             _ = async {
@@ -108,6 +111,8 @@ impl Application {
                 server.abort();
             }
         }
+        let _ = outbox_stop.send(true);
+        let _ = tokio::time::timeout(grace, outbox).await;
         self.db.close().await.context("closing the database")?;
         tracing::info!("stopped");
         Ok(())

@@ -3,11 +3,13 @@
 //! Nothing here may depend on tokio, axum or sea-orm: this crate is compiled
 //! to WebAssembly as part of the front end.
 
+pub mod case;
 pub mod directory;
 pub mod error;
 pub mod geo;
 pub mod report;
 pub mod roles;
+pub mod routing;
 
 pub use error::{ApiError, ErrorBody};
 pub use roles::Role;

@@ -110,8 +110,34 @@ pub struct TrackView {
     pub anonymous: bool,
     pub photos: Vec<PhotoRef>,
     pub timeline: Vec<TimelineEntry>,
-    /// The reviewed reply, once the case is closed (case-handling issue).
+    /// The reviewed reply, once the case is closed.
     pub reply: Option<String>,
+    /// 属实 / 部分属实 / 不属实, with the reply.
+    #[serde(default)]
+    pub finding: Option<String>,
+    /// What the department did (处理和整改情况), with the reply.
+    #[serde(default)]
+    pub actions_taken: Option<String>,
+    /// The date by which the current step is due.
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// The reporter may contest the reply (once, while the window is open).
+    #[serde(default)]
+    pub can_contest: bool,
+    #[serde(default)]
+    pub contested: bool,
+    /// When merged: the case this one joined.
+    #[serde(default)]
+    pub merged_into: Option<String>,
+}
+
+/// What a reporter can do with the tracking code and the secret
+/// (`POST /api/v1/track/{code}/actions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ReporterAction {
+    /// Disagree with the reply (once): it goes back to review.
+    Contest { reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -182,6 +182,15 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         cookie_secure: false,
         tile_url: app_tile_url(),
         tile_attribution: "test tiles".to_owned(),
+        deadlines: server::cases::Deadlines::default(),
+        // Retries in milliseconds, so a test sees several within a second.
+        outbox: server::config::OutboxPolicy {
+            retry_base: Duration::from_millis(50),
+            max_delay: Duration::from_millis(400),
+            poll: Duration::from_millis(50),
+            request_timeout: Duration::from_secs(2),
+            failing_after: 3,
+        },
     }
 }
 
@@ -210,6 +219,131 @@ pub async fn run_with_demo(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
         test(app).await
     })
     .await
+}
+
+/// The password of every staff account tests create.
+pub const STAFF_PASSWORD: &str = "长江边的巴南区山水2026";
+
+/// A signed-in staff member: a client with its own session cookie.
+pub struct Staff {
+    pub username: String,
+    pub client: reqwest::Client,
+    base: String,
+}
+
+impl Staff {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET → (status, JSON body or null).
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let res = self.client.get(self.url(path)).send().await.expect("answered");
+        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let res = self.client.request(method, self.url(path)).json(&body).send().await.expect("answered");
+        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    /// `POST /api/v1/cases/{code}/actions`.
+    pub async fn act(&self, code: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.post(&format!("/api/v1/cases/{code}/actions"), body).await
+    }
+
+    /// The case as this user sees it (panics unless 200).
+    pub async fn case(&self, code: &str) -> serde_json::Value {
+        let (status, body) = self.get(&format!("/api/v1/cases/{code}")).await;
+        assert_eq!(status, 200, "GET case {code} as {}: {body}", self.username);
+        body
+    }
+}
+
+/// A report as a resident files it: the category, a point, and any other
+/// form fields. Answers (tracking code, secret).
+pub async fn file_report(app: &TestApp, category: &str, lat: f64, lon: f64, fields: &[(&str, &str)]) -> (String, String) {
+    let mut form = reqwest::multipart::Form::new()
+        .text("category", category.to_owned())
+        .text("description", format!("{category} near here, every night"))
+        .text("lat", lat.to_string())
+        .text("lon", lon.to_string());
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if !fields.iter().any(|(k, _)| *k == "answers") {
+        form = form.text("answers", required_answers(app, category).await.to_string());
+    }
+    let res = app.client.post(app.url("/api/v1/reports")).multipart(form).send().await.expect("answered");
+    assert_eq!(res.status(), 201, "{category}: {}", res.text().await.unwrap_or_default());
+    let body: serde_json::Value = res.json().await.expect("JSON");
+    (body["tracking_code"].as_str().unwrap_or_default().to_owned(), body["secret"].as_str().unwrap_or_default().to_owned())
+}
+
+/// A valid answer to each required question of the category.
+async fn required_answers(app: &TestApp, category: &str) -> serde_json::Value {
+    let catalogue: serde_json::Value =
+        app.get("/api/v1/categories").await.json().await.expect("the categories as JSON");
+    let mut answers = serde_json::Map::new();
+    let questions = catalogue
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["code"] == category))
+        .and_then(|c| c["questions"].as_array().cloned())
+        .unwrap_or_default();
+    for q in questions.iter().filter(|q| q["required"] == true) {
+        let value = match q["datatype"].as_str() {
+            Some("singlevaluelist") => q["values"][0]["key"].clone(),
+            Some("multivaluelist") => serde_json::json!([q["values"][0]["key"].clone()]),
+            Some("number") => serde_json::json!(1),
+            Some("datetime") => serde_json::json!(chrono::Utc::now().to_rfc3339()),
+            _ => serde_json::json!("工地"),
+        };
+        answers.insert(q["code"].as_str().unwrap_or_default().to_owned(), value);
+    }
+    serde_json::Value::Object(answers)
+}
+
+impl TestApp {
+    /// Creates a staff account and signs it in on a client of its own.
+    pub async fn staff(&self, username: &str, role: shared::Role, department: Option<&str>) -> Staff {
+        let new = server::users::NewUser {
+            username: username.to_owned(),
+            role,
+            department: department.map(str::to_owned),
+            password: STAFF_PASSWORD.to_owned(),
+        };
+        server::users::create(&self.db, new, "test").await.expect("the account is created");
+        self.sign_in(username).await
+    }
+
+    /// A new session for an existing account.
+    pub async fn sign_in(&self, username: &str) -> Staff {
+        let client = reqwest::Client::builder().cookie_store(true).build().expect("a client");
+        let res = client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "username": username, "password": STAFF_PASSWORD }))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(res.status(), 200, "sign-in of {username}");
+        Staff { username: username.to_owned(), client, base: self.base.clone() }
+    }
+
+    /// The reporter's view (`GET /api/v1/track/{code}`).
+    pub async fn track(&self, code: &str, secret: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .get(self.url(&format!("/api/v1/track/{code}")))
+            .header("x-report-secret", secret)
+            .send()
+            .await
+            .expect("answered");
+        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }
 
 /// Declares a test that runs once on SQLite and once on PostgreSQL.

@@ -45,6 +45,21 @@ pub struct StaffUser {
     pub department: Option<String>,
 }
 
+impl StaffUser {
+    /// Refuses (403) unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), crate::error::AppError> {
+        if roles.contains(&self.role) {
+            return Ok(());
+        }
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Err(crate::error::AppError::Forbidden(format!(
+            "a {} cannot do this; it needs the role {}",
+            self.role,
+            names.join(" or ")
+        )))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     /// Wrong username or password; the same answer for both.

@@ -1,10 +1,76 @@
-//! Reading the directory. Writing it is the demo loader's job for now and the
-//! admin view's later.
+//! The directory: departments and areas. The demo loader fills it; admins
+//! change a department's names and webhook (audited).
 
 use crate::db::entities::{area, department};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use crate::error::AppError;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
-use shared::directory::Department;
+use shared::directory::{Department, DepartmentChange, DepartmentSettings};
+
+pub async fn department_settings(conn: &impl ConnectionTrait) -> Result<Vec<DepartmentSettings>, DbErr> {
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| DepartmentSettings { code: d.code, name: d.name_zh, name_en: d.name_en, kind: d.kind, webhook_url: d.webhook_url })
+        .collect())
+}
+
+/// A webhook address: http(s) with a host, no credentials in it.
+fn check_webhook(url: &str) -> Result<(), AppError> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host = rest.and_then(|r| r.split(['/', '?', '#']).next()).unwrap_or_default();
+    if host.is_empty() || host.contains('@') || url.len() > 500 || url.chars().any(char::is_whitespace) {
+        return Err(AppError::validation("webhook_url", "an http:// or https:// address without credentials"));
+    }
+    Ok(())
+}
+
+pub async fn change_department(
+    db: &DatabaseConnection,
+    actor: &str,
+    code: &str,
+    change: DepartmentChange,
+) -> Result<DepartmentSettings, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let d = department::Entity::find().filter(department::Column::Code.eq(code)).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let mut model: department::ActiveModel = d.clone().into();
+    let mut what = Vec::new();
+    for (field, value, slot) in [("name", &change.name, &mut model.name_zh), ("name_en", &change.name_en, &mut model.name_en)] {
+        if let Some(v) = value {
+            let v = v.trim();
+            if v.is_empty() || v.chars().count() > 100 {
+                return Err(AppError::validation(field, "1 to 100 characters"));
+            }
+            *slot = Set(v.to_owned());
+            what.push(format!("{field}={v}"));
+        }
+    }
+    if let Some(url) = &change.webhook_url {
+        let url = url.trim();
+        if url.is_empty() {
+            model.webhook_url = Set(None);
+            what.push("webhook removed".to_owned());
+        } else {
+            check_webhook(url)?;
+            model.webhook_url = Set(Some(url.to_owned()));
+            // The address itself may carry a token: not in the audit log.
+            what.push("webhook set".to_owned());
+        }
+    }
+    let d = model.update(&txn).await?;
+    let entry = crate::audit::Entry {
+        actor,
+        action: "department.update",
+        object_type: "department",
+        object_id: code,
+        detail: Some(what.join(" ")),
+    };
+    crate::audit::record(&txn, entry).await?;
+    txn.commit().await?;
+    Ok(DepartmentSettings { code: d.code, name: d.name_zh, name_en: d.name_en, kind: d.kind, webhook_url: d.webhook_url })
+}
 
 pub async fn departments(conn: &impl ConnectionTrait) -> Result<Vec<Department>, DbErr> {
     let rows = department::Entity::find()

@@ -2,7 +2,7 @@
 
 use super::input::RawReport;
 use super::service::{self, Reports};
-use crate::error::AppError;
+use crate::error::{AppError, AppJson};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
@@ -11,7 +11,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::geo::{LatLon, gcj02_to_wgs84};
-use shared::report::{NearbyCase, SubmitReceipt, TrackView};
+use shared::report::{NearbyCase, ReporterAction, SubmitReceipt, TrackView};
 
 const MAX_TEXT_FIELD: usize = 64 * 1024;
 
@@ -88,6 +88,7 @@ pub async fn submit(
         pii: &state.pii,
         pipeline: &state.pipeline,
         store: state.photos.as_ref(),
+        deadlines: state.settings.deadlines,
     };
     let receipt = reports.submit(raw, idempotency_key).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
@@ -150,5 +151,19 @@ pub async fn track(
         .get("x-report-secret")
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::NotFound)?;
-    Ok(Json(service::track(&state.db, &code, secret).await?))
+    Ok(Json(service::track(&state.db, &code, secret, &state.settings.deadlines).await?))
+}
+
+/// `POST /api/v1/track/{tracking_code}/actions` with `X-Report-Secret`.
+pub async fn reporter_action(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    AppJson(action): AppJson<ReporterAction>,
+) -> Result<Json<TrackView>, AppError> {
+    let secret = headers
+        .get("x-report-secret")
+        .and_then(|v| v.to_str().ok())
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(service::reporter_action(&state.db, &code, secret, action, &state.settings.deadlines).await?))
 }

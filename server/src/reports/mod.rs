@@ -24,6 +24,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.limits.submit.clone(), rate_limit::limit));
     let track = Router::new()
         .route("/track/{code}", get(handlers::track))
+        .route("/track/{code}/actions", post(handlers::reporter_action))
         .route_layer(from_fn_with_state(state.limits.track.clone(), rate_limit::limit));
     Router::new()
         .merge(submit)

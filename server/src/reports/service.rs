@@ -3,7 +3,9 @@
 
 use super::input::{NewReport, RawReport};
 use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
+use crate::cases::Deadlines;
 use crate::categories;
+use crate::{outbox, routing};
 use crate::db::entities::{area, case, case_event, category, department, idempotency, photo, report, reporter_identity};
 use crate::digest::sha256_hex;
 use crate::error::AppError;
@@ -20,7 +22,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use shared::geo::{self, LatLon};
-use shared::report::{DepartmentRef, NearbyCase, PhotoRef, SubmitReceipt, TimelineEntry, TrackView};
+use shared::report::{DepartmentRef, NearbyCase, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView};
 
 /// States in which a case is still open to corroboration.
 pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "investigating", "reply_review"];
@@ -29,15 +31,12 @@ pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "investigating", "r
 /// bothered by one source is worth an earlier visit.
 const HIGH_PRIORITY_AT: i32 = 2;
 
-/// The department every report goes to until routing rules say otherwise:
-/// the district's ecology and environment bureau (生态环境局).
-const FALLBACK_DEPARTMENT: &str = "environment";
-
 pub struct Reports<'a> {
     pub db: &'a DatabaseConnection,
     pub pii: &'a PiiCipher,
     pub pipeline: &'a PhotoPipeline,
     pub store: &'a dyn PhotoStore,
+    pub deadlines: Deadlines,
 }
 
 /// 128 random bits, URL-safe: the reporter's key to the case.
@@ -80,11 +79,10 @@ impl Reports<'_> {
     pub async fn submit(&self, raw: RawReport, idempotency_key: Option<String>) -> Result<SubmitReceipt, AppError> {
         let now = Utc::now();
         let request_hash = request_hash(&raw);
-        if let Some(key) = &idempotency_key {
-            if let Some(receipt) = self.replay(key, &request_hash).await? {
+        if let Some(key) = &idempotency_key
+            && let Some(receipt) = self.replay(key, &request_hash).await? {
                 return Ok(receipt);
             }
-        }
         let new = raw.parse(now)?;
         let category = categories::service::find_active(self.db, &new.category)
             .await?
@@ -146,7 +144,7 @@ impl Reports<'_> {
 
         let (case_row, kind) = match &new.corroborates {
             Some(code) => (corroborate(&txn, code, &category, now).await?, "corroboration"),
-            None => (open_case(&txn, &new, &category, location, area.as_ref(), now).await?, "original"),
+            None => (open_case(&txn, &new, &category, location, area.as_ref(), now, &self.deadlines).await?, "original"),
         };
 
         let report_row = report::ActiveModel {
@@ -268,12 +266,13 @@ async fn open_case(
     location: LatLon,
     area: Option<&area::Model>,
     now: DateTime<Utc>,
+    deadlines: &Deadlines,
 ) -> Result<case::Model, AppError> {
-    let department_id = department::Entity::find()
-        .filter(department::Column::Code.eq(FALLBACK_DEPARTMENT))
-        .one(txn)
-        .await?
-        .map(|d| d.id);
+    // Routed by when the problem happened (night-time construction noise
+    // reported the next morning is still night-time noise).
+    let happened = new.occurred_at.filter(|t| *t <= now).unwrap_or(now);
+    let route = routing::service::route(txn, category, area.map(|a| a.id), happened).await?;
+    let accept_due = deadlines.accept_due(now);
     // A collision among 31^8 codes is rare; try again rather than fail.
     let mut attempt = 0;
     let row = loop {
@@ -283,18 +282,25 @@ async fn open_case(
             category_id: Set(category.id),
             group_code: Set(category.group_code.clone()),
             state: Set("submitted".to_owned()),
-            priority: Set("normal".to_owned()),
+            priority: Set(route.priority.as_str().to_owned()),
             lat: Set(location.lat),
             lon: Set(location.lon),
             accuracy_m: Set(new.accuracy_m),
             area_id: Set(area.map(|a| a.id)),
-            department_id: Set(department_id),
+            department_id: Set(route.department_id),
+            co_department_id: Set(route.co_department_id),
+            rule_id: Set(route.rule_id),
             description: Set(new.description.clone()),
             occurred_at: Set(new.occurred_at),
             submitted_at: Set(now),
             updated_at: Set(now),
             corroboration_count: Set(0),
             version: Set(0),
+            accept_due_at: Set(Some(accept_due)),
+            close_due_at: Set(Some(deadlines.close_due(now))),
+            due_at: Set(Some(accept_due)),
+            extended_days: Set(0),
+            contested: Set(false),
             ..Default::default()
         }
         .insert(txn)
@@ -305,7 +311,14 @@ async fn open_case(
             Err(e) => return Err(e.into()),
         }
     };
-    event(txn, row.id, now, "reporter", "submitted", None, Some("submitted"), None).await?;
+    let note = route.quiet_period.as_ref().map(|q| format!("{q}: urgent"));
+    event(txn, row.id, now, "reporter", "submitted", None, Some("submitted"), note).await?;
+    // Tell the departments, in this same transaction (the outbox sends it).
+    for id in [route.department_id, route.co_department_id].into_iter().flatten() {
+        if let Some(d) = department::Entity::find_by_id(id).one(txn).await? {
+            outbox::enqueue(txn, &d, &row, "case.routed", now).await?;
+        }
+    }
     Ok(row)
 }
 
@@ -466,22 +479,15 @@ async fn category_names(db: &impl ConnectionTrait) -> Result<Vec<(i64, String, S
 
 /// The reporter's view. An unknown code and a wrong secret are the same
 /// answer, so neither can be probed.
-pub async fn track(db: &DatabaseConnection, code: &str, secret: &str) -> Result<TrackView, AppError> {
-    let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
-    let case_row = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(db).await?;
-    let secret_hash = sha256_hex(secret.trim().as_bytes());
-    let report_row = match &case_row {
-        Some(c) => report::Entity::find()
-            .filter(report::Column::CaseId.eq(c.id))
-            .filter(report::Column::SecretHash.eq(secret_hash.as_str()))
-            .one(db)
-            .await?,
+pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines: &Deadlines) -> Result<TrackView, AppError> {
+    let (c, r) = authenticate(db, code, secret).await?;
+    let category = category::Entity::find_by_id(c.category_id).one(db).await?;
+    // The reply is shown once approved, and stays shown while contested.
+    let reply_shown = c.state == "closed" || c.contested;
+    let merged_into = match c.merged_into_id {
+        Some(id) => case::Entity::find_by_id(id).one(db).await?.map(|m| m.code),
         None => None,
     };
-    let (Some(c), Some(r)) = (case_row, report_row) else {
-        return Err(AppError::NotFound);
-    };
-    let category = category::Entity::find_by_id(c.category_id).one(db).await?;
     let department = match c.department_id {
         Some(id) => department::Entity::find_by_id(id).one(db).await?,
         None => None,
@@ -513,6 +519,7 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str) -> Result<
             height: u32::try_from(p.height).unwrap_or(0),
         })
         .collect();
+    let can_contest = can_contest(&c, deadlines, Utc::now());
     Ok(TrackView {
         tracking_code: c.code,
         state: c.state,
@@ -532,6 +539,103 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str) -> Result<
         anonymous: r.identity_id.is_none(),
         photos,
         timeline,
-        reply: None,
+        reply: reply_shown.then(|| c.reply.clone()).flatten(),
+        finding: reply_shown.then(|| c.finding.clone()).flatten(),
+        actions_taken: reply_shown.then(|| c.actions_taken.clone()).flatten(),
+        deadline: c.due_at.map(|d| d.to_rfc3339()),
+        can_contest,
+        contested: c.contested,
+        merged_into,
     })
+}
+
+/// The case and the reporter's own report, if the secret belongs to one of
+/// the case's reports. An unknown code and a wrong secret are one answer.
+async fn authenticate(
+    conn: &impl ConnectionTrait,
+    code: &str,
+    secret: &str,
+) -> Result<(case::Model, report::Model), AppError> {
+    let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
+    let case_row = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(conn).await?;
+    let secret_hash = sha256_hex(secret.trim().as_bytes());
+    let report_row = match &case_row {
+        Some(c) => report::Entity::find()
+            .filter(report::Column::CaseId.eq(c.id))
+            .filter(report::Column::SecretHash.eq(secret_hash.as_str()))
+            .one(conn)
+            .await?,
+        None => None,
+    };
+    match (case_row, report_row) {
+        (Some(c), Some(r)) => Ok((c, r)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A closed case's reply may be contested once, within `contest_days`.
+fn can_contest(c: &case::Model, deadlines: &Deadlines, now: DateTime<Utc>) -> bool {
+    c.state == "closed"
+        && c.reply.is_some()
+        && !c.contested
+        && c.closed_at.is_some_and(|t| now < t + Duration::days(deadlines.contest_days))
+}
+
+/// The reporter's actions on their case (`POST /api/v1/track/{code}/actions`).
+pub async fn reporter_action(
+    db: &DatabaseConnection,
+    code: &str,
+    secret: &str,
+    action: ReporterAction,
+    deadlines: &Deadlines,
+) -> Result<TrackView, AppError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let (c, r) = authenticate(&txn, code, secret).await?;
+    match action {
+        ReporterAction::Contest { reason } => {
+            let reason = reason.trim().to_owned();
+            if reason.is_empty() || reason.chars().count() > 2000 {
+                return Err(AppError::validation("reason", "say in 1 to 2000 characters why the reply is wrong"));
+            }
+            use sea_orm::sea_query::ExprTrait;
+            if c.contested {
+                return Err(AppError::Conflict("the reply was already contested once".to_owned()));
+            }
+            if !can_contest(&c, deadlines, now) {
+                return Err(AppError::Conflict("only a closed case's reply can be contested, within the contest window".to_owned()));
+            }
+            // Back to review, with time for the reviewers to look again.
+            let due = now + Duration::days(deadlines.contest_days);
+            let result = case::Entity::update_many()
+                .col_expr(case::Column::State, Expr::value("reply_review"))
+                .col_expr(case::Column::Contested, Expr::value(true))
+                .col_expr(case::Column::DueAt, Expr::value(Some(due)))
+                .col_expr(case::Column::ClosedAt, Expr::value(None::<DateTime<Utc>>))
+                .col_expr(case::Column::ReplyApprovedBy, Expr::value(None::<i64>))
+                .col_expr(case::Column::UpdatedAt, Expr::value(now))
+                .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+                .filter(case::Column::Id.eq(c.id))
+                .filter(case::Column::Version.eq(c.version))
+                .exec(&txn)
+                .await?;
+            if result.rows_affected != 1 {
+                return Err(AppError::Conflict("the case changed at the same moment; try again".to_owned()));
+            }
+            event(&txn, c.id, now, "reporter", "contested", Some("closed"), Some("reply_review"), Some(reason)).await?;
+            crate::audit::record(
+                &txn,
+                crate::audit::Entry {
+                    actor: "reporter",
+                    action: "case.contest",
+                    object_type: "case",
+                    object_id: &c.code,
+                    detail: Some(format!("report {}", r.id)),
+                },
+            )
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    track(db, code, secret, deadlines).await
 }

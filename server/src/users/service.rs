@@ -1,11 +1,12 @@
 use super::password;
 use crate::audit;
-use crate::db::entities::{app_user, department};
+use crate::db::entities::{app_user, department, staff_session};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
 
 };
 use shared::Role;
+use shared::directory::{StaffAccount, StaffAccountChange};
 
 pub struct NewUser {
     pub username: String,
@@ -112,6 +113,108 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     Ok(User { id: row.id, username: row.username, role: new.role })
+}
+
+/// Every account, for admins and auditors.
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<StaffAccount>, DbErr> {
+    let departments: std::collections::BTreeMap<i64, String> =
+        department::Entity::find().all(db).await?.into_iter().map(|d| (d.id, d.code)).collect();
+    Ok(app_user::Entity::find()
+        .order_by_asc(app_user::Column::Username)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            Some(StaffAccount {
+                role: u.role.parse().ok()?,
+                department: u.department_id.and_then(|id| departments.get(&id).cloned()),
+                active: u.active,
+                created_at: u.created_at.to_rfc3339(),
+                username: u.username,
+            })
+        })
+        .collect())
+}
+
+/// Changes an account. Deactivating it, changing its role or department, or
+/// setting a new password ends its sessions.
+pub async fn update(
+    db: &DatabaseConnection,
+    username: &str,
+    change: StaffAccountChange,
+    actor: &str,
+) -> Result<Option<StaffAccount>, UserError> {
+    let hash = match change.password.clone() {
+        None => None,
+        Some(pw) => {
+            password::check_policy(&pw).map_err(UserError::Invalid)?;
+            Some(
+                tokio::task::spawn_blocking(move || password::hash(&pw))
+                    .await
+                    .map_err(|e| UserError::Hash(e.to_string()))?
+                    .map_err(|e| UserError::Hash(e.to_string()))?,
+            )
+        }
+    };
+    let txn = crate::db::begin_write(db).await?;
+    let Some(user) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&txn).await? else {
+        return Ok(None);
+    };
+    if user.username == actor && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin)) {
+        return Err(UserError::Invalid("you cannot deactivate or demote your own account".to_owned()));
+    }
+    let role = change.role.unwrap_or(user.role.parse().unwrap_or(Role::Auditor));
+    let department_id = match change.department.as_deref().map(str::trim) {
+        None => user.department_id,
+        Some("") => None,
+        Some(code) => Some(
+            department::Entity::find()
+                .filter(department::Column::Code.eq(code))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| UserError::Invalid(format!("no department with code `{code}`")))?
+                .id,
+        ),
+    };
+    if role.needs_department() && department_id.is_none() {
+        return Err(UserError::Invalid(format!("a {role} must belong to a department")));
+    }
+    let mut what = Vec::new();
+    let mut model: app_user::ActiveModel = user.clone().into();
+    if role.as_str() != user.role {
+        what.push(format!("role={role}"));
+        model.role = Set(role.as_str().to_owned());
+    }
+    if department_id != user.department_id {
+        what.push(format!("department={}", change.department.clone().unwrap_or_default()));
+        model.department_id = Set(department_id);
+    }
+    if let Some(active) = change.active.filter(|a| *a != user.active) {
+        what.push(format!("active={active}"));
+        model.active = Set(active);
+    }
+    if let Some(hash) = hash {
+        what.push("password".to_owned());
+        model.password_hash = Set(hash);
+        model.password_changed_at = Set(chrono::Utc::now());
+    }
+    if !what.is_empty() {
+        model.update(&txn).await?;
+        staff_session::Entity::delete_many()
+            .filter(staff_session::Column::UserId.eq(user.id))
+            .exec(&txn)
+            .await?;
+        let entry = audit::Entry {
+            actor,
+            action: "user.update",
+            object_type: "user",
+            object_id: username,
+            detail: Some(what.join(" ")),
+        };
+        audit::record(&txn, entry).await?;
+    }
+    txn.commit().await?;
+    Ok(list(db).await?.into_iter().find(|a| a.username == username))
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! Black-box tests of the HTTP interface: one binary, one module per area.
 
 mod auth;
+mod cases;
 mod directory;
 mod errors;
 mod health;
+mod outbox;
 mod pages;
 mod reports;
+mod routing;
 mod security;

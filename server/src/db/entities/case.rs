@@ -24,6 +24,27 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub corroboration_count: i32,
     pub version: i32,
+    pub co_department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    /// The routing rule that chose the department (none: the fallback).
+    pub rule_id: Option<i64>,
+    pub accept_due_at: Option<DateTimeUtc>,
+    pub close_due_at: Option<DateTimeUtc>,
+    /// The deadline that matters in the current state; none once final.
+    pub due_at: Option<DateTimeUtc>,
+    pub extended_days: i32,
+    pub accepted_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub finding: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reply: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub actions_taken: Option<String>,
+    pub reply_drafted_by: Option<i64>,
+    pub reply_approved_by: Option<i64>,
+    pub merged_into_id: Option<i64>,
+    /// The reporter contested the reply (allowed once).
+    pub contested: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

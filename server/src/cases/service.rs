@@ -1,0 +1,681 @@
+//! Cases as staff work them: the queue, the case page, the workflow's
+//! actions and revealing a reporter's identity. Every change is one write
+//! transaction holding the change, its timeline entry and its audit entry;
+//! the `version` column makes two people acting at once settle on one winner.
+
+use super::Deadlines;
+use super::workflow::{self, Actor, Facts, Refusal};
+use crate::audit;
+use crate::auth::StaffUser;
+use crate::db::entities::{app_user, area, case, case_event, category, department, photo, report, reporter_identity};
+use crate::error::AppError;
+use crate::outbox;
+use crate::privacy::PiiCipher;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use shared::Role;
+use shared::case::{
+    ActionRequest, CaseAction, CaseCounts, CaseDetail, CaseQueue, CaseState, CaseSummary, Finding,
+    NamedRef, RevealedReporter, StaffPhoto, StaffReport, StaffTimelineEntry,
+};
+use std::collections::BTreeMap;
+
+/// Longest reason, note or reply staff can write.
+const MAX_TEXT: usize = 4000;
+
+/// Roles that may see who reported a case, each time with an audited action:
+/// those who may need to call the reporter back.
+pub const MAY_REVEAL: &[Role] = &[Role::Dispatcher, Role::Handler];
+
+/// Roles that see the originals of photos (evidence with EXIF intact).
+pub const SEE_ORIGINALS: &[Role] = &[Role::Dispatcher, Role::Handler, Role::Reviewer, Role::Auditor];
+
+pub fn actor(user: &StaffUser) -> Actor {
+    Actor { user_id: user.id, role: user.role, department_id: user.department_id }
+}
+
+pub fn facts(c: &case::Model) -> Facts {
+    Facts {
+        state: CaseState::parse(&c.state).unwrap_or(CaseState::Submitted),
+        department_id: c.department_id,
+        co_department_id: c.co_department_id,
+        assignee_id: c.assignee_id,
+        reply_drafted_by: c.reply_drafted_by,
+        extended: c.extended_days > 0,
+    }
+}
+
+fn refused(r: Refusal) -> AppError {
+    match r {
+        Refusal::Forbidden(m) => AppError::Forbidden(m),
+        Refusal::Conflict(m) => AppError::Conflict(m),
+    }
+}
+
+/// The case, if it exists and the actor may see it: otherwise 404, so a
+/// handler cannot even learn that another department's case exists.
+pub async fn load_visible(conn: &impl ConnectionTrait, actor: &Actor, code: &str) -> Result<case::Model, AppError> {
+    let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
+    let c = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(conn).await?.ok_or(AppError::NotFound)?;
+    if workflow::can_see(actor, &facts(&c)) { Ok(c) } else { Err(AppError::NotFound) }
+}
+
+/// A required piece of text: trimmed, not empty, not too long.
+fn text(field: &str, value: &str) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::validation(field, "must not be empty"));
+    }
+    if v.chars().count() > MAX_TEXT {
+        return Err(AppError::validation(field, format!("at most {MAX_TEXT} characters")));
+    }
+    Ok(v.to_owned())
+}
+
+fn optional_text(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => text(field, v).map(Some),
+    }
+}
+
+pub struct Cases<'a> {
+    pub db: &'a DatabaseConnection,
+    pub pii: &'a PiiCipher,
+    pub deadlines: Deadlines,
+}
+
+/// The queue's filters (`GET /api/v1/cases?…`).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct QueueFilter {
+    /// One state, several separated by commas, `open` (the default) or `all`.
+    pub state: Option<String>,
+    pub category: Option<String>,
+    pub department: Option<String>,
+    pub area: Option<String>,
+    /// Submitted on or after this date (YYYY-MM-DD, Chongqing time).
+    pub from: Option<String>,
+    /// Submitted on or before this date.
+    pub to: Option<String>,
+    pub overdue: Option<bool>,
+    /// `me`: only cases assigned to the signed-in handler.
+    pub assignee: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
+    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::validation(field, "a date as YYYY-MM-DD"))?;
+    let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+    let midnight = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
+    // Chongqing midnight is 16:00 UTC the day before.
+    Ok(midnight - Duration::hours(8))
+}
+
+struct Lookups {
+    categories: BTreeMap<i64, category::Model>,
+    areas: BTreeMap<i64, area::Model>,
+    departments: BTreeMap<i64, department::Model>,
+}
+
+impl Lookups {
+    async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        Ok(Self {
+            categories: category::Entity::find().all(conn).await?.into_iter().map(|c| (c.id, c)).collect(),
+            areas: area::Entity::find().all(conn).await?.into_iter().map(|a| (a.id, a)).collect(),
+            departments: department::Entity::find().all(conn).await?.into_iter().map(|d| (d.id, d)).collect(),
+        })
+    }
+
+    fn category(&self, id: i64) -> NamedRef {
+        self.categories
+            .get(&id)
+            .map(|c| NamedRef { code: c.code.clone(), name: c.name_zh.clone(), name_en: c.name_en.clone() })
+            .unwrap_or(NamedRef { code: String::new(), name: String::new(), name_en: String::new() })
+    }
+
+    fn area(&self, id: Option<i64>) -> Option<NamedRef> {
+        let a = self.areas.get(&id?)?;
+        Some(NamedRef { code: a.code.clone(), name: a.name_zh.clone(), name_en: a.name_en.clone() })
+    }
+
+    fn department_code(&self, id: Option<i64>) -> Option<String> {
+        self.departments.get(&id?).map(|d| d.code.clone())
+    }
+
+    fn department_id(&self, code: &str) -> Option<i64> {
+        self.departments.values().find(|d| d.code == code).map(|d| d.id)
+    }
+}
+
+async fn usernames(conn: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<BTreeMap<i64, String>, DbErr> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(app_user::Entity::find()
+        .filter(app_user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect())
+}
+
+impl Cases<'_> {
+    /// The signed-in user's queue, sorted by deadline (the most urgent first).
+    pub async fn queue(&self, user: &StaffUser, f: QueueFilter) -> Result<CaseQueue, AppError> {
+        let actor = actor(user);
+        let now = Utc::now();
+        let page = std::cmp::Ord::max(f.page.unwrap_or(1), 1);
+        let page_size = std::cmp::Ord::clamp(f.page_size.unwrap_or(50), 1, 200);
+        let lookups = Lookups::load(self.db).await?;
+        let mut query = case::Entity::find();
+
+        // Scope: the same rule as `workflow::can_see`, as SQL.
+        let scoped = matches!(actor.role, Role::Handler)
+            || (actor.role == Role::Reviewer && actor.department_id.is_some());
+        if scoped {
+            let own = actor.department_id.unwrap_or(-1);
+            query = query.filter(
+                Condition::any().add(case::Column::DepartmentId.eq(own)).add(case::Column::CoDepartmentId.eq(own)),
+            );
+        }
+
+        // States. "Open" is exactly "has a deadline", which the deadline
+        // index answers in order without sorting.
+        let mut finals = false;
+        match f.state.as_deref().map(str::trim) {
+            None | Some("") | Some("open") => query = query.filter(case::Column::DueAt.is_not_null()),
+            Some("all") => finals = true,
+            Some(list) => {
+                let mut states = Vec::new();
+                for name in list.split(',') {
+                    let s = CaseState::parse(name.trim()).ok_or_else(|| {
+                        AppError::validation("state", format!("unknown state `{}`; use open, all or a state name", name.trim()))
+                    })?;
+                    finals |= !s.is_open();
+                    states.push(s.as_str());
+                }
+                query = query.filter(case::Column::State.is_in(states));
+            }
+        }
+        if let Some(code) = f.category.as_deref().filter(|s| !s.is_empty()) {
+            let id = lookups.categories.values().find(|c| c.code == code).map(|c| c.id);
+            query = query.filter(case::Column::CategoryId.eq(id.ok_or_else(|| AppError::validation("category", "no such category"))?));
+        }
+        if let Some(code) = f.department.as_deref().filter(|s| !s.is_empty()) {
+            let id = lookups.department_id(code).ok_or_else(|| AppError::validation("department", "no such department"))?;
+            query = query.filter(case::Column::DepartmentId.eq(id));
+        }
+        if let Some(code) = f.area.as_deref().filter(|s| !s.is_empty()) {
+            let id = lookups.areas.values().find(|a| a.code == code).map(|a| a.id);
+            query = query.filter(case::Column::AreaId.eq(id.ok_or_else(|| AppError::validation("area", "no such area"))?));
+        }
+        if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
+            query = query.filter(case::Column::SubmittedAt.gte(parse_day("from", from, false)?));
+        }
+        if let Some(to) = f.to.as_deref().filter(|s| !s.is_empty()) {
+            query = query.filter(case::Column::SubmittedAt.lt(parse_day("to", to, true)?));
+        }
+        if f.overdue == Some(true) {
+            query = query.filter(case::Column::DueAt.lt(now));
+        }
+        match f.assignee.as_deref() {
+            None | Some("") => {}
+            Some("me") => query = query.filter(case::Column::AssigneeId.eq(user.id)),
+            Some(_) => return Err(AppError::validation("assignee", "only `me` is supported")),
+        }
+
+        query = if finals {
+            query.order_by_with_nulls(case::Column::DueAt, Order::Asc, NullOrdering::Last)
+        } else {
+            query.order_by_asc(case::Column::DueAt)
+        };
+        let rows = query
+            .order_by_asc(case::Column::Id)
+            .offset(u64::from((page - 1) * page_size))
+            .limit(u64::from(page_size) + 1)
+            .all(self.db)
+            .await?;
+        let has_more = rows.len() > page_size as usize;
+        let assignees = usernames(self.db, rows.iter().filter_map(|c| c.assignee_id)).await?;
+        let items = rows
+            .into_iter()
+            .take(page_size as usize)
+            .map(|c| {
+                let (overdue, due_soon) = self.deadlines.status(c.due_at, now);
+                CaseSummary {
+                    state: CaseState::parse(&c.state).unwrap_or(CaseState::Submitted),
+                    priority: c.priority.clone(),
+                    category: lookups.category(c.category_id),
+                    area: lookups.area(c.area_id),
+                    department: lookups.department_code(c.department_id),
+                    assignee: c.assignee_id.and_then(|id| assignees.get(&id).cloned()),
+                    submitted_at: c.submitted_at.to_rfc3339(),
+                    deadline: c.due_at.map(|d| d.to_rfc3339()),
+                    overdue,
+                    due_soon,
+                    corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
+                    summary: c.description.lines().next().unwrap_or_default().chars().take(120).collect(),
+                    code: c.code,
+                }
+            })
+            .collect();
+        Ok(CaseQueue { items, page, page_size, has_more })
+    }
+
+    /// Cases per state in the user's scope, and how many open ones are late.
+    pub async fn counts(&self, user: &StaffUser) -> Result<CaseCounts, AppError> {
+        let actor = actor(user);
+        let scope = || {
+            let mut q = case::Entity::find();
+            let scoped = matches!(actor.role, Role::Handler)
+                || (actor.role == Role::Reviewer && actor.department_id.is_some());
+            if scoped {
+                let own = actor.department_id.unwrap_or(-1);
+                q = q.filter(
+                    Condition::any().add(case::Column::DepartmentId.eq(own)).add(case::Column::CoDepartmentId.eq(own)),
+                );
+            }
+            q
+        };
+        let mut by_state = Vec::new();
+        for s in CaseState::ALL {
+            let n = scope().filter(case::Column::State.eq(s.as_str())).count(self.db).await?;
+            by_state.push((s, n));
+        }
+        let overdue = scope().filter(case::Column::DueAt.lt(Utc::now())).count(self.db).await?;
+        Ok(CaseCounts { by_state, overdue })
+    }
+
+    pub async fn detail(&self, user: &StaffUser, code: &str) -> Result<CaseDetail, AppError> {
+        let actor = actor(user);
+        let c = load_visible(self.db, &actor, code).await?;
+        self.render(user, c).await
+    }
+
+    async fn render(&self, user: &StaffUser, c: case::Model) -> Result<CaseDetail, AppError> {
+        let actor = actor(user);
+        let now = Utc::now();
+        let lookups = Lookups::load(self.db).await?;
+        let users = usernames(self.db, [c.assignee_id, c.reply_drafted_by].into_iter().flatten()).await?;
+        let merged_into = match c.merged_into_id {
+            Some(id) => case::Entity::find_by_id(id).one(self.db).await?.map(|m| m.code),
+            None => None,
+        };
+        let originals = SEE_ORIGINALS.contains(&user.role);
+        let photos = photo::Entity::find()
+            .filter(photo::Column::CaseId.eq(c.id))
+            .order_by_asc(photo::Column::Id)
+            .all(self.db)
+            .await?;
+        let reports = report::Entity::find()
+            .filter(report::Column::CaseId.eq(c.id))
+            .order_by_asc(report::Column::Id)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|r| StaffReport {
+                photos: photos
+                    .iter()
+                    .filter(|p| p.report_id == r.id)
+                    .map(|p| StaffPhoto {
+                        display_url: format!("/photos/display/{}.jpg", p.display_key),
+                        thumbnail_url: format!("/photos/thumb/{}.jpg", p.thumbnail_key),
+                        original_url: originals.then(|| format!("/api/v1/cases/{}/photos/{}/original", c.code, p.id)),
+                        original_sha256: p.original_sha256.clone(),
+                        received_at: p.received_at.to_rfc3339(),
+                        width: u32::try_from(p.width).unwrap_or(0),
+                        height: u32::try_from(p.height).unwrap_or(0),
+                    })
+                    .collect(),
+                id: r.id,
+                kind: r.kind,
+                submitted_at: r.submitted_at.to_rfc3339(),
+                description: r.description,
+                answers: r.answers,
+                lat: r.lat,
+                lon: r.lon,
+                location_source: r.location_source,
+                named: r.identity_id.is_some(),
+            })
+            .collect::<Vec<_>>();
+        let timeline = case_event::Entity::find()
+            .filter(case_event::Column::CaseId.eq(c.id))
+            .order_by_asc(case_event::Column::At)
+            .order_by_asc(case_event::Column::Id)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|e| StaffTimelineEntry {
+                at: e.at.to_rfc3339(),
+                actor: e.actor,
+                action: e.action,
+                from: e.from_state,
+                to: e.to_state,
+                note: e.note,
+                public: e.public,
+            })
+            .collect();
+        let (overdue, due_soon) = self.deadlines.status(c.due_at, now);
+        let f = facts(&c);
+        let can_reveal = MAY_REVEAL.contains(&user.role)
+            && reports.iter().any(|r| r.named)
+            && (user.role != Role::Handler || user.department_id == c.department_id);
+        Ok(CaseDetail {
+            state: f.state,
+            priority: c.priority.clone(),
+            version: c.version,
+            category: lookups.category(c.category_id),
+            group: c.group_code.clone(),
+            area: lookups.area(c.area_id),
+            department: lookups.department_code(c.department_id),
+            department_name: c.department_id.and_then(|id| lookups.departments.get(&id)).map(|d| d.name_zh.clone()),
+            co_department: lookups.department_code(c.co_department_id),
+            assignee: c.assignee_id.and_then(|id| users.get(&id).cloned()),
+            description: c.description.clone(),
+            lat: c.lat,
+            lon: c.lon,
+            accuracy_m: c.accuracy_m,
+            occurred_at: c.occurred_at.map(|t| t.to_rfc3339()),
+            submitted_at: c.submitted_at.to_rfc3339(),
+            updated_at: c.updated_at.to_rfc3339(),
+            accept_due_at: c.accept_due_at.map(|t| t.to_rfc3339()),
+            close_due_at: c.close_due_at.map(|t| t.to_rfc3339()),
+            deadline: c.due_at.map(|t| t.to_rfc3339()),
+            overdue,
+            due_soon,
+            extended_days: c.extended_days,
+            corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
+            finding: c.finding.as_deref().and_then(Finding::parse),
+            reply: c.reply.clone(),
+            actions_taken: c.actions_taken.clone(),
+            reply_drafted_by: c.reply_drafted_by.and_then(|id| users.get(&id).cloned()),
+            merged_into,
+            contested: c.contested,
+            reward: None,
+            allowed_actions: workflow::allowed(&actor, &f),
+            can_reveal,
+            reports,
+            timeline,
+            code: c.code,
+        })
+    }
+
+    /// Takes one action on a case. Refused actions change nothing.
+    pub async fn act(&self, user: &StaffUser, code: &str, request: ActionRequest) -> Result<CaseDetail, AppError> {
+        let actor = actor(user);
+        let now = Utc::now();
+        let txn = crate::db::begin_write(self.db).await?;
+        let c = load_visible(&txn, &actor, code).await?;
+        if let Some(seen) = request.version
+            && seen != c.version {
+                return Err(AppError::Conflict(format!(
+                    "the case changed since you opened it (version {seen}, now {}); reload it and try again",
+                    c.version
+                )));
+            }
+        let kind = request.action.kind();
+        let from = facts(&c).state;
+        let to = workflow::check(&actor, &facts(&c), kind).map_err(refused)?;
+
+        let mut update = case::Entity::update_many()
+            .col_expr(case::Column::State, Expr::value(to.as_str()))
+            .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+            .col_expr(case::Column::UpdatedAt, Expr::value(now));
+        // What the timeline says: (note, shown to the reporter).
+        let mut note: Option<String> = None;
+        // What only the audit log says (e.g. who was assigned).
+        let mut audit_note: Option<String> = None;
+        let mut public = true;
+        let mut notify: Option<(department::Model, &str)> = None;
+        let mut merged_target: Option<case::Model> = None;
+        let close_due = c.close_due_at.unwrap_or_else(|| self.deadlines.close_due(c.submitted_at));
+
+        match request.action {
+            CaseAction::Accept { note: n } => {
+                note = optional_text("note", n)?;
+                update = update
+                    .col_expr(case::Column::AcceptedAt, Expr::value(Some(now)))
+                    .col_expr(case::Column::DueAt, Expr::value(Some(close_due)));
+            }
+            CaseAction::Reject { reason } => {
+                note = Some(text("reason", &reason)?);
+                update = update
+                    .col_expr(case::Column::ClosedAt, Expr::value(Some(now)))
+                    .col_expr(case::Column::DueAt, Expr::value(None::<DateTime<Utc>>));
+            }
+            CaseAction::Merge { into } => {
+                let target = load_visible(&txn, &actor, &into)
+                    .await
+                    .map_err(|_| AppError::validation("into", "no such case"))?;
+                if target.id == c.id {
+                    return Err(AppError::validation("into", "a case cannot be merged into itself"));
+                }
+                if !facts(&target).state.is_open() {
+                    return Err(AppError::validation("into", format!("case {} is no longer open", target.code)));
+                }
+                note = Some(target.code.clone());
+                update = update
+                    .col_expr(case::Column::MergedIntoId, Expr::value(Some(target.id)))
+                    .col_expr(case::Column::ClosedAt, Expr::value(Some(now)))
+                    .col_expr(case::Column::DueAt, Expr::value(None::<DateTime<Utc>>));
+                merged_target = Some(target);
+            }
+            CaseAction::Assign { assignee } => {
+                let handler = app_user::Entity::find()
+                    .filter(app_user::Column::Username.eq(assignee.trim()))
+                    .one(&txn)
+                    .await?
+                    .filter(|u| u.active && u.role == Role::Handler.as_str() && u.department_id == c.department_id)
+                    .ok_or_else(|| {
+                        AppError::validation("assignee", "not an active handler of the case's department")
+                    })?;
+                // The reporter sees that a handler took the case, not who.
+                update = update
+                    .col_expr(case::Column::AssigneeId, Expr::value(Some(handler.id)))
+                    .col_expr(case::Column::DueAt, Expr::value(Some(close_due)));
+                audit_note = Some(format!("assigned to {}", handler.username));
+            }
+            CaseAction::Transfer { department: code, reason } => {
+                let reason = text("reason", &reason)?;
+                let target = department::Entity::find()
+                    .filter(department::Column::Code.eq(code.trim()))
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| AppError::validation("department", "no such department"))?;
+                if Some(target.id) == c.department_id {
+                    return Err(AppError::validation("department", "the case is already with this department"));
+                }
+                note = Some(format!("{} — {reason}", target.name_zh));
+                update = update
+                    .col_expr(case::Column::DepartmentId, Expr::value(Some(target.id)))
+                    .col_expr(case::Column::AssigneeId, Expr::value(None::<i64>));
+                if c.co_department_id == Some(target.id) {
+                    update = update.col_expr(case::Column::CoDepartmentId, Expr::value(None::<i64>));
+                }
+                notify = Some((target, "case.transferred"));
+            }
+            CaseAction::DraftReply { finding, reply, actions_taken } => {
+                let reply = text("reply", &reply)?;
+                let actions_taken = optional_text("actions_taken", actions_taken)?;
+                public = false;
+                update = update
+                    .col_expr(case::Column::Finding, Expr::value(Some(finding.as_str())))
+                    .col_expr(case::Column::Reply, Expr::value(Some(reply)))
+                    .col_expr(case::Column::ActionsTaken, Expr::value(actions_taken))
+                    .col_expr(case::Column::ReplyDraftedBy, Expr::value(Some(user.id)));
+            }
+            CaseAction::ApproveReply { note: n } => {
+                note = optional_text("note", n)?;
+                update = update
+                    .col_expr(case::Column::ReplyApprovedBy, Expr::value(Some(user.id)))
+                    .col_expr(case::Column::ClosedAt, Expr::value(Some(now)))
+                    .col_expr(case::Column::DueAt, Expr::value(None::<DateTime<Utc>>));
+            }
+            CaseAction::ReturnReply { reason } => {
+                note = Some(text("reason", &reason)?);
+                public = false;
+                update = update.col_expr(case::Column::DueAt, Expr::value(Some(close_due)));
+            }
+            CaseAction::Extend { days, reason } => {
+                let max = self.deadlines.max_extension_days;
+                if !(1..=max).contains(&days) {
+                    return Err(AppError::validation("days", format!("from 1 to {max} days")));
+                }
+                let reason = text("reason", &reason)?;
+                let new_due = close_due + Duration::days(days);
+                note = Some(format!("+{days} d — {reason}"));
+                update = update
+                    .col_expr(case::Column::ExtendedDays, Expr::value(days as i32))
+                    .col_expr(case::Column::CloseDueAt, Expr::value(Some(new_due)))
+                    .col_expr(case::Column::DueAt, Expr::value(Some(new_due)));
+            }
+        }
+
+        // Only one of two concurrent actions finds the version it read.
+        let result = update
+            .filter(case::Column::Id.eq(c.id))
+            .filter(case::Column::Version.eq(c.version))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(AppError::Conflict("someone else changed the case at the same moment; reload it".to_owned()));
+        }
+
+        if let Some(target) = &merged_target {
+            case::Entity::update_many()
+                .col_expr(
+                    case::Column::CorroborationCount,
+                    Expr::col(case::Column::CorroborationCount).add(1 + c.corroboration_count),
+                )
+                .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+                .col_expr(case::Column::UpdatedAt, Expr::value(now))
+                .filter(case::Column::Id.eq(target.id))
+                .exec(&txn)
+                .await?;
+            record_event(&txn, target.id, now, &user.username, "merged_from", None, None, Some(c.code.clone()), true).await?;
+        }
+        let timeline_note = note;
+        record_event(
+            &txn,
+            c.id,
+            now,
+            &user.username,
+            kind.as_str(),
+            Some(from.as_str()),
+            Some(to.as_str()),
+            timeline_note.clone(),
+            public,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            audit::Entry {
+                actor: &user.username,
+                action: &format!("case.{}", kind.as_str()),
+                object_type: "case",
+                object_id: &c.code,
+                detail: Some(format!("{from} → {to}{}", audit_note.or(timeline_note).map(|n| format!(": {n}")).unwrap_or_default())),
+            },
+        )
+        .await?;
+        if let Some((dept, event)) = notify {
+            let fresh = case::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+            outbox::enqueue(&txn, &dept, &fresh, event, now).await?;
+        }
+        txn.commit().await?;
+        tracing::info!(case = %c.code, action = kind.as_str(), %from, %to, actor = %user.username, "case action");
+
+        // Show the case as it now stands; a transfer may have taken it out
+        // of the actor's scope.
+        let fresh = case::Entity::find_by_id(c.id).one(self.db).await?.ok_or(AppError::NotFound)?;
+        self.render(user, fresh).await
+    }
+
+    /// The reporters' names and phone numbers, decrypted, for a role that
+    /// needs them; recorded in the audit log before anything is shown.
+    pub async fn reveal(&self, user: &StaffUser, code: &str) -> Result<Vec<RevealedReporter>, AppError> {
+        user.require(MAY_REVEAL)?;
+        let actor = actor(user);
+        let txn = crate::db::begin_write(self.db).await?;
+        let c = load_visible(&txn, &actor, code).await?;
+        if user.role == Role::Handler && user.department_id != c.department_id {
+            return Err(AppError::Forbidden("only the handling department may contact the reporter".to_owned()));
+        }
+        let reports = report::Entity::find()
+            .filter(report::Column::CaseId.eq(c.id))
+            .filter(report::Column::IdentityId.is_not_null())
+            .order_by_asc(report::Column::Id)
+            .all(&txn)
+            .await?;
+        let mut out = Vec::new();
+        for r in &reports {
+            let Some(identity) = reporter_identity::Entity::find_by_id(r.identity_id.unwrap_or_default()).one(&txn).await? else {
+                continue;
+            };
+            let decrypt = |v: &str| self.pii.decrypt(v).map_err(|e| AppError::Internal(anyhow::anyhow!("identity {}: {e}", identity.id)));
+            out.push(RevealedReporter {
+                report_id: r.id,
+                kind: r.kind.clone(),
+                name: decrypt(&identity.name_enc)?,
+                phone: decrypt(&identity.phone_enc)?,
+            });
+        }
+        let entry = audit::Entry {
+            actor: &user.username,
+            action: "case.reveal_identity",
+            object_type: "case",
+            object_id: &c.code,
+            detail: Some(format!("{} reporter(s)", out.len())),
+        };
+        audit::record(&txn, entry).await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// The original of a photo of a visible case, for roles that see evidence.
+    pub async fn original_photo(&self, user: &StaffUser, code: &str, photo_id: i64) -> Result<photo::Model, AppError> {
+        user.require(SEE_ORIGINALS)?;
+        let c = load_visible(self.db, &actor(user), code).await?;
+        photo::Entity::find_by_id(photo_id)
+            .one(self.db)
+            .await?
+            .filter(|p| p.case_id == c.id)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn record_event(
+    conn: &impl ConnectionTrait,
+    case_id: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    note: Option<String>,
+    public: bool,
+) -> Result<(), DbErr> {
+    case_event::ActiveModel {
+        case_id: Set(case_id),
+        at: Set(at),
+        actor: Set(actor.to_owned()),
+        action: Set(action.to_owned()),
+        from_state: Set(from.map(str::to_owned)),
+        to_state: Set(to.map(str::to_owned)),
+        note: Set(note),
+        public: Set(public),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,240 @@
+//! The case state machine (案件流程) in one place: which action moves a case
+//! from which state to which, who may take it, and the four-eyes rule
+//! (四眼原则). Pure functions of the case and the actor; the service applies
+//! the answer to the database.
+
+use shared::Role;
+use shared::case::{ActionKind, CaseState};
+
+/// Who is acting: the signed-in staff member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    pub department_id: Option<i64>,
+}
+
+/// What the rules need to know about a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    pub state: CaseState,
+    pub department_id: Option<i64>,
+    pub co_department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub reply_drafted_by: Option<i64>,
+    pub extended: bool,
+}
+
+/// Why an action is refused. `Forbidden` is about who asks (403), `Conflict`
+/// about the case as it stands (409).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Forbidden(String),
+    Conflict(String),
+}
+
+/// The state an action leads to from `state`, if the state allows it at all.
+pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
+    use ActionKind as A;
+    use CaseState as S;
+    match (state, action) {
+        (S::Submitted, A::Accept) => Some(S::Accepted),
+        (S::Submitted, A::Reject) => Some(S::Rejected),
+        (S::Submitted | S::Accepted, A::Merge) => Some(S::Merged),
+        // Assigning (or re-assigning) starts or continues the investigation.
+        (S::Accepted | S::Investigating, A::Assign) => Some(S::Investigating),
+        // A transfer before acceptance leaves the new department to accept;
+        // after it, the new department only has to assign a handler.
+        (S::Submitted, A::Transfer) => Some(S::Submitted),
+        (S::Accepted | S::Investigating, A::Transfer) => Some(S::Accepted),
+        (S::Investigating, A::DraftReply) => Some(S::ReplyReview),
+        (S::ReplyReview, A::ApproveReply) => Some(S::Closed),
+        (S::ReplyReview, A::ReturnReply) => Some(S::Investigating),
+        (S::Accepted | S::Investigating | S::ReplyReview, A::Extend) => Some(state),
+        _ => None,
+    }
+}
+
+/// The roles that may take an action at all.
+pub fn roles_for(action: ActionKind) -> &'static [Role] {
+    use ActionKind as A;
+    match action {
+        A::Accept | A::Reject | A::Merge | A::Assign | A::Transfer | A::Extend => &[Role::Dispatcher, Role::Handler],
+        A::DraftReply => &[Role::Handler],
+        A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
+    }
+}
+
+/// Whether the actor may see the case. A handler sees their department's
+/// cases (and those it is co-department of); a reviewer with a department
+/// likewise; everyone else sees every case. Outside it, a case is a 404.
+pub fn can_see(actor: &Actor, case: &Facts) -> bool {
+    let own = || {
+        actor.department_id.is_some()
+            && (case.department_id == actor.department_id || case.co_department_id == actor.department_id)
+    };
+    match actor.role {
+        Role::Handler => own(),
+        Role::Reviewer if actor.department_id.is_some() => own(),
+        _ => true,
+    }
+}
+
+/// Whether the actor acts for the case's lead department (a co-department
+/// reads, it does not act).
+fn acts_for_department(actor: &Actor, case: &Facts) -> bool {
+    match actor.role {
+        Role::Handler => actor.department_id.is_some() && actor.department_id == case.department_id,
+        Role::Reviewer => actor.department_id.is_none() || actor.department_id == case.department_id,
+        _ => true,
+    }
+}
+
+/// Checks one action, and answers the state it leads to.
+pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
+    let name = action.as_str();
+    if !roles_for(action).contains(&actor.role) {
+        return Err(Refusal::Forbidden(format!("a {} cannot {name} a case", actor.role)));
+    }
+    if !acts_for_department(actor, case) {
+        return Err(Refusal::Forbidden("this case belongs to another department".to_owned()));
+    }
+    let Some(next) = next_state(case.state, action) else {
+        return Err(Refusal::Conflict(format!("a case that is {} cannot be given `{name}`", case.state)));
+    };
+    match action {
+        ActionKind::DraftReply if case.assignee_id.is_some() && case.assignee_id != Some(actor.user_id) => {
+            Err(Refusal::Forbidden("only the handler the case is assigned to can draft its reply".to_owned()))
+        }
+        ActionKind::ApproveReply if case.reply_drafted_by == Some(actor.user_id) => Err(Refusal::Forbidden(
+            "the reviewer of a reply cannot be the person who drafted it (四眼原则)".to_owned(),
+        )),
+        ActionKind::Extend if case.extended => {
+            Err(Refusal::Conflict("the deadline was already extended once; it cannot be extended again".to_owned()))
+        }
+        _ => Ok(next),
+    }
+}
+
+/// The actions the actor may take now, in the order a screen shows them.
+pub fn allowed(actor: &Actor, case: &Facts) -> Vec<ActionKind> {
+    ActionKind::ALL.into_iter().filter(|a| check(actor, case, *a).is_ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUSING: Option<i64> = Some(3);
+    const WATER: Option<i64> = Some(6);
+
+    fn case(state: CaseState) -> Facts {
+        Facts {
+            state,
+            department_id: HOUSING,
+            co_department_id: WATER,
+            assignee_id: None,
+            reply_drafted_by: None,
+            extended: false,
+        }
+    }
+
+    fn actor(user_id: i64, role: Role, department_id: Option<i64>) -> Actor {
+        Actor { user_id, role, department_id }
+    }
+
+    #[test]
+    fn every_state_action_pair_is_either_a_transition_or_refused_as_a_conflict() {
+        let dispatcher = actor(1, Role::Dispatcher, None);
+        let handler = actor(2, Role::Handler, HOUSING);
+        let reviewer = actor(3, Role::Reviewer, None);
+        for state in CaseState::ALL {
+            for action in ActionKind::ALL {
+                let who = match action {
+                    ActionKind::DraftReply => handler,
+                    ActionKind::ApproveReply | ActionKind::ReturnReply => reviewer,
+                    _ => dispatcher,
+                };
+                let got = check(&who, &case(state), action);
+                match next_state(state, action) {
+                    Some(next) => assert_eq!(got, Ok(next), "{state} {action:?}"),
+                    None => assert!(matches!(got, Err(Refusal::Conflict(_))), "{state} {action:?}: {got:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_allow_nothing() {
+        let dispatcher = actor(1, Role::Dispatcher, None);
+        for state in [CaseState::Rejected, CaseState::Merged, CaseState::Closed] {
+            assert!(allowed(&dispatcher, &case(state)).is_empty(), "{state}");
+        }
+    }
+
+    #[test]
+    fn a_handler_acts_only_for_the_lead_department_and_sees_co_department_cases() {
+        let own = actor(2, Role::Handler, HOUSING);
+        let co = actor(4, Role::Handler, WATER);
+        let other = actor(5, Role::Handler, Some(99));
+        let c = case(CaseState::Submitted);
+        assert!(can_see(&own, &c) && can_see(&co, &c) && !can_see(&other, &c));
+        assert_eq!(allowed(&own, &c), vec![ActionKind::Accept, ActionKind::Reject, ActionKind::Merge, ActionKind::Transfer]);
+        assert!(allowed(&co, &c).is_empty());
+        assert!(matches!(check(&co, &c, ActionKind::Accept), Err(Refusal::Forbidden(_))));
+    }
+
+    #[test]
+    fn a_handler_without_a_department_sees_nothing() {
+        let lost = actor(2, Role::Handler, None);
+        assert!(!can_see(&lost, &case(CaseState::Submitted)));
+    }
+
+    #[test]
+    fn auditors_admins_and_finance_read_but_never_act() {
+        for role in [Role::Auditor, Role::Admin, Role::Finance, Role::RewardReviewer] {
+            let a = actor(9, role, None);
+            for state in CaseState::ALL {
+                assert!(can_see(&a, &case(state)));
+                assert!(allowed(&a, &case(state)).is_empty(), "{role} in {state}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_drafter_can_never_approve_the_reply() {
+        let mut c = case(CaseState::ReplyReview);
+        c.reply_drafted_by = Some(3);
+        let drafter_as_reviewer = actor(3, Role::Reviewer, None);
+        let other_reviewer = actor(7, Role::Reviewer, None);
+        assert!(matches!(check(&drafter_as_reviewer, &c, ActionKind::ApproveReply), Err(Refusal::Forbidden(_))));
+        // Sending it back is not approving it: allowed.
+        assert_eq!(check(&drafter_as_reviewer, &c, ActionKind::ReturnReply), Ok(CaseState::Investigating));
+        assert_eq!(check(&other_reviewer, &c, ActionKind::ApproveReply), Ok(CaseState::Closed));
+    }
+
+    #[test]
+    fn only_the_assigned_handler_drafts_the_reply() {
+        let mut c = case(CaseState::Investigating);
+        c.assignee_id = Some(2);
+        assert!(check(&actor(2, Role::Handler, HOUSING), &c, ActionKind::DraftReply).is_ok());
+        assert!(matches!(check(&actor(8, Role::Handler, HOUSING), &c, ActionKind::DraftReply), Err(Refusal::Forbidden(_))));
+    }
+
+    #[test]
+    fn a_deadline_is_extended_once() {
+        let mut c = case(CaseState::Investigating);
+        let dispatcher = actor(1, Role::Dispatcher, None);
+        assert!(check(&dispatcher, &c, ActionKind::Extend).is_ok());
+        c.extended = true;
+        assert!(matches!(check(&dispatcher, &c, ActionKind::Extend), Err(Refusal::Conflict(_))));
+    }
+
+    #[test]
+    fn a_departmental_reviewer_reviews_only_their_department() {
+        let c = case(CaseState::ReplyReview);
+        assert!(check(&actor(3, Role::Reviewer, HOUSING), &c, ActionKind::ApproveReply).is_ok());
+        assert!(check(&actor(3, Role::Reviewer, Some(42)), &c, ActionKind::ApproveReply).is_err());
+        assert!(!can_see(&actor(3, Role::Reviewer, Some(42)), &c));
+    }
+}

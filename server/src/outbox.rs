@@ -1,0 +1,318 @@
+//! Telling departments about their cases (通知): a durable outbox. A
+//! notification is a row written in the same transaction as the routing or
+//! transfer it reports, so neither exists without the other; a background
+//! worker POSTs it to the department's webhook with `reqwest`, retrying with
+//! exponential back-off until it is delivered. Rows survive restarts; a row
+//! is claimed (`locked_until`) before it is sent, so several replicas never
+//! send the same one at once, and each carries an `Idempotency-Key` so a
+//! receiver can drop the duplicate a lost answer causes.
+
+use crate::config::OutboxPolicy;
+use crate::db::entities::{case, category, department, webhook_outbox};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use std::time::Duration;
+
+/// What a department's system receives. Nothing personal: the reporter's
+/// identity never leaves Shanshui this way.
+#[derive(Debug, Serialize)]
+struct Payload<'a> {
+    event: &'a str,
+    case: &'a str,
+    category: &'a str,
+    department: &'a str,
+    priority: &'a str,
+    state: &'a str,
+    submitted_at: String,
+    deadline: Option<String>,
+    lat: f64,
+    lon: f64,
+}
+
+/// Queues a notification of `event` on `case` for `department`, if the
+/// department has a webhook. Call it inside the transaction of the change.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    department: &department::Model,
+    case: &case::Model,
+    event: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if department.webhook_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        return Ok(());
+    }
+    let category = category::Entity::find_by_id(case.category_id).one(conn).await?;
+    let payload = Payload {
+        event,
+        case: &case.code,
+        category: category.as_ref().map(|c| c.code.as_str()).unwrap_or_default(),
+        department: &department.code,
+        priority: &case.priority,
+        state: &case.state,
+        submitted_at: case.submitted_at.to_rfc3339(),
+        deadline: case.due_at.map(|d| d.to_rfc3339()),
+        lat: case.lat,
+        lon: case.lon,
+    };
+    webhook_outbox::ActiveModel {
+        department_id: Set(department.id),
+        case_id: Set(case.id),
+        event: Set(event.to_owned()),
+        payload: Set(serde_json::to_string(&payload).unwrap_or_default()),
+        idempotency_key: Set(uuid::Uuid::new_v4().to_string()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
+}
+
+/// The delay before attempt `attempts + 1`: base × 2^attempts, capped.
+pub fn backoff(policy: &OutboxPolicy, attempts: i32) -> Duration {
+    let factor = 2u32.saturating_pow(u32::try_from(attempts.clamp(0, 30)).unwrap_or(30));
+    policy.retry_base.saturating_mul(factor).min(policy.max_delay)
+}
+
+/// Runs the worker until `stop` fires.
+pub async fn run(db: DatabaseConnection, policy: OutboxPolicy, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let client = match reqwest::Client::builder()
+        .timeout(policy.request_timeout)
+        .user_agent(concat!("Shanshui/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the webhook client; notifications stay queued");
+            return;
+        }
+    };
+    loop {
+        match deliver_due(&db, &client, &policy).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sent = n, "webhook outbox pass"),
+            Err(e) => tracing::warn!(error = %e, "webhook outbox pass failed; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(policy.poll) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One pass: claims and sends every due notification. Answers how many were
+/// attempted.
+pub async fn deliver_due(db: &DatabaseConnection, client: &reqwest::Client, policy: &OutboxPolicy) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    let due = webhook_outbox::Entity::find()
+        .filter(webhook_outbox::Column::DeliveredAt.is_null())
+        .filter(webhook_outbox::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(webhook_outbox::Column::LockedUntil.is_null())
+                .add(webhook_outbox::Column::LockedUntil.lt(now)),
+        )
+        .order_by_asc(webhook_outbox::Column::NextAttemptAt)
+        .limit(20)
+        .all(db)
+        .await?;
+    let mut attempted = 0;
+    for message in due {
+        if !claim(db, &message, policy, now).await? {
+            continue; // another replica took it
+        }
+        attempted += 1;
+        let outcome = send(db, client, &message).await;
+        let now = Utc::now();
+        let attempts = message.attempts + 1;
+        let mut row: webhook_outbox::ActiveModel = message.clone().into();
+        row.attempts = Set(attempts);
+        row.locked_until = Set(None);
+        match outcome {
+            Ok(()) => {
+                row.delivered_at = Set(Some(now));
+                row.last_error = Set(None);
+            }
+            Err(e) => {
+                let wait = chrono::Duration::from_std(backoff(policy, message.attempts)).unwrap_or_default();
+                row.next_attempt_at = Set(now + wait);
+                if attempts >= policy.failing_after {
+                    tracing::warn!(id = message.id, attempts, error = %e, "a webhook keeps failing");
+                }
+                row.last_error = Set(Some(e));
+            }
+        }
+        row.update(db).await?;
+    }
+    Ok(attempted)
+}
+
+/// Takes the row for this worker until the send has had time to finish.
+async fn claim(
+    db: &DatabaseConnection,
+    message: &webhook_outbox::Model,
+    policy: &OutboxPolicy,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let hold = chrono::Duration::from_std(policy.request_timeout * 3).unwrap_or_default();
+    let result = webhook_outbox::Entity::update_many()
+        .col_expr(webhook_outbox::Column::LockedUntil, Expr::value(Some(now + hold)))
+        .filter(webhook_outbox::Column::Id.eq(message.id))
+        .filter(webhook_outbox::Column::DeliveredAt.is_null())
+        .filter(
+            Condition::any()
+                .add(webhook_outbox::Column::LockedUntil.is_null())
+                .add(webhook_outbox::Column::LockedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+async fn send(db: &DatabaseConnection, client: &reqwest::Client, message: &webhook_outbox::Model) -> Result<(), String> {
+    // The department's current address: an admin may fix a wrong one while
+    // messages wait.
+    let department = department::Entity::find_by_id(message.department_id).one(db).await.map_err(|e| e.to_string())?;
+    let Some(url) = department.and_then(|d| d.webhook_url).filter(|u| !u.trim().is_empty()) else {
+        return Err("the department has no webhook address any more".to_owned());
+    };
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("idempotency-key", &message.idempotency_key)
+        .header("x-shanshui-event", &message.event)
+        .body(message.payload.clone())
+        .send()
+        .await
+        .map_err(|e| format!("not delivered: {}", without_url(&e)))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("the receiver answered {status}"))
+    }
+}
+
+/// reqwest's errors name the URL, which may carry a token; the log and the
+/// admin view get the failure without it.
+fn without_url(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".to_owned();
+    }
+    if e.is_connect() {
+        return "could not connect".to_owned();
+    }
+    let text = e.to_string();
+    match e.url() {
+        Some(url) => text.replace(url.as_str(), "<webhook>"),
+        None => text,
+    }
+}
+
+/// Notifications that have failed `failing_after` times or more and are not
+/// delivered: the admin view lists them.
+pub async fn failing(db: &impl ConnectionTrait, policy: &OutboxPolicy) -> Result<Vec<webhook_outbox::Model>, DbErr> {
+    webhook_outbox::Entity::find()
+        .filter(webhook_outbox::Column::DeliveredAt.is_null())
+        .filter(webhook_outbox::Column::Attempts.gte(policy.failing_after))
+        .order_by_asc(webhook_outbox::Column::CreatedAt)
+        .limit(200)
+        .all(db)
+        .await
+}
+
+/// Sends a failing notification again now (an admin fixed the receiver).
+pub async fn retry_now(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let result = webhook_outbox::Entity::update_many()
+        .col_expr(webhook_outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(webhook_outbox::Column::Id.eq(id))
+        .filter(webhook_outbox::Column::DeliveredAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// `GET /api/v1/outbox`: notifications that keep failing, for admins and
+/// dispatchers.
+pub async fn failing_handler(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    user: crate::auth::StaffUser,
+) -> Result<crate::error::AppJson<Vec<shared::directory::OutboxMessage>>, crate::error::AppError> {
+    user.require(&[shared::Role::Admin, shared::Role::Dispatcher, shared::Role::Auditor])?;
+    let rows = failing(&state.db, &state.settings.outbox).await?;
+    let departments: std::collections::BTreeMap<i64, String> =
+        department::Entity::find().all(&state.db).await?.into_iter().map(|d| (d.id, d.code)).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let code = case::Entity::find_by_id(r.case_id).one(&state.db).await?.map(|c| c.code).unwrap_or_default();
+        out.push(shared::directory::OutboxMessage {
+            id: r.id,
+            department: departments.get(&r.department_id).cloned().unwrap_or_default(),
+            case: code,
+            event: r.event,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at.to_rfc3339(),
+            last_error: r.last_error,
+            delivered_at: r.delivered_at.map(|d| d.to_rfc3339()),
+            created_at: r.created_at.to_rfc3339(),
+        });
+    }
+    Ok(crate::error::AppJson(out))
+}
+
+/// `POST /api/v1/outbox/{id}/retry`: try again now.
+pub async fn retry_handler(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    user: crate::auth::StaffUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<axum::http::StatusCode, crate::error::AppError> {
+    user.require(&[shared::Role::Admin])?;
+    if !retry_now(&state.db, id).await? {
+        return Err(crate::error::AppError::NotFound);
+    }
+    let entry = crate::audit::Entry {
+        actor: &user.username,
+        action: "outbox.retry",
+        object_type: "webhook_outbox",
+        object_id: &id.to_string(),
+        detail: None,
+    };
+    crate::audit::record(&state.db, entry).await?;
+    Ok(axum::http::StatusCode::ACCEPTED)
+}
+
+pub fn router() -> axum::Router<crate::state::AppState> {
+    axum::Router::new()
+        .route("/outbox", axum::routing::get(failing_handler))
+        .route("/outbox/{id}/retry", axum::routing::post(retry_handler))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_and_is_capped() {
+        let policy = OutboxPolicy {
+            retry_base: Duration::from_secs(10),
+            max_delay: Duration::from_secs(3600),
+            ..Default::default()
+        };
+        assert_eq!(backoff(&policy, 0), Duration::from_secs(10));
+        assert_eq!(backoff(&policy, 1), Duration::from_secs(20));
+        assert_eq!(backoff(&policy, 5), Duration::from_secs(320));
+        assert_eq!(backoff(&policy, 12), Duration::from_secs(3600));
+        assert_eq!(backoff(&policy, i32::MAX), Duration::from_secs(3600));
+    }
+}

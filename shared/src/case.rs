@@ -1,0 +1,346 @@
+//! Cases (案件) as staff see them: states, findings, the actions of the
+//! workflow (受理 → 查处 → 回复审核) and the queue. Which action is allowed
+//! when is decided by the server alone; clients draw their buttons from a
+//! case's `allowed_actions`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A case's state. The names are part of the interface contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// 待受理: filed, waiting for a department to accept it.
+    Submitted,
+    /// 已受理: accepted, waiting for a handler.
+    Accepted,
+    /// 不予受理: refused, with the reason.
+    Rejected,
+    /// 已合并: a duplicate of another case.
+    Merged,
+    /// 查处中: a handler is investigating.
+    Investigating,
+    /// 回复审核: the reply waits for a second person's review.
+    ReplyReview,
+    /// 已办结.
+    Closed,
+}
+
+impl CaseState {
+    pub const ALL: [CaseState; 7] = [
+        CaseState::Submitted,
+        CaseState::Accepted,
+        CaseState::Rejected,
+        CaseState::Merged,
+        CaseState::Investigating,
+        CaseState::ReplyReview,
+        CaseState::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Submitted => "submitted",
+            CaseState::Accepted => "accepted",
+            CaseState::Rejected => "rejected",
+            CaseState::Merged => "merged",
+            CaseState::Investigating => "investigating",
+            CaseState::ReplyReview => "reply_review",
+            CaseState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseState> {
+        CaseState::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Still being worked on: open to corroboration, counted against deadlines.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CaseState::Submitted | CaseState::Accepted | CaseState::Investigating | CaseState::ReplyReview
+        )
+    }
+}
+
+impl fmt::Display for CaseState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The finding of an investigation (调查核实情况 → 是否属实).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// 属实
+    Substantiated,
+    /// 部分属实
+    PartlySubstantiated,
+    /// 不属实
+    Unsubstantiated,
+}
+
+impl Finding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::Substantiated => "substantiated",
+            Finding::PartlySubstantiated => "partly_substantiated",
+            Finding::Unsubstantiated => "unsubstantiated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Finding> {
+        [Finding::Substantiated, Finding::PartlySubstantiated, Finding::Unsubstantiated]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
+/// One step of the workflow, as `POST /api/v1/cases/{code}/actions` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum CaseAction {
+    /// 受理
+    Accept { note: Option<String> },
+    /// 不予受理
+    Reject { reason: String },
+    /// A duplicate: its reports join case `into`.
+    Merge { into: String },
+    /// To a handler (by username) of the case's department.
+    Assign { assignee: String },
+    /// 转办: to another department; the clock keeps running.
+    Transfer { department: String, reason: String },
+    DraftReply { finding: Finding, reply: String, actions_taken: Option<String> },
+    ApproveReply { note: Option<String> },
+    ReturnReply { reason: String },
+    /// Once per case, up to the configured number of days.
+    Extend { days: i64, reason: String },
+}
+
+/// The names of the actions, as `allowed_actions` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Accept,
+    Reject,
+    Merge,
+    Assign,
+    Transfer,
+    DraftReply,
+    ApproveReply,
+    ReturnReply,
+    Extend,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 9] = [
+        ActionKind::Accept,
+        ActionKind::Reject,
+        ActionKind::Merge,
+        ActionKind::Assign,
+        ActionKind::Transfer,
+        ActionKind::DraftReply,
+        ActionKind::ApproveReply,
+        ActionKind::ReturnReply,
+        ActionKind::Extend,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Accept => "accept",
+            ActionKind::Reject => "reject",
+            ActionKind::Merge => "merge",
+            ActionKind::Assign => "assign",
+            ActionKind::Transfer => "transfer",
+            ActionKind::DraftReply => "draft_reply",
+            ActionKind::ApproveReply => "approve_reply",
+            ActionKind::ReturnReply => "return_reply",
+            ActionKind::Extend => "extend",
+        }
+    }
+}
+
+impl CaseAction {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            CaseAction::Accept { .. } => ActionKind::Accept,
+            CaseAction::Reject { .. } => ActionKind::Reject,
+            CaseAction::Merge { .. } => ActionKind::Merge,
+            CaseAction::Assign { .. } => ActionKind::Assign,
+            CaseAction::Transfer { .. } => ActionKind::Transfer,
+            CaseAction::DraftReply { .. } => ActionKind::DraftReply,
+            CaseAction::ApproveReply { .. } => ActionKind::ApproveReply,
+            CaseAction::ReturnReply { .. } => ActionKind::ReturnReply,
+            CaseAction::Extend { .. } => ActionKind::Extend,
+        }
+    }
+}
+
+/// The body of `POST /api/v1/cases/{code}/actions`: the action, and
+/// optionally the `version` the client saw, so a stale screen cannot act on
+/// a case that has changed since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionRequest {
+    #[serde(flatten)]
+    pub action: CaseAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedRef {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// A row of the queue (`GET /api/v1/cases`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub code: String,
+    pub state: CaseState,
+    pub priority: String,
+    pub category: NamedRef,
+    pub area: Option<NamedRef>,
+    /// The department's code.
+    pub department: Option<String>,
+    pub assignee: Option<String>,
+    pub submitted_at: String,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    /// Due within the warning window (3 days).
+    pub due_soon: bool,
+    pub corroborations: u32,
+    /// The first line of the description.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseQueue {
+    pub items: Vec<CaseSummary>,
+    pub page: u32,
+    pub page_size: u32,
+    pub has_more: bool,
+}
+
+/// `GET /api/v1/cases/counts`: open and final cases per state in the
+/// signed-in user's scope, and how many open ones are overdue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseCounts {
+    pub by_state: Vec<(CaseState, u64)>,
+    pub overdue: u64,
+}
+
+/// A step of the case's timeline as staff see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffTimelineEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub note: Option<String>,
+    /// Shown to the reporter (and, once disclosed, the public).
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffPhoto {
+    pub display_url: String,
+    pub thumbnail_url: String,
+    /// The original as received, for roles allowed to see evidence.
+    pub original_url: Option<String>,
+    pub original_sha256: String,
+    pub received_at: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A report of the case: the one that opened it, or a "me too".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffReport {
+    pub id: i64,
+    pub kind: String,
+    pub submitted_at: String,
+    pub description: String,
+    /// The category's questions and their answers, as a JSON object.
+    pub answers: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub location_source: String,
+    /// Real name given (hidden until revealed with an audited action).
+    pub named: bool,
+    pub photos: Vec<StaffPhoto>,
+}
+
+/// `GET /api/v1/cases/{code}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    pub code: String,
+    pub state: CaseState,
+    pub priority: String,
+    pub version: i32,
+    pub category: NamedRef,
+    pub group: String,
+    pub area: Option<NamedRef>,
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub co_department: Option<String>,
+    pub assignee: Option<String>,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub occurred_at: Option<String>,
+    pub submitted_at: String,
+    pub updated_at: String,
+    pub accept_due_at: Option<String>,
+    pub close_due_at: Option<String>,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub due_soon: bool,
+    pub extended_days: i32,
+    pub corroborations: u32,
+    pub finding: Option<Finding>,
+    pub reply: Option<String>,
+    pub actions_taken: Option<String>,
+    pub reply_drafted_by: Option<String>,
+    pub merged_into: Option<String>,
+    pub contested: bool,
+    /// The reward track (奖励), once the reward workflow starts; null before.
+    pub reward: Option<RewardSummary>,
+    pub allowed_actions: Vec<ActionKind>,
+    /// Whether the signed-in user may reveal the reporters' identities.
+    pub can_reveal: bool,
+    pub reports: Vec<StaffReport>,
+    pub timeline: Vec<StaffTimelineEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RewardSummary {
+    pub state: String,
+    pub amount_fen: i64,
+}
+
+/// `POST /api/v1/cases/{code}/reveal`: the reporters' identities, for a role
+/// that needs them; every reveal is in the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevealedReporter {
+    pub report_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub phone: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_names_round_trip() {
+        for s in CaseState::ALL {
+            assert_eq!(CaseState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(CaseState::parse("open"), None);
+    }
+}

@@ -1,0 +1,152 @@
+//! The webhook outbox: a department's receiver that is down, then up, gets
+//! every notification exactly once.
+
+use serde_json::json;
+use shanshui_tests::{TestApp, file_report};
+use shared::Role;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+struct Hit {
+    key: String,
+    event: String,
+    body: String,
+}
+
+/// A minimal HTTP receiver: records each request's idempotency key, event
+/// and body, answers 200.
+fn receive(listener: TcpListener, hits: Arc<Mutex<Vec<Hit>>>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let hits = hits.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head_end, length) = loop {
+                    let Ok(n) = socket.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                            .unwrap_or(0);
+                        break (i + 4, length);
+                    }
+                };
+                while buf.len() < head_end + length {
+                    let Ok(n) = socket.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                let header = |name: &str| {
+                    head.lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                        })
+                        .unwrap_or_default()
+                };
+                hits.lock().unwrap().push(Hit {
+                    key: header("idempotency-key"),
+                    event: header("x-shanshui-event"),
+                    body: String::from_utf8_lossy(&buf[head_end..]).to_string(),
+                });
+                let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+            });
+        }
+    })
+}
+
+async fn undelivered(app: &TestApp) -> Vec<server::db::entities::webhook_outbox::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    server::db::entities::webhook_outbox::Entity::find()
+        .filter(server::db::entities::webhook_outbox::Column::DeliveredAt.is_null())
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestApp) {
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
+    // A port nobody listens on (yet).
+    let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+    let hook = format!("http://127.0.0.1:{port}/shanshui");
+    let (status, body) = admin
+        .send(reqwest::Method::PATCH, "/api/v1/departments/housing_construction", json!({ "webhook_url": hook }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = admin
+        .send(reqwest::Method::PATCH, "/api/v1/departments/urban_management", json!({ "webhook_url": "ftp://nope" }))
+        .await;
+    assert_eq!(status, 422);
+
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let (code, _) = file_report(
+            app,
+            "noise_construction",
+            29.3752,
+            106.5101,
+            &[("name", "王小明"), ("phone", "13812345678")],
+        )
+        .await;
+        codes.push(code);
+    }
+    // Reports to a department without a webhook queue nothing.
+    file_report(app, "dust_road", 29.3752, 106.5101, &[]).await;
+    assert_eq!(undelivered(app).await.len(), 3);
+
+    eventually("every notification has failed three times", async || {
+        undelivered(app).await.iter().all(|m| m.attempts >= 3)
+    })
+    .await;
+    let (status, failing) = dispatcher.get("/api/v1/outbox").await;
+    assert_eq!(status, 200);
+    assert_eq!(failing.as_array().unwrap().len(), 3, "{failing}");
+    assert!(failing[0]["last_error"].as_str().unwrap().contains("connect"), "{failing}");
+
+    let hits = Arc::new(Mutex::new(Vec::new()));
+    let receiver = receive(TcpListener::bind(("127.0.0.1", port)).await.unwrap(), hits.clone());
+    eventually("every notification is delivered", async || undelivered(app).await.is_empty()).await;
+    // Time for any duplicate to arrive.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    receiver.abort();
+
+    let hits = hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 3, "none twice: {hits:?}");
+    let mut keys: Vec<&str> = hits.iter().map(|h| h.key.as_str()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 3, "each with its own idempotency key");
+    for code in &codes {
+        let hit = hits.iter().find(|h| h.body.contains(code.as_str())).expect("a notification per case");
+        assert_eq!(hit.event, "case.routed");
+        let body: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
+        assert_eq!((body["department"].as_str(), body["category"].as_str()), (Some("housing_construction"), Some("noise_construction")));
+        assert!(!hit.body.contains("王小明") && !hit.body.contains("13812345678"), "nothing personal: {}", hit.body);
+    }
+    let (_, failing) = dispatcher.get("/api/v1/outbox").await;
+    assert_eq!(failing, json!([]));
+}
+shanshui_tests::demo_test!(a_receiver_that_is_down_then_up_gets_each_notification_once);

@@ -202,8 +202,15 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
         Command::Demo => {
             let conn = db::connect_and_migrate(&settings).await?;
             let summary = demo::load(&conn).await;
+            let staff = match &summary {
+                Ok(_) => demo::load_staff(&conn).await,
+                Err(_) => Ok(None),
+            };
             conn.close().await.map_err(anyhow::Error::from)?;
             eprintln!("{}", summary?);
+            if let Some(note) = staff? {
+                eprintln!("{note}");
+            }
         }
     }
     Ok(())

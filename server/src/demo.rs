@@ -214,3 +214,42 @@ async fn load_routing(txn: &impl sea_orm::ConnectionTrait, now: chrono::DateTime
     }
     Ok(added)
 }
+
+/// Demo staff, one per role of the case workflow, created only when there
+/// are no accounts yet. The password is `SHANSHUI_DEMO_PASSWORD`, or a random
+/// one printed once: a demo must never ship a known password.
+pub const DEMO_STAFF: [(&str, shared::Role, Option<&str>); 5] = [
+    ("admin", shared::Role::Admin, None),
+    ("dispatcher", shared::Role::Dispatcher, None),
+    ("handler", shared::Role::Handler, Some("housing_construction")),
+    ("reviewer", shared::Role::Reviewer, None),
+    ("auditor", shared::Role::Auditor, None),
+];
+
+pub async fn load_staff(db: &DatabaseConnection) -> anyhow::Result<Option<String>> {
+    use crate::db::entities::app_user;
+    use sea_orm::PaginatorTrait;
+    if app_user::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let password = match std::env::var("SHANSHUI_DEMO_PASSWORD").ok().filter(|p| !p.trim().is_empty()) {
+        Some(p) => p,
+        None => {
+            use rand::RngCore;
+            let mut bytes = [0u8; 12];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            format!("demo-{}", hex::encode(bytes))
+        }
+    };
+    for (username, role, department) in DEMO_STAFF {
+        let new = crate::users::NewUser {
+            username: username.to_owned(),
+            role,
+            department: department.map(str::to_owned),
+            password: password.clone(),
+        };
+        crate::users::create(db, new, "cli").await.map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
+    }
+    let names: Vec<&str> = DEMO_STAFF.iter().map(|s| s.0).collect();
+    Ok(Some(format!("demo staff accounts {} with the password: {password}", names.join(", "))))
+}

@@ -290,3 +290,129 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
     client.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// The staff console on a desktop-sized window.
+async fn sign_in_console(client: &Client, app: &TestApp, username: &str) {
+    client.goto(&app.url("/admin")).await.unwrap();
+    eventually("the sign-in form is ready", async || exists(client, "#admin-username").await).await;
+    client.find(Locator::Css("#admin-username")).await.unwrap().send_keys(username).await.unwrap();
+    client
+        .find(Locator::Css("#admin-password"))
+        .await
+        .unwrap()
+        .send_keys(shanshui_tests::STAFF_PASSWORD)
+        .await
+        .unwrap();
+    tap(client, "#admin-sign-in").await;
+    eventually("signed in", async || exists(client, "#admin-me").await).await;
+}
+
+async fn sign_out_console(client: &Client) {
+    tap(client, "#admin-sign-out").await;
+    eventually("signed out", async || exists(client, "#admin-username").await).await;
+}
+
+/// Opens an action's form, lets `fill` complete it, submits, and waits for
+/// the case to reach `state`.
+async fn take_action(client: &Client, action: &str, state: &str, fill: impl AsyncFnOnce(&Client)) {
+    let button = format!("button[data-action='{action}']");
+    eventually(&format!("the {action} button shows"), async || exists(client, &button).await).await;
+    tap(client, &button).await;
+    eventually("the action's form opens", async || exists(client, "#action-submit").await).await;
+    fill(client).await;
+    tap(client, "#action-submit").await;
+    let done = format!("#case-state[data-state='{state}']");
+    eventually(&format!("the case is {state}"), async || {
+        if exists(client, "#action-error").await {
+            panic!("{action} refused: {}", text(client, "#action-error").await);
+        }
+        exists(client, &done).await
+    })
+    .await;
+}
+
+/// The reporter's phone, reloading the tracking page until it shows `state`.
+async fn reporter_sees(phone: &Client, url: &str, state: &str) {
+    let wanted = format!(".case-state[data-state='{state}']");
+    eventually(&format!("the reporter sees {state}"), async || {
+        // Only the fragment differs from the page shown: load it afresh.
+        phone.goto(url).await.unwrap();
+        phone.refresh().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for _ in 0..20 {
+            if exists(phone, &wanted).await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        false
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    app.staff("diao.du", Role::Dispatcher, None).await;
+    app.staff("cheng.ban", Role::Handler, Some("housing_construction")).await;
+    app.staff("shen.he", Role::Reviewer, None).await;
+    let (code, secret) = shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
+    let track_url = app.url(&format!("/track#code={code}&secret={secret}"));
+
+    let (_phone_driver, phone) = start_browser().await;
+    reporter_sees(&phone, &track_url, "submitted").await;
+
+    let (_desk_driver, desk) = start_browser().await;
+    desk.set_window_size(1280, 900).await.unwrap();
+    sign_in_console(&desk, &app, "diao.du").await;
+    let row = format!("tr[data-code='{code}'] a");
+    eventually("the case is in the dispatcher's queue", async || exists(&desk, &row).await).await;
+    tap(&desk, &row).await;
+    eventually("the case page shows", async || text(&desk, "#case-code").await.trim() == code).await;
+    take_action(&desk, "accept", "accepted", async |_| {}).await;
+    take_action(&desk, "assign", "investigating", async |c: &Client| {
+        eventually("the handlers are listed", async || exists(c, "#action-target option[value='cheng.ban']").await).await;
+        c.find(Locator::Css("#action-target")).await.unwrap().select_by_value("cheng.ban").await.unwrap();
+    })
+    .await;
+    assert_eq!(text(&desk, "#case-assignee").await.trim(), "cheng.ban");
+    sign_out_console(&desk).await;
+    reporter_sees(&phone, &track_url, "investigating").await;
+
+    sign_in_console(&desk, &app, "cheng.ban").await;
+    desk.goto(&app.url(&format!("/admin/cases/{code}"))).await.unwrap();
+    take_action(&desk, "draft_reply", "reply_review", async |c: &Client| {
+        c.find(Locator::Css("#action-finding")).await.unwrap().select_by_value("substantiated").await.unwrap();
+        let reply = c.find(Locator::Css("#action-reply")).await.unwrap();
+        assert!(!reply.prop("value").await.unwrap().unwrap_or_default().is_empty(), "a template to start from");
+        reply.clear().await.unwrap();
+        reply.send_keys("经夜间现场核查，工地违规夜间施工属实，已责令停工并立案处罚。").await.unwrap();
+        c.find(Locator::Css("#action-taken")).await.unwrap().send_keys("责令停工，罚款").await.unwrap();
+    })
+    .await;
+    sign_out_console(&desk).await;
+    reporter_sees(&phone, &track_url, "reply_review").await;
+    assert!(!exists(&phone, "#case-reply").await, "a draft is not shown to the reporter");
+
+    sign_in_console(&desk, &app, "shen.he").await;
+    desk.goto(&app.url(&format!("/admin/cases/{code}"))).await.unwrap();
+    eventually("the reply is shown for review", async || exists(&desk, "#case-reply").await).await;
+    take_action(&desk, "approve_reply", "closed", async |_| {}).await;
+    eventually("nothing more to do", async || exists(&desk, "#no-actions").await).await;
+
+    reporter_sees(&phone, &track_url, "closed").await;
+    assert!(text(&phone, "#case-reply").await.contains("工地违规夜间施工属实"));
+    // The reporter disagrees, once.
+    phone.find(Locator::Css("#contest-reason")).await.unwrap().send_keys("23点后仍在施工，有录音。").await.unwrap();
+    tap(&phone, "#contest-submit").await;
+    eventually("the reply is back in review", async || exists(&phone, ".case-state[data-state='reply_review']").await).await;
+    assert!(!exists(&phone, "#contest-form").await);
+    let overflow = phone.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]).await.unwrap();
+    assert!(overflow.as_i64().unwrap() <= 0, "the tracking page fits the phone: {overflow}");
+
+    desk.close().await.unwrap();
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}

@@ -17,7 +17,6 @@ pub enum HttpError {
     /// An answer with an error status; the API's error body when it sent one.
     Status {
         status: u16,
-        #[allow(dead_code)]
         error: Option<ApiError>,
     },
     /// A 2xx answer that is not what we expected.
@@ -35,11 +34,36 @@ pub async fn get_json<T: DeserializeOwned>(
     url: &str,
     headers: &[(&str, &str)],
 ) -> Result<T, HttpError> {
+    request_json("GET", url, headers, None).await
+}
+
+/// `method url` with a JSON body (if any), JSON in. A `204 No Content`
+/// decodes as `null`, so `T = ()` works for it.
+pub async fn send_json<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &impl serde::Serialize,
+) -> Result<T, HttpError> {
+    let body = serde_json::to_string(body).map_err(|_| HttpError::Decode)?;
+    request_json(method, url, headers, Some(body)).await
+}
+
+async fn request_json<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Result<T, HttpError> {
     let window = web_sys::window().ok_or(HttpError::Network)?;
     let init = web_sys::RequestInit::new();
-    init.set_method("GET");
+    init.set_method(method);
     let h = web_sys::Headers::new().map_err(|_| HttpError::Network)?;
     let _ = h.set("Accept", "application/json");
+    if let Some(body) = &body {
+        let _ = h.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
     for (name, value) in headers {
         h.set(name, value).map_err(|_| HttpError::Network)?;
     }
@@ -59,12 +83,25 @@ pub async fn get_json<T: DeserializeOwned>(
         Err(_) => String::new(),
     };
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| HttpError::Decode)
+        let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+        serde_json::from_str(text).map_err(|_| HttpError::Decode)
     } else {
         Err(HttpError::Status {
             status: response.status(),
             error: api_error(&text),
         })
+    }
+}
+
+impl HttpError {
+    /// A message for the person who asked: the API's own when it sent one.
+    pub fn message(&self) -> String {
+        match self {
+            HttpError::Network => "network error".to_owned(),
+            HttpError::Status { error: Some(e), .. } => e.message.clone(),
+            HttpError::Status { status, .. } => format!("HTTP {status}"),
+            HttpError::Decode => "unexpected answer".to_owned(),
+        }
     }
 }
 

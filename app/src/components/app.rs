@@ -4,11 +4,14 @@ use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::components::header::Header;
 use crate::outbox::provide_outbox;
+use crate::pages::admin::{
+    AdminAudit, AdminCase, AdminDepartments, AdminLayout, AdminOutbox, AdminQueue, AdminRules, AdminUsers,
+};
 use crate::pages::{building::Building, home::Home, not_found::NotFound, report::Report, track::Track};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -58,7 +61,15 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/cases") view=|| view! { <Building page=Page::Cases /> } />
                     <Route path=path!("/info") view=|| view! { <Building page=Page::Info /> } />
                     <Route path=path!("/stats") view=|| view! { <Building page=Page::Stats /> } />
-                    <Route path=path!("/admin") view=|| view! { <Building page=Page::Admin /> } />
+                    <ParentRoute path=path!("/admin") view=AdminLayout>
+                        <Route path=path!("") view=AdminQueue />
+                        <Route path=path!("cases/:code") view=AdminCase />
+                        <Route path=path!("rules") view=AdminRules />
+                        <Route path=path!("users") view=AdminUsers />
+                        <Route path=path!("departments") view=AdminDepartments />
+                        <Route path=path!("audit") view=AdminAudit />
+                        <Route path=path!("outbox") view=AdminOutbox />
+                    </ParentRoute>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod building;
 pub mod home;
 pub mod not_found;

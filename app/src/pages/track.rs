@@ -198,7 +198,7 @@ pub fn Track() -> impl IntoView {
                     Lookup::NotFound => view! { <p class="field-error lookup-error" role="alert">{td_string!(l, track_not_found)}</p> }.into_any(),
                     Lookup::BadCode => view! { <p class="field-error lookup-error" role="alert">{td_string!(l, track_bad_code)}</p> }.into_any(),
                     Lookup::Failed => view! { <p class="field-error lookup-error" role="alert">{td_string!(l, track_failed)}</p> }.into_any(),
-                    Lookup::Found(view) => view! { <Case view=*view /> }.into_any(),
+                    Lookup::Found(view) => view! { <Case view=*view secret=secret.get_untracked() result=result /> }.into_any(),
                 }
             }}
             {saved_list}
@@ -207,9 +207,10 @@ pub fn Track() -> impl IntoView {
 }
 
 #[component]
-fn Case(view: TrackView) -> impl IntoView {
+fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoView {
     let lang = use_lang();
     let v = view;
+    let contest = view! { <Contest code=v.tracking_code.clone() secret=secret result=result open=v.can_contest /> };
     let state = v.state.clone();
     let state_class = format!("case-state state-{}", v.state);
     let photos = v.photos.clone();
@@ -297,10 +298,33 @@ fn Case(view: TrackView) -> impl IntoView {
                         .collect_view()}
                 </ul>
             })}
-            {v.reply.clone().map(|r| view! {
-                <h2>{move || td_string!(lang.get(), fact_reply)}</h2>
-                <p class="case-reply">{r}</p>
+            {v.merged_into.clone().map(|m| view! {
+                <p class="notice" id="merged-into">{move || td_string!(lang.get(), merged_into_note)} " " <strong>{m.clone()}</strong></p>
             })}
+            {v.deadline.clone().map(|d| view! {
+                <p class="muted">{move || td_string!(lang.get(), fact_deadline)} " " {local_time(&d)}</p>
+            })}
+            {v.reply.clone().map(|r| {
+                let finding = v.finding.clone();
+                view! {
+                    <h2>{move || td_string!(lang.get(), fact_reply)}</h2>
+                    {finding.map(|f| view! {
+                        <p class="case-finding" data-finding={f.clone()}>
+                            {move || td_string!(lang.get(), fact_finding)} ": "
+                            <strong>{let f = f.clone(); move || match f.as_str() {
+                                "substantiated" => td_string!(lang.get(), finding_substantiated),
+                                "partly_substantiated" => td_string!(lang.get(), finding_partly_substantiated),
+                                _ => td_string!(lang.get(), finding_unsubstantiated),
+                            }}</strong>
+                        </p>
+                    })}
+                    <p class="case-reply" id="case-reply">{r}</p>
+                    {v.actions_taken.clone().map(|a| view! {
+                        <p><strong>{move || td_string!(lang.get(), fact_actions_taken)}</strong> ": " {a}</p>
+                    })}
+                }
+            })}
+            {contest}
             <h2>{move || td_string!(lang.get(), fact_timeline)}</h2>
             <ol class="timeline">
                 {move || {
@@ -324,6 +348,50 @@ fn Case(view: TrackView) -> impl IntoView {
             </ol>
         </article>
     }
+}
+
+/// The reporter's one objection to the reply (异议): back to review.
+#[component]
+fn Contest(code: String, secret: String, result: RwSignal<Lookup>, open: bool) -> impl IntoView {
+    let lang = use_lang();
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            let (code, secret) = (code.clone(), secret.clone());
+            leptos::task::spawn_local(async move {
+                let url = format!("/api/v1/track/{}/actions", crate::browser::encode_component(&code));
+                let body = serde_json::json!({ "action": "contest", "reason": reason.get_untracked() });
+                let got = crate::browser::http::send_json::<TrackView>("POST", &url, &[("X-Report-Secret", secret.as_str())], &body).await;
+                busy.set(false);
+                match got {
+                    Ok(view) => result.set(Lookup::Found(Box::new(view))),
+                    Err(e) => error.set(Some(e.message())),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&code, &secret, result);
+    };
+    open.then(|| view! {
+        <form class="contest" id="contest-form" on:submit=submit>
+            <h2>{move || td_string!(lang.get(), contest_title)}</h2>
+            <p class="hint">{move || td_string!(lang.get(), contest_hint)}</p>
+            <div class="field">
+                <label for="contest-reason">{move || td_string!(lang.get(), contest_reason)}</label>
+                <textarea id="contest-reason" rows="3" required=true maxlength="2000"
+                    on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+            </div>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <button type="submit" class="button" id="contest-submit" disabled=move || busy.get()>
+                {move || td_string!(lang.get(), contest_button)}
+            </button>
+        </form>
+    })
 }
 
 #[cfg(test)]

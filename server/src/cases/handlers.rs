@@ -101,3 +101,28 @@ pub async fn original_photo(
     headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
     Ok(response)
 }
+
+/// The handlers a case can be assigned to: active handlers of its department.
+pub async fn assignees(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(code): Path<String>,
+) -> Result<AppJson<Vec<String>>, AppError> {
+    use crate::db::entities::app_user;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let c = service::load_visible(&state.db, &service::actor(&user), &code).await?;
+    let Some(department) = c.department_id else {
+        return Ok(AppJson(Vec::new()));
+    };
+    let names = app_user::Entity::find()
+        .filter(app_user::Column::DepartmentId.eq(department))
+        .filter(app_user::Column::Role.eq(shared::Role::Handler.as_str()))
+        .filter(app_user::Column::Active.eq(true))
+        .order_by_asc(app_user::Column::Username)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    Ok(AppJson(names))
+}

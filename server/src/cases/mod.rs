@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{code}/actions", post(handlers::act))
         .route("/cases/{code}/reveal", post(handlers::reveal))
         .route("/cases/{code}/nearby", get(handlers::nearby))
+        .route("/cases/{code}/assignees", get(handlers::assignees))
         .route("/cases/{code}/photos/{id}/original", get(handlers::original_photo))
 }
 

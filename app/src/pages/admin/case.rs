@@ -1,0 +1,391 @@
+//! A case as staff work it: facts, photos (originals for those allowed),
+//! a map, the reports and the timeline, and one button per allowed action,
+//! each opening the fields that action needs.
+
+use super::load;
+use crate::format::{action_label, local_time, state_label};
+use crate::i18n::*;
+use crate::lang::use_lang;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::case::{ActionKind, CaseDetail, RevealedReporter};
+use shared::directory::Department;
+use shared::report::NearbyCase;
+
+/// Reply templates (答复模板) by category group: a start the handler edits.
+fn reply_template(group: &str) -> &'static str {
+    match group {
+        "noise" => "经现场核查，举报反映的噪声问题（属实/部分属实/不属实）。我单位已……，并将持续加强巡查。",
+        "water" => "经现场核查和水质检测，举报反映的水体/排口问题（属实/部分属实/不属实）。我单位已责令……，并安排复查。",
+        "dust" => "经现场核查，举报反映的扬尘问题（属实/部分属实/不属实）。已责令相关单位落实覆盖、洒水等降尘措施……",
+        "burning" => "经现场核查，举报反映的焚烧问题（属实/部分属实/不属实）。已当场制止并……",
+        "cooking_fumes" => "经现场核查，该餐饮单位油烟净化设施……，已责令限期整改。",
+        "odour" => "经现场核查和监测，举报反映的异味问题（属实/部分属实/不属实）。已……",
+        _ => "经核查，举报反映的问题（属实/部分属实/不属实）。处理情况如下：……",
+    }
+}
+
+fn action_name(l: Locale, a: ActionKind) -> &'static str {
+    match a {
+        ActionKind::Accept => td_string!(l, adm_do_accept),
+        ActionKind::Reject => td_string!(l, adm_do_reject),
+        ActionKind::Merge => td_string!(l, adm_do_merge),
+        ActionKind::Assign => td_string!(l, adm_do_assign),
+        ActionKind::Transfer => td_string!(l, adm_do_transfer),
+        ActionKind::DraftReply => td_string!(l, adm_do_draft_reply),
+        ActionKind::ApproveReply => td_string!(l, adm_do_approve_reply),
+        ActionKind::ReturnReply => td_string!(l, adm_do_return_reply),
+        ActionKind::Extend => td_string!(l, adm_do_extend),
+    }
+}
+
+fn finding_label(l: Locale, f: &str) -> &'static str {
+    match f {
+        "substantiated" => td_string!(l, finding_substantiated),
+        "partly_substantiated" => td_string!(l, finding_partly_substantiated),
+        _ => td_string!(l, finding_unsubstantiated),
+    }
+}
+
+#[component]
+pub fn AdminCase() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let code = move || params.with(|p| p.get("code").unwrap_or_default());
+    // Bumped after every action to load the case again.
+    let reload = RwSignal::new(0u32);
+    let case = load::<CaseDetail>(move || {
+        reload.track();
+        format!("/api/v1/cases/{}", code())
+    });
+    let shown = RwSignal::new(None::<CaseDetail>);
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = case.get() {
+            shown.set(Some(c));
+        }
+    });
+    view! {
+        {move || match case.get() {
+            None if shown.get().is_none() => view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
+            _ => ().into_any(),
+        }}
+        {move || shown.get().map(|c| view! { <CasePage case=c reload=reload /> })}
+    }
+}
+
+#[component]
+fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
+    let lang = use_lang();
+    let c = case;
+    let code = c.code.clone();
+    let revealed = RwSignal::new(None::<Result<Vec<RevealedReporter>, String>>);
+    let reveal = {
+        let code = code.clone();
+        move |_| {
+            let code = code.clone();
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(async move {
+                let got = crate::browser::http::send_json::<Vec<RevealedReporter>>(
+                    "POST",
+                    &format!("/api/v1/cases/{code}/reveal"),
+                    &[],
+                    &serde_json::json!({}),
+                )
+                .await
+                .map_err(|e| super::say(&e));
+                revealed.set(Some(got));
+            });
+            #[cfg(not(feature = "hydrate"))]
+            let _ = code;
+        }
+    };
+    let map_el = NodeRef::<leptos::html::Div>::new();
+    let (lat, lon) = (c.lat, c.lon);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = map_el.get() {
+            let el: web_sys::HtmlElement = el.into();
+            leptos::task::spawn_local(async move {
+                if crate::browser::map::open(el, (lat, lon), 16.0, |_, _| {}, || {}).await {
+                    crate::browser::map::set_pin(lat, lon, None);
+                }
+            });
+        }
+    });
+    on_cleanup(|| {
+        #[cfg(feature = "hydrate")]
+        crate::browser::map::close();
+    });
+
+    let category = move || if lang.get() == Locale::zh_CN { c.category.name.clone() } else { c.category.name_en.clone() };
+    let area = c.area.as_ref().map(|a| (a.name.clone(), a.name_en.clone()));
+    let state = c.state.as_str();
+    let deadline = c.deadline.as_deref().map(local_time).unwrap_or_else(|| "—".to_owned());
+    let reply = c.reply.clone();
+    let finding = c.finding.map(|f| f.as_str());
+    let reports = c.reports.clone();
+    let timeline = c.timeline.clone();
+    let allowed = c.allowed_actions.clone();
+    view! {
+        <article class="admin-case" data-state=state data-version=c.version>
+            <header class="admin-case-head">
+                <h1><span id="case-code">{c.code.clone()}</span> " " <span class="case-state" id="case-state" data-state=state>{move || state_label(lang.get(), state)}</span></h1>
+                <p>
+                    {category} " · "
+                    {move || area.clone().map(|(zh, en)| if lang.get() == Locale::zh_CN { zh } else { en }).unwrap_or_default()}
+                    " · " <span class="tag priority">{c.priority.clone()}</span>
+                    {c.overdue.then(|| view! { " " <span class="tag due overdue">{move || td_string!(lang.get(), adm_overdue)}</span> })}
+                    {c.due_soon.then(|| view! { " " <span class="tag due">{move || td_string!(lang.get(), adm_due_soon)}</span> })}
+                </p>
+            </header>
+            <div class="admin-case-grid">
+                <section class="card">
+                    <dl class="case-facts">
+                        <div><dt>{move || td_string!(lang.get(), fact_department)}</dt><dd id="case-department">{c.department_name.clone().or(c.department.clone()).unwrap_or_default()}</dd></div>
+                        {c.co_department.clone().map(|d| view! { <div><dt>{move || td_string!(lang.get(), adm_co_department)}</dt><dd>{d}</dd></div> })}
+                        <div><dt>{move || td_string!(lang.get(), adm_assignee)}</dt><dd id="case-assignee">{c.assignee.clone().unwrap_or_else(|| "—".to_owned())}</dd></div>
+                        <div><dt>{move || td_string!(lang.get(), adm_deadline)}</dt><dd>{deadline}{(c.extended_days > 0).then(|| format!(" (+{} d)", c.extended_days))}</dd></div>
+                        <div><dt>{move || td_string!(lang.get(), fact_submitted)}</dt><dd>{local_time(&c.submitted_at)}</dd></div>
+                        {c.occurred_at.clone().map(|t| view! { <div><dt>{move || td_string!(lang.get(), adm_occurred)}</dt><dd>{local_time(&t)}</dd></div> })}
+                        <div><dt>{move || td_string!(lang.get(), fact_corroborations)}</dt><dd>{c.corroborations}</dd></div>
+                        {c.merged_into.clone().map(|m| view! { <div><dt>{move || td_string!(lang.get(), adm_merged_into)}</dt><dd><a href=format!("/admin/cases/{m}")>{m.clone()}</a></dd></div> })}
+                        {c.contested.then(|| view! { <div><dt>{move || td_string!(lang.get(), action_contested)}</dt><dd>"✓"</dd></div> })}
+                    </dl>
+                    <h2>{move || td_string!(lang.get(), fact_description)}</h2>
+                    <p class="case-description">{c.description.clone()}</p>
+                    {reply.map(|r| view! {
+                        <h2>{move || td_string!(lang.get(), fact_reply)}</h2>
+                        {finding.map(|f| view! { <p><strong>{move || finding_label(lang.get(), f)}</strong></p> })}
+                        <p class="case-reply" id="case-reply">{r}</p>
+                        {c.actions_taken.clone().map(|a| view! { <p class="muted">{a}</p> })}
+                        {c.reply_drafted_by.clone().map(|d| view! { <p class="muted">{move || td_string!(lang.get(), adm_drafted_by)} " " {d.clone()}</p> })}
+                    })}
+                </section>
+                <section class="card">
+                    <div class="admin-map" node_ref=map_el></div>
+                    <p class="muted">{format!("{lat:.5}, {lon:.5}")}</p>
+                </section>
+            </div>
+            <Actions code=code.clone() version=c.version group=c.group.clone() allowed=allowed reload=reload />
+            <section class="card">
+                <h2>{move || td_string!(lang.get(), adm_reports)}</h2>
+                {c.can_reveal.then(|| view! {
+                    <button type="button" class="button small" id="reveal" on:click=reveal>{move || td_string!(lang.get(), adm_reveal)}</button>
+                    <p class="hint">{move || td_string!(lang.get(), adm_reveal_hint)}</p>
+                })}
+                {move || revealed.get().map(|r| match r {
+                    Ok(list) => view! { <ul class="revealed">{list.into_iter().map(|p| view! { <li>{format!("#{} {} {}", p.report_id, p.name, p.phone)}</li> }).collect_view()}</ul> }.into_any(),
+                    Err(e) => view! { <p class="field-error">{e}</p> }.into_any(),
+                })}
+                <ol class="admin-reports">
+                    {reports.into_iter().map(|r| view! {
+                        <li>
+                            <p><strong>{if r.kind == "original" { "★ " } else { "+ " }}{local_time(&r.submitted_at)}</strong>
+                                " " {if r.named { "实名" } else { "匿名" }}</p>
+                            <p>{r.description.clone()}</p>
+                            {(r.answers != "{}").then(|| view! { <p class="muted">{r.answers.clone()}</p> })}
+                            <ul class="case-photos">
+                                {r.photos.into_iter().map(|p| view! {
+                                    <li>
+                                        <a href=p.display_url.clone() target="_blank" rel="noopener"><img src=p.thumbnail_url.clone() loading="lazy" alt="" /></a>
+                                        {p.original_url.clone().map(|u| view! { <a class="original" href=u target="_blank" rel="noopener" title=p.original_sha256.clone()>{move || td_string!(lang.get(), adm_original)}</a> })}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+            <section class="card">
+                <h2>{move || td_string!(lang.get(), fact_timeline)}</h2>
+                <ol class="timeline">
+                    {move || {
+                        let l = lang.get();
+                        timeline.iter().map(|e| view! {
+                            <li data-action=e.action.clone() class:internal=!e.public>
+                                <time datetime=e.at.clone()>{local_time(&e.at)}</time>
+                                <strong>{action_label(l, &e.action, e.to.as_deref())}</strong>
+                                " " <span class="muted">{e.actor.clone()}</span>
+                                {e.note.clone().map(|n| view! { <p>{n}</p> })}
+                            </li>
+                        }).collect_view()
+                    }}
+                </ol>
+            </section>
+        </article>
+    }
+}
+
+/// The buttons for the allowed actions, and the open action's form.
+#[component]
+fn Actions(code: String, version: i32, group: String, allowed: Vec<ActionKind>, reload: RwSignal<u32>) -> impl IntoView {
+    let lang = use_lang();
+    let open = RwSignal::new(None::<ActionKind>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // One set of fields; each action reads the ones it needs.
+    let note = RwSignal::new(String::new());
+    let target = RwSignal::new(String::new());
+    let finding = RwSignal::new("substantiated".to_owned());
+    let reply = RwSignal::new(String::new());
+    let actions_taken = RwSignal::new(String::new());
+    let days = RwSignal::new("15".to_owned());
+    let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
+    let nearby = {
+        let code = code.clone();
+        load::<Vec<NearbyCase>>(move || format!("/api/v1/cases/{code}/nearby"))
+    };
+    let assignees = {
+        let code = code.clone();
+        load::<Vec<String>>(move || format!("/api/v1/cases/{code}/assignees"))
+    };
+
+    let submit = {
+        let code = code.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let Some(kind) = open.get_untracked() else { return };
+            let text = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
+            let opt = |s: RwSignal<String>| Some(text(s)).filter(|v| !v.is_empty());
+            let mut body = match kind {
+                ActionKind::Accept => serde_json::json!({ "note": opt(note) }),
+                ActionKind::Reject => serde_json::json!({ "reason": text(note) }),
+                ActionKind::Merge => serde_json::json!({ "into": text(target) }),
+                ActionKind::Assign => serde_json::json!({ "assignee": text(target) }),
+                ActionKind::Transfer => serde_json::json!({ "department": text(target), "reason": text(note) }),
+                ActionKind::DraftReply => serde_json::json!({ "finding": text(finding), "reply": text(reply), "actions_taken": opt(actions_taken) }),
+                ActionKind::ApproveReply => serde_json::json!({ "note": opt(note) }),
+                ActionKind::ReturnReply => serde_json::json!({ "reason": text(note) }),
+                ActionKind::Extend => serde_json::json!({ "days": text(days).parse::<i64>().unwrap_or(0), "reason": text(note) }),
+            };
+            body["action"] = serde_json::json!(kind.as_str());
+            body["version"] = serde_json::json!(version);
+            busy.set(true);
+            let url = format!("/api/v1/cases/{code}/actions");
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(async move {
+                let got = crate::browser::http::send_json::<CaseDetail>("POST", &url, &[], &body).await;
+                busy.set(false);
+                match got {
+                    Ok(_) => {
+                        error.set(None);
+                        open.set(None);
+                        reload.update(|n| *n += 1);
+                    }
+                    Err(e) => error.set(Some(super::say(&e))),
+                }
+            });
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (url, body);
+        }
+    };
+
+    let fields = move || {
+        let l = lang.get();
+        let Some(kind) = open.get() else { return ().into_any() };
+        let note_field = |label: &'static str, required: bool| view! {
+            <div class="field"><label for="action-note">{label}</label>
+                <textarea id="action-note" rows="3" required=required prop:value=move || note.get()
+                    on:input=move |ev| note.set(event_target_value(&ev))></textarea></div>
+        };
+        match kind {
+            ActionKind::Accept | ActionKind::ApproveReply => note_field(td_string!(l, adm_note), false).into_any(),
+            ActionKind::Reject | ActionKind::ReturnReply => note_field(td_string!(l, adm_reason), true).into_any(),
+            ActionKind::Extend => view! {
+                <div class="field"><label for="action-days">{td_string!(l, adm_days)}</label>
+                    <input id="action-days" type="number" min="1" max="30" prop:value=move || days.get()
+                        on:input=move |ev| days.set(event_target_value(&ev)) /></div>
+                {note_field(td_string!(l, adm_reason), true)}
+            }.into_any(),
+            ActionKind::Assign => view! {
+                <div class="field"><label for="action-target">{td_string!(l, adm_assignee)}</label>
+                    <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
+                        <option value="">"—"</option>
+                        {move || match assignees.get() {
+                            Some(Ok(list)) => list.into_iter().map(|u| view! { <option value=u.clone()>{u.clone()}</option> }).collect_view().into_any(),
+                            _ => ().into_any(),
+                        }}
+                    </select></div>
+            }.into_any(),
+            ActionKind::Transfer => view! {
+                <div class="field"><label for="action-target">{td_string!(l, fact_department)}</label>
+                    <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
+                        <option value="">"—"</option>
+                        {move || match departments.get() {
+                            Some(Ok(list)) => list.into_iter().map(|d| view! { <option value=d.code.clone()>{d.name.clone()}</option> }).collect_view().into_any(),
+                            _ => ().into_any(),
+                        }}
+                    </select></div>
+                {note_field(td_string!(l, adm_reason), true)}
+            }.into_any(),
+            ActionKind::Merge => view! {
+                <div class="field"><label for="action-target">{td_string!(l, adm_merge_into)}</label>
+                    <input id="action-target" required=true placeholder="BN-…" prop:value=move || target.get()
+                        on:input=move |ev| target.set(event_target_value(&ev)) /></div>
+                <ul class="nearby">
+                    {move || match nearby.get() {
+                        Some(Ok(list)) if !list.is_empty() => list.into_iter().map(|n| {
+                            let pick = n.tracking_code.clone();
+                            view! { <li><button type="button" class="button small" on:click=move |_| target.set(pick.clone())>
+                                {format!("{} · {} m · {}", n.tracking_code, n.distance_m, n.category_name)}</button></li> }
+                        }).collect_view().into_any(),
+                        Some(Ok(_)) => view! { <li class="muted">{td_string!(lang.get(), adm_no_nearby)}</li> }.into_any(),
+                        _ => ().into_any(),
+                    }}
+                </ul>
+            }.into_any(),
+            ActionKind::DraftReply => view! {
+                <div class="field"><label for="action-finding">{td_string!(l, adm_finding)}</label>
+                    <select id="action-finding" on:change=move |ev| finding.set(event_target_value(&ev)) prop:value=move || finding.get()>
+                        {["substantiated", "partly_substantiated", "unsubstantiated"].into_iter()
+                            .map(|f| view! { <option value=f>{finding_label(l, f)}</option> }).collect_view()}
+                    </select></div>
+                <div class="field"><label for="action-reply">{td_string!(l, fact_reply)}</label>
+                    <textarea id="action-reply" rows="5" required=true prop:value=move || reply.get()
+                        on:input=move |ev| reply.set(event_target_value(&ev))></textarea></div>
+                <div class="field"><label for="action-taken">{td_string!(l, adm_actions_taken)}</label>
+                    <textarea id="action-taken" rows="3" prop:value=move || actions_taken.get()
+                        on:input=move |ev| actions_taken.set(event_target_value(&ev))></textarea></div>
+            }.into_any(),
+        }
+    };
+
+    view! {
+        <section class="card admin-actions">
+            <h2>{move || td_string!(lang.get(), adm_actions)}</h2>
+            {allowed.is_empty().then(|| view! { <p class="muted" id="no-actions">{move || td_string!(lang.get(), adm_no_actions)}</p> })}
+            <div class="action-buttons">
+                {allowed.into_iter().map(|a| {
+                    let group = group.clone();
+                    view! {
+                        <button type="button" class="button" data-action=a.as_str()
+                            class:primary=move || open.get() == Some(a)
+                            on:click=move |_| {
+                                error.set(None);
+                                note.set(String::new());
+                                target.set(String::new());
+                                if a == ActionKind::DraftReply && reply.get_untracked().is_empty() {
+                                    reply.set(reply_template(&group).to_owned());
+                                }
+                                open.set(Some(a));
+                            }>
+                            {move || action_name(lang.get(), a)}
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+            {move || open.get().is_some().then(|| view! {
+                <form class="action-form" on:submit=submit.clone()>
+                    {fields}
+                    {move || error.get().map(|e| view! { <p class="field-error" role="alert" id="action-error">{e}</p> })}
+                    <button type="submit" class="button primary" id="action-submit" disabled=move || busy.get()>
+                        {move || open.get().map(|a| action_name(lang.get(), a)).unwrap_or_default()}
+                    </button>
+                    " "
+                    <button type="button" class="button" on:click=move |_| open.set(None)>{move || td_string!(lang.get(), adm_cancel)}</button>
+                </form>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,209 @@
+//! `/admin`: the staff console (工作台), desktop first, usable on a tablet.
+//! Staff sign in here; everything after that is drawn from the JSON API,
+//! and the case page's buttons come from the case's `allowed_actions` — the
+//! server alone decides what may happen.
+//!
+//! The console needs JavaScript: it renders a sign-in shell on the server
+//! and loads its data in the browser after hydration.
+
+// Requests happen only in the browser.
+#![cfg_attr(not(feature = "hydrate"), allow(dead_code, unused_variables, unused_imports))]
+
+mod case;
+mod queue;
+mod settings;
+
+pub use case::AdminCase;
+pub use queue::AdminQueue;
+pub use settings::{AdminAudit, AdminDepartments, AdminOutbox, AdminRules, AdminUsers};
+
+use crate::i18n::*;
+use crate::lang::{head_text, use_lang};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet};
+use serde::{Deserialize, Serialize};
+use shared::Role;
+
+/// The signed-in staff member (`GET /api/v1/session`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub username: String,
+    pub role: Role,
+    pub department: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Session {
+    Checking,
+    SignedOut,
+    SignedIn(Me),
+}
+
+/// The session, for the console's pages.
+#[derive(Clone, Copy)]
+pub struct StaffSession(RwSignal<Session>);
+
+impl StaffSession {
+    pub fn me(&self) -> Option<Me> {
+        match self.0.get() {
+            Session::SignedIn(me) => Some(me),
+            _ => None,
+        }
+    }
+}
+
+pub fn use_staff() -> StaffSession {
+    use_context::<StaffSession>().unwrap_or_else(|| StaffSession(RwSignal::new(Session::Checking)))
+}
+
+/// An error from the API, for the person looking at the screen.
+#[cfg(feature = "hydrate")]
+pub fn say(e: &crate::browser::http::HttpError) -> String {
+    e.message()
+}
+
+/// Loads JSON from the API into a signal after hydration; `None` while
+/// loading, `Err` with a message when refused.
+pub fn load<T>(url: impl Fn() -> String + 'static) -> RwSignal<Option<Result<T, String>>>
+where
+    T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    let out = RwSignal::new(None);
+    Effect::new(move |_| {
+        let url = url();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let got = crate::browser::http::get_json::<T>(&url, &[]).await.map_err(|e| say(&e));
+            let _ = out.try_set(Some(got));
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = url;
+    });
+    out
+}
+
+/// The console's frame: the session gate and the console's navigation.
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let lang = use_lang();
+    let session = StaffSession(RwSignal::new(Session::Checking));
+    provide_context(session);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let got = crate::browser::http::get_json::<Me>("/api/v1/session", &[]).await;
+            session.0.set(match got {
+                Ok(me) => Session::SignedIn(me),
+                Err(_) => Session::SignedOut,
+            });
+        });
+    });
+    view! {
+        <Title text=head_text(move || td_string!(lang.get(), page_admin).to_owned()) />
+        <div class="admin">
+            {move || match session.0.get() {
+                Session::Checking => view! {
+                    <h1>{move || td_string!(lang.get(), page_admin)}</h1>
+                    <p class="notice nojs-only">{move || td_string!(lang.get(), adm_needs_js)}</p>
+                    <p class="muted js-only" role="status">{move || td_string!(lang.get(), loading)}</p>
+                }.into_any(),
+                Session::SignedOut => view! { <SignIn session=session /> }.into_any(),
+                Session::SignedIn(me) => view! { <Console me=me session=session /> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn SignIn(session: StaffSession) -> impl IntoView {
+    let lang = use_lang();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let body = serde_json::json!({ "username": username.get_untracked(), "password": password.get_untracked() });
+            let got = crate::browser::http::send_json::<Me>("POST", "/api/v1/session", &[], &body).await;
+            busy.set(false);
+            match got {
+                Ok(me) => session.0.set(Session::SignedIn(me)),
+                Err(e) => error.set(Some(say(&e))),
+            }
+        });
+    };
+    view! {
+        <form class="card admin-sign-in" on:submit=submit>
+            <h1>{move || td_string!(lang.get(), page_admin)}</h1>
+            <div class="field">
+                <label for="admin-username">{move || td_string!(lang.get(), adm_username)}</label>
+                <input id="admin-username" name="username" type="text" autocomplete="username" autocapitalize="none" required=true
+                    on:input=move |ev| username.set(event_target_value(&ev)) prop:value=move || username.get() />
+            </div>
+            <div class="field">
+                <label for="admin-password">{move || td_string!(lang.get(), adm_password)}</label>
+                <input id="admin-password" name="password" type="password" autocomplete="current-password" required=true
+                    on:input=move |ev| password.set(event_target_value(&ev)) prop:value=move || password.get() />
+            </div>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <button type="submit" class="button primary" id="admin-sign-in" disabled=move || busy.get()>
+                {move || td_string!(lang.get(), adm_sign_in)}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn Console(me: Me, session: StaffSession) -> impl IntoView {
+    let lang = use_lang();
+    let sign_out = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let _ = crate::browser::http::send_json::<()>("DELETE", "/api/v1/session", &[], &()).await;
+            session.0.set(Session::SignedOut);
+        });
+    };
+    let role = me.role;
+    let reads_config = matches!(role, Role::Admin | Role::Auditor);
+    let sees_outbox = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
+    let sees_rules = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
+    view! {
+        <nav class="admin-nav" aria-label="admin">
+            <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_queue)}</A>
+            {sees_rules.then(|| view! { <A href="/admin/rules">{move || td_string!(lang.get(), adm_rules)}</A> })}
+            {reads_config.then(|| view! {
+                <A href="/admin/users">{move || td_string!(lang.get(), adm_users)}</A>
+                <A href="/admin/departments">{move || td_string!(lang.get(), adm_departments)}</A>
+                <A href="/admin/audit">{move || td_string!(lang.get(), adm_audit)}</A>
+            })}
+            {sees_outbox.then(|| view! { <A href="/admin/outbox">{move || td_string!(lang.get(), adm_outbox)}</A> })}
+            <span class="admin-me">
+                <span id="admin-me">{me.username.clone()}</span>
+                " · "
+                {move || role_label(lang.get(), role)}
+                {me.department.clone().map(|d| format!(" · {d}"))}
+                " "
+                <button type="button" class="button small" id="admin-sign-out" on:click=sign_out>
+                    {move || td_string!(lang.get(), adm_sign_out)}
+                </button>
+            </span>
+        </nav>
+        <Outlet />
+    }
+}
+
+pub fn role_label(l: Locale, role: Role) -> &'static str {
+    match role {
+        Role::Admin => td_string!(l, role_admin),
+        Role::Dispatcher => td_string!(l, role_dispatcher),
+        Role::Handler => td_string!(l, role_handler),
+        Role::Reviewer => td_string!(l, role_reviewer),
+        Role::RewardReviewer => td_string!(l, role_reward_reviewer),
+        Role::Finance => td_string!(l, role_finance),
+        Role::Auditor => td_string!(l, role_auditor),
+    }
+}

@@ -173,6 +173,7 @@ impl MigrationTrait for Migration {
         for (name, cols) in [
             ("idx_cases_due", vec![Cases::DueAt]),
             ("idx_cases_department_due", vec![Cases::DepartmentId, Cases::DueAt]),
+            ("idx_cases_co_department_due", vec![Cases::CoDepartmentId, Cases::DueAt]),
             ("idx_cases_state_due", vec![Cases::State, Cases::DueAt]),
             ("idx_cases_assignee", vec![Cases::AssigneeId]),
         ] {

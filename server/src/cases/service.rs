@@ -177,15 +177,9 @@ impl Cases<'_> {
         let lookups = Lookups::load(self.db).await?;
         let mut query = case::Entity::find();
 
-        // Scope: the same rule as `workflow::can_see`, as SQL.
+        // Scope: the same rule as `workflow::can_see`, applied below.
         let scoped = matches!(actor.role, Role::Handler)
             || (actor.role == Role::Reviewer && actor.department_id.is_some());
-        if scoped {
-            let own = actor.department_id.unwrap_or(-1);
-            query = query.filter(
-                Condition::any().add(case::Column::DepartmentId.eq(own)).add(case::Column::CoDepartmentId.eq(own)),
-            );
-        }
 
         // States. "Open" is exactly "has a deadline", which the deadline
         // index answers in order without sorting.
@@ -237,12 +231,34 @@ impl Cases<'_> {
         } else {
             query.order_by_asc(case::Column::DueAt)
         };
-        let rows = query
-            .order_by_asc(case::Column::Id)
-            .offset(u64::from((page - 1) * page_size))
-            .limit(u64::from(page_size) + 1)
-            .all(self.db)
-            .await?;
+        let query = query.order_by_asc(case::Column::Id);
+        let offset = u64::from((page - 1) * page_size);
+        let wanted = u64::from(page_size) + 1;
+        let rows = if scoped {
+            // "Lead or co-department" as one OR defeats the (department,
+            // deadline) indexes and sorts every matching case; two ordered
+            // index scans, each cut at the page's end, merge in memory
+            // instead, so the page costs the same at any size.
+            let own = actor.department_id.unwrap_or(-1);
+            let lead = query
+                .clone()
+                .filter(case::Column::DepartmentId.eq(own))
+                .limit(offset + wanted)
+                .all(self.db)
+                .await?;
+            let co = query
+                .filter(case::Column::CoDepartmentId.eq(own))
+                .filter(case::Column::DepartmentId.ne(own))
+                .limit(offset + wanted)
+                .all(self.db)
+                .await?;
+            let mut rows: Vec<case::Model> = lead.into_iter().chain(co).collect();
+            // The database's order: deadline (none last), then id.
+            rows.sort_by_key(|c| (c.due_at.is_none(), c.due_at, c.id));
+            rows.into_iter().skip(offset as usize).take(wanted as usize).collect()
+        } else {
+            query.offset(offset).limit(wanted).all(self.db).await?
+        };
         let has_more = rows.len() > page_size as usize;
         let assignees = usernames(self.db, rows.iter().filter_map(|c| c.assignee_id)).await?;
         let items = rows

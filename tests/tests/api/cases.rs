@@ -166,6 +166,9 @@ async fn roles_and_departments_are_a_matrix_of_allowed_and_refused(app: &TestApp
     let shared_case = co_handler.case(&water).await;
     assert!(actions(&shared_case).is_empty());
     assert_eq!(co_handler.act(&water, json!({ "action": "accept" })).await.0, 403);
+    let (_, queue) = co_handler.get("/api/v1/cases").await;
+    let listed: Vec<&str> = queue["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(listed, [water.as_str()], "a co-department's queue holds the shared case only");
 
     let before = t.dispatcher.case(&code).await["version"].clone();
     let tries = [

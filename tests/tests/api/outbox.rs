@@ -1,5 +1,5 @@
 //! The webhook outbox: a department's receiver that is down, then up, gets
-//! every notification exactly once.
+//! every notification exactly once, even with two workers sending.
 
 use serde_json::json;
 use shanshui_tests::{TestApp, file_report};
@@ -126,9 +126,23 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
     assert_eq!(failing.as_array().unwrap().len(), 3, "{failing}");
     assert!(failing[0]["last_error"].as_str().unwrap().contains("connect"), "{failing}");
 
+    // A second worker on the same database, as another replica (or the
+    // server after a restart) runs one: the rows are claimed, never sent twice.
+    let replica = {
+        let db = app.db.clone();
+        let policy = shanshui_tests::test_settings(app.data_dir.clone(), app.database_url.clone()).outbox;
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            loop {
+                let _ = server::outbox::deliver_due(&db, &client, &policy).await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
     let hits = Arc::new(Mutex::new(Vec::new()));
     let receiver = receive(TcpListener::bind(("127.0.0.1", port)).await.unwrap(), hits.clone());
     eventually("every notification is delivered", async || undelivered(app).await.is_empty()).await;
+    replica.abort();
     // Time for any duplicate to arrive.
     tokio::time::sleep(Duration::from_millis(600)).await;
     receiver.abort();

@@ -12,8 +12,25 @@ use shared::case::{CaseCounts, CaseQueue, CaseState};
 use shared::directory::Department;
 use shared::report::Category;
 
-fn query(state: &str, category: &str, department: &str, overdue: bool, mine: bool, page: u32) -> String {
+/// The queue's filters, as the API's query string.
+#[derive(Clone, Default, PartialEq)]
+struct Filters {
+    state: String,
+    category: String,
+    department: String,
+    area: String,
+    from: String,
+    to: String,
+}
+
+fn query(f: &Filters, overdue: bool, mine: bool, page: u32) -> String {
+    let Filters { state, category, department, area, from, to } = f;
     let mut q = vec![format!("state={state}"), format!("page={page}")];
+    for (k, v) in [("area", area), ("from", from), ("to", to)] {
+        if !v.is_empty() {
+            q.push(format!("{k}={v}"));
+        }
+    }
     if !category.is_empty() {
         q.push(format!("category={category}"));
     }
@@ -36,15 +53,27 @@ pub fn AdminQueue() -> impl IntoView {
     let state = RwSignal::new("open".to_owned());
     let category = RwSignal::new(String::new());
     let department = RwSignal::new(String::new());
+    let area = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
     let overdue = RwSignal::new(false);
     let mine = RwSignal::new(false);
     let page = RwSignal::new(1u32);
     let queue = load::<CaseQueue>(move || {
-        query(&state.get(), &category.get(), &department.get(), overdue.get(), mine.get(), page.get())
+        let f = Filters {
+            state: state.get(),
+            category: category.get(),
+            department: department.get(),
+            area: area.get(),
+            from: from.get(),
+            to: to.get(),
+        };
+        query(&f, overdue.get(), mine.get(), page.get())
     });
     let counts = load::<CaseCounts>(|| "/api/v1/cases/counts".to_owned());
     let categories = load::<Vec<Category>>(|| "/api/v1/categories".to_owned());
     let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
+    let areas = load::<serde_json::Value>(|| "/api/v1/areas".to_owned());
     let is_handler = move || staff.me().is_some_and(|m| m.role == shared::Role::Handler);
 
     let chips = move || {
@@ -98,6 +127,22 @@ pub fn AdminQueue() -> impl IntoView {
                 .into_any(),
             _ => ().into_any(),
         };
+        let area_options = match areas.get() {
+            Some(Ok(geo)) => geo["features"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| {
+                    let p = &f["properties"];
+                    let code = p["code"].as_str().unwrap_or_default().to_owned();
+                    let name = p[if l == Locale::zh_CN { "name" } else { "name_en" }].as_str().unwrap_or_default().to_owned();
+                    view! { <option value=code>{name}</option> }
+                })
+                .collect_view()
+                .into_any(),
+            _ => ().into_any(),
+        };
         view! {
             <div class="admin-filters">
                 <label>{td_string!(l, adm_state)}
@@ -122,6 +167,18 @@ pub fn AdminQueue() -> impl IntoView {
                         </select>
                     </label>
                 })}
+                <label>{td_string!(l, fact_area)}
+                    <select on:change=move |ev| { page.set(1); area.set(event_target_value(&ev)) }>
+                        <option value="">{td_string!(l, adm_any)}</option>
+                        {area_options}
+                    </select>
+                </label>
+                <label>{td_string!(l, adm_from)}
+                    <input type="date" on:change=move |ev| { page.set(1); from.set(event_target_value(&ev)) } />
+                </label>
+                <label>{td_string!(l, adm_to)}
+                    <input type="date" on:change=move |ev| { page.set(1); to.set(event_target_value(&ev)) } />
+                </label>
                 <label class="check"><input type="checkbox" prop:checked=move || overdue.get()
                     on:change=move |ev| { page.set(1); overdue.set(event_target_checked(&ev)) } />
                     {td_string!(l, adm_overdue_only)}</label>

@@ -7,6 +7,7 @@ mod m20261128_000001_foundation;
 mod m20261128_000002_reports;
 mod m20261128_000003_sessions;
 mod m20261128_000004_case_workflow;
+mod m20261128_000005_rewards;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_reports::Migration),
             Box::new(m20261128_000003_sessions::Migration),
             Box::new(m20261128_000004_case_workflow::Migration),
+            Box::new(m20261128_000005_rewards::Migration),
         ]
     }
 }

@@ -74,6 +74,9 @@ pub struct SettingsArgs {
     /// The longest single extension of a case's deadline (延期).
     #[arg(long, env = "SHANSHUI_MAX_EXTENSION_DAYS", default_value_t = 30, global = true)]
     pub max_extension_days: u32,
+    /// Days a reporter has to claim an approved reward (领奖期限).
+    #[arg(long, env = "SHANSHUI_REWARD_CLAIM_DAYS", default_value_t = 60, global = true)]
+    pub reward_claim_days: u32,
 }
 
 #[derive(Debug, Subcommand)]

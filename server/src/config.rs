@@ -115,8 +115,8 @@ impl TryFrom<SettingsArgs> for Settings {
                 "--tile-url must be an https:// (or http://) URL template like https://{s}.tile.example.org/{z}/{x}/{y}.png",
             ));
         }
-        if args.accept_days == 0 || args.close_days == 0 || args.max_extension_days == 0 {
-            return Err(ConfigError::new("--accept-days, --close-days and --max-extension-days must be at least 1"));
+        if args.accept_days == 0 || args.close_days == 0 || args.max_extension_days == 0 || args.reward_claim_days == 0 {
+            return Err(ConfigError::new("--accept-days, --close-days, --max-extension-days and --reward-claim-days must be at least 1"));
         }
         if args.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("--data-dir / SHANSHUI_DATA_DIR must not be empty"));
@@ -156,6 +156,7 @@ impl TryFrom<SettingsArgs> for Settings {
                 accept_days: i64::from(args.accept_days),
                 close_days: i64::from(args.close_days),
                 max_extension_days: i64::from(args.max_extension_days),
+                claim_days: i64::from(args.reward_claim_days),
                 ..Default::default()
             },
             outbox: OutboxPolicy::default(),

@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod outbox;
 pub mod privacy;
 pub mod reports;
+pub mod rewards;
 pub mod routing;
 pub mod startup;
 pub mod state;

@@ -100,6 +100,7 @@ impl Application {
         let mut server = server;
         // The webhook outbox worker lives as long as the server.
         let (outbox_stop, outbox_stopped) = tokio::sync::watch::channel(false);
+        let expiry = tokio::spawn(crate::rewards::run_expiry(self.db.clone(), outbox_stopped.clone()));
         let outbox = tokio::spawn(crate::outbox::run(self.db.clone(), self.settings.outbox, outbox_stopped));
         tokio::select! {
             result = &mut server => { result.context("the server task failed")??; }
@@ -113,6 +114,7 @@ impl Application {
         }
         let _ = outbox_stop.send(true);
         let _ = tokio::time::timeout(grace, outbox).await;
+        let _ = tokio::time::timeout(grace, expiry).await;
         self.db.close().await.context("closing the database")?;
         tracing::info!("stopped");
         Ok(())

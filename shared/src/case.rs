@@ -115,6 +115,23 @@ pub enum CaseAction {
     ReturnReply { reason: String },
     /// Once per case, up to the configured number of days.
     Extend { days: i64, reason: String },
+    /// 奖励审核 starts: the handler proposes a tier and amount (fen), with
+    /// the basis, and the penalty decision and fine where the tier needs them.
+    /// `target` names the offender, so several problems of one target pay
+    /// the highest item only.
+    ProposeReward {
+        tier: String,
+        amount_fen: i64,
+        basis: String,
+        penalty_decision: Option<String>,
+        fine_fen: Option<i64>,
+        target: Option<String>,
+    },
+    /// By a reward reviewer who is not the proposer.
+    ApproveReward { note: Option<String> },
+    RejectReward { reason: String },
+    /// 奖金发放: by finance, once the reporter has claimed it.
+    PayReward { payment_reference: String, amount_fen: i64 },
 }
 
 /// The names of the actions, as `allowed_actions` lists them.
@@ -130,10 +147,14 @@ pub enum ActionKind {
     ApproveReply,
     ReturnReply,
     Extend,
+    ProposeReward,
+    ApproveReward,
+    RejectReward,
+    PayReward,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 9] = [
+    pub const ALL: [ActionKind; 13] = [
         ActionKind::Accept,
         ActionKind::Reject,
         ActionKind::Merge,
@@ -143,6 +164,10 @@ impl ActionKind {
         ActionKind::ApproveReply,
         ActionKind::ReturnReply,
         ActionKind::Extend,
+        ActionKind::ProposeReward,
+        ActionKind::ApproveReward,
+        ActionKind::RejectReward,
+        ActionKind::PayReward,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -156,6 +181,10 @@ impl ActionKind {
             ActionKind::ApproveReply => "approve_reply",
             ActionKind::ReturnReply => "return_reply",
             ActionKind::Extend => "extend",
+            ActionKind::ProposeReward => "propose_reward",
+            ActionKind::ApproveReward => "approve_reward",
+            ActionKind::RejectReward => "reject_reward",
+            ActionKind::PayReward => "pay_reward",
         }
     }
 }
@@ -172,6 +201,10 @@ impl CaseAction {
             CaseAction::ApproveReply { .. } => ActionKind::ApproveReply,
             CaseAction::ReturnReply { .. } => ActionKind::ReturnReply,
             CaseAction::Extend { .. } => ActionKind::Extend,
+            CaseAction::ProposeReward { .. } => ActionKind::ProposeReward,
+            CaseAction::ApproveReward { .. } => ActionKind::ApproveReward,
+            CaseAction::RejectReward { .. } => ActionKind::RejectReward,
+            CaseAction::PayReward { .. } => ActionKind::PayReward,
         }
     }
 }
@@ -307,19 +340,16 @@ pub struct CaseDetail {
     pub reply_drafted_by: Option<String>,
     pub merged_into: Option<String>,
     pub contested: bool,
-    /// The reward track (奖励), once the reward workflow starts; null before.
-    pub reward: Option<RewardSummary>,
+    /// The reward track (奖励), once a reward is proposed; null before.
+    pub reward: Option<crate::reward::RewardView>,
+    /// Whether the first reporter can be rewarded, and why (not); shown
+    /// once the case is closed.
+    pub eligibility: Option<crate::reward::Eligibility>,
     pub allowed_actions: Vec<ActionKind>,
     /// Whether the signed-in user may reveal the reporters' identities.
     pub can_reveal: bool,
     pub reports: Vec<StaffReport>,
     pub timeline: Vec<StaffTimelineEntry>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RewardSummary {
-    pub state: String,
-    pub amount_fen: i64,
 }
 
 /// `POST /api/v1/cases/{code}/reveal`: the reporters' identities, for a role

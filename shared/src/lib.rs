@@ -8,6 +8,7 @@ pub mod directory;
 pub mod error;
 pub mod geo;
 pub mod report;
+pub mod reward;
 pub mod roles;
 pub mod routing;
 

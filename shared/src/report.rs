@@ -129,6 +129,9 @@ pub struct TrackView {
     /// When merged: the case this one joined.
     #[serde(default)]
     pub merged_into: Option<String>,
+    /// The reward, for the reporter it is meant for, once approved.
+    #[serde(default)]
+    pub reward: Option<crate::reward::ReporterReward>,
 }
 
 /// What a reporter can do with the tracking code and the secret
@@ -138,6 +141,11 @@ pub struct TrackView {
 pub enum ReporterAction {
     /// Disagree with the reply (once): it goes back to review.
     Contest { reason: String },
+    /// Claim an approved reward before its deadline, giving the account to
+    /// pay it into (kept encrypted).
+    ClaimReward { payout_account: String },
+    /// Refuse the reward.
+    DeclineReward,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,8 @@ use crate::lang::{LangProvider, use_lang};
 use crate::components::header::Header;
 use crate::outbox::provide_outbox;
 use crate::pages::admin::{
-    AdminAudit, AdminCase, AdminDepartments, AdminLayout, AdminOutbox, AdminQueue, AdminRules, AdminUsers,
+    AdminAudit, AdminCase, AdminDepartments, AdminLayout, AdminOutbox, AdminQueue, AdminRewards, AdminRules,
+    AdminUsers,
 };
 use crate::pages::{building::Building, home::Home, not_found::NotFound, report::Report, track::Track};
 use leptos::prelude::*;
@@ -65,6 +66,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("") view=AdminQueue />
                         <Route path=path!("cases/:code") view=AdminCase />
                         <Route path=path!("rules") view=AdminRules />
+                        <Route path=path!("rewards") view=AdminRewards />
                         <Route path=path!("users") view=AdminUsers />
                         <Route path=path!("departments") view=AdminDepartments />
                         <Route path=path!("audit") view=AdminAudit />

@@ -210,7 +210,8 @@ pub fn Track() -> impl IntoView {
 fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoView {
     let lang = use_lang();
     let v = view;
-    let contest = view! { <Contest code=v.tracking_code.clone() secret=secret result=result open=v.can_contest /> };
+    let contest = view! { <Contest code=v.tracking_code.clone() secret=secret.clone() result=result open=v.can_contest /> };
+    let reward = v.reward.clone().map(|r| view! { <Reward reward=r code=v.tracking_code.clone() secret=secret result=result /> });
     let state = v.state.clone();
     let state_class = format!("case-state state-{}", v.state);
     let photos = v.photos.clone();
@@ -324,6 +325,7 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
                     })}
                 }
             })}
+            {reward}
             {contest}
             <h2>{move || td_string!(lang.get(), fact_timeline)}</h2>
             <ol class="timeline">
@@ -347,6 +349,96 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
                 }}
             </ol>
         </article>
+    }
+}
+
+/// Posts a reporter action with the secret, and shows the case as it then is.
+#[cfg(feature = "hydrate")]
+async fn reporter_post(code: &str, secret: &str, body: serde_json::Value, result: RwSignal<Lookup>) -> Result<(), String> {
+    let url = format!("/api/v1/track/{}/actions", crate::browser::encode_component(code));
+    match crate::browser::http::send_json::<TrackView>("POST", &url, &[("X-Report-Secret", secret)], &body).await {
+        Ok(view) => {
+            result.set(Lookup::Found(Box::new(view)));
+            Ok(())
+        }
+        Err(e) => Err(e.message()),
+    }
+}
+
+/// The reward (举报奖励) as its reporter sees it: amount, deadline, and the
+/// claim form while it can be claimed.
+#[component]
+fn Reward(reward: shared::reward::ReporterReward, code: String, secret: String, result: RwSignal<Lookup>) -> impl IntoView {
+    use shared::reward::{RewardState, yuan};
+    let lang = use_lang();
+    let account = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let send = {
+        let (code, secret) = (code.clone(), secret.clone());
+        move |body: serde_json::Value| {
+            busy.set(true);
+            #[cfg(feature = "hydrate")]
+            {
+                let (code, secret) = (code.clone(), secret.clone());
+                leptos::task::spawn_local(async move {
+                    let got = reporter_post(&code, &secret, body, result).await;
+                    busy.set(false);
+                    if let Err(e) = got {
+                        error.set(Some(e));
+                    }
+                });
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&code, &secret, body, result);
+        }
+    };
+    let claim = {
+        let send = send.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            send(serde_json::json!({ "action": "claim_reward", "payout_account": account.get_untracked() }));
+        }
+    };
+    let decline = move |_| send(serde_json::json!({ "action": "decline_reward" }));
+    let state = reward.state;
+    let status = move || {
+        let l = lang.get();
+        match state {
+            RewardState::Claimed => td_string!(l, reward_state_claimed),
+            RewardState::Paid => td_string!(l, reward_state_paid),
+            RewardState::Expired => td_string!(l, reward_state_expired),
+            RewardState::Declined => td_string!(l, reward_state_declined),
+            _ => td_string!(l, reward_approved_text),
+        }
+    };
+    view! {
+        <section class="reward" id="reward" data-state=state.as_str()>
+            <h2>{move || td_string!(lang.get(), reward_title)}</h2>
+            <p>{status}</p>
+            <p class="reward-amount">{move || td_string!(lang.get(), reward_amount)} ": "
+                <strong id="reward-amount">{yuan(reward.amount_fen)}</strong> " " {move || td_string!(lang.get(), yuan)}</p>
+            {reward.claim_deadline.clone().filter(|_| reward.can_claim).map(|d| view! {
+                <p class="muted">{move || td_string!(lang.get(), reward_deadline)} " " {local_time(&d)}</p>
+            })}
+            {reward.can_claim.then(|| view! {
+                <form id="claim-form" on:submit=claim>
+                    <div class="field">
+                        <label for="payout-account">{move || td_string!(lang.get(), reward_payout_account)}</label>
+                        <input id="payout-account" type="text" autocomplete="off" required=true minlength="4" maxlength="200"
+                            on:input=move |ev| account.set(event_target_value(&ev)) />
+                    </div>
+                    {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    <button type="submit" class="button primary" id="claim-submit" disabled=move || busy.get()>
+                        {move || td_string!(lang.get(), reward_claim)}
+                    </button>
+                    " "
+                    <button type="button" class="button" id="decline-reward" disabled=move || busy.get() on:click=decline.clone()>
+                        {move || td_string!(lang.get(), reward_decline)}
+                    </button>
+                </form>
+            })}
+        </section>
     }
 }
 

@@ -27,11 +27,13 @@ pub struct Deadlines {
     /// How long after the reply the reporter may contest it, and how long
     /// the reviewers then have.
     pub contest_days: i64,
+    /// How long a reporter has to claim an approved reward (领奖期限).
+    pub claim_days: i64,
 }
 
 impl Default for Deadlines {
     fn default() -> Self {
-        Self { accept_days: 15, close_days: 60, max_extension_days: 30, warn_days: 3, contest_days: 15 }
+        Self { accept_days: 15, close_days: 60, max_extension_days: 30, warn_days: 3, contest_days: 15, claim_days: 60 }
     }
 }
 

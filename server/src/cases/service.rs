@@ -7,7 +7,9 @@ use super::Deadlines;
 use super::workflow::{self, Actor, Facts, Refusal};
 use crate::audit;
 use crate::auth::StaffUser;
-use crate::db::entities::{app_user, area, case, case_event, category, department, photo, report, reporter_identity};
+use crate::db::entities::{app_user, area, case, case_event, category, department, photo, report, reporter_identity, reward};
+use crate::rewards;
+use shared::reward::RewardState;
 use crate::error::AppError;
 use crate::outbox;
 use crate::privacy::PiiCipher;
@@ -39,6 +41,11 @@ pub fn actor(user: &StaffUser) -> Actor {
 }
 
 pub fn facts(c: &case::Model) -> Facts {
+    facts_with(c, None)
+}
+
+/// The facts with the case's reward track, for deciding reward steps.
+pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
     Facts {
         state: CaseState::parse(&c.state).unwrap_or(CaseState::Submitted),
         department_id: c.department_id,
@@ -46,6 +53,8 @@ pub fn facts(c: &case::Model) -> Facts {
         assignee_id: c.assignee_id,
         reply_drafted_by: c.reply_drafted_by,
         extended: c.extended_days > 0,
+        reward: reward.and_then(|r| RewardState::parse(&r.state)),
+        reward_proposed_by: reward.map(|r| r.proposed_by),
     }
 }
 
@@ -311,6 +320,7 @@ impl Cases<'_> {
     }
 
     pub async fn detail(&self, user: &StaffUser, code: &str) -> Result<CaseDetail, AppError> {
+        rewards::service::expire_due(self.db, Utc::now()).await?;
         let actor = actor(user);
         let c = load_visible(self.db, &actor, code).await?;
         self.render(user, c).await
@@ -380,7 +390,16 @@ impl Cases<'_> {
             })
             .collect();
         let (overdue, due_soon) = self.deadlines.status(c.due_at, now);
-        let f = facts(&c);
+        let reward_row = rewards::service::for_case(self.db, c.id).await?;
+        let reward = match &reward_row {
+            Some(r) => Some(rewards::service::view(self.db, r).await?),
+            None => None,
+        };
+        let eligibility = match facts(&c).state {
+            CaseState::Closed => Some(rewards::service::eligibility(self.db, &c).await?),
+            _ => None,
+        };
+        let f = facts_with(&c, reward_row.as_ref());
         let can_reveal = MAY_REVEAL.contains(&user.role)
             && reports.iter().any(|r| r.named)
             && (user.role != Role::Handler || user.department_id == c.department_id);
@@ -415,7 +434,8 @@ impl Cases<'_> {
             reply_drafted_by: c.reply_drafted_by.and_then(|id| users.get(&id).cloned()),
             merged_into,
             contested: c.contested,
-            reward: None,
+            reward,
+            eligibility,
             allowed_actions: workflow::allowed(&actor, &f),
             can_reveal,
             reports,
@@ -438,8 +458,40 @@ impl Cases<'_> {
                 )));
             }
         let kind = request.action.kind();
-        let from = facts(&c).state;
-        let to = workflow::check(&actor, &facts(&c), kind).map_err(refused)?;
+        let reward_row = rewards::service::for_case(&txn, c.id).await?;
+        let f = facts_with(&c, reward_row.as_ref());
+        let from = f.state;
+        let to = workflow::check(&actor, &f, kind).map_err(refused)?;
+        if rewards::rules::is_reward_action(kind) {
+            let step = rewards::service::apply(&txn, user.id, &c, request.action, self.deadlines.claim_days, now).await?;
+            let bumped = case::Entity::update_many()
+                .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+                .col_expr(case::Column::UpdatedAt, Expr::value(now))
+                .filter(case::Column::Id.eq(c.id))
+                .filter(case::Column::Version.eq(c.version))
+                .exec(&txn)
+                .await?;
+            if bumped.rows_affected != 1 {
+                return Err(AppError::Conflict("someone else changed the case at the same moment; reload it".to_owned()));
+            }
+            record_event(&txn, c.id, now, &user.username, kind.as_str(), None, None, step.note.clone(), step.public).await?;
+            let from_reward = step.from.map(|s| s.as_str()).unwrap_or("none");
+            audit::record(
+                &txn,
+                audit::Entry {
+                    actor: &user.username,
+                    action: &format!("case.{}", kind.as_str()),
+                    object_type: "case",
+                    object_id: &c.code,
+                    detail: Some(format!("reward {from_reward} → {}{}", step.to.as_str(), step.note.map(|n| format!(": {n}")).unwrap_or_default())),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            tracing::info!(case = %c.code, action = kind.as_str(), reward = step.to.as_str(), actor = %user.username, "reward step");
+            let fresh = case::Entity::find_by_id(c.id).one(self.db).await?.ok_or(AppError::NotFound)?;
+            return self.render(user, fresh).await;
+        }
 
         let mut update = case::Entity::update_many()
             .col_expr(case::Column::State, Expr::value(to.as_str()))
@@ -552,6 +604,13 @@ impl Cases<'_> {
                     .col_expr(case::Column::ExtendedDays, Expr::value(days as i32))
                     .col_expr(case::Column::CloseDueAt, Expr::value(Some(new_due)))
                     .col_expr(case::Column::DueAt, Expr::value(Some(new_due)));
+            }
+            // Handled above, before any case column changes.
+            CaseAction::ProposeReward { .. }
+            | CaseAction::ApproveReward { .. }
+            | CaseAction::RejectReward { .. }
+            | CaseAction::PayReward { .. } => {
+                return Err(AppError::BadRequest("a reward step".to_owned()));
             }
         }
 

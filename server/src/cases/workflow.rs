@@ -4,7 +4,9 @@
 //! the answer to the database.
 
 use shared::Role;
+use crate::rewards::rules as reward_rules;
 use shared::case::{ActionKind, CaseState};
+use shared::reward::RewardState;
 
 /// Who is acting: the signed-in staff member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +25,9 @@ pub struct Facts {
     pub assignee_id: Option<i64>,
     pub reply_drafted_by: Option<i64>,
     pub extended: bool,
+    /// The reward track, once a reward was proposed.
+    pub reward: Option<RewardState>,
+    pub reward_proposed_by: Option<i64>,
 }
 
 /// Why an action is refused. `Forbidden` is about who asks (403), `Conflict`
@@ -62,6 +67,7 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
         A::Accept | A::Reject | A::Merge | A::Assign | A::Transfer | A::Extend => &[Role::Dispatcher, Role::Handler],
         A::DraftReply => &[Role::Handler],
         A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
+        A::ProposeReward | A::ApproveReward | A::RejectReward | A::PayReward => reward_rules::roles_for(action),
     }
 }
 
@@ -99,6 +105,9 @@ pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseStat
     if !acts_for_department(actor, case) {
         return Err(Refusal::Forbidden("this case belongs to another department".to_owned()));
     }
+    if reward_rules::is_reward_action(action) {
+        return check_reward(actor, case, action);
+    }
     let Some(next) = next_state(case.state, action) else {
         return Err(Refusal::Conflict(format!("a case that is {} cannot be given `{name}`", case.state)));
     };
@@ -114,6 +123,23 @@ pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseStat
         }
         _ => Ok(next),
     }
+}
+
+/// Reward steps (奖励审核 → 奖金发放) run on a closed case; the case stays
+/// closed and the reward moves along its own track.
+fn check_reward(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
+    let name = action.as_str();
+    if case.state != CaseState::Closed {
+        return Err(Refusal::Conflict(format!("`{name}` comes after the case is closed; it is {}", case.state)));
+    }
+    if reward_rules::next_state(case.reward, action).is_none() {
+        let now = case.reward.map(|r| r.as_str()).unwrap_or("not proposed");
+        return Err(Refusal::Conflict(format!("a reward that is {now} cannot be given `{name}`")));
+    }
+    if action == ActionKind::ApproveReward && case.reward_proposed_by == Some(actor.user_id) {
+        return Err(Refusal::Forbidden("the approver of a reward cannot be the person who proposed it (四眼原则)".to_owned()));
+    }
+    Ok(CaseState::Closed)
 }
 
 /// The actions the actor may take now, in the order a screen shows them.
@@ -136,6 +162,8 @@ mod tests {
             assignee_id: None,
             reply_drafted_by: None,
             extended: false,
+            reward: None,
+            reward_proposed_by: None,
         }
     }
 
@@ -148,15 +176,25 @@ mod tests {
         let dispatcher = actor(1, Role::Dispatcher, None);
         let handler = actor(2, Role::Handler, HOUSING);
         let reviewer = actor(3, Role::Reviewer, None);
+        let reward_reviewer = actor(4, Role::RewardReviewer, None);
+        let finance = actor(5, Role::Finance, None);
         for state in CaseState::ALL {
             for action in ActionKind::ALL {
                 let who = match action {
-                    ActionKind::DraftReply => handler,
+                    ActionKind::DraftReply | ActionKind::ProposeReward => handler,
                     ActionKind::ApproveReply | ActionKind::ReturnReply => reviewer,
+                    ActionKind::ApproveReward | ActionKind::RejectReward => reward_reviewer,
+                    ActionKind::PayReward => finance,
                     _ => dispatcher,
                 };
                 let got = check(&who, &case(state), action);
-                match next_state(state, action) {
+                // Reward steps leave the case closed and follow the reward's own track.
+                let expected = if reward_rules::is_reward_action(action) {
+                    (state == CaseState::Closed && action == ActionKind::ProposeReward).then_some(CaseState::Closed)
+                } else {
+                    next_state(state, action)
+                };
+                match expected {
                     Some(next) => assert_eq!(got, Ok(next), "{state} {action:?}"),
                     None => assert!(matches!(got, Err(Refusal::Conflict(_))), "{state} {action:?}: {got:?}"),
                 }
@@ -228,6 +266,16 @@ mod tests {
         assert!(check(&dispatcher, &c, ActionKind::Extend).is_ok());
         c.extended = true;
         assert!(matches!(check(&dispatcher, &c, ActionKind::Extend), Err(Refusal::Conflict(_))));
+    }
+
+    #[test]
+    fn the_proposer_never_approves_a_reward() {
+        let mut c = case(CaseState::Closed);
+        c.reward = Some(RewardState::Proposed);
+        c.reward_proposed_by = Some(4);
+        assert!(matches!(check(&actor(4, Role::RewardReviewer, None), &c, ActionKind::ApproveReward), Err(Refusal::Forbidden(_))));
+        assert_eq!(check(&actor(6, Role::RewardReviewer, None), &c, ActionKind::ApproveReward), Ok(CaseState::Closed));
+        assert!(matches!(check(&actor(6, Role::Finance, None), &c, ActionKind::PayReward), Err(Refusal::Conflict(_))), "paid only once claimed");
     }
 
     #[test]

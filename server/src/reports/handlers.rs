@@ -165,5 +165,5 @@ pub async fn reporter_action(
         .get("x-report-secret")
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::NotFound)?;
-    Ok(Json(service::reporter_action(&state.db, &code, secret, action, &state.settings.deadlines).await?))
+    Ok(Json(service::reporter_action(&state.db, &state.pii, &code, secret, action, &state.settings.deadlines).await?))
 }

@@ -520,6 +520,19 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
         })
         .collect();
     let can_contest = can_contest(&c, deadlines, Utc::now());
+    // The reward is shown to the reporter it is meant for, once approved
+    // (a proposal still under review, or refused, stays internal).
+    let reward = match crate::rewards::service::for_case(db, c.id).await? {
+        Some(w) if w.report_id == r.id && !matches!(w.state.as_str(), "proposed" | "rejected") => {
+            let paid = crate::db::entities::reward_payment::Entity::find()
+                .filter(crate::db::entities::reward_payment::Column::RewardId.eq(w.id))
+                .one(db)
+                .await?
+                .map(|p| p.paid_at);
+            Some(crate::rewards::service::reporter_view(&w, paid, Utc::now()))
+        }
+        _ => None,
+    };
     Ok(TrackView {
         tracking_code: c.code,
         state: c.state,
@@ -546,6 +559,7 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
         can_contest,
         contested: c.contested,
         merged_into,
+        reward,
     })
 }
 
@@ -582,17 +596,64 @@ fn can_contest(c: &case::Model, deadlines: &Deadlines, now: DateTime<Utc>) -> bo
 }
 
 /// The reporter's actions on their case (`POST /api/v1/track/{code}/actions`).
+/// A reporter's reward step in the timeline and the audit log (the payout
+/// account is in neither).
+async fn reward_event(
+    txn: &impl ConnectionTrait,
+    c: &case::Model,
+    r: &report::Model,
+    action: &str,
+    from: shared::reward::RewardState,
+    to: shared::reward::RewardState,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use sea_orm::sea_query::ExprTrait;
+    let bumped = case::Entity::update_many()
+        .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+        .col_expr(case::Column::UpdatedAt, Expr::value(now))
+        .filter(case::Column::Id.eq(c.id))
+        .filter(case::Column::Version.eq(c.version))
+        .exec(txn)
+        .await?;
+    if bumped.rows_affected != 1 {
+        return Err(AppError::Conflict("the case changed at the same moment; try again".to_owned()));
+    }
+    event(txn, c.id, now, "reporter", action, None, None, None).await?;
+    crate::audit::record(
+        txn,
+        crate::audit::Entry {
+            actor: "reporter",
+            action: &format!("reward.{}", action.trim_end_matches("_reward")),
+            object_type: "case",
+            object_id: &c.code,
+            detail: Some(format!("report {}: reward {} → {}", r.id, from.as_str(), to.as_str())),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn reporter_action(
     db: &DatabaseConnection,
+    pii: &PiiCipher,
     code: &str,
     secret: &str,
     action: ReporterAction,
     deadlines: &Deadlines,
 ) -> Result<TrackView, AppError> {
     let now = Utc::now();
+    crate::rewards::service::expire_due(db, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let (c, r) = authenticate(&txn, code, secret).await?;
     match action {
+        ReporterAction::ClaimReward { payout_account } => {
+            let (from, to) = crate::rewards::service::reporter_step(&txn, pii, &c, &r, Some(payout_account), now).await?;
+            reward_event(&txn, &c, &r, "claim_reward", from, to, now).await?;
+        }
+        ReporterAction::DeclineReward => {
+            let (from, to) = crate::rewards::service::reporter_step(&txn, pii, &c, &r, None, now).await?;
+            reward_event(&txn, &c, &r, "decline_reward", from, to, now).await?;
+        }
         ReporterAction::Contest { reason } => {
             let reason = reason.trim().to_owned();
             if reason.is_empty() || reason.chars().count() > 2000 {

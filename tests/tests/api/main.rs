@@ -8,5 +8,6 @@ mod health;
 mod outbox;
 mod pages;
 mod reports;
+mod rewards;
 mod routing;
 mod security;

@@ -11,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 use shared::case::{ActionKind, CaseDetail, RevealedReporter};
 use shared::directory::Department;
 use shared::report::NearbyCase;
+use shared::reward::{RewardTier, yuan};
 
 /// Reply templates (答复模板) by category group: a start the handler edits.
 fn reply_template(group: &str) -> &'static str {
@@ -36,7 +37,24 @@ fn action_name(l: Locale, a: ActionKind) -> &'static str {
         ActionKind::ApproveReply => td_string!(l, adm_do_approve_reply),
         ActionKind::ReturnReply => td_string!(l, adm_do_return_reply),
         ActionKind::Extend => td_string!(l, adm_do_extend),
+        ActionKind::ProposeReward => td_string!(l, adm_do_propose_reward),
+        ActionKind::ApproveReward => td_string!(l, adm_do_approve_reward),
+        ActionKind::RejectReward => td_string!(l, adm_do_reject_reward),
+        ActionKind::PayReward => td_string!(l, adm_do_pay_reward),
     }
+}
+
+/// "500" or "12.50" yuan → fen.
+pub fn yuan_to_fen(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, cents) = match s.split_once('.') {
+        Some((w, c)) if c.len() <= 2 => (w, format!("{c:0<2}")),
+        Some(_) => return None,
+        None => (s, "00".to_owned()),
+    };
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let cents: i64 = cents.parse().ok()?;
+    (whole >= 0).then(|| whole * 100 + cents)
 }
 
 fn finding_label(l: Locale, f: &str) -> &'static str {
@@ -167,7 +185,33 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                     <p class="muted">{format!("{lat:.5}, {lon:.5}")}</p>
                 </section>
             </div>
-            <Actions code=code.clone() version=c.version group=c.group.clone() allowed=allowed reload=reload />
+            {(c.reward.is_some() || c.eligibility.is_some()).then(|| {
+                let reward = c.reward.clone();
+                let eligibility = c.eligibility.clone();
+                view! {
+                    <section class="card admin-reward" id="reward">
+                        <h2>{move || td_string!(lang.get(), adm_reward)}</h2>
+                        {reward.map(|r| view! {
+                            <p><strong id="reward-state" data-state=r.state.as_str()>{r.state.as_str()}</strong>
+                                " · " {yuan(r.amount_fen)} " 元 · " {r.tier.clone()}
+                                {r.target.clone().map(|t| format!(" · {t}"))}</p>
+                            <p class="muted">{r.basis.clone()}</p>
+                            {r.proposed_by.clone().map(|p| view! { <p class="muted">{move || td_string!(lang.get(), adm_proposed_by)} " " {p.clone()}</p> })}
+                            {r.claim_deadline.clone().map(|d| view! { <p class="muted">{move || td_string!(lang.get(), adm_claim_deadline)} " " {local_time(&d)}</p> })}
+                            {r.payment_reference.clone().map(|p| view! { <p>{move || td_string!(lang.get(), adm_payment_reference)} " " {p.clone()}</p> })}
+                        })}
+                        {eligibility.map(|e| view! {
+                            <ul class="eligibility" data-eligible=e.eligible.to_string()>
+                                {e.checks.into_iter().map(|c| view! {
+                                    <li class:ok=c.ok data-check=c.code.clone()>{if c.ok { "✓ " } else { "✗ " }}{c.message.clone()}</li>
+                                }).collect_view()}
+                            </ul>
+                        })}
+                    </section>
+                }
+            })}
+            <Actions code=code.clone() version=c.version group=c.group.clone() allowed=allowed
+                reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload />
             <section class="card">
                 <h2>{move || td_string!(lang.get(), adm_reports)}</h2>
                 {c.can_reveal.then(|| view! {
@@ -219,7 +263,14 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
 
 /// The buttons for the allowed actions, and the open action's form.
 #[component]
-fn Actions(code: String, version: i32, group: String, allowed: Vec<ActionKind>, reload: RwSignal<u32>) -> impl IntoView {
+fn Actions(
+    code: String,
+    version: i32,
+    group: String,
+    allowed: Vec<ActionKind>,
+    reward_fen: Option<i64>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let lang = use_lang();
     let open = RwSignal::new(None::<ActionKind>);
     let error = RwSignal::new(None::<String>);
@@ -231,6 +282,11 @@ fn Actions(code: String, version: i32, group: String, allowed: Vec<ActionKind>, 
     let reply = RwSignal::new(String::new());
     let actions_taken = RwSignal::new(String::new());
     let days = RwSignal::new("15".to_owned());
+    let amount = RwSignal::new(reward_fen.map(yuan).unwrap_or_default());
+    let fine = RwSignal::new(String::new());
+    let penalty = RwSignal::new(String::new());
+    let tier = RwSignal::new(String::new());
+    let tiers = load::<Vec<RewardTier>>(|| "/api/v1/reward-tiers".to_owned());
     let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
     let nearby = {
         let code = code.clone();
@@ -258,6 +314,13 @@ fn Actions(code: String, version: i32, group: String, allowed: Vec<ActionKind>, 
                 ActionKind::ApproveReply => serde_json::json!({ "note": opt(note) }),
                 ActionKind::ReturnReply => serde_json::json!({ "reason": text(note) }),
                 ActionKind::Extend => serde_json::json!({ "days": text(days).parse::<i64>().unwrap_or(0), "reason": text(note) }),
+                ActionKind::ProposeReward => serde_json::json!({
+                    "tier": text(tier), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0), "basis": text(note),
+                    "penalty_decision": opt(penalty), "fine_fen": opt(fine).and_then(|f| yuan_to_fen(&f)), "target": opt(target),
+                }),
+                ActionKind::ApproveReward => serde_json::json!({ "note": opt(note) }),
+                ActionKind::RejectReward => serde_json::json!({ "reason": text(note) }),
+                ActionKind::PayReward => serde_json::json!({ "payment_reference": text(target), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0) }),
             };
             body["action"] = serde_json::json!(kind.as_str());
             body["version"] = serde_json::json!(version);
@@ -289,9 +352,44 @@ fn Actions(code: String, version: i32, group: String, allowed: Vec<ActionKind>, 
                 <textarea id="action-note" rows="3" required=required prop:value=move || note.get()
                     on:input=move |ev| note.set(event_target_value(&ev))></textarea></div>
         };
+        let text_input = |id: &'static str, label: &'static str, signal: RwSignal<String>, required: bool| view! {
+            <div class="field"><label for=id>{label}</label>
+                <input id=id required=required prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) /></div>
+        };
         match kind {
-            ActionKind::Accept | ActionKind::ApproveReply => note_field(td_string!(l, adm_note), false).into_any(),
-            ActionKind::Reject | ActionKind::ReturnReply => note_field(td_string!(l, adm_reason), true).into_any(),
+            ActionKind::Accept | ActionKind::ApproveReply | ActionKind::ApproveReward => note_field(td_string!(l, adm_note), false).into_any(),
+            ActionKind::Reject | ActionKind::ReturnReply | ActionKind::RejectReward => note_field(td_string!(l, adm_reason), true).into_any(),
+            ActionKind::ProposeReward => view! {
+                <div class="field"><label for="reward-tier">{td_string!(l, adm_tier)}</label>
+                    <select id="reward-tier" required=true on:change=move |ev| {
+                        let code = event_target_value(&ev);
+                        // A fixed tier fills in its amount.
+                        if let Some(Ok(list)) = tiers.get_untracked() {
+                            if let Some(fen) = list.iter().find(|t| t.code == code).and_then(|t| t.amount_fen) {
+                                amount.set(yuan(fen));
+                            }
+                        }
+                        tier.set(code);
+                    }>
+                        <option value="">"—"</option>
+                        {move || match tiers.get() {
+                            Some(Ok(list)) => list.into_iter().map(|t| {
+                                let name = if lang.get() == Locale::zh_CN { t.name.clone() } else { t.name_en.clone() };
+                                view! { <option value=t.code.clone()>{name}</option> }
+                            }).collect_view().into_any(),
+                            _ => ().into_any(),
+                        }}
+                    </select></div>
+                {text_input("reward-amount", td_string!(l, adm_amount_yuan), amount, true)}
+                {note_field(td_string!(l, adm_basis), true)}
+                {text_input("reward-penalty", td_string!(l, adm_penalty_decision), penalty, false)}
+                {text_input("reward-fine", td_string!(l, adm_fine_yuan), fine, false)}
+                {text_input("reward-target", td_string!(l, adm_target), target, false)}
+            }.into_any(),
+            ActionKind::PayReward => view! {
+                {text_input("payment-reference", td_string!(l, adm_payment_reference), target, true)}
+                {text_input("reward-amount", td_string!(l, adm_amount_yuan), amount, true)}
+            }.into_any(),
             ActionKind::Extend => view! {
                 <div class="field"><label for="action-days">{td_string!(l, adm_days)}</label>
                     <input id="action-days" type="number" min="1" max="30" prop:value=move || days.get()

@@ -11,10 +11,12 @@
 
 mod case;
 mod queue;
+mod rewards;
 mod settings;
 
 pub use case::AdminCase;
 pub use queue::AdminQueue;
+pub use rewards::AdminRewards;
 pub use settings::{AdminAudit, AdminDepartments, AdminOutbox, AdminRules, AdminUsers};
 
 use crate::i18n::*;
@@ -171,9 +173,11 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
     let reads_config = matches!(role, Role::Admin | Role::Auditor);
     let sees_outbox = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
     let sees_rules = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
+    let sees_rewards = matches!(role, Role::RewardReviewer | Role::Finance | Role::Auditor | Role::Admin | Role::Dispatcher);
     view! {
         <nav class="admin-nav" aria-label="admin">
             <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_queue)}</A>
+            {sees_rewards.then(|| view! { <A href="/admin/rewards">{move || td_string!(lang.get(), adm_rewards)}</A> })}
             {sees_rules.then(|| view! { <A href="/admin/rules">{move || td_string!(lang.get(), adm_rules)}</A> })}
             {reads_config.then(|| view! {
                 <A href="/admin/users">{move || td_string!(lang.get(), adm_users)}</A>

@@ -1,0 +1,260 @@
+//! HTTP for rewards: tiers (public), the reward queue, the ledger as CSV and
+//! the exclusion list.
+
+use super::service;
+use crate::auth::StaffUser;
+use crate::db::entities::{case, reward, reward_exclusion, reward_payment};
+use crate::error::{AppError, AppJson};
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
+use serde::{Deserialize, Serialize};
+use shared::Role;
+use shared::reward::{RewardQueueItem, RewardState, RewardTier};
+use std::collections::BTreeMap;
+
+/// `GET /api/v1/reward-tiers`: public.
+pub async fn tiers(State(state): State<AppState>) -> Result<AppJson<Vec<RewardTier>>, AppError> {
+    Ok(AppJson(service::tiers(&state.db).await?))
+}
+
+const READERS: &[Role] = &[Role::RewardReviewer, Role::Finance, Role::Auditor, Role::Admin, Role::Dispatcher];
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    /// A reward state; default: what the role acts on (proposed for
+    /// reward reviewers, claimed for finance), else every live one.
+    state: Option<String>,
+}
+
+/// `GET /api/v1/rewards`: the reward queue, each with its eligibility.
+pub async fn queue(
+    State(state): State<AppState>,
+    user: StaffUser,
+    query: Result<Query<QueueQuery>, QueryRejection>,
+) -> Result<AppJson<Vec<RewardQueueItem>>, AppError> {
+    user.require(READERS)?;
+    let Query(q) = query?;
+    service::expire_due(&state.db, Utc::now()).await?;
+    let states: Vec<&str> = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        Some("all") => RewardState::ALL.iter().map(|s| s.as_str()).collect(),
+        Some(s) => vec![RewardState::parse(s).ok_or_else(|| AppError::validation("state", "a reward state or `all`"))?.as_str()],
+        None => match user.role {
+            Role::RewardReviewer => vec!["proposed"],
+            Role::Finance => vec!["claimed"],
+            _ => vec!["proposed", "approved", "claimed"],
+        },
+    };
+    let rows = reward::Entity::find()
+        .filter(reward::Column::State.is_in(states))
+        .order_by_asc(reward::Column::ProposedAt)
+        .all(&state.db)
+        .await?;
+    let departments = service::department_codes(&state.db).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(c) = case::Entity::find_by_id(r.case_id).one(&state.db).await? else { continue };
+        items.push(RewardQueueItem {
+            case: c.code.clone(),
+            department: c.department_id.and_then(|id| departments.get(&id).cloned()),
+            reward: service::view(&state.db, &r).await?,
+            eligibility: service::eligibility(&state.db, &c).await?,
+        });
+    }
+    Ok(AppJson(items))
+}
+
+#[derive(Deserialize)]
+pub struct LedgerQuery {
+    /// One row per reward instead of the monthly summary.
+    #[serde(default)]
+    detail: bool,
+}
+
+fn csv_field(s: &str) -> String {
+    // Quote everything; a leading =,+,-,@ would be a formula in a spreadsheet.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The month (Chongqing time) a moment falls in: `2026-11`.
+fn month(at: chrono::DateTime<Utc>) -> String {
+    (at + Duration::hours(8)).format("%Y-%m").to_string()
+}
+
+#[derive(Default, Serialize)]
+struct Totals {
+    counts: [u64; 5],
+    fen: [i64; 5],
+}
+
+/// `GET /api/v1/rewards/ledger.csv`: for the finance office — by month (of
+/// the proposal) and department: proposed, approved, claimed, paid and
+/// expired, counts and amounts in fen; `?detail=true` for one row per reward.
+pub async fn ledger(
+    State(state): State<AppState>,
+    user: StaffUser,
+    query: Result<Query<LedgerQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    user.require(&[Role::Finance, Role::Auditor, Role::Admin, Role::RewardReviewer])?;
+    let Query(q) = query?;
+    service::expire_due(&state.db, Utc::now()).await?;
+    let rewards = reward::Entity::find().order_by_asc(reward::Column::ProposedAt).all(&state.db).await?;
+    let payments: BTreeMap<i64, reward_payment::Model> =
+        reward_payment::Entity::find().all(&state.db).await?.into_iter().map(|p| (p.reward_id, p)).collect();
+    let departments = service::department_codes(&state.db).await?;
+    let mut out = String::new();
+    if q.detail {
+        out.push_str("case,department,month,tier,state,amount_fen,proposed_at,approved_at,claimed_at,paid_at,paid_amount_fen,payment_reference\r\n");
+        for r in &rewards {
+            let c = case::Entity::find_by_id(r.case_id).one(&state.db).await?;
+            let dept = c.as_ref().and_then(|c| c.department_id).and_then(|id| departments.get(&id).cloned()).unwrap_or_default();
+            let approved = r.reviewed_at.filter(|_| r.claim_deadline.is_some());
+            let p = payments.get(&r.id);
+            let fields = [
+                c.map(|c| c.code).unwrap_or_default(),
+                dept,
+                month(r.proposed_at),
+                r.tier_code.clone(),
+                r.state.clone(),
+                r.amount_fen.to_string(),
+                r.proposed_at.to_rfc3339(),
+                approved.map(|d| d.to_rfc3339()).unwrap_or_default(),
+                r.claimed_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+                p.map(|p| p.paid_at.to_rfc3339()).unwrap_or_default(),
+                p.map(|p| p.amount_fen.to_string()).unwrap_or_default(),
+                p.map(|p| p.payment_reference.clone()).unwrap_or_default(),
+            ];
+            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+    } else {
+        let mut totals: BTreeMap<(String, String), Totals> = BTreeMap::new();
+        for r in &rewards {
+            let c = case::Entity::find_by_id(r.case_id).one(&state.db).await?;
+            let dept = c.and_then(|c| c.department_id).and_then(|id| departments.get(&id).cloned()).unwrap_or_default();
+            let t = totals.entry((month(r.proposed_at), dept)).or_default();
+            let s = RewardState::parse(&r.state).unwrap_or(RewardState::Proposed);
+            let approved = r.claim_deadline.is_some();
+            let claimed = r.claimed_at.is_some() && s != RewardState::Declined;
+            let flags = [true, approved, claimed, s == RewardState::Paid, s == RewardState::Expired];
+            for (i, on) in flags.into_iter().enumerate() {
+                if on {
+                    t.counts[i] += 1;
+                    t.fen[i] += if i == 3 { payments.get(&r.id).map(|p| p.amount_fen).unwrap_or(0) } else { r.amount_fen };
+                }
+            }
+        }
+        out.push_str("month,department,proposed,proposed_fen,approved,approved_fen,claimed,claimed_fen,paid,paid_fen,expired,expired_fen\r\n");
+        for ((m, d), t) in totals {
+            let mut fields = vec![csv_field(&m), csv_field(&d)];
+            for i in 0..5 {
+                fields.push(t.counts[i].to_string());
+                fields.push(t.fen[i].to_string());
+            }
+            out.push_str(&fields.join(","));
+            out.push_str("\r\n");
+        }
+    }
+    let entry = crate::audit::Entry {
+        actor: &user.username,
+        action: "reward.ledger_export",
+        object_type: "ledger",
+        object_id: if q.detail { "detail" } else { "summary" },
+        detail: None,
+    };
+    crate::audit::record(&state.db, entry).await?;
+    let mut response = out.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"shanshui-reward-ledger.csv\""));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Exclusion {
+    #[serde(default)]
+    id: i64,
+    /// Taken when adding; never shown (only its blind index is stored).
+    #[serde(default, skip_serializing)]
+    phone: String,
+    note: String,
+    #[serde(default)]
+    created_by: String,
+    #[serde(default)]
+    created_at: String,
+}
+
+pub async fn exclusions(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<Exclusion>>, AppError> {
+    user.require(&[Role::Admin, Role::Auditor, Role::RewardReviewer])?;
+    Ok(AppJson(
+        reward_exclusion::Entity::find()
+            .order_by_asc(reward_exclusion::Column::Id)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|e| Exclusion { id: e.id, phone: String::new(), note: e.note, created_by: e.created_by, created_at: e.created_at.to_rfc3339() })
+            .collect(),
+    ))
+}
+
+/// Adds a phone number to the exclusion list (staff of handling
+/// departments, their relatives…). Only its blind index is kept.
+pub async fn exclude(
+    State(state): State<AppState>,
+    user: StaffUser,
+    AppJson(input): AppJson<Exclusion>,
+) -> Result<(StatusCode, AppJson<Exclusion>), AppError> {
+    user.require(&[Role::Admin])?;
+    let phone = crate::reports::input::normalise_phone(&input.phone)
+        .ok_or_else(|| AppError::validation("phone", "a mainland mobile number (11 digits starting with 1)"))?;
+    let note = input.note.trim().to_owned();
+    if note.is_empty() || note.chars().count() > 200 {
+        return Err(AppError::validation("note", "why the person is excluded, 1 to 200 characters"));
+    }
+    let now = Utc::now();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let saved = reward_exclusion::ActiveModel {
+        phone_index: Set(state.pii.blind_index(&phone)),
+        note: Set(note.clone()),
+        created_by: Set(user.username.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let row = match saved {
+        Ok(row) => row,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(AppError::Conflict("this number is already excluded".to_owned()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let id = row.id.to_string();
+    let entry = crate::audit::Entry { actor: &user.username, action: "reward.exclude", object_type: "reward_exclusion", object_id: &id, detail: Some(note) };
+    crate::audit::record(&txn, entry).await?;
+    txn.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        AppJson(Exclusion { id: row.id, phone: String::new(), note: row.note, created_by: row.created_by, created_at: row.created_at.to_rfc3339() }),
+    ))
+}
+
+pub async fn unexclude(State(state): State<AppState>, user: StaffUser, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
+    user.require(&[Role::Admin])?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let deleted = reward_exclusion::Entity::delete_by_id(id).exec(&txn).await?;
+    if deleted.rows_affected == 0 {
+        return Err(AppError::NotFound);
+    }
+    let object_id = id.to_string();
+    let entry = crate::audit::Entry { actor: &user.username, action: "reward.unexclude", object_type: "reward_exclusion", object_id: &object_id, detail: None };
+    crate::audit::record(&txn, entry).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

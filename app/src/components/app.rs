@@ -4,10 +4,11 @@ use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::components::header::Header;
 use crate::outbox::provide_outbox;
-use crate::pages::{building::Building, home::Home, not_found::NotFound, report::Report, track::Track};
+use crate::pages::{building::Building, home::Home, not_found::NotFound, report::ReportRoute, track::TrackRoute};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
+    Lazy,
     components::{Route, Router, Routes},
     path,
 };
@@ -53,8 +54,11 @@ fn Frame() -> impl IntoView {
                 <OutboxBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
-                    <Route path=path!("/report") view=Report />
-                    <Route path=path!("/track") view=Track />
+                    // Lazy: each page beyond the shell is its own WebAssembly
+                    // chunk (cargo xtask splits the build), so the first page
+                    // downloads only the shell.
+                    <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} />
+                    <Route path=path!("/track") view={Lazy::<TrackRoute>::new()} />
                     <Route path=path!("/cases") view=|| view! { <Building page=Page::Cases /> } />
                     <Route path=path!("/info") view=|| view! { <Building page=Page::Info /> } />
                     <Route path=path!("/stats") view=|| view! { <Building page=Page::Stats /> } />

@@ -212,8 +212,10 @@ fn site(release: bool) -> Result {
             precompress(&file)?;
         }
     }
-    let wasm_size = fs::metadata(pkg.join(format!("{OUTPUT_NAME}_bg.wasm"))).map(|m| m.len()).unwrap_or(0);
-    eprintln!("front end in {} (main wasm {} KB)", site.display(), wasm_size / 1024);
+    eprintln!("front end in {}", site.display());
+    if release {
+        front_end_sizes()?;
+    }
     Ok(())
 }
 
@@ -250,14 +252,18 @@ fn without_custom_sections(wasm: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The JavaScript and WebAssembly in `pkg/`, sorted: the main module, its
-/// JS, the chunk loader and the chunks.
-fn front_end_files(pkg: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = fs::read_dir(pkg)
-        .map_err(|e| format!("cannot read {}: {e}", pkg.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "js" || x == "wasm"))
-        .collect();
+/// The JavaScript and WebAssembly under `pkg/`, sorted: the main module,
+/// its JS and snippets, the chunk loader and the chunks.
+fn front_end_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            files.extend(front_end_files(&path)?);
+        } else if path.extension().is_some_and(|x| x == "js" || x == "wasm") {
+            files.push(path);
+        }
+    }
     files.sort();
     Ok(files)
 }
@@ -367,17 +373,6 @@ fn bench() -> Result {
     build(true)?;
     sh(cargo().args(["build", "--release", "--package", "server", "--example", "hello"]))?;
 
-    let pkg = site_root().join("pkg");
-    let size = |name: &str| fs::metadata(pkg.join(name)).map(|m| m.len()).unwrap_or(0);
-    let (wasm, js) = (format!("{OUTPUT_NAME}_bg.wasm"), format!("{OUTPUT_NAME}.js"));
-    println!("## front end (release)");
-    println!("| file | raw KB | brotli KB | gzip KB |");
-    println!("|---|---|---|---|");
-    for f in [&wasm, &js] {
-        println!("| {f} | {:.1} | {:.1} | {:.1} |", kb(size(f)), kb(size(&format!("{f}.br"))), kb(size(&format!("{f}.gz"))));
-    }
-    println!("| **sent (brotli)** | | **{:.1}** | |", kb(size(&format!("{wasm}.br")) + size(&format!("{js}.br"))));
-
     let data = env::temp_dir().join(format!("shanshui-bench-{}", std::process::id()));
     let _ = fs::remove_dir_all(&data);
     let bin = target_dir().join("release/shanshui");
@@ -421,6 +416,38 @@ fn bench() -> Result {
     let _ = hello.wait();
     let _ = fs::remove_dir_all(&data);
     result
+}
+
+/// What the first page downloads — every JS module (wasm-bindgen's, its
+/// snippets, the chunk loader, all imported statically) and the main
+/// WebAssembly — and, apart, each chunk a lazy page fetches when it is shown.
+fn front_end_sizes() -> Result {
+    let pkg = site_root().join("pkg");
+    let size = |file: &Path, ext: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(ext);
+        fs::metadata(name).map(|m| m.len()).unwrap_or(0)
+    };
+    let main_wasm = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    println!("## front end (release)");
+    println!("| file | raw KB | brotli KB | gzip KB |");
+    println!("|---|---|---|---|");
+    let (mut first_page, mut chunks) = (Vec::new(), Vec::new());
+    for file in front_end_files(&pkg)? {
+        let is_chunk = file.extension().is_some_and(|x| x == "wasm") && file != main_wasm;
+        if is_chunk { chunks.push(file) } else { first_page.push(file) }
+    }
+    let mut sent = 0;
+    for file in first_page.iter().chain(&chunks) {
+        let name = file.strip_prefix(&pkg).unwrap_or(file).display();
+        let lazy = if chunks.contains(file) { " (lazy)" } else { "" };
+        println!("| {name}{lazy} | {:.1} | {:.1} | {:.1} |", kb(size(file, "")), kb(size(file, ".br")), kb(size(file, ".gz")));
+        if lazy.is_empty() {
+            sent += size(file, ".br");
+        }
+    }
+    println!("| **first page (brotli)** | | **{:.1}** | |", kb(sent));
+    Ok(())
 }
 
 fn kb(bytes: u64) -> f64 {

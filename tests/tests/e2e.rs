@@ -97,6 +97,34 @@ async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
     }
 }
 
+/// The menu opens only once the WebAssembly has hydrated the page: before
+/// that a click does nothing, so keep clicking until it takes.
+async fn open_menu_once_hydrated(client: &Client) {
+    eventually("the menu opens (hydration ran)", async || {
+        let toggle = client.find(Locator::Css(".menu-toggle")).await.unwrap();
+        if attr(client, ".menu-toggle", "aria-expanded").await.as_deref() == Some("true") {
+            return true;
+        }
+        toggle.click().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        attr(client, ".menu-toggle", "aria-expanded").await.as_deref() == Some("true")
+    })
+    .await;
+}
+
+/// Every WebAssembly file the page has fetched so far, by URL path.
+async fn wasm_fetched(client: &Client) -> Vec<String> {
+    let names = client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)
+                .filter(p => p.endsWith('.wasm'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(names).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_home_page_hydrates_on_a_phone_and_switches_language() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
@@ -108,21 +136,10 @@ async fn the_home_page_hydrates_on_a_phone_and_switches_language() {
     let lang = client.execute("return document.documentElement.lang", vec![]).await.unwrap();
     assert_eq!(lang, json!("zh-CN"));
 
-    // The menu opens only once the WebAssembly has hydrated the page: before
-    // that a click does nothing, so keep clicking until it takes.
     assert_eq!(attr(&client, ".menu-toggle", "aria-expanded").await.as_deref(), Some("false"));
     let nav = client.find(Locator::Css("#site-nav")).await.unwrap();
     assert!(!nav.is_displayed().await.unwrap(), "the menu starts closed on a phone");
-    eventually("the menu opens (hydration ran)", async || {
-        let toggle = client.find(Locator::Css(".menu-toggle")).await.unwrap();
-        if attr(&client, ".menu-toggle", "aria-expanded").await.as_deref() == Some("true") {
-            return true;
-        }
-        toggle.click().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        attr(&client, ".menu-toggle", "aria-expanded").await.as_deref() == Some("true")
-    })
-    .await;
+    open_menu_once_hydrated(&client).await;
     assert!(nav.is_displayed().await.unwrap());
 
     // No sideways scrolling at 390 px.
@@ -286,6 +303,42 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
     // Retries after success change nothing: the same key is answered, not filed again.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// The first page downloads the shell alone; a page beyond it (the report
+/// form, the tracking page) arrives as its own chunk when a link opens it,
+/// and works rendered on the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_beyond_the_shell_load_their_own_chunk_when_a_link_opens_them() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let (_driver, client) = start_browser().await;
+    client.goto(&app.url("/")).await.unwrap();
+    open_menu_once_hydrated(&client).await;
+    let wasm = wasm_fetched(&client).await;
+    assert!(
+        !wasm.is_empty() && wasm.iter().all(|w| w.ends_with("/shanshui_bg.wasm")),
+        "the first page fetches only the main module: {wasm:?}"
+    );
+
+    // A mark that a full page load would wipe out.
+    client.execute("window.stillTheSamePage = true", vec![]).await.unwrap();
+    client.find(Locator::Css("#site-nav a[href='/report']")).await.unwrap().click().await.unwrap();
+    fill_report(&client, None, "小区门口的烧烤摊每晚油烟很大，窗户都打不开").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/report");
+    assert!(wasm_fetched(&client).await.iter().any(|w| w.contains("report_route")), "the form's chunk");
+    tap(&client, "button#submit").await;
+    eventually("the receipt shows a tracking code", async || exists(&client, ".receipt .tracking-code").await).await;
+
+    // From the receipt to the tracking page, again without a page load.
+    tap(&client, "a.track-link").await;
+    eventually("the case is shown on the tracking page", async || exists(&client, ".case-state").await).await;
+    assert!(wasm_fetched(&client).await.iter().any(|w| w.contains("track_route")), "the tracking page's chunk");
+    let same_page = client.execute("return window.stillTheSamePage === true", vec![]).await.unwrap();
+    assert_eq!(same_page, json!(true), "the links were followed on the client");
 
     client.close().await.unwrap();
     app.shutdown().await;

@@ -142,21 +142,20 @@ fn ensure_browser() -> Result {
 /// `public/` copied as is, `pkg/` from wasm-split and wasm-bindgen.
 ///
 /// The way `cargo leptos --split` does it: the wasm is linked keeping its
-/// relocations (`--emit-relocs`) so that wasm-split can cut it at the app's
-/// lazy routes (`#[lazy_route]`) into the main module — the shell every page
-/// needs — and chunks that `pkg/__wasm_split.js` fetches the first time a
-/// lazy page is shown. wasm-bindgen then processes the main module alone and
+/// relocations (`--emit-relocs`, set in .cargo/config.toml) so that
+/// wasm-split can cut it at the app's lazy routes (`#[lazy_route]`) into the
+/// main module — the shell every page needs — and chunks that
+/// `pkg/__wasm_split.js` fetches the first time a lazy page is shown. wasm-bindgen then processes the main module alone and
 /// keeps the exports the chunks link against (`--keep-lld-exports`).
 fn site(release: bool) -> Result {
     let profile = if release { "wasm-release" } else { "dev" };
     step(&format!("building the WebAssembly front end ({profile})"));
-    sh(cargo()
-        .args([
-            "build", "--package", "app", "--lib", "--target", WASM_TARGET,
-            "--no-default-features", "--features", "hydrate", "--profile", profile,
-        ])
-        .arg("--config")
-        .arg(format!("target.{WASM_TARGET}.rustflags=[\"-Clink-args=--emit-relocs\"]")))?;
+    // `--emit-relocs` comes from .cargo/config.toml, beside the flags the
+    // server's build must share.
+    sh(cargo().args([
+        "build", "--package", "app", "--lib", "--target", WASM_TARGET,
+        "--no-default-features", "--features", "hydrate", "--profile", profile,
+    ]))?;
     let out_profile = if release { "wasm-release" } else { "debug" };
     let wasm = target_dir().join(WASM_TARGET).join(out_profile).join("app.wasm");
     let main_wasm = wasm.with_file_name("app_main.wasm");
@@ -178,7 +177,9 @@ fn site(release: bool) -> Result {
         opts.link_name = "./__wasm_split.js";
         opts
     })
-    .map_err(|e| format!("wasm-split: {e:?}"))?;
+    .map_err(|e| {
+        format!("wasm-split: {e:?} (it needs the relocations .cargo/config.toml asks for: is RUSTFLAGS set?)")
+    })?;
     if release {
         // wasm-bindgen never sees the chunks, so `--remove-name-section`
         // does not reach them: their function names were two thirds of
@@ -193,6 +194,8 @@ fn site(release: bool) -> Result {
 
     step("wasm-bindgen");
     let mut bindgen = Command::new("wasm-bindgen");
+    // The chunks link against the main module's lld exports; cargo leptos
+    // --split passes the same two flags.
     bindgen.args([
         "--target", "web", "--no-typescript", "--keep-lld-exports", "--no-demangle",
         "--out-name", OUTPUT_NAME, "--out-dir",

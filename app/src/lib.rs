@@ -43,5 +43,6 @@ pub const TILE_ATTRIBUTION: &str = "© OpenStreetMap contributors";
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Lazy routes: hydration waits for the current page's chunk.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -7,8 +7,9 @@ use leptos_meta::MetaTags;
 /// What the server tells every page, decided once at start-up.
 #[derive(Clone, Debug)]
 pub struct ShellConfig {
-    /// A short digest of the built front-end files, added to their URLs as
-    /// `?v=…` so they can be cached for a year and still change on a deploy.
+    /// A short digest of the built front-end files, in their URLs (`/pkg/{v}/…`,
+    /// `style.css?v=…`) so they can be cached for a year and still change on a
+    /// deploy.
     pub asset_version: String,
     /// Map tiles for the report form (e.g. a tile server in China).
     pub tile_url: String,
@@ -18,8 +19,11 @@ pub struct ShellConfig {
 pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let pkg = options.site_pkg_dir.to_string();
     let ShellConfig { asset_version: v, tile_url, tile_attribution } = config;
-    let js = format!("/{pkg}/{OUTPUT_NAME}.js?v={v}");
-    let wasm = format!("/{pkg}/{OUTPUT_NAME}_bg.wasm?v={v}");
+    // The version is a directory, not a query: the JS modules import each
+    // other (and fetch the lazy routes' chunks) by relative URLs, which then
+    // carry it too. The server serves `/pkg/{v}/` and caches it for a year.
+    let js = format!("/{pkg}/{v}/{OUTPUT_NAME}.js");
+    let wasm = format!("/{pkg}/{v}/{OUTPUT_NAME}_bg.wasm");
     // The same loader Leptos's <HydrationScripts> writes, with versioned URLs.
     let loader = format!(
         "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>m.hydrate()))"

@@ -84,7 +84,9 @@ fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) 
 }
 
 /// (code, 中文, English, fixed amount in fen, percent of the fine, cap in fen, needs a penalty decision)
-const TIERS: [(&str, &str, &str, Option<i64>, Option<i32>, Option<i64>, bool); 5] = [
+type SeedTier = (&'static str, &'static str, &'static str, Option<i64>, Option<i32>, Option<i64>, bool);
+
+const TIERS: [SeedTier; 5] = [
     ("tier_500", "一般线索奖励 500 元", "Standard tip, 500 yuan", Some(50_000), None, None, false),
     ("tier_1000", "较重要线索奖励 1000 元", "Important tip, 1,000 yuan", Some(100_000), None, None, false),
     ("tier_2000", "重要线索奖励 2000 元", "Major tip, 2,000 yuan", Some(200_000), None, None, false),

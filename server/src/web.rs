@@ -4,10 +4,14 @@
 use crate::state::AppState;
 use app::{App, OUTPUT_NAME, ShellConfig, shell};
 use axum::Router;
+use axum::http::{HeaderValue, Response, header};
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use tower::ServiceBuilder;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub fn leptos_options(settings: &crate::Settings) -> LeptosOptions {
     LeptosOptions::builder()
@@ -28,6 +32,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "the front end is not built: pages render but will not hydrate (run `cargo xtask build`)"
         );
     }
+    // The built front end under a versioned path: wasm-bindgen's JS, the
+    // chunk loader and the chunks import and fetch each other by relative
+    // URLs, so a version in the directory reaches them all (a `?v=` on the
+    // first import would not, and the loader would then import a second copy
+    // of the main module). Old versions fall through to a 404.
+    let immutable = |res: &Response<_>| {
+        res.status()
+            .is_success()
+            .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+    };
+    let pkg = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, immutable))
+        .service(
+            ServeDir::new(state.settings.site_root.join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    let pkg_path = format!("/pkg/{version}");
     let config = ShellConfig {
         asset_version: version,
         tile_url: state.settings.tile_url.clone(),
@@ -41,24 +63,44 @@ pub fn router(state: &AppState) -> Router<AppState> {
     };
     Router::new()
         .leptos_routes(state, routes, page_shell)
+        .nest_service(&pkg_path, pkg)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(move |options| {
             shell(options, config.clone())
         }))
 }
 
-/// A digest of the built front end, so its URLs change when it does.
+/// A digest of the built front end — every file of `pkg/` (the main module,
+/// its JS and snippets, the chunk loader and the chunks) and the CSS — so
+/// its URLs change when it does.
 pub fn asset_version(site_root: &Path) -> String {
-    let files = [
-        format!("pkg/{OUTPUT_NAME}.js"),
-        format!("pkg/{OUTPUT_NAME}_bg.wasm"),
-        "style.css".to_owned(),
-    ];
+    let pkg = site_root.join("pkg");
+    let built = [format!("{OUTPUT_NAME}.js"), format!("{OUTPUT_NAME}_bg.wasm")];
+    let mut files = Vec::new();
+    if !built.iter().all(|f| pkg.join(f).is_file()) || files_under(&pkg, &mut files).is_err() {
+        return "unbuilt".to_owned();
+    }
+    files.sort();
+    files.push(site_root.join("style.css"));
     let mut hasher = Sha256::new();
     for file in &files {
-        match std::fs::read(site_root.join(file)) {
+        // The path too: a renamed chunk is a different build.
+        hasher.update(file.strip_prefix(site_root).unwrap_or(file).as_os_str().as_encoded_bytes());
+        match std::fs::read(file) {
             Ok(bytes) => hasher.update(&bytes),
             Err(_) => return "unbuilt".to_owned(),
         }
     }
     hex::encode(&hasher.finalize()[..6])
+}
+
+fn files_under(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files_under(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
 }

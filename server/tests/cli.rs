@@ -86,7 +86,11 @@ fn migrate_creates_a_wal_sqlite_database_in_the_data_directory_from_the_environm
 fn user_create_stores_an_argon2id_hash_and_refuses_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    assert!(run(shanshui(data).arg("demo")).status.success());
+    let demo = run(shanshui(data).arg("demo").env("SHANSHUI_DEMO_PASSWORD", "demo password 2026"));
+    assert!(demo.status.success());
+    assert!(stderr(&demo).contains("demo staff accounts admin, dispatcher, handler, reviewer, auditor"), "{}", stderr(&demo));
+    let again = run(shanshui(data).arg("demo"));
+    assert!(!stderr(&again).contains("demo staff"), "only on an empty database");
 
     let no_password = run(shanshui(data).args(["user", "create", "--username", "li.na", "--role", "dispatcher"]));
     assert_eq!(no_password.status.code(), Some(2));
@@ -125,11 +129,13 @@ fn user_create_stores_an_argon2id_hash_and_refuses_bad_input() {
         let db = Database::connect(sqlite_url(data)).await.unwrap();
         app_user::Entity::find().all(&db).await.unwrap()
     });
-    assert_eq!(users.len(), 1);
-    assert_eq!(users[0].role, "handler");
-    assert!(users[0].password_hash.starts_with("$argon2id$"));
-    assert!(!users[0].password_hash.contains("a long enough pass"));
-    assert!(server::users::password::verify("a long enough pass", &users[0].password_hash));
+    let created: Vec<_> = users.iter().filter(|u| u.username == "zhang.wei").collect();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].role, "handler");
+    assert!(created[0].password_hash.starts_with("$argon2id$"));
+    assert!(!created[0].password_hash.contains("a long enough pass"));
+    assert!(server::users::password::verify("a long enough pass", &created[0].password_hash));
+    assert_eq!(users.len(), 6, "the five demo accounts and this one");
 }
 
 #[test]

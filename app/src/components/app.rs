@@ -5,13 +5,14 @@ use crate::lang::{LangProvider, use_lang};
 use crate::components::header::Header;
 use crate::outbox::provide_outbox;
 use crate::pages::admin::{
-    AdminAudit, AdminCase, AdminDepartments, AdminLayout, AdminOutbox, AdminQueue, AdminRewards, AdminRules,
-    AdminUsers,
+    AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminQueueRoute,
+    AdminRewardsRoute, AdminRulesRoute, AdminUsersRoute,
 };
-use crate::pages::{building::Building, home::Home, not_found::NotFound, report::Report, track::Track};
+use crate::pages::{building::Building, home::Home, not_found::NotFound, report::ReportRoute, track::TrackRoute};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
+    Lazy,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -57,20 +58,24 @@ fn Frame() -> impl IntoView {
                 <OutboxBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
-                    <Route path=path!("/report") view=Report />
-                    <Route path=path!("/track") view=Track />
+                    // Lazy: each page beyond the shell is its own WebAssembly
+                    // chunk (cargo xtask splits the build), so the first page
+                    // downloads only the shell.
+                    <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} />
+                    <Route path=path!("/track") view={Lazy::<TrackRoute>::new()} />
                     <Route path=path!("/cases") view=|| view! { <Building page=Page::Cases /> } />
                     <Route path=path!("/info") view=|| view! { <Building page=Page::Info /> } />
                     <Route path=path!("/stats") view=|| view! { <Building page=Page::Stats /> } />
-                    <ParentRoute path=path!("/admin") view=AdminLayout>
-                        <Route path=path!("") view=AdminQueue />
-                        <Route path=path!("cases/:code") view=AdminCase />
-                        <Route path=path!("rules") view=AdminRules />
-                        <Route path=path!("rewards") view=AdminRewards />
-                        <Route path=path!("users") view=AdminUsers />
-                        <Route path=path!("departments") view=AdminDepartments />
-                        <Route path=path!("audit") view=AdminAudit />
-                        <Route path=path!("outbox") view=AdminOutbox />
+                    // The staff console: a chunk per page, never on a resident's phone.
+                    <ParentRoute path=path!("/admin") view={Lazy::<AdminLayoutRoute>::new()}>
+                        <Route path=path!("") view={Lazy::<AdminQueueRoute>::new()} />
+                        <Route path=path!("cases/:code") view={Lazy::<AdminCaseRoute>::new()} />
+                        <Route path=path!("rules") view={Lazy::<AdminRulesRoute>::new()} />
+                        <Route path=path!("rewards") view={Lazy::<AdminRewardsRoute>::new()} />
+                        <Route path=path!("users") view={Lazy::<AdminUsersRoute>::new()} />
+                        <Route path=path!("departments") view={Lazy::<AdminDepartmentsRoute>::new()} />
+                        <Route path=path!("audit") view={Lazy::<AdminAuditRoute>::new()} />
+                        <Route path=path!("outbox") view={Lazy::<AdminOutboxRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </main>

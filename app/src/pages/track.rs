@@ -75,6 +75,21 @@ fn fetch(code: String, secret: String, result: RwSignal<Lookup>, remember_in_url
     });
 }
 
+/// `/track` as a lazy route, its own WebAssembly chunk like the report
+/// form (see `ReportRoute`).
+pub struct TrackRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for TrackRoute {
+    fn data() -> Self {
+        TrackRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <Track /> }.into_any()
+    }
+}
+
 #[component]
 pub fn Track() -> impl IntoView {
     let lang = use_lang();

@@ -310,11 +310,22 @@ impl Cases<'_> {
             }
             q
         };
-        let mut by_state = Vec::new();
-        for s in CaseState::ALL {
-            let n = scope().filter(case::Column::State.eq(s.as_str())).count(self.db).await?;
-            by_state.push((s, n));
-        }
+        // One grouped count, not one query per state.
+        let rows: Vec<(String, i64)> = scope()
+            .select_only()
+            .column(case::Column::State)
+            .column_as(case::Column::Id.count(), "n")
+            .group_by(case::Column::State)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let by_state = CaseState::ALL
+            .into_iter()
+            .map(|s| {
+                let n = rows.iter().find(|(name, _)| name == s.as_str()).map(|(_, n)| *n).unwrap_or(0);
+                (s, u64::try_from(n).unwrap_or(0))
+            })
+            .collect();
         let overdue = scope().filter(case::Column::DueAt.lt(Utc::now())).count(self.db).await?;
         Ok(CaseCounts { by_state, overdue })
     }

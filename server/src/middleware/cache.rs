@@ -2,7 +2,9 @@
 //!
 //! Pages link those files with `?v=<digest of the build>`, so a versioned URL
 //! never changes content and is cached for a year; an unversioned one is
-//! cached briefly and revalidated.
+//! cached briefly and revalidated. (The WebAssembly and its JS are versioned
+//! by directory instead, `/pkg/<digest>/…`, whose route sets its own header:
+//! see `web::router`.)
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};

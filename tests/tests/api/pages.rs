@@ -10,8 +10,9 @@ async fn the_home_page_is_server_rendered_in_chinese_with_the_navigation(app: &T
     for href in ["/report", "/track", "/cases", "/info", "/stats", "/admin"] {
         assert!(html.contains(&format!("href=\"{href}\"")), "nav link {href}");
     }
-    assert!(html.contains("/pkg/shanshui.js?v="), "the hydration script is linked");
-    assert!(html.contains("/pkg/shanshui_bg.wasm?v="));
+    let js = pkg_url(&html, "shanshui.js");
+    assert!(!js.starts_with("/pkg/unbuilt/"), "the hydration script is linked: {js}");
+    pkg_url(&html, "shanshui_bg.wasm");
 }
 db_test!(the_home_page_is_server_rendered_in_chinese_with_the_navigation);
 
@@ -39,7 +40,7 @@ async fn an_english_visitor_gets_english_pages_from_the_language_cookie(app: &Te
 db_test!(an_english_visitor_gets_english_pages_from_the_language_cookie);
 
 async fn pages_not_yet_built_say_so_plainly(app: &TestApp) {
-    for path in ["/cases", "/info", "/stats", "/admin"] {
+    for path in ["/cases", "/info", "/stats"] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 200, "{path}");
         let html = res.text().await.unwrap();
@@ -48,12 +49,28 @@ async fn pages_not_yet_built_say_so_plainly(app: &TestApp) {
 }
 db_test!(pages_not_yet_built_say_so_plainly);
 
+async fn the_staff_console_renders_its_shell_and_says_it_needs_javascript(app: &TestApp) {
+    for path in ["/admin", "/admin/rules", "/admin/cases/BN-2222-2222"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("工作人员登录") && html.contains("需要启用 JavaScript"), "{path}: {html}");
+        assert!(!html.contains("建设中"), "{path} is built");
+    }
+}
+db_test!(the_staff_console_renders_its_shell_and_says_it_needs_javascript);
+
+/// The `/pkg/{version}/{file}` URL the page links, e.g. `shanshui.js`.
+fn pkg_url(html: &str, file: &str) -> String {
+    let end = html.find(&format!("/{file}\"")).unwrap_or_else(|| panic!("a link to {file}")) + file.len() + 1;
+    let start = html[..end].rfind("\"/pkg/").expect("under /pkg/") + 1;
+    html[start..end].to_owned()
+}
+
 async fn the_front_end_is_served_as_wasm_compressed_and_cached(app: &TestApp) {
     let html = app.get("/").await.text().await.unwrap();
-    let start = html.find("/pkg/shanshui_bg.wasm?v=").expect("a wasm link");
-    let end = start + html[start..].find('"').unwrap();
-    let wasm_url = html[start..end].replace("&amp;", "&");
-    assert!(!wasm_url.ends_with("v=unbuilt"), "build the front end first: cargo xtask test");
+    let wasm_url = pkg_url(&html, "shanshui_bg.wasm");
+    assert!(!wasm_url.starts_with("/pkg/unbuilt/"), "build the front end first: cargo xtask test");
 
     let res = app
         .client
@@ -68,6 +85,16 @@ async fn the_front_end_is_served_as_wasm_compressed_and_cached(app: &TestApp) {
     let encoding = h.get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
     assert!(matches!(encoding.as_deref(), Some("br") | Some("gzip")), "{encoding:?}");
     assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+
+    // The lazy routes' chunk loader sits beside it, under the same version;
+    // another version is not served (and not cached as if it were).
+    let loader = wasm_url.replace("shanshui_bg.wasm", "__wasm_split.js");
+    let res = app.get(&loader).await;
+    assert_eq!(res.status(), 200, "{loader}");
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let res = app.get("/pkg/000000000000/shanshui.js").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.headers().get("cache-control").is_none_or(|v| !v.to_str().unwrap().contains("immutable")));
 
     let css = app.get("/style.css").await;
     assert_eq!(css.status(), 200);

@@ -364,11 +364,10 @@ fn Actions(
                     <select id="reward-tier" required=true on:change=move |ev| {
                         let code = event_target_value(&ev);
                         // A fixed tier fills in its amount.
-                        if let Some(Ok(list)) = tiers.get_untracked() {
-                            if let Some(fen) = list.iter().find(|t| t.code == code).and_then(|t| t.amount_fen) {
+                        if let Some(Ok(list)) = tiers.get_untracked()
+                            && let Some(fen) = list.iter().find(|t| t.code == code).and_then(|t| t.amount_fen) {
                                 amount.set(yuan(fen));
                             }
-                        }
                         tier.set(code);
                     }>
                         <option value="">"—"</option>

@@ -12,11 +12,13 @@
 mod case;
 mod queue;
 mod rewards;
+mod routes;
 mod settings;
 
 pub use case::AdminCase;
 pub use queue::AdminQueue;
 pub use rewards::AdminRewards;
+pub use routes::*;
 pub use settings::{AdminAudit, AdminDepartments, AdminOutbox, AdminRules, AdminUsers};
 
 use crate::i18n::*;

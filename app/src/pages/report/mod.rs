@@ -377,6 +377,22 @@ fn summary(form: &Form) -> String {
     format!("{category} · {description}")
 }
 
+/// `/report` as a lazy route: with the `hydrate` feature its view is a
+/// wasm-split point, so the form's code is its own WebAssembly chunk that
+/// the browser loads when the page is opened, not with the first page.
+pub struct ReportRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for ReportRoute {
+    fn data() -> Self {
+        ReportRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <Report /> }.into_any()
+    }
+}
+
 #[component]
 pub fn Report() -> impl IntoView {
     let lang = use_lang();

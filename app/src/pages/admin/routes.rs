@@ -1,0 +1,133 @@
+//! The console's pages as lazy routes: each is its own WebAssembly chunk,
+//! fetched when a staff member opens it, so residents' phones never download
+//! the console. Written out one by one: the lazy-route macro names each
+//! chunk after its place in the source, so generated copies would collide.
+
+use super::*;
+use leptos::prelude::*;
+
+/// The console's frame and sign-in.
+pub struct AdminLayoutRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminLayoutRoute {
+    fn data() -> Self {
+        AdminLayoutRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminLayout /> }.into_any()
+    }
+}
+
+/// The queue.
+pub struct AdminQueueRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminQueueRoute {
+    fn data() -> Self {
+        AdminQueueRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminQueue /> }.into_any()
+    }
+}
+
+/// A case.
+pub struct AdminCaseRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminCaseRoute {
+    fn data() -> Self {
+        AdminCaseRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminCase /> }.into_any()
+    }
+}
+
+/// Routing rules.
+pub struct AdminRulesRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminRulesRoute {
+    fn data() -> Self {
+        AdminRulesRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminRules /> }.into_any()
+    }
+}
+
+/// The reward queue.
+pub struct AdminRewardsRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminRewardsRoute {
+    fn data() -> Self {
+        AdminRewardsRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminRewards /> }.into_any()
+    }
+}
+
+/// Users.
+pub struct AdminUsersRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminUsersRoute {
+    fn data() -> Self {
+        AdminUsersRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminUsers /> }.into_any()
+    }
+}
+
+/// Departments.
+pub struct AdminDepartmentsRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminDepartmentsRoute {
+    fn data() -> Self {
+        AdminDepartmentsRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminDepartments /> }.into_any()
+    }
+}
+
+/// The audit log.
+pub struct AdminAuditRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminAuditRoute {
+    fn data() -> Self {
+        AdminAuditRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminAudit /> }.into_any()
+    }
+}
+
+/// Failing notifications.
+pub struct AdminOutboxRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminOutboxRoute {
+    fn data() -> Self {
+        AdminOutboxRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminOutbox /> }.into_any()
+    }
+}

@@ -8,6 +8,7 @@ mod m20261128_000002_reports;
 mod m20261128_000003_sessions;
 mod m20261128_000004_case_workflow;
 mod m20261128_000005_rewards;
+mod m20261129_000006_open_information;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_sessions::Migration),
             Box::new(m20261128_000004_case_workflow::Migration),
             Box::new(m20261128_000005_rewards::Migration),
+            Box::new(m20261129_000006_open_information::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{audit, auth, cases, categories, directory, outbox, reports, rewards, routing, users};
+use crate::{audit, auth, cases, categories, directory, disclosure, outbox, reports, rewards, routing, users};
 use axum::Router;
 use axum::routing::any;
 
@@ -19,6 +19,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(audit::router())
         .merge(outbox::router())
         .merge(rewards::router())
+        .merge(disclosure::api_router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -132,6 +132,12 @@ pub enum CaseAction {
     RejectReward { reason: String },
     /// 奖金发放: by finance, once the reporter has claimed it.
     PayReward { payment_reference: String, amount_fen: i64 },
+    /// Publishes the case's public record (公开): the reviewer's own texts,
+    /// the photos to show and how precisely the place is shown. Taken again,
+    /// it replaces them.
+    Disclose(crate::disclosure::Disclosure),
+    /// Takes the public record down again (the case stays listed without it).
+    Undisclose { reason: String },
 }
 
 /// The names of the actions, as `allowed_actions` lists them.
@@ -151,10 +157,12 @@ pub enum ActionKind {
     ApproveReward,
     RejectReward,
     PayReward,
+    Disclose,
+    Undisclose,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 13] = [
+    pub const ALL: [ActionKind; 15] = [
         ActionKind::Accept,
         ActionKind::Reject,
         ActionKind::Merge,
@@ -168,6 +176,8 @@ impl ActionKind {
         ActionKind::ApproveReward,
         ActionKind::RejectReward,
         ActionKind::PayReward,
+        ActionKind::Disclose,
+        ActionKind::Undisclose,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -185,6 +195,8 @@ impl ActionKind {
             ActionKind::ApproveReward => "approve_reward",
             ActionKind::RejectReward => "reject_reward",
             ActionKind::PayReward => "pay_reward",
+            ActionKind::Disclose => "disclose",
+            ActionKind::Undisclose => "undisclose",
         }
     }
 }
@@ -205,6 +217,8 @@ impl CaseAction {
             CaseAction::ApproveReward { .. } => ActionKind::ApproveReward,
             CaseAction::RejectReward { .. } => ActionKind::RejectReward,
             CaseAction::PayReward { .. } => ActionKind::PayReward,
+            CaseAction::Disclose(_) => ActionKind::Disclose,
+            CaseAction::Undisclose { .. } => ActionKind::Undisclose,
         }
     }
 }
@@ -279,6 +293,9 @@ pub struct StaffTimelineEntry {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaffPhoto {
+    pub id: i64,
+    /// Shown on the public case page (chosen when disclosing).
+    pub public: bool,
     pub display_url: String,
     pub thumbnail_url: String,
     /// The original as received, for roles allowed to see evidence.
@@ -340,6 +357,9 @@ pub struct CaseDetail {
     pub reply_drafted_by: Option<String>,
     pub merged_into: Option<String>,
     pub contested: bool,
+    /// The public record as disclosed; null until a reviewer discloses it.
+    pub disclosure: Option<crate::disclosure::Disclosure>,
+    pub disclosed_at: Option<String>,
     /// The reward track (奖励), once a reward is proposed; null before.
     pub reward: Option<crate::reward::RewardView>,
     /// Whether the first reporter can be rewarded, and why (not); shown

@@ -5,8 +5,10 @@
 
 pub mod case;
 pub mod directory;
+pub mod disclosure;
 pub mod error;
 pub mod geo;
+pub mod info;
 pub mod report;
 pub mod reward;
 pub mod roles;

@@ -20,6 +20,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::Role;
+use shared::disclosure::{Disclosure, Precision};
 use shared::case::{
     ActionRequest, CaseAction, CaseCounts, CaseDetail, CaseQueue, CaseState, CaseSummary, Finding,
     NamedRef, RevealedReporter, StaffPhoto, StaffReport, StaffTimelineEntry,
@@ -55,6 +56,7 @@ pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
         extended: c.extended_days > 0,
         reward: reward.and_then(|r| RewardState::parse(&r.state)),
         reward_proposed_by: reward.map(|r| r.proposed_by),
+        disclosed: c.disclosed_at.is_some(),
     }
 }
 
@@ -74,7 +76,7 @@ pub async fn load_visible(conn: &impl ConnectionTrait, actor: &Actor, code: &str
 }
 
 /// A required piece of text: trimmed, not empty, not too long.
-fn text(field: &str, value: &str) -> Result<String, AppError> {
+pub(crate) fn text(field: &str, value: &str) -> Result<String, AppError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(AppError::validation(field, "must not be empty"));
@@ -85,7 +87,7 @@ fn text(field: &str, value: &str) -> Result<String, AppError> {
     Ok(v.to_owned())
 }
 
-fn optional_text(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+pub(crate) fn optional_text(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => text(field, v).map(Some),
@@ -117,7 +119,7 @@ pub struct QueueFilter {
     pub page_size: Option<u32>,
 }
 
-fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
+pub(crate) fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
     let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::validation(field, "a date as YYYY-MM-DD"))?;
     let day = if end { day.succ_opt().unwrap_or(day) } else { day };
@@ -126,14 +128,15 @@ fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppError>
     Ok(midnight - Duration::hours(8))
 }
 
-struct Lookups {
+/// The small tables a page of cases names things from, loaded once per page.
+pub(crate) struct Lookups {
     categories: BTreeMap<i64, category::Model>,
     areas: BTreeMap<i64, area::Model>,
     departments: BTreeMap<i64, department::Model>,
 }
 
 impl Lookups {
-    async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
+    pub(crate) async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
         Ok(Self {
             categories: category::Entity::find().all(conn).await?.into_iter().map(|c| (c.id, c)).collect(),
             areas: area::Entity::find().all(conn).await?.into_iter().map(|a| (a.id, a)).collect(),
@@ -141,16 +144,41 @@ impl Lookups {
         })
     }
 
-    fn category(&self, id: i64) -> NamedRef {
+    pub(crate) fn category(&self, id: i64) -> NamedRef {
         self.categories
             .get(&id)
             .map(|c| NamedRef { code: c.code.clone(), name: c.name_zh.clone(), name_en: c.name_en.clone() })
             .unwrap_or(NamedRef { code: String::new(), name: String::new(), name_en: String::new() })
     }
 
-    fn area(&self, id: Option<i64>) -> Option<NamedRef> {
+    pub(crate) fn area(&self, id: Option<i64>) -> Option<NamedRef> {
         let a = self.areas.get(&id?)?;
         Some(NamedRef { code: a.code.clone(), name: a.name_zh.clone(), name_en: a.name_en.clone() })
+    }
+
+    pub(crate) fn department(&self, id: Option<i64>) -> Option<NamedRef> {
+        let d = self.departments.get(&id?)?;
+        Some(NamedRef { code: d.code.clone(), name: d.name_zh.clone(), name_en: d.name_en.clone() })
+    }
+
+    pub(crate) fn category_id(&self, code: &str) -> Option<i64> {
+        self.categories.values().find(|c| c.code == code).map(|c| c.id)
+    }
+
+    pub(crate) fn area_id(&self, code: &str) -> Option<i64> {
+        self.areas.values().find(|a| a.code == code).map(|a| a.id)
+    }
+
+    pub(crate) fn categories(&self) -> impl Iterator<Item = &category::Model> {
+        self.categories.values()
+    }
+
+    pub(crate) fn areas(&self) -> impl Iterator<Item = &area::Model> {
+        self.areas.values()
+    }
+
+    pub(crate) fn departments(&self) -> impl Iterator<Item = &department::Model> {
+        self.departments.values()
     }
 
     fn department_code(&self, id: Option<i64>) -> Option<String> {
@@ -352,6 +380,7 @@ impl Cases<'_> {
             .order_by_asc(photo::Column::Id)
             .all(self.db)
             .await?;
+        let public_photos: Vec<i64> = photos.iter().filter(|p| p.public).map(|p| p.id).collect();
         let reports = report::Entity::find()
             .filter(report::Column::CaseId.eq(c.id))
             .order_by_asc(report::Column::Id)
@@ -363,6 +392,8 @@ impl Cases<'_> {
                     .iter()
                     .filter(|p| p.report_id == r.id)
                     .map(|p| StaffPhoto {
+                        id: p.id,
+                        public: p.public,
                         display_url: format!("/photos/display/{}.jpg", p.display_key),
                         thumbnail_url: format!("/photos/thumb/{}.jpg", p.thumbnail_key),
                         original_url: originals.then(|| format!("/api/v1/cases/{}/photos/{}/original", c.code, p.id)),
@@ -445,6 +476,14 @@ impl Cases<'_> {
             reply_drafted_by: c.reply_drafted_by.and_then(|id| users.get(&id).cloned()),
             merged_into,
             contested: c.contested,
+            disclosure: c.disclosed_at.is_some().then(|| Disclosure {
+                summary: c.public_summary.clone().unwrap_or_default(),
+                investigation: c.public_investigation.clone(),
+                actions_taken: c.public_actions.clone(),
+                photos: public_photos.clone(),
+                precision: c.public_precision.as_deref().and_then(Precision::parse).unwrap_or_default(),
+            }),
+            disclosed_at: c.disclosed_at.map(|t| t.to_rfc3339()),
             reward,
             eligibility,
             allowed_actions: workflow::allowed(&actor, &f),
@@ -615,6 +654,31 @@ impl Cases<'_> {
                     .col_expr(case::Column::ExtendedDays, Expr::value(days as i32))
                     .col_expr(case::Column::CloseDueAt, Expr::value(Some(new_due)))
                     .col_expr(case::Column::DueAt, Expr::value(Some(new_due)));
+            }
+            CaseAction::Disclose(d) => {
+                let summary = text("summary", &d.summary)?;
+                let investigation = optional_text("investigation", d.investigation)?;
+                let actions_taken = optional_text("actions_taken", d.actions_taken)?;
+                crate::disclosure::service::choose_photos(&txn, c.id, &d.photos).await?;
+                public = false;
+                note = Some(format!("precision {}", d.precision.as_str()));
+                update = update
+                    .col_expr(case::Column::DisclosedAt, Expr::value(Some(now)))
+                    .col_expr(case::Column::DisclosedBy, Expr::value(Some(user.id)))
+                    .col_expr(case::Column::PublicSummary, Expr::value(Some(summary)))
+                    .col_expr(case::Column::PublicInvestigation, Expr::value(investigation))
+                    .col_expr(case::Column::PublicActions, Expr::value(actions_taken))
+                    .col_expr(case::Column::PublicPrecision, Expr::value(Some(d.precision.as_str())));
+            }
+            CaseAction::Undisclose { reason } => {
+                note = Some(text("reason", &reason)?);
+                public = false;
+                crate::disclosure::service::choose_photos(&txn, c.id, &[]).await?;
+                update = update
+                    .col_expr(case::Column::DisclosedAt, Expr::value(None::<DateTime<Utc>>))
+                    .col_expr(case::Column::PublicSummary, Expr::value(None::<String>))
+                    .col_expr(case::Column::PublicInvestigation, Expr::value(None::<String>))
+                    .col_expr(case::Column::PublicActions, Expr::value(None::<String>));
             }
             // Handled above, before any case column changes.
             CaseAction::ProposeReward { .. }

@@ -28,6 +28,8 @@ pub struct Facts {
     /// The reward track, once a reward was proposed.
     pub reward: Option<RewardState>,
     pub reward_proposed_by: Option<i64>,
+    /// A reviewer has published the case's public record.
+    pub disclosed: bool,
 }
 
 /// Why an action is refused. `Forbidden` is about who asks (403), `Conflict`
@@ -56,6 +58,11 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
         (S::ReplyReview, A::ApproveReply) => Some(S::Closed),
         (S::ReplyReview, A::ReturnReply) => Some(S::Investigating),
         (S::Accepted | S::Investigating | S::ReplyReview, A::Extend) => Some(state),
+        // The public record: once a case is accepted (or refused, which the
+        // public may also see), never while it is unread or merged away.
+        (S::Accepted | S::Investigating | S::ReplyReview | S::Closed | S::Rejected, A::Disclose | A::Undisclose) => {
+            Some(state)
+        }
         _ => None,
     }
 }
@@ -67,6 +74,9 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
         A::Accept | A::Reject | A::Merge | A::Assign | A::Transfer | A::Extend => &[Role::Dispatcher, Role::Handler],
         A::DraftReply => &[Role::Handler],
         A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
+        // What the public reads is reviewed by someone who did not write the
+        // reply: a reviewer, or the dispatcher who triages.
+        A::Disclose | A::Undisclose => &[Role::Reviewer, Role::Dispatcher],
         A::ProposeReward | A::ApproveReward | A::RejectReward | A::PayReward => reward_rules::roles_for(action),
     }
 }
@@ -118,6 +128,9 @@ pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseStat
         ActionKind::ApproveReply if case.reply_drafted_by == Some(actor.user_id) => Err(Refusal::Forbidden(
             "the reviewer of a reply cannot be the person who drafted it (四眼原则)".to_owned(),
         )),
+        ActionKind::Undisclose if !case.disclosed => {
+            Err(Refusal::Conflict("the case has no public record to take down".to_owned()))
+        }
         ActionKind::Extend if case.extended => {
             Err(Refusal::Conflict("the deadline was already extended once; it cannot be extended again".to_owned()))
         }
@@ -164,6 +177,7 @@ mod tests {
             extended: false,
             reward: None,
             reward_proposed_by: None,
+            disclosed: false,
         }
     }
 
@@ -191,6 +205,8 @@ mod tests {
                 // Reward steps leave the case closed and follow the reward's own track.
                 let expected = if reward_rules::is_reward_action(action) {
                     (state == CaseState::Closed && action == ActionKind::ProposeReward).then_some(CaseState::Closed)
+                } else if action == ActionKind::Undisclose {
+                    None // nothing disclosed yet
                 } else {
                     next_state(state, action)
                 };

@@ -2,6 +2,7 @@
 //! of static files.
 
 pub mod cache;
+pub mod conditional;
 pub mod csrf;
 pub mod rate_limit;
 pub mod security_headers;

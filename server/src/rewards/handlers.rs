@@ -75,11 +75,6 @@ pub struct LedgerQuery {
     detail: bool,
 }
 
-fn csv_field(s: &str) -> String {
-    // Quote everything; a leading =,+,-,@ would be a formula in a spreadsheet.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
 
 /// The month (Chongqing time) a moment falls in: `2026-11`.
 fn month(at: chrono::DateTime<Utc>) -> String {
@@ -129,7 +124,7 @@ pub async fn ledger(
                 p.map(|p| p.amount_fen.to_string()).unwrap_or_default(),
                 p.map(|p| p.payment_reference.clone()).unwrap_or_default(),
             ];
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str(&fields.iter().map(|f| crate::csv::field(f)).collect::<Vec<_>>().join(","));
             out.push_str("\r\n");
         }
     } else {
@@ -151,7 +146,7 @@ pub async fn ledger(
         }
         out.push_str("month,department,proposed,proposed_fen,approved,approved_fen,claimed,claimed_fen,paid,paid_fen,expired,expired_fen\r\n");
         for ((m, d), t) in totals {
-            let mut fields = vec![csv_field(&m), csv_field(&d)];
+            let mut fields = vec![crate::csv::field(&m), crate::csv::field(&d)];
             for i in 0..5 {
                 fields.push(t.counts[i].to_string());
                 fields.push(t.fen[i].to_string());

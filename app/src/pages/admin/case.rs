@@ -41,6 +41,8 @@ fn action_name(l: Locale, a: ActionKind) -> &'static str {
         ActionKind::ApproveReward => td_string!(l, adm_do_approve_reward),
         ActionKind::RejectReward => td_string!(l, adm_do_reject_reward),
         ActionKind::PayReward => td_string!(l, adm_do_pay_reward),
+        ActionKind::Disclose => td_string!(l, adm_do_disclose),
+        ActionKind::Undisclose => td_string!(l, adm_do_undisclose),
     }
 }
 
@@ -96,6 +98,7 @@ pub fn AdminCase() -> impl IntoView {
 fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let lang = use_lang();
     let c = case;
+    let public = PublicDraft::of(&c);
     let code = c.code.clone();
     let revealed = RwSignal::new(None::<Result<Vec<RevealedReporter>, String>>);
     let reveal = {
@@ -211,7 +214,8 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 }
             })}
             <Actions code=code.clone() version=c.version group=c.group.clone() allowed=allowed
-                reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload />
+                reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload
+                public=public />
             <section class="card">
                 <h2>{move || td_string!(lang.get(), adm_reports)}</h2>
                 {c.can_reveal.then(|| view! {
@@ -261,6 +265,43 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     }
 }
 
+/// What the disclose form starts from: the public record as it stands, or
+/// (the first time) the approved reply for the reviewer to rewrite for the
+/// public, and the case's photos to choose from.
+#[derive(Clone)]
+struct PublicDraft {
+    summary: String,
+    investigation: String,
+    actions_taken: String,
+    precision: String,
+    chosen: Vec<i64>,
+    photos: Vec<(i64, String)>,
+}
+
+impl PublicDraft {
+    fn of(c: &CaseDetail) -> Self {
+        let photos = c.reports.iter().flat_map(|r| r.photos.iter().map(|p| (p.id, p.thumbnail_url.clone()))).collect();
+        match &c.disclosure {
+            Some(d) => Self {
+                summary: d.summary.clone(),
+                investigation: d.investigation.clone().unwrap_or_default(),
+                actions_taken: d.actions_taken.clone().unwrap_or_default(),
+                precision: d.precision.as_str().to_owned(),
+                chosen: d.photos.clone(),
+                photos,
+            },
+            None => Self {
+                summary: String::new(),
+                investigation: c.reply.clone().unwrap_or_default(),
+                actions_taken: c.actions_taken.clone().unwrap_or_default(),
+                precision: if c.group == "noise" || c.group == "cooking_fumes" { "area" } else { "street" }.to_owned(),
+                chosen: vec![],
+                photos,
+            },
+        }
+    }
+}
+
 /// The buttons for the allowed actions, and the open action's form.
 #[component]
 fn Actions(
@@ -270,6 +311,7 @@ fn Actions(
     allowed: Vec<ActionKind>,
     reward_fen: Option<i64>,
     reload: RwSignal<u32>,
+    public: PublicDraft,
 ) -> impl IntoView {
     let lang = use_lang();
     let open = RwSignal::new(None::<ActionKind>);
@@ -286,6 +328,12 @@ fn Actions(
     let fine = RwSignal::new(String::new());
     let penalty = RwSignal::new(String::new());
     let tier = RwSignal::new(String::new());
+    let summary = RwSignal::new(public.summary.clone());
+    let investigation = RwSignal::new(public.investigation.clone());
+    let public_actions = RwSignal::new(public.actions_taken.clone());
+    let precision = RwSignal::new(public.precision.clone());
+    let chosen = RwSignal::new(public.chosen.clone());
+    let photo_choices = StoredValue::new(public.photos.clone());
     let tiers = load::<Vec<RewardTier>>(|| "/api/v1/reward-tiers".to_owned());
     let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
     let nearby = {
@@ -321,6 +369,11 @@ fn Actions(
                 ActionKind::ApproveReward => serde_json::json!({ "note": opt(note) }),
                 ActionKind::RejectReward => serde_json::json!({ "reason": text(note) }),
                 ActionKind::PayReward => serde_json::json!({ "payment_reference": text(target), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0) }),
+                ActionKind::Disclose => serde_json::json!({
+                    "summary": text(summary), "investigation": opt(investigation), "actions_taken": opt(public_actions),
+                    "photos": chosen.get_untracked(), "precision": text(precision),
+                }),
+                ActionKind::Undisclose => serde_json::json!({ "reason": text(note) }),
             };
             body["action"] = serde_json::json!(kind.as_str());
             body["version"] = serde_json::json!(version);
@@ -358,7 +411,43 @@ fn Actions(
         };
         match kind {
             ActionKind::Accept | ActionKind::ApproveReply | ActionKind::ApproveReward => note_field(td_string!(l, adm_note), false).into_any(),
-            ActionKind::Reject | ActionKind::ReturnReply | ActionKind::RejectReward => note_field(td_string!(l, adm_reason), true).into_any(),
+            ActionKind::Reject | ActionKind::ReturnReply | ActionKind::RejectReward | ActionKind::Undisclose => {
+                note_field(td_string!(l, adm_reason), true).into_any()
+            }
+            ActionKind::Disclose => {
+                let area = |id: &'static str, label: &'static str, signal: RwSignal<String>, required: bool| view! {
+                    <div class="field"><label for=id>{label}</label>
+                        <textarea id=id rows="3" required=required prop:value=move || signal.get()
+                            on:input=move |ev| signal.set(event_target_value(&ev))></textarea></div>
+                };
+                view! {
+                    <p class="hint">{td_string!(l, adm_disclose_hint)}</p>
+                    {area("public-summary", td_string!(l, col_summary), summary, true)}
+                    {area("public-investigation", td_string!(l, col_investigation), investigation, false)}
+                    {area("public-actions", td_string!(l, col_actions), public_actions, false)}
+                    <div class="field"><label for="public-precision">{td_string!(l, adm_precision)}</label>
+                        <select id="public-precision" prop:value=move || precision.get()
+                            on:change=move |ev| precision.set(event_target_value(&ev))>
+                            <option value="site">{td_string!(l, precision_site)}</option>
+                            <option value="street">{td_string!(l, precision_street)}</option>
+                            <option value="area">{td_string!(l, precision_area)}</option>
+                        </select></div>
+                    <fieldset class="field photo-choice">
+                        <legend>{td_string!(l, adm_public_photos)}</legend>
+                        {photo_choices.get_value().into_iter().map(|(id, thumb)| view! {
+                            <label class="photo-pick">
+                                <input type="checkbox" value=id.to_string()
+                                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| { c.retain(|x| *x != id); if on { c.push(id); } });
+                                    } />
+                                <img src=thumb alt="" width="96" height="96" loading="lazy" />
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                }.into_any()
+            }
             ActionKind::ProposeReward => view! {
                 <div class="field"><label for="reward-tier">{td_string!(l, adm_tier)}</label>
                     <select id="reward-tier" required=true on:change=move |ev| {

@@ -45,6 +45,16 @@ pub struct Model {
     pub merged_into_id: Option<i64>,
     /// The reporter contested the reply (allowed once).
     pub contested: bool,
+    /// The public record (公开信息), set by a reviewer: none until disclosed.
+    pub disclosed_at: Option<DateTimeUtc>,
+    pub disclosed_by: Option<i64>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub public_summary: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub public_investigation: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub public_actions: Option<String>,
+    pub public_precision: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

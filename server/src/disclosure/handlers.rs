@@ -1,0 +1,89 @@
+//! HTTP for the public record: the JSON API under `/api/v1/public/`.
+
+use super::service::{PublicCases, PublicFilter, StatusFilter};
+use crate::cases::service::parse_day;
+use crate::error::{AppError, AppJson};
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use shared::disclosure::{PublicCaseDetail, PublicCasePage};
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// The filters of `/cases`, the public API and the exports. Empty values
+/// count as absent, so a plain HTML form can send every field.
+#[derive(Debug, Default, Deserialize)]
+pub struct PublicQuery {
+    pub category: Option<String>,
+    pub area: Option<String>,
+    /// `open`, `closed` or a case state.
+    pub state: Option<String>,
+    /// Submitted on or after (YYYY-MM-DD, Chongqing time).
+    pub from: Option<String>,
+    /// Submitted on or before.
+    pub to: Option<String>,
+    /// Only cases whose public record a reviewer has published.
+    pub disclosed: Option<String>,
+    pub page: Option<String>,
+    pub page_size: Option<String>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A positive integer parameter, or a 400 naming it.
+pub fn number(field: &str, v: &Option<String>, default: u32, max: u32) -> Result<u32, AppError> {
+    match given(v) {
+        None => Ok(default),
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(AppError::validation(field, format!("a whole number from 1 to {max}"))),
+        },
+    }
+}
+
+impl PublicQuery {
+    pub fn filter(&self, default_size: u32, max_size: u32) -> Result<PublicFilter, AppError> {
+        let status = match given(&self.state) {
+            None => StatusFilter::Any,
+            Some(s) => StatusFilter::parse(s)
+                .ok_or_else(|| AppError::validation("state", "open, closed or a case state such as accepted"))?,
+        };
+        let disclosed_only = match given(&self.disclosed) {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") | Some("on") => true,
+            Some(_) => return Err(AppError::validation("disclosed", "true or false")),
+        };
+        Ok(PublicFilter {
+            codes: vec![],
+            categories: given(&self.category).map(|c| vec![c.to_owned()]).unwrap_or_default(),
+            area: given(&self.area).map(str::to_owned),
+            status,
+            from: given(&self.from).map(|d| parse_day("from", d, false)).transpose()?,
+            to: given(&self.to).map(|d| parse_day("to", d, true)).transpose()?,
+            disclosed_only,
+            sort: Default::default(),
+            page: number("page", &self.page, 1, 100_000)?,
+            page_size: number("page_size", &self.page_size, default_size, max_size)?,
+        })
+    }
+}
+
+/// `GET /api/v1/public/cases`: cases as the public sees them, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<PublicQuery>, QueryRejection>,
+) -> Result<AppJson<PublicCasePage>, AppError> {
+    let Query(query) = query?;
+    let filter = query.filter(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let (items, has_more) = PublicCases { db: &state.db }.list(&filter).await?;
+    Ok(AppJson(PublicCasePage { items, page: filter.page, page_size: filter.page_size, has_more }))
+}
+
+/// `GET /api/v1/public/cases/{code}`.
+pub async fn detail(State(state): State<AppState>, Path(code): Path<String>) -> Result<AppJson<PublicCaseDetail>, AppError> {
+    Ok(AppJson(PublicCases { db: &state.db }.detail(&code).await?))
+}

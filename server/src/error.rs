@@ -61,7 +61,7 @@ impl AppError {
         }
     }
 
-    fn body(&self) -> ApiError {
+    pub fn body(&self) -> ApiError {
         let (code, message) = match self {
             AppError::NotFound => ("not_found", "no such resource".to_owned()),
             AppError::BadRequest(m) => ("bad_request", m.clone()),

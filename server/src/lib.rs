@@ -18,6 +18,7 @@ pub mod disclosure;
 pub mod error;
 pub mod health;
 pub mod middleware;
+pub mod open311;
 pub mod outbox;
 pub mod privacy;
 pub mod reports;

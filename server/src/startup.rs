@@ -128,6 +128,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(api::router(&state))
         .merge(crate::reports::photo_router())
         .merge(crate::disclosure::open_data_router())
+        .merge(crate::open311::router(&state))
         .merge(web::router(&state))
         .layer(axum::middleware::from_fn(middleware::cache::static_files))
         .layer(axum::middleware::from_fn(middleware::csrf::cross_origin_protection));

@@ -169,18 +169,6 @@ impl Lookups {
         self.areas.values().find(|a| a.code == code).map(|a| a.id)
     }
 
-    pub(crate) fn categories(&self) -> impl Iterator<Item = &category::Model> {
-        self.categories.values()
-    }
-
-    pub(crate) fn areas(&self) -> impl Iterator<Item = &area::Model> {
-        self.areas.values()
-    }
-
-    pub(crate) fn departments(&self) -> impl Iterator<Item = &department::Model> {
-        self.departments.values()
-    }
-
     fn department_code(&self, id: Option<i64>) -> Option<String> {
         self.departments.get(&id?).map(|d| d.code.clone())
     }

@@ -3,8 +3,10 @@
 mod auth;
 mod cases;
 mod directory;
+mod disclosure;
 mod errors;
 mod health;
+mod open311;
 mod outbox;
 mod pages;
 mod reports;

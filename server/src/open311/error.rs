@@ -1,0 +1,76 @@
+//! Open311 errors: the specification's list of `{code, description}` (in
+//! XML `<errors><error>`), with 404 for an unknown resource, 403 for a bad
+//! API key and 400 for everything else a client got wrong.
+
+use super::doc::{Format, Node};
+use crate::error::AppError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug)]
+pub struct Open311Error {
+    pub status: StatusCode,
+    pub descriptions: Vec<String>,
+    pub format: Format,
+}
+
+impl Open311Error {
+    pub fn new(status: StatusCode, format: Format, description: impl Into<String>) -> Self {
+        Self { status, descriptions: vec![description.into()], format }
+    }
+
+    pub fn bad(format: Format, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, format, description)
+    }
+
+    pub fn not_found(format: Format, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, format, description)
+    }
+
+    /// The JSON API's error in Open311's terms.
+    pub fn from_app(e: AppError, format: Format) -> Self {
+        let status = e.status();
+        let body = e.body();
+        let descriptions = match &e {
+            AppError::Validation(fields) => fields.iter().map(|(f, m)| format!("{}: {m}", open311_field(f))).collect(),
+            _ => vec![body.message.clone()],
+        };
+        let status = match status {
+            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => status,
+            // Transport-level answers keep their meaning (and Retry-After).
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::TOO_MANY_REQUESTS => status,
+            s if s.is_client_error() => StatusCode::BAD_REQUEST,
+            s => s,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %e, "open311 request failed");
+        }
+        Self { status, descriptions, format }
+    }
+}
+
+/// The JSON API's field names in Open311's words.
+fn open311_field(f: &str) -> &str {
+    match f {
+        "category" => "service_code",
+        "lon" => "long",
+        "photo" => "media",
+        other => other,
+    }
+}
+
+impl IntoResponse for Open311Error {
+    fn into_response(self) -> Response {
+        let code = i64::from(self.status.as_u16());
+        let doc = Node::List(
+            "error",
+            self.descriptions
+                .into_iter()
+                .map(|d| Node::Obj(vec![("code", Node::Int(code)), ("description", Node::Str(d))]))
+                .collect(),
+        );
+        let mut response = (self.status, doc.render(self.format, "errors")).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.format.content_type()));
+        response
+    }
+}

@@ -1,0 +1,293 @@
+//! Service requests: the list filters as the specification defines them,
+//! one request as Open311 fields, and filing a request from form fields.
+
+use super::doc::{Format, Node};
+use super::error::Open311Error;
+use crate::categories;
+use crate::disclosure::service::{PublicFilter, StatusFilter};
+use crate::reports::input::RawReport;
+use crate::reports::service::Reports;
+use crate::state::AppState;
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::{StatusCode, header};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Map, Value};
+use shared::disclosure::{PublicCase, finding_label, state_label};
+use shared::report::SubmitReceipt;
+
+/// Requests per page unless `page_size` says otherwise; the specification's
+/// 1,000-record cap is the largest page.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+pub const MAX_PAGE_SIZE: u32 = 1000;
+/// The specification's default window when no dates are given.
+const DEFAULT_DAYS: i64 = 90;
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListParams {
+    pub jurisdiction_id: Option<String>,
+    pub service_request_id: Option<String>,
+    pub service_code: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub status: Option<String>,
+    pub page: Option<String>,
+    pub page_size: Option<String>,
+}
+
+/// An empty parameter counts as absent (the specification says so).
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn list(v: &Option<String>) -> Vec<String> {
+    given(v).map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+}
+
+/// A W3C datetime (`2026-11-01T00:00:00+08:00`, `…Z`) or a date, taken as
+/// Chongqing midnight.
+fn datetime(field: &str, s: &str, format: Format) -> Result<DateTime<Utc>, Open311Error> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc() - Duration::hours(8));
+    }
+    Err(Open311Error::bad(format, format!("{field}: a W3C datetime such as 2026-11-01T00:00:00+08:00")))
+}
+
+fn number(field: &str, v: &Option<String>, default: u32, max: u32, format: Format) -> Result<u32, Open311Error> {
+    match given(v) {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Open311Error::bad(format, format!("{field}: a whole number from 1 to {max}"))),
+    }
+}
+
+pub fn filter(p: &ListParams, format: Format) -> Result<PublicFilter, Open311Error> {
+    let page = number("page", &p.page, 1, 100_000, format)?;
+    let page_size = number("page_size", &p.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, format)?;
+    let codes = list(&p.service_request_id);
+    if !codes.is_empty() {
+        // Asking for requests by id overrides every other filter.
+        return Ok(PublicFilter { codes, page, page_size, ..Default::default() });
+    }
+    let status = match list(&p.status).as_slice() {
+        [] => StatusFilter::Any,
+        statuses => {
+            let (mut open, mut closed) = (false, false);
+            for s in statuses {
+                match s.as_str() {
+                    "open" => open = true,
+                    "closed" => closed = true,
+                    other => return Err(Open311Error::bad(format, format!("status: `{other}` is neither open nor closed"))),
+                }
+            }
+            match (open, closed) {
+                (true, false) => StatusFilter::Open,
+                (false, true) => StatusFilter::Closed,
+                _ => StatusFilter::Any,
+            }
+        }
+    };
+    let from = given(&p.start_date).map(|s| datetime("start_date", s, format)).transpose()?;
+    let to = given(&p.end_date).map(|s| datetime("end_date", s, format)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(Open311Error::bad(format, "end_date: before start_date"));
+    }
+    let from = match (from, to) {
+        (None, None) => Some(Utc::now() - Duration::days(DEFAULT_DAYS)),
+        (None, Some(t)) => Some(t - Duration::days(DEFAULT_DAYS)),
+        (f, _) => f,
+    };
+    Ok(PublicFilter {
+        categories: list(&p.service_code),
+        status,
+        from,
+        // end_date is inclusive.
+        to: to.map(|t| t + Duration::seconds(1)),
+        page,
+        page_size,
+        ..Default::default()
+    })
+}
+
+/// One service request, with the fields in the specification's order.
+pub fn request_node(c: &PublicCase, base: &str) -> Node {
+    let mut notes = state_label(c.state, true).to_owned();
+    if let Some(f) = c.finding {
+        notes.push_str(&format!(";调查结果:{}", finding_label(f, true)));
+    }
+    if let Some(m) = &c.merged_into {
+        notes.push_str(&format!(";并入 {m}"));
+    }
+    notes.push_str(&format!(" ({})", state_label(c.state, false)));
+    let address = match &c.area {
+        Some(a) => format!("重庆市巴南区{}(位置已模糊处理 · shown approximately)", a.name),
+        None => "重庆市巴南区(位置已模糊处理 · shown approximately)".to_owned(),
+    };
+    Node::Obj(vec![
+        ("service_request_id", Node::str(&c.code)),
+        ("status", Node::str(if c.closed { "closed" } else { "open" })),
+        ("status_notes", Node::str(notes)),
+        ("service_name", Node::str(&c.category.name)),
+        ("service_code", Node::str(&c.category.code)),
+        ("description", Node::str(c.summary.clone().unwrap_or_default())),
+        ("agency_responsible", Node::opt(c.department.as_ref().map(|d| d.name.clone()))),
+        ("service_notice", Node::str("")),
+        ("requested_datetime", Node::str(crate::disclosure::exports::w3c(&c.submitted_at))),
+        ("updated_datetime", Node::str(crate::disclosure::exports::w3c(&c.updated_at))),
+        ("expected_datetime", Node::opt(c.expected_at.as_deref().map(crate::disclosure::exports::w3c))),
+        ("address", Node::str(address)),
+        ("address_id", Node::Null),
+        ("zipcode", Node::Null),
+        ("lat", Node::Num(c.lat)),
+        ("long", Node::Num(c.lon)),
+        ("media_url", Node::opt(c.photos.first().map(|p| format!("{base}{}", p.display_url)))),
+    ])
+}
+
+/// The POSTed form: text fields in order, and photos from `media`.
+#[derive(Debug, Default)]
+pub struct Form {
+    pub fields: Vec<(String, String)>,
+    pub media: Vec<bytes::Bytes>,
+}
+
+impl Form {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+}
+
+pub async fn read_form(request: Request, format: Format) -> Result<Form, Open311Error> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut form = Form::default();
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart =
+            Multipart::from_request(request, &()).await.map_err(|e| Open311Error::bad(format, e.body_text()))?;
+        let unreadable = |e: axum::extract::multipart::MultipartError| {
+            let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { e.status() } else { StatusCode::BAD_REQUEST };
+            Open311Error::new(status, format, format!("unreadable form data: {}", e.body_text()))
+        };
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            if name == "media" || name == "media[]" {
+                form.media.push(bytes);
+            } else if bytes.len() > MAX_FIELD_BYTES {
+                return Err(Open311Error::bad(format, format!("{name}: too long")));
+            } else {
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| Open311Error::bad(format, format!("{name}: must be UTF-8 text")))?;
+                form.fields.push((name, text));
+            }
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let axum::Form(fields) = axum::Form::<Vec<(String, String)>>::from_request(request, &())
+            .await
+            .map_err(|e| Open311Error::new(e.status(), format, e.body_text()))?;
+        form.fields = fields;
+    } else {
+        return Err(Open311Error::bad(
+            format,
+            "send the request as form fields (application/x-www-form-urlencoded, or multipart/form-data with photos in `media`)",
+        ));
+    }
+    Ok(form)
+}
+
+/// Files the request through the same service as `POST /api/v1/reports`.
+/// Answers the receipt and what the client should tell its user.
+pub async fn submit(
+    state: &AppState,
+    form: Form,
+    idempotency: Option<String>,
+    format: Format,
+) -> Result<(SubmitReceipt, String), Open311Error> {
+    let key = form.get("api_key").ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, format, "api_key is required to POST a request"))?;
+    let valid = crate::api_keys::verify(&state.db, key).await.map_err(|e| Open311Error::from_app(e.into(), format))?;
+    if valid.is_none() {
+        return Err(Open311Error::new(StatusCode::FORBIDDEN, format, "api_key is not valid"));
+    }
+    let code = form.get("service_code").ok_or_else(|| Open311Error::bad(format, "service_code: required"))?;
+    let category = categories::service::find_active(&state.db, code)
+        .await
+        .map_err(|e| Open311Error::from_app(e.into(), format))?
+        .ok_or_else(|| Open311Error::bad(format, format!("service_code: no service `{code}` (see services.{})", if format == Format::Xml { "xml" } else { "json" })))?;
+    let (lat, long) = (form.get("lat"), form.get("long"));
+    if lat.is_none() || long.is_none() {
+        let why = if form.get("address_string").is_some() || form.get("address_id").is_some() {
+            "lat and long: required; this jurisdiction locates requests by coordinates (WGS84), not by address"
+        } else {
+            "lat and long: required (WGS84)"
+        };
+        return Err(Open311Error::bad(format, why));
+    }
+
+    // Attributes the category asks; others (a client's own ids) are ignored.
+    let questions = categories::service::questions(&category);
+    let mut answers = Map::new();
+    for (name, value) in &form.fields {
+        let Some(inner) = name.strip_prefix("attribute[") else { continue };
+        let (code, many) = match inner.strip_suffix("][]") {
+            Some(code) => (code, true),
+            None => (inner.strip_suffix(']').unwrap_or(inner), false),
+        };
+        if !questions.iter().any(|q| q.code == code) {
+            continue;
+        }
+        if many {
+            let entry = answers.entry(code.to_owned()).or_insert_with(|| Value::Array(vec![]));
+            if let Value::Array(list) = entry {
+                list.push(Value::String(value.clone()));
+            }
+        } else {
+            answers.insert(code.to_owned(), Value::String(value.clone()));
+        }
+    }
+    let name = match (form.get("last_name"), form.get("first_name")) {
+        (None, None) => None,
+        // Chinese order: family name first.
+        (last, first) => Some(format!("{}{}", last.unwrap_or(""), first.unwrap_or(""))),
+    };
+    let mut notices = vec!["已受理登记,请保存受理编号和查询密钥。Filed: keep the request id and the report_secret to follow it on /track.".to_owned()];
+    if form.get("media_url").is_some() {
+        notices.push("media_url was not fetched: send photos as the multipart field `media`.".to_owned());
+    }
+    if name.is_some() && form.get("phone").is_none() {
+        notices.push("A name without a phone number is filed anonymously.".to_owned());
+    }
+    let phone = form.get("phone").map(str::to_owned);
+    let raw = RawReport {
+        category: Some(category.code.clone()),
+        description: Some(form.get("description").map(str::to_owned).unwrap_or_else(|| format!("{} (Open311)", category.name_zh))),
+        lat: lat.map(str::to_owned),
+        lon: long.map(str::to_owned),
+        answers: Some(Value::Object(answers).to_string()),
+        name: if phone.is_some() { name } else { None },
+        phone,
+        photos: form.media,
+        ..Default::default()
+    };
+    let reports = Reports {
+        db: &state.db,
+        pii: &state.pii,
+        pipeline: &state.pipeline,
+        store: state.photos.as_ref(),
+        deadlines: state.settings.deadlines,
+    };
+    let receipt = reports.submit(raw, idempotency).await.map_err(|e| Open311Error::from_app(e, format))?;
+    Ok((receipt, notices.join(" ")))
+}

@@ -418,7 +418,15 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     desk.goto(&app.url(&format!("/admin/cases/{code}"))).await.unwrap();
     eventually("the reply is shown for review", async || exists(&desk, "#case-reply").await).await;
     take_action(&desk, "approve_reply", "closed", async |_| {}).await;
-    eventually("nothing more to do", async || exists(&desk, "#no-actions").await).await;
+    // What is left is the public record (信息公开): the reviewer writes it.
+    take_action(&desk, "disclose", "closed", async |c| {
+        let summary = c.find(Locator::Css("#public-summary")).await.unwrap();
+        summary.send_keys("鱼洞街道某工地夜间施工噪声扰民").await.unwrap();
+    })
+    .await;
+    eventually("it is public and can be withdrawn", async || exists(&desk, "button[data-action='undisclose']").await).await;
+    let public = app.get(&format!("/api/v1/public/cases/{code}")).await.text().await.unwrap();
+    assert!(public.contains("鱼洞街道某工地夜间施工噪声扰民"), "{public}");
 
     reporter_sees(&phone, &track_url, "closed").await;
     assert!(text(&phone, "#case-reply").await.contains("工地违规夜间施工属实"));

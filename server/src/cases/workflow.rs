@@ -219,11 +219,16 @@ mod tests {
     }
 
     #[test]
-    fn final_states_allow_nothing() {
+    fn final_states_allow_nothing_but_the_public_record() {
         let dispatcher = actor(1, Role::Dispatcher, None);
-        for state in [CaseState::Rejected, CaseState::Merged, CaseState::Closed] {
-            assert!(allowed(&dispatcher, &case(state)).is_empty(), "{state}");
+        assert!(allowed(&dispatcher, &case(CaseState::Merged)).is_empty());
+        for state in [CaseState::Rejected, CaseState::Closed] {
+            assert_eq!(allowed(&dispatcher, &case(state)), [ActionKind::Disclose], "{state}");
+            let disclosed = Facts { disclosed: true, ..case(state) };
+            assert_eq!(allowed(&dispatcher, &disclosed), [ActionKind::Disclose, ActionKind::Undisclose], "{state}");
         }
+        // Nothing is disclosed before a person has read the report.
+        assert!(!allowed(&dispatcher, &case(CaseState::Submitted)).contains(&ActionKind::Disclose));
     }
 
     #[test]

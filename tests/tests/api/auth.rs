@@ -123,7 +123,9 @@ fn database_url(app: &TestApp) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_expires() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| {
-        s.session.idle = chrono::Duration::seconds(1);
+        // Long enough that a loaded CI machine answers the first check in
+        // time; the sleep then outlasts it.
+        s.session.idle = chrono::Duration::seconds(4);
     })
     .await
     .unwrap();
@@ -131,7 +133,7 @@ async fn an_idle_session_expires() {
     staff(&app, "sun.li", Role::Admin, None).await;
     assert_eq!(sign_in(&app.client, &app, "sun.li", PASSWORD).await.status(), 200);
     assert_eq!(app.get("/api/v1/session").await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
     assert_eq!(app.get("/api/v1/session").await.status(), 401);
     app.shutdown().await;
 }

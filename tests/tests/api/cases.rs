@@ -75,7 +75,7 @@ async fn a_case_goes_from_report_to_approved_reply_and_the_reporter_sees_each_pu
     let case = ok(&t.reviewer, &code, json!({ "action": "approve_reply" })).await;
     assert_eq!(case["state"], "closed");
     assert!(case["deadline"].is_null());
-    assert!(actions(&case).is_empty(), "nothing more to do: {case}");
+    assert_eq!(actions(&case), ["disclose"], "nothing more to do but publish it: {case}");
 
     let (_, view) = app.track(&code, &secret).await;
     assert_eq!(view["state"], "closed");

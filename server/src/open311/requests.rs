@@ -281,13 +281,7 @@ pub async fn submit(
         photos: form.media,
         ..Default::default()
     };
-    let reports = Reports {
-        db: &state.db,
-        pii: &state.pii,
-        pipeline: &state.pipeline,
-        store: state.photos.as_ref(),
-        deadlines: state.settings.deadlines,
-    };
+    let reports = Reports::of(state);
     let receipt = reports.submit(raw, idempotency).await.map_err(|e| Open311Error::from_app(e, format))?;
     Ok((receipt, notices.join(" ")))
 }

@@ -83,13 +83,7 @@ pub async fn submit(
         };
         *slot = Some(text(field, &name).await?);
     }
-    let reports = Reports {
-        db: &state.db,
-        pii: &state.pii,
-        pipeline: &state.pipeline,
-        store: state.photos.as_ref(),
-        deadlines: state.settings.deadlines,
-    };
+    let reports = Reports::of(&state);
     let receipt = reports.submit(raw, idempotency_key).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
 }

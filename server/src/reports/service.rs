@@ -73,6 +73,19 @@ fn photo_error(index: usize, e: PhotoError) -> AppError {
     AppError::Rejected { status, code: e.code(), message: format!("photo {}: {e}", index + 1) }
 }
 
+impl<'a> Reports<'a> {
+    /// The service as every front door (the JSON API, Open311) uses it.
+    pub fn of(state: &'a crate::state::AppState) -> Self {
+        Reports {
+            db: &state.db,
+            pii: &state.pii,
+            pipeline: &state.pipeline,
+            store: state.photos.as_ref(),
+            deadlines: state.settings.deadlines,
+        }
+    }
+}
+
 impl Reports<'_> {
     /// Files a report. With an idempotency key, a retry of the same request
     /// returns the first receipt and creates nothing.

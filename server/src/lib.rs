@@ -16,6 +16,7 @@ pub mod directory;
 pub mod error;
 pub mod health;
 pub mod middleware;
+pub mod openapi;
 pub mod outbox;
 pub mod privacy;
 pub mod reports;

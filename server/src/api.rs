@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::{audit, auth, cases, categories, directory, openapi, outbox, reports, rewards, routing, users};
 use axum::Router;
-use axum::routing::any;
+use axum::routing::{any, get};
 
 /// The routes under `/api/v1`. Every one of them is in the OpenAPI document
 /// (`tests/tests/api/openapi.rs` reads this function to check it).
@@ -30,6 +30,8 @@ pub fn v1(state: &AppState) -> Router<AppState> {
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .nest("/api/v1", v1(state))
+        // The document as a page, before the JSON 404s of `/api/*`.
+        .route(openapi::PAGE_PATH, get(openapi::page))
         .route("/api", any(not_found))
         .route("/api/", any(not_found))
         .route("/api/{*rest}", any(not_found))

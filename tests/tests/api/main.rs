@@ -5,6 +5,7 @@ mod cases;
 mod directory;
 mod errors;
 mod health;
+mod openapi;
 mod outbox;
 mod pages;
 mod reports;

@@ -107,10 +107,10 @@ pub fn check_amount(tier: &Tier, amount_fen: i64, fine_fen: Option<i64>) -> Resu
     if amount_fen <= 0 {
         return Err(("amount_fen", "the amount must be positive, in fen".to_owned()));
     }
-    if let Some(fixed) = tier.amount_fen {
-        if amount_fen != fixed {
-            return Err(("amount_fen", format!("this tier pays exactly {fixed} fen")));
-        }
+    if let Some(fixed) = tier.amount_fen
+        && amount_fen != fixed
+    {
+        return Err(("amount_fen", format!("this tier pays exactly {fixed} fen")));
     }
     if let Some(percent) = tier.percent_of_fine {
         let Some(fine) = fine_fen.filter(|f| *f > 0) else {
@@ -124,10 +124,10 @@ pub fn check_amount(tier: &Tier, amount_fen: i64, fine_fen: Option<i64>) -> Resu
             return Err(("amount_fen", format!("{percent}% of the fine is {due} fen")));
         }
     }
-    if let Some(cap) = tier.cap_fen {
-        if amount_fen > cap {
-            return Err(("amount_fen", format!("at most {cap} fen")));
-        }
+    if let Some(cap) = tier.cap_fen
+        && amount_fen > cap
+    {
+        return Err(("amount_fen", format!("at most {cap} fen")));
     }
     Ok(())
 }

@@ -1,14 +1,17 @@
-//! The JSON API under `/api/v1/`. Each domain module owns its routes; this
-//! merges them and answers everything else with a JSON 404/405.
+//! The JSON API under `/api/v1/`. Each domain module owns its routes (and
+//! documents them: see `openapi`); this merges them and answers everything
+//! else with a JSON 404/405.
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{audit, auth, cases, categories, directory, disclosure, outbox, reports, rewards, routing, users};
+use crate::{audit, auth, cases, categories, directory, disclosure, openapi, outbox, reports, rewards, routing, users};
 use axum::Router;
-use axum::routing::any;
+use axum::routing::{any, get};
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    let v1 = Router::new()
+/// The routes under `/api/v1`. Every one of them is in the OpenAPI document
+/// (`tests/tests/api/openapi.rs` reads this function to check it).
+pub fn v1(state: &AppState) -> Router<AppState> {
+    Router::new()
         .merge(auth::router(state))
         .merge(directory::router())
         .merge(categories::router())
@@ -20,10 +23,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(outbox::router())
         .merge(rewards::router())
         .merge(disclosure::api_router())
+        .merge(openapi::router())
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .nest("/api/v1", v1)
+        .nest("/api/v1", v1(state))
+        // The document as a page, before the JSON 404s of `/api/*`.
+        .route(openapi::PAGE_PATH, get(openapi::page))
         .route("/api", any(not_found))
         .route("/api/", any(not_found))
         .route("/api/{*rest}", any(not_found))

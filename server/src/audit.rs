@@ -35,18 +35,40 @@ pub async fn record(conn: &impl ConnectionTrait, entry: Entry<'_>) -> Result<(),
     .map(|_| ())
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditFilter {
+    /// A username.
     pub actor: Option<String>,
+    /// An action, e.g. `case.reveal_identity`, `user.update`.
     pub action: Option<String>,
+    /// The kind of object, e.g. `case`.
     pub object_type: Option<String>,
+    /// The object's id or code.
     pub object_id: Option<String>,
     /// Entries older than this id (the next page).
     pub before: Option<i64>,
+    /// At most this many entries, 1 to 500 (default 100).
     pub limit: Option<u64>,
 }
 
-/// `GET /api/v1/audit`: newest first, for admins and auditors.
+/// The audit log (审计日志).
+///
+/// Newest first, for admins and auditors. Append-only; it never holds
+/// personal data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    params(AuditFilter),
+    responses(
+        (status = 200, description = "The entries.", body = Vec<AuditEntry>),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("session" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: StaffUser,
@@ -87,6 +109,11 @@ pub async fn list(
             .collect(),
     ))
 }
+
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list))]
+pub struct ApiDoc;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/audit", axum::routing::get(list))

@@ -19,6 +19,7 @@ pub mod error;
 pub mod health;
 pub mod middleware;
 pub mod open311;
+pub mod openapi;
 pub mod outbox;
 pub mod privacy;
 pub mod reports;

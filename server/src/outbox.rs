@@ -243,8 +243,21 @@ pub async fn retry_now(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr
     Ok(result.rows_affected == 1)
 }
 
-/// `GET /api/v1/outbox`: notifications that keep failing, for admins and
-/// dispatchers.
+/// Failing notifications (发送失败的通知).
+///
+/// Webhook notifications to departments that keep failing, for admins,
+/// dispatchers and auditors.
+#[utoipa::path(
+    get,
+    path = "/api/v1/outbox",
+    tag = "outbox",
+    responses(
+        (status = 200, description = "The notifications.", body = Vec<shared::directory::OutboxMessage>),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("session" = []))
+)]
 pub async fn failing_handler(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
     user: crate::auth::StaffUser,
@@ -271,7 +284,22 @@ pub async fn failing_handler(
     Ok(crate::error::AppJson(out))
 }
 
-/// `POST /api/v1/outbox/{id}/retry`: try again now.
+/// Retry a notification now (立即重发).
+///
+/// For admins; audited. 404 when there is no such undelivered notification.
+#[utoipa::path(
+    post,
+    path = "/api/v1/outbox/{id}/retry",
+    tag = "outbox",
+    params(crate::openapi::IdPath),
+    responses(
+        (status = 202, description = "Queued to be sent at once."),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn retry_handler(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
     user: crate::auth::StaffUser,
@@ -291,6 +319,11 @@ pub async fn retry_handler(
     crate::audit::record(&state.db, entry).await?;
     Ok(axum::http::StatusCode::ACCEPTED)
 }
+
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(failing_handler, retry_handler))]
+pub struct ApiDoc;
 
 pub fn router() -> axum::Router<crate::state::AppState> {
     axum::Router::new()

@@ -8,6 +8,7 @@ use std::fmt;
 
 /// A case's state. The names are part of the interface contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     /// 待受理: filed, waiting for a department to accept it.
@@ -70,6 +71,7 @@ impl fmt::Display for CaseState {
 
 /// The finding of an investigation (调查核实情况 → 是否属实).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Finding {
     /// 属实
@@ -98,6 +100,7 @@ impl Finding {
 
 /// One step of the workflow, as `POST /api/v1/cases/{code}/actions` takes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CaseAction {
     /// 受理
@@ -110,8 +113,13 @@ pub enum CaseAction {
     Assign { assignee: String },
     /// 转办: to another department; the clock keeps running.
     Transfer { department: String, reason: String },
+    /// The handler's reply (回复), with the finding and what was done; it
+    /// goes to review.
     DraftReply { finding: Finding, reply: String, actions_taken: Option<String> },
+    /// 回复审核 passes, by a reviewer who did not draft the reply: the case
+    /// is closed (办结).
     ApproveReply { note: Option<String> },
+    /// 回复审核 sends the reply back to the handler, with the reason.
     ReturnReply { reason: String },
     /// Once per case, up to the configured number of days.
     Extend { days: i64, reason: String },
@@ -129,6 +137,7 @@ pub enum CaseAction {
     },
     /// By a reward reviewer who is not the proposer.
     ApproveReward { note: Option<String> },
+    /// The reward is refused, with the reason.
     RejectReward { reason: String },
     /// 奖金发放: by finance, once the reporter has claimed it.
     PayReward { payment_reference: String, amount_fen: i64 },
@@ -142,6 +151,7 @@ pub enum CaseAction {
 
 /// The names of the actions, as `allowed_actions` lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Accept,
@@ -227,6 +237,7 @@ impl CaseAction {
 /// optionally the `version` the client saw, so a stale screen cannot act on
 /// a case that has changed since.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionRequest {
     #[serde(flatten)]
     pub action: CaseAction,
@@ -235,6 +246,7 @@ pub struct ActionRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NamedRef {
     pub code: String,
     pub name: String,
@@ -243,6 +255,7 @@ pub struct NamedRef {
 
 /// A row of the queue (`GET /api/v1/cases`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseSummary {
     pub code: String,
     pub state: CaseState,
@@ -263,6 +276,7 @@ pub struct CaseSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseQueue {
     pub items: Vec<CaseSummary>,
     pub page: u32,
@@ -273,6 +287,7 @@ pub struct CaseQueue {
 /// `GET /api/v1/cases/counts`: open and final cases per state in the
 /// signed-in user's scope, and how many open ones are overdue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseCounts {
     pub by_state: Vec<(CaseState, u64)>,
     pub overdue: u64,
@@ -280,6 +295,7 @@ pub struct CaseCounts {
 
 /// A step of the case's timeline as staff see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffTimelineEntry {
     pub at: String,
     pub actor: String,
@@ -292,6 +308,7 @@ pub struct StaffTimelineEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffPhoto {
     pub id: i64,
     /// Shown on the public case page (chosen when disclosing).
@@ -308,6 +325,7 @@ pub struct StaffPhoto {
 
 /// A report of the case: the one that opened it, or a "me too".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffReport {
     pub id: i64,
     pub kind: String,
@@ -325,6 +343,7 @@ pub struct StaffReport {
 
 /// `GET /api/v1/cases/{code}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseDetail {
     pub code: String,
     pub state: CaseState,
@@ -375,6 +394,7 @@ pub struct CaseDetail {
 /// `POST /api/v1/cases/{code}/reveal`: the reporters' identities, for a role
 /// that needs them; every reveal is in the audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealedReporter {
     pub report_id: i64,
     pub kind: String,

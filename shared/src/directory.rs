@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// `GET /api/v1/departments`: public, `code` and `name` (zh-CN), plus the
 /// English name for the second UI language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub code: String,
     pub name: String,
@@ -15,6 +16,7 @@ pub struct Department {
 
 /// An administrative area of the district (街道 subdistrict or 镇 town).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Area {
     pub code: String,
     pub name: String,
@@ -27,6 +29,7 @@ pub struct Area {
 
 /// A staff account as admins see it (`GET /api/v1/users`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffAccount {
     pub username: String,
     pub role: crate::Role,
@@ -37,6 +40,7 @@ pub struct StaffAccount {
 
 /// `POST /api/v1/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewStaffAccount {
     pub username: String,
     pub password: String,
@@ -47,6 +51,7 @@ pub struct NewStaffAccount {
 
 /// `PATCH /api/v1/users/{username}`: only the fields given change.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffAccountChange {
     #[serde(default)]
     pub role: Option<crate::Role>,
@@ -61,6 +66,7 @@ pub struct StaffAccountChange {
 
 /// A department with what only admins see (`GET /api/v1/admin/departments`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartmentSettings {
     pub code: String,
     pub name: String,
@@ -71,6 +77,7 @@ pub struct DepartmentSettings {
 
 /// `PATCH /api/v1/departments/{code}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartmentChange {
     #[serde(default)]
     pub name: Option<String>,
@@ -83,6 +90,7 @@ pub struct DepartmentChange {
 
 /// An entry of the audit log (`GET /api/v1/audit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
@@ -95,6 +103,7 @@ pub struct AuditEntry {
 
 /// A webhook notification that keeps failing (`GET /api/v1/outbox`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxMessage {
     pub id: i64,
     pub department: String,

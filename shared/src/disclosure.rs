@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// How precisely the public sees where a case is. A reviewer chooses when
 /// disclosing; a case not yet disclosed is shown by `Area` only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// A public site (an outfall, a construction site): about 10 m.
@@ -60,6 +61,7 @@ impl Precision {
 /// A case as the public sees it: the columns of the district's disclosure
 /// tables (公示表) and what Open311 needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicCase {
     /// 受理编号: the tracking code, also the Open311 `service_request_id`.
     pub code: String,
@@ -102,6 +104,7 @@ pub struct PublicCase {
 
 /// `GET /api/v1/public/cases/{code}`: the case and its public timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicCaseDetail {
     #[serde(flatten)]
     pub case: PublicCase,
@@ -110,6 +113,7 @@ pub struct PublicCaseDetail {
 
 /// `GET /api/v1/public/cases`: a page of cases, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicCasePage {
     pub items: Vec<PublicCase>,
     pub page: u32,
@@ -119,6 +123,7 @@ pub struct PublicCasePage {
 
 /// The case action `disclose`: what a reviewer publishes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disclosure {
     pub summary: String,
     pub investigation: Option<String>,

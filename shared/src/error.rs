@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 /// The body of every error answer of `/api/v1/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ApiError,
 }
@@ -13,6 +14,7 @@ pub struct ErrorBody {
 /// translate) and a human `message`. `fields` names the offending input
 /// fields when the error is a validation failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: String,
     pub message: String,

@@ -2,6 +2,10 @@
 //!
 //! Nothing here may depend on tokio, axum or sea-orm: this crate is compiled
 //! to WebAssembly as part of the front end.
+//!
+//! With the `openapi` feature (the server enables it) the DTOs also derive
+//! `utoipa::ToSchema` for the API's OpenAPI document; the front end never
+//! enables it, so utoipa stays out of the WebAssembly.
 
 pub mod case;
 pub mod directory;

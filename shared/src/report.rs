@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A category's group, e.g. 噪声 (noise).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryGroup {
     pub code: String,
     pub name: String,
@@ -13,6 +14,7 @@ pub struct CategoryGroup {
 /// `GET /api/v1/categories`: one entry per category; `code` is also the
 /// Open311 `service_code`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub code: String,
     pub group: CategoryGroup,
@@ -26,6 +28,7 @@ pub struct Category {
 
 /// An extra question of a category (an Open311 attribute).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Question {
     pub code: String,
     pub datatype: Datatype,
@@ -38,6 +41,7 @@ pub struct Question {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     pub key: String,
     pub name: String,
@@ -46,6 +50,7 @@ pub struct Choice {
 
 /// Open311's attribute datatypes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Datatype {
     String,
@@ -59,6 +64,7 @@ pub enum Datatype {
 /// `201` from `POST /api/v1/reports`. The secret is shown once: only its
 /// hash is kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitReceipt {
     pub tracking_code: String,
     pub secret: String,
@@ -75,6 +81,7 @@ pub struct SubmitReceipt {
 /// `GET /api/v1/reports/nearby`: open cases of the same group close by, so
 /// a resident can say "me too" instead of filing again. Nothing personal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NearbyCase {
     pub tracking_code: String,
     pub category: String,
@@ -88,6 +95,7 @@ pub struct NearbyCase {
 
 /// `GET /api/v1/track/{code}` with `X-Report-Secret`: the reporter's view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackView {
     pub tracking_code: String,
     pub state: String,
@@ -137,6 +145,7 @@ pub struct TrackView {
 /// What a reporter can do with the tracking code and the secret
 /// (`POST /api/v1/track/{code}/actions`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum ReporterAction {
     /// Disagree with the reply (once): it goes back to review.
@@ -149,6 +158,7 @@ pub enum ReporterAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartmentRef {
     pub code: String,
     pub name: String,
@@ -156,6 +166,7 @@ pub struct DepartmentRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoRef {
     pub display_url: String,
     pub thumbnail_url: String,
@@ -164,6 +175,7 @@ pub struct PhotoRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     pub at: String,
     pub action: String,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A reward's state. The names are part of the interface contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RewardState {
     /// 奖励审核: proposed by the handler, waiting for a reward reviewer.
@@ -59,6 +60,7 @@ impl RewardState {
 /// `percent_of_fine` for one paid as a share of the fine, neither for a
 /// special tier whose amount the proposer sets up to `cap_fen`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RewardTier {
     pub code: String,
     pub name: String,
@@ -72,6 +74,7 @@ pub struct RewardTier {
 
 /// One condition of eligibility, met or not, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EligibilityCheck {
     pub code: String,
     pub ok: bool,
@@ -79,6 +82,7 @@ pub struct EligibilityCheck {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Eligibility {
     pub eligible: bool,
     pub checks: Vec<EligibilityCheck>,
@@ -86,6 +90,7 @@ pub struct Eligibility {
 
 /// A case's reward as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RewardView {
     pub state: RewardState,
     pub tier: String,
@@ -107,6 +112,7 @@ pub struct RewardView {
 
 /// The reporter's view of the reward on the tracking page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReporterReward {
     pub state: RewardState,
     pub amount_fen: i64,
@@ -117,6 +123,7 @@ pub struct ReporterReward {
 
 /// A row of the reward queue (`GET /api/v1/rewards`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RewardQueueItem {
     pub case: String,
     pub department: Option<String>,

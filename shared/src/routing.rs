@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A rule: reports matching all its set fields go to `department`. Times are
 /// Chongqing local `HH:MM`; a window may wrap midnight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoutingRule {
     pub id: i64,
     #[serde(flatten)]
@@ -14,6 +15,7 @@ pub struct RoutingRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoutingRuleInput {
     /// A category code, or…
     #[serde(default)]
@@ -46,6 +48,7 @@ fn yes() -> bool {
 
 /// Where a report would go: `GET /api/v1/routing-rules/preview`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoutePreview {
     pub department: Option<String>,
     pub co_department: Option<String>,
@@ -58,6 +61,7 @@ pub struct RoutePreview {
 
 /// A quiet period (高考, 中考): reports of `group` while it lasts are urgent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuietPeriod {
     #[serde(default)]
     pub id: i64,

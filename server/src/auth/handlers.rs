@@ -1,5 +1,6 @@
 use super::session::{self, COOKIE, SignInError, StaffUser};
 use crate::error::{AppError, AppJson};
+use crate::openapi::{BadRequest, Forbidden, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType};
 use crate::state::AppState;
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -7,16 +8,20 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+/// 工作人员登录。A staff member's credentials.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SignInBody {
     username: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Serialize)]
+/// Who is signed in.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     username: String,
     role: shared::Role,
+    /// The department's code, for roles that act for one.
     department: Option<String>,
 }
 
@@ -45,7 +50,28 @@ pub fn token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// `POST /api/v1/session` `{"username", "password"}` → the user and a cookie.
+/// Sign in (登录).
+///
+/// Answers the user and sets the session cookie (`shanshui_session`,
+/// HttpOnly, SameSite=Strict). A wrong username or password is 401
+/// `invalid_credentials`; repeated failures lock the account for a while
+/// (429 with `Retry-After`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "auth",
+    request_body = SignInBody,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set.", body = SessionView,
+            headers(("Set-Cookie" = String, description = "`shanshui_session=…; HttpOnly; SameSite=Strict`"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     AppJson(body): AppJson<SignInBody>,
@@ -69,12 +95,36 @@ pub async fn sign_in(
     }
 }
 
-/// `GET /api/v1/session`: who is signed in, or 401.
+/// Who is signed in (当前用户).
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The signed-in user.", body = SessionView),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests),
+    ),
+    security(("session" = []))
+)]
 pub async fn current(user: StaffUser) -> axum::Json<SessionView> {
     axum::Json(user.into())
 }
 
-/// `DELETE /api/v1/session`: ends the session and clears the cookie.
+/// Sign out (退出).
+///
+/// Ends the session, if any, and clears the cookie; answers 204 either way.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared."),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+    ),
+    security((), ("session" = []))
+)]
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if let Some(t) = token(&headers) {
         session::sign_out(&state.db, &t).await?;

@@ -11,6 +11,11 @@ use crate::middleware::rate_limit;
 use crate::state::AppState;
 use axum::{Router, middleware::from_fn_with_state, routing::post};
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handlers::sign_in, handlers::current, handlers::sign_out))]
+pub struct ApiDoc;
+
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(

@@ -4,6 +4,9 @@ use super::service::{self, Cases, QueueFilter};
 use crate::auth::StaffUser;
 use crate::db::entities::category;
 use crate::error::{AppError, AppJson};
+use crate::openapi::{
+    BadRequest, Binary, CasePath, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -18,7 +21,23 @@ fn cases(state: &AppState) -> Cases<'_> {
     Cases { db: &state.db, pii: &state.pii, deadlines: state.settings.deadlines }
 }
 
-/// `GET /api/v1/cases`: the signed-in user's queue.
+/// The signed-in user's queue (案件队列).
+///
+/// Open cases by default, most urgent deadline first; a handler sees their
+/// department's cases, a dispatcher all of them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    tag = "cases",
+    params(QueueFilter),
+    responses(
+        (status = 200, description = "A page of the queue.", body = CaseQueue),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn queue(
     State(state): State<AppState>,
     user: StaffUser,
@@ -28,10 +47,40 @@ pub async fn queue(
     Ok(AppJson(cases(&state).queue(&user, filter).await?))
 }
 
+/// Counts per state (各状态案件数).
+///
+/// Open and final cases per state in the signed-in user's scope, and how
+/// many open ones are overdue.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/counts",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The counts.", body = CaseCounts),
+        (status = 401, response = Unauthorized),
+    ),
+    security(("session" = []))
+)]
 pub async fn counts(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<CaseCounts>, AppError> {
     Ok(AppJson(cases(&state).counts(&user).await?))
 }
 
+/// A case (案件详情).
+///
+/// Its state, department, assignee, deadline, reward, reports, timeline,
+/// and the actions the signed-in user may take now (`allowed_actions`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{code}",
+    tag = "cases",
+    params(CasePath),
+    responses(
+        (status = 200, description = "The case.", body = CaseDetail),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn detail(
     State(state): State<AppState>,
     user: StaffUser,
@@ -40,7 +89,34 @@ pub async fn detail(
     Ok(AppJson(cases(&state).detail(&user, &code).await?))
 }
 
-/// `POST /api/v1/cases/{code}/actions` with `{"action": …}`.
+/// Act on a case (案件操作).
+///
+/// Every step of the workflow: `accept`, `reject`, `merge`, `assign`,
+/// `transfer`, `draft_reply`, `approve_reply`, `return_reply`, `extend`,
+/// and the reward's `propose_reward`, `approve_reward`, `reject_reward`,
+/// `pay_reward`. The server decides what is allowed: an action the state
+/// or the role does not allow is refused (403 or 409) and nothing changes.
+/// Send the `version` the client saw to be refused (409) if the case has
+/// changed since. The reviewer of a reply or a reward must not be the one
+/// who drafted or proposed it (四眼原则).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{code}/actions",
+    tag = "cases",
+    params(CasePath),
+    request_body = ActionRequest,
+    responses(
+        (status = 200, description = "The case after the action.", body = CaseDetail),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn act(
     State(state): State<AppState>,
     user: StaffUser,
@@ -50,6 +126,23 @@ pub async fn act(
     Ok(AppJson(cases(&state).act(&user, &code, request).await?))
 }
 
+/// Reveal the reporters' identities (查看举报人身份).
+///
+/// For the roles that need them, of the handling department; every reveal
+/// is written to the audit log.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{code}/reveal",
+    tag = "cases",
+    params(CasePath),
+    responses(
+        (status = 200, description = "The named reporters of the case.", body = Vec<RevealedReporter>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn reveal(
     State(state): State<AppState>,
     user: StaffUser,
@@ -58,7 +151,22 @@ pub async fn reveal(
     Ok(AppJson(cases(&state).reveal(&user, &code).await?))
 }
 
-/// Open cases of the same kind near this one: candidates to merge it into.
+/// Open cases nearby (附近的同类案件).
+///
+/// Open cases of the same kind within 500 m, from the last 30 days, that
+/// the user can see: candidates to merge this one into.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{code}/nearby",
+    tag = "cases",
+    params(CasePath),
+    responses(
+        (status = 200, description = "The cases, nearest first.", body = Vec<NearbyCase>),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn nearby(
     State(state): State<AppState>,
     user: StaffUser,
@@ -81,7 +189,25 @@ pub async fn nearby(
     Ok(AppJson(visible))
 }
 
-/// The original photo as received (EXIF intact): evidence, never public.
+/// A photo's original (照片原件).
+///
+/// The file as received, EXIF intact: evidence, for the roles allowed to
+/// see it; never public, never cached.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{code}/photos/{id}/original",
+    tag = "cases",
+    params(CasePath, ("id" = i64, Path, description = "The photo's id.")),
+    responses(
+        (status = 200, description = "The original file.", content(
+            (Binary = "image/jpeg"), (Binary = "image/png"), (Binary = "image/webp")
+        )),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn original_photo(
     State(state): State<AppState>,
     user: StaffUser,
@@ -102,7 +228,21 @@ pub async fn original_photo(
     Ok(response)
 }
 
-/// The handlers a case can be assigned to: active handlers of its department.
+/// Possible assignees (可指派的承办人).
+///
+/// The usernames of the active handlers of the case's department.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{code}/assignees",
+    tag = "cases",
+    params(CasePath),
+    responses(
+        (status = 200, description = "Usernames.", body = Vec<String>),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn assignees(
     State(state): State<AppState>,
     user: StaffUser,

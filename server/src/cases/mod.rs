@@ -56,6 +56,20 @@ impl Deadlines {
     }
 }
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::queue,
+    handlers::counts,
+    handlers::detail,
+    handlers::act,
+    handlers::reveal,
+    handlers::nearby,
+    handlers::assignees,
+    handlers::original_photo,
+))]
+pub struct ApiDoc;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cases", get(handlers::queue))

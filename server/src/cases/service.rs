@@ -101,21 +101,28 @@ pub struct Cases<'a> {
 }
 
 /// The queue's filters (`GET /api/v1/cases?…`).
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueFilter {
     /// One state, several separated by commas, `open` (the default) or `all`.
     pub state: Option<String>,
+    /// A category code.
     pub category: Option<String>,
+    /// A department code.
     pub department: Option<String>,
+    /// An area (街道/镇) code.
     pub area: Option<String>,
+    /// `true`: only overdue cases.
+    pub overdue: Option<bool>,
     /// Submitted on or after this date (YYYY-MM-DD, Chongqing time).
     pub from: Option<String>,
     /// Submitted on or before this date.
     pub to: Option<String>,
-    pub overdue: Option<bool>,
     /// `me`: only cases assigned to the signed-in handler.
     pub assignee: Option<String>,
+    /// The page, from 1 (default 1).
     pub page: Option<u32>,
+    /// Rows per page, 1 to 200 (default 50).
     pub page_size: Option<u32>,
 }
 

@@ -5,8 +5,16 @@ use axum::extract::State;
 use sea_orm::DatabaseConnection;
 use shared::report::Category;
 
-/// `GET /api/v1/categories`: the active categories, by group, with their
-/// extra questions. Public.
+/// The category catalogue (举报类别).
+///
+/// The active categories, by group, each with its extra questions (Open311
+/// attributes). A category's `code` is also its Open311 `service_code`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "categories",
+    responses((status = 200, description = "The categories.", body = Vec<Category>))
+)]
 pub async fn list(State(db): State<DatabaseConnection>) -> Result<Json<Vec<Category>>, AppError> {
     Ok(Json(service::list(&db).await?))
 }

@@ -7,6 +7,14 @@ pub mod service;
 use crate::state::AppState;
 use axum::{Router, routing::get, routing::patch};
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(handlers::departments, handlers::change, handlers::settings, handlers::areas),
+    components(schemas(shared::directory::Area))
+)]
+pub struct ApiDoc;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/departments", get(handlers::departments))

@@ -14,9 +14,12 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// The filters of `/cases`, the public API and the exports. Empty values
 /// count as absent, so a plain HTML form can send every field.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PublicQuery {
+    /// A category code (see `GET /api/v1/categories`).
     pub category: Option<String>,
+    /// A 街道/镇 code (see `GET /api/v1/areas`).
     pub area: Option<String>,
     /// `open`, `closed` or a case state.
     pub state: Option<String>,
@@ -26,7 +29,9 @@ pub struct PublicQuery {
     pub to: Option<String>,
     /// Only cases whose public record a reviewer has published.
     pub disclosed: Option<String>,
+    /// 1-based.
     pub page: Option<String>,
+    /// At most 100 here (20 by default); the exports allow 10,000.
     pub page_size: Option<String>,
 }
 
@@ -72,7 +77,23 @@ impl PublicQuery {
     }
 }
 
-/// `GET /api/v1/public/cases`: cases as the public sees them, newest first.
+/// Cases as the public sees them (公开案件), newest first.
+///
+/// Every case is listed in outline (number, category, area, department,
+/// state, dates, a place coarsened to about 1 km); the texts a reviewer
+/// wrote for the public, the finding and the chosen photos appear once the
+/// case is disclosed. Nothing the reporter wrote or who they are ever does.
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/cases",
+    tag = "disclosure",
+    params(PublicQuery),
+    responses(
+        (status = 200, description = "A page of cases.", body = PublicCasePage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 422, response = crate::openapi::Unprocessable),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<PublicQuery>, QueryRejection>,
@@ -83,7 +104,17 @@ pub async fn list(
     Ok(AppJson(PublicCasePage { items, page: filter.page, page_size: filter.page_size, has_more }))
 }
 
-/// `GET /api/v1/public/cases/{code}`.
+/// One case as the public sees it, with its public timeline.
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/cases/{code}",
+    tag = "disclosure",
+    params(crate::openapi::CasePath),
+    responses(
+        (status = 200, description = "The case.", body = PublicCaseDetail),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 pub async fn detail(State(state): State<AppState>, Path(code): Path<String>) -> Result<AppJson<PublicCaseDetail>, AppError> {
     Ok(AppJson(PublicCases { db: &state.db }.detail(&code).await?))
 }

@@ -11,6 +11,11 @@ use crate::state::AppState;
 use axum::Router;
 use axum::routing::get;
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handlers::list, handlers::detail))]
+pub struct ApiDoc;
+
 /// Under `/api/v1`.
 pub fn api_router() -> Router<AppState> {
     Router::new()

@@ -3,6 +3,10 @@
 use super::input::RawReport;
 use super::service::{self, Reports};
 use crate::error::{AppError, AppJson};
+use crate::openapi::{
+    BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
@@ -39,7 +43,87 @@ async fn text(field: Field<'_>, name: &str) -> Result<String, AppError> {
     String::from_utf8(bytes.to_vec()).map_err(|_| AppError::validation(name, "must be UTF-8 text"))
 }
 
-/// `POST /api/v1/reports` (multipart/form-data).
+/// The form of `POST /api/v1/reports`, as the OpenAPI document describes it;
+/// the handler reads the fields one by one into a `RawReport`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // described, never built
+pub struct ReportForm {
+    /// A category's `code` (see `GET /api/v1/categories`).
+    category: String,
+    /// What is wrong, 5 to 4000 characters.
+    description: String,
+    /// Latitude, WGS84 (or GCJ-02 with `coord_system=gcj02`); with `lon`, or
+    /// neither, when a photo's EXIF position is to be used. Must lie in
+    /// Banan District.
+    #[schema(required = false)]
+    lat: f64,
+    /// Longitude, with `lat`.
+    #[schema(required = false)]
+    lon: f64,
+    /// `wgs84` (default, GPS) or `gcj02` (Chinese map SDKs).
+    #[schema(required = false, example = "wgs84")]
+    coord_system: String,
+    /// The position's accuracy in metres.
+    #[schema(required = false)]
+    accuracy: f64,
+    /// When it happened, RFC 3339, within the last year.
+    #[schema(required = false, format = DateTime)]
+    occurred_at: String,
+    /// The answers to the category's questions: a JSON object, question
+    /// code → value.
+    #[schema(required = false, value_type = Object, example = json!({"site_name": "某某工地", "happening_now": "yes"}))]
+    answers: String,
+    /// The reporter's real name; with `phone`, or neither for an anonymous
+    /// report (a reward needs both).
+    #[schema(required = false)]
+    name: String,
+    /// A mainland mobile number of 11 digits, with `name`.
+    #[schema(required = false)]
+    phone: String,
+    /// "Me too": the tracking code of an open case of the same kind.
+    #[schema(required = false)]
+    corroborates: String,
+    /// Up to six photos (JPEG, PNG or WebP, at most 20 MB each); repeat the
+    /// field for each. EXIF is removed from what is kept and shown.
+    #[schema(required = false, value_type = Vec<String>, format = Binary)]
+    photo: Vec<Vec<u8>>,
+}
+
+/// The headers of `POST /api/v1/reports`, as the OpenAPI document describes
+/// them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // described, never built
+pub struct SubmitHeaders {
+    /// 1 to 200 visible ASCII characters: a retry with the same key and the
+    /// same report answers the first receipt instead of filing again.
+    #[param(rename = "Idempotency-Key", nullable = false)]
+    idempotency_key: Option<String>,
+}
+
+/// File a report (提交举报).
+///
+/// No account needed. Answers the tracking code and the secret, which is
+/// shown only this once. A retry with the same `Idempotency-Key` answers
+/// the first receipt instead of filing twice. With `corroborates` (or when
+/// the server finds the report joins an open case) it counts as "me too".
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    params(SubmitHeaders),
+    request_body(content = ReportForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Filed.", body = SubmitReceipt),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -98,18 +182,39 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NearbyQuery {
+    /// A category code: cases of its group are found.
     category: String,
+    /// Latitude (WGS84, or GCJ-02 with `coord_system=gcj02`).
     lat: f64,
+    /// Longitude.
     lon: f64,
+    /// `wgs84` (default) or `gcj02`.
     #[serde(default)]
     coord_system: Option<String>,
+    /// The radius in metres, 10 to 2000 (default 300).
     radius_m: Option<f64>,
+    /// How far back, 1 to 90 days (default 30).
     days: Option<i64>,
 }
 
-/// `GET /api/v1/reports/nearby?category=&lat=&lon=[&radius_m=300][&days=30]`
+/// Open cases nearby (附近的同类问题).
+///
+/// Open cases of the same kind close by, so a resident can say "me too"
+/// (`corroborates`) instead of filing again. Nothing personal.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/nearby",
+    tag = "reports",
+    params(NearbyQuery),
+    responses(
+        (status = 200, description = "The cases, nearest first.", body = Vec<NearbyCase>),
+        (status = 400, response = BadRequest),
+        (status = 422, response = Unprocessable),
+    )
+)]
 pub async fn nearby(
     State(state): State<AppState>,
     query: Result<Query<NearbyQuery>, QueryRejection>,
@@ -135,7 +240,23 @@ pub async fn nearby(
     Ok(Json(service::nearby(&state.db, &q.category, at, radius, days).await?))
 }
 
-/// `GET /api/v1/track/{tracking_code}` with `X-Report-Secret`.
+/// Follow a case (查询案件).
+///
+/// The reporter's view of the case — state, timeline, reply, reward — with
+/// the secret given when it was filed, in `X-Report-Secret`. A wrong or
+/// missing secret is answered like an unknown code (404).
+#[utoipa::path(
+    get,
+    path = "/api/v1/track/{code}",
+    tag = "reports",
+    params(CasePath),
+    responses(
+        (status = 200, description = "The reporter's view.", body = TrackView),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    ),
+    security(("report_secret" = []))
+)]
 pub async fn track(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -148,7 +269,29 @@ pub async fn track(
     Ok(Json(service::track(&state.db, &code, secret, &state.settings.deadlines).await?))
 }
 
-/// `POST /api/v1/track/{tracking_code}/actions` with `X-Report-Secret`.
+/// Act as the reporter (举报人操作).
+///
+/// `contest` the reply (once, with a `reason`), `claim_reward` (with a
+/// `payout_account`, before the claim deadline) or `decline_reward`, with
+/// the secret in `X-Report-Secret`. Answers the reporter's view after it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/track/{code}/actions",
+    tag = "reports",
+    params(CasePath),
+    request_body = ReporterAction,
+    responses(
+        (status = 200, description = "The reporter's view after the action.", body = TrackView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    ),
+    security(("report_secret" = []))
+)]
 pub async fn reporter_action(
     State(state): State<AppState>,
     Path(code): Path<String>,

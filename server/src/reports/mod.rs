@@ -16,6 +16,11 @@ use axum::{Router, middleware::from_fn_with_state, routing::get, routing::post};
 /// more than axum's default 2 MB. Phones send photos downscaled to ~2048 px.
 pub const MAX_BODY: usize = 48 * 1024 * 1024;
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handlers::submit, handlers::nearby, handlers::track, handlers::reporter_action))]
+pub struct ApiDoc;
+
 /// Routes under `/api/v1`.
 pub fn api_router(state: &AppState) -> Router<AppState> {
     let submit = Router::new()

@@ -5,6 +5,9 @@ use super::service;
 use crate::auth::StaffUser;
 use crate::db::entities::{case, reward, reward_exclusion, reward_payment};
 use crate::error::{AppError, AppJson};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -17,21 +20,49 @@ use shared::Role;
 use shared::reward::{RewardQueueItem, RewardState, RewardTier};
 use std::collections::BTreeMap;
 
-/// `GET /api/v1/reward-tiers`: public.
+/// The reward tiers (奖励标准).
+///
+/// Public: each tier's `code` and `name`, and `amount_fen` for a fixed
+/// amount or `percent_of_fine` for a share of the fine (neither for a
+/// special tier, up to `cap_fen`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/reward-tiers",
+    tag = "rewards",
+    responses((status = 200, description = "The tiers.", body = Vec<RewardTier>))
+)]
 pub async fn tiers(State(state): State<AppState>) -> Result<AppJson<Vec<RewardTier>>, AppError> {
     Ok(AppJson(service::tiers(&state.db).await?))
 }
 
 const READERS: &[Role] = &[Role::RewardReviewer, Role::Finance, Role::Auditor, Role::Admin, Role::Dispatcher];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// A reward state; default: what the role acts on (proposed for
-    /// reward reviewers, claimed for finance), else every live one.
+    /// A reward state, or `all`; default: what the role acts on (proposed
+    /// for reward reviewers, claimed for finance), else every live one.
     state: Option<String>,
 }
 
-/// `GET /api/v1/rewards`: the reward queue, each with its eligibility.
+/// The reward queue (奖励队列).
+///
+/// Rewards in the given state (by default what the role acts on), oldest
+/// proposal first, each with the case's eligibility.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rewards",
+    tag = "rewards",
+    params(QueueQuery),
+    responses(
+        (status = 200, description = "The queue.", body = Vec<RewardQueueItem>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn queue(
     State(state): State<AppState>,
     user: StaffUser,
@@ -68,7 +99,8 @@ pub async fn queue(
     Ok(AppJson(items))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
     /// One row per reward instead of the monthly summary.
     #[serde(default)]
@@ -87,9 +119,25 @@ struct Totals {
     fen: [i64; 5],
 }
 
-/// `GET /api/v1/rewards/ledger.csv`: for the finance office — by month (of
-/// the proposal) and department: proposed, approved, claimed, paid and
-/// expired, counts and amounts in fen; `?detail=true` for one row per reward.
+/// The reward ledger as CSV (奖励台账).
+///
+/// For the finance office — by month (of the proposal) and department:
+/// proposed, approved, claimed, paid and expired, counts and amounts in
+/// fen; `?detail=true` for one row per reward. Each export is audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rewards/ledger.csv",
+    tag = "rewards",
+    params(LedgerQuery),
+    responses(
+        (status = 200, description = "The ledger (UTF-8 CSV, CRLF line ends, a header row).",
+            content_type = "text/csv", body = String),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("session" = []))
+)]
 pub async fn ledger(
     State(state): State<AppState>,
     user: StaffUser,
@@ -171,20 +219,43 @@ pub async fn ledger(
     Ok(response)
 }
 
-#[derive(Serialize, Deserialize)]
+/// A person who may not be rewarded (奖励排除名单). The phone number is
+/// never shown: only its blind index is stored.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Exclusion {
-    #[serde(default)]
     id: i64,
-    /// Taken when adding; never shown (only its blind index is stored).
-    #[serde(default, skip_serializing)]
-    phone: String,
+    /// Why the person is excluded.
     note: String,
-    #[serde(default)]
     created_by: String,
-    #[serde(default)]
     created_at: String,
 }
 
+/// `POST /api/v1/reward-exclusions`: a phone number to exclude.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewExclusion {
+    /// A mainland mobile number (11 digits starting with 1); only its blind
+    /// index is kept.
+    #[serde(default)]
+    phone: String,
+    /// Why the person is excluded, 1 to 200 characters.
+    note: String,
+}
+
+/// The exclusion list (排除名单).
+///
+/// Staff of handling departments, their relatives…: people whose reports
+/// earn no reward. The numbers themselves are never shown.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reward-exclusions",
+    tag = "rewards",
+    responses(
+        (status = 200, description = "The list.", body = Vec<Exclusion>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("session" = []))
+)]
 pub async fn exclusions(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<Exclusion>>, AppError> {
     user.require(&[Role::Admin, Role::Auditor, Role::RewardReviewer])?;
     Ok(AppJson(
@@ -193,17 +264,35 @@ pub async fn exclusions(State(state): State<AppState>, user: StaffUser) -> Resul
             .all(&state.db)
             .await?
             .into_iter()
-            .map(|e| Exclusion { id: e.id, phone: String::new(), note: e.note, created_by: e.created_by, created_at: e.created_at.to_rfc3339() })
+            .map(|e| Exclusion { id: e.id, note: e.note, created_by: e.created_by, created_at: e.created_at.to_rfc3339() })
             .collect(),
     ))
 }
 
+/// Exclude a phone number (加入排除名单).
+///
 /// Adds a phone number to the exclusion list (staff of handling
-/// departments, their relatives…). Only its blind index is kept.
+/// departments, their relatives…). Only its blind index is kept. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reward-exclusions",
+    tag = "rewards",
+    request_body = NewExclusion,
+    responses(
+        (status = 201, description = "Added.", body = Exclusion),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn exclude(
     State(state): State<AppState>,
     user: StaffUser,
-    AppJson(input): AppJson<Exclusion>,
+    AppJson(input): AppJson<NewExclusion>,
 ) -> Result<(StatusCode, AppJson<Exclusion>), AppError> {
     user.require(&[Role::Admin])?;
     let phone = crate::reports::input::normalise_phone(&input.phone)
@@ -236,10 +325,26 @@ pub async fn exclude(
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,
-        AppJson(Exclusion { id: row.id, phone: String::new(), note: row.note, created_by: row.created_by, created_at: row.created_at.to_rfc3339() }),
+        AppJson(Exclusion { id: row.id, note: row.note, created_by: row.created_by, created_at: row.created_at.to_rfc3339() }),
     ))
 }
 
+/// Remove an exclusion (移出排除名单).
+///
+/// For admins; audited.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/reward-exclusions/{id}",
+    tag = "rewards",
+    params(IdPath),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn unexclude(State(state): State<AppState>, user: StaffUser, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
     user.require(&[Role::Admin])?;
     let txn = crate::db::begin_write(&state.db).await?;

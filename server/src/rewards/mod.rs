@@ -12,6 +12,18 @@ use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get};
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::tiers,
+    handlers::queue,
+    handlers::ledger,
+    handlers::exclusions,
+    handlers::exclude,
+    handlers::unexclude,
+))]
+pub struct ApiDoc;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reward-tiers", get(handlers::tiers))

@@ -4,6 +4,7 @@
 use super::service;
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
+use crate::openapi::{BadRequest, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -17,11 +18,45 @@ use shared::routing::{QuietPeriod, RoutePreview, RoutingRule, RoutingRuleInput};
 const READERS: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Auditor];
 const EDITORS: &[Role] = &[Role::Admin];
 
+/// The routing rules (分派规则).
+///
+/// Reports matching all of a rule's set fields go to its department, most
+/// specific rule first; the district environment bureau is the fallback.
+/// For admins, dispatchers and auditors.
+#[utoipa::path(
+    get,
+    path = "/api/v1/routing-rules",
+    tag = "routing",
+    responses(
+        (status = 200, description = "The rules.", body = Vec<RoutingRule>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("session" = []))
+)]
 pub async fn list(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<RoutingRule>>, AppError> {
     user.require(READERS)?;
     Ok(AppJson(service::list(&state.db).await?))
 }
 
+/// Add a routing rule (新增分派规则).
+///
+/// For admins; audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/routing-rules",
+    tag = "routing",
+    request_body = RoutingRuleInput,
+    responses(
+        (status = 201, description = "The rule.", body = RoutingRule),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     user: StaffUser,
@@ -31,6 +66,26 @@ pub async fn create(
     Ok((StatusCode::CREATED, AppJson(service::create(&state.db, &user.username, input).await?)))
 }
 
+/// Replace a routing rule (修改分派规则).
+///
+/// For admins; audited.
+#[utoipa::path(
+    put,
+    path = "/api/v1/routing-rules/{id}",
+    tag = "routing",
+    params(IdPath),
+    request_body = RoutingRuleInput,
+    responses(
+        (status = 200, description = "The rule after the change.", body = RoutingRule),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     user: StaffUser,
@@ -41,23 +96,59 @@ pub async fn update(
     Ok(AppJson(service::update(&state.db, &user.username, id, input).await?))
 }
 
+/// Delete a routing rule (删除分派规则).
+///
+/// For admins; audited.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/routing-rules/{id}",
+    tag = "routing",
+    params(IdPath),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn delete(State(state): State<AppState>, user: StaffUser, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
     user.require(EDITORS)?;
     service::delete(&state.db, &user.username, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PreviewQuery {
+    /// A category code.
     category: String,
+    /// Latitude, WGS84.
     lat: f64,
+    /// Longitude, WGS84.
     lon: f64,
     /// RFC 3339; default now.
     at: Option<String>,
 }
 
-/// Where a report would go now: lets an admin check a rule before relying
-/// on it.
+/// Preview routing (分派预览).
+///
+/// Where a report of this category at this point would go (now, or `at`):
+/// lets an admin check a rule before relying on it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/routing-rules/preview",
+    tag = "routing",
+    params(PreviewQuery),
+    responses(
+        (status = 200, description = "The department, priority and deciding rule.", body = RoutePreview),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn preview(
     State(state): State<AppState>,
     user: StaffUser,
@@ -86,11 +177,44 @@ pub async fn preview(
     }))
 }
 
+/// The quiet periods (静音期).
+///
+/// Periods (高考, 中考) during which reports of a group are urgent. For
+/// admins, dispatchers and auditors.
+#[utoipa::path(
+    get,
+    path = "/api/v1/quiet-periods",
+    tag = "routing",
+    responses(
+        (status = 200, description = "The periods.", body = Vec<QuietPeriod>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("session" = []))
+)]
 pub async fn quiet_periods(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<QuietPeriod>>, AppError> {
     user.require(READERS)?;
     Ok(AppJson(service::quiet_periods(&state.db).await?))
 }
 
+/// Add a quiet period (新增静音期).
+///
+/// For admins; audited. The `id` of the body is ignored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/quiet-periods",
+    tag = "routing",
+    request_body = QuietPeriod,
+    responses(
+        (status = 201, description = "The period.", body = QuietPeriod),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn add_quiet_period(
     State(state): State<AppState>,
     user: StaffUser,
@@ -100,6 +224,22 @@ pub async fn add_quiet_period(
     Ok((StatusCode::CREATED, AppJson(service::add_quiet_period(&state.db, &user.username, input).await?)))
 }
 
+/// Delete a quiet period (删除静音期).
+///
+/// For admins; audited.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/quiet-periods/{id}",
+    tag = "routing",
+    params(IdPath),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
 pub async fn delete_quiet_period(
     State(state): State<AppState>,
     user: StaffUser,

@@ -10,6 +10,20 @@ use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get, put};
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::list,
+    handlers::create,
+    handlers::preview,
+    handlers::update,
+    handlers::delete,
+    handlers::quiet_periods,
+    handlers::add_quiet_period,
+    handlers::delete_quiet_period,
+))]
+pub struct ApiDoc;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/routing-rules", get(handlers::list).post(handlers::create))

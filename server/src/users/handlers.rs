@@ -3,6 +3,7 @@
 use super::service::{self, NewUser, UserError};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
+use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,11 +20,44 @@ impl From<UserError> for AppError {
     }
 }
 
+/// The staff accounts (工作人员账号).
+///
+/// For admins and auditors.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    responses(
+        (status = 200, description = "The accounts.", body = Vec<StaffAccount>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("session" = []))
+)]
 pub async fn list(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<StaffAccount>>, AppError> {
     user.require(&[Role::Admin, Role::Auditor])?;
     Ok(AppJson(service::list(&state.db).await?))
 }
 
+/// Create a staff account (新增账号).
+///
+/// For admins; audited. A handler must name a department; the password
+/// needs at least 12 characters.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    request_body = NewStaffAccount,
+    responses(
+        (status = 201, description = "The account.", body = StaffAccount),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     user: StaffUser,
@@ -37,6 +71,28 @@ pub async fn create(
     Ok((StatusCode::CREATED, AppJson(created)))
 }
 
+/// Change a staff account (修改账号).
+///
+/// Only the fields given change: role, department (`""` removes it),
+/// active, password. For admins; audited. Admins cannot deactivate or
+/// demote themselves.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{username}",
+    tag = "users",
+    params(("username" = String, Path, description = "The account's username.")),
+    request_body = StaffAccountChange,
+    responses(
+        (status = 200, description = "The account after the change.", body = StaffAccount),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     user: StaffUser,

@@ -10,6 +10,11 @@ use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, patch};
 
+/// The module's part of the OpenAPI document (see `crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handlers::list, handlers::create, handlers::update))]
+pub struct ApiDoc;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(handlers::list).post(handlers::create))

@@ -7,6 +7,7 @@ mod disclosure;
 mod errors;
 mod health;
 mod open311;
+mod openapi;
 mod outbox;
 mod pages;
 mod reports;

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{audit, auth, cases, categories, directory, disclosure, openapi, outbox, reports, rewards, routing, users};
+use crate::{audit, auth, cases, categories, directory, disclosure, info, openapi, outbox, reports, rewards, routing, stats, users};
 use axum::Router;
 use axum::routing::{any, get};
 
@@ -23,6 +23,8 @@ pub fn v1(state: &AppState) -> Router<AppState> {
         .merge(outbox::router())
         .merge(rewards::router())
         .merge(disclosure::api_router())
+        .merge(stats::router())
+        .merge(info::router())
         .merge(openapi::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -100,6 +100,8 @@ pub const MODULES: &[fn() -> utoipa::openapi::OpenApi] = &[
     <crate::audit::ApiDoc as OpenApi>::openapi,
     <crate::outbox::ApiDoc as OpenApi>::openapi,
     <crate::disclosure::ApiDoc as OpenApi>::openapi,
+    <crate::stats::ApiDoc as OpenApi>::openapi,
+    <crate::info::ApiDoc as OpenApi>::openapi,
     <ApiDoc as OpenApi>::openapi,
 ];
 

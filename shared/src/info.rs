@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of item `/info` lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// 通知公告.
@@ -35,6 +36,7 @@ impl NoticeKind {
 /// A notice as listed and shown. `body_html` was rendered from Markdown and
 /// sanitised by the server when it was saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub id: i64,
     pub kind: NoticeKind,
@@ -51,6 +53,7 @@ pub struct Notice {
 
 /// `POST /api/v1/notices` and `PUT /api/v1/notices/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoticeInput {
     pub kind: NoticeKind,
     pub title: String,
@@ -64,6 +67,7 @@ pub struct NoticeInput {
 
 /// 企业环境信息依法披露: one enterprise's disclosure for one year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseDisclosure {
     pub id: i64,
     pub enterprise: String,
@@ -83,6 +87,7 @@ pub struct EnterpriseDisclosure {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseDisclosureInput {
     pub enterprise: String,
     pub credit_code: String,
@@ -100,6 +105,7 @@ pub struct EnterpriseDisclosureInput {
 
 /// `GET /api/v1/info`: notices and enterprise disclosures matching a search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InfoPage {
     pub notices: Vec<Notice>,
     pub enterprises: Vec<EnterpriseDisclosure>,
@@ -107,6 +113,7 @@ pub struct InfoPage {
 
 /// One of the plan's targets and the value staff entered for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Indicator {
     pub code: String,
     pub name: String,
@@ -125,6 +132,7 @@ pub struct Indicator {
 
 /// `PUT /api/v1/indicators/{code}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IndicatorValue {
     pub value: f64,
     #[serde(default)]
@@ -133,6 +141,7 @@ pub struct IndicatorValue {
 
 /// A labelled count (a bar of a chart).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Count {
     pub key: String,
     pub label: String,
@@ -142,6 +151,7 @@ pub struct Count {
 
 /// A department's timeliness.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartmentTimeliness {
     pub code: String,
     pub name: String,
@@ -156,6 +166,7 @@ pub struct DepartmentTimeliness {
 
 /// `GET /api/v1/stats`: the figures behind `/stats`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     pub total: u64,
     pub open: u64,

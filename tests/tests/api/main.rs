@@ -6,6 +6,7 @@ mod directory;
 mod disclosure;
 mod errors;
 mod health;
+mod info;
 mod open311;
 mod openapi;
 mod outbox;

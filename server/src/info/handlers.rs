@@ -1,0 +1,206 @@
+//! HTTP for open information: thin wrappers over `service`.
+
+use super::service;
+use crate::auth::StaffUser;
+use crate::error::{AppError, AppJson};
+use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable};
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use shared::Role;
+use shared::info::{EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind};
+
+/// Who writes what the public reads here.
+const EDITORS: &[Role] = &[Role::Admin, Role::Reviewer];
+
+/// A numeric id from the path; anything else names no resource.
+fn id(s: &str) -> Result<i64, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InfoQuery {
+    /// Words that must all appear (title, text, enterprise, credit code…).
+    pub q: Option<String>,
+    /// `notice`, `document` or `enforcement`: notices of that kind only.
+    pub kind: Option<String>,
+}
+
+/// Published notices and enterprise disclosures, searchable (信息公开).
+#[utoipa::path(
+    get,
+    path = "/api/v1/info",
+    tag = "disclosure",
+    params(InfoQuery),
+    responses(
+        (status = 200, description = "What matches, newest first (at most 50 of each).", body = InfoPage),
+        (status = 400, response = BadRequest),
+        (status = 422, response = Unprocessable),
+    )
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    query: Result<Query<InfoQuery>, QueryRejection>,
+) -> Result<AppJson<InfoPage>, AppError> {
+    let Query(q) = query?;
+    let kind = match q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => None,
+        Some(k) => Some(NoticeKind::parse(k).ok_or_else(|| AppError::validation("kind", "notice, document or enforcement"))?),
+    };
+    Ok(AppJson(service::search(&state.db, q.q.as_deref(), kind).await?))
+}
+
+/// One published notice.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notices/{id}",
+    tag = "disclosure",
+    params(("id" = i64, Path, description = "The notice's id.")),
+    responses(
+        (status = 200, description = "The notice, its text as sanitised HTML.", body = Notice),
+        (status = 404, response = NotFound),
+    )
+)]
+pub async fn notice(State(state): State<AppState>, Path(raw): Path<String>) -> Result<AppJson<Notice>, AppError> {
+    Ok(AppJson(service::notice(&state.db, id(&raw)?, false).await?))
+}
+
+/// Every notice with its Markdown, drafts included (editors).
+#[utoipa::path(
+    get,
+    path = "/api/v1/notices",
+    tag = "disclosure",
+    responses(
+        (status = 200, description = "The notices, last edited first.", body = Vec<Notice>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("session" = []))
+)]
+pub async fn all(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<Notice>>, AppError> {
+    user.require(EDITORS)?;
+    Ok(AppJson(service::all_notices(&state.db).await?))
+}
+
+/// Writes a notice in Markdown; published at once or kept as a draft.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notices",
+    tag = "disclosure",
+    request_body = NoticeInput,
+    responses(
+        (status = 201, description = "The notice.", body = Notice),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    user: StaffUser,
+    AppJson(input): AppJson<NoticeInput>,
+) -> Result<(StatusCode, AppJson<Notice>), AppError> {
+    user.require(EDITORS)?;
+    Ok((StatusCode::CREATED, AppJson(service::create_notice(&state.db, &user.username, input).await?)))
+}
+
+/// Replaces a notice (publishing keeps its first publication date).
+#[utoipa::path(
+    put,
+    path = "/api/v1/notices/{id}",
+    tag = "disclosure",
+    params(("id" = i64, Path, description = "The notice's id.")),
+    request_body = NoticeInput,
+    responses(
+        (status = 200, description = "The notice.", body = Notice),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(raw): Path<String>,
+    AppJson(input): AppJson<NoticeInput>,
+) -> Result<AppJson<Notice>, AppError> {
+    user.require(EDITORS)?;
+    Ok(AppJson(service::update_notice(&state.db, &user.username, id(&raw)?, input).await?))
+}
+
+/// Deletes a notice.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/notices/{id}",
+    tag = "disclosure",
+    params(("id" = i64, Path, description = "The notice's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
+pub async fn delete(State(state): State<AppState>, user: StaffUser, Path(raw): Path<String>) -> Result<StatusCode, AppError> {
+    user.require(EDITORS)?;
+    service::delete_notice(&state.db, &user.username, id(&raw)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Publishes an enterprise's environmental disclosure for a year
+/// (企业环境信息依法披露).
+#[utoipa::path(
+    post,
+    path = "/api/v1/enterprise-disclosures",
+    tag = "disclosure",
+    request_body = EnterpriseDisclosureInput,
+    responses(
+        (status = 201, description = "The disclosure.", body = EnterpriseDisclosure),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
+pub async fn create_enterprise(
+    State(state): State<AppState>,
+    user: StaffUser,
+    AppJson(input): AppJson<EnterpriseDisclosureInput>,
+) -> Result<(StatusCode, AppJson<EnterpriseDisclosure>), AppError> {
+    user.require(EDITORS)?;
+    Ok((StatusCode::CREATED, AppJson(service::create_enterprise(&state.db, &user.username, input).await?)))
+}
+
+/// Removes an enterprise disclosure.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/enterprise-disclosures/{id}",
+    tag = "disclosure",
+    params(("id" = i64, Path, description = "The disclosure's id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("session" = []))
+)]
+pub async fn delete_enterprise(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, AppError> {
+    user.require(EDITORS)?;
+    service::delete_enterprise(&state.db, &user.username, id(&raw)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -126,3 +126,18 @@ mod tests {
         );
     }
 }
+
+/// 属实 / 部分属实 / 不属实.
+pub fn finding_label(locale: Locale, finding: shared::case::Finding) -> &'static str {
+    use shared::case::Finding;
+    match finding {
+        Finding::Substantiated => td_string!(locale, finding_substantiated),
+        Finding::PartlySubstantiated => td_string!(locale, finding_partly_substantiated),
+        Finding::Unsubstantiated => td_string!(locale, finding_unsubstantiated),
+    }
+}
+
+/// A name in the reader's language: (Chinese, English).
+pub fn named(locale: Locale, zh: &str, en: &str) -> String {
+    if locale == Locale::zh_CN || en.is_empty() { zh.to_owned() } else { en.to_owned() }
+}

@@ -22,6 +22,7 @@ mod format;
 pub mod lang;
 mod outbox;
 mod pages;
+pub mod public_api;
 #[cfg(feature = "ssr")]
 mod shell;
 

@@ -2,6 +2,7 @@
 //! files of `public/`, and HTML 404s for unknown pages.
 
 use crate::state::AppState;
+use app::public_api::InProcessApi;
 use app::{App, OUTPUT_NAME, ShellConfig, shell};
 use axum::Router;
 use axum::http::{HeaderValue, Response, header};
@@ -55,6 +56,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         tile_url: state.settings.tile_url.clone(),
         tile_attribution: state.settings.tile_attribution.clone(),
     };
+    let api = in_process_api(state);
     let routes = generate_route_list(App);
     let page_shell = {
         let options = state.leptos.clone();
@@ -62,11 +64,32 @@ pub fn router(state: &AppState) -> Router<AppState> {
         move || shell(options.clone(), config.clone())
     };
     Router::new()
-        .leptos_routes(state, routes, page_shell)
+        .leptos_routes_with_context(state, routes, move || leptos::prelude::provide_context(api.clone()), page_shell)
         .nest_service(&pkg_path, pkg)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(move |options| {
             shell(options, config.clone())
         }))
+}
+
+/// The JSON API as the pages read it while rendering on the server: a GET
+/// handed straight to the API's router (see `app::public_api`).
+fn in_process_api(state: &AppState) -> InProcessApi {
+    use tower::ServiceExt;
+    let api: Router = crate::api::router(state).with_state(state.clone());
+    InProcessApi(std::sync::Arc::new(move |path: String| {
+        let api = api.clone();
+        Box::pin(async move {
+            let Ok(request) = axum::http::Request::get(&path).body(axum::body::Body::empty()) else {
+                return (400, Vec::new());
+            };
+            let Ok(response) = api.oneshot(request).await;
+            let status = response.status().as_u16();
+            match axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await {
+                Ok(body) => (status, body.to_vec()),
+                Err(_) => (500, Vec::new()),
+            }
+        })
+    }))
 }
 
 /// A digest of the built front end — every file of `pkg/` (the main module,

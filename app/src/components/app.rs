@@ -8,11 +8,14 @@ use crate::pages::admin::{
     AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminQueueRoute,
     AdminRewardsRoute, AdminRulesRoute, AdminUsersRoute,
 };
-use crate::pages::{building::Building, home::Home, not_found::NotFound, report::ReportRoute, track::TrackRoute};
+use crate::pages::cases::{CaseRoute, CasesRoute};
+use crate::pages::info::{InfoRoute, NoticeRoute};
+use crate::pages::stats::StatsRoute;
+use crate::pages::{home::Home, not_found::NotFound, report::ReportRoute, track::TrackRoute};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
-    Lazy,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -63,9 +66,13 @@ fn Frame() -> impl IntoView {
                     // downloads only the shell.
                     <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} />
                     <Route path=path!("/track") view={Lazy::<TrackRoute>::new()} />
-                    <Route path=path!("/cases") view=|| view! { <Building page=Page::Cases /> } />
-                    <Route path=path!("/info") view=|| view! { <Building page=Page::Info /> } />
-                    <Route path=path!("/stats") view=|| view! { <Building page=Page::Stats /> } />
+                    // Open information: rendered whole on the server before
+                    // it is sent (not streamed), so it reads without JavaScript.
+                    <Route path=path!("/cases") view={Lazy::<CasesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cases/:code") view={Lazy::<CaseRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/stats") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/info") view={Lazy::<InfoRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/info/notices/:id") view={Lazy::<NoticeRoute>::new()} ssr=SsrMode::Async />
                     // The staff console: a chunk per page, never on a resident's phone.
                     <ParentRoute path=path!("/admin") view={Lazy::<AdminLayoutRoute>::new()}>
                         <Route path=path!("") view={Lazy::<AdminQueueRoute>::new()} />
@@ -126,17 +133,6 @@ impl Page {
             Page::Info => td_string!(locale, nav_info),
             Page::Stats => td_string!(locale, nav_stats),
             Page::Admin => td_string!(locale, nav_admin),
-        }
-    }
-
-    pub fn title(self, locale: Locale) -> &'static str {
-        match self {
-            Page::Report => td_string!(locale, page_report),
-            Page::Track => td_string!(locale, page_track),
-            Page::Cases => td_string!(locale, page_cases),
-            Page::Info => td_string!(locale, page_info),
-            Page::Stats => td_string!(locale, page_stats),
-            Page::Admin => td_string!(locale, page_admin),
         }
     }
 }

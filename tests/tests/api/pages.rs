@@ -39,15 +39,46 @@ async fn an_english_visitor_gets_english_pages_from_the_language_cookie(app: &Te
 }
 db_test!(an_english_visitor_gets_english_pages_from_the_language_cookie);
 
-async fn pages_not_yet_built_say_so_plainly(app: &TestApp) {
-    for path in ["/cases", "/info", "/stats"] {
-        let res = app.get(path).await;
-        assert_eq!(res.status(), 200, "{path}");
-        let html = res.text().await.unwrap();
-        assert!(html.contains("建设中"), "{path} says it is under construction");
-    }
+/// The open-information pages arrive rendered: a reader (or a crawler)
+/// without JavaScript gets the cases, the charts and the notices.
+async fn open_information_pages_are_rendered_on_the_server(app: &TestApp) {
+    let (code, _) = shanshui_tests::file_report(app, "noise_construction_night", 29.3752, 106.5101, &[]).await;
+    let reviewer = app.staff("shen.he", shared::Role::Reviewer, None).await;
+    let dispatcher = app.staff("diao.du", shared::Role::Dispatcher, None).await;
+    assert_eq!(dispatcher.act(&code, serde_json::json!({ "action": "accept" })).await.0, 200);
+    let (status, _) = reviewer.act(&code, serde_json::json!({ "action": "disclose", "summary": "鱼洞街道某工地夜间施工" })).await;
+    assert_eq!(status, 200);
+    let (status, notice) = reviewer
+        .post("/api/v1/notices", serde_json::json!({ "kind": "notice", "title": "关于高考期间加强噪声管控的通告", "body": "6 月 7 日至 9 日 **禁止** 夜间施工。", "published": true }))
+        .await;
+    assert_eq!(status, 201);
+
+    let html = app.get("/cases").await.text().await.unwrap();
+    assert!(html.contains(&code) && html.contains("鱼洞街道某工地夜间施工"), "the list is in the HTML");
+    assert!(html.contains("id=\"cases-table\"") && html.contains("class=\"district-map\""), "table and map");
+    assert!(html.contains("rel=\"canonical\"") && html.contains("<meta name=\"description\""));
+    let html = app.get(&format!("/cases?category=water_outfall")).await.text().await.unwrap();
+    assert!(!html.contains(&code) && html.contains("cases-empty"), "filters work without JavaScript");
+
+    let res = app.get(&format!("/cases/{code}")).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"case-summary\"") && html.contains(&format!("<title>受理编号 {code}")), "{html}");
+    assert!(html.contains(&format!("/cases/{code}\" rel=\"canonical\"")) || html.contains(&format!("href=\"{}/cases/{code}\"", app.base)));
+    assert_eq!(app.get("/cases/BN-ZZZZ-ZZZZ").await.status(), 404);
+    assert_eq!(app.get("/cases?category=nope").await.status(), 422);
+
+    let html = app.get("/stats").await.text().await.unwrap();
+    assert!(html.contains("class=\"chart columns\"") && html.contains("class=\"chart hbars\""), "charts drawn on the server");
+    assert!(html.contains("空气质量优良天数") && html.contains("≥ 334"), "the plan's targets");
+
+    let html = app.get("/info").await.text().await.unwrap();
+    assert!(html.contains("关于高考期间加强噪声管控的通告"));
+    let html = app.get(&format!("/info/notices/{}", notice["id"])).await.text().await.unwrap();
+    assert!(html.contains("<strong>禁止</strong>"), "the sanitised Markdown");
+    assert_eq!(app.get("/info/notices/999999").await.status(), 404);
 }
-db_test!(pages_not_yet_built_say_so_plainly);
+shanshui_tests::demo_test!(open_information_pages_are_rendered_on_the_server);
 
 async fn the_staff_console_renders_its_shell_and_says_it_needs_javascript(app: &TestApp) {
     for path in ["/admin", "/admin/rules", "/admin/cases/BN-2222-2222"] {

@@ -1,0 +1,342 @@
+//! `/cases` and `/cases/{code}`: disclosed cases (公开案件) in the columns of
+//! the district's disclosure tables (公示表), on a map of the 街道/镇, with
+//! filters that work as a plain form; and a page per case with its public
+//! timeline, reply and photos. Rendered on the server; nothing personal is
+//! ever in the data (see `server::disclosure`).
+
+use crate::components::charts::{DistrictMap, Pin};
+use crate::components::page_meta::PageMeta;
+use crate::format::{action_label, finding_label, local_date, local_time, named, state_label};
+use crate::i18n::*;
+use crate::lang::use_lang;
+use crate::public_api::{self, Loaded, query};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde_json::Value;
+use shared::disclosure::{PublicCase, PublicCaseDetail, PublicCasePage};
+use shared::report::Category;
+
+pub struct CasesRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for CasesRoute {
+    fn data() -> Self {
+        CasesRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <Cases /> }.into_any()
+    }
+}
+
+pub struct CaseRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for CaseRoute {
+    fn data() -> Self {
+        CaseRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <CasePage /> }.into_any()
+    }
+}
+
+const FILTERS: [&str; 5] = ["category", "area", "state", "from", "to"];
+
+/// The catalogue and the district's areas, for filters and the map.
+fn catalogue() -> (Resource<Loaded<Vec<Category>>>, Resource<Loaded<Value>>) {
+    (
+        Resource::new(|| (), |_| public_api::get::<Vec<Category>>("/api/v1/categories".to_owned())),
+        Resource::new(|| (), |_| public_api::get::<Value>("/api/v1/areas".to_owned())),
+    )
+}
+
+fn pin(c: &PublicCase, l: Locale) -> Pin {
+    Pin {
+        lat: c.lat,
+        lon: c.lon,
+        href: format!("/cases/{}", c.code),
+        label: format!("{} · {}", c.code, named(l, &c.category.name, &c.category.name_en)),
+        closed: c.closed,
+    }
+}
+
+#[component]
+pub fn Cases() -> impl IntoView {
+    let lang = use_lang();
+    let q = use_query_map();
+    let value = move |k: &str| q.with(|q| q.get(k).unwrap_or_default());
+    let page_no = move || value("page").parse::<u32>().ok().filter(|p| *p >= 1).unwrap_or(1);
+    let filters = move || FILTERS.iter().map(|k| (*k, value(k))).collect::<Vec<_>>();
+    let api_url = move || {
+        let mut f = filters();
+        f.push(("page", page_no().to_string()));
+        format!("/api/v1/public/cases{}", query(&f))
+    };
+    let cases = Resource::new(api_url, public_api::get::<PublicCasePage>);
+    let (categories, areas) = catalogue();
+    let path = {
+        let f = filters();
+        format!("/cases{}", query(&f))
+    };
+    let export = move |file: &str| format!("/open-data/{file}{}", query(&filters()));
+    let feed = move || format!("/feeds/cases.atom{}", query(&[("area", value("area")), ("category", value("category"))]));
+
+    view! {
+        <PageMeta
+            title=move || td_string!(lang.get(), cases_title).to_owned()
+            description=move || td_string!(lang.get(), cases_lead).to_owned()
+            path=path />
+        <h1>{move || td_string!(lang.get(), cases_title)}</h1>
+        <p class="lead">{move || td_string!(lang.get(), cases_lead)}</p>
+        // Folded on a phone so the cases come first; open while filtering.
+        <details class="filters-wrap" open=FILTERS.iter().any(|k| !value(k).is_empty())>
+        <summary>{move || td_string!(lang.get(), filter_title)}</summary>
+        <form method="get" action="/cases" class="filters card" id="case-filters">
+            <div class="field">
+                <label for="f-category">{move || td_string!(lang.get(), col_category)}</label>
+                <select id="f-category" name="category">
+                    <option value="">{move || td_string!(lang.get(), filter_all)}</option>
+                    <Suspense>{move || Suspend::new(async move {
+                        let l = lang.get();
+                        let chosen = value("category");
+                        categories.await.unwrap_or_default().into_iter().map(|c| {
+                            let selected = c.code == chosen;
+                            view! { <option value=c.code.clone() selected=selected>{named(l, &c.name, &c.name_en)}</option> }
+                        }).collect_view()
+                    })}</Suspense>
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-area">{move || td_string!(lang.get(), col_area)}</label>
+                <select id="f-area" name="area">
+                    <option value="">{move || td_string!(lang.get(), filter_all)}</option>
+                    <Suspense>{move || Suspend::new(async move {
+                        let l = lang.get();
+                        let chosen = value("area");
+                        let areas = areas.await.unwrap_or_default();
+                        areas["features"].as_array().cloned().unwrap_or_default().into_iter().map(|f| {
+                            let code = f["properties"]["code"].as_str().unwrap_or_default().to_owned();
+                            let name = named(l, f["properties"]["name"].as_str().unwrap_or_default(), f["properties"]["name_en"].as_str().unwrap_or_default());
+                            let selected = code == chosen;
+                            view! { <option value=code selected=selected>{name}</option> }
+                        }).collect_view()
+                    })}</Suspense>
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-state">{move || td_string!(lang.get(), col_closed)}</label>
+                <select id="f-state" name="state">
+                    {move || {
+                        let l = lang.get();
+                        let chosen = value("state");
+                        [("", td_string!(l, filter_all)), ("open", td_string!(l, filter_open)), ("closed", td_string!(l, filter_closed))]
+                            .into_iter()
+                            .map(|(v, label)| view! { <option value=v selected=chosen == v>{label}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="f-from">{move || td_string!(lang.get(), filter_from)}</label>
+                    <input id="f-from" name="from" type="date" value=value("from") />
+                </div>
+                <div class="field">
+                    <label for="f-to">{move || td_string!(lang.get(), filter_to)}</label>
+                    <input id="f-to" name="to" type="date" value=value("to") />
+                </div>
+            </div>
+            <button type="submit" class="button primary">{move || td_string!(lang.get(), filter_apply)}</button>
+            " "
+            <a href="/cases" class="button">{move || td_string!(lang.get(), filter_clear)}</a>
+        </form>
+        </details>
+
+        <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
+            {move || Suspend::new(async move {
+                let l = lang.get();
+                let areas = areas.await.unwrap_or_default();
+                match cases.await {
+                    Err(e) => view! { <p class="field-error" role="alert" id="cases-error">{e}</p> }.into_any(),
+                    Ok(page) if page.items.is_empty() => view! {
+                        <p class="empty" id="cases-empty">{td_string!(l, cases_none)}</p>
+                    }.into_any(),
+                    Ok(page) => {
+                        let pins: Vec<Pin> = page.items.iter().map(|c| pin(c, l)).collect();
+                        let prev = (page.page > 1).then(|| {
+                            let mut f = filters();
+                            f.push(("page", (page.page - 1).to_string()));
+                            format!("/cases{}", query(&f))
+                        });
+                        let next = page.has_more.then(|| {
+                            let mut f = filters();
+                            f.push(("page", (page.page + 1).to_string()));
+                            format!("/cases{}", query(&f))
+                        });
+                        view! {
+                            <section class="card map-card">
+                                <h2 class="visually-hidden">{td_string!(l, cases_map)}</h2>
+                                <DistrictMap title=td_string!(l, cases_map).to_owned() areas=areas pins=pins />
+                                <p class="hint">{td_string!(l, cases_map_hint)}</p>
+                            </section>
+                            <table class="disclosure-table" id="cases-table">
+                                <thead><tr>
+                                    <th scope="col">{td_string!(l, col_code)}</th>
+                                    <th scope="col">{td_string!(l, col_summary)}</th>
+                                    <th scope="col">{td_string!(l, col_area)}</th>
+                                    <th scope="col">{td_string!(l, col_category)}</th>
+                                    <th scope="col">{td_string!(l, col_investigation)}</th>
+                                    <th scope="col">{td_string!(l, col_finding)}</th>
+                                    <th scope="col">{td_string!(l, col_actions)}</th>
+                                    <th scope="col">{td_string!(l, col_closed)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|c| row(c, l)).collect_view()}
+                                </tbody>
+                            </table>
+                            <nav class="pager" aria-label=td_string!(l, pager)>
+                                {prev.map(|href| view! { <a class="button" rel="prev" href=href>{td_string!(l, pager_prev)}</a> })}
+                                <span class="muted">{format!("{} {}", td_string!(l, pager_page), page.page)}</span>
+                                {next.map(|href| view! { <a class="button" rel="next" href=href id="next-page">{td_string!(l, pager_next)}</a> })}
+                            </nav>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+        <section class="card open-data">
+            <h2>{move || td_string!(lang.get(), open_data_title)}</h2>
+            <p>{move || td_string!(lang.get(), open_data_lead)}</p>
+            <ul class="links">
+                <li><a href=move || export("cases.csv")>"CSV"</a></li>
+                <li><a href=move || export("cases.geojson")>"GeoJSON"</a></li>
+                <li><a href=feed>{move || td_string!(lang.get(), open_data_feed)}</a></li>
+                <li><a href="/open311/discovery.json">"Open311 GeoReport v2"</a></li>
+                <li><a href="/api/docs">"API (OpenAPI)"</a></li>
+            </ul>
+        </section>
+    }
+}
+
+fn dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".to_owned())
+}
+
+/// A row of the disclosure table; on a phone each row is a card whose cells
+/// carry their column's name.
+fn row(c: PublicCase, l: Locale) -> impl IntoView {
+    let pending = td_string!(l, cases_not_yet_disclosed);
+    let summary = c.summary.clone().unwrap_or_else(|| pending.to_owned());
+    view! {
+        <tr data-code=c.code.clone() class:undisclosed=!c.disclosed>
+            <td data-label=td_string!(l, col_code)><a href=format!("/cases/{}", c.code)>{c.code.clone()}</a>
+                <span class="muted small">" " {local_date(&c.submitted_at)}</span></td>
+            <td data-label=td_string!(l, col_summary)>{summary}</td>
+            <td data-label=td_string!(l, col_area)>{dash(c.area.as_ref().map(|a| named(l, &a.name, &a.name_en)))}</td>
+            <td data-label=td_string!(l, col_category)>{named(l, &c.category.name, &c.category.name_en)}</td>
+            <td data-label=td_string!(l, col_investigation)>{dash(c.investigation.clone())}</td>
+            <td data-label=td_string!(l, col_finding)>{dash(c.finding.map(|f| finding_label(l, f).to_owned()))}</td>
+            <td data-label=td_string!(l, col_actions)>{dash(c.actions_taken.clone())}</td>
+            <td data-label=td_string!(l, col_closed)>
+                <span class="case-state" data-state=c.state.as_str()>
+                    {if c.closed { td_string!(l, yes) } else { td_string!(l, no) }} " · " {state_label(l, c.state.as_str())}
+                </span>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn CasePage() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let code = move || params.with(|p| p.get("code").unwrap_or_default());
+    let case = Resource::new(move || format!("/api/v1/public/cases/{}", public_api::encode(&code())), public_api::get::<PublicCaseDetail>);
+    let (_, areas) = catalogue();
+    let path = format!("/cases/{}", code());
+    let title = move || format!("{} {}", td_string!(lang.get(), col_code), code());
+    view! {
+        <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
+            {move || {
+                let path = path.clone();
+                Suspend::new(async move {
+                let l = lang.get();
+                let areas = areas.await.unwrap_or_default();
+                match case.await {
+                    Err(e) => view! {
+                        <PageMeta title=title description=move || td_string!(lang.get(), cases_lead).to_owned() path=path />
+                        <h1>{title()}</h1>
+                        <p class="field-error" role="alert" id="case-error">{e}</p>
+                        <p><a href="/cases">{td_string!(l, cases_back)}</a></p>
+                    }.into_any(),
+                    Ok(detail) => {
+                        let c = detail.case;
+                        let description = {
+                            let text = format!("{} · {} · {}", named(l, &c.category.name, &c.category.name_en),
+                                c.area.as_ref().map(|a| named(l, &a.name, &a.name_en)).unwrap_or_default(),
+                                c.summary.clone().unwrap_or_else(|| state_label(l, c.state.as_str())));
+                            move || text.clone()
+                        };
+                        let pins = vec![pin(&c, l)];
+                        let highlight = c.area.as_ref().map(|a| a.code.clone());
+                        view! {
+                            <PageMeta title=title description=description path=path />
+                            <p><a href="/cases">{td_string!(l, cases_back)}</a></p>
+                            <article class="public-case" id="public-case">
+                                <h1>{td_string!(l, col_code)} " " <span id="case-code">{c.code.clone()}</span></h1>
+                                <p class="case-state" data-state=c.state.as_str()>{state_label(l, c.state.as_str())}</p>
+                                <dl class="facts">
+                                    <dt>{td_string!(l, col_category)}</dt><dd>{named(l, &c.category.name, &c.category.name_en)}</dd>
+                                    <dt>{td_string!(l, col_area)}</dt><dd>{dash(c.area.as_ref().map(|a| named(l, &a.name, &a.name_en)))}</dd>
+                                    <dt>{td_string!(l, fact_department)}</dt><dd>{dash(c.department.as_ref().map(|d| named(l, &d.name, &d.name_en)))}</dd>
+                                    <dt>{td_string!(l, fact_submitted)}</dt><dd>{local_time(&c.submitted_at)}</dd>
+                                    {c.closed_at.clone().map(|t| view! { <dt>{td_string!(l, fact_closed_at)}</dt><dd>{local_time(&t)}</dd> })}
+                                    {(c.corroborations > 0).then(|| view! { <dt>{td_string!(l, fact_corroborations)}</dt><dd>{c.corroborations}</dd> })}
+                                    {c.merged_into.clone().map(|m| view! { <dt>{td_string!(l, fact_merged_into)}</dt><dd><a href=format!("/cases/{m}")>{m.clone()}</a></dd> })}
+                                </dl>
+                                {if c.disclosed {
+                                    view! {
+                                        <section class="card">
+                                            <h2>{td_string!(l, col_summary)}</h2>
+                                            <p id="case-summary">{c.summary.clone().unwrap_or_default()}</p>
+                                            {c.investigation.clone().map(|t| view! { <h2>{td_string!(l, col_investigation)}</h2><p>{t}</p> })}
+                                            {c.finding.map(|f| view! { <h2>{td_string!(l, col_finding)}</h2><p id="case-finding">{finding_label(l, f)}</p> })}
+                                            {c.actions_taken.clone().map(|t| view! { <h2>{td_string!(l, col_actions)}</h2><p>{t}</p> })}
+                                        </section>
+                                    }.into_any()
+                                } else {
+                                    view! { <p class="notice" id="case-pending">{td_string!(l, cases_pending_note)}</p> }.into_any()
+                                }}
+                                {(!c.photos.is_empty()).then(|| view! {
+                                    <section class="photos">
+                                        {c.photos.iter().map(|p| view! {
+                                            <a href=p.display_url.clone()><img src=p.thumbnail_url.clone() alt=td_string!(l, cases_photo_alt) loading="lazy" width="160" height="120" /></a>
+                                        }).collect_view()}
+                                    </section>
+                                })}
+                                <section class="card map-card">
+                                    <DistrictMap title=td_string!(l, cases_map).to_owned() areas=areas pins=pins highlight=highlight />
+                                    <p class="hint">{td_string!(l, cases_place_note)}</p>
+                                </section>
+                                <section class="card">
+                                    <h2>{td_string!(l, fact_timeline)}</h2>
+                                    <ol class="timeline">
+                                        {detail.timeline.into_iter().map(|e| view! {
+                                            <li data-action=e.action.clone()>
+                                                <time datetime=e.at.clone()>{local_time(&e.at)}</time>
+                                                <strong>{action_label(l, &e.action, e.state.as_deref())}</strong>
+                                                {e.note.map(|n| view! { <p>{n}</p> })}
+                                            </li>
+                                        }).collect_view()}
+                                    </ol>
+                                </section>
+                            </article>
+                        }.into_any()
+                    }
+                }
+            })}}
+        </Suspense>
+    }
+}

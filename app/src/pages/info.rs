@@ -1,0 +1,177 @@
+//! `/info`: notices, documents and enforcement results published by staff,
+//! and enterprises' environmental disclosures (企业环境信息依法披露), with a
+//! search that works as a plain form; `/info/notices/{id}` shows one notice.
+
+use crate::components::page_meta::PageMeta;
+use crate::format::local_date;
+use crate::i18n::*;
+use crate::lang::use_lang;
+use crate::public_api::{self, query};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use shared::info::{InfoPage, Notice, NoticeKind};
+
+pub struct InfoRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for InfoRoute {
+    fn data() -> Self {
+        InfoRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <Info /> }.into_any()
+    }
+}
+
+pub struct NoticeRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for NoticeRoute {
+    fn data() -> Self {
+        NoticeRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <NoticePage /> }.into_any()
+    }
+}
+
+fn kind_label(l: Locale, k: NoticeKind) -> &'static str {
+    match k {
+        NoticeKind::Notice => td_string!(l, info_kind_notice),
+        NoticeKind::Document => td_string!(l, info_kind_document),
+        NoticeKind::Enforcement => td_string!(l, info_kind_enforcement),
+    }
+}
+
+#[component]
+pub fn Info() -> impl IntoView {
+    let lang = use_lang();
+    let q = use_query_map();
+    let value = move |k: &str| q.with(|q| q.get(k).unwrap_or_default());
+    let params = move || vec![("q", value("q")), ("kind", value("kind"))];
+    let page = Resource::new(move || format!("/api/v1/info{}", query(&params())), public_api::get::<InfoPage>);
+    let path = format!("/info{}", query(&params()));
+    view! {
+        <PageMeta
+            title=move || td_string!(lang.get(), info_title).to_owned()
+            description=move || td_string!(lang.get(), info_lead).to_owned()
+            path=path />
+        <h1>{move || td_string!(lang.get(), info_title)}</h1>
+        <p class="lead">{move || td_string!(lang.get(), info_lead)}</p>
+        <form method="get" action="/info" class="filters card" role="search" id="info-search">
+            <div class="field">
+                <label for="info-q">{move || td_string!(lang.get(), info_search)}</label>
+                <input id="info-q" name="q" type="search" value=value("q") placeholder=move || td_string!(lang.get(), info_search_hint) />
+            </div>
+            <div class="field">
+                <label for="info-kind">{move || td_string!(lang.get(), info_kind)}</label>
+                <select id="info-kind" name="kind">
+                    {move || {
+                        let l = lang.get();
+                        let chosen = value("kind");
+                        let mut options = vec![view! { <option value="" selected=chosen.is_empty()>{td_string!(l, filter_all)}</option> }.into_any()];
+                        for k in NoticeKind::ALL {
+                            let selected = chosen == k.as_str();
+                            options.push(view! { <option value=k.as_str() selected=selected>{kind_label(l, k)}</option> }.into_any());
+                        }
+                        options
+                    }}
+                </select>
+            </div>
+            <button type="submit" class="button primary">{move || td_string!(lang.get(), info_search_button)}</button>
+        </form>
+        <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
+            {move || Suspend::new(async move {
+                let l = lang.get();
+                match page.await {
+                    Err(e) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
+                    Ok(p) => view! {
+                        <section>
+                            <h2>{td_string!(l, info_notices)}</h2>
+                            {if p.notices.is_empty() {
+                                view! { <p class="empty">{td_string!(l, info_none)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="notices" id="notices">
+                                        {p.notices.into_iter().map(|n| view! {
+                                            <li class="card">
+                                                <span class="tag">{kind_label(l, n.kind)}</span>
+                                                " " <span class="muted small">{n.published_at.as_deref().map(local_date).unwrap_or_default()}</span>
+                                                <h3><a href=format!("/info/notices/{}", n.id)>{n.title.clone()}</a></h3>
+                                                <p>{n.summary.clone()}</p>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        </section>
+                        {(value("kind").is_empty()).then(|| view! {
+                            <section id="enterprises">
+                                <h2>{td_string!(l, info_enterprises)}</h2>
+                                <p class="hint">{td_string!(l, info_enterprises_hint)}</p>
+                                {if p.enterprises.is_empty() {
+                                    view! { <p class="empty">{td_string!(l, info_none)}</p> }.into_any()
+                                } else {
+                                    p.enterprises.into_iter().map(|e| view! {
+                                        <article class="card enterprise">
+                                            <h3>{e.enterprise.clone()} " " <span class="muted small">{e.year}</span></h3>
+                                            <dl class="facts">
+                                                <dt>{td_string!(l, info_credit_code)}</dt><dd>{e.credit_code.clone()}</dd>
+                                                {e.permit_no.clone().map(|p| view! { <dt>{td_string!(l, info_permit)}</dt><dd>{p}</dd> })}
+                                                {e.industry.clone().map(|i| view! { <dt>{td_string!(l, info_industry)}</dt><dd>{i}</dd> })}
+                                                <dt>{td_string!(l, info_disclosed)}</dt><dd>{e.disclosed.clone()}</dd>
+                                                <dt>{td_string!(l, info_penalties)}</dt><dd>{e.penalties.clone().unwrap_or_else(|| td_string!(l, info_no_penalties).to_owned())}</dd>
+                                            </dl>
+                                            {e.url.clone().map(|u| view! { <p><a href=u rel="noopener noreferrer">{td_string!(l, info_full_report)}</a></p> })}
+                                        </article>
+                                    }).collect_view().into_any()
+                                }}
+                            </section>
+                        })}
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn NoticePage() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let notice = Resource::new(move || format!("/api/v1/notices/{}", public_api::encode(&id())), public_api::get::<Notice>);
+    let path = format!("/info/notices/{}", id());
+    view! {
+        <p><a href="/info">{move || td_string!(lang.get(), info_back)}</a></p>
+        <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
+            {move || {
+                let path = path.clone();
+                Suspend::new(async move {
+                    let l = lang.get();
+                    match notice.await {
+                        Err(e) => view! {
+                            <PageMeta title=move || td_string!(lang.get(), info_title).to_owned() description=move || td_string!(lang.get(), info_lead).to_owned() path=path />
+                            <p class="field-error" role="alert">{e}</p>
+                        }.into_any(),
+                        Ok(n) => {
+                            let (title, summary) = (n.title.clone(), n.summary.clone());
+                            view! {
+                                <PageMeta title=move || title.clone() description=move || summary.clone() path=path />
+                                <article class="notice-page" id="notice">
+                                    <span class="tag">{kind_label(l, n.kind)}</span>
+                                    <h1>{n.title.clone()}</h1>
+                                    <p class="muted">{n.published_at.as_deref().map(local_date).unwrap_or_default()}</p>
+                                    // Rendered from Markdown and sanitised with an allow-list on the server when saved.
+                                    <div class="prose" inner_html=n.body_html.clone()></div>
+                                </article>
+                            }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

@@ -58,6 +58,7 @@ struct Fill {
     rng: rand::rngs::StdRng,
     categories: Vec<(i64, String)>,
     departments: Vec<i64>,
+    areas: Vec<i64>,
     next: u64,
 }
 
@@ -84,7 +85,7 @@ impl Fill {
                     lat: Set(29.2 + self.rng.gen_range(0.0..0.4)),
                     lon: Set(106.5 + self.rng.gen_range(0.0..0.5)),
                     accuracy_m: Set(Some(15.0)),
-                    area_id: Set(None),
+                    area_id: Set(self.areas.get(self.rng.gen_range(0..self.areas.len().max(1))).copied()),
                     department_id: Set(Some(self.departments[self.rng.gen_range(0..self.departments.len())])),
                     description: Set("工地夜间施工噪声扰民，持续到凌晨（基准数据）".to_owned()),
                     occurred_at: Set(None),
@@ -108,6 +109,12 @@ impl Fill {
                     reply_approved_by: Set(None),
                     merged_into_id: Set(None),
                     contested: Set(false),
+                    // A third of the closed cases carry a reviewer's public record.
+                    disclosed_at: Set((!open && k % 3 == 0).then_some(submitted + Days::days(21))),
+                    public_summary: Set((!open && k % 3 == 0).then(|| "某工地夜间施工噪声扰民(基准数据)".to_owned())),
+                    public_investigation: Set((!open && k % 3 == 0).then(|| "经现场核查属实".to_owned())),
+                    public_actions: Set((!open && k % 3 == 0).then(|| "已责令整改".to_owned())),
+                    public_precision: Set((!open && k % 3 == 0).then(|| "street".to_owned())),
                     ..Default::default()
                 });
             }
@@ -165,7 +172,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (kind, target) = match (args.get(1).map(String::as_str), args.get(2)) {
         (Some(k @ ("sqlite" | "postgres")), Some(t)) => (k.to_owned(), t.clone()),
-        _ => anyhow::bail!("usage: case_bench sqlite DIR | case_bench postgres URL"),
+        _ => anyhow::bail!("usage: case_bench sqlite DIR [--fill-only N] | case_bench postgres URL"),
     };
     let (url, cleanup) = if kind == "sqlite" {
         std::fs::create_dir_all(&target)?;
@@ -193,8 +200,20 @@ async fn main() -> anyhow::Result<()> {
         rng: rand::rngs::StdRng::seed_from_u64(2026),
         categories: category::Entity::find().all(&db).await?.into_iter().map(|c| (c.id, c.group_code)).collect(),
         departments: department::Entity::find().all(&db).await?.into_iter().take(7).map(|d| d.id).collect(),
+        areas: server::db::entities::area::Entity::find().all(&db).await?.into_iter().map(|a| a.id).collect(),
         next: 0,
     };
+    // `--fill-only N`: leave a database of N cases for a load test of the
+    // running server (`cargo xtask bench-open-data`).
+    if let (Some("--fill-only"), Some(n)) = (args.get(3).map(String::as_str), args.get(4)) {
+        let n: u64 = n.parse()?;
+        let t = Instant::now();
+        fill.grow(&db, n).await?;
+        db.execute_unprepared("ANALYZE").await?;
+        eprintln!("filled to {n} in {:.1} s", t.elapsed().as_secs_f64());
+        db.close().await?;
+        return Ok(());
+    }
     let dispatcher = StaffUser { id: 1, username: "bench".into(), role: Role::Dispatcher, department_id: None, department: None };
     let handler = StaffUser { id: 2, username: "bench2".into(), role: Role::Handler, department_id: handler_department, department: Some("housing_construction".into()) };
     let pii = server::privacy::PiiCipher::from_key([7; 32]);

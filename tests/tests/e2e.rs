@@ -573,3 +573,59 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     phone.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// Whether the page is wider than the phone's screen (sideways scrolling).
+async fn scrolls_sideways(client: &Client) -> bool {
+    let v = client
+        .execute("return document.documentElement.scrollWidth > window.innerWidth + 1", vec![])
+        .await
+        .unwrap();
+    v == json!(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_reads_cases_and_statistics_on_a_phone() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let (public, _) = shanshui_tests::file_report(&app, "noise_construction_night", 29.3752, 106.5101, &[]).await;
+    let (other, _) = shanshui_tests::file_report(&app, "water_black_odorous", 29.4065, 106.6074, &[]).await;
+    let dispatcher = app.staff("diao.du", shared::Role::Dispatcher, None).await;
+    assert_eq!(dispatcher.act(&public, json!({ "action": "accept" })).await.0, 200);
+    let (status, _) = dispatcher
+        .act(&public, json!({ "action": "disclose", "summary": "鱼洞街道某工地夜间施工噪声扰民", "actions_taken": "已责令停工" }))
+        .await;
+    assert_eq!(status, 200);
+
+    let (_driver, client) = start_browser().await;
+    client.goto(&app.url("/cases")).await.unwrap();
+    open_menu_once_hydrated(&client).await;
+    assert!(wasm_fetched(&client).await.iter().any(|w| w.contains("cases_route")), "the list's own chunk");
+    assert!(exists(&client, "svg.district-map .map-pin").await, "the map shows the cases");
+    let row = format!("#cases-table tr[data-code='{public}']");
+    assert!(text(&client, &row).await.contains("鱼洞街道某工地夜间施工噪声扰民"));
+    assert!(exists(&client, &format!("#cases-table tr[data-code='{other}'].undisclosed")).await);
+    assert!(!scrolls_sideways(&client).await, "/cases fits a 390 px screen");
+
+    // Into a case, on the client.
+    client.execute("window.stillTheSamePage = true", vec![]).await.unwrap();
+    tap(&client, &format!("{row} a[href='/cases/{public}']")).await;
+    eventually("the case page shows its public record", async || exists(&client, "#case-summary").await).await;
+    assert_eq!(text(&client, "#case-code").await, public);
+    assert_eq!(client.execute("return window.stillTheSamePage === true", vec![]).await.unwrap(), json!(true));
+    assert!(!scrolls_sideways(&client).await, "a case page fits a 390 px screen");
+
+    // The filters, as a plain form.
+    client.goto(&app.url("/cases?category=water_black_odorous")).await.unwrap();
+    eventually("the filtered list", async || exists(&client, &format!("#cases-table tr[data-code='{other}']")).await).await;
+    assert!(!exists(&client, &row).await, "the other category is filtered out");
+
+    client.goto(&app.url("/stats")).await.unwrap();
+    open_menu_once_hydrated(&client).await;
+    assert_eq!(text(&client, "#stat-total").await, "2");
+    assert!(exists(&client, "svg.chart.columns rect.chart-bar").await && exists(&client, "svg.chart.hbars").await);
+    assert!(exists(&client, "#targets tr[data-code='good_air_days']").await);
+    assert!(!scrolls_sideways(&client).await, "/stats fits a 390 px screen");
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}

@@ -9,6 +9,7 @@
 //!   cargo xtask build [--release]
 //!   cargo xtask site [--release]   the front end only
 //!   cargo xtask bench           release build; wasm size; wrk on / vs hello world
+//!   cargo xtask bench-open-data [--cases N]   Open311 and /cases at 1M cases vs hello world
 //!   cargo xtask bench-submit    reports with a 2 MP photo per second vs the photo pipeline's ceiling
 
 use std::env;
@@ -25,6 +26,7 @@ const OUTPUT_NAME: &str = "shanshui";
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let flag = |f: &str| args.iter().any(|a| a == f);
+    let flag_value = |f: &str| args.iter().position(|a| a == f).and_then(|i| args.get(i + 1)).cloned();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(!flag("--dev")),
         Some("test") => test(),
@@ -32,8 +34,9 @@ fn main() -> ExitCode {
         Some("site") => ensure_wasm_tools().and_then(|_| site(flag("--release"))),
         Some("bench") => bench(),
         Some("bench-submit") => bench_submit(),
+        Some("bench-open-data") => bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned())),
         _ => {
-            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench | bench-submit>");
+            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N]>");
             return ExitCode::from(2);
         }
     };
@@ -464,12 +467,18 @@ fn free_port() -> Result<u16> {
 
 /// (requests per second, p50, p99) from `wrk --latency`.
 fn wrk(port: u16, connections: &str) -> Result<(f64, String, String)> {
+    wrk_path(port, connections, "/", &[])
+}
+
+fn wrk_path(port: u16, connections: &str, path: &str, headers: &[&str]) -> Result<(f64, String, String)> {
     let threads = if connections == "1" { "1" } else { "2" };
-    let out = output(Command::new("wrk").args([
-        "-t", threads, "-c", connections, "-d", "10s", "--latency",
-        &format!("http://127.0.0.1:{port}/"),
-    ]))
-    .ok_or("wrk failed")?;
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let mut args = vec!["-t", threads, "-c", connections, "-d", "10s", "--latency"];
+    for h in headers {
+        args.extend(["-H", h]);
+    }
+    args.push(&url);
+    let out = output(Command::new("wrk").args(&args)).ok_or("wrk failed")?;
     let field = |prefix: &str| {
         out.lines()
             .map(str::trim)
@@ -480,6 +489,64 @@ fn wrk(port: u16, connections: &str) -> Result<(f64, String, String)> {
     };
     let rps = field("Requests/sec:").parse::<f64>().unwrap_or(0.0);
     Ok((rps, field("50%"), field("99%")))
+}
+
+/// Open data at scale: a database of `cases` cases (1,000,000 by default),
+/// the release server on it, and `wrk` from this process on 127.0.0.1
+/// against `/open311/v2/requests.json`, the first page of `/cases` and
+/// axum's hello world, in the same run: once as the public reads them
+/// (through the public micro-cache) and once forced past it.
+fn bench_open_data(cases: String) -> Result {
+    ensure_wrk()?;
+    step("building the front end, the server and the benchmarks (release)");
+    build(true)?;
+    sh(cargo().args(["build", "--release", "--package", "server", "--example", "hello", "--example", "case_bench"]))?;
+    let release = target_dir().join("release");
+    let data = env::temp_dir().join(format!("shanshui-bench-open-data-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&data);
+    step(&format!("filling a SQLite database with {cases} cases"));
+    sh(Command::new(release.join("examples/case_bench")).arg("sqlite").arg(&data).args(["--fill-only", &cases]))?;
+    let (port_a, port_b) = (free_port()?, free_port()?);
+    let url = format!("sqlite://{}?mode=rwc", data.join("cases.db").display());
+    let mut shanshui = Command::new(release.join("shanshui"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port_a}"), "--database-url", &url, "--data-dir"])
+        .arg(&data)
+        .env("SHANSHUI_SITE_ROOT", site_root())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut hello = Command::new(release.join("examples/hello"))
+        .arg(format!("127.0.0.1:{port_b}"))
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let result = (|| -> Result {
+        println!("\n## open data with {cases} cases vs hello world (wrk, 64 connections, 10 s, 127.0.0.1)");
+        println!("| target | req/s | p50 | p99 | ratio to hello world |");
+        println!("|---|---|---|---|---|");
+        let (hello_rps, p50, p99) = wrk_path(port_b, "64", "/", &[])?;
+        println!("| axum hello world | {hello_rps:.0} | {p50} | {p99} | 1.000 |");
+        // A conditional request goes past the micro-cache: the cost of a miss.
+        let miss = ["If-None-Match: \"bench\""];
+        for (name, path, headers) in [
+            ("/open311/v2/requests.json", "/open311/v2/requests.json", &[][..]),
+            ("/open311/v2/requests.json, cache missed", "/open311/v2/requests.json", &miss[..]),
+            ("/cases (first page, HTML)", "/cases", &[][..]),
+            ("/cases, cache missed", "/cases", &miss[..]),
+        ] {
+            let (rps, p50, p99) = wrk_path(port_a, "64", path, headers)?;
+            println!("| {name} | {rps:.0} | {p50} | {p99} | {:.3} |", rps / hello_rps);
+        }
+        let (rps, p50, p99) = wrk_path(port_b, "64", "/", &[])?;
+        println!("| axum hello world, again | {rps:.0} | {p50} | {p99} | {:.3} |", rps / hello_rps);
+        Ok(())
+    })();
+    let _ = shanshui.kill();
+    let _ = shanshui.wait();
+    let _ = hello.kill();
+    let _ = hello.wait();
+    let _ = fs::remove_dir_all(&data);
+    result
 }
 
 /// Reports with one 2-megapixel photo each, posted by `wrk` from a second

@@ -5,7 +5,7 @@ use crate::lang::{LangProvider, use_lang};
 use crate::components::header::Header;
 use crate::outbox::provide_outbox;
 use crate::pages::admin::{
-    AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminQueueRoute,
+    AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute,
     AdminRewardsRoute, AdminRulesRoute, AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
@@ -83,6 +83,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("departments") view={Lazy::<AdminDepartmentsRoute>::new()} />
                         <Route path=path!("audit") view={Lazy::<AdminAuditRoute>::new()} />
                         <Route path=path!("outbox") view={Lazy::<AdminOutboxRoute>::new()} />
+                        <Route path=path!("publishing") view={Lazy::<AdminPublishingRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </main>

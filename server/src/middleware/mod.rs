@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod conditional;
 pub mod csrf;
+pub mod public_cache;
 pub mod rate_limit;
 pub mod security_headers;
 

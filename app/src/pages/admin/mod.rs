@@ -10,6 +10,7 @@
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code, unused_variables, unused_imports))]
 
 mod case;
+mod publishing;
 mod queue;
 mod rewards;
 mod routes;
@@ -175,6 +176,7 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
     let reads_config = matches!(role, Role::Admin | Role::Auditor);
     let sees_outbox = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
     let sees_rules = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
+    let publishes = matches!(role, Role::Admin | Role::Reviewer);
     let sees_rewards = matches!(role, Role::RewardReviewer | Role::Finance | Role::Auditor | Role::Admin | Role::Dispatcher);
     view! {
         <nav class="admin-nav" aria-label="admin">
@@ -187,6 +189,7 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
                 <A href="/admin/audit">{move || td_string!(lang.get(), adm_audit)}</A>
             })}
             {sees_outbox.then(|| view! { <A href="/admin/outbox">{move || td_string!(lang.get(), adm_outbox)}</A> })}
+            {publishes.then(|| view! { <A href="/admin/publishing">{move || td_string!(lang.get(), adm_publishing)}</A> })}
             <span class="admin-me">
                 <span id="admin-me">{me.username.clone()}</span>
                 " · "

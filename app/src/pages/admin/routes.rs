@@ -131,3 +131,17 @@ impl leptos_router::LazyRoute for AdminOutboxRoute {
         view! { <AdminOutbox /> }.into_any()
     }
 }
+
+/// Publishing: notices, enterprise disclosures, the plan's targets.
+pub struct AdminPublishingRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminPublishingRoute {
+    fn data() -> Self {
+        AdminPublishingRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::publishing::AdminPublishing /> }.into_any()
+    }
+}

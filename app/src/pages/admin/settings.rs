@@ -13,7 +13,7 @@ use shared::directory::{AuditEntry, DepartmentSettings, OutboxMessage, StaffAcco
 use shared::routing::{QuietPeriod, RoutingRule, RoutingRuleInput};
 
 /// Sends a change, then bumps `reload`; a refusal lands in `error`.
-fn send(method: &'static str, url: String, body: serde_json::Value, error: RwSignal<Option<String>>, reload: RwSignal<u32>) {
+pub(super) fn send(method: &'static str, url: String, body: serde_json::Value, error: RwSignal<Option<String>>, reload: RwSignal<u32>) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         match crate::browser::http::send_json::<serde_json::Value>(method, &url, &[], &body).await {
@@ -28,11 +28,11 @@ fn send(method: &'static str, url: String, body: serde_json::Value, error: RwSig
     let _ = (method, url, body, error, reload);
 }
 
-fn is_admin() -> bool {
+pub(super) fn is_admin() -> bool {
     use_staff().me().is_some_and(|m| m.role == Role::Admin)
 }
 
-fn error_line(error: RwSignal<Option<String>>) -> impl IntoView {
+pub(super) fn error_line(error: RwSignal<Option<String>>) -> impl IntoView {
     move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })
 }
 

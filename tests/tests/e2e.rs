@@ -599,7 +599,7 @@ async fn the_public_reads_cases_and_statistics_on_a_phone() {
     let (_driver, client) = start_browser().await;
     client.goto(&app.url("/cases")).await.unwrap();
     open_menu_once_hydrated(&client).await;
-    assert!(wasm_fetched(&client).await.iter().any(|w| w.contains("cases_route")), "the list's own chunk");
+    eventually("the list's own chunk is fetched", async || wasm_fetched(&client).await.iter().any(|w| w.contains("cases_route"))).await;
     assert!(exists(&client, "svg.district-map .map-pin").await, "the map shows the cases");
     let row = format!("#cases-table tr[data-code='{public}']");
     assert!(text(&client, &row).await.contains("鱼洞街道某工地夜间施工噪声扰民"));

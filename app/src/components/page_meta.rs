@@ -55,3 +55,9 @@ pub fn PageMeta(
         <Link rel="canonical" href=canonical />
     }
 }
+
+/// Only the canonical link, for a page that sets its own title.
+#[component]
+pub fn Canonical(path: String) -> impl IntoView {
+    view! { <Link rel="canonical" href=format!("{}{path}", origin()) /> }
+}

@@ -33,8 +33,10 @@ pub fn Home() -> impl IntoView {
         ]
     };
     view! {
+        // The brand alone as the title (the formatter adds nothing to "").
         <Title text="" />
         <Meta name="description" content=head_text(move || td_string!(lang.get(), home_lead).to_owned()) />
+        <crate::components::page_meta::Canonical path="/".to_owned() />
         <section class="hero">
             <h1>{move || td_string!(lang.get(), home_title)}</h1>
             <p class="lead">{move || td_string!(lang.get(), home_lead)}</p>

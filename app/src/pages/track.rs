@@ -9,9 +9,8 @@
 
 use crate::format::{action_label, local_time, state_label};
 use crate::i18n::*;
-use crate::lang::{head_text, use_lang};
+use crate::lang::use_lang;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use shared::report::TrackView;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +178,10 @@ pub fn Track() -> impl IntoView {
     };
 
     view! {
-        <Title text=head_text(move || td_string!(lang.get(), page_track).to_owned()) />
+        <crate::components::page_meta::PageMeta
+            title=move || td_string!(lang.get(), page_track).to_owned()
+            description=move || td_string!(lang.get(), track_intro).to_owned()
+            path="/track".to_owned() />
         <div class="track-page">
             <h1>{move || td_string!(lang.get(), page_track)}</h1>
             <form class="card track-form" method="post" on:submit=on_submit>

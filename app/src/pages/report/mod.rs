@@ -14,10 +14,9 @@ mod receipt;
 mod steps;
 
 use crate::i18n::*;
-use crate::lang::{head_text, use_lang};
+use crate::lang::use_lang;
 use crate::outbox::{Settled, use_outbox};
 use leptos::prelude::*;
-use leptos_meta::Title;
 pub use problems::Problem;
 use shared::report::{Category, NearbyCase, SubmitReceipt};
 use std::collections::BTreeMap;
@@ -461,7 +460,10 @@ pub fn Report() -> impl IntoView {
     let done = move || matches!(form.phase.get(), Phase::Done(_));
 
     view! {
-        <Title text=head_text(move || td_string!(lang.get(), page_report).to_owned()) />
+        <crate::components::page_meta::PageMeta
+            title=move || td_string!(lang.get(), page_report).to_owned()
+            description=move || td_string!(lang.get(), report_lead).to_owned()
+            path="/report".to_owned() />
         <div class="report-page">
             <h1>{move || td_string!(lang.get(), page_report)}</h1>
             <p class="lead" hidden=done>{move || td_string!(lang.get(), report_lead)}</p>

@@ -42,7 +42,7 @@ impl leptos_router::LazyRoute for CaseRoute {
     }
 }
 
-const FILTERS: [&str; 5] = ["category", "area", "state", "from", "to"];
+const FILTERS: [&str; 6] = ["category", "area", "state", "from", "to", "disclosed"];
 
 /// The catalogue and the district's areas, for filters and the map.
 fn catalogue() -> (Resource<Loaded<Vec<Category>>>, Resource<Loaded<Value>>) {
@@ -148,6 +148,10 @@ pub fn Cases() -> impl IntoView {
                     <input id="f-to" name="to" type="date" value=value("to") />
                 </div>
             </div>
+            <label class="check">
+                <input type="checkbox" name="disclosed" value="true" checked=value("disclosed") == "true" />
+                " " {move || td_string!(lang.get(), filter_disclosed)}
+            </label>
             <button type="submit" class="button primary">{move || td_string!(lang.get(), filter_apply)}</button>
             " "
             <a href="/cases" class="button">{move || td_string!(lang.get(), filter_clear)}</a>

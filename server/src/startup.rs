@@ -136,10 +136,13 @@ pub fn build_router(state: AppState) -> Router {
     for layer in middleware::security_headers::layers(&tile_source) {
         router = router.layer(layer);
     }
+    let public_cache = middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
     router
         // Fast brotli/gzip: pages are small and phones are on weak networks;
         // the release WebAssembly is pre-compressed at build time.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+        // Outside the compression, so a cached page is kept compressed.
+        .layer(axum::middleware::from_fn_with_state(public_cache, middleware::public_cache::layer))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(crate::middleware::panic_response))
         .layer(TraceLayer::new_for_http())

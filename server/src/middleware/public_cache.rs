@@ -121,6 +121,7 @@ pub async fn layer(State(cache): State<Arc<PublicCache>>, request: Request, next
     if let Some((headers, body)) = cache.get(&key) {
         let mut response = Response::new(Body::from(body));
         *response.headers_mut() = headers;
+        response.headers_mut().insert("x-cache", HeaderValue::from_static("hit"));
         return response;
     }
     let generation = cache.generation.load(Ordering::Acquire);
@@ -128,10 +129,11 @@ pub async fn layer(State(cache): State<Arc<PublicCache>>, request: Request, next
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
         return response;
     }
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(bytes) => {
             cache.put(key, generation, parts.headers.clone(), bytes.clone());
+            parts.headers.insert("x-cache", HeaderValue::from_static("miss"));
             Response::from_parts(parts, Body::from(bytes))
         }
         // Too big to keep (or broken): answer an error rather than half a body.

@@ -235,3 +235,23 @@ async fn no_public_answer_carries_a_reporters_personal_data(app: &TestApp) {
     }
 }
 shanshui_tests::demo_test!(no_public_answer_carries_a_reporters_personal_data);
+
+async fn public_reading_is_cached_until_something_changes(app: &TestApp) {
+    let t = team(app).await;
+    let (code, _) = file_report(app, "noise_construction_night", YUDONG.0, YUDONG.1, &[]).await;
+    let cache = |res: &reqwest::Response| res.headers().get("x-cache").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let first = app.get("/open311/v2/requests.json").await;
+    assert_eq!(cache(&first).as_deref(), Some("miss"));
+    let second = app.get("/open311/v2/requests.json").await;
+    assert_eq!(cache(&second).as_deref(), Some("hit"));
+    assert_eq!(first.text().await.unwrap(), second.text().await.unwrap());
+    // A write empties it: the next reader sees the change at once.
+    ok(&t.dispatcher, &code, json!({ "action": "accept" })).await;
+    let after = app.get(&format!("/open311/v2/requests/{code}.json")).await;
+    assert_eq!(cache(&after).as_deref(), Some("miss"));
+    let list: Value = app.get("/api/v1/public/cases").await.json().await.unwrap();
+    assert_eq!(list["items"][0]["state"], "accepted");
+    // Staff and reporters' answers are never cached.
+    assert_eq!(cache(&app.get(&format!("/api/v1/track/{code}")).await), None);
+}
+shanshui_tests::demo_test!(public_reading_is_cached_until_something_changes);

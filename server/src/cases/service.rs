@@ -138,7 +138,9 @@ pub(crate) fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>
 /// The small tables a page of cases names things from, loaded once per page.
 pub(crate) struct Lookups {
     categories: BTreeMap<i64, category::Model>,
-    areas: BTreeMap<i64, area::Model>,
+    /// (code, Chinese name, English name): not the polygons, which no page
+    /// of cases needs and which are most of the table's bytes.
+    areas: BTreeMap<i64, (String, String, String)>,
     departments: BTreeMap<i64, department::Model>,
 }
 
@@ -146,7 +148,15 @@ impl Lookups {
     pub(crate) async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
         Ok(Self {
             categories: category::Entity::find().all(conn).await?.into_iter().map(|c| (c.id, c)).collect(),
-            areas: area::Entity::find().all(conn).await?.into_iter().map(|a| (a.id, a)).collect(),
+            areas: area::Entity::find()
+                .select_only()
+                .columns([area::Column::Id, area::Column::Code, area::Column::NameZh, area::Column::NameEn])
+                .into_tuple::<(i64, String, String, String)>()
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|(id, code, zh, en)| (id, (code, zh, en)))
+                .collect(),
             departments: department::Entity::find().all(conn).await?.into_iter().map(|d| (d.id, d)).collect(),
         })
     }
@@ -159,8 +169,8 @@ impl Lookups {
     }
 
     pub(crate) fn area(&self, id: Option<i64>) -> Option<NamedRef> {
-        let a = self.areas.get(&id?)?;
-        Some(NamedRef { code: a.code.clone(), name: a.name_zh.clone(), name_en: a.name_en.clone() })
+        let (code, name, name_en) = self.areas.get(&id?)?.clone();
+        Some(NamedRef { code, name, name_en })
     }
 
     pub(crate) fn department(&self, id: Option<i64>) -> Option<NamedRef> {
@@ -173,7 +183,7 @@ impl Lookups {
     }
 
     pub(crate) fn area_id(&self, code: &str) -> Option<i64> {
-        self.areas.values().find(|a| a.code == code).map(|a| a.id)
+        self.areas.iter().find(|(_, a)| a.0 == code).map(|(id, _)| *id)
     }
 
     fn department_code(&self, id: Option<i64>) -> Option<String> {
@@ -240,7 +250,7 @@ impl Cases<'_> {
             query = query.filter(case::Column::DepartmentId.eq(id));
         }
         if let Some(code) = f.area.as_deref().filter(|s| !s.is_empty()) {
-            let id = lookups.areas.values().find(|a| a.code == code).map(|a| a.id);
+            let id = lookups.area_id(code);
             query = query.filter(case::Column::AreaId.eq(id.ok_or_else(|| AppError::validation("area", "no such area"))?));
         }
         if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {

@@ -629,3 +629,35 @@ async fn the_public_reads_cases_and_statistics_on_a_phone() {
     client.close().await.unwrap();
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_publishes_a_notice_that_the_public_then_reads() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    app.staff("shen.he", shared::Role::Reviewer, None).await;
+    let (_driver, client) = start_browser().await;
+    sign_in_console(&client, &app, "shen.he").await;
+    tap(&client, "a[href='/admin/publishing']").await;
+    eventually("the notice form", async || exists(&client, "#notice-form").await).await;
+    client.find(Locator::Css("#notice-title")).await.unwrap().send_keys("关于高考期间加强噪声管控的通告").await.unwrap();
+    client
+        .find(Locator::Css("#notice-body"))
+        .await
+        .unwrap()
+        .send_keys("6 月 7 日至 9 日,考点周边 **禁止** 夜间施工。")
+        .await
+        .unwrap();
+    tap(&client, "#notice-save").await;
+    eventually("the notice is listed", async || text(&client, "#admin-notices").await.contains("关于高考期间加强噪声管控的通告")).await;
+
+    // The public reads it, its Markdown rendered and sanitised.
+    client.goto(&app.url("/info")).await.unwrap();
+    eventually("the notice on /info", async || text(&client, "#notices").await.contains("关于高考期间加强噪声管控的通告")).await;
+    tap(&client, "#notices h3 a").await;
+    eventually("the notice's page", async || exists(&client, "#notice .prose strong").await).await;
+    assert_eq!(text(&client, "#notice .prose strong").await, "禁止");
+    assert!(!scrolls_sideways(&client).await);
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}

@@ -28,6 +28,31 @@ pub fn v1(state: &AppState) -> Router<AppState> {
         .merge(openapi::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(json_rejections))
+}
+
+/// axum's own extractor rejections (a path id that is not a number, a
+/// query it cannot parse) answer in plain text; the API answers every error
+/// as JSON, so rewrite them here, keeping their status and message.
+async fn json_rejections(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !plain {
+        return response;
+    }
+    let status = response.status();
+    let message = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => "the request could not be read".to_owned(),
+    };
+    let code = if status == axum::http::StatusCode::UNPROCESSABLE_ENTITY { "invalid_body" } else { "bad_request" };
+    (status, axum::Json(shared::ErrorBody { error: shared::ApiError::new(code, message) })).into_response()
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {

@@ -29,3 +29,21 @@ async fn an_unknown_page_is_an_html_404_in_the_site_frame(app: &TestApp) {
     assert!(html.contains("href=\"/report\""), "the 404 page keeps the navigation");
 }
 db_test!(an_unknown_page_is_an_html_404_in_the_site_frame);
+
+async fn an_extractor_rejection_is_a_json_error_too(app: &TestApp) {
+    let admin = app.staff("guan.li", shared::Role::Admin, None).await;
+    for (method, path) in [
+        (reqwest::Method::DELETE, "/api/v1/routing-rules/abc"),
+        (reqwest::Method::DELETE, "/api/v1/quiet-periods/1.5"),
+        (reqwest::Method::POST, "/api/v1/outbox/x/retry"),
+        (reqwest::Method::DELETE, "/api/v1/reward-exclusions/-"),
+    ] {
+        let res = admin.client.request(method, admin.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{path}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{path}");
+    }
+}
+shanshui_tests::demo_test!(an_extractor_rejection_is_a_json_error_too);

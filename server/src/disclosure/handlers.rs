@@ -35,7 +35,8 @@ pub struct PublicQuery {
     pub page_size: Option<String>,
 }
 
-fn given(v: &Option<String>) -> Option<&str> {
+/// An empty parameter counts as absent (as Open311 says too).
+pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

@@ -10,7 +10,9 @@ use crate::reports::service::Reports;
 use crate::state::AppState;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use crate::cases::service::parse_day;
+use crate::disclosure::handlers::given;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 use shared::disclosure::{PublicCase, finding_label, state_label};
 use shared::report::SubmitReceipt;
@@ -35,11 +37,6 @@ pub struct ListParams {
     pub page_size: Option<String>,
 }
 
-/// An empty parameter counts as absent (the specification says so).
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 fn list(v: &Option<String>) -> Vec<String> {
     given(v).map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
 }
@@ -50,23 +47,13 @@ fn datetime(field: &str, s: &str, format: Format) -> Result<DateTime<Utc>, Open3
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        && let Some(t) = d.and_hms_opt(0, 0, 0)
-    {
-        return Ok(t.and_utc() - Duration::hours(8));
-    }
-    Err(Open311Error::bad(format, format!("{field}: a W3C datetime such as 2026-11-01T00:00:00+08:00")))
+    parse_day(field, s, false)
+        .map_err(|_| Open311Error::bad(format, format!("{field}: a W3C datetime such as 2026-11-01T00:00:00+08:00")))
 }
 
+/// The public list's page numbers, with Open311's error shape.
 fn number(field: &str, v: &Option<String>, default: u32, max: u32, format: Format) -> Result<u32, Open311Error> {
-    match given(v) {
-        None => Ok(default),
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| Open311Error::bad(format, format!("{field}: a whole number from 1 to {max}"))),
-    }
+    crate::disclosure::handlers::number(field, v, default, max).map_err(|e| Open311Error::from_app(e, format))
 }
 
 pub fn filter(p: &ListParams, format: Format) -> Result<PublicFilter, Open311Error> {

@@ -235,8 +235,10 @@ fn row(c: PublicCase, l: Locale) -> impl IntoView {
     let summary = c.summary.clone().unwrap_or_else(|| pending.to_owned());
     view! {
         <tr data-code=c.code.clone() class:undisclosed=!c.disclosed>
-            <td data-label=td_string!(l, col_code)><a href=format!("/cases/{}", c.code)>{c.code.clone()}</a>
-                <span class="muted small">" " {local_date(&c.submitted_at)}</span></td>
+            // One cell value: on a phone the date stays beside the number,
+            // not in the label column.
+            <td data-label=td_string!(l, col_code)><span><a href=format!("/cases/{}", c.code)>{c.code.clone()}</a>
+                <span class="muted small">" " {local_date(&c.submitted_at)}</span></span></td>
             <td data-label=td_string!(l, col_summary)>{summary}</td>
             <td data-label=td_string!(l, col_area)>{dash(c.area.as_ref().map(|a| named(l, &a.name, &a.name_en)))}</td>
             <td data-label=td_string!(l, col_category)>{named(l, &c.category.name, &c.category.name_en)}</td>

@@ -1,8 +1,9 @@
 //! `cargo xtask`: Shanshui's build driver, so that two commands work on a
 //! fresh machine. It installs what is missing (the wasm32 target, the
-//! wasm-bindgen CLI at Cargo.lock's version, Chromium for browser tests) from
-//! the package registries only, builds the WebAssembly front end the way
-//! cargo-leptos would, and runs or tests the server.
+//! wasm-bindgen CLI at Cargo.lock's version, nasm for libjpeg-turbo's SIMD,
+//! Chromium for browser tests) from the package registries only, builds the
+//! WebAssembly front end the way cargo-leptos would, and runs or tests the
+//! server.
 //!
 //!   cargo xtask run [--dev]     build everything, load demo data, serve :3000
 //!   cargo xtask test            build the front end, run every test
@@ -123,6 +124,20 @@ fn locked_version(package: &str) -> Result<String> {
         }
     }
     Err(format!("{package} is not in Cargo.lock"))
+}
+
+/// libjpeg-turbo's SIMD (the photo pipeline's JPEG decoder, built by
+/// mozjpeg-sys) is assembled with nasm; without it the server still builds,
+/// with a decoder about 40 % slower, so a failed install only warns.
+fn ensure_nasm() {
+    if output(Command::new("nasm").arg("-v")).is_some() {
+        return;
+    }
+    step("installing Debian's nasm for libjpeg-turbo's SIMD");
+    let apt = |args: &[&str]| sh(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"));
+    if let Err(e) = apt(&["update", "-qq"]).and_then(|()| apt(&["install", "-y", "-qq", "nasm"])) {
+        eprintln!("xtask: warning: {e}; photos will decode without SIMD until nasm is installed");
+    }
 }
 
 fn ensure_browser() -> Result {
@@ -319,6 +334,7 @@ fn precompress(file: &Path) -> Result {
 // ---------------------------------------------------------------- commands
 
 fn build(release: bool) -> Result {
+    ensure_nasm();
     ensure_wasm_tools()?;
     site(release)?;
     step("building the server");
@@ -346,6 +362,7 @@ fn run(release: bool) -> Result {
 }
 
 fn test() -> Result {
+    ensure_nasm();
     ensure_wasm_tools()?;
     ensure_browser()?;
     site(false)?;
@@ -554,6 +571,7 @@ fn bench_open_data(cases: String) -> Result {
 /// just before in the same run.
 fn bench_submit() -> Result {
     ensure_wrk()?;
+    ensure_nasm();
     step("building the server and the benchmark (release)");
     sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "submit_bench"]))?;
     let release = target_dir().join("release");

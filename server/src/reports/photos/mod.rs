@@ -14,10 +14,13 @@
 //! time are read once, leniently, and returned to the caller, who decides
 //! what to keep (the original bytes are for staff only).
 //!
-//! The JPEG fast path follows `shared/reference/stack-notes.md` ("Photos"):
-//! a DCT-scaled decode (jpeg-decoder picks 1/2, 1/4 or 1/8 so the decoded
-//! image is the smallest still ≥ 1600 px), `fast_image_resize`, orientation
-//! applied to the small image, and `jpeg-encoder`.
+//! JPEGs are decoded at a DCT scale (1/2, 1/4 or 1/8, the smallest that
+//! keeps the long edge ≥ 1600 px), resized with `fast_image_resize`, made
+//! upright after resizing, and encoded with `jpeg-encoder`. The decoder is
+//! libjpeg-turbo for single-scan baseline files, what phones and browsers
+//! write, with the resize running beside it ([`baseline`] says why and how
+//! the files it sees are vetted), and jpeg-decoder for the other JPEGs;
+//! PNG and WebP go through `image`.
 //!
 //! [`process`] is synchronous and CPU-bound; the server calls it through
 //! [`PhotoPipeline`], which bounds concurrency and runs it in
@@ -31,6 +34,8 @@ use std::time::Duration;
 use fast_image_resize::images::{Image as ResizeImage, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use sha2::{Digest, Sha256};
+
+mod baseline;
 
 /// Long edge of the display copy, in pixels.
 pub const DISPLAY_EDGE: u32 = 1600;
@@ -206,13 +211,20 @@ fn process_checked(
     // is waited for by a person. The hash and EXIF run beside the decode;
     // the display resize is split in two bands; the thumbnail is made and
     // encoded beside the display's encode.
-    let (decoded, side) =
-        both(|| source.decode(bytes, limits), || (hex::encode(Sha256::digest(bytes)), read_exif(bytes)));
-    let ((original_sha256, meta), decoded) = (side?, decoded?);
-
     let (dw, dh) = fit_within(full_w, full_h, DISPLAY_EDGE);
-    let display = resize_to(&decoded, dw, dh, FilterType::Lanczos3)?;
-    drop(decoded);
+    let side = || (hex::encode(Sha256::digest(bytes)), read_exif(bytes));
+    let fast = (format == PhotoFormat::Jpeg)
+        .then(|| baseline::gate(bytes))
+        .flatten()
+        .filter(|frame| (frame.width, frame.height) == (full_w, full_h));
+    let (display, side) = match fast {
+        Some(frame) => baseline::display_copy(bytes, &frame, (dw, dh), side),
+        None => both(
+            || source.decode(bytes, limits).and_then(|decoded| resize_to(&decoded, dw, dh, FilterType::Lanczos3)),
+            side,
+        ),
+    };
+    let ((original_sha256, meta), display) = (side?, display?);
     let (tw, th) = fit_within(dw, dh, THUMBNAIL_EDGE);
     let orientation = meta.orientation;
 
@@ -1355,5 +1367,98 @@ mod tests {
         let _held = Arc::clone(&pipeline.slots).acquire_owned().await;
         let result = pipeline.process(bytes::Bytes::from(jpeg(64, 48))).await;
         assert!(matches!(result, Err(PhotoError::Busy)), "{result:?}");
+    }
+
+    /// A JPEG written by jpeg-encoder, which can also write the kinds the
+    /// fast path must leave alone.
+    fn jpeg_encoded(width: u16, height: u16, color: jpeg_encoder::ColorType, progressive: bool) -> Vec<u8> {
+        let channels = match color {
+            jpeg_encoder::ColorType::Luma => 1,
+            jpeg_encoder::ColorType::Cmyk => 4,
+            _ => 3,
+        };
+        let pixels = vec![90u8; usize::from(width) * usize::from(height) * channels];
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+        encoder.set_progressive(progressive);
+        encoder.encode(&pixels, width, height, color).unwrap_or_else(|e| panic!("test image: {e}"));
+        out
+    }
+
+    #[test]
+    fn the_libjpeg_path_takes_single_scan_baseline_jpegs_only() {
+        let colour = jpeg(64, 48);
+        assert_eq!(baseline::gate(&colour), Some(baseline::Baseline { width: 64, height: 48, channels: 3 }));
+        let grey = jpeg_encoded(40, 30, jpeg_encoder::ColorType::Luma, false);
+        assert_eq!(baseline::gate(&grey), Some(baseline::Baseline { width: 40, height: 30, channels: 1 }));
+        // Left to the pure-Rust decoders: many scans, CMYK, a file cut short
+        // (libjpeg would pad it with grey), not a JPEG at all.
+        assert_eq!(baseline::gate(&jpeg_encoded(64, 48, jpeg_encoder::ColorType::Rgb, true)), None);
+        assert_eq!(baseline::gate(&jpeg_encoded(64, 48, jpeg_encoder::ColorType::Cmyk, false)), None);
+        assert_eq!(baseline::gate(&colour[..colour.len() - 2]), None);
+        assert_eq!(baseline::gate(&colour[..colour.len() / 2]), None);
+        assert_eq!(baseline::gate(&colour[..40]), None);
+        assert_eq!(baseline::gate(&encode(photo(8, 8).into(), image::ImageFormat::Png)), None);
+    }
+
+    #[test]
+    fn the_entropy_data_must_run_to_an_eoi_past_stuffing_restarts_and_fill() {
+        assert!(baseline::ends_at_eoi(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0xFF, 0xFF, 0xD9]));
+        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF, 0x00, 0x34]), "cut short");
+        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF]), "cut short at a marker");
+        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF, 0xC4, 0x00, 0xFF, 0xD9]), "a second scan's tables");
+        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF, 0xDC, 0x00, 0x04, 0xFF, 0xD9]), "DNL");
+    }
+
+    #[test]
+    fn both_paths_give_the_same_picture_and_the_same_copies() -> TestResult {
+        // 3240 wide: libjpeg decodes at 4/8 to 1620×1080, jpeg-decoder at 1/2.
+        let input = jpeg(3240, 2160);
+        let frame = baseline::gate(&input).ok_or("not on the fast path")?;
+        let (dw, dh) = fit_within(3240, 2160, DISPLAY_EDGE);
+        let (fast, side) = baseline::display_copy(&input, &frame, (dw, dh), || 42);
+        let (fast, side) = (fast?, side?);
+        assert_eq!(side, 42);
+        let limits = PhotoLimits::default();
+        let pure = resize_to(&open(&input, PhotoFormat::Jpeg, &limits)?.decode(&input, &limits)?, dw, dh, FilterType::Lanczos3)?;
+        assert_eq!((fast.width, fast.height, fast.channels), (pure.width, pure.height, pure.channels));
+        // Different IDCTs and chroma upsampling: a level or so apart on average.
+        let total: u64 = fast.data.iter().zip(&pure.data).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
+        let mean = total as f64 / fast.data.len() as f64;
+        assert!(mean < 1.5, "mean difference {mean}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_grey_jpeg_stays_grey_on_the_fast_path() -> TestResult {
+        let p = process(&jpeg_encoded(40, 30, jpeg_encoder::ColorType::Luma, false), &PhotoLimits::default())?;
+        let display = image::load_from_memory(&p.display)?;
+        assert_eq!(display.color(), image::ColorType::L8);
+        assert_eq!((display.width(), display.height()), (40, 30));
+        Ok(())
+    }
+
+    #[test]
+    fn a_fatal_libjpeg_error_is_a_corrupt_image_not_a_crash() {
+        // Drop the quantisation tables: jpeg-decoder's header read does not
+        // need them, libjpeg stops at the first block with a fatal error.
+        let input = jpeg(64, 48);
+        let dqt = find_segment(&input, 0xDB).unwrap_or_else(|| panic!("no DQT"));
+        let len = 2 + usize::from(u16::from_be_bytes([input[dqt + 2], input[dqt + 3]]));
+        let mut broken = input[..dqt].to_vec();
+        broken.extend_from_slice(&input[dqt + len..]);
+        while let Some(dqt) = find_segment(&broken, 0xDB) {
+            let len = 2 + usize::from(u16::from_be_bytes([broken[dqt + 2], broken[dqt + 3]]));
+            broken.drain(dqt..dqt + len);
+        }
+        let frame = baseline::gate(&broken).unwrap_or_else(|| panic!("the gate should pass it"));
+        let (display, side) = baseline::display_copy(&broken, &frame, (64, 48), || "hashed");
+        assert_eq!(side.ok(), Some("hashed"));
+        match display {
+            Err(PhotoError::Corrupt(message)) => assert!(message.contains("table"), "{message}"),
+            other => panic!("{:?}", other.map(|p| p.width)),
+        }
+        let result = process(&broken, &PhotoLimits::default());
+        assert!(matches!(result, Err(PhotoError::Corrupt(_))), "{:?}", result.map(|_| ()));
     }
 }

@@ -102,7 +102,7 @@ fn ensure_wasm_tools() -> Result {
     }
     let wanted = locked_version("wasm-bindgen")?;
     let have = output(Command::new("wasm-bindgen").arg("--version"));
-    if !have.as_deref().is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str())) {
+    if have.as_deref().is_none_or(|v| v.split_whitespace().nth(1) != Some(wanted.as_str())) {
         step(&format!("installing wasm-bindgen-cli {wanted} (Cargo.lock's version; takes minutes once)"));
         // Not --locked: its lockfile pins a crate version the registry no longer serves.
         sh(Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -117,10 +117,10 @@ fn locked_version(package: &str) -> Result<String> {
         .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{package}\"") {
-            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
-                return Ok(v.trim_matches('"').to_owned());
-            }
+        if line.trim() == format!("name = \"{package}\"")
+            && let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = "))
+        {
+            return Ok(v.trim_matches('"').to_owned());
         }
     }
     Err(format!("{package} is not in Cargo.lock"))

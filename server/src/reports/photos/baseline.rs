@@ -67,8 +67,12 @@ pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
             // A marker without a segment has no business in a header.
             return None;
         }
+        // A segment's length counts its own two bytes.
         let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
-        let segment = bytes.get(i + 4..(i + 2 + len).max(i + 4))?;
+        if len < 2 {
+            return None;
+        }
+        let segment = bytes.get(i + 4..i + 2 + len)?;
         match marker {
             // Baseline or extended sequential, Huffman-coded: precision,
             // height, width, component count.

@@ -1399,6 +1399,19 @@ mod tests {
         assert_eq!(baseline::gate(&colour[..colour.len() / 2]), None);
         assert_eq!(baseline::gate(&colour[..40]), None);
         assert_eq!(baseline::gate(&encode(photo(8, 8).into(), image::ImageFormat::Png)), None);
+        // Whatever the header says, the walk answers without panicking:
+        // every cut, and every header byte set to 0x00 and to 0xFF.
+        let header = colour.len().min(700);
+        for cut in 0..header {
+            assert_eq!(baseline::gate(&colour[..cut]), None, "cut at {cut}");
+        }
+        for at in 2..header {
+            for byte in [0x00, 0xFF] {
+                let mut hostile = colour.clone();
+                hostile[at] = byte;
+                let _ = baseline::gate(&hostile);
+            }
+        }
     }
 
     #[test]

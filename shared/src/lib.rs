@@ -17,6 +17,7 @@ pub mod report;
 pub mod reward;
 pub mod roles;
 pub mod routing;
+pub mod site;
 
 pub use error::{ApiError, ErrorBody};
 pub use roles::Role;

@@ -5,18 +5,15 @@ use crate::lang::head_text;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 
-/// `http://host` as the reader reached the site.
+/// `http://host` as the reader reached the site; empty (links stay
+/// relative) when the Host header is not a plain host.
 fn origin() -> String {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
             .and_then(|parts| {
-                let host = parts.headers.get(http::header::HOST)?.to_str().ok()?.to_owned();
-                host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)).then_some(host)
-            })
-            .map(|host| {
-                let https = parts_forwarded_https();
-                format!("{}://{host}", if https { "https" } else { "http" })
+                let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+                shared::site::origin(header("host"), header("x-forwarded-proto"))
             })
             .unwrap_or_default()
     }
@@ -28,13 +25,6 @@ fn origin() -> String {
     {
         String::new()
     }
-}
-
-#[cfg(feature = "ssr")]
-fn parts_forwarded_https() -> bool {
-    use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v == "https"))
-        .unwrap_or(false)
 }
 
 /// `path` is the page's own path and query, e.g. `/cases/BN-7K3M-Q9TX`.

@@ -30,20 +30,12 @@ pub fn cacheable(request: &HeaderMap, content_type: &'static str, body: String) 
     response
 }
 
-/// `http://host:port` as the client addressed the server. The Host header
-/// is checked to be a plain host name or address, so nothing a client
-/// sends can break out of a link.
+/// `http://host:port` as the client addressed the server, through the one
+/// Host check in [`shared::site::origin`]; 127.0.0.1 when the Host header is
+/// missing or not a plain host.
 pub fn origin(request: &HeaderMap) -> String {
-    let host = request
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
-        .unwrap_or("127.0.0.1");
-    let scheme = match request.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
+    let header = |name: &str| request.get(name).and_then(|v| v.to_str().ok());
+    shared::site::origin(header("host"), header("x-forwarded-proto")).unwrap_or_else(|| "http://127.0.0.1".to_owned())
 }
 
 #[cfg(test)]

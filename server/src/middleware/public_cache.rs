@@ -14,6 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -130,13 +131,16 @@ pub async fn layer(State(cache): State<Arc<PublicCache>>, request: Request, next
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => {
+    match read_small(body).await {
+        Ok(Small::Whole(bytes)) => {
             cache.put(key, generation, parts.headers.clone(), bytes.clone());
             parts.headers.insert("x-cache", HeaderValue::from_static("miss"));
             Response::from_parts(parts, Body::from(bytes))
         }
-        // Too big to keep (or broken): answer an error rather than half a body.
+        // A large export is answered as it comes, just not kept.
+        Ok(Small::TooBig(body)) => Response::from_parts(parts, body),
+        // The handler's body broke after its headers were sent to us: answer
+        // an error rather than half a body.
         Err(_) => {
             let mut r = Response::new(Body::empty());
             *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
@@ -144,6 +148,38 @@ pub async fn layer(State(cache): State<Arc<PublicCache>>, request: Request, next
             r
         }
     }
+}
+
+enum Small {
+    Whole(Bytes),
+    /// What was read, then the rest of the original body.
+    TooBig(Body),
+}
+
+/// Reads `body` whole when it is at most [`MAX_BODY`] bytes; past that,
+/// stops and gives back a body that replays what was read and streams the
+/// rest, so nothing is lost and nothing large is buffered.
+async fn read_small(body: Body) -> Result<Small, axum::Error> {
+    let mut stream = body.into_data_stream();
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut len = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        len += chunk.len();
+        chunks.push(chunk);
+        if len > MAX_BODY {
+            let read = futures::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>));
+            return Ok(Small::TooBig(Body::from_stream(read.chain(stream))));
+        }
+    }
+    if chunks.len() == 1 {
+        return Ok(Small::Whole(chunks.swap_remove(0)));
+    }
+    let mut whole = bytes::BytesMut::with_capacity(len);
+    for chunk in chunks {
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(Small::Whole(whole.freeze()))
 }
 
 #[cfg(test)]
@@ -168,5 +204,38 @@ mod tests {
         assert!(cache.get(&k).is_some());
         cache.invalidate();
         assert!(cache.get(&k).is_none());
+    }
+
+    fn router(body: &'static [u8]) -> axum::Router {
+        axum::Router::new()
+            .route("/open-data/big", axum::routing::get(move || async move { body }))
+            .layer(axum::middleware::from_fn_with_state(PublicCache::new(Duration::from_secs(10)), layer))
+    }
+
+    async fn fetch(router: axum::Router) -> (StatusCode, Option<HeaderValue>, Bytes) {
+        use tower::ServiceExt;
+        let request = Request::builder().uri("/open-data/big").body(Body::empty()).unwrap_or_default();
+        let Ok(response) = router.oneshot(request).await;
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        (parts.status, parts.headers.get("x-cache").cloned(), bytes)
+    }
+
+    #[tokio::test]
+    async fn an_answer_too_big_to_keep_still_reaches_the_reader_whole() {
+        static BIG: [u8; MAX_BODY + 1000] = [b'x'; MAX_BODY + 1000];
+        let (status, cache, body) = fetch(router(&BIG)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(cache, None, "not kept, so not a miss either");
+        assert_eq!(body.len(), BIG.len());
+    }
+
+    #[tokio::test]
+    async fn a_small_answer_is_kept_and_served_again() {
+        let app = router(b"small");
+        let (_, first, body) = fetch(app.clone()).await;
+        assert_eq!((first, &body[..]), (Some(HeaderValue::from_static("miss")), &b"small"[..]));
+        let (_, second, body) = fetch(app).await;
+        assert_eq!((second, &body[..]), (Some(HeaderValue::from_static("hit")), &b"small"[..]));
     }
 }

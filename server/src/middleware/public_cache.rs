@@ -3,11 +3,20 @@
 //! asking for the same first page of `/cases` share one rendering instead of
 //! each costing a database query and a server-side render.
 //!
-//! An entry lives at most `ttl` (10 s) and dies at once when this process
+//! An entry is fresh for `ttl` (10 s) and dies at once when this process
 //! takes any successful write (POST, PUT, PATCH, DELETE): a reviewer who
 //! publishes a case sees it on the next load. Writes through another
-//! replica reach this one within the TTL. Entries are kept per URL, host,
-//! language and response encoding; only 200s without cookies are kept.
+//! replica reach this one within the TTL (twice the TTL at most, below).
+//! Entries are kept per URL, host, language and response encoding; only
+//! 200s without cookies are kept.
+//!
+//! When an entry expires, the first reader renders it again while the
+//! others keep getting the expired copy (`X-Cache: stale`) for up to
+//! another TTL, instead of all of them missing at once and queueing on the
+//! database (which put the cached p99 at 100–190 ms at 1,000,000 cases).
+//! An expired copy is only ever served when nothing was written here since
+//! it was made, so it is exactly as true as a fresh one but for other
+//! replicas' writes.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -47,8 +56,19 @@ struct Key {
 struct Entry {
     generation: u64,
     at: Instant,
+    /// When a reader set out to render this entry again, if one has.
+    refreshing_since: Option<Instant>,
     headers: HeaderMap,
     body: Bytes,
+}
+
+/// What the cache has for a reader.
+enum Lookup {
+    Fresh(HeaderMap, Bytes),
+    /// Expired, and another reader is rendering it again.
+    Stale(HeaderMap, Bytes),
+    /// Render it (and keep or abandon what comes back).
+    Render,
 }
 
 pub struct PublicCache {
@@ -62,11 +82,22 @@ impl PublicCache {
         Arc::new(Self { generation: AtomicU64::new(0), entries: Mutex::new(HashMap::new()), ttl })
     }
 
-    fn get(&self, key: &Key) -> Option<(HeaderMap, Bytes)> {
+    fn lookup(&self, key: &Key) -> Lookup {
         let generation = self.generation.load(Ordering::Acquire);
-        let entries = self.entries.lock().ok()?;
-        let e = entries.get(key)?;
-        (e.generation == generation && e.at.elapsed() < self.ttl).then(|| (e.headers.clone(), e.body.clone()))
+        let Ok(mut entries) = self.entries.lock() else { return Lookup::Render };
+        let Some(e) = entries.get_mut(key).filter(|e| e.generation == generation) else { return Lookup::Render };
+        let age = e.at.elapsed();
+        if age < self.ttl {
+            return Lookup::Fresh(e.headers.clone(), e.body.clone());
+        }
+        // A renderer that has not come back within a TTL has failed or
+        // hangs: the next reader takes over.
+        let being_rendered = e.refreshing_since.is_some_and(|t| t.elapsed() < self.ttl);
+        if being_rendered && age < 2 * self.ttl {
+            return Lookup::Stale(e.headers.clone(), e.body.clone());
+        }
+        e.refreshing_since = Some(Instant::now());
+        Lookup::Render
     }
 
     fn put(&self, key: Key, generation: u64, headers: HeaderMap, body: Bytes) {
@@ -75,7 +106,15 @@ impl PublicCache {
                 // Simple and bounded: a full cache starts again.
                 entries.clear();
             }
-            entries.insert(key, Entry { generation, at: Instant::now(), headers, body });
+            entries.insert(key, Entry { generation, at: Instant::now(), refreshing_since: None, headers, body });
+        }
+    }
+
+    /// The new rendering cannot be kept (an error page, a cookie, too big):
+    /// the old copy goes too, so nobody is served it in the renderer's place.
+    fn abandon(&self, key: &Key) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
         }
     }
 
@@ -119,19 +158,31 @@ pub async fn layer(State(cache): State<Arc<PublicCache>>, request: Request, next
         return next.run(request).await;
     }
     let key = key(&request);
-    if let Some((headers, body)) = cache.get(&key) {
-        let mut response = Response::new(Body::from(body));
-        *response.headers_mut() = headers;
-        response.headers_mut().insert("x-cache", HeaderValue::from_static("hit"));
-        return response;
-    }
+    let (headers, body, label) = match cache.lookup(&key) {
+        Lookup::Fresh(headers, body) => (headers, body, "hit"),
+        Lookup::Stale(headers, body) => (headers, body, "stale"),
+        Lookup::Render => return render(&cache, key, request, next).await,
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.headers_mut() = headers;
+    response.headers_mut().insert("x-cache", HeaderValue::from_static(label));
+    response
+}
+
+/// Runs the handler and keeps its answer when it can be kept.
+async fn render(cache: &PublicCache, key: Key, request: Request, next: Next) -> Response {
     let generation = cache.generation.load(Ordering::Acquire);
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
+        cache.abandon(&key);
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    match read_small(body).await {
+    let read = read_small(body).await;
+    if !matches!(read, Ok(Small::Whole(_))) {
+        cache.abandon(&key);
+    }
+    match read {
         Ok(Small::Whole(bytes)) => {
             cache.put(key, generation, parts.headers.clone(), bytes.clone());
             parts.headers.insert("x-cache", HeaderValue::from_static("miss"));
@@ -196,14 +247,68 @@ mod tests {
         }
     }
 
+    /// Long enough that a loaded machine does not push a lookup meant for
+    /// the stale window (one TTL) past it.
+    const TTL: Duration = Duration::from_millis(200);
+
+    fn cases_key() -> Key {
+        Key { uri: "/cases".into(), host: "h".into(), lang: String::new(), encoding: "br" }
+    }
+
+    fn label(lookup: &Lookup) -> &'static str {
+        match lookup {
+            Lookup::Fresh(..) => "fresh",
+            Lookup::Stale(..) => "stale",
+            Lookup::Render => "render",
+        }
+    }
+
     #[test]
-    fn a_write_makes_every_entry_stale() {
-        let cache = PublicCache::new(Duration::from_secs(10));
-        let k = Key { uri: "/cases".into(), host: "h".into(), lang: String::new(), encoding: "br" };
+    fn a_write_makes_every_entry_unusable_even_as_a_stale_copy() {
+        let cache = PublicCache::new(TTL);
+        let k = cases_key();
         cache.put(k.clone(), 0, HeaderMap::new(), Bytes::from_static(b"x"));
-        assert!(cache.get(&k).is_some());
+        assert_eq!(label(&cache.lookup(&k)), "fresh");
         cache.invalidate();
-        assert!(cache.get(&k).is_none());
+        assert_eq!(label(&cache.lookup(&k)), "render");
+        assert_eq!(label(&cache.lookup(&k)), "render", "no copy from before the write, not even stale");
+    }
+
+    #[test]
+    fn when_an_entry_expires_one_reader_renders_and_the_others_get_the_old_copy() {
+        let cache = PublicCache::new(TTL);
+        let k = cases_key();
+        cache.put(k.clone(), 0, HeaderMap::new(), Bytes::from_static(b"old"));
+        std::thread::sleep(TTL + Duration::from_millis(50));
+        assert_eq!(label(&cache.lookup(&k)), "render", "the first reader after expiry");
+        for _ in 0..5 {
+            assert_eq!(label(&cache.lookup(&k)), "stale");
+        }
+        cache.put(k.clone(), 0, HeaderMap::new(), Bytes::from_static(b"new"));
+        assert!(matches!(cache.lookup(&k), Lookup::Fresh(_, body) if &body[..] == b"new"));
+    }
+
+    #[test]
+    fn a_renderer_that_never_comes_back_is_replaced_and_a_failed_one_leaves_no_copy() {
+        let cache = PublicCache::new(TTL);
+        let k = cases_key();
+        cache.put(k.clone(), 0, HeaderMap::new(), Bytes::from_static(b"old"));
+        std::thread::sleep(TTL + Duration::from_millis(50));
+        assert_eq!(label(&cache.lookup(&k)), "render");
+        // Past twice the TTL the old copy is too old to serve, and the
+        // renderer has had its TTL: the next reader renders.
+        std::thread::sleep(TTL + Duration::from_millis(50));
+        assert_eq!(label(&cache.lookup(&k)), "render");
+
+        // A renderer that got an error page abandons the key: the readers
+        // waiting on it render for themselves rather than get the old copy.
+        cache.put(k.clone(), 0, HeaderMap::new(), Bytes::from_static(b"old"));
+        std::thread::sleep(TTL + Duration::from_millis(50));
+        assert_eq!(label(&cache.lookup(&k)), "render");
+        assert_eq!(label(&cache.lookup(&k)), "stale");
+        cache.abandon(&k);
+        assert_eq!(label(&cache.lookup(&k)), "render");
+        assert_eq!(label(&cache.lookup(&k)), "render", "nothing left to serve stale");
     }
 
     fn router(body: &'static [u8]) -> axum::Router {

@@ -6,6 +6,9 @@
 //! is claimed (`locked_until`) before it is sent, so several replicas never
 //! send the same one at once, and each carries an `Idempotency-Key` so a
 //! receiver can drop the duplicate a lost answer causes.
+//!
+//! Each is signed ([`WebhookSigner`]) so the department's system can check
+//! that it comes from Shanshui and was not changed on the way.
 
 use crate::config::OutboxPolicy;
 use crate::db::entities::{case, category, department, webhook_outbox};
@@ -15,8 +18,52 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use hmac::Mac;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The header that carries a notification's signature.
+pub const SIGNATURE_HEADER: &str = "x-shanshui-signature";
+/// The label the signing key is derived under from the deployment's secret
+/// (`PiiCipher::derive_key`).
+pub const SIGNING_KEY_LABEL: &str = "shanshui webhook signing v1";
+
+/// Signs notifications the way Stripe and GitHub sign theirs:
+/// `X-Shanshui-Signature: t=<unix seconds>,v1=<hex HMAC-SHA-256 of "<t>.<body>">`,
+/// keyed with the department's own secret (its text, as ASCII), so one
+/// department cannot forge messages to another's system. A receiver
+/// recomputes the MAC over the exact body bytes, compares in constant time,
+/// and refuses a `t` more than a few minutes old (a replay).
+///
+/// The secrets are derived from one signing key and the department's code,
+/// not stored: admins read them at `GET /api/v1/departments/{code}/webhook-secret`.
+pub struct WebhookSigner {
+    key: [u8; 32],
+}
+
+impl WebhookSigner {
+    pub fn new(key: [u8; 32]) -> Self {
+        Self { key }
+    }
+
+    /// The department's signing secret: 64 hex characters.
+    pub fn secret(&self, department: &str) -> String {
+        let mut mac = crate::privacy::cipher::hmac_with(&self.key);
+        mac.update(b"department:");
+        mac.update(department.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The header value for `body` sent to `department` at `at` (Unix seconds).
+    pub fn signature(&self, department: &str, at: i64, body: &str) -> String {
+        let mut mac = crate::privacy::cipher::hmac_with(self.secret(department).as_bytes());
+        mac.update(at.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body.as_bytes());
+        format!("t={at},v1={}", hex::encode(mac.finalize().into_bytes()))
+    }
+}
 
 /// What a department's system receives. Nothing personal: the reporter's
 /// identity never leaves Shanshui this way.
@@ -85,7 +132,12 @@ pub fn backoff(policy: &OutboxPolicy, attempts: i32) -> Duration {
 }
 
 /// Runs the worker until `stop` fires.
-pub async fn run(db: DatabaseConnection, policy: OutboxPolicy, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    db: DatabaseConnection,
+    policy: OutboxPolicy,
+    signer: Arc<WebhookSigner>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let client = match reqwest::Client::builder()
         .timeout(policy.request_timeout)
         .user_agent(concat!("Shanshui/", env!("CARGO_PKG_VERSION")))
@@ -99,7 +151,7 @@ pub async fn run(db: DatabaseConnection, policy: OutboxPolicy, mut stop: tokio::
         }
     };
     loop {
-        match deliver_due(&db, &client, &policy).await {
+        match deliver_due(&db, &client, &policy, &signer).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sent = n, "webhook outbox pass"),
             Err(e) => tracing::warn!(error = %e, "webhook outbox pass failed; retrying"),
@@ -113,7 +165,12 @@ pub async fn run(db: DatabaseConnection, policy: OutboxPolicy, mut stop: tokio::
 
 /// One pass: claims and sends every due notification. Answers how many were
 /// attempted.
-pub async fn deliver_due(db: &DatabaseConnection, client: &reqwest::Client, policy: &OutboxPolicy) -> Result<usize, DbErr> {
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    policy: &OutboxPolicy,
+    signer: &WebhookSigner,
+) -> Result<usize, DbErr> {
     let now = Utc::now();
     let due = webhook_outbox::Entity::find()
         .filter(webhook_outbox::Column::DeliveredAt.is_null())
@@ -133,7 +190,7 @@ pub async fn deliver_due(db: &DatabaseConnection, client: &reqwest::Client, poli
             continue; // another replica took it
         }
         attempted += 1;
-        let outcome = send(db, client, &message).await;
+        let outcome = send(db, client, signer, &message).await;
         let now = Utc::now();
         let attempts = message.attempts + 1;
         let mut row: webhook_outbox::ActiveModel = message.clone().into();
@@ -180,18 +237,29 @@ async fn claim(
     Ok(result.rows_affected == 1)
 }
 
-async fn send(db: &DatabaseConnection, client: &reqwest::Client, message: &webhook_outbox::Model) -> Result<(), String> {
+async fn send(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    signer: &WebhookSigner,
+    message: &webhook_outbox::Model,
+) -> Result<(), String> {
     // The department's current address: an admin may fix a wrong one while
     // messages wait.
     let department = department::Entity::find_by_id(message.department_id).one(db).await.map_err(|e| e.to_string())?;
-    let Some(url) = department.and_then(|d| d.webhook_url).filter(|u| !u.trim().is_empty()) else {
+    let Some((code, url)) = department
+        .and_then(|d| Some((d.code, d.webhook_url?)))
+        .filter(|(_, u)| !u.trim().is_empty())
+    else {
         return Err("the department has no webhook address any more".to_owned());
     };
+    // Signed when sent, not when queued, so a retry carries a fresh time.
+    let signature = signer.signature(&code, Utc::now().timestamp(), &message.payload);
     let response = client
         .post(url)
         .header("content-type", "application/json")
         .header("idempotency-key", &message.idempotency_key)
         .header("x-shanshui-event", &message.event)
+        .header(SIGNATURE_HEADER, signature)
         .body(message.payload.clone())
         .send()
         .await
@@ -320,20 +388,81 @@ pub async fn retry_handler(
     Ok(axum::http::StatusCode::ACCEPTED)
 }
 
+/// A department's webhook signing secret (回调签名密钥).
+///
+/// For admins, to configure the department's receiving system; every
+/// reading is audited. See `X-Shanshui-Signature` in the README.
+#[utoipa::path(
+    get,
+    path = "/api/v1/departments/{code}/webhook-secret",
+    tag = "outbox",
+    params(("code" = String, Path, description = "The department's code.")),
+    responses(
+        (status = 200, description = "The secret and how notifications are signed with it.", body = shared::directory::WebhookSecret),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("session" = []))
+)]
+pub async fn secret_handler(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    user: crate::auth::StaffUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<crate::error::AppJson<shared::directory::WebhookSecret>, crate::error::AppError> {
+    user.require(&[shared::Role::Admin])?;
+    let department = department::Entity::find()
+        .filter(department::Column::Code.eq(code.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let entry = crate::audit::Entry {
+        actor: &user.username,
+        action: "webhook.secret_read",
+        object_type: "department",
+        object_id: &department.code,
+        detail: None,
+    };
+    crate::audit::record(&state.db, entry).await?;
+    Ok(crate::error::AppJson(shared::directory::WebhookSecret {
+        secret: state.signer.secret(&department.code),
+        department: department.code,
+        header: SIGNATURE_HEADER.to_owned(),
+        scheme: "t=<unix seconds>,v1=<hex HMAC-SHA-256 of \"<t>.<body>\" keyed with the secret's text>".to_owned(),
+    }))
+}
+
 /// The module's part of the OpenAPI document (see `crate::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(failing_handler, retry_handler))]
+#[openapi(paths(failing_handler, retry_handler, secret_handler))]
 pub struct ApiDoc;
 
 pub fn router() -> axum::Router<crate::state::AppState> {
     axum::Router::new()
         .route("/outbox", axum::routing::get(failing_handler))
         .route("/outbox/{id}/retry", axum::routing::post(retry_handler))
+        .route("/departments/{code}/webhook-secret", axum::routing::get(secret_handler))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_is_the_hmac_of_time_dot_body_under_the_department_secret() {
+        let signer = WebhookSigner::new([7u8; 32]);
+        let secret = signer.secret("BN-EPB");
+        assert_eq!(secret.len(), 64);
+        assert_ne!(secret, signer.secret("BN-WATER"), "each department its own secret");
+        assert_ne!(secret, WebhookSigner::new([8u8; 32]).secret("BN-EPB"), "and a new key changes them");
+        let body = r#"{"event":"case.routed"}"#;
+        let mut mac = crate::privacy::cipher::hmac_with(secret.as_bytes());
+        mac.update(b"1764400000.");
+        mac.update(body.as_bytes());
+        let expected = format!("t=1764400000,v1={}", hex::encode(mac.finalize().into_bytes()));
+        assert_eq!(signer.signature("BN-EPB", 1_764_400_000, body), expected);
+        assert_ne!(signer.signature("BN-EPB", 1_764_400_000, &body.replace("routed", "closed")), expected);
+    }
 
     #[test]
     fn back_off_doubles_and_is_capped() {

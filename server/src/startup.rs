@@ -24,6 +24,7 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     settings: Arc<Settings>,
+    signer: Arc<crate::outbox::WebhookSigner>,
 }
 
 impl Application {
@@ -43,6 +44,7 @@ impl Application {
             crate::config::ConfigError::new(format!("cannot listen on {}: {e}", settings.bind))
         })?;
         let pii = PiiCipher::load_or_create(&settings.data_dir)?;
+        let signer = Arc::new(crate::outbox::WebhookSigner::new(pii.derive_key(crate::outbox::SIGNING_KEY_LABEL)));
         let photos: Arc<dyn PhotoStore> = Arc::new(FsPhotoStore::new(settings.data_dir.join("photos")));
         let pipeline = PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots);
         let limits = Limits {
@@ -56,12 +58,13 @@ impl Application {
             settings: settings.clone(),
             leptos: web::leptos_options(&settings),
             pii: Arc::new(pii),
+            signer: signer.clone(),
             pipeline: Arc::new(pipeline),
             photos,
             limits,
         };
         let router = build_router(state);
-        Ok(Self { listener, router, db, settings })
+        Ok(Self { listener, router, db, settings, signer })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -101,7 +104,7 @@ impl Application {
         // The webhook outbox worker lives as long as the server.
         let (outbox_stop, outbox_stopped) = tokio::sync::watch::channel(false);
         let expiry = tokio::spawn(crate::rewards::run_expiry(self.db.clone(), outbox_stopped.clone()));
-        let outbox = tokio::spawn(crate::outbox::run(self.db.clone(), self.settings.outbox, outbox_stopped));
+        let outbox = tokio::spawn(crate::outbox::run(self.db.clone(), self.settings.outbox, self.signer.clone(), outbox_stopped));
         tokio::select! {
             result = &mut server => { result.context("the server task failed")??; }
             _ = async {

@@ -16,6 +16,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub leptos: LeptosOptions,
     pub pii: Arc<PiiCipher>,
+    /// Signs webhook notifications, with a key derived from the PII secret.
+    pub signer: Arc<crate::outbox::WebhookSigner>,
     pub pipeline: Arc<PhotoPipeline>,
     pub photos: Arc<dyn PhotoStore>,
     pub limits: Limits,

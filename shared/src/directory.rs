@@ -101,6 +101,20 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// A department's webhook signing secret
+/// (`GET /api/v1/departments/{code}/webhook-secret`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookSecret {
+    pub department: String,
+    /// 64 hex characters; the HMAC key is this text as ASCII.
+    pub secret: String,
+    /// The header each notification carries: `x-shanshui-signature`.
+    pub header: String,
+    /// How the header's value is made.
+    pub scheme: String,
+}
+
 /// A webhook notification that keeps failing (`GET /api/v1/outbox`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

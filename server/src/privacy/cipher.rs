@@ -22,6 +22,8 @@ const NONCE_LEN: usize = 12;
 pub struct PiiCipher {
     aead: Aes256Gcm,
     index_key: [u8; 32],
+    /// The deployment's secret, kept for [`PiiCipher::derive_key`].
+    master: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -39,7 +41,17 @@ impl PiiCipher {
         let mut mac = hmac_with(&key);
         mac.update(b"shanshui blind index v1");
         let index_key: [u8; 32] = mac.finalize().into_bytes().into();
-        Self { aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)), index_key }
+        Self { aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)), index_key, master: key }
+    }
+
+    /// A key for another purpose (signing webhooks), derived from the same
+    /// secret with its own label the way the blind index's key is: one
+    /// secret to keep and share between replicas, and no derived key
+    /// reveals it or another.
+    pub fn derive_key(&self, label: &str) -> [u8; 32] {
+        let mut mac = hmac_with(&self.master);
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// The key from the environment, else from (or into) the data directory.
@@ -98,7 +110,7 @@ impl PiiCipher {
 }
 
 #[allow(clippy::expect_used)]
-fn hmac_with(key: &[u8; 32]) -> Hmac<Sha256> {
+pub(crate) fn hmac_with(key: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts a key of any length: this cannot fail.
     <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length")
 }

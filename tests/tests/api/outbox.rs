@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 struct Hit {
     key: String,
     event: String,
+    signature: String,
     body: String,
 }
 
@@ -59,6 +60,7 @@ fn receive(listener: TcpListener, hits: Arc<Mutex<Vec<Hit>>>) -> tokio::task::Jo
                 hits.lock().unwrap().push(Hit {
                     key: header("idempotency-key"),
                     event: header("x-shanshui-event"),
+                    signature: header("x-shanshui-signature"),
                     body: String::from_utf8_lossy(&buf[head_end..]).to_string(),
                 });
                 let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
@@ -131,10 +133,13 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
     let replica = {
         let db = app.db.clone();
         let policy = shanshui_tests::test_settings(app.data_dir.clone(), app.database_url.clone()).outbox;
+        // The same deployment secret, so the same signatures.
+        let pii = server::privacy::cipher::PiiCipher::load_or_create(&app.data_dir).unwrap();
+        let signer = server::outbox::WebhookSigner::new(pii.derive_key(server::outbox::SIGNING_KEY_LABEL));
         tokio::spawn(async move {
             let client = reqwest::Client::new();
             loop {
-                let _ = server::outbox::deliver_due(&db, &client, &policy).await;
+                let _ = server::outbox::deliver_due(&db, &client, &policy, &signer).await;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })
@@ -162,5 +167,38 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
     }
     let (_, failing) = dispatcher.get("/api/v1/outbox").await;
     assert_eq!(failing, json!([]));
+
+    // Each notification is signed with the department's secret, which only
+    // an admin can read (and the reading is audited).
+    let (status, _) = dispatcher.get("/api/v1/departments/housing_construction/webhook-secret").await;
+    assert_eq!(status, 403);
+    let (status, _) = admin.get("/api/v1/departments/no_such_department/webhook-secret").await;
+    assert_eq!(status, 404);
+    let (status, secret) = admin.get("/api/v1/departments/housing_construction/webhook-secret").await;
+    assert_eq!(status, 200, "{secret}");
+    assert_eq!(secret["header"], "x-shanshui-signature");
+    let secret = secret["secret"].as_str().unwrap().to_owned();
+    let (_, other) = admin.get("/api/v1/departments/urban_management/webhook-secret").await;
+    assert_ne!(other["secret"].as_str(), Some(secret.as_str()), "each department its own secret");
+    for hit in &hits {
+        assert!(verifies(&hit.signature, &hit.body, &secret), "{hit:?}");
+        assert!(!verifies(&hit.signature, &hit.body.replace("noise", "quiet"), &secret), "a changed body fails");
+        assert!(!verifies(&hit.signature, &hit.body, other["secret"].as_str().unwrap()), "another's secret fails");
+    }
+}
+
+/// What a receiver does: recompute HMAC-SHA-256 of "t.body" under the
+/// secret's text and compare, and refuse a stale time.
+fn verifies(header: &str, body: &str, secret: &str) -> bool {
+    use hmac::Mac;
+    let Some((t, v1)) = header.strip_prefix("t=").and_then(|rest| rest.split_once(",v1=")) else { return false };
+    let Ok(at) = t.parse::<i64>() else { return false };
+    if (chrono::Utc::now().timestamp() - at).abs() > 300 {
+        return false;
+    }
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let Ok(given) = hex::decode(v1) else { return false };
+    mac.verify_slice(&given).is_ok()
 }
 shanshui_tests::demo_test!(a_receiver_that_is_down_then_up_gets_each_notification_once);

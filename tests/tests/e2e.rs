@@ -661,3 +661,23 @@ async fn a_reviewer_publishes_a_notice_that_the_public_then_reads() {
     client.close().await.unwrap();
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_reads_a_departments_webhook_signing_secret_in_the_console() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let admin = app.staff("guan.li", shared::Role::Admin, None).await;
+    let (_driver, client) = start_browser().await;
+    sign_in_console(&client, &app, "guan.li").await;
+    tap(&client, "a[href='/admin/departments']").await;
+    let button = "#webhook-secret-housing_construction";
+    eventually("the departments table", async || exists(&client, button).await).await;
+    tap(&client, button).await;
+    eventually("the secret is shown", async || exists(&client, "code.webhook-secret").await).await;
+    let shown = text(&client, "code.webhook-secret").await;
+    let (_, answer) = admin.get("/api/v1/departments/housing_construction/webhook-secret").await;
+    assert_eq!(Some(shown.trim()), answer["secret"].as_str());
+    assert_eq!(shown.trim().len(), 64);
+    client.close().await.unwrap();
+    app.shutdown().await;
+}

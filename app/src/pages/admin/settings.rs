@@ -28,6 +28,21 @@ pub(super) fn send(method: &'static str, url: String, body: serde_json::Value, e
     let _ = (method, url, body, error, reload);
 }
 
+/// Fetches a department's webhook signing secret to show it (admins; the
+/// server audits the reading).
+fn show_secret(code: String, secret: RwSignal<Option<String>>, error: RwSignal<Option<String>>) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        let url = format!("/api/v1/departments/{code}/webhook-secret");
+        match crate::browser::http::get_json::<shared::directory::WebhookSecret>(&url, &[]).await {
+            Ok(s) => secret.set(Some(s.secret)),
+            Err(e) => error.set(Some(super::say(&e))),
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (code, secret, error);
+}
+
 pub(super) fn is_admin() -> bool {
     use_staff().me().is_some_and(|m| m.role == Role::Admin)
 }
@@ -238,7 +253,9 @@ pub fn AdminDepartments() -> impl IntoView {
                 <table class="admin-table departments">
                     <tbody>{list.into_iter().map(|d| {
                         let code = d.code.clone();
+                        let secret_of = d.code.clone();
                         let url = RwSignal::new(d.webhook_url.clone().unwrap_or_default());
+                        let secret = RwSignal::new(None::<String>);
                         view! { <tr>
                             <td>{d.code.clone()}</td><td>{d.name.clone()}</td>
                             <td>{if admin {
@@ -248,6 +265,12 @@ pub fn AdminDepartments() -> impl IntoView {
                                     <button type="button" class="button small" on:click=move |_| {
                                         send("PATCH", format!("/api/v1/departments/{code}"), serde_json::json!({ "webhook_url": url.get_untracked() }), error, reload);
                                     }>{move || td_string!(lang.get(), adm_save)}</button>
+                                    " "
+                                    <button type="button" class="button small" id=format!("webhook-secret-{}", d.code)
+                                        on:click=move |_| show_secret(secret_of.clone(), secret, error)>
+                                        {move || td_string!(lang.get(), adm_webhook_secret)}
+                                    </button>
+                                    {move || secret.get().map(|s| view! { <code class="webhook-secret">{s}</code> })}
                                 }.into_any()
                             } else {
                                 view! { {d.webhook_url.clone().unwrap_or_default()} }.into_any()

@@ -38,9 +38,7 @@ impl PiiCipher {
     pub fn from_key(key: [u8; 32]) -> Self {
         // A separate key for the blind index, derived so that one secret
         // serves both and neither reveals the other.
-        let mut mac = hmac_with(&key);
-        mac.update(b"shanshui blind index v1");
-        let index_key: [u8; 32] = mac.finalize().into_bytes().into();
+        let index_key = derive(&key, "shanshui blind index v1");
         Self { aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)), index_key, master: key }
     }
 
@@ -49,9 +47,7 @@ impl PiiCipher {
     /// secret to keep and share between replicas, and no derived key
     /// reveals it or another.
     pub fn derive_key(&self, label: &str) -> [u8; 32] {
-        let mut mac = hmac_with(&self.master);
-        mac.update(label.as_bytes());
-        mac.finalize().into_bytes().into()
+        derive(&self.master, label)
     }
 
     /// The key from the environment, else from (or into) the data directory.
@@ -113,6 +109,13 @@ impl PiiCipher {
 pub(crate) fn hmac_with(key: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts a key of any length: this cannot fail.
     <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length")
+}
+
+/// HMAC-SHA-256 of a purpose's label under the deployment's secret.
+fn derive(master: &[u8; 32], label: &str) -> [u8; 32] {
+    let mut mac = hmac_with(master);
+    mac.update(label.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 fn decode_key(text: &str) -> Option<[u8; 32]> {

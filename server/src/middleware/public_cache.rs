@@ -178,21 +178,21 @@ async fn render(cache: &PublicCache, key: Key, request: Request, next: Next) -> 
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let read = read_small(body).await;
-    if !matches!(read, Ok(Small::Whole(_))) {
-        cache.abandon(&key);
-    }
-    match read {
+    match read_small(body).await {
         Ok(Small::Whole(bytes)) => {
             cache.put(key, generation, parts.headers.clone(), bytes.clone());
             parts.headers.insert("x-cache", HeaderValue::from_static("miss"));
             Response::from_parts(parts, Body::from(bytes))
         }
         // A large export is answered as it comes, just not kept.
-        Ok(Small::TooBig(body)) => Response::from_parts(parts, body),
+        Ok(Small::TooBig(body)) => {
+            cache.abandon(&key);
+            Response::from_parts(parts, body)
+        }
         // The handler's body broke after its headers were sent to us: answer
         // an error rather than half a body.
         Err(_) => {
+            cache.abandon(&key);
             let mut r = Response::new(Body::empty());
             *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

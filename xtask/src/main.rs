@@ -134,10 +134,16 @@ fn ensure_nasm() {
         return;
     }
     step("installing Debian's nasm for libjpeg-turbo's SIMD");
-    let apt = |args: &[&str]| sh(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"));
-    if let Err(e) = apt(&["update", "-qq"]).and_then(|()| apt(&["install", "-y", "-qq", "nasm"])) {
+    if let Err(e) = apt_install(&["nasm"]) {
         eprintln!("xtask: warning: {e}; photos will decode without SIMD until nasm is installed");
     }
+}
+
+/// Installs Debian packages (this kind of machine runs as root).
+fn apt_install(packages: &[&str]) -> Result {
+    let apt = |args: &[&str]| sh(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"));
+    apt(&["update", "-qq"])?;
+    apt(&[&["install", "-y", "-qq"][..], packages].concat())
 }
 
 fn ensure_browser() -> Result {
@@ -146,11 +152,7 @@ fn ensure_browser() -> Result {
         return Ok(());
     }
     step("installing Debian's chromium, chromium-driver and fonts-noto-cjk for the browser tests");
-    let apt = |args: &[&str]| {
-        sh(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"))
-    };
-    apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium", "chromium-driver", "fonts-noto-cjk"])
+    apt_install(&["chromium", "chromium-driver", "fonts-noto-cjk"])
         .map_err(|e| format!("{e}; install chromium, chromium-driver and fonts-noto-cjk as root"))
 }
 
@@ -386,7 +388,7 @@ fn test() -> Result {
 fn ensure_wrk() -> Result {
     if !Path::new("/usr/bin/wrk").exists() {
         step("installing Debian's wrk");
-        sh(Command::new("apt-get").args(["install", "-y", "-qq", "wrk"]))?;
+        apt_install(&["wrk"])?;
     }
     Ok(())
 }

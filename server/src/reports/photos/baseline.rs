@@ -30,7 +30,7 @@ use std::sync::mpsc;
 use fast_image_resize::images::{Image as ResizeImage, ImageRef};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 
-use super::{DISPLAY_EDGE, PhotoError, Pixels, pixel_type, resize_error, resize_to};
+use super::{DISPLAY_EDGE, PhotoError, Pixels, pixel_type, resize_error, resize_to, segments};
 
 /// Rows decoded before the band is handed to the resizing thread: small
 /// enough that the last band's resize is short, large enough that the hand
@@ -49,35 +49,13 @@ pub(super) struct Baseline {
 /// Walks the markers of `bytes` and says whether the fast path may take the
 /// file: see the module's documentation.
 pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
-    if !bytes.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
     let mut frame: Option<Baseline> = None;
-    let mut i = 2;
-    loop {
-        if *bytes.get(i)? != 0xFF {
-            return None;
-        }
-        // Any number of 0xFF fill bytes may precede a marker.
-        while bytes.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        let marker = *bytes.get(i + 1)?;
-        if matches!(marker, 0x01 | 0xD0..=0xD9) {
-            // A marker without a segment has no business in a header.
-            return None;
-        }
-        // A segment's length counts its own two bytes.
-        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
-        if len < 2 {
-            return None;
-        }
-        let segment = bytes.get(i + 4..i + 2 + len)?;
-        match marker {
+    for segment in segments(bytes) {
+        match segment.marker {
             // Baseline or extended sequential, Huffman-coded: precision,
             // height, width, component count.
             0xC0 | 0xC1 => {
-                let [precision, h1, h0, w1, w0, components, ..] = *segment else { return None };
+                let [precision, h1, h0, w1, w0, components, ..] = *segment.body else { return None };
                 if frame.is_some() || precision != 8 || !matches!(components, 1 | 3) {
                     return None;
                 }
@@ -92,14 +70,15 @@ pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
             0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
             0xDA => {
                 let frame = frame?;
-                let interleaved = segment.first().map(|&n| usize::from(n)) == Some(frame.channels);
-                let data = bytes.get(i + 2 + len..)?;
+                let interleaved = segment.body.first().map(|&n| usize::from(n)) == Some(frame.channels);
+                let data = bytes.get(segment.end()..)?;
                 return (interleaved && ends_at_eoi(data)).then_some(frame);
             }
             _ => {}
         }
-        i += 2 + len;
     }
+    // The header ended, or broke off, before a scan.
+    None
 }
 
 /// Whether the entropy-coded data runs to an EOI marker: the first marker in

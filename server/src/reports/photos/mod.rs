@@ -613,9 +613,8 @@ fn join_at_restart(mut top: Vec<u8>, bottom: &[u8], height: u32) -> Result<Vec<u
     let sof = find_segment(&top, 0xC0).ok_or_else(bad)?;
     let height = u16::try_from(height).map_err(|e| encode_error(&e))?;
     top.get_mut(sof + 5..sof + 7).ok_or_else(bad)?.copy_from_slice(&height.to_be_bytes());
-    let sos = find_segment(bottom, 0xDA).ok_or_else(bad)?;
-    let sos_len = usize::from(u16::from_be_bytes([bottom[sos + 2], bottom[sos + 3]]));
-    let entropy = bottom.get(sos + 2 + sos_len..bottom.len() - 2).ok_or_else(bad)?;
+    let sos = segments(bottom).find(|s| s.marker == 0xDA).ok_or_else(bad)?;
+    let entropy = bottom.get(sos.end()..bottom.len() - 2).ok_or_else(bad)?;
     top.truncate(top.len() - 2);
     top.reserve(entropy.len() + 4);
     top.extend_from_slice(&[0xFF, 0xD0]);
@@ -624,20 +623,54 @@ fn join_at_restart(mut top: Vec<u8>, bottom: &[u8], height: u32) -> Result<Vec<u
     Ok(top)
 }
 
-/// Offset of the first marker segment of kind `marker` in a JPEG header
-/// (walking segments from SOI up to the first scan).
-fn find_segment(jpeg: &[u8], marker: u8) -> Option<usize> {
-    let mut i = 2;
-    while i + 4 <= jpeg.len() && jpeg[i] == 0xFF {
-        if jpeg[i + 1] == marker {
-            return Some(i);
-        }
-        if jpeg[i + 1] == 0xDA {
+/// A marker segment of a JPEG header.
+struct Segment<'a> {
+    marker: u8,
+    /// Offset of the segment's 0xFF.
+    at: usize,
+    /// What follows the two length bytes.
+    body: &'a [u8],
+}
+
+impl Segment<'_> {
+    /// Offset just past the segment: for SOS, where the entropy-coded data
+    /// begins.
+    fn end(&self) -> usize {
+        self.at + 4 + self.body.len()
+    }
+}
+
+/// The marker segments of a JPEG header, from SOI up to and including the
+/// first SOS (start of scan). The walk skips fill bytes and stops early at
+/// anything that is not a whole segment (no 0xFF, a marker that has no
+/// length such as RSTn or EOI, a length under 2 or past the end), so a
+/// caller that wants the SOS then sees none. One walk for the fast path's
+/// gate, the band encoder's join and the tests.
+fn segments(jpeg: &[u8]) -> impl Iterator<Item = Segment<'_>> {
+    let mut i = if jpeg.starts_with(&[0xFF, 0xD8]) { 2 } else { jpeg.len() };
+    std::iter::from_fn(move || {
+        if *jpeg.get(i)? != 0xFF {
             return None;
         }
-        i += 2 + usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
-    }
-    None
+        while jpeg.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *jpeg.get(i + 1)?;
+        if matches!(marker, 0x01 | 0xD0..=0xD9) {
+            return None;
+        }
+        // The length counts its own two bytes; under 2, the range is empty
+        // backwards and `get` refuses it.
+        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
+        let segment = Segment { marker, at: i, body: jpeg.get(i + 4..i + 2 + len)? };
+        i = if marker == 0xDA { jpeg.len() } else { segment.end() };
+        Some(segment)
+    })
+}
+
+/// Offset of the first marker segment of kind `marker` in a JPEG header.
+fn find_segment(jpeg: &[u8], marker: u8) -> Option<usize> {
+    segments(jpeg).find(|s| s.marker == marker).map(|s| s.at)
 }
 
 /// What we take from EXIF.
@@ -940,17 +973,7 @@ mod tests {
 
     /// The marker segments before the first scan, e.g. [0xE0, 0xDB, 0xC0, …].
     fn header_markers(jpeg: &[u8]) -> Vec<u8> {
-        let mut markers = Vec::new();
-        let mut i = 2;
-        while i + 4 <= jpeg.len() && jpeg[i] == 0xFF {
-            let marker = jpeg[i + 1];
-            markers.push(marker);
-            if marker == 0xDA {
-                break;
-            }
-            i += 2 + usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
-        }
-        markers
+        segments(jpeg).map(|s| s.marker).collect()
     }
 
     fn crc32(bytes: &[u8]) -> u32 {

@@ -5,6 +5,11 @@
 //! The address is the TCP peer. Behind a reverse proxy every request would
 //! share the proxy's address; deploy with the proxy doing its own limiting
 //! until a trusted-proxy setting exists.
+//!
+//! A client is keyed by what it controls ([`client_key`]): an IPv4 address,
+//! or an IPv6 address's /64 network. A home or phone gets a whole /64 from
+//! its carrier and can pick any address in it, so keying by the full IPv6
+//! address would give one client 2^64 fresh budgets.
 
 use crate::error::AppError;
 use axum::extract::{ConnectInfo, Request, State};
@@ -12,11 +17,50 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+/// The key a client is counted under: an IPv4 address as it is (an
+/// IPv4-mapped IPv6 address counts as its IPv4 address), an IPv6 address by
+/// its /64 network.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(Ipv6Addr::from(network))
+            }
+        },
+    }
+}
+
+/// The requesting client's key ([`client_key`] of the TCP peer), for
+/// handlers that scope something per client (rate limits, idempotency keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientKey(pub IpAddr);
+
+impl ClientKey {
+    pub fn of(request_extensions: &axum::http::Extensions) -> Self {
+        let ip = request_extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        ClientKey(client_key(ip))
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientKey::of(&parts.extensions))
+    }
+}
 
 pub struct Limiter {
     inner: DefaultKeyedRateLimiter<IpAddr>,
@@ -33,8 +77,10 @@ impl Limiter {
         Self { inner: RateLimiter::keyed(quota), checks: AtomicU64::new(0) }
     }
 
-    /// Ok, or the whole seconds to wait.
-    pub fn check(&self, key: IpAddr) -> Result<(), u64> {
+    /// Ok, or the whole seconds to wait. `ip` is counted under its
+    /// [`client_key`].
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        let key = client_key(ip);
         // Forget idle clients now and then, so memory stays bounded.
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
             self.inner.retain_recent();
@@ -46,12 +92,8 @@ impl Limiter {
 }
 
 pub async fn limit(State(limiter): State<Arc<Limiter>>, request: Request, next: Next) -> Response {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    match limiter.check(ip) {
+    let ClientKey(key) = ClientKey::of(request.extensions());
+    match limiter.check(key) {
         Ok(()) => next.run(request).await,
         Err(retry_after_secs) => AppError::RateLimited { retry_after_secs }.into_response(),
     }
@@ -71,5 +113,30 @@ mod tests {
         let wait = l.check(a).unwrap_err();
         assert!((1..=60).contains(&wait), "{wait}");
         assert!(l.check(b).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_client_cannot_rotate_through_its_64_for_fresh_budgets() {
+        let l = Limiter::new(2, Duration::from_secs(60));
+        // Every address of one /64, as a client rotating its interface id would.
+        let mut refused = 0;
+        for host in 1..=50u16 {
+            let ip: IpAddr = format!("2001:db8:1:2:{host:x}::{host:x}").parse().unwrap();
+            if l.check(ip).is_err() {
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 48, "one /64 shares one budget of 2");
+        // The neighbouring /64 is another client.
+        assert!(l.check("2001:db8:1:3::1".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_client_key_is_the_ipv4_address_or_the_ipv6_64() {
+        let k = |s: &str| client_key(s.parse().unwrap()).to_string();
+        assert_eq!(k("203.0.113.7"), "203.0.113.7");
+        assert_eq!(k("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(k("2001:db8:aa:bb:1:2:3:4"), "2001:db8:aa:bb::");
+        assert_eq!(k("2001:db8:aa:bb:ffff:ffff:ffff:ffff"), "2001:db8:aa:bb::");
     }
 }

@@ -28,6 +28,9 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let loader = format!(
         "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>m.hydrate()))"
     );
+    // The content security policy allows inline scripts only with this
+    // answer's nonce (see the server's security_headers).
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
     view! {
         <!DOCTYPE html>
         <html>
@@ -39,13 +42,13 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
                 <meta name="shanshui-tile-attribution" content=tile_attribution />
                 // Marks the page as scripted before it paints, so no-JavaScript
                 // notices (`.nojs-only`) stay hidden for everyone else.
-                <script>"document.documentElement.classList.add('js')"</script>
+                <script nonce=nonce.clone()>"document.documentElement.classList.add('js')"</script>
                 <link rel="stylesheet" href=format!("/style.css?v={v}") />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="modulepreload" href=js />
                 <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
-                <script type="module">{loader}</script>
+                <script type="module" nonce=nonce>{loader}</script>
                 <MetaTags />
             </head>
             <body>

@@ -126,7 +126,7 @@ impl Application {
 
 pub fn build_router(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
-    let mut router = Router::new()
+    let router = Router::new()
         .merge(health::router())
         .merge(api::router(&state))
         .merge(crate::reports::photo_router())
@@ -136,9 +136,8 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::cache::static_files))
         .layer(axum::middleware::from_fn(middleware::csrf::cross_origin_protection));
     let tile_source = crate::config::tile_source(&state.settings.tile_url).unwrap_or_default();
-    for layer in middleware::security_headers::layers(&tile_source) {
-        router = router.layer(layer);
-    }
+    let headers = middleware::security_headers::Policy::new(&tile_source);
+    let router = router.layer(axum::middleware::from_fn_with_state(headers, middleware::security_headers::layer));
     let public_cache = middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
     router
         // Fast brotli/gzip: pages are small and phones are on weak networks;

@@ -1,6 +1,7 @@
 //! The Leptos front end: server-rendered pages, the built WebAssembly and the
 //! files of `public/`, and HTML 404s for unknown pages.
 
+use crate::middleware::security_headers::CspNonce;
 use crate::state::AppState;
 use app::public_api::InProcessApi;
 use app::{App, OUTPUT_NAME, ShellConfig, shell};
@@ -63,12 +64,29 @@ pub fn router(state: &AppState) -> Router<AppState> {
         let config = config.clone();
         move || shell(options.clone(), config.clone())
     };
+    let context = move || {
+        leptos::prelude::provide_context(api.clone());
+        provide_csp_nonce();
+    };
     Router::new()
-        .leptos_routes_with_context(state, routes, move || leptos::prelude::provide_context(api.clone()), page_shell)
+        .leptos_routes_with_context(state, routes, context.clone(), page_shell)
         .nest_service(&pkg_path, pkg)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(move |options| {
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, move |options| {
             shell(options, config.clone())
         }))
+}
+
+/// Hands the nonce the security-headers layer put in the content security
+/// policy to Leptos, which puts it on every inline script it writes (the
+/// shell's loader, resource data). leptos_axum mints a nonce of its own
+/// first; this replaces it, since only ours is in the policy.
+fn provide_csp_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(value)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(value));
+    }
 }
 
 /// The JSON API as the pages read it while rendering on the server: a GET

@@ -42,6 +42,8 @@ fn Frame() -> impl IntoView {
         let _ = outbox;
     });
     // The formatter runs when leptos_meta writes the head: see `head_text`.
+    // Every page's title passes through it, so it is where the title is
+    // escaped (see `head_title`).
     #[cfg(feature = "ssr")]
     let brand = {
         let now = td_string!(lang.get_untracked(), brand);
@@ -52,7 +54,8 @@ fn Frame() -> impl IntoView {
     view! {
         <Title formatter=move |page: String| {
             let brand = brand();
-            if page.is_empty() { brand.to_string() } else { format!("{page} · {brand}") }
+            let title = if page.is_empty() { brand.to_string() } else { format!("{page} · {brand}") };
+            head_title(title)
         } />
         <Router>
             <a class="skip" href="#main">{move || td_string!(lang.get(), skip_to_content)}</a>
@@ -203,5 +206,22 @@ fn OutboxBanner() -> impl IntoView {
             }
         });
         view! { {waiting} {sent} {refused} }
+    }
+}
+
+/// The document's title as leptos_meta writes it. On the server leptos_meta
+/// pastes the title's text between `<title>` and `</title>` as it is, unlike
+/// every other text it renders, so a title carrying a case number from the
+/// URL or a notice's heading could close the element and open a script:
+/// escape it here, the one place every title passes. In the browser the
+/// text is assigned to `document.title`, which is not parsed as HTML.
+fn head_title(title: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        html_escape::encode_text(&title).into_owned()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        title
     }
 }

@@ -146,8 +146,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let token = token(&parts.headers).ok_or(AppError::Unauthorized)?;
-        session::resolve(&state.db, &token, state.settings.session)
+        let user = session::resolve(&state.db, &token, state.settings.session)
             .await?
-            .ok_or(AppError::Unauthorized)
+            .ok_or(AppError::Unauthorized)?;
+        // A signed-in staff member's write may change what the public reads.
+        crate::middleware::public_cache::PublicChange::mark_request(&parts.extensions);
+        Ok(user)
     }
 }

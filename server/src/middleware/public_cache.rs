@@ -3,12 +3,26 @@
 //! asking for the same first page of `/cases` share one rendering instead of
 //! each costing a database query and a server-side render.
 //!
-//! An entry is fresh for `ttl` (10 s) and dies at once when this process
-//! takes any successful write (POST, PUT, PATCH, DELETE): a reviewer who
-//! publishes a case sees it on the next load. Writes through another
+//! What may be cached is an explicit allow-list of public routes
+//! ([`PUBLIC_ROUTES`]), matched segment by segment: anything not on it —
+//! a staff route that happens to share a prefix, such as
+//! `/api/v1/notices` with its drafts — is never kept. A request that
+//! carries a session cookie (or any cookie but the language's) or an
+//! `Authorization` header is neither served from the cache nor stored in
+//! it: what a signed-in reader sees may differ from what the public sees.
+//!
+//! An entry is fresh for `ttl` (10 s) and dies at once when a write that
+//! changed what the public reads succeeds on this process: a signed-in
+//! staff member's (the session extractor marks the request), a new report
+//! or a reporter's action (their handlers mark it; see [`PublicChange`]).
+//! A reviewer who publishes a case sees it on the next load, and a resident
+//! sees their report on `/cases`. Any other request — a sign-out without a
+//! session, a refused or forged write — leaves the cache alone, so that
+//! nobody can empty it at will with requests that change nothing; the
+//! writes that do are rate-limited and recorded. Writes through another
 //! replica reach this one within the TTL (twice the TTL at most, below).
 //! Entries are kept per URL, host, language and response encoding; only
-//! 200s without cookies are kept.
+//! 200s that set no cookie are kept.
 //!
 //! When an entry expires, the first reader renders it again while the
 //! others keep getting the expired copy (`X-Cache: stale`) for up to
@@ -25,23 +39,70 @@ use axum::middleware::Next;
 use axum::response::Response;
 use futures::StreamExt;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Paths whose answers are the same for every reader.
-const PUBLIC_PREFIXES: [&str; 10] = [
+/// The routes whose answers are the same for every reader, segment by
+/// segment; `*` stands for one non-empty segment. Nothing else is cached.
+const PUBLIC_ROUTES: [&str; 17] = [
+    // The open-information pages.
     "/cases",
+    "/cases/*",
     "/stats",
     "/info",
-    "/open311/",
-    "/open-data/",
-    "/feeds/",
-    "/api/v1/public/",
+    "/info/notices/*",
+    // Open311 GeoReport v2: discovery, services, a service, requests, a request.
+    "/open311/*",
+    "/open311/v2/*",
+    "/open311/v2/services/*",
+    "/open311/v2/requests/*",
+    // Open data and the feed.
+    "/open-data/cases.geojson",
+    "/open-data/cases.csv",
+    "/feeds/cases.atom",
+    // The public JSON API (not `/api/v1/notices` itself: that lists drafts).
+    "/api/v1/public/cases",
+    "/api/v1/public/cases/*",
     "/api/v1/stats",
     "/api/v1/info",
-    "/api/v1/notices/",
+    "/api/v1/notices/*",
 ];
+
+/// Whether a write may have changed what the public reads. The cache layer
+/// puts one in each write's extensions; the session extractor marks it for
+/// a signed-in staff member, and the handlers of anonymous writes that
+/// change a case mark it themselves. Only a marked, successful write
+/// empties the cache.
+#[derive(Clone, Default)]
+pub struct PublicChange(Arc<AtomicBool>);
+
+impl PublicChange {
+    pub fn mark(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    /// Marks the request whose extensions these are, if the cache layer
+    /// saw it (pages read the API in-process, outside the layer).
+    pub fn mark_request(extensions: &axum::http::Extensions) {
+        if let Some(change) = extensions.get::<PublicChange>() {
+            change.mark();
+        }
+    }
+
+    fn is_marked(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// For a handler that marks its change once it has succeeded.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PublicChange {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<PublicChange>().cloned().unwrap_or_default())
+    }
+}
 const MAX_ENTRIES: usize = 2048;
 const MAX_BODY: usize = 2 * 1024 * 1024;
 
@@ -125,7 +186,32 @@ impl PublicCache {
 }
 
 fn is_public(path: &str) -> bool {
-    PUBLIC_PREFIXES.iter().any(|p| path == p.trim_end_matches('/') || path.starts_with(p))
+    PUBLIC_ROUTES.iter().any(|route| {
+        let mut want = route.split('/');
+        let mut have = path.split('/');
+        loop {
+            match (want.next(), have.next()) {
+                (None, None) => return true,
+                (Some("*"), Some(seg)) if !seg.is_empty() => {}
+                (Some(w), Some(seg)) if w == seg => {}
+                _ => return false,
+            }
+        }
+    })
+}
+
+/// Whether the request may be answered for someone other than the public:
+/// a session (or any cookie but the language's) or credentials.
+fn is_personal(headers: &HeaderMap) -> bool {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return true;
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .flat_map(|v| v.to_str().map(|s| s.split(';').collect::<Vec<_>>()).unwrap_or_else(|_| vec!["?"]))
+        .filter(|pair| !pair.trim().is_empty())
+        .any(|pair| pair.trim().split_once('=').is_none_or(|(name, _)| name != app::lang::COOKIE))
 }
 
 fn key(request: &Request) -> Key {
@@ -144,17 +230,23 @@ fn key(request: &Request) -> Key {
     Key { uri: request.uri().to_string(), host: text(header::HOST), lang, encoding }
 }
 
-pub async fn layer(State(cache): State<Arc<PublicCache>>, request: Request, next: Next) -> Response {
+pub async fn layer(State(cache): State<Arc<PublicCache>>, mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     if method != Method::GET {
+        let change = PublicChange::default();
+        request.extensions_mut().insert(change.clone());
         let response = next.run(request).await;
-        if method != Method::HEAD && method != Method::OPTIONS && response.status().as_u16() < 400 {
+        let write = method != Method::HEAD && method != Method::OPTIONS;
+        if write && change.is_marked() && response.status().as_u16() < 400 {
             cache.invalidate();
         }
         return response;
     }
     // Conditional requests go through: the handler answers 304 itself.
-    if !is_public(request.uri().path()) || request.headers().contains_key(header::IF_NONE_MATCH) {
+    if !is_public(request.uri().path())
+        || is_personal(request.headers())
+        || request.headers().contains_key(header::IF_NONE_MATCH)
+    {
         return next.run(request).await;
     }
     let key = key(&request);
@@ -239,12 +331,35 @@ mod tests {
 
     #[test]
     fn only_public_reading_is_cached() {
-        for p in ["/cases", "/cases/BN-2345-6789", "/stats", "/info", "/info/notices/3", "/open311/v2/requests.json", "/open-data/cases.csv", "/feeds/cases.atom", "/api/v1/public/cases", "/api/v1/stats"] {
+        for p in ["/cases", "/cases/BN-2345-6789", "/stats", "/info", "/info/notices/3", "/open311/v2/requests.json", "/open311/discovery.xml", "/open311/v2/services/noise.json", "/open-data/cases.csv", "/feeds/cases.atom", "/api/v1/public/cases", "/api/v1/public/cases/BN-2345-6789", "/api/v1/stats", "/api/v1/notices/3"] {
             assert!(is_public(p), "{p}");
         }
-        for p in ["/", "/track", "/admin", "/api/v1/cases", "/api/v1/track/BN-2345-6789", "/api/v1/session", "/report"] {
+        for p in [
+            "/", "/track", "/admin", "/admin/cases/BN-2345-6789", "/api/v1/cases", "/api/v1/track/BN-2345-6789",
+            "/api/v1/session", "/report",
+            // Staff routes that share a public route's prefix.
+            "/api/v1/notices", "/api/v1/notices/", "/api/v1/statsx", "/api/v1/stats/private", "/api/v1/public",
+            "/api/v1/info/x", "/cases/", "/cases/a/b", "/casesx", "/stats/", "/info/notices", "/open-data/x.csv",
+            "/open311/v2/tokens/abc.json", "/feeds/cases.atom/x",
+        ] {
             assert!(!is_public(p), "{p}");
         }
+    }
+
+    #[test]
+    fn a_request_with_a_session_or_credentials_is_personal() {
+        let with = |name: header::HeaderName, value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(name, HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("x")));
+            h
+        };
+        assert!(!is_personal(&HeaderMap::new()));
+        assert!(!is_personal(&with(header::COOKIE, "lang=en")));
+        assert!(is_personal(&with(header::COOKIE, "shanshui_session=abc")));
+        assert!(is_personal(&with(header::COOKIE, "lang=en; shanshui_session=abc")));
+        assert!(is_personal(&with(header::COOKIE, "anything=else")));
+        assert!(is_personal(&with(header::COOKIE, "garbage")));
+        assert!(is_personal(&with(header::AUTHORIZATION, "Bearer x")));
     }
 
     /// Long enough that a loaded machine does not push a lookup meant for
@@ -313,13 +428,13 @@ mod tests {
 
     fn router(body: &'static [u8]) -> axum::Router {
         axum::Router::new()
-            .route("/open-data/big", axum::routing::get(move || async move { body }))
+            .route("/open-data/cases.csv", axum::routing::get(move || async move { body }))
             .layer(axum::middleware::from_fn_with_state(PublicCache::new(Duration::from_secs(10)), layer))
     }
 
     async fn fetch(router: axum::Router) -> (StatusCode, Option<HeaderValue>, Bytes) {
         use tower::ServiceExt;
-        let request = Request::builder().uri("/open-data/big").body(Body::empty()).unwrap_or_default();
+        let request = Request::builder().uri("/open-data/cases.csv").body(Body::empty()).unwrap_or_default();
         let Ok(response) = router.oneshot(request).await;
         let (parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();

@@ -3,6 +3,7 @@
 //! attacker would try it and fails for any variant of the attack, not only
 //! for the request that first found it.
 
+mod cache;
 mod headers;
 mod xss;
 

@@ -74,6 +74,10 @@ pub struct RateLimits {
     pub submit_every: Duration,
     pub track_burst: u32,
     pub track_every: Duration,
+    /// `/api/v1/reports/nearby`: the report form asks once or twice per
+    /// report; a stranger mapping cases would ask thousands of times.
+    pub nearby_burst: u32,
+    pub nearby_every: Duration,
 }
 
 impl Default for RateLimits {
@@ -85,6 +89,9 @@ impl Default for RateLimits {
             // 60 look-ups at once, then one a second.
             track_burst: 60,
             track_every: Duration::from_secs(1),
+            // 30 at once, then one every 2 s.
+            nearby_burst: 30,
+            nearby_every: Duration::from_secs(2),
         }
     }
 }
@@ -143,6 +150,7 @@ impl TryFrom<SettingsArgs> for Settings {
                 submit_every: Duration::from_secs(args.submit_every_secs),
                 track_burst: args.track_burst,
                 track_every: Duration::from_secs(args.track_every_secs),
+                ..RateLimits::default()
             },
             photo_slots: default_photo_slots(),
             session: crate::auth::session::SessionPolicy {

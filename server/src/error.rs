@@ -35,7 +35,7 @@ pub enum AppError {
     #[error("{code}: {message}")]
     Rejected { status: StatusCode, code: &'static str, message: String },
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -107,6 +107,34 @@ impl IntoResponse for AppError {
             }
         response
     }
+}
+
+/// A database error is a 500, but for two requests racing for the same row
+/// — a unique index refusing the second insert, or PostgreSQL giving up a
+/// transaction as a serialization failure or a deadlock — which is a lost
+/// race the client can retry: 409, whichever query ran into it.
+impl From<DbErr> for AppError {
+    fn from(e: DbErr) -> Self {
+        if is_lost_race(&e) {
+            AppError::Conflict("someone else changed this at the same moment; reload it and try again".to_owned())
+        } else {
+            AppError::Db(e)
+        }
+    }
+}
+
+fn is_lost_race(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, SqlErr};
+    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        return true;
+    }
+    if let DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) = e
+        && let sea_orm::sqlx::Error::Database(db) = err.as_ref()
+    {
+        // serialization_failure, deadlock_detected
+        return matches!(db.code().as_deref(), Some("40001" | "40P01"));
+    }
+    false
 }
 
 impl From<JsonRejection> for AppError {

@@ -18,6 +18,7 @@ pub mod disclosure;
 pub mod error;
 pub mod health;
 pub mod info;
+pub mod jobs;
 pub mod middleware;
 pub mod open311;
 pub mod openapi;

@@ -50,6 +50,7 @@ impl Application {
         let limits = Limits {
             submit: Arc::new(Limiter::new(settings.limits.submit_burst, settings.limits.submit_every)),
             track: Arc::new(Limiter::new(settings.limits.track_burst, settings.limits.track_every)),
+            nearby: Arc::new(Limiter::new(settings.limits.nearby_burst, settings.limits.nearby_every)),
             sign_in: Arc::new(Limiter::new(20, std::time::Duration::from_secs(3))),
         };
         let settings = Arc::new(settings);
@@ -103,7 +104,7 @@ impl Application {
         let mut server = server;
         // The webhook outbox worker lives as long as the server.
         let (outbox_stop, outbox_stopped) = tokio::sync::watch::channel(false);
-        let expiry = tokio::spawn(crate::rewards::run_expiry(self.db.clone(), outbox_stopped.clone()));
+        let jobs = tokio::spawn(crate::jobs::run(self.db.clone(), outbox_stopped.clone()));
         let outbox = tokio::spawn(crate::outbox::run(self.db.clone(), self.settings.outbox, self.signer.clone(), outbox_stopped));
         tokio::select! {
             result = &mut server => { result.context("the server task failed")??; }
@@ -117,7 +118,7 @@ impl Application {
         }
         let _ = outbox_stop.send(true);
         let _ = tokio::time::timeout(grace, outbox).await;
-        let _ = tokio::time::timeout(grace, expiry).await;
+        let _ = tokio::time::timeout(grace, jobs).await;
         self.db.close().await.context("closing the database")?;
         tracing::info!("stopped");
         Ok(())

@@ -27,6 +27,7 @@ pub struct AppState {
 pub struct Limits {
     pub submit: Arc<Limiter>,
     pub track: Arc<Limiter>,
+    pub nearby: Arc<Limiter>,
     /// Sign-in attempts per client address (accounts are also locked after
     /// repeated failures, in the database).
     pub sign_in: Arc<Limiter>,

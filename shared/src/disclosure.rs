@@ -45,6 +45,12 @@ impl Precision {
         }
     }
 
+    /// Half a grid cell in degrees: how far (on each axis) a published
+    /// point can be from the exact one.
+    pub fn half_step(self) -> f64 {
+        self.step() / 2.0
+    }
+
     /// The centre of the grid cell the point falls in: every point of a
     /// cell publishes the same place, so nothing finer leaks.
     pub fn coarsen(self, lat: f64, lon: f64) -> (f64, f64) {

@@ -108,6 +108,10 @@ pub struct RewardView {
     pub paid_at: Option<String>,
     pub payment_reference: Option<String>,
     pub paid_amount_fen: Option<i64>,
+    /// On hold (暂缓) while the reporter's contest of the reply is reviewed:
+    /// it can be neither approved, claimed nor paid until then.
+    #[serde(default)]
+    pub on_hold: bool,
 }
 
 /// The reporter's view of the reward on the tracking page.
@@ -119,6 +123,9 @@ pub struct ReporterReward {
     pub claim_deadline: Option<String>,
     pub can_claim: bool,
     pub paid_at: Option<String>,
+    /// On hold while the contest of the reply is reviewed.
+    #[serde(default)]
+    pub on_hold: bool,
 }
 
 /// A row of the reward queue (`GET /api/v1/rewards`).
@@ -148,4 +155,15 @@ mod tests {
         assert_eq!(yuan(5), "0.05");
         assert_eq!(yuan(-120), "-1.20");
     }
+}
+
+/// A claimed reward's payout account (领奖账户), revealed to the finance
+/// office to pay it (`POST /api/v1/rewards/{code}/payout-account`); every
+/// reveal is in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutAccount {
+    /// The case's tracking code.
+    pub case: String,
+    pub payout_account: String,
 }

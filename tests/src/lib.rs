@@ -211,6 +211,17 @@ pub async fn run_on(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
     app.shutdown().await;
 }
 
+/// Like `run_with_demo`, on a server whose settings `adjust` changed first.
+pub async fn run_with_demo_adjusted(backend: Backend, adjust: fn(&mut Settings), test: impl AsyncFnOnce(&TestApp)) {
+    let Some(app) = TestApp::spawn_with(backend, adjust).await else {
+        eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+        return;
+    };
+    app.load_demo().await;
+    test(&app).await;
+    app.shutdown().await;
+}
+
 /// Loads the demo directory, then runs `test` (most report tests need the
 /// district's areas and departments).
 pub async fn run_with_demo(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
@@ -285,7 +296,7 @@ pub async fn file_report(app: &TestApp, category: &str, lat: f64, lon: f64, fiel
 }
 
 /// A valid answer to each required question of the category.
-async fn required_answers(app: &TestApp, category: &str) -> serde_json::Value {
+pub async fn required_answers(app: &TestApp, category: &str) -> serde_json::Value {
     let catalogue: serde_json::Value =
         app.get("/api/v1/categories").await.json().await.expect("the categories as JSON");
     let mut answers = serde_json::Map::new();
@@ -393,6 +404,24 @@ macro_rules! demo_test {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 $crate::run_with_demo($crate::Backend::Postgres, super::$name).await
+            }
+        }
+    };
+}
+
+/// Like `demo_test!`, on a server whose settings the function `$adjust`
+/// (`fn(&mut Settings)`) changed first.
+#[macro_export]
+macro_rules! demo_test_with {
+    ($name:ident, $adjust:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run_with_demo_adjusted($crate::Backend::Sqlite, super::$adjust, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run_with_demo_adjusted($crate::Backend::Postgres, super::$adjust, super::$name).await
             }
         }
     };

@@ -56,6 +56,7 @@ pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
         extended: c.extended_days > 0,
         reward: reward.and_then(|r| RewardState::parse(&r.state)),
         reward_proposed_by: reward.map(|r| r.proposed_by),
+        reward_held: reward.is_some_and(|r| r.held_at.is_some()),
         disclosed: c.disclosed_at.is_some(),
     }
 }
@@ -744,6 +745,12 @@ impl Cases<'_> {
         if let Some((dept, event)) = notify {
             let fresh = case::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::NotFound)?;
             outbox::enqueue(&txn, &dept, &fresh, event, now).await?;
+        }
+        if kind == shared::case::ActionKind::ApproveReply {
+            // Closed again after a contest: a held reward goes on or is
+            // withdrawn, by the rules as they now apply.
+            let fresh = case::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+            rewards::service::after_review(&txn, &fresh, now).await?;
         }
         txn.commit().await?;
         tracing::info!(case = %c.code, action = kind.as_str(), %from, %to, actor = %user.username, "case action");

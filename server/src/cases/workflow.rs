@@ -28,6 +28,8 @@ pub struct Facts {
     /// The reward track, once a reward was proposed.
     pub reward: Option<RewardState>,
     pub reward_proposed_by: Option<i64>,
+    /// The reward waits while the reporter's contest is reviewed.
+    pub reward_held: bool,
     /// A reviewer has published the case's public record.
     pub disclosed: bool,
 }
@@ -152,6 +154,9 @@ fn check_reward(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseS
     if action == ActionKind::ApproveReward && case.reward_proposed_by == Some(actor.user_id) {
         return Err(Refusal::Forbidden("the approver of a reward cannot be the person who proposed it (四眼原则)".to_owned()));
     }
+    if case.reward_held && matches!(action, ActionKind::ApproveReward | ActionKind::PayReward) {
+        return Err(Refusal::Conflict("the reward is on hold while the reporter's contest is reviewed".to_owned()));
+    }
     Ok(CaseState::Closed)
 }
 
@@ -177,6 +182,7 @@ mod tests {
             extended: false,
             reward: None,
             reward_proposed_by: None,
+            reward_held: false,
             disclosed: false,
         }
     }
@@ -287,6 +293,23 @@ mod tests {
         assert!(check(&dispatcher, &c, ActionKind::Extend).is_ok());
         c.extended = true;
         assert!(matches!(check(&dispatcher, &c, ActionKind::Extend), Err(Refusal::Conflict(_))));
+    }
+
+    #[test]
+    fn a_held_reward_is_neither_approved_nor_paid() {
+        let reward_reviewer = actor(4, Role::RewardReviewer, None);
+        let finance = actor(5, Role::Finance, None);
+        for (state, action, who) in [
+            (RewardState::Proposed, ActionKind::ApproveReward, reward_reviewer),
+            (RewardState::Claimed, ActionKind::PayReward, finance),
+        ] {
+            let mut c = case(CaseState::Closed);
+            c.reward = Some(state);
+            c.reward_proposed_by = Some(9);
+            assert!(check(&who, &c, action).is_ok(), "{action:?}");
+            c.reward_held = true;
+            assert!(matches!(check(&who, &c, action), Err(Refusal::Conflict(_))), "{action:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use shared::case::{CaseState, Finding};
 use shared::disclosure::{Precision, PublicCase, PublicCaseDetail};
+use shared::geo::LatLon;
 use shared::report::{PhotoRef, TimelineEntry};
 use std::collections::BTreeMap;
 
@@ -149,38 +150,72 @@ impl PublicCases<'_> {
         let disclosed = c.disclosed_at.is_some();
         let photos = if disclosed { public_photos(self.db, [c.id]).await?.remove(&c.id).unwrap_or_default() } else { vec![] };
         let merged = merged_codes(self.db, std::slice::from_ref(&c)).await?;
-        let events = case_event::Entity::find()
-            .filter(case_event::Column::CaseId.eq(c.id))
-            .filter(case_event::Column::Public.eq(true))
-            .order_by_asc(case_event::Column::At)
-            .order_by_asc(case_event::Column::Id)
-            .all(self.db)
-            .await?;
-        let timeline = events
-            .into_iter()
-            .map(|e| TimelineEntry {
-                at: e.at.to_rfc3339(),
-                action: e.action,
-                state: e.to_state,
-                // Staff write timeline notes for the reporter; the public reads
-                // them only once a reviewer has looked at the whole case.
-                note: if disclosed { e.note } else { None },
-            })
-            .collect();
+        let timeline = public_timeline(self.db, &c).await?;
         Ok(PublicCaseDetail { case: to_public(&c, &lookups, photos, merged.get(&c.id).cloned()), timeline })
     }
 }
+
+/// The case's timeline as the public reads it (see [`public_note`]).
+pub async fn public_timeline(conn: &impl ConnectionTrait, c: &case::Model) -> Result<Vec<TimelineEntry>, AppError> {
+    let disclosed = c.disclosed_at.is_some();
+    let events = case_event::Entity::find()
+        .filter(case_event::Column::CaseId.eq(c.id))
+        .filter(case_event::Column::Public.eq(true))
+        .order_by_asc(case_event::Column::At)
+        .order_by_asc(case_event::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|e| TimelineEntry {
+            note: public_note(&e, disclosed),
+            at: e.at.to_rfc3339(),
+            action: e.action,
+            state: e.to_state,
+        })
+        .collect())
+}
+
+/// How precisely the public may see where the case is: the reviewer's
+/// choice once disclosed, about 1 km before.
+pub(crate) fn precision(c: &case::Model) -> Precision {
+    if c.disclosed_at.is_some() {
+        c.public_precision.as_deref().and_then(Precision::parse).unwrap_or_default()
+    } else {
+        Precision::Area
+    }
+}
+
+/// The case's place as the public record shows it. Everything a stranger
+/// can learn about where a case is — the pages, the exports, and the
+/// distances and radius of `/api/v1/reports/nearby` — is computed from
+/// this point, never from the exact one, so that no combination of
+/// answers locates it more precisely than the record does.
+pub fn public_point(c: &case::Model) -> LatLon {
+    let (lat, lon) = precision(c).coarsen(c.lat, c.lon);
+    LatLon { lat, lon }
+}
+
+/// A timeline note as the public (and a "me too" reporter) may read it.
+/// Staff write timeline notes for the reporter; the public reads them only
+/// once a reviewer has looked at the whole case. A text the reporter wrote
+/// (a contest's reason) is never public, disclosed or not.
+pub(crate) fn public_note(e: &case_event::Model, disclosed: bool) -> Option<String> {
+    if !disclosed || e.actor == REPORTER_ACTOR {
+        return None;
+    }
+    e.note.clone()
+}
+
+/// The case event actor for what a reporter did on /track.
+pub const REPORTER_ACTOR: &str = "reporter";
 
 /// The public record of one case.
 pub(crate) fn to_public(c: &case::Model, lookups: &Lookups, photos: Vec<PhotoRef>, merged_into: Option<String>) -> PublicCase {
     let state = CaseState::parse(&c.state).unwrap_or(CaseState::Submitted);
     let disclosed = c.disclosed_at.is_some();
-    let precision = if disclosed {
-        c.public_precision.as_deref().and_then(Precision::parse).unwrap_or_default()
-    } else {
-        Precision::Area
-    };
-    let (lat, lon) = precision.coarsen(c.lat, c.lon);
+    let precision = precision(c);
+    let LatLon { lat, lon } = public_point(c);
     let when_disclosed = |v: &Option<String>| if disclosed { v.clone() } else { None };
     PublicCase {
         code: c.code.clone(),

@@ -8,6 +8,7 @@ use super::requests::{self, ListParams};
 use crate::categories;
 use crate::disclosure::service::PublicCases;
 use crate::middleware::conditional::{cacheable, origin};
+use crate::middleware::public_cache::PublicChange;
 use crate::state::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -220,8 +221,10 @@ pub async fn create(State(state): State<AppState>, Path(file): Path<String>, req
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_owned())
         .filter(|s| (1..=200).contains(&s.len()));
+    let change = request.extensions().get::<PublicChange>().cloned().unwrap_or_default();
     let form = requests::read_form(request, format).await?;
     let (receipt, notices) = requests::submit(&state, form, idempotency, format).await?;
+    change.mark();
     let doc = Node::List(
         "request",
         vec![Node::Obj(vec![

@@ -5,6 +5,7 @@ use super::doc::{Format, Node};
 use super::error::Open311Error;
 use crate::categories;
 use crate::disclosure::service::{PublicFilter, StatusFilter};
+use crate::reports::idempotency::{IdempotencyKey, KeyScope};
 use crate::reports::input::RawReport;
 use crate::reports::service::Reports;
 use crate::state::AppState;
@@ -205,9 +206,11 @@ pub async fn submit(
 ) -> Result<(SubmitReceipt, String), Open311Error> {
     let key = form.get("api_key").ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, format, "api_key is required to POST a request"))?;
     let valid = crate::api_keys::verify(&state.db, key).await.map_err(|e| Open311Error::from_app(e.into(), format))?;
-    if valid.is_none() {
+    let Some(api_key) = valid else {
         return Err(Open311Error::new(StatusCode::FORBIDDEN, format, "api_key is not valid"));
-    }
+    };
+    // The client's retries, never another client's, share a key.
+    let idempotency = idempotency.map(|k| IdempotencyKey::new(KeyScope::ApiKey(api_key.id), &k));
     let code = form.get("service_code").ok_or_else(|| Open311Error::bad(format, "service_code: required"))?;
     let category = categories::service::find_active(&state.db, code)
         .await

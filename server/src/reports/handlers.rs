@@ -1,5 +1,6 @@
 //! HTTP for reports: multipart in, JSON out. The rules live in `service`.
 
+use super::idempotency::{IdempotencyKey, KeyScope};
 use super::input::RawReport;
 use super::service::{self, Reports};
 use crate::error::{AppError, AppJson};
@@ -7,6 +8,8 @@ use crate::openapi::{
     BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unprocessable,
     UnsupportedMediaType,
 };
+use crate::middleware::public_cache::PublicChange;
+use crate::middleware::rate_limit::ClientKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
@@ -96,7 +99,9 @@ pub struct ReportForm {
 #[allow(dead_code)] // described, never built
 pub struct SubmitHeaders {
     /// 1 to 200 visible ASCII characters: a retry with the same key and the
-    /// same report answers the first receipt instead of filing again.
+    /// same report, from the same client within 24 hours, answers the first
+    /// receipt instead of filing again. Another client's key is never
+    /// matched.
     #[param(rename = "Idempotency-Key", nullable = false)]
     idempotency_key: Option<String>,
 }
@@ -126,6 +131,8 @@ pub struct SubmitHeaders {
 )]
 pub async fn submit(
     State(state): State<AppState>,
+    ClientKey(client): ClientKey,
+    change: PublicChange,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<SubmitReceipt>), AppError> {
@@ -143,7 +150,7 @@ pub async fn submit(
         code: "unsupported_media_type",
         message: "send the report as multipart/form-data".to_owned(),
     })?;
-    let idempotency_key = idempotency_key(&headers)?;
+    let idempotency_key = idempotency_key(&headers)?.map(|k| IdempotencyKey::new(KeyScope::Client(client), &k));
     let mut raw = RawReport::default();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -169,6 +176,7 @@ pub async fn submit(
     }
     let reports = Reports::of(&state);
     let receipt = reports.submit(raw, idempotency_key).await?;
+    change.mark();
     Ok((StatusCode::CREATED, Json(receipt)))
 }
 
@@ -194,7 +202,9 @@ pub struct NearbyQuery {
     /// `wgs84` (default) or `gcj02`.
     #[serde(default)]
     coord_system: Option<String>,
-    /// The radius in metres, 10 to 2000 (default 300).
+    /// The radius in metres, 10 to 2000 (default 1000): measured to each
+    /// case's published place, which before disclosure is the centre of a
+    /// cell about 1 km wide.
     radius_m: Option<f64>,
     /// How far back, 1 to 90 days (default 30).
     days: Option<i64>,
@@ -203,7 +213,9 @@ pub struct NearbyQuery {
 /// Open cases nearby (附近的同类问题).
 ///
 /// Open cases of the same kind close by, so a resident can say "me too"
-/// (`corroborates`) instead of filing again. Nothing personal.
+/// (`corroborates`) instead of filing again. Nothing personal: distances
+/// are to each case's published (coarsened) place, and the endpoint is
+/// rate-limited per client.
 #[utoipa::path(
     get,
     path = "/api/v1/reports/nearby",
@@ -213,6 +225,7 @@ pub struct NearbyQuery {
         (status = 200, description = "The cases, nearest first.", body = Vec<NearbyCase>),
         (status = 400, response = BadRequest),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
     )
 )]
 pub async fn nearby(
@@ -220,10 +233,10 @@ pub async fn nearby(
     query: Result<Query<NearbyQuery>, QueryRejection>,
 ) -> Result<Json<Vec<NearbyCase>>, AppError> {
     let Query(q) = query?;
-    let radius = q.radius_m.unwrap_or(300.0);
+    let radius = q.radius_m.unwrap_or(service::NEARBY_DEFAULT_RADIUS_M);
     let days = q.days.unwrap_or(30);
-    if !(10.0..=2000.0).contains(&radius) {
-        return Err(AppError::validation("radius_m", "from 10 to 2000 metres"));
+    if !(10.0..=service::NEARBY_MAX_RADIUS_M).contains(&radius) {
+        return Err(AppError::validation("radius_m", format!("from 10 to {} metres", service::NEARBY_MAX_RADIUS_M)));
     }
     if !(1..=90).contains(&days) {
         return Err(AppError::validation("days", "from 1 to 90 days"));
@@ -295,6 +308,7 @@ pub async fn track(
 pub async fn reporter_action(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    change: PublicChange,
     headers: HeaderMap,
     AppJson(action): AppJson<ReporterAction>,
 ) -> Result<Json<TrackView>, AppError> {
@@ -302,5 +316,7 @@ pub async fn reporter_action(
         .get("x-report-secret")
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::NotFound)?;
-    Ok(Json(service::reporter_action(&state.db, &state.pii, &code, secret, action, &state.settings.deadlines).await?))
+    let view = service::reporter_action(&state.db, &state.pii, &code, secret, action, &state.settings.deadlines).await?;
+    change.mark();
+    Ok(Json(view))
 }

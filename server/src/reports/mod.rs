@@ -1,6 +1,7 @@
 //! Citizen reports (群众举报): intake, photos, tracking, duplicates.
 
 mod handlers;
+pub mod idempotency;
 pub mod input;
 pub mod photos;
 mod serve_photos;
@@ -31,10 +32,10 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .route("/track/{code}", get(handlers::track))
         .route("/track/{code}/actions", post(handlers::reporter_action))
         .route_layer(from_fn_with_state(state.limits.track.clone(), rate_limit::limit));
-    Router::new()
-        .merge(submit)
-        .merge(track)
+    let nearby = Router::new()
         .route("/reports/nearby", get(handlers::nearby))
+        .route_layer(from_fn_with_state(state.limits.nearby.clone(), rate_limit::limit));
+    Router::new().merge(submit).merge(track).merge(nearby)
 }
 
 /// `/photos/…`, outside the API.

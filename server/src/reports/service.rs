@@ -1,13 +1,15 @@
 //! Filing a report (受理前的登记), corroborating an open case ("me too"),
 //! finding open cases nearby, and the reporter's view of a case.
 
+use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
 use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::cases::Deadlines;
 use crate::categories;
 use crate::{outbox, routing};
-use crate::db::entities::{area, case, case_event, category, department, idempotency, photo, report, reporter_identity};
+use crate::db::entities::{area, case, case_event, category, department, photo, report, reporter_identity};
 use crate::digest::sha256_hex;
+use crate::disclosure::service::{REPORTER_ACTOR, public_point};
 use crate::error::AppError;
 use crate::privacy::PiiCipher;
 use crate::storage::{PhotoKind, PhotoStore};
@@ -89,11 +91,11 @@ impl<'a> Reports<'a> {
 impl Reports<'_> {
     /// Files a report. With an idempotency key, a retry of the same request
     /// returns the first receipt and creates nothing.
-    pub async fn submit(&self, raw: RawReport, idempotency_key: Option<String>) -> Result<SubmitReceipt, AppError> {
+    pub async fn submit(&self, raw: RawReport, idempotency_key: Option<IdempotencyKey>) -> Result<SubmitReceipt, AppError> {
         let now = Utc::now();
         let request_hash = request_hash(&raw);
         if let Some(key) = &idempotency_key
-            && let Some(receipt) = self.replay(key, &request_hash).await? {
+            && let Some(receipt) = idempotency::replay(self.db, key, &request_hash, now).await? {
                 return Ok(receipt);
             }
         let new = raw.parse(now)?;
@@ -156,7 +158,7 @@ impl Reports<'_> {
         };
 
         let (case_row, kind) = match &new.corroborates {
-            Some(code) => (corroborate(&txn, code, &category, now).await?, "corroboration"),
+            Some(code) => (corroborate(&txn, code, &category, location, now).await?, "corroboration"),
             None => (open_case(&txn, &new, &category, location, area.as_ref(), now, &self.deadlines).await?, "original"),
         };
 
@@ -192,43 +194,19 @@ impl Reports<'_> {
             photos: processed.len() as u32,
             location_source: location_source.to_owned(),
         };
-        if let Some(key) = idempotency_key {
-            let body = serde_json::to_string(&receipt).map_err(anyhow::Error::from)?;
-            let saved = idempotency::ActiveModel {
-                key: Set(key.clone()),
-                request_hash: Set(request_hash.clone()),
-                response: Set(body),
-                created_at: Set(now),
+        if let Some(key) = idempotency_key
+            && let Err(e) = idempotency::remember(&txn, &key, &request_hash, &receipt, now).await
+        {
+            // A twin request committed first: answer what it answered.
+            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+                txn.rollback().await?;
+                return idempotency::replay(self.db, &key, &request_hash, now).await?.ok_or_else(|| e.into());
             }
-            .insert(&txn)
-            .await;
-            if let Err(e) = saved {
-                // A twin request committed first: answer what it answered.
-                if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-                    txn.rollback().await?;
-                    return self.replay(&key, &request_hash).await?.ok_or(AppError::Db(e));
-                }
-                return Err(e.into());
-            }
+            return Err(e.into());
         }
         txn.commit().await?;
         tracing::info!(case = %receipt.tracking_code, kind, photos = receipt.photos, "report filed");
         Ok(receipt)
-    }
-
-    async fn replay(&self, key: &str, request_hash: &str) -> Result<Option<SubmitReceipt>, AppError> {
-        let Some(row) = idempotency::Entity::find_by_id(key.to_owned()).one(self.db).await? else {
-            return Ok(None);
-        };
-        if row.request_hash != request_hash {
-            return Err(AppError::Rejected {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "idempotency_key_reused",
-                message: "this Idempotency-Key was used for a different report".to_owned(),
-            });
-        }
-        let receipt = serde_json::from_str(&row.response).map_err(anyhow::Error::from)?;
-        Ok(Some(receipt))
     }
 }
 
@@ -325,7 +303,7 @@ async fn open_case(
         }
     };
     let note = route.quiet_period.as_ref().map(|q| format!("{q}: urgent"));
-    event(txn, row.id, now, "reporter", "submitted", None, Some("submitted"), note).await?;
+    event(txn, row.id, now, "submitted", None, Some("submitted"), note).await?;
     // Tell the departments, in this same transaction (the outbox sends it).
     for id in [route.department_id, route.co_department_id].into_iter().flatten() {
         if let Some(d) = department::Entity::find_by_id(id).one(txn).await? {
@@ -341,6 +319,7 @@ async fn corroborate(
     txn: &impl ConnectionTrait,
     code: &str,
     category: &category::Model,
+    location: LatLon,
     now: DateTime<Utc>,
 ) -> Result<case::Model, AppError> {
     let target = case::Entity::find()
@@ -354,6 +333,11 @@ async fn corroborate(
     if target.group_code != category.group_code {
         return Err(AppError::validation("corroborates", "that case is about another kind of problem"));
     }
+    // A "me too" is from someone near the problem: as far as `nearby`
+    // offers cases, measured the same way (to the published place).
+    if geo::distance_m(location, public_point(&target)) > NEARBY_MAX_RADIUS_M {
+        return Err(AppError::validation("corroborates", "that case is too far from this report's place; file a new report"));
+    }
     let count = target.corroboration_count + 1;
     let priority = if count >= HIGH_PRIORITY_AT && target.priority == "normal" { "high" } else { target.priority.as_str() };
     // Bump in SQL so two concurrent "me too"s both count.
@@ -366,16 +350,17 @@ async fn corroborate(
         .filter(case::Column::Id.eq(target.id))
         .exec(txn)
         .await?;
-    event(txn, target.id, now, "reporter", "corroborated", None, None, Some("another resident reported the same problem".to_owned())).await?;
+    event(txn, target.id, now, "corroborated", None, None, Some("another resident reported the same problem".to_owned())).await?;
     Ok(target)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A timeline entry for something the reporter did, shown to them. A note
+/// here is the reporter's own text or the system's, never public (see
+/// `disclosure::service::public_note`).
 async fn event(
     txn: &impl ConnectionTrait,
     case_id: i64,
     at: DateTime<Utc>,
-    actor: &str,
     action: &str,
     from: Option<&str>,
     to: Option<&str>,
@@ -384,7 +369,7 @@ async fn event(
     case_event::ActiveModel {
         case_id: Set(case_id),
         at: Set(at),
-        actor: Set(actor.to_owned()),
+        actor: Set(REPORTER_ACTOR.to_owned()),
         action: Set(action.to_owned()),
         from_state: Set(from.map(str::to_owned)),
         to_state: Set(to.map(str::to_owned)),
@@ -431,8 +416,23 @@ async fn insert_photo(
     .map(|_| ())
 }
 
+/// The widest radius `/api/v1/reports/nearby` searches, and so the furthest
+/// a "me too" may be from the case it joins.
+pub const NEARBY_MAX_RADIUS_M: f64 = 2000.0;
+
+/// The radius the report form asks for: a case not yet disclosed is placed
+/// at the centre of its cell of about 1 km, so a smaller radius would miss
+/// a case across the street.
+pub const NEARBY_DEFAULT_RADIUS_M: f64 = 1000.0;
+
 /// Open cases of the category's group within `radius_m` metres, filed in the
 /// last `days` days, nearest first. Nothing personal is returned.
+///
+/// Distances, and the radius itself, are measured to each case's published
+/// place ([`public_point`]), never to the exact one: a stranger who asks
+/// from three places, or narrows the radius until a case drops out, learns
+/// the public record's point (about 1 km for a case not yet disclosed) and
+/// nothing finer.
 pub async fn nearby(
     db: &DatabaseConnection,
     category_code: &str,
@@ -443,8 +443,12 @@ pub async fn nearby(
     let category = categories::service::find_active(db, category_code)
         .await?
         .ok_or_else(|| AppError::validation("category", "no such category"))?;
-    let d_lat = radius_m / 111_320.0;
-    let d_lon = radius_m / (111_320.0 * at.lat.to_radians().cos().max(0.01));
+    // A published point is the centre of its grid cell, at most half a cell
+    // (the coarsest precision's) from the exact one on each axis: widen the
+    // exact-point box by that much, then decide on the published point.
+    let slack = shared::disclosure::Precision::Area.half_step();
+    let d_lat = radius_m / 111_320.0 + slack;
+    let d_lon = radius_m / (111_320.0 * at.lat.to_radians().cos().max(0.01)) + slack;
     let since = Utc::now() - Duration::days(days);
     let rows = case::Entity::find()
         .filter(case::Column::GroupCode.eq(category.group_code.as_str()))
@@ -460,7 +464,7 @@ pub async fn nearby(
     let mut found: Vec<NearbyCase> = rows
         .into_iter()
         .filter_map(|c| {
-            let distance = geo::distance_m(at, LatLon { lat: c.lat, lon: c.lon });
+            let distance = geo::distance_m(at, public_point(&c));
             (distance <= radius_m).then(|| {
                 let (code, zh, en) = names.iter().find(|n| n.0 == c.category_id).map(|n| (n.1.clone(), n.2.clone(), n.3.clone())).unwrap_or_default();
                 NearbyCase {
@@ -492,11 +496,22 @@ async fn category_names(db: &impl ConnectionTrait) -> Result<Vec<(i64, String, S
 
 /// The reporter's view. An unknown code and a wrong secret are the same
 /// answer, so neither can be probed.
+///
+/// A secret opens only what its holder wrote, plus what is public. The
+/// original reporter (the one the case was opened for) also reads the
+/// department's reply and the timeline's notes, and may contest; a "me too"
+/// reporter reads their own report and the case's public record — the
+/// reply can name people and places the public record leaves out.
 pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines: &Deadlines) -> Result<TrackView, AppError> {
     let (c, r) = authenticate(db, code, secret).await?;
+    let original = is_original(&r);
     let category = category::Entity::find_by_id(c.category_id).one(db).await?;
     // The reply is shown once approved, and stays shown while contested.
-    let reply_shown = c.state == "closed" || c.contested;
+    let reply_shown = original && (c.state == "closed" || c.contested);
+    // What a "me too" reporter reads instead: the public record's texts.
+    let disclosed = c.disclosed_at.is_some();
+    let public_finding = (disclosed && c.state == "closed").then(|| c.finding.clone()).flatten();
+    let public_actions = disclosed.then(|| c.public_actions.clone()).flatten();
     let merged_into = match c.merged_into_id {
         Some(id) => case::Entity::find_by_id(id).one(db).await?.map(|m| m.code),
         None => None,
@@ -509,16 +524,20 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
         Some(id) => area::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let timeline = case_event::Entity::find()
-        .filter(case_event::Column::CaseId.eq(c.id))
-        .filter(case_event::Column::Public.eq(true))
-        .order_by_asc(case_event::Column::At)
-        .order_by_asc(case_event::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| TimelineEntry { at: e.at.to_rfc3339(), action: e.action, state: e.to_state, note: e.note })
-        .collect();
+    let timeline = if original {
+        case_event::Entity::find()
+            .filter(case_event::Column::CaseId.eq(c.id))
+            .filter(case_event::Column::Public.eq(true))
+            .order_by_asc(case_event::Column::At)
+            .order_by_asc(case_event::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| TimelineEntry { at: e.at.to_rfc3339(), action: e.action, state: e.to_state, note: e.note })
+            .collect()
+    } else {
+        crate::disclosure::service::public_timeline(db, &c).await?
+    };
     let photos = photo::Entity::find()
         .filter(photo::Column::ReportId.eq(r.id))
         .order_by_asc(photo::Column::Id)
@@ -532,11 +551,12 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
             height: u32::try_from(p.height).unwrap_or(0),
         })
         .collect();
-    let can_contest = can_contest(&c, deadlines, Utc::now());
+    let can_contest = original && can_contest(&c, deadlines, Utc::now());
     // The reward is shown to the reporter it is meant for, once approved
-    // (a proposal still under review, or refused, stays internal).
+    // (a proposal still under review, or refused, stays internal; one
+    // withdrawn after approval is shown withdrawn).
     let reward = match crate::rewards::service::for_case(db, c.id).await? {
-        Some(w) if w.report_id == r.id && !matches!(w.state.as_str(), "proposed" | "rejected") => {
+        Some(w) if w.report_id == r.id && crate::rewards::service::told_to_reporter(&w) => {
             let paid = crate::db::entities::reward_payment::Entity::find()
                 .filter(crate::db::entities::reward_payment::Column::RewardId.eq(w.id))
                 .one(db)
@@ -566,8 +586,8 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
         photos,
         timeline,
         reply: reply_shown.then(|| c.reply.clone()).flatten(),
-        finding: reply_shown.then(|| c.finding.clone()).flatten(),
-        actions_taken: reply_shown.then(|| c.actions_taken.clone()).flatten(),
+        finding: if original { reply_shown.then(|| c.finding.clone()).flatten() } else { public_finding },
+        actions_taken: if original { reply_shown.then(|| c.actions_taken.clone()).flatten() } else { public_actions },
         deadline: c.due_at.map(|d| d.to_rfc3339()),
         can_contest,
         contested: c.contested,
@@ -598,6 +618,11 @@ async fn authenticate(
         (Some(c), Some(r)) => Ok((c, r)),
         _ => Err(AppError::NotFound),
     }
+}
+
+/// Whether the report is the one its case was opened for (not a "me too").
+fn is_original(r: &report::Model) -> bool {
+    r.kind == "original"
 }
 
 /// A closed case's reply may be contested once, within `contest_days`.
@@ -631,11 +656,11 @@ async fn reward_event(
     if bumped.rows_affected != 1 {
         return Err(AppError::Conflict("the case changed at the same moment; try again".to_owned()));
     }
-    event(txn, c.id, now, "reporter", action, None, None, None).await?;
+    event(txn, c.id, now, action, None, None, None).await?;
     crate::audit::record(
         txn,
         crate::audit::Entry {
-            actor: "reporter",
+            actor: REPORTER_ACTOR,
             action: &format!("reward.{}", action.trim_end_matches("_reward")),
             object_type: "case",
             object_id: &c.code,
@@ -668,6 +693,13 @@ pub async fn reporter_action(
             reward_event(&txn, &c, &r, "decline_reward", from, to, now).await?;
         }
         ReporterAction::Contest { reason } => {
+            // The reply was written to the original reporter; a "me too"
+            // cannot reopen the case, nor spend the reporter's one contest.
+            if !is_original(&r) {
+                return Err(AppError::Forbidden(
+                    "only the resident who filed the case can contest its reply".to_owned(),
+                ));
+            }
             let reason = reason.trim().to_owned();
             if reason.is_empty() || reason.chars().count() > 2000 {
                 return Err(AppError::validation("reason", "say in 1 to 2000 characters why the reply is wrong"));
@@ -696,11 +728,12 @@ pub async fn reporter_action(
             if result.rows_affected != 1 {
                 return Err(AppError::Conflict("the case changed at the same moment; try again".to_owned()));
             }
-            event(&txn, c.id, now, "reporter", "contested", Some("closed"), Some("reply_review"), Some(reason)).await?;
+            event(&txn, c.id, now, "contested", Some("closed"), Some("reply_review"), Some(reason)).await?;
+            crate::rewards::service::hold(&txn, &c, now).await?;
             crate::audit::record(
                 &txn,
                 crate::audit::Entry {
-                    actor: "reporter",
+                    actor: REPORTER_ACTOR,
                     action: "case.contest",
                     object_type: "case",
                     object_id: &c.code,

@@ -6,7 +6,7 @@ use crate::auth::StaffUser;
 use crate::db::entities::{case, reward, reward_exclusion, reward_payment};
 use crate::error::{AppError, AppJson};
 use crate::openapi::{
-    BadRequest, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -17,7 +17,7 @@ use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
 use serde::{Deserialize, Serialize};
 use shared::Role;
-use shared::reward::{RewardQueueItem, RewardState, RewardTier};
+use shared::reward::{PayoutAccount, RewardQueueItem, RewardState, RewardTier};
 use std::collections::BTreeMap;
 
 /// The reward tiers (奖励标准).
@@ -267,6 +267,34 @@ pub async fn exclusions(State(state): State<AppState>, user: StaffUser) -> Resul
             .map(|e| Exclusion { id: e.id, note: e.note, created_by: e.created_by, created_at: e.created_at.to_rfc3339() })
             .collect(),
     ))
+}
+
+/// Reveal a claimed reward's payout account (查看领奖账户).
+///
+/// For the finance office, to pay the reward: the account the reporter
+/// gave when claiming it, decrypted. Every reveal is written to the audit
+/// log; 409 when the reward has not been claimed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rewards/{code}/payout-account",
+    tag = "rewards",
+    params(CasePath),
+    responses(
+        (status = 200, description = "The payout account.", body = PayoutAccount),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+    security(("session" = []))
+)]
+pub async fn payout_account(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(code): Path<String>,
+) -> Result<AppJson<PayoutAccount>, AppError> {
+    user.require(&[Role::Finance])?;
+    Ok(AppJson(service::reveal_payout_account(&state.db, &state.pii, &user.username, &code).await?))
 }
 
 /// Exclude a phone number (加入排除名单).

@@ -10,7 +10,7 @@ pub mod service;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 
 /// The module's part of the OpenAPI document (see `crate::openapi`).
 #[derive(utoipa::OpenApi)]
@@ -18,6 +18,7 @@ use axum::routing::{delete, get};
     handlers::tiers,
     handlers::queue,
     handlers::ledger,
+    handlers::payout_account,
     handlers::exclusions,
     handlers::exclude,
     handlers::unexclude,
@@ -29,20 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/reward-tiers", get(handlers::tiers))
         .route("/rewards", get(handlers::queue))
         .route("/rewards/ledger.csv", get(handlers::ledger))
+        .route("/rewards/{code}/payout-account", post(handlers::payout_account))
         .route("/reward-exclusions", get(handlers::exclusions).post(handlers::exclude))
         .route("/reward-exclusions/{id}", delete(handlers::unexclude))
-}
-
-/// Expires rewards whose claim window has passed, every minute, for as long
-/// as the server runs (reads also expire what is due first).
-pub async fn run_expiry(db: sea_orm::DatabaseConnection, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        if let Err(e) = service::expire_due(&db, chrono::Utc::now()).await {
-            tracing::warn!(error = %e, "expiring rewards failed; retrying");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }

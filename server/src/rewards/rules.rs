@@ -14,6 +14,10 @@ pub fn next_state(current: Option<RewardState>, action: ActionKind) -> Option<Re
         (None | Some(R::Rejected), ActionKind::ProposeReward) => Some(R::Proposed),
         (Some(R::Proposed), ActionKind::ApproveReward) => Some(R::Approved),
         (Some(R::Proposed), ActionKind::RejectReward) => Some(R::Rejected),
+        // An approved or claimed reward that is no longer due (its reporter
+        // excluded, its case found unsubstantiated on review) is withdrawn
+        // before it is paid.
+        (Some(R::Approved | R::Claimed), ActionKind::RejectReward) => Some(R::Rejected),
         (Some(R::Claimed), ActionKind::PayReward) => Some(R::Paid),
         _ => None,
     }
@@ -184,6 +188,9 @@ mod tests {
         assert_eq!(next_state(Some(R::Approved), A::PayReward), None, "paid only once claimed");
         assert_eq!(next_state(Some(R::Claimed), A::PayReward), Some(R::Paid));
         assert_eq!(next_state(Some(R::Paid), A::PayReward), None);
+        // An unpaid reward that is no longer due can be withdrawn; a paid one cannot.
+        assert_eq!(next_state(Some(R::Approved), A::RejectReward), Some(R::Rejected));
+        assert_eq!(next_state(Some(R::Claimed), A::RejectReward), Some(R::Rejected));
         for s in [R::Expired, R::Declined, R::Paid] {
             for a in [A::ProposeReward, A::ApproveReward, A::RejectReward, A::PayReward] {
                 assert_eq!(next_state(Some(s), a), None, "{s:?} {a:?}");

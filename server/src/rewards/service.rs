@@ -16,7 +16,7 @@ use sea_orm::{
     Set, SqlErr,
 };
 use shared::case::{CaseAction, CaseState, Finding};
-use shared::reward::{Eligibility, ReporterReward, RewardState, RewardTier, RewardView};
+use shared::reward::{Eligibility, PayoutAccount, ReporterReward, RewardState, RewardTier, RewardView};
 use std::collections::BTreeMap;
 
 pub async fn tiers(conn: &impl ConnectionTrait) -> Result<Vec<RewardTier>, DbErr> {
@@ -103,7 +103,14 @@ pub async fn view(conn: &impl ConnectionTrait, r: &reward::Model) -> Result<Rewa
         paid_at: payment.as_ref().map(|p| p.paid_at.to_rfc3339()),
         payment_reference: payment.as_ref().map(|p| p.payment_reference.clone()),
         paid_amount_fen: payment.map(|p| p.amount_fen),
+        on_hold: r.held_at.is_some(),
     })
+}
+
+/// Whether the reporter has been told of the reward: it was approved at
+/// some point (only an approval sets a claim deadline).
+pub fn told_to_reporter(r: &reward::Model) -> bool {
+    r.claim_deadline.is_some()
 }
 
 pub fn reporter_view(r: &reward::Model, paid_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> ReporterReward {
@@ -112,8 +119,9 @@ pub fn reporter_view(r: &reward::Model, paid_at: Option<DateTime<Utc>>, now: Dat
         state,
         amount_fen: r.amount_fen,
         claim_deadline: r.claim_deadline.map(|d| d.to_rfc3339()),
-        can_claim: state == RewardState::Approved && r.claim_deadline.is_some_and(|d| now < d),
+        can_claim: state == RewardState::Approved && r.claim_deadline.is_some_and(|d| now < d) && r.held_at.is_none(),
         paid_at: paid_at.map(|d| d.to_rfc3339()),
+        on_hold: r.held_at.is_some(),
     }
 }
 
@@ -148,11 +156,7 @@ pub async fn apply(
     let from = existing.as_ref().and_then(|r| RewardState::parse(&r.state));
     match action {
         CaseAction::ProposeReward { tier, amount_fen, basis, penalty_decision, fine_fen, target } => {
-            let eligible = eligibility(txn, c).await?;
-            if !eligible.eligible {
-                let why: Vec<String> = eligible.checks.iter().filter(|x| !x.ok).map(|x| x.message.clone()).collect();
-                return Err(AppError::Conflict(format!("not eligible for a reward: {}", why.join("; "))));
-            }
+            ensure_eligible(txn, c).await?;
             let tier_row = reward_tier::Entity::find_by_id(tier.trim().to_owned())
                 .one(txn)
                 .await?
@@ -201,6 +205,7 @@ pub async fn apply(
         }
         CaseAction::ApproveReward { note } => {
             let r = existing.ok_or(AppError::NotFound)?;
+            ensure_eligible(txn, c).await?;
             let deadline = now + Duration::days(claim_days);
             let changed = guarded(txn, &r)
                 .col_expr(reward::Column::State, Expr::value(RewardState::Approved.as_str()))
@@ -216,19 +221,17 @@ pub async fn apply(
         CaseAction::RejectReward { reason } => {
             let r = existing.ok_or(AppError::NotFound)?;
             let reason = text("reason", &reason, 2000)?;
-            let changed = guarded(txn, &r)
-                .col_expr(reward::Column::State, Expr::value(RewardState::Rejected.as_str()))
-                .col_expr(reward::Column::ReviewedBy, Expr::value(Some(actor_id)))
-                .col_expr(reward::Column::ReviewedAt, Expr::value(Some(now)))
-                .col_expr(reward::Column::ReviewNote, Expr::value(Some(reason.clone())))
-                .col_expr(reward::Column::ClosedAt, Expr::value(Some(now)))
-                .exec(txn)
-                .await?;
-            raced(changed.rows_affected)?;
-            Ok(Step { from, to: RewardState::Rejected, note: Some(reason), public: false })
+            withdraw(txn, &r, Some(actor_id), &reason, now).await?;
+            // A reporter who was told of the reward is told it was withdrawn.
+            let told = matches!(from, Some(RewardState::Approved | RewardState::Claimed));
+            Ok(Step { from, to: RewardState::Rejected, note: Some(reason), public: told })
         }
         CaseAction::PayReward { payment_reference, amount_fen } => {
             let r = existing.ok_or(AppError::NotFound)?;
+            // The rules hold at every step, not only at the proposal: the
+            // reporter may have been excluded since, or the case found
+            // unsubstantiated on review.
+            ensure_eligible(txn, c).await?;
             let reference = text("payment_reference", &payment_reference, 100)?;
             if amount_fen != r.amount_fen {
                 return Err(AppError::validation(
@@ -264,6 +267,99 @@ pub async fn apply(
         }
         _ => Err(AppError::BadRequest("not a reward action".to_owned())),
     }
+}
+
+/// Refuses (409, with the reasons) unless the case's first reporter may be
+/// rewarded now.
+async fn ensure_eligible(txn: &impl ConnectionTrait, c: &case::Model) -> Result<(), AppError> {
+    let eligible = eligibility(txn, c).await?;
+    if eligible.eligible {
+        return Ok(());
+    }
+    let why: Vec<String> = eligible.checks.iter().filter(|x| !x.ok).map(|x| x.message.clone()).collect();
+    Err(AppError::Conflict(format!("not eligible for a reward: {}", why.join("; "))))
+}
+
+/// Ends an unpaid reward as rejected (a reviewer's refusal or withdrawal, or
+/// the system's when the case no longer qualifies); a payout account given
+/// for it is personal data no longer needed, and is erased.
+async fn withdraw(
+    txn: &impl ConnectionTrait,
+    r: &reward::Model,
+    reviewer: Option<i64>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let changed = guarded(txn, r)
+        .col_expr(reward::Column::State, Expr::value(RewardState::Rejected.as_str()))
+        .col_expr(reward::Column::ReviewedBy, Expr::value(reviewer))
+        .col_expr(reward::Column::ReviewedAt, Expr::value(Some(now)))
+        .col_expr(reward::Column::ReviewNote, Expr::value(Some(reason.to_owned())))
+        .col_expr(reward::Column::ClosedAt, Expr::value(Some(now)))
+        .col_expr(reward::Column::HeldAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(reward::Column::PayoutAccountEnc, Expr::value(None::<String>))
+        .exec(txn)
+        .await?;
+    raced(changed.rows_affected)
+}
+
+/// A contest reopened the case: its live, unpaid reward waits for the
+/// review (暂缓), and the timeline tells the reporter why. Nothing happens
+/// to a reward that is paid, refused, expired or declined.
+pub async fn hold(txn: &impl ConnectionTrait, c: &case::Model, now: DateTime<Utc>) -> Result<(), AppError> {
+    let Some(r) = for_case(txn, c.id).await? else { return Ok(()) };
+    let state = RewardState::parse(&r.state);
+    if !matches!(state, Some(RewardState::Proposed | RewardState::Approved | RewardState::Claimed)) || r.held_at.is_some() {
+        return Ok(());
+    }
+    let changed = guarded(txn, &r).col_expr(reward::Column::HeldAt, Expr::value(Some(now))).exec(txn).await?;
+    raced(changed.rows_affected)?;
+    let note = "the reply is contested: the reward waits until the case is reviewed again".to_owned();
+    crate::cases::service::record_event(txn, c.id, now, "system", "hold_reward", None, None, Some(note.clone()), true).await?;
+    crate::audit::record(
+        txn,
+        crate::audit::Entry { actor: "system", action: "reward.hold", object_type: "case", object_id: &c.code, detail: Some(note) },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The case is closed again after a contest: a held reward goes on if the
+/// case still qualifies (its claim window extended by the time it waited)
+/// and is withdrawn if not (the review found the report unsubstantiated,
+/// say), each with a timeline entry the reporter reads.
+pub async fn after_review(txn: &impl ConnectionTrait, c: &case::Model, now: DateTime<Utc>) -> Result<(), AppError> {
+    let Some(r) = for_case(txn, c.id).await? else { return Ok(()) };
+    let Some(held_at) = r.held_at else { return Ok(()) };
+    let eligible = eligibility(txn, c).await?;
+    let (action, note) = if eligible.eligible {
+        let waited = now - held_at;
+        let changed = guarded(txn, &r)
+            .col_expr(reward::Column::HeldAt, Expr::value(None::<DateTime<Utc>>))
+            .col_expr(reward::Column::ClaimDeadline, Expr::value(r.claim_deadline.map(|d| d + waited)))
+            .exec(txn)
+            .await?;
+        raced(changed.rows_affected)?;
+        ("release_reward", "the case was reviewed again and still qualifies: the reward goes on".to_owned())
+    } else {
+        let why: Vec<String> = eligible.checks.iter().filter(|x| !x.ok).map(|x| x.message.clone()).collect();
+        let note = format!("withdrawn after the review: {}", why.join("; "));
+        withdraw(txn, &r, None, &note, now).await?;
+        ("reject_reward", note)
+    };
+    crate::cases::service::record_event(txn, c.id, now, "system", action, None, None, Some(note.clone()), true).await?;
+    crate::audit::record(
+        txn,
+        crate::audit::Entry {
+            actor: "system",
+            action: &format!("reward.{}", action.trim_end_matches("_reward")),
+            object_type: "case",
+            object_id: &c.code,
+            detail: Some(note),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// An update of this reward row only if nobody changed it since it was read.
@@ -363,6 +459,8 @@ pub async fn expire_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
     let due = reward::Entity::find()
         .filter(reward::Column::State.eq(RewardState::Approved.as_str()))
         .filter(reward::Column::ClaimDeadline.lt(now))
+        // A held reward's window waits with it.
+        .filter(reward::Column::HeldAt.is_null())
         .all(db)
         .await?;
     let mut expired = 0;
@@ -409,6 +507,9 @@ pub async fn reporter_step(
     }
     let state = RewardState::parse(&r.state).unwrap_or(RewardState::Proposed);
     let open = r.claim_deadline.is_some_and(|d| now < d);
+    if r.held_at.is_some() {
+        return Err(AppError::Conflict("the reward is on hold while your contest is reviewed".to_owned()));
+    }
     match claim {
         Some(account) => {
             let account = account.trim().to_owned();
@@ -444,6 +545,39 @@ pub async fn reporter_step(
             Ok((state, RewardState::Declined))
         }
     }
+}
+
+/// A claimed (or paid) reward's payout account, decrypted for the finance
+/// office, with an audit entry in the same transaction. The account is
+/// personal data: nobody else reads it, and it is never in a list.
+pub async fn reveal_payout_account(
+    db: &DatabaseConnection,
+    pii: &PiiCipher,
+    actor: &str,
+    code: &str,
+) -> Result<PayoutAccount, AppError> {
+    let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
+    let txn = crate::db::begin_write(db).await?;
+    let c = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let r = for_case(&txn, c.id).await?.ok_or(AppError::NotFound)?;
+    let state = RewardState::parse(&r.state);
+    let Some(enc) = r.payout_account_enc.as_deref().filter(|_| matches!(state, Some(RewardState::Claimed | RewardState::Paid))) else {
+        return Err(AppError::Conflict("the reward has no payout account: it has not been claimed".to_owned()));
+    };
+    let account = pii.decrypt(enc).map_err(|e| AppError::Internal(anyhow::anyhow!("payout account of reward {}: {e}", r.id)))?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor,
+            action: "reward.reveal_payout_account",
+            object_type: "case",
+            object_id: &c.code,
+            detail: Some(format!("reward {} ({})", r.id, r.state)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(PayoutAccount { case: c.code, payout_account: account })
 }
 
 /// The department codes, for queues and the ledger.

@@ -14,7 +14,7 @@ impl From<UserError> for AppError {
     fn from(e: UserError) -> Self {
         match e {
             UserError::Invalid(m) => AppError::Rejected { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_account", message: m },
-            UserError::Db(e) => AppError::Db(e),
+            UserError::Db(e) => e.into(),
             UserError::Hash(m) => AppError::Internal(anyhow::anyhow!(m)),
         }
     }

@@ -348,7 +348,11 @@ async fn a_neighbour_sees_the_open_case_nearby_and_says_me_too(app: &TestApp) {
         .unwrap();
     assert_eq!(nearby.len(), 1);
     assert_eq!(nearby[0].tracking_code, code);
-    assert!((80..=120).contains(&nearby[0].distance_m), "{}", nearby[0].distance_m);
+    // Measured to the place the public record shows, not to the report's.
+    let public: serde_json::Value = app.get(&format!("/api/v1/public/cases/{code}")).await.json().await.unwrap();
+    let shown = shared::geo::LatLon { lat: public["lat"].as_f64().unwrap(), lon: public["lon"].as_f64().unwrap() };
+    let expected = shared::geo::distance_m(shared::geo::LatLon { lat: 29.3761, lon: 106.5101 }, shown).round() as u32;
+    assert_eq!(nearby[0].distance_m, expected);
     let other_group: Vec<serde_json::Value> =
         app.get("/api/v1/reports/nearby?category=odour&lat=29.3761&lon=106.5101").await.json().await.unwrap();
     assert!(other_group.is_empty());

@@ -1,17 +1,21 @@
 //! The reward queue (奖励审核 / 奖金发放): proposals for reward reviewers,
 //! claims for finance, each with the eligibility reasons; and the ledger.
+//! Finance reads a claimed reward's payout account here, one at a time,
+//! each look written to the audit log.
 
-use super::load;
+use super::{load, use_staff};
 use crate::format::local_date;
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use shared::reward::{RewardQueueItem, yuan};
+use shared::Role;
+use shared::reward::{RewardQueueItem, RewardState, yuan};
 
 #[component]
 pub fn AdminRewards() -> impl IntoView {
     let lang = use_lang();
+    let finance = use_staff().me().is_some_and(|me| me.role == Role::Finance);
     let state = RwSignal::new(String::new());
     let items = load::<Vec<RewardQueueItem>>(move || {
         let s = state.get();
@@ -51,11 +55,51 @@ pub fn AdminRewards() -> impl IntoView {
                                 <td>{yuan(i.reward.amount_fen)} " " {td_string!(l, yuan)}</td>
                                 <td>{local_date(&i.reward.proposed_at)}</td>
                                 <td><ul class="eligibility">{i.eligibility.checks.into_iter().filter(|c| !c.ok).map(|c| view! { <li>{"✗ "}{c.message}</li> }).collect_view()}</ul></td>
+                                <td>{(finance && i.reward.state == RewardState::Claimed && !i.reward.on_hold)
+                                    .then(|| view! { <PayoutAccount code=i.case.clone() /> })}</td>
                             </tr>
                         }}).collect_view()}</tbody>
                     </table>
                 }.into_any(),
             }
+        }}
+    }
+}
+
+/// "Where to pay": the claimed reward's payout account, fetched only when
+/// asked for (the server audits each look).
+#[component]
+fn PayoutAccount(code: String) -> impl IntoView {
+    let lang = use_lang();
+    let shown = RwSignal::new(None::<Result<String, String>>);
+    let reveal = move |_| {
+        let code = code.clone();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let got = crate::browser::http::send_json::<shared::reward::PayoutAccount>(
+                "POST",
+                &format!("/api/v1/rewards/{code}/payout-account"),
+                &[],
+                &serde_json::json!({}),
+            )
+            .await
+            .map(|p| p.payout_account)
+            .map_err(|e| super::say(&e));
+            shown.set(Some(got));
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = code;
+    };
+    view! {
+        {move || match shown.get() {
+            None => view! {
+                <button type="button" class="button small payout-reveal" on:click=reveal.clone()
+                    title=move || td_string!(lang.get(), adm_payout_hint)>
+                    {move || td_string!(lang.get(), adm_payout_reveal)}
+                </button>
+            }.into_any(),
+            Some(Ok(account)) => view! { <span class="payout-account">{account}</span> }.into_any(),
+            Some(Err(e)) => view! { <span class="field-error">{e}</span> }.into_any(),
         }}
     }
 }

@@ -30,6 +30,8 @@ pub struct Model {
     pub payout_account_enc: Option<String>,
     pub closed_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// Set while the case's reply is contested: the reward waits.
+    pub held_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,10 @@
 
 mod cache;
 mod headers;
+mod idempotency;
+mod location;
+mod rewards;
+mod tracking;
 mod xss;
 
 use serde_json::{Value, json};

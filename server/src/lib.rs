@@ -32,6 +32,8 @@ pub mod stats;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+#[cfg(test)]
+mod testing;
 pub mod users;
 pub mod web;
 pub mod xml;

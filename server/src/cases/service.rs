@@ -128,12 +128,18 @@ pub struct QueueFilter {
 }
 
 pub(crate) fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
-    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::validation(field, "a date as YYYY-MM-DD"))?;
-    let day = if end { day.succ_opt().unwrap_or(day) } else { day };
-    let midnight = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
+    use chrono::Datelike;
+    let bad = || AppError::validation(field, "a date as YYYY-MM-DD, from the year 1900 to 9999");
+    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+    // Years every database and clock can hold (PostgreSQL refuses dates
+    // chrono accepts, which would be a 500).
+    if !(1900..=9999).contains(&day.year()) {
+        return Err(bad());
+    }
+    let day = if end { day.succ_opt().ok_or_else(bad)? } else { day };
+    let midnight = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or_else(bad)?;
     // Chongqing midnight is 16:00 UTC the day before.
-    Ok(midnight - Duration::hours(8))
+    midnight.checked_sub_signed(Duration::hours(8)).ok_or_else(bad)
 }
 
 /// The small tables a page of cases names things from, loaded once per page.

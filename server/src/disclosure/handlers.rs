@@ -119,3 +119,6 @@ pub async fn list(
 pub async fn detail(State(state): State<AppState>, Path(code): Path<String>) -> Result<AppJson<PublicCaseDetail>, AppError> {
     Ok(AppJson(PublicCases { db: &state.db }.detail(&code).await?))
 }
+
+#[cfg(test)]
+mod props;

@@ -155,6 +155,33 @@ impl Form {
     }
 }
 
+/// The answers in a form's `attribute[code]` (one value) and
+/// `attribute[code][]` (each value of a multi-valued list) fields, for the
+/// questions the category asks; other fields and attributes (a client's own
+/// ids) are ignored. The category's rules check the answers afterwards.
+fn attributes(fields: &[(String, String)], questions: &[shared::report::Question]) -> Map<String, Value> {
+    let mut answers = Map::new();
+    for (name, value) in fields {
+        let Some(inner) = name.strip_prefix("attribute[") else { continue };
+        let (code, many) = match inner.strip_suffix("][]") {
+            Some(code) => (code, true),
+            None => (inner.strip_suffix(']').unwrap_or(inner), false),
+        };
+        if !questions.iter().any(|q| q.code == code) {
+            continue;
+        }
+        if many {
+            let entry = answers.entry(code.to_owned()).or_insert_with(|| Value::Array(vec![]));
+            if let Value::Array(list) = entry {
+                list.push(Value::String(value.clone()));
+            }
+        } else {
+            answers.insert(code.to_owned(), Value::String(value.clone()));
+        }
+    }
+    answers
+}
+
 pub async fn read_form(request: Request, format: Format) -> Result<Form, Open311Error> {
     let content_type = request
         .headers()
@@ -226,27 +253,7 @@ pub async fn submit(
         return Err(Open311Error::bad(format, why));
     }
 
-    // Attributes the category asks; others (a client's own ids) are ignored.
-    let questions = categories::service::questions(&category);
-    let mut answers = Map::new();
-    for (name, value) in &form.fields {
-        let Some(inner) = name.strip_prefix("attribute[") else { continue };
-        let (code, many) = match inner.strip_suffix("][]") {
-            Some(code) => (code, true),
-            None => (inner.strip_suffix(']').unwrap_or(inner), false),
-        };
-        if !questions.iter().any(|q| q.code == code) {
-            continue;
-        }
-        if many {
-            let entry = answers.entry(code.to_owned()).or_insert_with(|| Value::Array(vec![]));
-            if let Value::Array(list) = entry {
-                list.push(Value::String(value.clone()));
-            }
-        } else {
-            answers.insert(code.to_owned(), Value::String(value.clone()));
-        }
-    }
+    let answers = attributes(&form.fields, &categories::service::questions(&category));
     let name = match (form.get("last_name"), form.get("first_name")) {
         (None, None) => None,
         // Chinese order: family name first.
@@ -275,3 +282,6 @@ pub async fn submit(
     let receipt = reports.submit(raw, idempotency).await.map_err(|e| Open311Error::from_app(e, format))?;
     Ok((receipt, notices.join(" ")))
 }
+
+#[cfg(test)]
+mod props;

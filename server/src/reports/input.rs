@@ -225,6 +225,9 @@ pub fn normalise_phone(input: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

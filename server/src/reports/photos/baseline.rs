@@ -56,14 +56,14 @@ pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
             // height, width, component count.
             0xC0 | 0xC1 => {
                 let [precision, h1, h0, w1, w0, components, ..] = *segment.body else { return None };
-                if frame.is_some() || precision != 8 || !matches!(components, 1 | 3) {
+                let (width, height) = (u16::from_be_bytes([w1, w0]), u16::from_be_bytes([h1, h0]));
+                // A height of 0 means "given later by a DNL marker", which
+                // the fast path leaves to the other decoders; a width of 0
+                // is no image.
+                if frame.is_some() || precision != 8 || !matches!(components, 1 | 3) || width == 0 || height == 0 {
                     return None;
                 }
-                frame = Some(Baseline {
-                    width: u32::from(u16::from_be_bytes([w1, w0])),
-                    height: u32::from(u16::from_be_bytes([h1, h0])),
-                    channels: usize::from(components),
-                });
+                frame = Some(Baseline { width: u32::from(width), height: u32::from(height), channels: usize::from(components) });
             }
             // Every other frame type: progressive, lossless, hierarchical,
             // arithmetic-coded.

@@ -819,6 +819,9 @@ impl PhotoPipeline {
 }
 
 #[cfg(test)]
+mod segment_props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Instant;

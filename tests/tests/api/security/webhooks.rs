@@ -147,6 +147,7 @@ fn own_network(port: u16, port6: u16) -> Vec<String> {
         format!("http://[::ffff:7f00:1]:{port}/"),
         format!("http://[::127.0.0.1]:{port}/"),
         format!("http://[64:ff9b::127.0.0.1]:{port}/"),
+        format!("http://[2002:7f00:1::]:{port}/"),
         // Linux connects 0.0.0.0 and :: to the local host.
         format!("http://0.0.0.0:{port}/"),
         format!("http://0:{port}/"),

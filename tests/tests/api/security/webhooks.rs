@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use server::db::entities::{case, department, webhook_outbox};
-use shanshui_tests::{Backend, TestApp, file_report};
+use shanshui_tests::{Backend, Staff, TestApp, file_report};
 use shared::Role;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,6 +63,14 @@ async fn bind(addr: &str) -> (TcpListener, u16) {
 /// A loopback port nothing listens on.
 async fn closed_port() -> u16 {
     bind("127.0.0.1:0").await.1
+}
+
+/// Sets the department's webhook as an admin does (`PATCH`).
+async fn set_webhook(admin: &Staff, url: &str) -> (u16, serde_json::Value) {
+    let path = format!("/api/v1/departments/{DEPARTMENT}");
+    admin
+        .send(reqwest::Method::PATCH, &path, json!({ "webhook_url": url }))
+        .await
 }
 
 /// Stores the address the way one set before this rule existed (or by
@@ -168,15 +176,7 @@ fn own_network(port: u16, port6: u16) -> Vec<String> {
 
 async fn an_admin_cannot_aim_a_webhook_at_the_servers_own_network(app: &TestApp) {
     let admin = app.staff("guan.li", Role::Admin, None).await;
-    let set = async |url: &str| {
-        admin
-            .send(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/departments/{DEPARTMENT}"),
-                json!({ "webhook_url": url }),
-            )
-            .await
-    };
+    let set = async |url: &str| set_webhook(&admin, url).await;
     let (status, _) = set("https://hooks.example.org/shanshui").await;
     assert_eq!(status, 200, "a public address is fine");
 
@@ -242,13 +242,7 @@ async fn a_stored_webhook_on_the_servers_own_network_is_never_sent(app: &TestApp
         format!("http://localhost:{port}/"),
         format!("https://localhost:{port}/x"),
     ] {
-        let (status, body) = admin
-            .send(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/departments/{DEPARTMENT}"),
-                json!({ "webhook_url": url }),
-            )
-            .await;
+        let (status, body) = set_webhook(&admin, &url).await;
         assert_eq!(status, 200, "{url}: {body}");
         errors.push((url, notify_and_read_error(app, 1).await));
     }
@@ -315,13 +309,7 @@ async fn a_failing_receiver_reads_the_same_whatever_listens_and_redirects_are_no
 ) {
     let admin = app.staff("guan.li", Role::Admin, None).await;
     let set = async |url: &str| {
-        let (status, body) = admin
-            .send(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/departments/{DEPARTMENT}"),
-                json!({ "webhook_url": url }),
-            )
-            .await;
+        let (status, body) = set_webhook(&admin, url).await;
         assert_eq!(status, 200, "{url}: {body}");
     };
     let (trap, trap_port) = bind("127.0.0.1:0").await;

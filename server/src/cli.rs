@@ -77,6 +77,10 @@ pub struct SettingsArgs {
     /// Days a reporter has to claim an approved reward (领奖期限).
     #[arg(long, env = "SHANSHUI_REWARD_CLAIM_DAYS", default_value_t = 60, global = true)]
     pub reward_claim_days: u32,
+    /// Loopback and private ranges department webhooks may reach, as
+    /// comma-separated CIDRs (e.g. 10.20.0.0/16); none by default.
+    #[arg(long, env = "SHANSHUI_WEBHOOK_ALLOW", value_delimiter = ',', global = true)]
+    pub webhook_allow: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

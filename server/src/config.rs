@@ -40,6 +40,9 @@ pub struct Settings {
     pub photo_slots: usize,
     pub deadlines: crate::cases::Deadlines,
     pub outbox: OutboxPolicy,
+    /// Where department webhooks may go besides public addresses
+    /// (`--webhook-allow`).
+    pub webhook_allow: crate::egress::AllowList,
 }
 
 /// How the webhook outbox retries: exponential back-off from `retry_base`,
@@ -136,6 +139,8 @@ impl TryFrom<SettingsArgs> for Settings {
             }
         };
         let database_kind = database_kind(&database_url)?;
+        let webhook_allow = crate::egress::AllowList::parse(&args.webhook_allow)
+            .map_err(|e| ConfigError::new(format!("--webhook-allow / SHANSHUI_WEBHOOK_ALLOW: {e}")))?;
         Ok(Settings {
             bind: args.bind,
             data_dir: args.data_dir,
@@ -168,6 +173,7 @@ impl TryFrom<SettingsArgs> for Settings {
                 ..Default::default()
             },
             outbox: OutboxPolicy::default(),
+            webhook_allow,
         })
     }
 }
@@ -238,6 +244,22 @@ mod tests {
         assert_eq!(tile_source("http://127.0.0.1:8080/{z}/{x}/{y}.png").as_deref(), Some("http://127.0.0.1:8080"));
         assert_eq!(tile_source("javascript:alert(1)"), None);
         assert_eq!(tile_source("https://evil.example'; script-src */x"), None);
+    }
+
+    fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["shanshui"].iter().chain(args).chain(&["migrate"]))
+            .map_err(|e| ConfigError::new(e.to_string()))?;
+        Settings::try_from(cli.settings)
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_read_from_a_comma_separated_flag() {
+        let s = settings(&["--webhook-allow", "10.20.0.0/16,127.0.0.1"]).unwrap();
+        assert_eq!(s.webhook_allow, crate::egress::AllowList::parse(&["10.20.0.0/16", "127.0.0.1/32"]).unwrap());
+        assert_eq!(settings(&[]).unwrap().webhook_allow, crate::egress::AllowList::default(), "empty by default");
+        let err = settings(&["--webhook-allow", "10.0.0.0/8,0.0.0.0/0"]).unwrap_err();
+        assert!(err.0.contains("--webhook-allow") && err.0.contains("too wide"), "{err}");
     }
 
     #[test]

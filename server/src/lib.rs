@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod digest;
 pub mod directory;
+pub mod egress;
 pub mod disclosure;
 pub mod error;
 pub mod health;

@@ -8,10 +8,13 @@
 //! receiver can drop the duplicate a lost answer causes.
 //!
 //! Each is signed ([`WebhookSigner`]) so the department's system can check
-//! that it comes from Shanshui and was not changed on the way.
+//! that it comes from Shanshui and was not changed on the way. Each goes
+//! through [`WebhookClient`], which refuses addresses on the server's own
+//! network unless `--webhook-allow` names them (see [`crate::egress`]).
 
 use crate::config::OutboxPolicy;
 use crate::db::entities::{case, category, department, webhook_outbox};
+use crate::egress::{AllowList, WebhookClient};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -135,15 +138,11 @@ pub fn backoff(policy: &OutboxPolicy, attempts: i32) -> Duration {
 pub async fn run(
     db: DatabaseConnection,
     policy: OutboxPolicy,
+    allow: AllowList,
     signer: Arc<WebhookSigner>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let client = match reqwest::Client::builder()
-        .timeout(policy.request_timeout)
-        .user_agent(concat!("Shanshui/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let client = match WebhookClient::new(allow, policy.request_timeout) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the webhook client; notifications stay queued");
@@ -167,7 +166,7 @@ pub async fn run(
 /// attempted.
 pub async fn deliver_due(
     db: &DatabaseConnection,
-    client: &reqwest::Client,
+    client: &WebhookClient,
     policy: &OutboxPolicy,
     signer: &WebhookSigner,
 ) -> Result<usize, DbErr> {
@@ -191,17 +190,19 @@ pub async fn deliver_due(
         }
         attempted += 1;
         let outcome = send(db, client, signer, &message).await;
-        let now = Utc::now();
         let attempts = message.attempts + 1;
         let mut row: webhook_outbox::ActiveModel = message.clone().into();
         row.attempts = Set(attempts);
         row.locked_until = Set(None);
         match outcome {
             Ok(()) => {
-                row.delivered_at = Set(Some(now));
+                row.delivered_at = Set(Some(Utc::now()));
                 row.last_error = Set(None);
             }
             Err(e) => {
+                // Counted from the claim, not from the answer: a next attempt
+                // that moved with the time a send took would tell an admin a
+                // timeout (a filtered port) from a refusal (a closed one).
                 let wait = chrono::Duration::from_std(backoff(policy, message.attempts)).unwrap_or_default();
                 row.next_attempt_at = Set(now + wait);
                 if attempts >= policy.failing_after {
@@ -239,7 +240,7 @@ async fn claim(
 
 async fn send(
     db: &DatabaseConnection,
-    client: &reqwest::Client,
+    client: &WebhookClient,
     signer: &WebhookSigner,
     message: &webhook_outbox::Model,
 ) -> Result<(), String> {
@@ -252,10 +253,12 @@ async fn send(
     else {
         return Err("the department has no webhook address any more".to_owned());
     };
+    // The address is checked again at every send: it may have been stored
+    // before the rule existed, or written by something other than the API.
+    let request = client.post(&url).map_err(|e| format!("not delivered: {e}"))?;
     // Signed when sent, not when queued, so a retry carries a fresh time.
     let signature = signer.signature(&code, Utc::now().timestamp(), &message.payload);
-    let response = client
-        .post(url)
+    let response = request
         .header("content-type", "application/json")
         .header("idempotency-key", &message.idempotency_key)
         .header("x-shanshui-event", &message.event)
@@ -263,25 +266,30 @@ async fn send(
         .body(message.payload.clone())
         .send()
         .await
-        .map_err(|e| format!("not delivered: {}", without_url(&e)))?;
-    let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(format!("the receiver answered {status}"))
+        .map_err(|e| {
+            // The detail is for the operator's log; the admin view gets the
+            // coarse reason only.
+            tracing::debug!(id = message.id, error = %without_url(&e), "a webhook was not delivered");
+            crate::egress::failure(&e)
+        })?;
+    let status = response.status().as_u16();
+    match status {
+        200..=299 => Ok(()),
+        // Only the class: the exact code would fingerprint what listens.
+        300..=399 => Err("the receiver answered HTTP 3xx (redirects are not followed)".to_owned()),
+        _ => Err(format!("the receiver answered HTTP {}xx", status / 100)),
     }
 }
 
-/// reqwest's errors name the URL, which may carry a token; the log and the
-/// admin view get the failure without it.
+/// reqwest's errors name the URL, which may carry a token; the log gets the
+/// failure without it.
 fn without_url(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".to_owned();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
     }
-    if e.is_connect() {
-        return "could not connect".to_owned();
-    }
-    let text = e.to_string();
     match e.url() {
         Some(url) => text.replace(url.as_str(), "<webhook>"),
         None => text,

@@ -105,7 +105,13 @@ impl Application {
         // The webhook outbox worker lives as long as the server.
         let (outbox_stop, outbox_stopped) = tokio::sync::watch::channel(false);
         let jobs = tokio::spawn(crate::jobs::run(self.db.clone(), outbox_stopped.clone()));
-        let outbox = tokio::spawn(crate::outbox::run(self.db.clone(), self.settings.outbox, self.signer.clone(), outbox_stopped));
+        let outbox = tokio::spawn(crate::outbox::run(
+            self.db.clone(),
+            self.settings.outbox,
+            self.settings.webhook_allow.clone(),
+            self.signer.clone(),
+            outbox_stopped,
+        ));
         tokio::select! {
             result = &mut server => { result.context("the server task failed")??; }
             _ = async {

@@ -191,6 +191,10 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
             request_timeout: Duration::from_secs(2),
             failing_after: 3,
         },
+        // The outbox tests' receivers listen on 127.0.0.1, which webhooks
+        // may reach only when the allow list names it, as here (the security
+        // tests spawn with the default, empty list).
+        webhook_allow: server::egress::AllowList::parse(&["127.0.0.1/32"]).expect("a valid allow list"),
     }
 }
 

@@ -58,7 +58,7 @@ pub async fn change(
     AppJson(change): AppJson<DepartmentChange>,
 ) -> Result<AppJson<DepartmentSettings>, AppError> {
     user.require(&[Role::Admin])?;
-    Ok(AppJson(service::change_department(&state.db, &user.username, &code, change).await?))
+    Ok(AppJson(service::change_department(&state.db, &state.settings.webhook_allow, &user.username, &code, change).await?))
 }
 
 /// The departments (部门).

@@ -132,12 +132,13 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
     // server after a restart) runs one: the rows are claimed, never sent twice.
     let replica = {
         let db = app.db.clone();
-        let policy = shanshui_tests::test_settings(app.data_dir.clone(), app.database_url.clone()).outbox;
+        let settings = shanshui_tests::test_settings(app.data_dir.clone(), app.database_url.clone());
+        let policy = settings.outbox;
         // The same deployment secret, so the same signatures.
         let pii = server::privacy::cipher::PiiCipher::load_or_create(&app.data_dir).unwrap();
         let signer = server::outbox::WebhookSigner::new(pii.derive_key(server::outbox::SIGNING_KEY_LABEL));
         tokio::spawn(async move {
-            let client = reqwest::Client::new();
+            let client = server::egress::WebhookClient::new(settings.webhook_allow, policy.request_timeout).unwrap();
             loop {
                 let _ = server::outbox::deliver_due(&db, &client, &policy, &signer).await;
                 tokio::time::sleep(Duration::from_millis(20)).await;

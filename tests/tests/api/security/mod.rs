@@ -9,6 +9,7 @@ mod idempotency;
 mod location;
 mod rewards;
 mod tracking;
+mod webhooks;
 mod xss;
 
 use serde_json::{Value, json};

@@ -289,8 +289,33 @@ pub struct CaseQueue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseCounts {
+    /// `[state, count]` pairs.
+    #[cfg_attr(feature = "openapi", schema(schema_with = state_count_pairs))]
     pub by_state: Vec<(CaseState, u64)>,
     pub overdue: u64,
+}
+
+/// `[[state, count], …]`: each pair an array of two items, a state and a
+/// count. (utoipa writes a tuple as a list under `items`, which OpenAPI 3.1
+/// does not allow; `prefixItems` would say the order too, but validators
+/// in use — schemathesis among them — misread it.)
+#[cfg(feature = "openapi")]
+fn state_count_pairs() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Type};
+    use utoipa::openapi::{KnownFormat, SchemaFormat};
+    let state = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(CaseState::ALL.map(CaseState::as_str)));
+    let count = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(0.0));
+    let pair = ArrayBuilder::new()
+        .items(AnyOfBuilder::new().item(state).item(count))
+        .min_items(Some(2))
+        .max_items(Some(2))
+        .description(Some("[state, count]"));
+    ArrayBuilder::new().items(pair).build()
 }
 
 /// A step of the case's timeline as staff see it.

@@ -6,12 +6,15 @@
 //! server.
 //!
 //!   cargo xtask run [--dev]     build everything, load demo data, serve :3000
-//!   cargo xtask test            build the front end, run every test
+//!   cargo xtask test            build the front end, run every test, fuzz the API
+//!   cargo xtask fuzz            the API fuzzer alone (schemathesis)
 //!   cargo xtask build [--release]
 //!   cargo xtask site [--release]   the front end only
 //!   cargo xtask bench           release build; wasm size; wrk on / vs hello world
 //!   cargo xtask bench-open-data [--cases N]   Open311 and /cases at 1M cases vs hello world
 //!   cargo xtask bench-submit    reports with a 2 MP photo per second vs the photo pipeline's ceiling
+
+mod fuzz;
 
 use std::env;
 use std::fs;
@@ -31,13 +34,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(!flag("--dev")),
         Some("test") => test(),
+        Some("fuzz") => fuzz::run(),
         Some("build") => build(flag("--release")),
         Some("site") => ensure_wasm_tools().and_then(|_| site(flag("--release"))),
         Some("bench") => bench(),
         Some("bench-submit") => bench_submit(),
         Some("bench-open-data") => bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned())),
         _ => {
-            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N]>");
+            eprintln!("usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N]>");
             return ExitCode::from(2);
         }
     };
@@ -377,7 +381,8 @@ fn test() -> Result {
         c.args(["test", "--workspace", "--no-fail-fast"]);
     }
     c.env("SHANSHUI_TEST_SITE_ROOT", site_root());
-    sh(&mut c)
+    sh(&mut c)?;
+    fuzz::run()
 }
 
 // ---------------------------------------------------------------- bench

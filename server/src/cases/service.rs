@@ -27,6 +27,9 @@ use shared::case::{
 };
 use std::collections::BTreeMap;
 
+/// The queue's last page (at 200 a page, 20 million cases).
+const MAX_QUEUE_PAGE: u32 = 100_000;
+
 /// Longest reason, note or reply staff can write.
 const MAX_TEXT: usize = 4000;
 
@@ -121,7 +124,7 @@ pub struct QueueFilter {
     pub to: Option<String>,
     /// `me`: only cases assigned to the signed-in handler.
     pub assignee: Option<String>,
-    /// The page, from 1 (default 1).
+    /// The page, from 1 to 100000 (default 1).
     pub page: Option<u32>,
     /// Rows per page, 1 to 200 (default 50).
     pub page_size: Option<u32>,
@@ -222,6 +225,9 @@ impl Cases<'_> {
         let actor = actor(user);
         let now = Utc::now();
         let page = std::cmp::Ord::max(f.page.unwrap_or(1), 1);
+        if page > MAX_QUEUE_PAGE {
+            return Err(AppError::validation("page", format!("a whole number from 1 to {MAX_QUEUE_PAGE}")));
+        }
         let page_size = std::cmp::Ord::clamp(f.page_size.unwrap_or(50), 1, 200);
         let lookups = Lookups::load(self.db).await?;
         let mut query = case::Entity::find();
@@ -281,7 +287,7 @@ impl Cases<'_> {
             query.order_by_asc(case::Column::DueAt)
         };
         let query = query.order_by_asc(case::Column::Id);
-        let offset = u64::from((page - 1) * page_size);
+        let offset = u64::from(page - 1) * u64::from(page_size);
         let wanted = u64::from(page_size) + 1;
         let rows = if scoped {
             // "Lead or co-department" as one OR defeats the (department,

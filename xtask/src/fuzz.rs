@@ -111,6 +111,8 @@ pub fn run() -> Result {
     let spec = format!("http://{bind}/api/v1/openapi.json");
     let fuzz = |extra: &[&str]| {
         let mut c = Command::new(&st);
+        // Its reports and cassettes stay with the run's data, out of the tree.
+        c.current_dir(&data);
         c.args(["run", &spec, "--checks", "not_a_server_error,response_schema_conformance", "--max-examples", &examples])
             .args(["--no-color", "--seed", "20261203"])
             .args(extra);

@@ -561,6 +561,14 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     assert!(overflow.as_i64().unwrap() <= 0, "the reward fits the phone: {overflow}");
 
     sign_in_console(&desk, &app, "cai.wu").await;
+    // Finance reads where to pay, on the rewards page (each look audited).
+    desk.goto(&app.url("/admin/rewards")).await.unwrap();
+    let reveal = format!("tr[data-code='{code}'] .payout-reveal");
+    eventually("the claimed reward offers its payout account", async || exists(&desk, &reveal).await).await;
+    tap(&desk, &reveal).await;
+    let account = format!("tr[data-code='{code}'] .payout-account");
+    eventually("the payout account is shown", async || exists(&desk, &account).await).await;
+    assert_eq!(text(&desk, &account).await.trim(), "6222 0200 0000 0000");
     desk.goto(&case_url).await.unwrap();
     take_reward_action(&desk, "pay_reward", "paid", async |c: &Client| {
         c.find(Locator::Css("#payment-reference")).await.unwrap().send_keys("CQ-2026-0001").await.unwrap();

@@ -78,6 +78,8 @@ pub fn action_label(locale: Locale, action: &str, state: Option<&str>) -> String
         "reward_paid" | "pay_reward" => td_string!(locale, action_reward_paid),
         "reward_declined" | "decline_reward" => td_string!(locale, action_reward_declined),
         "reward_expired" | "expire_reward" => td_string!(locale, action_reward_expired),
+        "reward_held" | "hold_reward" => td_string!(locale, action_reward_held),
+        "reward_released" | "release_reward" => td_string!(locale, action_reward_released),
         _ => {
             return match state {
                 Some(st) => state_label(locale, st),

@@ -419,9 +419,12 @@ fn Reward(reward: shared::reward::ReporterReward, code: String, secret: String, 
     };
     let decline = move |_| send(serde_json::json!({ "action": "decline_reward" }));
     let state = reward.state;
+    let on_hold = reward.on_hold;
     let status = move || {
         let l = lang.get();
         match state {
+            _ if on_hold => td_string!(l, reward_state_on_hold),
+            RewardState::Rejected => td_string!(l, reward_state_withdrawn),
             RewardState::Claimed => td_string!(l, reward_state_claimed),
             RewardState::Paid => td_string!(l, reward_state_paid),
             RewardState::Expired => td_string!(l, reward_state_expired),
@@ -430,7 +433,7 @@ fn Reward(reward: shared::reward::ReporterReward, code: String, secret: String, 
         }
     };
     view! {
-        <section class="reward" id="reward" data-state=state.as_str()>
+        <section class="reward" id="reward" data-state=state.as_str() data-on-hold=on_hold.then_some("true")>
             <h2>{move || td_string!(lang.get(), reward_title)}</h2>
             <p>{status}</p>
             <p class="reward-amount">{move || td_string!(lang.get(), reward_amount)} ": "

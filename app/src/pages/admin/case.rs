@@ -196,6 +196,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                         <h2>{move || td_string!(lang.get(), adm_reward)}</h2>
                         {reward.map(|r| view! {
                             <p><strong id="reward-state" data-state=r.state.as_str()>{r.state.as_str()}</strong>
+                                {r.on_hold.then(|| view! { " " <span class="tag due overdue">{move || td_string!(lang.get(), adm_reward_on_hold)}</span> })}
                                 " · " {yuan(r.amount_fen)} " 元 · " {r.tier.clone()}
                                 {r.target.clone().map(|t| format!(" · {t}"))}</p>
                             <p class="muted">{r.basis.clone()}</p>

@@ -33,14 +33,9 @@ fn client_at(host: u8) -> reqwest::Client {
         .unwrap()
 }
 
+/// An admin account (signed in once from 127.0.0.1, which counts for nothing here).
 async fn account(app: &TestApp, username: &str) {
-    let new = server::users::NewUser {
-        username: username.to_owned(),
-        role: Role::Admin,
-        department: None,
-        password: STAFF_PASSWORD.to_owned(),
-    };
-    server::users::create(&app.db, new, "test").await.unwrap();
+    app.staff(username, Role::Admin, None).await;
 }
 
 async fn sign_in(client: &reqwest::Client, app: &TestApp, username: &str, password: &str) -> reqwest::Response {

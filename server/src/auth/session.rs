@@ -138,32 +138,61 @@ pub async fn sign_in(
         }
     };
     let Some(user) = user.filter(|_| matches) else {
-        let txn = crate::db::begin_write(db).await?;
-        let failed = audit::Entry {
-            actor: "anonymous",
-            action: "session.sign_in_failed",
-            object_type: "user",
-            object_id: &username,
-            detail: None,
-        };
-        audit::record(&txn, failed).await?;
-        // The alert that throttling has started on this account, once per
-        // lane that fills (ASVS 7.2.2: failed access decisions are logged).
-        for alert in reservation.alerts(now) {
-            let throttled = audit::Entry {
-                actor: "anonymous",
-                action: "session.sign_in_throttled",
-                object_type: "user",
-                object_id: &username,
-                detail: Some(alert),
-            };
-            audit::record(&txn, throttled).await?;
-        }
-        txn.commit().await?;
+        record_failure(db, &username, &reservation, now).await?;
         return Err(SignInError::Invalid);
     };
     reservation.succeeded(db).await?;
 
+    let token = open_session(db, &user, policy, now).await?;
+    // A recognised browser keeps its id (its lane's history stays its own);
+    // any other gets a new one.
+    let device_cookie = match (device, attempt.device_cookie) {
+        (Some(_), Some(value)) => value.to_owned(),
+        _ => devices.issue(&user.username),
+    };
+    let user = staff_user(db, user).await?;
+    Ok(SignedIn { token, user, device_cookie })
+}
+
+/// Audits a failed sign-in, and the start of throttling when this failure
+/// is the one that fills a lane's budget (ASVS 7.2.2: failed access
+/// decisions are logged).
+async fn record_failure(
+    db: &DatabaseConnection,
+    username: &str,
+    reservation: &throttle::Reservation,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let failed = audit::Entry {
+        actor: "anonymous",
+        action: "session.sign_in_failed",
+        object_type: "user",
+        object_id: username,
+        detail: None,
+    };
+    audit::record(&txn, failed).await?;
+    for alert in reservation.alerts(now) {
+        let throttled = audit::Entry {
+            actor: "anonymous",
+            action: "session.sign_in_throttled",
+            object_type: "user",
+            object_id: username,
+            detail: Some(alert),
+        };
+        audit::record(&txn, throttled).await?;
+    }
+    txn.commit().await
+}
+
+/// Stores a new session for `user` and audits the sign-in; returns the
+/// cookie's token (only its SHA-256 is stored).
+async fn open_session(
+    db: &DatabaseConnection,
+    user: &app_user::Model,
+    policy: SessionPolicy,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -189,14 +218,7 @@ pub async fn sign_in(
     )
     .await?;
     txn.commit().await?;
-    // A recognised browser keeps its id (its lane's history stays its own);
-    // any other gets a new one.
-    let device_cookie = match (device, attempt.device_cookie) {
-        (Some(_), Some(value)) => value.to_owned(),
-        _ => devices.issue(&user.username),
-    };
-    let user = staff_user(db, user).await?;
-    Ok(SignedIn { token, user, device_cookie })
+    Ok(token)
 }
 
 async fn staff_user(db: &DatabaseConnection, user: app_user::Model) -> Result<StaffUser, DbErr> {

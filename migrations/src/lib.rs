@@ -9,6 +9,7 @@ mod m20261128_000003_sessions;
 mod m20261128_000004_case_workflow;
 mod m20261128_000005_rewards;
 mod m20261129_000006_open_information;
+mod m20261203_000007_sign_in_throttle;
 mod m20261203_000008_reward_hold;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_case_workflow::Migration),
             Box::new(m20261128_000005_rewards::Migration),
             Box::new(m20261129_000006_open_information::Migration),
+            Box::new(m20261203_000007_sign_in_throttle::Migration),
             Box::new(m20261203_000008_reward_hold::Migration),
         ]
     }

@@ -30,6 +30,10 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("the service is not ready")]
     Unavailable,
+    /// Overloaded for a moment (e.g. every password-hashing slot is taken):
+    /// 503 with `Retry-After`.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     /// A refusal with its own status and code, e.g. a photo that is not a
     /// photo (415 `unsupported_format`) or too big (413 `file_too_large`).
     #[error("{code}: {message}")]
@@ -55,7 +59,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Rejected { status, .. } => *status,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,6 +81,10 @@ impl AppError {
             AppError::Unavailable => (
                 "unavailable",
                 "the service cannot answer right now; try again shortly".to_owned(),
+            ),
+            AppError::Busy { retry_after_secs } => (
+                "busy",
+                format!("the server is busy; try again in {retry_after_secs} s"),
             ),
             AppError::Rejected { code, message, .. } => (*code, message.clone()),
             AppError::Db(_) | AppError::Internal(_) => {
@@ -101,7 +109,7 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, Json(ErrorBody { error: self.body() })).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self
+        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

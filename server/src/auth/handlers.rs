@@ -1,6 +1,10 @@
+use super::device::{self, DeviceKeys};
 use super::session::{self, COOKIE, SignInError, StaffUser};
 use crate::error::{AppError, AppJson};
-use crate::openapi::{BadRequest, Forbidden, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType};
+use crate::middleware::rate_limit::ClientKey;
+use crate::openapi::{
+    BadRequest, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -37,52 +41,85 @@ fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("shanshui_session=; Max-Age=0"))
 }
 
-/// The session token from the request's cookies.
-pub fn token(headers: &HeaderMap) -> Option<String> {
+/// The device cookie: sent only to `/api/v1/session`, kept for months.
+fn device_cookie(state: &AppState, value: &str) -> HeaderValue {
+    let secure = if state.settings.cookie_secure { "; Secure" } else { "" };
+    let text = format!(
+        "{}={value}; Path=/api/v1/session; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        device::COOKIE,
+        device::MAX_AGE_SECS
+    );
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("shanshui_device=; Max-Age=0"))
+}
+
+/// The value of the request's cookie `name`.
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The session token from the request's cookies.
+pub fn token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
 }
 
 /// Sign in (登录).
 ///
 /// Answers the user and sets the session cookie (`shanshui_session`,
-/// HttpOnly, SameSite=Strict). A wrong username or password is 401
-/// `invalid_credentials`; repeated failures lock the account for a while
-/// (429 with `Retry-After`).
+/// HttpOnly, SameSite=Strict) and a device cookie (`shanshui_device`,
+/// sent only here) by which this browser is recognised next time. A wrong
+/// username or password is 401 `invalid_credentials`. Failures slow down
+/// the client that makes them: after 5 from one address (or one recognised
+/// browser) each further attempt waits twice as long (429 `rate_limited`
+/// with `Retry-After`, 1 s up to 15 min); after 40 in an hour from
+/// unrecognised clients together, only recognised browsers may try until
+/// the hour is over. 503 `busy` (with `Retry-After`) when the server is
+/// already checking as many passwords as it can; that attempt is not counted.
 #[utoipa::path(
     post,
     path = "/api/v1/session",
     tag = "auth",
     request_body = SignInBody,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set.", body = SessionView,
-            headers(("Set-Cookie" = String, description = "`shanshui_session=…; HttpOnly; SameSite=Strict`"))),
+        (status = 200, description = "Signed in; the session and device cookies are set.", body = SessionView,
+            headers(("Set-Cookie" = String, description = "`shanshui_session=…; HttpOnly; SameSite=Strict` and `shanshui_device=…; Path=/api/v1/session; HttpOnly; SameSite=Strict`"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientKey(client): ClientKey,
+    headers: HeaderMap,
     AppJson(body): AppJson<SignInBody>,
 ) -> Result<Response, AppError> {
     let policy = state.settings.session;
-    match session::sign_in(&state.db, &body.username, &body.password, policy).await {
-        Ok((token, user)) => {
-            let mut response = axum::Json(SessionView::from(user)).into_response();
-            response
-                .headers_mut()
-                .insert(header::SET_COOKIE, cookie(&state, &token, policy.absolute.num_seconds()));
+    let devices = DeviceKeys::new(state.pii.derive_key(device::KEY_LABEL));
+    let presented = cookie_value(&headers, device::COOKIE);
+    let attempt = session::Attempt {
+        username: &body.username,
+        password: &body.password,
+        client,
+        device_cookie: presented.as_deref(),
+    };
+    match session::sign_in(&state.db, &devices, attempt, policy).await {
+        Ok(signed_in) => {
+            let mut response = axum::Json(SessionView::from(signed_in.user)).into_response();
+            let headers = response.headers_mut();
+            headers.append(header::SET_COOKIE, cookie(&state, &signed_in.token, policy.absolute.num_seconds()));
+            headers.append(header::SET_COOKIE, device_cookie(&state, &signed_in.device_cookie));
             Ok(response)
         }
         Err(SignInError::Invalid) => Err(AppError::Rejected {
@@ -90,7 +127,8 @@ pub async fn sign_in(
             code: "invalid_credentials",
             message: "wrong username or password".to_owned(),
         }),
-        Err(SignInError::LockedOut { retry_after_secs }) => Err(AppError::RateLimited { retry_after_secs }),
+        Err(SignInError::Throttled { retry_after_secs }) => Err(AppError::RateLimited { retry_after_secs }),
+        Err(SignInError::Busy { retry_after_secs }) => Err(AppError::Busy { retry_after_secs }),
         Err(SignInError::Db(e)) => Err(e.into()),
     }
 }

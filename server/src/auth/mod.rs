@@ -2,8 +2,10 @@
 //! they survive a restart and work across replicas; a cookie holds only a
 //! random token (its SHA-256 is what is stored).
 
+pub mod device;
 mod handlers;
 pub mod session;
+pub mod throttle;
 
 pub use session::StaffUser;
 

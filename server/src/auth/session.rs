@@ -1,25 +1,23 @@
 //! Signing in and out, and finding who a request's session belongs to.
 
+use super::device::DeviceKeys;
+use super::throttle;
 use crate::audit;
-use crate::db::entities::{app_user, department, sign_in_attempt, staff_session};
+use crate::db::entities::{app_user, department, staff_session};
 use crate::users::password;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 use shared::Role;
-use std::sync::OnceLock;
+use std::net::IpAddr;
 
 pub const COOKIE: &str = "shanshui_session";
 
-/// Failed sign-ins per account within `LOCKOUT_WINDOW` before it is locked
-/// for the rest of the window (ASVS 2.2.1 allows at most 100 an hour).
-pub const MAX_FAILURES: u64 = 10;
-pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
+/// No account has a longer username (they are 3–32 characters): a longer one
+/// is refused as wrong without being counted or hashed.
+const MAX_USERNAME_BYTES: usize = 64;
 
 #[derive(Debug, Clone, Copy)]
 pub struct SessionPolicy {
@@ -65,8 +63,12 @@ pub enum SignInError {
     /// Wrong username or password; the same answer for both.
     #[error("wrong username or password")]
     Invalid,
+    /// This client has failed too often on this account (see `throttle`).
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
-    LockedOut { retry_after_secs: u64 },
+    Throttled { retry_after_secs: u64 },
+    /// Every password-checking slot is taken; nothing was counted.
+    #[error("the server is busy; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -75,74 +77,126 @@ fn token_hash(token: &str) -> String {
     crate::digest::sha256_hex(token.as_bytes())
 }
 
-/// A hash to verify against when the username is unknown, so the time an
-/// answer takes does not tell whether an account exists.
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| password::hash("not a real password, only for timing").unwrap_or_default())
+/// A sign-in attempt, as the client sent it.
+pub struct Attempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The client's key (its IPv4 address or IPv6 /64).
+    pub client: IpAddr,
+    /// The device cookie's value, if the client sent one.
+    pub device_cookie: Option<&'a str>,
 }
 
-/// Checks the password and opens a session; returns the cookie's token.
+/// A successful sign-in: the session cookie's token, who signed in, and the
+/// device cookie's value to (re)send.
+pub struct SignedIn {
+    pub token: String,
+    pub user: StaffUser,
+    pub device_cookie: String,
+}
+
+/// Checks the password and opens a session.
+///
+/// The attempt is first reserved in the account's throttle lanes (refused
+/// with `Throttled` when its lane is full or delayed), then checked within
+/// the password gate (refused with `Busy` when the server is already
+/// hashing all it can), then settled: a failure stays counted, a success
+/// clears its lane. See `throttle` and `device` for why the lanes are as
+/// they are.
 pub async fn sign_in(
     db: &DatabaseConnection,
-    username: &str,
-    password_text: &str,
+    devices: &DeviceKeys,
+    attempt: Attempt<'_>,
     policy: SessionPolicy,
-) -> Result<(String, StaffUser), SignInError> {
-    let username = username.trim().to_lowercase();
-    let now = Utc::now();
-    let window_start = now - Duration::minutes(LOCKOUT_WINDOW_MINUTES);
-    let recent_failures = sign_in_attempt::Entity::find()
-        .filter(sign_in_attempt::Column::Username.eq(username.as_str()))
-        .filter(sign_in_attempt::Column::Succeeded.eq(false))
-        .filter(sign_in_attempt::Column::At.gt(window_start))
-        .order_by_asc(sign_in_attempt::Column::At);
-    if recent_failures.clone().count(db).await? >= MAX_FAILURES {
-        let oldest = recent_failures.one(db).await?.map(|a| a.at).unwrap_or(now);
-        let until = oldest + Duration::minutes(LOCKOUT_WINDOW_MINUTES);
-        let retry_after_secs = u64::try_from((until - now).num_seconds()).unwrap_or(0).max(1);
-        return Err(SignInError::LockedOut { retry_after_secs });
+) -> Result<SignedIn, SignInError> {
+    let username = attempt.username.trim().to_lowercase();
+    if username.len() > MAX_USERNAME_BYTES {
+        return Err(SignInError::Invalid);
     }
+    let now = Utc::now();
+    let device = attempt.device_cookie.and_then(|v| devices.verify(v, &username));
+    let (client, caller) = match &device {
+        Some(id) => (throttle::Client::Device(id.clone()), password::Caller::Trusted),
+        None => (throttle::Client::Address(attempt.client), password::Caller::Anyone),
+    };
+    let reservation = match throttle::reserve(db, &username, client, now).await? {
+        Ok(r) => r,
+        Err(t) => return Err(SignInError::Throttled { retry_after_secs: t.retry_after_secs }),
+    };
 
     let user = app_user::Entity::find()
         .filter(app_user::Column::Username.eq(username.as_str()))
         .filter(app_user::Column::Active.eq(true))
         .one(db)
         .await?;
-    let phc = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
-    let candidate = password_text.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &phc))
-        .await
-        .unwrap_or(false);
-    let user = user.filter(|_| matches);
-
-    let txn = crate::db::begin_write(db).await?;
-    sign_in_attempt::ActiveModel {
-        username: Set(username.clone()),
-        at: Set(now),
-        succeeded: Set(user.is_some()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let Some(user) = user else {
-        audit::record(
-            &txn,
-            audit::Entry {
-                actor: "anonymous",
-                action: "session.sign_in_failed",
-                object_type: "user",
-                object_id: &username,
-                detail: None,
-            },
-        )
-        .await?;
-        txn.commit().await?;
+    let phc = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = match password::verify_bounded(attempt.password.to_owned(), phc, caller).await {
+        Ok(m) => m,
+        Err(busy) => {
+            reservation.not_checked(db).await?;
+            return Err(SignInError::Busy { retry_after_secs: busy.retry_after_secs });
+        }
+    };
+    let Some(user) = user.filter(|_| matches) else {
+        record_failure(db, &username, &reservation, now).await?;
         return Err(SignInError::Invalid);
     };
+    reservation.succeeded(db).await?;
+
+    let token = open_session(db, &user, policy, now).await?;
+    // A recognised browser keeps its id (its lane's history stays its own);
+    // any other gets a new one.
+    let device_cookie = match (device, attempt.device_cookie) {
+        (Some(_), Some(value)) => value.to_owned(),
+        _ => devices.issue(&user.username),
+    };
+    let user = staff_user(db, user).await?;
+    Ok(SignedIn { token, user, device_cookie })
+}
+
+/// Audits a failed sign-in, and the start of throttling when this failure
+/// is the one that fills a lane's budget (ASVS 7.2.2: failed access
+/// decisions are logged).
+async fn record_failure(
+    db: &DatabaseConnection,
+    username: &str,
+    reservation: &throttle::Reservation,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let failed = audit::Entry {
+        actor: "anonymous",
+        action: "session.sign_in_failed",
+        object_type: "user",
+        object_id: username,
+        detail: None,
+    };
+    audit::record(&txn, failed).await?;
+    for alert in reservation.alerts(now) {
+        let throttled = audit::Entry {
+            actor: "anonymous",
+            action: "session.sign_in_throttled",
+            object_type: "user",
+            object_id: username,
+            detail: Some(alert),
+        };
+        audit::record(&txn, throttled).await?;
+    }
+    txn.commit().await
+}
+
+/// Stores a new session for `user` and audits the sign-in; returns the
+/// cookie's token (only its SHA-256 is stored).
+async fn open_session(
+    db: &DatabaseConnection,
+    user: &app_user::Model,
+    policy: SessionPolicy,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let txn = crate::db::begin_write(db).await?;
     staff_session::ActiveModel {
         token_hash: Set(token_hash(&token)),
         user_id: Set(user.id),
@@ -164,8 +218,7 @@ pub async fn sign_in(
     )
     .await?;
     txn.commit().await?;
-    let staff = staff_user(db, user).await?;
-    Ok((token, staff))
+    Ok(token)
 }
 
 async fn staff_user(db: &DatabaseConnection, user: app_user::Model) -> Result<StaffUser, DbErr> {

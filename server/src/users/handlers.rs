@@ -3,7 +3,7 @@
 use super::service::{self, NewUser, UserError};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
-use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType};
+use crate::openapi::{BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable, UnsupportedMediaType};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,6 +16,7 @@ impl From<UserError> for AppError {
             UserError::Invalid(m) => AppError::Rejected { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_account", message: m },
             UserError::Db(e) => e.into(),
             UserError::Hash(m) => AppError::Internal(anyhow::anyhow!(m)),
+            UserError::Busy(busy) => AppError::Busy { retry_after_secs: busy.retry_after_secs },
         }
     }
 }
@@ -55,6 +56,7 @@ pub async fn list(State(state): State<AppState>, user: StaffUser) -> Result<AppJ
         (status = 403, response = Forbidden),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
+        (status = 503, response = ServiceUnavailable),
     ),
     security(("session" = []))
 )]
@@ -90,6 +92,7 @@ pub async fn create(
         (status = 404, response = NotFound),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
+        (status = 503, response = ServiceUnavailable),
     ),
     security(("session" = []))
 )]

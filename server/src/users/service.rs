@@ -31,6 +31,18 @@ pub enum UserError {
     Db(#[from] DbErr),
     #[error("hashing the password failed: {0}")]
     Hash(String),
+    /// Every password-hashing slot is taken (see `password::Gate`).
+    #[error(transparent)]
+    Busy(password::Busy),
+}
+
+impl From<password::HashError> for UserError {
+    fn from(e: password::HashError) -> Self {
+        match e {
+            password::HashError::Busy(busy) => UserError::Busy(busy),
+            password::HashError::Failed(m) => UserError::Hash(m),
+        }
+    }
 }
 
 fn check_username(username: &str) -> Result<(), UserError> {
@@ -61,11 +73,8 @@ pub async fn create(
             new.role
         )));
     }
-    let pw = new.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(|e| UserError::Hash(e.to_string()))?
-        .map_err(|e| UserError::Hash(e.to_string()))?;
+    // Trusted: only an admin (or the command line) gets here.
+    let hash = password::hash_bounded(new.password, password::Caller::Trusted).await?;
 
     let txn = crate::db::begin_write(db).await?;
     let department_id = match &new.department {
@@ -148,12 +157,7 @@ pub async fn update(
         None => None,
         Some(pw) => {
             password::check_policy(&pw).map_err(UserError::Invalid)?;
-            Some(
-                tokio::task::spawn_blocking(move || password::hash(&pw))
-                    .await
-                    .map_err(|e| UserError::Hash(e.to_string()))?
-                    .map_err(|e| UserError::Hash(e.to_string()))?,
-            )
+            Some(password::hash_bounded(pw, password::Caller::Trusted).await?)
         }
     };
     let txn = crate::db::begin_write(db).await?;

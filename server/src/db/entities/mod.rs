@@ -22,6 +22,6 @@ pub mod reward_exclusion;
 pub mod reward_payment;
 pub mod reward_tier;
 pub mod routing_rule;
-pub mod sign_in_attempt;
+pub mod sign_in_throttle;
 pub mod staff_session;
 pub mod webhook_outbox;

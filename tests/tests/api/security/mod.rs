@@ -8,6 +8,7 @@ mod headers;
 mod idempotency;
 mod location;
 mod rewards;
+mod sign_in;
 mod tracking;
 mod webhooks;
 mod xss;

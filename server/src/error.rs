@@ -30,6 +30,10 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("the service is not ready")]
     Unavailable,
+    /// Too busy to take this request now (upload or decode memory is all in
+    /// use): 503 with `Retry-After`, code `busy`.
+    #[error("busy: {message}")]
+    Busy { retry_after_secs: u64, message: String },
     /// A refusal with its own status and code, e.g. a photo that is not a
     /// photo (415 `unsupported_format`) or too big (413 `file_too_large`).
     #[error("{code}: {message}")]
@@ -45,6 +49,16 @@ impl AppError {
         AppError::Validation(BTreeMap::from([(field.to_owned(), message.into())]))
     }
 
+    /// Seconds a client should wait before trying again (`Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -55,7 +69,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Rejected { status, .. } => *status,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,6 +92,7 @@ impl AppError {
                 "unavailable",
                 "the service cannot answer right now; try again shortly".to_owned(),
             ),
+            AppError::Busy { message, .. } => ("busy", message.clone()),
             AppError::Rejected { code, message, .. } => (*code, message.clone()),
             AppError::Db(_) | AppError::Internal(_) => {
                 ("internal", "something went wrong on our side".to_owned())
@@ -101,10 +116,9 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, Json(ErrorBody { error: self.body() })).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.retry_after_secs() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }

@@ -137,7 +137,8 @@ site is refused with 403; clients that send neither `Origin` nor `Sec-Fetch-Site
             PayloadTooLarge,
             UnsupportedMediaType,
             Unprocessable,
-            TooManyRequests
+            TooManyRequests,
+            ServiceUnavailable
         )
     )
 )]
@@ -241,6 +242,14 @@ pub struct Unprocessable(pub ErrorBody);
     headers(("Retry-After" = u64, description = "Seconds to wait."))
 )]
 pub struct TooManyRequests(pub ErrorBody);
+
+/// 服务器繁忙（如上传内存已用满），请稍后重试；`Retry-After` 给出秒数。Busy (e.g. the server's upload memory is all in use); `Retry-After` says when to try again.
+#[derive(ToResponse)]
+#[response(
+    example = json!({"error": {"code": "busy", "message": "the server is receiving too many uploads right now; try again in 10 s"}}),
+    headers(("Retry-After" = u64, description = "Seconds to wait."))
+)]
+pub struct ServiceUnavailable(pub ErrorBody);
 
 /// A file's bytes, as a response body (photos).
 #[derive(utoipa::ToSchema)]

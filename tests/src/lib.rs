@@ -177,6 +177,8 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
             ..server::config::RateLimits::default()
         },
         photo_slots: 2,
+        upload_budget: 96 * 1024 * 1024,
+        decode_budget: 192 * 1024 * 1024,
         session: server::auth::session::SessionPolicy::default(),
         // Tests speak plain HTTP, where a client keeps no Secure cookie.
         cookie_secure: false,

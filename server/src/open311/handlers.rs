@@ -220,7 +220,7 @@ pub async fn create(State(state): State<AppState>, Path(file): Path<String>, req
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_owned())
         .filter(|s| (1..=200).contains(&s.len()));
-    let form = requests::read_form(request, format).await?;
+    let form = requests::read_form(&state, request, format).await?;
     let (receipt, notices) = requests::submit(&state, form, idempotency, format).await?;
     let doc = Node::List(
         "request",

@@ -64,10 +64,13 @@ fn new_tracking_code() -> String {
 }
 
 fn photo_error(index: usize, e: PhotoError) -> AppError {
+    if let PhotoError::Busy = e {
+        let message = format!("photo {}: {e}", index + 1);
+        return AppError::Busy { retry_after_secs: super::upload::RETRY_AFTER_SECS, message };
+    }
     let status = match e {
         PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        PhotoError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     AppError::Rejected { status, code: e.code(), message: format!("photo {}: {e}", index + 1) }

@@ -324,3 +324,50 @@ pub async fn read_urlencoded(
         held,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_taken_whole_or_not_at_all_and_given_back_on_drop() {
+        let budget = UploadBudget::new(1000);
+        let a = budget.take(600).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((a.bytes(), budget.available()), (600, 400));
+        assert!(matches!(budget.take(401), Err(UploadError::Busy)));
+        assert_eq!(budget.available(), 400, "a refusal takes nothing");
+        let mut b = budget.none();
+        b.grow(300).unwrap_or_else(|e| panic!("{e}"));
+        b.grow(100).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((b.bytes(), budget.available()), (400, 0));
+        assert!(matches!(b.grow(1), Err(UploadError::Busy)));
+        drop(a);
+        drop(b);
+        assert_eq!(budget.available(), 1000);
+    }
+
+    #[test]
+    fn a_busy_refusal_is_a_503_that_says_when_to_retry() {
+        let e = AppError::from(UploadError::Busy);
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.retry_after_secs(), Some(RETRY_AFTER_SECS));
+        assert_eq!(e.body().code, "busy");
+        let e = AppError::from(UploadError::FileTooLarge {
+            index: 2,
+            max: 20 * 1024 * 1024,
+        });
+        assert_eq!(
+            (e.status(), e.body().code.as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
+        );
+        assert_eq!(e.body().message, "photo 2: the photo is larger than 20 MB");
+        let e = AppError::from(UploadError::TooManyFiles {
+            field: "photo",
+            max: 6,
+        });
+        assert_eq!(
+            e.body().fields.get("photo").map(String::as_str),
+            Some("at most 6 photos per report")
+        );
+    }
+}

@@ -4,3 +4,4 @@
 //! for the request that first found it.
 
 mod headers;
+mod uploads;

@@ -329,6 +329,18 @@ mod tests {
     }
 
     #[test]
+    fn the_default_ceiling_takes_any_baseline_and_any_4_2_0_progressive_jpeg_within_the_pixel_limit()
+     {
+        let max = super::super::PhotoLimits::default().max_alloc;
+        let (w, h) = (8660, 5773); // 50 MP
+        assert!(libjpeg(&frame(0xC0, w, h, &YUV444)) <= max);
+        assert!(libjpeg(&frame(0xC2, w, h, &YUV420)) <= max);
+        // Progressive 4:4:4 keeps 6 bytes a pixel: about 30 MP fits, 49 does not.
+        assert!(libjpeg(&frame(0xC2, 6300, 4700, &YUV444)) <= max);
+        assert!(libjpeg(&frame(0xC2, 7000, 7000, &YUV444)) > max);
+    }
+
+    #[test]
     fn a_baseline_jpeg_on_libjpeg_needs_little_whatever_its_size() {
         let f = frame(0xC0, 8100, 6050, &YUV420);
         let peak = libjpeg(&f);

@@ -12,6 +12,7 @@
 //!   cargo xtask bench           release build; wasm size; wrk on / vs hello world
 //!   cargo xtask bench-open-data [--cases N]   Open311 and /cases at 1M cases vs hello world
 //!   cargo xtask bench-submit    reports with a 2 MP photo per second vs the photo pipeline's ceiling
+//!   cargo xtask bench-upload-memory [--against BIN]   server RSS under upload floods (and another build's)
 
 use std::env;
 use std::fs;
@@ -35,9 +36,10 @@ fn main() -> ExitCode {
         Some("site") => ensure_wasm_tools().and_then(|_| site(flag("--release"))),
         Some("bench") => bench(),
         Some("bench-submit") => bench_submit(),
+        Some("bench-upload-memory") => bench_upload_memory(flag_value("--against")),
         Some("bench-open-data") => bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned())),
         _ => {
-            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N]>");
+            eprintln!("usage: cargo xtask <run [--dev] | test | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-upload-memory [--against BIN]>");
             return ExitCode::from(2);
         }
     };
@@ -622,6 +624,40 @@ fn bench_submit() -> Result {
     })();
     let _ = server.kill();
     let _ = server.wait();
+    let _ = fs::remove_dir_all(&work);
+    result
+}
+
+/// A release server's resident memory under the upload floods of the
+/// security review (issue 11, class 9), measured by
+/// `server/examples/upload_memory_bench.rs`: twenty concurrent 47 MiB
+/// reports, and six with a progressive 49-megapixel JPEG, each on a fresh
+/// server with demo data on 127.0.0.1. `--against BIN` runs the same loads
+/// against another build (e.g. the code before the fix) in the same run.
+/// Then the photo pipeline's memory estimates beside measured peaks.
+fn bench_upload_memory(against: Option<String>) -> Result {
+    ensure_nasm();
+    step("building the server and the benchmark (release)");
+    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "upload_memory_bench"]))?;
+    let release = target_dir().join("release");
+    let work = env::temp_dir().join(format!("shanshui-bench-upload-memory-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    // A copy: another build may replace target/release/shanshui meanwhile.
+    let bin = work.join("shanshui");
+    fs::copy(release.join("shanshui"), &bin).map_err(|e| format!("copying the server: {e}"))?;
+    let bench = release.join("examples/upload_memory_bench");
+    let result = (|| -> Result {
+        step("the loads, each on a fresh server");
+        let mut loads = Command::new(&bench);
+        loads.arg("serve-loads").arg(&work).arg(&bin);
+        if let Some(other) = &against {
+            loads.arg(other);
+        }
+        sh(&mut loads)?;
+        step("decode estimates against measured peaks");
+        sh(Command::new(&bench).arg("estimates").arg(&work))
+    })();
     let _ = fs::remove_dir_all(&work);
     result
 }

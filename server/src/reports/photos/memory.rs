@@ -107,6 +107,24 @@ impl JpegFrame {
         self.blocks().map(|b| b * 128).sum()
     }
 
+    /// The coefficient buffer a decoder keeps whole: a progressive file's.
+    fn kept_coefficients(&self) -> u64 {
+        if self.progressive() {
+            self.coefficients()
+        } else {
+            0
+        }
+    }
+
+    /// The DCT scale n/8 both JPEG decoders pick for the display copy.
+    fn scale(&self) -> u64 {
+        u64::from(baseline::scale_numerator(
+            self.width,
+            self.height,
+            DISPLAY_EDGE,
+        ))
+    }
+
     /// The largest component's coefficients.
     fn largest_component(&self) -> u64 {
         self.blocks().map(|b| b * 128).max().unwrap_or(0)
@@ -145,12 +163,7 @@ fn finishing(src_w: u32, src_h: u32, channels: u64) -> u64 {
 /// width; the bands in flight between the threads (four at most); then the
 /// display copy, its upright copy and its encoding.
 pub(super) fn libjpeg(frame: &JpegFrame) -> u64 {
-    let c = frame.channels();
-    let n = u64::from(baseline::scale_numerator(
-        frame.width,
-        frame.height,
-        DISPLAY_EDGE,
-    ));
+    let (c, n) = (frame.channels(), frame.scale());
     let scaled_w = u64::from(frame.width) * n / 8 + 1;
     let scaled_h = u64::from(frame.height) * n / 8 + 1;
     let (dw, dh) = fit_within(frame.width, frame.height, DISPLAY_EDGE);
@@ -158,35 +171,22 @@ pub(super) fn libjpeg(frame: &JpegFrame) -> u64 {
     let v_max = u64::from(frame.sampling.iter().map(|s| s.1).max().unwrap_or(1));
     let rows = 4 * u64::from(frame.width) * 8 * v_max * frame.sampling.len() as u64 + MIB;
     let bands = 4 * scaled_w * c * 64;
-    let coefficients = if frame.progressive() {
-        frame.coefficients()
-    } else {
-        0
-    };
+    let coefficients = frame.kept_coefficients();
     let display = u64::from(dw) * u64::from(dh) * c;
     narrow + (coefficients + rows + bands).max(3 * display) + SLACK
 }
 
 /// jpeg-decoder at a DCT scale: the metadata it copies; for a progressive
-/// file the coefficient buffer; one component's coefficients copied into the channel to its IDCT
-/// thread (the thread may fall behind the copying by a whole component);
-/// each component's scaled plane; the colour-converted output; then the
-/// resize from the scaled output.
+/// file the coefficient buffer; one component's coefficients copied into
+/// the channel to its IDCT thread (the thread may fall behind the copying by
+/// a whole component); each component's scaled plane; the colour-converted
+/// output; then the resize from the scaled output.
 pub(super) fn jpeg_decoder(frame: &JpegFrame) -> u64 {
-    let c = frame.channels();
-    let n = u64::from(baseline::scale_numerator(
-        frame.width,
-        frame.height,
-        DISPLAY_EDGE,
-    ));
+    let (c, n) = (frame.channels(), frame.scale());
     let out_w = (u64::from(frame.width) * n).div_ceil(8);
     let out_h = (u64::from(frame.height) * n).div_ceil(8);
     let planes: u64 = frame.blocks().map(|b| b * n * n).sum();
-    let coefficients = if frame.progressive() {
-        frame.coefficients()
-    } else {
-        0
-    };
+    let coefficients = frame.kept_coefficients();
     let out = out_w * out_h * c;
     let decode = frame.metadata + coefficients + frame.largest_component() + planes + out;
     let (out_w, out_h) = (
@@ -197,15 +197,12 @@ pub(super) fn jpeg_decoder(frame: &JpegFrame) -> u64 {
 }
 
 /// `image` on a JPEG (zune-jpeg): the metadata it copies; for a
-/// progressive file the coefficient buffer; the decoder's output and `image`'s copy of it, up to 4 bytes a
-/// pixel each (CMYK before conversion); then the full-size resize.
+/// progressive file the coefficient buffer; the decoder's output and
+/// `image`'s copy of it, up to 4 bytes a pixel each (CMYK before
+/// conversion); then the full-size resize.
 pub(super) fn image_jpeg(frame: &JpegFrame) -> u64 {
     let pixels = u64::from(frame.width) * u64::from(frame.height);
-    let coefficients = if frame.progressive() {
-        frame.coefficients()
-    } else {
-        0
-    };
+    let coefficients = frame.kept_coefficients();
     let decode = frame.metadata + coefficients + 8 * pixels;
     decode.max(4 * pixels + finishing(frame.width, frame.height, frame.channels())) + SLACK
 }

@@ -368,31 +368,52 @@ async fn a_field_past_its_cap_is_refused_while_the_client_is_still_sending(app: 
 }
 shanshui_tests::demo_test!(a_field_past_its_cap_is_refused_while_the_client_is_still_sending);
 
+/// Posts `fields` and one photo in `file_field` as reqwest sends a form.
+async fn post_photo(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    file_field: &str,
+    photo: Vec<u8>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let form = form.part(
+        file_field.to_owned(),
+        reqwest::multipart::Part::bytes(photo).file_name("p.jpg"),
+    );
+    app.client
+        .post(app.url(path))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+const REPORT: [(&str, &str); 4] = [
+    ("category", "other"),
+    ("description", "渐进式照片"),
+    ("lat", "29.3752"),
+    ("lon", "106.5101"),
+];
+
 async fn a_photo_whose_decode_needs_more_memory_than_one_decode_may_use_is_refused(app: &TestApp) {
     let key = server::api_keys::create(&app.db, "city app", "test")
         .await
         .unwrap();
+    let open311 = [
+        ("api_key", key.as_str()),
+        ("service_code", "other"),
+        ("lat", "29.3752"),
+        ("long", "106.5101"),
+    ];
     // 49 MP, inside the pixel limits; progressive 4:4:4, so its decode must
     // hold 294 MB of coefficients. The file itself is a few kilobytes.
     let heavy = photos::claiming(photos::progressive_jpeg(64, 48, true), 7000, 7000);
     let started = std::time::Instant::now();
-    let res = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .multipart(
-            reqwest::multipart::Form::new()
-                .text("category", "other")
-                .text("description", "渐进式大图")
-                .text("lat", "29.3752")
-                .text("lon", "106.5101")
-                .part(
-                    "photo",
-                    reqwest::multipart::Part::bytes(heavy.clone()).file_name("p.jpg"),
-                ),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(app, "/api/v1/reports", &REPORT, "photo", heavy.clone()).await;
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "decode_too_large", "{body}");
@@ -401,23 +422,7 @@ async fn a_photo_whose_decode_needs_more_memory_than_one_decode_may_use_is_refus
         message.contains("photo 1") && message.contains("MB of memory"),
         "{message}"
     );
-    let res = app
-        .client
-        .post(app.url("/open311/v2/requests.json"))
-        .multipart(
-            reqwest::multipart::Form::new()
-                .text("api_key", key)
-                .text("service_code", "other")
-                .text("lat", "29.3752")
-                .text("long", "106.5101")
-                .part(
-                    "media",
-                    reqwest::multipart::Part::bytes(heavy).file_name("p.jpg"),
-                ),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(app, "/open311/v2/requests.json", &open311, "media", heavy).await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("MB of memory"));
     assert!(
@@ -428,24 +433,14 @@ async fn a_photo_whose_decode_needs_more_memory_than_one_decode_may_use_is_refus
     assert_eq!(counts(app).await, (0, 0));
 
     // A progressive photo of an ordinary size is taken, its copies made.
-    let res = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .multipart(
-            reqwest::multipart::Form::new()
-                .text("category", "other")
-                .text("description", "渐进式普通照片")
-                .text("lat", "29.3752")
-                .text("lon", "106.5101")
-                .part(
-                    "photo",
-                    reqwest::multipart::Part::bytes(photos::progressive_jpeg(1800, 1200, false))
-                        .file_name("p.jpg"),
-                ),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(
+        app,
+        "/api/v1/reports",
+        &REPORT,
+        "photo",
+        photos::progressive_jpeg(1800, 1200, false),
+    )
+    .await;
     assert_eq!(
         res.status(),
         201,

@@ -109,6 +109,39 @@ fn encode_jpeg(
     Ok(out)
 }
 
+/// A CMYK JPEG, which only the `image` crate decodes here.
+fn cmyk_jpeg(width: u16, height: u16) -> anyhow::Result<Vec<u8>> {
+    let rgb = photo_pixels(usize::from(width), usize::from(height));
+    let cmyk: Vec<u8> = rgb
+        .chunks_exact(3)
+        .flat_map(|p| [255 - p[0], 255 - p[1], 255 - p[2], 0])
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90).encode(
+        &cmyk,
+        width,
+        height,
+        jpeg_encoder::ColorType::Cmyk,
+    )?;
+    Ok(out)
+}
+
+/// `jpeg` with its last scan repeated `n` more times: more scans than the
+/// libjpeg path takes, so jpeg-decoder decodes it.
+fn with_extra_scans(jpeg: &[u8], n: usize) -> Vec<u8> {
+    let last = jpeg
+        .windows(2)
+        .rposition(|w| w == [0xFF, 0xDA])
+        .unwrap_or(0);
+    let end = jpeg.len().saturating_sub(2);
+    let mut out = jpeg[..end].to_vec();
+    for _ in 0..n {
+        out.extend_from_slice(&jpeg[last..end]);
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
 fn text_part(name: &str, value: &str) -> Vec<u8> {
     format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
         .into_bytes()
@@ -378,6 +411,7 @@ fn decode(file: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(file)?;
     let limits = PhotoLimits {
         max_alloc: u64::MAX,
+        max_bytes: usize::MAX,
         ..PhotoLimits::default()
     };
     let estimate = inspect(&bytes, &limits).map(|p| p.peak_bytes);
@@ -387,7 +421,7 @@ fn decode(file: &Path) -> anyhow::Result<()> {
     let result = process(&bytes, &limits);
     let (_, peak) = memory(pid)?;
     match (estimate, result) {
-        (Ok(e), Ok(_)) => println!("{e} {}", peak.saturating_sub(before)),
+        (Ok(e), Ok(_)) => println!("ok {e} {}", peak.saturating_sub(before)),
         (e, r) => println!("error {:?} {:?}", e.err(), r.err()),
     }
     Ok(())
@@ -416,6 +450,11 @@ fn estimates(dir: &Path) -> anyhow::Result<()> {
             "progressive JPEG 5000×4000 4:4:4 (libjpeg)",
             encode_jpeg(5000, 4000, true, true, 85)?,
         ),
+        (
+            "progressive JPEG 4000×3000 4:2:0, 40 scans (jpeg-decoder)",
+            with_extra_scans(&encode_jpeg(4000, 3000, true, false, 90)?, 30),
+        ),
+        ("CMYK JPEG 4000×3000 (image)", cmyk_jpeg(4000, 3000)?),
     ];
     for (name, w, h, alpha) in [
         ("PNG 4000×3000 RGB", 4000, 3000, false),
@@ -452,10 +491,13 @@ fn estimates(dir: &Path) -> anyhow::Result<()> {
         std::fs::write(&path, &bytes)?;
         let out = Command::new(&me).arg("decode").arg(&path).output()?;
         let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let numbers: Vec<u64> = line
-            .split_whitespace()
-            .filter_map(|v| v.parse().ok())
-            .collect();
+        let numbers: Vec<u64> = match line.strip_prefix("ok ") {
+            Some(rest) => rest
+                .split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect(),
+            None => Vec::new(),
+        };
         match numbers[..] {
             [estimate, measured] => println!(
                 "| {name} | {:.1} MB | {:.0} MB | {:.0} MB | {:.2} |",

@@ -30,8 +30,9 @@
 //! keep the whole image's coefficients until the last scan, but jpeg-decoder
 //! then copies a component at a time to its IDCT threads and keeps each
 //! plane, while libjpeg streams the scaled rows out of its coefficient
-//! buffer. For 49 megapixels that is about 155 MB here against 270 MB there
-//! ([`super::memory`]).
+//! buffer. For 49 megapixels in 4:2:0 that is 157 MB measured here against
+//! about 270 MB by jpeg-decoder's estimate ([`super::memory`];
+//! docs/benchmarks.md, "Upload memory under attack").
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;

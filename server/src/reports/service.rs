@@ -134,9 +134,9 @@ impl Reports<'_> {
         // transaction below leaves files no row points to, never the reverse.
         let mut stored = Vec::with_capacity(processed.len());
         for (bytes, p) in new.photos.iter().zip(&processed) {
-            let original = self.store.put(PhotoKind::Original, bytes).await?;
-            let display = self.store.put(PhotoKind::Display, &p.display).await?;
-            let thumbnail = self.store.put(PhotoKind::Thumbnail, &p.thumbnail).await?;
+            let original = self.store.put(PhotoKind::Original, bytes.clone()).await?;
+            let display = self.store.put(PhotoKind::Display, p.display.clone().into()).await?;
+            let thumbnail = self.store.put(PhotoKind::Thumbnail, p.thumbnail.clone().into()).await?;
             stored.push((original, display, thumbnail, bytes.len()));
         }
 

@@ -228,6 +228,8 @@ pub async fn read_multipart(
         budget,
     )?;
     let streaming = held.bytes() == 0;
+    // What the declared body still has room for, at most.
+    let mut left = held.bytes();
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|_| UploadError::NotMultipart)?;
@@ -258,7 +260,11 @@ pub async fn read_multipart(
             }
             MAX_TEXT_FIELD
         };
-        let mut value = Vec::new();
+        // A photo's buffer is sized once from what the body has left, then
+        // trimmed: grown by doubling, its earlier copies would stay behind
+        // as holes in the allocator's heap (pages not yet written cost
+        // nothing).
+        let mut value = Vec::with_capacity(if is_file { left.min(cap) } else { 0 });
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
             if value.len() + chunk.len() > cap {
                 return Err(if is_file {
@@ -275,7 +281,9 @@ pub async fn read_multipart(
             }
             value.extend_from_slice(&chunk);
         }
+        left = left.saturating_sub(value.len());
         if is_file {
+            value.shrink_to_fit();
             upload.files.push(Bytes::from(value));
         } else {
             let text = String::from_utf8(value).map_err(|_| UploadError::NotText(name.clone()))?;

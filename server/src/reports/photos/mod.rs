@@ -43,6 +43,7 @@ use sha2::{Digest, Sha256};
 
 mod baseline;
 mod memory;
+mod workers;
 
 use memory::DecodePath;
 
@@ -810,6 +811,8 @@ pub struct PhotoPipeline {
     slots: Arc<tokio::sync::Semaphore>,
     /// Decode memory in KiB: each decode holds its estimated peak.
     memory: Arc<tokio::sync::Semaphore>,
+    /// A thread per slot ([`workers`]); the blocking pool if none started.
+    workers: Option<workers::Workers>,
     queue_wait: Duration,
 }
 
@@ -836,6 +839,7 @@ impl PhotoPipeline {
             limits,
             slots: Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
             memory: Arc::new(tokio::sync::Semaphore::new(kib(limits.max_alloc) as usize)),
+            workers: workers::Workers::start(concurrent.max(1)),
             queue_wait: QUEUE_WAIT,
         }
     }
@@ -859,12 +863,12 @@ impl PhotoPipeline {
         &self.limits
     }
 
-    /// Reads the header on a blocking thread ([`inspect`]: a photo over the
+    /// Reads the header on a worker thread ([`inspect`]: a photo over the
     /// limits or over one decode's memory is refused here), waits for its
     /// estimated memory and a slot (at most the queue wait in all, else
-    /// `Busy`), then decodes on a blocking thread. The slot and the memory
-    /// are held by the blocking task, so a client that disconnects does not
-    /// free them early.
+    /// `Busy`), then decodes on a worker thread. The slot and the memory are
+    /// held by the work itself, so a client that disconnects does not free
+    /// them early.
     pub async fn process(&self, bytes: bytes::Bytes) -> Result<ProcessedPhoto, PhotoError> {
         // Cheap refusals need no thread.
         if bytes.is_empty() {
@@ -884,7 +888,7 @@ impl PhotoPipeline {
         self.run_blocking(deadline, Some(memory), move || process_planned(&bytes, &plan, &limits)).await?
     }
 
-    /// Runs `work` on a blocking thread once a slot is free (before
+    /// Runs `work` on a worker thread once a slot is free (before
     /// `deadline`, else `Busy`), holding the slot and `held` until it ends.
     async fn run_blocking<T: Send + 'static>(
         &self,
@@ -896,11 +900,17 @@ impl PhotoPipeline {
             .await
             .map_err(|_elapsed| PhotoError::Busy)?
             .map_err(|_closed| PhotoError::Busy)?;
-        let task = tokio::task::spawn_blocking(move || {
+        let work = move || {
             let _held = (slot, held);
             work()
-        });
-        match task.await {
+        };
+        if let Some(workers) = &self.workers {
+            return workers.run(work).await.ok_or_else(|| {
+                tracing::error!("photo decoder panicked");
+                panicked()
+            });
+        }
+        match tokio::task::spawn_blocking(work).await {
             Ok(result) => Ok(result),
             Err(e) if e.is_panic() => {
                 tracing::error!("photo decoder panicked");

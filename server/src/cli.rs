@@ -65,6 +65,14 @@ pub struct SettingsArgs {
     /// …and then one more every this many seconds.
     #[arg(long, env = "SHANSHUI_TRACK_EVERY_SECS", default_value_t = 1, global = true)]
     pub track_every_secs: u64,
+    /// Megabytes of report bodies (photos) the server holds at once, over
+    /// every request; past it an upload is answered 503 with Retry-After.
+    #[arg(long, env = "SHANSHUI_UPLOAD_BUDGET_MB", default_value_t = 96, global = true)]
+    pub upload_budget_mb: usize,
+    /// Megabytes all photo decodes at once may hold (each reserves its
+    /// estimate; a photo that alone needs more is refused).
+    #[arg(long, env = "SHANSHUI_DECODE_BUDGET_MB", default_value_t = 192, global = true)]
+    pub decode_budget_mb: usize,
     /// Days a department has to accept or refuse a new case (受理时限).
     #[arg(long, env = "SHANSHUI_ACCEPT_DAYS", default_value_t = 15, global = true)]
     pub accept_days: u32,

@@ -36,8 +36,14 @@ pub struct Settings {
     pub cookie_secure: bool,
     pub tile_url: String,
     pub tile_attribution: String,
-    /// Photos decoded at once (each needs up to ~64 MB): one per core.
+    /// Photos decoded at once: one per core.
     pub photo_slots: usize,
+    /// Bytes of request bodies held at once by the photo intake (both
+    /// doors); a request that cannot get its share is answered 503.
+    pub upload_budget: usize,
+    /// Bytes all photo decodes at once may hold, by their estimates; also
+    /// the most one photo may need.
+    pub decode_budget: u64,
     pub deadlines: crate::cases::Deadlines,
     pub outbox: OutboxPolicy,
     /// Where department webhooks may go besides public addresses
@@ -99,6 +105,13 @@ impl Default for RateLimits {
     }
 }
 
+const MIB: usize = 1024 * 1024;
+/// A report of the largest size must fit (`reports::MAX_BODY`).
+const MIN_UPLOAD_BUDGET_MB: usize = crate::reports::MAX_BODY / MIB;
+/// A 12-megapixel photo of any accepted kind needs up to about 140 MB (a
+/// WebP with alpha), most far less.
+const MIN_DECODE_BUDGET_MB: usize = 160;
+
 pub fn default_photo_slots() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
@@ -127,6 +140,16 @@ impl TryFrom<SettingsArgs> for Settings {
         }
         if args.accept_days == 0 || args.close_days == 0 || args.max_extension_days == 0 || args.reward_claim_days == 0 {
             return Err(ConfigError::new("--accept-days, --close-days, --max-extension-days and --reward-claim-days must be at least 1"));
+        }
+        if args.upload_budget_mb < MIN_UPLOAD_BUDGET_MB {
+            return Err(ConfigError::new(format!(
+                "--upload-budget-mb must be at least {MIN_UPLOAD_BUDGET_MB}, the largest report"
+            )));
+        }
+        if args.decode_budget_mb < MIN_DECODE_BUDGET_MB {
+            return Err(ConfigError::new(format!(
+                "--decode-budget-mb must be at least {MIN_DECODE_BUDGET_MB}: below that, ordinary photos could not be decoded"
+            )));
         }
         if args.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("--data-dir / SHANSHUI_DATA_DIR must not be empty"));
@@ -158,6 +181,8 @@ impl TryFrom<SettingsArgs> for Settings {
                 ..RateLimits::default()
             },
             photo_slots: default_photo_slots(),
+            upload_budget: args.upload_budget_mb.saturating_mul(MIB),
+            decode_budget: args.decode_budget_mb as u64 * MIB as u64,
             session: crate::auth::session::SessionPolicy {
                 idle: chrono::Duration::minutes(i64::from(args.session_idle_minutes.max(1))),
                 ..Default::default()

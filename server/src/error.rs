@@ -30,10 +30,10 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("the service is not ready")]
     Unavailable,
-    /// Overloaded for a moment (e.g. every password-hashing slot is taken):
-    /// 503 with `Retry-After`.
-    #[error("busy")]
-    Busy { retry_after_secs: u64 },
+    /// Too busy to take this request now (every password-hashing slot is taken,
+    /// or upload or decode memory is all in use): 503 with `Retry-After`, code `busy`.
+    #[error("busy: {message}")]
+    Busy { retry_after_secs: u64, message: String },
     /// A refusal with its own status and code, e.g. a photo that is not a
     /// photo (415 `unsupported_format`) or too big (413 `file_too_large`).
     #[error("{code}: {message}")]
@@ -45,8 +45,23 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Every password-checking slot is taken: try again in `retry_after_secs`.
+    pub fn hashing_busy(retry_after_secs: u64) -> Self {
+        AppError::Busy { retry_after_secs, message: format!("the server is busy; try again in {retry_after_secs} s") }
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         AppError::Validation(BTreeMap::from([(field.to_owned(), message.into())]))
+    }
+
+    /// Seconds a client should wait before trying again (`Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -82,10 +97,7 @@ impl AppError {
                 "unavailable",
                 "the service cannot answer right now; try again shortly".to_owned(),
             ),
-            AppError::Busy { retry_after_secs } => (
-                "busy",
-                format!("the server is busy; try again in {retry_after_secs} s"),
-            ),
+            AppError::Busy { message, .. } => ("busy", message.clone()),
             AppError::Rejected { code, message, .. } => (*code, message.clone()),
             AppError::Db(_) | AppError::Internal(_) => {
                 ("internal", "something went wrong on our side".to_owned())
@@ -109,10 +121,9 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, Json(ErrorBody { error: self.body() })).into_response();
-        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.retry_after_secs() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }

@@ -243,10 +243,10 @@ pub struct Unprocessable(pub ErrorBody);
 )]
 pub struct TooManyRequests(pub ErrorBody);
 
-/// 服务器暂时繁忙（如密码校验名额已满）；`Retry-After` 给出秒数。Busy for a moment (e.g. every password-checking slot is taken); `Retry-After` says when to try again.
+/// 服务器暂时繁忙（如密码校验名额已满、上传内存已用满），请稍后重试；`Retry-After` 给出秒数。Busy for a moment (e.g. every password-checking slot is taken, or the server's upload memory is all in use); `Retry-After` says when to try again.
 #[derive(ToResponse)]
 #[response(
-    example = json!({"error": {"code": "busy", "message": "the server is busy; try again in 1 s"}}),
+    example = json!({"error": {"code": "busy", "message": "the server is receiving too many uploads right now; try again in 10 s"}}),
     headers(("Retry-After" = u64, description = "Seconds to wait."))
 )]
 pub struct ServiceUnavailable(pub ErrorBody);

@@ -46,7 +46,9 @@ impl Application {
         let pii = PiiCipher::load_or_create(&settings.data_dir)?;
         let signer = Arc::new(crate::outbox::WebhookSigner::new(pii.derive_key(crate::outbox::SIGNING_KEY_LABEL)));
         let photos: Arc<dyn PhotoStore> = Arc::new(FsPhotoStore::new(settings.data_dir.join("photos")));
-        let pipeline = PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots);
+        let pipeline =
+            PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots).with_decode_budget(settings.decode_budget);
+        let uploads = crate::reports::upload::UploadBudget::new(settings.upload_budget);
         let limits = Limits {
             submit: Arc::new(Limiter::new(settings.limits.submit_burst, settings.limits.submit_every)),
             track: Arc::new(Limiter::new(settings.limits.track_burst, settings.limits.track_every)),
@@ -61,6 +63,7 @@ impl Application {
             pii: Arc::new(pii),
             signer: signer.clone(),
             pipeline: Arc::new(pipeline),
+            uploads,
             photos,
             limits,
         };

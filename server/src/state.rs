@@ -19,6 +19,8 @@ pub struct AppState {
     /// Signs webhook notifications, with a key derived from the PII secret.
     pub signer: Arc<crate::outbox::WebhookSigner>,
     pub pipeline: Arc<PhotoPipeline>,
+    /// The upload memory all requests share (`reports::upload`).
+    pub uploads: crate::reports::upload::UploadBudget,
     pub photos: Arc<dyn PhotoStore>,
     pub limits: Limits,
 }

@@ -44,9 +44,11 @@ fn an_unknown_subcommand_or_flag_prints_usage_and_exits_2() {
 #[test]
 fn a_bad_setting_stops_the_start_with_a_clear_message_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["serve", "--bind", "not-an-address"], "invalid value"),
         (&["serve", "--submit-burst", "0"], "rate limits must be at least 1"),
+        (&["serve", "--upload-budget-mb", "16"], "--upload-budget-mb must be at least 48"),
+        (&["serve", "--decode-budget-mb", "64"], "--decode-budget-mb must be at least 160"),
         (&["serve", "--track-every-secs", "soon"], "invalid value"),
         (&["migrate", "--database-url", "mysql://root:hunter2@127.0.0.1/x"], "unsupported database URL"),
         // Nothing listens on port 1: the database cannot be opened.

@@ -177,6 +177,8 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
             ..server::config::RateLimits::default()
         },
         photo_slots: 2,
+        upload_budget: 96 * 1024 * 1024,
+        decode_budget: 192 * 1024 * 1024,
         session: server::auth::session::SessionPolicy::default(),
         // Tests speak plain HTTP, where a client keeps no Secure cookie.
         cookie_secure: false,
@@ -446,6 +448,34 @@ pub mod photos {
             .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
             .expect("encode a test JPEG");
         out
+    }
+
+    /// A progressive JPEG, 4:2:0 as cameras write it or 4:4:4 (`full_chroma`).
+    pub fn progressive_jpeg(width: u16, height: u16, full_chroma: bool) -> Vec<u8> {
+        let pixels: Vec<u8> = (0..usize::from(width) * usize::from(height))
+            .flat_map(|i| {
+                let (x, y) = (i % usize::from(width), i / usize::from(width));
+                [(x * 255 / usize::from(width)) as u8, (y * 255 / usize::from(height)) as u8, ((x ^ y) % 64) as u8 + 90]
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+        encoder.set_progressive(true);
+        let sampling = if full_chroma { jpeg_encoder::SamplingFactor::F_1_1 } else { jpeg_encoder::SamplingFactor::F_2_2 };
+        encoder.set_sampling_factor(sampling);
+        encoder.encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb).expect("encode a test JPEG");
+        out
+    }
+
+    /// `jpeg` with its frame header rewritten to claim `width`×`height`.
+    pub fn claiming(mut jpeg: Vec<u8>, width: u16, height: u16) -> Vec<u8> {
+        let sof = jpeg
+            .windows(2)
+            .position(|w| w[0] == 0xFF && matches!(w[1], 0xC0..=0xC2))
+            .expect("a frame header");
+        jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+        jpeg
     }
 
     /// A JPEG carrying an EXIF block with GPS position (north/east), as a

@@ -15,6 +15,7 @@
 //!   cargo xtask bench-submit    reports with a 2 MP photo per second vs the photo pipeline's ceiling
 //!   cargo xtask bench-sign-in [--attempts N] [--rounds R] [--binary PATH]
 //!                               server RSS under N parallel wrong-password sign-ins vs idle
+//!   cargo xtask bench-upload-memory [--against BIN]   server RSS under upload floods (and another build's)
 
 mod fuzz;
 
@@ -42,9 +43,10 @@ fn main() -> ExitCode {
         Some("bench") => bench(),
         Some("bench-submit") => bench_submit(),
         Some("bench-sign-in") => bench_sign_in(&args[1..]),
+        Some("bench-upload-memory") => bench_upload_memory(flag_value("--against")),
         Some("bench-open-data") => bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned())),
         _ => {
-            eprintln!("usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH]>");
+            eprintln!("usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>");
             return ExitCode::from(2);
         }
     };
@@ -634,25 +636,11 @@ fn bench_submit() -> Result {
     result
 }
 
-/// Server memory under a flood of wrong-password sign-ins
-/// (`server/examples/sign_in_bench.rs`). `--binary PATH` measures another
-/// build of `shanshui` (e.g. an older commit's) with the same client.
-fn bench_sign_in(args: &[String]) -> Result {
-    ensure_nasm();
-    step("building the server and the benchmark (release)");
-    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "sign_in_bench"]))?;
-    let release = target_dir().join("release");
-    let mut passed = args.to_vec();
-    let binary = match passed.iter().position(|a| a == "--binary") {
-        Some(i) if i + 1 < passed.len() => {
-            let path = passed.remove(i + 1);
-            passed.remove(i);
-            PathBuf::from(path)
-        }
-        _ => release.join("shanshui"),
-    };
-    step("sign-in flood: server RSS against its idle RSS");
-    sh(Command::new(release.join("examples/sign_in_bench")).arg(&binary).args(&passed))
+        Some("bench-sign-in") => bench_sign_in(&args[1..]),
+        Some("bench-upload-memory") => bench_upload_memory(flag_value("--against")),
+        Some("bench-open-data") => bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned())),
+        _ => {
+            eprintln!("usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>");
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ pub async fn sign_in(
             message: "wrong username or password".to_owned(),
         }),
         Err(SignInError::Throttled { retry_after_secs }) => Err(AppError::RateLimited { retry_after_secs }),
-        Err(SignInError::Busy { retry_after_secs }) => Err(AppError::Busy { retry_after_secs }),
+        Err(SignInError::Busy { retry_after_secs }) => Err(AppError::hashing_busy(retry_after_secs)),
         Err(SignInError::Db(e)) => Err(e.into()),
     }
 }

@@ -12,11 +12,13 @@ pub struct Open311Error {
     pub status: StatusCode,
     pub descriptions: Vec<String>,
     pub format: Format,
+    /// Seconds for `Retry-After` (a rate limit, or no upload memory free).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl Open311Error {
     pub fn new(status: StatusCode, format: Format, description: impl Into<String>) -> Self {
-        Self { status, descriptions: vec![description.into()], format }
+        Self { status, descriptions: vec![description.into()], format, retry_after_secs: None }
     }
 
     pub fn bad(format: Format, description: impl Into<String>) -> Self {
@@ -38,14 +40,14 @@ impl Open311Error {
         let status = match status {
             StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => status,
             // Transport-level answers keep their meaning (and Retry-After).
-            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::TOO_MANY_REQUESTS => status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => status,
             s if s.is_client_error() => StatusCode::BAD_REQUEST,
             s => s,
         };
-        if status.is_server_error() {
+        if matches!(e, AppError::Db(_) | AppError::Internal(_)) {
             tracing::error!(error = %e, "open311 request failed");
         }
-        Self { status, descriptions, format }
+        Self { status, descriptions, format, retry_after_secs: e.retry_after_secs() }
     }
 }
 
@@ -71,6 +73,9 @@ impl IntoResponse for Open311Error {
         );
         let mut response = (self.status, doc.render(self.format, "errors")).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.format.content_type()));
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }

@@ -222,7 +222,7 @@ pub async fn create(State(state): State<AppState>, Path(file): Path<String>, req
         .map(|s| s.trim().to_owned())
         .filter(|s| (1..=200).contains(&s.len()));
     let change = request.extensions().get::<PublicChange>().cloned().unwrap_or_default();
-    let form = requests::read_form(request, format).await?;
+    let form = requests::read_form(&state, request, format).await?;
     let (receipt, notices) = requests::submit(&state, form, idempotency, format).await?;
     change.mark();
     let doc = Node::List(

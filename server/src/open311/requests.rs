@@ -9,7 +9,8 @@ use crate::reports::idempotency::{IdempotencyKey, KeyScope};
 use crate::reports::input::RawReport;
 use crate::reports::service::Reports;
 use crate::state::AppState;
-use axum::extract::{FromRequest, Multipart, Request};
+use crate::reports::upload::{self, FormSpec};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use crate::cases::service::parse_day;
 use crate::disclosure::handlers::given;
@@ -24,7 +25,6 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE_SIZE: u32 = 1000;
 /// The specification's default window when no dates are given.
 const DEFAULT_DAYS: i64 = 90;
-const MAX_FIELD_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ListParams {
@@ -142,11 +142,12 @@ pub fn request_node(c: &PublicCase, base: &str) -> Node {
     ])
 }
 
-/// The POSTed form: text fields in order, and photos from `media`.
-#[derive(Debug, Default)]
+/// The POSTed form: text fields in order, photos from `media`, and the
+/// upload memory they hold until the request is answered.
 pub struct Form {
     pub fields: Vec<(String, String)>,
     pub media: Vec<bytes::Bytes>,
+    pub held: upload::Held,
 }
 
 impl Form {
@@ -182,45 +183,33 @@ fn attributes(fields: &[(String, String)], questions: &[shared::report::Question
     answers
 }
 
-pub async fn read_form(request: Request, format: Format) -> Result<Form, Open311Error> {
+/// Reads the form with the JSON API's streaming reader and caps: at most
+/// six photos in `media`, any text fields (Open311 clients add their own).
+pub async fn read_form(state: &AppState, request: Request, format: Format) -> Result<Form, Open311Error> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let mut form = Form::default();
-    if content_type.starts_with("multipart/form-data") {
-        let mut multipart =
-            Multipart::from_request(request, &()).await.map_err(|e| Open311Error::bad(format, e.body_text()))?;
-        let unreadable = |e: axum::extract::multipart::MultipartError| {
-            let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { e.status() } else { StatusCode::BAD_REQUEST };
-            Open311Error::new(status, format, format!("unreadable form data: {}", e.body_text()))
+    let read = if content_type.starts_with("multipart/form-data") {
+        let spec = FormSpec {
+            file_field: "media",
+            max_files: crate::reports::input::MAX_PHOTOS,
+            max_file_bytes: state.pipeline.limits().max_bytes,
+            known: |_| true,
         };
-        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            if name == "media" || name == "media[]" {
-                form.media.push(bytes);
-            } else if bytes.len() > MAX_FIELD_BYTES {
-                return Err(Open311Error::bad(format, format!("{name}: too long")));
-            } else {
-                let text = String::from_utf8(bytes.to_vec()).map_err(|_| Open311Error::bad(format, format!("{name}: must be UTF-8 text")))?;
-                form.fields.push((name, text));
-            }
-        }
+        upload::read_multipart(request, &spec, crate::reports::MAX_BODY, &state.uploads).await
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        let axum::Form(fields) = axum::Form::<Vec<(String, String)>>::from_request(request, &())
-            .await
-            .map_err(|e| Open311Error::new(e.status(), format, e.body_text()))?;
-        form.fields = fields;
+        upload::read_urlencoded(request, &state.uploads).await
     } else {
         return Err(Open311Error::bad(
             format,
             "send the request as form fields (application/x-www-form-urlencoded, or multipart/form-data with photos in `media`)",
         ));
-    }
-    Ok(form)
+    };
+    let form = read.map_err(|e| Open311Error::from_app(e.into(), format))?;
+    Ok(Form { fields: form.texts, media: form.files, held: form.held })
 }
 
 /// Files the request through the same service as `POST /api/v1/reports`.

@@ -1,50 +1,24 @@
 //! HTTP for reports: multipart in, JSON out. The rules live in `service`.
 
 use super::idempotency::{IdempotencyKey, KeyScope};
-use super::input::RawReport;
+use super::input::{MAX_PHOTOS, RawReport};
 use super::service::{self, Reports};
+use super::upload::{self, FormSpec};
 use crate::error::{AppError, AppJson};
 use crate::openapi::{
-    BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unprocessable,
-    UnsupportedMediaType,
+    BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::middleware::public_cache::PublicChange;
 use crate::middleware::rate_limit::ClientKey;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::geo::{LatLon, gcj02_to_wgs84};
 use shared::report::{NearbyCase, ReporterAction, SubmitReceipt, TrackView};
-
-const MAX_TEXT_FIELD: usize = 64 * 1024;
-
-fn too_large() -> AppError {
-    AppError::Rejected {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "payload_too_large",
-        message: "the report is too large: at most 48 MB in all, 20 MB per photo".to_owned(),
-    }
-}
-
-fn multipart_error(e: MultipartError) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
-    } else {
-        AppError::BadRequest(format!("unreadable form data: {}", e.body_text()))
-    }
-}
-
-async fn text(field: Field<'_>, name: &str) -> Result<String, AppError> {
-    let bytes = field.bytes().await.map_err(multipart_error)?;
-    if bytes.len() > MAX_TEXT_FIELD {
-        return Err(AppError::validation(name, "this field is too long"));
-    }
-    String::from_utf8(bytes.to_vec()).map_err(|_| AppError::validation(name, "must be UTF-8 text"))
-}
 
 /// The form of `POST /api/v1/reports`, as the OpenAPI document describes it;
 /// the handler reads the fields one by one into a `RawReport`.
@@ -112,6 +86,11 @@ pub struct SubmitHeaders {
 /// shown only this once. A retry with the same `Idempotency-Key` answers
 /// the first receipt instead of filing twice. With `corroborates` (or when
 /// the server finds the report joins an open case) it counts as "me too".
+///
+/// The form is read as it arrives: a field over its cap (a photo 20 MB, a
+/// text field 64 KB, more than 6 photos or 64 fields) is refused at once,
+/// and when the server's upload memory is all in use the answer is 503 with
+/// `Retry-After` before the body is read.
 #[utoipa::path(
     post,
     path = "/api/v1/reports",
@@ -127,55 +106,28 @@ pub struct SubmitHeaders {
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn submit(
     State(state): State<AppState>,
     ClientKey(client): ClientKey,
     change: PublicChange,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    request: Request,
 ) -> Result<(StatusCode, Json<SubmitReceipt>), AppError> {
-    // A body that says up front it is too big is refused before any of it
-    // is read (the limit below still stops one that says nothing).
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > super::MAX_BODY as u64) {
-        return Err(too_large());
-    }
-    let mut multipart = multipart.map_err(|_| AppError::Rejected {
-        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        code: "unsupported_media_type",
-        message: "send the report as multipart/form-data".to_owned(),
-    })?;
-    let idempotency_key = idempotency_key(&headers)?.map(|k| IdempotencyKey::new(KeyScope::Client(client), &k));
-    let mut raw = RawReport::default();
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let slot = match name.as_str() {
-            "photo" | "photo[]" => {
-                raw.photos.push(field.bytes().await.map_err(multipart_error)?);
-                continue;
-            }
-            "category" => &mut raw.category,
-            "description" => &mut raw.description,
-            "lat" => &mut raw.lat,
-            "lon" => &mut raw.lon,
-            "coord_system" => &mut raw.coord_system,
-            "accuracy" => &mut raw.accuracy,
-            "occurred_at" => &mut raw.occurred_at,
-            "answers" => &mut raw.answers,
-            "name" => &mut raw.name,
-            "phone" => &mut raw.phone,
-            "corroborates" => &mut raw.corroborates,
-            other => return Err(AppError::validation(other, "unknown field")),
-        };
-        *slot = Some(text(field, &name).await?);
-    }
-    let reports = Reports::of(&state);
-    let receipt = reports.submit(raw, idempotency_key).await?;
+    let idempotency_key =
+        idempotency_key(request.headers())?.map(|k| IdempotencyKey::new(KeyScope::Client(client), &k));
+    let spec = FormSpec {
+        file_field: "photo",
+        max_files: MAX_PHOTOS,
+        max_file_bytes: state.pipeline.limits().max_bytes,
+        known: RawReport::knows,
+    };
+    let form = upload::read_multipart(request, &spec, super::MAX_BODY, &state.uploads).await?;
+    let raw = RawReport::from_form(form.texts, form.files);
+    // The upload memory stays held while the photos are decoded and stored.
+    let _held = form.held;
+    let receipt = Reports::of(&state).submit(raw, idempotency_key).await?;
     change.mark();
     Ok((StatusCode::CREATED, Json(receipt)))
 }

@@ -28,6 +28,43 @@ pub struct RawReport {
     pub photos: Vec<bytes::Bytes>,
 }
 
+impl RawReport {
+    /// The form's text fields, as `POST /api/v1/reports` names them.
+    pub const FIELDS: [&'static str; 11] = [
+        "category", "description", "lat", "lon", "coord_system", "accuracy", "occurred_at", "answers", "name", "phone",
+        "corroborates",
+    ];
+
+    /// Whether `name` is one of [`Self::FIELDS`].
+    pub fn knows(name: &str) -> bool {
+        Self::FIELDS.contains(&name)
+    }
+
+    /// The fields as read (a repeated field keeps its last value) and the
+    /// photos in order.
+    pub fn from_form(texts: Vec<(String, String)>, photos: Vec<bytes::Bytes>) -> Self {
+        let mut raw = RawReport { photos, ..Default::default() };
+        for (name, value) in texts {
+            let slot = match name.as_str() {
+                "category" => &mut raw.category,
+                "description" => &mut raw.description,
+                "lat" => &mut raw.lat,
+                "lon" => &mut raw.lon,
+                "coord_system" => &mut raw.coord_system,
+                "accuracy" => &mut raw.accuracy,
+                "occurred_at" => &mut raw.occurred_at,
+                "answers" => &mut raw.answers,
+                "name" => &mut raw.name,
+                "phone" => &mut raw.phone,
+                "corroborates" => &mut raw.corroborates,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        raw
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoordSystem {
     Wgs84,

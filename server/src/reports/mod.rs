@@ -6,6 +6,7 @@ pub mod input;
 pub mod photos;
 mod serve_photos;
 pub mod service;
+pub mod upload;
 
 use crate::middleware::rate_limit;
 use crate::state::AppState;

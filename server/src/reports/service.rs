@@ -66,10 +66,13 @@ fn new_tracking_code() -> String {
 }
 
 fn photo_error(index: usize, e: PhotoError) -> AppError {
+    if let PhotoError::Busy = e {
+        let message = format!("photo {}: {e}", index + 1);
+        return AppError::Busy { retry_after_secs: super::upload::RETRY_AFTER_SECS, message };
+    }
     let status = match e {
         PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        PhotoError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     AppError::Rejected { status, code: e.code(), message: format!("photo {}: {e}", index + 1) }
@@ -133,9 +136,9 @@ impl Reports<'_> {
         // transaction below leaves files no row points to, never the reverse.
         let mut stored = Vec::with_capacity(processed.len());
         for (bytes, p) in new.photos.iter().zip(&processed) {
-            let original = self.store.put(PhotoKind::Original, bytes).await?;
-            let display = self.store.put(PhotoKind::Display, &p.display).await?;
-            let thumbnail = self.store.put(PhotoKind::Thumbnail, &p.thumbnail).await?;
+            let original = self.store.put(PhotoKind::Original, bytes.clone()).await?;
+            let display = self.store.put(PhotoKind::Display, p.display.clone().into()).await?;
+            let thumbnail = self.store.put(PhotoKind::Thumbnail, p.thumbnail.clone().into()).await?;
             stored.push((original, display, thumbnail, bytes.len()));
         }
 

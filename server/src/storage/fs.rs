@@ -56,8 +56,7 @@ fn folder(kind: PhotoKind) -> &'static str {
 
 #[async_trait::async_trait]
 impl PhotoStore for FsPhotoStore {
-    async fn put(&self, kind: PhotoKind, bytes: &[u8]) -> anyhow::Result<String> {
-        let bytes = bytes.to_vec();
+    async fn put(&self, kind: PhotoKind, bytes: bytes::Bytes) -> anyhow::Result<String> {
         let store = self.clone();
         // Hashing up to 20 MB and fsyncing both block: off the runtime.
         tokio::task::spawn_blocking(move || {
@@ -159,6 +158,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
     use std::sync::Arc;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -180,7 +180,7 @@ mod tests {
         let tmp = tempfile::tempdir()?;
         let store = FsPhotoStore::new(tmp.path().join("photos"));
         let bytes = b"\xFF\xD8\xFF a display copy".to_vec();
-        let key = store.put(PhotoKind::Display, &bytes).await?;
+        let key = store.put(PhotoKind::Display, bytes.clone().into()).await?;
         assert_eq!(key, key_for(&bytes));
         assert!(is_valid_key(&key));
         assert_eq!(store.get(PhotoKind::Display, &key).await?, Some(bytes));
@@ -193,8 +193,8 @@ mod tests {
     async fn storing_the_same_bytes_twice_is_a_no_op() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store = FsPhotoStore::new(tmp.path().to_path_buf());
-        let first = store.put(PhotoKind::Thumbnail, b"thumb").await?;
-        let second = store.put(PhotoKind::Thumbnail, b"thumb").await?;
+        let first = store.put(PhotoKind::Thumbnail, Bytes::from_static(b"thumb")).await?;
+        let second = store.put(PhotoKind::Thumbnail, Bytes::from_static(b"thumb")).await?;
         assert_eq!(first, second);
         assert_eq!(files_under(tmp.path()).len(), 1);
         Ok(())
@@ -204,7 +204,7 @@ mod tests {
     async fn kinds_are_kept_apart_and_originals_are_private() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store = FsPhotoStore::new(tmp.path().to_path_buf());
-        let key = store.put(PhotoKind::Original, b"raw with EXIF").await?;
+        let key = store.put(PhotoKind::Original, Bytes::from_static(b"raw with EXIF")).await?;
         assert_eq!(store.get(PhotoKind::Display, &key).await?, None);
         assert_eq!(store.get(PhotoKind::Thumbnail, &key).await?, None);
         let path = tmp.path().join("originals").join(&key[..2]).join(&key);
@@ -259,7 +259,7 @@ mod tests {
         let tasks: Vec<_> = (0..16)
             .map(|_| {
                 let (store, bytes) = (Arc::clone(&store), Arc::clone(&bytes));
-                tokio::spawn(async move { store.put(PhotoKind::Display, &bytes).await })
+                tokio::spawn(async move { store.put(PhotoKind::Display, bytes.to_vec().into()).await })
             })
             .collect();
         let mut keys = Vec::new();
@@ -277,7 +277,7 @@ mod tests {
     async fn a_file_changed_on_disk_is_reported_not_served() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store = FsPhotoStore::new(tmp.path().to_path_buf());
-        let key = store.put(PhotoKind::Display, b"original bytes").await?;
+        let key = store.put(PhotoKind::Display, Bytes::from_static(b"original bytes")).await?;
         std::fs::write(tmp.path().join("display").join(&key[..2]).join(&key), b"tampered")?;
         assert!(store.get(PhotoKind::Display, &key).await.is_err());
         Ok(())
@@ -287,7 +287,7 @@ mod tests {
     async fn the_store_works_through_the_trait_object() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store: Arc<dyn PhotoStore> = Arc::new(FsPhotoStore::new(tmp.path().to_path_buf()));
-        let key = store.put(PhotoKind::Thumbnail, b"t").await?;
+        let key = store.put(PhotoKind::Thumbnail, Bytes::from_static(b"t")).await?;
         assert_eq!(store.get(PhotoKind::Thumbnail, &key).await?, Some(b"t".to_vec()));
         Ok(())
     }

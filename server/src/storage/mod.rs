@@ -29,8 +29,9 @@ pub enum PhotoKind {
 pub trait PhotoStore: Send + Sync + 'static {
     /// Stores bytes content-addressed; returns the key (hex SHA-256 of the
     /// stored bytes). Storing the same bytes twice is a no-op returning the
-    /// same key.
-    async fn put(&self, kind: PhotoKind, bytes: &[u8]) -> anyhow::Result<String>;
+    /// same key. `Bytes`, so an original is written from the buffer the
+    /// upload budget counts, not from a copy (issue 11).
+    async fn put(&self, kind: PhotoKind, bytes: bytes::Bytes) -> anyhow::Result<String>;
 
     /// The bytes stored under `key`, or `None` if there are none (a key that
     /// is not 64 lowercase hex digits is never found).

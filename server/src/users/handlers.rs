@@ -16,7 +16,7 @@ impl From<UserError> for AppError {
             UserError::Invalid(m) => AppError::Rejected { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_account", message: m },
             UserError::Db(e) => e.into(),
             UserError::Hash(m) => AppError::Internal(anyhow::anyhow!(m)),
-            UserError::Busy(busy) => AppError::Busy { retry_after_secs: busy.retry_after_secs },
+            UserError::Busy(busy) => AppError::hashing_busy(busy.retry_after_secs),
         }
     }
 }

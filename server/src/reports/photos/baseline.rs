@@ -16,13 +16,23 @@
 //!
 //! What reaches it has been walked in safe Rust first ([`gate`]): the header
 //! was already size-checked by [`super::open`]; here the file must be a
-//! single 8-bit baseline or extended-sequential Huffman frame whose first
-//! scan carries every component, and its entropy-coded data must end at an
-//! EOI marker. So progressive files (whose many scans are a known way to make
-//! a decoder work hard), arithmetic coding, 12-bit, lossless, CMYK, and files
-//! cut short (which libjpeg would pad with grey and only warn about) all stay
-//! with the pure-Rust decoders. A fatal libjpeg error unwinds as a Rust panic
-//! (the crate's `unwinding` feature) and becomes [`PhotoError::Corrupt`].
+//! single 8-bit Huffman frame, either baseline or extended-sequential with a
+//! first scan that carries every component, or progressive with at most
+//! [`MAX_SCANS`] scans; and its entropy-coded data must end at an EOI marker.
+//! So arithmetic coding, 12-bit, lossless, CMYK, sequential files in several
+//! scans (which libjpeg would buffer whole), progressive files with many
+//! scans (a known way to make a decoder work hard) and files cut short
+//! (which libjpeg would pad with grey and only warn about) all stay with the
+//! pure-Rust decoders. A fatal libjpeg error unwinds as a Rust panic (the
+//! crate's `unwinding` feature) and becomes [`PhotoError::Corrupt`].
+//!
+//! Progressive files came here in issue 11 for their memory: both decoders
+//! keep the whole image's coefficients until the last scan, but jpeg-decoder
+//! then copies a component at a time to its IDCT threads and keeps each
+//! plane, while libjpeg streams the scaled rows out of its coefficient
+//! buffer. For 49 megapixels in 4:2:0 that is 157 MB measured here against
+//! about 270 MB by jpeg-decoder's estimate ([`super::memory`];
+//! docs/benchmarks.md, "Upload memory under attack").
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
@@ -37,8 +47,12 @@ use super::{DISPLAY_EDGE, PhotoError, Pixels, pixel_type, resize_error, resize_t
 /// over costs nothing (about 2 ms of decoding each).
 const BAND_ROWS: usize = 64;
 
-/// A JPEG the fast path may take.
-#[derive(Debug, PartialEq, Eq)]
+/// Scans a progressive file may have to take the fast path. libjpeg's own
+/// progressive script writes 10, mozjpeg's about as many, jpeg-encoder's 11.
+pub(super) const MAX_SCANS: usize = 32;
+
+/// A JPEG the fast path may take (baseline, or progressive since issue 11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Baseline {
     pub width: u32,
     pub height: u32,
@@ -50,11 +64,12 @@ pub(super) struct Baseline {
 /// file: see the module's documentation.
 pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
     let mut frame: Option<Baseline> = None;
+    let mut progressive = false;
     for segment in segments(bytes) {
         match segment.marker {
-            // Baseline or extended sequential, Huffman-coded: precision,
-            // height, width, component count.
-            0xC0 | 0xC1 => {
+            // Baseline, extended sequential or progressive, Huffman-coded:
+            // precision, height, width, component count.
+            0xC0..=0xC2 => {
                 let [precision, h1, h0, w1, w0, components, ..] = *segment.body else { return None };
                 let (width, height) = (u16::from_be_bytes([w1, w0]), u16::from_be_bytes([h1, h0]));
                 // A height of 0 means "given later by a DNL marker", which
@@ -63,13 +78,16 @@ pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
                 if frame.is_some() || precision != 8 || !matches!(components, 1 | 3) || width == 0 || height == 0 {
                     return None;
                 }
+                progressive = segment.marker == 0xC2;
                 frame = Some(Baseline { width: u32::from(width), height: u32::from(height), channels: usize::from(components) });
             }
-            // Every other frame type: progressive, lossless, hierarchical,
-            // arithmetic-coded.
-            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
+            // Every other frame type: lossless, hierarchical, arithmetic-coded.
+            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
             0xDA => {
                 let frame = frame?;
+                if progressive {
+                    return scans_end_at_eoi(bytes, segment.end()).then_some(frame);
+                }
                 let interleaved = segment.body.first().map(|&n| usize::from(n)) == Some(frame.channels);
                 let data = bytes.get(segment.end()..)?;
                 return (interleaved && ends_at_eoi(data)).then_some(frame);
@@ -98,9 +116,48 @@ pub(super) fn ends_at_eoi(data: &[u8]) -> bool {
     false
 }
 
+/// Whether a progressive file's scans, from the entropy-coded data of the
+/// first one at `from`, are at most [`MAX_SCANS`] and end at an EOI marker,
+/// with only tables, restart intervals, comments and application data
+/// between them (anything else — DNL, a second frame, the end of the file —
+/// and the fast path leaves the file alone).
+pub(super) fn scans_end_at_eoi(bytes: &[u8], from: usize) -> bool {
+    let mut at = from;
+    let mut scans = 1;
+    loop {
+        // The next marker that is not a stuffed zero, a restart or fill.
+        let marker_at = loop {
+            let Some(found) = bytes.get(at..).and_then(|rest| memchr::memchr(0xFF, rest)) else { return false };
+            let ff = at + found;
+            match bytes.get(ff + 1) {
+                Some(0x00 | 0xD0..=0xD7 | 0xFF) => at = ff + 1,
+                Some(_) => break ff,
+                None => return false,
+            }
+        };
+        match bytes[marker_at + 1] {
+            0xD9 => return true,
+            0xDA => {
+                scans += 1;
+                if scans > MAX_SCANS {
+                    return false;
+                }
+            }
+            0xC4 | 0xDB | 0xDD | 0xE0..=0xEF | 0xFE => {}
+            _ => return false,
+        }
+        let Some(&[l1, l0]) = bytes.get(marker_at + 2..marker_at + 4) else { return false };
+        let length = usize::from(u16::from_be_bytes([l1, l0]));
+        if length < 2 {
+            return false;
+        }
+        at = marker_at + 2 + length;
+    }
+}
+
 /// The DCT scale n/8 (n = 1, 2, 4 or 8) that gives the smallest image whose
 /// long edge is still at least `edge`; libjpeg rounds the scaled size up.
-fn scale_numerator(width: u32, height: u32, edge: u32) -> u8 {
+pub(super) fn scale_numerator(width: u32, height: u32, edge: u32) -> u8 {
     let long = width.max(height);
     [1u8, 2, 4].into_iter().find(|&n| (long * u32::from(n)).div_ceil(8) >= edge).unwrap_or(8)
 }

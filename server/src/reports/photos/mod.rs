@@ -22,8 +22,14 @@
 //! the files it sees are vetted), and jpeg-decoder for the other JPEGs;
 //! PNG and WebP go through `image`.
 //!
+//! Before any of that, [`inspect`] reads the header and estimates the most
+//! memory the decode will hold ([`memory`]); a photo over what one decode may
+//! use is refused, and the pipeline reserves the estimate from a budget the
+//! decodes share, so six large photos at once wait their turn instead of
+//! taking the server's memory (issue 11).
+//!
 //! [`process`] is synchronous and CPU-bound; the server calls it through
-//! [`PhotoPipeline`], which bounds concurrency and runs it in
+//! [`PhotoPipeline`], which bounds concurrency and memory and runs it in
 //! `spawn_blocking` (STYLE.md principle 9).
 
 use std::io::Cursor;
@@ -36,6 +42,10 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 use sha2::{Digest, Sha256};
 
 mod baseline;
+mod memory;
+mod workers;
+
+use memory::DecodePath;
 
 /// Long edge of the display copy, in pixels.
 pub const DISPLAY_EDGE: u32 = 1600;
@@ -49,8 +59,9 @@ pub const QUEUE_WAIT: Duration = Duration::from_secs(30);
 const MIB: usize = 1024 * 1024;
 
 /// What a photo may be. The defaults allow any phone camera of 2026 (a
-/// 200-megapixel sensor writes 12-50 MP files by default) with room to spare,
-/// and keep one decode well under the 256 MiB it may allocate.
+/// 200-megapixel sensor writes 12-50 MP files by default) with room to spare.
+/// What a photo costs to decode depends on more than its pixels (a
+/// progressive JPEG costs the most): `max_alloc` caps the estimate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PhotoLimits {
     /// Largest upload, in bytes.
@@ -61,7 +72,8 @@ pub struct PhotoLimits {
     pub max_height: u32,
     /// Most pixels (width × height).
     pub max_pixels: u64,
-    /// Most bytes a decoder may allocate for one photo.
+    /// Most bytes one photo's decode may hold at once, by [`inspect`]'s
+    /// estimate (also given to the decoders as their allocation limit).
     pub max_alloc: u64,
 }
 
@@ -72,7 +84,9 @@ impl Default for PhotoLimits {
             max_width: 12_000,
             max_height: 12_000,
             max_pixels: 50_000_000,
-            max_alloc: 256 * MIB as u64,
+            // A 50 MP baseline or PNG photo, or a 49 MP progressive 4:2:0
+            // one; a 4:4:4 progressive photo up to about 30 MP.
+            max_alloc: 192 * MIB as u64,
         }
     }
 }
@@ -161,6 +175,13 @@ pub enum PhotoError {
     UnsupportedFormat,
     #[error("the photo is {width}×{height} pixels, more than this service accepts")]
     TooManyPixels { width: u32, height: u32 },
+    #[error(
+        "decoding this photo would take about {} MB of memory, more than the {} MB one photo may use; \
+         send it as a baseline (non-progressive) JPEG or smaller",
+        needed.div_ceil(MIB as u64),
+        max / MIB as u64
+    )]
+    TooMuchMemory { needed: u64, max: u64 },
     #[error("the photo is damaged or incomplete ({0})")]
     Corrupt(String),
     #[error("the server is busy with other photos; please try again in a minute")]
@@ -175,15 +196,29 @@ impl PhotoError {
             Self::TooLarge { .. } => "file_too_large",
             Self::UnsupportedFormat => "unsupported_format",
             Self::TooManyPixels { .. } => "too_many_pixels",
+            Self::TooMuchMemory { .. } => "decode_too_large",
             Self::Corrupt(_) => "corrupt_image",
             Self::Busy => "busy",
         }
     }
 }
 
-/// Checks, decodes, resizes and re-encodes one photo. CPU-bound: call it from
-/// a blocking thread (see [`PhotoPipeline`]).
-pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+/// What [`inspect`] learned from a photo's header: its format and size, the
+/// decoder it goes to, and the most memory that decode holds at once.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodePlan {
+    format: PhotoFormat,
+    width: u32,
+    height: u32,
+    path: DecodePath,
+    /// Estimated, in bytes; never more than the limits' `max_alloc`.
+    pub peak_bytes: u64,
+}
+
+/// Checks a photo from its bytes and header alone — size, format, pixels,
+/// and the memory its decode would take — without decoding it. Cheap next
+/// to a decode, but it walks a JPEG's scans: call it from a blocking thread.
+pub fn inspect(bytes: &[u8], limits: &PhotoLimits) -> Result<DecodePlan, PhotoError> {
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
@@ -191,21 +226,36 @@ pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, Pho
         return Err(PhotoError::TooLarge { max_bytes: limits.max_bytes });
     }
     let format = PhotoFormat::sniff(bytes).ok_or(PhotoError::UnsupportedFormat)?;
-
-    // Everything below is fenced: an unexpected panic in a decoder becomes
-    // `Corrupt` here too, not only in the async wrapper.
-    catch_unwind(AssertUnwindSafe(|| process_checked(bytes, format, limits)))
-        .unwrap_or_else(|_| Err(PhotoError::Corrupt("the decoder failed".into())))
+    catch_unwind(AssertUnwindSafe(|| {
+        // The header is read and checked before anything is decoded or spawned.
+        let source = open(bytes, format, limits)?;
+        let fast = (format == PhotoFormat::Jpeg)
+            .then(|| baseline::gate(bytes))
+            .flatten()
+            .filter(|frame| (frame.width, frame.height) == (source.width, source.height));
+        let size = (source.width, source.height);
+        let (path, peak_bytes) = memory::plan(bytes, format, size, source.jpeg.is_some(), fast, limits.max_alloc)?;
+        Ok(DecodePlan { format, width: source.width, height: source.height, path, peak_bytes })
+    }))
+    .unwrap_or_else(|_| Err(panicked()))
 }
 
-fn process_checked(
-    bytes: &[u8],
-    format: PhotoFormat,
-    limits: &PhotoLimits,
-) -> Result<ProcessedPhoto, PhotoError> {
-    // The header is read and checked before anything is decoded or spawned.
-    let source = open(bytes, format, limits)?;
-    let (full_w, full_h) = (source.width, source.height);
+/// Checks, decodes, resizes and re-encodes one photo. CPU-bound: call it from
+/// a blocking thread (see [`PhotoPipeline`]).
+pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+    let plan = inspect(bytes, limits)?;
+    process_planned(bytes, &plan, limits)
+}
+
+/// [`process`] after [`inspect`], which gave `plan` for these same bytes.
+fn process_planned(bytes: &[u8], plan: &DecodePlan, limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+    // Everything below is fenced: an unexpected panic in a decoder becomes
+    // `Corrupt` here too, not only in the async wrapper.
+    catch_unwind(AssertUnwindSafe(|| process_checked(bytes, plan, limits))).unwrap_or_else(|_| Err(panicked()))
+}
+
+fn process_checked(bytes: &[u8], plan: &DecodePlan, limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+    let (format, full_w, full_h) = (plan.format, plan.width, plan.height);
 
     // Two threads per photo: this machine class has two cores, and a photo
     // is waited for by a person. The hash and EXIF run beside the decode;
@@ -213,16 +263,16 @@ fn process_checked(
     // encoded beside the display's encode.
     let (dw, dh) = fit_within(full_w, full_h, DISPLAY_EDGE);
     let side = || (hex::encode(Sha256::digest(bytes)), read_exif(bytes));
-    let fast = (format == PhotoFormat::Jpeg)
-        .then(|| baseline::gate(bytes))
-        .flatten()
-        .filter(|frame| (frame.width, frame.height) == (full_w, full_h));
-    let (display, side) = match fast {
-        Some(frame) => baseline::display_copy(bytes, &frame, (dw, dh), side),
-        None => both(
-            || source.decode(bytes, limits).and_then(|decoded| resize_to(&decoded, dw, dh, FilterType::Lanczos3)),
-            side,
-        ),
+    let decoded = || {
+        let pixels = match plan.path {
+            DecodePath::JpegDecoder { fallback } => open(bytes, format, limits)?.decode(bytes, limits, fallback)?,
+            _ => decode_with_image(bytes, format, full_w, full_h, limits)?,
+        };
+        resize_to(&pixels, dw, dh, FilterType::Lanczos3)
+    };
+    let (display, side) = match plan.path {
+        DecodePath::Libjpeg(frame) => baseline::display_copy(bytes, &frame, (dw, dh), side),
+        _ => both(decoded, side),
     };
     let ((original_sha256, meta), display) = (side?, display?);
     let (tw, th) = fit_within(dw, dh, THUMBNAIL_EDGE);
@@ -323,8 +373,10 @@ fn open<'a>(bytes: &'a [u8], format: PhotoFormat, limits: &PhotoLimits) -> Resul
 
 impl Source<'_> {
     /// JPEG: a DCT-scaled decode with jpeg-decoder. Anything else, and JPEGs
-    /// it does not handle (CMYK, 12-bit…), go through `image` with its limits.
-    fn decode(self, bytes: &[u8], limits: &PhotoLimits) -> Result<Pixels, PhotoError> {
+    /// it does not handle (CMYK, 12-bit…), go through `image` with its limits;
+    /// with `fallback`, so do JPEGs it fails on for another reason than
+    /// being cut short (when [`inspect`] reserved memory for both).
+    fn decode(self, bytes: &[u8], limits: &PhotoLimits, fallback: bool) -> Result<Pixels, PhotoError> {
         let Some(mut decoder) = self.jpeg else {
             return decode_with_image(bytes, self.format, self.width, self.height, limits);
         };
@@ -336,6 +388,9 @@ impl Source<'_> {
         // is still ≥ the display edge (jpeg-decoder compares either side).
         let edge = u16::try_from(DISPLAY_EDGE).unwrap_or(u16::MAX);
         let fast = decoder.scale(edge, edge).and_then(|(w, h)| Ok((w, h, decoder.decode()?)));
+        // A progressive file's coefficients go before the other decoder
+        // starts: the two never hold memory at once.
+        drop(decoder);
         match fast {
             Ok((w, h, data)) => {
                 let (width, height) = (u32::from(w), u32::from(h));
@@ -346,7 +401,7 @@ impl Source<'_> {
             }
             // A file cut short stays an error: the other decoder would paint
             // the missing part grey and accept it.
-            Err(e) if is_truncation(&e) => Err(jpeg_error(e)),
+            Err(e) if is_truncation(&e) || !fallback => Err(jpeg_error(e)),
             Err(e) => {
                 tracing::debug!(error = %e, "jpeg-decoder refused a JPEG; trying the image crate");
                 decode_with_image(bytes, PhotoFormat::Jpeg, self.width, self.height, limits)
@@ -749,11 +804,15 @@ fn gps_coordinate(
     (magnitude <= max).then_some(sign * magnitude)
 }
 
-/// The server's entry point: bounded concurrency, CPU work off the async
-/// runtime, and a panic in a decoder turned into an error.
+/// The server's entry point: bounded concurrency and memory, CPU work off
+/// the async runtime, and a panic in a decoder turned into an error.
 pub struct PhotoPipeline {
     limits: PhotoLimits,
     slots: Arc<tokio::sync::Semaphore>,
+    /// Decode memory in KiB: each decode holds its estimated peak.
+    memory: Arc<tokio::sync::Semaphore>,
+    /// A thread per slot ([`workers`]); the blocking pool if none started.
+    workers: Option<workers::Workers>,
     queue_wait: Duration,
 }
 
@@ -765,19 +824,36 @@ impl Default for PhotoPipeline {
     }
 }
 
+/// Bytes as semaphore permits (KiB, rounded up).
+fn kib(bytes: u64) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
+}
+
 impl PhotoPipeline {
     /// `concurrent` decodes may run at once (one per CPU core is right: each
-    /// is CPU-bound); it is raised to at least 1.
+    /// is CPU-bound); it is raised to at least 1. They share one decode's
+    /// worth of memory (`limits.max_alloc`) until [`Self::with_decode_budget`]
+    /// says otherwise.
     pub fn new(limits: PhotoLimits, concurrent: usize) -> Self {
         Self {
             limits,
             slots: Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
+            memory: Arc::new(tokio::sync::Semaphore::new(kib(limits.max_alloc) as usize)),
+            workers: workers::Workers::start(concurrent.max(1)),
             queue_wait: QUEUE_WAIT,
         }
     }
 
-    /// How long a photo may wait for a slot before [`PhotoError::Busy`]
-    /// (default [`QUEUE_WAIT`]).
+    /// The memory all decodes at once may hold, in bytes. One photo may use
+    /// no more than all of it: the limits' `max_alloc` is lowered to it.
+    pub fn with_decode_budget(mut self, bytes: u64) -> Self {
+        self.limits.max_alloc = self.limits.max_alloc.min(bytes);
+        self.memory = Arc::new(tokio::sync::Semaphore::new(kib(bytes) as usize));
+        self
+    }
+
+    /// How long a photo may wait for a slot and its memory before
+    /// [`PhotoError::Busy`] (default [`QUEUE_WAIT`]).
     pub fn with_queue_wait(mut self, wait: Duration) -> Self {
         self.queue_wait = wait;
         self
@@ -787,31 +863,58 @@ impl PhotoPipeline {
         &self.limits
     }
 
-    /// Waits for a slot (at most the queue wait, else `Busy`), then runs
-    /// [`process`] on a blocking thread. The slot is held by the blocking
-    /// task, so a client that disconnects does not free it early.
+    /// Reads the header on a worker thread ([`inspect`]: a photo over the
+    /// limits or over one decode's memory is refused here), waits for its
+    /// estimated memory and a slot (at most the queue wait in all, else
+    /// `Busy`), then decodes on a worker thread. The slot and the memory are
+    /// held by the work itself, so a client that disconnects does not free
+    /// them early.
     pub async fn process(&self, bytes: bytes::Bytes) -> Result<ProcessedPhoto, PhotoError> {
-        // Cheap refusals need no slot.
+        // Cheap refusals need no thread.
         if bytes.is_empty() {
             return Err(PhotoError::Empty);
         }
         if bytes.len() > self.limits.max_bytes {
             return Err(PhotoError::TooLarge { max_bytes: self.limits.max_bytes });
         }
-        let permit = tokio::time::timeout(self.queue_wait, Arc::clone(&self.slots).acquire_owned())
+        let deadline = tokio::time::Instant::now() + self.queue_wait;
+        let limits = self.limits;
+        let header = bytes.clone();
+        let plan = self.run_blocking(deadline, None, move || inspect(&header, &limits)).await??;
+        let memory = tokio::time::timeout_at(deadline, Arc::clone(&self.memory).acquire_many_owned(kib(plan.peak_bytes)))
             .await
             .map_err(|_elapsed| PhotoError::Busy)?
             .map_err(|_closed| PhotoError::Busy)?;
-        let limits = self.limits;
-        let task = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            process(&bytes, &limits)
-        });
-        match task.await {
-            Ok(result) => result,
+        self.run_blocking(deadline, Some(memory), move || process_planned(&bytes, &plan, &limits)).await?
+    }
+
+    /// Runs `work` on a worker thread once a slot is free (before
+    /// `deadline`, else `Busy`), holding the slot and `held` until it ends.
+    async fn run_blocking<T: Send + 'static>(
+        &self,
+        deadline: tokio::time::Instant,
+        held: Option<tokio::sync::OwnedSemaphorePermit>,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PhotoError> {
+        let slot = tokio::time::timeout_at(deadline, Arc::clone(&self.slots).acquire_owned())
+            .await
+            .map_err(|_elapsed| PhotoError::Busy)?
+            .map_err(|_closed| PhotoError::Busy)?;
+        let work = move || {
+            let _held = (slot, held);
+            work()
+        };
+        if let Some(workers) = &self.workers {
+            return workers.run(work).await.ok_or_else(|| {
+                tracing::error!("photo decoder panicked");
+                panicked()
+            });
+        }
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => Ok(result),
             Err(e) if e.is_panic() => {
                 tracing::error!("photo decoder panicked");
-                Err(PhotoError::Corrupt("the decoder failed".into()))
+                Err(panicked())
             }
             Err(_cancelled) => Err(PhotoError::Busy),
         }
@@ -1395,6 +1498,70 @@ mod tests {
         assert!(matches!(result, Err(PhotoError::Busy)), "{result:?}");
     }
 
+    /// A progressive JPEG of `sampling` whose frame header claims
+    /// `width`×`height`: what its decode would cost is known from that alone.
+    fn progressive_claiming(width: u16, height: u16, sampling: jpeg_encoder::SamplingFactor) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+        encoder.set_progressive(true);
+        encoder.set_sampling_factor(sampling);
+        let pixels = vec![90u8; 64 * 48 * 3];
+        encoder.encode(&pixels, 64, 48, jpeg_encoder::ColorType::Rgb).unwrap_or_else(|e| panic!("test image: {e}"));
+        let sof = find_segment(&out, 0xC2).unwrap_or_else(|| panic!("no SOF2"));
+        out[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+        out[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn a_photo_whose_decode_would_need_more_than_one_decode_may_use_is_refused_from_its_header() {
+        // 49 MP, within the pixel limits. In 4:4:4 its coefficients alone
+        // are 294 MB: refused at once, nothing allocated.
+        let heavy = progressive_claiming(7000, 7000, jpeg_encoder::SamplingFactor::F_1_1);
+        let started = Instant::now();
+        let result = process(&heavy, &PhotoLimits::default());
+        match result {
+            Err(PhotoError::TooMuchMemory { needed, max }) => {
+                assert!(needed > 7000 * 7000 * 6, "{needed}");
+                assert_eq!(max, PhotoLimits::default().max_alloc);
+            }
+            other => panic!("{:?}", other.map(|p| p.width)),
+        }
+        assert!(started.elapsed() < Duration::from_millis(50), "took {:?}", started.elapsed());
+        let e = PhotoError::TooMuchMemory { needed: 300 * MIB as u64, max: 192 * MIB as u64 };
+        assert_eq!(e.code(), "decode_too_large");
+        assert!(e.to_string().contains("300 MB") && e.to_string().contains("192 MB"), "{e}");
+        // The same size in 4:2:0 fits (its estimate counts the whole
+        // coefficient buffer), and a baseline one needs next to nothing.
+        let plan = inspect(&progressive_claiming(7000, 7000, jpeg_encoder::SamplingFactor::F_2_2), &PhotoLimits::default());
+        let peak = plan.map(|p| p.peak_bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert!(peak > 7000 * 7000 * 3 && peak <= PhotoLimits::default().max_alloc, "{peak}");
+        let mut baseline = jpeg(64, 48);
+        let sof = find_segment(&baseline, 0xC0).unwrap_or_else(|| panic!("no SOF0"));
+        baseline[sof + 5..sof + 9].copy_from_slice(&[0x1B, 0x58, 0x1B, 0x58]);
+        let peak = inspect(&baseline, &PhotoLimits::default()).map(|p| p.peak_bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert!(peak < 48 * MIB as u64, "{peak}");
+    }
+
+    #[tokio::test]
+    async fn decodes_wait_for_their_share_of_the_memory_budget_and_give_it_back() -> TestResult {
+        let budget = 64 * MIB as u64;
+        let pipeline = PhotoPipeline::new(PhotoLimits::default(), 2)
+            .with_decode_budget(budget)
+            .with_queue_wait(Duration::from_millis(100));
+        assert_eq!(pipeline.limits().max_alloc, budget, "no photo may need more than all of it");
+        let photo = bytes::Bytes::from(jpeg(640, 480));
+        let need = inspect(&photo, pipeline.limits())?.peak_bytes;
+        // Others hold all but a little less than this photo needs.
+        let others = Arc::clone(&pipeline.memory).acquire_many_owned(kib(budget - need) + 1).await?;
+        let waited = pipeline.process(photo.clone()).await;
+        assert!(matches!(waited, Err(PhotoError::Busy)), "{:?}", waited.map(|p| p.width));
+        drop(others);
+        assert_eq!(pipeline.process(photo).await?.width, 640);
+        assert_eq!(pipeline.memory.available_permits(), kib(budget) as usize, "all given back");
+        Ok(())
+    }
+
     /// A JPEG written by jpeg-encoder, which can also write the kinds the
     /// fast path must leave alone.
     fn jpeg_encoded(width: u16, height: u16, color: jpeg_encoder::ColorType, progressive: bool) -> Vec<u8> {
@@ -1412,15 +1579,23 @@ mod tests {
     }
 
     #[test]
-    fn the_libjpeg_path_takes_single_scan_baseline_jpegs_only() {
+    fn the_libjpeg_path_takes_whole_baseline_and_progressive_huffman_jpegs_only() {
         let colour = jpeg(64, 48);
         assert_eq!(baseline::gate(&colour), Some(baseline::Baseline { width: 64, height: 48, channels: 3 }));
         let grey = jpeg_encoded(40, 30, jpeg_encoder::ColorType::Luma, false);
         assert_eq!(baseline::gate(&grey), Some(baseline::Baseline { width: 40, height: 30, channels: 1 }));
-        // Left to the pure-Rust decoders: many scans, CMYK, a file cut short
-        // (libjpeg would pad it with grey), not a JPEG at all.
-        assert_eq!(baseline::gate(&jpeg_encoded(64, 48, jpeg_encoder::ColorType::Rgb, true)), None);
+        let progressive = jpeg_encoded(64, 48, jpeg_encoder::ColorType::Rgb, true);
+        assert_eq!(baseline::gate(&progressive), Some(baseline::Baseline { width: 64, height: 48, channels: 3 }));
+        // Left to the pure-Rust decoders: CMYK, a file cut short (libjpeg
+        // would pad it with grey), a progressive one cut between or inside
+        // its scans, one with too many scans, not a JPEG at all.
         assert_eq!(baseline::gate(&jpeg_encoded(64, 48, jpeg_encoder::ColorType::Cmyk, false)), None);
+        assert_eq!(baseline::gate(&progressive[..progressive.len() - 2]), None);
+        let second_scan = progressive.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap_or_else(|| panic!("no scans"));
+        assert_eq!(baseline::gate(&progressive[..second_scan]), None);
+        assert_eq!(baseline::gate(&progressive[..second_scan + 3]), None);
+        assert_eq!(baseline::gate(&with_extra_scans(&progressive, baseline::MAX_SCANS)), None);
+        assert!(baseline::gate(&with_extra_scans(&progressive, 3)).is_some(), "a few more scans are fine");
         assert_eq!(baseline::gate(&colour[..colour.len() - 2]), None);
         assert_eq!(baseline::gate(&colour[..colour.len() / 2]), None);
         assert_eq!(baseline::gate(&colour[..40]), None);
@@ -1438,6 +1613,19 @@ mod tests {
                 let _ = baseline::gate(&hostile);
             }
         }
+    }
+
+    /// `jpeg` with `n` more copies of its last scan before the EOI (a
+    /// refinement scan repeated: the walk counts them, whatever they say).
+    fn with_extra_scans(jpeg: &[u8], n: usize) -> Vec<u8> {
+        let last = jpeg.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap_or_else(|| panic!("no scans"));
+        let scan = &jpeg[last..jpeg.len() - 2];
+        let mut out = jpeg[..jpeg.len() - 2].to_vec();
+        for _ in 0..n {
+            out.extend_from_slice(scan);
+        }
+        out.extend_from_slice(&[0xFF, 0xD9]);
+        out
     }
 
     #[test]
@@ -1459,7 +1647,7 @@ mod tests {
         let (fast, side) = (fast?, side?);
         assert_eq!(side, 42);
         let limits = PhotoLimits::default();
-        let pure = resize_to(&open(&input, PhotoFormat::Jpeg, &limits)?.decode(&input, &limits)?, dw, dh, FilterType::Lanczos3)?;
+        let pure = resize_to(&open(&input, PhotoFormat::Jpeg, &limits)?.decode(&input, &limits, false)?, dw, dh, FilterType::Lanczos3)?;
         assert_eq!((fast.width, fast.height, fast.channels), (pure.width, pure.height, pure.channels));
         // Different IDCTs and chroma upsampling: a level or so apart on average.
         let total: u64 = fast.data.iter().zip(&pure.data).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();

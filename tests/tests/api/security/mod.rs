@@ -10,6 +10,7 @@ mod location;
 mod rewards;
 mod sign_in;
 mod tracking;
+mod uploads;
 mod webhooks;
 mod xss;
 

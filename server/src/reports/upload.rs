@@ -379,3 +379,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props;

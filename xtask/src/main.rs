@@ -636,11 +636,49 @@ fn bench_submit() -> Result {
     result
 }
 
-        Some("bench-sign-in") => bench_sign_in(&args[1..]),
-        Some("bench-upload-memory") => bench_upload_memory(flag_value("--against")),
-        Some("bench-open-data") => bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned())),
-        _ => {
-            eprintln!("usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>");
+fn bench_sign_in(args: &[String]) -> Result {
+    ensure_nasm();
+    step("building the server and the benchmark (release)");
+    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "sign_in_bench"]))?;
+    let release = target_dir().join("release");
+    let mut passed = args.to_vec();
+    let binary = match passed.iter().position(|a| a == "--binary") {
+        Some(i) if i + 1 < passed.len() => {
+            let path = passed.remove(i + 1);
+            passed.remove(i);
+            PathBuf::from(path)
+        }
+        _ => release.join("shanshui"),
+    };
+    step("sign-in flood: server RSS against its idle RSS");
+    sh(Command::new(release.join("examples/sign_in_bench")).arg(&binary).args(&passed))
+}
+
+fn bench_upload_memory(against: Option<String>) -> Result {
+    ensure_nasm();
+    step("building the server and the benchmark (release)");
+    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "upload_memory_bench"]))?;
+    let release = target_dir().join("release");
+    let work = env::temp_dir().join(format!("shanshui-bench-upload-memory-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    // A copy: another build may replace target/release/shanshui meanwhile.
+    let bin = work.join("shanshui");
+    fs::copy(release.join("shanshui"), &bin).map_err(|e| format!("copying the server: {e}"))?;
+    let bench = release.join("examples/upload_memory_bench");
+    let result = (|| -> Result {
+        step("the loads, each on a fresh server");
+        let mut loads = Command::new(&bench);
+        loads.arg("serve-loads").arg(&work).arg(&bin);
+        if let Some(other) = &against {
+            loads.arg(other);
+        }
+        sh(&mut loads)?;
+        step("decode estimates against measured peaks");
+        sh(Command::new(&bench).arg("estimates").arg(&work))
+    })();
+    let _ = fs::remove_dir_all(&work);
+    result
 }
 
 #[cfg(test)]

@@ -350,6 +350,31 @@ impl TestApp {
         Staff { username: username.to_owned(), client, base: self.base.clone() }
     }
 
+    /// A sign-in attempt with any password, from `client` (a browser of
+    /// its own, with or without a device cookie).
+    pub async fn try_sign_in(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("answered")
+    }
+
+    /// The reporter's action (`POST /api/v1/track/{code}/actions`) with
+    /// their secret → (status, JSON body or null).
+    pub async fn as_reporter(&self, code: &str, secret: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(&format!("/api/v1/track/{code}/actions")))
+            .header("x-report-secret", secret)
+            .json(&body)
+            .send()
+            .await
+            .expect("answered");
+        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// The reporter's view (`GET /api/v1/track/{code}`).
     pub async fn track(&self, code: &str, secret: &str) -> (u16, serde_json::Value) {
         let res = self

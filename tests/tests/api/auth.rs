@@ -14,20 +14,11 @@ async fn staff(app: &TestApp, username: &str, role: Role, department: Option<&st
     server::users::create(&app.db, new, "test").await.unwrap();
 }
 
-async fn sign_in(client: &reqwest::Client, app: &TestApp, username: &str, password: &str) -> reqwest::Response {
-    client
-        .post(app.url("/api/v1/session"))
-        .json(&json!({ "username": username, "password": password }))
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn staff_sign_in_opens_a_session_that_sign_out_ends(app: &TestApp) {
     staff(app, "zhang.wei", Role::Handler, Some("environment")).await;
     assert_eq!(app.get("/api/v1/session").await.status(), 401);
 
-    let res = sign_in(&app.client, app, "Zhang.Wei ", PASSWORD).await;
+    let res = app.try_sign_in(&app.client, "Zhang.Wei ", PASSWORD).await;
     assert_eq!(res.status(), 200);
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("shanshui_session="), "{cookie}");
@@ -59,8 +50,8 @@ shanshui_tests::demo_test!(staff_sign_in_opens_a_session_that_sign_out_ends);
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(app: &TestApp) {
     staff(app, "li.na", Role::Dispatcher, None).await;
     let fresh = reqwest::Client::new();
-    let wrong = sign_in(&fresh, app, "li.na", "not the password at all").await;
-    let unknown = sign_in(&fresh, app, "nobody.here", PASSWORD).await;
+    let wrong = app.try_sign_in(&fresh, "li.na", "not the password at all").await;
+    let unknown = app.try_sign_in(&fresh, "nobody.here", PASSWORD).await;
     assert_eq!((wrong.status().as_u16(), unknown.status().as_u16()), (401, 401));
     assert!(wrong.headers().get("set-cookie").is_none());
     assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
@@ -79,9 +70,9 @@ async fn repeated_failures_slow_down_the_client_that_makes_them_even_against_the
     staff(app, "wang.fang", Role::Reviewer, None).await;
     let fresh = reqwest::Client::new();
     for _ in 0..5 {
-        assert_eq!(sign_in(&fresh, app, "wang.fang", "guess guess guess").await.status(), 401);
+        assert_eq!(app.try_sign_in(&fresh, "wang.fang", "guess guess guess").await.status(), 401);
     }
-    let slowed = sign_in(&fresh, app, "wang.fang", PASSWORD).await;
+    let slowed = app.try_sign_in(&fresh, "wang.fang", PASSWORD).await;
     assert_eq!(slowed.status(), 429);
     let retry: u64 = slowed.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert_eq!(retry, 1, "the first delay is a second");
@@ -90,15 +81,15 @@ async fn repeated_failures_slow_down_the_client_that_makes_them_even_against_the
         .local_address(std::net::IpAddr::from([127, 0, 0, 3]))
         .build()
         .unwrap();
-    assert_eq!(sign_in(&elsewhere, app, "wang.fang", PASSWORD).await.status(), 200);
+    assert_eq!(app.try_sign_in(&elsewhere, "wang.fang", PASSWORD).await.status(), 200);
     // After the wait, one more guess is checked; then the wait is longer.
     tokio::time::sleep(std::time::Duration::from_millis(retry * 1000 + 100)).await;
-    assert_eq!(sign_in(&fresh, app, "wang.fang", "guess guess guess").await.status(), 401);
-    let slower = sign_in(&fresh, app, "wang.fang", PASSWORD).await;
+    assert_eq!(app.try_sign_in(&fresh, "wang.fang", "guess guess guess").await.status(), 401);
+    let slower = app.try_sign_in(&fresh, "wang.fang", PASSWORD).await;
     assert_eq!(slower.status(), 429);
     // Another account is not affected.
     staff(app, "zhao.lei", Role::Finance, None).await;
-    assert_eq!(sign_in(&fresh, app, "zhao.lei", PASSWORD).await.status(), 200);
+    assert_eq!(app.try_sign_in(&fresh, "zhao.lei", PASSWORD).await.status(), 200);
 
     let count = async |action: &str| {
         server::db::entities::audit_log::Entity::find()
@@ -116,7 +107,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 async fn a_session_survives_a_restart_and_works_on_another_replica(app: &TestApp) {
     staff(app, "chen.jing", Role::Auditor, None).await;
-    assert_eq!(sign_in(&app.client, app, "chen.jing", PASSWORD).await.status(), 200);
+    assert_eq!(app.try_sign_in(&app.client, "chen.jing", PASSWORD).await.status(), 200);
     // A second server on the same database: a replica, or this one restarted.
     let settings = shanshui_tests::test_settings(app.data_dir.clone(), database_url(app));
     let replica = server::Application::build(settings).await.unwrap();
@@ -145,7 +136,7 @@ async fn an_idle_session_expires() {
     .unwrap();
     app.load_demo().await;
     staff(&app, "sun.li", Role::Admin, None).await;
-    assert_eq!(sign_in(&app.client, &app, "sun.li", PASSWORD).await.status(), 200);
+    assert_eq!(app.try_sign_in(&app.client, "sun.li", PASSWORD).await.status(), 200);
     assert_eq!(app.get("/api/v1/session").await.status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
     assert_eq!(app.get("/api/v1/session").await.status(), 401);

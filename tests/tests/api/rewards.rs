@@ -50,18 +50,6 @@ fn propose(amount_fen: i64, target: Option<&str>) -> Value {
             "amount_fen": amount_fen, "basis": "夜间施工，证据充分", "target": target })
 }
 
-async fn claim(app: &TestApp, code: &str, secret: &str, body: Value) -> (u16, Value) {
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/track/{code}/actions")))
-        .header("x-report-secret", secret)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
-}
-
 async fn the_tiers_are_public_and_follow_the_chongqing_rules(app: &TestApp) {
     let tiers: Value = app.get("/api/v1/reward-tiers").await.json().await.unwrap();
     let fixed: Vec<i64> = tiers.as_array().unwrap().iter().filter_map(|t| t["amount_fen"].as_i64()).collect();
@@ -94,11 +82,11 @@ async fn a_reward_goes_from_proposal_to_payment_once(app: &TestApp) {
     // Paying before the claim is refused.
     assert_eq!(t.finance.act(&code, json!({ "action": "pay_reward", "payment_reference": "P1", "amount_fen": 50_000 })).await.0, 409);
 
-    let (status, _) = claim(app, &code, "wrong-secret", json!({ "action": "claim_reward", "payout_account": "6222020000000000" })).await;
+    let (status, _) = app.as_reporter(&code, "wrong-secret", json!({ "action": "claim_reward", "payout_account": "6222020000000000" })).await;
     assert_eq!(status, 404, "a wrong secret gets no hint");
-    let (status, _) = claim(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": "" })).await;
+    let (status, _) = app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": "" })).await;
     assert_eq!(status, 422);
-    let (status, view) = claim(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": "6222020000000000" })).await;
+    let (status, view) = app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": "6222020000000000" })).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["reward"]["state"], "claimed");
     let case = t.finance.case(&code).await;
@@ -189,9 +177,9 @@ async fn only_the_first_reporter_is_rewarded_and_a_me_too_cannot_claim(app: &Tes
 
     let (_, second) = app.track(&code, &second_secret).await;
     assert!(second["reward"].is_null(), "the corroborating reporter sees no reward: {second}");
-    let (status, _) = claim(app, &code, &second_secret, json!({ "action": "claim_reward", "payout_account": "6222000011112222" })).await;
+    let (status, _) = app.as_reporter(&code, &second_secret, json!({ "action": "claim_reward", "payout_account": "6222000011112222" })).await;
     assert_eq!(status, 409);
-    let (status, _) = claim(app, &code, &first_secret, json!({ "action": "claim_reward", "payout_account": "6222000011112222" })).await;
+    let (status, _) = app.as_reporter(&code, &first_secret, json!({ "action": "claim_reward", "payout_account": "6222000011112222" })).await;
     assert_eq!(status, 200);
 }
 shanshui_tests::demo_test!(only_the_first_reporter_is_rewarded_and_a_me_too_cannot_claim);
@@ -250,7 +238,7 @@ async fn the_proposer_never_approves_and_a_late_claim_expires(app: &TestApp) {
         .exec(&app.db)
         .await
         .unwrap();
-    let (status, body) = claim(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": "6222000011112222" })).await;
+    let (status, body) = app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": "6222000011112222" })).await;
     assert_eq!(status, 409, "{body}");
     let (_, view) = app.track(&code, &secret).await;
     assert_eq!((view["reward"]["state"].as_str(), view["reward"]["can_claim"].as_bool()), (Some("expired"), Some(false)));
@@ -264,7 +252,7 @@ async fn a_reporter_may_decline_the_reward(app: &TestApp) {
     let (code, secret) = closed_case(app, &t, &NAMED, "substantiated").await;
     ok(&t.handler, &code, propose(200_000, None)).await;
     ok(&t.reward_reviewer, &code, json!({ "action": "approve_reward" })).await;
-    let (status, view) = claim(app, &code, &secret, json!({ "action": "decline_reward" })).await;
+    let (status, view) = app.as_reporter(&code, &secret, json!({ "action": "decline_reward" })).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["reward"]["state"], "declined");
     assert_eq!(t.finance.act(&code, json!({ "action": "pay_reward", "payment_reference": "P", "amount_fen": 200_000 })).await.0, 409);

@@ -64,16 +64,3 @@ pub async fn closed_case(app: &TestApp, t: &Team) -> String {
     close(t, &code, "substantiated").await;
     code
 }
-
-/// The reporter's action on /track, with their secret.
-pub async fn as_reporter(app: &TestApp, code: &str, secret: &str, body: Value) -> (u16, Value) {
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/track/{code}/actions")))
-        .header("x-report-secret", secret)
-        .json(&body)
-        .send()
-        .await
-        .expect("answered");
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
-}

@@ -5,7 +5,7 @@
 //! the proposal, a case found unsubstantiated after the reporter contested
 //! it, twenty proposals at once.
 
-use super::{NAMED, YUDONG, as_reporter, close, ok, team, Team};
+use super::{NAMED, YUDONG, Team, close, ok, team};
 use serde_json::{Value, json};
 use shanshui_tests::{TestApp, demo_test, file_report};
 use shared::Role;
@@ -48,7 +48,7 @@ async fn an_excluded_reporter_is_neither_approved_nor_paid(app: &TestApp) {
     let admin = app.sign_in("guan.li").await;
     assert_eq!(admin.send(reqwest::Method::DELETE, &format!("/api/v1/reward-exclusions/{id}"), Value::Null).await.0, 204);
     ok(&t.reward_reviewer, &code, json!({ "action": "approve_reward" })).await;
-    let (status, view) = as_reporter(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await;
+    let (status, view) = app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await;
     assert_eq!(status, 200, "{view}");
     exclude(app).await;
     let (status, body) = t.finance.act(&code, pay()).await;
@@ -63,11 +63,11 @@ async fn a_contest_holds_the_reward_and_a_new_finding_withdraws_it(app: &TestApp
     let t = team(app).await;
     let (code, secret) = proposed(app, &t).await;
     ok(&t.reward_reviewer, &code, json!({ "action": "approve_reward" })).await;
-    assert_eq!(as_reporter(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await.0, 200);
+    assert_eq!(app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await.0, 200);
 
     // The reporter contests the reply: the case goes back to review and the
     // reward waits, with the timeline saying why.
-    let (status, view) = as_reporter(app, &code, &secret, json!({ "action": "contest", "reason": "处理不彻底" })).await;
+    let (status, view) = app.as_reporter(&code, &secret, json!({ "action": "contest", "reason": "处理不彻底" })).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["reward"]["on_hold"], true, "{view}");
     assert!(view["timeline"].as_array().unwrap().iter().any(|e| e["action"] == "hold_reward" && e["note"].is_string()), "{view}");
@@ -92,14 +92,14 @@ async fn a_held_reward_goes_on_when_the_review_confirms_the_case(app: &TestApp) 
     let (code, secret) = proposed(app, &t).await;
     ok(&t.reward_reviewer, &code, json!({ "action": "approve_reward" })).await;
     let (_, before) = app.track(&code, &secret).await;
-    assert_eq!(as_reporter(app, &code, &secret, json!({ "action": "contest", "reason": "还有别的问题" })).await.0, 200);
-    let (status, _) = as_reporter(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await;
+    assert_eq!(app.as_reporter(&code, &secret, json!({ "action": "contest", "reason": "还有别的问题" })).await.0, 200);
+    let (status, _) = app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await;
     assert_eq!(status, 409, "no claim while held");
     let case = ok(&t.reviewer, &code, json!({ "action": "approve_reply", "note": "维持原结论" })).await;
     assert_eq!((case["reward"]["state"].as_str(), case["reward"]["on_hold"].as_bool()), (Some("approved"), Some(false)));
     let (_, after) = app.track(&code, &secret).await;
     assert!(after["reward"]["claim_deadline"].as_str() >= before["reward"]["claim_deadline"].as_str(), "the window waited");
-    assert_eq!(as_reporter(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await.0, 200);
+    assert_eq!(app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await.0, 200);
     ok(&t.finance, &code, pay()).await;
 }
 demo_test!(a_held_reward_goes_on_when_the_review_confirms_the_case);
@@ -123,7 +123,7 @@ async fn finance_reads_where_to_pay_and_every_look_is_audited(app: &TestApp) {
     let path = format!("/api/v1/rewards/{code}/payout-account");
     ok(&t.reward_reviewer, &code, json!({ "action": "approve_reward" })).await;
     assert_eq!(t.finance.post(&path, Value::Null).await.0, 409, "nothing to show before the claim");
-    assert_eq!(as_reporter(app, &code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await.0, 200);
+    assert_eq!(app.as_reporter(&code, &secret, json!({ "action": "claim_reward", "payout_account": ACCOUNT })).await.0, 200);
     for other in [&t.handler, &t.reviewer, &t.reward_reviewer, &t.dispatcher] {
         assert_eq!(other.post(&path, Value::Null).await.0, 403, "{}", other.username);
     }

@@ -38,15 +38,6 @@ async fn account(app: &TestApp, username: &str) {
     app.staff(username, Role::Admin, None).await;
 }
 
-async fn sign_in(client: &reqwest::Client, app: &TestApp, username: &str, password: &str) -> reqwest::Response {
-    client
-        .post(app.url("/api/v1/session"))
-        .json(&json!({ "username": username, "password": password }))
-        .send()
-        .await
-        .unwrap()
-}
-
 fn retry_after(res: &reqwest::Response) -> u64 {
     res.headers()["retry-after"].to_str().unwrap().parse().unwrap()
 }
@@ -56,7 +47,7 @@ fn retry_after(res: &reqwest::Response) -> u64 {
 async fn guess(client: &reqwest::Client, app: &TestApp, username: &str, n: usize) -> usize {
     let mut wrong = 0;
     while wrong < n {
-        let res = sign_in(client, app, username, WRONG).await;
+        let res = app.try_sign_in(client, username, WRONG).await;
         match res.status().as_u16() {
             401 => wrong += 1,
             429 => break,
@@ -83,7 +74,7 @@ async fn strangers_cannot_lock_the_owner_out_of_an_account(app: &TestApp) {
     account(app, "wang.fang").await;
     // The owner signs in once: their browser is recognised from now on.
     let owner = client_at(2);
-    let first = sign_in(&owner, app, "wang.fang", STAFF_PASSWORD).await;
+    let first = app.try_sign_in(&owner, "wang.fang", STAFF_PASSWORD).await;
     assert_eq!(first.status(), 200);
     let device = first
         .headers()
@@ -102,12 +93,12 @@ async fn strangers_cannot_lock_the_owner_out_of_an_account(app: &TestApp) {
         join_all(strangers.iter().map(|c| guess(c, app, "wang.fang", per_address))).await.into_iter().sum();
 
     // The owner's browser gets in all the same.
-    assert_eq!(sign_in(&owner, app, "wang.fang", STAFF_PASSWORD).await.status(), 200);
+    assert_eq!(app.try_sign_in(&owner, "wang.fang", STAFF_PASSWORD).await.status(), 200);
     assert_eq!(checked, UNTRUSTED_CAP as usize, "every stranger's guess up to the budget was checked");
 
     // The budget is spent: a new address is refused even with the right
     // password, so a guesser with many addresses is stopped too (ASVS 2.2.1).
-    let new_address = sign_in(&client_at(60), app, "wang.fang", STAFF_PASSWORD).await;
+    let new_address = app.try_sign_in(&client_at(60), "wang.fang", STAFF_PASSWORD).await;
     assert_eq!(new_address.status(), 429);
     assert!(retry_after(&new_address) > 60, "until the hour is over");
     let with_cookie = |host: u8, cookie: &str, username: &str, password: &str| {
@@ -150,7 +141,7 @@ async fn forty_parallel_guesses_meet_the_limit_one_by_one(app: &TestApp) {
     account(app, "zhao.lei").await;
     // From one address, all at once: only the free budget is checked.
     let client = client_at(20);
-    let answers = join_all((0..40).map(|_| sign_in(&client, app, "zhao.lei", WRONG))).await;
+    let answers = join_all((0..40).map(|_| app.try_sign_in(&client, "zhao.lei", WRONG))).await;
     let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
     let checked = statuses.iter().filter(|&&s| s == 401).count();
     assert!(checked <= FREE_FAILURES as usize, "{checked} guesses were checked: {statuses:?}");
@@ -204,13 +195,13 @@ async fn stored(app: &TestApp, username: &str, lane: &str) -> i32 {
 async fn a_flood_of_wrong_passwords_is_bounded_and_the_owner_still_gets_in(app: &TestApp) {
     account(app, "zhou.min").await;
     let owner = client_at(2);
-    assert_eq!(sign_in(&owner, app, "zhou.min", STAFF_PASSWORD).await.status(), 200);
+    assert_eq!(app.try_sign_in(&owner, "zhou.min", STAFF_PASSWORD).await.status(), 200);
     // 200 clients, 200 addresses, 200 usernames (unknown ones cost a hash
     // all the same): no per-address or per-account limit stops any of them.
     let clients: Vec<_> = (0..200).map(|i| client_at(10 + i as u8)).collect();
     let before = kb("VmHWM").max(kb("VmRSS"));
     let flood = join_all(clients.iter().enumerate().map(|(i, c)| async move {
-        let res = sign_in(c, app, &format!("guess.{i}"), WRONG).await;
+        let res = app.try_sign_in(c, &format!("guess.{i}"), WRONG).await;
         let status = res.status().as_u16();
         if status == 503 {
             assert!((1..=5).contains(&retry_after(&res)), "503 says when to come back");
@@ -221,7 +212,7 @@ async fn a_flood_of_wrong_passwords_is_bounded_and_the_owner_still_gets_in(app: 
     }));
     let owner_during = async {
         tokio::time::sleep(Duration::from_millis(30)).await;
-        sign_in(&owner, app, "zhou.min", STAFF_PASSWORD).await.status().as_u16()
+        app.try_sign_in(&owner, "zhou.min", STAFF_PASSWORD).await.status().as_u16()
     };
     let (statuses, owner_status) = tokio::join!(flood, owner_during);
     let grown_mb = kb("VmHWM").saturating_sub(before) / 1024;
@@ -241,7 +232,7 @@ async fn a_flood_of_wrong_passwords_is_bounded_and_the_owner_still_gets_in(app: 
     }
     // Nothing was counted for the refused ones: they may come back.
     let refused = statuses.iter().position(|&s| s == 503).unwrap();
-    let again = sign_in(&clients[refused], app, &format!("guess.{refused}"), WRONG).await;
+    let again = app.try_sign_in(&clients[refused], &format!("guess.{refused}"), WRONG).await;
     assert!(matches!(again.status().as_u16(), 401 | 503), "{}", again.status());
 }
 db_test!(a_flood_of_wrong_passwords_is_bounded_and_the_owner_still_gets_in);

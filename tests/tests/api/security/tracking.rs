@@ -6,7 +6,7 @@
 //! (it can name people and places), nor spend the original reporter's one
 //! contest.
 
-use super::{YUDONG, as_reporter, close, ok, team};
+use super::{YUDONG, close, ok, team};
 use serde_json::{Value, json};
 use shanshui_tests::{TestApp, demo_test, file_report};
 
@@ -51,10 +51,10 @@ async fn a_me_too_secret_reads_its_own_report_and_the_public_record(app: &TestAp
     assert_eq!(theirs["can_contest"], false);
 
     // Only the original reporter contests, and their one contest is theirs.
-    let (status, body) = as_reporter(app, &code, &stranger, json!({ "action": "contest", "reason": "我反对" })).await;
+    let (status, body) = app.as_reporter(&code, &stranger, json!({ "action": "contest", "reason": "我反对" })).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden");
-    let (status, body) = as_reporter(app, &code, &original, json!({ "action": "contest", "reason": CONTEST_REASON })).await;
+    let (status, body) = app.as_reporter(&code, &original, json!({ "action": "contest", "reason": CONTEST_REASON })).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "reply_review");
 }
@@ -65,7 +65,7 @@ async fn what_a_reporter_writes_is_never_public(app: &TestApp) {
     let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[("description", DESCRIPTION)]).await;
     let stranger = me_too(app, &code).await;
     close(&t, &code, "substantiated").await;
-    let (status, body) = as_reporter(app, &code, &secret, json!({ "action": "contest", "reason": CONTEST_REASON })).await;
+    let (status, body) = app.as_reporter(&code, &secret, json!({ "action": "contest", "reason": CONTEST_REASON })).await;
     assert_eq!(status, 200, "{body}");
     // The reporter still reads their own words.
     assert!(text(&app.track(&code, &secret).await.1).contains(CONTEST_REASON));

@@ -141,5 +141,9 @@ pub fn finding_label(locale: Locale, finding: shared::case::Finding) -> &'static
 
 /// A name in the reader's language: (Chinese, English).
 pub fn named(locale: Locale, zh: &str, en: &str) -> String {
-    if locale == Locale::zh_CN || en.is_empty() { zh.to_owned() } else { en.to_owned() }
+    if locale == Locale::zh_CN || en.is_empty() {
+        zh.to_owned()
+    } else {
+        en.to_owned()
+    }
 }

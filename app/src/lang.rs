@@ -107,7 +107,9 @@ fn initial() -> Locale {
 fn initial() -> Locale {
     #[cfg(feature = "hydrate")]
     {
-        let rendered = document().document_element().and_then(|el| el.get_attribute("lang"));
+        let rendered = document()
+            .document_element()
+            .and_then(|el| el.get_attribute("lang"));
         if rendered.as_deref() == Some("en") {
             return Locale::en;
         }
@@ -119,7 +121,10 @@ fn initial() -> Locale {
 fn remember(locale: Locale) {
     use wasm_bindgen::JsCast;
     if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
-        let cookie = format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", locale.as_str());
+        let cookie = format!(
+            "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            locale.as_str()
+        );
         let _ = doc.set_cookie(&cookie);
     }
 }

@@ -14,7 +14,8 @@ mod server_side {
     use std::sync::Arc;
 
     /// A GET of `path?query` answered by the API in-process: (status, body).
-    pub type Call = Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = (u16, Vec<u8>)> + Send>> + Send + Sync>;
+    pub type Call =
+        Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = (u16, Vec<u8>)> + Send>> + Send + Sync>;
 
     /// Provided by the server for every page it renders.
     #[derive(Clone)]
@@ -34,7 +35,9 @@ fn error_message(status: u16, body: &[u8]) -> String {
 }
 
 /// `GET path` from the JSON API.
-pub fn get<T: DeserializeOwned + 'static>(path: String) -> impl std::future::Future<Output = Loaded<T>> + Send + 'static {
+pub fn get<T: DeserializeOwned + 'static>(
+    path: String,
+) -> impl std::future::Future<Output = Loaded<T>> + Send + 'static {
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
         // The browser runs one thread; the wrapper only satisfies the bound.
@@ -58,9 +61,10 @@ async fn fetch<T: DeserializeOwned>(path: String) -> Loaded<T> {
         } else {
             // The page answers with the API's status: an unknown case is a
             // 404 page, a bad filter a 4xx, for people and crawlers alike.
-            if let (Some(options), Ok(code)) =
-                (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(status))
-            {
+            if let (Some(options), Ok(code)) = (
+                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+                http::StatusCode::from_u16(status),
+            ) {
                 options.set_status(code);
             }
             Err(error_message(status, &body))
@@ -68,7 +72,9 @@ async fn fetch<T: DeserializeOwned>(path: String) -> Loaded<T> {
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        crate::browser::http::get_json::<T>(&path, &[]).await.map_err(|e| e.message())
+        crate::browser::http::get_json::<T>(&path, &[])
+            .await
+            .map_err(|e| e.message())
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
@@ -84,7 +90,11 @@ pub fn query(pairs: &[(&str, String)]) -> String {
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();
-    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
 }
 
 /// Percent-encodes a query value (UTF-8 bytes outside the unreserved set).
@@ -106,7 +116,10 @@ mod tests {
 
     #[test]
     fn queries_leave_out_empty_values_and_encode_the_rest() {
-        assert_eq!(query(&[("q", "噪声 处罚".into()), ("kind", String::new())]), "?q=%E5%99%AA%E5%A3%B0%20%E5%A4%84%E7%BD%9A");
+        assert_eq!(
+            query(&[("q", "噪声 处罚".into()), ("kind", String::new())]),
+            "?q=%E5%99%AA%E5%A3%B0%20%E5%A4%84%E7%BD%9A"
+        );
         assert_eq!(query(&[("a", String::new())]), "");
     }
 }

@@ -18,7 +18,11 @@ pub struct ShellConfig {
 
 pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let pkg = options.site_pkg_dir.to_string();
-    let ShellConfig { asset_version: v, tile_url, tile_attribution } = config;
+    let ShellConfig {
+        asset_version: v,
+        tile_url,
+        tile_attribution,
+    } = config;
     // The version is a directory, not a query: the JS modules import each
     // other (and fetch the lazy routes' chunks) by relative URLs, which then
     // carry it too. The server serves `/pkg/{v}/` and caches it for a year.

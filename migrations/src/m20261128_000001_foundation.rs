@@ -195,7 +195,9 @@ impl MigrationTrait for Migration {
             Department::Table.into_iden(),
             Area::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -141,7 +141,10 @@ enum Department {
     Id,
 }
 
-fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from.0, from.1)
         .to(to.0, to.1)
@@ -212,9 +215,18 @@ impl MigrationTrait for Migration {
                     .col(integer(Cases::CorroborationCount).default(0))
                     // Optimistic concurrency: every change bumps it.
                     .col(integer(Cases::Version).default(0))
-                    .foreign_key(&mut fk((Cases::Table, Cases::CategoryId), (Category::Table, Category::Id)))
-                    .foreign_key(&mut fk((Cases::Table, Cases::AreaId), (Area::Table, Area::Id)))
-                    .foreign_key(&mut fk((Cases::Table, Cases::DepartmentId), (Department::Table, Department::Id)))
+                    .foreign_key(&mut fk(
+                        (Cases::Table, Cases::CategoryId),
+                        (Category::Table, Category::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        (Cases::Table, Cases::AreaId),
+                        (Area::Table, Area::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        (Cases::Table, Cases::DepartmentId),
+                        (Department::Table, Department::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -278,7 +290,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Report::OccurredAt))
                     .col(timestamp_with_time_zone(Report::SubmittedAt))
                     .col(big_integer_null(Report::IdentityId))
-                    .foreign_key(&mut fk((Report::Table, Report::CaseId), (Cases::Table, Cases::Id)))
+                    .foreign_key(&mut fk(
+                        (Report::Table, Report::CaseId),
+                        (Cases::Table, Cases::Id),
+                    ))
                     .foreign_key(&mut fk(
                         (Report::Table, Report::IdentityId),
                         (ReporterIdentity::Table, ReporterIdentity::Id),
@@ -287,7 +302,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_report_case").table(Report::Table).col(Report::CaseId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_report_case")
+                    .table(Report::Table)
+                    .col(Report::CaseId)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -313,13 +334,25 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Photo::ReceivedAt))
                     // Shown on public pages once staff have reviewed it.
                     .col(boolean(Photo::Public).default(false))
-                    .foreign_key(&mut fk((Photo::Table, Photo::ReportId), (Report::Table, Report::Id)))
-                    .foreign_key(&mut fk((Photo::Table, Photo::CaseId), (Cases::Table, Cases::Id)))
+                    .foreign_key(&mut fk(
+                        (Photo::Table, Photo::ReportId),
+                        (Report::Table, Report::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        (Photo::Table, Photo::CaseId),
+                        (Cases::Table, Cases::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_photo_case").table(Photo::Table).col(Photo::CaseId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_photo_case")
+                    .table(Photo::Table)
+                    .col(Photo::CaseId)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -336,13 +369,20 @@ impl MigrationTrait for Migration {
                     .col(text_null(CaseEvent::Note))
                     // Shown to the reporter (and, once disclosed, the public).
                     .col(boolean(CaseEvent::Public))
-                    .foreign_key(&mut fk((CaseEvent::Table, CaseEvent::CaseId), (Cases::Table, Cases::Id)))
+                    .foreign_key(&mut fk(
+                        (CaseEvent::Table, CaseEvent::CaseId),
+                        (Cases::Table, Cases::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create().name("idx_case_event_case").table(CaseEvent::Table).col(CaseEvent::CaseId).to_owned(),
+                Index::create()
+                    .name("idx_case_event_case")
+                    .table(CaseEvent::Table)
+                    .col(CaseEvent::CaseId)
+                    .to_owned(),
             )
             .await?;
 
@@ -372,7 +412,9 @@ impl MigrationTrait for Migration {
             Category::Table.into_iden(),
             CategoryGroup::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -383,13 +425,23 @@ async fn seed_catalogue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let catalogue: serde_json::Value =
         serde_json::from_str(CATALOGUE).map_err(|e| bad(&e.to_string()))?;
     let text = |v: &serde_json::Value, k: &str| -> Result<String, DbErr> {
-        v.get(k).and_then(|x| x.as_str()).map(str::to_owned).ok_or_else(|| bad(&format!("missing `{k}`")))
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| bad(&format!("missing `{k}`")))
     };
-    let groups = catalogue["groups"].as_array().ok_or_else(|| bad("no groups"))?;
+    let groups = catalogue["groups"]
+        .as_array()
+        .ok_or_else(|| bad("no groups"))?;
     for (i, g) in groups.iter().enumerate() {
         let insert = Query::insert()
             .into_table(CategoryGroup::Table)
-            .columns([CategoryGroup::Code, CategoryGroup::NameZh, CategoryGroup::NameEn, CategoryGroup::SortOrder])
+            .columns([
+                CategoryGroup::Code,
+                CategoryGroup::NameZh,
+                CategoryGroup::NameEn,
+                CategoryGroup::SortOrder,
+            ])
             .values([
                 text(g, "code")?.into(),
                 text(g, "name_zh")?.into(),
@@ -400,7 +452,9 @@ async fn seed_catalogue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned();
         manager.exec_stmt(insert).await?;
     }
-    let categories = catalogue["categories"].as_array().ok_or_else(|| bad("no categories"))?;
+    let categories = catalogue["categories"]
+        .as_array()
+        .ok_or_else(|| bad("no categories"))?;
     for c in categories {
         let insert = Query::insert()
             .into_table(Category::Table)

@@ -86,7 +86,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(SignInAttempt::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(StaffSession::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(SignInAttempt::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(StaffSession::Table).to_owned())
+            .await
     }
 }

@@ -88,8 +88,15 @@ enum Area {
     Id,
 }
 
-fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).to_owned()
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
 }
 
 #[sea_orm_migration::async_trait::async_trait]
@@ -118,7 +125,10 @@ impl MigrationTrait for Migration {
                     .col(boolean(RoutingRule::Active).default(true))
                     .col(timestamp_with_time_zone(RoutingRule::CreatedAt))
                     .col(timestamp_with_time_zone(RoutingRule::UpdatedAt))
-                    .foreign_key(&mut fk((RoutingRule::Table, RoutingRule::AreaId), (Area::Table, Area::Id)))
+                    .foreign_key(&mut fk(
+                        (RoutingRule::Table, RoutingRule::AreaId),
+                        (Area::Table, Area::Id),
+                    ))
                     .foreign_key(&mut fk(
                         (RoutingRule::Table, RoutingRule::DepartmentId),
                         (Department::Table, Department::Id),
@@ -168,12 +178,25 @@ impl MigrationTrait for Migration {
             boolean(Cases::Contested).default(false).to_owned(),
         ];
         for mut column in columns {
-            manager.alter_table(Table::alter().table(Cases::Table).add_column(&mut column).to_owned()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Cases::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
         }
         for (name, cols) in [
             ("idx_cases_due", vec![Cases::DueAt]),
-            ("idx_cases_department_due", vec![Cases::DepartmentId, Cases::DueAt]),
-            ("idx_cases_co_department_due", vec![Cases::CoDepartmentId, Cases::DueAt]),
+            (
+                "idx_cases_department_due",
+                vec![Cases::DepartmentId, Cases::DueAt],
+            ),
+            (
+                "idx_cases_co_department_due",
+                vec![Cases::CoDepartmentId, Cases::DueAt],
+            ),
             ("idx_cases_state_due", vec![Cases::State, Cases::DueAt]),
             ("idx_cases_assignee", vec![Cases::AssigneeId]),
         ] {
@@ -224,9 +247,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [WebhookOutbox::Table.into_iden(), QuietPeriod::Table.into_iden(), RoutingRule::Table.into_iden()]
-        {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        for table in [
+            WebhookOutbox::Table.into_iden(),
+            QuietPeriod::Table.into_iden(),
+            RoutingRule::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

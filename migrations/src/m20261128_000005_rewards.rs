@@ -79,19 +79,74 @@ enum Report {
     Id,
 }
 
-fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).to_owned()
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
 }
 
 /// (code, 中文, English, fixed amount in fen, percent of the fine, cap in fen, needs a penalty decision)
-type SeedTier = (&'static str, &'static str, &'static str, Option<i64>, Option<i32>, Option<i64>, bool);
+type SeedTier = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<i64>,
+    Option<i32>,
+    Option<i64>,
+    bool,
+);
 
 const TIERS: [SeedTier; 5] = [
-    ("tier_500", "一般线索奖励 500 元", "Standard tip, 500 yuan", Some(50_000), None, None, false),
-    ("tier_1000", "较重要线索奖励 1000 元", "Important tip, 1,000 yuan", Some(100_000), None, None, false),
-    ("tier_2000", "重要线索奖励 2000 元", "Major tip, 2,000 yuan", Some(200_000), None, None, false),
-    ("fine_5pct", "按罚款金额 5% 奖励", "5% of the fine imposed", None, Some(5), Some(1_000_000), true),
-    ("incident", "防止重大突发环境事件特别奖励", "Special reward for preventing a serious incident", None, None, Some(10_000_000), false),
+    (
+        "tier_500",
+        "一般线索奖励 500 元",
+        "Standard tip, 500 yuan",
+        Some(50_000),
+        None,
+        None,
+        false,
+    ),
+    (
+        "tier_1000",
+        "较重要线索奖励 1000 元",
+        "Important tip, 1,000 yuan",
+        Some(100_000),
+        None,
+        None,
+        false,
+    ),
+    (
+        "tier_2000",
+        "重要线索奖励 2000 元",
+        "Major tip, 2,000 yuan",
+        Some(200_000),
+        None,
+        None,
+        false,
+    ),
+    (
+        "fine_5pct",
+        "按罚款金额 5% 奖励",
+        "5% of the fine imposed",
+        None,
+        Some(5),
+        Some(1_000_000),
+        true,
+    ),
+    (
+        "incident",
+        "防止重大突发环境事件特别奖励",
+        "Special reward for preventing a serious incident",
+        None,
+        None,
+        Some(10_000_000),
+        false,
+    ),
 ];
 
 #[sea_orm_migration::async_trait::async_trait]
@@ -174,14 +229,29 @@ impl MigrationTrait for Migration {
                     .col(text_null(Reward::PayoutAccountEnc))
                     .col(timestamp_with_time_zone_null(Reward::ClosedAt))
                     .col(integer(Reward::Version).default(0))
-                    .foreign_key(&mut fk((Reward::Table, Reward::CaseId), (Cases::Table, Cases::Id)))
-                    .foreign_key(&mut fk((Reward::Table, Reward::ReportId), (Report::Table, Report::Id)))
-                    .foreign_key(&mut fk((Reward::Table, Reward::TierCode), (RewardTier::Table, RewardTier::Code)))
+                    .foreign_key(&mut fk(
+                        (Reward::Table, Reward::CaseId),
+                        (Cases::Table, Cases::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        (Reward::Table, Reward::ReportId),
+                        (Report::Table, Report::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        (Reward::Table, Reward::TierCode),
+                        (RewardTier::Table, RewardTier::Code),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_reward_state").table(Reward::Table).col(Reward::State).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_reward_state")
+                    .table(Reward::Table)
+                    .col(Reward::State)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -195,7 +265,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(RewardPayment::PaidAt))
                     .col(big_integer(RewardPayment::AmountFen))
                     .col(string(RewardPayment::PaymentReference))
-                    .foreign_key(&mut fk((RewardPayment::Table, RewardPayment::RewardId), (Reward::Table, Reward::Id)))
+                    .foreign_key(&mut fk(
+                        (RewardPayment::Table, RewardPayment::RewardId),
+                        (Reward::Table, Reward::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -222,7 +295,9 @@ impl MigrationTrait for Migration {
             Reward::Table.into_iden(),
             RewardTier::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -74,17 +74,94 @@ enum Indicator {
 /// The plan's main targets for 2025 (巴南区深入打好污染防治攻坚战实施方案,
 /// 主要目标): code, zh, en, unit, comparison, target.
 const TARGETS: [(&str, &str, &str, &str, &str, f64); 11] = [
-    ("good_air_days", "空气质量优良天数", "Days of good air quality", "天", "at_least", 334.0),
-    ("pm25_annual", "细颗粒物(PM2.5)年均浓度", "PM2.5 annual mean", "µg/m³", "at_most", 30.0),
-    ("yangtze_water_good", "长江干流(巴南段)水质优良比例", "Yangtze (Banan reach) water of good quality", "%", "at_least", 100.0),
-    ("drinking_water", "城市集中式饮用水水源水质达标率", "Urban drinking-water sources meeting the standard", "%", "at_least", 100.0),
-    ("night_noise", "声环境功能区夜间达标率", "Night-time noise compliance of functional zones", "%", "at_least", 85.0),
-    ("forest_cover", "森林覆盖率", "Forest cover", "%", "at_least", 47.6),
-    ("farmland_safe_use", "受污染耕地安全利用率", "Safe use of polluted farmland", "%", "at_least", 93.0),
-    ("rural_sewage", "农村生活污水治理率", "Rural domestic sewage treated", "%", "at_least", 40.0),
-    ("manure_use", "畜禽粪污综合利用率", "Livestock manure put to use", "%", "at_least", 88.0),
-    ("straw_use", "秸秆综合利用率", "Straw put to use", "%", "at_least", 91.0),
-    ("waste_recycling", "城市生活垃圾回收利用率", "Urban household waste recycled", "%", "at_least", 40.0),
+    (
+        "good_air_days",
+        "空气质量优良天数",
+        "Days of good air quality",
+        "天",
+        "at_least",
+        334.0,
+    ),
+    (
+        "pm25_annual",
+        "细颗粒物(PM2.5)年均浓度",
+        "PM2.5 annual mean",
+        "µg/m³",
+        "at_most",
+        30.0,
+    ),
+    (
+        "yangtze_water_good",
+        "长江干流(巴南段)水质优良比例",
+        "Yangtze (Banan reach) water of good quality",
+        "%",
+        "at_least",
+        100.0,
+    ),
+    (
+        "drinking_water",
+        "城市集中式饮用水水源水质达标率",
+        "Urban drinking-water sources meeting the standard",
+        "%",
+        "at_least",
+        100.0,
+    ),
+    (
+        "night_noise",
+        "声环境功能区夜间达标率",
+        "Night-time noise compliance of functional zones",
+        "%",
+        "at_least",
+        85.0,
+    ),
+    (
+        "forest_cover",
+        "森林覆盖率",
+        "Forest cover",
+        "%",
+        "at_least",
+        47.6,
+    ),
+    (
+        "farmland_safe_use",
+        "受污染耕地安全利用率",
+        "Safe use of polluted farmland",
+        "%",
+        "at_least",
+        93.0,
+    ),
+    (
+        "rural_sewage",
+        "农村生活污水治理率",
+        "Rural domestic sewage treated",
+        "%",
+        "at_least",
+        40.0,
+    ),
+    (
+        "manure_use",
+        "畜禽粪污综合利用率",
+        "Livestock manure put to use",
+        "%",
+        "at_least",
+        88.0,
+    ),
+    (
+        "straw_use",
+        "秸秆综合利用率",
+        "Straw put to use",
+        "%",
+        "at_least",
+        91.0,
+    ),
+    (
+        "waste_recycling",
+        "城市生活垃圾回收利用率",
+        "Urban household waste recycled",
+        "%",
+        "at_least",
+        40.0,
+    ),
 ];
 
 #[sea_orm_migration::async_trait::async_trait]
@@ -103,14 +180,27 @@ impl MigrationTrait for Migration {
             string_null(Cases::PublicPrecision),
         ];
         for mut column in columns {
-            manager.alter_table(Table::alter().table(Cases::Table).add_column(&mut column).to_owned()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Cases::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
         }
         // The public list, Open311 and the feeds read newest first, filtered
         // by category or area.
         for (name, cols) in [
             ("idx_cases_submitted", vec![Cases::SubmittedAt]),
-            ("idx_cases_category_submitted", vec![Cases::CategoryId, Cases::SubmittedAt]),
-            ("idx_cases_area_submitted", vec![Cases::AreaId, Cases::SubmittedAt]),
+            (
+                "idx_cases_category_submitted",
+                vec![Cases::CategoryId, Cases::SubmittedAt],
+            ),
+            (
+                "idx_cases_area_submitted",
+                vec![Cases::AreaId, Cases::SubmittedAt],
+            ),
             ("idx_cases_disclosed", vec![Cases::DisclosedAt]),
             ("idx_cases_closed", vec![Cases::ClosedAt]),
         ] {
@@ -145,7 +235,11 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("idx_notice_published").table(Notice::Table).col(Notice::PublishedAt).to_owned(),
+                Index::create()
+                    .name("idx_notice_published")
+                    .table(Notice::Table)
+                    .col(Notice::PublishedAt)
+                    .to_owned(),
             )
             .await?;
 
@@ -220,8 +314,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [Indicator::Table.into_iden(), EnterpriseDisclosure::Table.into_iden(), Notice::Table.into_iden()] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        for table in [
+            Indicator::Table.into_iden(),
+            EnterpriseDisclosure::Table.into_iden(),
+            Notice::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         for name in [
             "idx_cases_submitted",
@@ -230,7 +330,9 @@ impl MigrationTrait for Migration {
             "idx_cases_disclosed",
             "idx_cases_closed",
         ] {
-            manager.drop_index(Index::drop().name(name).table(Cases::Table).to_owned()).await?;
+            manager
+                .drop_index(Index::drop().name(name).table(Cases::Table).to_owned())
+                .await?;
         }
         for column in [
             Cases::DisclosedAt,
@@ -240,7 +342,14 @@ impl MigrationTrait for Migration {
             Cases::PublicActions,
             Cases::PublicPrecision,
         ] {
-            manager.alter_table(Table::alter().table(Cases::Table).drop_column(column).to_owned()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Cases::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
         }
         Ok(())
     }

@@ -46,7 +46,11 @@ impl MigrationTrait for Migration {
                     .col(big_integer(SignInThrottle::Version))
                     .col(timestamp_with_time_zone(SignInThrottle::WindowStart))
                     .col(timestamp_with_time_zone(SignInThrottle::LastFailureAt))
-                    .primary_key(Index::create().col(SignInThrottle::Username).col(SignInThrottle::Lane))
+                    .primary_key(
+                        Index::create()
+                            .col(SignInThrottle::Username)
+                            .col(SignInThrottle::Lane),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -59,7 +63,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.drop_table(Table::drop().table(SignInAttempt::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(SignInAttempt::Table).to_owned())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -84,6 +90,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.drop_table(Table::drop().table(SignInThrottle::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(SignInThrottle::Table).to_owned())
+            .await
     }
 }

@@ -19,12 +19,22 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
-                Table::alter().table(Reward::Table).add_column(&mut timestamp_with_time_zone_null(Reward::HeldAt)).to_owned(),
+                Table::alter()
+                    .table(Reward::Table)
+                    .add_column(&mut timestamp_with_time_zone_null(Reward::HeldAt))
+                    .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Reward::Table).drop_column(Reward::HeldAt).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Reward::Table)
+                    .drop_column(Reward::HeldAt)
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -71,11 +71,18 @@ impl Fill {
             let mut cases = Vec::with_capacity(n as usize);
             for i in 0..n {
                 let k = first + i;
-                let (category_id, group) = self.categories[self.rng.gen_range(0..self.categories.len())].clone();
+                let (category_id, group) =
+                    self.categories[self.rng.gen_range(0..self.categories.len())].clone();
                 let submitted = now - Days::minutes(self.rng.gen_range(0..60 * 24 * 400));
                 let open = self.rng.gen_bool(0.05);
-                let state = if open { ["submitted", "accepted", "investigating", "reply_review"][self.rng.gen_range(0..4)] } else { "closed" };
-                let due = open.then(|| submitted + Days::days(if state == "submitted" { 15 } else { 60 }));
+                let state = if open {
+                    ["submitted", "accepted", "investigating", "reply_review"]
+                        [self.rng.gen_range(0..4)]
+                } else {
+                    "closed"
+                };
+                let due = open
+                    .then(|| submitted + Days::days(if state == "submitted" { 15 } else { 60 }));
                 cases.push(case::ActiveModel {
                     code: Set(code(k)),
                     category_id: Set(category_id),
@@ -85,8 +92,13 @@ impl Fill {
                     lat: Set(29.2 + self.rng.gen_range(0.0..0.4)),
                     lon: Set(106.5 + self.rng.gen_range(0.0..0.5)),
                     accuracy_m: Set(Some(15.0)),
-                    area_id: Set(self.areas.get(self.rng.gen_range(0..self.areas.len().max(1))).copied()),
-                    department_id: Set(Some(self.departments[self.rng.gen_range(0..self.departments.len())])),
+                    area_id: Set(self
+                        .areas
+                        .get(self.rng.gen_range(0..self.areas.len().max(1)))
+                        .copied()),
+                    department_id: Set(Some(
+                        self.departments[self.rng.gen_range(0..self.departments.len())],
+                    )),
                     description: Set("工地夜间施工噪声扰民，持续到凌晨（基准数据）".to_owned()),
                     occurred_at: Set(None),
                     submitted_at: Set(submitted),
@@ -111,8 +123,11 @@ impl Fill {
                     contested: Set(false),
                     // A third of the closed cases carry a reviewer's public record.
                     disclosed_at: Set((!open && k % 3 == 0).then_some(submitted + Days::days(21))),
-                    public_summary: Set((!open && k % 3 == 0).then(|| "某工地夜间施工噪声扰民(基准数据)".to_owned())),
-                    public_investigation: Set((!open && k % 3 == 0).then(|| "经现场核查属实".to_owned())),
+                    public_summary: Set((!open && k % 3 == 0)
+                        .then(|| "某工地夜间施工噪声扰民(基准数据)".to_owned())),
+                    public_investigation: Set(
+                        (!open && k % 3 == 0).then(|| "经现场核查属实".to_owned())
+                    ),
                     public_actions: Set((!open && k % 3 == 0).then(|| "已责令整改".to_owned())),
                     public_precision: Set((!open && k % 3 == 0).then(|| "street".to_owned())),
                     ..Default::default()
@@ -123,7 +138,10 @@ impl Fill {
             // The ids just written: codes are unique and sequential here.
             let ids: Vec<(i64, chrono::DateTime<Utc>)> = case::Entity::find()
                 .filter(sea_orm::ColumnTrait::gte(&case::Column::Code, code(first)))
-                .filter(sea_orm::ColumnTrait::lt(&case::Column::Code, code(first + n)))
+                .filter(sea_orm::ColumnTrait::lt(
+                    &case::Column::Code,
+                    code(first + n),
+                ))
                 .all(&txn)
                 .await?
                 .into_iter()
@@ -172,7 +190,9 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (kind, target) = match (args.get(1).map(String::as_str), args.get(2)) {
         (Some(k @ ("sqlite" | "postgres")), Some(t)) => (k.to_owned(), t.clone()),
-        _ => anyhow::bail!("usage: case_bench sqlite DIR [--fill-only N] | case_bench postgres URL"),
+        _ => {
+            anyhow::bail!("usage: case_bench sqlite DIR [--fill-only N] | case_bench postgres URL")
+        }
     };
     let (url, cleanup) = if kind == "sqlite" {
         std::fs::create_dir_all(&target)?;
@@ -182,9 +202,14 @@ async fn main() -> anyhow::Result<()> {
     } else {
         let name = format!("shanshui_bench_{}", std::process::id());
         let admin = Database::connect(target.as_str()).await?;
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
         admin.close().await?;
-        let base = target.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(target.clone());
+        let base = target
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(target.clone());
         (format!("{base}/{name}"), Some((target.clone(), name)))
     };
     let mut settings = server::config::Settings::try_from(clap_free_settings(&url))?;
@@ -192,15 +217,34 @@ async fn main() -> anyhow::Result<()> {
     let db = server::db::connect_and_migrate(&settings).await?;
     server::demo::load(&db).await?;
     let handler_department = department::Entity::find()
-        .filter(sea_orm::ColumnTrait::eq(&department::Column::Code, "housing_construction"))
+        .filter(sea_orm::ColumnTrait::eq(
+            &department::Column::Code,
+            "housing_construction",
+        ))
         .one(&db)
         .await?
         .map(|d| d.id);
     let mut fill = Fill {
         rng: rand::rngs::StdRng::seed_from_u64(2026),
-        categories: category::Entity::find().all(&db).await?.into_iter().map(|c| (c.id, c.group_code)).collect(),
-        departments: department::Entity::find().all(&db).await?.into_iter().take(7).map(|d| d.id).collect(),
-        areas: server::db::entities::area::Entity::find().all(&db).await?.into_iter().map(|a| a.id).collect(),
+        categories: category::Entity::find()
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.group_code))
+            .collect(),
+        departments: department::Entity::find()
+            .all(&db)
+            .await?
+            .into_iter()
+            .take(7)
+            .map(|d| d.id)
+            .collect(),
+        areas: server::db::entities::area::Entity::find()
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
         next: 0,
     };
     // `--fill-only N`: leave a database of N cases for a load test of the
@@ -214,10 +258,26 @@ async fn main() -> anyhow::Result<()> {
         db.close().await?;
         return Ok(());
     }
-    let dispatcher = StaffUser { id: 1, username: "bench".into(), role: Role::Dispatcher, department_id: None, department: None };
-    let handler = StaffUser { id: 2, username: "bench2".into(), role: Role::Handler, department_id: handler_department, department: Some("housing_construction".into()) };
+    let dispatcher = StaffUser {
+        id: 1,
+        username: "bench".into(),
+        role: Role::Dispatcher,
+        department_id: None,
+        department: None,
+    };
+    let handler = StaffUser {
+        id: 2,
+        username: "bench2".into(),
+        role: Role::Handler,
+        department_id: handler_department,
+        department: Some("housing_construction".into()),
+    };
     let pii = server::privacy::PiiCipher::from_key([7; 32]);
-    let cases = Cases { db: &db, pii: &pii, deadlines: Deadlines::default() };
+    let cases = Cases {
+        db: &db,
+        pii: &pii,
+        deadlines: Deadlines::default(),
+    };
 
     println!("backend,cases,query,p50_ms,p99_ms");
     for step in STEPS {
@@ -226,28 +286,73 @@ async fn main() -> anyhow::Result<()> {
         db.execute_unprepared("ANALYZE").await?;
         eprintln!("filled to {step} in {:.1} s", t.elapsed().as_secs_f64());
         let open = QueueFilter::default;
-        let report = |name: &str, (p50, p99): (f64, f64)| println!("{kind},{step},{name},{p50:.3},{p99:.3}");
-        report("queue_dispatcher", time(async |_| { cases.queue(&dispatcher, open()).await.map(|_| ()).ok(); }).await);
-        report("queue_handler", time(async |_| { cases.queue(&handler, open()).await.map(|_| ()).ok(); }).await);
-        let overdue = || QueueFilter { overdue: Some(true), ..Default::default() };
-        report("queue_overdue", time(async |_| { cases.queue(&dispatcher, overdue()).await.map(|_| ()).ok(); }).await);
+        let report =
+            |name: &str, (p50, p99): (f64, f64)| println!("{kind},{step},{name},{p50:.3},{p99:.3}");
+        report(
+            "queue_dispatcher",
+            time(async |_| {
+                cases.queue(&dispatcher, open()).await.map(|_| ()).ok();
+            })
+            .await,
+        );
+        report(
+            "queue_handler",
+            time(async |_| {
+                cases.queue(&handler, open()).await.map(|_| ()).ok();
+            })
+            .await,
+        );
+        let overdue = || QueueFilter {
+            overdue: Some(true),
+            ..Default::default()
+        };
+        report(
+            "queue_overdue",
+            time(async |_| {
+                cases.queue(&dispatcher, overdue()).await.map(|_| ()).ok();
+            })
+            .await,
+        );
         let mut rng = rand::rngs::StdRng::seed_from_u64(step);
-        let codes: Vec<String> = (0..SAMPLES + 10).map(|_| code(rng.gen_range(0..step))).collect();
-        report("case_page", time(async |i| { cases.detail(&dispatcher, &codes[i]).await.map(|_| ()).ok(); }).await);
+        let codes: Vec<String> = (0..SAMPLES + 10)
+            .map(|_| code(rng.gen_range(0..step)))
+            .collect();
+        report(
+            "case_page",
+            time(async |i| {
+                cases.detail(&dispatcher, &codes[i]).await.map(|_| ()).ok();
+            })
+            .await,
+        );
         let t = Instant::now();
-        cases.counts(&dispatcher).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        println!("{kind},{step},counts_once,{:.3},", t.elapsed().as_secs_f64() * 1000.0);
+        cases
+            .counts(&dispatcher)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "{kind},{step},counts_once,{:.3},",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
     }
     db.close().await?;
     if let Some((admin_url, name)) = cleanup {
         let admin = Database::connect(admin_url.as_str()).await?;
-        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
     }
     Ok(())
 }
 
 fn clap_free_settings(url: &str) -> server::cli::SettingsArgs {
     use clap::Parser;
-    let cli = server::cli::Cli::parse_from(["shanshui", "--database-url", url, "--data-dir", "/tmp/shanshui-case-bench", "migrate"]);
+    let cli = server::cli::Cli::parse_from([
+        "shanshui",
+        "--database-url",
+        url,
+        "--data-dir",
+        "/tmp/shanshui-case-bench",
+        "migrate",
+    ]);
     cli.settings
 }

@@ -41,7 +41,10 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("--one") => {
-            return one(args.get(1).context("--one INPUT OUTDIR")?, args.get(2).context("--one INPUT OUTDIR")?);
+            return one(
+                args.get(1).context("--one INPUT OUTDIR")?,
+                args.get(2).context("--one INPUT OUTDIR")?,
+            );
         }
         Some("--serve") => return serve(args.get(1).context("--serve INPUT")?),
         Some("--write") => {
@@ -116,7 +119,9 @@ fn main() -> anyhow::Result<()> {
         writeln!(tuned_in)?;
         let mut line = String::new();
         tuned_out.read_line(&mut line)?;
-        Ok(Duration::from_micros(line.trim().parse().context("child's answer")?))
+        Ok(Duration::from_micros(
+            line.trim().parse().context("child's answer")?,
+        ))
     };
 
     // One warm-up of each (page cache, dynamic loader), not counted.
@@ -149,7 +154,11 @@ fn main() -> anyhow::Result<()> {
     let rss_magick = peak_rss_kb(&magick)?;
 
     let (w, h) = jpeg_size(&bytes)?;
-    println!("input: {} ({w}×{h}, {:.2} MB)", input.display(), bytes.len() as f64 / 1e6);
+    println!(
+        "input: {} ({w}×{h}, {:.2} MB)",
+        input.display(),
+        bytes.len() as f64 / 1e6
+    );
     println!(
         "outputs: ours display {:?} {} KB + thumbnail {:?} {} KB; vips {:?} {} KB; ImageMagick {:?} {} KB",
         jpeg_size(&first.display)?,
@@ -161,20 +170,55 @@ fn main() -> anyhow::Result<()> {
         jpeg_size(&std::fs::read(out("magick.jpg"))?)?,
         std::fs::metadata(out("magick.jpg"))?.len() / 1000,
     );
-    println!("cores: {}, load average before: {load_before}, after: {}", cores(), loadavg());
+    println!(
+        "cores: {}, load average before: {load_before}, after: {}",
+        cores(),
+        loadavg()
+    );
     println!();
     println!("| tool (N={iterations}) | median | min | peak RSS |");
     println!("|---|---|---|---|");
-    let mb = |kb: Option<u64>| kb.map_or("n/a".to_owned(), |kb| format!("{:.0} MB", kb as f64 / 1024.0));
-    println!("| Shanshui `process`, in-process | {} | {} | (see child) |", ms(median(&t_ours)), ms(min(&t_ours)));
-    println!("| Shanshui `process`, in-process, malloc tuned | {} | {} | |", ms(median(&t_tuned)), ms(min(&t_tuned)));
-    println!("| Shanshui, child process (`--one`) | {} | {} | {} |", ms(median(&t_child)), ms(min(&t_child)), mb(rss_child));
-    println!("| vipsthumbnail | {} | {} | {} |", ms(median(&t_vips)), ms(min(&t_vips)), mb(rss_vips));
-    println!("| ImageMagick convert | {} | {} | {} |", ms(median(&t_magick)), ms(min(&t_magick)), mb(rss_magick));
+    let mb = |kb: Option<u64>| {
+        kb.map_or("n/a".to_owned(), |kb| {
+            format!("{:.0} MB", kb as f64 / 1024.0)
+        })
+    };
+    println!(
+        "| Shanshui `process`, in-process | {} | {} | (see child) |",
+        ms(median(&t_ours)),
+        ms(min(&t_ours))
+    );
+    println!(
+        "| Shanshui `process`, in-process, malloc tuned | {} | {} | |",
+        ms(median(&t_tuned)),
+        ms(min(&t_tuned))
+    );
+    println!(
+        "| Shanshui, child process (`--one`) | {} | {} | {} |",
+        ms(median(&t_child)),
+        ms(min(&t_child)),
+        mb(rss_child)
+    );
+    println!(
+        "| vipsthumbnail | {} | {} | {} |",
+        ms(median(&t_vips)),
+        ms(min(&t_vips)),
+        mb(rss_vips)
+    );
+    println!(
+        "| ImageMagick convert | {} | {} | {} |",
+        ms(median(&t_magick)),
+        ms(min(&t_magick)),
+        mb(rss_magick)
+    );
     println!();
     let ratio = |a: &[Duration], b: &[Duration]| median(a).as_secs_f64() / median(b).as_secs_f64();
     let ratio_min = |a: &[Duration], b: &[Duration]| min(a).as_secs_f64() / min(b).as_secs_f64();
-    for (name, ours) in [("in-process", &t_ours), ("in-process, malloc tuned", &t_tuned), ("child process", &t_child)] {
+    for (name, ours) in [
+        ("in-process", &t_ours),
+        ("in-process, malloc tuned", &t_tuned),
+        ("child process", &t_child),
+    ] {
         println!(
             "ours ({name}) / vipsthumbnail: {:.2} median, {:.2} min (goal ≤ 0.50); / ImageMagick: {:.2} median, {:.2} min (goal ≤ 0.33)",
             ratio(ours, &t_vips),
@@ -184,7 +228,10 @@ fn main() -> anyhow::Result<()> {
         );
     }
     if let Some(kb) = rss_child {
-        println!("our peak memory per photo: {:.1} MB (goal ≤ 64 MB)", kb as f64 / 1024.0);
+        println!(
+            "our peak memory per photo: {:.1} MB (goal ≤ 64 MB)",
+            kb as f64 / 1024.0
+        );
     }
     Ok(())
 }
@@ -192,7 +239,8 @@ fn main() -> anyhow::Result<()> {
 /// `GLIBC_TUNABLES` for the tuned row: a fixed 32 MiB mmap threshold and a
 /// 256 MiB trim threshold, so a photo's buffers are reused from the heap
 /// rather than mapped, zeroed and faulted in afresh each time.
-const TUNED_MALLOC: &str = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
+const TUNED_MALLOC: &str =
+    "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
 
 /// Child mode for the tuned row: for each line read, process the photo
 /// once and print the time taken in microseconds.
@@ -230,7 +278,10 @@ fn one(input: &str, out_dir: &str) -> anyhow::Result<()> {
 
 fn run(cmd: &[String]) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let status = Command::new(&cmd[0]).args(&cmd[1..]).stdout(Stdio::null()).status()?;
+    let status = Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .stdout(Stdio::null())
+        .status()?;
     let took = started.elapsed();
     if !status.success() {
         bail!("{} failed: {status}", cmd[0]);
@@ -243,9 +294,17 @@ fn peak_rss_kb(cmd: &[String]) -> anyhow::Result<Option<u64>> {
     if !Path::new(TIME).exists() {
         return Ok(None);
     }
-    let output = Command::new(TIME).args(["-f", "%M"]).args(cmd).stdout(Stdio::null()).output()?;
+    let output = Command::new(TIME)
+        .args(["-f", "%M"])
+        .args(cmd)
+        .stdout(Stdio::null())
+        .output()?;
     if !output.status.success() {
-        bail!("{} failed under time: {}", cmd[0], String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "{} failed under time: {}",
+            cmd[0],
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     Ok(stderr.lines().last().and_then(|l| l.trim().parse().ok()))
@@ -308,8 +367,13 @@ fn synthetic_photo(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
             let (mut r, mut g, mut b) = if fy < ridge {
                 // Sky: blue towards white near the horizon, with soft clouds.
                 let t = fy / ridge;
-                let cloud = 40.0 * ((fx * 11.0 + fy * 5.0).sin() * (fx * 3.0 - fy * 17.0).cos()).max(0.0);
-                (110.0 + 120.0 * t + cloud, 150.0 + 90.0 * t + cloud, 230.0 + 20.0 * t + cloud * 0.2)
+                let cloud =
+                    40.0 * ((fx * 11.0 + fy * 5.0).sin() * (fx * 3.0 - fy * 17.0).cos()).max(0.0);
+                (
+                    110.0 + 120.0 * t + cloud,
+                    150.0 + 90.0 * t + cloud,
+                    230.0 + 20.0 * t + cloud * 0.2,
+                )
             } else {
                 // Ground: greens and browns with leaf-scale texture.
                 let t = (fy - ridge) / (1.0 - ridge);
@@ -317,7 +381,11 @@ fn synthetic_photo(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
                     + (x as f64 * 0.21 + y as f64 * 0.17).sin())
                     * 25.0;
                 let patches = 30.0 * ((fx * 40.0).sin() * (fy * 33.0).sin());
-                (70.0 + 60.0 * t + leaves + patches, 95.0 + 30.0 * t + leaves * 1.2, 45.0 + 20.0 * t + leaves * 0.5)
+                (
+                    70.0 + 60.0 * t + leaves + patches,
+                    95.0 + 30.0 * t + leaves * 1.2,
+                    45.0 + 20.0 * t + leaves * 0.5,
+                )
             };
             // Sensor noise, a few levels each way.
             let n = next();
@@ -332,7 +400,12 @@ fn synthetic_photo(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
     let mut jpeg = Vec::new();
     let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, 90);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    encoder.encode(&rgb, u16::try_from(width)?, u16::try_from(height)?, jpeg_encoder::ColorType::Rgb)?;
+    encoder.encode(
+        &rgb,
+        u16::try_from(width)?,
+        u16::try_from(height)?,
+        jpeg_encoder::ColorType::Rgb,
+    )?;
     Ok(splice_exif(&jpeg, &camera_exif()))
 }
 
@@ -361,7 +434,11 @@ fn camera_exif() -> Vec<u8> {
     let ifd0 = 8u32;
     let gps = ifd0 + 2 + 3 * 12 + 4;
     let data = gps + 2 + 4 * 12 + 4;
-    let (make_at, lat_at, lon_at) = (data, data + make.len() as u32, data + make.len() as u32 + 24);
+    let (make_at, lat_at, lon_at) = (
+        data,
+        data + make.len() as u32,
+        data + make.len() as u32 + 24,
+    );
     let mut t = b"II*\0".to_vec();
     t.extend_from_slice(&ifd0.to_le_bytes());
     t.extend_from_slice(&3u16.to_le_bytes());
@@ -376,7 +453,14 @@ fn camera_exif() -> Vec<u8> {
     entry(&mut t, 4, 5, 3, lon_at);
     t.extend_from_slice(&0u32.to_le_bytes());
     t.extend_from_slice(make);
-    for (n, d) in [(29u32, 1u32), (22, 1), (3000, 100), (106, 1), (32, 1), (2400, 100)] {
+    for (n, d) in [
+        (29u32, 1u32),
+        (22, 1),
+        (3000, 100),
+        (106, 1),
+        (32, 1),
+        (2400, 100),
+    ] {
         t.extend_from_slice(&n.to_le_bytes());
         t.extend_from_slice(&d.to_le_bytes());
     }

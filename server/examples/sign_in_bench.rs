@@ -31,7 +31,15 @@ fn status_mb(pid: u32, field: &str) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kb: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix(field)?.trim_start_matches(':').trim().strip_suffix("kB")?.trim().parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim_start_matches(':')
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
         .with_context(|| format!("no {field} in /proc/{pid}/status"))?;
     Ok(kb / 1024.0)
 }
@@ -54,22 +62,46 @@ fn start(binary: &str) -> anyhow::Result<Server> {
     let data = tempfile::tempdir()?;
     let dir = data.path().to_string_lossy().into_owned();
     let created = Command::new(binary)
-        .args(["user", "create", "--username", "bench.admin", "--role", "admin", "--data-dir", &dir])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "bench.admin",
+            "--role",
+            "admin",
+            "--data-dir",
+            &dir,
+        ])
         .env("SHANSHUI_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .output()?;
     if !created.status.success() {
-        bail!("user create failed: {}", String::from_utf8_lossy(&created.stderr));
+        bail!(
+            "user create failed: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let child = Command::new(binary)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir", &dir])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            &dir,
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         // Every 503 is logged as a failed request: thousands of lines.
         .stderr(Stdio::null())
         .spawn()?;
-    Ok(Server { child, base: format!("http://127.0.0.1:{port}"), _data: data })
+    Ok(Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _data: data,
+    })
 }
 
 fn client_from(ip: Ipv4Addr) -> anyhow::Result<reqwest::Client> {
@@ -82,7 +114,12 @@ fn client_from(ip: Ipv4Addr) -> anyhow::Result<reqwest::Client> {
 
 async fn sign_in(client: &reqwest::Client, base: &str, username: &str, password: &str) -> u16 {
     let body = serde_json::json!({ "username": username, "password": password });
-    match client.post(format!("{base}/api/v1/session")).json(&body).send().await {
+    match client
+        .post(format!("{base}/api/v1/session"))
+        .json(&body)
+        .send()
+        .await
+    {
         Ok(res) => res.status().as_u16(),
         Err(_) => 0,
     }
@@ -91,9 +128,16 @@ async fn sign_in(client: &reqwest::Client, base: &str, username: &str, password:
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let binary = args.first().context("usage: sign_in_bench SHANSHUI_BINARY [--attempts N] [--rounds R]")?.clone();
+    let binary = args
+        .first()
+        .context("usage: sign_in_bench SHANSHUI_BINARY [--attempts N] [--rounds R]")?
+        .clone();
     let value = |flag: &str, default: usize| -> usize {
-        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let attempts = value("--attempts", 200).clamp(1, 250);
     let rounds = value("--rounds", 3).clamp(1, 10);
@@ -102,7 +146,12 @@ async fn main() -> anyhow::Result<()> {
     let pid = server.child.id();
     let base = server.base.clone();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{base}/healthz")).await.map(|r| r.status().as_u16()).unwrap_or(0) != 200 {
+    while reqwest::get(format!("{base}/healthz"))
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+        != 200
+    {
         if Instant::now() > deadline {
             bail!("the server did not come up");
         }
@@ -133,8 +182,9 @@ async fn main() -> anyhow::Result<()> {
     };
 
     // 127.0.0.2 … 127.0.0.(N+1): N is at most 250.
-    let clients: Vec<reqwest::Client> =
-        (0..attempts).map(|i| client_from(Ipv4Addr::new(127, 0, 0, (2 + i) as u8))).collect::<Result<_, _>>()?;
+    let clients: Vec<reqwest::Client> = (0..attempts)
+        .map(|i| client_from(Ipv4Addr::new(127, 0, 0, (2 + i) as u8)))
+        .collect::<Result<_, _>>()?;
     for round in 1..=rounds {
         let started = Instant::now();
         let gate = Arc::new(tokio::sync::Barrier::new(attempts + 1));
@@ -143,7 +193,13 @@ async fn main() -> anyhow::Result<()> {
             let (client, base, gate) = (client.clone(), base.clone(), gate.clone());
             tasks.push(tokio::spawn(async move {
                 gate.wait().await;
-                sign_in(&client, &base, &format!("guess.{i}"), "wrong password, wrong again").await
+                sign_in(
+                    &client,
+                    &base,
+                    &format!("guess.{i}"),
+                    "wrong password, wrong again",
+                )
+                .await
             }));
         }
         gate.wait().await;
@@ -168,7 +224,9 @@ async fn main() -> anyhow::Result<()> {
     let after = status_mb(pid, "VmRSS")?;
     let hwm = status_mb(pid, "VmHWM")?;
     let sampled = peak_sampled.load(Ordering::Relaxed) as f64 / 10.0;
-    println!("peak: VmHWM {hwm:.1} MB (sampled VmRSS peak {sampled:.1} MB); after: VmRSS {after:.1} MB");
+    println!(
+        "peak: VmHWM {hwm:.1} MB (sampled VmRSS peak {sampled:.1} MB); after: VmRSS {after:.1} MB"
+    );
     println!(
         "growth over idle: peak +{:.1} MB ({:.2}x idle), after +{:.1} MB; goal: peak under {GOAL_MB} MB: {}",
         hwm - idle,

@@ -19,7 +19,11 @@ fn photo() -> anyhow::Result<Vec<u8>> {
     let (w, h) = (1632u32, 1224u32);
     let img = RgbImage::from_fn(w, h, |x, y| {
         let n = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 27;
-        image::Rgb([(x * 200 / w + n) as u8, (y * 180 / h + n) as u8, (90 + (x + y) % 60 + n) as u8])
+        image::Rgb([
+            (x * 200 / w + n) as u8,
+            (y * 180 / h + n) as u8,
+            (90 + (x + y) % 60 + n) as u8,
+        ])
     });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88).write_image(
@@ -43,7 +47,10 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
         ("lon", "106.5101"),
     ] {
         body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     body.extend_from_slice(
@@ -61,7 +68,11 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
         dir.join("body.bin").display()
     );
     std::fs::write(dir.join("post.lua"), lua)?;
-    println!("photo {} KB, body {} KB", jpeg.len() / 1024, body.len() / 1024);
+    println!(
+        "photo {} KB, body {} KB",
+        jpeg.len() / 1024,
+        body.len() / 1024
+    );
     Ok(())
 }
 
@@ -97,7 +108,12 @@ async fn ceiling(dir: &Path, seconds: u64) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["prepare", dir] => prepare(Path::new(dir)),
         ["ceiling", dir, secs] => ceiling(Path::new(dir), secs.parse()?).await,
         _ => anyhow::bail!("usage: submit_bench prepare DIR | ceiling DIR SECONDS"),

@@ -4,7 +4,10 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{audit, auth, cases, categories, directory, disclosure, info, openapi, outbox, reports, rewards, routing, stats, users};
+use crate::{
+    audit, auth, cases, categories, directory, disclosure, info, openapi, outbox, reports, rewards,
+    routing, stats, users,
+};
 use axum::Router;
 use axum::routing::{any, get};
 
@@ -34,7 +37,10 @@ pub fn v1(state: &AppState) -> Router<AppState> {
 /// axum's own extractor rejections (a path id that is not a number, a
 /// query it cannot parse) answer in plain text; the API answers every error
 /// as JSON, so rewrite them here, keeping their status and message.
-async fn json_rejections(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn json_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
     let response = next.run(request).await;
@@ -51,8 +57,18 @@ async fn json_rejections(request: axum::extract::Request, next: axum::middleware
         Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
         Err(_) => "the request could not be read".to_owned(),
     };
-    let code = if status == axum::http::StatusCode::UNPROCESSABLE_ENTITY { "invalid_body" } else { "bad_request" };
-    (status, axum::Json(shared::ErrorBody { error: shared::ApiError::new(code, message) })).into_response()
+    let code = if status == axum::http::StatusCode::UNPROCESSABLE_ENTITY {
+        "invalid_body"
+    } else {
+        "bad_request"
+    };
+    (
+        status,
+        axum::Json(shared::ErrorBody {
+            error: shared::ApiError::new(code, message),
+        }),
+    )
+        .into_response()
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {

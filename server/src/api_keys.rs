@@ -7,7 +7,6 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-
 };
 
 const PREFIX_LEN: usize = 8;
@@ -33,10 +32,16 @@ fn digest(key: &str) -> String {
     crate::digest::sha256_hex(key.as_bytes())
 }
 
-pub async fn create(db: &DatabaseConnection, name: &str, actor: &str) -> Result<String, ApiKeyError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    name: &str,
+    actor: &str,
+) -> Result<String, ApiKeyError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiKeyError::Invalid("the key's name must have 1–100 characters".to_owned()));
+        return Err(ApiKeyError::Invalid(
+            "the key's name must have 1–100 characters".to_owned(),
+        ));
     }
     let (key, prefix) = generate();
     let txn = crate::db::begin_write(db).await?;
@@ -66,10 +71,7 @@ pub async fn create(db: &DatabaseConnection, name: &str, actor: &str) -> Result<
 
 /// The key's row when `key` is a live key, else None. Compares digests, so
 /// the time taken says nothing about how much of a key was right.
-pub async fn verify(
-    db: &DatabaseConnection,
-    key: &str,
-) -> Result<Option<api_key::Model>, DbErr> {
+pub async fn verify(db: &DatabaseConnection, key: &str) -> Result<Option<api_key::Model>, DbErr> {
     let Some(prefix) = key.strip_prefix("ss_").and_then(|k| k.get(..PREFIX_LEN)) else {
         return Ok(None);
     };

@@ -26,22 +26,48 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct SettingsArgs {
     /// Address to listen on.
-    #[arg(long, env = "SHANSHUI_BIND", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_BIND",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub bind: SocketAddr,
     /// Directory for the embedded database, photos and keys.
-    #[arg(long, env = "SHANSHUI_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; default: SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// The built front end (`/pkg`, CSS, icons), written by `cargo xtask`.
-    #[arg(long, env = "SHANSHUI_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     pub site_root: PathBuf,
     /// Log lines as human-readable text or as JSON objects.
-    #[arg(long, env = "SHANSHUI_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     pub log_format: LogFormat,
     /// Staff are signed out after this many minutes without a request.
-    #[arg(long, env = "SHANSHUI_SESSION_IDLE_MINUTES", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
     pub session_idle_minutes: u32,
     /// Mark the session cookie `Secure` (sent over HTTPS only; browsers
     /// also accept it on http://localhost). Turn off only for plain-HTTP tests.
@@ -54,40 +80,90 @@ pub struct SettingsArgs {
     #[arg(long, env = "SHANSHUI_TILE_ATTRIBUTION", default_value = app::TILE_ATTRIBUTION, global = true)]
     pub tile_attribution: String,
     /// Reports one client address may send at once before being slowed…
-    #[arg(long, env = "SHANSHUI_SUBMIT_BURST", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_SUBMIT_BURST",
+        default_value_t = 10,
+        global = true
+    )]
     pub submit_burst: u32,
     /// …and then one more every this many seconds.
-    #[arg(long, env = "SHANSHUI_SUBMIT_EVERY_SECS", default_value_t = 20, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_SUBMIT_EVERY_SECS",
+        default_value_t = 20,
+        global = true
+    )]
     pub submit_every_secs: u64,
     /// Tracking look-ups one client address may make at once…
-    #[arg(long, env = "SHANSHUI_TRACK_BURST", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_TRACK_BURST",
+        default_value_t = 60,
+        global = true
+    )]
     pub track_burst: u32,
     /// …and then one more every this many seconds.
-    #[arg(long, env = "SHANSHUI_TRACK_EVERY_SECS", default_value_t = 1, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_TRACK_EVERY_SECS",
+        default_value_t = 1,
+        global = true
+    )]
     pub track_every_secs: u64,
     /// Megabytes of report bodies (photos) the server holds at once, over
     /// every request; past it an upload is answered 503 with Retry-After.
-    #[arg(long, env = "SHANSHUI_UPLOAD_BUDGET_MB", default_value_t = 96, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_UPLOAD_BUDGET_MB",
+        default_value_t = 96,
+        global = true
+    )]
     pub upload_budget_mb: usize,
     /// Megabytes all photo decodes at once may hold (each reserves its
     /// estimate; a photo that alone needs more is refused).
-    #[arg(long, env = "SHANSHUI_DECODE_BUDGET_MB", default_value_t = 192, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_DECODE_BUDGET_MB",
+        default_value_t = 192,
+        global = true
+    )]
     pub decode_budget_mb: usize,
     /// Days a department has to accept or refuse a new case (受理时限).
-    #[arg(long, env = "SHANSHUI_ACCEPT_DAYS", default_value_t = 15, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_ACCEPT_DAYS",
+        default_value_t = 15,
+        global = true
+    )]
     pub accept_days: u32,
     /// Days from the report to the approved reply (办结时限).
     #[arg(long, env = "SHANSHUI_CLOSE_DAYS", default_value_t = 60, global = true)]
     pub close_days: u32,
     /// The longest single extension of a case's deadline (延期).
-    #[arg(long, env = "SHANSHUI_MAX_EXTENSION_DAYS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_MAX_EXTENSION_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
     pub max_extension_days: u32,
     /// Days a reporter has to claim an approved reward (领奖期限).
-    #[arg(long, env = "SHANSHUI_REWARD_CLAIM_DAYS", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_REWARD_CLAIM_DAYS",
+        default_value_t = 60,
+        global = true
+    )]
     pub reward_claim_days: u32,
     /// Loopback and private ranges department webhooks may reach, as
     /// comma-separated CIDRs (e.g. 10.20.0.0/16); none by default.
-    #[arg(long, env = "SHANSHUI_WEBHOOK_ALLOW", value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "SHANSHUI_WEBHOOK_ALLOW",
+        value_delimiter = ',',
+        global = true
+    )]
     pub webhook_allow: Vec<String>,
 }
 
@@ -137,7 +213,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(e) => return fail_config(&e),
     };
     telemetry::init(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -189,12 +268,23 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
             conn.close().await.map_err(anyhow::Error::from)?;
             eprintln!("migrations applied");
         }
-        Command::User(UserCommand::Create { username, role, department }) => {
+        Command::User(UserCommand::Create {
+            username,
+            role,
+            department,
+        }) => {
             let password = std::env::var("SHANSHUI_PASSWORD").map_err(|_| {
-                ConfigError::new("set the new user's password in the environment variable SHANSHUI_PASSWORD")
+                ConfigError::new(
+                    "set the new user's password in the environment variable SHANSHUI_PASSWORD",
+                )
             })?;
             let conn = db::connect_and_migrate(&settings).await?;
-            let new = users::NewUser { username, role, department, password };
+            let new = users::NewUser {
+                username,
+                role,
+                department,
+                password,
+            };
             let created = users::create(&conn, new, "cli").await;
             conn.close().await.map_err(anyhow::Error::from)?;
             let user = created.map_err(|e| match e {

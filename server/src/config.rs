@@ -113,7 +113,9 @@ const MIN_UPLOAD_BUDGET_MB: usize = crate::reports::MAX_BODY / MIB;
 const MIN_DECODE_BUDGET_MB: usize = 160;
 
 pub fn default_photo_slots() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,7 +132,11 @@ impl TryFrom<SettingsArgs> for Settings {
     type Error = ConfigError;
 
     fn try_from(args: SettingsArgs) -> Result<Self, Self::Error> {
-        if args.submit_burst == 0 || args.submit_every_secs == 0 || args.track_burst == 0 || args.track_every_secs == 0 {
+        if args.submit_burst == 0
+            || args.submit_every_secs == 0
+            || args.track_burst == 0
+            || args.track_every_secs == 0
+        {
             return Err(ConfigError::new("rate limits must be at least 1"));
         }
         if tile_source(&args.tile_url).is_none() {
@@ -138,8 +144,14 @@ impl TryFrom<SettingsArgs> for Settings {
                 "--tile-url must be an https:// (or http://) URL template like https://{s}.tile.example.org/{z}/{x}/{y}.png",
             ));
         }
-        if args.accept_days == 0 || args.close_days == 0 || args.max_extension_days == 0 || args.reward_claim_days == 0 {
-            return Err(ConfigError::new("--accept-days, --close-days, --max-extension-days and --reward-claim-days must be at least 1"));
+        if args.accept_days == 0
+            || args.close_days == 0
+            || args.max_extension_days == 0
+            || args.reward_claim_days == 0
+        {
+            return Err(ConfigError::new(
+                "--accept-days, --close-days, --max-extension-days and --reward-claim-days must be at least 1",
+            ));
         }
         if args.upload_budget_mb < MIN_UPLOAD_BUDGET_MB {
             return Err(ConfigError::new(format!(
@@ -152,7 +164,9 @@ impl TryFrom<SettingsArgs> for Settings {
             )));
         }
         if args.data_dir.as_os_str().is_empty() {
-            return Err(ConfigError::new("--data-dir / SHANSHUI_DATA_DIR must not be empty"));
+            return Err(ConfigError::new(
+                "--data-dir / SHANSHUI_DATA_DIR must not be empty",
+            ));
         }
         let database_url = match args.database_url.filter(|u| !u.trim().is_empty()) {
             Some(url) => url,
@@ -162,8 +176,9 @@ impl TryFrom<SettingsArgs> for Settings {
             }
         };
         let database_kind = database_kind(&database_url)?;
-        let webhook_allow = crate::egress::AllowList::parse(&args.webhook_allow)
-            .map_err(|e| ConfigError::new(format!("--webhook-allow / SHANSHUI_WEBHOOK_ALLOW: {e}")))?;
+        let webhook_allow = crate::egress::AllowList::parse(&args.webhook_allow).map_err(|e| {
+            ConfigError::new(format!("--webhook-allow / SHANSHUI_WEBHOOK_ALLOW: {e}"))
+        })?;
         Ok(Settings {
             bind: args.bind,
             data_dir: args.data_dir,
@@ -226,7 +241,9 @@ pub fn tile_source(template: &str) -> Option<String> {
     let host = rest.split(['/', '?']).next()?;
     let host = host.replace("{s}", "*");
     let valid = !host.is_empty()
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'));
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'));
     valid.then(|| format!("{scheme}://{host}"))
 }
 
@@ -248,16 +265,29 @@ mod tests {
 
     #[test]
     fn sqlite_and_postgres_urls_are_recognised() {
-        assert_eq!(database_kind("sqlite://data/x.db?mode=rwc"), Ok(DatabaseKind::Sqlite));
-        assert_eq!(database_kind("postgres://u@h/db"), Ok(DatabaseKind::Postgres));
-        assert_eq!(database_kind("postgresql://u@h/db"), Ok(DatabaseKind::Postgres));
+        assert_eq!(
+            database_kind("sqlite://data/x.db?mode=rwc"),
+            Ok(DatabaseKind::Sqlite)
+        );
+        assert_eq!(
+            database_kind("postgres://u@h/db"),
+            Ok(DatabaseKind::Postgres)
+        );
+        assert_eq!(
+            database_kind("postgresql://u@h/db"),
+            Ok(DatabaseKind::Postgres)
+        );
     }
 
     #[test]
     fn another_database_is_refused_with_a_clear_message() {
         let err = database_kind("mysql://root:hunter2@h/db").unwrap_err();
         assert!(err.0.contains("unsupported database URL"));
-        assert!(!err.0.contains("hunter2"), "the password must not be echoed: {}", err.0);
+        assert!(
+            !err.0.contains("hunter2"),
+            "the password must not be echoed: {}",
+            err.0
+        );
     }
 
     #[test]
@@ -266,30 +296,47 @@ mod tests {
             tile_source("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
             Some("https://*.tile.openstreetmap.org")
         );
-        assert_eq!(tile_source("http://127.0.0.1:8080/{z}/{x}/{y}.png").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            tile_source("http://127.0.0.1:8080/{z}/{x}/{y}.png").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
         assert_eq!(tile_source("javascript:alert(1)"), None);
         assert_eq!(tile_source("https://evil.example'; script-src */x"), None);
     }
 
     fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
         use clap::Parser;
-        let cli = crate::cli::Cli::try_parse_from(["shanshui"].iter().chain(args).chain(&["migrate"]))
-            .map_err(|e| ConfigError::new(e.to_string()))?;
+        let cli =
+            crate::cli::Cli::try_parse_from(["shanshui"].iter().chain(args).chain(&["migrate"]))
+                .map_err(|e| ConfigError::new(e.to_string()))?;
         Settings::try_from(cli.settings)
     }
 
     #[test]
     fn the_webhook_allow_list_is_read_from_a_comma_separated_flag() {
         let s = settings(&["--webhook-allow", "10.20.0.0/16,127.0.0.1"]).unwrap();
-        assert_eq!(s.webhook_allow, crate::egress::AllowList::parse(&["10.20.0.0/16", "127.0.0.1/32"]).unwrap());
-        assert_eq!(settings(&[]).unwrap().webhook_allow, crate::egress::AllowList::default(), "empty by default");
+        assert_eq!(
+            s.webhook_allow,
+            crate::egress::AllowList::parse(&["10.20.0.0/16", "127.0.0.1/32"]).unwrap()
+        );
+        assert_eq!(
+            settings(&[]).unwrap().webhook_allow,
+            crate::egress::AllowList::default(),
+            "empty by default"
+        );
         let err = settings(&["--webhook-allow", "10.0.0.0/8,0.0.0.0/0"]).unwrap_err();
-        assert!(err.0.contains("--webhook-allow") && err.0.contains("too wide"), "{err}");
+        assert!(
+            err.0.contains("--webhook-allow") && err.0.contains("too wide"),
+            "{err}"
+        );
     }
 
     #[test]
     fn passwords_are_removed_from_urls_in_messages() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 }

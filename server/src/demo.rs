@@ -5,22 +5,43 @@
 use crate::db::entities::{area, department};
 use crate::directory::geo;
 use anyhow::Context;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 pub const BANAN_AREAS: &str = include_str!("../data/banan-areas.geojson");
 
 /// The district bureaus the plan names: (code, zh-CN, English).
 pub const BUREAUS: [(&str, &str, &str); 7] = [
-    ("environment", "巴南区生态环境局", "Banan Ecology and Environment Bureau"),
-    ("urban_management", "巴南区城市管理局", "Banan Urban Management Bureau"),
-    ("housing_construction", "巴南区住房和城乡建设委员会", "Banan Housing and Urban-Rural Development Commission"),
-    ("public_security", "重庆市公安局巴南区分局", "Banan Public Security Bureau"),
-    ("transport_maritime", "巴南区交通运输委员会（海事）", "Banan Transport Commission (Maritime)"),
+    (
+        "environment",
+        "巴南区生态环境局",
+        "Banan Ecology and Environment Bureau",
+    ),
+    (
+        "urban_management",
+        "巴南区城市管理局",
+        "Banan Urban Management Bureau",
+    ),
+    (
+        "housing_construction",
+        "巴南区住房和城乡建设委员会",
+        "Banan Housing and Urban-Rural Development Commission",
+    ),
+    (
+        "public_security",
+        "重庆市公安局巴南区分局",
+        "Banan Public Security Bureau",
+    ),
+    (
+        "transport_maritime",
+        "巴南区交通运输委员会（海事）",
+        "Banan Transport Commission (Maritime)",
+    ),
     ("water", "巴南区水利局", "Banan Water Resources Bureau"),
-    ("agriculture", "巴南区农业农村委员会", "Banan Agriculture and Rural Affairs Commission"),
+    (
+        "agriculture",
+        "巴南区农业农村委员会",
+        "Banan Agriculture and Rural Affairs Commission",
+    ),
 ];
 
 pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
@@ -78,9 +99,15 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
         let code = format!("office_{}", a.code);
         if find_department(&txn, &code).await?.is_none() {
             let (zh, en) = if a.kind == "jiedao" {
-                (format!("{}办事处", a.name_zh), format!("{} Office", a.name_en))
+                (
+                    format!("{}办事处", a.name_zh),
+                    format!("{} Office", a.name_en),
+                )
             } else {
-                (format!("{}人民政府", a.name_zh), format!("{} Government", a.name_en))
+                (
+                    format!("{}人民政府", a.name_zh),
+                    format!("{} Government", a.name_en),
+                )
             };
             department::ActiveModel {
                 code: Set(code),
@@ -104,7 +131,9 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
             action: "demo.load",
             object_type: "directory",
             object_id: "banan",
-            detail: Some(format!("areas+{new_areas} departments+{new_departments} rules+{new_rules}")),
+            detail: Some(format!(
+                "areas+{new_areas} departments+{new_departments} rules+{new_rules}"
+            )),
         },
     )
     .await?;
@@ -119,18 +148,45 @@ async fn find_department(
     conn: &impl sea_orm::ConnectionTrait,
     code: &str,
 ) -> Result<Option<department::Model>, sea_orm::DbErr> {
-    department::Entity::find().filter(department::Column::Code.eq(code)).one(conn).await
+    department::Entity::find()
+        .filter(department::Column::Code.eq(code))
+        .one(conn)
+        .await
 }
 
 /// The plan's routing, as rules: (category, window, department,
 /// co-department, priority). A 镇's own government handles straw burning
 /// there (one rule per town, more specific than the bureau's).
-type DemoRule = (&'static str, Option<(i32, i32)>, &'static str, Option<&'static str>, Option<&'static str>);
+type DemoRule = (
+    &'static str,
+    Option<(i32, i32)>,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
 
 const RULES: &[DemoRule] = &[
-    ("noise_construction_night", None, "housing_construction", None, Some("high")),
-    ("noise_construction", Some((22 * 60, 6 * 60)), "housing_construction", None, Some("high")),
-    ("noise_construction", None, "housing_construction", None, None),
+    (
+        "noise_construction_night",
+        None,
+        "housing_construction",
+        None,
+        Some("high"),
+    ),
+    (
+        "noise_construction",
+        Some((22 * 60, 6 * 60)),
+        "housing_construction",
+        None,
+        Some("high"),
+    ),
+    (
+        "noise_construction",
+        None,
+        "housing_construction",
+        None,
+        None,
+    ),
     ("noise_traffic", None, "public_security", None, None),
     ("noise_social", None, "public_security", None, None),
     ("noise_ship", None, "transport_maritime", None, None),
@@ -141,24 +197,51 @@ const RULES: &[DemoRule] = &[
     ("burning_fireworks", None, "public_security", None, None),
     ("dust_road", None, "urban_management", None, None),
     ("dust_stockpile", None, "urban_management", None, None),
-    ("dust_construction", None, "housing_construction", None, None),
+    (
+        "dust_construction",
+        None,
+        "housing_construction",
+        None,
+        None,
+    ),
     ("cooking_fumes", None, "urban_management", None, None),
-    ("water_black_odorous", None, "environment", Some("water"), None),
+    (
+        "water_black_odorous",
+        None,
+        "environment",
+        Some("water"),
+        None,
+    ),
     ("water_outfall", None, "environment", Some("water"), None),
-    ("water_sewage_storm", None, "water", Some("environment"), None),
+    (
+        "water_sewage_storm",
+        None,
+        "water",
+        Some("environment"),
+        None,
+    ),
     ("odour", None, "environment", None, None),
 ];
 
 /// Adds the plan's routing rules and the next 高考/中考 quiet periods, once:
 /// an edited rule set is never overwritten.
-async fn load_routing(txn: &impl sea_orm::ConnectionTrait, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<usize> {
+async fn load_routing(
+    txn: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
     use crate::db::entities::{quiet_period, routing_rule};
     use sea_orm::PaginatorTrait;
     if routing_rule::Entity::find().count(txn).await? > 0 {
         return Ok(0);
     }
     let mut added = 0;
-    let mut rule = |category: Option<&str>, department_id: i64, co: Option<i64>, priority: Option<&str>, window: Option<(i32, i32)>, area_id: Option<i64>, note: &str| {
+    let mut rule = |category: Option<&str>,
+                    department_id: i64,
+                    co: Option<i64>,
+                    priority: Option<&str>,
+                    window: Option<(i32, i32)>,
+                    area_id: Option<i64>,
+                    note: &str| {
         added += 1;
         routing_rule::ActiveModel {
             category_code: Set(category.map(str::to_owned)),
@@ -178,16 +261,38 @@ async fn load_routing(txn: &impl sea_orm::ConnectionTrait, now: chrono::DateTime
     };
     let mut rows = Vec::new();
     for (category, window, dept, co, priority) in RULES {
-        let Some(d) = find_department(txn, dept).await? else { continue };
+        let Some(d) = find_department(txn, dept).await? else {
+            continue;
+        };
         let co = match co {
             Some(code) => find_department(txn, code).await?.map(|d| d.id),
             None => None,
         };
-        rows.push(rule(Some(category), d.id, co, *priority, *window, None, "巴南区污染防治攻坚战实施方案 (demo)"));
+        rows.push(rule(
+            Some(category),
+            d.id,
+            co,
+            *priority,
+            *window,
+            None,
+            "巴南区污染防治攻坚战实施方案 (demo)",
+        ));
     }
-    for town in area::Entity::find().filter(area::Column::Kind.eq("zhen")).all(txn).await? {
+    for town in area::Entity::find()
+        .filter(area::Column::Kind.eq("zhen"))
+        .all(txn)
+        .await?
+    {
         if let Some(office) = find_department(txn, &format!("office_{}", town.code)).await? {
-            rows.push(rule(Some("burning_straw"), office.id, None, None, None, Some(town.id), "秸秆焚烧: the town government (demo)"));
+            rows.push(rule(
+                Some("burning_straw"),
+                office.id,
+                None,
+                None,
+                None,
+                Some(town.id),
+                "秸秆焚烧: the town government (demo)",
+            ));
         }
     }
     for row in rows {
@@ -195,10 +300,21 @@ async fn load_routing(txn: &impl sea_orm::ConnectionTrait, now: chrono::DateTime
     }
     // Chongqing's exam days (demo dates; admins enter each year's).
     for (name, start, end) in [
-        ("2027年高考", "2027-06-07T00:00:00+08:00", "2027-06-11T00:00:00+08:00"),
-        ("2027年中考", "2027-06-12T00:00:00+08:00", "2027-06-15T00:00:00+08:00"),
+        (
+            "2027年高考",
+            "2027-06-07T00:00:00+08:00",
+            "2027-06-11T00:00:00+08:00",
+        ),
+        (
+            "2027年中考",
+            "2027-06-12T00:00:00+08:00",
+            "2027-06-15T00:00:00+08:00",
+        ),
     ] {
-        let (Ok(starts), Ok(ends)) = (chrono::DateTime::parse_from_rfc3339(start), chrono::DateTime::parse_from_rfc3339(end)) else {
+        let (Ok(starts), Ok(ends)) = (
+            chrono::DateTime::parse_from_rfc3339(start),
+            chrono::DateTime::parse_from_rfc3339(end),
+        ) else {
             continue;
         };
         quiet_period::ActiveModel {
@@ -221,7 +337,11 @@ async fn load_routing(txn: &impl sea_orm::ConnectionTrait, now: chrono::DateTime
 pub const DEMO_STAFF: [(&str, shared::Role, Option<&str>); 5] = [
     ("admin", shared::Role::Admin, None),
     ("dispatcher", shared::Role::Dispatcher, None),
-    ("handler", shared::Role::Handler, Some("housing_construction")),
+    (
+        "handler",
+        shared::Role::Handler,
+        Some("housing_construction"),
+    ),
     ("reviewer", shared::Role::Reviewer, None),
     ("auditor", shared::Role::Auditor, None),
 ];
@@ -232,7 +352,10 @@ pub async fn load_staff(db: &DatabaseConnection) -> anyhow::Result<Option<String
     if app_user::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    let password = match std::env::var("SHANSHUI_DEMO_PASSWORD").ok().filter(|p| !p.trim().is_empty()) {
+    let password = match std::env::var("SHANSHUI_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+    {
         Some(p) => p,
         None => {
             use rand::RngCore;
@@ -248,8 +371,13 @@ pub async fn load_staff(db: &DatabaseConnection) -> anyhow::Result<Option<String
             department: department.map(str::to_owned),
             password: password.clone(),
         };
-        crate::users::create(db, new, "cli").await.map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
+        crate::users::create(db, new, "cli")
+            .await
+            .map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
     }
     let names: Vec<&str> = DEMO_STAFF.iter().map(|s| s.0).collect();
-    Ok(Some(format!("demo staff accounts {} with the password: {password}", names.join(", "))))
+    Ok(Some(format!(
+        "demo staff accounts {} with the password: {password}",
+        names.join(", ")
+    )))
 }

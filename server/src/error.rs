@@ -33,11 +33,18 @@ pub enum AppError {
     /// Too busy to take this request now (every password-hashing slot is taken,
     /// or upload or decode memory is all in use): 503 with `Retry-After`, code `busy`.
     #[error("busy: {message}")]
-    Busy { retry_after_secs: u64, message: String },
+    Busy {
+        retry_after_secs: u64,
+        message: String,
+    },
     /// A refusal with its own status and code, e.g. a photo that is not a
     /// photo (415 `unsupported_format`) or too big (413 `file_too_large`).
     #[error("{code}: {message}")]
-    Rejected { status: StatusCode, code: &'static str, message: String },
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error("database error: {0}")]
     Db(DbErr),
     #[error("internal error: {0:#}")]
@@ -47,7 +54,10 @@ pub enum AppError {
 impl AppError {
     /// Every password-checking slot is taken: try again in `retry_after_secs`.
     pub fn hashing_busy(retry_after_secs: u64) -> Self {
-        AppError::Busy { retry_after_secs, message: format!("the server is busy; try again in {retry_after_secs} s") }
+        AppError::Busy {
+            retry_after_secs,
+            message: format!("the server is busy; try again in {retry_after_secs} s"),
+        }
     }
 
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
@@ -57,9 +67,10 @@ impl AppError {
     /// Seconds a client should wait before trying again (`Retry-After`).
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs, .. } => {
-                Some(*retry_after_secs)
-            }
+            AppError::RateLimited { retry_after_secs }
+            | AppError::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -122,7 +133,9 @@ impl IntoResponse for AppError {
         }
         let mut response = (status, Json(ErrorBody { error: self.body() })).into_response();
         if let Some(secs) = self.retry_after_secs() {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -135,7 +148,9 @@ impl IntoResponse for AppError {
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
         if is_lost_race(&e) {
-            AppError::Conflict("someone else changed this at the same moment; reload it and try again".to_owned())
+            AppError::Conflict(
+                "someone else changed this at the same moment; reload it and try again".to_owned(),
+            )
         } else {
             AppError::Db(e)
         }
@@ -207,7 +222,10 @@ mod tests {
     fn a_validation_error_names_its_field() {
         let body = AppError::validation("lat", "outside Banan District").body();
         assert_eq!(body.code, "validation_failed");
-        assert_eq!(body.fields.get("lat").map(String::as_str), Some("outside Banan District"));
+        assert_eq!(
+            body.fields.get("lat").map(String::as_str),
+            Some("outside Banan District")
+        );
         assert!(body.message.contains("lat"));
     }
 }

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }
 
 /// 200 while the process runs.

@@ -72,17 +72,44 @@ pub const REPORT_SECRET: &str = "report_secret";
 /// The tags, one per domain module, in the order the docs page shows them:
 /// (name, description).
 pub const TAGS: &[(&str, &str)] = &[
-    ("reports", "群众举报：提交举报、附近的同类案件、凭查询码和密钥跟踪案件。Reports: filing a report, open cases nearby, following a case with its tracking code and secret."),
-    ("categories", "举报类别及其补充问题（Open311 attributes）。The category catalogue and each category's extra questions."),
-    ("directory", "部门与街道/镇。Departments and areas (街道/镇); their settings for admins."),
-    ("rewards", "举报奖励：奖励标准、奖励队列、台账、排除名单。Rewards: tiers, the reward queue, the ledger, the exclusion list."),
-    ("auth", "工作人员登录与退出（会话 Cookie）。Staff sign-in and sign-out (a session cookie)."),
-    ("cases", "案件办理：队列、案件详情、受理 → 查处 → 回复审核的各项操作。Case handling: the queue, a case, and every workflow action."),
-    ("routing", "分派规则与静音期（高考、中考）。Routing rules and quiet periods."),
+    (
+        "reports",
+        "群众举报：提交举报、附近的同类案件、凭查询码和密钥跟踪案件。Reports: filing a report, open cases nearby, following a case with its tracking code and secret.",
+    ),
+    (
+        "categories",
+        "举报类别及其补充问题（Open311 attributes）。The category catalogue and each category's extra questions.",
+    ),
+    (
+        "directory",
+        "部门与街道/镇。Departments and areas (街道/镇); their settings for admins.",
+    ),
+    (
+        "rewards",
+        "举报奖励：奖励标准、奖励队列、台账、排除名单。Rewards: tiers, the reward queue, the ledger, the exclusion list.",
+    ),
+    (
+        "auth",
+        "工作人员登录与退出（会话 Cookie）。Staff sign-in and sign-out (a session cookie).",
+    ),
+    (
+        "cases",
+        "案件办理：队列、案件详情、受理 → 查处 → 回复审核的各项操作。Case handling: the queue, a case, and every workflow action.",
+    ),
+    (
+        "routing",
+        "分派规则与静音期（高考、中考）。Routing rules and quiet periods.",
+    ),
     ("users", "工作人员账号。Staff accounts."),
     ("audit", "审计日志。The audit log."),
-    ("outbox", "部门 Webhook 通知的发送队列。Webhook notifications to departments that keep failing."),
-    ("disclosure", "信息公开：每个案件的公开记录（审核后公开的问题基本情况、调查核实情况、处理和整改情况、照片）。Open information: the public record of every case. Open data outside this API: Open311 GeoReport v2 at /open311/discovery.json, /open-data/cases.geojson, /open-data/cases.csv, /feeds/cases.atom."),
+    (
+        "outbox",
+        "部门 Webhook 通知的发送队列。Webhook notifications to departments that keep failing.",
+    ),
+    (
+        "disclosure",
+        "信息公开：每个案件的公开记录（审核后公开的问题基本情况、调查核实情况、处理和整改情况、照片）。Open information: the public record of every case. Open data outside this API: Open311 GeoReport v2 at /open311/discovery.json, /open-data/cases.geojson, /open-data/cases.csv, /feeds/cases.atom.",
+    ),
     ("meta", "本文档。This document."),
 ];
 
@@ -152,7 +179,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 .title("Shanshui API")
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(DESCRIPTION))
-                .license(Some(utoipa::openapi::License::new(env!("CARGO_PKG_LICENSE"))))
+                .license(Some(utoipa::openapi::License::new(env!(
+                    "CARGO_PKG_LICENSE"
+                ))))
                 .build(),
         )
         // Relative: the document describes whichever host serves it.
@@ -161,7 +190,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             .description(Some("this server 本服务器"))
             .build()]))
         .tags(Some(TAGS.iter().map(|(name, description)| {
-            utoipa::openapi::tag::TagBuilder::new().name(*name).description(Some(*description)).build()
+            utoipa::openapi::tag::TagBuilder::new()
+                .name(*name)
+                .description(Some(*description))
+                .build()
         })))
         .build();
     for part in MODULES {
@@ -292,7 +324,12 @@ fn rendered() -> &'static Rendered {
         let value = serde_json::to_value(&doc).unwrap_or(Value::Null);
         let json = serde_json::to_vec(&value).unwrap_or_default();
         let html = render_page(&value);
-        Rendered { json_etag: etag(json.as_slice()), json, html_etag: etag(html.as_bytes()), html }
+        Rendered {
+            json_etag: etag(json.as_slice()),
+            json,
+            html_etag: etag(html.as_bytes()),
+            html,
+        }
     })
 }
 
@@ -304,19 +341,34 @@ fn etag(bytes: &[u8]) -> HeaderValue {
 
 /// The document changes only with a new build: cached briefly, revalidated
 /// with its ETag.
-fn cached(headers: &HeaderMap, etag: &HeaderValue, content_type: &'static str, body: Vec<u8>) -> Response {
+fn cached(
+    headers: &HeaderMap,
+    etag: &HeaderValue,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> Response {
     let fresh = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag.to_str().unwrap_or_default());
-    let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
+        .any(|t| {
+            t.trim() == "*"
+                || t.trim().trim_start_matches("W/") == etag.to_str().unwrap_or_default()
+        });
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        body.into_response()
+    };
     let h = response.headers_mut();
     if !fresh {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300, must-revalidate"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300, must-revalidate"),
+    );
     h.insert(header::ETAG, etag.clone());
     response
 }
@@ -343,13 +395,20 @@ pub async fn document(headers: HeaderMap) -> Response {
 /// `GET /api/docs`: the document as a page.
 pub async fn page(headers: HeaderMap) -> Response {
     let r = rendered();
-    cached(&headers, &r.html_etag, "text/html; charset=utf-8", r.html.clone().into_bytes())
+    cached(
+        &headers,
+        &r.html_etag,
+        "text/html; charset=utf-8",
+        r.html.clone().into_bytes(),
+    )
 }
 
 // The docs page: plain HTML generated from the JSON of the document, so it
 // shows exactly what clients get.
 
-const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "post", "put", "patch", "delete", "head", "options", "trace",
+];
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -378,7 +437,11 @@ fn prose(s: &str) -> String {
         if para.lines().all(|l| l.trim_start().starts_with("- ")) {
             html.push_str("<ul>");
             for item in para.lines() {
-                let _ = write!(html, "<li>{}</li>", inline(item.trim_start().trim_start_matches("- ")));
+                let _ = write!(
+                    html,
+                    "<li>{}</li>",
+                    inline(item.trim_start().trim_start_matches("- "))
+                );
             }
             html.push_str("</ul>");
         } else {
@@ -409,7 +472,12 @@ fn inline(s: &str) -> String {
             && after[close + 2..].starts_with('/')
         {
             let href = &after[close + 2..close + 2 + end];
-            let _ = write!(out, "<a href=\"{}\">{}</a>", esc(href), esc(&after[..close]));
+            let _ = write!(
+                out,
+                "<a href=\"{}\">{}</a>",
+                esc(href),
+                esc(&after[..close])
+            );
             rest = &after[close + 3 + end..];
         } else {
             let c = rest.chars().next().unwrap_or(' ');
@@ -440,7 +508,11 @@ fn schema_label(schema: &Value) -> String {
     }
     let ty = match schema.get("type") {
         Some(Value::String(t)) => t.clone(),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | "),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | "),
         _ => String::new(),
     };
     if ty.starts_with("array") {
@@ -454,12 +526,19 @@ fn schema_label(schema: &Value) -> String {
     if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
         return format!("object of {}", schema_label(values));
     }
-    let mut label = if ty.is_empty() { "any".to_owned() } else { esc(&ty) };
+    let mut label = if ty.is_empty() {
+        "any".to_owned()
+    } else {
+        esc(&ty)
+    };
     if let Some(f) = schema.get("format").and_then(Value::as_str) {
         let _ = write!(label, " ({})", esc(f));
     }
     if let Some(e) = schema.get("enum").and_then(Value::as_array) {
-        let names: Vec<String> = e.iter().map(|v| format!("<code>{}</code>", esc(&v.to_string()))).collect();
+        let names: Vec<String> = e
+            .iter()
+            .map(|v| format!("<code>{}</code>", esc(&v.to_string())))
+            .collect();
         let _ = write!(label, ": {}", names.join(", "));
     }
     label
@@ -483,7 +562,10 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
     match v.get("$ref").and_then(Value::as_str) {
         Some(r) => r
             .strip_prefix("#/")
-            .map(|p| p.split('/').fold(doc, |node, key| node.get(key).unwrap_or(&Value::Null)))
+            .map(|p| {
+                p.split('/')
+                    .fold(doc, |node, key| node.get(key).unwrap_or(&Value::Null))
+            })
             .unwrap_or(v),
         None => v,
     }
@@ -491,7 +573,10 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
 
 fn render_operation(doc: &Value, html: &mut String, method: &str, path: &str, op: &Value) {
     let id = format!("op-{}-{}", method, path.replace(['/', '{', '}', '.'], "-"));
-    let summary = op.get("summary").and_then(Value::as_str).unwrap_or_default();
+    let summary = op
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let _ = write!(
         html,
         "<section class=\"op\" id=\"{}\"><h3><span class=\"m m-{method}\">{}</span> <code>{}</code></h3>",
@@ -511,16 +596,28 @@ fn render_operation(doc: &Value, html: &mut String, method: &str, path: &str, op
             .filter_map(Value::as_object)
             .flat_map(|o| o.keys())
             .map(|k| match k.as_str() {
-                SESSION => "工作人员会话 staff session (cookie <code>shanshui_session</code>)".to_owned(),
-                REPORT_SECRET => "举报人密钥 reporter's secret (header <code>X-Report-Secret</code>)".to_owned(),
+                SESSION => {
+                    "工作人员会话 staff session (cookie <code>shanshui_session</code>)".to_owned()
+                }
+                REPORT_SECRET => {
+                    "举报人密钥 reporter's secret (header <code>X-Report-Secret</code>)".to_owned()
+                }
                 other => format!("<code>{}</code>", esc(other)),
             })
             .collect();
         if !names.is_empty() {
-            let _ = write!(html, "<p class=\"auth\">Authentication 认证: {}</p>", names.join("; "));
+            let _ = write!(
+                html,
+                "<p class=\"auth\">Authentication 认证: {}</p>",
+                names.join("; ")
+            );
         }
     }
-    if let Some(params) = op.get("parameters").and_then(Value::as_array).filter(|p| !p.is_empty()) {
+    if let Some(params) = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+    {
         html.push_str(
             "<h4>Parameters 参数</h4><table><tr><th>name</th><th>in</th><th>type</th><th>required</th><th>description</th></tr>",
         );
@@ -532,15 +629,27 @@ fn render_operation(doc: &Value, html: &mut String, method: &str, path: &str, op
                 esc(p.get("name").and_then(Value::as_str).unwrap_or_default()),
                 esc(p.get("in").and_then(Value::as_str).unwrap_or_default()),
                 p.get("schema").map(schema_label).unwrap_or_default(),
-                if p.get("required").and_then(Value::as_bool).unwrap_or(false) { "yes" } else { "no" },
-                inline(p.get("description").and_then(Value::as_str).unwrap_or_default()),
+                if p.get("required").and_then(Value::as_bool).unwrap_or(false) {
+                    "yes"
+                } else {
+                    "no"
+                },
+                inline(
+                    p.get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ),
             );
         }
         html.push_str("</table>");
     }
     if let Some(body) = op.get("requestBody") {
         let body = resolve(doc, body);
-        let _ = write!(html, "<h4>Request body 请求体</h4><p>{}</p>", content_labels(body.get("content")));
+        let _ = write!(
+            html,
+            "<h4>Request body 请求体</h4><p>{}</p>",
+            content_labels(body.get("content"))
+        );
     }
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
         html.push_str("<h4>Responses 响应</h4><table><tr><th>status</th><th>description</th><th>body</th></tr>");
@@ -550,7 +659,11 @@ fn render_operation(doc: &Value, html: &mut String, method: &str, path: &str, op
                 html,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(status),
-                inline(r.get("description").and_then(Value::as_str).unwrap_or_default()),
+                inline(
+                    r.get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ),
                 content_labels(r.get("content")),
             );
         }
@@ -560,16 +673,28 @@ fn render_operation(doc: &Value, html: &mut String, method: &str, path: &str, op
 }
 
 fn render_schema(html: &mut String, name: &str, schema: &Value) {
-    let _ = write!(html, "<section class=\"schema\" id=\"schema-{0}\"><h3><code>{0}</code></h3>", esc(name));
+    let _ = write!(
+        html,
+        "<section class=\"schema\" id=\"schema-{0}\"><h3><code>{0}</code></h3>",
+        esc(name)
+    );
     if let Some(d) = schema.get("description").and_then(Value::as_str) {
         html.push_str(&prose(d));
     }
     let mut parts: Vec<&Value> = vec![schema];
     for key in ["allOf", "oneOf", "anyOf"] {
         if let Some(list) = schema.get(key).and_then(Value::as_array) {
-            let refs: Vec<String> = list.iter().filter(|s| s.get("$ref").is_some()).map(schema_label).collect();
+            let refs: Vec<String> = list
+                .iter()
+                .filter(|s| s.get("$ref").is_some())
+                .map(schema_label)
+                .collect();
             if !refs.is_empty() {
-                let word = if key == "allOf" { "All of 包含" } else { "One of 之一" };
+                let word = if key == "allOf" {
+                    "All of 包含"
+                } else {
+                    "One of 之一"
+                };
                 let _ = write!(html, "<p>{word}: {}</p>", refs.join(", "));
             }
             parts.extend(list.iter().filter(|s| s.get("$ref").is_none()));
@@ -578,17 +703,32 @@ fn render_schema(html: &mut String, name: &str, schema: &Value) {
     let one_of = schema.get("oneOf").is_some();
     let mut table = String::new();
     for (i, part) in parts.iter().enumerate() {
-        let Some(props) = part.get("properties").and_then(Value::as_object) else { continue };
-        let required: Vec<&str> =
-            part.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let Some(props) = part.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        let required: Vec<&str> = part
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         if one_of && i > 0 {
             // A variant: named by its tag (the one property with a single
             // allowed value, e.g. `"action": "accept"`), then described.
             let tag = props.iter().find_map(|(name, s)| {
-                let e = s.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1)?;
-                Some(format!("<code>{}: {}</code> ", esc(name), esc(&e[0].to_string())))
+                let e = s
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .filter(|e| e.len() == 1)?;
+                Some(format!(
+                    "<code>{}: {}</code> ",
+                    esc(name),
+                    esc(&e[0].to_string())
+                ))
             });
-            let title = part.get("description").and_then(Value::as_str).unwrap_or_default();
+            let title = part
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let _ = write!(
                 table,
                 "<tr><th colspan=\"4\" class=\"variant\">{}{}</th></tr>",
@@ -602,8 +742,16 @@ fn render_schema(html: &mut String, name: &str, schema: &Value) {
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(prop),
                 schema_label(s),
-                if required.contains(&prop.as_str()) { "yes" } else { "no" },
-                inline(s.get("description").and_then(Value::as_str).unwrap_or_default()),
+                if required.contains(&prop.as_str()) {
+                    "yes"
+                } else {
+                    "no"
+                },
+                inline(
+                    s.get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ),
             );
         }
     }
@@ -632,9 +780,15 @@ th{background:#eef4f1}.op,.schema{border:1px solid #dfe7e3;border-radius:6px;pad
 fn render_page(doc: &Value) -> String {
     let info = doc.get("info").unwrap_or(&Value::Null);
     let title = info.get("title").and_then(Value::as_str).unwrap_or("API");
-    let version = info.get("version").and_then(Value::as_str).unwrap_or_default();
+    let version = info
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let empty = serde_json::Map::new();
-    let paths = doc.get("paths").and_then(Value::as_object).unwrap_or(&empty);
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     // (tag → [(method, path, operation)]) in the order of the document's tags.
     let mut by_tag: BTreeMap<String, Vec<(&str, &str, &Value)>> = BTreeMap::new();
     for (path, item) in paths {
@@ -646,7 +800,10 @@ fn render_page(doc: &Value) -> String {
                     .and_then(|t| t.first())
                     .and_then(Value::as_str)
                     .unwrap_or("other");
-                by_tag.entry(tag.to_owned()).or_default().push((method, path.as_str(), op));
+                by_tag
+                    .entry(tag.to_owned())
+                    .or_default()
+                    .push((method, path.as_str(), op));
             }
         }
     }
@@ -657,7 +814,13 @@ fn render_page(doc: &Value) -> String {
             tags.iter()
                 .filter_map(|t| {
                     let name = t.get("name")?.as_str()?.to_owned();
-                    Some((name, t.get("description").and_then(Value::as_str).unwrap_or_default().to_owned()))
+                    Some((
+                        name,
+                        t.get("description")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    ))
                 })
                 .collect()
         })
@@ -685,19 +848,32 @@ fn render_page(doc: &Value) -> String {
     html.push_str("<nav><h2>Contents 目录</h2><ul>");
     for (tag, _) in &order {
         if let Some(ops) = by_tag.get(tag) {
-            let _ = write!(html, "<li><a href=\"#tag-{0}\">{0}</a> ({1})</li>", esc(tag), ops.len());
+            let _ = write!(
+                html,
+                "<li><a href=\"#tag-{0}\">{0}</a> ({1})</li>",
+                esc(tag),
+                ops.len()
+            );
         }
     }
     html.push_str("<li><a href=\"#schemas\">Schemas 数据结构</a></li></ul></nav><main>");
     for (tag, description) in &order {
         let Some(ops) = by_tag.get(tag) else { continue };
-        let _ = write!(html, "<h2 id=\"tag-{0}\">{0}</h2>{1}", esc(tag), prose(description));
+        let _ = write!(
+            html,
+            "<h2 id=\"tag-{0}\">{0}</h2>{1}",
+            esc(tag),
+            prose(description)
+        );
         for (method, path, op) in ops {
             render_operation(doc, &mut html, method, path, op);
         }
     }
     html.push_str("<h2 id=\"schemas\">Schemas 数据结构</h2>");
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
             render_schema(&mut html, name, schema);
         }
@@ -713,7 +889,11 @@ mod tests {
     #[test]
     fn the_document_is_openapi_3_with_our_title_and_the_version_of_the_build() {
         let doc = serde_json::to_value(openapi()).unwrap_or(Value::Null);
-        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
+        assert!(
+            doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+            "{}",
+            doc["openapi"]
+        );
         assert_eq!(doc["info"]["title"], "Shanshui API");
         assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(doc["servers"][0]["url"], "/");
@@ -730,12 +910,21 @@ mod tests {
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let tag = op["tags"][0].as_str().unwrap_or_default();
-                assert!(TAGS.iter().any(|(t, _)| *t == tag), "{method} {path}: tag `{tag}` is not in TAGS");
-                assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path}: no summary");
+                assert!(
+                    TAGS.iter().any(|(t, _)| *t == tag),
+                    "{method} {path}: tag `{tag}` is not in TAGS"
+                );
+                assert!(
+                    op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                    "{method} {path}: no summary"
+                );
                 for (status, response) in op["responses"].as_object().cloned().unwrap_or_default() {
                     if status.starts_with('4') {
                         let r = response["$ref"].as_str().unwrap_or_default();
-                        assert!(r.starts_with("#/components/responses/"), "{method} {path} {status}: use a reusable error response");
+                        assert!(
+                            r.starts_with("#/components/responses/"),
+                            "{method} {path} {status}: use a reusable error response"
+                        );
                     }
                 }
             }
@@ -744,8 +933,17 @@ mod tests {
 
     #[test]
     fn the_page_escapes_text_and_keeps_relative_links() {
-        assert_eq!(inline("a <b> & `c<d>`"), "a &lt;b&gt; &amp; <code>c&lt;d&gt;</code>");
-        assert_eq!(inline("see [docs](/api/docs)"), "see <a href=\"/api/docs\">docs</a>");
-        assert_eq!(inline("[x](https://example.com)"), "[x](https://example.com)");
+        assert_eq!(
+            inline("a <b> & `c<d>`"),
+            "a &lt;b&gt; &amp; <code>c&lt;d&gt;</code>"
+        );
+        assert_eq!(
+            inline("see [docs](/api/docs)"),
+            "see <a href=\"/api/docs\">docs</a>"
+        );
+        assert_eq!(
+            inline("[x](https://example.com)"),
+            "[x](https://example.com)"
+        );
     }
 }

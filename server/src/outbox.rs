@@ -16,12 +16,12 @@ use crate::config::OutboxPolicy;
 use crate::db::entities::{case, category, department, webhook_outbox};
 use crate::egress::{AllowList, WebhookClient};
 use chrono::{DateTime, Utc};
+use hmac::Mac;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use hmac::Mac;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,14 +93,23 @@ pub async fn enqueue(
     event: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if department.webhook_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+    if department
+        .webhook_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
         return Ok(());
     }
-    let category = category::Entity::find_by_id(case.category_id).one(conn).await?;
+    let category = category::Entity::find_by_id(case.category_id)
+        .one(conn)
+        .await?;
     let payload = Payload {
         event,
         case: &case.code,
-        category: category.as_ref().map(|c| c.code.as_str()).unwrap_or_default(),
+        category: category
+            .as_ref()
+            .map(|c| c.code.as_str())
+            .unwrap_or_default(),
         department: &department.code,
         priority: &case.priority,
         state: &case.state,
@@ -131,7 +140,10 @@ pub async fn enqueue(
 /// The delay before attempt `attempts + 1`: base × 2^attempts, capped.
 pub fn backoff(policy: &OutboxPolicy, attempts: i32) -> Duration {
     let factor = 2u32.saturating_pow(u32::try_from(attempts.clamp(0, 30)).unwrap_or(30));
-    policy.retry_base.saturating_mul(factor).min(policy.max_delay)
+    policy
+        .retry_base
+        .saturating_mul(factor)
+        .min(policy.max_delay)
 }
 
 /// Runs the worker until `stop` fires.
@@ -203,7 +215,8 @@ pub async fn deliver_due(
                 // Counted from the claim, not from the answer: a next attempt
                 // that moved with the time a send took would tell an admin a
                 // timeout (a filtered port) from a refusal (a closed one).
-                let wait = chrono::Duration::from_std(backoff(policy, message.attempts)).unwrap_or_default();
+                let wait = chrono::Duration::from_std(backoff(policy, message.attempts))
+                    .unwrap_or_default();
                 row.next_attempt_at = Set(now + wait);
                 if attempts >= policy.failing_after {
                     tracing::warn!(id = message.id, attempts, error = %e, "a webhook keeps failing");
@@ -225,7 +238,10 @@ async fn claim(
 ) -> Result<bool, DbErr> {
     let hold = chrono::Duration::from_std(policy.request_timeout * 3).unwrap_or_default();
     let result = webhook_outbox::Entity::update_many()
-        .col_expr(webhook_outbox::Column::LockedUntil, Expr::value(Some(now + hold)))
+        .col_expr(
+            webhook_outbox::Column::LockedUntil,
+            Expr::value(Some(now + hold)),
+        )
         .filter(webhook_outbox::Column::Id.eq(message.id))
         .filter(webhook_outbox::Column::DeliveredAt.is_null())
         .filter(
@@ -246,7 +262,10 @@ async fn send(
 ) -> Result<(), String> {
     // The department's current address: an admin may fix a wrong one while
     // messages wait.
-    let department = department::Entity::find_by_id(message.department_id).one(db).await.map_err(|e| e.to_string())?;
+    let department = department::Entity::find_by_id(message.department_id)
+        .one(db)
+        .await
+        .map_err(|e| e.to_string())?;
     let Some((code, url)) = department
         .and_then(|d| Some((d.code, d.webhook_url?)))
         .filter(|(_, u)| !u.trim().is_empty())
@@ -255,7 +274,9 @@ async fn send(
     };
     // The address is checked again at every send: it may have been stored
     // before the rule existed, or written by something other than the API.
-    let request = client.post(&url).map_err(|e| format!("not delivered: {e}"))?;
+    let request = client
+        .post(&url)
+        .map_err(|e| format!("not delivered: {e}"))?;
     // Signed when sent, not when queued, so a retry carries a fresh time.
     let signature = signer.signature(&code, Utc::now().timestamp(), &message.payload);
     let response = request
@@ -298,7 +319,10 @@ fn without_url(e: &reqwest::Error) -> String {
 
 /// Notifications that have failed `failing_after` times or more and are not
 /// delivered: the admin view lists them.
-pub async fn failing(db: &impl ConnectionTrait, policy: &OutboxPolicy) -> Result<Vec<webhook_outbox::Model>, DbErr> {
+pub async fn failing(
+    db: &impl ConnectionTrait,
+    policy: &OutboxPolicy,
+) -> Result<Vec<webhook_outbox::Model>, DbErr> {
     webhook_outbox::Entity::find()
         .filter(webhook_outbox::Column::DeliveredAt.is_null())
         .filter(webhook_outbox::Column::Attempts.gte(policy.failing_after))
@@ -311,7 +335,10 @@ pub async fn failing(db: &impl ConnectionTrait, policy: &OutboxPolicy) -> Result
 /// Sends a failing notification again now (an admin fixed the receiver).
 pub async fn retry_now(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     let result = webhook_outbox::Entity::update_many()
-        .col_expr(webhook_outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .col_expr(
+            webhook_outbox::Column::NextAttemptAt,
+            Expr::value(Utc::now()),
+        )
         .filter(webhook_outbox::Column::Id.eq(id))
         .filter(webhook_outbox::Column::DeliveredAt.is_null())
         .exec(db)
@@ -338,16 +365,31 @@ pub async fn failing_handler(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
     user: crate::auth::StaffUser,
 ) -> Result<crate::error::AppJson<Vec<shared::directory::OutboxMessage>>, crate::error::AppError> {
-    user.require(&[shared::Role::Admin, shared::Role::Dispatcher, shared::Role::Auditor])?;
+    user.require(&[
+        shared::Role::Admin,
+        shared::Role::Dispatcher,
+        shared::Role::Auditor,
+    ])?;
     let rows = failing(&state.db, &state.settings.outbox).await?;
-    let departments: std::collections::BTreeMap<i64, String> =
-        department::Entity::find().all(&state.db).await?.into_iter().map(|d| (d.id, d.code)).collect();
+    let departments: std::collections::BTreeMap<i64, String> = department::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let code = case::Entity::find_by_id(r.case_id).one(&state.db).await?.map(|c| c.code).unwrap_or_default();
+        let code = case::Entity::find_by_id(r.case_id)
+            .one(&state.db)
+            .await?
+            .map(|c| c.code)
+            .unwrap_or_default();
         out.push(shared::directory::OutboxMessage {
             id: r.id,
-            department: departments.get(&r.department_id).cloned().unwrap_or_default(),
+            department: departments
+                .get(&r.department_id)
+                .cloned()
+                .unwrap_or_default(),
             case: code,
             event: r.event,
             attempts: r.attempts,
@@ -436,7 +478,9 @@ pub async fn secret_handler(
         secret: state.signer.secret(&department.code),
         department: department.code,
         header: SIGNATURE_HEADER.to_owned(),
-        scheme: "t=<unix seconds>,v1=<hex HMAC-SHA-256 of \"<t>.<body>\" keyed with the secret's text>".to_owned(),
+        scheme:
+            "t=<unix seconds>,v1=<hex HMAC-SHA-256 of \"<t>.<body>\" keyed with the secret's text>"
+                .to_owned(),
     }))
 }
 
@@ -449,7 +493,10 @@ pub fn router() -> axum::Router<crate::state::AppState> {
     axum::Router::new()
         .route("/outbox", axum::routing::get(failing_handler))
         .route("/outbox/{id}/retry", axum::routing::post(retry_handler))
-        .route("/departments/{code}/webhook-secret", axum::routing::get(secret_handler))
+        .route(
+            "/departments/{code}/webhook-secret",
+            axum::routing::get(secret_handler),
+        )
 }
 
 #[cfg(test)]
@@ -461,15 +508,29 @@ mod tests {
         let signer = WebhookSigner::new([7u8; 32]);
         let secret = signer.secret("BN-EPB");
         assert_eq!(secret.len(), 64);
-        assert_ne!(secret, signer.secret("BN-WATER"), "each department its own secret");
-        assert_ne!(secret, WebhookSigner::new([8u8; 32]).secret("BN-EPB"), "and a new key changes them");
+        assert_ne!(
+            secret,
+            signer.secret("BN-WATER"),
+            "each department its own secret"
+        );
+        assert_ne!(
+            secret,
+            WebhookSigner::new([8u8; 32]).secret("BN-EPB"),
+            "and a new key changes them"
+        );
         let body = r#"{"event":"case.routed"}"#;
         let mut mac = crate::privacy::cipher::hmac_with(secret.as_bytes());
         mac.update(b"1764400000.");
         mac.update(body.as_bytes());
-        let expected = format!("t=1764400000,v1={}", hex::encode(mac.finalize().into_bytes()));
+        let expected = format!(
+            "t=1764400000,v1={}",
+            hex::encode(mac.finalize().into_bytes())
+        );
         assert_eq!(signer.signature("BN-EPB", 1_764_400_000, body), expected);
-        assert_ne!(signer.signature("BN-EPB", 1_764_400_000, &body.replace("routed", "closed")), expected);
+        assert_ne!(
+            signer.signature("BN-EPB", 1_764_400_000, &body.replace("routed", "closed")),
+            expected
+        );
     }
 
     #[test]

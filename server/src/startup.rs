@@ -44,15 +44,27 @@ impl Application {
             crate::config::ConfigError::new(format!("cannot listen on {}: {e}", settings.bind))
         })?;
         let pii = PiiCipher::load_or_create(&settings.data_dir)?;
-        let signer = Arc::new(crate::outbox::WebhookSigner::new(pii.derive_key(crate::outbox::SIGNING_KEY_LABEL)));
-        let photos: Arc<dyn PhotoStore> = Arc::new(FsPhotoStore::new(settings.data_dir.join("photos")));
-        let pipeline =
-            PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots).with_decode_budget(settings.decode_budget);
+        let signer = Arc::new(crate::outbox::WebhookSigner::new(
+            pii.derive_key(crate::outbox::SIGNING_KEY_LABEL),
+        ));
+        let photos: Arc<dyn PhotoStore> =
+            Arc::new(FsPhotoStore::new(settings.data_dir.join("photos")));
+        let pipeline = PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots)
+            .with_decode_budget(settings.decode_budget);
         let uploads = crate::reports::upload::UploadBudget::new(settings.upload_budget);
         let limits = Limits {
-            submit: Arc::new(Limiter::new(settings.limits.submit_burst, settings.limits.submit_every)),
-            track: Arc::new(Limiter::new(settings.limits.track_burst, settings.limits.track_every)),
-            nearby: Arc::new(Limiter::new(settings.limits.nearby_burst, settings.limits.nearby_every)),
+            submit: Arc::new(Limiter::new(
+                settings.limits.submit_burst,
+                settings.limits.submit_every,
+            )),
+            track: Arc::new(Limiter::new(
+                settings.limits.track_burst,
+                settings.limits.track_every,
+            )),
+            nearby: Arc::new(Limiter::new(
+                settings.limits.nearby_burst,
+                settings.limits.nearby_every,
+            )),
             sign_in: Arc::new(Limiter::new(20, std::time::Duration::from_secs(3))),
         };
         let settings = Arc::new(settings);
@@ -68,7 +80,13 @@ impl Application {
             limits,
         };
         let router = build_router(state);
-        Ok(Self { listener, router, db, settings, signer })
+        Ok(Self {
+            listener,
+            router,
+            db,
+            settings,
+            signer,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -100,7 +118,8 @@ impl Application {
         };
         let server = axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(signal);
         let server = tokio::spawn(async move { server.await });
@@ -144,18 +163,30 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::open311::router(&state))
         .merge(web::router(&state))
         .layer(axum::middleware::from_fn(middleware::cache::static_files))
-        .layer(axum::middleware::from_fn(middleware::csrf::cross_origin_protection));
+        .layer(axum::middleware::from_fn(
+            middleware::csrf::cross_origin_protection,
+        ));
     let tile_source = crate::config::tile_source(&state.settings.tile_url).unwrap_or_default();
     let headers = middleware::security_headers::Policy::new(&tile_source);
-    let router = router.layer(axum::middleware::from_fn_with_state(headers, middleware::security_headers::layer));
-    let public_cache = middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        headers,
+        middleware::security_headers::layer,
+    ));
+    let public_cache =
+        middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
     router
         // Fast brotli/gzip: pages are small and phones are on weak networks;
         // the release WebAssembly is pre-compressed at build time.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
         // Outside the compression, so a cached page is kept compressed.
-        .layer(axum::middleware::from_fn_with_state(public_cache, middleware::public_cache::layer))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            public_cache,
+            middleware::public_cache::layer,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(CatchPanicLayer::custom(crate::middleware::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

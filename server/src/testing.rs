@@ -7,6 +7,14 @@ pub fn proptest_config() -> proptest::test_runner::Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(if std::env::var_os("CI").is_some() { 500 } else { 10_000 });
-    proptest::test_runner::Config { cases, failure_persistence: None, ..proptest::test_runner::Config::default() }
+        .unwrap_or(if std::env::var_os("CI").is_some() {
+            500
+        } else {
+            10_000
+        });
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
 }

@@ -45,7 +45,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
     };
     let pkg = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, immutable))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            immutable,
+        ))
         .service(
             ServeDir::new(state.settings.site_root.join("pkg"))
                 .precompressed_br()
@@ -71,7 +74,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), page_shell)
         .nest_service(&pkg_path, pkg)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, move |options| {
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, move |options| {
             shell(options, config.clone())
         }))
 }
@@ -97,7 +103,8 @@ fn in_process_api(state: &AppState) -> InProcessApi {
     InProcessApi(std::sync::Arc::new(move |path: String| {
         let api = api.clone();
         Box::pin(async move {
-            let Ok(request) = axum::http::Request::get(&path).body(axum::body::Body::empty()) else {
+            let Ok(request) = axum::http::Request::get(&path).body(axum::body::Body::empty())
+            else {
                 return (400, Vec::new());
             };
             let Ok(response) = api.oneshot(request).await;
@@ -115,7 +122,10 @@ fn in_process_api(state: &AppState) -> InProcessApi {
 /// its URLs change when it does.
 pub fn asset_version(site_root: &Path) -> String {
     let pkg = site_root.join("pkg");
-    let built = [format!("{OUTPUT_NAME}.js"), format!("{OUTPUT_NAME}_bg.wasm")];
+    let built = [
+        format!("{OUTPUT_NAME}.js"),
+        format!("{OUTPUT_NAME}_bg.wasm"),
+    ];
     let mut files = Vec::new();
     if !built.iter().all(|f| pkg.join(f).is_file()) || files_under(&pkg, &mut files).is_err() {
         return "unbuilt".to_owned();
@@ -125,7 +135,12 @@ pub fn asset_version(site_root: &Path) -> String {
     let mut hasher = Sha256::new();
     for file in &files {
         // The path too: a renamed chunk is a different build.
-        hasher.update(file.strip_prefix(site_root).unwrap_or(file).as_os_str().as_encoded_bytes());
+        hasher.update(
+            file.strip_prefix(site_root)
+                .unwrap_or(file)
+                .as_os_str()
+                .as_encoded_bytes(),
+        );
         match std::fs::read(file) {
             Ok(bytes) => hasher.update(&bytes),
             Err(_) => return "unbuilt".to_owned(),

@@ -35,7 +35,9 @@ impl Default for Xml {
 
 impl Xml {
     pub fn new() -> Self {
-        Self { out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") }
+        Self {
+            out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+        }
     }
 
     pub fn open(&mut self, tag: &str) -> &mut Self {
@@ -94,7 +96,9 @@ mod tests {
     #[test]
     fn text_and_attributes_are_escaped_and_control_characters_dropped() {
         let mut x = Xml::new();
-        x.open_with("a", &[("href", "/x?a=1&b=\"2\"")]).leaf("b", "<script>&\u{1}</script>").close("a");
+        x.open_with("a", &[("href", "/x?a=1&b=\"2\"")])
+            .leaf("b", "<script>&\u{1}</script>")
+            .close("a");
         let s = x.finish();
         assert!(s.ends_with("<a href=\"/x?a=1&amp;b=&quot;2&quot;\"><b>&lt;script&gt;&amp;&lt;/script&gt;</b></a>"), "{s}");
     }

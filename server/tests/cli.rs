@@ -46,19 +46,49 @@ fn a_bad_setting_stops_the_start_with_a_clear_message_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 7] = [
         (&["serve", "--bind", "not-an-address"], "invalid value"),
-        (&["serve", "--submit-burst", "0"], "rate limits must be at least 1"),
-        (&["serve", "--upload-budget-mb", "16"], "--upload-budget-mb must be at least 48"),
-        (&["serve", "--decode-budget-mb", "64"], "--decode-budget-mb must be at least 160"),
+        (
+            &["serve", "--submit-burst", "0"],
+            "rate limits must be at least 1",
+        ),
+        (
+            &["serve", "--upload-budget-mb", "16"],
+            "--upload-budget-mb must be at least 48",
+        ),
+        (
+            &["serve", "--decode-budget-mb", "64"],
+            "--decode-budget-mb must be at least 160",
+        ),
         (&["serve", "--track-every-secs", "soon"], "invalid value"),
-        (&["migrate", "--database-url", "mysql://root:hunter2@127.0.0.1/x"], "unsupported database URL"),
+        (
+            &[
+                "migrate",
+                "--database-url",
+                "mysql://root:hunter2@127.0.0.1/x",
+            ],
+            "unsupported database URL",
+        ),
         // Nothing listens on port 1: the database cannot be opened.
-        (&["migrate", "--database-url", "postgres://nobody:pw@127.0.0.1:1/x"], "cannot open the database"),
+        (
+            &[
+                "migrate",
+                "--database-url",
+                "postgres://nobody:pw@127.0.0.1:1/x",
+            ],
+            "cannot open the database",
+        ),
     ];
     for (args, expected) in cases {
         let out = run(shanshui(dir.path()).args(args));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).contains("hunter2") && !stderr(&out).contains(":pw@"), "no password in messages");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("hunter2") && !stderr(&out).contains(":pw@"),
+            "no password in messages"
+        );
     }
 }
 
@@ -88,18 +118,41 @@ fn migrate_creates_a_wal_sqlite_database_in_the_data_directory_from_the_environm
 fn user_create_stores_an_argon2id_hash_and_refuses_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    let demo = run(shanshui(data).arg("demo").env("SHANSHUI_DEMO_PASSWORD", "demo password 2026"));
+    let demo = run(shanshui(data)
+        .arg("demo")
+        .env("SHANSHUI_DEMO_PASSWORD", "demo password 2026"));
     assert!(demo.status.success());
-    assert!(stderr(&demo).contains("demo staff accounts admin, dispatcher, handler, reviewer, auditor"), "{}", stderr(&demo));
+    assert!(
+        stderr(&demo).contains("demo staff accounts admin, dispatcher, handler, reviewer, auditor"),
+        "{}",
+        stderr(&demo)
+    );
     let again = run(shanshui(data).arg("demo"));
-    assert!(!stderr(&again).contains("demo staff"), "only on an empty database");
+    assert!(
+        !stderr(&again).contains("demo staff"),
+        "only on an empty database"
+    );
 
-    let no_password = run(shanshui(data).args(["user", "create", "--username", "li.na", "--role", "dispatcher"]));
+    let no_password = run(shanshui(data).args([
+        "user",
+        "create",
+        "--username",
+        "li.na",
+        "--role",
+        "dispatcher",
+    ]));
     assert_eq!(no_password.status.code(), Some(2));
     assert!(stderr(&no_password).contains("SHANSHUI_PASSWORD"));
 
     let short = run(shanshui(data)
-        .args(["user", "create", "--username", "li.na", "--role", "dispatcher"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "li.na",
+            "--role",
+            "dispatcher",
+        ])
         .env("SHANSHUI_PASSWORD", "short"));
     assert_eq!(short.status.code(), Some(2));
     assert!(stderr(&short).contains("at least 12"));
@@ -108,21 +161,49 @@ fn user_create_stores_an_argon2id_hash_and_refuses_bad_input() {
         .args(["user", "create", "--username", "li.na", "--role", "boss"])
         .env("SHANSHUI_PASSWORD", "a long enough pass"));
     assert_eq!(bad_role.status.code(), Some(2));
-    assert!(stderr(&bad_role).contains("reward_reviewer"), "lists the roles");
+    assert!(
+        stderr(&bad_role).contains("reward_reviewer"),
+        "lists the roles"
+    );
 
     let handler_without_department = run(shanshui(data)
-        .args(["user", "create", "--username", "zhang.wei", "--role", "handler"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "zhang.wei",
+            "--role",
+            "handler",
+        ])
         .env("SHANSHUI_PASSWORD", "a long enough pass"));
     assert_eq!(handler_without_department.status.code(), Some(2));
     assert!(stderr(&handler_without_department).contains("--department"));
 
     let ok = run(shanshui(data)
-        .args(["user", "create", "--username", "zhang.wei", "--role", "handler", "--department", "environment"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "zhang.wei",
+            "--role",
+            "handler",
+            "--department",
+            "environment",
+        ])
         .env("SHANSHUI_PASSWORD", "a long enough pass"));
     assert!(ok.status.success(), "{}", stderr(&ok));
 
     let again = run(shanshui(data)
-        .args(["user", "create", "--username", "zhang.wei", "--role", "handler", "--department", "environment"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "zhang.wei",
+            "--role",
+            "handler",
+            "--department",
+            "environment",
+        ])
         .env("SHANSHUI_PASSWORD", "a long enough pass"));
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("taken"));
@@ -136,24 +217,33 @@ fn user_create_stores_an_argon2id_hash_and_refuses_bad_input() {
     assert_eq!(created[0].role, "handler");
     assert!(created[0].password_hash.starts_with("$argon2id$"));
     assert!(!created[0].password_hash.contains("a long enough pass"));
-    assert!(server::users::password::verify("a long enough pass", &created[0].password_hash));
+    assert!(server::users::password::verify(
+        "a long enough pass",
+        &created[0].password_hash
+    ));
     assert_eq!(users.len(), 6, "the five demo accounts and this one");
 }
 
 #[test]
 fn api_key_create_prints_the_key_alone_and_stores_only_its_hash() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(shanshui(dir.path()).args(["api-key", "create", "--name", "12345 hotline bridge"]));
+    let out =
+        run(shanshui(dir.path()).args(["api-key", "create", "--name", "12345 hotline bridge"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout.strip_suffix('\n').unwrap();
-    assert!(!key.contains('\n') && key.starts_with("ss_") && key.len() == 44, "{stdout:?}");
+    assert!(
+        !key.contains('\n') && key.starts_with("ss_") && key.len() == 44,
+        "{stdout:?}"
+    );
 
     let rows = tokio_block(async {
         let db = Database::connect(sqlite_url(dir.path())).await.unwrap();
         let rows = api_key::Entity::find().all(&db).await.unwrap();
         let found = server::api_keys::verify(&db, key).await.unwrap();
-        let wrong = server::api_keys::verify(&db, &format!("{}x", &key[..43])).await.unwrap();
+        let wrong = server::api_keys::verify(&db, &format!("{}x", &key[..43]))
+            .await
+            .unwrap();
         assert!(found.is_some() && wrong.is_none());
         rows
     });
@@ -184,7 +274,11 @@ fn demo_loads_the_district_once_however_often_it_runs() {
 #[test]
 fn serve_answers_then_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = shanshui(dir.path())
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("SHANSHUI_SITE_ROOT", dir.path().join("no-site"))
@@ -204,7 +298,13 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = Instant::now() + Duration::from_secs(15);
     let exit = loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -214,21 +314,37 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut log = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
     assert!(exit.success(), "{exit:?}\n{log}");
-    assert!(log.contains("shutting down") && log.contains("stopped"), "{log}");
+    assert!(
+        log.contains("shutting down") && log.contains("stopped"),
+        "{log}"
+    );
 }
 
 /// The status line of a GET, or None while nothing listens.
 fn http_get(port: u16, path: &str) -> Option<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
     buf.lines().next().map(str::to_owned)
 }
 
 fn tokio_block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }

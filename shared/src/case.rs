@@ -58,7 +58,10 @@ impl CaseState {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            CaseState::Submitted | CaseState::Accepted | CaseState::Investigating | CaseState::ReplyReview
+            CaseState::Submitted
+                | CaseState::Accepted
+                | CaseState::Investigating
+                | CaseState::ReplyReview
         )
     }
 }
@@ -92,9 +95,13 @@ impl Finding {
     }
 
     pub fn parse(s: &str) -> Option<Finding> {
-        [Finding::Substantiated, Finding::PartlySubstantiated, Finding::Unsubstantiated]
-            .into_iter()
-            .find(|f| f.as_str() == s)
+        [
+            Finding::Substantiated,
+            Finding::PartlySubstantiated,
+            Finding::Unsubstantiated,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
     }
 }
 
@@ -115,7 +122,11 @@ pub enum CaseAction {
     Transfer { department: String, reason: String },
     /// The handler's reply (回复), with the finding and what was done; it
     /// goes to review.
-    DraftReply { finding: Finding, reply: String, actions_taken: Option<String> },
+    DraftReply {
+        finding: Finding,
+        reply: String,
+        actions_taken: Option<String>,
+    },
     /// 回复审核 passes, by a reviewer who did not draft the reply: the case
     /// is closed (办结).
     ApproveReply { note: Option<String> },
@@ -140,7 +151,10 @@ pub enum CaseAction {
     /// The reward is refused, with the reason.
     RejectReward { reason: String },
     /// 奖金发放: by finance, once the reporter has claimed it.
-    PayReward { payment_reference: String, amount_fen: i64 },
+    PayReward {
+        payment_reference: String,
+        amount_fen: i64,
+    },
     /// Publishes the case's public record (公开): the reviewer's own texts,
     /// the photos to show and how precisely the place is shown. Taken again,
     /// it replaces them.

@@ -33,7 +33,9 @@ impl Precision {
     }
 
     pub fn parse(s: &str) -> Option<Precision> {
-        [Precision::Site, Precision::Street, Precision::Area].into_iter().find(|p| p.as_str() == s)
+        [Precision::Site, Precision::Street, Precision::Area]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 
     /// The grid step in degrees (1° of latitude is about 111 km).

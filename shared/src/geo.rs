@@ -55,7 +55,10 @@ pub fn gcj02_to_wgs84(g: LatLon) -> LatLon {
     for _ in 0..10 {
         let back = wgs84_to_gcj02(w);
         let (d_lat, d_lon) = (back.lat - g.lat, back.lon - g.lon);
-        w = LatLon { lat: w.lat - d_lat, lon: w.lon - d_lon };
+        w = LatLon {
+            lat: w.lat - d_lat,
+            lon: w.lon - d_lon,
+        };
         if d_lat.abs() < 1e-9 && d_lon.abs() < 1e-9 {
             break;
         }
@@ -104,7 +107,10 @@ mod tests {
     use super::*;
 
     // Yudong, Banan (approximately).
-    const YUDONG: LatLon = LatLon { lat: 29.375, lon: 106.51 };
+    const YUDONG: LatLon = LatLon {
+        lat: 29.375,
+        lon: 106.51,
+    };
 
     #[test]
     fn gcj02_offsets_a_banan_point_by_a_few_hundred_metres_and_converts_back() {
@@ -117,7 +123,10 @@ mod tests {
 
     #[test]
     fn distances_are_in_metres() {
-        let north = LatLon { lat: YUDONG.lat + 0.001, lon: YUDONG.lon };
+        let north = LatLon {
+            lat: YUDONG.lat + 0.001,
+            lon: YUDONG.lon,
+        };
         let d = distance_m(YUDONG, north);
         assert!((110.0..112.5).contains(&d), "{d}");
         assert_eq!(distance_m(YUDONG, YUDONG), 0.0);
@@ -125,17 +134,38 @@ mod tests {
 
     #[test]
     fn points_are_inside_or_outside_a_polygon_with_a_hole() {
-        let outer = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]];
+        let outer = vec![
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+            [0.0, 0.0],
+        ];
         let hole = vec![[4.0, 4.0], [6.0, 4.0], [6.0, 6.0], [4.0, 6.0], [4.0, 4.0]];
         let poly = vec![outer, hole];
         assert!(in_polygon(LatLon { lat: 1.0, lon: 1.0 }, &poly));
-        assert!(!in_polygon(LatLon { lat: 5.0, lon: 5.0 }, &poly), "in the hole");
-        assert!(!in_polygon(LatLon { lat: 11.0, lon: 1.0 }, &poly));
+        assert!(
+            !in_polygon(LatLon { lat: 5.0, lon: 5.0 }, &poly),
+            "in the hole"
+        );
+        assert!(!in_polygon(
+            LatLon {
+                lat: 11.0,
+                lon: 1.0
+            },
+            &poly
+        ));
     }
 
     #[test]
     fn banan_is_inside_its_bounding_box_and_beijing_is_not() {
         assert!(in_bbox(YUDONG, BANAN_BBOX));
-        assert!(!in_bbox(LatLon { lat: 39.9, lon: 116.4 }, BANAN_BBOX));
+        assert!(!in_bbox(
+            LatLon {
+                lat: 39.9,
+                lon: 116.4
+            },
+            BANAN_BBOX
+        ));
     }
 }

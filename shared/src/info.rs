@@ -18,7 +18,11 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 3] = [NoticeKind::Notice, NoticeKind::Document, NoticeKind::Enforcement];
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::Notice,
+        NoticeKind::Document,
+        NoticeKind::Enforcement,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -191,7 +191,10 @@ pub mod tracking_code {
 
     /// `BN-7K3M-Q9TX` from eight alphabet indices.
     pub fn format(indices: [u8; 8]) -> String {
-        let c: String = indices.iter().map(|i| ALPHABET[*i as usize % ALPHABET.len()] as char).collect();
+        let c: String = indices
+            .iter()
+            .map(|i| ALPHABET[*i as usize % ALPHABET.len()] as char)
+            .collect();
         format!("{PREFIX}-{}-{}", &c[..4], &c[4..])
     }
 

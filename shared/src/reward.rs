@@ -52,7 +52,13 @@ impl RewardState {
 
     /// Still counts as the target's reward (not refused, lapsed or declined).
     pub fn is_live(self) -> bool {
-        matches!(self, RewardState::Proposed | RewardState::Approved | RewardState::Claimed | RewardState::Paid)
+        matches!(
+            self,
+            RewardState::Proposed
+                | RewardState::Approved
+                | RewardState::Claimed
+                | RewardState::Paid
+        )
     }
 }
 

@@ -46,7 +46,9 @@ pub fn site_root() -> PathBuf {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 /// `postgres://u@h:5432/postgres?x` → (`postgres://u@h:5432`, `?x`)
@@ -70,13 +72,17 @@ impl TestApp {
     }
 
     /// Like `spawn`, with settings adjusted first (e.g. tighter rate limits).
-    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let data_dir = dir.path().join("data");
         let (database_url, postgres) = match backend {
-            Backend::Sqlite => {
-                (format!("sqlite://{}/shanshui.db?mode=rwc", data_dir.display()), None)
-            }
+            Backend::Sqlite => (
+                format!("sqlite://{}/shanshui.db?mode=rwc", data_dir.display()),
+                None,
+            ),
             Backend::Postgres => {
                 let admin_url = postgres_url()?;
                 let name = format!("shanshui_test_{}", uuid::Uuid::new_v4().simple());
@@ -94,7 +100,9 @@ impl TestApp {
         };
         let mut settings = test_settings(data_dir.clone(), database_url.clone());
         adjust(&mut settings);
-        let app = server::Application::build(settings).await.expect("the server starts");
+        let app = server::Application::build(settings)
+            .await
+            .expect("the server starts");
         let addr = app.local_addr();
         let db = app.db().clone();
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -127,7 +135,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("the request is answered")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the request is answered")
     }
 
     /// Loads the demo directory (departments, 街道/镇) into this app's database.
@@ -196,7 +208,8 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         // The outbox tests' receivers listen on 127.0.0.1, which webhooks
         // may reach only when the allow list names it, as here (the security
         // tests spawn with the default, empty list).
-        webhook_allow: server::egress::AllowList::parse(&["127.0.0.1/32"]).expect("a valid allow list"),
+        webhook_allow: server::egress::AllowList::parse(&["127.0.0.1/32"])
+            .expect("a valid allow list"),
     }
 }
 
@@ -218,7 +231,11 @@ pub async fn run_on(backend: Backend, test: impl AsyncFnOnce(&TestApp)) {
 }
 
 /// Like `run_with_demo`, on a server whose settings `adjust` changed first.
-pub async fn run_with_demo_adjusted(backend: Backend, adjust: fn(&mut Settings), test: impl AsyncFnOnce(&TestApp)) {
+pub async fn run_with_demo_adjusted(
+    backend: Backend,
+    adjust: fn(&mut Settings),
+    test: impl AsyncFnOnce(&TestApp),
+) {
     let Some(app) = TestApp::spawn_with(backend, adjust).await else {
         eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
         return;
@@ -255,13 +272,35 @@ impl Staff {
 
     /// GET → (status, JSON body or null).
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let res = self.client.get(self.url(path)).send().await.expect("answered");
-        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+        let res = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("answered");
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let res = self.client.request(method, self.url(path)).json(&body).send().await.expect("answered");
-        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .request(method, self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("answered");
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
@@ -270,7 +309,8 @@ impl Staff {
 
     /// `POST /api/v1/cases/{code}/actions`.
     pub async fn act(&self, code: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        self.post(&format!("/api/v1/cases/{code}/actions"), body).await
+        self.post(&format!("/api/v1/cases/{code}/actions"), body)
+            .await
     }
 
     /// The case as this user sees it (panics unless 200).
@@ -283,7 +323,13 @@ impl Staff {
 
 /// A report as a resident files it: the category, a point, and any other
 /// form fields. Answers (tracking code, secret).
-pub async fn file_report(app: &TestApp, category: &str, lat: f64, lon: f64, fields: &[(&str, &str)]) -> (String, String) {
+pub async fn file_report(
+    app: &TestApp,
+    category: &str,
+    lat: f64,
+    lon: f64,
+    fields: &[(&str, &str)],
+) -> (String, String) {
     let mut form = reqwest::multipart::Form::new()
         .text("category", category.to_owned())
         .text("description", format!("{category} near here, every night"))
@@ -295,16 +341,37 @@ pub async fn file_report(app: &TestApp, category: &str, lat: f64, lon: f64, fiel
     if !fields.iter().any(|(k, _)| *k == "answers") {
         form = form.text("answers", required_answers(app, category).await.to_string());
     }
-    let res = app.client.post(app.url("/api/v1/reports")).multipart(form).send().await.expect("answered");
-    assert_eq!(res.status(), 201, "{category}: {}", res.text().await.unwrap_or_default());
+    let res = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(
+        res.status(),
+        201,
+        "{category}: {}",
+        res.text().await.unwrap_or_default()
+    );
     let body: serde_json::Value = res.json().await.expect("JSON");
-    (body["tracking_code"].as_str().unwrap_or_default().to_owned(), body["secret"].as_str().unwrap_or_default().to_owned())
+    (
+        body["tracking_code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        body["secret"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 /// A valid answer to each required question of the category.
 pub async fn required_answers(app: &TestApp, category: &str) -> serde_json::Value {
-    let catalogue: serde_json::Value =
-        app.get("/api/v1/categories").await.json().await.expect("the categories as JSON");
+    let catalogue: serde_json::Value = app
+        .get("/api/v1/categories")
+        .await
+        .json()
+        .await
+        .expect("the categories as JSON");
     let mut answers = serde_json::Map::new();
     let questions = catalogue
         .as_array()
@@ -326,20 +393,30 @@ pub async fn required_answers(app: &TestApp, category: &str) -> serde_json::Valu
 
 impl TestApp {
     /// Creates a staff account and signs it in on a client of its own.
-    pub async fn staff(&self, username: &str, role: shared::Role, department: Option<&str>) -> Staff {
+    pub async fn staff(
+        &self,
+        username: &str,
+        role: shared::Role,
+        department: Option<&str>,
+    ) -> Staff {
         let new = server::users::NewUser {
             username: username.to_owned(),
             role,
             department: department.map(str::to_owned),
             password: STAFF_PASSWORD.to_owned(),
         };
-        server::users::create(&self.db, new, "test").await.expect("the account is created");
+        server::users::create(&self.db, new, "test")
+            .await
+            .expect("the account is created");
         self.sign_in(username).await
     }
 
     /// A new session for an existing account.
     pub async fn sign_in(&self, username: &str) -> Staff {
-        let client = reqwest::Client::builder().cookie_store(true).build().expect("a client");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("a client");
         let res = client
             .post(self.url("/api/v1/session"))
             .json(&serde_json::json!({ "username": username, "password": STAFF_PASSWORD }))
@@ -347,12 +424,21 @@ impl TestApp {
             .await
             .expect("answered");
         assert_eq!(res.status(), 200, "sign-in of {username}");
-        Staff { username: username.to_owned(), client, base: self.base.clone() }
+        Staff {
+            username: username.to_owned(),
+            client,
+            base: self.base.clone(),
+        }
     }
 
     /// A sign-in attempt with any password, from `client` (a browser of
     /// its own, with or without a device cookie).
-    pub async fn try_sign_in(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+    pub async fn try_sign_in(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
         client
             .post(self.url("/api/v1/session"))
             .json(&serde_json::json!({ "username": username, "password": password }))
@@ -363,7 +449,12 @@ impl TestApp {
 
     /// The reporter's action (`POST /api/v1/track/{code}/actions`) with
     /// their secret → (status, JSON body or null).
-    pub async fn as_reporter(&self, code: &str, secret: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn as_reporter(
+        &self,
+        code: &str,
+        secret: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let res = self
             .client
             .post(self.url(&format!("/api/v1/track/{code}/actions")))
@@ -372,7 +463,10 @@ impl TestApp {
             .send()
             .await
             .expect("answered");
-        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// The reporter's view (`GET /api/v1/track/{code}`).
@@ -384,7 +478,10 @@ impl TestApp {
             .send()
             .await
             .expect("answered");
-        (res.status().as_u16(), res.json().await.unwrap_or(serde_json::Value::Null))
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 }
 
@@ -413,11 +510,17 @@ mod tests {
     fn a_postgres_url_is_split_into_server_and_options() {
         assert_eq!(
             split_pg_url("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
-            ("postgres://postgres@127.0.0.1:5432".to_owned(), "?sslmode=disable".to_owned())
+            (
+                "postgres://postgres@127.0.0.1:5432".to_owned(),
+                "?sslmode=disable".to_owned()
+            )
         );
         assert_eq!(
             split_pg_url("postgres://postgres@127.0.0.1:5432"),
-            ("postgres://postgres@127.0.0.1:5432".to_owned(), String::new())
+            (
+                "postgres://postgres@127.0.0.1:5432".to_owned(),
+                String::new()
+            )
         );
     }
 }
@@ -448,11 +551,21 @@ macro_rules! demo_test_with {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                $crate::run_with_demo_adjusted($crate::Backend::Sqlite, super::$adjust, super::$name).await
+                $crate::run_with_demo_adjusted(
+                    $crate::Backend::Sqlite,
+                    super::$adjust,
+                    super::$name,
+                )
+                .await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                $crate::run_with_demo_adjusted($crate::Backend::Postgres, super::$adjust, super::$name).await
+                $crate::run_with_demo_adjusted(
+                    $crate::Backend::Postgres,
+                    super::$adjust,
+                    super::$name,
+                )
+                .await
             }
         }
     };
@@ -466,7 +579,11 @@ pub mod photos {
     pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let img = RgbImage::from_fn(width, height, |x, y| {
             let n = ((x.wrapping_mul(7919) ^ y.wrapping_mul(104_729)) % 23) as u8;
-            image::Rgb([(x * 255 / width.max(1)) as u8 ^ n, (y * 255 / height.max(1)) as u8, 120 + n])
+            image::Rgb([
+                (x * 255 / width.max(1)) as u8 ^ n,
+                (y * 255 / height.max(1)) as u8,
+                120 + n,
+            ])
         });
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
@@ -480,15 +597,25 @@ pub mod photos {
         let pixels: Vec<u8> = (0..usize::from(width) * usize::from(height))
             .flat_map(|i| {
                 let (x, y) = (i % usize::from(width), i / usize::from(width));
-                [(x * 255 / usize::from(width)) as u8, (y * 255 / usize::from(height)) as u8, ((x ^ y) % 64) as u8 + 90]
+                [
+                    (x * 255 / usize::from(width)) as u8,
+                    (y * 255 / usize::from(height)) as u8,
+                    ((x ^ y) % 64) as u8 + 90,
+                ]
             })
             .collect();
         let mut out = Vec::new();
         let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
         encoder.set_progressive(true);
-        let sampling = if full_chroma { jpeg_encoder::SamplingFactor::F_1_1 } else { jpeg_encoder::SamplingFactor::F_2_2 };
+        let sampling = if full_chroma {
+            jpeg_encoder::SamplingFactor::F_1_1
+        } else {
+            jpeg_encoder::SamplingFactor::F_2_2
+        };
         encoder.set_sampling_factor(sampling);
-        encoder.encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb).expect("encode a test JPEG");
+        encoder
+            .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
+            .expect("encode a test JPEG");
         out
     }
 
@@ -524,7 +651,11 @@ pub mod photos {
             let d = v.trunc();
             let m = ((v - d) * 60.0).trunc();
             let s = ((v - d) * 60.0 - m) * 60.0;
-            [(d as u32, 1), (m as u32, 1), ((s * 1000.0).round() as u32, 1000)]
+            [
+                (d as u32, 1),
+                (m as u32, 1),
+                ((s * 1000.0).round() as u32, 1000),
+            ]
         }
         let mut t = Vec::new();
         t.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08");
@@ -565,7 +696,11 @@ pub mod photos {
         ihdr.extend_from_slice(&height.to_be_bytes());
         ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
         chunk(&mut png, b"IHDR", &ihdr);
-        chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
         chunk(&mut png, b"IEND", &[]);
         png
     }
@@ -584,7 +719,11 @@ pub mod photos {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

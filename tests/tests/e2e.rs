@@ -25,7 +25,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_browser() -> (Driver, Client) {
@@ -67,11 +71,23 @@ async fn start_browser() -> (Driver, Client) {
 }
 
 async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
-    client.find(Locator::Css(css)).await.unwrap().attr(name).await.unwrap()
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .attr(name)
+        .await
+        .unwrap()
 }
 
 async fn text(client: &Client, css: &str) -> String {
-    client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Clicks like a thumb would: the element scrolled to the middle of the
@@ -79,7 +95,10 @@ async fn text(client: &Client, css: &str) -> String {
 async fn tap(client: &Client, css: &str) {
     let el = client.find(Locator::Css(css)).await.unwrap();
     client
-        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&el).unwrap()])
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![serde_json::to_value(&el).unwrap()],
+        )
         .await
         .unwrap();
     el.click().await.unwrap();
@@ -102,12 +121,19 @@ async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
 async fn open_menu_once_hydrated(client: &Client) {
     eventually("the menu opens (hydration ran)", async || {
         let toggle = client.find(Locator::Css(".menu-toggle")).await.unwrap();
-        if attr(client, ".menu-toggle", "aria-expanded").await.as_deref() == Some("true") {
+        if attr(client, ".menu-toggle", "aria-expanded")
+            .await
+            .as_deref()
+            == Some("true")
+        {
             return true;
         }
         toggle.click().await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
-        attr(client, ".menu-toggle", "aria-expanded").await.as_deref() == Some("true")
+        attr(client, ".menu-toggle", "aria-expanded")
+            .await
+            .as_deref()
+            == Some("true")
     })
     .await;
 }
@@ -133,30 +159,65 @@ async fn the_home_page_hydrates_on_a_phone_and_switches_language() {
 
     // Server-rendered Chinese first, whatever the browser's language.
     assert!(text(&client, "h1").await.contains("身边的污染"));
-    let lang = client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    let lang = client
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
     assert_eq!(lang, json!("zh-CN"));
 
-    assert_eq!(attr(&client, ".menu-toggle", "aria-expanded").await.as_deref(), Some("false"));
+    assert_eq!(
+        attr(&client, ".menu-toggle", "aria-expanded")
+            .await
+            .as_deref(),
+        Some("false")
+    );
     let nav = client.find(Locator::Css("#site-nav")).await.unwrap();
-    assert!(!nav.is_displayed().await.unwrap(), "the menu starts closed on a phone");
+    assert!(
+        !nav.is_displayed().await.unwrap(),
+        "the menu starts closed on a phone"
+    );
     open_menu_once_hydrated(&client).await;
     assert!(nav.is_displayed().await.unwrap());
 
     // No sideways scrolling at 390 px.
     let overflow = client
-        .execute("return document.documentElement.scrollWidth - window.innerWidth", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
         .await
         .unwrap();
-    assert!(overflow.as_i64().unwrap() <= 0, "page is wider than the phone: {overflow}");
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "page is wider than the phone: {overflow}"
+    );
 
     // The language switch re-renders in place, without a page load.
-    client.find(Locator::Css(".lang-switch")).await.unwrap().click().await.unwrap();
-    eventually("the page is in English", async || text(&client, "h1").await.contains("See pollution")).await;
-    let lang = client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    client
+        .find(Locator::Css(".lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("the page is in English", async || {
+        text(&client, "h1").await.contains("See pollution")
+    })
+    .await;
+    let lang = client
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
     assert_eq!(lang, json!("en"));
 
     // Client-side navigation to a page of the menu.
-    client.find(Locator::Css("#site-nav a[href='/track']")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("#site-nav a[href='/track']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     eventually("the track page shows", async || {
         client.current_url().await.unwrap().path() == "/track"
             && text(&client, "h1").await.contains("Follow a case")
@@ -176,25 +237,47 @@ async fn the_home_page_hydrates_on_a_phone_and_switches_language() {
 struct Cdp(&'static str, serde_json::Value);
 
 impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.0, "params": self.1 }).to_string()),
+        )
     }
 }
 
 async fn network(client: &Client, online: bool) {
-    client.issue_cmd(Cdp("Network.enable", json!({}))).await.unwrap();
+    client
+        .issue_cmd(Cdp("Network.enable", json!({})))
+        .await
+        .unwrap();
     let conditions = json!({
         "offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1
     });
-    client.issue_cmd(Cdp("Network.emulateNetworkConditions", conditions)).await.unwrap();
+    client
+        .issue_cmd(Cdp("Network.emulateNetworkConditions", conditions))
+        .await
+        .unwrap();
 }
 
 async fn body_text(client: &Client) -> String {
-    client.execute("return document.body.innerText", vec![]).await.unwrap().as_str().unwrap_or_default().to_owned()
+    client
+        .execute("return document.body.innerText", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Geolocation, mocked at Yudong (鱼洞) inside Banan, 12 m accuracy.
@@ -210,7 +293,10 @@ Object.defineProperty(navigator, 'geolocation', { configurable: true, value: {
 /// position and a description — everything but pressing submit.
 async fn fill_report(client: &Client, photo: Option<&std::path::Path>, description: &str) {
     // The categories arrive once the page has hydrated.
-    eventually("the categories are shown", async || exists(client, r#"button.category[data-code="other"]"#).await).await;
+    eventually("the categories are shown", async || {
+        exists(client, r#"button.category[data-code="other"]"#).await
+    })
+    .await;
     tap(client, r#"button.category[data-code="other"]"#).await;
     if let Some(photo) = photo {
         let input = client.find(Locator::Css("input#photos")).await.unwrap();
@@ -219,11 +305,23 @@ async fn fill_report(client: &Client, photo: Option<&std::path::Path>, descripti
     client.execute(MOCK_GEOLOCATION, vec![]).await.unwrap();
     tap(client, "button#locate").await;
     eventually("the location is filled in", async || {
-        let lat = client.find(Locator::Css("input#lat")).await.unwrap().prop("value").await.unwrap();
+        let lat = client
+            .find(Locator::Css("input#lat"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
         lat.is_some_and(|v| v.starts_with("29.37"))
     })
     .await;
-    client.find(Locator::Css("textarea#description")).await.unwrap().send_keys(description).await.unwrap();
+    client
+        .find(Locator::Css("textarea#description"))
+        .await
+        .unwrap()
+        .send_keys(description)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,12 +334,23 @@ async fn a_resident_files_a_report_with_a_photo_on_a_phone_and_follows_it() {
 
     let (_driver, client) = start_browser().await;
     client.goto(&app.url("/report")).await.unwrap();
-    fill_report(&client, Some(&photo), "河滩上有人倾倒并焚烧建筑垃圾，黑烟很大").await;
+    fill_report(
+        &client,
+        Some(&photo),
+        "河滩上有人倾倒并焚烧建筑垃圾，黑烟很大",
+    )
+    .await;
     tap(&client, "button#submit").await;
 
-    eventually("the receipt shows a tracking code", async || exists(&client, ".receipt .tracking-code").await).await;
+    eventually("the receipt shows a tracking code", async || {
+        exists(&client, ".receipt .tracking-code").await
+    })
+    .await;
     let code = text(&client, ".receipt .tracking-code").await;
-    assert!(shared::report::tracking_code::normalize(&code).as_deref() == Some(code.trim()), "{code}");
+    assert!(
+        shared::report::tracking_code::normalize(&code).as_deref() == Some(code.trim()),
+        "{code}"
+    );
 
     // On the server: one case at the mocked position, with the photo.
     let view: serde_json::Value = {
@@ -262,16 +371,30 @@ async fn a_resident_files_a_report_with_a_photo_on_a_phone_and_follows_it() {
 
     // The tracking page, from the receipt's link (code and secret in the fragment).
     tap(&client, "a.track-link").await;
-    eventually("the case is shown on the tracking page", async || exists(&client, ".case-state").await).await;
-    assert_eq!(attr(&client, ".case-state", "data-state").await.as_deref(), Some("submitted"));
+    eventually("the case is shown on the tracking page", async || {
+        exists(&client, ".case-state").await
+    })
+    .await;
+    assert_eq!(
+        attr(&client, ".case-state", "data-state").await.as_deref(),
+        Some("submitted")
+    );
     assert_eq!(text(&client, ".case-state").await.trim(), "已提交");
     eventually("the photo is shown", async || {
-        client.find_all(Locator::Css(".case-photos img")).await.map(|v| v.len()).unwrap_or(0) == 1
+        client
+            .find_all(Locator::Css(".case-photos img"))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
+            == 1
     })
     .await;
     let url = client.current_url().await.unwrap();
     assert_eq!(url.path(), "/track");
-    assert!(url.query().is_none(), "the secret never goes into a query string");
+    assert!(
+        url.query().is_none(),
+        "the secret never goes into a query string"
+    );
 
     client.close().await.unwrap();
     app.shutdown().await;
@@ -290,7 +413,10 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
 
     network(&client, false).await;
     tap(&client, "button#submit").await;
-    eventually("the report waits for the network", async || exists(&client, ".queued").await).await;
+    eventually("the report waits for the network", async || {
+        exists(&client, ".queued").await
+    })
+    .await;
     assert!(body_text(&client).await.contains("等待网络"));
     assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
 
@@ -299,7 +425,10 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
         case::Entity::find().count(&app.db).await.unwrap() == 1
     })
     .await;
-    eventually("the receipt shows", async || exists(&client, ".receipt .tracking-code").await).await;
+    eventually("the receipt shows", async || {
+        exists(&client, ".receipt .tracking-code").await
+    })
+    .await;
     // Retries after success change nothing: the same key is answered, not filed again.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
@@ -311,8 +440,17 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
 /// The staff console on a desktop-sized window.
 async fn sign_in_console(client: &Client, app: &TestApp, username: &str) {
     client.goto(&app.url("/admin")).await.unwrap();
-    eventually("the sign-in form is ready", async || exists(client, "#admin-username").await).await;
-    client.find(Locator::Css("#admin-username")).await.unwrap().send_keys(username).await.unwrap();
+    eventually("the sign-in form is ready", async || {
+        exists(client, "#admin-username").await
+    })
+    .await;
+    client
+        .find(Locator::Css("#admin-username"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
     client
         .find(Locator::Css("#admin-password"))
         .await
@@ -326,16 +464,25 @@ async fn sign_in_console(client: &Client, app: &TestApp, username: &str) {
 
 async fn sign_out_console(client: &Client) {
     tap(client, "#admin-sign-out").await;
-    eventually("signed out", async || exists(client, "#admin-username").await).await;
+    eventually("signed out", async || {
+        exists(client, "#admin-username").await
+    })
+    .await;
 }
 
 /// Opens an action's form, lets `fill` complete it, submits, and waits for
 /// the case to reach `state`.
 async fn take_action(client: &Client, action: &str, state: &str, fill: impl AsyncFnOnce(&Client)) {
     let button = format!("button[data-action='{action}']");
-    eventually(&format!("the {action} button shows"), async || exists(client, &button).await).await;
+    eventually(&format!("the {action} button shows"), async || {
+        exists(client, &button).await
+    })
+    .await;
     tap(client, &button).await;
-    eventually("the action's form opens", async || exists(client, "#action-submit").await).await;
+    eventually("the action's form opens", async || {
+        exists(client, "#action-submit").await
+    })
+    .await;
     fill(client).await;
     tap(client, "#action-submit").await;
     let done = format!("#case-state[data-state='{state}']");
@@ -373,9 +520,11 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
     app.staff("diao.du", Role::Dispatcher, None).await;
-    app.staff("cheng.ban", Role::Handler, Some("housing_construction")).await;
+    app.staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
     app.staff("shen.he", Role::Reviewer, None).await;
-    let (code, secret) = shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
+    let (code, secret) =
+        shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
     let track_url = app.url(&format!("/track#code={code}&secret={secret}"));
 
     let (_phone_driver, phone) = start_browser().await;
@@ -385,14 +534,28 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "diao.du").await;
     let row = format!("tr[data-code='{code}'] a");
-    eventually("the case is in the dispatcher's queue", async || exists(&desk, &row).await).await;
+    eventually("the case is in the dispatcher's queue", async || {
+        exists(&desk, &row).await
+    })
+    .await;
     tap(&desk, &row).await;
     // The case page is its own chunk: it shows once that has arrived.
-    eventually("the case page shows", async || exists(&desk, "#case-code").await && text(&desk, "#case-code").await.trim() == code).await;
+    eventually("the case page shows", async || {
+        exists(&desk, "#case-code").await && text(&desk, "#case-code").await.trim() == code
+    })
+    .await;
     take_action(&desk, "accept", "accepted", async |_| {}).await;
     take_action(&desk, "assign", "investigating", async |c: &Client| {
-        eventually("the handlers are listed", async || exists(c, "#action-target option[value='cheng.ban']").await).await;
-        c.find(Locator::Css("#action-target")).await.unwrap().select_by_value("cheng.ban").await.unwrap();
+        eventually("the handlers are listed", async || {
+            exists(c, "#action-target option[value='cheng.ban']").await
+        })
+        .await;
+        c.find(Locator::Css("#action-target"))
+            .await
+            .unwrap()
+            .select_by_value("cheng.ban")
+            .await
+            .unwrap();
     })
     .await;
     assert_eq!(text(&desk, "#case-assignee").await.trim(), "cheng.ban");
@@ -400,43 +563,110 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     reporter_sees(&phone, &track_url, "investigating").await;
 
     sign_in_console(&desk, &app, "cheng.ban").await;
-    desk.goto(&app.url(&format!("/admin/cases/{code}"))).await.unwrap();
+    desk.goto(&app.url(&format!("/admin/cases/{code}")))
+        .await
+        .unwrap();
     take_action(&desk, "draft_reply", "reply_review", async |c: &Client| {
-        c.find(Locator::Css("#action-finding")).await.unwrap().select_by_value("substantiated").await.unwrap();
+        c.find(Locator::Css("#action-finding"))
+            .await
+            .unwrap()
+            .select_by_value("substantiated")
+            .await
+            .unwrap();
         let reply = c.find(Locator::Css("#action-reply")).await.unwrap();
-        assert!(!reply.prop("value").await.unwrap().unwrap_or_default().is_empty(), "a template to start from");
+        assert!(
+            !reply
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+                .is_empty(),
+            "a template to start from"
+        );
         reply.clear().await.unwrap();
-        reply.send_keys("经夜间现场核查，工地违规夜间施工属实，已责令停工并立案处罚。").await.unwrap();
-        c.find(Locator::Css("#action-taken")).await.unwrap().send_keys("责令停工，罚款").await.unwrap();
+        reply
+            .send_keys("经夜间现场核查，工地违规夜间施工属实，已责令停工并立案处罚。")
+            .await
+            .unwrap();
+        c.find(Locator::Css("#action-taken"))
+            .await
+            .unwrap()
+            .send_keys("责令停工，罚款")
+            .await
+            .unwrap();
     })
     .await;
     sign_out_console(&desk).await;
     reporter_sees(&phone, &track_url, "reply_review").await;
-    assert!(!exists(&phone, "#case-reply").await, "a draft is not shown to the reporter");
+    assert!(
+        !exists(&phone, "#case-reply").await,
+        "a draft is not shown to the reporter"
+    );
 
     sign_in_console(&desk, &app, "shen.he").await;
-    desk.goto(&app.url(&format!("/admin/cases/{code}"))).await.unwrap();
-    eventually("the reply is shown for review", async || exists(&desk, "#case-reply").await).await;
+    desk.goto(&app.url(&format!("/admin/cases/{code}")))
+        .await
+        .unwrap();
+    eventually("the reply is shown for review", async || {
+        exists(&desk, "#case-reply").await
+    })
+    .await;
     take_action(&desk, "approve_reply", "closed", async |_| {}).await;
     // What is left is the public record (信息公开): the reviewer writes it.
     take_action(&desk, "disclose", "closed", async |c| {
         let summary = c.find(Locator::Css("#public-summary")).await.unwrap();
-        summary.send_keys("鱼洞街道某工地夜间施工噪声扰民").await.unwrap();
+        summary
+            .send_keys("鱼洞街道某工地夜间施工噪声扰民")
+            .await
+            .unwrap();
     })
     .await;
-    eventually("it is public and can be withdrawn", async || exists(&desk, "button[data-action='undisclose']").await).await;
-    let public = app.get(&format!("/api/v1/public/cases/{code}")).await.text().await.unwrap();
-    assert!(public.contains("鱼洞街道某工地夜间施工噪声扰民"), "{public}");
+    eventually("it is public and can be withdrawn", async || {
+        exists(&desk, "button[data-action='undisclose']").await
+    })
+    .await;
+    let public = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        public.contains("鱼洞街道某工地夜间施工噪声扰民"),
+        "{public}"
+    );
 
     reporter_sees(&phone, &track_url, "closed").await;
-    assert!(text(&phone, "#case-reply").await.contains("工地违规夜间施工属实"));
+    assert!(
+        text(&phone, "#case-reply")
+            .await
+            .contains("工地违规夜间施工属实")
+    );
     // The reporter disagrees, once.
-    phone.find(Locator::Css("#contest-reason")).await.unwrap().send_keys("23点后仍在施工，有录音。").await.unwrap();
+    phone
+        .find(Locator::Css("#contest-reason"))
+        .await
+        .unwrap()
+        .send_keys("23点后仍在施工，有录音。")
+        .await
+        .unwrap();
     tap(&phone, "#contest-submit").await;
-    eventually("the reply is back in review", async || exists(&phone, ".case-state[data-state='reply_review']").await).await;
+    eventually("the reply is back in review", async || {
+        exists(&phone, ".case-state[data-state='reply_review']").await
+    })
+    .await;
     assert!(!exists(&phone, "#contest-form").await);
-    let overflow = phone.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]).await.unwrap();
-    assert!(overflow.as_i64().unwrap() <= 0, "the tracking page fits the phone: {overflow}");
+    let overflow = phone
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "the tracking page fits the phone: {overflow}"
+    );
 
     desk.close().await.unwrap();
     phone.close().await.unwrap();
@@ -460,31 +690,76 @@ async fn pages_beyond_the_shell_load_their_own_chunk_when_a_link_opens_them() {
     );
 
     // A mark that a full page load would wipe out.
-    client.execute("window.stillTheSamePage = true", vec![]).await.unwrap();
-    client.find(Locator::Css("#site-nav a[href='/report']")).await.unwrap().click().await.unwrap();
+    client
+        .execute("window.stillTheSamePage = true", vec![])
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#site-nav a[href='/report']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     fill_report(&client, None, "小区门口的烧烤摊每晚油烟很大，窗户都打不开").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/report");
-    assert!(wasm_fetched(&client).await.iter().any(|w| w.contains("report_route")), "the form's chunk");
+    assert!(
+        wasm_fetched(&client)
+            .await
+            .iter()
+            .any(|w| w.contains("report_route")),
+        "the form's chunk"
+    );
     tap(&client, "button#submit").await;
-    eventually("the receipt shows a tracking code", async || exists(&client, ".receipt .tracking-code").await).await;
+    eventually("the receipt shows a tracking code", async || {
+        exists(&client, ".receipt .tracking-code").await
+    })
+    .await;
 
     // From the receipt to the tracking page, again without a page load.
     tap(&client, "a.track-link").await;
-    eventually("the case is shown on the tracking page", async || exists(&client, ".case-state").await).await;
-    assert!(wasm_fetched(&client).await.iter().any(|w| w.contains("track_route")), "the tracking page's chunk");
-    let same_page = client.execute("return window.stillTheSamePage === true", vec![]).await.unwrap();
-    assert_eq!(same_page, json!(true), "the links were followed on the client");
+    eventually("the case is shown on the tracking page", async || {
+        exists(&client, ".case-state").await
+    })
+    .await;
+    assert!(
+        wasm_fetched(&client)
+            .await
+            .iter()
+            .any(|w| w.contains("track_route")),
+        "the tracking page's chunk"
+    );
+    let same_page = client
+        .execute("return window.stillTheSamePage === true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        same_page,
+        json!(true),
+        "the links were followed on the client"
+    );
 
     client.close().await.unwrap();
     app.shutdown().await;
 }
 
 /// Like `take_action`, for a reward step: waits for the reward's state.
-async fn take_reward_action(client: &Client, action: &str, reward_state: &str, fill: impl AsyncFnOnce(&Client)) {
+async fn take_reward_action(
+    client: &Client,
+    action: &str,
+    reward_state: &str,
+    fill: impl AsyncFnOnce(&Client),
+) {
     let button = format!("button[data-action='{action}']");
-    eventually(&format!("the {action} button shows"), async || exists(client, &button).await).await;
+    eventually(&format!("the {action} button shows"), async || {
+        exists(client, &button).await
+    })
+    .await;
     tap(client, &button).await;
-    eventually("the action's form opens", async || exists(client, "#action-submit").await).await;
+    eventually("the action's form opens", async || {
+        exists(client, "#action-submit").await
+    })
+    .await;
     fill(client).await;
     tap(client, "#action-submit").await;
     let done = format!("#reward-state[data-state='{reward_state}']");
@@ -502,7 +777,9 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     use shared::Role;
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
-    let handler = app.staff("cheng.ban", Role::Handler, Some("housing_construction")).await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
     let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
     app.staff("jiang.li", Role::RewardReviewer, None).await;
     app.staff("cai.wu", Role::Finance, None).await;
@@ -518,8 +795,14 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     // through the API and closed as substantiated.
     for (who, body) in [
         (&handler, json!({ "action": "accept" })),
-        (&handler, json!({ "action": "assign", "assignee": "cheng.ban" })),
-        (&handler, json!({ "action": "draft_reply", "finding": "substantiated", "reply": "属实，已处罚。" })),
+        (
+            &handler,
+            json!({ "action": "assign", "assignee": "cheng.ban" }),
+        ),
+        (
+            &handler,
+            json!({ "action": "draft_reply", "finding": "substantiated", "reply": "属实，已处罚。" }),
+        ),
         (&reviewer, json!({ "action": "approve_reply" })),
     ] {
         assert_eq!(who.act(&code, body).await.0, 200);
@@ -530,13 +813,33 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "cheng.ban").await;
     desk.goto(&case_url).await.unwrap();
-    eventually("the eligibility is shown", async || exists(&desk, ".eligibility[data-eligible='true']").await).await;
+    eventually("the eligibility is shown", async || {
+        exists(&desk, ".eligibility[data-eligible='true']").await
+    })
+    .await;
     take_reward_action(&desk, "propose_reward", "proposed", async |c: &Client| {
-        eventually("the tiers are listed", async || exists(c, "#reward-tier option[value='tier_500']").await).await;
-        c.find(Locator::Css("#reward-tier")).await.unwrap().select_by_value("tier_500").await.unwrap();
+        eventually("the tiers are listed", async || {
+            exists(c, "#reward-tier option[value='tier_500']").await
+        })
+        .await;
+        c.find(Locator::Css("#reward-tier"))
+            .await
+            .unwrap()
+            .select_by_value("tier_500")
+            .await
+            .unwrap();
         let amount = c.find(Locator::Css("#reward-amount")).await.unwrap();
-        assert_eq!(amount.prop("value").await.unwrap().as_deref(), Some("500.00"), "a fixed tier fills in its amount");
-        c.find(Locator::Css("#action-note")).await.unwrap().send_keys("夜间施工证据充分，录音清楚").await.unwrap();
+        assert_eq!(
+            amount.prop("value").await.unwrap().as_deref(),
+            Some("500.00"),
+            "a fixed tier fills in its amount"
+        );
+        c.find(Locator::Css("#action-note"))
+            .await
+            .unwrap()
+            .send_keys("夜间施工证据充分，录音清楚")
+            .await
+            .unwrap();
     })
     .await;
     sign_out_console(&desk).await;
@@ -544,7 +847,10 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     sign_in_console(&desk, &app, "jiang.li").await;
     desk.goto(&app.url("/admin/rewards")).await.unwrap();
     let row = format!("tr[data-code='{code}'] a");
-    eventually("the proposal is in the reward queue", async || exists(&desk, &row).await).await;
+    eventually("the proposal is in the reward queue", async || {
+        exists(&desk, &row).await
+    })
+    .await;
     tap(&desk, &row).await;
     take_reward_action(&desk, "approve_reward", "approved", async |_| {}).await;
     sign_out_console(&desk).await;
@@ -552,31 +858,66 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     let (_phone_driver, phone) = start_browser().await;
     let track_url = app.url(&format!("/track#code={code}&secret={secret}"));
     phone.goto(&track_url).await.unwrap();
-    eventually("the reporter sees the reward", async || exists(&phone, "#reward[data-state='approved']").await).await;
+    eventually("the reporter sees the reward", async || {
+        exists(&phone, "#reward[data-state='approved']").await
+    })
+    .await;
     assert_eq!(text(&phone, "#reward-amount").await.trim(), "500.00");
-    phone.find(Locator::Css("#payout-account")).await.unwrap().send_keys("6222 0200 0000 0000").await.unwrap();
+    phone
+        .find(Locator::Css("#payout-account"))
+        .await
+        .unwrap()
+        .send_keys("6222 0200 0000 0000")
+        .await
+        .unwrap();
     tap(&phone, "#claim-submit").await;
-    eventually("the claim is recorded", async || exists(&phone, "#reward[data-state='claimed']").await).await;
-    let overflow = phone.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]).await.unwrap();
-    assert!(overflow.as_i64().unwrap() <= 0, "the reward fits the phone: {overflow}");
+    eventually("the claim is recorded", async || {
+        exists(&phone, "#reward[data-state='claimed']").await
+    })
+    .await;
+    let overflow = phone
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "the reward fits the phone: {overflow}"
+    );
 
     sign_in_console(&desk, &app, "cai.wu").await;
     // Finance reads where to pay, on the rewards page (each look audited).
     desk.goto(&app.url("/admin/rewards")).await.unwrap();
     let reveal = format!("tr[data-code='{code}'] .payout-reveal");
-    eventually("the claimed reward offers its payout account", async || exists(&desk, &reveal).await).await;
+    eventually("the claimed reward offers its payout account", async || {
+        exists(&desk, &reveal).await
+    })
+    .await;
     tap(&desk, &reveal).await;
     let account = format!("tr[data-code='{code}'] .payout-account");
-    eventually("the payout account is shown", async || exists(&desk, &account).await).await;
+    eventually("the payout account is shown", async || {
+        exists(&desk, &account).await
+    })
+    .await;
     assert_eq!(text(&desk, &account).await.trim(), "6222 0200 0000 0000");
     desk.goto(&case_url).await.unwrap();
     take_reward_action(&desk, "pay_reward", "paid", async |c: &Client| {
-        c.find(Locator::Css("#payment-reference")).await.unwrap().send_keys("CQ-2026-0001").await.unwrap();
+        c.find(Locator::Css("#payment-reference"))
+            .await
+            .unwrap()
+            .send_keys("CQ-2026-0001")
+            .await
+            .unwrap();
     })
     .await;
 
     phone.refresh().await.unwrap();
-    eventually("the reporter sees it paid", async || exists(&phone, "#reward[data-state='paid']").await).await;
+    eventually("the reporter sees it paid", async || {
+        exists(&phone, "#reward[data-state='paid']").await
+    })
+    .await;
     desk.close().await.unwrap();
     phone.close().await.unwrap();
     app.shutdown().await;
@@ -585,7 +926,10 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
 /// Whether the page is wider than the phone's screen (sideways scrolling).
 async fn scrolls_sideways(client: &Client) -> bool {
     let v = client
-        .execute("return document.documentElement.scrollWidth > window.innerWidth + 1", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1",
+            vec![],
+        )
         .await
         .unwrap();
     v == json!(true)
@@ -595,10 +939,18 @@ async fn scrolls_sideways(client: &Client) -> bool {
 async fn the_public_reads_cases_and_statistics_on_a_phone() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
-    let (public, _) = shanshui_tests::file_report(&app, "noise_construction_night", 29.3752, 106.5101, &[]).await;
-    let (other, _) = shanshui_tests::file_report(&app, "water_black_odorous", 29.4065, 106.6074, &[]).await;
+    let (public, _) =
+        shanshui_tests::file_report(&app, "noise_construction_night", 29.3752, 106.5101, &[]).await;
+    let (other, _) =
+        shanshui_tests::file_report(&app, "water_black_odorous", 29.4065, 106.6074, &[]).await;
     let dispatcher = app.staff("diao.du", shared::Role::Dispatcher, None).await;
-    assert_eq!(dispatcher.act(&public, json!({ "action": "accept" })).await.0, 200);
+    assert_eq!(
+        dispatcher
+            .act(&public, json!({ "action": "accept" }))
+            .await
+            .0,
+        200
+    );
     let (status, _) = dispatcher
         .act(&public, json!({ "action": "disclose", "summary": "鱼洞街道某工地夜间施工噪声扰民", "actions_taken": "已责令停工" }))
         .await;
@@ -607,32 +959,84 @@ async fn the_public_reads_cases_and_statistics_on_a_phone() {
     let (_driver, client) = start_browser().await;
     client.goto(&app.url("/cases")).await.unwrap();
     open_menu_once_hydrated(&client).await;
-    eventually("the list's own chunk is fetched", async || wasm_fetched(&client).await.iter().any(|w| w.contains("cases_route"))).await;
-    assert!(exists(&client, "svg.district-map .map-pin").await, "the map shows the cases");
+    eventually("the list's own chunk is fetched", async || {
+        wasm_fetched(&client)
+            .await
+            .iter()
+            .any(|w| w.contains("cases_route"))
+    })
+    .await;
+    assert!(
+        exists(&client, "svg.district-map .map-pin").await,
+        "the map shows the cases"
+    );
     let row = format!("#cases-table tr[data-code='{public}']");
-    assert!(text(&client, &row).await.contains("鱼洞街道某工地夜间施工噪声扰民"));
-    assert!(exists(&client, &format!("#cases-table tr[data-code='{other}'].undisclosed")).await);
-    assert!(!scrolls_sideways(&client).await, "/cases fits a 390 px screen");
+    assert!(
+        text(&client, &row)
+            .await
+            .contains("鱼洞街道某工地夜间施工噪声扰民")
+    );
+    assert!(
+        exists(
+            &client,
+            &format!("#cases-table tr[data-code='{other}'].undisclosed")
+        )
+        .await
+    );
+    assert!(
+        !scrolls_sideways(&client).await,
+        "/cases fits a 390 px screen"
+    );
 
     // Into a case, on the client.
-    client.execute("window.stillTheSamePage = true", vec![]).await.unwrap();
+    client
+        .execute("window.stillTheSamePage = true", vec![])
+        .await
+        .unwrap();
     tap(&client, &format!("{row} a[href='/cases/{public}']")).await;
-    eventually("the case page shows its public record", async || exists(&client, "#case-summary").await).await;
+    eventually("the case page shows its public record", async || {
+        exists(&client, "#case-summary").await
+    })
+    .await;
     assert_eq!(text(&client, "#case-code").await, public);
-    assert_eq!(client.execute("return window.stillTheSamePage === true", vec![]).await.unwrap(), json!(true));
-    assert!(!scrolls_sideways(&client).await, "a case page fits a 390 px screen");
+    assert_eq!(
+        client
+            .execute("return window.stillTheSamePage === true", vec![])
+            .await
+            .unwrap(),
+        json!(true)
+    );
+    assert!(
+        !scrolls_sideways(&client).await,
+        "a case page fits a 390 px screen"
+    );
 
     // The filters, as a plain form.
-    client.goto(&app.url("/cases?category=water_black_odorous")).await.unwrap();
-    eventually("the filtered list", async || exists(&client, &format!("#cases-table tr[data-code='{other}']")).await).await;
-    assert!(!exists(&client, &row).await, "the other category is filtered out");
+    client
+        .goto(&app.url("/cases?category=water_black_odorous"))
+        .await
+        .unwrap();
+    eventually("the filtered list", async || {
+        exists(&client, &format!("#cases-table tr[data-code='{other}']")).await
+    })
+    .await;
+    assert!(
+        !exists(&client, &row).await,
+        "the other category is filtered out"
+    );
 
     client.goto(&app.url("/stats")).await.unwrap();
     open_menu_once_hydrated(&client).await;
     assert_eq!(text(&client, "#stat-total").await, "2");
-    assert!(exists(&client, "svg.chart.columns rect.chart-bar").await && exists(&client, "svg.chart.hbars").await);
+    assert!(
+        exists(&client, "svg.chart.columns rect.chart-bar").await
+            && exists(&client, "svg.chart.hbars").await
+    );
     assert!(exists(&client, "#targets tr[data-code='good_air_days']").await);
-    assert!(!scrolls_sideways(&client).await, "/stats fits a 390 px screen");
+    assert!(
+        !scrolls_sideways(&client).await,
+        "/stats fits a 390 px screen"
+    );
 
     client.close().await.unwrap();
     app.shutdown().await;
@@ -646,8 +1050,17 @@ async fn a_reviewer_publishes_a_notice_that_the_public_then_reads() {
     let (_driver, client) = start_browser().await;
     sign_in_console(&client, &app, "shen.he").await;
     tap(&client, "a[href='/admin/publishing']").await;
-    eventually("the notice form", async || exists(&client, "#notice-form").await).await;
-    client.find(Locator::Css("#notice-title")).await.unwrap().send_keys("关于高考期间加强噪声管控的通告").await.unwrap();
+    eventually("the notice form", async || {
+        exists(&client, "#notice-form").await
+    })
+    .await;
+    client
+        .find(Locator::Css("#notice-title"))
+        .await
+        .unwrap()
+        .send_keys("关于高考期间加强噪声管控的通告")
+        .await
+        .unwrap();
     client
         .find(Locator::Css("#notice-body"))
         .await
@@ -656,13 +1069,26 @@ async fn a_reviewer_publishes_a_notice_that_the_public_then_reads() {
         .await
         .unwrap();
     tap(&client, "#notice-save").await;
-    eventually("the notice is listed", async || text(&client, "#admin-notices").await.contains("关于高考期间加强噪声管控的通告")).await;
+    eventually("the notice is listed", async || {
+        text(&client, "#admin-notices")
+            .await
+            .contains("关于高考期间加强噪声管控的通告")
+    })
+    .await;
 
     // The public reads it, its Markdown rendered and sanitised.
     client.goto(&app.url("/info")).await.unwrap();
-    eventually("the notice on /info", async || text(&client, "#notices").await.contains("关于高考期间加强噪声管控的通告")).await;
+    eventually("the notice on /info", async || {
+        text(&client, "#notices")
+            .await
+            .contains("关于高考期间加强噪声管控的通告")
+    })
+    .await;
     tap(&client, "#notices h3 a").await;
-    eventually("the notice's page", async || exists(&client, "#notice .prose strong").await).await;
+    eventually("the notice's page", async || {
+        exists(&client, "#notice .prose strong").await
+    })
+    .await;
     assert_eq!(text(&client, "#notice .prose strong").await, "禁止");
     assert!(!scrolls_sideways(&client).await);
 
@@ -679,11 +1105,19 @@ async fn an_admin_reads_a_departments_webhook_signing_secret_in_the_console() {
     sign_in_console(&client, &app, "guan.li").await;
     tap(&client, "a[href='/admin/departments']").await;
     let button = "#webhook-secret-housing_construction";
-    eventually("the departments table", async || exists(&client, button).await).await;
+    eventually("the departments table", async || {
+        exists(&client, button).await
+    })
+    .await;
     tap(&client, button).await;
-    eventually("the secret is shown", async || exists(&client, "code.webhook-secret").await).await;
+    eventually("the secret is shown", async || {
+        exists(&client, "code.webhook-secret").await
+    })
+    .await;
     let shown = text(&client, "code.webhook-secret").await;
-    let (_, answer) = admin.get("/api/v1/departments/housing_construction/webhook-secret").await;
+    let (_, answer) = admin
+        .get("/api/v1/departments/housing_construction/webhook-secret")
+        .await;
     assert_eq!(Some(shown.trim()), answer["secret"].as_str());
     assert_eq!(shown.trim().len(), 64);
     client.close().await.unwrap();

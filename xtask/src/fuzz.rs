@@ -20,15 +20,23 @@ const PASSWORD: &str = "fuzz only, never a real password 2026";
 
 /// Installs schemathesis into target/tools once; answers its command.
 fn schemathesis() -> Result<PathBuf> {
-    let venv = target_dir().join("tools").join(format!("schemathesis-{SCHEMATHESIS}"));
+    let venv = target_dir()
+        .join("tools")
+        .join(format!("schemathesis-{SCHEMATHESIS}"));
     let bin = venv.join("bin").join("schemathesis");
     if bin.exists() {
         return Ok(bin);
     }
-    step(&format!("installing schemathesis {SCHEMATHESIS} from PyPI (once)"));
+    step(&format!(
+        "installing schemathesis {SCHEMATHESIS} from PyPI (once)"
+    ));
     sh(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    sh(Command::new(venv.join("bin").join("pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", &format!("schemathesis=={SCHEMATHESIS}")]))?;
+    sh(Command::new(venv.join("bin").join("pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS}"),
+    ]))?;
     Ok(bin)
 }
 
@@ -44,17 +52,27 @@ impl Drop for Server {
 
 /// One plain HTTP/1.1 exchange on 127.0.0.1; answers the whole response.
 fn http(port: u16, request: &str) -> Result<String> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
-    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut answer = String::new();
-    stream.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|e| e.to_string())?;
     Ok(answer)
 }
 
 fn ready(port: u16) -> bool {
-    http(port, "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .is_ok_and(|a| a.starts_with("HTTP/1.1 200"))
+    http(
+        port,
+        "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    )
+    .is_ok_and(|a| a.starts_with("HTTP/1.1 200"))
 }
 
 /// Signs the admin in; answers the session cookie's value.
@@ -71,10 +89,22 @@ fn sign_in(port: u16) -> Result<String> {
     answer
         .lines()
         .take_while(|l| !l.is_empty())
-        .find_map(|l| l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l.to_owned()))
-        .and_then(|l| l.split_once("shanshui_session=").map(|(_, v)| v.split(';').next().unwrap_or_default().to_owned()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l.to_owned())
+        })
+        .and_then(|l| {
+            l.split_once("shanshui_session=")
+                .map(|(_, v)| v.split(';').next().unwrap_or_default().to_owned())
+        })
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("the fuzzing admin could not sign in: {}", answer.lines().next().unwrap_or_default()))
+        .ok_or_else(|| {
+            format!(
+                "the fuzzing admin could not sign in: {}",
+                answer.lines().next().unwrap_or_default()
+            )
+        })
 }
 
 pub fn run() -> Result {
@@ -82,23 +112,39 @@ pub fn run() -> Result {
     step("building the server for the fuzzer");
     sh(cargo().args(["build", "--package", "server", "--bin", "shanshui"]))?;
     let bin = target_dir().join("debug").join("shanshui");
-    let data = target_dir().join("tmp").join(format!("fuzz-{}", std::process::id()));
+    let data = target_dir()
+        .join("tmp")
+        .join(format!("fuzz-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let port = free_port()?;
     let shanshui = |args: &[&str]| {
         let mut c = Command::new(&bin);
-        c.args(args).arg("--data-dir").arg(&data).env("RUST_LOG", "warn");
+        c.args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("RUST_LOG", "warn");
         c
     };
     sh(&mut shanshui(&["demo"]))?;
-    sh(shanshui(&["user", "create", "--username", ADMIN, "--role", "admin"]).env("SHANSHUI_PASSWORD", PASSWORD))?;
+    sh(
+        shanshui(&["user", "create", "--username", ADMIN, "--role", "admin"])
+            .env("SHANSHUI_PASSWORD", PASSWORD),
+    )?;
     let bind = format!("127.0.0.1:{port}");
     // Generous rate limits: the fuzzer is one client sending thousands of
     // requests, and a 429 would leave the logic behind it untried.
-    let child = shanshui(&["serve", "--bind", &bind, "--submit-burst", "100000", "--track-burst", "100000"])
-        .env("SHANSHUI_SITE_ROOT", site_root())
-        .spawn()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let child = shanshui(&[
+        "serve",
+        "--bind",
+        &bind,
+        "--submit-burst",
+        "100000",
+        "--track-burst",
+        "100000",
+    ])
+    .env("SHANSHUI_SITE_ROOT", site_root())
+    .spawn()
+    .map_err(|e| format!("cannot start the server: {e}"))?;
     let server = Server(child);
     let started = Instant::now();
     while !ready(port) {
@@ -113,17 +159,33 @@ pub fn run() -> Result {
         let mut c = Command::new(&st);
         // Its reports and cassettes stay with the run's data, out of the tree.
         c.current_dir(&data);
-        c.args(["run", &spec, "--checks", "not_a_server_error,response_schema_conformance", "--max-examples", &examples])
-            .args(["--no-color", "--seed", "20261203"])
-            .args(extra);
+        c.args([
+            "run",
+            &spec,
+            "--checks",
+            "not_a_server_error,response_schema_conformance",
+            "--max-examples",
+            &examples,
+        ])
+        .args(["--no-color", "--seed", "20261203"])
+        .args(extra);
         c
     };
-    step(&format!("schemathesis: every operation as the public ({examples} examples each)"));
+    step(&format!(
+        "schemathesis: every operation as the public ({examples} examples each)"
+    ));
     sh(&mut fuzz(&[]))?;
-    step(&format!("schemathesis: every operation signed in as an admin ({examples} examples each)"));
+    step(&format!(
+        "schemathesis: every operation signed in as an admin ({examples} examples each)"
+    ));
     let cookie = format!("Cookie: shanshui_session={}", sign_in(port)?);
     // Signing out would end the run's own session half-way.
-    sh(&mut fuzz(&["--header", &cookie, "--exclude-path", "/api/v1/session"]))?;
+    sh(&mut fuzz(&[
+        "--header",
+        &cookie,
+        "--exclude-path",
+        "/api/v1/session",
+    ]))?;
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
     Ok(())

@@ -33,7 +33,12 @@ const OUTPUT_NAME: &str = "shanshui";
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let flag = |f: &str| args.iter().any(|a| a == f);
-    let flag_value = |f: &str| args.iter().position(|a| a == f).and_then(|i| args.get(i + 1)).cloned();
+    let flag_value = |f: &str| {
+        args.iter()
+            .position(|a| a == f)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let result = match args.first().map(String::as_str) {
         Some("run") => run(!flag("--dev")),
         Some("test") => test(),
@@ -44,9 +49,13 @@ fn main() -> ExitCode {
         Some("bench-submit") => bench_submit(),
         Some("bench-sign-in") => bench_sign_in(&args[1..]),
         Some("bench-upload-memory") => bench_upload_memory(flag_value("--against")),
-        Some("bench-open-data") => bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned())),
+        Some("bench-open-data") => {
+            bench_open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
+        }
         _ => {
-            eprintln!("usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>");
+            eprintln!(
+                "usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -83,13 +92,21 @@ fn step(msg: &str) {
 
 fn sh(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
-    let status = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
 }
 
 fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn cargo() -> Command {
@@ -111,11 +128,23 @@ fn ensure_wasm_tools() -> Result {
     }
     let wanted = locked_version("wasm-bindgen")?;
     let have = output(Command::new("wasm-bindgen").arg("--version"));
-    if have.as_deref().is_none_or(|v| v.split_whitespace().nth(1) != Some(wanted.as_str())) {
-        step(&format!("installing wasm-bindgen-cli {wanted} (Cargo.lock's version; takes minutes once)"));
+    if have
+        .as_deref()
+        .is_none_or(|v| v.split_whitespace().nth(1) != Some(wanted.as_str()))
+    {
+        step(&format!(
+            "installing wasm-bindgen-cli {wanted} (Cargo.lock's version; takes minutes once)"
+        ));
         // Not --locked: its lockfile pins a crate version the registry no longer serves.
-        sh(Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["install", "wasm-bindgen-cli", "--version", &wanted, "--force"]))?;
+        sh(
+            Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &wanted,
+                "--force",
+            ]),
+        )?;
     }
     Ok(())
 }
@@ -127,7 +156,9 @@ fn locked_version(package: &str) -> Result<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == format!("name = \"{package}\"")
-            && let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = "))
+            && let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
         {
             return Ok(v.trim_matches('"').to_owned());
         }
@@ -150,14 +181,21 @@ fn ensure_nasm() {
 
 /// Installs Debian packages (this kind of machine runs as root).
 fn apt_install(packages: &[&str]) -> Result {
-    let apt = |args: &[&str]| sh(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"));
+    let apt = |args: &[&str]| {
+        sh(Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive"))
+    };
     apt(&["update", "-qq"])?;
     apt(&[&["install", "-y", "-qq"][..], packages].concat())
 }
 
 fn ensure_browser() -> Result {
     let have = |p: &str| Path::new(p).exists();
-    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") && have("/usr/share/fonts/opentype/noto") {
+    if have("/usr/bin/chromium")
+        && have("/usr/bin/chromedriver")
+        && have("/usr/share/fonts/opentype/noto")
+    {
         return Ok(());
     }
     step("installing Debian's chromium, chromium-driver and fonts-noto-cjk for the browser tests");
@@ -182,11 +220,23 @@ fn site(release: bool) -> Result {
     // `--emit-relocs` comes from .cargo/config.toml, beside the flags the
     // server's build must share.
     sh(cargo().args([
-        "build", "--package", "app", "--lib", "--target", WASM_TARGET,
-        "--no-default-features", "--features", "hydrate", "--profile", profile,
+        "build",
+        "--package",
+        "app",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--no-default-features",
+        "--features",
+        "hydrate",
+        "--profile",
+        profile,
     ]))?;
     let out_profile = if release { "wasm-release" } else { "debug" };
-    let wasm = target_dir().join(WASM_TARGET).join(out_profile).join("app.wasm");
+    let wasm = target_dir()
+        .join(WASM_TARGET)
+        .join(out_profile)
+        .join("app.wasm");
     let main_wasm = wasm.with_file_name("app_main.wasm");
     let site = site_root();
     let pkg = site.join("pkg");
@@ -226,8 +276,14 @@ fn site(release: bool) -> Result {
     // The chunks link against the main module's lld exports; cargo leptos
     // --split passes the same two flags.
     bindgen.args([
-        "--target", "web", "--no-typescript", "--keep-lld-exports", "--no-demangle",
-        "--out-name", OUTPUT_NAME, "--out-dir",
+        "--target",
+        "web",
+        "--no-typescript",
+        "--keep-lld-exports",
+        "--no-demangle",
+        "--out-name",
+        OUTPUT_NAME,
+        "--out-dir",
     ]);
     bindgen.arg(&pkg);
     if release {
@@ -309,7 +365,8 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
             fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
             copy_dir(&entry.path(), &dest)?;
         } else {
-            fs::copy(entry.path(), &dest).map_err(|e| format!("copying {}: {e}", dest.display()))?;
+            fs::copy(entry.path(), &dest)
+                .map_err(|e| format!("copying {}: {e}", dest.display()))?;
         }
     }
     Ok(())
@@ -319,8 +376,13 @@ fn precompress(file: &Path) -> Result {
     let data = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut br = Vec::new();
     {
-        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-        brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params).map_err(|e| e.to_string())?;
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params)
+            .map_err(|e| e.to_string())?;
     }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&data).map_err(|e| e.to_string())?;
@@ -359,11 +421,15 @@ fn build(release: bool) -> Result {
 
 fn run(release: bool) -> Result {
     build(release)?;
-    let bin = target_dir().join(if release { "release" } else { "debug" }).join("shanshui");
+    let bin = target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join("shanshui");
     let site = site_root();
     let shanshui = |sub: &str| {
         let mut c = Command::new(&bin);
-        c.arg(sub).current_dir(root()).env("SHANSHUI_SITE_ROOT", &site);
+        c.arg(sub)
+            .current_dir(root())
+            .env("SHANSHUI_SITE_ROOT", &site);
         c
     };
     step("loading the demo data");
@@ -406,7 +472,14 @@ fn ensure_wrk() -> Result {
 fn bench() -> Result {
     ensure_wrk()?;
     build(true)?;
-    sh(cargo().args(["build", "--release", "--package", "server", "--example", "hello"]))?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--example",
+        "hello",
+    ]))?;
 
     let data = env::temp_dir().join(format!("shanshui-bench-{}", std::process::id()));
     let _ = fs::remove_dir_all(&data);
@@ -415,7 +488,12 @@ fn bench() -> Result {
     let port_b = free_port()?;
     sh(Command::new(&bin).args(["demo", "--data-dir"]).arg(&data))?;
     let mut shanshui = Command::new(&bin)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port_a}"), "--data-dir"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port_a}"),
+            "--data-dir",
+        ])
         .arg(&data)
         .env("SHANSHUI_SITE_ROOT", site_root())
         .env("RUST_LOG", "warn")
@@ -441,7 +519,10 @@ fn bench() -> Result {
             }
         }
         if let [a, b] = rps[..] {
-            println!("\nratio (64 connections): shanshui / hello world = {:.3}", a / b);
+            println!(
+                "\nratio (64 connections): shanshui / hello world = {:.3}",
+                a / b
+            );
         }
         Ok(())
     })();
@@ -470,13 +551,22 @@ fn front_end_sizes() -> Result {
     let (mut first_page, mut chunks) = (Vec::new(), Vec::new());
     for file in front_end_files(&pkg)? {
         let is_chunk = file.extension().is_some_and(|x| x == "wasm") && file != main_wasm;
-        if is_chunk { chunks.push(file) } else { first_page.push(file) }
+        if is_chunk {
+            chunks.push(file)
+        } else {
+            first_page.push(file)
+        }
     }
     let mut sent = 0;
     for file in first_page.iter().chain(&chunks) {
         let name = file.strip_prefix(&pkg).unwrap_or(file).display();
         let lazy = if chunks.contains(file) { " (lazy)" } else { "" };
-        println!("| {name}{lazy} | {:.1} | {:.1} | {:.1} |", kb(size(file, "")), kb(size(file, ".br")), kb(size(file, ".gz")));
+        println!(
+            "| {name}{lazy} | {:.1} | {:.1} | {:.1} |",
+            kb(size(file, "")),
+            kb(size(file, ".br")),
+            kb(size(file, ".gz"))
+        );
         if lazy.is_empty() {
             sent += size(file, ".br");
         }
@@ -499,7 +589,12 @@ fn wrk(port: u16, connections: &str) -> Result<(f64, String, String)> {
     wrk_path(port, connections, "/", &[])
 }
 
-fn wrk_path(port: u16, connections: &str, path: &str, headers: &[&str]) -> Result<(f64, String, String)> {
+fn wrk_path(
+    port: u16,
+    connections: &str,
+    path: &str,
+    headers: &[&str],
+) -> Result<(f64, String, String)> {
     let threads = if connections == "1" { "1" } else { "2" };
     let url = format!("http://127.0.0.1:{port}{path}");
     let mut args = vec!["-t", threads, "-c", connections, "-d", "10s", "--latency"];
@@ -529,16 +624,35 @@ fn bench_open_data(cases: String) -> Result {
     ensure_wrk()?;
     step("building the front end, the server and the benchmarks (release)");
     build(true)?;
-    sh(cargo().args(["build", "--release", "--package", "server", "--example", "hello", "--example", "case_bench"]))?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--example",
+        "hello",
+        "--example",
+        "case_bench",
+    ]))?;
     let release = target_dir().join("release");
     let data = env::temp_dir().join(format!("shanshui-bench-open-data-{}", std::process::id()));
     let _ = fs::remove_dir_all(&data);
     step(&format!("filling a SQLite database with {cases} cases"));
-    sh(Command::new(release.join("examples/case_bench")).arg("sqlite").arg(&data).args(["--fill-only", &cases]))?;
+    sh(Command::new(release.join("examples/case_bench"))
+        .arg("sqlite")
+        .arg(&data)
+        .args(["--fill-only", &cases]))?;
     let (port_a, port_b) = (free_port()?, free_port()?);
     let url = format!("sqlite://{}?mode=rwc", data.join("cases.db").display());
     let mut shanshui = Command::new(release.join("shanshui"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port_a}"), "--database-url", &url, "--data-dir"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port_a}"),
+            "--database-url",
+            &url,
+            "--data-dir",
+        ])
         .arg(&data)
         .env("SHANSHUI_SITE_ROOT", site_root())
         .env("RUST_LOG", "warn")
@@ -550,7 +664,9 @@ fn bench_open_data(cases: String) -> Result {
         .map_err(|e| e.to_string())?;
     std::thread::sleep(std::time::Duration::from_secs(3));
     let result = (|| -> Result {
-        println!("\n## open data with {cases} cases vs hello world (wrk, 64 connections, 10 s, 127.0.0.1)");
+        println!(
+            "\n## open data with {cases} cases vs hello world (wrk, 64 connections, 10 s, 127.0.0.1)"
+        );
         println!("| target | req/s | p50 | p99 | ratio to hello world |");
         println!("|---|---|---|---|---|");
         let (hello_rps, p50, p99) = wrk_path(port_b, "64", "/", &[])?;
@@ -558,16 +674,30 @@ fn bench_open_data(cases: String) -> Result {
         // A conditional request goes past the micro-cache: the cost of a miss.
         let miss = ["If-None-Match: \"bench\""];
         for (name, path, headers) in [
-            ("/open311/v2/requests.json", "/open311/v2/requests.json", &[][..]),
-            ("/open311/v2/requests.json, cache missed", "/open311/v2/requests.json", &miss[..]),
+            (
+                "/open311/v2/requests.json",
+                "/open311/v2/requests.json",
+                &[][..],
+            ),
+            (
+                "/open311/v2/requests.json, cache missed",
+                "/open311/v2/requests.json",
+                &miss[..],
+            ),
             ("/cases (first page, HTML)", "/cases", &[][..]),
             ("/cases, cache missed", "/cases", &miss[..]),
         ] {
             let (rps, p50, p99) = wrk_path(port_a, "64", path, headers)?;
-            println!("| {name} | {rps:.0} | {p50} | {p99} | {:.3} |", rps / hello_rps);
+            println!(
+                "| {name} | {rps:.0} | {p50} | {p99} | {:.3} |",
+                rps / hello_rps
+            );
         }
         let (rps, p50, p99) = wrk_path(port_b, "64", "/", &[])?;
-        println!("| axum hello world, again | {rps:.0} | {p50} | {p99} | {:.3} |", rps / hello_rps);
+        println!(
+            "| axum hello world, again | {rps:.0} | {p50} | {p99} | {:.3} |",
+            rps / hello_rps
+        );
         Ok(())
     })();
     let _ = shanshui.kill();
@@ -585,14 +715,24 @@ fn bench_submit() -> Result {
     ensure_wrk()?;
     ensure_nasm();
     step("building the server and the benchmark (release)");
-    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "submit_bench"]))?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--bin",
+        "shanshui",
+        "--example",
+        "submit_bench",
+    ]))?;
     let release = target_dir().join("release");
     let work = env::temp_dir().join(format!("shanshui-bench-submit-{}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
     let bench = release.join("examples/submit_bench");
     sh(Command::new(&bench).arg("prepare").arg(&work))?;
     step("the photo pipeline's ceiling (all cores, 10 s)");
-    let ceiling_out = output(Command::new(&bench).arg("ceiling").arg(&work).arg("10")).ok_or("ceiling failed")?;
+    let ceiling_out =
+        output(Command::new(&bench).arg("ceiling").arg(&work).arg("10")).ok_or("ceiling failed")?;
     print!("{ceiling_out}");
     let ceiling: f64 = ceiling_out
         .split_whitespace()
@@ -605,7 +745,12 @@ fn bench_submit() -> Result {
     sh(Command::new(&bin).args(["demo", "--data-dir"]).arg(&data))?;
     let port = free_port()?;
     let mut server = Command::new(&bin)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
         .arg(&data)
         .env("SHANSHUI_SUBMIT_BURST", "1000000")
         .env("SHANSHUI_SUBMIT_EVERY_SECS", "1")
@@ -615,9 +760,12 @@ fn bench_submit() -> Result {
     std::thread::sleep(std::time::Duration::from_secs(2));
     let result = (|| -> Result {
         step("wrk: POST /api/v1/reports, 4 connections, 20 s");
-        let out = output(Command::new("wrk").args([
-            "-t", "2", "-c", "4", "-d", "20s", "--latency", "-s",
-        ]).arg(work.join("post.lua")).arg(format!("http://127.0.0.1:{port}/api/v1/reports")))
+        let out = output(
+            Command::new("wrk")
+                .args(["-t", "2", "-c", "4", "-d", "20s", "--latency", "-s"])
+                .arg(work.join("post.lua"))
+                .arg(format!("http://127.0.0.1:{port}/api/v1/reports")),
+        )
         .ok_or("wrk failed")?;
         print!("{out}");
         let rps: f64 = out
@@ -626,8 +774,14 @@ fn bench_submit() -> Result {
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|v| v.parse().ok())
             .ok_or("cannot read wrk's rate")?;
-        let errors = out.lines().find(|l| l.contains("Non-2xx")).unwrap_or("Non-2xx or 3xx responses: 0");
-        println!("\nsubmissions/s {rps:.1}; pipeline ceiling {ceiling:.1} photos/s; ratio {:.2}; {errors}", rps / ceiling);
+        let errors = out
+            .lines()
+            .find(|l| l.contains("Non-2xx"))
+            .unwrap_or("Non-2xx or 3xx responses: 0");
+        println!(
+            "\nsubmissions/s {rps:.1}; pipeline ceiling {ceiling:.1} photos/s; ratio {:.2}; {errors}",
+            rps / ceiling
+        );
         Ok(())
     })();
     let _ = server.kill();
@@ -639,7 +793,16 @@ fn bench_submit() -> Result {
 fn bench_sign_in(args: &[String]) -> Result {
     ensure_nasm();
     step("building the server and the benchmark (release)");
-    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "sign_in_bench"]))?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--bin",
+        "shanshui",
+        "--example",
+        "sign_in_bench",
+    ]))?;
     let release = target_dir().join("release");
     let mut passed = args.to_vec();
     let binary = match passed.iter().position(|a| a == "--binary") {
@@ -651,15 +814,29 @@ fn bench_sign_in(args: &[String]) -> Result {
         _ => release.join("shanshui"),
     };
     step("sign-in flood: server RSS against its idle RSS");
-    sh(Command::new(release.join("examples/sign_in_bench")).arg(&binary).args(&passed))
+    sh(Command::new(release.join("examples/sign_in_bench"))
+        .arg(&binary)
+        .args(&passed))
 }
 
 fn bench_upload_memory(against: Option<String>) -> Result {
     ensure_nasm();
     step("building the server and the benchmark (release)");
-    sh(cargo().args(["build", "--release", "--package", "server", "--bin", "shanshui", "--example", "upload_memory_bench"]))?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--bin",
+        "shanshui",
+        "--example",
+        "upload_memory_bench",
+    ]))?;
     let release = target_dir().join("release");
-    let work = env::temp_dir().join(format!("shanshui-bench-upload-memory-{}", std::process::id()));
+    let work = env::temp_dir().join(format!(
+        "shanshui-bench-upload-memory-{}",
+        std::process::id()
+    ));
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     // A copy: another build may replace target/release/shanshui meanwhile.
@@ -698,6 +875,10 @@ mod tests {
         expected.extend_from_slice(&types);
         assert_eq!(without_custom_sections(&module), Some(expected));
         assert_eq!(without_custom_sections(b"not wasm"), None);
-        assert_eq!(without_custom_sections(&module[..12]), None, "a cut section");
+        assert_eq!(
+            without_custom_sections(&module[..12]),
+            None,
+            "a cut section"
+        );
     }
 }

@@ -83,7 +83,11 @@ async fn request_json<T: DeserializeOwned>(
         Err(_) => String::new(),
     };
     if response.ok() {
-        let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+        let text = if text.trim().is_empty() {
+            "null"
+        } else {
+            text.as_str()
+        };
         serde_json::from_str(text).map_err(|_| HttpError::Decode)
     } else {
         Err(HttpError::Status {

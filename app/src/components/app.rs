@@ -1,12 +1,12 @@
 //! The root component: i18n, metadata, the page frame and the routes.
 
+use crate::components::header::Header;
 use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
-use crate::components::header::Header;
 use crate::outbox::provide_outbox;
 use crate::pages::admin::{
-    AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute,
-    AdminRewardsRoute, AdminRulesRoute, AdminUsersRoute,
+    AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute,
+    AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute, AdminRulesRoute, AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{InfoRoute, NoticeRoute};

@@ -17,8 +17,14 @@ pub struct Bar {
 
 /// Horizontal bars, one row each: labels on the left, values at the end.
 #[component]
-pub fn HBars(title: String, bars: Vec<Bar>, #[prop(default = None)] max: Option<f64>) -> impl IntoView {
-    let max = max.unwrap_or_else(|| bars.iter().map(|b| b.value).fold(0.0, f64::max)).max(1e-9);
+pub fn HBars(
+    title: String,
+    bars: Vec<Bar>,
+    #[prop(default = None)] max: Option<f64>,
+) -> impl IntoView {
+    let max = max
+        .unwrap_or_else(|| bars.iter().map(|b| b.value).fold(0.0, f64::max))
+        .max(1e-9);
     let row = 28.0;
     let height = (bars.len() as f64 * row).max(row);
     let (label_w, bar_w) = (120.0, 150.0);
@@ -96,11 +102,22 @@ impl Projection {
         let kx = ((min_lat + max_lat) / 2.0).to_radians().cos();
         let scale = width / ((max_lon - min_lon) * kx).max(1e-9);
         let height = (max_lat - min_lat) * scale;
-        (Self { min_lon, max_lat, scale, kx }, height)
+        (
+            Self {
+                min_lon,
+                max_lat,
+                scale,
+                kx,
+            },
+            height,
+        )
     }
 
     fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
-        ((lon - self.min_lon) * self.kx * self.scale, (self.max_lat - lat) * self.scale)
+        (
+            (lon - self.min_lon) * self.kx * self.scale,
+            (self.max_lat - lat) * self.scale,
+        )
     }
 }
 
@@ -108,14 +125,27 @@ impl Projection {
 fn rings(geometry: &Value) -> Vec<Vec<(f64, f64)>> {
     let ring = |r: &Value| -> Vec<(f64, f64)> {
         r.as_array()
-            .map(|pts| pts.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect())
+            .map(|pts| {
+                pts.iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     match geometry["type"].as_str() {
-        Some("Polygon") => geometry["coordinates"].as_array().map(|rs| rs.iter().map(ring).collect()).unwrap_or_default(),
+        Some("Polygon") => geometry["coordinates"]
+            .as_array()
+            .map(|rs| rs.iter().map(ring).collect())
+            .unwrap_or_default(),
         Some("MultiPolygon") => geometry["coordinates"]
             .as_array()
-            .map(|ps| ps.iter().filter_map(Value::as_array).flatten().map(ring).collect())
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .map(ring)
+                    .collect()
+            })
             .unwrap_or_default(),
         _ => vec![],
     }
@@ -124,13 +154,23 @@ fn rings(geometry: &Value) -> Vec<Vec<(f64, f64)>> {
 /// The district's 街道/镇 (the API's GeoJSON) with the given cases on top,
 /// each a link to its page.
 #[component]
-pub fn DistrictMap(title: String, areas: Value, pins: Vec<Pin>, #[prop(default = None)] highlight: Option<String>) -> impl IntoView {
+pub fn DistrictMap(
+    title: String,
+    areas: Value,
+    pins: Vec<Pin>,
+    #[prop(default = None)] highlight: Option<String>,
+) -> impl IntoView {
     let features = areas["features"].as_array().cloned().unwrap_or_default();
     let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for f in &features {
         for r in rings(&f["geometry"]) {
             for (lon, lat) in r {
-                bbox = [bbox[0].min(lon), bbox[1].min(lat), bbox[2].max(lon), bbox[3].max(lat)];
+                bbox = [
+                    bbox[0].min(lon),
+                    bbox[1].min(lat),
+                    bbox[2].max(lon),
+                    bbox[3].max(lat),
+                ];
             }
         }
     }
@@ -145,15 +185,24 @@ pub fn DistrictMap(title: String, areas: Value, pins: Vec<Pin>, #[prop(default =
             let d: String = rings(&f["geometry"])
                 .iter()
                 .map(|r| {
-                    let pts: Vec<String> = r.iter().map(|(lon, lat)| {
-                        let (x, y) = proj.xy(*lon, *lat);
-                        format!("{x:.1},{y:.1}")
-                    }).collect();
+                    let pts: Vec<String> = r
+                        .iter()
+                        .map(|(lon, lat)| {
+                            let (x, y) = proj.xy(*lon, *lat);
+                            format!("{x:.1},{y:.1}")
+                        })
+                        .collect();
                     format!("M{}Z", pts.join("L"))
                 })
                 .collect();
-            let code = f["properties"]["code"].as_str().unwrap_or_default().to_owned();
-            let name = f["properties"]["name"].as_str().unwrap_or_default().to_owned();
+            let code = f["properties"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let name = f["properties"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             let on = highlight.as_deref() == Some(code.as_str());
             view! { <path d=d class="map-area" class:on=on><title>{name}</title></path> }
         })
@@ -192,7 +241,10 @@ mod tests {
         let (x1, y1) = p.xy(107.0, 29.0);
         assert!((x0, y0) == (0.0, 0.0));
         assert!((x1 - 360.0).abs() < 1e-6 && (y1 - h).abs() < 1e-6);
-        assert!(h > 360.0 * 0.9, "0.6° of latitude is taller than 0.6° of longitude at 29°N");
+        assert!(
+            h > 360.0 * 0.9,
+            "0.6° of latitude is taller than 0.6° of longitude at 29°N"
+        );
     }
 
     #[test]

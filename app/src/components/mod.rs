@@ -1,5 +1,5 @@
 pub mod app;
+pub mod charts;
 pub mod header;
 pub mod icon;
-pub mod charts;
 pub mod page_meta;

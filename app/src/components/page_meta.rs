@@ -19,7 +19,9 @@ fn origin() -> String {
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {

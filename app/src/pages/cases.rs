@@ -47,8 +47,14 @@ const FILTERS: [&str; 6] = ["category", "area", "state", "from", "to", "disclose
 /// The catalogue and the district's areas, for filters and the map.
 fn catalogue() -> (Resource<Loaded<Vec<Category>>>, Resource<Loaded<Value>>) {
     (
-        Resource::new(|| (), |_| public_api::get::<Vec<Category>>("/api/v1/categories".to_owned())),
-        Resource::new(|| (), |_| public_api::get::<Value>("/api/v1/areas".to_owned())),
+        Resource::new(
+            || (),
+            |_| public_api::get::<Vec<Category>>("/api/v1/categories".to_owned()),
+        ),
+        Resource::new(
+            || (),
+            |_| public_api::get::<Value>("/api/v1/areas".to_owned()),
+        ),
     )
 }
 
@@ -57,7 +63,11 @@ fn pin(c: &PublicCase, l: Locale) -> Pin {
         lat: c.lat,
         lon: c.lon,
         href: format!("/cases/{}", c.code),
-        label: format!("{} · {}", c.code, named(l, &c.category.name, &c.category.name_en)),
+        label: format!(
+            "{} · {}",
+            c.code,
+            named(l, &c.category.name, &c.category.name_en)
+        ),
         closed: c.closed,
     }
 }
@@ -67,7 +77,13 @@ pub fn Cases() -> impl IntoView {
     let lang = use_lang();
     let q = use_query_map();
     let value = move |k: &str| q.with(|q| q.get(k).unwrap_or_default());
-    let page_no = move || value("page").parse::<u32>().ok().filter(|p| *p >= 1).unwrap_or(1);
+    let page_no = move || {
+        value("page")
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    };
     let filters = move || FILTERS.iter().map(|k| (*k, value(k))).collect::<Vec<_>>();
     let api_url = move || {
         let mut f = filters();
@@ -81,7 +97,12 @@ pub fn Cases() -> impl IntoView {
         format!("/cases{}", query(&f))
     };
     let export = move |file: &str| format!("/open-data/{file}{}", query(&filters()));
-    let feed = move || format!("/feeds/cases.atom{}", query(&[("area", value("area")), ("category", value("category"))]));
+    let feed = move || {
+        format!(
+            "/feeds/cases.atom{}",
+            query(&[("area", value("area")), ("category", value("category"))])
+        )
+    };
 
     view! {
         <PageMeta
@@ -225,7 +246,8 @@ pub fn Cases() -> impl IntoView {
 }
 
 fn dash(v: Option<String>) -> String {
-    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".to_owned())
+    v.filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "—".to_owned())
 }
 
 /// A row of the disclosure table; on a phone each row is a card whose cells
@@ -259,7 +281,10 @@ pub fn CasePage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code").unwrap_or_default());
-    let case = Resource::new(move || format!("/api/v1/public/cases/{}", public_api::encode(&code())), public_api::get::<PublicCaseDetail>);
+    let case = Resource::new(
+        move || format!("/api/v1/public/cases/{}", public_api::encode(&code())),
+        public_api::get::<PublicCaseDetail>,
+    );
     let (_, areas) = catalogue();
     let path = format!("/cases/{}", code());
     let title = move || format!("{} {}", td_string!(lang.get(), col_code), code());

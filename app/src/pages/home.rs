@@ -14,12 +14,36 @@ pub fn Home() -> impl IntoView {
     let kinds = move || {
         let l = lang.get();
         [
-            ("noise", td_string!(l, kind_noise), td_string!(l, kind_noise_desc)),
-            ("water", td_string!(l, kind_water), td_string!(l, kind_water_desc)),
-            ("dust", td_string!(l, kind_dust), td_string!(l, kind_dust_desc)),
-            ("burning", td_string!(l, kind_burning), td_string!(l, kind_burning_desc)),
-            ("fumes", td_string!(l, kind_fumes), td_string!(l, kind_fumes_desc)),
-            ("odour", td_string!(l, kind_odour), td_string!(l, kind_odour_desc)),
+            (
+                "noise",
+                td_string!(l, kind_noise),
+                td_string!(l, kind_noise_desc),
+            ),
+            (
+                "water",
+                td_string!(l, kind_water),
+                td_string!(l, kind_water_desc),
+            ),
+            (
+                "dust",
+                td_string!(l, kind_dust),
+                td_string!(l, kind_dust_desc),
+            ),
+            (
+                "burning",
+                td_string!(l, kind_burning),
+                td_string!(l, kind_burning_desc),
+            ),
+            (
+                "fumes",
+                td_string!(l, kind_fumes),
+                td_string!(l, kind_fumes_desc),
+            ),
+            (
+                "odour",
+                td_string!(l, kind_odour),
+                td_string!(l, kind_odour_desc),
+            ),
         ]
     };
     let steps = move || {

@@ -51,7 +51,10 @@ pub fn Info() -> impl IntoView {
     let q = use_query_map();
     let value = move |k: &str| q.with(|q| q.get(k).unwrap_or_default());
     let params = move || vec![("q", value("q")), ("kind", value("kind"))];
-    let page = Resource::new(move || format!("/api/v1/info{}", query(&params())), public_api::get::<InfoPage>);
+    let page = Resource::new(
+        move || format!("/api/v1/info{}", query(&params())),
+        public_api::get::<InfoPage>,
+    );
     let path = format!("/info{}", query(&params()));
     view! {
         <PageMeta
@@ -142,7 +145,10 @@ pub fn NoticePage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let notice = Resource::new(move || format!("/api/v1/notices/{}", public_api::encode(&id())), public_api::get::<Notice>);
+    let notice = Resource::new(
+        move || format!("/api/v1/notices/{}", public_api::encode(&id())),
+        public_api::get::<Notice>,
+    );
     let path = format!("/info/notices/{}", id());
     view! {
         <p><a href="/info">{move || td_string!(lang.get(), info_back)}</a></p>

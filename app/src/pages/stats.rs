@@ -28,7 +28,11 @@ fn bars(l: Locale, counts: &[Count], top: usize) -> Vec<Bar> {
     counts
         .iter()
         .take(top)
-        .map(|c| Bar { label: named(l, &c.label, &c.label_en), value: c.value as f64, shown: c.value.to_string() })
+        .map(|c| Bar {
+            label: named(l, &c.label, &c.label_en),
+            value: c.value as f64,
+            shown: c.value.to_string(),
+        })
         .collect()
 }
 
@@ -37,13 +41,20 @@ fn percent(part: u64, whole: u64) -> Option<f64> {
 }
 
 fn number(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
 }
 
 #[component]
 pub fn StatsPage() -> impl IntoView {
     let lang = use_lang();
-    let stats = Resource::new(|| (), |_| public_api::get::<Stats>("/api/v1/stats".to_owned()));
+    let stats = Resource::new(
+        || (),
+        |_| public_api::get::<Stats>("/api/v1/stats".to_owned()),
+    );
     view! {
         <PageMeta
             title=move || td_string!(lang.get(), stats_title).to_owned()
@@ -64,23 +75,40 @@ pub fn StatsPage() -> impl IntoView {
 }
 
 fn body(l: Locale, s: Stats) -> impl IntoView {
-    let days = |d: Option<f64>| d.map(|d| format!("{d} {}", td_string!(l, stats_days))).unwrap_or_else(|| "—".to_owned());
-    let substantiated = percent(s.substantiated, s.with_finding).map(|p| format!("{p}%")).unwrap_or_else(|| "—".to_owned());
+    let days = |d: Option<f64>| {
+        d.map(|d| format!("{d} {}", td_string!(l, stats_days)))
+            .unwrap_or_else(|| "—".to_owned())
+    };
+    let substantiated = percent(s.substantiated, s.with_finding)
+        .map(|p| format!("{p}%"))
+        .unwrap_or_else(|| "—".to_owned());
     let timeliness: Vec<Bar> = s
         .departments
         .iter()
         .filter(|d| d.closed > 0)
         .map(|d| {
             let p = percent(d.on_time, d.closed).unwrap_or(0.0);
-            Bar { label: named(l, &d.name, &d.name_en), value: p, shown: format!("{p}% ({}/{})", d.on_time, d.closed) }
+            Bar {
+                label: named(l, &d.name, &d.name_en),
+                value: p,
+                shown: format!("{p}% ({}/{})", d.on_time, d.closed),
+            }
         })
         .collect();
-    let overdue: Vec<(String, u64)> =
-        s.departments.iter().filter(|d| d.overdue_open > 0).map(|d| (named(l, &d.name, &d.name_en), d.overdue_open)).collect();
+    let overdue: Vec<(String, u64)> = s
+        .departments
+        .iter()
+        .filter(|d| d.overdue_open > 0)
+        .map(|d| (named(l, &d.name, &d.name_en), d.overdue_open))
+        .collect();
     let months: Vec<Bar> = s
         .by_month
         .iter()
-        .map(|c| Bar { label: c.key.get(5..).unwrap_or(&c.key).to_owned(), value: c.value as f64, shown: c.value.to_string() })
+        .map(|c| Bar {
+            label: c.key.get(5..).unwrap_or(&c.key).to_owned(),
+            value: c.value as f64,
+            shown: c.value.to_string(),
+        })
         .collect();
     view! {
         <section class="figures" id="stats-figures">

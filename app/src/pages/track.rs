@@ -228,7 +228,9 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
     let lang = use_lang();
     let v = view;
     let contest = view! { <Contest code=v.tracking_code.clone() secret=secret.clone() result=result open=v.can_contest /> };
-    let reward = v.reward.clone().map(|r| view! { <Reward reward=r code=v.tracking_code.clone() secret=secret result=result /> });
+    let reward = v.reward.clone().map(
+        |r| view! { <Reward reward=r code=v.tracking_code.clone() secret=secret result=result /> },
+    );
     let state = v.state.clone();
     let state_class = format!("case-state state-{}", v.state);
     let photos = v.photos.clone();
@@ -254,8 +256,12 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
                     }
                 })
                 .unwrap_or_else(|| td_string!(l, not_yet_assigned).to_owned());
-            let area = if zh { v.area.clone() } else { v.area_en.clone().or_else(|| v.area.clone()) }
-                .unwrap_or_else(|| "—".to_owned());
+            let area = if zh {
+                v.area.clone()
+            } else {
+                v.area_en.clone().or_else(|| v.area.clone())
+            }
+            .unwrap_or_else(|| "—".to_owned());
             let kind = if v.your_report == "corroboration" {
                 td_string!(l, your_report_corroboration)
             } else {
@@ -371,9 +377,24 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
 
 /// Posts a reporter action with the secret, and shows the case as it then is.
 #[cfg(feature = "hydrate")]
-async fn reporter_post(code: &str, secret: &str, body: serde_json::Value, result: RwSignal<Lookup>) -> Result<(), String> {
-    let url = format!("/api/v1/track/{}/actions", crate::browser::encode_component(code));
-    match crate::browser::http::send_json::<TrackView>("POST", &url, &[("X-Report-Secret", secret)], &body).await {
+async fn reporter_post(
+    code: &str,
+    secret: &str,
+    body: serde_json::Value,
+    result: RwSignal<Lookup>,
+) -> Result<(), String> {
+    let url = format!(
+        "/api/v1/track/{}/actions",
+        crate::browser::encode_component(code)
+    );
+    match crate::browser::http::send_json::<TrackView>(
+        "POST",
+        &url,
+        &[("X-Report-Secret", secret)],
+        &body,
+    )
+    .await
+    {
         Ok(view) => {
             result.set(Lookup::Found(Box::new(view)));
             Ok(())
@@ -385,7 +406,12 @@ async fn reporter_post(code: &str, secret: &str, body: serde_json::Value, result
 /// The reward (举报奖励) as its reporter sees it: amount, deadline, and the
 /// claim form while it can be claimed.
 #[component]
-fn Reward(reward: shared::reward::ReporterReward, code: String, secret: String, result: RwSignal<Lookup>) -> impl IntoView {
+fn Reward(
+    reward: shared::reward::ReporterReward,
+    code: String,
+    secret: String,
+    result: RwSignal<Lookup>,
+) -> impl IntoView {
     use shared::reward::{RewardState, yuan};
     let lang = use_lang();
     let account = RwSignal::new(String::new());
@@ -414,7 +440,9 @@ fn Reward(reward: shared::reward::ReporterReward, code: String, secret: String, 
         let send = send.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            send(serde_json::json!({ "action": "claim_reward", "payout_account": account.get_untracked() }));
+            send(
+                serde_json::json!({ "action": "claim_reward", "payout_account": account.get_untracked() }),
+            );
         }
     };
     let decline = move |_| send(serde_json::json!({ "action": "decline_reward" }));
@@ -476,9 +504,19 @@ fn Contest(code: String, secret: String, result: RwSignal<Lookup>, open: bool) -
         {
             let (code, secret) = (code.clone(), secret.clone());
             leptos::task::spawn_local(async move {
-                let url = format!("/api/v1/track/{}/actions", crate::browser::encode_component(&code));
-                let body = serde_json::json!({ "action": "contest", "reason": reason.get_untracked() });
-                let got = crate::browser::http::send_json::<TrackView>("POST", &url, &[("X-Report-Secret", secret.as_str())], &body).await;
+                let url = format!(
+                    "/api/v1/track/{}/actions",
+                    crate::browser::encode_component(&code)
+                );
+                let body =
+                    serde_json::json!({ "action": "contest", "reason": reason.get_untracked() });
+                let got = crate::browser::http::send_json::<TrackView>(
+                    "POST",
+                    &url,
+                    &[("X-Report-Secret", secret.as_str())],
+                    &body,
+                )
+                .await;
                 busy.set(false);
                 match got {
                     Ok(view) => result.set(Lookup::Found(Box::new(view))),

@@ -49,14 +49,21 @@ impl DeviceKeys {
         let mut id = [0u8; ID_BYTES];
         OsRng.fill_bytes(&mut id);
         let tag = self.mac(username, &id).finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(id), URL_SAFE_NO_PAD.encode(tag))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(id),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
     }
 
     /// The device's id (hex), when `value` is a cookie this server issued
     /// for `username`; None for anything else, forged or for another account.
     pub fn verify(&self, value: &str, username: &str) -> Option<String> {
         let (id, tag) = value.split_once('.')?;
-        let id = URL_SAFE_NO_PAD.decode(id).ok().filter(|id| id.len() == ID_BYTES)?;
+        let id = URL_SAFE_NO_PAD
+            .decode(id)
+            .ok()
+            .filter(|id| id.len() == ID_BYTES)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
         // Constant-time comparison.
         self.mac(username, &id).verify_slice(&tag).ok()?;
@@ -75,7 +82,11 @@ mod tests {
         let id = keys.verify(&cookie, "wang.fang").unwrap();
         assert_eq!(id.len(), 2 * ID_BYTES);
         assert_eq!(keys.verify(&cookie, "li.na"), None, "another account");
-        assert_eq!(DeviceKeys::new([8; 32]).verify(&cookie, "wang.fang"), None, "another deployment");
+        assert_eq!(
+            DeviceKeys::new([8; 32]).verify(&cookie, "wang.fang"),
+            None,
+            "another deployment"
+        );
         assert_ne!(keys.issue("wang.fang"), cookie, "each browser its own id");
     }
 

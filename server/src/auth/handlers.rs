@@ -3,7 +3,8 @@ use super::session::{self, COOKIE, SignInError, StaffUser};
 use crate::error::{AppError, AppJson};
 use crate::middleware::rate_limit::ClientKey;
 use crate::openapi::{
-    BadRequest, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadRequest, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
 };
 use crate::state::AppState;
 use axum::extract::{FromRef, FromRequestParts, State};
@@ -31,25 +32,41 @@ pub struct SessionView {
 
 impl From<StaffUser> for SessionView {
     fn from(u: StaffUser) -> Self {
-        Self { username: u.username, role: u.role, department: u.department }
+        Self {
+            username: u.username,
+            role: u.role,
+            department: u.department,
+        }
     }
 }
 
 fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.settings.cookie_secure { "; Secure" } else { "" };
-    let text = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("shanshui_session=; Max-Age=0"))
+    let secure = if state.settings.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text = format!(
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
+    );
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("shanshui_session=; Max-Age=0"))
 }
 
 /// The device cookie: sent only to `/api/v1/session`, kept for months.
 fn device_cookie(state: &AppState, value: &str) -> HeaderValue {
-    let secure = if state.settings.cookie_secure { "; Secure" } else { "" };
+    let secure = if state.settings.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     let text = format!(
         "{}={value}; Path=/api/v1/session; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         device::COOKIE,
         device::MAX_AGE_SECS
     );
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("shanshui_device=; Max-Age=0"))
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("shanshui_device=; Max-Age=0"))
 }
 
 /// The value of the request's cookie `name`.
@@ -118,8 +135,14 @@ pub async fn sign_in(
         Ok(signed_in) => {
             let mut response = axum::Json(SessionView::from(signed_in.user)).into_response();
             let headers = response.headers_mut();
-            headers.append(header::SET_COOKIE, cookie(&state, &signed_in.token, policy.absolute.num_seconds()));
-            headers.append(header::SET_COOKIE, device_cookie(&state, &signed_in.device_cookie));
+            headers.append(
+                header::SET_COOKIE,
+                cookie(&state, &signed_in.token, policy.absolute.num_seconds()),
+            );
+            headers.append(
+                header::SET_COOKIE,
+                device_cookie(&state, &signed_in.device_cookie),
+            );
             Ok(response)
         }
         Err(SignInError::Invalid) => Err(AppError::Rejected {
@@ -127,8 +150,12 @@ pub async fn sign_in(
             code: "invalid_credentials",
             message: "wrong username or password".to_owned(),
         }),
-        Err(SignInError::Throttled { retry_after_secs }) => Err(AppError::RateLimited { retry_after_secs }),
-        Err(SignInError::Busy { retry_after_secs }) => Err(AppError::hashing_busy(retry_after_secs)),
+        Err(SignInError::Throttled { retry_after_secs }) => {
+            Err(AppError::RateLimited { retry_after_secs })
+        }
+        Err(SignInError::Busy { retry_after_secs }) => {
+            Err(AppError::hashing_busy(retry_after_secs))
+        }
         Err(SignInError::Db(e)) => Err(e.into()),
     }
 }
@@ -163,12 +190,17 @@ pub async fn current(user: StaffUser) -> axum::Json<SessionView> {
     ),
     security((), ("session" = []))
 )]
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if let Some(t) = token(&headers) {
         session::sign_out(&state.db, &t).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, "", 0));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(&state, "", 0));
     Ok(response)
 }
 

@@ -22,7 +22,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/session",
-            post(handlers::sign_in).get(handlers::current).delete(handlers::sign_out),
+            post(handlers::sign_in)
+                .get(handlers::current)
+                .delete(handlers::sign_out),
         )
-        .route_layer(from_fn_with_state(state.limits.sign_in.clone(), rate_limit::limit))
+        .route_layer(from_fn_with_state(
+            state.limits.sign_in.clone(),
+            rate_limit::limit,
+        ))
 }

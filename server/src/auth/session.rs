@@ -9,7 +9,9 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
 use shared::Role;
 use std::net::IpAddr;
 
@@ -29,7 +31,10 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        Self { idle: Duration::minutes(30), absolute: Duration::hours(12) }
+        Self {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
     }
 }
 
@@ -114,14 +119,26 @@ pub async fn sign_in(
         return Err(SignInError::Invalid);
     }
     let now = Utc::now();
-    let device = attempt.device_cookie.and_then(|v| devices.verify(v, &username));
+    let device = attempt
+        .device_cookie
+        .and_then(|v| devices.verify(v, &username));
     let (client, caller) = match &device {
-        Some(id) => (throttle::Client::Device(id.clone()), password::Caller::Trusted),
-        None => (throttle::Client::Address(attempt.client), password::Caller::Anyone),
+        Some(id) => (
+            throttle::Client::Device(id.clone()),
+            password::Caller::Trusted,
+        ),
+        None => (
+            throttle::Client::Address(attempt.client),
+            password::Caller::Anyone,
+        ),
     };
     let reservation = match throttle::reserve(db, &username, client, now).await? {
         Ok(r) => r,
-        Err(t) => return Err(SignInError::Throttled { retry_after_secs: t.retry_after_secs }),
+        Err(t) => {
+            return Err(SignInError::Throttled {
+                retry_after_secs: t.retry_after_secs,
+            });
+        }
     };
 
     let user = app_user::Entity::find()
@@ -134,7 +151,9 @@ pub async fn sign_in(
         Ok(m) => m,
         Err(busy) => {
             reservation.not_checked(db).await?;
-            return Err(SignInError::Busy { retry_after_secs: busy.retry_after_secs });
+            return Err(SignInError::Busy {
+                retry_after_secs: busy.retry_after_secs,
+            });
         }
     };
     let Some(user) = user.filter(|_| matches) else {
@@ -151,7 +170,11 @@ pub async fn sign_in(
         _ => devices.issue(&user.username),
     };
     let user = staff_user(db, user).await?;
-    Ok(SignedIn { token, user, device_cookie })
+    Ok(SignedIn {
+        token,
+        user,
+        device_cookie,
+    })
 }
 
 /// Audits a failed sign-in, and the start of throttling when this failure
@@ -223,7 +246,10 @@ async fn open_session(
 
 async fn staff_user(db: &DatabaseConnection, user: app_user::Model) -> Result<StaffUser, DbErr> {
     let department = match user.department_id {
-        Some(id) => department::Entity::find_by_id(id).one(db).await?.map(|d| d.code),
+        Some(id) => department::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|d| d.code),
         None => None,
     };
     Ok(StaffUser {
@@ -244,7 +270,10 @@ pub async fn resolve(
     policy: SessionPolicy,
 ) -> Result<Option<StaffUser>, DbErr> {
     let hash = token_hash(token);
-    let Some(session) = staff_session::Entity::find_by_id(hash.clone()).one(db).await? else {
+    let Some(session) = staff_session::Entity::find_by_id(hash.clone())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     let now = Utc::now();
@@ -268,7 +297,10 @@ pub async fn resolve(
 
 async fn touch(db: &DatabaseConnection, hash: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
     staff_session::Entity::update_many()
-        .col_expr(staff_session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            staff_session::Column::LastSeenAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(staff_session::Column::TokenHash.eq(hash))
         .exec(db)
         .await
@@ -278,10 +310,15 @@ async fn touch(db: &DatabaseConnection, hash: &str, now: DateTime<Utc>) -> Resul
 /// Ends the session (sign-out); unknown tokens are ignored.
 pub async fn sign_out(db: &DatabaseConnection, token: &str) -> Result<Option<String>, DbErr> {
     let hash = token_hash(token);
-    let Some(session) = staff_session::Entity::find_by_id(hash.clone()).one(db).await? else {
+    let Some(session) = staff_session::Entity::find_by_id(hash.clone())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    let user = app_user::Entity::find_by_id(session.user_id).one(db).await?;
+    let user = app_user::Entity::find_by_id(session.user_id)
+        .one(db)
+        .await?;
     let txn = crate::db::begin_write(db).await?;
     staff_session::Entity::delete_by_id(hash).exec(&txn).await?;
     if let Some(u) = &user {

@@ -114,26 +114,43 @@ fn client_wait(failures: i32, last: DateTime<Utc>, now: DateTime<Utc>) -> Option
 fn reserve_in(lane: &Lane, c: Counts, now: DateTime<Utc>) -> Result<Counts, Duration> {
     match lane {
         Lane::Client(_) => {
-            let failures = if now - c.last_failure_at >= FORGIVE_AFTER { 0 } else { c.failures };
+            let failures = if now - c.last_failure_at >= FORGIVE_AFTER {
+                0
+            } else {
+                c.failures
+            };
             if let Some(wait) = client_wait(failures, c.last_failure_at, now) {
                 return Err(wait);
             }
-            Ok(Counts { failures: failures + 1, window_start: c.window_start, last_failure_at: now })
+            Ok(Counts {
+                failures: failures + 1,
+                window_start: c.window_start,
+                last_failure_at: now,
+            })
         }
         Lane::Untrusted => {
-            let (failures, window_start) =
-                if now - c.window_start >= WINDOW { (0, now) } else { (c.failures, c.window_start) };
+            let (failures, window_start) = if now - c.window_start >= WINDOW {
+                (0, now)
+            } else {
+                (c.failures, c.window_start)
+            };
             if failures >= UNTRUSTED_CAP {
                 return Err(window_start + WINDOW - now);
             }
-            Ok(Counts { failures: failures + 1, window_start, last_failure_at: now })
+            Ok(Counts {
+                failures: failures + 1,
+                window_start,
+                last_failure_at: now,
+            })
         }
     }
 }
 
 /// Whole seconds to wait, at least 1 (for `Retry-After`).
 fn secs(wait: Duration) -> u64 {
-    u64::try_from((wait + Duration::milliseconds(999)).num_seconds()).unwrap_or(1).max(1)
+    u64::try_from((wait + Duration::milliseconds(999)).num_seconds())
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// Refused: the lane is full or delayed for this long.
@@ -172,7 +189,11 @@ pub async fn reserve(
         Client::Device(_) => None,
         Client::Address(_) => match reserve_lane(db, username, &Lane::Untrusted, now).await? {
             Ok(counts) => Some(counts.failures),
-            Err(wait) => return Ok(Err(Throttled { retry_after_secs: secs(wait) })),
+            Err(wait) => {
+                return Ok(Err(Throttled {
+                    retry_after_secs: secs(wait),
+                }));
+            }
         },
     };
     let lane = Lane::Client(client.clone());
@@ -187,7 +208,9 @@ pub async fn reserve(
             if untrusted_failures.is_some() {
                 refund(db, username, &Lane::Untrusted).await?;
             }
-            Ok(Err(Throttled { retry_after_secs: secs(wait) }))
+            Ok(Err(Throttled {
+                retry_after_secs: secs(wait),
+            }))
         }
     }
 }
@@ -212,7 +235,10 @@ async fn reserve_lane(
                 window_start: Set(now),
                 last_failure_at: Set(now),
             };
-            row::Entity::insert(fresh).on_conflict_do_nothing().exec_without_returning(db).await?;
+            row::Entity::insert(fresh)
+                .on_conflict_do_nothing()
+                .exec_without_returning(db)
+                .await?;
             continue;
         };
         let counts = Counts {
@@ -229,7 +255,10 @@ async fn reserve_lane(
         let swapped = row::Entity::update_many()
             .col_expr(row::Column::Failures, Expr::value(next.failures))
             .col_expr(row::Column::WindowStart, Expr::value(next.window_start))
-            .col_expr(row::Column::LastFailureAt, Expr::value(next.last_failure_at))
+            .col_expr(
+                row::Column::LastFailureAt,
+                Expr::value(next.last_failure_at),
+            )
             .col_expr(row::Column::Version, bumped(row::Column::Version, 1))
             .filter(row::Column::Username.eq(key.0.as_str()))
             .filter(row::Column::Lane.eq(key.1.as_str()))
@@ -340,7 +369,11 @@ mod tests {
     /// Reserves `n` attempts in a row as fast as the lane allows; answers
     /// the counts and the times they were let through.
     fn run(lane: &Lane, n: usize, start: i64) -> (Counts, Vec<i64>) {
-        let mut c = Counts { failures: 0, window_start: t(start), last_failure_at: t(start) };
+        let mut c = Counts {
+            failures: 0,
+            window_start: t(start),
+            last_failure_at: t(start),
+        };
         let mut now = start;
         let mut times = Vec::new();
         while times.len() < n {
@@ -362,7 +395,10 @@ mod tests {
         let gaps: Vec<i64> = times.windows(2).skip(4).map(|w| w[1] - w[0]).collect();
         assert_eq!(gaps, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
         assert_eq!(c.failures, 15);
-        assert_eq!(client_wait(16, t(0), t(1)), Some(Duration::seconds(MAX_DELAY_SECS - 1)));
+        assert_eq!(
+            client_wait(16, t(0), t(1)),
+            Some(Duration::seconds(MAX_DELAY_SECS - 1))
+        );
     }
 
     #[test]
@@ -374,7 +410,11 @@ mod tests {
 
     #[test]
     fn a_quiet_hour_forgives_a_client_lane() {
-        let c = Counts { failures: 12, window_start: t(0), last_failure_at: t(0) };
+        let c = Counts {
+            failures: 12,
+            window_start: t(0),
+            last_failure_at: t(0),
+        };
         assert!(reserve_in(&client(), c, t(60)).is_err());
         let next = reserve_in(&client(), c, t(3600)).unwrap();
         assert_eq!(next.failures, 1);
@@ -383,7 +423,11 @@ mod tests {
     #[test]
     fn the_untrusted_lane_stops_at_its_cap_until_the_hour_is_over() {
         let lane = Lane::Untrusted;
-        let mut c = Counts { failures: 0, window_start: t(0), last_failure_at: t(0) };
+        let mut c = Counts {
+            failures: 0,
+            window_start: t(0),
+            last_failure_at: t(0),
+        };
         for _ in 0..UNTRUSTED_CAP {
             c = reserve_in(&lane, c, t(10)).unwrap();
         }

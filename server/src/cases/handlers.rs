@@ -5,7 +5,8 @@ use crate::auth::StaffUser;
 use crate::db::entities::category;
 use crate::error::{AppError, AppJson};
 use crate::openapi::{
-    BadRequest, Binary, CasePath, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadRequest, Binary, CasePath, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
 };
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -18,7 +19,11 @@ use shared::geo::LatLon;
 use shared::report::NearbyCase;
 
 fn cases(state: &AppState) -> Cases<'_> {
-    Cases { db: &state.db, pii: &state.pii, deadlines: state.settings.deadlines }
+    Cases {
+        db: &state.db,
+        pii: &state.pii,
+        deadlines: state.settings.deadlines,
+    }
 }
 
 /// The signed-in user's queue (案件队列).
@@ -61,7 +66,10 @@ pub async fn queue(
     ),
     security(("session" = []))
 )]
-pub async fn counts(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<CaseCounts>, AppError> {
+pub async fn counts(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<CaseCounts>, AppError> {
     Ok(AppJson(cases(&state).counts(&user).await?))
 }
 
@@ -174,15 +182,30 @@ pub async fn nearby(
 ) -> Result<AppJson<Vec<NearbyCase>>, AppError> {
     let actor = service::actor(&user);
     let c = service::load_visible(&state.db, &actor, &code).await?;
-    let code_of = category::Entity::find_by_id(c.category_id).one(&state.db).await?.map(|x| x.code);
+    let code_of = category::Entity::find_by_id(c.category_id)
+        .one(&state.db)
+        .await?
+        .map(|x| x.code);
     let Some(category_code) = code_of else {
         return Ok(AppJson(Vec::new()));
     };
-    let found = crate::reports::service::nearby(&state.db, &category_code, LatLon { lat: c.lat, lon: c.lon }, 500.0, 30)
-        .await?;
+    let found = crate::reports::service::nearby(
+        &state.db,
+        &category_code,
+        LatLon {
+            lat: c.lat,
+            lon: c.lon,
+        },
+        500.0,
+        30,
+    )
+    .await?;
     let mut visible = Vec::new();
     for n in found.into_iter().filter(|n| n.tracking_code != c.code) {
-        if service::load_visible(&state.db, &actor, &n.tracking_code).await.is_ok() {
+        if service::load_visible(&state.db, &actor, &n.tracking_code)
+            .await
+            .is_ok()
+        {
             visible.push(n);
         }
     }
@@ -221,10 +244,17 @@ pub async fn original_photo(
         .ok_or(AppError::NotFound)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    let mime = HeaderValue::from_str(&p.original_format).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let mime = HeaderValue::from_str(&p.original_format)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, mime);
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
     Ok(response)
 }
 

@@ -33,7 +33,14 @@ pub struct Deadlines {
 
 impl Default for Deadlines {
     fn default() -> Self {
-        Self { accept_days: 15, close_days: 60, max_extension_days: 30, warn_days: 3, contest_days: 15, claim_days: 60 }
+        Self {
+            accept_days: 15,
+            close_days: 60,
+            max_extension_days: 30,
+            warn_days: 3,
+            contest_days: 15,
+            claim_days: 60,
+        }
     }
 }
 
@@ -79,7 +86,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{code}/reveal", post(handlers::reveal))
         .route("/cases/{code}/nearby", get(handlers::nearby))
         .route("/cases/{code}/assignees", get(handlers::assignees))
-        .route("/cases/{code}/photos/{id}/original", get(handlers::original_photo))
+        .route(
+            "/cases/{code}/photos/{id}/original",
+            get(handlers::original_photo),
+        )
 }
 
 #[cfg(test)]
@@ -91,8 +101,14 @@ mod tests {
         let d = Deadlines::default();
         let now = Utc::now();
         assert_eq!(d.status(None, now), (false, false));
-        assert_eq!(d.status(Some(now - Duration::minutes(1)), now), (true, false));
+        assert_eq!(
+            d.status(Some(now - Duration::minutes(1)), now),
+            (true, false)
+        );
         assert_eq!(d.status(Some(now + Duration::days(2)), now), (false, true));
-        assert_eq!(d.status(Some(now + Duration::days(10)), now), (false, false));
+        assert_eq!(
+            d.status(Some(now + Duration::days(10)), now),
+            (false, false)
+        );
     }
 }

@@ -7,24 +7,27 @@ use super::Deadlines;
 use super::workflow::{self, Actor, Facts, Refusal};
 use crate::audit;
 use crate::auth::StaffUser;
-use crate::db::entities::{app_user, area, case, case_event, category, department, photo, report, reporter_identity, reward};
-use crate::rewards;
-use shared::reward::RewardState;
+use crate::db::entities::{
+    app_user, area, case, case_event, category, department, photo, report, reporter_identity,
+    reward,
+};
 use crate::error::AppError;
 use crate::outbox;
 use crate::privacy::PiiCipher;
+use crate::rewards;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::Role;
-use shared::disclosure::{Disclosure, Precision};
 use shared::case::{
     ActionRequest, CaseAction, CaseCounts, CaseDetail, CaseQueue, CaseState, CaseSummary, Finding,
     NamedRef, RevealedReporter, StaffPhoto, StaffReport, StaffTimelineEntry,
 };
+use shared::disclosure::{Disclosure, Precision};
+use shared::reward::RewardState;
 use std::collections::BTreeMap;
 
 /// The queue's last page (at 200 a page, 20 million cases).
@@ -38,10 +41,19 @@ const MAX_TEXT: usize = 4000;
 pub const MAY_REVEAL: &[Role] = &[Role::Dispatcher, Role::Handler];
 
 /// Roles that see the originals of photos (evidence with EXIF intact).
-pub const SEE_ORIGINALS: &[Role] = &[Role::Dispatcher, Role::Handler, Role::Reviewer, Role::Auditor];
+pub const SEE_ORIGINALS: &[Role] = &[
+    Role::Dispatcher,
+    Role::Handler,
+    Role::Reviewer,
+    Role::Auditor,
+];
 
 pub fn actor(user: &StaffUser) -> Actor {
-    Actor { user_id: user.id, role: user.role, department_id: user.department_id }
+    Actor {
+        user_id: user.id,
+        role: user.role,
+        department_id: user.department_id,
+    }
 }
 
 pub fn facts(c: &case::Model) -> Facts {
@@ -73,10 +85,22 @@ fn refused(r: Refusal) -> AppError {
 
 /// The case, if it exists and the actor may see it: otherwise 404, so a
 /// handler cannot even learn that another department's case exists.
-pub async fn load_visible(conn: &impl ConnectionTrait, actor: &Actor, code: &str) -> Result<case::Model, AppError> {
+pub async fn load_visible(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    code: &str,
+) -> Result<case::Model, AppError> {
     let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
-    let c = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(conn).await?.ok_or(AppError::NotFound)?;
-    if workflow::can_see(actor, &facts(&c)) { Ok(c) } else { Err(AppError::NotFound) }
+    let c = case::Entity::find()
+        .filter(case::Column::Code.eq(code.as_str()))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if workflow::can_see(actor, &facts(&c)) {
+        Ok(c)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// A required piece of text: trimmed, not empty, not too long.
@@ -86,12 +110,18 @@ pub(crate) fn text(field: &str, value: &str) -> Result<String, AppError> {
         return Err(AppError::validation(field, "must not be empty"));
     }
     if v.chars().count() > MAX_TEXT {
-        return Err(AppError::validation(field, format!("at most {MAX_TEXT} characters")));
+        return Err(AppError::validation(
+            field,
+            format!("at most {MAX_TEXT} characters"),
+        ));
     }
     Ok(v.to_owned())
 }
 
-pub(crate) fn optional_text(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<String>, AppError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => text(field, v).map(Some),
@@ -139,10 +169,19 @@ pub(crate) fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>
     if !(1900..=9999).contains(&day.year()) {
         return Err(bad());
     }
-    let day = if end { day.succ_opt().ok_or_else(bad)? } else { day };
-    let midnight = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or_else(bad)?;
+    let day = if end {
+        day.succ_opt().ok_or_else(bad)?
+    } else {
+        day
+    };
+    let midnight = day
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .ok_or_else(bad)?;
     // Chongqing midnight is 16:00 UTC the day before.
-    midnight.checked_sub_signed(Duration::hours(8)).ok_or_else(bad)
+    midnight
+        .checked_sub_signed(Duration::hours(8))
+        .ok_or_else(bad)
 }
 
 /// The small tables a page of cases names things from, loaded once per page.
@@ -157,43 +196,80 @@ pub(crate) struct Lookups {
 impl Lookups {
     pub(crate) async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
         Ok(Self {
-            categories: category::Entity::find().all(conn).await?.into_iter().map(|c| (c.id, c)).collect(),
+            categories: category::Entity::find()
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect(),
             areas: area::Entity::find()
                 .select_only()
-                .columns([area::Column::Id, area::Column::Code, area::Column::NameZh, area::Column::NameEn])
+                .columns([
+                    area::Column::Id,
+                    area::Column::Code,
+                    area::Column::NameZh,
+                    area::Column::NameEn,
+                ])
                 .into_tuple::<(i64, String, String, String)>()
                 .all(conn)
                 .await?
                 .into_iter()
                 .map(|(id, code, zh, en)| (id, (code, zh, en)))
                 .collect(),
-            departments: department::Entity::find().all(conn).await?.into_iter().map(|d| (d.id, d)).collect(),
+            departments: department::Entity::find()
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d))
+                .collect(),
         })
     }
 
     pub(crate) fn category(&self, id: i64) -> NamedRef {
         self.categories
             .get(&id)
-            .map(|c| NamedRef { code: c.code.clone(), name: c.name_zh.clone(), name_en: c.name_en.clone() })
-            .unwrap_or(NamedRef { code: String::new(), name: String::new(), name_en: String::new() })
+            .map(|c| NamedRef {
+                code: c.code.clone(),
+                name: c.name_zh.clone(),
+                name_en: c.name_en.clone(),
+            })
+            .unwrap_or(NamedRef {
+                code: String::new(),
+                name: String::new(),
+                name_en: String::new(),
+            })
     }
 
     pub(crate) fn area(&self, id: Option<i64>) -> Option<NamedRef> {
         let (code, name, name_en) = self.areas.get(&id?)?.clone();
-        Some(NamedRef { code, name, name_en })
+        Some(NamedRef {
+            code,
+            name,
+            name_en,
+        })
     }
 
     pub(crate) fn department(&self, id: Option<i64>) -> Option<NamedRef> {
         let d = self.departments.get(&id?)?;
-        Some(NamedRef { code: d.code.clone(), name: d.name_zh.clone(), name_en: d.name_en.clone() })
+        Some(NamedRef {
+            code: d.code.clone(),
+            name: d.name_zh.clone(),
+            name_en: d.name_en.clone(),
+        })
     }
 
     pub(crate) fn category_id(&self, code: &str) -> Option<i64> {
-        self.categories.values().find(|c| c.code == code).map(|c| c.id)
+        self.categories
+            .values()
+            .find(|c| c.code == code)
+            .map(|c| c.id)
     }
 
     pub(crate) fn area_id(&self, code: &str) -> Option<i64> {
-        self.areas.iter().find(|(_, a)| a.0 == code).map(|(id, _)| *id)
+        self.areas
+            .iter()
+            .find(|(_, a)| a.0 == code)
+            .map(|(id, _)| *id)
     }
 
     fn department_code(&self, id: Option<i64>) -> Option<String> {
@@ -201,11 +277,17 @@ impl Lookups {
     }
 
     fn department_id(&self, code: &str) -> Option<i64> {
-        self.departments.values().find(|d| d.code == code).map(|d| d.id)
+        self.departments
+            .values()
+            .find(|d| d.code == code)
+            .map(|d| d.id)
     }
 }
 
-async fn usernames(conn: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<BTreeMap<i64, String>, DbErr> {
+async fn usernames(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<BTreeMap<i64, String>, DbErr> {
     let ids: Vec<i64> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(BTreeMap::new());
@@ -226,7 +308,10 @@ impl Cases<'_> {
         let now = Utc::now();
         let page = std::cmp::Ord::max(f.page.unwrap_or(1), 1);
         if page > MAX_QUEUE_PAGE {
-            return Err(AppError::validation("page", format!("a whole number from 1 to {MAX_QUEUE_PAGE}")));
+            return Err(AppError::validation(
+                "page",
+                format!("a whole number from 1 to {MAX_QUEUE_PAGE}"),
+            ));
         }
         let page_size = std::cmp::Ord::clamp(f.page_size.unwrap_or(50), 1, 200);
         let lookups = Lookups::load(self.db).await?;
@@ -240,13 +325,21 @@ impl Cases<'_> {
         // index answers in order without sorting.
         let mut finals = false;
         match f.state.as_deref().map(str::trim) {
-            None | Some("") | Some("open") => query = query.filter(case::Column::DueAt.is_not_null()),
+            None | Some("") | Some("open") => {
+                query = query.filter(case::Column::DueAt.is_not_null())
+            }
             Some("all") => finals = true,
             Some(list) => {
                 let mut states = Vec::new();
                 for name in list.split(',') {
                     let s = CaseState::parse(name.trim()).ok_or_else(|| {
-                        AppError::validation("state", format!("unknown state `{}`; use open, all or a state name", name.trim()))
+                        AppError::validation(
+                            "state",
+                            format!(
+                                "unknown state `{}`; use open, all or a state name",
+                                name.trim()
+                            ),
+                        )
                     })?;
                     finals |= !s.is_open();
                     states.push(s.as_str());
@@ -255,16 +348,28 @@ impl Cases<'_> {
             }
         }
         if let Some(code) = f.category.as_deref().filter(|s| !s.is_empty()) {
-            let id = lookups.categories.values().find(|c| c.code == code).map(|c| c.id);
-            query = query.filter(case::Column::CategoryId.eq(id.ok_or_else(|| AppError::validation("category", "no such category"))?));
+            let id = lookups
+                .categories
+                .values()
+                .find(|c| c.code == code)
+                .map(|c| c.id);
+            query = query.filter(
+                case::Column::CategoryId
+                    .eq(id.ok_or_else(|| AppError::validation("category", "no such category"))?),
+            );
         }
         if let Some(code) = f.department.as_deref().filter(|s| !s.is_empty()) {
-            let id = lookups.department_id(code).ok_or_else(|| AppError::validation("department", "no such department"))?;
+            let id = lookups
+                .department_id(code)
+                .ok_or_else(|| AppError::validation("department", "no such department"))?;
             query = query.filter(case::Column::DepartmentId.eq(id));
         }
         if let Some(code) = f.area.as_deref().filter(|s| !s.is_empty()) {
             let id = lookups.area_id(code);
-            query = query.filter(case::Column::AreaId.eq(id.ok_or_else(|| AppError::validation("area", "no such area"))?));
+            query = query.filter(
+                case::Column::AreaId
+                    .eq(id.ok_or_else(|| AppError::validation("area", "no such area"))?),
+            );
         }
         if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
             query = query.filter(case::Column::SubmittedAt.gte(parse_day("from", from, false)?));
@@ -310,7 +415,10 @@ impl Cases<'_> {
             let mut rows: Vec<case::Model> = lead.into_iter().chain(co).collect();
             // The database's order: deadline (none last), then id.
             rows.sort_by_key(|c| (c.due_at.is_none(), c.due_at, c.id));
-            rows.into_iter().skip(offset as usize).take(wanted as usize).collect()
+            rows.into_iter()
+                .skip(offset as usize)
+                .take(wanted as usize)
+                .collect()
         } else {
             query.offset(offset).limit(wanted).all(self.db).await?
         };
@@ -333,12 +441,24 @@ impl Cases<'_> {
                     overdue,
                     due_soon,
                     corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
-                    summary: c.description.lines().next().unwrap_or_default().chars().take(120).collect(),
+                    summary: c
+                        .description
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(120)
+                        .collect(),
                     code: c.code,
                 }
             })
             .collect();
-        Ok(CaseQueue { items, page, page_size, has_more })
+        Ok(CaseQueue {
+            items,
+            page,
+            page_size,
+            has_more,
+        })
     }
 
     /// Cases per state in the user's scope, and how many open ones are late.
@@ -351,7 +471,9 @@ impl Cases<'_> {
             if scoped {
                 let own = actor.department_id.unwrap_or(-1);
                 q = q.filter(
-                    Condition::any().add(case::Column::DepartmentId.eq(own)).add(case::Column::CoDepartmentId.eq(own)),
+                    Condition::any()
+                        .add(case::Column::DepartmentId.eq(own))
+                        .add(case::Column::CoDepartmentId.eq(own)),
                 );
             }
             q
@@ -368,11 +490,18 @@ impl Cases<'_> {
         let by_state = CaseState::ALL
             .into_iter()
             .map(|s| {
-                let n = rows.iter().find(|(name, _)| name == s.as_str()).map(|(_, n)| *n).unwrap_or(0);
+                let n = rows
+                    .iter()
+                    .find(|(name, _)| name == s.as_str())
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0);
                 (s, u64::try_from(n).unwrap_or(0))
             })
             .collect();
-        let overdue = scope().filter(case::Column::DueAt.lt(Utc::now())).count(self.db).await?;
+        let overdue = scope()
+            .filter(case::Column::DueAt.lt(Utc::now()))
+            .count(self.db)
+            .await?;
         Ok(CaseCounts { by_state, overdue })
     }
 
@@ -387,9 +516,16 @@ impl Cases<'_> {
         let actor = actor(user);
         let now = Utc::now();
         let lookups = Lookups::load(self.db).await?;
-        let users = usernames(self.db, [c.assignee_id, c.reply_drafted_by].into_iter().flatten()).await?;
+        let users = usernames(
+            self.db,
+            [c.assignee_id, c.reply_drafted_by].into_iter().flatten(),
+        )
+        .await?;
         let merged_into = match c.merged_into_id {
-            Some(id) => case::Entity::find_by_id(id).one(self.db).await?.map(|m| m.code),
+            Some(id) => case::Entity::find_by_id(id)
+                .one(self.db)
+                .await?
+                .map(|m| m.code),
             None => None,
         };
         let originals = SEE_ORIGINALS.contains(&user.role);
@@ -414,7 +550,8 @@ impl Cases<'_> {
                         public: p.public,
                         display_url: format!("/photos/display/{}.jpg", p.display_key),
                         thumbnail_url: format!("/photos/thumb/{}.jpg", p.thumbnail_key),
-                        original_url: originals.then(|| format!("/api/v1/cases/{}/photos/{}/original", c.code, p.id)),
+                        original_url: originals
+                            .then(|| format!("/api/v1/cases/{}/photos/{}/original", c.code, p.id)),
                         original_sha256: p.original_sha256.clone(),
                         received_at: p.received_at.to_rfc3339(),
                         width: u32::try_from(p.width).unwrap_or(0),
@@ -471,7 +608,10 @@ impl Cases<'_> {
             group: c.group_code.clone(),
             area: lookups.area(c.area_id),
             department: lookups.department_code(c.department_id),
-            department_name: c.department_id.and_then(|id| lookups.departments.get(&id)).map(|d| d.name_zh.clone()),
+            department_name: c
+                .department_id
+                .and_then(|id| lookups.departments.get(&id))
+                .map(|d| d.name_zh.clone()),
             co_department: lookups.department_code(c.co_department_id),
             assignee: c.assignee_id.and_then(|id| users.get(&id).cloned()),
             description: c.description.clone(),
@@ -499,7 +639,11 @@ impl Cases<'_> {
                 investigation: c.public_investigation.clone(),
                 actions_taken: c.public_actions.clone(),
                 photos: public_photos.clone(),
-                precision: c.public_precision.as_deref().and_then(Precision::parse).unwrap_or_default(),
+                precision: c
+                    .public_precision
+                    .as_deref()
+                    .and_then(Precision::parse)
+                    .unwrap_or_default(),
             }),
             disclosed_at: c.disclosed_at.map(|t| t.to_rfc3339()),
             reward,
@@ -513,36 +657,66 @@ impl Cases<'_> {
     }
 
     /// Takes one action on a case. Refused actions change nothing.
-    pub async fn act(&self, user: &StaffUser, code: &str, request: ActionRequest) -> Result<CaseDetail, AppError> {
+    pub async fn act(
+        &self,
+        user: &StaffUser,
+        code: &str,
+        request: ActionRequest,
+    ) -> Result<CaseDetail, AppError> {
         let actor = actor(user);
         let now = Utc::now();
         let txn = crate::db::begin_write(self.db).await?;
         let c = load_visible(&txn, &actor, code).await?;
         if let Some(seen) = request.version
-            && seen != c.version {
-                return Err(AppError::Conflict(format!(
-                    "the case changed since you opened it (version {seen}, now {}); reload it and try again",
-                    c.version
-                )));
-            }
+            && seen != c.version
+        {
+            return Err(AppError::Conflict(format!(
+                "the case changed since you opened it (version {seen}, now {}); reload it and try again",
+                c.version
+            )));
+        }
         let kind = request.action.kind();
         let reward_row = rewards::service::for_case(&txn, c.id).await?;
         let f = facts_with(&c, reward_row.as_ref());
         let from = f.state;
         let to = workflow::check(&actor, &f, kind).map_err(refused)?;
         if rewards::rules::is_reward_action(kind) {
-            let step = rewards::service::apply(&txn, user.id, &c, request.action, self.deadlines.claim_days, now).await?;
+            let step = rewards::service::apply(
+                &txn,
+                user.id,
+                &c,
+                request.action,
+                self.deadlines.claim_days,
+                now,
+            )
+            .await?;
             let bumped = case::Entity::update_many()
-                .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+                .col_expr(
+                    case::Column::Version,
+                    Expr::col(case::Column::Version).add(1),
+                )
                 .col_expr(case::Column::UpdatedAt, Expr::value(now))
                 .filter(case::Column::Id.eq(c.id))
                 .filter(case::Column::Version.eq(c.version))
                 .exec(&txn)
                 .await?;
             if bumped.rows_affected != 1 {
-                return Err(AppError::Conflict("someone else changed the case at the same moment; reload it".to_owned()));
+                return Err(AppError::Conflict(
+                    "someone else changed the case at the same moment; reload it".to_owned(),
+                ));
             }
-            record_event(&txn, c.id, now, &user.username, kind.as_str(), None, None, step.note.clone(), step.public).await?;
+            record_event(
+                &txn,
+                c.id,
+                now,
+                &user.username,
+                kind.as_str(),
+                None,
+                None,
+                step.note.clone(),
+                step.public,
+            )
+            .await?;
             let from_reward = step.from.map(|s| s.as_str()).unwrap_or("none");
             audit::record(
                 &txn,
@@ -551,19 +725,29 @@ impl Cases<'_> {
                     action: &format!("case.{}", kind.as_str()),
                     object_type: "case",
                     object_id: &c.code,
-                    detail: Some(format!("reward {from_reward} → {}{}", step.to.as_str(), step.note.map(|n| format!(": {n}")).unwrap_or_default())),
+                    detail: Some(format!(
+                        "reward {from_reward} → {}{}",
+                        step.to.as_str(),
+                        step.note.map(|n| format!(": {n}")).unwrap_or_default()
+                    )),
                 },
             )
             .await?;
             txn.commit().await?;
             tracing::info!(case = %c.code, action = kind.as_str(), reward = step.to.as_str(), actor = %user.username, "reward step");
-            let fresh = case::Entity::find_by_id(c.id).one(self.db).await?.ok_or(AppError::NotFound)?;
+            let fresh = case::Entity::find_by_id(c.id)
+                .one(self.db)
+                .await?
+                .ok_or(AppError::NotFound)?;
             return self.render(user, fresh).await;
         }
 
         let mut update = case::Entity::update_many()
             .col_expr(case::Column::State, Expr::value(to.as_str()))
-            .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+            .col_expr(
+                case::Column::Version,
+                Expr::col(case::Column::Version).add(1),
+            )
             .col_expr(case::Column::UpdatedAt, Expr::value(now));
         // What the timeline says: (note, shown to the reporter).
         let mut note: Option<String> = None;
@@ -572,7 +756,9 @@ impl Cases<'_> {
         let mut public = true;
         let mut notify: Option<(department::Model, &str)> = None;
         let mut merged_target: Option<case::Model> = None;
-        let close_due = c.close_due_at.unwrap_or_else(|| self.deadlines.close_due(c.submitted_at));
+        let close_due = c
+            .close_due_at
+            .unwrap_or_else(|| self.deadlines.close_due(c.submitted_at));
 
         match request.action {
             CaseAction::Accept { note: n } => {
@@ -592,10 +778,16 @@ impl Cases<'_> {
                     .await
                     .map_err(|_| AppError::validation("into", "no such case"))?;
                 if target.id == c.id {
-                    return Err(AppError::validation("into", "a case cannot be merged into itself"));
+                    return Err(AppError::validation(
+                        "into",
+                        "a case cannot be merged into itself",
+                    ));
                 }
                 if !facts(&target).state.is_open() {
-                    return Err(AppError::validation("into", format!("case {} is no longer open", target.code)));
+                    return Err(AppError::validation(
+                        "into",
+                        format!("case {} is no longer open", target.code),
+                    ));
                 }
                 note = Some(target.code.clone());
                 update = update
@@ -609,9 +801,16 @@ impl Cases<'_> {
                     .filter(app_user::Column::Username.eq(assignee.trim()))
                     .one(&txn)
                     .await?
-                    .filter(|u| u.active && u.role == Role::Handler.as_str() && u.department_id == c.department_id)
+                    .filter(|u| {
+                        u.active
+                            && u.role == Role::Handler.as_str()
+                            && u.department_id == c.department_id
+                    })
                     .ok_or_else(|| {
-                        AppError::validation("assignee", "not an active handler of the case's department")
+                        AppError::validation(
+                            "assignee",
+                            "not an active handler of the case's department",
+                        )
                     })?;
                 // The reporter sees that a handler took the case, not who.
                 update = update
@@ -619,7 +818,10 @@ impl Cases<'_> {
                     .col_expr(case::Column::DueAt, Expr::value(Some(close_due)));
                 audit_note = Some(format!("assigned to {}", handler.username));
             }
-            CaseAction::Transfer { department: code, reason } => {
+            CaseAction::Transfer {
+                department: code,
+                reason,
+            } => {
                 let reason = text("reason", &reason)?;
                 let target = department::Entity::find()
                     .filter(department::Column::Code.eq(code.trim()))
@@ -627,18 +829,26 @@ impl Cases<'_> {
                     .await?
                     .ok_or_else(|| AppError::validation("department", "no such department"))?;
                 if Some(target.id) == c.department_id {
-                    return Err(AppError::validation("department", "the case is already with this department"));
+                    return Err(AppError::validation(
+                        "department",
+                        "the case is already with this department",
+                    ));
                 }
                 note = Some(format!("{} — {reason}", target.name_zh));
                 update = update
                     .col_expr(case::Column::DepartmentId, Expr::value(Some(target.id)))
                     .col_expr(case::Column::AssigneeId, Expr::value(None::<i64>));
                 if c.co_department_id == Some(target.id) {
-                    update = update.col_expr(case::Column::CoDepartmentId, Expr::value(None::<i64>));
+                    update =
+                        update.col_expr(case::Column::CoDepartmentId, Expr::value(None::<i64>));
                 }
                 notify = Some((target, "case.transferred"));
             }
-            CaseAction::DraftReply { finding, reply, actions_taken } => {
+            CaseAction::DraftReply {
+                finding,
+                reply,
+                actions_taken,
+            } => {
                 let reply = text("reply", &reply)?;
                 let actions_taken = optional_text("actions_taken", actions_taken)?;
                 public = false;
@@ -663,7 +873,10 @@ impl Cases<'_> {
             CaseAction::Extend { days, reason } => {
                 let max = self.deadlines.max_extension_days;
                 if !(1..=max).contains(&days) {
-                    return Err(AppError::validation("days", format!("from 1 to {max} days")));
+                    return Err(AppError::validation(
+                        "days",
+                        format!("from 1 to {max} days"),
+                    ));
                 }
                 let reason = text("reason", &reason)?;
                 let new_due = close_due + Duration::days(days);
@@ -684,18 +897,30 @@ impl Cases<'_> {
                     .col_expr(case::Column::DisclosedAt, Expr::value(Some(now)))
                     .col_expr(case::Column::DisclosedBy, Expr::value(Some(user.id)))
                     .col_expr(case::Column::PublicSummary, Expr::value(Some(summary)))
-                    .col_expr(case::Column::PublicInvestigation, Expr::value(investigation))
+                    .col_expr(
+                        case::Column::PublicInvestigation,
+                        Expr::value(investigation),
+                    )
                     .col_expr(case::Column::PublicActions, Expr::value(actions_taken))
-                    .col_expr(case::Column::PublicPrecision, Expr::value(Some(d.precision.as_str())));
+                    .col_expr(
+                        case::Column::PublicPrecision,
+                        Expr::value(Some(d.precision.as_str())),
+                    );
             }
             CaseAction::Undisclose { reason } => {
                 note = Some(text("reason", &reason)?);
                 public = false;
                 crate::disclosure::service::choose_photos(&txn, c.id, &[]).await?;
                 update = update
-                    .col_expr(case::Column::DisclosedAt, Expr::value(None::<DateTime<Utc>>))
+                    .col_expr(
+                        case::Column::DisclosedAt,
+                        Expr::value(None::<DateTime<Utc>>),
+                    )
                     .col_expr(case::Column::PublicSummary, Expr::value(None::<String>))
-                    .col_expr(case::Column::PublicInvestigation, Expr::value(None::<String>))
+                    .col_expr(
+                        case::Column::PublicInvestigation,
+                        Expr::value(None::<String>),
+                    )
                     .col_expr(case::Column::PublicActions, Expr::value(None::<String>));
             }
             // Handled above, before any case column changes.
@@ -714,7 +939,9 @@ impl Cases<'_> {
             .exec(&txn)
             .await?;
         if result.rows_affected != 1 {
-            return Err(AppError::Conflict("someone else changed the case at the same moment; reload it".to_owned()));
+            return Err(AppError::Conflict(
+                "someone else changed the case at the same moment; reload it".to_owned(),
+            ));
         }
 
         if let Some(target) = &merged_target {
@@ -723,12 +950,26 @@ impl Cases<'_> {
                     case::Column::CorroborationCount,
                     Expr::col(case::Column::CorroborationCount).add(1 + c.corroboration_count),
                 )
-                .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+                .col_expr(
+                    case::Column::Version,
+                    Expr::col(case::Column::Version).add(1),
+                )
                 .col_expr(case::Column::UpdatedAt, Expr::value(now))
                 .filter(case::Column::Id.eq(target.id))
                 .exec(&txn)
                 .await?;
-            record_event(&txn, target.id, now, &user.username, "merged_from", None, None, Some(c.code.clone()), true).await?;
+            record_event(
+                &txn,
+                target.id,
+                now,
+                &user.username,
+                "merged_from",
+                None,
+                None,
+                Some(c.code.clone()),
+                true,
+            )
+            .await?;
         }
         let timeline_note = note;
         record_event(
@@ -750,18 +991,30 @@ impl Cases<'_> {
                 action: &format!("case.{}", kind.as_str()),
                 object_type: "case",
                 object_id: &c.code,
-                detail: Some(format!("{from} → {to}{}", audit_note.or(timeline_note).map(|n| format!(": {n}")).unwrap_or_default())),
+                detail: Some(format!(
+                    "{from} → {to}{}",
+                    audit_note
+                        .or(timeline_note)
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                )),
             },
         )
         .await?;
         if let Some((dept, event)) = notify {
-            let fresh = case::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+            let fresh = case::Entity::find_by_id(c.id)
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
             outbox::enqueue(&txn, &dept, &fresh, event, now).await?;
         }
         if kind == shared::case::ActionKind::ApproveReply {
             // Closed again after a contest: a held reward goes on or is
             // withdrawn, by the rules as they now apply.
-            let fresh = case::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+            let fresh = case::Entity::find_by_id(c.id)
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
             rewards::service::after_review(&txn, &fresh, now).await?;
         }
         txn.commit().await?;
@@ -769,19 +1022,28 @@ impl Cases<'_> {
 
         // Show the case as it now stands; a transfer may have taken it out
         // of the actor's scope.
-        let fresh = case::Entity::find_by_id(c.id).one(self.db).await?.ok_or(AppError::NotFound)?;
+        let fresh = case::Entity::find_by_id(c.id)
+            .one(self.db)
+            .await?
+            .ok_or(AppError::NotFound)?;
         self.render(user, fresh).await
     }
 
     /// The reporters' names and phone numbers, decrypted, for a role that
     /// needs them; recorded in the audit log before anything is shown.
-    pub async fn reveal(&self, user: &StaffUser, code: &str) -> Result<Vec<RevealedReporter>, AppError> {
+    pub async fn reveal(
+        &self,
+        user: &StaffUser,
+        code: &str,
+    ) -> Result<Vec<RevealedReporter>, AppError> {
         user.require(MAY_REVEAL)?;
         let actor = actor(user);
         let txn = crate::db::begin_write(self.db).await?;
         let c = load_visible(&txn, &actor, code).await?;
         if user.role == Role::Handler && user.department_id != c.department_id {
-            return Err(AppError::Forbidden("only the handling department may contact the reporter".to_owned()));
+            return Err(AppError::Forbidden(
+                "only the handling department may contact the reporter".to_owned(),
+            ));
         }
         let reports = report::Entity::find()
             .filter(report::Column::CaseId.eq(c.id))
@@ -791,10 +1053,18 @@ impl Cases<'_> {
             .await?;
         let mut out = Vec::new();
         for r in &reports {
-            let Some(identity) = reporter_identity::Entity::find_by_id(r.identity_id.unwrap_or_default()).one(&txn).await? else {
+            let Some(identity) =
+                reporter_identity::Entity::find_by_id(r.identity_id.unwrap_or_default())
+                    .one(&txn)
+                    .await?
+            else {
                 continue;
             };
-            let decrypt = |v: &str| self.pii.decrypt(v).map_err(|e| AppError::Internal(anyhow::anyhow!("identity {}: {e}", identity.id)));
+            let decrypt = |v: &str| {
+                self.pii.decrypt(v).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("identity {}: {e}", identity.id))
+                })
+            };
             out.push(RevealedReporter {
                 report_id: r.id,
                 kind: r.kind.clone(),
@@ -815,7 +1085,12 @@ impl Cases<'_> {
     }
 
     /// The original of a photo of a visible case, for roles that see evidence.
-    pub async fn original_photo(&self, user: &StaffUser, code: &str, photo_id: i64) -> Result<photo::Model, AppError> {
+    pub async fn original_photo(
+        &self,
+        user: &StaffUser,
+        code: &str,
+        photo_id: i64,
+    ) -> Result<photo::Model, AppError> {
         user.require(SEE_ORIGINALS)?;
         let c = load_visible(self.db, &actor(user), code).await?;
         photo::Entity::find_by_id(photo_id)

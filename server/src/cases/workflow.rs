@@ -3,8 +3,8 @@
 //! (四眼原则). Pure functions of the case and the actor; the service applies
 //! the answer to the database.
 
-use shared::Role;
 use crate::rewards::rules as reward_rules;
+use shared::Role;
 use shared::case::{ActionKind, CaseState};
 use shared::reward::RewardState;
 
@@ -62,9 +62,10 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
         (S::Accepted | S::Investigating | S::ReplyReview, A::Extend) => Some(state),
         // The public record: once a case is accepted (or refused, which the
         // public may also see), never while it is unread or merged away.
-        (S::Accepted | S::Investigating | S::ReplyReview | S::Closed | S::Rejected, A::Disclose | A::Undisclose) => {
-            Some(state)
-        }
+        (
+            S::Accepted | S::Investigating | S::ReplyReview | S::Closed | S::Rejected,
+            A::Disclose | A::Undisclose,
+        ) => Some(state),
         _ => None,
     }
 }
@@ -73,13 +74,17 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
 pub fn roles_for(action: ActionKind) -> &'static [Role] {
     use ActionKind as A;
     match action {
-        A::Accept | A::Reject | A::Merge | A::Assign | A::Transfer | A::Extend => &[Role::Dispatcher, Role::Handler],
+        A::Accept | A::Reject | A::Merge | A::Assign | A::Transfer | A::Extend => {
+            &[Role::Dispatcher, Role::Handler]
+        }
         A::DraftReply => &[Role::Handler],
         A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
         // What the public reads is reviewed by someone who did not write the
         // reply: a reviewer, or the dispatcher who triages.
         A::Disclose | A::Undisclose => &[Role::Reviewer, Role::Dispatcher],
-        A::ProposeReward | A::ApproveReward | A::RejectReward | A::PayReward => reward_rules::roles_for(action),
+        A::ProposeReward | A::ApproveReward | A::RejectReward | A::PayReward => {
+            reward_rules::roles_for(action)
+        }
     }
 }
 
@@ -89,7 +94,8 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
 pub fn can_see(actor: &Actor, case: &Facts) -> bool {
     let own = || {
         actor.department_id.is_some()
-            && (case.department_id == actor.department_id || case.co_department_id == actor.department_id)
+            && (case.department_id == actor.department_id
+                || case.co_department_id == actor.department_id)
     };
     match actor.role {
         Role::Handler => own(),
@@ -103,7 +109,9 @@ pub fn can_see(actor: &Actor, case: &Facts) -> bool {
 fn acts_for_department(actor: &Actor, case: &Facts) -> bool {
     match actor.role {
         Role::Handler => actor.department_id.is_some() && actor.department_id == case.department_id,
-        Role::Reviewer => actor.department_id.is_none() || actor.department_id == case.department_id,
+        Role::Reviewer => {
+            actor.department_id.is_none() || actor.department_id == case.department_id
+        }
         _ => true,
     }
 }
@@ -112,30 +120,44 @@ fn acts_for_department(actor: &Actor, case: &Facts) -> bool {
 pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
     let name = action.as_str();
     if !roles_for(action).contains(&actor.role) {
-        return Err(Refusal::Forbidden(format!("a {} cannot {name} a case", actor.role)));
+        return Err(Refusal::Forbidden(format!(
+            "a {} cannot {name} a case",
+            actor.role
+        )));
     }
     if !acts_for_department(actor, case) {
-        return Err(Refusal::Forbidden("this case belongs to another department".to_owned()));
+        return Err(Refusal::Forbidden(
+            "this case belongs to another department".to_owned(),
+        ));
     }
     if reward_rules::is_reward_action(action) {
         return check_reward(actor, case, action);
     }
     let Some(next) = next_state(case.state, action) else {
-        return Err(Refusal::Conflict(format!("a case that is {} cannot be given `{name}`", case.state)));
+        return Err(Refusal::Conflict(format!(
+            "a case that is {} cannot be given `{name}`",
+            case.state
+        )));
     };
     match action {
-        ActionKind::DraftReply if case.assignee_id.is_some() && case.assignee_id != Some(actor.user_id) => {
-            Err(Refusal::Forbidden("only the handler the case is assigned to can draft its reply".to_owned()))
+        ActionKind::DraftReply
+            if case.assignee_id.is_some() && case.assignee_id != Some(actor.user_id) =>
+        {
+            Err(Refusal::Forbidden(
+                "only the handler the case is assigned to can draft its reply".to_owned(),
+            ))
         }
-        ActionKind::ApproveReply if case.reply_drafted_by == Some(actor.user_id) => Err(Refusal::Forbidden(
-            "the reviewer of a reply cannot be the person who drafted it (四眼原则)".to_owned(),
+        ActionKind::ApproveReply if case.reply_drafted_by == Some(actor.user_id) => {
+            Err(Refusal::Forbidden(
+                "the reviewer of a reply cannot be the person who drafted it (四眼原则)".to_owned(),
+            ))
+        }
+        ActionKind::Undisclose if !case.disclosed => Err(Refusal::Conflict(
+            "the case has no public record to take down".to_owned(),
         )),
-        ActionKind::Undisclose if !case.disclosed => {
-            Err(Refusal::Conflict("the case has no public record to take down".to_owned()))
-        }
-        ActionKind::Extend if case.extended => {
-            Err(Refusal::Conflict("the deadline was already extended once; it cannot be extended again".to_owned()))
-        }
+        ActionKind::Extend if case.extended => Err(Refusal::Conflict(
+            "the deadline was already extended once; it cannot be extended again".to_owned(),
+        )),
         _ => Ok(next),
     }
 }
@@ -145,24 +167,36 @@ pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseStat
 fn check_reward(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
     let name = action.as_str();
     if case.state != CaseState::Closed {
-        return Err(Refusal::Conflict(format!("`{name}` comes after the case is closed; it is {}", case.state)));
+        return Err(Refusal::Conflict(format!(
+            "`{name}` comes after the case is closed; it is {}",
+            case.state
+        )));
     }
     if reward_rules::next_state(case.reward, action).is_none() {
         let now = case.reward.map(|r| r.as_str()).unwrap_or("not proposed");
-        return Err(Refusal::Conflict(format!("a reward that is {now} cannot be given `{name}`")));
+        return Err(Refusal::Conflict(format!(
+            "a reward that is {now} cannot be given `{name}`"
+        )));
     }
     if action == ActionKind::ApproveReward && case.reward_proposed_by == Some(actor.user_id) {
-        return Err(Refusal::Forbidden("the approver of a reward cannot be the person who proposed it (四眼原则)".to_owned()));
+        return Err(Refusal::Forbidden(
+            "the approver of a reward cannot be the person who proposed it (四眼原则)".to_owned(),
+        ));
     }
     if case.reward_held && matches!(action, ActionKind::ApproveReward | ActionKind::PayReward) {
-        return Err(Refusal::Conflict("the reward is on hold while the reporter's contest is reviewed".to_owned()));
+        return Err(Refusal::Conflict(
+            "the reward is on hold while the reporter's contest is reviewed".to_owned(),
+        ));
     }
     Ok(CaseState::Closed)
 }
 
 /// The actions the actor may take now, in the order a screen shows them.
 pub fn allowed(actor: &Actor, case: &Facts) -> Vec<ActionKind> {
-    ActionKind::ALL.into_iter().filter(|a| check(actor, case, *a).is_ok()).collect()
+    ActionKind::ALL
+        .into_iter()
+        .filter(|a| check(actor, case, *a).is_ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -188,7 +222,11 @@ mod tests {
     }
 
     fn actor(user_id: i64, role: Role, department_id: Option<i64>) -> Actor {
-        Actor { user_id, role, department_id }
+        Actor {
+            user_id,
+            role,
+            department_id,
+        }
     }
 
     #[test]
@@ -210,7 +248,8 @@ mod tests {
                 let got = check(&who, &case(state), action);
                 // Reward steps leave the case closed and follow the reward's own track.
                 let expected = if reward_rules::is_reward_action(action) {
-                    (state == CaseState::Closed && action == ActionKind::ProposeReward).then_some(CaseState::Closed)
+                    (state == CaseState::Closed && action == ActionKind::ProposeReward)
+                        .then_some(CaseState::Closed)
                 } else if action == ActionKind::Undisclose {
                     None // nothing disclosed yet
                 } else {
@@ -218,7 +257,10 @@ mod tests {
                 };
                 match expected {
                     Some(next) => assert_eq!(got, Ok(next), "{state} {action:?}"),
-                    None => assert!(matches!(got, Err(Refusal::Conflict(_))), "{state} {action:?}: {got:?}"),
+                    None => assert!(
+                        matches!(got, Err(Refusal::Conflict(_))),
+                        "{state} {action:?}: {got:?}"
+                    ),
                 }
             }
         }
@@ -229,9 +271,20 @@ mod tests {
         let dispatcher = actor(1, Role::Dispatcher, None);
         assert!(allowed(&dispatcher, &case(CaseState::Merged)).is_empty());
         for state in [CaseState::Rejected, CaseState::Closed] {
-            assert_eq!(allowed(&dispatcher, &case(state)), [ActionKind::Disclose], "{state}");
-            let disclosed = Facts { disclosed: true, ..case(state) };
-            assert_eq!(allowed(&dispatcher, &disclosed), [ActionKind::Disclose, ActionKind::Undisclose], "{state}");
+            assert_eq!(
+                allowed(&dispatcher, &case(state)),
+                [ActionKind::Disclose],
+                "{state}"
+            );
+            let disclosed = Facts {
+                disclosed: true,
+                ..case(state)
+            };
+            assert_eq!(
+                allowed(&dispatcher, &disclosed),
+                [ActionKind::Disclose, ActionKind::Undisclose],
+                "{state}"
+            );
         }
         // Nothing is disclosed before a person has read the report.
         assert!(!allowed(&dispatcher, &case(CaseState::Submitted)).contains(&ActionKind::Disclose));
@@ -244,9 +297,20 @@ mod tests {
         let other = actor(5, Role::Handler, Some(99));
         let c = case(CaseState::Submitted);
         assert!(can_see(&own, &c) && can_see(&co, &c) && !can_see(&other, &c));
-        assert_eq!(allowed(&own, &c), vec![ActionKind::Accept, ActionKind::Reject, ActionKind::Merge, ActionKind::Transfer]);
+        assert_eq!(
+            allowed(&own, &c),
+            vec![
+                ActionKind::Accept,
+                ActionKind::Reject,
+                ActionKind::Merge,
+                ActionKind::Transfer
+            ]
+        );
         assert!(allowed(&co, &c).is_empty());
-        assert!(matches!(check(&co, &c, ActionKind::Accept), Err(Refusal::Forbidden(_))));
+        assert!(matches!(
+            check(&co, &c, ActionKind::Accept),
+            Err(Refusal::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -257,7 +321,12 @@ mod tests {
 
     #[test]
     fn auditors_admins_and_finance_read_but_never_act() {
-        for role in [Role::Auditor, Role::Admin, Role::Finance, Role::RewardReviewer] {
+        for role in [
+            Role::Auditor,
+            Role::Admin,
+            Role::Finance,
+            Role::RewardReviewer,
+        ] {
             let a = actor(9, role, None);
             for state in CaseState::ALL {
                 assert!(can_see(&a, &case(state)));
@@ -272,18 +341,41 @@ mod tests {
         c.reply_drafted_by = Some(3);
         let drafter_as_reviewer = actor(3, Role::Reviewer, None);
         let other_reviewer = actor(7, Role::Reviewer, None);
-        assert!(matches!(check(&drafter_as_reviewer, &c, ActionKind::ApproveReply), Err(Refusal::Forbidden(_))));
+        assert!(matches!(
+            check(&drafter_as_reviewer, &c, ActionKind::ApproveReply),
+            Err(Refusal::Forbidden(_))
+        ));
         // Sending it back is not approving it: allowed.
-        assert_eq!(check(&drafter_as_reviewer, &c, ActionKind::ReturnReply), Ok(CaseState::Investigating));
-        assert_eq!(check(&other_reviewer, &c, ActionKind::ApproveReply), Ok(CaseState::Closed));
+        assert_eq!(
+            check(&drafter_as_reviewer, &c, ActionKind::ReturnReply),
+            Ok(CaseState::Investigating)
+        );
+        assert_eq!(
+            check(&other_reviewer, &c, ActionKind::ApproveReply),
+            Ok(CaseState::Closed)
+        );
     }
 
     #[test]
     fn only_the_assigned_handler_drafts_the_reply() {
         let mut c = case(CaseState::Investigating);
         c.assignee_id = Some(2);
-        assert!(check(&actor(2, Role::Handler, HOUSING), &c, ActionKind::DraftReply).is_ok());
-        assert!(matches!(check(&actor(8, Role::Handler, HOUSING), &c, ActionKind::DraftReply), Err(Refusal::Forbidden(_))));
+        assert!(
+            check(
+                &actor(2, Role::Handler, HOUSING),
+                &c,
+                ActionKind::DraftReply
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            check(
+                &actor(8, Role::Handler, HOUSING),
+                &c,
+                ActionKind::DraftReply
+            ),
+            Err(Refusal::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -292,7 +384,10 @@ mod tests {
         let dispatcher = actor(1, Role::Dispatcher, None);
         assert!(check(&dispatcher, &c, ActionKind::Extend).is_ok());
         c.extended = true;
-        assert!(matches!(check(&dispatcher, &c, ActionKind::Extend), Err(Refusal::Conflict(_))));
+        assert!(matches!(
+            check(&dispatcher, &c, ActionKind::Extend),
+            Err(Refusal::Conflict(_))
+        ));
     }
 
     #[test]
@@ -300,7 +395,11 @@ mod tests {
         let reward_reviewer = actor(4, Role::RewardReviewer, None);
         let finance = actor(5, Role::Finance, None);
         for (state, action, who) in [
-            (RewardState::Proposed, ActionKind::ApproveReward, reward_reviewer),
+            (
+                RewardState::Proposed,
+                ActionKind::ApproveReward,
+                reward_reviewer,
+            ),
             (RewardState::Claimed, ActionKind::PayReward, finance),
         ] {
             let mut c = case(CaseState::Closed);
@@ -308,7 +407,10 @@ mod tests {
             c.reward_proposed_by = Some(9);
             assert!(check(&who, &c, action).is_ok(), "{action:?}");
             c.reward_held = true;
-            assert!(matches!(check(&who, &c, action), Err(Refusal::Conflict(_))), "{action:?}");
+            assert!(
+                matches!(check(&who, &c, action), Err(Refusal::Conflict(_))),
+                "{action:?}"
+            );
         }
     }
 
@@ -317,16 +419,50 @@ mod tests {
         let mut c = case(CaseState::Closed);
         c.reward = Some(RewardState::Proposed);
         c.reward_proposed_by = Some(4);
-        assert!(matches!(check(&actor(4, Role::RewardReviewer, None), &c, ActionKind::ApproveReward), Err(Refusal::Forbidden(_))));
-        assert_eq!(check(&actor(6, Role::RewardReviewer, None), &c, ActionKind::ApproveReward), Ok(CaseState::Closed));
-        assert!(matches!(check(&actor(6, Role::Finance, None), &c, ActionKind::PayReward), Err(Refusal::Conflict(_))), "paid only once claimed");
+        assert!(matches!(
+            check(
+                &actor(4, Role::RewardReviewer, None),
+                &c,
+                ActionKind::ApproveReward
+            ),
+            Err(Refusal::Forbidden(_))
+        ));
+        assert_eq!(
+            check(
+                &actor(6, Role::RewardReviewer, None),
+                &c,
+                ActionKind::ApproveReward
+            ),
+            Ok(CaseState::Closed)
+        );
+        assert!(
+            matches!(
+                check(&actor(6, Role::Finance, None), &c, ActionKind::PayReward),
+                Err(Refusal::Conflict(_))
+            ),
+            "paid only once claimed"
+        );
     }
 
     #[test]
     fn a_departmental_reviewer_reviews_only_their_department() {
         let c = case(CaseState::ReplyReview);
-        assert!(check(&actor(3, Role::Reviewer, HOUSING), &c, ActionKind::ApproveReply).is_ok());
-        assert!(check(&actor(3, Role::Reviewer, Some(42)), &c, ActionKind::ApproveReply).is_err());
+        assert!(
+            check(
+                &actor(3, Role::Reviewer, HOUSING),
+                &c,
+                ActionKind::ApproveReply
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                &actor(3, Role::Reviewer, Some(42)),
+                &c,
+                ActionKind::ApproveReply
+            )
+            .is_err()
+        );
         assert!(!can_see(&actor(3, Role::Reviewer, Some(42)), &c));
     }
 }

@@ -17,7 +17,10 @@ pub fn check(
     let mut clean = Map::new();
     for code in answers.keys() {
         if !questions.iter().any(|q| &q.code == code) {
-            errors.insert(format!("answers.{code}"), "this category has no such question".to_owned());
+            errors.insert(
+                format!("answers.{code}"),
+                "this category has no such question".to_owned(),
+            );
         }
     }
     for q in questions {
@@ -38,7 +41,11 @@ pub fn check(
             }
         }
     }
-    if errors.is_empty() { Ok(clean) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(errors)
+    }
 }
 
 fn is_blank(v: &Value) -> bool {
@@ -52,7 +59,13 @@ fn is_blank(v: &Value) -> bool {
 
 fn normalise(q: &Question, value: &Value) -> Result<Value, String> {
     let is_choice = |k: &str| q.values.iter().any(|c| c.key == k);
-    let keys = || q.values.iter().map(|c| c.key.as_str()).collect::<Vec<_>>().join(", ");
+    let keys = || {
+        q.values
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match q.datatype {
         Datatype::String | Datatype::Text => match value {
             Value::String(s) if s.trim().chars().count() <= MAX_ANSWER_CHARS => {
@@ -97,7 +110,12 @@ fn normalise(q: &Question, value: &Value) -> Result<Value, String> {
                 let mut items: Vec<&str> = items;
                 items.sort_unstable();
                 items.dedup();
-                Ok(Value::Array(items.into_iter().map(|s| Value::String(s.to_owned())).collect()))
+                Ok(Value::Array(
+                    items
+                        .into_iter()
+                        .map(|s| Value::String(s.to_owned()))
+                        .collect(),
+                ))
             } else {
                 Err(format!("expected a list of: {}", keys()))
             }
@@ -121,7 +139,11 @@ mod tests {
             order: 0,
             values: values
                 .iter()
-                .map(|k| Choice { key: (*k).to_owned(), name: (*k).to_owned(), name_en: (*k).to_owned() })
+                .map(|k| Choice {
+                    key: (*k).to_owned(),
+                    name: (*k).to_owned(),
+                    name_en: (*k).to_owned(),
+                })
                 .collect(),
         }
     }
@@ -134,7 +156,12 @@ mod tests {
     fn complete_answers_are_normalised() {
         let qs = [
             q("site_name", Datatype::String, false, &[]),
-            q("every_night", Datatype::Singlevaluelist, true, &["yes", "no"]),
+            q(
+                "every_night",
+                Datatype::Singlevaluelist,
+                true,
+                &["yes", "no"],
+            ),
             q("problems", Datatype::Multivaluelist, false, &["a", "b"]),
             q("count", Datatype::Number, false, &[]),
         ];
@@ -147,10 +174,19 @@ mod tests {
     #[test]
     fn a_missing_required_answer_an_unknown_question_and_a_bad_choice_are_each_named() {
         let qs = [
-            q("every_night", Datatype::Singlevaluelist, true, &["yes", "no"]),
+            q(
+                "every_night",
+                Datatype::Singlevaluelist,
+                true,
+                &["yes", "no"],
+            ),
             q("problems", Datatype::Multivaluelist, false, &["a", "b"]),
         ];
-        let err = check(&qs, &answers(json!({"colour": "red", "problems": ["a", "z"]}))).unwrap_err();
+        let err = check(
+            &qs,
+            &answers(json!({"colour": "red", "problems": ["a", "z"]})),
+        )
+        .unwrap_err();
         assert!(err.contains_key("answers.every_night"));
         assert!(err.contains_key("answers.colour"));
         assert!(err["answers.problems"].contains("a, b"));
@@ -159,6 +195,10 @@ mod tests {
     #[test]
     fn blank_optional_answers_are_dropped() {
         let qs = [q("site_name", Datatype::String, false, &[])];
-        assert!(check(&qs, &answers(json!({"site_name": "   "}))).unwrap().is_empty());
+        assert!(
+            check(&qs, &answers(json!({"site_name": "   "})))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -42,7 +42,11 @@ pub fn questions(row: &category::Model) -> Vec<Question> {
                 values: q
                     .values
                     .into_iter()
-                    .map(|c| Choice { key: c.key, name: c.name_zh, name_en: c.name_en })
+                    .map(|c| Choice {
+                        key: c.key,
+                        name: c.name_zh,
+                        name_en: c.name_en,
+                    })
                     .collect(),
             })
             .collect(),

@@ -28,15 +28,13 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, ConfigEr
         DatabaseKind::Sqlite => {
             // sqlx leaves the journal mode alone: WAL lets readers run beside
             // the one writer; FULL keeps a commit through a power cut.
-            options
-                .max_connections(8)
-                .map_sqlx_sqlite_opts(|o| {
-                    o.journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Full)
-                        .foreign_keys(true)
-                        .busy_timeout(Duration::from_secs(5))
-                        .create_if_missing(true)
-                });
+            options.max_connections(8).map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+                    .create_if_missing(true)
+            });
         }
         DatabaseKind::Postgres => {
             options.max_connections(16);
@@ -71,7 +69,9 @@ pub async fn migrate(conn: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
 /// writes later cannot be upgraded while another writer is busy, and SQLite
 /// then fails at once with "database is locked" instead of waiting out the
 /// busy timeout (seen under concurrent submissions). PostgreSQL ignores it.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     db.begin_with_options(TransactionOptions {
         isolation_level: None,

@@ -51,8 +51,8 @@ pub fn parse_areas(text: &str) -> Result<Vec<AreaFeature>, GeoError> {
         .features
         .into_iter()
         .map(|f| {
-            let bbox = bbox(&f.geometry)
-                .map_err(|e| GeoError::Geometry(f.properties.code.clone(), e))?;
+            let bbox =
+                bbox(&f.geometry).map_err(|e| GeoError::Geometry(f.properties.code.clone(), e))?;
             Ok(AreaFeature {
                 code: f.properties.code,
                 name_zh: f.properties.name_zh,
@@ -79,9 +79,17 @@ fn bbox(geometry: &Value) -> Result<[f64; 4], String> {
             .collect(),
         other => return Err(format!("expected a Polygon or MultiPolygon, got {other:?}")),
     };
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     for polygon in polygons {
-        for ring in polygon.as_array().ok_or("a polygon must be an array of rings")? {
+        for ring in polygon
+            .as_array()
+            .ok_or("a polygon must be an array of rings")?
+        {
             let points = ring.as_array().ok_or("a ring must be an array of points")?;
             if points.len() < 4 || points.first() != points.last() {
                 return Err("every ring needs at least 4 points and must be closed".into());
@@ -101,7 +109,11 @@ fn bbox(geometry: &Value) -> Result<[f64; 4], String> {
             }
         }
     }
-    if b[0].is_finite() { Ok(b) } else { Err("the geometry has no points".into()) }
+    if b[0].is_finite() {
+        Ok(b)
+    } else {
+        Err("the geometry has no points".into())
+    }
 }
 
 #[cfg(test)]
@@ -117,8 +129,18 @@ mod tests {
         for a in &areas {
             assert!(a.approximate, "{} must be labelled approximate", a.code);
             let [min_lon, min_lat, max_lon, max_lat] = a.bbox;
-            assert!(min_lon >= 106.3 && max_lon <= 107.2, "{}: {:?}", a.code, a.bbox);
-            assert!(min_lat >= 29.0 && max_lat <= 29.8, "{}: {:?}", a.code, a.bbox);
+            assert!(
+                min_lon >= 106.3 && max_lon <= 107.2,
+                "{}: {:?}",
+                a.code,
+                a.bbox
+            );
+            assert!(
+                min_lat >= 29.0 && max_lat <= 29.8,
+                "{}: {:?}",
+                a.code,
+                a.bbox
+            );
         }
     }
 

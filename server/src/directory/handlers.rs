@@ -1,13 +1,15 @@
 use super::service;
+use crate::auth::StaffUser;
 use crate::error::AppError;
+use crate::error::AppJson;
+use crate::openapi::{
+    BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
+use crate::state::AppState;
 use axum::Json;
+use axum::extract::Path;
 use axum::extract::State;
 use sea_orm::DatabaseConnection;
-use crate::auth::StaffUser;
-use crate::error::AppJson;
-use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType};
-use crate::state::AppState;
-use axum::extract::Path;
 use shared::Role;
 use shared::directory::{Department, DepartmentChange, DepartmentSettings};
 
@@ -25,7 +27,10 @@ use shared::directory::{Department, DepartmentChange, DepartmentSettings};
     ),
     security(("session" = []))
 )]
-pub async fn settings(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<DepartmentSettings>>, AppError> {
+pub async fn settings(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Vec<DepartmentSettings>>, AppError> {
     user.require(&[Role::Admin, Role::Auditor])?;
     Ok(AppJson(service::department_settings(&state.db).await?))
 }
@@ -58,7 +63,16 @@ pub async fn change(
     AppJson(change): AppJson<DepartmentChange>,
 ) -> Result<AppJson<DepartmentSettings>, AppError> {
     user.require(&[Role::Admin])?;
-    Ok(AppJson(service::change_department(&state.db, &state.settings.webhook_allow, &user.username, &code, change).await?))
+    Ok(AppJson(
+        service::change_department(
+            &state.db,
+            &state.settings.webhook_allow,
+            &user.username,
+            &code,
+            change,
+        )
+        .await?,
+    ))
 }
 
 /// The departments (部门).

@@ -10,7 +10,12 @@ use axum::{Router, routing::get, routing::patch};
 /// The module's part of the OpenAPI document (see `crate::openapi`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(handlers::departments, handlers::change, handlers::settings, handlers::areas),
+    paths(
+        handlers::departments,
+        handlers::change,
+        handlers::settings,
+        handlers::areas
+    ),
     components(schemas(shared::directory::Area))
 )]
 pub struct ApiDoc;

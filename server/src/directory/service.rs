@@ -4,17 +4,28 @@
 use crate::db::entities::{area, department};
 use crate::egress::{AllowList, Refusal};
 use crate::error::AppError;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
 use serde_json::{Value, json};
 use shared::directory::{Department, DepartmentChange, DepartmentSettings};
 
-pub async fn department_settings(conn: &impl ConnectionTrait) -> Result<Vec<DepartmentSettings>, DbErr> {
+pub async fn department_settings(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<DepartmentSettings>, DbErr> {
     Ok(department::Entity::find()
         .order_by_asc(department::Column::Id)
         .all(conn)
         .await?
         .into_iter()
-        .map(|d| DepartmentSettings { code: d.code, name: d.name_zh, name_en: d.name_en, kind: d.kind, webhook_url: d.webhook_url })
+        .map(|d| DepartmentSettings {
+            code: d.code,
+            name: d.name_zh,
+            name_en: d.name_en,
+            kind: d.kind,
+            webhook_url: d.webhook_url,
+        })
         .collect())
 }
 
@@ -23,9 +34,15 @@ pub async fn department_settings(conn: &impl ConnectionTrait) -> Result<Vec<Depa
 /// answer; the check that counts is made again at every send.
 fn check_webhook(url: &str, allow: &AllowList) -> Result<(), AppError> {
     if url.len() > 500 || url.chars().any(char::is_whitespace) {
-        return Err(AppError::validation("webhook_url", Refusal::Malformed.to_string()));
+        return Err(AppError::validation(
+            "webhook_url",
+            Refusal::Malformed.to_string(),
+        ));
     }
-    allow.check_url(url).map(|_| ()).map_err(|e| AppError::validation("webhook_url", e.to_string()))
+    allow
+        .check_url(url)
+        .map(|_| ())
+        .map_err(|e| AppError::validation("webhook_url", e.to_string()))
 }
 
 pub async fn change_department(
@@ -36,10 +53,17 @@ pub async fn change_department(
     change: DepartmentChange,
 ) -> Result<DepartmentSettings, AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let d = department::Entity::find().filter(department::Column::Code.eq(code)).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let d = department::Entity::find()
+        .filter(department::Column::Code.eq(code))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut model: department::ActiveModel = d.clone().into();
     let mut what = Vec::new();
-    for (field, value, slot) in [("name", &change.name, &mut model.name_zh), ("name_en", &change.name_en, &mut model.name_en)] {
+    for (field, value, slot) in [
+        ("name", &change.name, &mut model.name_zh),
+        ("name_en", &change.name_en, &mut model.name_en),
+    ] {
         if let Some(v) = value {
             let v = v.trim();
             if v.is_empty() || v.chars().count() > 100 {
@@ -71,7 +95,13 @@ pub async fn change_department(
     };
     crate::audit::record(&txn, entry).await?;
     txn.commit().await?;
-    Ok(DepartmentSettings { code: d.code, name: d.name_zh, name_en: d.name_en, kind: d.kind, webhook_url: d.webhook_url })
+    Ok(DepartmentSettings {
+        code: d.code,
+        name: d.name_zh,
+        name_en: d.name_en,
+        kind: d.kind,
+        webhook_url: d.webhook_url,
+    })
 }
 
 pub async fn departments(conn: &impl ConnectionTrait) -> Result<Vec<Department>, DbErr> {
@@ -81,12 +111,20 @@ pub async fn departments(conn: &impl ConnectionTrait) -> Result<Vec<Department>,
         .await?;
     Ok(rows
         .into_iter()
-        .map(|d| Department { code: d.code, name: d.name_zh, name_en: d.name_en, kind: d.kind })
+        .map(|d| Department {
+            code: d.code,
+            name: d.name_zh,
+            name_en: d.name_en,
+            kind: d.kind,
+        })
         .collect())
 }
 
 pub async fn areas_geojson(conn: &impl ConnectionTrait) -> Result<Value, DbErr> {
-    let rows = area::Entity::find().order_by_asc(area::Column::Id).all(conn).await?;
+    let rows = area::Entity::find()
+        .order_by_asc(area::Column::Id)
+        .all(conn)
+        .await?;
     let approximate = rows.iter().any(|a| a.approximate);
     let features: Vec<Value> = rows
         .into_iter()

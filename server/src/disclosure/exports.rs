@@ -23,11 +23,18 @@ const FEED_SIZE: u32 = 50;
 /// Chongqing local time with its offset, the W3C form Open311 and Atom use.
 pub fn w3c(rfc3339: &str) -> String {
     DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| (t.with_timezone(&Utc) + Duration::hours(8)).format("%Y-%m-%dT%H:%M:%S+08:00").to_string())
+        .map(|t| {
+            (t.with_timezone(&Utc) + Duration::hours(8))
+                .format("%Y-%m-%dT%H:%M:%S+08:00")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
-async fn page(state: &AppState, query: &PublicQuery) -> Result<(PublicFilter, Vec<PublicCase>, bool), AppError> {
+async fn page(
+    state: &AppState,
+    query: &PublicQuery,
+) -> Result<(PublicFilter, Vec<PublicCase>, bool), AppError> {
     let filter = query.filter(DEFAULT_EXPORT_SIZE, MAX_EXPORT_SIZE)?;
     let (items, has_more) = PublicCases { db: &state.db }.list(&filter).await?;
     Ok((filter, items, has_more))
@@ -35,7 +42,14 @@ async fn page(state: &AppState, query: &PublicQuery) -> Result<(PublicFilter, Ve
 
 /// `Link: <…&page=n+1>; rel="next"` when more follow, so a client can fetch
 /// the whole record page by page.
-fn link_next(response: &mut Response, request: &HeaderMap, path: &str, raw_query: Option<&str>, filter: &PublicFilter, more: bool) {
+fn link_next(
+    response: &mut Response,
+    request: &HeaderMap,
+    path: &str,
+    raw_query: Option<&str>,
+    filter: &PublicFilter,
+    more: bool,
+) {
     if !more {
         return;
     }
@@ -46,7 +60,11 @@ fn link_next(response: &mut Response, request: &HeaderMap, path: &str, raw_query
         .map(str::to_owned)
         .collect();
     params.push(format!("page={}", filter.page + 1));
-    let link = format!("<{}{path}?{}>; rel=\"next\"", origin(request), params.join("&"));
+    let link = format!(
+        "<{}{path}?{}>; rel=\"next\"",
+        origin(request),
+        params.join("&")
+    );
     if let Ok(v) = HeaderValue::from_str(&link) {
         response.headers_mut().insert(header::LINK, v);
     }
@@ -96,7 +114,14 @@ pub async fn geojson(
         .collect();
     let body = json!({ "type": "FeatureCollection", "features": features }).to_string();
     let mut response = cacheable(&headers, "application/geo+json", body);
-    link_next(&mut response, &headers, "/open-data/cases.geojson", uri.query(), &filter, more);
+    link_next(
+        &mut response,
+        &headers,
+        "/open-data/cases.geojson",
+        uri.query(),
+        &filter,
+        more,
+    );
     Ok(response)
 }
 
@@ -158,7 +183,14 @@ pub async fn csv(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("inline; filename=\"shanshui-cases.csv\""),
     );
-    link_next(&mut response, &headers, "/open-data/cases.csv", uri.query(), &filter, more);
+    link_next(
+        &mut response,
+        &headers,
+        "/open-data/cases.csv",
+        uri.query(),
+        &filter,
+        more,
+    );
     Ok(response)
 }
 
@@ -180,19 +212,41 @@ pub async fn atom(
 ) -> Result<Response, AppError> {
     let Query(q) = query?;
     let size = number("limit", &q.limit, FEED_SIZE, 200)?;
-    let base = PublicQuery { area: q.area.clone(), category: q.category.clone(), ..Default::default() }
-        .filter(size, size)?;
+    let base = PublicQuery {
+        area: q.area.clone(),
+        category: q.category.clone(),
+        ..Default::default()
+    }
+    .filter(size, size)?;
     let cases = PublicCases { db: &state.db };
     let (new, _) = cases.list(&base).await?;
-    let (closed, _) = cases.list(&PublicFilter { status: StatusFilter::Closed, sort: Sort::Closed, ..base.clone() }).await?;
+    let (closed, _) = cases
+        .list(&PublicFilter {
+            status: StatusFilter::Closed,
+            sort: Sort::Closed,
+            ..base.clone()
+        })
+        .await?;
     // (time, closed?, case), newest first.
-    let mut entries: Vec<(String, bool, &PublicCase)> = new.iter().map(|c| (c.submitted_at.clone(), false, c)).collect();
-    entries.extend(closed.iter().filter_map(|c| Some((c.closed_at.clone()?, true, c))));
+    let mut entries: Vec<(String, bool, &PublicCase)> = new
+        .iter()
+        .map(|c| (c.submitted_at.clone(), false, c))
+        .collect();
+    entries.extend(
+        closed
+            .iter()
+            .filter_map(|c| Some((c.closed_at.clone()?, true, c))),
+    );
     entries.sort_by(|a, b| b.0.cmp(&a.0));
     entries.truncate(size as usize);
 
     let site = origin(&headers);
-    let self_url = format!("{site}{}", uri.path_and_query().map(|p| p.as_str()).unwrap_or("/feeds/cases.atom"));
+    let self_url = format!(
+        "{site}{}",
+        uri.path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/feeds/cases.atom")
+    );
     let mut title = String::from("山水 · 巴南区生态环境投诉 — 新案件与办结案件");
     if let Some(a) = q.area.as_deref().filter(|s| !s.is_empty()) {
         title.push_str(&format!(" · {a}"));
@@ -200,20 +254,43 @@ pub async fn atom(
     if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {
         title.push_str(&format!(" · {c}"));
     }
-    let updated = entries.first().map(|e| w3c(&e.0)).unwrap_or_else(|| w3c(&Utc::now().to_rfc3339()));
+    let updated = entries
+        .first()
+        .map(|e| w3c(&e.0))
+        .unwrap_or_else(|| w3c(&Utc::now().to_rfc3339()));
     let mut x = Xml::new();
-    x.open_with("feed", &[("xmlns", "http://www.w3.org/2005/Atom"), ("xml:lang", "zh-CN")]);
+    x.open_with(
+        "feed",
+        &[
+            ("xmlns", "http://www.w3.org/2005/Atom"),
+            ("xml:lang", "zh-CN"),
+        ],
+    );
     x.leaf("title", &title)
         .leaf("id", &self_url)
         .empty("link", &[("rel", "self"), ("href", &self_url)])
-        .empty("link", &[("rel", "alternate"), ("type", "text/html"), ("href", &format!("{site}/cases"))])
+        .empty(
+            "link",
+            &[
+                ("rel", "alternate"),
+                ("type", "text/html"),
+                ("href", &format!("{site}/cases")),
+            ],
+        )
         .leaf("updated", &updated);
-    x.open("author").leaf("name", "巴南区生态环境局 · Shanshui").close("author");
+    x.open("author")
+        .leaf("name", "巴南区生态环境局 · Shanshui")
+        .close("author");
     for (at, closing, c) in entries {
         let url = format!("{site}/cases/{}", c.code);
         let place = c.area.as_ref().map(|a| a.name.as_str()).unwrap_or("巴南区");
         let what = if closing { "办结" } else { "新案件" };
-        let mut summary = format!("{} · {} · {}", c.category.name, place, state_label(c.state, true));
+        let mut summary = format!(
+            "{} · {} · {}",
+            c.category.name,
+            place,
+            state_label(c.state, true)
+        );
         if let Some(s) = &c.summary {
             summary.push_str(&format!("。{s}"));
         }
@@ -221,15 +298,31 @@ pub async fn atom(
             summary.push_str(&format!("(调查结果:{})", finding_label(f, true)));
         }
         x.open("entry")
-            .leaf("title", &format!("{what} {} · {} · {place}", c.code, c.category.name))
-            .leaf("id", &format!("{url}#{}", if closing { "closed" } else { "new" }))
-            .empty("link", &[("rel", "alternate"), ("type", "text/html"), ("href", &url)])
+            .leaf(
+                "title",
+                &format!("{what} {} · {} · {place}", c.code, c.category.name),
+            )
+            .leaf(
+                "id",
+                &format!("{url}#{}", if closing { "closed" } else { "new" }),
+            )
+            .empty(
+                "link",
+                &[("rel", "alternate"), ("type", "text/html"), ("href", &url)],
+            )
             .leaf("updated", &w3c(&at))
             .leaf("published", &w3c(&at))
-            .empty("category", &[("term", &c.category.code), ("label", &c.category.name)])
+            .empty(
+                "category",
+                &[("term", &c.category.code), ("label", &c.category.name)],
+            )
             .leaf_with("summary", &[("type", "text")], &summary)
             .close("entry");
     }
     x.close("feed");
-    Ok(cacheable(&headers, "application/atom+xml; charset=utf-8", x.finish()))
+    Ok(cacheable(
+        &headers,
+        "application/atom+xml; charset=utf-8",
+        x.finish(),
+    ))
 }

@@ -46,7 +46,10 @@ pub fn number(field: &str, v: &Option<String>, default: u32, max: u32) -> Result
         None => Ok(default),
         Some(s) => match s.parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(AppError::validation(field, format!("a whole number from 1 to {max}"))),
+            _ => Err(AppError::validation(
+                field,
+                format!("a whole number from 1 to {max}"),
+            )),
         },
     }
 }
@@ -55,8 +58,9 @@ impl PublicQuery {
     pub fn filter(&self, default_size: u32, max_size: u32) -> Result<PublicFilter, AppError> {
         let status = match given(&self.state) {
             None => StatusFilter::Any,
-            Some(s) => StatusFilter::parse(s)
-                .ok_or_else(|| AppError::validation("state", "open, closed or a case state such as accepted"))?,
+            Some(s) => StatusFilter::parse(s).ok_or_else(|| {
+                AppError::validation("state", "open, closed or a case state such as accepted")
+            })?,
         };
         let disclosed_only = match given(&self.disclosed) {
             None | Some("false") | Some("0") => false,
@@ -65,11 +69,17 @@ impl PublicQuery {
         };
         Ok(PublicFilter {
             codes: vec![],
-            categories: given(&self.category).map(|c| vec![c.to_owned()]).unwrap_or_default(),
+            categories: given(&self.category)
+                .map(|c| vec![c.to_owned()])
+                .unwrap_or_default(),
             area: given(&self.area).map(str::to_owned),
             status,
-            from: given(&self.from).map(|d| parse_day("from", d, false)).transpose()?,
-            to: given(&self.to).map(|d| parse_day("to", d, true)).transpose()?,
+            from: given(&self.from)
+                .map(|d| parse_day("from", d, false))
+                .transpose()?,
+            to: given(&self.to)
+                .map(|d| parse_day("to", d, true))
+                .transpose()?,
             disclosed_only,
             sort: Default::default(),
             page: number("page", &self.page, 1, 100_000)?,
@@ -102,7 +112,12 @@ pub async fn list(
     let Query(query) = query?;
     let filter = query.filter(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
     let (items, has_more) = PublicCases { db: &state.db }.list(&filter).await?;
-    Ok(AppJson(PublicCasePage { items, page: filter.page, page_size: filter.page_size, has_more }))
+    Ok(AppJson(PublicCasePage {
+        items,
+        page: filter.page,
+        page_size: filter.page_size,
+        has_more,
+    }))
 }
 
 /// One case as the public sees it, with its public timeline.
@@ -116,7 +131,10 @@ pub async fn list(
         (status = 404, response = crate::openapi::NotFound),
     )
 )]
-pub async fn detail(State(state): State<AppState>, Path(code): Path<String>) -> Result<AppJson<PublicCaseDetail>, AppError> {
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<AppJson<PublicCaseDetail>, AppError> {
     Ok(AppJson(PublicCases { db: &state.db }.detail(&code).await?))
 }
 

@@ -9,8 +9,8 @@ use crate::db::entities::{case, case_event, photo};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use shared::case::{CaseState, Finding};
 use shared::disclosure::{Precision, PublicCase, PublicCaseDetail};
@@ -41,7 +41,13 @@ impl StatusFilter {
     }
 
     fn states(self) -> Option<Vec<&'static str>> {
-        let pick = |f: fn(CaseState) -> bool| CaseState::ALL.into_iter().filter(|s| f(*s)).map(CaseState::as_str).collect();
+        let pick = |f: fn(CaseState) -> bool| {
+            CaseState::ALL
+                .into_iter()
+                .filter(|s| f(*s))
+                .map(CaseState::as_str)
+                .collect()
+        };
         match self {
             StatusFilter::Any => None,
             StatusFilter::Open => Some(pick(CaseState::is_open)),
@@ -88,21 +94,23 @@ impl PublicCases<'_> {
         let lookups = Lookups::load(self.db).await?;
         let mut query = case::Entity::find();
         if !filter.codes.is_empty() {
-            query = query.filter(case::Column::Code.is_in(filter.codes.iter().map(|c| c.trim().to_uppercase())));
+            query = query.filter(
+                case::Column::Code.is_in(filter.codes.iter().map(|c| c.trim().to_uppercase())),
+            );
         }
         if !filter.categories.is_empty() {
             let mut ids = Vec::new();
             for code in &filter.categories {
-                ids.push(
-                    lookups
-                        .category_id(code)
-                        .ok_or_else(|| AppError::validation("category", format!("no category `{code}`")))?,
-                );
+                ids.push(lookups.category_id(code).ok_or_else(|| {
+                    AppError::validation("category", format!("no category `{code}`"))
+                })?);
             }
             query = query.filter(case::Column::CategoryId.is_in(ids));
         }
         if let Some(code) = &filter.area {
-            let id = lookups.area_id(code).ok_or_else(|| AppError::validation("area", format!("no area `{code}`")))?;
+            let id = lookups
+                .area_id(code)
+                .ok_or_else(|| AppError::validation("area", format!("no area `{code}`")))?;
             query = query.filter(case::Column::AreaId.eq(id));
         }
         if let Some(states) = filter.status.states() {
@@ -120,7 +128,9 @@ impl PublicCases<'_> {
         let size = u64::from(filter.page_size.max(1));
         let query = match filter.sort {
             Sort::Submitted => query.order_by_desc(case::Column::SubmittedAt),
-            Sort::Closed => query.filter(case::Column::ClosedAt.is_not_null()).order_by_desc(case::Column::ClosedAt),
+            Sort::Closed => query
+                .filter(case::Column::ClosedAt.is_not_null())
+                .order_by_desc(case::Column::ClosedAt),
         };
         let rows = query
             .order_by_desc(case::Column::Id)
@@ -130,11 +140,24 @@ impl PublicCases<'_> {
             .await?;
         let has_more = rows.len() as u64 > size;
         let rows: Vec<case::Model> = rows.into_iter().take(size as usize).collect();
-        let mut photos = public_photos(self.db, rows.iter().filter(|c| c.disclosed_at.is_some()).map(|c| c.id)).await?;
+        let mut photos = public_photos(
+            self.db,
+            rows.iter()
+                .filter(|c| c.disclosed_at.is_some())
+                .map(|c| c.id),
+        )
+        .await?;
         let merged = merged_codes(self.db, &rows).await?;
         let items = rows
             .iter()
-            .map(|c| to_public(c, &lookups, photos.remove(&c.id).unwrap_or_default(), merged.get(&c.id).cloned()))
+            .map(|c| {
+                to_public(
+                    c,
+                    &lookups,
+                    photos.remove(&c.id).unwrap_or_default(),
+                    merged.get(&c.id).cloned(),
+                )
+            })
             .collect();
         Ok((items, has_more))
     }
@@ -148,15 +171,28 @@ impl PublicCases<'_> {
             .ok_or(AppError::NotFound)?;
         let lookups = Lookups::load(self.db).await?;
         let disclosed = c.disclosed_at.is_some();
-        let photos = if disclosed { public_photos(self.db, [c.id]).await?.remove(&c.id).unwrap_or_default() } else { vec![] };
+        let photos = if disclosed {
+            public_photos(self.db, [c.id])
+                .await?
+                .remove(&c.id)
+                .unwrap_or_default()
+        } else {
+            vec![]
+        };
         let merged = merged_codes(self.db, std::slice::from_ref(&c)).await?;
         let timeline = public_timeline(self.db, &c).await?;
-        Ok(PublicCaseDetail { case: to_public(&c, &lookups, photos, merged.get(&c.id).cloned()), timeline })
+        Ok(PublicCaseDetail {
+            case: to_public(&c, &lookups, photos, merged.get(&c.id).cloned()),
+            timeline,
+        })
     }
 }
 
 /// The case's timeline as the public reads it (see [`public_note`]).
-pub async fn public_timeline(conn: &impl ConnectionTrait, c: &case::Model) -> Result<Vec<TimelineEntry>, AppError> {
+pub async fn public_timeline(
+    conn: &impl ConnectionTrait,
+    c: &case::Model,
+) -> Result<Vec<TimelineEntry>, AppError> {
     let disclosed = c.disclosed_at.is_some();
     let events = case_event::Entity::find()
         .filter(case_event::Column::CaseId.eq(c.id))
@@ -180,7 +216,10 @@ pub async fn public_timeline(conn: &impl ConnectionTrait, c: &case::Model) -> Re
 /// choice once disclosed, about 1 km before.
 pub(crate) fn precision(c: &case::Model) -> Precision {
     if c.disclosed_at.is_some() {
-        c.public_precision.as_deref().and_then(Precision::parse).unwrap_or_default()
+        c.public_precision
+            .as_deref()
+            .and_then(Precision::parse)
+            .unwrap_or_default()
     } else {
         Precision::Area
     }
@@ -211,7 +250,12 @@ pub(crate) fn public_note(e: &case_event::Model, disclosed: bool) -> Option<Stri
 pub const REPORTER_ACTOR: &str = "reporter";
 
 /// The public record of one case.
-pub(crate) fn to_public(c: &case::Model, lookups: &Lookups, photos: Vec<PhotoRef>, merged_into: Option<String>) -> PublicCase {
+pub(crate) fn to_public(
+    c: &case::Model,
+    lookups: &Lookups,
+    photos: Vec<PhotoRef>,
+    merged_into: Option<String>,
+) -> PublicCase {
     let state = CaseState::parse(&c.state).unwrap_or(CaseState::Submitted);
     let disclosed = c.disclosed_at.is_some();
     let precision = precision(c);
@@ -229,7 +273,11 @@ pub(crate) fn to_public(c: &case::Model, lookups: &Lookups, photos: Vec<PhotoRef
         updated_at: c.updated_at.to_rfc3339(),
         accepted_at: c.accepted_at.map(|t| t.to_rfc3339()),
         closed_at: c.closed_at.map(|t| t.to_rfc3339()),
-        expected_at: if state.is_open() { c.close_due_at.map(|t| t.to_rfc3339()) } else { None },
+        expected_at: if state.is_open() {
+            c.close_due_at.map(|t| t.to_rfc3339())
+        } else {
+            None
+        },
         lat,
         lon,
         precision,
@@ -237,7 +285,11 @@ pub(crate) fn to_public(c: &case::Model, lookups: &Lookups, photos: Vec<PhotoRef
         summary: when_disclosed(&c.public_summary),
         investigation: when_disclosed(&c.public_investigation),
         // A finding is final only when the reply was approved.
-        finding: if disclosed && state == CaseState::Closed { c.finding.as_deref().and_then(Finding::parse) } else { None },
+        finding: if disclosed && state == CaseState::Closed {
+            c.finding.as_deref().and_then(Finding::parse)
+        } else {
+            None
+        },
         actions_taken: when_disclosed(&c.public_actions),
         corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
         merged_into,
@@ -272,7 +324,10 @@ async fn public_photos(
     Ok(out)
 }
 
-async fn merged_codes(conn: &impl ConnectionTrait, rows: &[case::Model]) -> Result<BTreeMap<i64, String>, AppError> {
+async fn merged_codes(
+    conn: &impl ConnectionTrait,
+    rows: &[case::Model],
+) -> Result<BTreeMap<i64, String>, AppError> {
     let targets: Vec<i64> = rows.iter().filter_map(|c| c.merged_into_id).collect();
     if targets.is_empty() {
         return Ok(BTreeMap::new());
@@ -287,12 +342,19 @@ async fn merged_codes(conn: &impl ConnectionTrait, rows: &[case::Model]) -> Resu
         .await?
         .into_iter()
         .collect();
-    Ok(rows.iter().filter_map(|c| Some((c.id, codes.get(&c.merged_into_id?)?.clone()))).collect())
+    Ok(rows
+        .iter()
+        .filter_map(|c| Some((c.id, codes.get(&c.merged_into_id?)?.clone())))
+        .collect())
 }
 
 /// Marks exactly `ids` as the case's public photos (in the caller's
 /// transaction); an id that is not one of the case's photos is refused.
-pub async fn choose_photos(conn: &impl ConnectionTrait, case_id: i64, ids: &[i64]) -> Result<(), AppError> {
+pub async fn choose_photos(
+    conn: &impl ConnectionTrait,
+    case_id: i64,
+    ids: &[i64],
+) -> Result<(), AppError> {
     if !ids.is_empty() {
         let found = photo::Entity::find()
             .filter(photo::Column::CaseId.eq(case_id))
@@ -301,7 +363,10 @@ pub async fn choose_photos(conn: &impl ConnectionTrait, case_id: i64, ids: &[i64
             .await?;
         let wanted = ids.iter().collect::<std::collections::BTreeSet<_>>().len() as u64;
         if found != wanted {
-            return Err(AppError::validation("photos", "not all of these are photos of this case"));
+            return Err(AppError::validation(
+                "photos",
+                "not all of these are photos of this case",
+            ));
         }
     }
     photo::Entity::update_many()

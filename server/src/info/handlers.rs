@@ -10,7 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::Role;
-use shared::info::{EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind};
+use shared::info::{
+    EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind,
+};
 
 /// Who writes what the public reads here.
 const EDITORS: &[Role] = &[Role::Admin, Role::Reviewer];
@@ -48,9 +50,14 @@ pub async fn search(
     let Query(q) = query?;
     let kind = match q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         None => None,
-        Some(k) => Some(NoticeKind::parse(k).ok_or_else(|| AppError::validation("kind", "notice, document or enforcement"))?),
+        Some(k) => Some(
+            NoticeKind::parse(k)
+                .ok_or_else(|| AppError::validation("kind", "notice, document or enforcement"))?,
+        ),
     };
-    Ok(AppJson(service::search(&state.db, q.q.as_deref(), kind).await?))
+    Ok(AppJson(
+        service::search(&state.db, q.q.as_deref(), kind).await?,
+    ))
 }
 
 /// One published notice.
@@ -64,7 +71,10 @@ pub async fn search(
         (status = 404, response = NotFound),
     )
 )]
-pub async fn notice(State(state): State<AppState>, Path(raw): Path<String>) -> Result<AppJson<Notice>, AppError> {
+pub async fn notice(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<AppJson<Notice>, AppError> {
     Ok(AppJson(service::notice(&state.db, id(&raw)?, false).await?))
 }
 
@@ -80,7 +90,10 @@ pub async fn notice(State(state): State<AppState>, Path(raw): Path<String>) -> R
     ),
     security(("session" = []))
 )]
-pub async fn all(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<Notice>>, AppError> {
+pub async fn all(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Vec<Notice>>, AppError> {
     user.require(EDITORS)?;
     Ok(AppJson(service::all_notices(&state.db).await?))
 }
@@ -106,7 +119,10 @@ pub async fn create(
     AppJson(input): AppJson<NoticeInput>,
 ) -> Result<(StatusCode, AppJson<Notice>), AppError> {
     user.require(EDITORS)?;
-    Ok((StatusCode::CREATED, AppJson(service::create_notice(&state.db, &user.username, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(service::create_notice(&state.db, &user.username, input).await?),
+    ))
 }
 
 /// Replaces a notice (publishing keeps its first publication date).
@@ -133,7 +149,9 @@ pub async fn update(
     AppJson(input): AppJson<NoticeInput>,
 ) -> Result<AppJson<Notice>, AppError> {
     user.require(EDITORS)?;
-    Ok(AppJson(service::update_notice(&state.db, &user.username, id(&raw)?, input).await?))
+    Ok(AppJson(
+        service::update_notice(&state.db, &user.username, id(&raw)?, input).await?,
+    ))
 }
 
 /// Deletes a notice.
@@ -150,7 +168,11 @@ pub async fn update(
     ),
     security(("session" = []))
 )]
-pub async fn delete(State(state): State<AppState>, user: StaffUser, Path(raw): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, AppError> {
     user.require(EDITORS)?;
     service::delete_notice(&state.db, &user.username, id(&raw)?).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -178,7 +200,10 @@ pub async fn create_enterprise(
     AppJson(input): AppJson<EnterpriseDisclosureInput>,
 ) -> Result<(StatusCode, AppJson<EnterpriseDisclosure>), AppError> {
     user.require(EDITORS)?;
-    Ok((StatusCode::CREATED, AppJson(service::create_enterprise(&state.db, &user.username, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(service::create_enterprise(&state.db, &user.username, input).await?),
+    ))
 }
 
 /// Removes an enterprise disclosure.

@@ -19,9 +19,17 @@ mod tests {
 
     #[test]
     fn markdown_becomes_html_and_anything_active_is_removed() {
-        let html = to_safe_html("# 通知\n\n**加强**施工噪声管理。[详情](https://example.gov.cn/a)\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))");
-        assert!(html.contains("<h1>通知</h1>") && html.contains("<strong>加强</strong>"), "{html}");
+        let html = to_safe_html(
+            "# 通知\n\n**加强**施工噪声管理。[详情](https://example.gov.cn/a)\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))",
+        );
+        assert!(
+            html.contains("<h1>通知</h1>") && html.contains("<strong>加强</strong>"),
+            "{html}"
+        );
         assert!(html.contains("href=\"https://example.gov.cn/a\""), "{html}");
-        assert!(!html.contains("<script") && !html.contains("onerror") && !html.contains("javascript:"), "{html}");
+        assert!(
+            !html.contains("<script") && !html.contains("onerror") && !html.contains("javascript:"),
+            "{html}"
+        );
     }
 }

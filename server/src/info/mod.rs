@@ -28,7 +28,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/info", get(handlers::search))
         .route("/notices", get(handlers::all).post(handlers::create))
-        .route("/notices/{id}", get(handlers::notice).put(handlers::update).delete(handlers::delete))
-        .route("/enterprise-disclosures", axum::routing::post(handlers::create_enterprise))
-        .route("/enterprise-disclosures/{id}", delete(handlers::delete_enterprise))
+        .route(
+            "/notices/{id}",
+            get(handlers::notice)
+                .put(handlers::update)
+                .delete(handlers::delete),
+        )
+        .route(
+            "/enterprise-disclosures",
+            axum::routing::post(handlers::create_enterprise),
+        )
+        .route(
+            "/enterprise-disclosures/{id}",
+            delete(handlers::delete_enterprise),
+        )
 }

@@ -9,9 +9,12 @@ use crate::db::entities::{enterprise_disclosure, notice};
 use crate::error::AppError;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
-use shared::info::{EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind};
+use shared::info::{
+    EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind,
+};
 
 const MAX_TITLE: usize = 200;
 const MAX_BODY: usize = 50_000;
@@ -47,12 +50,20 @@ fn to_enterprise(m: enterprise_disclosure::Model) -> EnterpriseDisclosure {
 
 /// The words of a search, each of which must appear somewhere.
 fn words(q: Option<&str>) -> Vec<String> {
-    q.unwrap_or_default().split_whitespace().take(5).map(|w| w.chars().take(50).collect()).collect()
+    q.unwrap_or_default()
+        .split_whitespace()
+        .take(5)
+        .map(|w| w.chars().take(50).collect())
+        .collect()
 }
 
 /// `/info`: published notices (of one kind, if asked) and enterprise
 /// disclosures matching every word of `q`, newest first.
-pub async fn search(db: &DatabaseConnection, q: Option<&str>, kind: Option<NoticeKind>) -> Result<InfoPage, AppError> {
+pub async fn search(
+    db: &DatabaseConnection,
+    q: Option<&str>,
+    kind: Option<NoticeKind>,
+) -> Result<InfoPage, AppError> {
     let words = words(q);
     let mut notices = notice::Entity::find().filter(notice::Column::PublishedAt.is_not_null());
     if let Some(k) = kind {
@@ -100,12 +111,18 @@ pub async fn search(db: &DatabaseConnection, q: Option<&str>, kind: Option<Notic
             .map(to_enterprise)
             .collect()
     };
-    Ok(InfoPage { notices, enterprises })
+    Ok(InfoPage {
+        notices,
+        enterprises,
+    })
 }
 
 /// A published notice; drafts only for staff.
 pub async fn notice(db: &DatabaseConnection, id: i64, staff: bool) -> Result<Notice, AppError> {
-    let m = notice::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
+    let m = notice::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if m.published_at.is_none() && !staff {
         return Err(AppError::NotFound);
     }
@@ -134,14 +151,20 @@ struct CheckedNotice {
 fn check_notice(input: &NoticeInput) -> Result<CheckedNotice, AppError> {
     let title = text("title", &input.title)?;
     if title.chars().count() > MAX_TITLE {
-        return Err(AppError::validation("title", format!("at most {MAX_TITLE} characters")));
+        return Err(AppError::validation(
+            "title",
+            format!("at most {MAX_TITLE} characters"),
+        ));
     }
     let body_md = input.body.trim().to_owned();
     if body_md.is_empty() {
         return Err(AppError::validation("body", "must not be empty"));
     }
     if body_md.chars().count() > MAX_BODY {
-        return Err(AppError::validation("body", format!("at most {MAX_BODY} characters")));
+        return Err(AppError::validation(
+            "body",
+            format!("at most {MAX_BODY} characters"),
+        ));
     }
     let body_html = to_safe_html(&body_md);
     // The description a shared link shows: the given summary, or the text's
@@ -150,13 +173,28 @@ fn check_notice(input: &NoticeInput) -> Result<CheckedNotice, AppError> {
         Some(s) => s,
         None => {
             let plain: String = ammonia::Builder::empty().clean(&body_html).to_string();
-            plain.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect()
+            plain
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(120)
+                .collect()
         }
     };
-    Ok(CheckedNotice { title, summary, body_md, body_html })
+    Ok(CheckedNotice {
+        title,
+        summary,
+        body_md,
+        body_html,
+    })
 }
 
-pub async fn create_notice(db: &DatabaseConnection, actor: &str, input: NoticeInput) -> Result<Notice, AppError> {
+pub async fn create_notice(
+    db: &DatabaseConnection,
+    actor: &str,
+    input: NoticeInput,
+) -> Result<Notice, AppError> {
     let c = check_notice(&input)?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -177,18 +215,32 @@ pub async fn create_notice(db: &DatabaseConnection, actor: &str, input: NoticeIn
     let id = saved.id.to_string();
     audit::record(
         &txn,
-        audit::Entry { actor, action: "notice.create", object_type: "notice", object_id: &id, detail: Some(saved.title.clone()) },
+        audit::Entry {
+            actor,
+            action: "notice.create",
+            object_type: "notice",
+            object_id: &id,
+            detail: Some(saved.title.clone()),
+        },
     )
     .await?;
     txn.commit().await?;
     Ok(to_notice(saved, true))
 }
 
-pub async fn update_notice(db: &DatabaseConnection, actor: &str, id: i64, input: NoticeInput) -> Result<Notice, AppError> {
+pub async fn update_notice(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: i64,
+    input: NoticeInput,
+) -> Result<Notice, AppError> {
     let c = check_notice(&input)?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let row = notice::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let row = notice::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // Publishing keeps the first publication date; unpublishing clears it.
     let published_at = match (input.published, row.published_at) {
         (true, Some(t)) => Some(t),
@@ -207,7 +259,13 @@ pub async fn update_notice(db: &DatabaseConnection, actor: &str, id: i64, input:
     let object_id = id.to_string();
     audit::record(
         &txn,
-        audit::Entry { actor, action: "notice.update", object_type: "notice", object_id: &object_id, detail: Some(saved.title.clone()) },
+        audit::Entry {
+            actor,
+            action: "notice.update",
+            object_type: "notice",
+            object_id: &object_id,
+            detail: Some(saved.title.clone()),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -216,12 +274,21 @@ pub async fn update_notice(db: &DatabaseConnection, actor: &str, id: i64, input:
 
 pub async fn delete_notice(db: &DatabaseConnection, actor: &str, id: i64) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let row = notice::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let row = notice::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     notice::Entity::delete_by_id(id).exec(&txn).await?;
     let object_id = id.to_string();
     audit::record(
         &txn,
-        audit::Entry { actor, action: "notice.delete", object_type: "notice", object_id: &object_id, detail: Some(row.title) },
+        audit::Entry {
+            actor,
+            action: "notice.delete",
+            object_type: "notice",
+            object_id: &object_id,
+            detail: Some(row.title),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -232,9 +299,14 @@ pub async fn delete_notice(db: &DatabaseConnection, actor: &str, id: i64) -> Res
 /// V, Z).
 fn credit_code(s: &str) -> Result<String, AppError> {
     let s = s.trim().to_uppercase();
-    let ok = s.len() == 18 && s.chars().all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOSVZ".contains(c)));
+    let ok = s.len() == 18
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOSVZ".contains(c)));
     if !ok {
-        return Err(AppError::validation("credit_code", "an 18-character unified social credit code (统一社会信用代码)"));
+        return Err(AppError::validation(
+            "credit_code",
+            "an 18-character unified social credit code (统一社会信用代码)",
+        ));
     }
     Ok(s)
 }
@@ -248,7 +320,10 @@ pub async fn create_enterprise(
     let code = credit_code(&input.credit_code)?;
     let this_year = chrono::Datelike::year(&Utc::now());
     if !(2000..=this_year).contains(&input.year) {
-        return Err(AppError::validation("year", format!("a year from 2000 to {this_year}")));
+        return Err(AppError::validation(
+            "year",
+            format!("a year from 2000 to {this_year}"),
+        ));
     }
     let disclosed = text("disclosed", &input.disclosed)?;
     let url = optional_text("url", input.url)?;
@@ -289,10 +364,19 @@ pub async fn create_enterprise(
     Ok(to_enterprise(saved))
 }
 
-pub async fn delete_enterprise(db: &DatabaseConnection, actor: &str, id: i64) -> Result<(), AppError> {
+pub async fn delete_enterprise(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: i64,
+) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let row = enterprise_disclosure::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    enterprise_disclosure::Entity::delete_by_id(id).exec(&txn).await?;
+    let row = enterprise_disclosure::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    enterprise_disclosure::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
     let object_id = id.to_string();
     audit::record(
         &txn,

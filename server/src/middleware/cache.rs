@@ -11,8 +11,17 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-const STATIC_EXTENSIONS: [&str; 9] =
-    ["js", "wasm", "css", "svg", "png", "ico", "webmanifest", "woff2", "txt"];
+const STATIC_EXTENSIONS: [&str; 9] = [
+    "js",
+    "wasm",
+    "css",
+    "svg",
+    "png",
+    "ico",
+    "webmanifest",
+    "woff2",
+    "txt",
+];
 
 pub async fn static_files(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();

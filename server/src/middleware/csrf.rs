@@ -75,21 +75,39 @@ mod tests {
 
     #[test]
     fn same_origin_and_user_typed_requests_pass() {
-        assert!(allowed(&Method::POST, &headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(allowed(&Method::POST, &headers(&[("sec-fetch-site", "none")])));
+        assert!(allowed(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "same-origin")])
+        ));
+        assert!(allowed(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "none")])
+        ));
     }
 
     #[test]
     fn cross_site_and_same_site_requests_are_refused() {
-        assert!(!allowed(&Method::POST, &headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!allowed(&Method::DELETE, &headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!allowed(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(!allowed(
+            &Method::DELETE,
+            &headers(&[("sec-fetch-site", "same-site")])
+        ));
     }
 
     #[test]
     fn an_origin_must_match_the_host_when_sec_fetch_site_is_absent() {
-        let ok = headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]);
+        let ok = headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
         assert!(allowed(&Method::POST, &ok));
-        let bad = headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]);
+        let bad = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000"),
+        ]);
         assert!(!allowed(&Method::POST, &bad));
         let null = headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]);
         assert!(!allowed(&Method::POST, &null));

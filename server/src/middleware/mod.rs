@@ -17,7 +17,7 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> axum::res
         .or_else(|| err.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = detail, "a request handler panicked");
-    axum::response::IntoResponse::into_response(crate::error::AppError::Internal(
-        anyhow::anyhow!("handler panicked"),
-    ))
+    axum::response::IntoResponse::into_response(crate::error::AppError::Internal(anyhow::anyhow!(
+        "handler panicked"
+    )))
 }

@@ -99,8 +99,15 @@ impl PublicChange {
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PublicChange {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<PublicChange>().cloned().unwrap_or_default())
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<PublicChange>()
+            .cloned()
+            .unwrap_or_default())
     }
 }
 const MAX_ENTRIES: usize = 2048;
@@ -140,13 +147,21 @@ pub struct PublicCache {
 
 impl PublicCache {
     pub fn new(ttl: Duration) -> Arc<Self> {
-        Arc::new(Self { generation: AtomicU64::new(0), entries: Mutex::new(HashMap::new()), ttl })
+        Arc::new(Self {
+            generation: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+            ttl,
+        })
     }
 
     fn lookup(&self, key: &Key) -> Lookup {
         let generation = self.generation.load(Ordering::Acquire);
-        let Ok(mut entries) = self.entries.lock() else { return Lookup::Render };
-        let Some(e) = entries.get_mut(key).filter(|e| e.generation == generation) else { return Lookup::Render };
+        let Ok(mut entries) = self.entries.lock() else {
+            return Lookup::Render;
+        };
+        let Some(e) = entries.get_mut(key).filter(|e| e.generation == generation) else {
+            return Lookup::Render;
+        };
         let age = e.at.elapsed();
         if age < self.ttl {
             return Lookup::Fresh(e.headers.clone(), e.body.clone());
@@ -167,7 +182,16 @@ impl PublicCache {
                 // Simple and bounded: a full cache starts again.
                 entries.clear();
             }
-            entries.insert(key, Entry { generation, at: Instant::now(), refreshing_since: None, headers, body });
+            entries.insert(
+                key,
+                Entry {
+                    generation,
+                    at: Instant::now(),
+                    refreshing_since: None,
+                    headers,
+                    body,
+                },
+            );
         }
     }
 
@@ -209,15 +233,31 @@ fn is_personal(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::COOKIE)
         .iter()
-        .flat_map(|v| v.to_str().map(|s| s.split(';').collect::<Vec<_>>()).unwrap_or_else(|_| vec!["?"]))
+        .flat_map(|v| {
+            v.to_str()
+                .map(|s| s.split(';').collect::<Vec<_>>())
+                .unwrap_or_else(|_| vec!["?"])
+        })
         .filter(|pair| !pair.trim().is_empty())
-        .any(|pair| pair.trim().split_once('=').is_none_or(|(name, _)| name != app::lang::COOKIE))
+        .any(|pair| {
+            pair.trim()
+                .split_once('=')
+                .is_none_or(|(name, _)| name != app::lang::COOKIE)
+        })
 }
 
 fn key(request: &Request) -> Key {
     let headers = request.headers();
-    let text = |h: header::HeaderName| headers.get(h).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let lang = app::lang::from_cookie_header(&text(header::COOKIE)).map(|l| format!("{l:?}")).unwrap_or_default();
+    let text = |h: header::HeaderName| {
+        headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let lang = app::lang::from_cookie_header(&text(header::COOKIE))
+        .map(|l| format!("{l:?}"))
+        .unwrap_or_default();
     let accept = text(header::ACCEPT_ENCODING);
     // The same choice the compression layer makes.
     let encoding = if accept.contains("br") {
@@ -227,10 +267,19 @@ fn key(request: &Request) -> Key {
     } else {
         "identity"
     };
-    Key { uri: request.uri().to_string(), host: text(header::HOST), lang, encoding }
+    Key {
+        uri: request.uri().to_string(),
+        host: text(header::HOST),
+        lang,
+        encoding,
+    }
 }
 
-pub async fn layer(State(cache): State<Arc<PublicCache>>, mut request: Request, next: Next) -> Response {
+pub async fn layer(
+    State(cache): State<Arc<PublicCache>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().clone();
     if method != Method::GET {
         let change = PublicChange::default();
@@ -257,7 +306,9 @@ pub async fn layer(State(cache): State<Arc<PublicCache>>, mut request: Request, 
     };
     let mut response = Response::new(Body::from(body));
     *response.headers_mut() = headers;
-    response.headers_mut().insert("x-cache", HeaderValue::from_static(label));
+    response
+        .headers_mut()
+        .insert("x-cache", HeaderValue::from_static(label));
     response
 }
 
@@ -273,7 +324,9 @@ async fn render(cache: &PublicCache, key: Key, request: Request, next: Next) -> 
     match read_small(body).await {
         Ok(Small::Whole(bytes)) => {
             cache.put(key, generation, parts.headers.clone(), bytes.clone());
-            parts.headers.insert("x-cache", HeaderValue::from_static("miss"));
+            parts
+                .headers
+                .insert("x-cache", HeaderValue::from_static("miss"));
             Response::from_parts(parts, Body::from(bytes))
         }
         // A large export is answered as it comes, just not kept.
@@ -287,7 +340,8 @@ async fn render(cache: &PublicCache, key: Key, request: Request, next: Next) -> 
             cache.abandon(&key);
             let mut r = Response::new(Body::empty());
             *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
     }
@@ -331,16 +385,48 @@ mod tests {
 
     #[test]
     fn only_public_reading_is_cached() {
-        for p in ["/cases", "/cases/BN-2345-6789", "/stats", "/info", "/info/notices/3", "/open311/v2/requests.json", "/open311/discovery.xml", "/open311/v2/services/noise.json", "/open-data/cases.csv", "/feeds/cases.atom", "/api/v1/public/cases", "/api/v1/public/cases/BN-2345-6789", "/api/v1/stats", "/api/v1/notices/3"] {
+        for p in [
+            "/cases",
+            "/cases/BN-2345-6789",
+            "/stats",
+            "/info",
+            "/info/notices/3",
+            "/open311/v2/requests.json",
+            "/open311/discovery.xml",
+            "/open311/v2/services/noise.json",
+            "/open-data/cases.csv",
+            "/feeds/cases.atom",
+            "/api/v1/public/cases",
+            "/api/v1/public/cases/BN-2345-6789",
+            "/api/v1/stats",
+            "/api/v1/notices/3",
+        ] {
             assert!(is_public(p), "{p}");
         }
         for p in [
-            "/", "/track", "/admin", "/admin/cases/BN-2345-6789", "/api/v1/cases", "/api/v1/track/BN-2345-6789",
-            "/api/v1/session", "/report",
+            "/",
+            "/track",
+            "/admin",
+            "/admin/cases/BN-2345-6789",
+            "/api/v1/cases",
+            "/api/v1/track/BN-2345-6789",
+            "/api/v1/session",
+            "/report",
             // Staff routes that share a public route's prefix.
-            "/api/v1/notices", "/api/v1/notices/", "/api/v1/statsx", "/api/v1/stats/private", "/api/v1/public",
-            "/api/v1/info/x", "/cases/", "/cases/a/b", "/casesx", "/stats/", "/info/notices", "/open-data/x.csv",
-            "/open311/v2/tokens/abc.json", "/feeds/cases.atom/x",
+            "/api/v1/notices",
+            "/api/v1/notices/",
+            "/api/v1/statsx",
+            "/api/v1/stats/private",
+            "/api/v1/public",
+            "/api/v1/info/x",
+            "/cases/",
+            "/cases/a/b",
+            "/casesx",
+            "/stats/",
+            "/info/notices",
+            "/open-data/x.csv",
+            "/open311/v2/tokens/abc.json",
+            "/feeds/cases.atom/x",
         ] {
             assert!(!is_public(p), "{p}");
         }
@@ -350,13 +436,19 @@ mod tests {
     fn a_request_with_a_session_or_credentials_is_personal() {
         let with = |name: header::HeaderName, value: &str| {
             let mut h = HeaderMap::new();
-            h.insert(name, HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("x")));
+            h.insert(
+                name,
+                HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("x")),
+            );
             h
         };
         assert!(!is_personal(&HeaderMap::new()));
         assert!(!is_personal(&with(header::COOKIE, "lang=en")));
         assert!(is_personal(&with(header::COOKIE, "shanshui_session=abc")));
-        assert!(is_personal(&with(header::COOKIE, "lang=en; shanshui_session=abc")));
+        assert!(is_personal(&with(
+            header::COOKIE,
+            "lang=en; shanshui_session=abc"
+        )));
         assert!(is_personal(&with(header::COOKIE, "anything=else")));
         assert!(is_personal(&with(header::COOKIE, "garbage")));
         assert!(is_personal(&with(header::AUTHORIZATION, "Bearer x")));
@@ -367,7 +459,12 @@ mod tests {
     const TTL: Duration = Duration::from_millis(200);
 
     fn cases_key() -> Key {
-        Key { uri: "/cases".into(), host: "h".into(), lang: String::new(), encoding: "br" }
+        Key {
+            uri: "/cases".into(),
+            host: "h".into(),
+            lang: String::new(),
+            encoding: "br",
+        }
     }
 
     fn label(lookup: &Lookup) -> &'static str {
@@ -386,7 +483,11 @@ mod tests {
         assert_eq!(label(&cache.lookup(&k)), "fresh");
         cache.invalidate();
         assert_eq!(label(&cache.lookup(&k)), "render");
-        assert_eq!(label(&cache.lookup(&k)), "render", "no copy from before the write, not even stale");
+        assert_eq!(
+            label(&cache.lookup(&k)),
+            "render",
+            "no copy from before the write, not even stale"
+        );
     }
 
     #[test]
@@ -395,7 +496,11 @@ mod tests {
         let k = cases_key();
         cache.put(k.clone(), 0, HeaderMap::new(), Bytes::from_static(b"old"));
         std::thread::sleep(TTL + Duration::from_millis(50));
-        assert_eq!(label(&cache.lookup(&k)), "render", "the first reader after expiry");
+        assert_eq!(
+            label(&cache.lookup(&k)),
+            "render",
+            "the first reader after expiry"
+        );
         for _ in 0..5 {
             assert_eq!(label(&cache.lookup(&k)), "stale");
         }
@@ -423,21 +528,36 @@ mod tests {
         assert_eq!(label(&cache.lookup(&k)), "stale");
         cache.abandon(&k);
         assert_eq!(label(&cache.lookup(&k)), "render");
-        assert_eq!(label(&cache.lookup(&k)), "render", "nothing left to serve stale");
+        assert_eq!(
+            label(&cache.lookup(&k)),
+            "render",
+            "nothing left to serve stale"
+        );
     }
 
     fn router(body: &'static [u8]) -> axum::Router {
         axum::Router::new()
-            .route("/open-data/cases.csv", axum::routing::get(move || async move { body }))
-            .layer(axum::middleware::from_fn_with_state(PublicCache::new(Duration::from_secs(10)), layer))
+            .route(
+                "/open-data/cases.csv",
+                axum::routing::get(move || async move { body }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                PublicCache::new(Duration::from_secs(10)),
+                layer,
+            ))
     }
 
     async fn fetch(router: axum::Router) -> (StatusCode, Option<HeaderValue>, Bytes) {
         use tower::ServiceExt;
-        let request = Request::builder().uri("/open-data/cases.csv").body(Body::empty()).unwrap_or_default();
+        let request = Request::builder()
+            .uri("/open-data/cases.csv")
+            .body(Body::empty())
+            .unwrap_or_default();
         let Ok(response) = router.oneshot(request).await;
         let (parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
         (parts.status, parts.headers.get("x-cache").cloned(), bytes)
     }
 
@@ -454,8 +574,14 @@ mod tests {
     async fn a_small_answer_is_kept_and_served_again() {
         let app = router(b"small");
         let (_, first, body) = fetch(app.clone()).await;
-        assert_eq!((first, &body[..]), (Some(HeaderValue::from_static("miss")), &b"small"[..]));
+        assert_eq!(
+            (first, &body[..]),
+            (Some(HeaderValue::from_static("miss")), &b"small"[..])
+        );
         let (_, second, body) = fetch(app).await;
-        assert_eq!((second, &body[..]), (Some(HeaderValue::from_static("hit")), &b"small"[..]));
+        assert_eq!(
+            (second, &body[..]),
+            (Some(HeaderValue::from_static("hit")), &b"small"[..])
+        );
     }
 }

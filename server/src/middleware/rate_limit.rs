@@ -57,7 +57,10 @@ impl ClientKey {
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientKey {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientKey::of(&parts.extensions))
     }
 }
@@ -74,7 +77,10 @@ impl Limiter {
         let quota = Quota::with_period(every.max(Duration::from_millis(1)))
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
-        Self { inner: RateLimiter::keyed(quota), checks: AtomicU64::new(0) }
+        Self {
+            inner: RateLimiter::keyed(quota),
+            checks: AtomicU64::new(0),
+        }
     }
 
     /// Ok, or the whole seconds to wait. `ip` is counted under its
@@ -85,9 +91,12 @@ impl Limiter {
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
             self.inner.retain_recent();
         }
-        self.inner
-            .check_key(&key)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
+        self.inner.check_key(&key).map_err(|not_until| {
+            not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        })
     }
 }
 

@@ -48,7 +48,9 @@ pub struct Policy {
 
 impl Policy {
     pub fn new(tile_source: &str) -> Self {
-        Self { tile_source: tile_source.into() }
+        Self {
+            tile_source: tile_source.into(),
+        }
     }
 }
 
@@ -56,7 +58,10 @@ const FIXED: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     ("referrer-policy", "strict-origin-when-cross-origin"),
-    ("permissions-policy", "geolocation=(self), camera=(self), microphone=()"),
+    (
+        "permissions-policy",
+        "geolocation=(self), camera=(self), microphone=()",
+    ),
 ];
 
 pub async fn layer(State(policy): State<Policy>, mut request: Request, next: Next) -> Response {
@@ -65,11 +70,15 @@ pub async fn layer(State(policy): State<Policy>, mut request: Request, next: Nex
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in FIXED {
-        headers.entry(HeaderName::from_static(name)).or_insert(HeaderValue::from_static(value));
+        headers
+            .entry(HeaderName::from_static(name))
+            .or_insert(HeaderValue::from_static(value));
     }
     let value = HeaderValue::from_str(&csp(&policy.tile_source, &nonce.0))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
-    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(value);
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(value);
     response
 }
 
@@ -80,7 +89,10 @@ mod tests {
     #[test]
     fn the_policy_allows_no_inline_script_without_the_nonce() {
         let policy = csp("https://*.tile.example.org", "abc");
-        let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap_or_default();
+        let scripts = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap_or_default();
         assert!(!scripts.contains("unsafe-inline"), "{scripts}");
         assert!(scripts.contains("'nonce-abc'"), "{scripts}");
     }

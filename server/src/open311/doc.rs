@@ -55,10 +55,17 @@ impl Node {
 
     fn json(&self) -> Value {
         match self {
-            Node::Obj(fields) => Value::Object(fields.iter().map(|(k, v)| ((*k).to_owned(), v.json())).collect::<Map<_, _>>()),
+            Node::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.json()))
+                    .collect::<Map<_, _>>(),
+            ),
             Node::List(_, items) => Value::Array(items.iter().map(Node::json).collect()),
             Node::Str(s) => Value::String(s.clone()),
-            Node::Num(n) => serde_json::Number::from_f64(*n).map(Value::Number).unwrap_or(Value::Null),
+            Node::Num(n) => serde_json::Number::from_f64(*n)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
             Node::Int(n) => Value::from(*n),
             Node::Bool(b) => Value::Bool(*b),
             Node::Null => Value::Null,
@@ -120,14 +127,25 @@ mod tests {
     fn one_tree_renders_as_json_and_xml() {
         let doc = Node::List(
             "request",
-            vec![Node::Obj(vec![("service_request_id", Node::str("BN-2345-6789")), ("lat", Node::Num(29.4)), ("media_url", Node::Null)])],
+            vec![Node::Obj(vec![
+                ("service_request_id", Node::str("BN-2345-6789")),
+                ("lat", Node::Num(29.4)),
+                ("media_url", Node::Null),
+            ])],
         );
-        let json: Value = serde_json::from_str(&doc.render(Format::Json, "service_requests")).unwrap();
-        assert_eq!(json, serde_json::json!([{"service_request_id": "BN-2345-6789", "lat": 29.4, "media_url": null}]));
+        let json: Value =
+            serde_json::from_str(&doc.render(Format::Json, "service_requests")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([{"service_request_id": "BN-2345-6789", "lat": 29.4, "media_url": null}])
+        );
         assert!(doc.render(Format::Xml, "service_requests").ends_with(
             "<service_requests><request><service_request_id>BN-2345-6789</service_request_id><lat>29.4</lat><media_url/></request></service_requests>"
         ));
-        assert_eq!(Format::split("services.xml"), Some(("services", Format::Xml)));
+        assert_eq!(
+            Format::split("services.xml"),
+            Some(("services", Format::Xml))
+        );
         assert_eq!(Format::split("services.html"), None);
         assert_eq!(Format::split(".json"), None);
     }

@@ -18,7 +18,12 @@ pub struct Open311Error {
 
 impl Open311Error {
     pub fn new(status: StatusCode, format: Format, description: impl Into<String>) -> Self {
-        Self { status, descriptions: vec![description.into()], format, retry_after_secs: None }
+        Self {
+            status,
+            descriptions: vec![description.into()],
+            format,
+            retry_after_secs: None,
+        }
     }
 
     pub fn bad(format: Format, description: impl Into<String>) -> Self {
@@ -34,20 +39,30 @@ impl Open311Error {
         let status = e.status();
         let body = e.body();
         let descriptions = match &e {
-            AppError::Validation(fields) => fields.iter().map(|(f, m)| format!("{}: {m}", open311_field(f))).collect(),
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|(f, m)| format!("{}: {m}", open311_field(f)))
+                .collect(),
             _ => vec![body.message.clone()],
         };
         let status = match status {
             StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => status,
             // Transport-level answers keep their meaning (and Retry-After).
-            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => status,
+            StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::SERVICE_UNAVAILABLE => status,
             s if s.is_client_error() => StatusCode::BAD_REQUEST,
             s => s,
         };
         if matches!(e, AppError::Db(_) | AppError::Internal(_)) {
             tracing::error!(error = %e, "open311 request failed");
         }
-        Self { status, descriptions, format, retry_after_secs: e.retry_after_secs() }
+        Self {
+            status,
+            descriptions,
+            format,
+            retry_after_secs: e.retry_after_secs(),
+        }
     }
 }
 
@@ -68,13 +83,23 @@ impl IntoResponse for Open311Error {
             "error",
             self.descriptions
                 .into_iter()
-                .map(|d| Node::Obj(vec![("code", Node::Int(code)), ("description", Node::Str(d))]))
+                .map(|d| {
+                    Node::Obj(vec![
+                        ("code", Node::Int(code)),
+                        ("description", Node::Str(d)),
+                    ])
+                })
                 .collect(),
         );
         let mut response = (self.status, doc.render(self.format, "errors")).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.format.content_type()));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.format.content_type()),
+        );
         if let Some(secs) = self.retry_after_secs {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -23,7 +23,10 @@ const CHANGESET: &str = "2026-11-29T00:00:00+08:00";
 
 fn format_of(file: &str) -> Result<(&str, Format), Open311Error> {
     Format::split(file).ok_or_else(|| {
-        Open311Error::not_found(Format::Json, "no such resource: add .json or .xml to the path")
+        Open311Error::not_found(
+            Format::Json,
+            "no such resource: add .json or .xml to the path",
+        )
     })
 }
 
@@ -32,25 +35,47 @@ fn ok(headers: &HeaderMap, format: Format, doc: &Node, root: &str) -> Response {
 }
 
 /// `GET /open311/discovery.{json,xml}`.
-pub async fn discovery(headers: HeaderMap, Path(file): Path<String>) -> Result<Response, Open311Error> {
+pub async fn discovery(
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, Open311Error> {
     let (stem, format) = format_of(&file)?;
     if stem != "discovery" {
         return Err(Open311Error::not_found(format, "no such resource"));
     }
     let doc = Node::Obj(vec![
         ("changeset", Node::str(CHANGESET)),
-        ("contact", Node::str("巴南区生态环境局 Banan District Ecology and Environment Bureau, 12345 / 12369")),
-        ("key_service", Node::str("API keys are issued by the bureau (`shanshui api-key create`) for POST requests")),
+        (
+            "contact",
+            Node::str(
+                "巴南区生态环境局 Banan District Ecology and Environment Bureau, 12345 / 12369",
+            ),
+        ),
+        (
+            "key_service",
+            Node::str(
+                "API keys are issued by the bureau (`shanshui api-key create`) for POST requests",
+            ),
+        ),
         (
             "endpoints",
             Node::List(
                 "endpoint",
                 vec![Node::Obj(vec![
-                    ("specification", Node::str("http://wiki.open311.org/GeoReport_v2")),
+                    (
+                        "specification",
+                        Node::str("http://wiki.open311.org/GeoReport_v2"),
+                    ),
                     ("url", Node::str(format!("{}/open311/v2", origin(&headers)))),
                     ("changeset", Node::str(CHANGESET)),
                     ("type", Node::str("production")),
-                    ("formats", Node::List("format", vec![Node::str("text/xml"), Node::str("application/json")])),
+                    (
+                        "formats",
+                        Node::List(
+                            "format",
+                            vec![Node::str("text/xml"), Node::str("application/json")],
+                        ),
+                    ),
                 ])],
             ),
         ),
@@ -69,7 +94,10 @@ pub fn check_jurisdiction(j: Option<&str>, format: Format) -> Result<(), Open311
     match j.map(str::trim) {
         None | Some("") => Ok(()),
         Some(JURISDICTION) => Ok(()),
-        Some(other) => Err(Open311Error::not_found(format, format!("unknown jurisdiction_id `{other}`; this endpoint serves `{JURISDICTION}`"))),
+        Some(other) => Err(Open311Error::not_found(
+            format,
+            format!("unknown jurisdiction_id `{other}`; this endpoint serves `{JURISDICTION}`"),
+        )),
     }
 }
 
@@ -77,10 +105,19 @@ fn service_node(c: &Category) -> Node {
     Node::Obj(vec![
         ("service_code", Node::str(&c.code)),
         ("service_name", Node::str(&c.name)),
-        ("description", Node::str(format!("{} · {} ({})", c.group.name, c.name, c.name_en))),
+        (
+            "description",
+            Node::str(format!("{} · {} ({})", c.group.name, c.name, c.name_en)),
+        ),
         ("metadata", Node::Bool(!c.questions.is_empty())),
         ("type", Node::str("realtime")),
-        ("keywords", Node::str(format!("{},{},{}", c.group.code, c.group.name_en, c.name_en))),
+        (
+            "keywords",
+            Node::str(format!(
+                "{},{},{}",
+                c.group.code, c.group.name_en, c.name_en
+            )),
+        ),
         ("group", Node::str(&c.group.name)),
     ])
 }
@@ -115,21 +152,32 @@ fn definition_node(c: &Category) -> Node {
                 ("required", Node::Bool(q.required)),
                 ("datatype_description", Node::str(datatype_description)),
                 ("order", Node::Int(i64::from(q.order))),
-                ("description", Node::str(format!("{} ({})", q.name, q.name_en))),
+                (
+                    "description",
+                    Node::str(format!("{} ({})", q.name, q.name_en)),
+                ),
                 (
                     "values",
                     Node::List(
                         "value",
                         q.values
                             .iter()
-                            .map(|v| Node::Obj(vec![("key", Node::str(&v.key)), ("name", Node::str(format!("{} ({})", v.name, v.name_en)))]))
+                            .map(|v| {
+                                Node::Obj(vec![
+                                    ("key", Node::str(&v.key)),
+                                    ("name", Node::str(format!("{} ({})", v.name, v.name_en))),
+                                ])
+                            })
                             .collect(),
                     ),
                 ),
             ])
         })
         .collect();
-    Node::Obj(vec![("service_code", Node::str(&c.code)), ("attributes", Node::List("attribute", attributes))])
+    Node::Obj(vec![
+        ("service_code", Node::str(&c.code)),
+        ("attributes", Node::List("attribute", attributes)),
+    ])
 }
 
 /// `GET /open311/v2/services.{fmt}` and `GET /open311/v2/requests.{fmt}`.
@@ -144,7 +192,9 @@ pub async fn collection(
     check_jurisdiction(params.jurisdiction_id.as_deref(), format)?;
     match stem {
         "services" => {
-            let list = categories::service::list(&state.db).await.map_err(|e| Open311Error::from_app(e.into(), format))?;
+            let list = categories::service::list(&state.db)
+                .await
+                .map_err(|e| Open311Error::from_app(e.into(), format))?;
             let doc = Node::List("service", list.iter().map(service_node).collect());
             Ok(ok(&headers, format, &doc, "services"))
         }
@@ -155,7 +205,13 @@ pub async fn collection(
                 .await
                 .map_err(|e| Open311Error::from_app(e, format))?;
             let base = origin(&headers);
-            let doc = Node::List("request", items.iter().map(|c| requests::request_node(c, &base)).collect());
+            let doc = Node::List(
+                "request",
+                items
+                    .iter()
+                    .map(|c| requests::request_node(c, &base))
+                    .collect(),
+            );
             Ok(ok(&headers, format, &doc, "service_requests"))
         }
         "discovery" => discovery(headers, Path(file.clone())).await,
@@ -172,12 +228,18 @@ pub async fn service(
 ) -> Result<Response, Open311Error> {
     let (code, format) = format_of(&file)?;
     check_jurisdiction(q.jurisdiction_id.as_deref(), format)?;
-    let list = categories::service::list(&state.db).await.map_err(|e| Open311Error::from_app(e.into(), format))?;
-    let c = list
-        .iter()
-        .find(|c| c.code == code)
-        .ok_or_else(|| Open311Error::not_found(format, format!("no service with service_code `{code}`")))?;
-    Ok(ok(&headers, format, &definition_node(c), "service_definition"))
+    let list = categories::service::list(&state.db)
+        .await
+        .map_err(|e| Open311Error::from_app(e.into(), format))?;
+    let c = list.iter().find(|c| c.code == code).ok_or_else(|| {
+        Open311Error::not_found(format, format!("no service with service_code `{code}`"))
+    })?;
+    Ok(ok(
+        &headers,
+        format,
+        &definition_node(c),
+        "service_definition",
+    ))
 }
 
 /// `GET /open311/v2/requests/{id}.{fmt}`: an array of one.
@@ -189,11 +251,19 @@ pub async fn request(
 ) -> Result<Response, Open311Error> {
     let (id, format) = format_of(&file)?;
     check_jurisdiction(q.jurisdiction_id.as_deref(), format)?;
-    let c = PublicCases { db: &state.db }.detail(id).await.map_err(|e| match e {
-        crate::error::AppError::NotFound => Open311Error::not_found(format, format!("no service request `{id}`")),
-        other => Open311Error::from_app(other, format),
-    })?;
-    let doc = Node::List("request", vec![requests::request_node(&c.case, &origin(&headers))]);
+    let c = PublicCases { db: &state.db }
+        .detail(id)
+        .await
+        .map_err(|e| match e {
+            crate::error::AppError::NotFound => {
+                Open311Error::not_found(format, format!("no service request `{id}`"))
+            }
+            other => Open311Error::from_app(other, format),
+        })?;
+    let doc = Node::List(
+        "request",
+        vec![requests::request_node(&c.case, &origin(&headers))],
+    );
     Ok(ok(&headers, format, &doc, "service_requests"))
 }
 
@@ -204,16 +274,26 @@ pub async fn token(Path(file): Path<String>) -> Result<Response, Open311Error> {
     let (token, format) = format_of(&file)?;
     Err(Open311Error::not_found(
         format,
-        format!("no such token `{token}`: this server answers POST requests with a service_request_id, never a token"),
+        format!(
+            "no such token `{token}`: this server answers POST requests with a service_request_id, never a token"
+        ),
     ))
 }
 
 /// `POST /open311/v2/requests.{fmt}`: form fields (urlencoded or
 /// multipart, with photos in `media`) and an `api_key`.
-pub async fn create(State(state): State<AppState>, Path(file): Path<String>, request: Request) -> Result<Response, Open311Error> {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    request: Request,
+) -> Result<Response, Open311Error> {
     let (stem, format) = format_of(&file)?;
     if stem != "requests" {
-        return Err(Open311Error::new(StatusCode::METHOD_NOT_ALLOWED, format, "only requests can be POSTed"));
+        return Err(Open311Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format,
+            "only requests can be POSTed",
+        ));
     }
     let idempotency = request
         .headers()
@@ -221,7 +301,11 @@ pub async fn create(State(state): State<AppState>, Path(file): Path<String>, req
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_owned())
         .filter(|s| (1..=200).contains(&s.len()));
-    let change = request.extensions().get::<PublicChange>().cloned().unwrap_or_default();
+    let change = request
+        .extensions()
+        .get::<PublicChange>()
+        .cloned()
+        .unwrap_or_default();
     let form = requests::read_form(&state, request, format).await?;
     let (receipt, notices) = requests::submit(&state, form, idempotency, format).await?;
     change.mark();
@@ -236,10 +320,14 @@ pub async fn create(State(state): State<AppState>, Path(file): Path<String>, req
             ("report_secret", Node::str(&receipt.secret)),
         ])],
     );
-    let mut response = (StatusCode::CREATED, doc.render(format, "service_requests")).into_response();
+    let mut response =
+        (StatusCode::CREATED, doc.render(format, "service_requests")).into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(format.content_type()) {
         response.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     Ok(response)
 }

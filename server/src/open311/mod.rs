@@ -20,7 +20,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let create = Router::new()
         .route("/open311/v2/{file}", post(handlers::create))
         .layer(DefaultBodyLimit::max(crate::reports::MAX_BODY))
-        .route_layer(from_fn_with_state(state.limits.submit.clone(), crate::middleware::rate_limit::limit));
+        .route_layer(from_fn_with_state(
+            state.limits.submit.clone(),
+            crate::middleware::rate_limit::limit,
+        ));
     Router::new()
         .route("/open311/{file}", get(handlers::discovery))
         .route("/open311/v2/{file}", get(handlers::collection))

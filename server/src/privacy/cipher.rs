@@ -39,7 +39,11 @@ impl PiiCipher {
         // A separate key for the blind index, derived so that one secret
         // serves both and neither reveals the other.
         let index_key = derive(&key, "shanshui blind index v1");
-        Self { aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)), index_key, master: key }
+        Self {
+            aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+            index_key,
+            master: key,
+        }
     }
 
     /// A key for another purpose (signing webhooks), derived from the same
@@ -60,7 +64,10 @@ impl PiiCipher {
         let path = data_dir.join("pii.key");
         match std::fs::read_to_string(&path) {
             Ok(text) => decode_key(text.trim()).map(Self::from_key).ok_or_else(|| {
-                ConfigError::new(format!("{} does not hold a 32-byte base64 key", path.display()))
+                ConfigError::new(format!(
+                    "{} does not hold a 32-byte base64 key",
+                    path.display()
+                ))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
@@ -71,21 +78,29 @@ impl PiiCipher {
                 tracing::warn!(path = %path.display(), "generated a new key for personal data; back it up, or set {KEY_ENV}");
                 Ok(Self::from_key(key))
             }
-            Err(e) => Err(ConfigError::new(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => Err(ConfigError::new(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
         }
     }
 
     pub fn encrypt(&self, plaintext: &str) -> String {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         // Encrypting into a Vec cannot fail for inputs of this size.
-        let ciphertext = self.aead.encrypt(&nonce, plaintext.as_bytes()).unwrap_or_default();
+        let ciphertext = self
+            .aead
+            .encrypt(&nonce, plaintext.as_bytes())
+            .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
         STANDARD.encode(out)
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, CipherError> {
-        let bytes = STANDARD.decode(stored).map_err(|_| CipherError::Malformed)?;
+        let bytes = STANDARD
+            .decode(stored)
+            .map_err(|_| CipherError::Malformed)?;
         if bytes.len() <= NONCE_LEN {
             return Err(CipherError::Malformed);
         }
@@ -161,7 +176,10 @@ mod tests {
         assert_eq!(other.decrypt(&stored), Err(CipherError::Tampered));
         let mut bytes = STANDARD.decode(&stored).unwrap();
         bytes[NONCE_LEN] ^= 1;
-        assert_eq!(c.decrypt(&STANDARD.encode(bytes)), Err(CipherError::Tampered));
+        assert_eq!(
+            c.decrypt(&STANDARD.encode(bytes)),
+            Err(CipherError::Tampered)
+        );
         assert_eq!(c.decrypt("not base64!"), Err(CipherError::Malformed));
     }
 
@@ -169,7 +187,10 @@ mod tests {
     fn the_blind_index_is_stable_and_keyed() {
         let c = PiiCipher::from_key([7u8; 32]);
         assert_eq!(c.blind_index("13800138000"), c.blind_index("13800138000"));
-        assert_ne!(c.blind_index("13800138000"), PiiCipher::from_key([8u8; 32]).blind_index("13800138000"));
+        assert_ne!(
+            c.blind_index("13800138000"),
+            PiiCipher::from_key([8u8; 32]).blind_index("13800138000")
+        );
     }
 
     #[test]
@@ -182,7 +203,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("pii.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("pii.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

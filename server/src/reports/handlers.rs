@@ -5,12 +5,12 @@ use super::input::{MAX_PHOTOS, RawReport};
 use super::service::{self, Reports};
 use super::upload::{self, FormSpec};
 use crate::error::{AppError, AppJson};
-use crate::openapi::{
-    BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
-    Unprocessable, UnsupportedMediaType,
-};
 use crate::middleware::public_cache::PublicChange;
 use crate::middleware::rate_limit::ClientKey;
+use crate::openapi::{
+    BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable,
+    TooManyRequests, Unprocessable, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -115,8 +115,8 @@ pub async fn submit(
     change: PublicChange,
     request: Request,
 ) -> Result<(StatusCode, Json<SubmitReceipt>), AppError> {
-    let idempotency_key =
-        idempotency_key(request.headers())?.map(|k| IdempotencyKey::new(KeyScope::Client(client), &k));
+    let idempotency_key = idempotency_key(request.headers())?
+        .map(|k| IdempotencyKey::new(KeyScope::Client(client), &k));
     let spec = FormSpec {
         file_field: "photo",
         max_files: MAX_PHOTOS,
@@ -138,7 +138,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     };
     match value.to_str() {
         Ok(k) if (1..=200).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),
-        _ => Err(AppError::BadRequest("Idempotency-Key must be 1–200 visible ASCII characters".to_owned())),
+        _ => Err(AppError::BadRequest(
+            "Idempotency-Key must be 1–200 visible ASCII characters".to_owned(),
+        )),
     }
 }
 
@@ -188,21 +190,32 @@ pub async fn nearby(
     let radius = q.radius_m.unwrap_or(service::NEARBY_DEFAULT_RADIUS_M);
     let days = q.days.unwrap_or(30);
     if !(10.0..=service::NEARBY_MAX_RADIUS_M).contains(&radius) {
-        return Err(AppError::validation("radius_m", format!("from 10 to {} metres", service::NEARBY_MAX_RADIUS_M)));
+        return Err(AppError::validation(
+            "radius_m",
+            format!("from 10 to {} metres", service::NEARBY_MAX_RADIUS_M),
+        ));
     }
     if !(1..=90).contains(&days) {
         return Err(AppError::validation("days", "from 1 to 90 days"));
     }
     if !(-90.0..=90.0).contains(&q.lat) || !(-180.0..=180.0).contains(&q.lon) {
-        return Err(AppError::validation("lat", "lat and lon must be decimal degrees"));
+        return Err(AppError::validation(
+            "lat",
+            "lat and lon must be decimal degrees",
+        ));
     }
-    let at = LatLon { lat: q.lat, lon: q.lon };
+    let at = LatLon {
+        lat: q.lat,
+        lon: q.lon,
+    };
     let at = match q.coord_system.as_deref() {
         None | Some("wgs84") => at,
         Some("gcj02") => gcj02_to_wgs84(at),
         Some(_) => return Err(AppError::validation("coord_system", "use wgs84 or gcj02")),
     };
-    Ok(Json(service::nearby(&state.db, &q.category, at, radius, days).await?))
+    Ok(Json(
+        service::nearby(&state.db, &q.category, at, radius, days).await?,
+    ))
 }
 
 /// Follow a case (查询案件).
@@ -231,7 +244,9 @@ pub async fn track(
         .get("x-report-secret")
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::NotFound)?;
-    Ok(Json(service::track(&state.db, &code, secret, &state.settings.deadlines).await?))
+    Ok(Json(
+        service::track(&state.db, &code, secret, &state.settings.deadlines).await?,
+    ))
 }
 
 /// Act as the reporter (举报人操作).
@@ -268,7 +283,15 @@ pub async fn reporter_action(
         .get("x-report-secret")
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::NotFound)?;
-    let view = service::reporter_action(&state.db, &state.pii, &code, secret, action, &state.settings.deadlines).await?;
+    let view = service::reporter_action(
+        &state.db,
+        &state.pii,
+        &code,
+        secret,
+        action,
+        &state.settings.deadlines,
+    )
+    .await?;
     change.mark();
     Ok(Json(view))
 }

@@ -13,7 +13,9 @@ use crate::digest::sha256_hex;
 use crate::error::AppError;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 use shared::report::SubmitReceipt;
 use std::net::IpAddr;
 
@@ -51,12 +53,17 @@ pub async fn replay(
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SubmitReceipt>, AppError> {
-    let Some(row) = idempotency::Entity::find_by_id(key.0.clone()).one(conn).await? else {
+    let Some(row) = idempotency::Entity::find_by_id(key.0.clone())
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
     if row.created_at + TTL <= now {
         // Forgotten: the key may start afresh.
-        idempotency::Entity::delete_by_id(key.0.clone()).exec(conn).await?;
+        idempotency::Entity::delete_by_id(key.0.clone())
+            .exec(conn)
+            .await?;
         return Ok(None);
     }
     if row.request_hash != request_hash {
@@ -112,6 +119,9 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(c, d);
         assert_ne!(a, c);
-        assert_eq!(a, IdempotencyKey::new(KeyScope::Client("203.0.113.7".parse().unwrap()), "k1"));
+        assert_eq!(
+            a,
+            IdempotencyKey::new(KeyScope::Client("203.0.113.7".parse().unwrap()), "k1")
+        );
     }
 }

@@ -31,7 +31,16 @@ pub struct RawReport {
 impl RawReport {
     /// The form's text fields, as `POST /api/v1/reports` names them.
     pub const FIELDS: [&'static str; 11] = [
-        "category", "description", "lat", "lon", "coord_system", "accuracy", "occurred_at", "answers", "name", "phone",
+        "category",
+        "description",
+        "lat",
+        "lon",
+        "coord_system",
+        "accuracy",
+        "occurred_at",
+        "answers",
+        "name",
+        "phone",
         "corroborates",
     ];
 
@@ -43,7 +52,10 @@ impl RawReport {
     /// The fields as read (a repeated field keeps its last value) and the
     /// photos in order.
     pub fn from_form(texts: Vec<(String, String)>, photos: Vec<bytes::Bytes>) -> Self {
-        let mut raw = RawReport { photos, ..Default::default() };
+        let mut raw = RawReport {
+            photos,
+            ..Default::default()
+        };
         for (name, value) in texts {
             let slot = match name.as_str() {
                 "category" => &mut raw.category,
@@ -110,7 +122,9 @@ impl RawReport {
     pub fn parse(self, now: DateTime<Utc>) -> Result<NewReport, AppError> {
         let mut errors: BTreeMap<String, String> = BTreeMap::new();
         let mut fail = |field: &str, msg: &str| {
-            errors.entry(field.to_owned()).or_insert_with(|| msg.to_owned());
+            errors
+                .entry(field.to_owned())
+                .or_insert_with(|| msg.to_owned());
         };
         let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
 
@@ -122,9 +136,15 @@ impl RawReport {
         let description = text(self.description).unwrap_or_default();
         let chars = description.chars().count();
         if chars < MIN_DESCRIPTION_CHARS {
-            fail("description", "describe the problem in at least 5 characters");
+            fail(
+                "description",
+                "describe the problem in at least 5 characters",
+            );
         } else if chars > MAX_DESCRIPTION_CHARS {
-            fail("description", "the description may have at most 4000 characters");
+            fail(
+                "description",
+                "the description may have at most 4000 characters",
+            );
         }
 
         let coord_system = match text(self.coord_system).as_deref() {
@@ -135,12 +155,19 @@ impl RawReport {
                 CoordSystem::Wgs84
             }
         };
-        let number = |v: Option<String>| text(v).map(|s| s.parse::<f64>().ok().filter(|f| f.is_finite()));
+        let number =
+            |v: Option<String>| text(v).map(|s| s.parse::<f64>().ok().filter(|f| f.is_finite()));
         let location = match (number(self.lat), number(self.lon)) {
             (None, None) => None,
-            (Some(Some(lat)), Some(Some(lon))) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {
+            (Some(Some(lat)), Some(Some(lon)))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+            {
                 let p = LatLon { lat, lon };
-                Some(if coord_system == CoordSystem::Gcj02 { gcj02_to_wgs84(p) } else { p })
+                Some(if coord_system == CoordSystem::Gcj02 {
+                    gcj02_to_wgs84(p)
+                } else {
+                    p
+                })
             }
             (Some(_), None) | (None, Some(_)) => {
                 fail("lat", "send both lat and lon, or neither");
@@ -166,14 +193,20 @@ impl RawReport {
                 Ok(t) => {
                     let t = t.with_timezone(&Utc);
                     if t > now + Duration::minutes(10) {
-                        fail("occurred_at", "the time it happened cannot be in the future");
+                        fail(
+                            "occurred_at",
+                            "the time it happened cannot be in the future",
+                        );
                     } else if t < now - Duration::days(366) {
                         fail("occurred_at", "report problems of the last year");
                     }
                     Some(t)
                 }
                 Err(_) => {
-                    fail("occurred_at", "use RFC 3339, e.g. 2026-11-28T21:30:00+08:00");
+                    fail(
+                        "occurred_at",
+                        "use RFC 3339, e.g. 2026-11-28T21:30:00+08:00",
+                    );
                     None
                 }
             },
@@ -184,7 +217,10 @@ impl RawReport {
             Some(s) => match serde_json::from_str::<Value>(&s) {
                 Ok(Value::Object(m)) => m,
                 _ => {
-                    fail("answers", "answers must be a JSON object: question code → value");
+                    fail(
+                        "answers",
+                        "answers must be a JSON object: question code → value",
+                    );
                     Map::new()
                 }
             },
@@ -200,17 +236,26 @@ impl RawReport {
                 match phone {
                     Some(phone) => Some(Identity { name, phone }),
                     None => {
-                        fail("phone", "give a mainland mobile number of 11 digits, like 13800138000");
+                        fail(
+                            "phone",
+                            "give a mainland mobile number of 11 digits, like 13800138000",
+                        );
                         None
                     }
                 }
             }
             (Some(_), None) => {
-                fail("phone", "a real-name report needs a phone number too (or leave both empty)");
+                fail(
+                    "phone",
+                    "a real-name report needs a phone number too (or leave both empty)",
+                );
                 None
             }
             (None, Some(_)) => {
-                fail("name", "a real-name report needs a name too (or leave both empty)");
+                fail(
+                    "name",
+                    "a real-name report needs a name too (or leave both empty)",
+                );
                 None
             }
         };
@@ -257,7 +302,10 @@ pub fn normalise_phone(input: &str) -> Option<String> {
     };
     let valid = digits.len() == 11
         && digits.starts_with('1')
-        && digits.as_bytes().get(1).is_some_and(|d| (b'3'..=b'9').contains(d));
+        && digits
+            .as_bytes()
+            .get(1)
+            .is_some_and(|d| (b'3'..=b'9').contains(d));
     valid.then_some(digits)
 }
 
@@ -290,7 +338,13 @@ mod tests {
         let r = raw().parse(Utc::now()).unwrap();
         assert_eq!(r.category, "odour");
         assert!(r.identity.is_none());
-        assert_eq!(r.location, Some(LatLon { lat: 29.375, lon: 106.51 }));
+        assert_eq!(
+            r.location,
+            Some(LatLon {
+                lat: 29.375,
+                lon: 106.51
+            })
+        );
     }
 
     #[test]
@@ -299,7 +353,10 @@ mod tests {
         r.coord_system = Some("gcj02".into());
         let parsed = r.parse(Utc::now()).unwrap();
         let p = parsed.location.unwrap();
-        let sent = LatLon { lat: 29.375, lon: 106.51 };
+        let sent = LatLon {
+            lat: 29.375,
+            lon: 106.51,
+        };
         assert_eq!(p, gcj02_to_wgs84(sent));
         let shift = shared::geo::distance_m(p, sent);
         assert!((200.0..800.0).contains(&shift), "moved {shift} m");
@@ -319,7 +376,15 @@ mod tests {
             ..Default::default()
         };
         let f = fields(r.parse(Utc::now()).unwrap_err());
-        for key in ["category", "description", "lat", "occurred_at", "answers", "phone", "coord_system"] {
+        for key in [
+            "category",
+            "description",
+            "lat",
+            "occurred_at",
+            "answers",
+            "phone",
+            "coord_system",
+        ] {
             assert!(f.contains_key(key), "{key} in {f:?}");
         }
     }
@@ -340,8 +405,14 @@ mod tests {
 
     #[test]
     fn phone_numbers_are_normalised_to_eleven_digits() {
-        assert_eq!(normalise_phone("+86 138-0013-8000").as_deref(), Some("13800138000"));
-        assert_eq!(normalise_phone("13800138000").as_deref(), Some("13800138000"));
+        assert_eq!(
+            normalise_phone("+86 138-0013-8000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalise_phone("13800138000").as_deref(),
+            Some("13800138000")
+        );
         assert_eq!(normalise_phone("12800138000"), None);
         assert_eq!(normalise_phone("023-66666666"), None);
     }

@@ -20,7 +20,12 @@ pub const MAX_BODY: usize = 48 * 1024 * 1024;
 
 /// The module's part of the OpenAPI document (see `crate::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(handlers::submit, handlers::nearby, handlers::track, handlers::reporter_action))]
+#[openapi(paths(
+    handlers::submit,
+    handlers::nearby,
+    handlers::track,
+    handlers::reporter_action
+))]
 pub struct ApiDoc;
 
 /// Routes under `/api/v1`.
@@ -28,14 +33,23 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
     let submit = Router::new()
         .route("/reports", post(handlers::submit))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .route_layer(from_fn_with_state(state.limits.submit.clone(), rate_limit::limit));
+        .route_layer(from_fn_with_state(
+            state.limits.submit.clone(),
+            rate_limit::limit,
+        ));
     let track = Router::new()
         .route("/track/{code}", get(handlers::track))
         .route("/track/{code}/actions", post(handlers::reporter_action))
-        .route_layer(from_fn_with_state(state.limits.track.clone(), rate_limit::limit));
+        .route_layer(from_fn_with_state(
+            state.limits.track.clone(),
+            rate_limit::limit,
+        ));
     let nearby = Router::new()
         .route("/reports/nearby", get(handlers::nearby))
-        .route_layer(from_fn_with_state(state.limits.nearby.clone(), rate_limit::limit));
+        .route_layer(from_fn_with_state(
+            state.limits.nearby.clone(),
+            rate_limit::limit,
+        ));
     Router::new().merge(submit).merge(track).merge(nearby)
 }
 

@@ -23,12 +23,19 @@ pub async fn serve(
     if !crate::storage::is_valid_key(key) {
         return Err(AppError::NotFound);
     }
-    let bytes = state.photos.get(kind, key).await?.ok_or(AppError::NotFound)?;
+    let bytes = state
+        .photos
+        .get(kind, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
     // Content-addressed: the bytes behind a URL never change. `private`
     // keeps shared caches out until a photo is disclosed.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
     Ok(response)
 }

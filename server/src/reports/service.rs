@@ -6,13 +6,15 @@ use super::input::{NewReport, RawReport};
 use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::cases::Deadlines;
 use crate::categories;
-use crate::{outbox, routing};
-use crate::db::entities::{area, case, case_event, category, department, photo, report, reporter_identity};
+use crate::db::entities::{
+    area, case, case_event, category, department, photo, report, reporter_identity,
+};
 use crate::digest::sha256_hex;
 use crate::disclosure::service::{REPORTER_ACTOR, public_point};
 use crate::error::AppError;
 use crate::privacy::PiiCipher;
 use crate::storage::{PhotoKind, PhotoStore};
+use crate::{outbox, routing};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -24,7 +26,9 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use shared::geo::{self, LatLon};
-use shared::report::{DepartmentRef, NearbyCase, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView};
+use shared::report::{
+    DepartmentRef, NearbyCase, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
+};
 
 /// States in which a case is still open to corroboration.
 pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "investigating", "reply_review"];
@@ -68,14 +72,21 @@ fn new_tracking_code() -> String {
 fn photo_error(index: usize, e: PhotoError) -> AppError {
     if let PhotoError::Busy = e {
         let message = format!("photo {}: {e}", index + 1);
-        return AppError::Busy { retry_after_secs: super::upload::RETRY_AFTER_SECS, message };
+        return AppError::Busy {
+            retry_after_secs: super::upload::RETRY_AFTER_SECS,
+            message,
+        };
     }
     let status = match e {
         PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    AppError::Rejected { status, code: e.code(), message: format!("photo {}: {e}", index + 1) }
+    AppError::Rejected {
+        status,
+        code: e.code(),
+        message: format!("photo {}: {e}", index + 1),
+    }
 }
 
 impl<'a> Reports<'a> {
@@ -94,31 +105,53 @@ impl<'a> Reports<'a> {
 impl Reports<'_> {
     /// Files a report. With an idempotency key, a retry of the same request
     /// returns the first receipt and creates nothing.
-    pub async fn submit(&self, raw: RawReport, idempotency_key: Option<IdempotencyKey>) -> Result<SubmitReceipt, AppError> {
+    pub async fn submit(
+        &self,
+        raw: RawReport,
+        idempotency_key: Option<IdempotencyKey>,
+    ) -> Result<SubmitReceipt, AppError> {
         let now = Utc::now();
         let request_hash = request_hash(&raw);
         if let Some(key) = &idempotency_key
-            && let Some(receipt) = idempotency::replay(self.db, key, &request_hash, now).await? {
-                return Ok(receipt);
-            }
+            && let Some(receipt) = idempotency::replay(self.db, key, &request_hash, now).await?
+        {
+            return Ok(receipt);
+        }
         let new = raw.parse(now)?;
         let category = categories::service::find_active(self.db, &new.category)
             .await?
-            .ok_or_else(|| AppError::validation("category", "no such category; see GET /api/v1/categories"))?;
-        let answers = categories::answers::check(&categories::service::questions(&category), &new.answers)
-            .map_err(AppError::Validation)?;
+            .ok_or_else(|| {
+                AppError::validation("category", "no such category; see GET /api/v1/categories")
+            })?;
+        let answers =
+            categories::answers::check(&categories::service::questions(&category), &new.answers)
+                .map_err(AppError::Validation)?;
 
         // Photos first, outside any transaction: decoding is the slow part.
         let mut processed = Vec::with_capacity(new.photos.len());
-        let jobs = new.photos.iter().cloned().map(|bytes| self.pipeline.process(bytes));
-        for (i, result) in futures::future::join_all(jobs).await.into_iter().enumerate() {
+        let jobs = new
+            .photos
+            .iter()
+            .cloned()
+            .map(|bytes| self.pipeline.process(bytes));
+        for (i, result) in futures::future::join_all(jobs)
+            .await
+            .into_iter()
+            .enumerate()
+        {
             processed.push(result.map_err(|e| photo_error(i, e))?);
         }
 
         let (location, location_source) = match new.location {
             Some(p) => (p, "device"),
             None => match processed.iter().find_map(|p| p.exif_location.as_ref()) {
-                Some(g) => (LatLon { lat: g.lat, lon: g.lon }, "exif"),
+                Some(g) => (
+                    LatLon {
+                        lat: g.lat,
+                        lon: g.lon,
+                    },
+                    "exif",
+                ),
                 None => {
                     return Err(AppError::validation(
                         "lat",
@@ -129,7 +162,10 @@ impl Reports<'_> {
         };
         let area = locate(self.db, location).await?;
         if area.is_none() && !geo::in_bbox(location, geo::BANAN_BBOX) {
-            return Err(AppError::validation("lat", "the location is outside Banan District"));
+            return Err(AppError::validation(
+                "lat",
+                "the location is outside Banan District",
+            ));
         }
 
         // Content-addressed, so a retry stores nothing twice; a failed
@@ -137,8 +173,14 @@ impl Reports<'_> {
         let mut stored = Vec::with_capacity(processed.len());
         for (bytes, p) in new.photos.iter().zip(&processed) {
             let original = self.store.put(PhotoKind::Original, bytes.clone()).await?;
-            let display = self.store.put(PhotoKind::Display, p.display.clone().into()).await?;
-            let thumbnail = self.store.put(PhotoKind::Thumbnail, p.thumbnail.clone().into()).await?;
+            let display = self
+                .store
+                .put(PhotoKind::Display, p.display.clone().into())
+                .await?;
+            let thumbnail = self
+                .store
+                .put(PhotoKind::Thumbnail, p.thumbnail.clone().into())
+                .await?;
             stored.push((original, display, thumbnail, bytes.len()));
         }
 
@@ -161,8 +203,23 @@ impl Reports<'_> {
         };
 
         let (case_row, kind) = match &new.corroborates {
-            Some(code) => (corroborate(&txn, code, &category, location, now).await?, "corroboration"),
-            None => (open_case(&txn, &new, &category, location, area.as_ref(), now, &self.deadlines).await?, "original"),
+            Some(code) => (
+                corroborate(&txn, code, &category, location, now).await?,
+                "corroboration",
+            ),
+            None => (
+                open_case(
+                    &txn,
+                    &new,
+                    &category,
+                    location,
+                    area.as_ref(),
+                    now,
+                    &self.deadlines,
+                )
+                .await?,
+                "original",
+            ),
         };
 
         let report_row = report::ActiveModel {
@@ -185,7 +242,17 @@ impl Reports<'_> {
         .await?;
 
         for (p, (original, display, thumbnail, size)) in processed.iter().zip(stored) {
-            insert_photo(&txn, &report_row, p, original, display, thumbnail, size, now).await?;
+            insert_photo(
+                &txn,
+                &report_row,
+                p,
+                original,
+                display,
+                thumbnail,
+                size,
+                now,
+            )
+            .await?;
         }
 
         let receipt = SubmitReceipt {
@@ -203,7 +270,9 @@ impl Reports<'_> {
             // A twin request committed first: answer what it answered.
             if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
                 txn.rollback().await?;
-                return idempotency::replay(self.db, &key, &request_hash, now).await?.ok_or_else(|| e.into());
+                return idempotency::replay(self.db, &key, &request_hash, now)
+                    .await?
+                    .ok_or_else(|| e.into());
             }
             return Err(e.into());
         }
@@ -217,8 +286,17 @@ impl Reports<'_> {
 fn request_hash(raw: &RawReport) -> String {
     let mut h = Sha256::new();
     for field in [
-        &raw.category, &raw.description, &raw.lat, &raw.lon, &raw.coord_system, &raw.accuracy,
-        &raw.occurred_at, &raw.answers, &raw.name, &raw.phone, &raw.corroborates,
+        &raw.category,
+        &raw.description,
+        &raw.lat,
+        &raw.lon,
+        &raw.coord_system,
+        &raw.accuracy,
+        &raw.occurred_at,
+        &raw.answers,
+        &raw.name,
+        &raw.phone,
+        &raw.corroborates,
     ] {
         h.update(field.as_deref().unwrap_or("\u{0}").as_bytes());
         h.update([0xff]);
@@ -246,8 +324,12 @@ fn area_contains(a: &area::Model, p: LatLon) -> bool {
         return false;
     };
     let polygons: Vec<Vec<Vec<[f64; 2]>>> = match geometry["type"].as_str() {
-        Some("Polygon") => serde_json::from_value(geometry["coordinates"].clone()).map(|p| vec![p]).unwrap_or_default(),
-        Some("MultiPolygon") => serde_json::from_value(geometry["coordinates"].clone()).unwrap_or_default(),
+        Some("Polygon") => serde_json::from_value(geometry["coordinates"].clone())
+            .map(|p| vec![p])
+            .unwrap_or_default(),
+        Some("MultiPolygon") => {
+            serde_json::from_value(geometry["coordinates"].clone()).unwrap_or_default()
+        }
         _ => Vec::new(),
     };
     polygons.iter().any(|rings| geo::in_polygon(p, rings))
@@ -301,14 +383,22 @@ async fn open_case(
         .await;
         match inserted {
             Ok(row) => break row,
-            Err(e) if attempt < 5 && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
+            Err(e)
+                if attempt < 5
+                    && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
     };
     let note = route.quiet_period.as_ref().map(|q| format!("{q}: urgent"));
     event(txn, row.id, now, "submitted", None, Some("submitted"), note).await?;
     // Tell the departments, in this same transaction (the outbox sends it).
-    for id in [route.department_id, route.co_department_id].into_iter().flatten() {
+    for id in [route.department_id, route.co_department_id]
+        .into_iter()
+        .flatten()
+    {
         if let Some(d) = department::Entity::find_by_id(id).one(txn).await? {
             outbox::enqueue(txn, &d, &row, "case.routed", now).await?;
         }
@@ -331,29 +421,56 @@ async fn corroborate(
         .await?
         .ok_or_else(|| AppError::validation("corroborates", "no case with this number"))?;
     if !OPEN_STATES.contains(&target.state.as_str()) {
-        return Err(AppError::Conflict(format!("case {code} is no longer open; file a new report")));
+        return Err(AppError::Conflict(format!(
+            "case {code} is no longer open; file a new report"
+        )));
     }
     if target.group_code != category.group_code {
-        return Err(AppError::validation("corroborates", "that case is about another kind of problem"));
+        return Err(AppError::validation(
+            "corroborates",
+            "that case is about another kind of problem",
+        ));
     }
     // A "me too" is from someone near the problem: as far as `nearby`
     // offers cases, measured the same way (to the published place).
     if geo::distance_m(location, public_point(&target)) > NEARBY_MAX_RADIUS_M {
-        return Err(AppError::validation("corroborates", "that case is too far from this report's place; file a new report"));
+        return Err(AppError::validation(
+            "corroborates",
+            "that case is too far from this report's place; file a new report",
+        ));
     }
     let count = target.corroboration_count + 1;
-    let priority = if count >= HIGH_PRIORITY_AT && target.priority == "normal" { "high" } else { target.priority.as_str() };
+    let priority = if count >= HIGH_PRIORITY_AT && target.priority == "normal" {
+        "high"
+    } else {
+        target.priority.as_str()
+    };
     // Bump in SQL so two concurrent "me too"s both count.
     use sea_orm::sea_query::ExprTrait;
     case::Entity::update_many()
-        .col_expr(case::Column::CorroborationCount, Expr::col(case::Column::CorroborationCount).add(1))
-        .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+        .col_expr(
+            case::Column::CorroborationCount,
+            Expr::col(case::Column::CorroborationCount).add(1),
+        )
+        .col_expr(
+            case::Column::Version,
+            Expr::col(case::Column::Version).add(1),
+        )
         .col_expr(case::Column::Priority, Expr::value(priority))
         .col_expr(case::Column::UpdatedAt, Expr::value(now))
         .filter(case::Column::Id.eq(target.id))
         .exec(txn)
         .await?;
-    event(txn, target.id, now, "corroborated", None, None, Some("another resident reported the same problem".to_owned())).await?;
+    event(
+        txn,
+        target.id,
+        now,
+        "corroborated",
+        None,
+        None,
+        Some("another resident reported the same problem".to_owned()),
+    )
+    .await?;
     Ok(target)
 }
 
@@ -469,7 +586,11 @@ pub async fn nearby(
         .filter_map(|c| {
             let distance = geo::distance_m(at, public_point(&c));
             (distance <= radius_m).then(|| {
-                let (code, zh, en) = names.iter().find(|n| n.0 == c.category_id).map(|n| (n.1.clone(), n.2.clone(), n.3.clone())).unwrap_or_default();
+                let (code, zh, en) = names
+                    .iter()
+                    .find(|n| n.0 == c.category_id)
+                    .map(|n| (n.1.clone(), n.2.clone(), n.3.clone()))
+                    .unwrap_or_default();
                 NearbyCase {
                     tracking_code: c.code,
                     category: code,
@@ -488,7 +609,9 @@ pub async fn nearby(
     Ok(found)
 }
 
-async fn category_names(db: &impl ConnectionTrait) -> Result<Vec<(i64, String, String, String)>, DbErr> {
+async fn category_names(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(i64, String, String, String)>, DbErr> {
     Ok(category::Entity::find()
         .all(db)
         .await?
@@ -505,7 +628,12 @@ async fn category_names(db: &impl ConnectionTrait) -> Result<Vec<(i64, String, S
 /// department's reply and the timeline's notes, and may contest; a "me too"
 /// reporter reads their own report and the case's public record — the
 /// reply can name people and places the public record leaves out.
-pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines: &Deadlines) -> Result<TrackView, AppError> {
+pub async fn track(
+    db: &DatabaseConnection,
+    code: &str,
+    secret: &str,
+    deadlines: &Deadlines,
+) -> Result<TrackView, AppError> {
     let (c, r) = authenticate(db, code, secret).await?;
     let original = is_original(&r);
     let category = category::Entity::find_by_id(c.category_id).one(db).await?;
@@ -513,7 +641,9 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
     let reply_shown = original && (c.state == "closed" || c.contested);
     // What a "me too" reporter reads instead: the public record's texts.
     let disclosed = c.disclosed_at.is_some();
-    let public_finding = (disclosed && c.state == "closed").then(|| c.finding.clone()).flatten();
+    let public_finding = (disclosed && c.state == "closed")
+        .then(|| c.finding.clone())
+        .flatten();
     let public_actions = disclosed.then(|| c.public_actions.clone()).flatten();
     let merged_into = match c.merged_into_id {
         Some(id) => case::Entity::find_by_id(id).one(db).await?.map(|m| m.code),
@@ -536,7 +666,12 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
             .all(db)
             .await?
             .into_iter()
-            .map(|e| TimelineEntry { at: e.at.to_rfc3339(), action: e.action, state: e.to_state, note: e.note })
+            .map(|e| TimelineEntry {
+                at: e.at.to_rfc3339(),
+                action: e.action,
+                state: e.to_state,
+                note: e.note,
+            })
             .collect()
     } else {
         crate::disclosure::service::public_timeline(db, &c).await?
@@ -572,12 +707,25 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
     Ok(TrackView {
         tracking_code: c.code,
         state: c.state,
-        category: category.as_ref().map(|x| x.code.clone()).unwrap_or_default(),
-        category_name: category.as_ref().map(|x| x.name_zh.clone()).unwrap_or_default(),
-        category_name_en: category.as_ref().map(|x| x.name_en.clone()).unwrap_or_default(),
+        category: category
+            .as_ref()
+            .map(|x| x.code.clone())
+            .unwrap_or_default(),
+        category_name: category
+            .as_ref()
+            .map(|x| x.name_zh.clone())
+            .unwrap_or_default(),
+        category_name_en: category
+            .as_ref()
+            .map(|x| x.name_en.clone())
+            .unwrap_or_default(),
         submitted_at: c.submitted_at.to_rfc3339(),
         updated_at: c.updated_at.to_rfc3339(),
-        department: department.map(|d| DepartmentRef { code: d.code, name: d.name_zh, name_en: d.name_en }),
+        department: department.map(|d| DepartmentRef {
+            code: d.code,
+            name: d.name_zh,
+            name_en: d.name_en,
+        }),
         area_en: area.as_ref().map(|a| a.name_en.clone()),
         area: area.map(|a| a.name_zh),
         description: r.description,
@@ -589,8 +737,16 @@ pub async fn track(db: &DatabaseConnection, code: &str, secret: &str, deadlines:
         photos,
         timeline,
         reply: reply_shown.then(|| c.reply.clone()).flatten(),
-        finding: if original { reply_shown.then(|| c.finding.clone()).flatten() } else { public_finding },
-        actions_taken: if original { reply_shown.then(|| c.actions_taken.clone()).flatten() } else { public_actions },
+        finding: if original {
+            reply_shown.then(|| c.finding.clone()).flatten()
+        } else {
+            public_finding
+        },
+        actions_taken: if original {
+            reply_shown.then(|| c.actions_taken.clone()).flatten()
+        } else {
+            public_actions
+        },
         deadline: c.due_at.map(|d| d.to_rfc3339()),
         can_contest,
         contested: c.contested,
@@ -607,14 +763,19 @@ async fn authenticate(
     secret: &str,
 ) -> Result<(case::Model, report::Model), AppError> {
     let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
-    let case_row = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(conn).await?;
+    let case_row = case::Entity::find()
+        .filter(case::Column::Code.eq(code.as_str()))
+        .one(conn)
+        .await?;
     let secret_hash = sha256_hex(secret.trim().as_bytes());
     let report_row = match &case_row {
-        Some(c) => report::Entity::find()
-            .filter(report::Column::CaseId.eq(c.id))
-            .filter(report::Column::SecretHash.eq(secret_hash.as_str()))
-            .one(conn)
-            .await?,
+        Some(c) => {
+            report::Entity::find()
+                .filter(report::Column::CaseId.eq(c.id))
+                .filter(report::Column::SecretHash.eq(secret_hash.as_str()))
+                .one(conn)
+                .await?
+        }
         None => None,
     };
     match (case_row, report_row) {
@@ -633,7 +794,8 @@ fn can_contest(c: &case::Model, deadlines: &Deadlines, now: DateTime<Utc>) -> bo
     c.state == "closed"
         && c.reply.is_some()
         && !c.contested
-        && c.closed_at.is_some_and(|t| now < t + Duration::days(deadlines.contest_days))
+        && c.closed_at
+            .is_some_and(|t| now < t + Duration::days(deadlines.contest_days))
 }
 
 /// The reporter's actions on their case (`POST /api/v1/track/{code}/actions`).
@@ -650,14 +812,19 @@ async fn reward_event(
 ) -> Result<(), AppError> {
     use sea_orm::sea_query::ExprTrait;
     let bumped = case::Entity::update_many()
-        .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+        .col_expr(
+            case::Column::Version,
+            Expr::col(case::Column::Version).add(1),
+        )
         .col_expr(case::Column::UpdatedAt, Expr::value(now))
         .filter(case::Column::Id.eq(c.id))
         .filter(case::Column::Version.eq(c.version))
         .exec(txn)
         .await?;
     if bumped.rows_affected != 1 {
-        return Err(AppError::Conflict("the case changed at the same moment; try again".to_owned()));
+        return Err(AppError::Conflict(
+            "the case changed at the same moment; try again".to_owned(),
+        ));
     }
     event(txn, c.id, now, action, None, None, None).await?;
     crate::audit::record(
@@ -667,7 +834,12 @@ async fn reward_event(
             action: &format!("reward.{}", action.trim_end_matches("_reward")),
             object_type: "case",
             object_id: &c.code,
-            detail: Some(format!("report {}: reward {} → {}", r.id, from.as_str(), to.as_str())),
+            detail: Some(format!(
+                "report {}: reward {} → {}",
+                r.id,
+                from.as_str(),
+                to.as_str()
+            )),
         },
     )
     .await?;
@@ -688,11 +860,20 @@ pub async fn reporter_action(
     let (c, r) = authenticate(&txn, code, secret).await?;
     match action {
         ReporterAction::ClaimReward { payout_account } => {
-            let (from, to) = crate::rewards::service::reporter_step(&txn, pii, &c, &r, Some(payout_account), now).await?;
+            let (from, to) = crate::rewards::service::reporter_step(
+                &txn,
+                pii,
+                &c,
+                &r,
+                Some(payout_account),
+                now,
+            )
+            .await?;
             reward_event(&txn, &c, &r, "claim_reward", from, to, now).await?;
         }
         ReporterAction::DeclineReward => {
-            let (from, to) = crate::rewards::service::reporter_step(&txn, pii, &c, &r, None, now).await?;
+            let (from, to) =
+                crate::rewards::service::reporter_step(&txn, pii, &c, &r, None, now).await?;
             reward_event(&txn, &c, &r, "decline_reward", from, to, now).await?;
         }
         ReporterAction::Contest { reason } => {
@@ -705,14 +886,22 @@ pub async fn reporter_action(
             }
             let reason = reason.trim().to_owned();
             if reason.is_empty() || reason.chars().count() > 2000 {
-                return Err(AppError::validation("reason", "say in 1 to 2000 characters why the reply is wrong"));
+                return Err(AppError::validation(
+                    "reason",
+                    "say in 1 to 2000 characters why the reply is wrong",
+                ));
             }
             use sea_orm::sea_query::ExprTrait;
             if c.contested {
-                return Err(AppError::Conflict("the reply was already contested once".to_owned()));
+                return Err(AppError::Conflict(
+                    "the reply was already contested once".to_owned(),
+                ));
             }
             if !can_contest(&c, deadlines, now) {
-                return Err(AppError::Conflict("only a closed case's reply can be contested, within the contest window".to_owned()));
+                return Err(AppError::Conflict(
+                    "only a closed case's reply can be contested, within the contest window"
+                        .to_owned(),
+                ));
             }
             // Back to review, with time for the reviewers to look again.
             let due = now + Duration::days(deadlines.contest_days);
@@ -723,15 +912,29 @@ pub async fn reporter_action(
                 .col_expr(case::Column::ClosedAt, Expr::value(None::<DateTime<Utc>>))
                 .col_expr(case::Column::ReplyApprovedBy, Expr::value(None::<i64>))
                 .col_expr(case::Column::UpdatedAt, Expr::value(now))
-                .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+                .col_expr(
+                    case::Column::Version,
+                    Expr::col(case::Column::Version).add(1),
+                )
                 .filter(case::Column::Id.eq(c.id))
                 .filter(case::Column::Version.eq(c.version))
                 .exec(&txn)
                 .await?;
             if result.rows_affected != 1 {
-                return Err(AppError::Conflict("the case changed at the same moment; try again".to_owned()));
+                return Err(AppError::Conflict(
+                    "the case changed at the same moment; try again".to_owned(),
+                ));
             }
-            event(&txn, c.id, now, "contested", Some("closed"), Some("reply_review"), Some(reason)).await?;
+            event(
+                &txn,
+                c.id,
+                now,
+                "contested",
+                Some("closed"),
+                Some("reply_review"),
+                Some(reason),
+            )
+            .await?;
             crate::rewards::service::hold(&txn, &c, now).await?;
             crate::audit::record(
                 &txn,

@@ -6,7 +6,8 @@ use crate::auth::StaffUser;
 use crate::db::entities::{case, reward, reward_exclusion, reward_payment};
 use crate::error::{AppError, AppJson};
 use crate::openapi::{
-    BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
 };
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -35,7 +36,13 @@ pub async fn tiers(State(state): State<AppState>) -> Result<AppJson<Vec<RewardTi
     Ok(AppJson(service::tiers(&state.db).await?))
 }
 
-const READERS: &[Role] = &[Role::RewardReviewer, Role::Finance, Role::Auditor, Role::Admin, Role::Dispatcher];
+const READERS: &[Role] = &[
+    Role::RewardReviewer,
+    Role::Finance,
+    Role::Auditor,
+    Role::Admin,
+    Role::Dispatcher,
+];
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -73,7 +80,11 @@ pub async fn queue(
     service::expire_due(&state.db, Utc::now()).await?;
     let states: Vec<&str> = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some("all") => RewardState::ALL.iter().map(|s| s.as_str()).collect(),
-        Some(s) => vec![RewardState::parse(s).ok_or_else(|| AppError::validation("state", "a reward state or `all`"))?.as_str()],
+        Some(s) => vec![
+            RewardState::parse(s)
+                .ok_or_else(|| AppError::validation("state", "a reward state or `all`"))?
+                .as_str(),
+        ],
         None => match user.role {
             Role::RewardReviewer => vec!["proposed"],
             Role::Finance => vec!["claimed"],
@@ -88,7 +99,9 @@ pub async fn queue(
     let departments = service::department_codes(&state.db).await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
-        let Some(c) = case::Entity::find_by_id(r.case_id).one(&state.db).await? else { continue };
+        let Some(c) = case::Entity::find_by_id(r.case_id).one(&state.db).await? else {
+            continue;
+        };
         items.push(RewardQueueItem {
             case: c.code.clone(),
             department: c.department_id.and_then(|id| departments.get(&id).cloned()),
@@ -106,7 +119,6 @@ pub struct LedgerQuery {
     #[serde(default)]
     detail: bool,
 }
-
 
 /// The month (Chongqing time) a moment falls in: `2026-11`.
 fn month(at: chrono::DateTime<Utc>) -> String {
@@ -143,19 +155,35 @@ pub async fn ledger(
     user: StaffUser,
     query: Result<Query<LedgerQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Finance, Role::Auditor, Role::Admin, Role::RewardReviewer])?;
+    user.require(&[
+        Role::Finance,
+        Role::Auditor,
+        Role::Admin,
+        Role::RewardReviewer,
+    ])?;
     let Query(q) = query?;
     service::expire_due(&state.db, Utc::now()).await?;
-    let rewards = reward::Entity::find().order_by_asc(reward::Column::ProposedAt).all(&state.db).await?;
-    let payments: BTreeMap<i64, reward_payment::Model> =
-        reward_payment::Entity::find().all(&state.db).await?.into_iter().map(|p| (p.reward_id, p)).collect();
+    let rewards = reward::Entity::find()
+        .order_by_asc(reward::Column::ProposedAt)
+        .all(&state.db)
+        .await?;
+    let payments: BTreeMap<i64, reward_payment::Model> = reward_payment::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.reward_id, p))
+        .collect();
     let departments = service::department_codes(&state.db).await?;
     let mut out = String::new();
     if q.detail {
         out.push_str("case,department,month,tier,state,amount_fen,proposed_at,approved_at,claimed_at,paid_at,paid_amount_fen,payment_reference\r\n");
         for r in &rewards {
             let c = case::Entity::find_by_id(r.case_id).one(&state.db).await?;
-            let dept = c.as_ref().and_then(|c| c.department_id).and_then(|id| departments.get(&id).cloned()).unwrap_or_default();
+            let dept = c
+                .as_ref()
+                .and_then(|c| c.department_id)
+                .and_then(|id| departments.get(&id).cloned())
+                .unwrap_or_default();
             let approved = r.reviewed_at.filter(|_| r.claim_deadline.is_some());
             let p = payments.get(&r.id);
             let fields = [
@@ -172,23 +200,42 @@ pub async fn ledger(
                 p.map(|p| p.amount_fen.to_string()).unwrap_or_default(),
                 p.map(|p| p.payment_reference.clone()).unwrap_or_default(),
             ];
-            out.push_str(&fields.iter().map(|f| crate::csv::field(f)).collect::<Vec<_>>().join(","));
+            out.push_str(
+                &fields
+                    .iter()
+                    .map(|f| crate::csv::field(f))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
             out.push_str("\r\n");
         }
     } else {
         let mut totals: BTreeMap<(String, String), Totals> = BTreeMap::new();
         for r in &rewards {
             let c = case::Entity::find_by_id(r.case_id).one(&state.db).await?;
-            let dept = c.and_then(|c| c.department_id).and_then(|id| departments.get(&id).cloned()).unwrap_or_default();
+            let dept = c
+                .and_then(|c| c.department_id)
+                .and_then(|id| departments.get(&id).cloned())
+                .unwrap_or_default();
             let t = totals.entry((month(r.proposed_at), dept)).or_default();
             let s = RewardState::parse(&r.state).unwrap_or(RewardState::Proposed);
             let approved = r.claim_deadline.is_some();
             let claimed = r.claimed_at.is_some() && s != RewardState::Declined;
-            let flags = [true, approved, claimed, s == RewardState::Paid, s == RewardState::Expired];
+            let flags = [
+                true,
+                approved,
+                claimed,
+                s == RewardState::Paid,
+                s == RewardState::Expired,
+            ];
             for (i, on) in flags.into_iter().enumerate() {
                 if on {
                     t.counts[i] += 1;
-                    t.fen[i] += if i == 3 { payments.get(&r.id).map(|p| p.amount_fen).unwrap_or(0) } else { r.amount_fen };
+                    t.fen[i] += if i == 3 {
+                        payments.get(&r.id).map(|p| p.amount_fen).unwrap_or(0)
+                    } else {
+                        r.amount_fen
+                    };
                 }
             }
         }
@@ -213,9 +260,18 @@ pub async fn ledger(
     crate::audit::record(&state.db, entry).await?;
     let mut response = out.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"shanshui-reward-ledger.csv\""));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"shanshui-reward-ledger.csv\""),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(response)
 }
 
@@ -256,7 +312,10 @@ pub struct NewExclusion {
     ),
     security(("session" = []))
 )]
-pub async fn exclusions(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<Exclusion>>, AppError> {
+pub async fn exclusions(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Vec<Exclusion>>, AppError> {
     user.require(&[Role::Admin, Role::Auditor, Role::RewardReviewer])?;
     Ok(AppJson(
         reward_exclusion::Entity::find()
@@ -264,7 +323,12 @@ pub async fn exclusions(State(state): State<AppState>, user: StaffUser) -> Resul
             .all(&state.db)
             .await?
             .into_iter()
-            .map(|e| Exclusion { id: e.id, note: e.note, created_by: e.created_by, created_at: e.created_at.to_rfc3339() })
+            .map(|e| Exclusion {
+                id: e.id,
+                note: e.note,
+                created_by: e.created_by,
+                created_at: e.created_at.to_rfc3339(),
+            })
             .collect(),
     ))
 }
@@ -294,7 +358,9 @@ pub async fn payout_account(
     Path(code): Path<String>,
 ) -> Result<AppJson<PayoutAccount>, AppError> {
     user.require(&[Role::Finance])?;
-    Ok(AppJson(service::reveal_payout_account(&state.db, &state.pii, &user.username, &code).await?))
+    Ok(AppJson(
+        service::reveal_payout_account(&state.db, &state.pii, &user.username, &code).await?,
+    ))
 }
 
 /// Exclude a phone number (加入排除名单).
@@ -323,11 +389,18 @@ pub async fn exclude(
     AppJson(input): AppJson<NewExclusion>,
 ) -> Result<(StatusCode, AppJson<Exclusion>), AppError> {
     user.require(&[Role::Admin])?;
-    let phone = crate::reports::input::normalise_phone(&input.phone)
-        .ok_or_else(|| AppError::validation("phone", "a mainland mobile number (11 digits starting with 1)"))?;
+    let phone = crate::reports::input::normalise_phone(&input.phone).ok_or_else(|| {
+        AppError::validation(
+            "phone",
+            "a mainland mobile number (11 digits starting with 1)",
+        )
+    })?;
     let note = input.note.trim().to_owned();
     if note.is_empty() || note.chars().count() > 200 {
-        return Err(AppError::validation("note", "why the person is excluded, 1 to 200 characters"));
+        return Err(AppError::validation(
+            "note",
+            "why the person is excluded, 1 to 200 characters",
+        ));
     }
     let now = Utc::now();
     let txn = crate::db::begin_write(&state.db).await?;
@@ -343,17 +416,30 @@ pub async fn exclude(
     let row = match saved {
         Ok(row) => row,
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(AppError::Conflict("this number is already excluded".to_owned()));
+            return Err(AppError::Conflict(
+                "this number is already excluded".to_owned(),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
     let id = row.id.to_string();
-    let entry = crate::audit::Entry { actor: &user.username, action: "reward.exclude", object_type: "reward_exclusion", object_id: &id, detail: Some(note) };
+    let entry = crate::audit::Entry {
+        actor: &user.username,
+        action: "reward.exclude",
+        object_type: "reward_exclusion",
+        object_id: &id,
+        detail: Some(note),
+    };
     crate::audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,
-        AppJson(Exclusion { id: row.id, note: row.note, created_by: row.created_by, created_at: row.created_at.to_rfc3339() }),
+        AppJson(Exclusion {
+            id: row.id,
+            note: row.note,
+            created_by: row.created_by,
+            created_at: row.created_at.to_rfc3339(),
+        }),
     ))
 }
 
@@ -373,15 +459,27 @@ pub async fn exclude(
     ),
     security(("session" = []))
 )]
-pub async fn unexclude(State(state): State<AppState>, user: StaffUser, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
+pub async fn unexclude(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
     user.require(&[Role::Admin])?;
     let txn = crate::db::begin_write(&state.db).await?;
-    let deleted = reward_exclusion::Entity::delete_by_id(id).exec(&txn).await?;
+    let deleted = reward_exclusion::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
     if deleted.rows_affected == 0 {
         return Err(AppError::NotFound);
     }
     let object_id = id.to_string();
-    let entry = crate::audit::Entry { actor: &user.username, action: "reward.unexclude", object_type: "reward_exclusion", object_id: &object_id, detail: None };
+    let entry = crate::audit::Entry {
+        actor: &user.username,
+        action: "reward.unexclude",
+        object_type: "reward_exclusion",
+        object_id: &object_id,
+        detail: None,
+    };
     crate::audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)

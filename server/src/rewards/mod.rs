@@ -30,7 +30,13 @@ pub fn router() -> Router<AppState> {
         .route("/reward-tiers", get(handlers::tiers))
         .route("/rewards", get(handlers::queue))
         .route("/rewards/ledger.csv", get(handlers::ledger))
-        .route("/rewards/{code}/payout-account", post(handlers::payout_account))
-        .route("/reward-exclusions", get(handlers::exclusions).post(handlers::exclude))
+        .route(
+            "/rewards/{code}/payout-account",
+            post(handlers::payout_account),
+        )
+        .route(
+            "/reward-exclusions",
+            get(handlers::exclusions).post(handlers::exclude),
+        )
         .route("/reward-exclusions/{id}", delete(handlers::unexclude))
 }

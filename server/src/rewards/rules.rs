@@ -2,9 +2,9 @@
 //! from which state, whether a case's reporter is eligible and why, and what
 //! a tier allows. Pure functions; the service applies them.
 
+use shared::Role;
 use shared::case::{ActionKind, CaseState, Finding};
 use shared::reward::{Eligibility, EligibilityCheck, RewardState};
-use shared::Role;
 
 /// The reward state a staff action leads to, if the reward's state allows it.
 pub fn next_state(current: Option<RewardState>, action: ActionKind) -> Option<RewardState> {
@@ -35,7 +35,10 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
 pub fn is_reward_action(action: ActionKind) -> bool {
     matches!(
         action,
-        ActionKind::ProposeReward | ActionKind::ApproveReward | ActionKind::RejectReward | ActionKind::PayReward
+        ActionKind::ProposeReward
+            | ActionKind::ApproveReward
+            | ActionKind::RejectReward
+            | ActionKind::PayReward
     )
 }
 
@@ -52,14 +55,21 @@ pub struct Facts {
 }
 
 fn check(code: &str, ok: bool, yes: &str, no: &str) -> EligibilityCheck {
-    EligibilityCheck { code: code.to_owned(), ok, message: if ok { yes } else { no }.to_owned() }
+    EligibilityCheck {
+        code: code.to_owned(),
+        ok,
+        message: if ok { yes } else { no }.to_owned(),
+    }
 }
 
 /// Whether the case's first reporter can be rewarded, each condition with its
 /// reason. "Me too" reports never compete: the first report by the server's
 /// receipt time is the one rewarded.
 pub fn eligibility(f: &Facts) -> Eligibility {
-    let substantiated = matches!(f.finding, Some(Finding::Substantiated | Finding::PartlySubstantiated));
+    let substantiated = matches!(
+        f.finding,
+        Some(Finding::Substantiated | Finding::PartlySubstantiated)
+    );
     let checks = vec![
         check(
             "closed",
@@ -92,7 +102,10 @@ pub fn eligibility(f: &Facts) -> Eligibility {
             "the reporter is excluded from rewards (e.g. staff of a handling department)",
         ),
     ];
-    Eligibility { eligible: checks.iter().all(|c| c.ok), checks }
+    Eligibility {
+        eligible: checks.iter().all(|c| c.ok),
+        checks,
+    }
 }
 
 /// A tier as the rules read it.
@@ -107,9 +120,16 @@ pub struct Tier {
 /// Checks a proposed amount against its tier: a fixed tier pays its amount,
 /// a share of the fine pays that share (capped), a special tier anything up
 /// to its cap. Answers the refusal's field and message.
-pub fn check_amount(tier: &Tier, amount_fen: i64, fine_fen: Option<i64>) -> Result<(), (&'static str, String)> {
+pub fn check_amount(
+    tier: &Tier,
+    amount_fen: i64,
+    fine_fen: Option<i64>,
+) -> Result<(), (&'static str, String)> {
     if amount_fen <= 0 {
-        return Err(("amount_fen", "the amount must be positive, in fen".to_owned()));
+        return Err((
+            "amount_fen",
+            "the amount must be positive, in fen".to_owned(),
+        ));
     }
     if let Some(fixed) = tier.amount_fen
         && amount_fen != fixed
@@ -162,7 +182,9 @@ mod tests {
     fn each_missing_condition_is_named() {
         let cases: [(&str, fn(&mut Facts)); 5] = [
             ("closed", |f| f.case_state = CaseState::ReplyReview),
-            ("substantiated", |f| f.finding = Some(Finding::Unsubstantiated)),
+            ("substantiated", |f| {
+                f.finding = Some(Finding::Unsubstantiated)
+            }),
             ("category", |f| f.rewardable_category = false),
             ("real_name", |f| f.first_report_named = false),
             ("not_excluded", |f| f.excluded = true),
@@ -172,7 +194,12 @@ mod tests {
             spoil(&mut f);
             let e = eligibility(&f);
             assert!(!e.eligible, "{code}");
-            let failed: Vec<&str> = e.checks.iter().filter(|c| !c.ok).map(|c| c.code.as_str()).collect();
+            let failed: Vec<&str> = e
+                .checks
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.code.as_str())
+                .collect();
             assert_eq!(failed, [code]);
         }
     }
@@ -182,17 +209,38 @@ mod tests {
         use ActionKind as A;
         use RewardState as R;
         assert_eq!(next_state(None, A::ProposeReward), Some(R::Proposed));
-        assert_eq!(next_state(Some(R::Rejected), A::ProposeReward), Some(R::Proposed));
+        assert_eq!(
+            next_state(Some(R::Rejected), A::ProposeReward),
+            Some(R::Proposed)
+        );
         assert_eq!(next_state(Some(R::Proposed), A::ProposeReward), None);
-        assert_eq!(next_state(Some(R::Proposed), A::ApproveReward), Some(R::Approved));
-        assert_eq!(next_state(Some(R::Approved), A::PayReward), None, "paid only once claimed");
+        assert_eq!(
+            next_state(Some(R::Proposed), A::ApproveReward),
+            Some(R::Approved)
+        );
+        assert_eq!(
+            next_state(Some(R::Approved), A::PayReward),
+            None,
+            "paid only once claimed"
+        );
         assert_eq!(next_state(Some(R::Claimed), A::PayReward), Some(R::Paid));
         assert_eq!(next_state(Some(R::Paid), A::PayReward), None);
         // An unpaid reward that is no longer due can be withdrawn; a paid one cannot.
-        assert_eq!(next_state(Some(R::Approved), A::RejectReward), Some(R::Rejected));
-        assert_eq!(next_state(Some(R::Claimed), A::RejectReward), Some(R::Rejected));
+        assert_eq!(
+            next_state(Some(R::Approved), A::RejectReward),
+            Some(R::Rejected)
+        );
+        assert_eq!(
+            next_state(Some(R::Claimed), A::RejectReward),
+            Some(R::Rejected)
+        );
         for s in [R::Expired, R::Declined, R::Paid] {
-            for a in [A::ProposeReward, A::ApproveReward, A::RejectReward, A::PayReward] {
+            for a in [
+                A::ProposeReward,
+                A::ApproveReward,
+                A::RejectReward,
+                A::PayReward,
+            ] {
                 assert_eq!(next_state(Some(s), a), None, "{s:?} {a:?}");
             }
         }
@@ -200,15 +248,36 @@ mod tests {
 
     #[test]
     fn amounts_follow_the_tier() {
-        let fixed = Tier { amount_fen: Some(50_000), percent_of_fine: None, cap_fen: None, needs_penalty: false };
+        let fixed = Tier {
+            amount_fen: Some(50_000),
+            percent_of_fine: None,
+            cap_fen: None,
+            needs_penalty: false,
+        };
         assert!(check_amount(&fixed, 50_000, None).is_ok());
         assert!(check_amount(&fixed, 60_000, None).is_err());
         assert!(check_amount(&fixed, 0, None).is_err());
-        let share = Tier { amount_fen: None, percent_of_fine: Some(5), cap_fen: Some(1_000_000), needs_penalty: true };
+        let share = Tier {
+            amount_fen: None,
+            percent_of_fine: Some(5),
+            cap_fen: Some(1_000_000),
+            needs_penalty: true,
+        };
         assert!(check_amount(&share, 100_000, Some(2_000_000)).is_ok());
-        assert_eq!(check_amount(&share, 100_000, None).map_err(|e| e.0), Err("fine_fen"));
-        assert!(check_amount(&share, 1_000_000, Some(100_000_000)).is_ok(), "capped");
-        let special = Tier { amount_fen: None, percent_of_fine: None, cap_fen: Some(10_000_000), needs_penalty: false };
+        assert_eq!(
+            check_amount(&share, 100_000, None).map_err(|e| e.0),
+            Err("fine_fen")
+        );
+        assert!(
+            check_amount(&share, 1_000_000, Some(100_000_000)).is_ok(),
+            "capped"
+        );
+        let special = Tier {
+            amount_fen: None,
+            percent_of_fine: None,
+            cap_fen: Some(10_000_000),
+            needs_penalty: false,
+        };
         assert!(check_amount(&special, 3_000_000, None).is_ok());
         assert!(check_amount(&special, 10_000_001, None).is_err());
     }

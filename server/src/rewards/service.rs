@@ -4,19 +4,21 @@
 
 use super::rules::{self, Tier};
 use crate::db::entities::{
-    app_user, case, category, department, report, reporter_identity, reward, reward_exclusion, reward_payment,
-    reward_tier,
+    app_user, case, category, department, report, reporter_identity, reward, reward_exclusion,
+    reward_payment, reward_tier,
 };
 use crate::error::AppError;
 use crate::privacy::PiiCipher;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, SqlErr,
 };
 use shared::case::{CaseAction, CaseState, Finding};
-use shared::reward::{Eligibility, PayoutAccount, ReporterReward, RewardState, RewardTier, RewardView};
+use shared::reward::{
+    Eligibility, PayoutAccount, ReporterReward, RewardState, RewardTier, RewardView,
+};
 use std::collections::BTreeMap;
 
 pub async fn tiers(conn: &impl ConnectionTrait) -> Result<Vec<RewardTier>, DbErr> {
@@ -39,7 +41,10 @@ pub async fn tiers(conn: &impl ConnectionTrait) -> Result<Vec<RewardTier>, DbErr
 }
 
 /// The case's first report by server receipt: the one a reward goes to.
-pub async fn first_report(conn: &impl ConnectionTrait, case_id: i64) -> Result<Option<report::Model>, DbErr> {
+pub async fn first_report(
+    conn: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Option<report::Model>, DbErr> {
     report::Entity::find()
         .filter(report::Column::CaseId.eq(case_id))
         .filter(report::Column::Kind.eq("original"))
@@ -49,20 +54,38 @@ pub async fn first_report(conn: &impl ConnectionTrait, case_id: i64) -> Result<O
         .await
 }
 
-async fn phone_index(conn: &impl ConnectionTrait, report: Option<&report::Model>) -> Result<Option<String>, DbErr> {
-    let Some(id) = report.and_then(|r| r.identity_id) else { return Ok(None) };
-    Ok(reporter_identity::Entity::find_by_id(id).one(conn).await?.map(|i| i.phone_index))
+async fn phone_index(
+    conn: &impl ConnectionTrait,
+    report: Option<&report::Model>,
+) -> Result<Option<String>, DbErr> {
+    let Some(id) = report.and_then(|r| r.identity_id) else {
+        return Ok(None);
+    };
+    Ok(reporter_identity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|i| i.phone_index))
 }
 
 /// Whether the case's first reporter can be rewarded, and why (not).
-pub async fn eligibility(conn: &impl ConnectionTrait, c: &case::Model) -> Result<Eligibility, DbErr> {
+pub async fn eligibility(
+    conn: &impl ConnectionTrait,
+    c: &case::Model,
+) -> Result<Eligibility, DbErr> {
     let first = first_report(conn, c.id).await?;
     let phone = phone_index(conn, first.as_ref()).await?;
     let excluded = match &phone {
-        Some(p) => reward_exclusion::Entity::find().filter(reward_exclusion::Column::PhoneIndex.eq(p.as_str())).one(conn).await?.is_some(),
+        Some(p) => reward_exclusion::Entity::find()
+            .filter(reward_exclusion::Column::PhoneIndex.eq(p.as_str()))
+            .one(conn)
+            .await?
+            .is_some(),
         None => false,
     };
-    let rewardable = category::Entity::find_by_id(c.category_id).one(conn).await?.is_some_and(|k| k.rewardable);
+    let rewardable = category::Entity::find_by_id(c.category_id)
+        .one(conn)
+        .await?
+        .is_some_and(|k| k.rewardable);
     Ok(rules::eligibility(&rules::Facts {
         case_state: CaseState::parse(&c.state).unwrap_or(CaseState::Submitted),
         finding: c.finding.as_deref().and_then(Finding::parse),
@@ -72,13 +95,25 @@ pub async fn eligibility(conn: &impl ConnectionTrait, c: &case::Model) -> Result
     }))
 }
 
-pub async fn for_case(conn: &impl ConnectionTrait, case_id: i64) -> Result<Option<reward::Model>, DbErr> {
-    reward::Entity::find().filter(reward::Column::CaseId.eq(case_id)).one(conn).await
+pub async fn for_case(
+    conn: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Option<reward::Model>, DbErr> {
+    reward::Entity::find()
+        .filter(reward::Column::CaseId.eq(case_id))
+        .one(conn)
+        .await
 }
 
 pub async fn view(conn: &impl ConnectionTrait, r: &reward::Model) -> Result<RewardView, DbErr> {
-    let payment = reward_payment::Entity::find().filter(reward_payment::Column::RewardId.eq(r.id)).one(conn).await?;
-    let ids: Vec<i64> = [Some(r.proposed_by), r.reviewed_by].into_iter().flatten().collect();
+    let payment = reward_payment::Entity::find()
+        .filter(reward_payment::Column::RewardId.eq(r.id))
+        .one(conn)
+        .await?;
+    let ids: Vec<i64> = [Some(r.proposed_by), r.reviewed_by]
+        .into_iter()
+        .flatten()
+        .collect();
     let names: BTreeMap<i64, String> = app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(ids))
         .all(conn)
@@ -113,13 +148,19 @@ pub fn told_to_reporter(r: &reward::Model) -> bool {
     r.claim_deadline.is_some()
 }
 
-pub fn reporter_view(r: &reward::Model, paid_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> ReporterReward {
+pub fn reporter_view(
+    r: &reward::Model,
+    paid_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ReporterReward {
     let state = RewardState::parse(&r.state).unwrap_or(RewardState::Proposed);
     ReporterReward {
         state,
         amount_fen: r.amount_fen,
         claim_deadline: r.claim_deadline.map(|d| d.to_rfc3339()),
-        can_claim: state == RewardState::Approved && r.claim_deadline.is_some_and(|d| now < d) && r.held_at.is_none(),
+        can_claim: state == RewardState::Approved
+            && r.claim_deadline.is_some_and(|d| now < d)
+            && r.held_at.is_none(),
         paid_at: paid_at.map(|d| d.to_rfc3339()),
         on_hold: r.held_at.is_some(),
     }
@@ -137,7 +178,10 @@ pub struct Step {
 fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max {
-        return Err(AppError::validation(field, format!("1 to {max} characters")));
+        return Err(AppError::validation(
+            field,
+            format!("1 to {max} characters"),
+        ));
     }
     Ok(v.to_owned())
 }
@@ -155,17 +199,34 @@ pub async fn apply(
     let existing = for_case(txn, c.id).await?;
     let from = existing.as_ref().and_then(|r| RewardState::parse(&r.state));
     match action {
-        CaseAction::ProposeReward { tier, amount_fen, basis, penalty_decision, fine_fen, target } => {
+        CaseAction::ProposeReward {
+            tier,
+            amount_fen,
+            basis,
+            penalty_decision,
+            fine_fen,
+            target,
+        } => {
             ensure_eligible(txn, c).await?;
             let tier_row = reward_tier::Entity::find_by_id(tier.trim().to_owned())
                 .one(txn)
                 .await?
                 .filter(|t| t.active)
-                .ok_or_else(|| AppError::validation("tier", "no such reward tier; see GET /api/v1/reward-tiers"))?;
+                .ok_or_else(|| {
+                    AppError::validation(
+                        "tier",
+                        "no such reward tier; see GET /api/v1/reward-tiers",
+                    )
+                })?;
             let basis = text("basis", &basis, 2000)?;
-            let penalty_decision = penalty_decision.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+            let penalty_decision = penalty_decision
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty());
             if tier_row.needs_penalty && penalty_decision.is_none() {
-                return Err(AppError::validation("penalty_decision", "this tier needs the penalty decision's number"));
+                return Err(AppError::validation(
+                    "penalty_decision",
+                    "this tier needs the penalty decision's number",
+                ));
             }
             let t = Tier {
                 amount_fen: tier_row.amount_fen,
@@ -173,15 +234,22 @@ pub async fn apply(
                 cap_fen: tier_row.cap_fen,
                 needs_penalty: tier_row.needs_penalty,
             };
-            rules::check_amount(&t, amount_fen, fine_fen).map_err(|(f, m)| AppError::validation(f, m))?;
-            let target = target.map(|t| normalize_target(&t)).filter(|t| !t.is_empty());
+            rules::check_amount(&t, amount_fen, fine_fen)
+                .map_err(|(f, m)| AppError::validation(f, m))?;
+            let target = target
+                .map(|t| normalize_target(&t))
+                .filter(|t| !t.is_empty());
             let first = first_report(txn, c.id).await?.ok_or(AppError::NotFound)?;
             let note = match &target {
                 Some(t) => highest_item(txn, c, &first, t, amount_fen, actor_id, now).await?,
                 None => None,
             };
             let row = match existing {
-                None => reward::ActiveModel { case_id: Set(c.id), version: Set(0), ..Default::default() },
+                None => reward::ActiveModel {
+                    case_id: Set(c.id),
+                    version: Set(0),
+                    ..Default::default()
+                },
                 Some(r) => r.into(),
             };
             let mut row = row;
@@ -201,22 +269,38 @@ pub async fn apply(
             row.claim_deadline = Set(None);
             row.closed_at = Set(None);
             row.save(txn).await?;
-            Ok(Step { from, to: RewardState::Proposed, note: note.or(Some(format!("{} fen", amount_fen))), public: false })
+            Ok(Step {
+                from,
+                to: RewardState::Proposed,
+                note: note.or(Some(format!("{} fen", amount_fen))),
+                public: false,
+            })
         }
         CaseAction::ApproveReward { note } => {
             let r = existing.ok_or(AppError::NotFound)?;
             ensure_eligible(txn, c).await?;
             let deadline = now + Duration::days(claim_days);
             let changed = guarded(txn, &r)
-                .col_expr(reward::Column::State, Expr::value(RewardState::Approved.as_str()))
+                .col_expr(
+                    reward::Column::State,
+                    Expr::value(RewardState::Approved.as_str()),
+                )
                 .col_expr(reward::Column::ReviewedBy, Expr::value(Some(actor_id)))
                 .col_expr(reward::Column::ReviewedAt, Expr::value(Some(now)))
-                .col_expr(reward::Column::ReviewNote, Expr::value(note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty())))
+                .col_expr(
+                    reward::Column::ReviewNote,
+                    Expr::value(note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty())),
+                )
                 .col_expr(reward::Column::ClaimDeadline, Expr::value(Some(deadline)))
                 .exec(txn)
                 .await?;
             raced(changed.rows_affected)?;
-            Ok(Step { from, to: RewardState::Approved, note: Some(shared::reward::yuan(r.amount_fen)), public: true })
+            Ok(Step {
+                from,
+                to: RewardState::Approved,
+                note: Some(shared::reward::yuan(r.amount_fen)),
+                public: true,
+            })
         }
         CaseAction::RejectReward { reason } => {
             let r = existing.ok_or(AppError::NotFound)?;
@@ -224,9 +308,17 @@ pub async fn apply(
             withdraw(txn, &r, Some(actor_id), &reason, now).await?;
             // A reporter who was told of the reward is told it was withdrawn.
             let told = matches!(from, Some(RewardState::Approved | RewardState::Claimed));
-            Ok(Step { from, to: RewardState::Rejected, note: Some(reason), public: told })
+            Ok(Step {
+                from,
+                to: RewardState::Rejected,
+                note: Some(reason),
+                public: told,
+            })
         }
-        CaseAction::PayReward { payment_reference, amount_fen } => {
+        CaseAction::PayReward {
+            payment_reference,
+            amount_fen,
+        } => {
             let r = existing.ok_or(AppError::NotFound)?;
             // The rules hold at every step, not only at the proposal: the
             // reporter may have been excluded since, or the case found
@@ -236,7 +328,10 @@ pub async fn apply(
             if amount_fen != r.amount_fen {
                 return Err(AppError::validation(
                     "amount_fen",
-                    format!("the approved amount is {} fen; pay exactly that", r.amount_fen),
+                    format!(
+                        "the approved amount is {} fen; pay exactly that",
+                        r.amount_fen
+                    ),
                 ));
             }
             // The unique index on reward_id makes a second payment impossible,
@@ -253,17 +348,27 @@ pub async fn apply(
             .await;
             if let Err(e) = paid {
                 if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-                    return Err(AppError::Conflict("this reward has already been paid".to_owned()));
+                    return Err(AppError::Conflict(
+                        "this reward has already been paid".to_owned(),
+                    ));
                 }
                 return Err(e.into());
             }
             let changed = guarded(txn, &r)
-                .col_expr(reward::Column::State, Expr::value(RewardState::Paid.as_str()))
+                .col_expr(
+                    reward::Column::State,
+                    Expr::value(RewardState::Paid.as_str()),
+                )
                 .col_expr(reward::Column::ClosedAt, Expr::value(Some(now)))
                 .exec(txn)
                 .await?;
             raced(changed.rows_affected)?;
-            Ok(Step { from, to: RewardState::Paid, note: Some(shared::reward::yuan(amount_fen)), public: true })
+            Ok(Step {
+                from,
+                to: RewardState::Paid,
+                note: Some(shared::reward::yuan(amount_fen)),
+                public: true,
+            })
         }
         _ => Err(AppError::BadRequest("not a reward action".to_owned())),
     }
@@ -276,8 +381,16 @@ async fn ensure_eligible(txn: &impl ConnectionTrait, c: &case::Model) -> Result<
     if eligible.eligible {
         return Ok(());
     }
-    let why: Vec<String> = eligible.checks.iter().filter(|x| !x.ok).map(|x| x.message.clone()).collect();
-    Err(AppError::Conflict(format!("not eligible for a reward: {}", why.join("; "))))
+    let why: Vec<String> = eligible
+        .checks
+        .iter()
+        .filter(|x| !x.ok)
+        .map(|x| x.message.clone())
+        .collect();
+    Err(AppError::Conflict(format!(
+        "not eligible for a reward: {}",
+        why.join("; ")
+    )))
 }
 
 /// Ends an unpaid reward as rejected (a reviewer's refusal or withdrawal, or
@@ -291,13 +404,22 @@ async fn withdraw(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let changed = guarded(txn, r)
-        .col_expr(reward::Column::State, Expr::value(RewardState::Rejected.as_str()))
+        .col_expr(
+            reward::Column::State,
+            Expr::value(RewardState::Rejected.as_str()),
+        )
         .col_expr(reward::Column::ReviewedBy, Expr::value(reviewer))
         .col_expr(reward::Column::ReviewedAt, Expr::value(Some(now)))
-        .col_expr(reward::Column::ReviewNote, Expr::value(Some(reason.to_owned())))
+        .col_expr(
+            reward::Column::ReviewNote,
+            Expr::value(Some(reason.to_owned())),
+        )
         .col_expr(reward::Column::ClosedAt, Expr::value(Some(now)))
         .col_expr(reward::Column::HeldAt, Expr::value(None::<DateTime<Utc>>))
-        .col_expr(reward::Column::PayoutAccountEnc, Expr::value(None::<String>))
+        .col_expr(
+            reward::Column::PayoutAccountEnc,
+            Expr::value(None::<String>),
+        )
         .exec(txn)
         .await?;
     raced(changed.rows_affected)
@@ -306,19 +428,50 @@ async fn withdraw(
 /// A contest reopened the case: its live, unpaid reward waits for the
 /// review (暂缓), and the timeline tells the reporter why. Nothing happens
 /// to a reward that is paid, refused, expired or declined.
-pub async fn hold(txn: &impl ConnectionTrait, c: &case::Model, now: DateTime<Utc>) -> Result<(), AppError> {
-    let Some(r) = for_case(txn, c.id).await? else { return Ok(()) };
+pub async fn hold(
+    txn: &impl ConnectionTrait,
+    c: &case::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(r) = for_case(txn, c.id).await? else {
+        return Ok(());
+    };
     let state = RewardState::parse(&r.state);
-    if !matches!(state, Some(RewardState::Proposed | RewardState::Approved | RewardState::Claimed)) || r.held_at.is_some() {
+    if !matches!(
+        state,
+        Some(RewardState::Proposed | RewardState::Approved | RewardState::Claimed)
+    ) || r.held_at.is_some()
+    {
         return Ok(());
     }
-    let changed = guarded(txn, &r).col_expr(reward::Column::HeldAt, Expr::value(Some(now))).exec(txn).await?;
+    let changed = guarded(txn, &r)
+        .col_expr(reward::Column::HeldAt, Expr::value(Some(now)))
+        .exec(txn)
+        .await?;
     raced(changed.rows_affected)?;
-    let note = "the reply is contested: the reward waits until the case is reviewed again".to_owned();
-    crate::cases::service::record_event(txn, c.id, now, "system", "hold_reward", None, None, Some(note.clone()), true).await?;
+    let note =
+        "the reply is contested: the reward waits until the case is reviewed again".to_owned();
+    crate::cases::service::record_event(
+        txn,
+        c.id,
+        now,
+        "system",
+        "hold_reward",
+        None,
+        None,
+        Some(note.clone()),
+        true,
+    )
+    .await?;
     crate::audit::record(
         txn,
-        crate::audit::Entry { actor: "system", action: "reward.hold", object_type: "case", object_id: &c.code, detail: Some(note) },
+        crate::audit::Entry {
+            actor: "system",
+            action: "reward.hold",
+            object_type: "case",
+            object_id: &c.code,
+            detail: Some(note),
+        },
     )
     .await?;
     Ok(())
@@ -328,26 +481,56 @@ pub async fn hold(txn: &impl ConnectionTrait, c: &case::Model, now: DateTime<Utc
 /// case still qualifies (its claim window extended by the time it waited)
 /// and is withdrawn if not (the review found the report unsubstantiated,
 /// say), each with a timeline entry the reporter reads.
-pub async fn after_review(txn: &impl ConnectionTrait, c: &case::Model, now: DateTime<Utc>) -> Result<(), AppError> {
-    let Some(r) = for_case(txn, c.id).await? else { return Ok(()) };
-    let Some(held_at) = r.held_at else { return Ok(()) };
+pub async fn after_review(
+    txn: &impl ConnectionTrait,
+    c: &case::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(r) = for_case(txn, c.id).await? else {
+        return Ok(());
+    };
+    let Some(held_at) = r.held_at else {
+        return Ok(());
+    };
     let eligible = eligibility(txn, c).await?;
     let (action, note) = if eligible.eligible {
         let waited = now - held_at;
         let changed = guarded(txn, &r)
             .col_expr(reward::Column::HeldAt, Expr::value(None::<DateTime<Utc>>))
-            .col_expr(reward::Column::ClaimDeadline, Expr::value(r.claim_deadline.map(|d| d + waited)))
+            .col_expr(
+                reward::Column::ClaimDeadline,
+                Expr::value(r.claim_deadline.map(|d| d + waited)),
+            )
             .exec(txn)
             .await?;
         raced(changed.rows_affected)?;
-        ("release_reward", "the case was reviewed again and still qualifies: the reward goes on".to_owned())
+        (
+            "release_reward",
+            "the case was reviewed again and still qualifies: the reward goes on".to_owned(),
+        )
     } else {
-        let why: Vec<String> = eligible.checks.iter().filter(|x| !x.ok).map(|x| x.message.clone()).collect();
+        let why: Vec<String> = eligible
+            .checks
+            .iter()
+            .filter(|x| !x.ok)
+            .map(|x| x.message.clone())
+            .collect();
         let note = format!("withdrawn after the review: {}", why.join("; "));
         withdraw(txn, &r, None, &note, now).await?;
         ("reject_reward", note)
     };
-    crate::cases::service::record_event(txn, c.id, now, "system", action, None, None, Some(note.clone()), true).await?;
+    crate::cases::service::record_event(
+        txn,
+        c.id,
+        now,
+        "system",
+        action,
+        None,
+        None,
+        Some(note.clone()),
+        true,
+    )
+    .await?;
     crate::audit::record(
         txn,
         crate::audit::Entry {
@@ -365,7 +548,10 @@ pub async fn after_review(txn: &impl ConnectionTrait, c: &case::Model, now: Date
 /// An update of this reward row only if nobody changed it since it was read.
 fn guarded(_txn: &impl ConnectionTrait, r: &reward::Model) -> sea_orm::UpdateMany<reward::Entity> {
     reward::Entity::update_many()
-        .col_expr(reward::Column::Version, Expr::col(reward::Column::Version).add(1))
+        .col_expr(
+            reward::Column::Version,
+            Expr::col(reward::Column::Version).add(1),
+        )
         .filter(reward::Column::Id.eq(r.id))
         .filter(reward::Column::Version.eq(r.version))
 }
@@ -374,7 +560,9 @@ fn raced(rows: u64) -> Result<(), AppError> {
     if rows == 1 {
         Ok(())
     } else {
-        Err(AppError::Conflict("someone else changed this reward at the same moment; reload it".to_owned()))
+        Err(AppError::Conflict(
+            "someone else changed this reward at the same moment; reload it".to_owned(),
+        ))
     }
 }
 
@@ -397,7 +585,9 @@ async fn highest_item(
     actor_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, AppError> {
-    let Some(phone) = phone_index(txn, Some(first)).await? else { return Ok(None) };
+    let Some(phone) = phone_index(txn, Some(first)).await? else {
+        return Ok(None);
+    };
     let others = reward::Entity::find()
         .filter(reward::Column::Target.eq(target))
         .filter(reward::Column::CaseId.ne(c.id))
@@ -405,15 +595,25 @@ async fn highest_item(
         .await?;
     let mut superseded = Vec::new();
     for other in others {
-        let Some(state) = RewardState::parse(&other.state).filter(|s| s.is_live()) else { continue };
+        let Some(state) = RewardState::parse(&other.state).filter(|s| s.is_live()) else {
+            continue;
+        };
         let other_first = report::Entity::find_by_id(other.report_id).one(txn).await?;
         if phone_index(txn, other_first.as_ref()).await?.as_deref() != Some(phone.as_str()) {
             continue;
         }
-        let Some(other_case) = case::Entity::find_by_id(other.case_id).one(txn).await? else { continue };
+        let Some(other_case) = case::Entity::find_by_id(other.case_id).one(txn).await? else {
+            continue;
+        };
         // Reported together, not a repeat after the other case was closed.
-        let (earlier, later) = if other_case.submitted_at <= c.submitted_at { (&other_case, c) } else { (c, &other_case) };
-        let together = earlier.closed_at.is_none_or(|closed| later.submitted_at < closed);
+        let (earlier, later) = if other_case.submitted_at <= c.submitted_at {
+            (&other_case, c)
+        } else {
+            (c, &other_case)
+        };
+        let together = earlier
+            .closed_at
+            .is_none_or(|closed| later.submitted_at < closed);
         if !together {
             continue;
         }
@@ -427,10 +627,19 @@ async fn highest_item(
             )));
         }
         let changed = guarded(txn, &other)
-            .col_expr(reward::Column::State, Expr::value(RewardState::Rejected.as_str()))
+            .col_expr(
+                reward::Column::State,
+                Expr::value(RewardState::Rejected.as_str()),
+            )
             .col_expr(reward::Column::ReviewedBy, Expr::value(Some(actor_id)))
             .col_expr(reward::Column::ReviewedAt, Expr::value(Some(now)))
-            .col_expr(reward::Column::ReviewNote, Expr::value(Some(format!("superseded by the higher item in case {}", c.code))))
+            .col_expr(
+                reward::Column::ReviewNote,
+                Expr::value(Some(format!(
+                    "superseded by the higher item in case {}",
+                    c.code
+                ))),
+            )
             .col_expr(reward::Column::ClosedAt, Expr::value(Some(now)))
             .exec(txn)
             .await?;
@@ -449,7 +658,12 @@ async fn highest_item(
         .await?;
         superseded.push(other_case.code);
     }
-    Ok((!superseded.is_empty()).then(|| format!("{amount_fen} fen; supersedes the lower item in {}", superseded.join(", "))))
+    Ok((!superseded.is_empty()).then(|| {
+        format!(
+            "{amount_fen} fen; supersedes the lower item in {}",
+            superseded.join(", ")
+        )
+    }))
 }
 
 /// Approved rewards whose claim window has passed become `expired`, each with
@@ -467,13 +681,31 @@ pub async fn expire_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
     for r in due {
         let txn = crate::db::begin_write(db).await?;
         let changed = guarded(&txn, &r)
-            .col_expr(reward::Column::State, Expr::value(RewardState::Expired.as_str()))
+            .col_expr(
+                reward::Column::State,
+                Expr::value(RewardState::Expired.as_str()),
+            )
             .col_expr(reward::Column::ClosedAt, Expr::value(Some(now)))
             .exec(&txn)
             .await?;
         if changed.rows_affected == 1 {
-            crate::cases::service::record_event(&txn, r.case_id, now, "system", "expire_reward", None, None, None, true).await?;
-            let code = case::Entity::find_by_id(r.case_id).one(&txn).await?.map(|c| c.code).unwrap_or_default();
+            crate::cases::service::record_event(
+                &txn,
+                r.case_id,
+                now,
+                "system",
+                "expire_reward",
+                None,
+                None,
+                None,
+                true,
+            )
+            .await?;
+            let code = case::Entity::find_by_id(r.case_id)
+                .one(&txn)
+                .await?
+                .map(|c| c.code)
+                .unwrap_or_default();
             let entry = crate::audit::Entry {
                 actor: "system",
                 action: "reward.expire",
@@ -499,7 +731,9 @@ pub async fn reporter_step(
     claim: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(RewardState, RewardState), AppError> {
-    let r = for_case(txn, c.id).await?.ok_or_else(|| AppError::Conflict("this case has no reward".to_owned()))?;
+    let r = for_case(txn, c.id)
+        .await?
+        .ok_or_else(|| AppError::Conflict("this case has no reward".to_owned()))?;
     // Only the rewarded (first) reporter; a "me too" reporter gets the same
     // answer as a case without a reward, so nothing is revealed.
     if r.report_id != reporter.id {
@@ -508,37 +742,62 @@ pub async fn reporter_step(
     let state = RewardState::parse(&r.state).unwrap_or(RewardState::Proposed);
     let open = r.claim_deadline.is_some_and(|d| now < d);
     if r.held_at.is_some() {
-        return Err(AppError::Conflict("the reward is on hold while your contest is reviewed".to_owned()));
+        return Err(AppError::Conflict(
+            "the reward is on hold while your contest is reviewed".to_owned(),
+        ));
     }
     match claim {
         Some(account) => {
             let account = account.trim().to_owned();
             if !(4..=200).contains(&account.chars().count()) {
-                return Err(AppError::validation("payout_account", "the account to pay into: 4 to 200 characters (bank card or Alipay/WeChat account)"));
+                return Err(AppError::validation(
+                    "payout_account",
+                    "the account to pay into: 4 to 200 characters (bank card or Alipay/WeChat account)",
+                ));
             }
             if state != RewardState::Approved {
-                return Err(AppError::Conflict(format!("a reward that is {} cannot be claimed", state.as_str())));
+                return Err(AppError::Conflict(format!(
+                    "a reward that is {} cannot be claimed",
+                    state.as_str()
+                )));
             }
             if !open {
                 return Err(AppError::Conflict("the claim window has closed".to_owned()));
             }
             let changed = guarded(txn, &r)
-                .col_expr(reward::Column::State, Expr::value(RewardState::Claimed.as_str()))
+                .col_expr(
+                    reward::Column::State,
+                    Expr::value(RewardState::Claimed.as_str()),
+                )
                 .col_expr(reward::Column::ClaimedAt, Expr::value(Some(now)))
-                .col_expr(reward::Column::PayoutAccountEnc, Expr::value(Some(pii.encrypt(&account))))
+                .col_expr(
+                    reward::Column::PayoutAccountEnc,
+                    Expr::value(Some(pii.encrypt(&account))),
+                )
                 .exec(txn)
                 .await?;
             raced(changed.rows_affected)?;
             Ok((state, RewardState::Claimed))
         }
         None => {
-            if !matches!(state, RewardState::Approved | RewardState::Claimed) || (state == RewardState::Approved && !open) {
-                return Err(AppError::Conflict(format!("a reward that is {} cannot be declined", state.as_str())));
+            if !matches!(state, RewardState::Approved | RewardState::Claimed)
+                || (state == RewardState::Approved && !open)
+            {
+                return Err(AppError::Conflict(format!(
+                    "a reward that is {} cannot be declined",
+                    state.as_str()
+                )));
             }
             let changed = guarded(txn, &r)
-                .col_expr(reward::Column::State, Expr::value(RewardState::Declined.as_str()))
+                .col_expr(
+                    reward::Column::State,
+                    Expr::value(RewardState::Declined.as_str()),
+                )
                 .col_expr(reward::Column::ClosedAt, Expr::value(Some(now)))
-                .col_expr(reward::Column::PayoutAccountEnc, Expr::value(None::<String>))
+                .col_expr(
+                    reward::Column::PayoutAccountEnc,
+                    Expr::value(None::<String>),
+                )
                 .exec(txn)
                 .await?;
             raced(changed.rows_affected)?;
@@ -558,13 +817,25 @@ pub async fn reveal_payout_account(
 ) -> Result<PayoutAccount, AppError> {
     let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
     let txn = crate::db::begin_write(db).await?;
-    let c = case::Entity::find().filter(case::Column::Code.eq(code.as_str())).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let c = case::Entity::find()
+        .filter(case::Column::Code.eq(code.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let r = for_case(&txn, c.id).await?.ok_or(AppError::NotFound)?;
     let state = RewardState::parse(&r.state);
-    let Some(enc) = r.payout_account_enc.as_deref().filter(|_| matches!(state, Some(RewardState::Claimed | RewardState::Paid))) else {
-        return Err(AppError::Conflict("the reward has no payout account: it has not been claimed".to_owned()));
+    let Some(enc) = r
+        .payout_account_enc
+        .as_deref()
+        .filter(|_| matches!(state, Some(RewardState::Claimed | RewardState::Paid)))
+    else {
+        return Err(AppError::Conflict(
+            "the reward has no payout account: it has not been claimed".to_owned(),
+        ));
     };
-    let account = pii.decrypt(enc).map_err(|e| AppError::Internal(anyhow::anyhow!("payout account of reward {}: {e}", r.id)))?;
+    let account = pii.decrypt(enc).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("payout account of reward {}: {e}", r.id))
+    })?;
     crate::audit::record(
         &txn,
         crate::audit::Entry {
@@ -577,10 +848,18 @@ pub async fn reveal_payout_account(
     )
     .await?;
     txn.commit().await?;
-    Ok(PayoutAccount { case: c.code, payout_account: account })
+    Ok(PayoutAccount {
+        case: c.code,
+        payout_account: account,
+    })
 }
 
 /// The department codes, for queues and the ledger.
 pub async fn department_codes(conn: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
-    Ok(department::Entity::find().all(conn).await?.into_iter().map(|d| (d.id, d.code)).collect())
+    Ok(department::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect())
 }

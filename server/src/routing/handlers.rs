@@ -4,7 +4,9 @@
 use super::service;
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
-use crate::openapi::{BadRequest, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType};
+use crate::openapi::{
+    BadRequest, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -34,7 +36,10 @@ const EDITORS: &[Role] = &[Role::Admin];
     ),
     security(("session" = []))
 )]
-pub async fn list(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<RoutingRule>>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Vec<RoutingRule>>, AppError> {
     user.require(READERS)?;
     Ok(AppJson(service::list(&state.db).await?))
 }
@@ -63,7 +68,10 @@ pub async fn create(
     AppJson(input): AppJson<RoutingRuleInput>,
 ) -> Result<(StatusCode, AppJson<RoutingRule>), AppError> {
     user.require(EDITORS)?;
-    Ok((StatusCode::CREATED, AppJson(service::create(&state.db, &user.username, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(service::create(&state.db, &user.username, input).await?),
+    ))
 }
 
 /// Replace a routing rule (修改分派规则).
@@ -93,7 +101,9 @@ pub async fn update(
     AppJson(input): AppJson<RoutingRuleInput>,
 ) -> Result<AppJson<RoutingRule>, AppError> {
     user.require(EDITORS)?;
-    Ok(AppJson(service::update(&state.db, &user.username, id, input).await?))
+    Ok(AppJson(
+        service::update(&state.db, &user.username, id, input).await?,
+    ))
 }
 
 /// Delete a routing rule (删除分派规则).
@@ -112,7 +122,11 @@ pub async fn update(
     ),
     security(("session" = []))
 )]
-pub async fn delete(State(state): State<AppState>, user: StaffUser, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
     user.require(EDITORS)?;
     service::delete(&state.db, &user.username, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -165,7 +179,14 @@ pub async fn preview(
     let category = crate::categories::service::find_active(&state.db, &q.category)
         .await?
         .ok_or_else(|| AppError::validation("category", "no such category"))?;
-    let area = crate::reports::service::locate(&state.db, LatLon { lat: q.lat, lon: q.lon }).await?;
+    let area = crate::reports::service::locate(
+        &state.db,
+        LatLon {
+            lat: q.lat,
+            lon: q.lon,
+        },
+    )
+    .await?;
     let route = service::route(&state.db, &category, area.as_ref().map(|a| a.id), at).await?;
     Ok(AppJson(RoutePreview {
         department: service::department_code(&state.db, route.department_id).await?,
@@ -192,7 +213,10 @@ pub async fn preview(
     ),
     security(("session" = []))
 )]
-pub async fn quiet_periods(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<QuietPeriod>>, AppError> {
+pub async fn quiet_periods(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Vec<QuietPeriod>>, AppError> {
     user.require(READERS)?;
     Ok(AppJson(service::quiet_periods(&state.db).await?))
 }
@@ -221,7 +245,10 @@ pub async fn add_quiet_period(
     AppJson(input): AppJson<QuietPeriod>,
 ) -> Result<(StatusCode, AppJson<QuietPeriod>), AppError> {
     user.require(EDITORS)?;
-    Ok((StatusCode::CREATED, AppJson(service::add_quiet_period(&state.db, &user.username, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(service::add_quiet_period(&state.db, &user.username, input).await?),
+    ))
 }
 
 /// Delete a quiet period (删除静音期).

@@ -28,7 +28,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/routing-rules", get(handlers::list).post(handlers::create))
         .route("/routing-rules/preview", get(handlers::preview))
-        .route("/routing-rules/{id}", put(handlers::update).delete(handlers::delete))
-        .route("/quiet-periods", get(handlers::quiet_periods).post(handlers::add_quiet_period))
+        .route(
+            "/routing-rules/{id}",
+            put(handlers::update).delete(handlers::delete),
+        )
+        .route(
+            "/quiet-periods",
+            get(handlers::quiet_periods).post(handlers::add_quiet_period),
+        )
         .route("/quiet-periods/{id}", delete(handlers::delete_quiet_period))
 }

@@ -23,7 +23,9 @@ impl Priority {
     }
 
     pub fn parse(s: &str) -> Option<Priority> {
-        [Priority::Normal, Priority::High, Priority::Urgent].into_iter().find(|p| p.as_str() == s)
+        [Priority::Normal, Priority::High, Priority::Urgent]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -133,16 +135,34 @@ mod tests {
         }
     }
 
-    fn subject(category: &'static str, group: &'static str, area_id: Option<i64>, minute: i32) -> Subject<'static> {
-        Subject { category, group, area_id, minute }
+    fn subject(
+        category: &'static str,
+        group: &'static str,
+        area_id: Option<i64>,
+        minute: i32,
+    ) -> Subject<'static> {
+        Subject {
+            category,
+            group,
+            area_id,
+            minute,
+        }
     }
 
     #[test]
     fn a_window_may_wrap_midnight() {
-        let night = Window { start: 22 * 60, end: 6 * 60 };
+        let night = Window {
+            start: 22 * 60,
+            end: 6 * 60,
+        };
         assert!(night.contains(23 * 60) && night.contains(0) && night.contains(5 * 60 + 59));
-        assert!(!night.contains(6 * 60) && !night.contains(12 * 60) && !night.contains(21 * 60 + 59));
-        let day = Window { start: 8 * 60, end: 18 * 60 };
+        assert!(
+            !night.contains(6 * 60) && !night.contains(12 * 60) && !night.contains(21 * 60 + 59)
+        );
+        let day = Window {
+            start: 8 * 60,
+            end: 18 * 60,
+        };
         assert!(day.contains(8 * 60) && !day.contains(18 * 60));
     }
 
@@ -157,7 +177,8 @@ mod tests {
 
     #[test]
     fn chongqing_time_is_utc_plus_eight() {
-        let at = DateTime::parse_from_rfc3339("2026-06-01T15:30:00Z").map(|d| d.with_timezone(&Utc));
+        let at =
+            DateTime::parse_from_rfc3339("2026-06-01T15:30:00Z").map(|d| d.with_timezone(&Utc));
         assert_eq!(at.map(local_minute), Ok(23 * 60 + 30));
     }
 
@@ -169,7 +190,10 @@ mod tests {
         by_category.category = Some("noise_construction".into());
         let mut at_night = rule(3, 30);
         at_night.category = Some("noise_construction".into());
-        at_night.window = Some(Window { start: 1320, end: 360 });
+        at_night.window = Some(Window {
+            start: 1320,
+            end: 360,
+        });
         let mut in_town = rule(4, 40);
         in_town.group = Some("noise".into());
         in_town.area_id = Some(7);
@@ -194,7 +218,10 @@ mod tests {
         let mut b = rule(9, 90);
         b.group = Some("dust".into());
         let rules = [b, a];
-        assert_eq!(choose(&rules, &subject("dust_road", "dust", None, 0)).map(|r| r.id), Some(5));
+        assert_eq!(
+            choose(&rules, &subject("dust_road", "dust", None, 0)).map(|r| r.id),
+            Some(5)
+        );
     }
 
     #[test]

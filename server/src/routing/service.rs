@@ -7,8 +7,8 @@ use crate::db::entities::{area, category, category_group, department, quiet_peri
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use shared::routing::{QuietPeriod, RoutingRule, RoutingRuleInput};
 use std::collections::BTreeMap;
@@ -50,10 +50,17 @@ pub async fn route(
     area_id: Option<i64>,
     at: DateTime<Utc>,
 ) -> Result<Route, DbErr> {
-    let rows = routing_rule::Entity::find().filter(routing_rule::Column::Active.eq(true)).all(conn).await?;
+    let rows = routing_rule::Entity::find()
+        .filter(routing_rule::Column::Active.eq(true))
+        .all(conn)
+        .await?;
     let rules: Vec<Rule> = rows.iter().map(to_rule).collect();
-    let subject =
-        Subject { category: &category.code, group: &category.group_code, area_id, minute: rules::local_minute(at) };
+    let subject = Subject {
+        category: &category.code,
+        group: &category.group_code,
+        area_id,
+        minute: rules::local_minute(at),
+    };
     let chosen = rules::choose(&rules, &subject);
     let department_id = match chosen {
         Some(r) => Some(r.department_id),
@@ -82,10 +89,16 @@ pub async fn route(
     })
 }
 
-pub async fn department_code(conn: &impl ConnectionTrait, id: Option<i64>) -> Result<Option<String>, DbErr> {
+pub async fn department_code(
+    conn: &impl ConnectionTrait,
+    id: Option<i64>,
+) -> Result<Option<String>, DbErr> {
     match id {
         None => Ok(None),
-        Some(id) => Ok(department::Entity::find_by_id(id).one(conn).await?.map(|d| d.code)),
+        Some(id) => Ok(department::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|d| d.code)),
     }
 }
 
@@ -98,17 +111,33 @@ struct Directory {
 impl Directory {
     async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
         Ok(Self {
-            departments: department::Entity::find().all(conn).await?.into_iter().map(|d| (d.id, d.code)).collect(),
-            areas: area::Entity::find().all(conn).await?.into_iter().map(|a| (a.id, a.code)).collect(),
+            departments: department::Entity::find()
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d.code))
+                .collect(),
+            areas: area::Entity::find()
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a.code))
+                .collect(),
         })
     }
 
     fn department_id(&self, code: &str) -> Option<i64> {
-        self.departments.iter().find(|(_, c)| c.as_str() == code).map(|(id, _)| *id)
+        self.departments
+            .iter()
+            .find(|(_, c)| c.as_str() == code)
+            .map(|(id, _)| *id)
     }
 
     fn area_id(&self, code: &str) -> Option<i64> {
-        self.areas.iter().find(|(_, c)| c.as_str() == code).map(|(id, _)| *id)
+        self.areas
+            .iter()
+            .find(|(_, c)| c.as_str() == code)
+            .map(|(id, _)| *id)
     }
 }
 
@@ -121,8 +150,14 @@ fn view(m: &routing_rule::Model, dir: &Directory) -> RoutingRule {
             area: m.area_id.and_then(|id| dir.areas.get(&id).cloned()),
             start: m.start_minute.map(Window::format_time),
             end: m.end_minute.map(Window::format_time),
-            department: dir.departments.get(&m.department_id).cloned().unwrap_or_default(),
-            co_department: m.co_department_id.and_then(|id| dir.departments.get(&id).cloned()),
+            department: dir
+                .departments
+                .get(&m.department_id)
+                .cloned()
+                .unwrap_or_default(),
+            co_department: m
+                .co_department_id
+                .and_then(|id| dir.departments.get(&id).cloned()),
             priority: m.priority.clone(),
             note: m.note.clone(),
             active: m.active,
@@ -134,7 +169,10 @@ fn view(m: &routing_rule::Model, dir: &Directory) -> RoutingRule {
 /// Every rule, most specific first (the order they are tried in).
 pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<RoutingRule>, DbErr> {
     let dir = Directory::load(conn).await?;
-    let mut rows = routing_rule::Entity::find().order_by_asc(routing_rule::Column::Id).all(conn).await?;
+    let mut rows = routing_rule::Entity::find()
+        .order_by_asc(routing_rule::Column::Id)
+        .all(conn)
+        .await?;
     rows.sort_by_key(|m| (std::cmp::Reverse(to_rule(m).specificity()), m.id));
     Ok(rows.iter().map(|m| view(m, &dir)).collect())
 }
@@ -159,16 +197,28 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
     let category = blank(input.category);
     let group = blank(input.group);
     if category.is_some() && group.is_some() {
-        errors.insert("group".to_owned(), "give a category or a group, not both".to_owned());
+        errors.insert(
+            "group".to_owned(),
+            "give a category or a group, not both".to_owned(),
+        );
     }
     if let Some(code) = &category
-        && category::Entity::find().filter(category::Column::Code.eq(code.as_str())).one(conn).await?.is_none() {
-            errors.insert("category".to_owned(), format!("no category `{code}`"));
-        }
+        && category::Entity::find()
+            .filter(category::Column::Code.eq(code.as_str()))
+            .one(conn)
+            .await?
+            .is_none()
+    {
+        errors.insert("category".to_owned(), format!("no category `{code}`"));
+    }
     if let Some(code) = &group
-        && category_group::Entity::find_by_id(code.clone()).one(conn).await?.is_none() {
-            errors.insert("group".to_owned(), format!("no category group `{code}`"));
-        }
+        && category_group::Entity::find_by_id(code.clone())
+            .one(conn)
+            .await?
+            .is_none()
+    {
+        errors.insert("group".to_owned(), format!("no category group `{code}`"));
+    }
     let area_id = match blank(input.area) {
         None => None,
         Some(code) => {
@@ -184,7 +234,10 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
         (Some(s), Some(e)) => match (Window::parse_time(&s), Window::parse_time(&e)) {
             (Some(start), Some(end)) if start != end => Some(Window { start, end }),
             (Some(_), Some(_)) => {
-                errors.insert("end".to_owned(), "the window must not start and end at the same time".to_owned());
+                errors.insert(
+                    "end".to_owned(),
+                    "the window must not start and end at the same time".to_owned(),
+                );
                 None
             }
             _ => {
@@ -193,31 +246,47 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
             }
         },
         _ => {
-            errors.insert("end".to_owned(), "give both the start and the end of the time window".to_owned());
+            errors.insert(
+                "end".to_owned(),
+                "give both the start and the end of the time window".to_owned(),
+            );
             None
         }
     };
     let department_id = dir.department_id(input.department.trim());
     if department_id.is_none() {
-        errors.insert("department".to_owned(), format!("no department `{}`", input.department.trim()));
+        errors.insert(
+            "department".to_owned(),
+            format!("no department `{}`", input.department.trim()),
+        );
     }
     let co_department_id = match blank(input.co_department) {
         None => None,
         Some(code) => {
             let id = dir.department_id(&code);
             if id.is_none() {
-                errors.insert("co_department".to_owned(), format!("no department `{code}`"));
+                errors.insert(
+                    "co_department".to_owned(),
+                    format!("no department `{code}`"),
+                );
             } else if id == department_id {
-                errors.insert("co_department".to_owned(), "the co-department must differ from the department".to_owned());
+                errors.insert(
+                    "co_department".to_owned(),
+                    "the co-department must differ from the department".to_owned(),
+                );
             }
             id
         }
     };
     let priority = blank(input.priority);
     if let Some(p) = &priority
-        && Priority::parse(p).is_none() {
-            errors.insert("priority".to_owned(), "one of normal, high, urgent".to_owned());
-        }
+        && Priority::parse(p).is_none()
+    {
+        errors.insert(
+            "priority".to_owned(),
+            "one of normal, high, urgent".to_owned(),
+        );
+    }
     let note = blank(input.note);
     if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         errors.insert("note".to_owned(), "at most 500 characters".to_owned());
@@ -256,11 +325,18 @@ fn describe(r: &RoutingRule) -> String {
     serde_json::to_string(&r.rule).unwrap_or_default()
 }
 
-pub async fn create(db: &DatabaseConnection, actor: &str, input: RoutingRuleInput) -> Result<RoutingRule, AppError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &str,
+    input: RoutingRuleInput,
+) -> Result<RoutingRule, AppError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let checked = check(&txn, input).await?;
-    let mut model = routing_rule::ActiveModel { created_at: Set(now), ..Default::default() };
+    let mut model = routing_rule::ActiveModel {
+        created_at: Set(now),
+        ..Default::default()
+    };
     apply(&mut model, checked, now);
     let row = model.insert(&txn).await?;
     let shown = view(&row, &Directory::load(&txn).await?);
@@ -285,7 +361,10 @@ pub async fn update(
 ) -> Result<RoutingRule, AppError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let row = routing_rule::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let row = routing_rule::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let checked = check(&txn, input).await?;
     let mut model: routing_rule::ActiveModel = row.into();
     apply(&mut model, checked, now);
@@ -306,7 +385,10 @@ pub async fn update(
 
 pub async fn delete(db: &DatabaseConnection, actor: &str, id: i64) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let row = routing_rule::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let row = routing_rule::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let shown = view(&row, &Directory::load(&txn).await?);
     routing_rule::Entity::delete_by_id(id).exec(&txn).await?;
     let object_id = id.to_string();
@@ -338,27 +420,52 @@ pub async fn quiet_periods(conn: &impl ConnectionTrait) -> Result<Vec<QuietPerio
         .collect())
 }
 
-pub async fn add_quiet_period(db: &DatabaseConnection, actor: &str, input: QuietPeriod) -> Result<QuietPeriod, AppError> {
+pub async fn add_quiet_period(
+    db: &DatabaseConnection,
+    actor: &str,
+    input: QuietPeriod,
+) -> Result<QuietPeriod, AppError> {
     let mut errors = BTreeMap::new();
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.insert("name".to_owned(), "a name of 1 to 100 characters, e.g. 2027年高考".to_owned());
+        errors.insert(
+            "name".to_owned(),
+            "a name of 1 to 100 characters, e.g. 2027年高考".to_owned(),
+        );
     }
-    let time = |s: &str| DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.with_timezone(&Utc));
+    let time = |s: &str| {
+        DateTime::parse_from_rfc3339(s.trim())
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
+    };
     let (starts, ends) = (time(&input.starts_at), time(&input.ends_at));
     if starts.is_none() {
-        errors.insert("starts_at".to_owned(), "an RFC 3339 time, e.g. 2027-06-07T00:00:00+08:00".to_owned());
+        errors.insert(
+            "starts_at".to_owned(),
+            "an RFC 3339 time, e.g. 2027-06-07T00:00:00+08:00".to_owned(),
+        );
     }
     if ends.is_none() {
-        errors.insert("ends_at".to_owned(), "an RFC 3339 time, e.g. 2027-06-10T00:00:00+08:00".to_owned());
+        errors.insert(
+            "ends_at".to_owned(),
+            "an RFC 3339 time, e.g. 2027-06-10T00:00:00+08:00".to_owned(),
+        );
     }
     if let (Some(s), Some(e)) = (starts, ends)
-        && e <= s {
-            errors.insert("ends_at".to_owned(), "must be after starts_at".to_owned());
-        }
+        && e <= s
+    {
+        errors.insert("ends_at".to_owned(), "must be after starts_at".to_owned());
+    }
     let txn = crate::db::begin_write(db).await?;
-    if category_group::Entity::find_by_id(input.group.clone()).one(&txn).await?.is_none() {
-        errors.insert("group".to_owned(), format!("no category group `{}`", input.group));
+    if category_group::Entity::find_by_id(input.group.clone())
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        errors.insert(
+            "group".to_owned(),
+            format!("no category group `{}`", input.group),
+        );
     }
     let (Some(starts), Some(ends), true) = (starts, ends, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -374,9 +481,20 @@ pub async fn add_quiet_period(db: &DatabaseConnection, actor: &str, input: Quiet
     .insert(&txn)
     .await?;
     let object_id = row.id.to_string();
-    let detail = format!("{} {} {}–{}", row.name, row.group_code, row.starts_at.to_rfc3339(), row.ends_at.to_rfc3339());
-    let entry =
-        audit::Entry { actor, action: "quiet_period.create", object_type: "quiet_period", object_id: &object_id, detail: Some(detail) };
+    let detail = format!(
+        "{} {} {}–{}",
+        row.name,
+        row.group_code,
+        row.starts_at.to_rfc3339(),
+        row.ends_at.to_rfc3339()
+    );
+    let entry = audit::Entry {
+        actor,
+        action: "quiet_period.create",
+        object_type: "quiet_period",
+        object_id: &object_id,
+        detail: Some(detail),
+    };
     audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(QuietPeriod {
@@ -388,9 +506,16 @@ pub async fn add_quiet_period(db: &DatabaseConnection, actor: &str, input: Quiet
     })
 }
 
-pub async fn delete_quiet_period(db: &DatabaseConnection, actor: &str, id: i64) -> Result<(), AppError> {
+pub async fn delete_quiet_period(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: i64,
+) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let row = quiet_period::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let row = quiet_period::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     quiet_period::Entity::delete_by_id(id).exec(&txn).await?;
     let object_id = id.to_string();
     let entry = audit::Entry {

@@ -50,5 +50,7 @@ pub async fn set_indicator(
     AppJson(input): AppJson<IndicatorValue>,
 ) -> Result<AppJson<Indicator>, AppError> {
     user.require(&[Role::Admin])?;
-    Ok(AppJson(service::set_indicator(&state.db, &user.username, &code, input).await?))
+    Ok(AppJson(
+        service::set_indicator(&state.db, &user.username, &code, input).await?,
+    ))
 }

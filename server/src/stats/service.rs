@@ -10,8 +10,8 @@ use crate::error::AppError;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::case::CaseState;
 use shared::info::{Count, DepartmentTimeliness, Indicator, IndicatorValue, Stats};
@@ -22,10 +22,17 @@ use std::collections::BTreeMap;
 const MEDIAN_SAMPLE: u64 = 1000;
 
 fn open_states() -> Vec<&'static str> {
-    CaseState::ALL.into_iter().filter(|s| s.is_open()).map(CaseState::as_str).collect()
+    CaseState::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(CaseState::as_str)
+        .collect()
 }
 
-async fn count_by(db: &DatabaseConnection, column: case::Column) -> Result<Vec<(Option<i64>, i64)>, AppError> {
+async fn count_by(
+    db: &DatabaseConnection,
+    column: case::Column,
+) -> Result<Vec<(Option<i64>, i64)>, AppError> {
     Ok(case::Entity::find()
         .select_only()
         .column(column)
@@ -41,8 +48,13 @@ fn month_start(now: DateTime<Utc>, back: i32) -> (String, DateTime<Utc>) {
     let local = now + Duration::hours(8);
     let months = local.year() * 12 + local.month0() as i32 - back;
     let (y, m) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
-    let first = NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default();
-    (format!("{y:04}-{m:02}"), Utc.from_utc_datetime(&first) - Duration::hours(8))
+    let first = NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    (
+        format!("{y:04}-{m:02}"),
+        Utc.from_utc_datetime(&first) - Duration::hours(8),
+    )
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -51,7 +63,11 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    let m = if v.len().is_multiple_of(2) { (v[mid - 1] + v[mid]) / 2.0 } else { v[mid] };
+    let m = if v.len().is_multiple_of(2) {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    };
     Some((m * 10.0).round() / 10.0)
 }
 
@@ -67,7 +83,11 @@ async fn days_to(db: &DatabaseConnection, until: case::Column) -> Result<Option<
         .into_tuple()
         .all(db)
         .await?;
-    Ok(median(rows.into_iter().map(|(from, to)| (to - from).num_minutes() as f64 / 1440.0).collect()))
+    Ok(median(
+        rows.into_iter()
+            .map(|(from, to)| (to - from).num_minutes() as f64 / 1440.0)
+            .collect(),
+    ))
 }
 
 pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
@@ -84,15 +104,23 @@ pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
         .await?;
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     let total: u64 = by_state.iter().map(|(_, c)| n(*c)).sum();
-    let open: u64 =
-        by_state.iter().filter(|(s, _)| CaseState::parse(s).is_some_and(CaseState::is_open)).map(|(_, c)| n(*c)).sum();
+    let open: u64 = by_state
+        .iter()
+        .filter(|(s, _)| CaseState::parse(s).is_some_and(CaseState::is_open))
+        .map(|(_, c)| n(*c))
+        .sum();
 
     let mut by_category: Vec<Count> = count_by(db, case::Column::CategoryId)
         .await?
         .into_iter()
         .filter_map(|(id, c)| {
             let r = lookups.category(id?);
-            Some(Count { key: r.code, label: r.name, label_en: r.name_en, value: n(c) })
+            Some(Count {
+                key: r.code,
+                label: r.name,
+                label_en: r.name_en,
+                value: n(c),
+            })
         })
         .collect();
     by_category.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
@@ -100,8 +128,18 @@ pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
         .await?
         .into_iter()
         .map(|(id, c)| match lookups.area(id) {
-            Some(r) => Count { key: r.code, label: r.name, label_en: r.name_en, value: n(c) },
-            None => Count { key: String::new(), label: "区外或未定位".into(), label_en: "Unplaced".into(), value: n(c) },
+            Some(r) => Count {
+                key: r.code,
+                label: r.name,
+                label_en: r.name_en,
+                value: n(c),
+            },
+            None => Count {
+                key: String::new(),
+                label: "区外或未定位".into(),
+                label_en: "Unplaced".into(),
+                value: n(c),
+            },
         })
         .collect();
     by_area.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
@@ -115,7 +153,12 @@ pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
             .filter(case::Column::SubmittedAt.lt(to))
             .count(db)
             .await?;
-        by_month.push(Count { label: key.clone(), label_en: key.clone(), key, value: c });
+        by_month.push(Count {
+            label: key.clone(),
+            label_en: key.clone(),
+            key,
+            value: c,
+        });
     }
 
     // Timeliness: closed (or refused) cases by whether they met their
@@ -127,7 +170,9 @@ pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
         .column_as(case::Column::Id.count(), "n")
         .column_as(Expr::cust(on_time_sql), "on_time")
         .filter(case::Column::ClosedAt.is_not_null())
-        .filter(case::Column::State.is_in([CaseState::Closed.as_str(), CaseState::Rejected.as_str()]))
+        .filter(
+            case::Column::State.is_in([CaseState::Closed.as_str(), CaseState::Rejected.as_str()]),
+        )
         .group_by(case::Column::DepartmentId)
         .into_tuple()
         .all(db)
@@ -171,7 +216,11 @@ pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
         }
     }
     let mut departments: Vec<DepartmentTimeliness> = departments.into_values().collect();
-    departments.sort_by(|a, b| (b.closed + b.overdue_open).cmp(&(a.closed + a.overdue_open)).then(a.code.cmp(&b.code)));
+    departments.sort_by(|a, b| {
+        (b.closed + b.overdue_open)
+            .cmp(&(a.closed + a.overdue_open))
+            .then(a.code.cmp(&b.code))
+    });
 
     let findings: Vec<(Option<String>, i64)> = case::Entity::find()
         .select_only()
@@ -219,7 +268,13 @@ pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
 }
 
 fn to_indicator(m: indicator::Model) -> Indicator {
-    let met = m.value.map(|v| if m.comparison == "at_most" { v <= m.target } else { v >= m.target });
+    let met = m.value.map(|v| {
+        if m.comparison == "at_most" {
+            v <= m.target
+        } else {
+            v >= m.target
+        }
+    });
     Indicator {
         code: m.code,
         name: m.name_zh,
@@ -246,13 +301,21 @@ pub async fn indicators(db: &impl ConnectionTrait) -> Result<Vec<Indicator>, App
 }
 
 /// Records the value measured for a target (an admin's entry, audited).
-pub async fn set_indicator(db: &DatabaseConnection, actor: &str, code: &str, input: IndicatorValue) -> Result<Indicator, AppError> {
+pub async fn set_indicator(
+    db: &DatabaseConnection,
+    actor: &str,
+    code: &str,
+    input: IndicatorValue,
+) -> Result<Indicator, AppError> {
     if !input.value.is_finite() || input.value < 0.0 {
         return Err(AppError::validation("value", "a number, zero or more"));
     }
     let note = crate::cases::service::optional_text("note", input.note)?;
     let txn = crate::db::begin_write(db).await?;
-    let row = indicator::Entity::find_by_id(code.to_owned()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let row = indicator::Entity::find_by_id(code.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut active: indicator::ActiveModel = row.into();
     active.value = Set(Some(input.value));
     active.value_note = Set(note);
@@ -285,7 +348,10 @@ mod tests {
         assert_eq!(month_start(now, 1).0, "2025-12");
         assert_eq!(month_start(now, -1).0, "2026-02");
         // Chongqing midnight of 1 January is 16:00 UTC on 31 December.
-        assert_eq!(month_start(now, 0).1, Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap());
+        assert_eq!(
+            month_start(now, 0).1,
+            Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap()
+        );
     }
 
     #[test]

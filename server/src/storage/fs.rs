@@ -61,7 +61,9 @@ impl PhotoStore for FsPhotoStore {
         // Hashing up to 20 MB and fsyncing both block: off the runtime.
         tokio::task::spawn_blocking(move || {
             let key = key_for(&bytes);
-            let path = store.path_for(kind, &key).context("a SHA-256 is always a valid key")?;
+            let path = store
+                .path_for(kind, &key)
+                .context("a SHA-256 is always a valid key")?;
             write_durably(&path, &bytes, kind == PhotoKind::Original)
                 .with_context(|| format!("storing photo {}", path.display()))?;
             Ok(key)
@@ -101,8 +103,15 @@ fn write_durably(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()>
     }
 
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().and_then(|n| n.to_str()).context("photo path without a name")?;
-    let tmp = dir.join(format!(".{name}.{}-{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("photo path without a name")?;
+    let tmp = dir.join(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
 
     let written = (|| {
         let mut file = open_new(&tmp, private)?;
@@ -127,7 +136,10 @@ fn write_durably(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()>
 #[cfg(unix)]
 fn create_dirs(dir: &Path, private: bool) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt as _;
-    std::fs::DirBuilder::new().recursive(true).mode(if private { 0o700 } else { 0o755 }).create(dir)
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(if private { 0o700 } else { 0o755 })
+        .create(dir)
 }
 
 #[cfg(not(unix))]
@@ -138,12 +150,19 @@ fn create_dirs(dir: &Path, _private: bool) -> std::io::Result<()> {
 #[cfg(unix)]
 fn open_new(path: &Path, private: bool) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(if private { 0o600 } else { 0o644 }).open(path)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(if private { 0o600 } else { 0o644 })
+        .open(path)
 }
 
 #[cfg(not(unix))]
 fn open_new(path: &Path, _private: bool) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
 
 /// Makes a rename or a new entry in `dir` durable.
@@ -169,7 +188,11 @@ mod tests {
         while let Some(d) = stack.pop() {
             for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
                 let p = entry.path();
-                if p.is_dir() { stack.push(p) } else { out.push(p) }
+                if p.is_dir() {
+                    stack.push(p)
+                } else {
+                    out.push(p)
+                }
             }
         }
         out
@@ -193,8 +216,12 @@ mod tests {
     async fn storing_the_same_bytes_twice_is_a_no_op() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store = FsPhotoStore::new(tmp.path().to_path_buf());
-        let first = store.put(PhotoKind::Thumbnail, Bytes::from_static(b"thumb")).await?;
-        let second = store.put(PhotoKind::Thumbnail, Bytes::from_static(b"thumb")).await?;
+        let first = store
+            .put(PhotoKind::Thumbnail, Bytes::from_static(b"thumb"))
+            .await?;
+        let second = store
+            .put(PhotoKind::Thumbnail, Bytes::from_static(b"thumb"))
+            .await?;
         assert_eq!(first, second);
         assert_eq!(files_under(tmp.path()).len(), 1);
         Ok(())
@@ -204,7 +231,9 @@ mod tests {
     async fn kinds_are_kept_apart_and_originals_are_private() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store = FsPhotoStore::new(tmp.path().to_path_buf());
-        let key = store.put(PhotoKind::Original, Bytes::from_static(b"raw with EXIF")).await?;
+        let key = store
+            .put(PhotoKind::Original, Bytes::from_static(b"raw with EXIF"))
+            .await?;
         assert_eq!(store.get(PhotoKind::Display, &key).await?, None);
         assert_eq!(store.get(PhotoKind::Thumbnail, &key).await?, None);
         let path = tmp.path().join("originals").join(&key[..2]).join(&key);
@@ -212,7 +241,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path)?.permissions().mode() & 0o777,
+                0o600
+            );
             let folder = std::fs::metadata(path.parent().ok_or("no folder")?)?;
             assert_eq!(folder.permissions().mode() & 0o777, 0o700);
         }
@@ -240,7 +272,11 @@ mod tests {
             String::new(),
         ];
         for key in &bad {
-            for kind in [PhotoKind::Original, PhotoKind::Display, PhotoKind::Thumbnail] {
+            for kind in [
+                PhotoKind::Original,
+                PhotoKind::Display,
+                PhotoKind::Thumbnail,
+            ] {
                 assert_eq!(store.get(kind, key).await?, None, "{key:?}");
             }
         }
@@ -259,7 +295,9 @@ mod tests {
         let tasks: Vec<_> = (0..16)
             .map(|_| {
                 let (store, bytes) = (Arc::clone(&store), Arc::clone(&bytes));
-                tokio::spawn(async move { store.put(PhotoKind::Display, bytes.to_vec().into()).await })
+                tokio::spawn(
+                    async move { store.put(PhotoKind::Display, bytes.to_vec().into()).await },
+                )
             })
             .collect();
         let mut keys = Vec::new();
@@ -269,7 +307,10 @@ mod tests {
         assert!(keys.iter().all(|k| *k == keys[0]));
         let files = files_under(tmp.path());
         assert_eq!(files.len(), 1, "{files:?}");
-        assert_eq!(store.get(PhotoKind::Display, &keys[0]).await?.as_deref(), Some(bytes.as_slice()));
+        assert_eq!(
+            store.get(PhotoKind::Display, &keys[0]).await?.as_deref(),
+            Some(bytes.as_slice())
+        );
         Ok(())
     }
 
@@ -277,8 +318,13 @@ mod tests {
     async fn a_file_changed_on_disk_is_reported_not_served() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store = FsPhotoStore::new(tmp.path().to_path_buf());
-        let key = store.put(PhotoKind::Display, Bytes::from_static(b"original bytes")).await?;
-        std::fs::write(tmp.path().join("display").join(&key[..2]).join(&key), b"tampered")?;
+        let key = store
+            .put(PhotoKind::Display, Bytes::from_static(b"original bytes"))
+            .await?;
+        std::fs::write(
+            tmp.path().join("display").join(&key[..2]).join(&key),
+            b"tampered",
+        )?;
         assert!(store.get(PhotoKind::Display, &key).await.is_err());
         Ok(())
     }
@@ -287,8 +333,13 @@ mod tests {
     async fn the_store_works_through_the_trait_object() -> TestResult {
         let tmp = tempfile::tempdir()?;
         let store: Arc<dyn PhotoStore> = Arc::new(FsPhotoStore::new(tmp.path().to_path_buf()));
-        let key = store.put(PhotoKind::Thumbnail, Bytes::from_static(b"t")).await?;
-        assert_eq!(store.get(PhotoKind::Thumbnail, &key).await?, Some(b"t".to_vec()));
+        let key = store
+            .put(PhotoKind::Thumbnail, Bytes::from_static(b"t"))
+            .await?;
+        assert_eq!(
+            store.get(PhotoKind::Thumbnail, &key).await?,
+            Some(b"t".to_vec())
+        );
         Ok(())
     }
 }

@@ -3,7 +3,10 @@
 use super::service::{self, NewUser, UserError};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
-use crate::openapi::{BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable, UnsupportedMediaType};
+use crate::openapi::{
+    BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,7 +16,11 @@ use shared::directory::{NewStaffAccount, StaffAccount, StaffAccountChange};
 impl From<UserError> for AppError {
     fn from(e: UserError) -> Self {
         match e {
-            UserError::Invalid(m) => AppError::Rejected { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_account", message: m },
+            UserError::Invalid(m) => AppError::Rejected {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_account",
+                message: m,
+            },
             UserError::Db(e) => e.into(),
             UserError::Hash(m) => AppError::Internal(anyhow::anyhow!(m)),
             UserError::Busy(busy) => AppError::hashing_busy(busy.retry_after_secs),
@@ -35,7 +42,10 @@ impl From<UserError> for AppError {
     ),
     security(("session" = []))
 )]
-pub async fn list(State(state): State<AppState>, user: StaffUser) -> Result<AppJson<Vec<StaffAccount>>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Vec<StaffAccount>>, AppError> {
     user.require(&[Role::Admin, Role::Auditor])?;
     Ok(AppJson(service::list(&state.db).await?))
 }
@@ -67,9 +77,18 @@ pub async fn create(
 ) -> Result<(StatusCode, AppJson<StaffAccount>), AppError> {
     user.require(&[Role::Admin])?;
     let username = new.username.trim().to_owned();
-    let new = NewUser { username: username.clone(), role: new.role, department: new.department.filter(|d| !d.trim().is_empty()), password: new.password };
+    let new = NewUser {
+        username: username.clone(),
+        role: new.role,
+        department: new.department.filter(|d| !d.trim().is_empty()),
+        password: new.password,
+    };
     service::create(&state.db, new, &user.username).await?;
-    let created = service::list(&state.db).await?.into_iter().find(|a| a.username == username).ok_or(AppError::NotFound)?;
+    let created = service::list(&state.db)
+        .await?
+        .into_iter()
+        .find(|a| a.username == username)
+        .ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, AppJson(created)))
 }
 

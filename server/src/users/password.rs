@@ -21,12 +21,19 @@ pub const MAX_LEN: usize = 128;
 pub fn check_policy(password: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < MIN_LEN {
-        return Err(format!("the password must have at least {MIN_LEN} characters"));
+        return Err(format!(
+            "the password must have at least {MIN_LEN} characters"
+        ));
     }
     if chars > MAX_LEN {
-        return Err(format!("the password must have at most {MAX_LEN} characters"));
+        return Err(format!(
+            "the password must have at most {MAX_LEN} characters"
+        ));
     }
-    if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
+    if password
+        .chars()
+        .all(|c| c == password.chars().next().unwrap_or(' '))
+    {
         return Err("the password must not repeat one character".to_owned());
     }
     Ok(())
@@ -67,17 +74,32 @@ fn compute(
     let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
     let argon = Argon2::new(algorithm, version, params);
     Output::init_with(output_len, |out| {
-        argon.hash_password_into_with_memory(password, salt_bytes, out, &mut scratch.0[..blocks])?;
+        argon.hash_password_into_with_memory(
+            password,
+            salt_bytes,
+            out,
+            &mut scratch.0[..blocks],
+        )?;
         Ok(())
     })
 }
 
 /// A new PHC string for `password` (argon2id, default parameters, a random
 /// salt), computed in `scratch`.
-pub fn hash_in(password: &str, scratch: &mut Scratch) -> Result<String, argon2::password_hash::Error> {
+pub fn hash_in(
+    password: &str,
+    scratch: &mut Scratch,
+) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     let params = Params::default();
-    let output = compute(password.as_bytes(), Algorithm::Argon2id, Version::V0x13, params.clone(), salt.as_salt(), scratch)?;
+    let output = compute(
+        password.as_bytes(),
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        salt.as_salt(),
+        scratch,
+    )?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -93,16 +115,31 @@ pub fn verify_in(password: &str, phc: &str, scratch: &mut Scratch) -> bool {
     matches(password, phc, scratch).unwrap_or(false)
 }
 
-fn matches(password: &str, phc: &str, scratch: &mut Scratch) -> Result<bool, argon2::password_hash::Error> {
+fn matches(
+    password: &str,
+    phc: &str,
+    scratch: &mut Scratch,
+) -> Result<bool, argon2::password_hash::Error> {
     let parsed = PasswordHash::new(phc)?;
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
         return Ok(false);
     };
     let algorithm = Algorithm::try_from(parsed.algorithm)?;
-    let version = parsed.version.map(Version::try_from).transpose()?.unwrap_or_default();
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
     let params = Params::try_from(&parsed)?;
     // `Output`'s equality is constant-time.
-    Ok(compute(password.as_bytes(), algorithm, version, params, salt, scratch)? == expected)
+    Ok(compute(
+        password.as_bytes(),
+        algorithm,
+        version,
+        params,
+        salt,
+        scratch,
+    )? == expected)
 }
 
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
@@ -119,7 +156,9 @@ pub fn verify(password: &str, phc: &str) -> bool {
 /// on the blocking pool under a permit like every other hash.
 fn dummy_hash(scratch: &mut Scratch) -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| hash_in("not a real password, only for timing", scratch).unwrap_or_default())
+    HASH.get_or_init(|| {
+        hash_in("not a real password, only for timing", scratch).unwrap_or_default()
+    })
 }
 
 /// Every argon2 computation a request can cause waits here.
@@ -180,7 +219,9 @@ impl Pool {
     }
 
     async fn acquire(&self) -> Result<OwnedSemaphorePermit, Busy> {
-        let busy = Busy { retry_after_secs: 1 };
+        let busy = Busy {
+            retry_after_secs: 1,
+        };
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
@@ -225,7 +266,12 @@ impl Gate {
         let permit = pool.acquire().await?;
         Ok(tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut scratch = self.scratch.lock().ok().and_then(|mut free| free.pop()).unwrap_or_default();
+            let mut scratch = self
+                .scratch
+                .lock()
+                .ok()
+                .and_then(|mut free| free.pop())
+                .unwrap_or_default();
             let result = job(&mut scratch);
             if let Ok(mut free) = self.scratch.lock() {
                 free.push(scratch);
@@ -239,8 +285,13 @@ impl Gate {
 
 /// The process's gate: one slot per core.
 pub fn gate() -> &'static Gate {
-    static GATE: LazyLock<Gate> =
-        LazyLock::new(|| Gate::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+    static GATE: LazyLock<Gate> = LazyLock::new(|| {
+        Gate::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        )
+    });
     &GATE
 }
 
@@ -255,7 +306,10 @@ pub enum HashError {
 
 /// [`hash`], on the blocking pool, within the [`gate`].
 pub async fn hash_bounded(password: String, caller: Caller) -> Result<String, HashError> {
-    match gate().run(caller, move |scratch| hash_in(&password, scratch)).await? {
+    match gate()
+        .run(caller, move |scratch| hash_in(&password, scratch))
+        .await?
+    {
         Some(Ok(phc)) => Ok(phc),
         Some(Err(e)) => Err(HashError::Failed(e.to_string())),
         None => Err(HashError::Failed("the hashing task stopped".to_owned())),
@@ -265,7 +319,11 @@ pub async fn hash_bounded(password: String, caller: Caller) -> Result<String, Ha
 /// [`verify`], on the blocking pool, within the [`gate`]. With no stored
 /// hash (an unknown user) it verifies against a dummy one, at the same cost,
 /// and answers false.
-pub async fn verify_bounded(password: String, phc: Option<String>, caller: Caller) -> Result<bool, Busy> {
+pub async fn verify_bounded(
+    password: String,
+    phc: Option<String>,
+    caller: Caller,
+) -> Result<bool, Busy> {
     let job = move |scratch: &mut Scratch| match &phc {
         Some(phc) => verify_in(&password, phc, scratch),
         None => {
@@ -294,7 +352,10 @@ mod tests {
         use argon2::password_hash::{PasswordHasher, PasswordVerifier};
         let crate_own = |pw: &str| {
             let salt = SaltString::generate(&mut OsRng);
-            Argon2::default().hash_password(pw.as_bytes(), &salt).unwrap().to_string()
+            Argon2::default()
+                .hash_password(pw.as_bytes(), &salt)
+                .unwrap()
+                .to_string()
         };
         let mut scratch = Scratch::default();
         // Ours verifies the crate's hashes, the crate verifies ours, and a
@@ -305,9 +366,17 @@ mod tests {
             assert!(!verify_in("correct horse battery?", &theirs, &mut scratch));
             let ours = hash_in("correct horse battery", &mut scratch).unwrap();
             let parsed = PasswordHash::new(&ours).unwrap();
-            assert!(Argon2::default().verify_password(b"correct horse battery", &parsed).is_ok());
+            assert!(
+                Argon2::default()
+                    .verify_password(b"correct horse battery", &parsed)
+                    .is_ok()
+            );
         }
-        assert_eq!(scratch.0.len(), Params::DEFAULT_M_COST as usize, "one 19 MiB buffer, reused");
+        assert_eq!(
+            scratch.0.len(),
+            Params::DEFAULT_M_COST as usize,
+            "one 19 MiB buffer, reused"
+        );
     }
 
     #[test]
@@ -320,7 +389,10 @@ mod tests {
 
     #[test]
     fn two_hashes_of_one_password_differ_by_their_salt() {
-        assert_ne!(hash("correct horse battery").unwrap(), hash("correct horse battery").unwrap());
+        assert_ne!(
+            hash("correct horse battery").unwrap(),
+            hash("correct horse battery").unwrap()
+        );
     }
 
     #[test]
@@ -367,7 +439,10 @@ mod tests {
         }
         assert!(peak.load(Ordering::SeqCst) <= 2, "at most two at once");
         assert!(refused > 0, "the overflow is refused");
-        assert!(done >= 18, "two running and sixteen waiting get through: {done}");
+        assert!(
+            done >= 18,
+            "two running and sixteen waiting get through: {done}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,8 +464,21 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unknown_user_is_checked_against_a_dummy_hash_and_refused() {
-        assert_eq!(verify_bounded("anything at all".to_owned(), None, Caller::Anyone).await, Ok(false));
-        let phc = hash_bounded("correct horse battery".to_owned(), Caller::Trusted).await.unwrap();
-        assert_eq!(verify_bounded("correct horse battery".to_owned(), Some(phc), Caller::Anyone).await, Ok(true));
+        assert_eq!(
+            verify_bounded("anything at all".to_owned(), None, Caller::Anyone).await,
+            Ok(false)
+        );
+        let phc = hash_bounded("correct horse battery".to_owned(), Caller::Trusted)
+            .await
+            .unwrap();
+        assert_eq!(
+            verify_bounded(
+                "correct horse battery".to_owned(),
+                Some(phc),
+                Caller::Anyone
+            )
+            .await,
+            Ok(true)
+        );
     }
 }

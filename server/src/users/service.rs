@@ -2,8 +2,8 @@ use super::password;
 use crate::audit;
 use crate::db::entities::{app_user, department, staff_session};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
-
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use shared::Role;
 use shared::directory::{StaffAccount, StaffAccountChange};
@@ -60,11 +60,7 @@ fn check_username(username: &str) -> Result<(), UserError> {
 }
 
 /// Creates a staff account and audits it, in one transaction.
-pub async fn create(
-    db: &DatabaseConnection,
-    new: NewUser,
-    actor: &str,
-) -> Result<User, UserError> {
+pub async fn create(db: &DatabaseConnection, new: NewUser, actor: &str) -> Result<User, UserError> {
     check_username(&new.username)?;
     password::check_policy(&new.password).map_err(UserError::Invalid)?;
     if new.role.needs_department() && new.department.is_none() {
@@ -94,7 +90,10 @@ pub async fn create(
         .await?
         .is_some();
     if taken {
-        return Err(UserError::Invalid(format!("the username `{}` is taken", new.username)));
+        return Err(UserError::Invalid(format!(
+            "the username `{}` is taken",
+            new.username
+        )));
     }
     let now = chrono::Utc::now();
     let row = app_user::ActiveModel {
@@ -121,13 +120,21 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(User { id: row.id, username: row.username, role: new.role })
+    Ok(User {
+        id: row.id,
+        username: row.username,
+        role: new.role,
+    })
 }
 
 /// Every account, for admins and auditors.
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<StaffAccount>, DbErr> {
-    let departments: std::collections::BTreeMap<i64, String> =
-        department::Entity::find().all(db).await?.into_iter().map(|d| (d.id, d.code)).collect();
+    let departments: std::collections::BTreeMap<i64, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect();
     Ok(app_user::Entity::find()
         .order_by_asc(app_user::Column::Username)
         .all(db)
@@ -161,13 +168,23 @@ pub async fn update(
         }
     };
     let txn = crate::db::begin_write(db).await?;
-    let Some(user) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&txn).await? else {
+    let Some(user) = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq(username))
+        .one(&txn)
+        .await?
+    else {
         return Ok(None);
     };
-    if user.username == actor && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin)) {
-        return Err(UserError::Invalid("you cannot deactivate or demote your own account".to_owned()));
+    if user.username == actor
+        && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin))
+    {
+        return Err(UserError::Invalid(
+            "you cannot deactivate or demote your own account".to_owned(),
+        ));
     }
-    let role = change.role.unwrap_or(user.role.parse().unwrap_or(Role::Auditor));
+    let role = change
+        .role
+        .unwrap_or(user.role.parse().unwrap_or(Role::Auditor));
     let department_id = match change.department.as_deref().map(str::trim) {
         None => user.department_id,
         Some("") => None,
@@ -181,7 +198,9 @@ pub async fn update(
         ),
     };
     if role.needs_department() && department_id.is_none() {
-        return Err(UserError::Invalid(format!("a {role} must belong to a department")));
+        return Err(UserError::Invalid(format!(
+            "a {role} must belong to a department"
+        )));
     }
     let mut what = Vec::new();
     let mut model: app_user::ActiveModel = user.clone().into();
@@ -190,7 +209,10 @@ pub async fn update(
         model.role = Set(role.as_str().to_owned());
     }
     if department_id != user.department_id {
-        what.push(format!("department={}", change.department.clone().unwrap_or_default()));
+        what.push(format!(
+            "department={}",
+            change.department.clone().unwrap_or_default()
+        ));
         model.department_id = Set(department_id);
     }
     if let Some(active) = change.active.filter(|a| *a != user.active) {

@@ -13,13 +13,23 @@ async fn departments_list_banan_bureaus_and_area_offices_after_the_demo(app: &Te
     assert_eq!(list.len(), 7 + 22, "7 bureaus and one office per 街道/镇");
     let env = list.iter().find(|d| d.code == "environment").unwrap();
     assert_eq!(env.name, "巴南区生态环境局");
-    for code in ["urban_management", "housing_construction", "public_security", "transport_maritime", "water", "agriculture"] {
+    for code in [
+        "urban_management",
+        "housing_construction",
+        "public_security",
+        "transport_maritime",
+        "water",
+        "agriculture",
+    ] {
         assert!(list.iter().any(|d| d.code == code), "{code}");
     }
     let jieshi = list.iter().find(|d| d.code == "office_jieshi").unwrap();
     assert_eq!(jieshi.name, "界石镇人民政府");
     assert_eq!(jieshi.kind, "area_office");
-    let lzw = list.iter().find(|d| d.code == "office_longzhouwan").unwrap();
+    let lzw = list
+        .iter()
+        .find(|d| d.code == "office_longzhouwan")
+        .unwrap();
     assert_eq!(lzw.name, "龙洲湾街道办事处");
 }
 db_test!(departments_list_banan_bureaus_and_area_offices_after_the_demo);
@@ -30,10 +40,24 @@ async fn areas_are_geojson_polygons_labelled_approximate(app: &TestApp) {
     assert_eq!(geo["type"], "FeatureCollection");
     let features = geo["features"].as_array().unwrap();
     assert_eq!(features.len(), 22);
-    let kinds = |k: &str| features.iter().filter(|f| f["properties"]["kind"] == k).count();
+    let kinds = |k: &str| {
+        features
+            .iter()
+            .filter(|f| f["properties"]["kind"] == k)
+            .count()
+    };
     assert_eq!((kinds("jiedao"), kinds("zhen")), (8, 14));
-    assert!(features.iter().all(|f| f["properties"]["approximate"] == true));
+    assert!(
+        features
+            .iter()
+            .all(|f| f["properties"]["approximate"] == true)
+    );
     assert!(features.iter().all(|f| f["geometry"]["type"] == "Polygon"));
-    assert!(geo["description"].as_str().unwrap().contains("approximation"));
+    assert!(
+        geo["description"]
+            .as_str()
+            .unwrap()
+            .contains("approximation")
+    );
 }
 db_test!(areas_are_geojson_polygons_labelled_approximate);

@@ -20,7 +20,9 @@ struct Team {
 
 async fn team(app: &TestApp) -> Team {
     Team {
-        handler: app.staff("cheng.ban", Role::Handler, Some("housing_construction")).await,
+        handler: app
+            .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+            .await,
         reviewer: app.staff("shen.he", Role::Reviewer, None).await,
         dispatcher: app.staff("diao.du", Role::Dispatcher, None).await,
     }
@@ -55,13 +57,32 @@ async fn closed_named_case(app: &TestApp, t: &Team) -> (String, Value) {
                 .mime_str("image/jpeg")
                 .unwrap(),
         );
-    let res = app.client.post(app.url("/api/v1/reports")).multipart(form).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
-    let code = res.json::<Value>().await.unwrap()["tracking_code"].as_str().unwrap().to_owned();
+    let code = res.json::<Value>().await.unwrap()["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     ok(&t.handler, &code, json!({ "action": "accept" })).await;
-    ok(&t.handler, &code, json!({ "action": "assign", "assignee": "cheng.ban" })).await;
-    ok(&t.handler, &code, json!({ "action": "draft_reply", "finding": "substantiated",
-        "reply": format!("{NAME}您好,经核查属实。"), "actions_taken": "责令停止夜间施工" })).await;
+    ok(
+        &t.handler,
+        &code,
+        json!({ "action": "assign", "assignee": "cheng.ban" }),
+    )
+    .await;
+    ok(
+        &t.handler,
+        &code,
+        json!({ "action": "draft_reply", "finding": "substantiated",
+        "reply": format!("{NAME}您好,经核查属实。"), "actions_taken": "责令停止夜间施工" }),
+    )
+    .await;
     let case = ok(&t.reviewer, &code, json!({ "action": "approve_reply" })).await;
     (code, case)
 }
@@ -69,7 +90,13 @@ async fn closed_named_case(app: &TestApp, t: &Team) -> (String, Value) {
 async fn a_case_is_public_in_outline_until_a_reviewer_discloses_it(app: &TestApp) {
     let t = team(app).await;
     let (code, case) = closed_named_case(app, &t).await;
-    let (status, public) = app.get(&format!("/api/v1/public/cases/{code}")).await.json::<Value>().await.map(|v| (200, v)).unwrap();
+    let (status, public) = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json::<Value>()
+        .await
+        .map(|v| (200, v))
+        .unwrap();
     assert_eq!(status, 200);
     assert_eq!(public["disclosed"], false);
     assert_eq!(public["summary"], Value::Null);
@@ -85,29 +112,83 @@ async fn a_case_is_public_in_outline_until_a_reviewer_discloses_it(app: &TestApp
         "photos": [photo_id], "precision": "street" });
     assert_eq!(t.handler.act(&code, disclosure.clone()).await.0, 403);
     // A photo of another case is refused, and nothing changes.
-    let (status, body) = t.reviewer.act(&code, json!({ "action": "disclose", "summary": "x", "photos": [photo_id + 1000] })).await;
+    let (status, body) = t
+        .reviewer
+        .act(
+            &code,
+            json!({ "action": "disclose", "summary": "x", "photos": [photo_id + 1000] }),
+        )
+        .await;
     assert_eq!(status, 422, "{body}");
     let after = ok(&t.reviewer, &code, disclosure).await;
     assert_eq!(after["disclosure"]["photos"], json!([photo_id]));
     assert!(after["disclosed_at"].is_string());
 
-    let public: Value = app.get(&format!("/api/v1/public/cases/{code}")).await.json().await.unwrap();
+    let public: Value = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(public["disclosed"], true);
     assert_eq!(public["summary"], "鱼洞街道某工地夜间施工噪声扰民");
     assert_eq!(public["finding"], "substantiated");
     assert_eq!(public["precision"], "street");
     assert_eq!(public["photos"].as_array().map(Vec::len), Some(1));
-    assert!(public["timeline"].as_array().unwrap().iter().any(|e| e["action"] == "approve_reply"));
+    assert!(
+        public["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "approve_reply")
+    );
     // The public copy has no EXIF: no GPS in the served file.
-    let photo = app.get(public["photos"][0]["display_url"].as_str().unwrap()).await.bytes().await.unwrap();
-    assert!(!photo.windows(4).any(|w| w == b"Exif"), "the public copy carries no EXIF");
+    let photo = app
+        .get(public["photos"][0]["display_url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        !photo.windows(4).any(|w| w == b"Exif"),
+        "the public copy carries no EXIF"
+    );
 
     // Withdrawn: the outline stays, the texts and photos go.
-    assert_eq!(t.reviewer.act(&code, json!({ "action": "undisclose" })).await.0, 422);
-    ok(&t.dispatcher, &code, json!({ "action": "undisclose", "reason": "含有可识别信息,重新审核" })).await;
-    let public: Value = app.get(&format!("/api/v1/public/cases/{code}")).await.json().await.unwrap();
-    assert_eq!((public["disclosed"].as_bool(), public["summary"].is_null(), public["photos"].as_array().map(Vec::len)), (Some(false), true, Some(0)));
-    assert_eq!(t.dispatcher.act(&code, json!({ "action": "undisclose", "reason": "again" })).await.0, 409);
+    assert_eq!(
+        t.reviewer
+            .act(&code, json!({ "action": "undisclose" }))
+            .await
+            .0,
+        422
+    );
+    ok(
+        &t.dispatcher,
+        &code,
+        json!({ "action": "undisclose", "reason": "含有可识别信息,重新审核" }),
+    )
+    .await;
+    let public: Value = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            public["disclosed"].as_bool(),
+            public["summary"].is_null(),
+            public["photos"].as_array().map(Vec::len)
+        ),
+        (Some(false), true, Some(0))
+    );
+    assert_eq!(
+        t.dispatcher
+            .act(&code, json!({ "action": "undisclose", "reason": "again" }))
+            .await
+            .0,
+        409
+    );
 }
 shanshui_tests::demo_test!(a_case_is_public_in_outline_until_a_reviewer_discloses_it);
 
@@ -115,21 +196,71 @@ async fn the_public_list_filters_and_pages(app: &TestApp) {
     let (a, _) = file_report(app, "noise_construction_night", YUDONG.0, YUDONG.1, &[]).await;
     let (b, _) = file_report(app, "water_black_odorous", 29.4065, 106.6074, &[]).await;
     let page: Value = app.get("/api/v1/public/cases").await.json().await.unwrap();
-    let codes = |p: &Value| p["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let codes = |p: &Value| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(codes(&page), [b.clone(), a.clone()]);
-    let only = app.get("/api/v1/public/cases?category=water_black_odorous").await.json::<Value>().await.unwrap();
+    let only = app
+        .get("/api/v1/public/cases?category=water_black_odorous")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     assert_eq!(codes(&only), [b.clone()]);
-    let paged = app.get("/api/v1/public/cases?page_size=1&page=2").await.json::<Value>().await.unwrap();
-    assert_eq!((codes(&paged), paged["has_more"].as_bool()), (vec![a.clone()], Some(false)));
-    assert_eq!(codes(&app.get("/api/v1/public/cases?state=closed").await.json::<Value>().await.unwrap()).len(), 0);
-    assert_eq!(codes(&app.get("/api/v1/public/cases?disclosed=true").await.json::<Value>().await.unwrap()).len(), 0);
-    for bad in ["category=nope", "area=nowhere", "state=done", "from=yesterday", "page_size=1000", "disclosed=maybe"] {
+    let paged = app
+        .get("/api/v1/public/cases?page_size=1&page=2")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        (codes(&paged), paged["has_more"].as_bool()),
+        (vec![a.clone()], Some(false))
+    );
+    assert_eq!(
+        codes(
+            &app.get("/api/v1/public/cases?state=closed")
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        )
+        .len(),
+        0
+    );
+    assert_eq!(
+        codes(
+            &app.get("/api/v1/public/cases?disclosed=true")
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        )
+        .len(),
+        0
+    );
+    for bad in [
+        "category=nope",
+        "area=nowhere",
+        "state=done",
+        "from=yesterday",
+        "page_size=1000",
+        "disclosed=maybe",
+    ] {
         let res = app.get(&format!("/api/v1/public/cases?{bad}")).await;
         assert!(res.status().is_client_error(), "{bad}: {}", res.status());
         let body: Value = res.json().await.unwrap();
         assert!(body["error"]["code"].is_string(), "{bad}: {body}");
     }
-    assert_eq!(app.get("/api/v1/public/cases/BN-ZZZZ-ZZZZ").await.status(), 404);
+    assert_eq!(
+        app.get("/api/v1/public/cases/BN-ZZZZ-ZZZZ").await.status(),
+        404
+    );
 }
 shanshui_tests::demo_test!(the_public_list_filters_and_pages);
 
@@ -137,25 +268,51 @@ async fn exports_and_the_feed_carry_the_disclosure_columns_with_etags(app: &Test
     let t = team(app).await;
     let (code, case) = closed_named_case(app, &t).await;
     let photo_id = case["reports"][0]["photos"][0]["id"].as_i64().unwrap();
-    ok(&t.reviewer, &code, json!({ "action": "disclose", "summary": "=HYPERLINK(\"x\") 工地夜间施工",
-        "investigation": "属实", "actions_taken": "已整改", "photos": [photo_id] })).await;
+    ok(
+        &t.reviewer,
+        &code,
+        json!({ "action": "disclose", "summary": "=HYPERLINK(\"x\") 工地夜间施工",
+        "investigation": "属实", "actions_taken": "已整改", "photos": [photo_id] }),
+    )
+    .await;
 
     // GeoJSON.
     let res = app.get("/open-data/cases.geojson").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/geo+json");
     let etag = res.headers()["etag"].clone();
-    assert!(res.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
     let geo: Value = res.json().await.unwrap();
     assert_eq!(geo["type"], "FeatureCollection");
-    let f = geo["features"].as_array().unwrap().iter().find(|f| f["id"] == code.as_str()).unwrap().clone();
+    let f = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == code.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(f["geometry"]["type"], "Point");
     assert_eq!(f["properties"]["finding"], "substantiated");
-    let again = app.client.get(app.url("/open-data/cases.geojson")).header("if-none-match", etag).send().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/open-data/cases.geojson"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 304);
     // Paged with a Link to the next page.
     let res = app.get("/open-data/cases.geojson?page_size=1").await;
-    assert!(res.headers()["link"].to_str().unwrap().contains("page=2"), "{:?}", res.headers().get("link"));
+    assert!(
+        res.headers()["link"].to_str().unwrap().contains("page=2"),
+        "{:?}",
+        res.headers().get("link")
+    );
 
     // CSV: the 公示表 columns, formulas neutralised.
     let res = app.get("/open-data/cases.csv").await;
@@ -164,25 +321,67 @@ async fn exports_and_the_feed_carry_the_disclosure_columns_with_etags(app: &Test
     let header = csv.lines().next().unwrap().trim_start_matches('\u{feff}');
     assert!(header.starts_with("\"受理编号\",\"问题基本情况\",\"行政区域\",\"问题类型\",\"调查核实情况\",\"是否属实\",\"处理和整改情况\",\"是否办结\""), "{header}");
     let row = csv.lines().find(|l| l.contains(&code)).unwrap();
-    assert!(row.contains("\"'=HYPERLINK(\"\"x\"\") 工地夜间施工\""), "{row}");
+    assert!(
+        row.contains("\"'=HYPERLINK(\"\"x\"\") 工地夜间施工\""),
+        "{row}"
+    );
     assert!(row.contains("\"属实\"") && row.contains("\"是\""), "{row}");
 
     // Atom: a "new" and a "closed" entry; per area and category.
     let res = app.get("/feeds/cases.atom").await;
-    assert_eq!(res.headers()["content-type"], "application/atom+xml; charset=utf-8");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
     let feed = res.text().await.unwrap();
     let doc = roxmltree::Document::parse(&feed).unwrap();
     assert_eq!(doc.root_element().tag_name().name(), "feed");
-    let ids: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("entry")).filter_map(|e| e.children().find(|c| c.has_tag_name("id")).and_then(|i| i.text())).collect();
-    assert!(ids.iter().any(|i| i.ends_with(&format!("/cases/{code}#new"))), "{ids:?}");
-    assert!(ids.iter().any(|i| i.ends_with(&format!("/cases/{code}#closed"))), "{ids:?}");
-    let area: Value = app.get(&format!("/api/v1/public/cases/{code}")).await.json().await.unwrap();
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("entry"))
+        .filter_map(|e| {
+            e.children()
+                .find(|c| c.has_tag_name("id"))
+                .and_then(|i| i.text())
+        })
+        .collect();
+    assert!(
+        ids.iter()
+            .any(|i| i.ends_with(&format!("/cases/{code}#new"))),
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter()
+            .any(|i| i.ends_with(&format!("/cases/{code}#closed"))),
+        "{ids:?}"
+    );
+    let area: Value = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     let area = area["area"]["code"].as_str().unwrap().to_owned();
-    let filtered = app.get(&format!("/feeds/cases.atom?area={area}&category=noise_construction_night")).await.text().await.unwrap();
+    let filtered = app
+        .get(&format!(
+            "/feeds/cases.atom?area={area}&category=noise_construction_night"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(filtered.contains(&code));
-    let elsewhere = app.get("/feeds/cases.atom?category=water_outfall").await.text().await.unwrap();
+    let elsewhere = app
+        .get("/feeds/cases.atom?category=water_outfall")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!elsewhere.contains(&code));
-    assert_eq!(app.get("/feeds/cases.atom?area=nowhere").await.status(), 422);
+    assert_eq!(
+        app.get("/feeds/cases.atom?area=nowhere").await.status(),
+        422
+    );
 }
 shanshui_tests::demo_test!(exports_and_the_feed_carry_the_disclosure_columns_with_etags);
 
@@ -193,25 +392,61 @@ async fn no_public_answer_carries_a_reporters_personal_data(app: &TestApp) {
     let (code, case) = closed_named_case(app, &t).await;
     let photo_id = case["reports"][0]["photos"][0]["id"].as_i64().unwrap();
     ok(&t.reviewer, &code, json!({ "action": "disclose", "summary": "鱼洞街道某工地夜间施工", "photos": [photo_id], "precision": "street" })).await;
-    let key = server::api_keys::create(&app.db, "scan", "test").await.unwrap();
+    let key = server::api_keys::create(&app.db, "scan", "test")
+        .await
+        .unwrap();
     let res = app
         .client
         .post(app.url("/open311/v2/requests.json"))
-        .form(&[("api_key", key.as_str()), ("service_code", "odour"), ("lat", "29.3801"), ("long", "106.5203"),
-            ("description", "隔壁化工厂气味,我是李四秘密 13700001111"), ("first_name", "四秘密"), ("last_name", "李"), ("phone", "13700001111"), ("attribute[smell]", "chemical")])
+        .form(&[
+            ("api_key", key.as_str()),
+            ("service_code", "odour"),
+            ("lat", "29.3801"),
+            ("long", "106.5203"),
+            ("description", "隔壁化工厂气味,我是李四秘密 13700001111"),
+            ("first_name", "四秘密"),
+            ("last_name", "李"),
+            ("phone", "13700001111"),
+            ("attribute[smell]", "chemical"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
 
-    let secrets = [NAME, PHONE, DESCRIPTION, "鱼洞新街88号", "李四秘密", "13700001111", "29.3756", "29.3801", "106.5203", "wang@example"];
+    let secrets = [
+        NAME,
+        PHONE,
+        DESCRIPTION,
+        "鱼洞新街88号",
+        "李四秘密",
+        "13700001111",
+        "29.3756",
+        "29.3801",
+        "106.5203",
+        "wang@example",
+    ];
     let mut paths: Vec<String> = [
-        "/", "/cases", "/stats", "/info", "/report", "/track",
-        "/api/v1/public/cases", "/api/v1/categories", "/api/v1/departments", "/api/v1/areas", "/api/v1/reward-tiers",
-        "/open311/discovery.json", "/open311/discovery.xml",
-        "/open311/v2/services.json", "/open311/v2/services.xml",
-        "/open311/v2/requests.json", "/open311/v2/requests.xml",
-        "/open-data/cases.geojson", "/open-data/cases.csv", "/feeds/cases.atom",
+        "/",
+        "/cases",
+        "/stats",
+        "/info",
+        "/report",
+        "/track",
+        "/api/v1/public/cases",
+        "/api/v1/categories",
+        "/api/v1/departments",
+        "/api/v1/areas",
+        "/api/v1/reward-tiers",
+        "/open311/discovery.json",
+        "/open311/discovery.xml",
+        "/open311/v2/services.json",
+        "/open311/v2/services.xml",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        "/open-data/cases.geojson",
+        "/open-data/cases.csv",
+        "/feeds/cases.atom",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -239,7 +474,12 @@ shanshui_tests::demo_test!(no_public_answer_carries_a_reporters_personal_data);
 async fn public_reading_is_cached_until_something_changes(app: &TestApp) {
     let t = team(app).await;
     let (code, _) = file_report(app, "noise_construction_night", YUDONG.0, YUDONG.1, &[]).await;
-    let cache = |res: &reqwest::Response| res.headers().get("x-cache").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let cache = |res: &reqwest::Response| {
+        res.headers()
+            .get("x-cache")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let first = app.get("/open311/v2/requests.json").await;
     assert_eq!(cache(&first).as_deref(), Some("miss"));
     let second = app.get("/open311/v2/requests.json").await;
@@ -252,6 +492,9 @@ async fn public_reading_is_cached_until_something_changes(app: &TestApp) {
     let list: Value = app.get("/api/v1/public/cases").await.json().await.unwrap();
     assert_eq!(list["items"][0]["state"], "accepted");
     // Staff and reporters' answers are never cached.
-    assert_eq!(cache(&app.get(&format!("/api/v1/track/{code}")).await), None);
+    assert_eq!(
+        cache(&app.get(&format!("/api/v1/track/{code}")).await),
+        None
+    );
 }
 shanshui_tests::demo_test!(public_reading_is_cached_until_something_changes);

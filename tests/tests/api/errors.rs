@@ -4,7 +4,12 @@ async fn an_unknown_api_path_is_a_json_404(app: &TestApp) {
     for path in ["/api/v1/no-such-thing", "/api/v2/departments", "/api/"] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 404, "{path}");
-        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["error"]["code"], "not_found", "{path}");
         assert!(body["error"]["message"].is_string());
@@ -13,7 +18,12 @@ async fn an_unknown_api_path_is_a_json_404(app: &TestApp) {
 db_test!(an_unknown_api_path_is_a_json_404);
 
 async fn a_wrong_method_on_the_api_is_a_json_405(app: &TestApp) {
-    let res = app.client.delete(app.url("/api/v1/departments")).send().await.unwrap();
+    let res = app
+        .client
+        .delete(app.url("/api/v1/departments"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 405);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed");
@@ -23,10 +33,18 @@ db_test!(a_wrong_method_on_the_api_is_a_json_405);
 async fn an_unknown_page_is_an_html_404_in_the_site_frame(app: &TestApp) {
     let res = app.get("/no/such/page").await;
     assert_eq!(res.status(), 404);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let html = res.text().await.unwrap();
     assert!(html.contains("页面不存在"), "{html}");
-    assert!(html.contains("href=\"/report\""), "the 404 page keeps the navigation");
+    assert!(
+        html.contains("href=\"/report\""),
+        "the 404 page keeps the navigation"
+    );
 }
 db_test!(an_unknown_page_is_an_html_404_in_the_site_frame);
 
@@ -38,12 +56,28 @@ async fn an_extractor_rejection_is_a_json_error_too(app: &TestApp) {
         (reqwest::Method::POST, "/api/v1/outbox/x/retry"),
         (reqwest::Method::DELETE, "/api/v1/reward-exclusions/-"),
     ] {
-        let res = admin.client.request(method, admin.url(path)).send().await.unwrap();
+        let res = admin
+            .client
+            .request(method, admin.url(path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400, "{path}");
-        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}"
+        );
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{path}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{path}"
+        );
     }
 }
 shanshui_tests::demo_test!(an_extractor_rejection_is_a_json_error_too);

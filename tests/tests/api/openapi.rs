@@ -53,40 +53,74 @@ fn generated() -> Value {
 async fn the_document_is_openapi_3_json_cached_by_its_etag(app: &TestApp) {
     let res = app.get("/api/v1/openapi.json").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let cache = res.headers()["cache-control"].to_str().unwrap().to_owned();
     assert!(cache.contains("max-age"), "{cache}");
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let doc: Value = res.json().await.unwrap();
 
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
     assert_eq!(doc["info"]["title"], "Shanshui API");
     assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
     let description = doc["info"]["description"].as_str().unwrap();
-    assert!(description.contains("举报") && description.contains("report"), "Chinese and English: {description}");
+    assert!(
+        description.contains("举报") && description.contains("report"),
+        "Chinese and English: {description}"
+    );
     assert!(description.contains("/api/docs"), "links the page");
-    assert!(doc["servers"][0]["url"].as_str().unwrap().starts_with('/'), "a relative server");
+    assert!(
+        doc["servers"][0]["url"].as_str().unwrap().starts_with('/'),
+        "a relative server"
+    );
     assert_eq!(doc, generated(), "the served document is the generated one");
 
     // Errors are described with the one error body.
     let error = &doc["components"]["schemas"]["ErrorBody"];
-    assert_eq!(error["properties"]["error"]["$ref"], "#/components/schemas/ApiError");
+    assert_eq!(
+        error["properties"]["error"]["$ref"],
+        "#/components/schemas/ApiError"
+    );
     let secret = &doc["components"]["securitySchemes"]["report_secret"];
     assert_eq!(secret["in"], "header");
     assert_eq!(secret["name"], "X-Report-Secret");
-    assert_eq!(doc["components"]["securitySchemes"]["session"]["in"], "cookie");
-    assert_eq!(doc["paths"]["/api/v1/cases"]["get"]["security"][0]["session"], serde_json::json!([]));
-    assert_eq!(doc["paths"]["/api/v1/track/{code}"]["get"]["security"][0]["report_secret"], serde_json::json!([]));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["session"]["in"],
+        "cookie"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/cases"]["get"]["security"][0]["session"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/track/{code}"]["get"]["security"][0]["report_secret"],
+        serde_json::json!([])
+    );
     assert_eq!(
         doc["paths"]["/api/v1/cases/{code}/actions"]["post"]["responses"]["409"]["$ref"],
         "#/components/responses/Conflict"
     );
     assert!(
-        doc["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["multipart/form-data"].is_object(),
+        doc["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["multipart/form-data"]
+            .is_object(),
         "reports are multipart"
     );
 
-    let again = app.client.get(app.url("/api/v1/openapi.json")).header("if-none-match", &etag).send().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 304);
 }
 db_test!(the_document_is_openapi_3_json_cached_by_its_etag);
@@ -95,16 +129,28 @@ db_test!(the_document_is_openapi_3_json_cached_by_its_etag);
 fn every_route_under_api_v1_is_documented() {
     let served = served_routes();
     let documented = documented(&generated());
-    let missing: Vec<String> = served.difference(&documented).map(|(m, p)| format!("{m} {p}")).collect();
+    let missing: Vec<String> = served
+        .difference(&documented)
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
     assert!(
         missing.is_empty(),
         "routed under /api/v1 but not in the OpenAPI document (add #[utoipa::path] to the handler and list it \
          in its module's ApiDoc; see server/src/openapi.rs): {missing:#?}"
     );
-    let extra: Vec<String> = documented.difference(&served).map(|(m, p)| format!("{m} {p}")).collect();
-    assert!(extra.is_empty(), "documented but not routed (or the path's {{params}} differ): {extra:#?}");
+    let extra: Vec<String> = documented
+        .difference(&served)
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "documented but not routed (or the path's {{params}} differ): {extra:#?}"
+    );
     for (method, path) in CONTRACT {
-        assert!(documented.contains(&(method.to_string(), path.to_string())), "{method} {path} is in the contract");
+        assert!(
+            documented.contains(&(method.to_string(), path.to_string())),
+            "{method} {path} is in the contract"
+        );
     }
 }
 
@@ -117,21 +163,48 @@ async fn every_documented_operation_is_served(app: &TestApp) {
     let ops = documented(&doc);
     assert!(ops.len() >= 30, "{} operations", ops.len());
     let concrete = |path: &str| {
-        path.replace("{code}", "BN-2345-678Z").replace("{id}", "1").replace("{username}", "nobody")
+        path.replace("{code}", "BN-2345-678Z")
+            .replace("{id}", "1")
+            .replace("{username}", "nobody")
     };
     for path in ops.iter().map(|(_, p)| p).collect::<BTreeSet<_>>() {
         let url = app.url(&concrete(path));
-        assert!(!url.contains('{'), "give {path}'s parameter a value in this test");
-        let res = app.client.request(reqwest::Method::OPTIONS, &url).send().await.unwrap();
-        assert_eq!(res.status(), 405, "{path}: the server does not route this path");
+        assert!(
+            !url.contains('{'),
+            "give {path}'s parameter a value in this test"
+        );
+        let res = app
+            .client
+            .request(reqwest::Method::OPTIONS, &url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            405,
+            "{path}: the server does not route this path"
+        );
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"]["code"], "method_not_allowed", "{path}");
     }
     for (method, path) in &ops {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let res = app.client.request(method.clone(), app.url(&concrete(path))).send().await.unwrap();
-        assert_ne!(res.status(), 405, "{method} {path} is documented but not routed");
-        assert!(res.status().as_u16() < 500, "{method} {path}: {}", res.status());
+        let res = app
+            .client
+            .request(method.clone(), app.url(&concrete(path)))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(
+            res.status(),
+            405,
+            "{method} {path} is documented but not routed"
+        );
+        assert!(
+            res.status().as_u16() < 500,
+            "{method} {path}: {}",
+            res.status()
+        );
     }
 }
 db_test!(every_documented_operation_is_served);
@@ -139,32 +212,61 @@ db_test!(every_documented_operation_is_served);
 async fn the_docs_page_is_html_that_needs_nothing_from_the_network(app: &TestApp) {
     let res = app.get("/api/docs").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(res.headers().contains_key("etag"));
     let html = res.text().await.unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("Shanshui API"));
-    assert!(html.contains("href=\"/api/v1/openapi.json\""), "links the document");
+    assert!(
+        html.contains("href=\"/api/v1/openapi.json\""),
+        "links the document"
+    );
 
     let lower = html.to_lowercase();
     assert!(!lower.contains("<script"), "no scripts");
-    for tag in lower.split('<').filter(|t| t.starts_with("link") || t.starts_with("img") || t.starts_with("iframe")) {
-        assert!(!tag.contains("http://") && !tag.contains("https://"), "an external resource: <{tag}");
+    for tag in lower
+        .split('<')
+        .filter(|t| t.starts_with("link") || t.starts_with("img") || t.starts_with("iframe"))
+    {
+        assert!(
+            !tag.contains("http://") && !tag.contains("https://"),
+            "an external resource: <{tag}"
+        );
     }
-    assert!(!lower.contains("@import") && !lower.contains("url("), "no stylesheet imports or fonts");
+    assert!(
+        !lower.contains("@import") && !lower.contains("url("),
+        "no stylesheet imports or fonts"
+    );
 
     // Every operation is on the page, grouped by its tag, with its schemas.
     let doc = generated();
     for (method, path) in documented(&doc) {
-        let heading = format!("{method}</span> <code>{}</code>", path.replace('&', "&amp;"));
+        let heading = format!(
+            "{method}</span> <code>{}</code>",
+            path.replace('&', "&amp;")
+        );
         assert!(html.contains(&heading), "{method} {path} is on the page");
     }
     for tag in doc["tags"].as_array().unwrap() {
         let name = tag["name"].as_str().unwrap();
         assert!(html.contains(&format!("id=\"tag-{name}\"")), "tag {name}");
     }
-    for schema in ["CaseDetail", "ActionRequest", "ErrorBody", "TrackView", "SubmitReceipt"] {
-        assert!(html.contains(&format!("id=\"schema-{schema}\"")), "schema {schema}");
+    for schema in [
+        "CaseDetail",
+        "ActionRequest",
+        "ErrorBody",
+        "TrackView",
+        "SubmitReceipt",
+    ] {
+        assert!(
+            html.contains(&format!("id=\"schema-{schema}\"")),
+            "schema {schema}"
+        );
     }
 }
 db_test!(the_docs_page_is_html_that_needs_nothing_from_the_network);
@@ -191,7 +293,11 @@ fn served_routes() -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
     let body = fn_body(&api, "v1").expect("server/src/api.rs has `fn v1`");
     scan(&api, &body, "/api/v1", &mut routes);
-    assert!(routes.len() >= 30, "the scan found only {} routes: {routes:#?}", routes.len());
+    assert!(
+        routes.len() >= 30,
+        "the scan found only {} routes: {routes:#?}",
+        routes.len()
+    );
     routes
 }
 
@@ -211,7 +317,10 @@ fn module_files(segments: &[&str]) -> Vec<PathBuf> {
 }
 
 fn collect_rs(dir: &Path, files: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     // mod.rs first: it is where a module's router usually is.
     entries.sort_by_key(|p| p.file_name().is_none_or(|n| n != "mod.rs"));
@@ -281,7 +390,10 @@ fn matching(text: &str, open: usize) -> Option<usize> {
 fn literal_arg(args: &str) -> Option<(String, &str)> {
     let rest = args.trim_start().strip_prefix('"')?;
     let end = rest.find('"')?;
-    Some((rest[..end].to_owned(), rest[end + 1..].trim_start().trim_start_matches(',')))
+    Some((
+        rest[..end].to_owned(),
+        rest[end + 1..].trim_start().trim_start_matches(','),
+    ))
 }
 
 /// Collects the routes of a router expression's text: `.route(…)`,
@@ -299,16 +411,21 @@ fn scan(files: &[PathBuf], text: &str, prefix: &str, routes: &mut BTreeSet<(Stri
         let args = &rest[open + 1..close];
         match kind {
             ".route(" => {
-                let (path, methods) = literal_arg(args)
-                    .unwrap_or_else(|| panic!("write `.route()`'s path as a literal so this test can read it: {args}"));
+                let (path, methods) = literal_arg(args).unwrap_or_else(|| {
+                    panic!("write `.route()`'s path as a literal so this test can read it: {args}")
+                });
                 let found = method_calls(methods);
-                assert!(!found.is_empty(), "no method in `.route(\"{path}\", {methods})`");
+                assert!(
+                    !found.is_empty(),
+                    "no method in `.route(\"{path}\", {methods})`"
+                );
                 for m in found {
                     routes.insert((m, format!("{prefix}{path}")));
                 }
             }
             ".nest(" => {
-                let (path, inner) = literal_arg(args).unwrap_or_else(|| panic!("a literal path in `.nest({args})`"));
+                let (path, inner) = literal_arg(args)
+                    .unwrap_or_else(|| panic!("a literal path in `.nest({args})`"));
                 follow(files, inner, &format!("{prefix}{path}"), routes);
             }
             _ => follow(files, args, prefix, routes),
@@ -322,17 +439,30 @@ fn scan(files: &[PathBuf], text: &str, prefix: &str, routes: &mut BTreeSet<(Stri
 /// to a router function (`auth::router(state)`, `api_router()`), followed.
 fn follow(files: &[PathBuf], expr: &str, prefix: &str, routes: &mut BTreeSet<(String, String)>) {
     let expr = expr.trim();
-    let path_end = expr.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(expr.len());
+    let path_end = expr
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(expr.len());
     let callee = &expr[..path_end];
     if expr[path_end..].starts_with('(') && !callee.ends_with("::new") && !callee.is_empty() {
-        let segments: Vec<&str> = callee.split("::").filter(|s| !matches!(*s, "crate" | "self" | "super")).collect();
+        let segments: Vec<&str> = callee
+            .split("::")
+            .filter(|s| !matches!(*s, "crate" | "self" | "super"))
+            .collect();
         let (name, module) = segments.split_last().unwrap();
-        let module_files = if module.is_empty() { files.to_vec() } else { module_files(module) };
-        let body = fn_body(&module_files, name)
-            .unwrap_or_else(|| panic!("cannot find the router function `{callee}` in {module_files:?}"));
+        let module_files = if module.is_empty() {
+            files.to_vec()
+        } else {
+            module_files(module)
+        };
+        let body = fn_body(&module_files, name).unwrap_or_else(|| {
+            panic!("cannot find the router function `{callee}` in {module_files:?}")
+        });
         let before = routes.len();
         scan(&module_files, &body, prefix, routes);
-        assert!(routes.len() > before, "`{callee}` adds no route that this test can read");
+        assert!(
+            routes.len() > before,
+            "`{callee}` adds no route that this test can read"
+        );
     }
     scan(files, expr, prefix, routes);
 }

@@ -27,7 +27,9 @@ fn receive(listener: TcpListener, hits: Arc<Mutex<Vec<Hit>>>) -> tokio::task::Jo
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
                 let (head_end, length) = loop {
-                    let Ok(n) = socket.read(&mut chunk).await else { return };
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
@@ -36,13 +38,18 @@ fn receive(listener: TcpListener, hits: Arc<Mutex<Vec<Hit>>>) -> tokio::task::Jo
                         let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
                         let length = head
                             .lines()
-                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                            .find_map(|l| {
+                                l.strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
                             .unwrap_or(0);
                         break (i + 4, length);
                     }
                 };
                 while buf.len() < head_end + length {
-                    let Ok(n) = socket.read(&mut chunk).await else { return };
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
                     if n == 0 {
                         break;
                     }
@@ -53,7 +60,9 @@ fn receive(listener: TcpListener, hits: Arc<Mutex<Vec<Hit>>>) -> tokio::task::Jo
                     head.lines()
                         .find_map(|l| {
                             let (k, v) = l.split_once(':')?;
-                            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                            k.trim()
+                                .eq_ignore_ascii_case(name)
+                                .then(|| v.trim().to_owned())
                         })
                         .unwrap_or_default()
                 };
@@ -63,7 +72,9 @@ fn receive(listener: TcpListener, hits: Arc<Mutex<Vec<Hit>>>) -> tokio::task::Jo
                     signature: header("x-shanshui-signature"),
                     body: String::from_utf8_lossy(&buf[head_end..]).to_string(),
                 });
-                let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
             });
         }
     })
@@ -92,14 +103,27 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
     let admin = app.staff("guan.li", Role::Admin, None).await;
     let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
     // A port nobody listens on (yet).
-    let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let hook = format!("http://127.0.0.1:{port}/shanshui");
     let (status, body) = admin
-        .send(reqwest::Method::PATCH, "/api/v1/departments/housing_construction", json!({ "webhook_url": hook }))
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/departments/housing_construction",
+            json!({ "webhook_url": hook }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, _) = admin
-        .send(reqwest::Method::PATCH, "/api/v1/departments/urban_management", json!({ "webhook_url": "ftp://nope" }))
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/departments/urban_management",
+            json!({ "webhook_url": "ftp://nope" }),
+        )
         .await;
     assert_eq!(status, 422);
 
@@ -126,19 +150,29 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
     let (status, failing) = dispatcher.get("/api/v1/outbox").await;
     assert_eq!(status, 200);
     assert_eq!(failing.as_array().unwrap().len(), 3, "{failing}");
-    assert!(failing[0]["last_error"].as_str().unwrap().contains("connect"), "{failing}");
+    assert!(
+        failing[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("connect"),
+        "{failing}"
+    );
 
     // A second worker on the same database, as another replica (or the
     // server after a restart) runs one: the rows are claimed, never sent twice.
     let replica = {
         let db = app.db.clone();
-        let settings = shanshui_tests::test_settings(app.data_dir.clone(), app.database_url.clone());
+        let settings =
+            shanshui_tests::test_settings(app.data_dir.clone(), app.database_url.clone());
         let policy = settings.outbox;
         // The same deployment secret, so the same signatures.
         let pii = server::privacy::cipher::PiiCipher::load_or_create(&app.data_dir).unwrap();
-        let signer = server::outbox::WebhookSigner::new(pii.derive_key(server::outbox::SIGNING_KEY_LABEL));
+        let signer =
+            server::outbox::WebhookSigner::new(pii.derive_key(server::outbox::SIGNING_KEY_LABEL));
         tokio::spawn(async move {
-            let client = server::egress::WebhookClient::new(settings.webhook_allow, policy.request_timeout).unwrap();
+            let client =
+                server::egress::WebhookClient::new(settings.webhook_allow, policy.request_timeout)
+                    .unwrap();
             loop {
                 let _ = server::outbox::deliver_due(&db, &client, &policy, &signer).await;
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -146,8 +180,14 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
         })
     };
     let hits = Arc::new(Mutex::new(Vec::new()));
-    let receiver = receive(TcpListener::bind(("127.0.0.1", port)).await.unwrap(), hits.clone());
-    eventually("every notification is delivered", async || undelivered(app).await.is_empty()).await;
+    let receiver = receive(
+        TcpListener::bind(("127.0.0.1", port)).await.unwrap(),
+        hits.clone(),
+    );
+    eventually("every notification is delivered", async || {
+        undelivered(app).await.is_empty()
+    })
+    .await;
     replica.abort();
     // Time for any duplicate to arrive.
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -160,31 +200,59 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
     keys.dedup();
     assert_eq!(keys.len(), 3, "each with its own idempotency key");
     for code in &codes {
-        let hit = hits.iter().find(|h| h.body.contains(code.as_str())).expect("a notification per case");
+        let hit = hits
+            .iter()
+            .find(|h| h.body.contains(code.as_str()))
+            .expect("a notification per case");
         assert_eq!(hit.event, "case.routed");
         let body: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
-        assert_eq!((body["department"].as_str(), body["category"].as_str()), (Some("housing_construction"), Some("noise_construction")));
-        assert!(!hit.body.contains("王小明") && !hit.body.contains("13812345678"), "nothing personal: {}", hit.body);
+        assert_eq!(
+            (body["department"].as_str(), body["category"].as_str()),
+            (Some("housing_construction"), Some("noise_construction"))
+        );
+        assert!(
+            !hit.body.contains("王小明") && !hit.body.contains("13812345678"),
+            "nothing personal: {}",
+            hit.body
+        );
     }
     let (_, failing) = dispatcher.get("/api/v1/outbox").await;
     assert_eq!(failing, json!([]));
 
     // Each notification is signed with the department's secret, which only
     // an admin can read (and the reading is audited).
-    let (status, _) = dispatcher.get("/api/v1/departments/housing_construction/webhook-secret").await;
+    let (status, _) = dispatcher
+        .get("/api/v1/departments/housing_construction/webhook-secret")
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = admin.get("/api/v1/departments/no_such_department/webhook-secret").await;
+    let (status, _) = admin
+        .get("/api/v1/departments/no_such_department/webhook-secret")
+        .await;
     assert_eq!(status, 404);
-    let (status, secret) = admin.get("/api/v1/departments/housing_construction/webhook-secret").await;
+    let (status, secret) = admin
+        .get("/api/v1/departments/housing_construction/webhook-secret")
+        .await;
     assert_eq!(status, 200, "{secret}");
     assert_eq!(secret["header"], "x-shanshui-signature");
     let secret = secret["secret"].as_str().unwrap().to_owned();
-    let (_, other) = admin.get("/api/v1/departments/urban_management/webhook-secret").await;
-    assert_ne!(other["secret"].as_str(), Some(secret.as_str()), "each department its own secret");
+    let (_, other) = admin
+        .get("/api/v1/departments/urban_management/webhook-secret")
+        .await;
+    assert_ne!(
+        other["secret"].as_str(),
+        Some(secret.as_str()),
+        "each department its own secret"
+    );
     for hit in &hits {
         assert!(verifies(&hit.signature, &hit.body, &secret), "{hit:?}");
-        assert!(!verifies(&hit.signature, &hit.body.replace("noise", "quiet"), &secret), "a changed body fails");
-        assert!(!verifies(&hit.signature, &hit.body, other["secret"].as_str().unwrap()), "another's secret fails");
+        assert!(
+            !verifies(&hit.signature, &hit.body.replace("noise", "quiet"), &secret),
+            "a changed body fails"
+        );
+        assert!(
+            !verifies(&hit.signature, &hit.body, other["secret"].as_str().unwrap()),
+            "another's secret fails"
+        );
     }
 }
 
@@ -192,14 +260,23 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
 /// secret's text and compare, and refuse a stale time.
 fn verifies(header: &str, body: &str, secret: &str) -> bool {
     use hmac::Mac;
-    let Some((t, v1)) = header.strip_prefix("t=").and_then(|rest| rest.split_once(",v1=")) else { return false };
-    let Ok(at) = t.parse::<i64>() else { return false };
+    let Some((t, v1)) = header
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split_once(",v1="))
+    else {
+        return false;
+    };
+    let Ok(at) = t.parse::<i64>() else {
+        return false;
+    };
     if (chrono::Utc::now().timestamp() - at).abs() > 300 {
         return false;
     }
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.{body}").as_bytes());
-    let Ok(given) = hex::decode(v1) else { return false };
+    let Ok(given) = hex::decode(v1) else {
+        return false;
+    };
     mac.verify_slice(&given).is_ok()
 }
 shanshui_tests::demo_test!(a_receiver_that_is_down_then_up_gets_each_notification_once);

@@ -16,9 +16,15 @@ use shared::reward::{RewardTier, yuan};
 /// Reply templates (答复模板) by category group: a start the handler edits.
 fn reply_template(group: &str) -> &'static str {
     match group {
-        "noise" => "经现场核查，举报反映的噪声问题（属实/部分属实/不属实）。我单位已……，并将持续加强巡查。",
-        "water" => "经现场核查和水质检测，举报反映的水体/排口问题（属实/部分属实/不属实）。我单位已责令……，并安排复查。",
-        "dust" => "经现场核查，举报反映的扬尘问题（属实/部分属实/不属实）。已责令相关单位落实覆盖、洒水等降尘措施……",
+        "noise" => {
+            "经现场核查，举报反映的噪声问题（属实/部分属实/不属实）。我单位已……，并将持续加强巡查。"
+        }
+        "water" => {
+            "经现场核查和水质检测，举报反映的水体/排口问题（属实/部分属实/不属实）。我单位已责令……，并安排复查。"
+        }
+        "dust" => {
+            "经现场核查，举报反映的扬尘问题（属实/部分属实/不属实）。已责令相关单位落实覆盖、洒水等降尘措施……"
+        }
         "burning" => "经现场核查，举报反映的焚烧问题（属实/部分属实/不属实）。已当场制止并……",
         "cooking_fumes" => "经现场核查，该餐饮单位油烟净化设施……，已责令限期整改。",
         "odour" => "经现场核查和监测，举报反映的异味问题（属实/部分属实/不属实）。已……",
@@ -54,7 +60,11 @@ pub fn yuan_to_fen(s: &str) -> Option<i64> {
         Some(_) => return None,
         None => (s, "00".to_owned()),
     };
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let cents: i64 = cents.parse().ok()?;
     (whole >= 0).then(|| whole * 100 + cents)
 }
@@ -139,10 +149,20 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
         crate::browser::map::close();
     });
 
-    let category = move || if lang.get() == Locale::zh_CN { c.category.name.clone() } else { c.category.name_en.clone() };
+    let category = move || {
+        if lang.get() == Locale::zh_CN {
+            c.category.name.clone()
+        } else {
+            c.category.name_en.clone()
+        }
+    };
     let area = c.area.as_ref().map(|a| (a.name.clone(), a.name_en.clone()));
     let state = c.state.as_str();
-    let deadline = c.deadline.as_deref().map(local_time).unwrap_or_else(|| "—".to_owned());
+    let deadline = c
+        .deadline
+        .as_deref()
+        .map(local_time)
+        .unwrap_or_else(|| "—".to_owned());
     let reply = c.reply.clone();
     let finding = c.finding.map(|f| f.as_str());
     let reports = c.reports.clone();
@@ -281,7 +301,11 @@ struct PublicDraft {
 
 impl PublicDraft {
     fn of(c: &CaseDetail) -> Self {
-        let photos = c.reports.iter().flat_map(|r| r.photos.iter().map(|p| (p.id, p.thumbnail_url.clone()))).collect();
+        let photos = c
+            .reports
+            .iter()
+            .flat_map(|r| r.photos.iter().map(|p| (p.id, p.thumbnail_url.clone())))
+            .collect();
         match &c.disclosure {
             Some(d) => Self {
                 summary: d.summary.clone(),
@@ -295,7 +319,12 @@ impl PublicDraft {
                 summary: String::new(),
                 investigation: c.reply.clone().unwrap_or_default(),
                 actions_taken: c.actions_taken.clone().unwrap_or_default(),
-                precision: if c.group == "noise" || c.group == "cooking_fumes" { "area" } else { "street" }.to_owned(),
+                precision: if c.group == "noise" || c.group == "cooking_fumes" {
+                    "area"
+                } else {
+                    "street"
+                }
+                .to_owned(),
                 chosen: vec![],
                 photos,
             },
@@ -350,7 +379,9 @@ fn Actions(
         let code = code.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let Some(kind) = open.get_untracked() else { return };
+            let Some(kind) = open.get_untracked() else {
+                return;
+            };
             let text = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
             let opt = |s: RwSignal<String>| Some(text(s)).filter(|v| !v.is_empty());
             let mut body = match kind {
@@ -358,18 +389,26 @@ fn Actions(
                 ActionKind::Reject => serde_json::json!({ "reason": text(note) }),
                 ActionKind::Merge => serde_json::json!({ "into": text(target) }),
                 ActionKind::Assign => serde_json::json!({ "assignee": text(target) }),
-                ActionKind::Transfer => serde_json::json!({ "department": text(target), "reason": text(note) }),
-                ActionKind::DraftReply => serde_json::json!({ "finding": text(finding), "reply": text(reply), "actions_taken": opt(actions_taken) }),
+                ActionKind::Transfer => {
+                    serde_json::json!({ "department": text(target), "reason": text(note) })
+                }
+                ActionKind::DraftReply => {
+                    serde_json::json!({ "finding": text(finding), "reply": text(reply), "actions_taken": opt(actions_taken) })
+                }
                 ActionKind::ApproveReply => serde_json::json!({ "note": opt(note) }),
                 ActionKind::ReturnReply => serde_json::json!({ "reason": text(note) }),
-                ActionKind::Extend => serde_json::json!({ "days": text(days).parse::<i64>().unwrap_or(0), "reason": text(note) }),
+                ActionKind::Extend => {
+                    serde_json::json!({ "days": text(days).parse::<i64>().unwrap_or(0), "reason": text(note) })
+                }
                 ActionKind::ProposeReward => serde_json::json!({
                     "tier": text(tier), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0), "basis": text(note),
                     "penalty_decision": opt(penalty), "fine_fen": opt(fine).and_then(|f| yuan_to_fen(&f)), "target": opt(target),
                 }),
                 ActionKind::ApproveReward => serde_json::json!({ "note": opt(note) }),
                 ActionKind::RejectReward => serde_json::json!({ "reason": text(note) }),
-                ActionKind::PayReward => serde_json::json!({ "payment_reference": text(target), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0) }),
+                ActionKind::PayReward => {
+                    serde_json::json!({ "payment_reference": text(target), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0) })
+                }
                 ActionKind::Disclose => serde_json::json!({
                     "summary": text(summary), "investigation": opt(investigation), "actions_taken": opt(public_actions),
                     "photos": chosen.get_untracked(), "precision": text(precision),
@@ -382,7 +421,8 @@ fn Actions(
             let url = format!("/api/v1/cases/{code}/actions");
             #[cfg(feature = "hydrate")]
             leptos::task::spawn_local(async move {
-                let got = crate::browser::http::send_json::<CaseDetail>("POST", &url, &[], &body).await;
+                let got =
+                    crate::browser::http::send_json::<CaseDetail>("POST", &url, &[], &body).await;
                 busy.set(false);
                 match got {
                     Ok(_) => {
@@ -400,15 +440,24 @@ fn Actions(
 
     let fields = move || {
         let l = lang.get();
-        let Some(kind) = open.get() else { return ().into_any() };
-        let note_field = |label: &'static str, required: bool| view! {
-            <div class="field"><label for="action-note">{label}</label>
-                <textarea id="action-note" rows="3" required=required prop:value=move || note.get()
-                    on:input=move |ev| note.set(event_target_value(&ev))></textarea></div>
+        let Some(kind) = open.get() else {
+            return ().into_any();
         };
-        let text_input = |id: &'static str, label: &'static str, signal: RwSignal<String>, required: bool| view! {
-            <div class="field"><label for=id>{label}</label>
-                <input id=id required=required prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) /></div>
+        let note_field = |label: &'static str, required: bool| {
+            view! {
+                <div class="field"><label for="action-note">{label}</label>
+                    <textarea id="action-note" rows="3" required=required prop:value=move || note.get()
+                        on:input=move |ev| note.set(event_target_value(&ev))></textarea></div>
+            }
+        };
+        let text_input = |id: &'static str,
+                          label: &'static str,
+                          signal: RwSignal<String>,
+                          required: bool| {
+            view! {
+                <div class="field"><label for=id>{label}</label>
+                    <input id=id required=required prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) /></div>
+            }
         };
         match kind {
             ActionKind::Accept | ActionKind::ApproveReply | ActionKind::ApproveReward => note_field(td_string!(l, adm_note), false).into_any(),

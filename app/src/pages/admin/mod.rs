@@ -7,7 +7,10 @@
 //! and loads its data in the browser after hydration.
 
 // Requests happen only in the browser.
-#![cfg_attr(not(feature = "hydrate"), allow(dead_code, unused_variables, unused_imports))]
+#![cfg_attr(
+    not(feature = "hydrate"),
+    allow(dead_code, unused_variables, unused_imports)
+)]
 
 mod case;
 mod publishing;
@@ -79,7 +82,9 @@ where
         let url = url();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            let got = crate::browser::http::get_json::<T>(&url, &[]).await.map_err(|e| say(&e));
+            let got = crate::browser::http::get_json::<T>(&url, &[])
+                .await
+                .map_err(|e| say(&e));
             let _ = out.try_set(Some(got));
         });
         #[cfg(not(feature = "hydrate"))]
@@ -133,7 +138,8 @@ fn SignIn(session: StaffSession) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let body = serde_json::json!({ "username": username.get_untracked(), "password": password.get_untracked() });
-            let got = crate::browser::http::send_json::<Me>("POST", "/api/v1/session", &[], &body).await;
+            let got =
+                crate::browser::http::send_json::<Me>("POST", "/api/v1/session", &[], &body).await;
             busy.set(false);
             match got {
                 Ok(me) => session.0.set(Session::SignedIn(me)),
@@ -168,7 +174,8 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
     let sign_out = move |_| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            let _ = crate::browser::http::send_json::<()>("DELETE", "/api/v1/session", &[], &()).await;
+            let _ =
+                crate::browser::http::send_json::<()>("DELETE", "/api/v1/session", &[], &()).await;
             session.0.set(Session::SignedOut);
         });
     };
@@ -177,7 +184,10 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
     let sees_outbox = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
     let sees_rules = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
     let publishes = matches!(role, Role::Admin | Role::Reviewer);
-    let sees_rewards = matches!(role, Role::RewardReviewer | Role::Finance | Role::Auditor | Role::Admin | Role::Dispatcher);
+    let sees_rewards = matches!(
+        role,
+        Role::RewardReviewer | Role::Finance | Role::Auditor | Role::Admin | Role::Dispatcher
+    );
     view! {
         <nav class="admin-nav" aria-label="admin">
             <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_queue)}</A>

@@ -57,14 +57,29 @@ pub fn AdminPublishing() -> impl IntoView {
             "body": body.get_untracked(), "published": published.get_untracked(),
         });
         match editing.get_untracked() {
-            Some(id) => send("PUT", format!("/api/v1/notices/{id}"), payload, error, reload),
+            Some(id) => send(
+                "PUT",
+                format!("/api/v1/notices/{id}"),
+                payload,
+                error,
+                reload,
+            ),
             None => send("POST", "/api/v1/notices".to_owned(), payload, error, reload),
         }
         clear();
     };
     // The enterprise disclosure form.
     let e = [(); 8].map(|_| RwSignal::new(String::new()));
-    let [enterprise, credit, permit, industry, year, disclosed, penalties, url] = e;
+    let [
+        enterprise,
+        credit,
+        permit,
+        industry,
+        year,
+        disclosed,
+        penalties,
+        url,
+    ] = e;
     let add_enterprise = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
@@ -80,9 +95,11 @@ pub fn AdminPublishing() -> impl IntoView {
             reload,
         );
     };
-    let text = move |id: &'static str, label: &'static str, s: RwSignal<String>, required: bool| view! {
-        <div class="field"><label for=id>{label}</label>
-            <input id=id type="text" required=required prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev)) /></div>
+    let text = move |id: &'static str, label: &'static str, s: RwSignal<String>, required: bool| {
+        view! {
+            <div class="field"><label for=id>{label}</label>
+                <input id=id type="text" required=required prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev)) /></div>
+        }
     };
     view! {
         <h1>{move || td_string!(lang.get(), adm_publishing)}</h1>

@@ -24,7 +24,14 @@ struct Filters {
 }
 
 fn query(f: &Filters, overdue: bool, mine: bool, page: u32) -> String {
-    let Filters { state, category, department, area, from, to } = f;
+    let Filters {
+        state,
+        category,
+        department,
+        area,
+        from,
+        to,
+    } = f;
     let mut q = vec![format!("state={state}"), format!("page={page}")];
     for (k, v) in [("area", area), ("from", from), ("to", to)] {
         if !v.is_empty() {
@@ -78,7 +85,9 @@ pub fn AdminQueue() -> impl IntoView {
 
     let chips = move || {
         let l = lang.get();
-        let Some(Ok(c)) = counts.get() else { return ().into_any() };
+        let Some(Ok(c)) = counts.get() else {
+            return ().into_any();
+        };
         let overdue_n = c.overdue;
         view! {
             <ul class="admin-counts" aria-label="counts">
@@ -109,7 +118,11 @@ pub fn AdminQueue() -> impl IntoView {
             Some(Ok(list)) => list
                 .into_iter()
                 .map(|c| {
-                    let name = if l == Locale::zh_CN { c.name } else { c.name_en };
+                    let name = if l == Locale::zh_CN {
+                        c.name
+                    } else {
+                        c.name_en
+                    };
                     view! { <option value=c.code>{name}</option> }
                 })
                 .collect_view()
@@ -120,7 +133,11 @@ pub fn AdminQueue() -> impl IntoView {
             Some(Ok(list)) => list
                 .into_iter()
                 .map(|d| {
-                    let name = if l == Locale::zh_CN { d.name } else { d.name_en };
+                    let name = if l == Locale::zh_CN {
+                        d.name
+                    } else {
+                        d.name_en
+                    };
                     view! { <option value=d.code>{name}</option> }
                 })
                 .collect_view()
@@ -136,7 +153,14 @@ pub fn AdminQueue() -> impl IntoView {
                 .map(|f| {
                     let p = &f["properties"];
                     let code = p["code"].as_str().unwrap_or_default().to_owned();
-                    let name = p[if l == Locale::zh_CN { "name" } else { "name_en" }].as_str().unwrap_or_default().to_owned();
+                    let name = p[if l == Locale::zh_CN {
+                        "name"
+                    } else {
+                        "name_en"
+                    }]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
                     view! { <option value=code>{name}</option> }
                 })
                 .collect_view()
@@ -193,9 +217,14 @@ pub fn AdminQueue() -> impl IntoView {
     let rows = move || {
         let l = lang.get();
         match queue.get() {
-            None => view! { <p class="muted" role="status">{td_string!(l, loading)}</p> }.into_any(),
+            None => {
+                view! { <p class="muted" role="status">{td_string!(l, loading)}</p> }.into_any()
+            }
             Some(Err(e)) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
-            Some(Ok(q)) if q.items.is_empty() => view! { <p class="muted" id="queue-empty">{td_string!(l, adm_queue_empty)}</p> }.into_any(),
+            Some(Ok(q)) if q.items.is_empty() => {
+                view! { <p class="muted" id="queue-empty">{td_string!(l, adm_queue_empty)}</p> }
+                    .into_any()
+            }
             Some(Ok(q)) => {
                 let has_more = q.has_more;
                 let current = q.page;

@@ -19,7 +19,11 @@ pub fn AdminRewards() -> impl IntoView {
     let state = RwSignal::new(String::new());
     let items = load::<Vec<RewardQueueItem>>(move || {
         let s = state.get();
-        if s.is_empty() { "/api/v1/rewards".to_owned() } else { format!("/api/v1/rewards?state={s}") }
+        if s.is_empty() {
+            "/api/v1/rewards".to_owned()
+        } else {
+            format!("/api/v1/rewards?state={s}")
+        }
     });
     view! {
         <h1>{move || td_string!(lang.get(), adm_rewards)}</h1>

@@ -13,7 +13,13 @@ use shared::directory::{AuditEntry, DepartmentSettings, OutboxMessage, StaffAcco
 use shared::routing::{QuietPeriod, RoutingRule, RoutingRuleInput};
 
 /// Sends a change, then bumps `reload`; a refusal lands in `error`.
-pub(super) fn send(method: &'static str, url: String, body: serde_json::Value, error: RwSignal<Option<String>>, reload: RwSignal<u32>) {
+pub(super) fn send(
+    method: &'static str,
+    url: String,
+    body: serde_json::Value,
+    error: RwSignal<Option<String>>,
+    reload: RwSignal<u32>,
+) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         match crate::browser::http::send_json::<serde_json::Value>(method, &url, &[], &body).await {
@@ -48,7 +54,11 @@ pub(super) fn is_admin() -> bool {
 }
 
 pub(super) fn error_line(error: RwSignal<Option<String>>) -> impl IntoView {
-    move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })
+    move || {
+        error
+            .get()
+            .map(|e| view! { <p class="field-error" role="alert">{e}</p> })
+    }
 }
 
 #[component]
@@ -65,13 +75,24 @@ pub fn AdminRules() -> impl IntoView {
         "/api/v1/quiet-periods".to_owned()
     });
     let admin = is_admin();
-    let draft = RwSignal::new(RoutingRuleInput { active: true, ..Default::default() });
+    let draft = RwSignal::new(RoutingRuleInput {
+        active: true,
+        ..Default::default()
+    });
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = serde_json::to_value(draft.get_untracked()).unwrap_or_default();
-        send("POST", "/api/v1/routing-rules".to_owned(), body, error, reload);
+        send(
+            "POST",
+            "/api/v1/routing-rules".to_owned(),
+            body,
+            error,
+            reload,
+        );
     };
-    let input = |label: &'static str, get: fn(&RoutingRuleInput) -> String, set: fn(&mut RoutingRuleInput, String)| {
+    let input = |label: &'static str,
+                 get: fn(&RoutingRuleInput) -> String,
+                 set: fn(&mut RoutingRuleInput, String)| {
         view! {
             <label>{label}
                 <input prop:value=move || get(&draft.get()) on:input=move |ev| {
@@ -291,7 +312,11 @@ pub fn AdminAudit() -> impl IntoView {
     let object = RwSignal::new(String::new());
     let entries = load::<Vec<AuditEntry>>(move || {
         let o = object.get();
-        if o.trim().is_empty() { "/api/v1/audit".to_owned() } else { format!("/api/v1/audit?object_id={}", o.trim()) }
+        if o.trim().is_empty() {
+            "/api/v1/audit".to_owned()
+        } else {
+            format!("/api/v1/audit?object_id={}", o.trim())
+        }
     });
     view! {
         <h1>{move || td_string!(lang.get(), adm_audit)}</h1>

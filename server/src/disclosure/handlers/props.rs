@@ -64,9 +64,18 @@ proptest! {
 /// panic before), and years PostgreSQL cannot hold (a 500 before): a 422.
 #[test]
 fn a_day_outside_the_years_a_database_holds_is_refused() {
-    for day in ["-262143-01-01", "+262142-12-31", "0001-01-01", "1899-12-31", "10000-01-01"] {
+    for day in [
+        "-262143-01-01",
+        "+262142-12-31",
+        "0001-01-01",
+        "1899-12-31",
+        "10000-01-01",
+    ] {
         for end in [false, true] {
-            assert!(matches!(parse_day("from", day, end), Err(AppError::Validation(_))), "{day}");
+            assert!(
+                matches!(parse_day("from", day, end), Err(AppError::Validation(_))),
+                "{day}"
+            );
         }
     }
     assert!(parse_day("from", "1900-01-01", false).is_ok());

@@ -16,7 +16,14 @@ fn questions() -> Vec<Question> {
         name: code.to_owned(),
         name_en: code.to_owned(),
         order: 0,
-        values: values.iter().map(|v| Choice { key: (*v).to_owned(), name: (*v).to_owned(), name_en: (*v).to_owned() }).collect(),
+        values: values
+            .iter()
+            .map(|v| Choice {
+                key: (*v).to_owned(),
+                name: (*v).to_owned(),
+                name_en: (*v).to_owned(),
+            })
+            .collect(),
     };
     vec![
         q("site", Datatype::String, &[]),
@@ -31,8 +38,14 @@ fn questions() -> Vec<Question> {
 /// A field name as a client might write one.
 fn name() -> impl Strategy<Value = String> {
     let code = prop_oneof![
-        Just("site".to_owned()), Just("rcount".to_owned()), Just("when".to_owned()), Just("note".to_owned()),
-        Just("rkind".to_owned()), Just("smells".to_owned()), "[a-z\\[\\]]{0,8}", any::<String>(),
+        Just("site".to_owned()),
+        Just("rcount".to_owned()),
+        Just("when".to_owned()),
+        Just("note".to_owned()),
+        Just("rkind".to_owned()),
+        Just("smells".to_owned()),
+        "[a-z\\[\\]]{0,8}",
+        any::<String>(),
     ];
     (code, 0u8..5).prop_map(|(code, shape)| match shape {
         0 => format!("attribute[{code}]"),
@@ -44,7 +57,13 @@ fn name() -> impl Strategy<Value = String> {
 }
 
 fn value() -> impl Strategy<Value = String> {
-    prop_oneof![Just("a".to_owned()), Just("x".to_owned()), "[0-9.-]{0,8}", any::<String>(), Just("2026-11-28T21:30:00+08:00".to_owned())]
+    prop_oneof![
+        Just("a".to_owned()),
+        Just("x".to_owned()),
+        "[0-9.-]{0,8}",
+        any::<String>(),
+        Just("2026-11-28T21:30:00+08:00".to_owned())
+    ]
 }
 
 proptest! {

@@ -21,8 +21,19 @@ fn field() -> impl Strategy<Value = Option<String>> {
     ])
 }
 
-const FIELDS: [&str; 11] =
-    ["category", "description", "lat", "coord_system", "accuracy", "occurred_at", "answers", "name", "phone", "corroborates", "photo"];
+const FIELDS: [&str; 11] = [
+    "category",
+    "description",
+    "lat",
+    "coord_system",
+    "accuracy",
+    "occurred_at",
+    "answers",
+    "name",
+    "phone",
+    "corroborates",
+    "photo",
+];
 
 proptest! {
     #![proptest_config(crate::testing::proptest_config())]

@@ -70,16 +70,27 @@ pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
             // Baseline, extended sequential or progressive, Huffman-coded:
             // precision, height, width, component count.
             0xC0..=0xC2 => {
-                let [precision, h1, h0, w1, w0, components, ..] = *segment.body else { return None };
+                let [precision, h1, h0, w1, w0, components, ..] = *segment.body else {
+                    return None;
+                };
                 let (width, height) = (u16::from_be_bytes([w1, w0]), u16::from_be_bytes([h1, h0]));
                 // A height of 0 means "given later by a DNL marker", which
                 // the fast path leaves to the other decoders; a width of 0
                 // is no image.
-                if frame.is_some() || precision != 8 || !matches!(components, 1 | 3) || width == 0 || height == 0 {
+                if frame.is_some()
+                    || precision != 8
+                    || !matches!(components, 1 | 3)
+                    || width == 0
+                    || height == 0
+                {
                     return None;
                 }
                 progressive = segment.marker == 0xC2;
-                frame = Some(Baseline { width: u32::from(width), height: u32::from(height), channels: usize::from(components) });
+                frame = Some(Baseline {
+                    width: u32::from(width),
+                    height: u32::from(height),
+                    channels: usize::from(components),
+                });
             }
             // Every other frame type: lossless, hierarchical, arithmetic-coded.
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
@@ -88,7 +99,8 @@ pub(super) fn gate(bytes: &[u8]) -> Option<Baseline> {
                 if progressive {
                     return scans_end_at_eoi(bytes, segment.end()).then_some(frame);
                 }
-                let interleaved = segment.body.first().map(|&n| usize::from(n)) == Some(frame.channels);
+                let interleaved =
+                    segment.body.first().map(|&n| usize::from(n)) == Some(frame.channels);
                 let data = bytes.get(segment.end()..)?;
                 return (interleaved && ends_at_eoi(data)).then_some(frame);
             }
@@ -127,7 +139,9 @@ pub(super) fn scans_end_at_eoi(bytes: &[u8], from: usize) -> bool {
     loop {
         // The next marker that is not a stuffed zero, a restart or fill.
         let marker_at = loop {
-            let Some(found) = bytes.get(at..).and_then(|rest| memchr::memchr(0xFF, rest)) else { return false };
+            let Some(found) = bytes.get(at..).and_then(|rest| memchr::memchr(0xFF, rest)) else {
+                return false;
+            };
             let ff = at + found;
             match bytes.get(ff + 1) {
                 Some(0x00 | 0xD0..=0xD7 | 0xFF) => at = ff + 1,
@@ -146,7 +160,9 @@ pub(super) fn scans_end_at_eoi(bytes: &[u8], from: usize) -> bool {
             0xC4 | 0xDB | 0xDD | 0xE0..=0xEF | 0xFE => {}
             _ => return false,
         }
-        let Some(&[l1, l0]) = bytes.get(marker_at + 2..marker_at + 4) else { return false };
+        let Some(&[l1, l0]) = bytes.get(marker_at + 2..marker_at + 4) else {
+            return false;
+        };
         let length = usize::from(u16::from_be_bytes([l1, l0]));
         if length < 2 {
             return false;
@@ -159,7 +175,10 @@ pub(super) fn scans_end_at_eoi(bytes: &[u8], from: usize) -> bool {
 /// long edge is still at least `edge`; libjpeg rounds the scaled size up.
 pub(super) fn scale_numerator(width: u32, height: u32, edge: u32) -> u8 {
     let long = width.max(height);
-    [1u8, 2, 4].into_iter().find(|&n| (long * u32::from(n)).div_ceil(8) >= edge).unwrap_or(8)
+    [1u8, 2, 4]
+        .into_iter()
+        .find(|&n| (long * u32::from(n)).div_ceil(8) >= edge)
+        .unwrap_or(8)
 }
 
 /// Decodes `bytes` (which [`gate`] accepted as `frame`) into the display
@@ -175,7 +194,11 @@ pub(super) fn display_copy<S: Send>(
     let started = catch_libjpeg(|| {
         let mut decompress = mozjpeg::Decompress::new_mem(bytes)?;
         decompress.scale(numerator);
-        if channels == 1 { decompress.grayscale() } else { decompress.rgb() }
+        if channels == 1 {
+            decompress.grayscale()
+        } else {
+            decompress.rgb()
+        }
     });
     let mut started = match started {
         Ok(started) => started,
@@ -193,12 +216,19 @@ pub(super) fn display_copy<S: Send>(
         let narrowing = s.spawn(move || {
             let side = side();
             let mut resizer = Resizer::new();
-            let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+            let options =
+                ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
             let mut result = Ok(());
             for (band, out) in rx {
                 let rows = out.len() / (dst_w * channels);
                 result = result.and_then(|()| {
-                    narrow_band(&mut resizer, &options, &band, (scaled_w, dst_w, rows, channels), out)
+                    narrow_band(
+                        &mut resizer,
+                        &options,
+                        &band,
+                        (scaled_w, dst_w, rows, channels),
+                        out,
+                    )
                 });
                 // Once the decoder has finished nobody wants the buffer.
                 let _ = back_tx.send(band);
@@ -226,7 +256,12 @@ pub(super) fn display_copy<S: Send>(
         Err(e) => (Err(e), Err(super::panicked())),
     };
     let display = decoded.and(narrowed).and_then(|()| {
-        let narrow = Pixels { width, height: scaled_h as u32, channels, data: narrow };
+        let narrow = Pixels {
+            width,
+            height: scaled_h as u32,
+            channels,
+            data: narrow,
+        };
         resize_to(&narrow, width, height, FilterType::Lanczos3)
     });
     (display, side)
@@ -246,7 +281,9 @@ fn narrow_band(
     let (rows, src_w, dst_w) = (rows as u32, src_w as u32, dst_w as u32);
     let src = ImageRef::new(src_w, rows, band, pt).map_err(|e| resize_error(&e))?;
     let mut dst = ResizeImage::from_slice_u8(dst_w, rows, out, pt).map_err(|e| resize_error(&e))?;
-    resizer.resize(&src, &mut dst, options).map_err(|e| resize_error(&e))
+    resizer
+        .resize(&src, &mut dst, options)
+        .map_err(|e| resize_error(&e))
 }
 
 /// Runs libjpeg, turning its fatal errors (which unwind as panics carrying
@@ -261,7 +298,11 @@ fn catch_libjpeg<T>(f: impl FnOnce() -> std::io::Result<T>) -> Result<T, PhotoEr
                 .map(String::as_str)
                 .or_else(|| payload.downcast_ref::<&str>().copied())
                 .unwrap_or("the decoder failed");
-            Err(PhotoError::Corrupt(message.trim_start_matches("libjpeg fatal error: ").to_owned()))
+            Err(PhotoError::Corrupt(
+                message
+                    .trim_start_matches("libjpeg fatal error: ")
+                    .to_owned(),
+            ))
         }
     }
 }

@@ -223,7 +223,9 @@ pub fn inspect(bytes: &[u8], limits: &PhotoLimits) -> Result<DecodePlan, PhotoEr
         return Err(PhotoError::Empty);
     }
     if bytes.len() > limits.max_bytes {
-        return Err(PhotoError::TooLarge { max_bytes: limits.max_bytes });
+        return Err(PhotoError::TooLarge {
+            max_bytes: limits.max_bytes,
+        });
     }
     let format = PhotoFormat::sniff(bytes).ok_or(PhotoError::UnsupportedFormat)?;
     catch_unwind(AssertUnwindSafe(|| {
@@ -234,8 +236,21 @@ pub fn inspect(bytes: &[u8], limits: &PhotoLimits) -> Result<DecodePlan, PhotoEr
             .flatten()
             .filter(|frame| (frame.width, frame.height) == (source.width, source.height));
         let size = (source.width, source.height);
-        let (path, peak_bytes) = memory::plan(bytes, format, size, source.jpeg.is_some(), fast, limits.max_alloc)?;
-        Ok(DecodePlan { format, width: source.width, height: source.height, path, peak_bytes })
+        let (path, peak_bytes) = memory::plan(
+            bytes,
+            format,
+            size,
+            source.jpeg.is_some(),
+            fast,
+            limits.max_alloc,
+        )?;
+        Ok(DecodePlan {
+            format,
+            width: source.width,
+            height: source.height,
+            path,
+            peak_bytes,
+        })
     }))
     .unwrap_or_else(|_| Err(panicked()))
 }
@@ -248,13 +263,22 @@ pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, Pho
 }
 
 /// [`process`] after [`inspect`], which gave `plan` for these same bytes.
-fn process_planned(bytes: &[u8], plan: &DecodePlan, limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+fn process_planned(
+    bytes: &[u8],
+    plan: &DecodePlan,
+    limits: &PhotoLimits,
+) -> Result<ProcessedPhoto, PhotoError> {
     // Everything below is fenced: an unexpected panic in a decoder becomes
     // `Corrupt` here too, not only in the async wrapper.
-    catch_unwind(AssertUnwindSafe(|| process_checked(bytes, plan, limits))).unwrap_or_else(|_| Err(panicked()))
+    catch_unwind(AssertUnwindSafe(|| process_checked(bytes, plan, limits)))
+        .unwrap_or_else(|_| Err(panicked()))
 }
 
-fn process_checked(bytes: &[u8], plan: &DecodePlan, limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+fn process_checked(
+    bytes: &[u8],
+    plan: &DecodePlan,
+    limits: &PhotoLimits,
+) -> Result<ProcessedPhoto, PhotoError> {
     let (format, full_w, full_h) = (plan.format, plan.width, plan.height);
 
     // Two threads per photo: this machine class has two cores, and a photo
@@ -265,7 +289,9 @@ fn process_checked(bytes: &[u8], plan: &DecodePlan, limits: &PhotoLimits) -> Res
     let side = || (hex::encode(Sha256::digest(bytes)), read_exif(bytes));
     let decoded = || {
         let pixels = match plan.path {
-            DecodePath::JpegDecoder { fallback } => open(bytes, format, limits)?.decode(bytes, limits, fallback)?,
+            DecodePath::JpegDecoder { fallback } => {
+                open(bytes, format, limits)?.decode(bytes, limits, fallback)?
+            }
             _ => decode_with_image(bytes, format, full_w, full_h, limits)?,
         };
         resize_to(&pixels, dw, dh, FilterType::Lanczos3)
@@ -303,7 +329,10 @@ fn panicked() -> PhotoError {
 
 /// Runs `here` on this thread and `there` on a second one, and waits for
 /// both. A panic on the second thread comes back as an error.
-fn both<A, B: Send>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + Send) -> (A, Result<B, PhotoError>) {
+fn both<A, B: Send>(
+    here: impl FnOnce() -> A,
+    there: impl FnOnce() -> B + Send,
+) -> (A, Result<B, PhotoError>) {
     std::thread::scope(|s| {
         let other = s.spawn(there);
         let a = here();
@@ -343,17 +372,32 @@ struct Source<'a> {
 }
 
 /// Reads the header only and checks the claimed size against the limits.
-fn open<'a>(bytes: &'a [u8], format: PhotoFormat, limits: &PhotoLimits) -> Result<Source<'a>, PhotoError> {
+fn open<'a>(
+    bytes: &'a [u8],
+    format: PhotoFormat,
+    limits: &PhotoLimits,
+) -> Result<Source<'a>, PhotoError> {
     if format == PhotoFormat::Jpeg {
         let mut decoder = jpeg_decoder::Decoder::new(bytes);
-        decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
+        decoder
+            .set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
         match decoder.read_info() {
             Ok(()) => {
-                let info = decoder.info().ok_or_else(|| PhotoError::Corrupt("no frame header".into()))?;
+                let info = decoder
+                    .info()
+                    .ok_or_else(|| PhotoError::Corrupt("no frame header".into()))?;
                 let (width, height) = (u32::from(info.width), u32::from(info.height));
                 check_dimensions(width, height, limits)?;
-                let fast = matches!(info.pixel_format, jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8);
-                return Ok(Source { width, height, format, jpeg: fast.then_some(decoder) });
+                let fast = matches!(
+                    info.pixel_format,
+                    jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8
+                );
+                return Ok(Source {
+                    width,
+                    height,
+                    format,
+                    jpeg: fast.then_some(decoder),
+                });
             }
             // Arithmetic coding, hierarchical…: let `image` have a go.
             Err(jpeg_decoder::Error::Unsupported(_)) => {}
@@ -366,9 +410,16 @@ fn open<'a>(bytes: &'a [u8], format: PhotoFormat, limits: &PhotoLimits) -> Resul
     header_limits.max_alloc = Some(limits.max_alloc);
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format.image_format());
     reader.limits(header_limits);
-    let (width, height) = reader.into_dimensions().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
     check_dimensions(width, height, limits)?;
-    Ok(Source { width, height, format, jpeg: None })
+    Ok(Source {
+        width,
+        height,
+        format,
+        jpeg: None,
+    })
 }
 
 impl Source<'_> {
@@ -376,7 +427,12 @@ impl Source<'_> {
     /// it does not handle (CMYK, 12-bit…), go through `image` with its limits;
     /// with `fallback`, so do JPEGs it fails on for another reason than
     /// being cut short (when [`inspect`] reserved memory for both).
-    fn decode(self, bytes: &[u8], limits: &PhotoLimits, fallback: bool) -> Result<Pixels, PhotoError> {
+    fn decode(
+        self,
+        bytes: &[u8],
+        limits: &PhotoLimits,
+        fallback: bool,
+    ) -> Result<Pixels, PhotoError> {
         let Some(mut decoder) = self.jpeg else {
             return decode_with_image(bytes, self.format, self.width, self.height, limits);
         };
@@ -387,7 +443,9 @@ impl Source<'_> {
         // `scale` keeps the smallest of 1/8, 1/4, 1/2 and 1/1 whose long edge
         // is still ≥ the display edge (jpeg-decoder compares either side).
         let edge = u16::try_from(DISPLAY_EDGE).unwrap_or(u16::MAX);
-        let fast = decoder.scale(edge, edge).and_then(|(w, h)| Ok((w, h, decoder.decode()?)));
+        let fast = decoder
+            .scale(edge, edge)
+            .and_then(|(w, h)| Ok((w, h, decoder.decode()?)));
         // A progressive file's coefficients go before the other decoder
         // starts: the two never hold memory at once.
         drop(decoder);
@@ -397,7 +455,12 @@ impl Source<'_> {
                 if data.len() < width as usize * height as usize * channels {
                     return Err(PhotoError::Corrupt("short pixel buffer".into()));
                 }
-                Ok(Pixels { width, height, channels, data })
+                Ok(Pixels {
+                    width,
+                    height,
+                    channels,
+                    data,
+                })
             }
             // A file cut short stays an error: the other decoder would paint
             // the missing part grey and accept it.
@@ -455,7 +518,12 @@ fn decode_with_image(
         (false, true) => (1, flatten_on_white(img.into_luma_alpha8().into_raw(), 1)),
         (true, true) => (3, flatten_on_white(img.into_rgba8().into_raw(), 3)),
     };
-    Ok(Pixels { width, height, channels, data })
+    Ok(Pixels {
+        width,
+        height,
+        channels,
+        data,
+    })
 }
 
 /// Composites `channels` colour bytes plus one alpha byte per pixel onto
@@ -491,7 +559,11 @@ fn fit_within(width: u32, height: u32, edge: u32) -> (u32, u32) {
 }
 
 fn pixel_type(channels: usize) -> PixelType {
-    if channels == 1 { PixelType::U8 } else { PixelType::U8x3 }
+    if channels == 1 {
+        PixelType::U8
+    } else {
+        PixelType::U8x3
+    }
 }
 
 fn resize_error(e: &dyn std::fmt::Display) -> PhotoError {
@@ -502,7 +574,12 @@ fn resize_error(e: &dyn std::fmt::Display) -> PhotoError {
 /// two threads. Each band is a crop of the whole source, and the filter
 /// window is clamped to the whole image, not the crop, so the bands meet
 /// without a seam.
-fn resize_to(src: &Pixels, width: u32, height: u32, filter: FilterType) -> Result<Pixels, PhotoError> {
+fn resize_to(
+    src: &Pixels,
+    width: u32,
+    height: u32,
+    filter: FilterType,
+) -> Result<Pixels, PhotoError> {
     if src.width == width && src.height == height {
         return Ok(src.clone());
     }
@@ -512,14 +589,19 @@ fn resize_to(src: &Pixels, width: u32, height: u32, filter: FilterType) -> Resul
     let mut data = vec![0u8; row * height as usize];
     let scale = f64::from(src.height) / f64::from(height);
     let band = |buf: &mut [u8], top: u32, rows: u32| -> Result<(), PhotoError> {
-        let mut dst = ResizeImage::from_slice_u8(width, rows, buf, pt).map_err(|e| resize_error(&e))?;
-        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)).crop(
-            0.0,
-            f64::from(top) * scale,
-            f64::from(src.width),
-            f64::from(rows) * scale,
-        );
-        Resizer::new().resize(&view, &mut dst, &options).map_err(|e| resize_error(&e))
+        let mut dst =
+            ResizeImage::from_slice_u8(width, rows, buf, pt).map_err(|e| resize_error(&e))?;
+        let options = ResizeOptions::new()
+            .resize_alg(ResizeAlg::Convolution(filter))
+            .crop(
+                0.0,
+                f64::from(top) * scale,
+                f64::from(src.width),
+                f64::from(rows) * scale,
+            );
+        Resizer::new()
+            .resize(&view, &mut dst, &options)
+            .map_err(|e| resize_error(&e))
     };
     // Below ~0.3 MP a second thread costs more than it saves.
     if u64::from(width) * u64::from(height) < 300_000 {
@@ -527,15 +609,27 @@ fn resize_to(src: &Pixels, width: u32, height: u32, filter: FilterType) -> Resul
     } else {
         let split = height / 2;
         let (top, bottom) = data.split_at_mut(row * split as usize);
-        let (upper, lower) = both(|| band(top, 0, split), || band(bottom, split, height - split));
+        let (upper, lower) = both(
+            || band(top, 0, split),
+            || band(bottom, split, height - split),
+        );
         upper.and(lower?)?;
     }
-    Ok(Pixels { width, height, channels: src.channels, data })
+    Ok(Pixels {
+        width,
+        height,
+        channels: src.channels,
+        data,
+    })
 }
 
 /// The upright image's size for an EXIF orientation.
 fn upright_size(width: u32, height: u32, orientation: u8) -> (u32, u32) {
-    if (5..=8).contains(&orientation) { (height, width) } else { (width, height) }
+    if (5..=8).contains(&orientation) {
+        (height, width)
+    } else {
+        (width, height)
+    }
 }
 
 /// Rows `y0..y1` of the image made upright for an EXIF orientation (2–8),
@@ -596,14 +690,20 @@ fn encode_jpeg(
 ) -> Result<Vec<u8>, PhotoError> {
     let w = u16::try_from(width).map_err(|e| encode_error(&e))?;
     let h = u16::try_from(height).map_err(|e| encode_error(&e))?;
-    let color = if channels == 1 { jpeg_encoder::ColorType::Luma } else { jpeg_encoder::ColorType::Rgb };
+    let color = if channels == 1 {
+        jpeg_encoder::ColorType::Luma
+    } else {
+        jpeg_encoder::ColorType::Rgb
+    };
     let mut out = Vec::with_capacity(data.len() / 8);
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     if let Some(interval) = restart_interval {
         encoder.set_restart_interval(interval);
     }
-    encoder.encode(data, w, h, color).map_err(|e| encode_error(&e))?;
+    encoder
+        .encode(data, w, h, color)
+        .map_err(|e| encode_error(&e))?;
     Ok(out)
 }
 
@@ -652,7 +752,10 @@ fn encode_upright<R: Send>(
         },
     );
     match other {
-        Ok((bottom, beside)) => (top.and_then(|top| join_at_restart(top, &bottom?, h)), Ok(beside)),
+        Ok((bottom, beside)) => (
+            top.and_then(|top| join_at_restart(top, &bottom?, h)),
+            Ok(beside),
+        ),
         Err(e) => (Err(e), Err(panicked())),
     }
 }
@@ -667,8 +770,12 @@ fn join_at_restart(mut top: Vec<u8>, bottom: &[u8], height: u32) -> Result<Vec<u
     }
     let sof = find_segment(&top, 0xC0).ok_or_else(bad)?;
     let height = u16::try_from(height).map_err(|e| encode_error(&e))?;
-    top.get_mut(sof + 5..sof + 7).ok_or_else(bad)?.copy_from_slice(&height.to_be_bytes());
-    let sos = segments(bottom).find(|s| s.marker == 0xDA).ok_or_else(bad)?;
+    top.get_mut(sof + 5..sof + 7)
+        .ok_or_else(bad)?
+        .copy_from_slice(&height.to_be_bytes());
+    let sos = segments(bottom)
+        .find(|s| s.marker == 0xDA)
+        .ok_or_else(bad)?;
     let entropy = bottom.get(sos.end()..bottom.len() - 2).ok_or_else(bad)?;
     top.truncate(top.len() - 2);
     top.reserve(entropy.len() + 4);
@@ -702,7 +809,11 @@ impl Segment<'_> {
 /// caller that wants the SOS then sees none. One walk for the fast path's
 /// gate, the band encoder's join and the tests.
 fn segments(jpeg: &[u8]) -> impl Iterator<Item = Segment<'_>> {
-    let mut i = if jpeg.starts_with(&[0xFF, 0xD8]) { 2 } else { jpeg.len() };
+    let mut i = if jpeg.starts_with(&[0xFF, 0xD8]) {
+        2
+    } else {
+        jpeg.len()
+    };
     std::iter::from_fn(move || {
         if *jpeg.get(i)? != 0xFF {
             return None;
@@ -717,8 +828,16 @@ fn segments(jpeg: &[u8]) -> impl Iterator<Item = Segment<'_>> {
         // The length counts its own two bytes; under 2, the range is empty
         // backwards and `get` refuses it.
         let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
-        let segment = Segment { marker, at: i, body: jpeg.get(i + 4..i + 2 + len)? };
-        i = if marker == 0xDA { jpeg.len() } else { segment.end() };
+        let segment = Segment {
+            marker,
+            at: i,
+            body: jpeg.get(i + 4..i + 2 + len)?,
+        };
+        i = if marker == 0xDA {
+            jpeg.len()
+        } else {
+            segment.end()
+        };
         Some(segment)
     })
 }
@@ -738,7 +857,11 @@ struct Metadata {
 /// Lenient EXIF reading: cameras write EXIF that strict parsing refuses, and
 /// a photo with broken EXIF is still a photo.
 fn read_exif(bytes: &[u8]) -> Metadata {
-    let none = Metadata { orientation: 1, location: None, taken_at: None };
+    let none = Metadata {
+        orientation: 1,
+        location: None,
+        taken_at: None,
+    };
     let exif = match exif::Reader::new()
         .continue_on_error(true)
         .read_from_container(&mut Cursor::new(bytes))
@@ -754,23 +877,42 @@ fn read_exif(bytes: &[u8]) -> Metadata {
         .and_then(|o| u8::try_from(o).ok())
         .filter(|o| (1..=8).contains(o))
         .unwrap_or(1);
-    let taken_at = field(exif::Tag::DateTimeOriginal).and_then(ascii).filter(|s| {
-        s.len() <= 32 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0')
-    });
-    let location = gps_coordinate(field(exif::Tag::GPSLatitude), field(exif::Tag::GPSLatitudeRef), b'N', b'S', 90.0)
-        .zip(gps_coordinate(field(exif::Tag::GPSLongitude), field(exif::Tag::GPSLongitudeRef), b'E', b'W', 180.0))
-        .map(|(lat, lon)| GeoPoint { lat, lon })
-        // (0, 0) is a phone without a fix, not a report from the Gulf of Guinea.
-        .filter(|p| p.lat.abs() > 1e-6 || p.lon.abs() > 1e-6);
-    Metadata { orientation, location, taken_at }
+    let taken_at = field(exif::Tag::DateTimeOriginal)
+        .and_then(ascii)
+        .filter(|s| s.len() <= 32 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0'));
+    let location = gps_coordinate(
+        field(exif::Tag::GPSLatitude),
+        field(exif::Tag::GPSLatitudeRef),
+        b'N',
+        b'S',
+        90.0,
+    )
+    .zip(gps_coordinate(
+        field(exif::Tag::GPSLongitude),
+        field(exif::Tag::GPSLongitudeRef),
+        b'E',
+        b'W',
+        180.0,
+    ))
+    .map(|(lat, lon)| GeoPoint { lat, lon })
+    // (0, 0) is a phone without a fix, not a report from the Gulf of Guinea.
+    .filter(|p| p.lat.abs() > 1e-6 || p.lon.abs() > 1e-6);
+    Metadata {
+        orientation,
+        location,
+        taken_at,
+    }
 }
 
 /// The first ASCII string of a value, trimmed, printable characters only.
 fn ascii(value: &exif::Value) -> Option<String> {
     match value {
         exif::Value::Ascii(parts) => {
-            let s = std::str::from_utf8(parts.first()?).ok()?.trim_matches(|c: char| c == '\0' || c == ' ');
-            (!s.is_empty() && s.chars().all(|c| c.is_ascii_graphic() || c == ' ')).then(|| s.to_owned())
+            let s = std::str::from_utf8(parts.first()?)
+                .ok()?
+                .trim_matches(|c: char| c == '\0' || c == ' ');
+            (!s.is_empty() && s.chars().all(|c| c.is_ascii_graphic() || c == ' '))
+                .then(|| s.to_owned())
         }
         _ => None,
     }
@@ -793,7 +935,11 @@ fn gps_coordinate(
     if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| !p.is_finite() || *p < 0.0) {
         return None;
     }
-    let magnitude = parts.iter().zip([1.0, 60.0, 3600.0]).map(|(p, d)| p / d).sum::<f64>();
+    let magnitude = parts
+        .iter()
+        .zip([1.0, 60.0, 3600.0])
+        .map(|(p, d)| p / d)
+        .sum::<f64>();
     // A missing reference is read as north/east, as most readers do.
     let sign = match reference.and_then(ascii).as_deref().map(str::as_bytes) {
         None => 1.0,
@@ -819,7 +965,9 @@ pub struct PhotoPipeline {
 impl Default for PhotoPipeline {
     /// Default limits, one decode slot per CPU core.
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         Self::new(PhotoLimits::default(), cores)
     }
 }
@@ -875,17 +1023,27 @@ impl PhotoPipeline {
             return Err(PhotoError::Empty);
         }
         if bytes.len() > self.limits.max_bytes {
-            return Err(PhotoError::TooLarge { max_bytes: self.limits.max_bytes });
+            return Err(PhotoError::TooLarge {
+                max_bytes: self.limits.max_bytes,
+            });
         }
         let deadline = tokio::time::Instant::now() + self.queue_wait;
         let limits = self.limits;
         let header = bytes.clone();
-        let plan = self.run_blocking(deadline, None, move || inspect(&header, &limits)).await??;
-        let memory = tokio::time::timeout_at(deadline, Arc::clone(&self.memory).acquire_many_owned(kib(plan.peak_bytes)))
-            .await
-            .map_err(|_elapsed| PhotoError::Busy)?
-            .map_err(|_closed| PhotoError::Busy)?;
-        self.run_blocking(deadline, Some(memory), move || process_planned(&bytes, &plan, &limits)).await?
+        let plan = self
+            .run_blocking(deadline, None, move || inspect(&header, &limits))
+            .await??;
+        let memory = tokio::time::timeout_at(
+            deadline,
+            Arc::clone(&self.memory).acquire_many_owned(kib(plan.peak_bytes)),
+        )
+        .await
+        .map_err(|_elapsed| PhotoError::Busy)?
+        .map_err(|_closed| PhotoError::Busy)?;
+        self.run_blocking(deadline, Some(memory), move || {
+            process_planned(&bytes, &plan, &limits)
+        })
+        .await?
     }
 
     /// Runs `work` on a worker thread once a slot is free (before
@@ -949,7 +1107,8 @@ mod tests {
 
     fn encode(img: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
         let mut out = Cursor::new(Vec::new());
-        img.write_to(&mut out, format).unwrap_or_else(|e| panic!("test image: {e}"));
+        img.write_to(&mut out, format)
+            .unwrap_or_else(|e| panic!("test image: {e}"));
         out.into_inner()
     }
 
@@ -998,7 +1157,12 @@ mod tests {
             }
             let ifd0_at = 8;
             let exif_at = ifd0_at + ifd_len(self.ifd0.len());
-            let gps_at = exif_at + if has_exif { ifd_len(self.exif.len()) } else { 0 };
+            let gps_at = exif_at
+                + if has_exif {
+                    ifd_len(self.exif.len())
+                } else {
+                    0
+                };
             let mut data_at = gps_at + if has_gps { ifd_len(self.gps.len()) } else { 0 };
             for (tag, _, _, v) in &mut self.ifd0 {
                 match *tag {
@@ -1037,8 +1201,15 @@ mod tests {
         }
     }
 
-    fn exif_blob(orientation: Option<u16>, gps: Option<((u32, u32, u32, &str), (u32, u32, u32, &str))>) -> Vec<u8> {
-        let mut t = Tiff { ifd0: Vec::new(), exif: Vec::new(), gps: Vec::new() };
+    fn exif_blob(
+        orientation: Option<u16>,
+        gps: Option<((u32, u32, u32, &str), (u32, u32, u32, &str))>,
+    ) -> Vec<u8> {
+        let mut t = Tiff {
+            ifd0: Vec::new(),
+            exif: Vec::new(),
+            gps: Vec::new(),
+        };
         if let Some(o) = orientation {
             t.ifd0.push((0x0112, SHORT, 1, o.to_le_bytes().to_vec()));
         }
@@ -1087,7 +1258,11 @@ mod tests {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -1111,7 +1286,11 @@ mod tests {
         ihdr.extend_from_slice(&height.to_be_bytes());
         ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
         png_chunk(&mut out, b"IHDR", &ihdr);
-        png_chunk(&mut out, b"IDAT", &[0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0, 0, 0, 1]);
+        png_chunk(
+            &mut out,
+            b"IDAT",
+            &[0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0, 0, 0, 1],
+        );
         png_chunk(&mut out, b"IEND", &[]);
         out
     }
@@ -1139,7 +1318,10 @@ mod tests {
                 img.put_pixel(x, y, image::Rgb([255, 0, 0]));
             }
         }
-        let input = with_exif(&encode(img.into(), image::ImageFormat::Jpeg), &exif_blob(Some(6), None));
+        let input = with_exif(
+            &encode(img.into(), image::ImageFormat::Jpeg),
+            &exif_blob(Some(6), None),
+        );
         let p = process(&input, &PhotoLimits::default())?;
         assert_eq!((p.width, p.height), (600, 800));
         assert_eq!(dimensions_of(&p.display), (600, 800));
@@ -1148,8 +1330,14 @@ mod tests {
         let display = image::load_from_memory(&p.display)?.into_rgb8();
         let top_right = display.get_pixel(600 - 30, 30);
         let top_left = display.get_pixel(30, 30);
-        assert!(top_right[0] > 200 && top_right[1] < 60, "top right is {top_right:?}");
-        assert!(top_left[0] < 200 || top_left[1] > 60, "top left is {top_left:?}");
+        assert!(
+            top_right[0] > 200 && top_right[1] < 60,
+            "top right is {top_right:?}"
+        );
+        assert!(
+            top_left[0] < 200 || top_left[1] > 60,
+            "top left is {top_left:?}"
+        );
         Ok(())
     }
 
@@ -1157,7 +1345,10 @@ mod tests {
     fn every_exif_orientation_gives_the_upright_size() -> TestResult {
         let base = encode(photo(400, 200).into(), image::ImageFormat::Jpeg);
         for o in 1..=8u16 {
-            let p = process(&with_exif(&base, &exif_blob(Some(o), None)), &PhotoLimits::default())?;
+            let p = process(
+                &with_exif(&base, &exif_blob(Some(o), None)),
+                &PhotoLimits::default(),
+            )?;
             let expected = if o >= 5 { (200, 400) } else { (400, 200) };
             assert_eq!(dimensions_of(&p.display), expected, "orientation {o}");
             assert_eq!((p.width, p.height), expected, "orientation {o}");
@@ -1189,8 +1380,15 @@ mod tests {
 
     #[test]
     fn gps_at_zero_zero_or_out_of_range_is_ignored() -> TestResult {
-        for gps in [((0, 0, 0, "N"), (0, 0, 0, "E")), ((95, 0, 0, "N"), (106, 0, 0, "E")), ((29, 0, 0, "X"), (106, 0, 0, "E"))] {
-            let p = process(&with_exif(&jpeg(64, 48), &exif_blob(None, Some(gps))), &PhotoLimits::default())?;
+        for gps in [
+            ((0, 0, 0, "N"), (0, 0, 0, "E")),
+            ((95, 0, 0, "N"), (106, 0, 0, "E")),
+            ((29, 0, 0, "X"), (106, 0, 0, "E")),
+        ] {
+            let p = process(
+                &with_exif(&jpeg(64, 48), &exif_blob(None, Some(gps))),
+                &PhotoLimits::default(),
+            )?;
             assert_eq!(p.exif_location, None, "{gps:?}");
         }
         Ok(())
@@ -1204,7 +1402,10 @@ mod tests {
         blob.truncate(len - 8);
         let p = process(&with_exif(&jpeg(400, 200), &blob), &PhotoLimits::default())?;
         assert_eq!(dimensions_of(&p.display), (200, 400));
-        let p = process(&with_exif(&jpeg(400, 200), b"II*\0\xff\xff\xff\x7f"), &PhotoLimits::default())?;
+        let p = process(
+            &with_exif(&jpeg(400, 200), b"II*\0\xff\xff\xff\x7f"),
+            &PhotoLimits::default(),
+        )?;
         assert_eq!(dimensions_of(&p.display), (400, 200));
         Ok(())
     }
@@ -1236,10 +1437,19 @@ mod tests {
             assert_eq!(markers.first(), Some(&0xE0), "{name}: {markers:x?}");
             for m in &markers {
                 // APP1–APP15 (EXIF, XMP, ICC in APP2…) and COM must be absent.
-                assert!(!(0xE1..=0xEF).contains(m) && *m != 0xFE, "{name} has marker {m:#x}");
+                assert!(
+                    !(0xE1..=0xEF).contains(m) && *m != 0xFE,
+                    "{name} has marker {m:#x}"
+                );
             }
-            assert!(!out.windows(6).any(|w| w == b"Exif\0\0"), "{name} contains Exif");
-            assert!(!out.windows(12).any(|w| w == b"Shanshui tes"), "{name} contains the camera name");
+            assert!(
+                !out.windows(6).any(|w| w == b"Exif\0\0"),
+                "{name} contains Exif"
+            );
+            assert!(
+                !out.windows(12).any(|w| w == b"Shanshui tes"),
+                "{name} contains the camera name"
+            );
             let read = exif::Reader::new().read_from_container(&mut Cursor::new(out.as_slice()));
             assert!(read.is_err(), "{name} has readable EXIF");
         }
@@ -1260,15 +1470,25 @@ mod tests {
     #[test]
     fn a_png_with_transparency_is_flattened_onto_white() -> TestResult {
         let img = image::RgbaImage::from_fn(640, 480, |x, _| {
-            if x < 320 { image::Rgba([0, 0, 255, 0]) } else { image::Rgba([0, 0, 255, 255]) }
+            if x < 320 {
+                image::Rgba([0, 0, 255, 0])
+            } else {
+                image::Rgba([0, 0, 255, 255])
+            }
         });
-        let p = process(&encode(img.into(), image::ImageFormat::Png), &PhotoLimits::default())?;
+        let p = process(
+            &encode(img.into(), image::ImageFormat::Png),
+            &PhotoLimits::default(),
+        )?;
         assert_eq!(p.original_format, PhotoFormat::Png);
         assert_eq!((p.width, p.height), (640, 480));
         let display = image::load_from_memory(&p.display)?.into_rgb8();
         let clear = display.get_pixel(100, 240);
         let blue = display.get_pixel(540, 240);
-        assert!(clear.0.iter().all(|&c| c > 240), "transparent area is {clear:?}");
+        assert!(
+            clear.0.iter().all(|&c| c > 240),
+            "transparent area is {clear:?}"
+        );
         assert!(blue[2] > 200 && blue[0] < 40, "opaque area is {blue:?}");
         assert_eq!(dimensions_of(&p.thumbnail), (320, 240));
         Ok(())
@@ -1276,15 +1496,23 @@ mod tests {
 
     #[test]
     fn flattening_onto_white_keeps_opaque_pixels_and_whitens_clear_ones() {
-        let rgba = vec![10, 20, 30, 255, 10, 20, 30, 0, 0, 0, 0, 128, 200, 100, 50, 255];
-        assert_eq!(flatten_on_white(rgba, 3), vec![10, 20, 30, 255, 255, 255, 127, 127, 127, 200, 100, 50]);
+        let rgba = vec![
+            10, 20, 30, 255, 10, 20, 30, 0, 0, 0, 0, 128, 200, 100, 50, 255,
+        ];
+        assert_eq!(
+            flatten_on_white(rgba, 3),
+            vec![10, 20, 30, 255, 255, 255, 127, 127, 127, 200, 100, 50]
+        );
         assert_eq!(flatten_on_white(vec![0, 0, 90, 255], 1), vec![255, 90]);
     }
 
     #[test]
     fn a_grey_png_stays_grey() -> TestResult {
         let img = image::GrayImage::from_fn(2000, 500, |x, _| image::Luma([(x % 256) as u8]));
-        let p = process(&encode(img.into(), image::ImageFormat::Png), &PhotoLimits::default())?;
+        let p = process(
+            &encode(img.into(), image::ImageFormat::Png),
+            &PhotoLimits::default(),
+        )?;
         assert_eq!(dimensions_of(&p.display), (1600, 400));
         assert_eq!(dimensions_of(&p.thumbnail), (320, 80));
         Ok(())
@@ -1292,7 +1520,10 @@ mod tests {
 
     #[test]
     fn a_webp_is_accepted() -> TestResult {
-        let p = process(&encode(photo(1800, 900).into(), image::ImageFormat::WebP), &PhotoLimits::default())?;
+        let p = process(
+            &encode(photo(1800, 900).into(), image::ImageFormat::WebP),
+            &PhotoLimits::default(),
+        )?;
         assert_eq!(p.original_format, PhotoFormat::WebP);
         assert_eq!(p.original_format.mime(), "image/webp");
         assert_eq!(dimensions_of(&p.display), (1600, 800));
@@ -1308,13 +1539,22 @@ mod tests {
         let result = process(&bomb, &PhotoLimits::default());
         let took = started.elapsed();
         assert!(
-            matches!(result, Err(PhotoError::TooManyPixels { width: 60_000, height: 60_000 })),
+            matches!(
+                result,
+                Err(PhotoError::TooManyPixels {
+                    width: 60_000,
+                    height: 60_000
+                })
+            ),
             "{result:?}"
         );
         assert!(took < Duration::from_millis(50), "took {took:?}");
         // Within the side limits but over the pixel count: 11000² = 121 MP.
         let result = process(&bomb_png(11_000, 11_000), &PhotoLimits::default());
-        assert!(matches!(result, Err(PhotoError::TooManyPixels { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(PhotoError::TooManyPixels { .. })),
+            "{result:?}"
+        );
         assert_eq!(result.map(|_| ()).unwrap_err().code(), "too_many_pixels");
     }
 
@@ -1322,11 +1562,23 @@ mod tests {
     fn a_jpeg_claiming_too_many_pixels_is_refused_before_decoding() {
         // Patch a real JPEG's SOF0 to claim 60000×60000.
         let mut input = jpeg(64, 48);
-        let sof = input.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap_or_else(|| panic!("no SOF0"));
+        let sof = input
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .unwrap_or_else(|| panic!("no SOF0"));
         input[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
         let started = Instant::now();
         let result = process(&input, &PhotoLimits::default());
-        assert!(matches!(result, Err(PhotoError::TooManyPixels { width: 60_000, height: 60_000 })), "{result:?}");
+        assert!(
+            matches!(
+                result,
+                Err(PhotoError::TooManyPixels {
+                    width: 60_000,
+                    height: 60_000
+                })
+            ),
+            "{result:?}"
+        );
         assert!(started.elapsed() < Duration::from_millis(50));
     }
 
@@ -1360,7 +1612,10 @@ mod tests {
         ];
         for bytes in refused {
             let result = process(bytes, &PhotoLimits::default());
-            assert!(matches!(result, Err(PhotoError::UnsupportedFormat)), "{result:?}");
+            assert!(
+                matches!(result, Err(PhotoError::UnsupportedFormat)),
+                "{result:?}"
+            );
         }
         let message = PhotoError::UnsupportedFormat.to_string();
         assert_eq!(message, "only JPEG, PNG and WebP photos are accepted");
@@ -1381,17 +1636,39 @@ mod tests {
 
     #[test]
     fn a_file_over_the_byte_limit_is_refused_before_anything_else() {
-        let limits = PhotoLimits { max_bytes: 1000, ..PhotoLimits::default() };
+        let limits = PhotoLimits {
+            max_bytes: 1000,
+            ..PhotoLimits::default()
+        };
         let result = process(&[0xFF; 1001], &limits);
-        assert!(matches!(result, Err(PhotoError::TooLarge { max_bytes: 1000 })), "{result:?}");
-        assert_eq!(PhotoError::TooLarge { max_bytes: 20 * MIB }.to_string(), "the photo is larger than 20 MB");
-        assert_eq!(PhotoError::TooLarge { max_bytes: 1 }.code(), "file_too_large");
+        assert!(
+            matches!(result, Err(PhotoError::TooLarge { max_bytes: 1000 })),
+            "{result:?}"
+        );
+        assert_eq!(
+            PhotoError::TooLarge {
+                max_bytes: 20 * MIB
+            }
+            .to_string(),
+            "the photo is larger than 20 MB"
+        );
+        assert_eq!(
+            PhotoError::TooLarge { max_bytes: 1 }.code(),
+            "file_too_large"
+        );
     }
 
     #[test]
     fn error_codes_are_stable() {
         assert_eq!(PhotoError::UnsupportedFormat.code(), "unsupported_format");
-        assert_eq!(PhotoError::TooManyPixels { width: 1, height: 1 }.code(), "too_many_pixels");
+        assert_eq!(
+            PhotoError::TooManyPixels {
+                width: 1,
+                height: 1
+            }
+            .code(),
+            "too_many_pixels"
+        );
         assert_eq!(PhotoError::Corrupt(String::new()).code(), "corrupt_image");
         assert_eq!(PhotoError::Busy.code(), "busy");
     }
@@ -1399,8 +1676,14 @@ mod tests {
     #[test]
     fn formats_are_sniffed_from_magic_bytes() {
         assert_eq!(PhotoFormat::sniff(&jpeg(8, 8)), Some(PhotoFormat::Jpeg));
-        assert_eq!(PhotoFormat::sniff(b"\x89PNG\r\n\x1a\n"), Some(PhotoFormat::Png));
-        assert_eq!(PhotoFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(PhotoFormat::WebP));
+        assert_eq!(
+            PhotoFormat::sniff(b"\x89PNG\r\n\x1a\n"),
+            Some(PhotoFormat::Png)
+        );
+        assert_eq!(
+            PhotoFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(PhotoFormat::WebP)
+        );
         assert_eq!(PhotoFormat::sniff(b"RIFF\0\0\0\0WAVE"), None);
         assert_eq!(PhotoFormat::sniff(b"\xFF\xD8"), None);
         assert_eq!(PhotoFormat::Jpeg.extension(), "jpg");
@@ -1417,21 +1700,41 @@ mod tests {
                 ((i / 7 % 200) as u64 + seed % 40) as u8
             })
             .collect();
-        Pixels { width, height, channels, data }
+        Pixels {
+            width,
+            height,
+            channels,
+            data,
+        }
     }
 
     #[test]
     fn an_image_encoded_in_two_bands_is_byte_for_byte_what_one_encoder_writes() -> TestResult {
-        let cases = [(1600, 1200, 3, 1), (1600, 1200, 3, 6), (1000, 999, 3, 3), (777, 1001, 1, 8), (1200, 1600, 1, 1)];
+        let cases = [
+            (1600, 1200, 3, 1),
+            (1600, 1200, 3, 6),
+            (1000, 999, 3, 3),
+            (777, 1001, 1, 8),
+            (1200, 1600, 1, 1),
+        ];
         for (w, h, c, orientation) in cases {
             let px = noise(w, h, c);
             {
                 let banded = encode_upright(&px, orientation, DISPLAY_QUALITY, || ()).0?;
                 let (uw, uh) = upright_size(w, h, orientation);
-                let upright = upright_rows(&px, orientation, 0, uh as usize).unwrap_or_else(|| px.data.clone());
+                let upright = upright_rows(&px, orientation, 0, uh as usize)
+                    .unwrap_or_else(|| px.data.clone());
                 let mcu = if c == 1 { 8 } else { 16 };
-                let interval = ((uh as usize).div_ceil(mcu) * 3).div_ceil(5) * (uw as usize).div_ceil(mcu);
-                let whole = encode_jpeg(&upright, uw, uh, c, DISPLAY_QUALITY, Some(u16::try_from(interval)?))?;
+                let interval =
+                    ((uh as usize).div_ceil(mcu) * 3).div_ceil(5) * (uw as usize).div_ceil(mcu);
+                let whole = encode_jpeg(
+                    &upright,
+                    uw,
+                    uh,
+                    c,
+                    DISPLAY_QUALITY,
+                    Some(u16::try_from(interval)?),
+                )?;
                 assert!(banded == whole, "{w}×{h}×{c}, orientation {orientation}");
                 assert_eq!(dimensions_of(&banded), (uw, uh));
             }
@@ -1451,7 +1754,12 @@ mod tests {
             assert_eq!(whole.len(), px.data.len());
         }
         // Orientation 6 puts the first stored row down the right-hand side.
-        let px = Pixels { width: 3, height: 2, channels: 1, data: vec![1, 2, 3, 4, 5, 6] };
+        let px = Pixels {
+            width: 3,
+            height: 2,
+            channels: 1,
+            data: vec![1, 2, 3, 4, 5, 6],
+        };
         assert_eq!(upright_rows(&px, 6, 0, 3), Some(vec![4, 1, 5, 2, 6, 3]));
         assert_eq!(upright_rows(&px, 8, 0, 3), Some(vec![3, 6, 2, 5, 1, 4]));
         assert_eq!(upright_rows(&px, 3, 0, 2), Some(vec![6, 5, 4, 3, 2, 1]));
@@ -1466,7 +1774,12 @@ mod tests {
         let mut whole = ResizeImage::new(1600, 1200, PixelType::U8x3);
         let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
         Resizer::new().resize(&view, &mut whole, &options)?;
-        let worst = banded.data.iter().zip(whole.buffer()).map(|(a, b)| a.abs_diff(*b)).max();
+        let worst = banded
+            .data
+            .iter()
+            .zip(whole.buffer())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max();
         assert!(worst <= Some(1), "largest difference {worst:?}");
         Ok(())
     }
@@ -1492,7 +1805,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_pipeline_says_busy_when_no_slot_frees_up_in_time() {
-        let pipeline = PhotoPipeline::new(PhotoLimits::default(), 1).with_queue_wait(Duration::from_millis(50));
+        let pipeline = PhotoPipeline::new(PhotoLimits::default(), 1)
+            .with_queue_wait(Duration::from_millis(50));
         let _held = Arc::clone(&pipeline.slots).acquire_owned().await;
         let result = pipeline.process(bytes::Bytes::from(jpeg(64, 48))).await;
         assert!(matches!(result, Err(PhotoError::Busy)), "{result:?}");
@@ -1500,13 +1814,19 @@ mod tests {
 
     /// A progressive JPEG of `sampling` whose frame header claims
     /// `width`×`height`: what its decode would cost is known from that alone.
-    fn progressive_claiming(width: u16, height: u16, sampling: jpeg_encoder::SamplingFactor) -> Vec<u8> {
+    fn progressive_claiming(
+        width: u16,
+        height: u16,
+        sampling: jpeg_encoder::SamplingFactor,
+    ) -> Vec<u8> {
         let mut out = Vec::new();
         let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
         encoder.set_progressive(true);
         encoder.set_sampling_factor(sampling);
         let pixels = vec![90u8; 64 * 48 * 3];
-        encoder.encode(&pixels, 64, 48, jpeg_encoder::ColorType::Rgb).unwrap_or_else(|e| panic!("test image: {e}"));
+        encoder
+            .encode(&pixels, 64, 48, jpeg_encoder::ColorType::Rgb)
+            .unwrap_or_else(|e| panic!("test image: {e}"));
         let sof = find_segment(&out, 0xC2).unwrap_or_else(|| panic!("no SOF2"));
         out[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
         out[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
@@ -1527,19 +1847,37 @@ mod tests {
             }
             other => panic!("{:?}", other.map(|p| p.width)),
         }
-        assert!(started.elapsed() < Duration::from_millis(50), "took {:?}", started.elapsed());
-        let e = PhotoError::TooMuchMemory { needed: 300 * MIB as u64, max: 192 * MIB as u64 };
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "took {:?}",
+            started.elapsed()
+        );
+        let e = PhotoError::TooMuchMemory {
+            needed: 300 * MIB as u64,
+            max: 192 * MIB as u64,
+        };
         assert_eq!(e.code(), "decode_too_large");
-        assert!(e.to_string().contains("300 MB") && e.to_string().contains("192 MB"), "{e}");
+        assert!(
+            e.to_string().contains("300 MB") && e.to_string().contains("192 MB"),
+            "{e}"
+        );
         // The same size in 4:2:0 fits (its estimate counts the whole
         // coefficient buffer), and a baseline one needs next to nothing.
-        let plan = inspect(&progressive_claiming(7000, 7000, jpeg_encoder::SamplingFactor::F_2_2), &PhotoLimits::default());
+        let plan = inspect(
+            &progressive_claiming(7000, 7000, jpeg_encoder::SamplingFactor::F_2_2),
+            &PhotoLimits::default(),
+        );
         let peak = plan.map(|p| p.peak_bytes).unwrap_or_else(|e| panic!("{e}"));
-        assert!(peak > 7000 * 7000 * 3 && peak <= PhotoLimits::default().max_alloc, "{peak}");
+        assert!(
+            peak > 7000 * 7000 * 3 && peak <= PhotoLimits::default().max_alloc,
+            "{peak}"
+        );
         let mut baseline = jpeg(64, 48);
         let sof = find_segment(&baseline, 0xC0).unwrap_or_else(|| panic!("no SOF0"));
         baseline[sof + 5..sof + 9].copy_from_slice(&[0x1B, 0x58, 0x1B, 0x58]);
-        let peak = inspect(&baseline, &PhotoLimits::default()).map(|p| p.peak_bytes).unwrap_or_else(|e| panic!("{e}"));
+        let peak = inspect(&baseline, &PhotoLimits::default())
+            .map(|p| p.peak_bytes)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(peak < 48 * MIB as u64, "{peak}");
     }
 
@@ -1549,22 +1887,41 @@ mod tests {
         let pipeline = PhotoPipeline::new(PhotoLimits::default(), 2)
             .with_decode_budget(budget)
             .with_queue_wait(Duration::from_millis(100));
-        assert_eq!(pipeline.limits().max_alloc, budget, "no photo may need more than all of it");
+        assert_eq!(
+            pipeline.limits().max_alloc,
+            budget,
+            "no photo may need more than all of it"
+        );
         let photo = bytes::Bytes::from(jpeg(640, 480));
         let need = inspect(&photo, pipeline.limits())?.peak_bytes;
         // Others hold all but a little less than this photo needs.
-        let others = Arc::clone(&pipeline.memory).acquire_many_owned(kib(budget - need) + 1).await?;
+        let others = Arc::clone(&pipeline.memory)
+            .acquire_many_owned(kib(budget - need) + 1)
+            .await?;
         let waited = pipeline.process(photo.clone()).await;
-        assert!(matches!(waited, Err(PhotoError::Busy)), "{:?}", waited.map(|p| p.width));
+        assert!(
+            matches!(waited, Err(PhotoError::Busy)),
+            "{:?}",
+            waited.map(|p| p.width)
+        );
         drop(others);
         assert_eq!(pipeline.process(photo).await?.width, 640);
-        assert_eq!(pipeline.memory.available_permits(), kib(budget) as usize, "all given back");
+        assert_eq!(
+            pipeline.memory.available_permits(),
+            kib(budget) as usize,
+            "all given back"
+        );
         Ok(())
     }
 
     /// A JPEG written by jpeg-encoder, which can also write the kinds the
     /// fast path must leave alone.
-    fn jpeg_encoded(width: u16, height: u16, color: jpeg_encoder::ColorType, progressive: bool) -> Vec<u8> {
+    fn jpeg_encoded(
+        width: u16,
+        height: u16,
+        color: jpeg_encoder::ColorType,
+        progressive: bool,
+    ) -> Vec<u8> {
         let channels = match color {
             jpeg_encoder::ColorType::Luma => 1,
             jpeg_encoder::ColorType::Cmyk => 4,
@@ -1574,32 +1931,70 @@ mod tests {
         let mut out = Vec::new();
         let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
         encoder.set_progressive(progressive);
-        encoder.encode(&pixels, width, height, color).unwrap_or_else(|e| panic!("test image: {e}"));
+        encoder
+            .encode(&pixels, width, height, color)
+            .unwrap_or_else(|e| panic!("test image: {e}"));
         out
     }
 
     #[test]
     fn the_libjpeg_path_takes_whole_baseline_and_progressive_huffman_jpegs_only() {
         let colour = jpeg(64, 48);
-        assert_eq!(baseline::gate(&colour), Some(baseline::Baseline { width: 64, height: 48, channels: 3 }));
+        assert_eq!(
+            baseline::gate(&colour),
+            Some(baseline::Baseline {
+                width: 64,
+                height: 48,
+                channels: 3
+            })
+        );
         let grey = jpeg_encoded(40, 30, jpeg_encoder::ColorType::Luma, false);
-        assert_eq!(baseline::gate(&grey), Some(baseline::Baseline { width: 40, height: 30, channels: 1 }));
+        assert_eq!(
+            baseline::gate(&grey),
+            Some(baseline::Baseline {
+                width: 40,
+                height: 30,
+                channels: 1
+            })
+        );
         let progressive = jpeg_encoded(64, 48, jpeg_encoder::ColorType::Rgb, true);
-        assert_eq!(baseline::gate(&progressive), Some(baseline::Baseline { width: 64, height: 48, channels: 3 }));
+        assert_eq!(
+            baseline::gate(&progressive),
+            Some(baseline::Baseline {
+                width: 64,
+                height: 48,
+                channels: 3
+            })
+        );
         // Left to the pure-Rust decoders: CMYK, a file cut short (libjpeg
         // would pad it with grey), a progressive one cut between or inside
         // its scans, one with too many scans, not a JPEG at all.
-        assert_eq!(baseline::gate(&jpeg_encoded(64, 48, jpeg_encoder::ColorType::Cmyk, false)), None);
+        assert_eq!(
+            baseline::gate(&jpeg_encoded(64, 48, jpeg_encoder::ColorType::Cmyk, false)),
+            None
+        );
         assert_eq!(baseline::gate(&progressive[..progressive.len() - 2]), None);
-        let second_scan = progressive.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap_or_else(|| panic!("no scans"));
+        let second_scan = progressive
+            .windows(2)
+            .rposition(|w| w == [0xFF, 0xDA])
+            .unwrap_or_else(|| panic!("no scans"));
         assert_eq!(baseline::gate(&progressive[..second_scan]), None);
         assert_eq!(baseline::gate(&progressive[..second_scan + 3]), None);
-        assert_eq!(baseline::gate(&with_extra_scans(&progressive, baseline::MAX_SCANS)), None);
-        assert!(baseline::gate(&with_extra_scans(&progressive, 3)).is_some(), "a few more scans are fine");
+        assert_eq!(
+            baseline::gate(&with_extra_scans(&progressive, baseline::MAX_SCANS)),
+            None
+        );
+        assert!(
+            baseline::gate(&with_extra_scans(&progressive, 3)).is_some(),
+            "a few more scans are fine"
+        );
         assert_eq!(baseline::gate(&colour[..colour.len() - 2]), None);
         assert_eq!(baseline::gate(&colour[..colour.len() / 2]), None);
         assert_eq!(baseline::gate(&colour[..40]), None);
-        assert_eq!(baseline::gate(&encode(photo(8, 8).into(), image::ImageFormat::Png)), None);
+        assert_eq!(
+            baseline::gate(&encode(photo(8, 8).into(), image::ImageFormat::Png)),
+            None
+        );
         // Whatever the header says, the walk answers without panicking:
         // every cut, and every header byte set to 0x00 and to 0xFF.
         let header = colour.len().min(700);
@@ -1618,7 +2013,10 @@ mod tests {
     /// `jpeg` with `n` more copies of its last scan before the EOI (a
     /// refinement scan repeated: the walk counts them, whatever they say).
     fn with_extra_scans(jpeg: &[u8], n: usize) -> Vec<u8> {
-        let last = jpeg.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap_or_else(|| panic!("no scans"));
+        let last = jpeg
+            .windows(2)
+            .rposition(|w| w == [0xFF, 0xDA])
+            .unwrap_or_else(|| panic!("no scans"));
         let scan = &jpeg[last..jpeg.len() - 2];
         let mut out = jpeg[..jpeg.len() - 2].to_vec();
         for _ in 0..n {
@@ -1630,11 +2028,25 @@ mod tests {
 
     #[test]
     fn the_entropy_data_must_run_to_an_eoi_past_stuffing_restarts_and_fill() {
-        assert!(baseline::ends_at_eoi(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0xFF, 0xFF, 0xD9]));
-        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF, 0x00, 0x34]), "cut short");
-        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF]), "cut short at a marker");
-        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF, 0xC4, 0x00, 0xFF, 0xD9]), "a second scan's tables");
-        assert!(!baseline::ends_at_eoi(&[0x12, 0xFF, 0xDC, 0x00, 0x04, 0xFF, 0xD9]), "DNL");
+        assert!(baseline::ends_at_eoi(&[
+            0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0xFF, 0xFF, 0xD9
+        ]));
+        assert!(
+            !baseline::ends_at_eoi(&[0x12, 0xFF, 0x00, 0x34]),
+            "cut short"
+        );
+        assert!(
+            !baseline::ends_at_eoi(&[0x12, 0xFF]),
+            "cut short at a marker"
+        );
+        assert!(
+            !baseline::ends_at_eoi(&[0x12, 0xFF, 0xC4, 0x00, 0xFF, 0xD9]),
+            "a second scan's tables"
+        );
+        assert!(
+            !baseline::ends_at_eoi(&[0x12, 0xFF, 0xDC, 0x00, 0x04, 0xFF, 0xD9]),
+            "DNL"
+        );
     }
 
     #[test]
@@ -1647,10 +2059,23 @@ mod tests {
         let (fast, side) = (fast?, side?);
         assert_eq!(side, 42);
         let limits = PhotoLimits::default();
-        let pure = resize_to(&open(&input, PhotoFormat::Jpeg, &limits)?.decode(&input, &limits, false)?, dw, dh, FilterType::Lanczos3)?;
-        assert_eq!((fast.width, fast.height, fast.channels), (pure.width, pure.height, pure.channels));
+        let pure = resize_to(
+            &open(&input, PhotoFormat::Jpeg, &limits)?.decode(&input, &limits, false)?,
+            dw,
+            dh,
+            FilterType::Lanczos3,
+        )?;
+        assert_eq!(
+            (fast.width, fast.height, fast.channels),
+            (pure.width, pure.height, pure.channels)
+        );
         // Different IDCTs and chroma upsampling: a level or so apart on average.
-        let total: u64 = fast.data.iter().zip(&pure.data).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
+        let total: u64 = fast
+            .data
+            .iter()
+            .zip(&pure.data)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
         let mean = total as f64 / fast.data.len() as f64;
         assert!(mean < 1.5, "mean difference {mean}");
         Ok(())
@@ -1658,7 +2083,10 @@ mod tests {
 
     #[test]
     fn a_grey_jpeg_stays_grey_on_the_fast_path() -> TestResult {
-        let p = process(&jpeg_encoded(40, 30, jpeg_encoder::ColorType::Luma, false), &PhotoLimits::default())?;
+        let p = process(
+            &jpeg_encoded(40, 30, jpeg_encoder::ColorType::Luma, false),
+            &PhotoLimits::default(),
+        )?;
         let display = image::load_from_memory(&p.display)?;
         assert_eq!(display.color(), image::ColorType::L8);
         assert_eq!((display.width(), display.height()), (40, 30));
@@ -1686,6 +2114,10 @@ mod tests {
             other => panic!("{:?}", other.map(|p| p.width)),
         }
         let result = process(&broken, &PhotoLimits::default());
-        assert!(matches!(result, Err(PhotoError::Corrupt(_))), "{:?}", result.map(|_| ()));
+        assert!(
+            matches!(result, Err(PhotoError::Corrupt(_))),
+            "{:?}",
+            result.map(|_| ())
+        );
     }
 }

@@ -7,7 +7,9 @@ use super::*;
 use proptest::prelude::*;
 
 fn real_jpeg() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(48, 32, |x, y| image::Rgb([(x * 5) as u8, (y * 7) as u8, 90]));
+    let img = image::RgbImage::from_fn(48, 32, |x, y| {
+        image::Rgb([(x * 5) as u8, (y * 7) as u8, 90])
+    });
     let mut out = Vec::new();
     let encoder = jpeg_encoder::Encoder::new(&mut out, 80);
     let _ = encoder.encode(img.as_raw(), 48, 32, jpeg_encoder::ColorType::Rgb);

@@ -10,14 +10,23 @@ use proptest::prelude::*;
 const BUDGET: usize = 4096;
 
 fn spec() -> FormSpec {
-    FormSpec { file_field: "photo", max_files: 2, max_file_bytes: 64, known: crate::reports::input::RawReport::knows }
+    FormSpec {
+        file_field: "photo",
+        max_files: 2,
+        max_file_bytes: 64,
+        known: crate::reports::input::RawReport::knows,
+    }
 }
 
 /// A part as a client might send it: (name, content, as a file).
 fn part() -> impl Strategy<Value = (String, Vec<u8>, bool)> {
     let name = prop_oneof![
-        Just("category".to_owned()), Just("description".to_owned()), Just("lat".to_owned()),
-        Just("answers".to_owned()), Just("photo".to_owned()), Just("photo[]".to_owned()),
+        Just("category".to_owned()),
+        Just("description".to_owned()),
+        Just("lat".to_owned()),
+        Just("answers".to_owned()),
+        Just("photo".to_owned()),
+        Just("photo[]".to_owned()),
         "[a-z_]{1,10}",
     ];
     let content = prop_oneof![
@@ -30,7 +39,9 @@ fn part() -> impl Strategy<Value = (String, Vec<u8>, bool)> {
 fn body(parts: &[(String, Vec<u8>, bool)], boundary: &str, mangle: Option<(usize, u8)>) -> Vec<u8> {
     let mut b = Vec::new();
     for (name, content, file) in parts {
-        b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        b.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+        );
         if *file {
             b.extend_from_slice(b"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg");
         }
@@ -49,27 +60,42 @@ fn body(parts: &[(String, Vec<u8>, bool)], boundary: &str, mangle: Option<(usize
 }
 
 /// Reads `bytes` as a request body cut at `cuts`, declared or not.
-fn read(bytes: Vec<u8>, boundary: &str, cuts: &[usize], declared: bool, budget: &UploadBudget) -> Result<Upload, UploadError> {
+fn read(
+    bytes: Vec<u8>,
+    boundary: &str,
+    cuts: &[usize],
+    declared: bool,
+    budget: &UploadBudget,
+) -> Result<Upload, UploadError> {
     let mut pieces = Vec::new();
     let mut from = 0;
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
     cuts.sort_unstable();
     for c in cuts.into_iter().chain([bytes.len()]) {
         if c > from {
-            pieces.push(Ok::<_, std::io::Error>(Bytes::copy_from_slice(&bytes[from..c])));
+            pieces.push(Ok::<_, std::io::Error>(Bytes::copy_from_slice(
+                &bytes[from..c],
+            )));
             from = c;
         }
     }
     let mut request = axum::http::Request::builder()
         .method("POST")
         .uri("/api/v1/reports")
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
     if declared {
         request = request.header(header::CONTENT_LENGTH, bytes.len());
     }
-    let request = request.body(Body::from_stream(futures::stream::iter(pieces))).unwrap_or_default();
+    let request = request
+        .body(Body::from_stream(futures::stream::iter(pieces)))
+        .unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_current_thread().build();
-    let Ok(runtime) = runtime else { return Err(UploadError::Busy) };
+    let Ok(runtime) = runtime else {
+        return Err(UploadError::Busy);
+    };
     runtime.block_on(read_multipart(request, &spec(), 2048, budget))
 }
 

@@ -2,12 +2,24 @@ use shanshui_tests::{TestApp, db_test};
 
 async fn a_cross_site_unsafe_request_is_refused_and_a_plain_client_passes(app: &TestApp) {
     let url = app.url("/api/v1/departments");
-    let cross = app.client.post(&url).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    let cross = app
+        .client
+        .post(&url)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cross.status(), 403);
     let body: serde_json::Value = cross.json().await.unwrap();
     assert_eq!(body["error"]["code"], "forbidden");
 
-    let foreign = app.client.post(&url).header("origin", "https://evil.example").send().await.unwrap();
+    let foreign = app
+        .client
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(foreign.status(), 403);
 
     let same = app
@@ -17,7 +29,11 @@ async fn a_cross_site_unsafe_request_is_refused_and_a_plain_client_passes(app: &
         .send()
         .await
         .unwrap();
-    assert_eq!(same.status(), 405, "same origin passes the check and meets the router");
+    assert_eq!(
+        same.status(),
+        405,
+        "same origin passes the check and meets the router"
+    );
     let plain = app.client.post(&url).send().await.unwrap();
     assert_eq!(plain.status(), 405, "a client without either header passes");
 }
@@ -29,7 +45,12 @@ async fn every_answer_carries_the_security_headers(app: &TestApp) {
         let h = res.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
-        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
         assert!(h.contains_key("referrer-policy"), "{path}");
     }
 }

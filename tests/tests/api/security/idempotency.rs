@@ -13,10 +13,18 @@ use std::net::IpAddr;
 /// machine).
 fn client_from(source: &str) -> reqwest::Client {
     let ip: IpAddr = source.parse().expect("an address");
-    reqwest::Client::builder().local_address(ip).build().expect("a client")
+    reqwest::Client::builder()
+        .local_address(ip)
+        .build()
+        .expect("a client")
 }
 
-async fn submit(app: &TestApp, client: &reqwest::Client, key: &str, description: &str) -> (u16, Value) {
+async fn submit(
+    app: &TestApp,
+    client: &reqwest::Client,
+    key: &str,
+    description: &str,
+) -> (u16, Value) {
     let answers = shanshui_tests::required_answers(app, "noise_construction").await;
     let form = reqwest::multipart::Form::new()
         .text("category", "noise_construction")
@@ -31,7 +39,10 @@ async fn submit(app: &TestApp, client: &reqwest::Client, key: &str, description:
         .send()
         .await
         .expect("answered");
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 async fn one_key_from_two_clients_never_shares_a_receipt(app: &TestApp) {
@@ -45,10 +56,22 @@ async fn one_key_from_two_clients_never_shares_a_receipt(app: &TestApp) {
     // Another client, same key, same report: a report of its own.
     let (status, other) = submit(app, &b, "retry-1", "工地夜间施工，噪声很大").await;
     assert_eq!(status, 201, "{other}");
-    assert_ne!(other["tracking_code"], first["tracking_code"], "client B was handed client A's case");
-    assert_ne!(other["secret"], first["secret"], "client B was handed client A's secret");
+    assert_ne!(
+        other["tracking_code"], first["tracking_code"],
+        "client B was handed client A's case"
+    );
+    assert_ne!(
+        other["secret"], first["secret"],
+        "client B was handed client A's secret"
+    );
     // Another client, same key, another report: not "reused", its own.
-    let (status, third) = submit(app, &client_from("127.0.0.4"), "retry-1", "另一处工地也在施工").await;
+    let (status, third) = submit(
+        app,
+        &client_from("127.0.0.4"),
+        "retry-1",
+        "另一处工地也在施工",
+    )
+    .await;
     assert_eq!(status, 201, "{third}");
     assert_ne!(third["secret"], first["secret"]);
 }
@@ -64,9 +87,15 @@ async fn a_key_is_forgotten_after_a_day(app: &TestApp) {
         sea_orm::DatabaseBackend::Postgres => "UPDATE idempotency SET created_at = $1",
         _ => "UPDATE idempotency SET created_at = ?",
     };
-    app.db.execute_raw(Statement::from_sql_and_values(backend, sql, [old.into()])).await.expect("aged");
+    app.db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, [old.into()]))
+        .await
+        .expect("aged");
     let (status, later) = submit(app, &a, "k-day", "工地夜间施工，噪声很大").await;
     assert_eq!(status, 201, "{later}");
-    assert_ne!(later["tracking_code"], first["tracking_code"], "a day-old key is a new request");
+    assert_ne!(
+        later["tracking_code"], first["tracking_code"],
+        "a day-old key is a new request"
+    );
 }
 demo_test!(a_key_is_forgotten_after_a_day);

@@ -16,11 +16,17 @@ const HOME: (f64, f64) = (29.3715, 106.5112);
 const METRES_PER_DEGREE: f64 = 111_320.0;
 
 fn to_local(p: (f64, f64)) -> (f64, f64) {
-    ((p.1 - HOME.1) * METRES_PER_DEGREE * HOME.0.to_radians().cos(), (p.0 - HOME.0) * METRES_PER_DEGREE)
+    (
+        (p.1 - HOME.1) * METRES_PER_DEGREE * HOME.0.to_radians().cos(),
+        (p.0 - HOME.0) * METRES_PER_DEGREE,
+    )
 }
 
 fn from_local(x: f64, y: f64) -> (f64, f64) {
-    (HOME.0 + y / METRES_PER_DEGREE, HOME.1 + x / (METRES_PER_DEGREE * HOME.0.to_radians().cos()))
+    (
+        HOME.0 + y / METRES_PER_DEGREE,
+        HOME.1 + x / (METRES_PER_DEGREE * HOME.0.to_radians().cos()),
+    )
 }
 
 fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -34,8 +40,10 @@ fn trilaterate(observers: [(f64, f64); 3], r: [f64; 3]) -> (f64, f64) {
     let [p1, p2, p3] = observers.map(to_local);
     let (a1, b1) = (2.0 * (p2.0 - p1.0), 2.0 * (p2.1 - p1.1));
     let (a2, b2) = (2.0 * (p3.0 - p1.0), 2.0 * (p3.1 - p1.1));
-    let c1 = r[0].powi(2) - r[1].powi(2) - p1.0.powi(2) + p2.0.powi(2) - p1.1.powi(2) + p2.1.powi(2);
-    let c2 = r[0].powi(2) - r[2].powi(2) - p1.0.powi(2) + p3.0.powi(2) - p1.1.powi(2) + p3.1.powi(2);
+    let c1 =
+        r[0].powi(2) - r[1].powi(2) - p1.0.powi(2) + p2.0.powi(2) - p1.1.powi(2) + p2.1.powi(2);
+    let c2 =
+        r[0].powi(2) - r[2].powi(2) - p1.0.powi(2) + p3.0.powi(2) - p1.1.powi(2) + p3.1.powi(2);
     let det = a1 * b2 - a2 * b1;
     from_local((c1 * b2 - c2 * b1) / det, (a1 * c2 - a2 * c1) / det)
 }
@@ -47,11 +55,18 @@ fn published(p: (f64, f64)) -> (f64, f64) {
 }
 
 fn observers() -> [(f64, f64); 3] {
-    [from_local(0.0, 800.0), from_local(800.0, 0.0), from_local(-600.0, -600.0)]
+    [
+        from_local(0.0, 800.0),
+        from_local(800.0, 0.0),
+        from_local(-600.0, -600.0),
+    ]
 }
 
 async fn nearby(app: &TestApp, at: (f64, f64), radius: f64) -> Vec<Value> {
-    let path = format!("/api/v1/reports/nearby?category=noise_social&lat={}&lon={}&radius_m={radius}", at.0, at.1);
+    let path = format!(
+        "/api/v1/reports/nearby?category=noise_social&lat={}&lon={}&radius_m={radius}",
+        at.0, at.1
+    );
     let res = app.get(&path).await;
     assert_eq!(res.status(), 200, "{path}");
     res.json().await.expect("a list")
@@ -67,7 +82,10 @@ fn assert_not_located(estimate: (f64, f64), how: &str) {
     let public = published(HOME);
     let error = metres(estimate, HOME);
     let floor = metres(public, HOME);
-    assert!(floor > 400.0, "the test's home sits well inside its cell: {floor}");
+    assert!(
+        floor > 400.0,
+        "the test's home sits well inside its cell: {floor}"
+    );
     assert!(
         error >= floor - 5.0,
         "{how} located the reporter within {error:.1} m; the public record shows the place to {floor:.0} m"
@@ -96,7 +114,11 @@ async fn narrowing_the_radius_does_not_locate_a_home(app: &TestApp) {
         let (mut lo, mut hi) = (10.0_f64, 2000.0_f64);
         while hi - lo > 1.0 {
             let mid = (lo + hi) / 2.0;
-            if nearby(app, *o, mid).await.is_empty() { lo = mid } else { hi = mid }
+            if nearby(app, *o, mid).await.is_empty() {
+                lo = mid
+            } else {
+                hi = mid
+            }
         }
         r[i] = hi;
     }
@@ -107,21 +129,31 @@ demo_test_with!(narrowing_the_radius_does_not_locate_a_home, no_limit);
 async fn nearby_is_rate_limited_per_client(app: &TestApp) {
     let mut limited = None;
     for i in 0..200 {
-        let res = app.get(&format!("/api/v1/reports/nearby?category=noise_social&lat={}&lon={}", HOME.0, HOME.1)).await;
+        let res = app
+            .get(&format!(
+                "/api/v1/reports/nearby?category=noise_social&lat={}&lon={}",
+                HOME.0, HOME.1
+            ))
+            .await;
         if res.status() == 429 {
             assert!(res.headers().contains_key("retry-after"));
             limited = Some(i);
             break;
         }
     }
-    assert!(limited.is_some_and(|i| i <= 60), "a stranger mapping cases is slowed down: {limited:?}");
+    assert!(
+        limited.is_some_and(|i| i <= 60),
+        "a stranger mapping cases is slowed down: {limited:?}"
+    );
 }
 demo_test!(nearby_is_rate_limited_per_client);
 
 async fn a_me_too_must_be_near_the_case_it_joins(app: &TestApp) {
     let (code, _) = file_report(app, "noise_social", HOME.0, HOME.1, &[]).await;
     let far = from_local(0.0, 3000.0);
-    let answers = shanshui_tests::required_answers(app, "noise_social").await.to_string();
+    let answers = shanshui_tests::required_answers(app, "noise_social")
+        .await
+        .to_string();
     let form = |at: (f64, f64)| {
         reqwest::multipart::Form::new()
             .text("category", "noise_social")
@@ -131,12 +163,32 @@ async fn a_me_too_must_be_near_the_case_it_joins(app: &TestApp) {
             .text("answers", answers.clone())
             .text("corroborates", code.clone())
     };
-    let res = app.client.post(app.url("/api/v1/reports")).multipart(form(far)).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .multipart(form(far))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422, "a \"me too\" from 3 km away");
     let body: Value = res.json().await.unwrap();
-    assert!(body["error"]["fields"]["corroborates"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["corroborates"].is_string(),
+        "{body}"
+    );
     let near = from_local(100.0, 50.0);
-    let res = app.client.post(app.url("/api/v1/reports")).multipart(form(near)).send().await.unwrap();
-    assert_eq!(res.status(), 201, "a \"me too\" from next door: {}", res.text().await.unwrap_or_default());
+    let res = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .multipart(form(near))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        201,
+        "a \"me too\" from next door: {}",
+        res.text().await.unwrap_or_default()
+    );
 }
 demo_test!(a_me_too_must_be_near_the_case_it_joins);

@@ -34,7 +34,9 @@ pub struct Team {
 
 pub async fn team(app: &TestApp) -> Team {
     Team {
-        handler: app.staff("cheng.ban", Role::Handler, Some("housing_construction")).await,
+        handler: app
+            .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+            .await,
         reviewer: app.staff("shen.he", Role::Reviewer, None).await,
         dispatcher: app.staff("diao.du", Role::Dispatcher, None).await,
         reward_reviewer: app.staff("jiang.li", Role::RewardReviewer, None).await,
@@ -52,8 +54,18 @@ pub async fn ok(staff: &Staff, code: &str, body: Value) -> Value {
 /// Accepted, assigned, replied with `finding`, approved: closed.
 pub async fn close(t: &Team, code: &str, finding: &str) {
     ok(&t.handler, code, json!({ "action": "accept" })).await;
-    ok(&t.handler, code, json!({ "action": "assign", "assignee": "cheng.ban" })).await;
-    ok(&t.handler, code, json!({ "action": "draft_reply", "finding": finding, "reply": "核查情况如下。" })).await;
+    ok(
+        &t.handler,
+        code,
+        json!({ "action": "assign", "assignee": "cheng.ban" }),
+    )
+    .await;
+    ok(
+        &t.handler,
+        code,
+        json!({ "action": "draft_reply", "finding": finding, "reply": "核查情况如下。" }),
+    )
+    .await;
     ok(&t.reviewer, code, json!({ "action": "approve_reply" })).await;
 }
 

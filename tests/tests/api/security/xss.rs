@@ -45,10 +45,22 @@ const PAGES: [&str; 17] = [
 ];
 
 /// Query parameters the pages read (filters, search, paging).
-const PARAMS: [&str; 9] = ["q", "kind", "category", "area", "state", "from", "to", "page", "disclosed"];
+const PARAMS: [&str; 9] = [
+    "q",
+    "kind",
+    "category",
+    "area",
+    "state",
+    "from",
+    "to",
+    "page",
+    "disclosed",
+];
 
 fn percent(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// What in this HTML could run: a description of each finding.
@@ -56,24 +68,47 @@ fn executable_markup(html: &str, nonce: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let mut found = Vec::new();
     for node in doc.tree.nodes() {
-        let Some(el) = node.value().as_element() else { continue };
+        let Some(el) = node.value().as_element() else {
+            continue;
+        };
         let name = el.name();
         if name == "script" && el.attr("nonce") != Some(nonce) {
-            found.push(format!("a script without this answer's nonce: {:?}", scraper::ElementRef::wrap(node).map(|e| e.html())));
+            found.push(format!(
+                "a script without this answer's nonce: {:?}",
+                scraper::ElementRef::wrap(node).map(|e| e.html())
+            ));
         }
-        if matches!(name, "iframe" | "frame" | "frameset" | "object" | "embed" | "base" | "applet") {
+        if matches!(
+            name,
+            "iframe" | "frame" | "frameset" | "object" | "embed" | "base" | "applet"
+        ) {
             found.push(format!("a <{name}> element"));
         }
-        if name == "meta" && el.attr("http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh")) {
+        if name == "meta"
+            && el
+                .attr("http-equiv")
+                .is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
+        {
             found.push("a meta refresh".to_owned());
         }
         for (attr, value) in el.attrs() {
             if attr.to_ascii_lowercase().starts_with("on") {
                 found.push(format!("an event handler {attr}={value:?} on <{name}>"));
             }
-            let v: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
-            let url_attr = matches!(attr, "href" | "src" | "action" | "formaction" | "data" | "xlink:href" | "srcdoc");
-            if url_attr && (v.starts_with("javascript:") || v.starts_with("vbscript:") || v.starts_with("data:text/html")) {
+            let v: String = value
+                .chars()
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let url_attr = matches!(
+                attr,
+                "href" | "src" | "action" | "formaction" | "data" | "xlink:href" | "srcdoc"
+            );
+            if url_attr
+                && (v.starts_with("javascript:")
+                    || v.starts_with("vbscript:")
+                    || v.starts_with("data:text/html"))
+            {
                 found.push(format!("a script URL {attr}={value:?} on <{name}>"));
             }
         }
@@ -84,9 +119,21 @@ fn executable_markup(html: &str, nonce: &str) -> Vec<String> {
 /// The nonce the content security policy allows inline scripts with; fails
 /// unless the policy allows no other inline script.
 fn csp_nonce(res: &reqwest::Response, url: &str) -> String {
-    let policy = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let scripts = policy.split(';').map(str::trim).find(|d| d.starts_with("script-src")).unwrap_or_default();
-    assert!(!scripts.contains("'unsafe-inline'"), "{url}: inline scripts are allowed: {policy}");
+    let policy = res
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let scripts = policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"))
+        .unwrap_or_default();
+    assert!(
+        !scripts.contains("'unsafe-inline'"),
+        "{url}: inline scripts are allowed: {policy}"
+    );
     scripts
         .split_whitespace()
         .find_map(|s| s.strip_prefix("'nonce-").and_then(|n| n.strip_suffix('\'')))
@@ -111,15 +158,21 @@ async fn assert_inert(client: &reqwest::Client, app: &TestApp, path: &str) {
         return;
     }
     let found = executable_markup(&body, &nonce);
-    assert!(found.is_empty(), "{url} ({status}) carries markup that could run: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "{url} ({status}) carries markup that could run: {found:#?}"
+    );
 }
 
 async fn no_page_runs_markup_from_its_url(app: &TestApp) {
     let admin = app.staff("guan.li", Role::Admin, None).await;
     for payload in HOSTILE {
         let segment = percent(payload);
-        let query: String =
-            PARAMS.iter().map(|p| format!("{p}={segment}")).collect::<Vec<_>>().join("&");
+        let query: String = PARAMS
+            .iter()
+            .map(|p| format!("{p}={segment}"))
+            .collect::<Vec<_>>()
+            .join("&");
         for page in PAGES {
             let path = page.replace("{}", &segment);
             for p in [path.clone(), format!("{path}?{query}")] {
@@ -151,10 +204,20 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
         .await;
     assert_eq!(status, 201, "{e}");
     let (status, d) = admin
-        .send(reqwest::Method::PATCH, "/api/v1/departments/housing_construction", json!({ "name": x(1), "name_en": x(2) }))
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/departments/housing_construction",
+            json!({ "name": x(1), "name_en": x(2) }),
+        )
         .await;
     assert_eq!(status, 200, "{d}");
-    let (status, v) = admin.send(reqwest::Method::PUT, "/api/v1/indicators/good_air_days", json!({ "value": 300, "note": x(3) })).await;
+    let (status, v) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/indicators/good_air_days",
+            json!({ "value": 300, "note": x(3) }),
+        )
+        .await;
     assert!(status == 200 || status == 404, "{v}");
     let code = closed_case(app, &t).await;
     let (status, c) = t
@@ -181,15 +244,25 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
         assert_inert(&admin.client, app, page).await;
     }
     // The texts are shown, as text.
-    let body = app.get(&format!("/info/notices/{}", notice["id"])).await.text().await.unwrap_or_default();
-    assert!(body.contains("&lt;/title&gt;&lt;script&gt;"), "the notice's title is shown escaped");
+    let body = app
+        .get(&format!("/info/notices/{}", notice["id"]))
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        body.contains("&lt;/title&gt;&lt;script&gt;"),
+        "the notice's title is shown escaped"
+    );
     let _: Value = c;
 }
 demo_test!(no_page_runs_markup_that_staff_published);
 
 #[test]
 fn the_checker_finds_what_a_browser_would_run() {
-    let page = |head: &str, body: &str| format!("<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>");
+    let page = |head: &str, body: &str| {
+        format!("<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>")
+    };
     assert!(executable_markup(&page("<title>x</title>", "<p>hi</p>"), "n").is_empty());
     assert!(executable_markup(&page("<script nonce=\"n\">1</script>", ""), "n").is_empty());
     for bad in [
@@ -205,5 +278,14 @@ fn the_checker_finds_what_a_browser_would_run() {
         assert!(!executable_markup(&bad, "n").is_empty(), "{bad}");
     }
     // Escaped markup is text, and text never runs.
-    assert!(executable_markup(&page("<title>&lt;/title&gt;&lt;script&gt;</title>", "&lt;img onerror=x&gt;"), "n").is_empty());
+    assert!(
+        executable_markup(
+            &page(
+                "<title>&lt;/title&gt;&lt;script&gt;</title>",
+                "&lt;img onerror=x&gt;"
+            ),
+            "n"
+        )
+        .is_empty()
+    );
 }

@@ -90,6 +90,25 @@ pub fn action_label(locale: Locale, action: &str, state: Option<&str>) -> String
     s.to_owned()
 }
 
+/// 属实 / 部分属实 / 不属实.
+pub fn finding_label(locale: Locale, finding: shared::case::Finding) -> &'static str {
+    use shared::case::Finding;
+    match finding {
+        Finding::Substantiated => td_string!(locale, finding_substantiated),
+        Finding::PartlySubstantiated => td_string!(locale, finding_partly_substantiated),
+        Finding::Unsubstantiated => td_string!(locale, finding_unsubstantiated),
+    }
+}
+
+/// A name in the reader's language: (Chinese, English).
+pub fn named(locale: Locale, zh: &str, en: &str) -> String {
+    if locale == Locale::zh_CN || en.is_empty() {
+        zh.to_owned()
+    } else {
+        en.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,24 +145,5 @@ mod tests {
             action_label(Locale::zh_CN, "something_new", Some("closed")),
             "已办结"
         );
-    }
-}
-
-/// 属实 / 部分属实 / 不属实.
-pub fn finding_label(locale: Locale, finding: shared::case::Finding) -> &'static str {
-    use shared::case::Finding;
-    match finding {
-        Finding::Substantiated => td_string!(locale, finding_substantiated),
-        Finding::PartlySubstantiated => td_string!(locale, finding_partly_substantiated),
-        Finding::Unsubstantiated => td_string!(locale, finding_unsubstantiated),
-    }
-}
-
-/// A name in the reader's language: (Chinese, English).
-pub fn named(locale: Locale, zh: &str, en: &str) -> String {
-    if locale == Locale::zh_CN || en.is_empty() {
-        zh.to_owned()
-    } else {
-        en.to_owned()
     }
 }

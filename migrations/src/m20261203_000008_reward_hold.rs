@@ -21,7 +21,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Reward::Table)
-                    .add_column(&mut timestamp_with_time_zone_null(Reward::HeldAt))
+                    .add_column(timestamp_with_time_zone_null(Reward::HeldAt))
                     .to_owned(),
             )
             .await

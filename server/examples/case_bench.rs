@@ -122,14 +122,20 @@ impl Fill {
                     merged_into_id: Set(None),
                     contested: Set(false),
                     // A third of the closed cases carry a reviewer's public record.
-                    disclosed_at: Set((!open && k % 3 == 0).then_some(submitted + Days::days(21))),
-                    public_summary: Set((!open && k % 3 == 0)
+                    disclosed_at: Set(
+                        (!open && k.is_multiple_of(3)).then_some(submitted + Days::days(21))
+                    ),
+                    public_summary: Set((!open && k.is_multiple_of(3))
                         .then(|| "某工地夜间施工噪声扰民(基准数据)".to_owned())),
                     public_investigation: Set(
-                        (!open && k % 3 == 0).then(|| "经现场核查属实".to_owned())
+                        (!open && k.is_multiple_of(3)).then(|| "经现场核查属实".to_owned())
                     ),
-                    public_actions: Set((!open && k % 3 == 0).then(|| "已责令整改".to_owned())),
-                    public_precision: Set((!open && k % 3 == 0).then(|| "street".to_owned())),
+                    public_actions: Set(
+                        (!open && k.is_multiple_of(3)).then(|| "已责令整改".to_owned())
+                    ),
+                    public_precision: Set(
+                        (!open && k.is_multiple_of(3)).then(|| "street".to_owned())
+                    ),
                     ..Default::default()
                 });
             }

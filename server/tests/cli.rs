@@ -1,6 +1,10 @@
 //! The `shanshui` binary as an operator meets it: subcommands, settings from
 //! flags and environment, exit codes, and a clean stop on SIGTERM.
 
+// A test's panic is its failure report: `unwrap`/`expect`, denied in the
+// server's code (a request must never panic), are how these tests assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
 use server::db::entities::{api_key, app_user, area, department};
 use std::io::{Read, Write};

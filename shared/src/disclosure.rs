@@ -143,30 +143,6 @@ pub struct Disclosure {
     pub precision: Precision,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn coarsening_snaps_a_cell_to_one_point() {
-        let a = Precision::Area.coarsen(29.40123, 106.60987);
-        let b = Precision::Area.coarsen(29.40877, 106.60001);
-        assert_eq!(a, b);
-        assert_eq!(a, (29.405, 106.605));
-        let s = Precision::Street.coarsen(29.40123, 106.60987);
-        assert_eq!(s, (29.401, 106.609));
-        assert!((Precision::Site.coarsen(29.40123, 106.60987).0 - 29.40125).abs() < 1e-9);
-    }
-
-    #[test]
-    fn precision_names_round_trip() {
-        for p in [Precision::Site, Precision::Street, Precision::Area] {
-            assert_eq!(Precision::parse(p.as_str()), Some(p));
-        }
-        assert_eq!(Precision::parse("exact"), None);
-    }
-}
-
 /// Plain labels for open data (CSV, feeds, Open311 `status_notes`), where
 /// the front end's translations are not at hand.
 pub fn state_label(state: CaseState, zh: bool) -> &'static str {
@@ -196,5 +172,29 @@ pub fn finding_label(finding: Finding, zh: bool) -> &'static str {
         (Finding::PartlySubstantiated, false) => "Partly substantiated",
         (Finding::Unsubstantiated, true) => "不属实",
         (Finding::Unsubstantiated, false) => "Unsubstantiated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coarsening_snaps_a_cell_to_one_point() {
+        let a = Precision::Area.coarsen(29.40123, 106.60987);
+        let b = Precision::Area.coarsen(29.40877, 106.60001);
+        assert_eq!(a, b);
+        assert_eq!(a, (29.405, 106.605));
+        let s = Precision::Street.coarsen(29.40123, 106.60987);
+        assert_eq!(s, (29.401, 106.609));
+        assert!((Precision::Site.coarsen(29.40123, 106.60987).0 - 29.40125).abs() < 1e-9);
+    }
+
+    #[test]
+    fn precision_names_round_trip() {
+        for p in [Precision::Site, Precision::Street, Precision::Area] {
+            assert_eq!(Precision::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Precision::parse("exact"), None);
     }
 }

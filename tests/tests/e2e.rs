@@ -3,6 +3,10 @@
 //! language switch work only once it has run), routes on the client, and
 //! remembers the language across a reload.
 
+// A test's panic is its failure report: `unwrap`/`expect`, denied in the
+// server's code (a request must never panic), are how these tests assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;

@@ -180,7 +180,8 @@ mod tests {
 
     #[test]
     fn each_missing_condition_is_named() {
-        let cases: [(&str, fn(&mut Facts)); 5] = [
+        type Breaks = fn(&mut Facts);
+        let cases: [(&str, Breaks); 5] = [
             ("closed", |f| f.case_state = CaseState::ReplyReview),
             ("substantiated", |f| {
                 f.finding = Some(Finding::Unsubstantiated)

@@ -211,7 +211,7 @@ async fn the_public_list_filters_and_pages(app: &TestApp) {
         .json::<Value>()
         .await
         .unwrap();
-    assert_eq!(codes(&only), [b.clone()]);
+    assert_eq!(codes(&only), [b.as_str()]);
     let paged = app
         .get("/api/v1/public/cases?page_size=1&page=2")
         .await

@@ -292,11 +292,11 @@ async fn requests_carry_every_field_and_follow_the_filters(app: &TestApp) {
     };
     assert_eq!(
         ids(json(app, "/open311/v2/requests.json?status=open").await.1),
-        [noise.clone()]
+        [noise.as_str()]
     );
     assert_eq!(
         ids(json(app, "/open311/v2/requests.json?status=closed").await.1),
-        [water.clone()]
+        [water.as_str()]
     );
     assert_eq!(
         ids(json(app, "/open311/v2/requests.json?status=open,closed")
@@ -312,7 +312,7 @@ async fn requests_carry_every_field_and_follow_the_filters(app: &TestApp) {
         )
         .await
         .1),
-        [water.clone()]
+        [water.as_str()]
     );
     // service_request_id overrides the other filters.
     assert_eq!(
@@ -322,7 +322,7 @@ async fn requests_carry_every_field_and_follow_the_filters(app: &TestApp) {
         )
         .await
         .1),
-        [noise.clone()]
+        [noise.as_str()]
     );
     assert_eq!(
         ids(json(
@@ -369,13 +369,13 @@ async fn requests_carry_every_field_and_follow_the_filters(app: &TestApp) {
     // Paging.
     assert_eq!(
         ids(json(app, "/open311/v2/requests.json?page_size=1").await.1),
-        [water.clone()]
+        [water.as_str()]
     );
     assert_eq!(
         ids(json(app, "/open311/v2/requests.json?page_size=1&page=2")
             .await
             .1),
-        [noise.clone()]
+        [noise.as_str()]
     );
     assert!(
         ids(json(app, "/open311/v2/requests.json?page_size=1&page=3")

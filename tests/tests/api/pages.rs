@@ -86,7 +86,7 @@ async fn open_information_pages_are_rendered_on_the_server(app: &TestApp) {
     );
     assert!(html.contains("rel=\"canonical\"") && html.contains("<meta name=\"description\""));
     let html = app
-        .get(&format!("/cases?category=water_outfall"))
+        .get("/cases?category=water_outfall")
         .await
         .text()
         .await

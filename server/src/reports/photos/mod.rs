@@ -1201,10 +1201,10 @@ mod tests {
         }
     }
 
-    fn exif_blob(
-        orientation: Option<u16>,
-        gps: Option<((u32, u32, u32, &str), (u32, u32, u32, &str))>,
-    ) -> Vec<u8> {
+    /// Degrees, minutes, seconds and the hemisphere letter (`N`, `E`, …).
+    type Dms<'a> = (u32, u32, u32, &'a str);
+
+    fn exif_blob(orientation: Option<u16>, gps: Option<(Dms<'_>, Dms<'_>)>) -> Vec<u8> {
         let mut t = Tiff {
             ifd0: Vec::new(),
             exif: Vec::new(),

@@ -68,7 +68,7 @@ proptest! {
     ) {
         // Markers without a length (RSTn, SOI, EOI) end a header; leave them out.
         let bodies: Vec<(u8, Vec<u8>)> =
-            bodies.into_iter().filter(|(m, _)| !matches!(m, 0xD0..=0xD9 | 0xDA)).collect();
+            bodies.into_iter().filter(|(m, _)| !matches!(m, 0xD0..=0xDA)).collect();
         let mut jpeg = vec![0xFF, 0xD8];
         for (marker, body) in &bodies {
             jpeg.extend(std::iter::repeat_n(0xFF, fill));

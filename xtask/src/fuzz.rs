@@ -107,10 +107,18 @@ fn sign_in(port: u16) -> Result<String> {
         })
 }
 
-pub fn run() -> Result {
+/// Whether target/debug/shanshui is already fresh.
+pub enum Binary {
+    Build,
+    Built,
+}
+
+pub fn run(binary: Binary) -> Result {
     let st = schemathesis()?;
-    step("building the server for the fuzzer");
-    sh(cargo().args(["build", "--package", "server", "--bin", "shanshui"]))?;
+    if let Binary::Build = binary {
+        step("building the server for the fuzzer");
+        sh(cargo().args(["build", "--package", "server", "--bin", "shanshui"]))?;
+    }
     let bin = target_dir().join("debug").join("shanshui");
     let data = target_dir()
         .join("tmp")

@@ -6,7 +6,8 @@
 //! server.
 //!
 //!   cargo xtask run [--dev]     build everything, load demo data, serve :3000
-//!   cargo xtask test            build the front end, run every test, fuzz the API
+//!   cargo xtask test            check format and lints, build the front end, run every test, fuzz the API
+//!   cargo xtask lint            cargo fmt --check, and clippy -D warnings (server and wasm builds)
 //!   cargo xtask fuzz            the API fuzzer alone (schemathesis)
 //!   cargo xtask build [--release]
 //!   cargo xtask site [--release]   the front end only
@@ -18,6 +19,7 @@
 //!   cargo xtask bench-upload-memory [--against BIN]   server RSS under upload floods (and another build's)
 
 mod fuzz;
+mod lint;
 
 use std::env;
 use std::fs;
@@ -42,7 +44,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(!flag("--dev")),
         Some("test") => test(),
-        Some("fuzz") => fuzz::run(),
+        Some("lint") => ensure_wasm_tools().and_then(|_| lint::run()),
+        Some("fuzz") => fuzz::run(fuzz::Binary::Build),
         Some("build") => build(flag("--release")),
         Some("site") => ensure_wasm_tools().and_then(|_| site(flag("--release"))),
         Some("bench") => bench(),
@@ -54,7 +57,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--dev] | test | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>"
+                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>"
             );
             return ExitCode::from(2);
         }
@@ -442,6 +445,8 @@ fn test() -> Result {
     ensure_nasm();
     ensure_wasm_tools()?;
     ensure_browser()?;
+    // The rules first: they take minutes where the tests take ten.
+    lint::run()?;
     site(false)?;
     step("running the tests");
     let nextest = output(cargo().args(["nextest", "--version"])).is_some();
@@ -453,7 +458,10 @@ fn test() -> Result {
     }
     c.env("SHANSHUI_TEST_SITE_ROOT", site_root());
     sh(&mut c)?;
-    fuzz::run()
+    // The tests built target/debug/shanshui (server/tests/cli.rs runs it),
+    // with the features the whole workspace unifies to; `cargo build -p
+    // server` alone would compile the server again for two minutes.
+    fuzz::run(fuzz::Binary::Built)
 }
 
 // ---------------------------------------------------------------- bench

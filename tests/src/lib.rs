@@ -7,6 +7,10 @@
 //! shanshui_tests::db_test!(healthz_answers);   // → healthz_answers::{sqlite, postgres}
 //! ```
 
+// A test's panic is its failure report: `unwrap`/`expect`, denied in the
+// server's code (a request must never panic), are how these tests assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::config::{DatabaseKind, LogFormat, Settings};
 use std::net::SocketAddr;
@@ -34,7 +38,7 @@ pub struct TestApp {
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
-    postgres: Option<(String, String)>,
+    postgres: Option<PgDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -45,10 +49,101 @@ pub fn site_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"))
 }
 
+/// The PostgreSQL server the tests run on (`TEST_DATABASE_URL`), or None,
+/// which skips the PostgreSQL half of every test with a note. Where `CI` is
+/// set a missing URL panics, failing the test: CI is where both databases
+/// must run, and half the suite passing by skipping would hide it.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
+    postgres_url_from(
+        std::env::var("TEST_DATABASE_URL").ok(),
+        std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn postgres_url_from(url: Option<String>, ci: bool) -> Result<Option<String>, String> {
+    match url.filter(|u| !u.trim().is_empty()) {
+        Some(url) => Ok(Some(url)),
+        None if ci => Err(
+            "CI is set but TEST_DATABASE_URL is not: the PostgreSQL half of \
+                           every test must run in CI (.ci/run sets it)"
+                .to_owned(),
+        ),
+        None => Ok(None),
+    }
+}
+
+/// A PostgreSQL database made for one test. `TestApp::shutdown` drops it;
+/// when a failed assertion unwinds past the test instead, `Drop` does, so
+/// that no test leaves a database behind.
+struct PgDatabase {
+    admin_url: String,
+    /// None once dropped.
+    name: Option<String>,
+}
+
+impl PgDatabase {
+    async fn create(admin_url: String) -> PgDatabase {
+        let name = format!("shanshui_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url.as_str())
+            .await
+            .expect("TEST_DATABASE_URL must name a reachable PostgreSQL server");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("CREATE DATABASE");
+        admin.close().await.ok();
+        PgDatabase {
+            admin_url,
+            name: Some(name),
+        }
+    }
+
+    /// This database's URL: the admin URL's server and options, our name.
+    fn url(&self) -> String {
+        let (server, query) = split_pg_url(&self.admin_url);
+        format!(
+            "{server}/{}{query}",
+            self.name.as_deref().unwrap_or_default()
+        )
+    }
+
+    /// Drops the database, ending the connections a stopped (or still
+    /// running) server holds to it.
+    async fn drop_database(&mut self) {
+        let Some(name) = self.name.take() else {
+            return;
+        };
+        if let Ok(admin) = Database::connect(self.admin_url.as_str()).await {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+            admin.close().await.ok();
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if self.name.is_none() {
+            return;
+        }
+        // Drop cannot await, and the test's runtime may be the one that is
+        // unwinding: a thread of its own, with a runtime of its own.
+        let mut this = PgDatabase {
+            admin_url: self.admin_url.clone(),
+            name: self.name.take(),
+        };
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(this.drop_database());
+            }
+        })
+        .join();
+    }
 }
 
 /// `postgres://u@h:5432/postgres?x` → (`postgres://u@h:5432`, `?x`)
@@ -84,18 +179,8 @@ impl TestApp {
                 None,
             ),
             Backend::Postgres => {
-                let admin_url = postgres_url()?;
-                let name = format!("shanshui_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(admin_url.as_str())
-                    .await
-                    .expect("TEST_DATABASE_URL must name a reachable PostgreSQL server");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("CREATE DATABASE");
-                admin.close().await.ok();
-                let (server, query) = split_pg_url(&admin_url);
-                (format!("{server}/{name}{query}"), Some((admin_url, name)))
+                let db = PgDatabase::create(postgres_url()?).await;
+                (db.url(), Some(db))
             }
         };
         let mut settings = test_settings(data_dir.clone(), database_url.clone());
@@ -155,13 +240,8 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
         }
-        if let Some((admin_url, name)) = self.postgres.take() {
-            if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await;
-                admin.close().await.ok();
-            }
+        if let Some(mut db) = self.postgres.take() {
+            db.drop_database().await;
         }
     }
 }
@@ -504,7 +584,51 @@ macro_rules! db_test {
 
 #[cfg(test)]
 mod tests {
-    use super::split_pg_url;
+    use super::*;
+    use sea_orm::{DbBackend, Statement};
+
+    #[test]
+    fn postgres_is_optional_except_under_ci() {
+        let url = || Some("postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        assert_eq!(postgres_url_from(url(), false), Ok(url()));
+        assert_eq!(postgres_url_from(url(), true), Ok(url()));
+        assert_eq!(postgres_url_from(None, false), Ok(None));
+        assert_eq!(postgres_url_from(Some(" ".to_owned()), false), Ok(None));
+        assert!(postgres_url_from(None, true).is_err());
+        assert!(postgres_url_from(Some(String::new()), true).is_err());
+    }
+
+    /// A test whose assertion fails mid-way never reaches `shutdown`: its
+    /// database must go all the same.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_test_leaves_no_postgres_database_behind() {
+        let Some(admin_url) = postgres_url() else {
+            eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+            return;
+        };
+        let (name_tx, name_rx) = oneshot::channel();
+        let failed = tokio::spawn(async move {
+            let app = TestApp::spawn(Backend::Postgres).await.unwrap();
+            app.load_demo().await;
+            let name = app.postgres.as_ref().and_then(|d| d.name.clone()).unwrap();
+            name_tx.send(name).unwrap();
+            panic!("an assertion fails while the server runs");
+        })
+        .await;
+        assert!(failed.unwrap_err().is_panic());
+        let name = name_rx.await.unwrap();
+        let admin = Database::connect(admin_url.as_str()).await.unwrap();
+        let left = admin
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT datname FROM pg_database WHERE datname = $1",
+                [name.clone().into()],
+            ))
+            .await
+            .unwrap();
+        admin.close().await.ok();
+        assert!(left.is_empty(), "{name} was left behind");
+    }
 
     #[test]
     fn a_postgres_url_is_split_into_server_and_options() {

@@ -1,0 +1,28 @@
+//! `cargo xtask test`: the rules, the front end, every test, the fuzzer.
+
+use crate::tools::{ensure_browser, ensure_nasm, ensure_wasm_tools};
+use crate::{Result, cargo, output, sh, site_root, step};
+use crate::{fuzz, lint, site};
+
+pub fn run() -> Result {
+    ensure_nasm();
+    ensure_wasm_tools()?;
+    ensure_browser()?;
+    // The rules first: they take minutes where the tests take ten.
+    lint::run()?;
+    site::build(false)?;
+    step("running the tests");
+    let nextest = output(cargo().args(["nextest", "--version"])).is_some();
+    let mut c = cargo();
+    if nextest {
+        c.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    } else {
+        c.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    c.env("SHANSHUI_TEST_SITE_ROOT", site_root());
+    sh(&mut c)?;
+    // The tests built target/debug/shanshui (server/tests/cli.rs runs it),
+    // with the features the whole workspace unifies to; `cargo build -p
+    // server` alone would compile the server again for two minutes.
+    fuzz::run(fuzz::Binary::Built)
+}

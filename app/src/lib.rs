@@ -20,9 +20,9 @@ mod browser;
 mod components;
 mod format;
 pub mod lang;
-mod outbox;
 mod pages;
 pub mod public_api;
+mod send_queue;
 #[cfg(feature = "ssr")]
 mod shell;
 

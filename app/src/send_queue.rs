@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::report::SubmitReceipt;
 
-pub const OUTBOX_KEY: &str = "shanshui.outbox.v1";
+/// The key phones already hold their waiting reports under (from when this
+/// module was called the outbox): renaming it would strand them.
+pub const QUEUE_KEY: &str = "shanshui.outbox.v1";
 pub const RECEIPTS_KEY: &str = "shanshui.reports.v1";
 pub const RETRY_EVERY_MS: u32 = 15_000;
 
@@ -73,7 +75,7 @@ pub enum Settled {
 }
 
 #[derive(Clone, Copy)]
-pub struct Outbox {
+pub struct SendQueue {
     /// Reports waiting to be sent (refused ones not counted).
     pub pending: RwSignal<usize>,
     /// Reports the server refused after a retry.
@@ -87,20 +89,20 @@ pub struct Outbox {
     pub last: RwSignal<Option<Settled>>,
 }
 
-pub fn provide_outbox() -> Outbox {
-    let outbox = Outbox {
+pub fn provide_send_queue() -> SendQueue {
+    let sending = SendQueue {
         pending: RwSignal::new(0),
         refused: RwSignal::new(Vec::new()),
         stored: RwSignal::new(true),
         unseen: RwSignal::new(Vec::new()),
         last: RwSignal::new(None),
     };
-    provide_context(outbox);
-    outbox
+    provide_context(sending);
+    sending
 }
 
-pub fn use_outbox() -> Outbox {
-    use_context::<Outbox>().unwrap_or_else(provide_outbox)
+pub fn use_send_queue() -> SendQueue {
+    use_context::<SendQueue>().unwrap_or_else(provide_send_queue)
 }
 
 #[cfg(feature = "hydrate")]
@@ -123,26 +125,26 @@ mod client {
         if let Some(q) = MEMORY.with(|m| m.borrow().clone()) {
             return q;
         }
-        store::get(OUTBOX_KEY)
+        store::get(QUEUE_KEY)
             .and_then(|s| serde_json::from_str::<Vec<Pending>>(&s).ok())
             .unwrap_or_default()
     }
 
-    fn save_queue(outbox: Outbox, queue: Vec<Pending>) {
+    fn save_queue(sending: SendQueue, queue: Vec<Pending>) {
         let text = serde_json::to_string(&queue).unwrap_or_else(|_| "[]".to_owned());
         let ok = if queue.is_empty() {
-            store::remove(OUTBOX_KEY);
+            store::remove(QUEUE_KEY);
             true
         } else {
-            store::set(OUTBOX_KEY, &text)
+            store::set(QUEUE_KEY, &text)
         };
         MEMORY.with(|m| *m.borrow_mut() = if ok { None } else { Some(queue.clone()) });
-        let _ = outbox.stored.try_set(ok || queue.is_empty());
-        publish(outbox, &queue);
+        let _ = sending.stored.try_set(ok || queue.is_empty());
+        publish(sending, &queue);
     }
 
-    fn publish(outbox: Outbox, queue: &[Pending]) {
-        let _ = outbox
+    fn publish(sending: SendQueue, queue: &[Pending]) {
+        let _ = sending
             .pending
             .try_set(queue.iter().filter(|p| p.refused.is_none()).count());
         let refused: Vec<Pending> = queue
@@ -150,7 +152,7 @@ mod client {
             .filter(|p| p.refused.is_some())
             .cloned()
             .collect();
-        let _ = outbox.refused.try_set(refused);
+        let _ = sending.refused.try_set(refused);
     }
 
     pub fn load_saved() -> Vec<Saved> {
@@ -192,7 +194,7 @@ mod client {
         write_saved(&list);
     }
 
-    pub fn mark_seen(outbox: Outbox) {
+    pub fn mark_seen(sending: SendQueue) {
         let mut list = load_saved();
         if list.iter().any(|s| !s.seen) {
             for s in list.iter_mut() {
@@ -200,12 +202,12 @@ mod client {
             }
             write_saved(&list);
         }
-        let _ = outbox.unseen.try_set(Vec::new());
+        let _ = sending.unseen.try_set(Vec::new());
     }
 
     /// Keeps a report for a later try; its photos become data URLs.
     pub async fn enqueue(
-        outbox: Outbox,
+        sending: SendQueue,
         key: &str,
         fields: Vec<(String, String)>,
         blobs: &[web_sys::Blob],
@@ -237,14 +239,14 @@ mod client {
             refused: None,
             summary,
         });
-        save_queue(outbox, queue);
+        save_queue(sending, queue);
     }
 
     /// Removes a report from the queue (sent, or given up by the resident).
-    pub fn drop_pending(outbox: Outbox, key: &str) {
+    pub fn drop_pending(sending: SendQueue, key: &str) {
         let mut queue = load_queue();
         queue.retain(|p| p.key != key);
-        save_queue(outbox, queue);
+        save_queue(sending, queue);
     }
 
     fn data_url_blob(url: &str) -> Option<web_sys::Blob> {
@@ -321,19 +323,19 @@ mod client {
 
     /// Sends what is due, one report at a time; stops at the first that
     /// still gets no answer.
-    pub fn flush(outbox: Outbox) {
+    pub fn flush(sending: SendQueue) {
         if BUSY.with(|b| b.replace(true)) {
             return;
         }
         leptos::task::spawn_local(async move {
-            run(outbox).await;
+            run(sending).await;
             BUSY.with(|b| b.set(false));
         });
     }
 
-    async fn run(outbox: Outbox) {
+    async fn run(sending: SendQueue) {
         let queue = load_queue();
-        publish(outbox, &queue);
+        publish(sending, &queue);
         let now = browser::now_ms();
         let due: Vec<Pending> = queue
             .into_iter()
@@ -350,12 +352,12 @@ mod client {
             match outcome {
                 Outcome::Done(receipt) => {
                     queue.retain(|p| p.key != item.key);
-                    save_queue(outbox, queue);
+                    save_queue(sending, queue);
                     remember(&receipt, &item.summary, false);
-                    let _ = outbox
+                    let _ = sending
                         .unseen
                         .try_set(load_saved().into_iter().filter(|s| !s.seen).collect());
-                    let _ = outbox.last.try_set(Some(Settled::Done {
+                    let _ = sending.last.try_set(Some(Settled::Done {
                         key: item.key.clone(),
                         receipt,
                     }));
@@ -366,8 +368,8 @@ mod client {
                         // Keep the text, drop the photos: it will not be sent again.
                         p.photos.clear();
                     }
-                    save_queue(outbox, queue);
-                    let _ = outbox.last.try_set(Some(Settled::Refused {
+                    save_queue(sending, queue);
+                    let _ = sending.last.try_set(Some(Settled::Refused {
                         key: item.key.clone(),
                         status,
                         error,
@@ -379,7 +381,7 @@ mod client {
                         p.next_ms = browser::now_ms()
                             + f64::from(after.map(|s| s * 1000).unwrap_or(RETRY_EVERY_MS));
                     }
-                    save_queue(outbox, queue);
+                    save_queue(sending, queue);
                     break;
                 }
             }
@@ -387,9 +389,9 @@ mod client {
     }
 
     /// Starts the background sender: on `online`, every 15 s, and now.
-    pub fn start(outbox: Outbox) {
-        publish(outbox, &load_queue());
-        let _ = outbox
+    pub fn start(sending: SendQueue) {
+        publish(sending, &load_queue());
+        let _ = sending
             .unseen
             .try_set(load_saved().into_iter().filter(|s| !s.seen).collect());
         let online = window_event_listener(leptos::ev::online, move |_| {
@@ -399,12 +401,12 @@ mod client {
                 p.next_ms = 0.0;
             }
             if !queue.is_empty() {
-                save_queue(outbox, queue);
+                save_queue(sending, queue);
             }
-            flush(outbox);
+            flush(sending);
         });
         let timer = set_interval_with_handle(
-            move || flush(outbox),
+            move || flush(sending),
             std::time::Duration::from_millis(u64::from(RETRY_EVERY_MS)),
         )
         .ok();
@@ -414,6 +416,6 @@ mod client {
                 t.clear();
             }
         });
-        flush(outbox);
+        flush(sending);
     }
 }

@@ -3,7 +3,6 @@
 use crate::components::header::Header;
 use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
-use crate::outbox::provide_outbox;
 use crate::pages::admin::{
     AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute,
     AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute, AdminRulesRoute, AdminUsersRoute,
@@ -12,6 +11,7 @@ use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{InfoRoute, NoticeRoute};
 use crate::pages::stats::StatsRoute;
 use crate::pages::{home::Home, not_found::NotFound, report::ReportRoute, track::TrackRoute};
+use crate::send_queue::provide_send_queue;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
@@ -33,13 +33,13 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame() -> impl IntoView {
     let lang = use_lang();
-    let outbox = provide_outbox();
+    let sending = provide_send_queue();
     // Reports kept on the phone are sent again from any page.
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        crate::outbox::start(outbox);
+        crate::send_queue::start(sending);
         #[cfg(not(feature = "hydrate"))]
-        let _ = outbox;
+        let _ = sending;
     });
     // The formatter runs when leptos_meta writes the head: see `head_text`.
     // Every page's title passes through it, so it is where the title is
@@ -61,7 +61,7 @@ fn Frame() -> impl IntoView {
             <a class="skip" href="#main">{move || td_string!(lang.get(), skip_to_content)}</a>
             <Header />
             <main id="main">
-                <OutboxBanner />
+                <SendQueueBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
                     // Lazy: each page beyond the shell is its own WebAssembly
@@ -144,15 +144,15 @@ impl Page {
 /// Reports waiting for the network, refused after a retry, or sent in the
 /// background since the resident last looked: said on every page.
 #[component]
-fn OutboxBanner() -> impl IntoView {
+fn SendQueueBanner() -> impl IntoView {
     let lang = use_lang();
-    let outbox = crate::outbox::use_outbox();
+    let sending = crate::send_queue::use_send_queue();
     let location = leptos_router::hooks::use_location();
     move || {
         let l = lang.get();
-        let pending = outbox.pending.get();
-        let unseen = outbox.unseen.get();
-        let refused = outbox.refused.get();
+        let pending = sending.pending.get();
+        let unseen = sending.unseen.get();
+        let refused = sending.refused.get();
         // The report page says it itself while its own report waits.
         let on_report = location.pathname.get() == "/report";
         let waiting = (pending > 0 && !on_report).then(|| {
@@ -193,7 +193,7 @@ fn OutboxBanner() -> impl IntoView {
                                         <small>{reason}</small>
                                         <button type="button" class="button small" on:click=move |_| {
                                             #[cfg(feature = "hydrate")]
-                                            crate::outbox::drop_pending(outbox, &key);
+                                            crate::send_queue::drop_pending(sending, &key);
                                             #[cfg(not(feature = "hydrate"))]
                                             let _ = &key;
                                         }>{td_string!(l, dismiss)}</button>

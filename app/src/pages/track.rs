@@ -96,8 +96,8 @@ pub fn Track() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
     let result = RwSignal::new(Lookup::Idle);
-    let saved = RwSignal::new(Vec::<crate::outbox::Saved>::new());
-    let outbox = crate::outbox::use_outbox();
+    let saved = RwSignal::new(Vec::<crate::send_queue::Saved>::new());
+    let sending = crate::send_queue::use_send_queue();
 
     // The fragment, read in the browser only (and again when it changes).
     let location = leptos_router::hooks::use_location();
@@ -114,8 +114,8 @@ pub fn Track() -> impl IntoView {
             } else {
                 hash
             };
-            saved.set(crate::outbox::load_saved());
-            crate::outbox::mark_seen(outbox);
+            saved.set(crate::send_queue::load_saved());
+            crate::send_queue::mark_seen(sending);
             if let (Some(c), Some(s)) = parse_fragment(&hash) {
                 code.set(c.clone());
                 secret.set(s.clone());
@@ -123,7 +123,7 @@ pub fn Track() -> impl IntoView {
             }
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (hash, saved, outbox);
+        let _ = (hash, saved, sending);
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -135,8 +135,8 @@ pub fn Track() -> impl IntoView {
     let forget = move |tracking_code: String, s: String| {
         #[cfg(feature = "hydrate")]
         {
-            crate::outbox::forget(&tracking_code, &s);
-            saved.set(crate::outbox::load_saved());
+            crate::send_queue::forget(&tracking_code, &s);
+            saved.set(crate::send_queue::load_saved());
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (tracking_code, s);

@@ -15,7 +15,7 @@ mod steps;
 
 use crate::i18n::*;
 use crate::lang::use_lang;
-use crate::outbox::{Settled, use_outbox};
+use crate::send_queue::{Settled, use_send_queue};
 use leptos::prelude::*;
 pub use problems::Problem;
 use shared::report::{Category, NearbyCase, SubmitReceipt};
@@ -396,7 +396,7 @@ impl leptos_router::LazyRoute for ReportRoute {
 pub fn Report() -> impl IntoView {
     let lang = use_lang();
     let form = Form::new();
-    let outbox = use_outbox();
+    let sending = use_send_queue();
 
     // After hydration: a key for this report, the categories, the map.
     Effect::new(move |_| {
@@ -412,7 +412,7 @@ pub fn Report() -> impl IntoView {
 
     // A report this page queued, settled in the background.
     Effect::new(move |_| {
-        let Some(settled) = outbox.last.get() else {
+        let Some(settled) = sending.last.get() else {
             return;
         };
         if form.phase.get_untracked() != Phase::Queued {
@@ -422,7 +422,7 @@ pub fn Report() -> impl IntoView {
         match settled {
             Settled::Done { key: k, receipt } if k == key => {
                 #[cfg(feature = "hydrate")]
-                crate::outbox::mark_seen(outbox);
+                crate::send_queue::mark_seen(sending);
                 form.phase.set(Phase::Done(Box::new(receipt)));
             }
             Settled::Refused {
@@ -431,7 +431,7 @@ pub fn Report() -> impl IntoView {
                 error,
             } if k == key => {
                 #[cfg(feature = "hydrate")]
-                crate::outbox::drop_pending(outbox, &k);
+                crate::send_queue::drop_pending(sending, &k);
                 form.problems.set(problems::from_api(status, &error));
                 form.phase.set(Phase::Editing);
             }
@@ -454,7 +454,7 @@ pub fn Report() -> impl IntoView {
         }
         form.problems.set(Vec::new());
         #[cfg(feature = "hydrate")]
-        send(form, outbox);
+        send(form, sending);
     };
 
     let done = move || matches!(form.phase.get(), Phase::Done(_));
@@ -490,8 +490,8 @@ pub fn Report() -> impl IntoView {
 
 /// Sends the report; on no answer keeps it for the background sender.
 #[cfg(feature = "hydrate")]
-fn send(form: Form, outbox: crate::outbox::Outbox) {
-    use crate::outbox::{self, Outcome};
+fn send(form: Form, sending: crate::send_queue::SendQueue) {
+    use crate::send_queue::{self, Outcome};
     let key = form.key.get_untracked();
     let fields = fields(&form);
     let blobs = steps::photo_blobs(&form);
@@ -499,7 +499,7 @@ fn send(form: Form, outbox: crate::outbox::Outbox) {
     form.phase.set(Phase::Sending(0.0));
     leptos::task::spawn_local(async move {
         let mut key = key;
-        let mut outcome = outbox::send(&key, &fields, &blobs, move |p| {
+        let mut outcome = send_queue::send(&key, &fields, &blobs, move |p| {
             let _ = form.phase.try_set(Phase::Sending(p));
         })
         .await;
@@ -508,14 +508,14 @@ fn send(form: Form, outbox: crate::outbox::Outbox) {
         if matches!(&outcome, Outcome::Refused(_, e) if e.code == "idempotency_key_reused") {
             key = crate::browser::random_key();
             let _ = form.key.try_set(key.clone());
-            outcome = outbox::send(&key, &fields, &blobs, move |p| {
+            outcome = send_queue::send(&key, &fields, &blobs, move |p| {
                 let _ = form.phase.try_set(Phase::Sending(p));
             })
             .await;
         }
         match outcome {
             Outcome::Done(receipt) => {
-                outbox::remember(&receipt, &summary, true);
+                send_queue::remember(&receipt, &summary, true);
                 let _ = form.phase.try_set(Phase::Done(Box::new(receipt)));
                 crate::browser::scroll_to("main");
             }
@@ -531,7 +531,7 @@ fn send(form: Form, outbox: crate::outbox::Outbox) {
                 let _ = form.phase.try_set(Phase::Editing);
             }
             Outcome::Retry(after) => {
-                outbox::enqueue(outbox, &key, fields, &blobs, summary, after).await;
+                send_queue::enqueue(sending, &key, fields, &blobs, summary, after).await;
                 let _ = form.phase.try_set(Phase::Queued);
             }
         }

@@ -8,7 +8,7 @@ use super::{
 use crate::components::icon::{Icon, icon_for};
 use crate::i18n::*;
 use crate::lang::use_lang;
-use crate::outbox::use_outbox;
+use crate::send_queue::use_send_queue;
 use leptos::prelude::*;
 use shared::report::{Category, CategoryGroup, Datatype, Question};
 
@@ -1062,7 +1062,7 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
 #[component]
 pub fn SubmitStep(form: Form) -> impl IntoView {
     let lang = use_lang();
-    let outbox = use_outbox();
+    let sending = use_send_queue();
     let progress = move || match form.phase.get() {
         Phase::Sending(p) => {
             let pct = (p * 100.0).round() as u32;
@@ -1084,17 +1084,17 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
     let queued = move || {
         (form.phase.get() == Phase::Queued).then(|| {
             let l = lang.get();
-            let n = outbox.pending.get();
+            let n = sending.pending.get();
             view! {
                 <div class="queued notice" role="status">
                     <strong>{td_string!(l, waiting_network)}</strong>
                     <p>{td_string!(l, queued_explain)}</p>
                     <p>{td_string!(l, pending_count).replace("%n", &n.to_string())}</p>
-                    {(!outbox.stored.get()).then(|| view! { <p class="field-error">{td_string!(l, not_stored)}</p> })}
+                    {(!sending.stored.get()).then(|| view! { <p class="field-error">{td_string!(l, not_stored)}</p> })}
                     <button type="button" class="button small" on:click=move |_| {
                         #[cfg(feature = "hydrate")]
                         {
-                            crate::outbox::drop_pending(outbox, &form.key.get_untracked());
+                            crate::send_queue::drop_pending(sending, &form.key.get_untracked());
                         }
                         form.phase.set(Phase::Editing);
                     }>{td_string!(l, cancel_sending)}</button>

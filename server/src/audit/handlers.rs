@@ -1,6 +1,4 @@
-//! The append-only audit log (审计日志). Written with the change it records,
-//! on the same connection or transaction, so neither exists without the other.
-//! It never holds personal data: only who, what, which object, why.
+//! `GET /api/v1/audit`: the log, filtered and paged, for admins and auditors.
 
 use crate::auth::StaffUser;
 use crate::db::entities::audit_log;
@@ -8,35 +6,9 @@ use crate::error::{AppError, AppJson};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::Role;
 use shared::directory::AuditEntry;
-
-pub struct Entry<'a> {
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub object_type: &'a str,
-    pub object_id: &'a str,
-    pub detail: Option<String>,
-}
-
-pub async fn record(conn: &impl ConnectionTrait, entry: Entry<'_>) -> Result<(), DbErr> {
-    audit_log::ActiveModel {
-        at: Set(chrono::Utc::now()),
-        actor: Set(entry.actor.to_owned()),
-        action: Set(entry.action.to_owned()),
-        object_type: Set(entry.object_type.to_owned()),
-        object_id: Set(entry.object_id.to_owned()),
-        detail: Set(entry.detail),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map(|_| ())
-}
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

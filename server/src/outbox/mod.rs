@@ -1,0 +1,133 @@
+//! Telling departments about their cases (通知): a durable outbox. A
+//! notification is a row written in the same transaction as the routing or
+//! transfer it reports, so neither exists without the other; a background
+//! worker POSTs it to the department's webhook with `reqwest`, retrying with
+//! exponential back-off until it is delivered. Rows survive restarts; a row
+//! is claimed (`locked_until`) before it is sent, so several replicas never
+//! send the same one at once, and each carries an `Idempotency-Key` so a
+//! receiver can drop the duplicate a lost answer causes.
+//!
+//! Each is signed ([`WebhookSigner`]) so the department's system can check
+//! that it comes from Shanshui and was not changed on the way. Each goes
+//! through [`WebhookClient`], which refuses addresses on the server's own
+//! network unless `--webhook-allow` names them (see [`crate::egress`]).
+//!
+//! - [`signer`]: the signature a receiver checks;
+//! - [`worker`]: the background sender, its claims and back-off;
+//! - [`handlers`]: the admin's view of failing notifications.
+
+mod handlers;
+mod signer;
+mod worker;
+
+pub use handlers::{ApiDoc, router};
+pub use signer::{SIGNATURE_HEADER, SIGNING_KEY_LABEL, WebhookSigner};
+pub use worker::{backoff, deliver_due, run};
+
+use crate::config::OutboxPolicy;
+use crate::db::entities::{case, category, department, webhook_outbox};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+
+/// What a department's system receives. Nothing personal: the reporter's
+/// identity never leaves Shanshui this way.
+#[derive(Debug, Serialize)]
+struct Payload<'a> {
+    event: &'a str,
+    case: &'a str,
+    category: &'a str,
+    department: &'a str,
+    priority: &'a str,
+    state: &'a str,
+    submitted_at: String,
+    deadline: Option<String>,
+    lat: f64,
+    lon: f64,
+}
+
+/// Queues a notification of `event` on `case` for `department`, if the
+/// department has a webhook. Call it inside the transaction of the change.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    department: &department::Model,
+    case: &case::Model,
+    event: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if department
+        .webhook_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        return Ok(());
+    }
+    let category = category::Entity::find_by_id(case.category_id)
+        .one(conn)
+        .await?;
+    let payload = Payload {
+        event,
+        case: &case.code,
+        category: category
+            .as_ref()
+            .map(|c| c.code.as_str())
+            .unwrap_or_default(),
+        department: &department.code,
+        priority: &case.priority,
+        state: &case.state,
+        submitted_at: case.submitted_at.to_rfc3339(),
+        deadline: case.due_at.map(|d| d.to_rfc3339()),
+        lat: case.lat,
+        lon: case.lon,
+    };
+    webhook_outbox::ActiveModel {
+        department_id: Set(department.id),
+        case_id: Set(case.id),
+        event: Set(event.to_owned()),
+        payload: Set(serde_json::to_string(&payload).unwrap_or_default()),
+        idempotency_key: Set(uuid::Uuid::new_v4().to_string()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Notifications that have failed `failing_after` times or more and are not
+/// delivered: the admin view lists them.
+pub async fn failing(
+    db: &impl ConnectionTrait,
+    policy: &OutboxPolicy,
+) -> Result<Vec<webhook_outbox::Model>, DbErr> {
+    webhook_outbox::Entity::find()
+        .filter(webhook_outbox::Column::DeliveredAt.is_null())
+        .filter(webhook_outbox::Column::Attempts.gte(policy.failing_after))
+        .order_by_asc(webhook_outbox::Column::CreatedAt)
+        .limit(200)
+        .all(db)
+        .await
+}
+
+/// Sends a failing notification again now (an admin fixed the receiver).
+pub async fn retry_now(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let result = webhook_outbox::Entity::update_many()
+        .col_expr(
+            webhook_outbox::Column::NextAttemptAt,
+            Expr::value(Utc::now()),
+        )
+        .filter(webhook_outbox::Column::Id.eq(id))
+        .filter(webhook_outbox::Column::DeliveredAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

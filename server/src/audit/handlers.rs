@@ -38,9 +38,9 @@ pub struct AuditFilter {
     params(AuditFilter),
     responses(
         (status = 200, description = "The entries.", body = Vec<AuditEntry>),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 400, response = crate::openapi::components::BadRequest),
+        (status = 401, response = crate::openapi::components::Unauthorized),
+        (status = 403, response = crate::openapi::components::Forbidden),
     ),
     security(("session" = []))
 )]

@@ -2,7 +2,7 @@ use super::device::{self, DeviceKeys};
 use super::session::{self, COOKIE, SignInError, StaffUser};
 use crate::error::{AppError, AppJson};
 use crate::middleware::rate_limit::ClientKey;
-use crate::openapi::{
+use crate::openapi::components::{
     BadRequest, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };

@@ -4,7 +4,7 @@ use super::service::{self, Cases, QueueFilter};
 use crate::auth::StaffUser;
 use crate::db::entities::category;
 use crate::error::{AppError, AppJson};
-use crate::openapi::{
+use crate::openapi::components::{
     BadRequest, Binary, CasePath, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };

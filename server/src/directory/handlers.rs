@@ -2,7 +2,7 @@ use super::service;
 use crate::auth::StaffUser;
 use crate::error::AppError;
 use crate::error::AppJson;
-use crate::openapi::{
+use crate::openapi::components::{
     BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;

@@ -101,8 +101,8 @@ impl PublicQuery {
     params(PublicQuery),
     responses(
         (status = 200, description = "A page of cases.", body = PublicCasePage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 400, response = crate::openapi::components::BadRequest),
+        (status = 422, response = crate::openapi::components::Unprocessable),
     )
 )]
 pub async fn list(
@@ -125,10 +125,10 @@ pub async fn list(
     get,
     path = "/api/v1/public/cases/{code}",
     tag = "disclosure",
-    params(crate::openapi::CasePath),
+    params(crate::openapi::components::CasePath),
     responses(
         (status = 200, description = "The case.", body = PublicCaseDetail),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::openapi::components::NotFound),
     )
 )]
 pub async fn detail(

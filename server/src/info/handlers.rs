@@ -3,7 +3,7 @@
 use super::service;
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
-use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable};
+use crate::openapi::components::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

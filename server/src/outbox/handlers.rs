@@ -15,8 +15,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     tag = "outbox",
     responses(
         (status = 200, description = "The notifications.", body = Vec<shared::directory::OutboxMessage>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::openapi::components::Unauthorized),
+        (status = 403, response = crate::openapi::components::Forbidden),
     ),
     security(("session" = []))
 )]
@@ -68,12 +68,12 @@ pub async fn failing_handler(
     post,
     path = "/api/v1/outbox/{id}/retry",
     tag = "outbox",
-    params(crate::openapi::IdPath),
+    params(crate::openapi::components::IdPath),
     responses(
         (status = 202, description = "Queued to be sent at once."),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::openapi::components::Unauthorized),
+        (status = 403, response = crate::openapi::components::Forbidden),
+        (status = 404, response = crate::openapi::components::NotFound),
     ),
     security(("session" = []))
 )]
@@ -108,9 +108,9 @@ pub async fn retry_handler(
     params(("code" = String, Path, description = "The department's code.")),
     responses(
         (status = 200, description = "The secret and how notifications are signed with it.", body = shared::directory::WebhookSecret),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::openapi::components::Unauthorized),
+        (status = 403, response = crate::openapi::components::Forbidden),
+        (status = 404, response = crate::openapi::components::NotFound),
     ),
     security(("session" = []))
 )]

@@ -7,7 +7,7 @@ use super::upload::{self, FormSpec};
 use crate::error::{AppError, AppJson};
 use crate::middleware::public_cache::PublicChange;
 use crate::middleware::rate_limit::ClientKey;
-use crate::openapi::{
+use crate::openapi::components::{
     BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable,
     TooManyRequests, Unprocessable, UnsupportedMediaType,
 };

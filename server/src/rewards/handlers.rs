@@ -5,7 +5,7 @@ use super::service;
 use crate::auth::StaffUser;
 use crate::db::entities::{case, reward, reward_exclusion, reward_payment};
 use crate::error::{AppError, AppJson};
-use crate::openapi::{
+use crate::openapi::components::{
     BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };

@@ -4,7 +4,7 @@
 use super::service;
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
-use crate::openapi::{
+use crate::openapi::components::{
     BadRequest, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;

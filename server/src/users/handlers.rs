@@ -3,7 +3,7 @@
 use super::service::{self, NewUser, UserError};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
-use crate::openapi::{
+use crate::openapi::components::{
     BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };

@@ -136,7 +136,7 @@ fn every_route_under_api_v1_is_documented() {
     assert!(
         missing.is_empty(),
         "routed under /api/v1 but not in the OpenAPI document (add #[utoipa::path] to the handler and list it \
-         in its module's ApiDoc; see server/src/openapi.rs): {missing:#?}"
+         in its module's ApiDoc; see server/src/openapi/mod.rs): {missing:#?}"
     );
     let extra: Vec<String> = documented
         .difference(&served)

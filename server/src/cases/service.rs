@@ -8,14 +8,15 @@ use super::workflow::{self, Actor, Facts, Refusal};
 use crate::audit;
 use crate::auth::StaffUser;
 use crate::db::entities::{
-    app_user, area, case, case_event, category, department, photo, report, reporter_identity,
-    reward,
+    app_user, case, case_event, department, photo, report, reporter_identity, reward,
 };
+use crate::directory::calendar::parse_day;
+use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use crate::outbox;
 use crate::privacy::PiiCipher;
 use crate::rewards;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
@@ -24,7 +25,7 @@ use sea_orm::{
 use shared::Role;
 use shared::case::{
     ActionRequest, CaseAction, CaseCounts, CaseDetail, CaseQueue, CaseState, CaseSummary, Finding,
-    NamedRef, RevealedReporter, StaffPhoto, StaffReport, StaffTimelineEntry,
+    RevealedReporter, StaffPhoto, StaffReport, StaffTimelineEntry,
 };
 use shared::disclosure::{Disclosure, Precision};
 use shared::reward::RewardState;
@@ -160,130 +161,6 @@ pub struct QueueFilter {
     pub page_size: Option<u32>,
 }
 
-pub(crate) fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
-    use chrono::Datelike;
-    let bad = || AppError::validation(field, "a date as YYYY-MM-DD, from the year 1900 to 9999");
-    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad())?;
-    // Years every database and clock can hold (PostgreSQL refuses dates
-    // chrono accepts, which would be a 500).
-    if !(1900..=9999).contains(&day.year()) {
-        return Err(bad());
-    }
-    let day = if end {
-        day.succ_opt().ok_or_else(bad)?
-    } else {
-        day
-    };
-    let midnight = day
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .ok_or_else(bad)?;
-    // Chongqing midnight is 16:00 UTC the day before.
-    midnight
-        .checked_sub_signed(Duration::hours(8))
-        .ok_or_else(bad)
-}
-
-/// The small tables a page of cases names things from, loaded once per page.
-pub(crate) struct Lookups {
-    categories: BTreeMap<i64, category::Model>,
-    /// (code, Chinese name, English name): not the polygons, which no page
-    /// of cases needs and which are most of the table's bytes.
-    areas: BTreeMap<i64, (String, String, String)>,
-    departments: BTreeMap<i64, department::Model>,
-}
-
-impl Lookups {
-    pub(crate) async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
-        Ok(Self {
-            categories: category::Entity::find()
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect(),
-            areas: area::Entity::find()
-                .select_only()
-                .columns([
-                    area::Column::Id,
-                    area::Column::Code,
-                    area::Column::NameZh,
-                    area::Column::NameEn,
-                ])
-                .into_tuple::<(i64, String, String, String)>()
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|(id, code, zh, en)| (id, (code, zh, en)))
-                .collect(),
-            departments: department::Entity::find()
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|d| (d.id, d))
-                .collect(),
-        })
-    }
-
-    pub(crate) fn category(&self, id: i64) -> NamedRef {
-        self.categories
-            .get(&id)
-            .map(|c| NamedRef {
-                code: c.code.clone(),
-                name: c.name_zh.clone(),
-                name_en: c.name_en.clone(),
-            })
-            .unwrap_or(NamedRef {
-                code: String::new(),
-                name: String::new(),
-                name_en: String::new(),
-            })
-    }
-
-    pub(crate) fn area(&self, id: Option<i64>) -> Option<NamedRef> {
-        let (code, name, name_en) = self.areas.get(&id?)?.clone();
-        Some(NamedRef {
-            code,
-            name,
-            name_en,
-        })
-    }
-
-    pub(crate) fn department(&self, id: Option<i64>) -> Option<NamedRef> {
-        let d = self.departments.get(&id?)?;
-        Some(NamedRef {
-            code: d.code.clone(),
-            name: d.name_zh.clone(),
-            name_en: d.name_en.clone(),
-        })
-    }
-
-    pub(crate) fn category_id(&self, code: &str) -> Option<i64> {
-        self.categories
-            .values()
-            .find(|c| c.code == code)
-            .map(|c| c.id)
-    }
-
-    pub(crate) fn area_id(&self, code: &str) -> Option<i64> {
-        self.areas
-            .iter()
-            .find(|(_, a)| a.0 == code)
-            .map(|(id, _)| *id)
-    }
-
-    fn department_code(&self, id: Option<i64>) -> Option<String> {
-        self.departments.get(&id?).map(|d| d.code.clone())
-    }
-
-    fn department_id(&self, code: &str) -> Option<i64> {
-        self.departments
-            .values()
-            .find(|d| d.code == code)
-            .map(|d| d.id)
-    }
-}
-
 async fn usernames(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
@@ -348,11 +225,7 @@ impl Cases<'_> {
             }
         }
         if let Some(code) = f.category.as_deref().filter(|s| !s.is_empty()) {
-            let id = lookups
-                .categories
-                .values()
-                .find(|c| c.code == code)
-                .map(|c| c.id);
+            let id = lookups.category_id(code);
             query = query.filter(
                 case::Column::CategoryId
                     .eq(id.ok_or_else(|| AppError::validation("category", "no such category"))?),
@@ -608,10 +481,7 @@ impl Cases<'_> {
             group: c.group_code.clone(),
             area: lookups.area(c.area_id),
             department: lookups.department_code(c.department_id),
-            department_name: c
-                .department_id
-                .and_then(|id| lookups.departments.get(&id))
-                .map(|d| d.name_zh.clone()),
+            department_name: lookups.department_name(c.department_id),
             co_department: lookups.department_code(c.co_department_id),
             assignee: c.assignee_id.and_then(|id| users.get(&id).cloned()),
             description: c.description.clone(),

@@ -1,7 +1,9 @@
 //! The directory of the district: departments (部门) and areas (街道/镇).
 
+pub mod calendar;
 pub mod geo;
 mod handlers;
+pub mod lookups;
 pub mod service;
 
 use crate::state::AppState;

@@ -1,7 +1,7 @@
 //! HTTP for the public record: the JSON API under `/api/v1/public/`.
 
 use super::service::{PublicCases, PublicFilter, StatusFilter};
-use crate::cases::service::parse_day;
+use crate::directory::calendar::parse_day;
 use crate::error::{AppError, AppJson};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;

@@ -4,8 +4,8 @@
 //! public and a coarsened place; the reporter's words, identity and exact
 //! position stay inside.
 
-use crate::cases::service::Lookups;
 use crate::db::entities::{case, case_event, photo};
+use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{

@@ -3,8 +3,8 @@
 
 use super::doc::{Format, Node};
 use super::error::Open311Error;
-use crate::cases::service::parse_day;
 use crate::categories;
+use crate::directory::calendar::parse_day;
 use crate::disclosure::handlers::given;
 use crate::disclosure::service::{PublicFilter, StatusFilter};
 use crate::reports::idempotency::{IdempotencyKey, KeyScope};

@@ -4,8 +4,8 @@
 //! Every figure is a GROUP BY or an index range count, so the page costs
 //! the same at a million cases as at a thousand (see docs/benchmarks.md).
 
-use crate::cases::service::Lookups;
 use crate::db::entities::{case, indicator, reward_payment};
+use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::Expr;

@@ -1,13 +1,17 @@
 //! The command line: `shanshui serve | migrate | user create | api-key create
 //! | demo`, with the settings flags accepted by every subcommand.
 
-use crate::config::{ConfigError, LogFormat, Settings};
+use crate::config::{
+    ConfigError, LogFormat, OutboxPolicy, RateLimits, Settings, database_kind, default_photo_slots,
+    tile_source,
+};
 use crate::{api_keys, db, demo, startup::Application, telemetry, users};
 use clap::{Args, Parser, Subcommand};
 use shared::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -206,6 +210,107 @@ pub enum ApiKeyCommand {
     },
 }
 
+// The settings as flags and environment variables become `Settings` here,
+// checked once: `config` holds what the server runs with and knows nothing
+// of how it was given.
+
+const MIB: usize = 1024 * 1024;
+/// A report of the largest size must fit (`reports::MAX_BODY`).
+const MIN_UPLOAD_BUDGET_MB: usize = crate::reports::MAX_BODY / MIB;
+/// A 12-megapixel photo of any accepted kind needs up to about 140 MB (a
+/// WebP with alpha), most far less.
+const MIN_DECODE_BUDGET_MB: usize = 160;
+
+impl TryFrom<SettingsArgs> for Settings {
+    type Error = ConfigError;
+
+    fn try_from(args: SettingsArgs) -> Result<Self, Self::Error> {
+        if args.submit_burst == 0
+            || args.submit_every_secs == 0
+            || args.track_burst == 0
+            || args.track_every_secs == 0
+        {
+            return Err(ConfigError::new("rate limits must be at least 1"));
+        }
+        if tile_source(&args.tile_url).is_none() {
+            return Err(ConfigError::new(
+                "--tile-url must be an https:// (or http://) URL template like https://{s}.tile.example.org/{z}/{x}/{y}.png",
+            ));
+        }
+        if args.accept_days == 0
+            || args.close_days == 0
+            || args.max_extension_days == 0
+            || args.reward_claim_days == 0
+        {
+            return Err(ConfigError::new(
+                "--accept-days, --close-days, --max-extension-days and --reward-claim-days must be at least 1",
+            ));
+        }
+        if args.upload_budget_mb < MIN_UPLOAD_BUDGET_MB {
+            return Err(ConfigError::new(format!(
+                "--upload-budget-mb must be at least {MIN_UPLOAD_BUDGET_MB}, the largest report"
+            )));
+        }
+        if args.decode_budget_mb < MIN_DECODE_BUDGET_MB {
+            return Err(ConfigError::new(format!(
+                "--decode-budget-mb must be at least {MIN_DECODE_BUDGET_MB}: below that, ordinary photos could not be decoded"
+            )));
+        }
+        if args.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new(
+                "--data-dir / SHANSHUI_DATA_DIR must not be empty",
+            ));
+        }
+        let database_url = match args.database_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => url,
+            None => {
+                let path = args.data_dir.join("shanshui.db");
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+        };
+        let database_kind = database_kind(&database_url)?;
+        let webhook_allow = crate::egress::AllowList::parse(&args.webhook_allow).map_err(|e| {
+            ConfigError::new(format!("--webhook-allow / SHANSHUI_WEBHOOK_ALLOW: {e}"))
+        })?;
+        Ok(Settings {
+            bind: args.bind,
+            data_dir: args.data_dir,
+            database_url,
+            database_kind,
+            site_root: args.site_root,
+            log_format: args.log_format,
+            request_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(20),
+            limits: RateLimits {
+                submit_burst: args.submit_burst,
+                submit_every: Duration::from_secs(args.submit_every_secs),
+                track_burst: args.track_burst,
+                track_every: Duration::from_secs(args.track_every_secs),
+                ..RateLimits::default()
+            },
+            photo_slots: default_photo_slots(),
+            upload_budget: args.upload_budget_mb.saturating_mul(MIB),
+            decode_budget: args.decode_budget_mb as u64 * MIB as u64,
+            session: crate::auth::session::SessionPolicy {
+                idle: chrono::Duration::minutes(i64::from(args.session_idle_minutes.max(1))),
+                ..Default::default()
+            },
+            cookie_secure: args.cookie_secure,
+            tile_url: args.tile_url,
+            tile_attribution: args.tile_attribution,
+            deadlines: crate::cases::Deadlines {
+                accept_days: i64::from(args.accept_days),
+                close_days: i64::from(args.close_days),
+                max_extension_days: i64::from(args.max_extension_days),
+                claim_days: i64::from(args.reward_claim_days),
+                ..Default::default()
+            },
+            outbox: OutboxPolicy::default(),
+            webhook_allow,
+        })
+    }
+}
+
 /// Exit codes: 0 success, 1 a failure while running, 2 bad usage or settings.
 pub fn run(cli: Cli) -> ExitCode {
     let settings = match Settings::try_from(cli.settings) {
@@ -319,4 +424,36 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
+        use clap::Parser;
+        let cli =
+            crate::cli::Cli::try_parse_from(["shanshui"].iter().chain(args).chain(&["migrate"]))
+                .map_err(|e| ConfigError::new(e.to_string()))?;
+        Settings::try_from(cli.settings)
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_read_from_a_comma_separated_flag() {
+        let s = settings(&["--webhook-allow", "10.20.0.0/16,127.0.0.1"]).unwrap();
+        assert_eq!(
+            s.webhook_allow,
+            crate::egress::AllowList::parse(&["10.20.0.0/16", "127.0.0.1/32"]).unwrap()
+        );
+        assert_eq!(
+            settings(&[]).unwrap().webhook_allow,
+            crate::egress::AllowList::default(),
+            "empty by default"
+        );
+        let err = settings(&["--webhook-allow", "10.0.0.0/8,0.0.0.0/0"]).unwrap_err();
+        assert!(
+            err.0.contains("--webhook-allow") && err.0.contains("too wide"),
+            "{err}"
+        );
+    }
 }

@@ -54,6 +54,14 @@ impl CaseState {
         CaseState::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// The names of the open states, for a query's `state IN (…)`.
+    pub fn open_names() -> impl Iterator<Item = &'static str> {
+        CaseState::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(CaseState::as_str)
+    }
+
     /// Still being worked on: open to corroboration, counted against deadlines.
     pub fn is_open(self) -> bool {
         matches!(

@@ -5,6 +5,7 @@
 
 mod handlers;
 pub mod service;
+pub mod version;
 pub mod workflow;
 
 use crate::state::AppState;

@@ -3,8 +3,8 @@
 //! transaction holding the change, its timeline entry and its audit entry;
 //! the `version` column makes two people acting at once settle on one winner.
 
-use super::Deadlines;
 use super::workflow::{self, Actor, Facts, Refusal};
+use super::{Deadlines, version};
 use crate::audit;
 use crate::auth::StaffUser;
 use crate::db::entities::{
@@ -64,7 +64,7 @@ pub fn facts(c: &case::Model) -> Facts {
 /// The facts with the case's reward track, for deciding reward steps.
 pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
     Facts {
-        state: CaseState::parse(&c.state).unwrap_or(CaseState::Submitted),
+        state: c.state(),
         department_id: c.department_id,
         co_department_id: c.co_department_id,
         assignee_id: c.assignee_id,
@@ -303,7 +303,7 @@ impl Cases<'_> {
             .map(|c| {
                 let (overdue, due_soon) = self.deadlines.status(c.due_at, now);
                 CaseSummary {
-                    state: CaseState::parse(&c.state).unwrap_or(CaseState::Submitted),
+                    state: c.state(),
                     priority: c.priority.clone(),
                     category: lookups.category(c.category_id),
                     area: lookups.area(c.area_id),
@@ -560,21 +560,7 @@ impl Cases<'_> {
                 now,
             )
             .await?;
-            let bumped = case::Entity::update_many()
-                .col_expr(
-                    case::Column::Version,
-                    Expr::col(case::Column::Version).add(1),
-                )
-                .col_expr(case::Column::UpdatedAt, Expr::value(now))
-                .filter(case::Column::Id.eq(c.id))
-                .filter(case::Column::Version.eq(c.version))
-                .exec(&txn)
-                .await?;
-            if bumped.rows_affected != 1 {
-                return Err(AppError::Conflict(
-                    "someone else changed the case at the same moment; reload it".to_owned(),
-                ));
-            }
+            version::bump_version(&txn, &c, version::no_changes(), now).await?;
             record_event(
                 &txn,
                 c.id,
@@ -612,13 +598,8 @@ impl Cases<'_> {
             return self.render(user, fresh).await;
         }
 
-        let mut update = case::Entity::update_many()
-            .col_expr(case::Column::State, Expr::value(to.as_str()))
-            .col_expr(
-                case::Column::Version,
-                Expr::col(case::Column::Version).add(1),
-            )
-            .col_expr(case::Column::UpdatedAt, Expr::value(now));
+        let mut update =
+            case::Entity::update_many().col_expr(case::Column::State, Expr::value(to.as_str()));
         // What the timeline says: (note, shown to the reporter).
         let mut note: Option<String> = None;
         // What only the audit log says (e.g. who was assigned).
@@ -803,16 +784,7 @@ impl Cases<'_> {
         }
 
         // Only one of two concurrent actions finds the version it read.
-        let result = update
-            .filter(case::Column::Id.eq(c.id))
-            .filter(case::Column::Version.eq(c.version))
-            .exec(&txn)
-            .await?;
-        if result.rows_affected != 1 {
-            return Err(AppError::Conflict(
-                "someone else changed the case at the same moment; reload it".to_owned(),
-            ));
-        }
+        version::bump_version(&txn, &c, update, now).await?;
 
         if let Some(target) = &merged_target {
             case::Entity::update_many()

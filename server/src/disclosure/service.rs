@@ -256,7 +256,7 @@ pub(crate) fn to_public(
     photos: Vec<PhotoRef>,
     merged_into: Option<String>,
 ) -> PublicCase {
-    let state = CaseState::parse(&c.state).unwrap_or(CaseState::Submitted);
+    let state = c.state();
     let disclosed = c.disclosed_at.is_some();
     let precision = precision(c);
     let LatLon { lat, lon } = public_point(c);

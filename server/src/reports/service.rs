@@ -4,7 +4,7 @@
 use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
 use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
-use crate::cases::Deadlines;
+use crate::cases::{Deadlines, version};
 use crate::categories;
 use crate::db::entities::{
     area, case, case_event, category, department, photo, report, reporter_identity,
@@ -25,13 +25,11 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use sha2::{Digest, Sha256};
+use shared::case::CaseState;
 use shared::geo::{self, LatLon};
 use shared::report::{
     DepartmentRef, NearbyCase, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
 };
-
-/// States in which a case is still open to corroboration.
-pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "investigating", "reply_review"];
 
 /// Corroborations that make a case high priority: several residents
 /// bothered by one source is worth an earlier visit.
@@ -420,7 +418,7 @@ async fn corroborate(
         .one(txn)
         .await?
         .ok_or_else(|| AppError::validation("corroborates", "no case with this number"))?;
-    if !OPEN_STATES.contains(&target.state.as_str()) {
+    if !target.state().is_open() {
         return Err(AppError::Conflict(format!(
             "case {code} is no longer open; file a new report"
         )));
@@ -572,7 +570,7 @@ pub async fn nearby(
     let since = Utc::now() - Duration::days(days);
     let rows = case::Entity::find()
         .filter(case::Column::GroupCode.eq(category.group_code.as_str()))
-        .filter(case::Column::State.is_in(OPEN_STATES))
+        .filter(case::Column::State.is_in(CaseState::open_names()))
         .filter(case::Column::Lat.between(at.lat - d_lat, at.lat + d_lat))
         .filter(case::Column::Lon.between(at.lon - d_lon, at.lon + d_lon))
         .filter(case::Column::SubmittedAt.gte(since))
@@ -810,22 +808,7 @@ async fn reward_event(
     to: shared::reward::RewardState,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    use sea_orm::sea_query::ExprTrait;
-    let bumped = case::Entity::update_many()
-        .col_expr(
-            case::Column::Version,
-            Expr::col(case::Column::Version).add(1),
-        )
-        .col_expr(case::Column::UpdatedAt, Expr::value(now))
-        .filter(case::Column::Id.eq(c.id))
-        .filter(case::Column::Version.eq(c.version))
-        .exec(txn)
-        .await?;
-    if bumped.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "the case changed at the same moment; try again".to_owned(),
-        ));
-    }
+    version::bump_version(txn, c, version::no_changes(), now).await?;
     event(txn, c.id, now, action, None, None, None).await?;
     crate::audit::record(
         txn,
@@ -891,7 +874,6 @@ pub async fn reporter_action(
                     "say in 1 to 2000 characters why the reply is wrong",
                 ));
             }
-            use sea_orm::sea_query::ExprTrait;
             if c.contested {
                 return Err(AppError::Conflict(
                     "the reply was already contested once".to_owned(),
@@ -905,26 +887,16 @@ pub async fn reporter_action(
             }
             // Back to review, with time for the reviewers to look again.
             let due = now + Duration::days(deadlines.contest_days);
-            let result = case::Entity::update_many()
-                .col_expr(case::Column::State, Expr::value("reply_review"))
+            let reopen = case::Entity::update_many()
+                .col_expr(
+                    case::Column::State,
+                    Expr::value(CaseState::ReplyReview.as_str()),
+                )
                 .col_expr(case::Column::Contested, Expr::value(true))
                 .col_expr(case::Column::DueAt, Expr::value(Some(due)))
                 .col_expr(case::Column::ClosedAt, Expr::value(None::<DateTime<Utc>>))
-                .col_expr(case::Column::ReplyApprovedBy, Expr::value(None::<i64>))
-                .col_expr(case::Column::UpdatedAt, Expr::value(now))
-                .col_expr(
-                    case::Column::Version,
-                    Expr::col(case::Column::Version).add(1),
-                )
-                .filter(case::Column::Id.eq(c.id))
-                .filter(case::Column::Version.eq(c.version))
-                .exec(&txn)
-                .await?;
-            if result.rows_affected != 1 {
-                return Err(AppError::Conflict(
-                    "the case changed at the same moment; try again".to_owned(),
-                ));
-            }
+                .col_expr(case::Column::ReplyApprovedBy, Expr::value(None::<i64>));
+            version::bump_version(&txn, &c, reopen, now).await?;
             event(
                 &txn,
                 c.id,

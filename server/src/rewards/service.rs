@@ -15,7 +15,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, SqlErr,
 };
-use shared::case::{CaseAction, CaseState, Finding};
+use shared::case::{CaseAction, Finding};
 use shared::reward::{
     Eligibility, PayoutAccount, ReporterReward, RewardState, RewardTier, RewardView,
 };
@@ -87,7 +87,7 @@ pub async fn eligibility(
         .await?
         .is_some_and(|k| k.rewardable);
     Ok(rules::eligibility(&rules::Facts {
-        case_state: CaseState::parse(&c.state).unwrap_or(CaseState::Submitted),
+        case_state: c.state(),
         finding: c.finding.as_deref().and_then(Finding::parse),
         rewardable_category: rewardable,
         first_report_named: phone.is_some(),

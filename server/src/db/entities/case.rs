@@ -61,3 +61,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The state as the workflow knows it. Only the workflow writes the
+    /// column, always a state's name; were it ever something else, the case
+    /// shows as newly submitted, where a dispatcher sees it, rather than
+    /// failing the page.
+    pub fn state(&self) -> shared::case::CaseState {
+        shared::case::CaseState::parse(&self.state).unwrap_or(shared::case::CaseState::Submitted)
+    }
+}

@@ -1,9 +1,9 @@
 //! HTTP for rewards: tiers (public), the reward queue, the ledger as CSV and
 //! the exclusion list.
 
-use super::service;
+use super::{ledger, service};
 use crate::auth::StaffUser;
-use crate::db::entities::{case, reward, reward_exclusion, reward_payment};
+use crate::db::entities::reward_exclusion;
 use crate::error::{AppError, AppJson};
 use crate::openapi::components::{
     BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable,
@@ -14,12 +14,11 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, SqlErr};
 use serde::{Deserialize, Serialize};
 use shared::Role;
 use shared::reward::{PayoutAccount, RewardQueueItem, RewardState, RewardTier};
-use std::collections::BTreeMap;
 
 /// The reward tiers (奖励标准).
 ///
@@ -91,25 +90,7 @@ pub async fn queue(
             _ => vec!["proposed", "approved", "claimed"],
         },
     };
-    let rows = reward::Entity::find()
-        .filter(reward::Column::State.is_in(states))
-        .order_by_asc(reward::Column::ProposedAt)
-        .all(&state.db)
-        .await?;
-    let departments = service::department_codes(&state.db).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        let Some(c) = case::Entity::find_by_id(r.case_id).one(&state.db).await? else {
-            continue;
-        };
-        items.push(RewardQueueItem {
-            case: c.code.clone(),
-            department: c.department_id.and_then(|id| departments.get(&id).cloned()),
-            reward: service::view(&state.db, &r).await?,
-            eligibility: service::eligibility(&state.db, &c).await?,
-        });
-    }
-    Ok(AppJson(items))
+    Ok(AppJson(service::queue(&state.db, &states).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -118,17 +99,6 @@ pub struct LedgerQuery {
     /// One row per reward instead of the monthly summary.
     #[serde(default)]
     detail: bool,
-}
-
-/// The month (Chongqing time) a moment falls in: `2026-11`.
-fn month(at: chrono::DateTime<Utc>) -> String {
-    (at + Duration::hours(8)).format("%Y-%m").to_string()
-}
-
-#[derive(Default, Serialize)]
-struct Totals {
-    counts: [u64; 5],
-    fen: [i64; 5],
 }
 
 /// The reward ledger as CSV (奖励台账).
@@ -163,93 +133,12 @@ pub async fn ledger(
     ])?;
     let Query(q) = query?;
     service::expire_due(&state.db, Utc::now()).await?;
-    let rewards = reward::Entity::find()
-        .order_by_asc(reward::Column::ProposedAt)
-        .all(&state.db)
-        .await?;
-    let payments: BTreeMap<i64, reward_payment::Model> = reward_payment::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|p| (p.reward_id, p))
-        .collect();
-    let departments = service::department_codes(&state.db).await?;
-    let mut out = String::new();
-    if q.detail {
-        out.push_str("case,department,month,tier,state,amount_fen,proposed_at,approved_at,claimed_at,paid_at,paid_amount_fen,payment_reference\r\n");
-        for r in &rewards {
-            let c = case::Entity::find_by_id(r.case_id).one(&state.db).await?;
-            let dept = c
-                .as_ref()
-                .and_then(|c| c.department_id)
-                .and_then(|id| departments.get(&id).cloned())
-                .unwrap_or_default();
-            let approved = r.reviewed_at.filter(|_| r.claim_deadline.is_some());
-            let p = payments.get(&r.id);
-            let fields = [
-                c.map(|c| c.code).unwrap_or_default(),
-                dept,
-                month(r.proposed_at),
-                r.tier_code.clone(),
-                r.state.clone(),
-                r.amount_fen.to_string(),
-                r.proposed_at.to_rfc3339(),
-                approved.map(|d| d.to_rfc3339()).unwrap_or_default(),
-                r.claimed_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
-                p.map(|p| p.paid_at.to_rfc3339()).unwrap_or_default(),
-                p.map(|p| p.amount_fen.to_string()).unwrap_or_default(),
-                p.map(|p| p.payment_reference.clone()).unwrap_or_default(),
-            ];
-            out.push_str(
-                &fields
-                    .iter()
-                    .map(|f| crate::csv::field(f))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            out.push_str("\r\n");
-        }
+    let rows = ledger::rows(&state.db).await?;
+    let out = if q.detail {
+        ledger::detail_csv(&rows)
     } else {
-        let mut totals: BTreeMap<(String, String), Totals> = BTreeMap::new();
-        for r in &rewards {
-            let c = case::Entity::find_by_id(r.case_id).one(&state.db).await?;
-            let dept = c
-                .and_then(|c| c.department_id)
-                .and_then(|id| departments.get(&id).cloned())
-                .unwrap_or_default();
-            let t = totals.entry((month(r.proposed_at), dept)).or_default();
-            let s = RewardState::parse(&r.state).unwrap_or(RewardState::Proposed);
-            let approved = r.claim_deadline.is_some();
-            let claimed = r.claimed_at.is_some() && s != RewardState::Declined;
-            let flags = [
-                true,
-                approved,
-                claimed,
-                s == RewardState::Paid,
-                s == RewardState::Expired,
-            ];
-            for (i, on) in flags.into_iter().enumerate() {
-                if on {
-                    t.counts[i] += 1;
-                    t.fen[i] += if i == 3 {
-                        payments.get(&r.id).map(|p| p.amount_fen).unwrap_or(0)
-                    } else {
-                        r.amount_fen
-                    };
-                }
-            }
-        }
-        out.push_str("month,department,proposed,proposed_fen,approved,approved_fen,claimed,claimed_fen,paid,paid_fen,expired,expired_fen\r\n");
-        for ((m, d), t) in totals {
-            let mut fields = vec![crate::csv::field(&m), crate::csv::field(&d)];
-            for i in 0..5 {
-                fields.push(t.counts[i].to_string());
-                fields.push(t.fen[i].to_string());
-            }
-            out.push_str(&fields.join(","));
-            out.push_str("\r\n");
-        }
-    }
+        ledger::summary_csv(&rows)
+    };
     let entry = crate::audit::Entry {
         actor: &user.username,
         action: "reward.ledger_export",

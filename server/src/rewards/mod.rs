@@ -5,6 +5,7 @@
 //! exports the ledger.
 
 mod handlers;
+pub mod ledger;
 pub mod rules;
 pub mod service;
 

@@ -17,7 +17,8 @@ use sea_orm::{
 };
 use shared::case::{CaseAction, Finding};
 use shared::reward::{
-    Eligibility, PayoutAccount, ReporterReward, RewardState, RewardTier, RewardView,
+    Eligibility, PayoutAccount, ReporterReward, RewardQueueItem, RewardState, RewardTier,
+    RewardView,
 };
 use std::collections::BTreeMap;
 
@@ -855,6 +856,34 @@ pub async fn reveal_payout_account(
 }
 
 /// The department codes, for queues and the ledger.
+/// The reward queue (奖励队列): the rewards in `states`, oldest proposal
+/// first, each with its case (read in the same query) and eligibility.
+pub async fn queue(
+    conn: &impl ConnectionTrait,
+    states: &[&str],
+) -> Result<Vec<RewardQueueItem>, DbErr> {
+    let rows = reward::Entity::find()
+        .filter(reward::Column::State.is_in(states.iter().copied()))
+        .find_also_related(case::Entity)
+        .order_by_asc(reward::Column::ProposedAt)
+        .all(conn)
+        .await?;
+    let departments = department_codes(conn).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (r, c) in rows {
+        let Some(c) = c else {
+            continue;
+        };
+        items.push(RewardQueueItem {
+            case: c.code.clone(),
+            department: c.department_id.and_then(|id| departments.get(&id).cloned()),
+            reward: view(conn, &r).await?,
+            eligibility: eligibility(conn, &c).await?,
+        });
+    }
+    Ok(items)
+}
+
 pub async fn department_codes(conn: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
     Ok(department::Entity::find()
         .all(conn)

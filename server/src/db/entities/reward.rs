@@ -35,6 +35,21 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The case the reward is for: the queue and the ledger read both in
+    /// one query.
+    #[sea_orm(
+        belongs_to = "super::case::Entity",
+        from = "Column::CaseId",
+        to = "super::case::Column::Id"
+    )]
+    Case,
+}
+
+impl Related<super::case::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Case.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,7 +2,6 @@
 
 use super::service::{self, Cases, QueueFilter};
 use crate::auth::StaffUser;
-use crate::db::entities::category;
 use crate::error::{AppError, AppJson};
 use crate::openapi::components::{
     BadRequest, Binary, CasePath, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
@@ -15,7 +14,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::EntityTrait;
 use shared::case::{ActionRequest, CaseCounts, CaseDetail, CaseQueue, RevealedReporter};
-use shared::geo::LatLon;
 use shared::report::NearbyCase;
 
 fn cases(state: &AppState) -> Cases<'_> {
@@ -181,35 +179,7 @@ pub async fn nearby(
     Path(code): Path<String>,
 ) -> Result<AppJson<Vec<NearbyCase>>, AppError> {
     let actor = service::actor(&user);
-    let c = service::load_visible(&state.db, &actor, &code).await?;
-    let code_of = category::Entity::find_by_id(c.category_id)
-        .one(&state.db)
-        .await?
-        .map(|x| x.code);
-    let Some(category_code) = code_of else {
-        return Ok(AppJson(Vec::new()));
-    };
-    let found = crate::reports::service::nearby(
-        &state.db,
-        &category_code,
-        LatLon {
-            lat: c.lat,
-            lon: c.lon,
-        },
-        500.0,
-        30,
-    )
-    .await?;
-    let mut visible = Vec::new();
-    for n in found.into_iter().filter(|n| n.tracking_code != c.code) {
-        if service::load_visible(&state.db, &actor, &n.tracking_code)
-            .await
-            .is_ok()
-        {
-            visible.push(n);
-        }
-    }
-    Ok(AppJson(visible))
+    Ok(AppJson(service::nearby(&state.db, &actor, &code).await?))
 }
 
 /// A photo's original (照片原件).

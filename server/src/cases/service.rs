@@ -8,7 +8,7 @@ use super::{Deadlines, version};
 use crate::audit;
 use crate::auth::StaffUser;
 use crate::db::entities::{
-    app_user, case, case_event, department, photo, report, reporter_identity, reward,
+    app_user, case, case_event, category, department, photo, report, reporter_identity, reward,
 };
 use crate::directory::calendar::parse_day;
 use crate::directory::lookups::Lookups;
@@ -102,6 +102,45 @@ pub async fn load_visible(
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Open cases of the same kind within 500 m of the case (possible
+/// duplicates, to merge), those the actor may see: read in one query, not
+/// one per neighbour.
+pub async fn nearby(
+    conn: &DatabaseConnection,
+    actor: &Actor,
+    code: &str,
+) -> Result<Vec<shared::report::NearbyCase>, AppError> {
+    let c = load_visible(conn, actor, code).await?;
+    let Some(kind) = category::Entity::find_by_id(c.category_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let at = shared::geo::LatLon {
+        lat: c.lat,
+        lon: c.lon,
+    };
+    let found = crate::reports::service::nearby(conn, &kind.code, at, 500.0, 30).await?;
+    let codes: Vec<&str> = found
+        .iter()
+        .map(|n| n.tracking_code.as_str())
+        .filter(|n| *n != c.code)
+        .collect();
+    let visible: std::collections::BTreeSet<String> = case::Entity::find()
+        .filter(case::Column::Code.is_in(codes))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|n| workflow::can_see(actor, &facts(n)))
+        .map(|n| n.code)
+        .collect();
+    Ok(found
+        .into_iter()
+        .filter(|n| visible.contains(&n.tracking_code))
+        .collect())
 }
 
 /// A required piece of text: trimmed, not empty, not too long.

@@ -537,6 +537,35 @@ async fn a_deadline_is_extended_once_and_a_transfer_keeps_the_clock(app: &TestAp
 }
 shanshui_tests::demo_test!(a_deadline_is_extended_once_and_a_transfer_keeps_the_clock);
 
+/// Merge candidates are filtered by who may see them: a handler is not
+/// told that another department has a case next door.
+async fn nearby_cases_are_only_those_the_reader_may_see(app: &TestApp) {
+    let t = team(app).await;
+    let (mine, _) = noise_case(app).await;
+    let (theirs, _) = noise_case(app).await;
+    ok(
+        &t.dispatcher,
+        &theirs,
+        json!({ "action": "transfer", "department": "urban_management", "reason": "归城管" }),
+    )
+    .await;
+    let nearby = async |staff: &Staff, code: &str| {
+        let (status, found) = staff.get(&format!("/api/v1/cases/{code}/nearby")).await;
+        assert_eq!(status, 200, "{found}");
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["tracking_code"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(nearby(&t.dispatcher, &mine).await, [theirs.as_str()]);
+    assert_eq!(nearby(&t.dispatcher, &theirs).await, [mine.as_str()]);
+    assert!(nearby(&t.handler, &mine).await.is_empty());
+    assert!(nearby(&t.other_handler, &theirs).await.is_empty());
+}
+shanshui_tests::demo_test!(nearby_cases_are_only_those_the_reader_may_see);
+
 async fn a_duplicate_is_merged_into_a_nearby_case_and_its_reporter_is_told(app: &TestApp) {
     let t = team(app).await;
     let (first, _) = noise_case(app).await;

@@ -157,9 +157,37 @@ impl From<DbErr> for AppError {
     }
 }
 
+/// Whether a write broke a unique key: the one place that recognises it, on
+/// SQLite and PostgreSQL alike.
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// A write whose unique key says what went wrong (a number already
+/// excluded, a reward already paid): `insert(..).await.on_unique_violation(||
+/// AppError::Conflict(..))?`. Any other database error stays one.
+pub trait OnUniqueViolation<T> {
+    fn on_unique_violation(self, error: impl FnOnce() -> AppError) -> Result<T, AppError>;
+}
+
+impl<T> OnUniqueViolation<T> for Result<T, DbErr> {
+    fn on_unique_violation(self, error: impl FnOnce() -> AppError) -> Result<T, AppError> {
+        self.map_err(|e| {
+            if is_unique_violation(&e) {
+                error()
+            } else {
+                e.into()
+            }
+        })
+    }
+}
+
 fn is_lost_race(e: &DbErr) -> bool {
-    use sea_orm::{RuntimeErr, SqlErr};
-    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+    use sea_orm::RuntimeErr;
+    if is_unique_violation(e) {
         return true;
     }
     if let DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) = e

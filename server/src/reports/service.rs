@@ -11,7 +11,7 @@ use crate::db::entities::{
 };
 use crate::digest::sha256_hex;
 use crate::disclosure::service::{REPORTER_ACTOR, public_point};
-use crate::error::AppError;
+use crate::error::{AppError, is_unique_violation};
 use crate::privacy::PiiCipher;
 use crate::storage::{PhotoKind, PhotoStore};
 use crate::{outbox, routing};
@@ -22,7 +22,7 @@ use rand::rngs::OsRng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 use shared::case::CaseState;
@@ -266,7 +266,7 @@ impl Reports<'_> {
             && let Err(e) = idempotency::remember(&txn, &key, &request_hash, &receipt, now).await
         {
             // A twin request committed first: answer what it answered.
-            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+            if is_unique_violation(&e) {
                 txn.rollback().await?;
                 return idempotency::replay(self.db, &key, &request_hash, now)
                     .await?
@@ -381,10 +381,7 @@ async fn open_case(
         .await;
         match inserted {
             Ok(row) => break row,
-            Err(e)
-                if attempt < 5
-                    && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-            {
+            Err(e) if attempt < 5 && is_unique_violation(&e) => {
                 continue;
             }
             Err(e) => return Err(e.into()),

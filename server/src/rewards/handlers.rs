@@ -4,7 +4,7 @@
 use super::{ledger, service};
 use crate::auth::StaffUser;
 use crate::db::entities::reward_exclusion;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, OnUniqueViolation};
 use crate::openapi::components::{
     BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable,
     UnsupportedMediaType,
@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use shared::Role;
 use shared::reward::{PayoutAccount, RewardQueueItem, RewardState, RewardTier};
@@ -302,15 +302,8 @@ pub async fn exclude(
     }
     .insert(&txn)
     .await;
-    let row = match saved {
-        Ok(row) => row,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(AppError::Conflict(
-                "this number is already excluded".to_owned(),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let row = saved
+        .on_unique_violation(|| AppError::Conflict("this number is already excluded".to_owned()))?;
     let id = row.id.to_string();
     let entry = crate::audit::Entry {
         actor: &user.username,

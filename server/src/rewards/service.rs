@@ -7,13 +7,13 @@ use crate::db::entities::{
     app_user, case, category, department, report, reporter_identity, reward, reward_exclusion,
     reward_payment, reward_tier,
 };
-use crate::error::AppError;
+use crate::error::{AppError, OnUniqueViolation};
 use crate::privacy::PiiCipher;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, SqlErr,
+    QueryFilter, QueryOrder, Set,
 };
 use shared::case::{CaseAction, Finding};
 use shared::reward::{
@@ -347,14 +347,9 @@ pub async fn apply(
             }
             .insert(txn)
             .await;
-            if let Err(e) = paid {
-                if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-                    return Err(AppError::Conflict(
-                        "this reward has already been paid".to_owned(),
-                    ));
-                }
-                return Err(e.into());
-            }
+            paid.on_unique_violation(|| {
+                AppError::Conflict("this reward has already been paid".to_owned())
+            })?;
             let changed = guarded(txn, &r)
                 .col_expr(
                     reward::Column::State,

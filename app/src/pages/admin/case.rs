@@ -8,8 +8,9 @@ use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::case::{ActionKind, CaseDetail, RevealedReporter};
+use shared::case::{ActionKind, ActionRequest, CaseAction, CaseDetail, Finding, RevealedReporter};
 use shared::directory::Department;
+use shared::disclosure::{Disclosure, Precision};
 use shared::report::NearbyCase;
 use shared::reward::{RewardTier, yuan};
 
@@ -384,39 +385,59 @@ fn Actions(
             };
             let text = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
             let opt = |s: RwSignal<String>| Some(text(s)).filter(|v| !v.is_empty());
-            let mut body = match kind {
-                ActionKind::Accept => serde_json::json!({ "note": opt(note) }),
-                ActionKind::Reject => serde_json::json!({ "reason": text(note) }),
-                ActionKind::Merge => serde_json::json!({ "into": text(target) }),
-                ActionKind::Assign => serde_json::json!({ "assignee": text(target) }),
-                ActionKind::Transfer => {
-                    serde_json::json!({ "department": text(target), "reason": text(note) })
-                }
-                ActionKind::DraftReply => {
-                    serde_json::json!({ "finding": text(finding), "reply": text(reply), "actions_taken": opt(actions_taken) })
-                }
-                ActionKind::ApproveReply => serde_json::json!({ "note": opt(note) }),
-                ActionKind::ReturnReply => serde_json::json!({ "reason": text(note) }),
-                ActionKind::Extend => {
-                    serde_json::json!({ "days": text(days).parse::<i64>().unwrap_or(0), "reason": text(note) })
-                }
-                ActionKind::ProposeReward => serde_json::json!({
-                    "tier": text(tier), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0), "basis": text(note),
-                    "penalty_decision": opt(penalty), "fine_fen": opt(fine).and_then(|f| yuan_to_fen(&f)), "target": opt(target),
+            // The choices come from fixed lists (a select, radio buttons), so
+            // a value that does not parse cannot be sent; numbers that do not
+            // parse go as 0, which the server refuses with its own message.
+            let finding_chosen = Finding::parse(&text(finding)).unwrap_or(Finding::Substantiated);
+            let action = match kind {
+                ActionKind::Accept => CaseAction::Accept { note: opt(note) },
+                ActionKind::Reject => CaseAction::Reject { reason: text(note) },
+                ActionKind::Merge => CaseAction::Merge { into: text(target) },
+                ActionKind::Assign => CaseAction::Assign {
+                    assignee: text(target),
+                },
+                ActionKind::Transfer => CaseAction::Transfer {
+                    department: text(target),
+                    reason: text(note),
+                },
+                ActionKind::DraftReply => CaseAction::DraftReply {
+                    finding: finding_chosen,
+                    reply: text(reply),
+                    actions_taken: opt(actions_taken),
+                },
+                ActionKind::ApproveReply => CaseAction::ApproveReply { note: opt(note) },
+                ActionKind::ReturnReply => CaseAction::ReturnReply { reason: text(note) },
+                ActionKind::Extend => CaseAction::Extend {
+                    days: text(days).parse::<i64>().unwrap_or(0),
+                    reason: text(note),
+                },
+                ActionKind::ProposeReward => CaseAction::ProposeReward {
+                    tier: text(tier),
+                    amount_fen: yuan_to_fen(&text(amount)).unwrap_or(0),
+                    basis: text(note),
+                    penalty_decision: opt(penalty),
+                    fine_fen: opt(fine).and_then(|f| yuan_to_fen(&f)),
+                    target: opt(target),
+                },
+                ActionKind::ApproveReward => CaseAction::ApproveReward { note: opt(note) },
+                ActionKind::RejectReward => CaseAction::RejectReward { reason: text(note) },
+                ActionKind::PayReward => CaseAction::PayReward {
+                    payment_reference: text(target),
+                    amount_fen: yuan_to_fen(&text(amount)).unwrap_or(0),
+                },
+                ActionKind::Disclose => CaseAction::Disclose(Disclosure {
+                    summary: text(summary),
+                    investigation: opt(investigation),
+                    actions_taken: opt(public_actions),
+                    photos: chosen.get_untracked(),
+                    precision: Precision::parse(&text(precision)).unwrap_or(Precision::Area),
                 }),
-                ActionKind::ApproveReward => serde_json::json!({ "note": opt(note) }),
-                ActionKind::RejectReward => serde_json::json!({ "reason": text(note) }),
-                ActionKind::PayReward => {
-                    serde_json::json!({ "payment_reference": text(target), "amount_fen": yuan_to_fen(&text(amount)).unwrap_or(0) })
-                }
-                ActionKind::Disclose => serde_json::json!({
-                    "summary": text(summary), "investigation": opt(investigation), "actions_taken": opt(public_actions),
-                    "photos": chosen.get_untracked(), "precision": text(precision),
-                }),
-                ActionKind::Undisclose => serde_json::json!({ "reason": text(note) }),
+                ActionKind::Undisclose => CaseAction::Undisclose { reason: text(note) },
             };
-            body["action"] = serde_json::json!(kind.as_str());
-            body["version"] = serde_json::json!(version);
+            let body = ActionRequest {
+                action,
+                version: Some(version),
+            };
             busy.set(true);
             let url = format!("/api/v1/cases/{code}/actions");
             #[cfg(feature = "hydrate")]

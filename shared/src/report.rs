@@ -2,6 +2,47 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The limits of a report's description and photos: the form checks them
+/// as the resident types, the server again when the report arrives.
+pub const MIN_DESCRIPTION_CHARS: usize = 5;
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+pub const MAX_PHOTOS: usize = 6;
+
+/// A mainland China mobile number (手机号), as its 11 digits: what a
+/// reporter who gives their name may leave, and what the reward exclusion
+/// list holds. The form and the server accept the same numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    /// `+86 138-0013-8000` → `13800138000`; None unless a mainland mobile
+    /// (11 digits, `1` then `3`–`9`), with or without `86` before it.
+    pub fn parse(input: &str) -> Option<Phone> {
+        let digits: String = input.chars().filter(|c| c.is_ascii_digit()).collect();
+        let digits = match digits.strip_prefix("86") {
+            Some(rest) if digits.len() == 13 => rest.to_owned(),
+            _ => digits,
+        };
+        let valid = digits.len() == 11
+            && digits.starts_with('1')
+            && digits
+                .as_bytes()
+                .get(1)
+                .is_some_and(|d| (b'3'..=b'9').contains(d));
+        valid.then_some(Phone(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Phone> for String {
+    fn from(phone: Phone) -> String {
+        phone.0
+    }
+}
+
 /// A category's group, e.g. 噪声 (noise).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -232,5 +273,21 @@ pub mod tracking_code {
             assert_eq!(normalize("BN-2345-678"), None);
             assert_eq!(normalize("XX-2345-678Z"), None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Phone;
+
+    #[test]
+    fn phone_numbers_are_normalised_to_eleven_digits() {
+        let parse = |s| Phone::parse(s).map(String::from);
+        assert_eq!(parse("+86 138-0013-8000").as_deref(), Some("13800138000"));
+        assert_eq!(parse("13800138000").as_deref(), Some("13800138000"));
+        assert_eq!(parse("8613800138000").as_deref(), Some("13800138000"));
+        assert_eq!(parse("12800138000"), None);
+        assert_eq!(parse("023-66666666"), None);
+        assert_eq!(parse(""), None);
     }
 }

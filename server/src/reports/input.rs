@@ -7,9 +7,8 @@ use serde_json::{Map, Value};
 use shared::geo::{LatLon, gcj02_to_wgs84};
 use std::collections::BTreeMap;
 
-pub const MAX_DESCRIPTION_CHARS: usize = 4000;
-pub const MIN_DESCRIPTION_CHARS: usize = 5;
-pub const MAX_PHOTOS: usize = 6;
+use shared::report::Phone;
+pub use shared::report::{MAX_DESCRIPTION_CHARS, MAX_PHOTOS, MIN_DESCRIPTION_CHARS};
 
 /// The fields of `POST /api/v1/reports`, as text, before any checking.
 #[derive(Debug, Default, Clone)]
@@ -138,12 +137,12 @@ impl RawReport {
         if chars < MIN_DESCRIPTION_CHARS {
             fail(
                 "description",
-                "describe the problem in at least 5 characters",
+                &format!("describe the problem in at least {MIN_DESCRIPTION_CHARS} characters"),
             );
         } else if chars > MAX_DESCRIPTION_CHARS {
             fail(
                 "description",
-                "the description may have at most 4000 characters",
+                &format!("the description may have at most {MAX_DESCRIPTION_CHARS} characters"),
             );
         }
 
@@ -229,7 +228,7 @@ impl RawReport {
         let identity = match (text(self.name), text(self.phone)) {
             (None, None) => None,
             (Some(name), Some(phone)) => {
-                let phone = normalise_phone(&phone);
+                let phone = Phone::parse(&phone).map(String::from);
                 if name.chars().count() > 50 {
                     fail("name", "the name may have at most 50 characters");
                 }
@@ -272,7 +271,7 @@ impl RawReport {
         };
 
         if self.photos.len() > MAX_PHOTOS {
-            fail("photo", "at most 6 photos per report");
+            fail("photo", &format!("at most {MAX_PHOTOS} photos per report"));
         }
 
         if !errors.is_empty() {
@@ -291,22 +290,6 @@ impl RawReport {
             photos: self.photos,
         })
     }
-}
-
-/// `+86 138-0013-8000` → `13800138000`; None unless a mainland mobile.
-pub fn normalise_phone(input: &str) -> Option<String> {
-    let digits: String = input.chars().filter(|c| c.is_ascii_digit()).collect();
-    let digits = match digits.strip_prefix("86") {
-        Some(rest) if digits.len() == 13 => rest.to_owned(),
-        _ => digits,
-    };
-    let valid = digits.len() == 11
-        && digits.starts_with('1')
-        && digits
-            .as_bytes()
-            .get(1)
-            .is_some_and(|d| (b'3'..=b'9').contains(d));
-    valid.then_some(digits)
 }
 
 #[cfg(test)]
@@ -401,19 +384,5 @@ mod tests {
         let mut r = raw();
         r.occurred_at = Some((Utc::now() + Duration::hours(2)).to_rfc3339());
         assert!(fields(r.parse(Utc::now()).unwrap_err()).contains_key("occurred_at"));
-    }
-
-    #[test]
-    fn phone_numbers_are_normalised_to_eleven_digits() {
-        assert_eq!(
-            normalise_phone("+86 138-0013-8000").as_deref(),
-            Some("13800138000")
-        );
-        assert_eq!(
-            normalise_phone("13800138000").as_deref(),
-            Some("13800138000")
-        );
-        assert_eq!(normalise_phone("12800138000"), None);
-        assert_eq!(normalise_phone("023-66666666"), None);
     }
 }

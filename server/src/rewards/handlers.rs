@@ -278,12 +278,14 @@ pub async fn exclude(
     AppJson(input): AppJson<NewExclusion>,
 ) -> Result<(StatusCode, AppJson<Exclusion>), AppError> {
     user.require(&[Role::Admin])?;
-    let phone = crate::reports::input::normalise_phone(&input.phone).ok_or_else(|| {
-        AppError::validation(
-            "phone",
-            "a mainland mobile number (11 digits starting with 1)",
-        )
-    })?;
+    let phone = shared::report::Phone::parse(&input.phone)
+        .map(String::from)
+        .ok_or_else(|| {
+            AppError::validation(
+                "phone",
+                "a mainland mobile number (11 digits starting with 1)",
+            )
+        })?;
     let note = input.note.trim().to_owned();
     if note.is_empty() || note.chars().count() > 200 {
         return Err(AppError::validation(

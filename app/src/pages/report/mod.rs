@@ -18,12 +18,10 @@ use crate::lang::use_lang;
 use crate::send_queue::{Settled, use_send_queue};
 use leptos::prelude::*;
 pub use problems::Problem;
-use shared::report::{Category, NearbyCase, SubmitReceipt};
+use shared::report::{
+    Category, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS, NearbyCase, Phone, SubmitReceipt,
+};
 use std::collections::BTreeMap;
-
-pub const MAX_PHOTOS: usize = 6;
-pub const MIN_DESCRIPTION: usize = 5;
-pub const MAX_DESCRIPTION: usize = 4000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Load<T> {
@@ -216,21 +214,6 @@ pub fn parse_coords(lat: &str, lon: &str) -> Option<(f64, f64)> {
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
-/// Digits of a mainland mobile number (as the server accepts them).
-pub fn phone_ok(input: &str) -> bool {
-    let digits: String = input.chars().filter(|c| c.is_ascii_digit()).collect();
-    let digits = match digits.strip_prefix("86") {
-        Some(rest) if digits.len() == 13 => rest.to_owned(),
-        _ => digits,
-    };
-    digits.len() == 11
-        && digits.starts_with('1')
-        && digits
-            .as_bytes()
-            .get(1)
-            .is_some_and(|d| (b'3'..=b'9').contains(d))
-}
-
 /// The checks the browser can make before sending; the server makes them
 /// all again.
 fn validate(form: &Form) -> Vec<(String, Problem)> {
@@ -251,9 +234,9 @@ fn validate(form: &Form) -> Vec<(String, Problem)> {
         out.push(("lat".to_owned(), Problem::Location));
     }
     let chars = description_text(form).chars().count();
-    if chars < MIN_DESCRIPTION {
+    if chars < MIN_DESCRIPTION_CHARS {
         out.push(("description".to_owned(), Problem::DescriptionShort));
-    } else if chars > MAX_DESCRIPTION {
+    } else if chars > MAX_DESCRIPTION_CHARS {
         out.push(("description".to_owned(), Problem::DescriptionLong));
     }
     if !form.occurred.get_untracked().trim().is_empty()
@@ -281,7 +264,7 @@ fn validate(form: &Form) -> Vec<(String, Problem)> {
         } else if name.trim().chars().count() > 50 {
             out.push(("name".to_owned(), Problem::NameLong));
         }
-        if !phone_ok(&form.phone.get_untracked()) {
+        if Phone::parse(&form.phone.get_untracked()).is_none() {
             out.push(("phone".to_owned(), Problem::Phone));
         }
     }

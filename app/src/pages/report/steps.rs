@@ -2,15 +2,16 @@
 
 #[cfg(feature = "hydrate")]
 use super::PhotoItem;
-use super::{
-    Answer, Form, Load, LocSource, Locating, MAX_DESCRIPTION, MAX_PHOTOS, MIN_DESCRIPTION, Phase,
-};
+use super::{Answer, Form, Load, LocSource, Locating, Phase};
 use crate::components::icon::{Icon, icon_for};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use crate::send_queue::use_send_queue;
 use leptos::prelude::*;
-use shared::report::{Category, CategoryGroup, Datatype, Question};
+use shared::report::{
+    Category, CategoryGroup, Datatype, MAX_DESCRIPTION_CHARS, MAX_PHOTOS, MIN_DESCRIPTION_CHARS,
+    Question,
+};
 
 /// Banan District's centre (the district government, 鱼洞), for the map
 /// before a position is known.
@@ -801,14 +802,14 @@ pub fn DetailsStep(form: Form) -> impl IntoView {
     let counter = move || {
         let n = count();
         let l = lang.get();
-        let text = format!("{n} / {MAX_DESCRIPTION}");
-        let hint = if n < MIN_DESCRIPTION {
+        let text = format!("{n} / {MAX_DESCRIPTION_CHARS}");
+        let hint = if n < MIN_DESCRIPTION_CHARS {
             td_string!(l, description_min)
         } else {
             ""
         };
         view! {
-            <p class="counter" class:short=move || count() < MIN_DESCRIPTION aria-live="polite">
+            <p class="counter" class:short=move || count() < MIN_DESCRIPTION_CHARS aria-live="polite">
                 <span>{hint}</span>
                 <span>{text}</span>
             </p>
@@ -846,7 +847,7 @@ pub fn DetailsStep(form: Form) -> impl IntoView {
                     disabled=move || !form.editable()
                     on:input=move |ev| {
                         form.description.set(event_target_value(&ev));
-                        if count() >= MIN_DESCRIPTION {
+                        if count() >= MIN_DESCRIPTION_CHARS {
                             form.clear_problem("description");
                         }
                     }

@@ -1,8 +1,24 @@
-//! The district's calendar: a day as residents and staff name it, in
-//! Chongqing time (UTC+8, no daylight saving), as the instant it starts.
+//! The district's calendar: days and months as residents and staff name
+//! them, in Chongqing time (UTC+8 all year, no daylight saving), and the
+//! instants they start at.
 
 use crate::error::AppError;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+
+/// The wall-clock time in Chongqing at `at`.
+pub fn local(at: DateTime<Utc>) -> NaiveDateTime {
+    (at + Duration::hours(8)).naive_utc()
+}
+
+/// The instant a Chongqing wall-clock time happens.
+pub fn from_local(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc() - Duration::hours(8)
+}
+
+/// The month `at` falls in, Chongqing time: `2026-11`.
+pub fn month(at: DateTime<Utc>) -> String {
+    local(at).format("%Y-%m").to_string()
+}
 
 /// `YYYY-MM-DD` → the start of that day in Chongqing (or of the next day
 /// when `end`, for an inclusive "to" date); a 422 naming `field` otherwise.
@@ -28,4 +44,19 @@ pub fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppEr
     midnight
         .checked_sub_signed(Duration::hours(8))
         .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_month_is_chongqing_time() {
+        // 2026-11-30 20:00 UTC is 1 December, 04:00 in Chongqing.
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 20, 0, 0).unwrap();
+        assert_eq!(month(at), "2026-12");
+        assert_eq!(local(at).to_string(), "2026-12-01 04:00:00");
+        assert_eq!(from_local(local(at)), at);
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::handlers::{PublicQuery, number};
 use super::service::{PublicCases, PublicFilter, Sort, StatusFilter};
+use crate::directory::calendar;
 use crate::error::AppError;
 use crate::middleware::conditional::{cacheable, origin};
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::disclosure::{PublicCase, finding_label, state_label};
 
@@ -24,7 +25,7 @@ const FEED_SIZE: u32 = 50;
 pub fn w3c(rfc3339: &str) -> String {
     DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| {
-            (t.with_timezone(&Utc) + Duration::hours(8))
+            calendar::local(t.with_timezone(&Utc))
                 .format("%Y-%m-%dT%H:%M:%S+08:00")
                 .to_string()
         })

@@ -4,7 +4,8 @@
 
 use super::service::department_codes;
 use crate::db::entities::{case, reward, reward_payment};
-use chrono::{DateTime, Duration, Utc};
+use crate::directory::calendar;
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 use shared::reward::RewardState;
 use std::collections::BTreeMap;
@@ -22,7 +23,7 @@ pub struct Row {
 impl Row {
     /// The month the reward was proposed in: `2026-11`.
     pub fn month(&self) -> String {
-        month(self.reward.proposed_at)
+        calendar::month(self.reward.proposed_at)
     }
 
     /// Approved once: an approval sets the claim deadline, which stays.
@@ -31,11 +32,6 @@ impl Row {
             .reviewed_at
             .filter(|_| self.reward.claim_deadline.is_some())
     }
-}
-
-/// The month (Chongqing time) a moment falls in.
-fn month(at: DateTime<Utc>) -> String {
-    (at + Duration::hours(8)).format("%Y-%m").to_string()
 }
 
 /// Every reward, oldest proposal first.
@@ -235,13 +231,6 @@ mod tests {
         let water = &totals[&("2026-11".to_owned(), "BN-WATER".to_owned())];
         assert_eq!(water.claimed, t(1, 50_000));
         assert_eq!(water.paid, Tally::default());
-    }
-
-    #[test]
-    fn a_month_is_chongqing_time() {
-        // 2026-11-30 20:00 UTC is 1 December in Chongqing.
-        let at = Utc.with_ymd_and_hms(2026, 11, 30, 20, 0, 0).unwrap();
-        assert_eq!(month(at), "2026-12");
     }
 
     #[test]

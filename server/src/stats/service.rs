@@ -5,9 +5,10 @@
 //! the same at a million cases as at a thousand (see docs/benchmarks.md).
 
 use crate::db::entities::{case, indicator, reward_payment};
+use crate::directory::calendar;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -45,16 +46,13 @@ async fn count_by(
 
 /// The first day of the month `back` months before `now`'s, Chongqing time.
 fn month_start(now: DateTime<Utc>, back: i32) -> (String, DateTime<Utc>) {
-    let local = now + Duration::hours(8);
+    let local = calendar::local(now);
     let months = local.year() * 12 + local.month0() as i32 - back;
     let (y, m) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
     let first = NaiveDate::from_ymd_opt(y, m, 1)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .unwrap_or_default();
-    (
-        format!("{y:04}-{m:02}"),
-        Utc.from_utc_datetime(&first) - Duration::hours(8),
-    )
+    (format!("{y:04}-{m:02}"), calendar::from_local(first))
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -340,6 +338,7 @@ pub async fn set_indicator(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn months_step_back_across_a_year() {

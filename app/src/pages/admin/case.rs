@@ -388,7 +388,6 @@ fn Actions(
             // The choices come from fixed lists (a select, radio buttons), so
             // a value that does not parse cannot be sent; numbers that do not
             // parse go as 0, which the server refuses with its own message.
-            let finding_chosen = Finding::parse(&text(finding)).unwrap_or(Finding::Substantiated);
             let action = match kind {
                 ActionKind::Accept => CaseAction::Accept { note: opt(note) },
                 ActionKind::Reject => CaseAction::Reject { reason: text(note) },
@@ -401,7 +400,7 @@ fn Actions(
                     reason: text(note),
                 },
                 ActionKind::DraftReply => CaseAction::DraftReply {
-                    finding: finding_chosen,
+                    finding: Finding::parse(&text(finding)).unwrap_or(Finding::Substantiated),
                     reply: text(reply),
                     actions_taken: opt(actions_taken),
                 },

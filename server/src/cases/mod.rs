@@ -3,6 +3,7 @@
 //! optimistic concurrency and audit trail. The state machine itself is in
 //! `workflow`; `service` applies it to the database.
 
+pub mod effects;
 mod handlers;
 pub mod service;
 pub mod version;

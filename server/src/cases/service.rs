@@ -3,7 +3,10 @@
 //! transaction holding the change, its timeline entry and its audit entry;
 //! the `version` column makes two people acting at once settle on one winner.
 
-use super::workflow::{self, Actor, Facts, Refusal};
+use super::effects::{
+    self, Assignee, Change, Department, Event, Field, Named, OtherCase, Request, RewardEffect,
+};
+use super::workflow::{self, Actor, Facts, Scope, Staff};
 use super::{Deadlines, version};
 use crate::audit;
 use crate::auth::StaffUser;
@@ -12,15 +15,16 @@ use crate::db::entities::{
 };
 use crate::directory::calendar::parse_day;
 use crate::directory::lookups::Lookups;
+use crate::disclosure::service::REPORTER_ACTOR;
 use crate::error::AppError;
 use crate::outbox;
 use crate::privacy::PiiCipher;
 use crate::rewards;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, UpdateMany,
 };
 use shared::Role;
 use shared::case::{
@@ -34,9 +38,6 @@ use std::collections::BTreeMap;
 /// The queue's last page (at 200 a page, 20 million cases).
 const MAX_QUEUE_PAGE: u32 = 100_000;
 
-/// Longest reason, note or reply staff can write.
-const MAX_TEXT: usize = 4000;
-
 /// Roles that may see who reported a case, each time with an audited action:
 /// those who may need to call the reporter back.
 pub const MAY_REVEAL: &[Role] = &[Role::Dispatcher, Role::Handler];
@@ -49,8 +50,8 @@ pub const SEE_ORIGINALS: &[Role] = &[
     Role::Auditor,
 ];
 
-pub fn actor(user: &StaffUser) -> Actor {
-    Actor {
+pub fn actor(user: &StaffUser) -> Staff {
+    Staff {
         user_id: user.id,
         role: user.role,
         department_id: user.department_id,
@@ -64,6 +65,7 @@ pub fn facts(c: &case::Model) -> Facts {
 /// The facts with the case's reward track, for deciding reward steps.
 pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
     Facts {
+        id: c.id,
         state: c.state(),
         department_id: c.department_id,
         co_department_id: c.co_department_id,
@@ -74,13 +76,24 @@ pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
         reward_proposed_by: reward.map(|r| r.proposed_by),
         reward_held: reward.is_some_and(|r| r.held_at.is_some()),
         disclosed: c.disclosed_at.is_some(),
+        has_reply: c.reply.is_some(),
+        contested: c.contested,
+        submitted_at: c.submitted_at,
+        closed_at: c.closed_at,
+        close_due_at: c.close_due_at,
+        corroborations: i64::from(c.corroboration_count),
     }
 }
 
-fn refused(r: Refusal) -> AppError {
-    match r {
-        Refusal::Forbidden(m) => AppError::Forbidden(m),
-        Refusal::Conflict(m) => AppError::Conflict(m),
+/// [`workflow::scope`] as a query condition (the rule of `can_see`).
+pub fn in_scope(scope: Scope) -> Condition {
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Department(own) => Condition::any()
+            .add(case::Column::DepartmentId.eq(own))
+            .add(case::Column::CoDepartmentId.eq(own)),
+        // Ids are never negative.
+        Scope::Nothing => Condition::all().add(case::Column::Id.lt(0)),
     }
 }
 
@@ -88,7 +101,7 @@ fn refused(r: Refusal) -> AppError {
 /// handler cannot even learn that another department's case exists.
 pub async fn load_visible(
     conn: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &Staff,
     code: &str,
 ) -> Result<case::Model, AppError> {
     let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
@@ -109,7 +122,7 @@ pub async fn load_visible(
 /// one per neighbour.
 pub async fn nearby(
     conn: &DatabaseConnection,
-    actor: &Actor,
+    actor: &Staff,
     code: &str,
 ) -> Result<Vec<shared::report::NearbyCase>, AppError> {
     let c = load_visible(conn, actor, code).await?;
@@ -141,31 +154,6 @@ pub async fn nearby(
         .into_iter()
         .filter(|n| visible.contains(&n.tracking_code))
         .collect())
-}
-
-/// A required piece of text: trimmed, not empty, not too long.
-pub(crate) fn text(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(AppError::validation(field, "must not be empty"));
-    }
-    if v.chars().count() > MAX_TEXT {
-        return Err(AppError::validation(
-            field,
-            format!("at most {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
-
-pub(crate) fn optional_text(
-    field: &str,
-    value: Option<String>,
-) -> Result<Option<String>, AppError> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => text(field, v).map(Some),
-    }
 }
 
 pub struct Cases<'a> {
@@ -233,9 +221,8 @@ impl Cases<'_> {
         let lookups = Lookups::load(self.db).await?;
         let mut query = case::Entity::find();
 
-        // Scope: the same rule as `workflow::can_see`, applied below.
-        let scoped = matches!(actor.role, Role::Handler)
-            || (actor.role == Role::Reviewer && actor.department_id.is_some());
+        // Scope: the rule of `workflow::can_see`, applied below.
+        let scope = workflow::scope(&actor);
 
         // States. "Open" is exactly "has a deadline", which the deadline
         // index answers in order without sorting.
@@ -306,33 +293,34 @@ impl Cases<'_> {
         let query = query.order_by_asc(case::Column::Id);
         let offset = u64::from(page - 1) * u64::from(page_size);
         let wanted = u64::from(page_size) + 1;
-        let rows = if scoped {
+        let rows = match scope {
+            Scope::All => query.offset(offset).limit(wanted).all(self.db).await?,
+            Scope::Nothing => Vec::new(),
             // "Lead or co-department" as one OR defeats the (department,
             // deadline) indexes and sorts every matching case; two ordered
             // index scans, each cut at the page's end, merge in memory
             // instead, so the page costs the same at any size.
-            let own = actor.department_id.unwrap_or(-1);
-            let lead = query
-                .clone()
-                .filter(case::Column::DepartmentId.eq(own))
-                .limit(offset + wanted)
-                .all(self.db)
-                .await?;
-            let co = query
-                .filter(case::Column::CoDepartmentId.eq(own))
-                .filter(case::Column::DepartmentId.ne(own))
-                .limit(offset + wanted)
-                .all(self.db)
-                .await?;
-            let mut rows: Vec<case::Model> = lead.into_iter().chain(co).collect();
-            // The database's order: deadline (none last), then id.
-            rows.sort_by_key(|c| (c.due_at.is_none(), c.due_at, c.id));
-            rows.into_iter()
-                .skip(offset as usize)
-                .take(wanted as usize)
-                .collect()
-        } else {
-            query.offset(offset).limit(wanted).all(self.db).await?
+            Scope::Department(own) => {
+                let lead = query
+                    .clone()
+                    .filter(case::Column::DepartmentId.eq(own))
+                    .limit(offset + wanted)
+                    .all(self.db)
+                    .await?;
+                let co = query
+                    .filter(case::Column::CoDepartmentId.eq(own))
+                    .filter(case::Column::DepartmentId.ne(own))
+                    .limit(offset + wanted)
+                    .all(self.db)
+                    .await?;
+                let mut rows: Vec<case::Model> = lead.into_iter().chain(co).collect();
+                // The database's order: deadline (none last), then id.
+                rows.sort_by_key(|c| (c.due_at.is_none(), c.due_at, c.id));
+                rows.into_iter()
+                    .skip(offset as usize)
+                    .take(wanted as usize)
+                    .collect()
+            }
         };
         let has_more = rows.len() > page_size as usize;
         let assignees = usernames(self.db, rows.iter().filter_map(|c| c.assignee_id)).await?;
@@ -376,20 +364,7 @@ impl Cases<'_> {
     /// Cases per state in the user's scope, and how many open ones are late.
     pub async fn counts(&self, user: &StaffUser) -> Result<CaseCounts, AppError> {
         let actor = actor(user);
-        let scope = || {
-            let mut q = case::Entity::find();
-            let scoped = matches!(actor.role, Role::Handler)
-                || (actor.role == Role::Reviewer && actor.department_id.is_some());
-            if scoped {
-                let own = actor.department_id.unwrap_or(-1);
-                q = q.filter(
-                    Condition::any()
-                        .add(case::Column::DepartmentId.eq(own))
-                        .add(case::Column::CoDepartmentId.eq(own)),
-                );
-            }
-            q
-        };
+        let scope = || case::Entity::find().filter(in_scope(workflow::scope(&actor)));
         // One grouped count, not one query per state.
         let rows: Vec<(String, i64)> = scope()
             .select_only()
@@ -572,10 +547,10 @@ impl Cases<'_> {
         code: &str,
         request: ActionRequest,
     ) -> Result<CaseDetail, AppError> {
-        let actor = actor(user);
+        let staff = actor(user);
         let now = Utc::now();
         let txn = crate::db::begin_write(self.db).await?;
-        let c = load_visible(&txn, &actor, code).await?;
+        let c = load_visible(&txn, &staff, code).await?;
         if let Some(seen) = request.version
             && seen != c.version
         {
@@ -584,322 +559,35 @@ impl Cases<'_> {
                 c.version
             )));
         }
-        let kind = request.action.kind();
         let reward_row = rewards::service::for_case(&txn, c.id).await?;
         let f = facts_with(&c, reward_row.as_ref());
-        let from = f.state;
-        let to = workflow::check(&actor, &f, kind).map_err(refused)?;
-        if rewards::rules::is_reward_action(kind) {
-            let step = rewards::service::apply(
-                &txn,
-                user.id,
-                &c,
-                request.action,
-                self.deadlines.claim_days,
-                now,
-            )
-            .await?;
-            version::bump_version(&txn, &c, version::no_changes(), now).await?;
-            record_event(
-                &txn,
-                c.id,
-                now,
-                &user.username,
-                kind.as_str(),
-                None,
-                None,
-                step.note.clone(),
-                step.public,
-            )
-            .await?;
-            let from_reward = step.from.map(|s| s.as_str()).unwrap_or("none");
-            audit::record(
-                &txn,
-                audit::Entry {
-                    actor: &user.username,
-                    action: &format!("case.{}", kind.as_str()),
-                    object_type: "case",
-                    object_id: &c.code,
-                    detail: Some(format!(
-                        "reward {from_reward} → {}{}",
-                        step.to.as_str(),
-                        step.note.map(|n| format!(": {n}")).unwrap_or_default()
-                    )),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            tracing::info!(case = %c.code, action = kind.as_str(), reward = step.to.as_str(), actor = %user.username, "reward step");
-            let fresh = case::Entity::find_by_id(c.id)
-                .one(self.db)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            return self.render(user, fresh).await;
-        }
-
-        let mut update =
-            case::Entity::update_many().col_expr(case::Column::State, Expr::value(to.as_str()));
-        // What the timeline says: (note, shown to the reporter).
-        let mut note: Option<String> = None;
-        // What only the audit log says (e.g. who was assigned).
-        let mut audit_note: Option<String> = None;
-        let mut public = true;
-        let mut notify: Option<(department::Model, &str)> = None;
-        let mut merged_target: Option<case::Model> = None;
-        let close_due = c
-            .close_due_at
-            .unwrap_or_else(|| self.deadlines.close_due(c.submitted_at));
-
-        match request.action {
-            CaseAction::Accept { note: n } => {
-                note = optional_text("note", n)?;
-                update = update
-                    .col_expr(case::Column::AcceptedAt, Expr::value(Some(now)))
-                    .col_expr(case::Column::DueAt, Expr::value(Some(close_due)));
-            }
-            CaseAction::Reject { reason } => {
-                note = Some(text("reason", &reason)?);
-                update = update
-                    .col_expr(case::Column::ClosedAt, Expr::value(Some(now)))
-                    .col_expr(case::Column::DueAt, Expr::value(None::<DateTime<Utc>>));
-            }
-            CaseAction::Merge { into } => {
-                let target = load_visible(&txn, &actor, &into)
-                    .await
-                    .map_err(|_| AppError::validation("into", "no such case"))?;
-                if target.id == c.id {
-                    return Err(AppError::validation(
-                        "into",
-                        "a case cannot be merged into itself",
-                    ));
-                }
-                if !facts(&target).state.is_open() {
-                    return Err(AppError::validation(
-                        "into",
-                        format!("case {} is no longer open", target.code),
-                    ));
-                }
-                note = Some(target.code.clone());
-                update = update
-                    .col_expr(case::Column::MergedIntoId, Expr::value(Some(target.id)))
-                    .col_expr(case::Column::ClosedAt, Expr::value(Some(now)))
-                    .col_expr(case::Column::DueAt, Expr::value(None::<DateTime<Utc>>));
-                merged_target = Some(target);
-            }
-            CaseAction::Assign { assignee } => {
-                let handler = app_user::Entity::find()
-                    .filter(app_user::Column::Username.eq(assignee.trim()))
-                    .one(&txn)
-                    .await?
-                    .filter(|u| {
-                        u.active
-                            && u.role == Role::Handler.as_str()
-                            && u.department_id == c.department_id
-                    })
-                    .ok_or_else(|| {
-                        AppError::validation(
-                            "assignee",
-                            "not an active handler of the case's department",
-                        )
-                    })?;
-                // The reporter sees that a handler took the case, not who.
-                update = update
-                    .col_expr(case::Column::AssigneeId, Expr::value(Some(handler.id)))
-                    .col_expr(case::Column::DueAt, Expr::value(Some(close_due)));
-                audit_note = Some(format!("assigned to {}", handler.username));
-            }
-            CaseAction::Transfer {
-                department: code,
-                reason,
-            } => {
-                let reason = text("reason", &reason)?;
-                let target = department::Entity::find()
-                    .filter(department::Column::Code.eq(code.trim()))
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| AppError::validation("department", "no such department"))?;
-                if Some(target.id) == c.department_id {
-                    return Err(AppError::validation(
-                        "department",
-                        "the case is already with this department",
-                    ));
-                }
-                note = Some(format!("{} — {reason}", target.name_zh));
-                update = update
-                    .col_expr(case::Column::DepartmentId, Expr::value(Some(target.id)))
-                    .col_expr(case::Column::AssigneeId, Expr::value(None::<i64>));
-                if c.co_department_id == Some(target.id) {
-                    update =
-                        update.col_expr(case::Column::CoDepartmentId, Expr::value(None::<i64>));
-                }
-                notify = Some((target, "case.transferred"));
-            }
-            CaseAction::DraftReply {
-                finding,
-                reply,
-                actions_taken,
-            } => {
-                let reply = text("reply", &reply)?;
-                let actions_taken = optional_text("actions_taken", actions_taken)?;
-                public = false;
-                update = update
-                    .col_expr(case::Column::Finding, Expr::value(Some(finding.as_str())))
-                    .col_expr(case::Column::Reply, Expr::value(Some(reply)))
-                    .col_expr(case::Column::ActionsTaken, Expr::value(actions_taken))
-                    .col_expr(case::Column::ReplyDraftedBy, Expr::value(Some(user.id)));
-            }
-            CaseAction::ApproveReply { note: n } => {
-                note = optional_text("note", n)?;
-                update = update
-                    .col_expr(case::Column::ReplyApprovedBy, Expr::value(Some(user.id)))
-                    .col_expr(case::Column::ClosedAt, Expr::value(Some(now)))
-                    .col_expr(case::Column::DueAt, Expr::value(None::<DateTime<Utc>>));
-            }
-            CaseAction::ReturnReply { reason } => {
-                note = Some(text("reason", &reason)?);
-                public = false;
-                update = update.col_expr(case::Column::DueAt, Expr::value(Some(close_due)));
-            }
-            CaseAction::Extend { days, reason } => {
-                let max = self.deadlines.max_extension_days;
-                if !(1..=max).contains(&days) {
-                    return Err(AppError::validation(
-                        "days",
-                        format!("from 1 to {max} days"),
-                    ));
-                }
-                let reason = text("reason", &reason)?;
-                let new_due = close_due + Duration::days(days);
-                note = Some(format!("+{days} d — {reason}"));
-                update = update
-                    .col_expr(case::Column::ExtendedDays, Expr::value(days as i32))
-                    .col_expr(case::Column::CloseDueAt, Expr::value(Some(new_due)))
-                    .col_expr(case::Column::DueAt, Expr::value(Some(new_due)));
-            }
-            CaseAction::Disclose(d) => {
-                let summary = text("summary", &d.summary)?;
-                let investigation = optional_text("investigation", d.investigation)?;
-                let actions_taken = optional_text("actions_taken", d.actions_taken)?;
-                crate::disclosure::service::choose_photos(&txn, c.id, &d.photos).await?;
-                public = false;
-                note = Some(format!("precision {}", d.precision.as_str()));
-                update = update
-                    .col_expr(case::Column::DisclosedAt, Expr::value(Some(now)))
-                    .col_expr(case::Column::DisclosedBy, Expr::value(Some(user.id)))
-                    .col_expr(case::Column::PublicSummary, Expr::value(Some(summary)))
-                    .col_expr(
-                        case::Column::PublicInvestigation,
-                        Expr::value(investigation),
-                    )
-                    .col_expr(case::Column::PublicActions, Expr::value(actions_taken))
-                    .col_expr(
-                        case::Column::PublicPrecision,
-                        Expr::value(Some(d.precision.as_str())),
-                    );
-            }
-            CaseAction::Undisclose { reason } => {
-                note = Some(text("reason", &reason)?);
-                public = false;
-                crate::disclosure::service::choose_photos(&txn, c.id, &[]).await?;
-                update = update
-                    .col_expr(
-                        case::Column::DisclosedAt,
-                        Expr::value(None::<DateTime<Utc>>),
-                    )
-                    .col_expr(case::Column::PublicSummary, Expr::value(None::<String>))
-                    .col_expr(
-                        case::Column::PublicInvestigation,
-                        Expr::value(None::<String>),
-                    )
-                    .col_expr(case::Column::PublicActions, Expr::value(None::<String>));
-            }
-            // Handled above, before any case column changes.
-            CaseAction::ProposeReward { .. }
-            | CaseAction::ApproveReward { .. }
-            | CaseAction::RejectReward { .. }
-            | CaseAction::PayReward { .. } => {
-                return Err(AppError::BadRequest("a reward step".to_owned()));
-            }
-        }
-
-        // Only one of two concurrent actions finds the version it read.
-        version::bump_version(&txn, &c, update, now).await?;
-
-        if let Some(target) = &merged_target {
-            case::Entity::update_many()
-                .col_expr(
-                    case::Column::CorroborationCount,
-                    Expr::col(case::Column::CorroborationCount).add(1 + c.corroboration_count),
-                )
-                .col_expr(
-                    case::Column::Version,
-                    Expr::col(case::Column::Version).add(1),
-                )
-                .col_expr(case::Column::UpdatedAt, Expr::value(now))
-                .filter(case::Column::Id.eq(target.id))
-                .exec(&txn)
-                .await?;
-            record_event(
-                &txn,
-                target.id,
-                now,
-                &user.username,
-                "merged_from",
-                None,
-                None,
-                Some(c.code.clone()),
-                true,
-            )
-            .await?;
-        }
-        let timeline_note = note;
-        record_event(
-            &txn,
-            c.id,
+        let named = self.resolve(&txn, &staff, &c, &request.action).await?;
+        let change = effects::effects(
+            &Actor::Staff(staff),
+            &f,
+            Request::Staff(request.action),
+            &named,
+            &self.deadlines,
             now,
-            &user.username,
-            kind.as_str(),
-            Some(from.as_str()),
-            Some(to.as_str()),
-            timeline_note.clone(),
-            public,
-        )
-        .await?;
-        audit::record(
+        )?;
+        let kind = change.event.action;
+        apply(
             &txn,
-            audit::Entry {
-                actor: &user.username,
-                action: &format!("case.{}", kind.as_str()),
-                object_type: "case",
-                object_id: &c.code,
-                detail: Some(format!(
-                    "{from} → {to}{}",
-                    audit_note
-                        .or(timeline_note)
-                        .map(|n| format!(": {n}"))
-                        .unwrap_or_default()
-                )),
+            &Applier {
+                pii: self.pii,
+                deadlines: &self.deadlines,
             },
+            &c,
+            By::Staff {
+                id: user.id,
+                username: &user.username,
+            },
+            change,
+            now,
         )
         .await?;
-        if let Some((dept, event)) = notify {
-            let fresh = case::Entity::find_by_id(c.id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            outbox::enqueue(&txn, &dept, &fresh, event, now).await?;
-        }
-        if kind == shared::case::ActionKind::ApproveReply {
-            // Closed again after a contest: a held reward goes on or is
-            // withdrawn, by the rules as they now apply.
-            let fresh = case::Entity::find_by_id(c.id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            rewards::service::after_review(&txn, &fresh, now).await?;
-        }
         txn.commit().await?;
-        tracing::info!(case = %c.code, action = kind.as_str(), %from, %to, actor = %user.username, "case action");
+        tracing::info!(case = %c.code, action = kind, actor = %user.username, "case action");
 
         // Show the case as it now stands; a transfer may have taken it out
         // of the actor's scope.
@@ -908,6 +596,60 @@ impl Cases<'_> {
             .await?
             .ok_or(AppError::NotFound)?;
         self.render(user, fresh).await
+    }
+
+    /// Looks up what a staff action names (the case to merge into, the
+    /// handler to assign, the department to transfer to), for `effects` to
+    /// judge.
+    async fn resolve(
+        &self,
+        conn: &impl ConnectionTrait,
+        staff: &Staff,
+        c: &case::Model,
+        action: &CaseAction,
+    ) -> Result<Named, AppError> {
+        let mut named = Named::default();
+        match action {
+            CaseAction::Merge { into } => {
+                // A case outside the actor's scope is "no such case".
+                named.merge_into = match load_visible(conn, staff, into).await {
+                    Ok(t) => Some(OtherCase {
+                        id: t.id,
+                        open: t.state().is_open(),
+                        code: t.code,
+                    }),
+                    Err(AppError::NotFound) => None,
+                    Err(e) => return Err(e),
+                };
+            }
+            CaseAction::Assign { assignee } => {
+                named.assignee = app_user::Entity::find()
+                    .filter(app_user::Column::Username.eq(assignee.trim()))
+                    .one(conn)
+                    .await?
+                    .map(|u| Assignee {
+                        eligible: u.active
+                            && u.role == Role::Handler.as_str()
+                            && u.department_id == c.department_id,
+                        id: u.id,
+                        username: u.username,
+                    });
+            }
+            CaseAction::Transfer {
+                department: code, ..
+            } => {
+                named.department = department::Entity::find()
+                    .filter(department::Column::Code.eq(code.trim()))
+                    .one(conn)
+                    .await?
+                    .map(|d| Department {
+                        id: d.id,
+                        name_zh: d.name_zh,
+                    });
+            }
+            _ => {}
+        }
+        Ok(named)
     }
 
     /// The reporters' names and phone numbers, decrypted, for a role that
@@ -982,27 +724,221 @@ impl Cases<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Who the timeline and the audit log name for a change.
+#[derive(Clone, Copy)]
+pub enum By<'a> {
+    Staff {
+        id: i64,
+        username: &'a str,
+    },
+    /// The reporter, through their own report.
+    Reporter(&'a report::Model),
+}
+
+impl By<'_> {
+    fn name(&self) -> &str {
+        match self {
+            By::Staff { username, .. } => username,
+            By::Reporter(_) => REPORTER_ACTOR,
+        }
+    }
+}
+
+/// What [`apply`] needs besides the change: the key for payout accounts
+/// and the deadlines for the reward's claim window.
+pub struct Applier<'a> {
+    pub pii: &'a PiiCipher,
+    pub deadlines: &'a Deadlines,
+}
+
+/// Writes one [`Change`] to the case `read` was loaded as, inside the
+/// caller's transaction: the columns (through `bump_version`, so of two
+/// concurrent writers one gets 409), the reward's step, the timeline entry,
+/// the case merged into, the public photos, the audit entry and the
+/// department's notification.
+pub async fn apply(
+    txn: &impl ConnectionTrait,
+    ctx: &Applier<'_>,
+    read: &case::Model,
+    by: By<'_>,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let actor = by.name();
+    let Change {
+        fields,
+        mut event,
+        mut audit,
+        merge_into,
+        public_photos,
+        notify,
+        reward,
+    } = change;
+    // A reward step runs first: it may refuse (409) before anything is
+    // written, and it says what the timeline and the audit log show.
+    match &reward {
+        Some(RewardEffect::Step(action)) => {
+            let By::Staff { id, .. } = by else {
+                return Err(AppError::Forbidden("only staff act on a reward".to_owned()));
+            };
+            let step = rewards::service::apply(
+                txn,
+                id,
+                read,
+                action.clone(),
+                ctx.deadlines.claim_days,
+                now,
+            )
+            .await?;
+            let from_reward = step.from.map(|s| s.as_str()).unwrap_or("none");
+            audit.detail = format!(
+                "reward {from_reward} → {}{}",
+                step.to.as_str(),
+                step.note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
+            );
+            event.note = step.note;
+            event.public = step.public;
+        }
+        Some(RewardEffect::Reporter { claim }) => {
+            let By::Reporter(r) = by else {
+                return Err(AppError::Forbidden(
+                    "only the reporter takes this step".to_owned(),
+                ));
+            };
+            let (from, to) =
+                rewards::service::reporter_step(txn, ctx.pii, read, r, claim.clone(), now).await?;
+            audit.detail = format!(
+                "{}: reward {} → {}",
+                audit.detail,
+                from.as_str(),
+                to.as_str()
+            );
+        }
+        _ => {}
+    }
+    let mut update = case::Entity::update_many();
+    for field in fields {
+        update = set(update, field);
+    }
+    version::bump_version(txn, read, update, now).await?;
+    if let Some(photos) = &public_photos {
+        crate::disclosure::service::choose_photos(txn, read.id, photos).await?;
+    }
+    if let Some((target, gained)) = merge_into {
+        case::Entity::update_many()
+            .col_expr(
+                case::Column::CorroborationCount,
+                Expr::col(case::Column::CorroborationCount).add(gained),
+            )
+            .col_expr(
+                case::Column::Version,
+                Expr::col(case::Column::Version).add(1),
+            )
+            .col_expr(case::Column::UpdatedAt, Expr::value(now))
+            .filter(case::Column::Id.eq(target))
+            .exec(txn)
+            .await?;
+        let merged_from = Event::aside("merged_from", Some(read.code.clone()), true);
+        record_event(txn, target, now, actor, &merged_from).await?;
+    }
+    record_event(txn, read.id, now, actor, &event).await?;
+    audit::record(
+        txn,
+        audit::Entry {
+            actor,
+            action: &audit.action,
+            object_type: "case",
+            object_id: &read.code,
+            detail: Some(audit.detail),
+        },
+    )
+    .await?;
+    let fresh = || async {
+        case::Entity::find_by_id(read.id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)
+    };
+    if let Some((dept, name)) = notify {
+        let dept = department::Entity::find_by_id(dept)
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        outbox::enqueue(txn, &dept, &fresh().await?, name, now).await?;
+    }
+    match reward {
+        Some(RewardEffect::Hold) => rewards::service::hold(txn, read, now).await?,
+        Some(RewardEffect::AfterReview) => {
+            rewards::service::after_review(txn, &fresh().await?, now).await?
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One column as an `update_many` sets it.
+fn set(update: UpdateMany<case::Entity>, field: Field) -> UpdateMany<case::Entity> {
+    use case::Column as C;
+    let none_time = None::<DateTime<Utc>>;
+    match field {
+        Field::State(s) => update.col_expr(C::State, Expr::value(s.as_str())),
+        Field::AcceptedAt(t) => update.col_expr(C::AcceptedAt, Expr::value(Some(t))),
+        Field::ClosedAt(t) => update.col_expr(C::ClosedAt, Expr::value(t)),
+        Field::DueAt(t) => update.col_expr(C::DueAt, Expr::value(t)),
+        Field::CloseDueAt(t) => update.col_expr(C::CloseDueAt, Expr::value(Some(t))),
+        Field::ExtendedDays(d) => update.col_expr(C::ExtendedDays, Expr::value(d)),
+        Field::MergedInto(id) => update.col_expr(C::MergedIntoId, Expr::value(Some(id))),
+        Field::Assignee(id) => update.col_expr(C::AssigneeId, Expr::value(id)),
+        Field::Department(id) => update.col_expr(C::DepartmentId, Expr::value(Some(id))),
+        Field::CoDepartment(id) => update.col_expr(C::CoDepartmentId, Expr::value(id)),
+        Field::Finding(f) => update.col_expr(C::Finding, Expr::value(Some(f.as_str()))),
+        Field::Reply(r) => update.col_expr(C::Reply, Expr::value(Some(r))),
+        Field::ActionsTaken(a) => update.col_expr(C::ActionsTaken, Expr::value(a)),
+        Field::ReplyDraftedBy(id) => update.col_expr(C::ReplyDraftedBy, Expr::value(Some(id))),
+        Field::ReplyApprovedBy(id) => update.col_expr(C::ReplyApprovedBy, Expr::value(id)),
+        Field::Contested(b) => update.col_expr(C::Contested, Expr::value(b)),
+        Field::Disclosed {
+            at,
+            by,
+            summary,
+            investigation,
+            actions_taken,
+            precision,
+        } => update
+            .col_expr(C::DisclosedAt, Expr::value(Some(at)))
+            .col_expr(C::DisclosedBy, Expr::value(Some(by)))
+            .col_expr(C::PublicSummary, Expr::value(Some(summary)))
+            .col_expr(C::PublicInvestigation, Expr::value(investigation))
+            .col_expr(C::PublicActions, Expr::value(actions_taken))
+            .col_expr(C::PublicPrecision, Expr::value(Some(precision.as_str()))),
+        Field::Undisclosed => update
+            .col_expr(C::DisclosedAt, Expr::value(none_time))
+            .col_expr(C::PublicSummary, Expr::value(None::<String>))
+            .col_expr(C::PublicInvestigation, Expr::value(None::<String>))
+            .col_expr(C::PublicActions, Expr::value(None::<String>)),
+    }
+}
+
+/// The one way a timeline entry (办理记录) is written.
 pub async fn record_event(
     conn: &impl ConnectionTrait,
     case_id: i64,
     at: DateTime<Utc>,
     actor: &str,
-    action: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    note: Option<String>,
-    public: bool,
+    event: &Event,
 ) -> Result<(), DbErr> {
     case_event::ActiveModel {
         case_id: Set(case_id),
         at: Set(at),
         actor: Set(actor.to_owned()),
-        action: Set(action.to_owned()),
-        from_state: Set(from.map(str::to_owned)),
-        to_state: Set(to.map(str::to_owned)),
-        note: Set(note),
-        public: Set(public),
+        action: Set(event.action.to_owned()),
+        from_state: Set(event.from.map(|s| s.as_str().to_owned())),
+        to_state: Set(event.to.map(|s| s.as_str().to_owned())),
+        note: Set(event.note.clone()),
+        public: Set(event.public),
         ..Default::default()
     }
     .insert(conn)

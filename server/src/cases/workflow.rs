@@ -1,24 +1,81 @@
 //! The case state machine (案件流程) in one place: which action moves a case
-//! from which state to which, who may take it, and the four-eyes rule
-//! (四眼原则). Pure functions of the case and the actor; the service applies
-//! the answer to the database.
+//! from which state to which, who may take it — staff or the reporter — and
+//! the four-eyes rule (四眼原则). Pure functions of the case and the actor;
+//! `effects` says what an allowed action changes, and the service applies
+//! that to the database.
 
 use crate::rewards::rules as reward_rules;
+use chrono::{DateTime, Utc};
 use shared::Role;
 use shared::case::{ActionKind, CaseState};
 use shared::reward::RewardState;
 
-/// Who is acting: the signed-in staff member.
+/// A signed-in staff member (工作人员).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
+pub struct Staff {
     pub user_id: i64,
     pub role: Role,
     pub department_id: Option<i64>,
 }
 
+/// The resident holding one of the case's tracking secrets: the reporter
+/// the case was opened for, or one who said "me too" (附议).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reporter {
+    pub report_id: i64,
+    pub original: bool,
+}
+
+/// Who takes an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Staff(Staff),
+    Reporter(Reporter),
+}
+
+/// Every step a case can take: the staff's (`ActionKind`, the names the
+/// console and `allowed_actions` use) and the reporter's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Staff(ActionKind),
+    /// The original reporter disagrees with the approved reply (异议), once,
+    /// within the contest window: the case goes back to reply review.
+    Contest,
+    /// The rewarded reporter claims an approved reward (领奖).
+    ClaimReward,
+    /// The rewarded reporter refuses it.
+    DeclineReward,
+}
+
+/// Which cases a staff member sees: the rule of [`can_see`] as the queries
+/// need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every case.
+    All,
+    /// The cases of this department, as lead or co-department.
+    Department(i64),
+    /// None (a handler without a department).
+    Nothing,
+}
+
+/// The scope of a staff member's view. A handler sees their department's
+/// cases (and those it is co-department of); a reviewer with a department
+/// likewise; everyone else sees every case.
+pub fn scope(actor: &Staff) -> Scope {
+    let scoped = actor.role == Role::Handler
+        || (actor.role == Role::Reviewer && actor.department_id.is_some());
+    match (scoped, actor.department_id) {
+        (false, _) => Scope::All,
+        (true, Some(d)) => Scope::Department(d),
+        (true, None) => Scope::Nothing,
+    }
+}
+
 /// What the rules need to know about a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Facts {
+    pub id: i64,
     pub state: CaseState,
     pub department_id: Option<i64>,
     pub co_department_id: Option<i64>,
@@ -32,6 +89,15 @@ pub struct Facts {
     pub reward_held: bool,
     /// A reviewer has published the case's public record.
     pub disclosed: bool,
+    /// The department's reply exists (drafted, maybe approved).
+    pub has_reply: bool,
+    /// The reporter contested the reply (once per case).
+    pub contested: bool,
+    pub submitted_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The deadline to close (办结), extended or not; `None` on an old row.
+    pub close_due_at: Option<DateTime<Utc>>,
+    pub corroborations: i64,
 }
 
 /// Why an action is refused. `Forbidden` is about who asks (403), `Conflict`
@@ -88,25 +154,19 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
     }
 }
 
-/// Whether the actor may see the case. A handler sees their department's
-/// cases (and those it is co-department of); a reviewer with a department
-/// likewise; everyone else sees every case. Outside it, a case is a 404.
-pub fn can_see(actor: &Actor, case: &Facts) -> bool {
-    let own = || {
-        actor.department_id.is_some()
-            && (case.department_id == actor.department_id
-                || case.co_department_id == actor.department_id)
-    };
-    match actor.role {
-        Role::Handler => own(),
-        Role::Reviewer if actor.department_id.is_some() => own(),
-        _ => true,
+/// Whether the staff member may see the case (their [`scope`]). Outside
+/// it, a case is a 404.
+pub fn can_see(actor: &Staff, case: &Facts) -> bool {
+    match scope(actor) {
+        Scope::All => true,
+        Scope::Department(d) => case.department_id == Some(d) || case.co_department_id == Some(d),
+        Scope::Nothing => false,
     }
 }
 
 /// Whether the actor acts for the case's lead department (a co-department
 /// reads, it does not act).
-fn acts_for_department(actor: &Actor, case: &Facts) -> bool {
+fn acts_for_department(actor: &Staff, case: &Facts) -> bool {
     match actor.role {
         Role::Handler => actor.department_id.is_some() && actor.department_id == case.department_id,
         Role::Reviewer => {
@@ -116,8 +176,49 @@ fn acts_for_department(actor: &Actor, case: &Facts) -> bool {
     }
 }
 
-/// Checks one action, and answers the state it leads to.
-pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
+/// Checks one action by one actor, and answers the state it leads to. The
+/// contest window, which needs the time, is checked by `effects`.
+pub fn check(actor: &Actor, case: &Facts, action: Action) -> Result<CaseState, Refusal> {
+    match (actor, action) {
+        (Actor::Staff(staff), Action::Staff(kind)) => check_staff(staff, case, kind),
+        (Actor::Reporter(reporter), Action::Contest) => check_contest(reporter, case),
+        // The reward's own rules (who it is for, its state, its claim
+        // window) are the reward track's: `rewards::service::reporter_step`.
+        (Actor::Reporter(_), Action::ClaimReward | Action::DeclineReward) => Ok(case.state),
+        (Actor::Reporter(_), Action::Staff(kind)) => Err(Refusal::Forbidden(format!(
+            "only staff can {} a case",
+            kind.as_str()
+        ))),
+        (Actor::Staff(_), _) => Err(Refusal::Forbidden(
+            "only the reporter takes this step".to_owned(),
+        )),
+    }
+}
+
+/// The reply was written to the original reporter; a "me too" reporter
+/// cannot reopen the case, nor spend the reporter's one contest.
+fn check_contest(reporter: &Reporter, case: &Facts) -> Result<CaseState, Refusal> {
+    if !reporter.original {
+        return Err(Refusal::Forbidden(
+            "only the resident who filed the case can contest its reply".to_owned(),
+        ));
+    }
+    if case.contested {
+        return Err(Refusal::Conflict(
+            "the reply was already contested once".to_owned(),
+        ));
+    }
+    if case.state != CaseState::Closed || !case.has_reply {
+        return Err(Refusal::Conflict(CONTEST_CLOSED.to_owned()));
+    }
+    Ok(CaseState::ReplyReview)
+}
+
+pub(crate) const CONTEST_CLOSED: &str =
+    "only a closed case's reply can be contested, within the contest window";
+
+/// Checks one staff action.
+fn check_staff(actor: &Staff, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
     let name = action.as_str();
     if !roles_for(action).contains(&actor.role) {
         return Err(Refusal::Forbidden(format!(
@@ -164,7 +265,7 @@ pub fn check(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseStat
 
 /// Reward steps (奖励审核 → 奖金发放) run on a closed case; the case stays
 /// closed and the reward moves along its own track.
-fn check_reward(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
+fn check_reward(actor: &Staff, case: &Facts, action: ActionKind) -> Result<CaseState, Refusal> {
     let name = action.as_str();
     if case.state != CaseState::Closed {
         return Err(Refusal::Conflict(format!(
@@ -191,11 +292,12 @@ fn check_reward(actor: &Actor, case: &Facts, action: ActionKind) -> Result<CaseS
     Ok(CaseState::Closed)
 }
 
-/// The actions the actor may take now, in the order a screen shows them.
-pub fn allowed(actor: &Actor, case: &Facts) -> Vec<ActionKind> {
+/// The actions the staff member may take now, in the order a screen shows
+/// them.
+pub fn allowed(actor: &Staff, case: &Facts) -> Vec<ActionKind> {
     ActionKind::ALL
         .into_iter()
-        .filter(|a| check(actor, case, *a).is_ok())
+        .filter(|a| check_staff(actor, case, *a).is_ok())
         .collect()
 }
 
@@ -208,6 +310,7 @@ mod tests {
 
     fn case(state: CaseState) -> Facts {
         Facts {
+            id: 1,
             state,
             department_id: HOUSING,
             co_department_id: WATER,
@@ -218,11 +321,17 @@ mod tests {
             reward_proposed_by: None,
             reward_held: false,
             disclosed: false,
+            has_reply: false,
+            contested: false,
+            submitted_at: DateTime::UNIX_EPOCH,
+            closed_at: None,
+            close_due_at: None,
+            corroborations: 0,
         }
     }
 
-    fn actor(user_id: i64, role: Role, department_id: Option<i64>) -> Actor {
-        Actor {
+    fn actor(user_id: i64, role: Role, department_id: Option<i64>) -> Staff {
+        Staff {
             user_id,
             role,
             department_id,
@@ -245,7 +354,7 @@ mod tests {
                     ActionKind::PayReward => finance,
                     _ => dispatcher,
                 };
-                let got = check(&who, &case(state), action);
+                let got = check_staff(&who, &case(state), action);
                 // Reward steps leave the case closed and follow the reward's own track.
                 let expected = if reward_rules::is_reward_action(action) {
                     (state == CaseState::Closed && action == ActionKind::ProposeReward)
@@ -308,7 +417,7 @@ mod tests {
         );
         assert!(allowed(&co, &c).is_empty());
         assert!(matches!(
-            check(&co, &c, ActionKind::Accept),
+            check_staff(&co, &c, ActionKind::Accept),
             Err(Refusal::Forbidden(_))
         ));
     }
@@ -342,16 +451,16 @@ mod tests {
         let drafter_as_reviewer = actor(3, Role::Reviewer, None);
         let other_reviewer = actor(7, Role::Reviewer, None);
         assert!(matches!(
-            check(&drafter_as_reviewer, &c, ActionKind::ApproveReply),
+            check_staff(&drafter_as_reviewer, &c, ActionKind::ApproveReply),
             Err(Refusal::Forbidden(_))
         ));
         // Sending it back is not approving it: allowed.
         assert_eq!(
-            check(&drafter_as_reviewer, &c, ActionKind::ReturnReply),
+            check_staff(&drafter_as_reviewer, &c, ActionKind::ReturnReply),
             Ok(CaseState::Investigating)
         );
         assert_eq!(
-            check(&other_reviewer, &c, ActionKind::ApproveReply),
+            check_staff(&other_reviewer, &c, ActionKind::ApproveReply),
             Ok(CaseState::Closed)
         );
     }
@@ -361,7 +470,7 @@ mod tests {
         let mut c = case(CaseState::Investigating);
         c.assignee_id = Some(2);
         assert!(
-            check(
+            check_staff(
                 &actor(2, Role::Handler, HOUSING),
                 &c,
                 ActionKind::DraftReply
@@ -369,7 +478,7 @@ mod tests {
             .is_ok()
         );
         assert!(matches!(
-            check(
+            check_staff(
                 &actor(8, Role::Handler, HOUSING),
                 &c,
                 ActionKind::DraftReply
@@ -382,10 +491,10 @@ mod tests {
     fn a_deadline_is_extended_once() {
         let mut c = case(CaseState::Investigating);
         let dispatcher = actor(1, Role::Dispatcher, None);
-        assert!(check(&dispatcher, &c, ActionKind::Extend).is_ok());
+        assert!(check_staff(&dispatcher, &c, ActionKind::Extend).is_ok());
         c.extended = true;
         assert!(matches!(
-            check(&dispatcher, &c, ActionKind::Extend),
+            check_staff(&dispatcher, &c, ActionKind::Extend),
             Err(Refusal::Conflict(_))
         ));
     }
@@ -405,10 +514,10 @@ mod tests {
             let mut c = case(CaseState::Closed);
             c.reward = Some(state);
             c.reward_proposed_by = Some(9);
-            assert!(check(&who, &c, action).is_ok(), "{action:?}");
+            assert!(check_staff(&who, &c, action).is_ok(), "{action:?}");
             c.reward_held = true;
             assert!(
-                matches!(check(&who, &c, action), Err(Refusal::Conflict(_))),
+                matches!(check_staff(&who, &c, action), Err(Refusal::Conflict(_))),
                 "{action:?}"
             );
         }
@@ -420,7 +529,7 @@ mod tests {
         c.reward = Some(RewardState::Proposed);
         c.reward_proposed_by = Some(4);
         assert!(matches!(
-            check(
+            check_staff(
                 &actor(4, Role::RewardReviewer, None),
                 &c,
                 ActionKind::ApproveReward
@@ -428,7 +537,7 @@ mod tests {
             Err(Refusal::Forbidden(_))
         ));
         assert_eq!(
-            check(
+            check_staff(
                 &actor(6, Role::RewardReviewer, None),
                 &c,
                 ActionKind::ApproveReward
@@ -437,7 +546,7 @@ mod tests {
         );
         assert!(
             matches!(
-                check(&actor(6, Role::Finance, None), &c, ActionKind::PayReward),
+                check_staff(&actor(6, Role::Finance, None), &c, ActionKind::PayReward),
                 Err(Refusal::Conflict(_))
             ),
             "paid only once claimed"
@@ -448,7 +557,7 @@ mod tests {
     fn a_departmental_reviewer_reviews_only_their_department() {
         let c = case(CaseState::ReplyReview);
         assert!(
-            check(
+            check_staff(
                 &actor(3, Role::Reviewer, HOUSING),
                 &c,
                 ActionKind::ApproveReply
@@ -456,7 +565,7 @@ mod tests {
             .is_ok()
         );
         assert!(
-            check(
+            check_staff(
                 &actor(3, Role::Reviewer, Some(42)),
                 &c,
                 ActionKind::ApproveReply
@@ -464,5 +573,79 @@ mod tests {
             .is_err()
         );
         assert!(!can_see(&actor(3, Role::Reviewer, Some(42)), &c));
+    }
+
+    fn reporter(original: bool) -> Actor {
+        Actor::Reporter(Reporter {
+            report_id: 1,
+            original,
+        })
+    }
+
+    #[test]
+    fn only_the_original_reporter_contests_a_closed_reply_once() {
+        let mut c = case(CaseState::Closed);
+        c.has_reply = true;
+        assert_eq!(
+            check(&reporter(true), &c, Action::Contest),
+            Ok(CaseState::ReplyReview)
+        );
+        assert!(matches!(
+            check(&reporter(false), &c, Action::Contest),
+            Err(Refusal::Forbidden(_))
+        ));
+        let staff = Actor::Staff(actor(1, Role::Dispatcher, None));
+        assert!(matches!(
+            check(&staff, &c, Action::Contest),
+            Err(Refusal::Forbidden(_))
+        ));
+        c.contested = true;
+        assert!(matches!(
+            check(&reporter(true), &c, Action::Contest),
+            Err(Refusal::Conflict(_))
+        ));
+        for state in CaseState::ALL
+            .into_iter()
+            .filter(|s| *s != CaseState::Closed)
+        {
+            let mut open = case(state);
+            open.has_reply = true;
+            assert!(
+                matches!(
+                    check(&reporter(true), &open, Action::Contest),
+                    Err(Refusal::Conflict(_))
+                ),
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_reporter_never_takes_a_staff_step() {
+        for kind in ActionKind::ALL {
+            assert!(matches!(
+                check(
+                    &reporter(true),
+                    &case(CaseState::Submitted),
+                    Action::Staff(kind)
+                ),
+                Err(Refusal::Forbidden(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn the_scope_is_the_rule_of_can_see() {
+        assert_eq!(scope(&actor(1, Role::Dispatcher, HOUSING)), Scope::All);
+        assert_eq!(scope(&actor(1, Role::Reviewer, None)), Scope::All);
+        assert_eq!(
+            scope(&actor(1, Role::Reviewer, WATER)),
+            Scope::Department(6)
+        );
+        assert_eq!(
+            scope(&actor(1, Role::Handler, HOUSING)),
+            Scope::Department(3)
+        );
+        assert_eq!(scope(&actor(1, Role::Handler, None)), Scope::Nothing);
     }
 }

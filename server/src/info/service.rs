@@ -4,7 +4,7 @@
 
 use super::markdown::to_safe_html;
 use crate::audit;
-use crate::cases::service::{optional_text, text};
+use crate::cases::effects::{optional_text, text};
 use crate::db::entities::{enterprise_disclosure, notice};
 use crate::error::AppError;
 use chrono::Utc;

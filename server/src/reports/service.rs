@@ -4,7 +4,10 @@
 use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
 use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
-use crate::cases::{Deadlines, version};
+use crate::cases::effects::{Event, Named, Request, contest_window_open, effects};
+use crate::cases::service::{Applier, By, record_event};
+use crate::cases::workflow::{self, Action, Actor, Reporter};
+use crate::cases::{self, Deadlines};
 use crate::categories;
 use crate::db::entities::{
     area, case, case_event, category, department, photo, report, reporter_identity,
@@ -388,7 +391,11 @@ async fn open_case(
         }
     };
     let note = route.quiet_period.as_ref().map(|q| format!("{q}: urgent"));
-    event(txn, row.id, now, "submitted", None, Some("submitted"), note).await?;
+    let submitted = Event {
+        to: Some(CaseState::Submitted),
+        ..Event::aside("submitted", note, true)
+    };
+    record_event(txn, row.id, now, REPORTER_ACTOR, &submitted).await?;
     // Tell the departments, in this same transaction (the outbox sends it).
     for id in [route.department_id, route.co_department_id]
         .into_iter()
@@ -456,48 +463,12 @@ async fn corroborate(
         .filter(case::Column::Id.eq(target.id))
         .exec(txn)
         .await?;
-    event(
-        txn,
-        target.id,
-        now,
-        "corroborated",
-        None,
-        None,
-        Some("another resident reported the same problem".to_owned()),
-    )
-    .await?;
+    let note = "another resident reported the same problem".to_owned();
+    let corroborated = Event::aside("corroborated", Some(note), true);
+    record_event(txn, target.id, now, REPORTER_ACTOR, &corroborated).await?;
     Ok(target)
 }
 
-/// A timeline entry for something the reporter did, shown to them. A note
-/// here is the reporter's own text or the system's, never public (see
-/// `disclosure::service::public_note`).
-async fn event(
-    txn: &impl ConnectionTrait,
-    case_id: i64,
-    at: DateTime<Utc>,
-    action: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    note: Option<String>,
-) -> Result<(), DbErr> {
-    case_event::ActiveModel {
-        case_id: Set(case_id),
-        at: Set(at),
-        actor: Set(REPORTER_ACTOR.to_owned()),
-        action: Set(action.to_owned()),
-        from_state: Set(from.map(str::to_owned)),
-        to_state: Set(to.map(str::to_owned)),
-        note: Set(note),
-        public: Set(true),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await
-    .map(|_| ())
-}
-
-#[allow(clippy::too_many_arguments)]
 async fn insert_photo(
     txn: &impl ConnectionTrait,
     report: &report::Model,
@@ -684,7 +655,11 @@ pub async fn track(
             height: u32::try_from(p.height).unwrap_or(0),
         })
         .collect();
-    let can_contest = original && can_contest(&c, deadlines, Utc::now());
+    let can_contest = {
+        let f = cases::service::facts(&c);
+        workflow::check(&reporter(&r), &f, Action::Contest).is_ok()
+            && contest_window_open(&f, deadlines, Utc::now())
+    };
     // The reward is shown to the reporter it is meant for, once approved
     // (a proposal still under review, or refused, stays internal; one
     // withdrawn after approval is shown withdrawn).
@@ -784,48 +759,16 @@ fn is_original(r: &report::Model) -> bool {
     r.kind == "original"
 }
 
-/// A closed case's reply may be contested once, within `contest_days`.
-fn can_contest(c: &case::Model, deadlines: &Deadlines, now: DateTime<Utc>) -> bool {
-    c.state == "closed"
-        && c.reply.is_some()
-        && !c.contested
-        && c.closed_at
-            .is_some_and(|t| now < t + Duration::days(deadlines.contest_days))
+/// Who the secret's holder is, to the workflow.
+fn reporter(r: &report::Model) -> Actor {
+    Actor::Reporter(Reporter {
+        report_id: r.id,
+        original: is_original(r),
+    })
 }
 
-/// The reporter's actions on their case (`POST /api/v1/track/{code}/actions`).
-/// A reporter's reward step in the timeline and the audit log (the payout
-/// account is in neither).
-async fn reward_event(
-    txn: &impl ConnectionTrait,
-    c: &case::Model,
-    r: &report::Model,
-    action: &str,
-    from: shared::reward::RewardState,
-    to: shared::reward::RewardState,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    version::bump_version(txn, c, version::no_changes(), now).await?;
-    event(txn, c.id, now, action, None, None, None).await?;
-    crate::audit::record(
-        txn,
-        crate::audit::Entry {
-            actor: REPORTER_ACTOR,
-            action: &format!("reward.{}", action.trim_end_matches("_reward")),
-            object_type: "case",
-            object_id: &c.code,
-            detail: Some(format!(
-                "report {}: reward {} → {}",
-                r.id,
-                from.as_str(),
-                to.as_str()
-            )),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
+/// The reporter's actions on their case (`POST /api/v1/track/{code}/actions`):
+/// workflow actions like the staff's, applied the same way.
 pub async fn reporter_action(
     db: &DatabaseConnection,
     pii: &PiiCipher,
@@ -838,86 +781,17 @@ pub async fn reporter_action(
     crate::rewards::service::expire_due(db, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let (c, r) = authenticate(&txn, code, secret).await?;
-    match action {
-        ReporterAction::ClaimReward { payout_account } => {
-            let (from, to) = crate::rewards::service::reporter_step(
-                &txn,
-                pii,
-                &c,
-                &r,
-                Some(payout_account),
-                now,
-            )
-            .await?;
-            reward_event(&txn, &c, &r, "claim_reward", from, to, now).await?;
-        }
-        ReporterAction::DeclineReward => {
-            let (from, to) =
-                crate::rewards::service::reporter_step(&txn, pii, &c, &r, None, now).await?;
-            reward_event(&txn, &c, &r, "decline_reward", from, to, now).await?;
-        }
-        ReporterAction::Contest { reason } => {
-            // The reply was written to the original reporter; a "me too"
-            // cannot reopen the case, nor spend the reporter's one contest.
-            if !is_original(&r) {
-                return Err(AppError::Forbidden(
-                    "only the resident who filed the case can contest its reply".to_owned(),
-                ));
-            }
-            let reason = reason.trim().to_owned();
-            if reason.is_empty() || reason.chars().count() > 2000 {
-                return Err(AppError::validation(
-                    "reason",
-                    "say in 1 to 2000 characters why the reply is wrong",
-                ));
-            }
-            if c.contested {
-                return Err(AppError::Conflict(
-                    "the reply was already contested once".to_owned(),
-                ));
-            }
-            if !can_contest(&c, deadlines, now) {
-                return Err(AppError::Conflict(
-                    "only a closed case's reply can be contested, within the contest window"
-                        .to_owned(),
-                ));
-            }
-            // Back to review, with time for the reviewers to look again.
-            let due = now + Duration::days(deadlines.contest_days);
-            let reopen = case::Entity::update_many()
-                .col_expr(
-                    case::Column::State,
-                    Expr::value(CaseState::ReplyReview.as_str()),
-                )
-                .col_expr(case::Column::Contested, Expr::value(true))
-                .col_expr(case::Column::DueAt, Expr::value(Some(due)))
-                .col_expr(case::Column::ClosedAt, Expr::value(None::<DateTime<Utc>>))
-                .col_expr(case::Column::ReplyApprovedBy, Expr::value(None::<i64>));
-            version::bump_version(&txn, &c, reopen, now).await?;
-            event(
-                &txn,
-                c.id,
-                now,
-                "contested",
-                Some("closed"),
-                Some("reply_review"),
-                Some(reason),
-            )
-            .await?;
-            crate::rewards::service::hold(&txn, &c, now).await?;
-            crate::audit::record(
-                &txn,
-                crate::audit::Entry {
-                    actor: REPORTER_ACTOR,
-                    action: "case.contest",
-                    object_type: "case",
-                    object_id: &c.code,
-                    detail: Some(format!("report {}", r.id)),
-                },
-            )
-            .await?;
-        }
-    }
+    let facts = cases::service::facts(&c);
+    let change = effects(
+        &reporter(&r),
+        &facts,
+        Request::Reporter(action),
+        &Named::default(),
+        deadlines,
+        now,
+    )?;
+    let applier = Applier { pii, deadlines };
+    cases::service::apply(&txn, &applier, &c, By::Reporter(&r), change, now).await?;
     txn.commit().await?;
     track(db, code, secret, deadlines).await
 }

@@ -3,6 +3,7 @@
 //! the queue and the finance office's ledger.
 
 use super::rules::{self, Tier};
+use crate::cases::effects::Event;
 use crate::db::entities::{
     app_user, case, category, department, report, reporter_identity, reward, reward_exclusion,
     reward_payment, reward_tier,
@@ -452,11 +453,7 @@ pub async fn hold(
         c.id,
         now,
         "system",
-        "hold_reward",
-        None,
-        None,
-        Some(note.clone()),
-        true,
+        &Event::aside("hold_reward", Some(note.clone()), true),
     )
     .await?;
     crate::audit::record(
@@ -520,11 +517,7 @@ pub async fn after_review(
         c.id,
         now,
         "system",
-        action,
-        None,
-        None,
-        Some(note.clone()),
-        true,
+        &Event::aside(action, Some(note.clone()), true),
     )
     .await?;
     crate::audit::record(
@@ -645,11 +638,11 @@ async fn highest_item(
             other_case.id,
             now,
             "system",
-            "reject_reward",
-            None,
-            None,
-            Some(format!("superseded by the higher item in case {}", c.code)),
-            false,
+            &Event::aside(
+                "reject_reward",
+                Some(format!("superseded by the higher item in case {}", c.code)),
+                false,
+            ),
         )
         .await?;
         superseded.push(other_case.code);
@@ -690,11 +683,7 @@ pub async fn expire_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
                 r.case_id,
                 now,
                 "system",
-                "expire_reward",
-                None,
-                None,
-                None,
-                true,
+                &Event::aside("expire_reward", None, true),
             )
             .await?;
             let code = case::Entity::find_by_id(r.case_id)

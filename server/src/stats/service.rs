@@ -308,7 +308,7 @@ pub async fn set_indicator(
     if !input.value.is_finite() || input.value < 0.0 {
         return Err(AppError::validation("value", "a number, zero or more"));
     }
-    let note = crate::cases::service::optional_text("note", input.note)?;
+    let note = crate::cases::effects::optional_text("note", input.note)?;
     let txn = crate::db::begin_write(db).await?;
     let row = indicator::Entity::find_by_id(code.to_owned())
         .one(&txn)

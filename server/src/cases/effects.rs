@@ -1,0 +1,769 @@
+//! What an allowed action changes (its effects): the case's columns, the
+//! timeline entry, the audit entry, and what else moves with it — the case
+//! merged into, the public photos, a department's notification, the reward.
+//! Pure: [`effects`] answers a [`Change`] from the case's facts, the
+//! request, what the database resolved of the names in it, the deadlines and
+//! the time; `service::apply` writes a `Change` in one transaction. Adding a
+//! case action is a `workflow` rule plus an arm here.
+
+use super::Deadlines;
+use super::workflow::{self, Action, Actor, Facts, Refusal};
+use crate::error::AppError;
+use chrono::{DateTime, Duration, Utc};
+use shared::case::{CaseAction, CaseState, Finding};
+use shared::disclosure::Precision;
+use shared::report::ReporterAction;
+
+/// Longest reason, note or reply staff can write.
+pub const MAX_TEXT: usize = 4000;
+
+/// Longest reason a reporter gives for contesting a reply.
+pub const MAX_CONTEST_REASON: usize = 2000;
+
+/// An action with its payload, as staff or the reporter sent it.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Staff(CaseAction),
+    Reporter(ReporterAction),
+}
+
+impl Request {
+    pub fn action(&self) -> Action {
+        match self {
+            Request::Staff(a) => Action::Staff(a.kind()),
+            Request::Reporter(ReporterAction::Contest { .. }) => Action::Contest,
+            Request::Reporter(ReporterAction::ClaimReward { .. }) => Action::ClaimReward,
+            Request::Reporter(ReporterAction::DeclineReward) => Action::DeclineReward,
+        }
+    }
+}
+
+/// What the database knows of the things a staff action names, looked up
+/// before [`effects`] decides.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    /// `merge`: the case to merge into, if the actor can see it.
+    pub merge_into: Option<OtherCase>,
+    /// `assign`: the user named, if there is one.
+    pub assignee: Option<Assignee>,
+    /// `transfer`: the department named, if there is one.
+    pub department: Option<Department>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OtherCase {
+    pub id: i64,
+    pub code: String,
+    pub open: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Assignee {
+    pub id: i64,
+    pub username: String,
+    /// An active handler of the case's department.
+    pub eligible: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Department {
+    pub id: i64,
+    pub name_zh: String,
+}
+
+/// One column of the case, as an action sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    State(CaseState),
+    AcceptedAt(DateTime<Utc>),
+    ClosedAt(Option<DateTime<Utc>>),
+    /// The deadline the queue sorts by; `None` once the case is final.
+    DueAt(Option<DateTime<Utc>>),
+    CloseDueAt(DateTime<Utc>),
+    ExtendedDays(i32),
+    MergedInto(i64),
+    Assignee(Option<i64>),
+    Department(i64),
+    CoDepartment(Option<i64>),
+    Finding(Finding),
+    Reply(String),
+    ActionsTaken(Option<String>),
+    ReplyDraftedBy(i64),
+    ReplyApprovedBy(Option<i64>),
+    Contested(bool),
+    /// The public record (公开): when, by whom, and the reviewer's texts.
+    Disclosed {
+        at: DateTime<Utc>,
+        by: i64,
+        summary: String,
+        investigation: Option<String>,
+        actions_taken: Option<String>,
+        precision: Precision,
+    },
+    /// The public record taken down (the precision chosen is kept).
+    Undisclosed,
+}
+
+/// The timeline entry (办理记录).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub action: &'static str,
+    pub from: Option<CaseState>,
+    pub to: Option<CaseState>,
+    pub note: Option<String>,
+    /// Shown to the reporter (the public record reads only reviewers' texts).
+    pub public: bool,
+}
+
+impl Event {
+    /// An entry beside the state machine (a reward's step, a merge, a
+    /// corroboration): no state change.
+    pub fn aside(action: &'static str, note: Option<String>, public: bool) -> Self {
+        Self {
+            action,
+            from: None,
+            to: None,
+            note,
+            public,
+        }
+    }
+}
+
+/// How the audit log describes the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub action: String,
+    pub detail: String,
+}
+
+/// What happens to the case's reward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RewardEffect {
+    /// A staff step on the reward track (奖励审核, 奖金发放); its note and
+    /// whether the reporter sees it come from the step.
+    Step(CaseAction),
+    /// The reporter claims (with the payout account) or declines.
+    Reporter { claim: Option<String> },
+    /// A contest reopens the case: a live reward waits for the review.
+    Hold,
+    /// The reply is approved again: a held reward goes on or is withdrawn.
+    AfterReview,
+}
+
+/// Everything one action changes, applied in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub fields: Vec<Field>,
+    pub event: Event,
+    pub audit: AuditEntry,
+    /// The case merged into, and the corroborations it gains; it gets a
+    /// `merged_from` entry.
+    pub merge_into: Option<(i64, i64)>,
+    /// The photos the public record shows (all others are hidden).
+    pub public_photos: Option<Vec<i64>>,
+    /// A department to notify, and the event's name.
+    pub notify: Option<(i64, &'static str)>,
+    pub reward: Option<RewardEffect>,
+}
+
+/// A required piece of text: trimmed, not empty, not too long.
+pub(crate) fn text(field: &str, value: &str) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::validation(field, "must not be empty"));
+    }
+    if v.chars().count() > MAX_TEXT {
+        return Err(AppError::validation(
+            field,
+            format!("at most {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<String>, AppError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => text(field, v).map(Some),
+    }
+}
+
+pub fn refused(r: Refusal) -> AppError {
+    match r {
+        Refusal::Forbidden(m) => AppError::Forbidden(m),
+        Refusal::Conflict(m) => AppError::Conflict(m),
+    }
+}
+
+/// Whether the reply may still be contested: within `contest_days` of its
+/// approval.
+pub fn contest_window_open(case: &Facts, deadlines: &Deadlines, now: DateTime<Utc>) -> bool {
+    case.closed_at
+        .is_some_and(|t| now < t + Duration::days(deadlines.contest_days))
+}
+
+/// What `request` by `actor` does to the case, or why it may not: the
+/// workflow's check first, then the request's own content.
+pub fn effects(
+    actor: &Actor,
+    case: &Facts,
+    request: Request,
+    named: &Named,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> Result<Change, AppError> {
+    let action = request.action();
+    let to = workflow::check(actor, case, action).map_err(refused)?;
+    let from = case.state;
+    match request {
+        Request::Reporter(r) => reporter(actor, case, r, deadlines, now),
+        Request::Staff(a) if crate::rewards::rules::is_reward_action(a.kind()) => {
+            Ok(reward_step(a))
+        }
+        Request::Staff(a) => {
+            let Actor::Staff(staff) = actor else {
+                return Err(AppError::Forbidden("only staff act on a case".to_owned()));
+            };
+            staff_effects(staff.user_id, case, a, named, deadlines, now, from, to)
+        }
+    }
+}
+
+/// A staff step on the reward track: the case's columns stay; the reward
+/// service moves the reward and says what the timeline shows.
+fn reward_step(action: CaseAction) -> Change {
+    let kind = action.kind();
+    Change {
+        fields: Vec::new(),
+        event: Event {
+            action: kind.as_str(),
+            from: None,
+            to: None,
+            note: None,
+            public: true,
+        },
+        audit: AuditEntry {
+            action: format!("case.{}", kind.as_str()),
+            detail: String::new(),
+        },
+        merge_into: None,
+        public_photos: None,
+        notify: None,
+        reward: Some(RewardEffect::Step(action)),
+    }
+}
+
+fn reporter(
+    actor: &Actor,
+    case: &Facts,
+    action: ReporterAction,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> Result<Change, AppError> {
+    let report_id = match actor {
+        Actor::Reporter(r) => r.report_id,
+        Actor::Staff(_) => 0,
+    };
+    let (name, claim) = match action {
+        ReporterAction::ClaimReward { payout_account } => ("claim_reward", Some(payout_account)),
+        ReporterAction::DeclineReward => ("decline_reward", None),
+        ReporterAction::Contest { reason } => {
+            let reason = reason.trim().to_owned();
+            if reason.is_empty() || reason.chars().count() > MAX_CONTEST_REASON {
+                return Err(AppError::validation(
+                    "reason",
+                    format!("say in 1 to {MAX_CONTEST_REASON} characters why the reply is wrong"),
+                ));
+            }
+            if !contest_window_open(case, deadlines, now) {
+                return Err(AppError::Conflict(workflow::CONTEST_CLOSED.to_owned()));
+            }
+            // Back to review, with time for the reviewers to look again.
+            let due = now + Duration::days(deadlines.contest_days);
+            return Ok(Change {
+                fields: vec![
+                    Field::State(CaseState::ReplyReview),
+                    Field::Contested(true),
+                    Field::DueAt(Some(due)),
+                    Field::ClosedAt(None),
+                    Field::ReplyApprovedBy(None),
+                ],
+                event: Event {
+                    action: "contested",
+                    from: Some(CaseState::Closed),
+                    to: Some(CaseState::ReplyReview),
+                    note: Some(reason),
+                    public: true,
+                },
+                audit: AuditEntry {
+                    action: "case.contest".to_owned(),
+                    detail: format!("report {report_id}"),
+                },
+                merge_into: None,
+                public_photos: None,
+                notify: None,
+                reward: Some(RewardEffect::Hold),
+            });
+        }
+    };
+    // The reward's own step; the timeline says only that it happened (the
+    // payout account is in neither the timeline nor the audit log).
+    Ok(Change {
+        fields: Vec::new(),
+        event: Event {
+            action: name,
+            from: None,
+            to: None,
+            note: None,
+            public: true,
+        },
+        audit: AuditEntry {
+            action: format!("reward.{}", name.trim_end_matches("_reward")),
+            detail: format!("report {report_id}"),
+        },
+        merge_into: None,
+        public_photos: None,
+        notify: None,
+        reward: Some(RewardEffect::Reporter { claim }),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn staff_effects(
+    user_id: i64,
+    case: &Facts,
+    action: CaseAction,
+    named: &Named,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+    from: CaseState,
+    to: CaseState,
+) -> Result<Change, AppError> {
+    let kind = action.kind();
+    let mut fields = vec![Field::State(to)];
+    // What the timeline says, and whether the reporter sees it.
+    let mut note: Option<String> = None;
+    let mut public = true;
+    // What only the audit log says (e.g. who was assigned).
+    let mut audit_note: Option<String> = None;
+    let mut merge_into = None;
+    let mut public_photos = None;
+    let mut notify = None;
+    let mut reward = None;
+    let close_due = case
+        .close_due_at
+        .unwrap_or_else(|| deadlines.close_due(case.submitted_at));
+
+    match action {
+        CaseAction::Accept { note: n } => {
+            note = optional_text("note", n)?;
+            fields.extend([Field::AcceptedAt(now), Field::DueAt(Some(close_due))]);
+        }
+        CaseAction::Reject { reason } => {
+            note = Some(text("reason", &reason)?);
+            fields.extend([Field::ClosedAt(Some(now)), Field::DueAt(None)]);
+        }
+        CaseAction::Merge { .. } => {
+            let target = named
+                .merge_into
+                .as_ref()
+                .ok_or_else(|| AppError::validation("into", "no such case"))?;
+            if target.id == case.id {
+                return Err(AppError::validation(
+                    "into",
+                    "a case cannot be merged into itself",
+                ));
+            }
+            if !target.open {
+                return Err(AppError::validation(
+                    "into",
+                    format!("case {} is no longer open", target.code),
+                ));
+            }
+            note = Some(target.code.clone());
+            fields.extend([
+                Field::MergedInto(target.id),
+                Field::ClosedAt(Some(now)),
+                Field::DueAt(None),
+            ]);
+            merge_into = Some((target.id, 1 + case.corroborations));
+        }
+        CaseAction::Assign { .. } => {
+            let handler = named
+                .assignee
+                .as_ref()
+                .filter(|a| a.eligible)
+                .ok_or_else(|| {
+                    AppError::validation(
+                        "assignee",
+                        "not an active handler of the case's department",
+                    )
+                })?;
+            // The reporter sees that a handler took the case, not who.
+            fields.extend([
+                Field::Assignee(Some(handler.id)),
+                Field::DueAt(Some(close_due)),
+            ]);
+            audit_note = Some(format!("assigned to {}", handler.username));
+        }
+        CaseAction::Transfer { reason, .. } => {
+            let reason = text("reason", &reason)?;
+            let target = named
+                .department
+                .as_ref()
+                .ok_or_else(|| AppError::validation("department", "no such department"))?;
+            if Some(target.id) == case.department_id {
+                return Err(AppError::validation(
+                    "department",
+                    "the case is already with this department",
+                ));
+            }
+            note = Some(format!("{} — {reason}", target.name_zh));
+            fields.extend([Field::Department(target.id), Field::Assignee(None)]);
+            if case.co_department_id == Some(target.id) {
+                fields.push(Field::CoDepartment(None));
+            }
+            notify = Some((target.id, "case.transferred"));
+        }
+        CaseAction::DraftReply {
+            finding,
+            reply,
+            actions_taken,
+        } => {
+            let reply = text("reply", &reply)?;
+            let actions_taken = optional_text("actions_taken", actions_taken)?;
+            public = false;
+            fields.extend([
+                Field::Finding(finding),
+                Field::Reply(reply),
+                Field::ActionsTaken(actions_taken),
+                Field::ReplyDraftedBy(user_id),
+            ]);
+        }
+        CaseAction::ApproveReply { note: n } => {
+            note = optional_text("note", n)?;
+            fields.extend([
+                Field::ReplyApprovedBy(Some(user_id)),
+                Field::ClosedAt(Some(now)),
+                Field::DueAt(None),
+            ]);
+            // Closed again after a contest: a held reward goes on or is
+            // withdrawn, by the rules as they now apply.
+            reward = Some(RewardEffect::AfterReview);
+        }
+        CaseAction::ReturnReply { reason } => {
+            note = Some(text("reason", &reason)?);
+            public = false;
+            fields.push(Field::DueAt(Some(close_due)));
+        }
+        CaseAction::Extend { days, reason } => {
+            let max = deadlines.max_extension_days;
+            if !(1..=max).contains(&days) {
+                return Err(AppError::validation(
+                    "days",
+                    format!("from 1 to {max} days"),
+                ));
+            }
+            let reason = text("reason", &reason)?;
+            let new_due = close_due + Duration::days(days);
+            note = Some(format!("+{days} d — {reason}"));
+            fields.extend([
+                Field::ExtendedDays(i32::try_from(days).unwrap_or(i32::MAX)),
+                Field::CloseDueAt(new_due),
+                Field::DueAt(Some(new_due)),
+            ]);
+        }
+        CaseAction::Disclose(d) => {
+            let summary = text("summary", &d.summary)?;
+            let investigation = optional_text("investigation", d.investigation)?;
+            let actions_taken = optional_text("actions_taken", d.actions_taken)?;
+            public = false;
+            note = Some(format!("precision {}", d.precision.as_str()));
+            public_photos = Some(d.photos);
+            fields.push(Field::Disclosed {
+                at: now,
+                by: user_id,
+                summary,
+                investigation,
+                actions_taken,
+                precision: d.precision,
+            });
+        }
+        CaseAction::Undisclose { reason } => {
+            note = Some(text("reason", &reason)?);
+            public = false;
+            public_photos = Some(Vec::new());
+            fields.push(Field::Undisclosed);
+        }
+        CaseAction::ProposeReward { .. }
+        | CaseAction::ApproveReward { .. }
+        | CaseAction::RejectReward { .. }
+        | CaseAction::PayReward { .. } => return Ok(reward_step(action)),
+    }
+    let detail = format!(
+        "{from} → {to}{}",
+        audit_note
+            .or_else(|| note.clone())
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default()
+    );
+    Ok(Change {
+        fields,
+        event: Event {
+            action: kind.as_str(),
+            from: Some(from),
+            to: Some(to),
+            note,
+            public,
+        },
+        audit: AuditEntry {
+            action: format!("case.{}", kind.as_str()),
+            detail,
+        },
+        merge_into,
+        public_photos,
+        notify,
+        reward,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::workflow::{Reporter, Staff};
+    use chrono::TimeZone;
+    use shared::Role;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 2, 0, 0).unwrap()
+    }
+
+    fn case(state: CaseState) -> Facts {
+        Facts {
+            id: 7,
+            state,
+            department_id: Some(3),
+            co_department_id: Some(6),
+            assignee_id: None,
+            reply_drafted_by: None,
+            extended: false,
+            reward: None,
+            reward_proposed_by: None,
+            reward_held: false,
+            disclosed: false,
+            has_reply: false,
+            contested: false,
+            submitted_at: now() - Duration::days(10),
+            closed_at: None,
+            close_due_at: None,
+            corroborations: 2,
+        }
+    }
+
+    fn dispatcher() -> Actor {
+        Actor::Staff(Staff {
+            user_id: 1,
+            role: Role::Dispatcher,
+            department_id: None,
+        })
+    }
+
+    fn staff(action: CaseAction, c: &Facts, named: &Named) -> Result<Change, AppError> {
+        let d = Deadlines::default();
+        effects(&dispatcher(), c, Request::Staff(action), named, &d, now())
+    }
+
+    fn status(e: AppError) -> u16 {
+        use axum::response::IntoResponse;
+        e.into_response().status().as_u16()
+    }
+
+    #[test]
+    fn accepting_starts_the_close_deadline_from_the_report() {
+        let c = case(CaseState::Submitted);
+        let change = staff(CaseAction::Accept { note: None }, &c, &Named::default()).unwrap();
+        let due = c.submitted_at + Duration::days(Deadlines::default().close_days);
+        assert_eq!(
+            change.fields,
+            [
+                Field::State(CaseState::Accepted),
+                Field::AcceptedAt(now()),
+                Field::DueAt(Some(due)),
+            ]
+        );
+        assert_eq!(change.event.from, Some(CaseState::Submitted));
+        assert_eq!(change.event.to, Some(CaseState::Accepted));
+        assert_eq!(change.audit.detail, "submitted → accepted");
+    }
+
+    #[test]
+    fn a_refused_action_has_no_effects() {
+        let c = case(CaseState::Closed);
+        let e = staff(CaseAction::Accept { note: None }, &c, &Named::default()).unwrap_err();
+        assert_eq!(status(e), 409);
+    }
+
+    #[test]
+    fn merging_moves_the_corroborations_and_refuses_itself_and_closed_cases() {
+        let c = case(CaseState::Submitted);
+        let into = |id, open| Named {
+            merge_into: Some(OtherCase {
+                id,
+                code: "BN-X".to_owned(),
+                open,
+            }),
+            ..Named::default()
+        };
+        let merge = || CaseAction::Merge {
+            into: "BN-X".to_owned(),
+        };
+        let change = staff(merge(), &c, &into(9, true)).unwrap();
+        assert_eq!(change.merge_into, Some((9, 3)));
+        assert!(change.fields.contains(&Field::DueAt(None)));
+        assert_eq!(status(staff(merge(), &c, &into(7, true)).unwrap_err()), 422);
+        assert_eq!(
+            status(staff(merge(), &c, &into(9, false)).unwrap_err()),
+            422
+        );
+        assert_eq!(
+            status(staff(merge(), &c, &Named::default()).unwrap_err()),
+            422
+        );
+    }
+
+    #[test]
+    fn the_audit_log_names_the_assignee_and_the_timeline_does_not() {
+        let c = case(CaseState::Accepted);
+        let named = |eligible| Named {
+            assignee: Some(Assignee {
+                id: 4,
+                username: "li".to_owned(),
+                eligible,
+            }),
+            ..Named::default()
+        };
+        let assign = || CaseAction::Assign {
+            assignee: "li".to_owned(),
+        };
+        let change = staff(assign(), &c, &named(true)).unwrap();
+        assert_eq!(change.event.note, None);
+        assert!(change.audit.detail.ends_with("assigned to li"));
+        assert_eq!(status(staff(assign(), &c, &named(false)).unwrap_err()), 422);
+    }
+
+    #[test]
+    fn a_transfer_to_the_co_department_makes_it_the_lead_and_notifies_it() {
+        let c = case(CaseState::Investigating);
+        let named = Named {
+            department: Some(Department {
+                id: 6,
+                name_zh: "水利局".to_owned(),
+            }),
+            ..Named::default()
+        };
+        let change = staff(
+            CaseAction::Transfer {
+                department: "water".to_owned(),
+                reason: "河道".to_owned(),
+            },
+            &c,
+            &named,
+        )
+        .unwrap();
+        assert!(change.fields.contains(&Field::Department(6)));
+        assert!(change.fields.contains(&Field::CoDepartment(None)));
+        assert_eq!(change.notify, Some((6, "case.transferred")));
+        assert_eq!(change.event.note.as_deref(), Some("水利局 — 河道"));
+    }
+
+    #[test]
+    fn an_extension_is_bounded_and_moves_both_deadlines() {
+        let c = case(CaseState::Investigating);
+        let extend = |days| CaseAction::Extend {
+            days,
+            reason: "取证".to_owned(),
+        };
+        let change = staff(extend(10), &c, &Named::default()).unwrap();
+        let due = c.submitted_at + Duration::days(60 + 10);
+        assert!(change.fields.contains(&Field::CloseDueAt(due)));
+        assert!(change.fields.contains(&Field::DueAt(Some(due))));
+        for days in [0, 31] {
+            assert_eq!(
+                status(staff(extend(days), &c, &Named::default()).unwrap_err()),
+                422
+            );
+        }
+    }
+
+    #[test]
+    fn a_drafted_reply_is_not_shown_to_the_reporter() {
+        let c = Facts {
+            assignee_id: Some(2),
+            ..case(CaseState::Investigating)
+        };
+        let handler = Actor::Staff(Staff {
+            user_id: 2,
+            role: Role::Handler,
+            department_id: Some(3),
+        });
+        let draft = CaseAction::DraftReply {
+            finding: Finding::Substantiated,
+            reply: "已责令整改".to_owned(),
+            actions_taken: None,
+        };
+        let d = Deadlines::default();
+        let change = effects(
+            &handler,
+            &c,
+            Request::Staff(draft),
+            &Named::default(),
+            &d,
+            now(),
+        )
+        .unwrap();
+        assert!(!change.event.public);
+        assert!(change.fields.contains(&Field::ReplyDraftedBy(2)));
+    }
+
+    fn contest(c: &Facts, at: DateTime<Utc>, reason: &str) -> Result<Change, AppError> {
+        let original = Actor::Reporter(Reporter {
+            report_id: 5,
+            original: true,
+        });
+        let request = Request::Reporter(ReporterAction::Contest {
+            reason: reason.to_owned(),
+        });
+        let d = Deadlines::default();
+        effects(&original, c, request, &Named::default(), &d, at)
+    }
+
+    #[test]
+    fn a_contest_within_the_window_reopens_the_review_and_holds_the_reward() {
+        let c = Facts {
+            has_reply: true,
+            closed_at: Some(now()),
+            ..case(CaseState::Closed)
+        };
+        let at = now() + Duration::days(14);
+        let change = contest(&c, at, " 仍有噪声 ").unwrap();
+        assert_eq!(
+            change.fields,
+            [
+                Field::State(CaseState::ReplyReview),
+                Field::Contested(true),
+                Field::DueAt(Some(at + Duration::days(15))),
+                Field::ClosedAt(None),
+                Field::ReplyApprovedBy(None),
+            ]
+        );
+        assert_eq!(change.event.note.as_deref(), Some("仍有噪声"));
+        assert_eq!(change.reward, Some(RewardEffect::Hold));
+        assert_eq!(change.audit.action, "case.contest");
+        let late = now() + Duration::days(15);
+        assert_eq!(status(contest(&c, late, "仍有噪声").unwrap_err()), 409);
+        assert_eq!(status(contest(&c, at, "  ").unwrap_err()), 422);
+    }
+}

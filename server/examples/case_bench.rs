@@ -221,7 +221,7 @@ async fn main() -> anyhow::Result<()> {
     let mut settings = server::config::Settings::try_from(clap_free_settings(&url))?;
     settings.database_url = url.clone();
     let db = server::db::connect_and_migrate(&settings).await?;
-    server::demo::load(&db).await?;
+    server::demo::load(&db, chrono::Utc::now()).await?;
     let handler_department = department::Entity::find()
         .filter(sea_orm::ColumnTrait::eq(
             &department::Column::Code,
@@ -279,10 +279,12 @@ async fn main() -> anyhow::Result<()> {
         department: Some("housing_construction".into()),
     };
     let pii = server::privacy::PiiCipher::from_key([7; 32]);
+    let clock = server::clock::Clock::system();
     let cases = Cases {
         db: &db,
         pii: &pii,
         deadlines: Deadlines::default(),
+        clock: &clock,
     };
 
     println!("backend,cases,query,p50_ms,p99_ms");

@@ -36,6 +36,7 @@ pub async fn create(
     db: &DatabaseConnection,
     name: &str,
     actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, ApiKeyError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -49,7 +50,7 @@ pub async fn create(
         name: Set(name.to_owned()),
         prefix: Set(prefix.clone()),
         key_hash: Set(digest(&key)),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)

@@ -307,6 +307,7 @@ impl TryFrom<SettingsArgs> for Settings {
             },
             outbox: OutboxPolicy::default(),
             webhook_allow,
+            clock: crate::clock::Clock::system(),
         })
     }
 }
@@ -390,7 +391,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
                 department,
                 password,
             };
-            let created = users::create(&conn, new, "cli").await;
+            let created = users::create(&conn, new, "cli", settings.clock.now()).await;
             conn.close().await.map_err(anyhow::Error::from)?;
             let user = created.map_err(|e| match e {
                 users::UserError::Invalid(msg) => CliError::Config(ConfigError::new(msg)),
@@ -400,7 +401,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
         }
         Command::ApiKey(ApiKeyCommand::Create { name }) => {
             let conn = db::connect_and_migrate(&settings).await?;
-            let created = api_keys::create(&conn, &name, "cli").await;
+            let created = api_keys::create(&conn, &name, "cli", settings.clock.now()).await;
             conn.close().await.map_err(anyhow::Error::from)?;
             let key = created.map_err(|e| match e {
                 api_keys::ApiKeyError::Invalid(msg) => CliError::Config(ConfigError::new(msg)),
@@ -411,9 +412,9 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
         }
         Command::Demo => {
             let conn = db::connect_and_migrate(&settings).await?;
-            let summary = demo::load(&conn).await;
+            let summary = demo::load(&conn, settings.clock.now()).await;
             let staff = match &summary {
-                Ok(_) => demo::load_staff(&conn).await,
+                Ok(_) => demo::load_staff(&conn, settings.clock.now()).await,
                 Err(_) => Ok(None),
             };
             conn.close().await.map_err(anyhow::Error::from)?;

@@ -48,6 +48,9 @@ pub struct Settings {
     /// Where department webhooks may go besides public addresses
     /// (`--webhook-allow`).
     pub webhook_allow: crate::egress::AllowList,
+    /// The time every deadline, window and session is judged by: the
+    /// system's; tests move it forward.
+    pub clock: crate::clock::Clock,
 }
 
 /// How the webhook outbox retries: exponential back-off from `retry_base`,

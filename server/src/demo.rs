@@ -5,6 +5,7 @@
 use crate::db::entities::{area, department};
 use crate::directory::geo;
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 pub const BANAN_AREAS: &str = include_str!("../data/banan-areas.geojson");
@@ -44,10 +45,9 @@ pub const BUREAUS: [(&str, &str, &str); 7] = [
     ),
 ];
 
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<String> {
+pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<String> {
     let areas = geo::parse_areas(BANAN_AREAS).context("the bundled area polygons")?;
     let txn = crate::db::begin_write(db).await?;
-    let now = chrono::Utc::now();
     let (mut new_areas, mut new_departments) = (0, 0);
 
     for (code, zh, en) in BUREAUS {
@@ -346,7 +346,10 @@ pub const DEMO_STAFF: [(&str, shared::Role, Option<&str>); 5] = [
     ("auditor", shared::Role::Auditor, None),
 ];
 
-pub async fn load_staff(db: &DatabaseConnection) -> anyhow::Result<Option<String>> {
+pub async fn load_staff(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
     use crate::db::entities::app_user;
     use sea_orm::PaginatorTrait;
     if app_user::Entity::find().count(db).await? > 0 {
@@ -371,7 +374,7 @@ pub async fn load_staff(db: &DatabaseConnection) -> anyhow::Result<Option<String
             department: department.map(str::to_owned),
             password: password.clone(),
         };
-        crate::users::create(db, new, "cli")
+        crate::users::create(db, new, "cli", now)
             .await
             .map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
     }

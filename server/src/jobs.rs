@@ -3,15 +3,18 @@
 //! due first), and idempotency keys older than a day are forgotten. Each
 //! step is safe to run on several replicas at once.
 
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 
 const EVERY: Duration = Duration::from_secs(60);
 
-pub async fn run(db: DatabaseConnection, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    db: DatabaseConnection,
+    clock: crate::clock::Clock,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
-        let now = Utc::now();
+        let now = clock.now();
         if let Err(e) = crate::rewards::service::expire_due(&db, now).await {
             tracing::warn!(error = %e, "expiring rewards failed; retrying");
         }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod categories;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod csv;
 pub mod db;

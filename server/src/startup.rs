@@ -78,6 +78,7 @@ impl Application {
             uploads,
             photos,
             limits,
+            clock: settings.clock.clone(),
         };
         let router = build_router(state);
         Ok(Self {
@@ -126,12 +127,17 @@ impl Application {
         let mut server = server;
         // The webhook outbox worker lives as long as the server.
         let (outbox_stop, outbox_stopped) = tokio::sync::watch::channel(false);
-        let jobs = tokio::spawn(crate::jobs::run(self.db.clone(), outbox_stopped.clone()));
+        let jobs = tokio::spawn(crate::jobs::run(
+            self.db.clone(),
+            self.settings.clock.clone(),
+            outbox_stopped.clone(),
+        ));
         let outbox = tokio::spawn(crate::outbox::run(
             self.db.clone(),
             self.settings.outbox,
             self.settings.webhook_allow.clone(),
             self.signer.clone(),
+            self.settings.clock.clone(),
             outbox_stopped,
         ));
         tokio::select! {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub uploads: crate::reports::upload::UploadBudget,
     pub photos: Arc<dyn PhotoStore>,
     pub limits: Limits,
+    /// The time (`settings.clock`).
+    pub clock: crate::clock::Clock,
 }
 
 #[derive(Clone)]
@@ -33,6 +35,30 @@ pub struct Limits {
     /// Sign-in attempts per client address (accounts are also locked after
     /// repeated failures, in the database).
     pub sign_in: Arc<Limiter>,
+}
+
+impl AppState {
+    /// The intake service, wired to this server's parts.
+    pub fn reports(&self) -> crate::reports::service::Reports<'_> {
+        crate::reports::service::Reports {
+            db: &self.db,
+            pii: &self.pii,
+            pipeline: &self.pipeline,
+            store: self.photos.as_ref(),
+            deadlines: self.settings.deadlines,
+            clock: &self.clock,
+        }
+    }
+
+    /// The case service, wired to this server's parts.
+    pub fn cases(&self) -> crate::cases::service::Cases<'_> {
+        crate::cases::service::Cases {
+            db: &self.db,
+            pii: &self.pii,
+            deadlines: self.settings.deadlines,
+            clock: &self.clock,
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -36,6 +36,9 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The database this app uses (SQLite file or PostgreSQL database).
     pub database_url: String,
+    /// The server's clock: `clock.advance(…)` moves its time forward, to
+    /// reach a deadline or the end of a wait without sleeping.
+    pub clock: server::clock::Clock,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     postgres: Option<PgDatabase>,
@@ -185,6 +188,7 @@ impl TestApp {
         };
         let mut settings = test_settings(data_dir.clone(), database_url.clone());
         adjust(&mut settings);
+        let clock = settings.clock.clone();
         let app = server::Application::build(settings)
             .await
             .expect("the server starts");
@@ -208,6 +212,7 @@ impl TestApp {
             backend,
             data_dir,
             database_url,
+            clock,
             stop: Some(stop_tx),
             task: Some(task),
             postgres,
@@ -229,7 +234,9 @@ impl TestApp {
 
     /// Loads the demo directory (departments, 街道/镇) into this app's database.
     pub async fn load_demo(&self) {
-        server::demo::load(&self.db).await.expect("demo data loads");
+        server::demo::load(&self.db, self.clock.now())
+            .await
+            .expect("demo data loads");
     }
 
     /// Stops the server and drops the PostgreSQL database.
@@ -290,6 +297,7 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         // tests spawn with the default, empty list).
         webhook_allow: server::egress::AllowList::parse(&["127.0.0.1/32"])
             .expect("a valid allow list"),
+        clock: server::clock::Clock::system(),
     }
 }
 
@@ -485,7 +493,7 @@ impl TestApp {
             department: department.map(str::to_owned),
             password: STAFF_PASSWORD.to_owned(),
         };
-        server::users::create(&self.db, new, "test")
+        server::users::create(&self.db, new, "test", self.clock.now())
             .await
             .expect("the account is created");
         self.sign_in(username).await

@@ -1,7 +1,10 @@
 //! The append-only audit log (审计日志). Written with the change it records,
 //! on the same connection or transaction, so neither exists without the other.
 //! It never holds personal data: only who, what, which object, why.
-
+//!
+//! Its times are the wall clock's when the entry is written, not the
+//! server's `Clock`: the log is the record of when things really happened,
+//! even where a test has moved the server's time forward.
 //!
 //! Everything that changes something calls [`record`]; auditors and admins
 //! read it through [`handlers`].

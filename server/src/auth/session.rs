@@ -90,6 +90,9 @@ pub struct Attempt<'a> {
     pub client: IpAddr,
     /// The device cookie's value, if the client sent one.
     pub device_cookie: Option<&'a str>,
+    /// When it came (the server's clock): throttle delays and the session's
+    /// life count from it.
+    pub at: DateTime<Utc>,
 }
 
 /// A successful sign-in: the session cookie's token, who signed in, and the
@@ -118,7 +121,7 @@ pub async fn sign_in(
     if username.len() > MAX_USERNAME_BYTES {
         return Err(SignInError::Invalid);
     }
-    let now = Utc::now();
+    let now = attempt.at;
     let device = attempt
         .device_cookie
         .and_then(|v| devices.verify(v, &username));
@@ -268,6 +271,7 @@ pub async fn resolve(
     db: &DatabaseConnection,
     token: &str,
     policy: SessionPolicy,
+    now: DateTime<Utc>,
 ) -> Result<Option<StaffUser>, DbErr> {
     let hash = token_hash(token);
     let Some(session) = staff_session::Entity::find_by_id(hash.clone())
@@ -276,7 +280,6 @@ pub async fn resolve(
     else {
         return Ok(None);
     };
-    let now = Utc::now();
     if session.expires_at <= now || session.last_seen_at + policy.idle <= now {
         staff_session::Entity::delete_by_id(hash).exec(db).await?;
         return Ok(None);

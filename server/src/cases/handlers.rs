@@ -1,6 +1,6 @@
 //! HTTP for cases: thin wrappers over `service`.
 
-use super::service::{self, Cases, QueueFilter};
+use super::service::{self, QueueFilter};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson};
 use crate::openapi::components::{
@@ -15,14 +15,6 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::EntityTrait;
 use shared::case::{ActionRequest, CaseCounts, CaseDetail, CaseQueue, RevealedReporter};
 use shared::report::NearbyCase;
-
-fn cases(state: &AppState) -> Cases<'_> {
-    Cases {
-        db: &state.db,
-        pii: &state.pii,
-        deadlines: state.settings.deadlines,
-    }
-}
 
 /// The signed-in user's queue (案件队列).
 ///
@@ -47,7 +39,7 @@ pub async fn queue(
     filter: Result<Query<QueueFilter>, QueryRejection>,
 ) -> Result<AppJson<CaseQueue>, AppError> {
     let Query(filter) = filter?;
-    Ok(AppJson(cases(&state).queue(&user, filter).await?))
+    Ok(AppJson(state.cases().queue(&user, filter).await?))
 }
 
 /// Counts per state (各状态案件数).
@@ -68,7 +60,7 @@ pub async fn counts(
     State(state): State<AppState>,
     user: StaffUser,
 ) -> Result<AppJson<CaseCounts>, AppError> {
-    Ok(AppJson(cases(&state).counts(&user).await?))
+    Ok(AppJson(state.cases().counts(&user).await?))
 }
 
 /// A case (案件详情).
@@ -92,7 +84,7 @@ pub async fn detail(
     user: StaffUser,
     Path(code): Path<String>,
 ) -> Result<AppJson<CaseDetail>, AppError> {
-    Ok(AppJson(cases(&state).detail(&user, &code).await?))
+    Ok(AppJson(state.cases().detail(&user, &code).await?))
 }
 
 /// Act on a case (案件操作).
@@ -129,7 +121,7 @@ pub async fn act(
     Path(code): Path<String>,
     AppJson(request): AppJson<ActionRequest>,
 ) -> Result<AppJson<CaseDetail>, AppError> {
-    Ok(AppJson(cases(&state).act(&user, &code, request).await?))
+    Ok(AppJson(state.cases().act(&user, &code, request).await?))
 }
 
 /// Reveal the reporters' identities (查看举报人身份).
@@ -154,7 +146,7 @@ pub async fn reveal(
     user: StaffUser,
     Path(code): Path<String>,
 ) -> Result<AppJson<Vec<RevealedReporter>>, AppError> {
-    Ok(AppJson(cases(&state).reveal(&user, &code).await?))
+    Ok(AppJson(state.cases().reveal(&user, &code).await?))
 }
 
 /// Open cases nearby (附近的同类案件).
@@ -179,7 +171,9 @@ pub async fn nearby(
     Path(code): Path<String>,
 ) -> Result<AppJson<Vec<NearbyCase>>, AppError> {
     let actor = service::actor(&user);
-    Ok(AppJson(service::nearby(&state.db, &actor, &code).await?))
+    Ok(AppJson(
+        service::nearby(&state.db, &actor, &code, state.clock.now()).await?,
+    ))
 }
 
 /// A photo's original (照片原件).
@@ -206,7 +200,7 @@ pub async fn original_photo(
     user: StaffUser,
     Path((code, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    let p = cases(&state).original_photo(&user, &code, id).await?;
+    let p = state.cases().original_photo(&user, &code, id).await?;
     let bytes = state
         .photos
         .get(crate::storage::PhotoKind::Original, &p.original_key)

@@ -10,6 +10,7 @@ use super::workflow::{self, Actor, Facts, Scope, Staff};
 use super::{Deadlines, version};
 use crate::audit;
 use crate::auth::StaffUser;
+use crate::clock::Clock;
 use crate::db::entities::{
     app_user, case, case_event, category, department, photo, report, reporter_identity, reward,
 };
@@ -124,6 +125,7 @@ pub async fn nearby(
     conn: &DatabaseConnection,
     actor: &Staff,
     code: &str,
+    now: DateTime<Utc>,
 ) -> Result<Vec<shared::report::NearbyCase>, AppError> {
     let c = load_visible(conn, actor, code).await?;
     let Some(kind) = category::Entity::find_by_id(c.category_id)
@@ -136,7 +138,7 @@ pub async fn nearby(
         lat: c.lat,
         lon: c.lon,
     };
-    let found = crate::reports::service::nearby(conn, &kind.code, at, 500.0, 30).await?;
+    let found = crate::reports::service::nearby(conn, &kind.code, at, 500.0, 30, now).await?;
     let codes: Vec<&str> = found
         .iter()
         .map(|n| n.tracking_code.as_str())
@@ -160,6 +162,7 @@ pub struct Cases<'a> {
     pub db: &'a DatabaseConnection,
     pub pii: &'a PiiCipher,
     pub deadlines: Deadlines,
+    pub clock: &'a Clock,
 }
 
 /// The queue's filters (`GET /api/v1/cases?…`).
@@ -209,7 +212,7 @@ impl Cases<'_> {
     /// The signed-in user's queue, sorted by deadline (the most urgent first).
     pub async fn queue(&self, user: &StaffUser, f: QueueFilter) -> Result<CaseQueue, AppError> {
         let actor = actor(user);
-        let now = Utc::now();
+        let now = self.clock.now();
         let page = std::cmp::Ord::max(f.page.unwrap_or(1), 1);
         if page > MAX_QUEUE_PAGE {
             return Err(AppError::validation(
@@ -386,14 +389,14 @@ impl Cases<'_> {
             })
             .collect();
         let overdue = scope()
-            .filter(case::Column::DueAt.lt(Utc::now()))
+            .filter(case::Column::DueAt.lt(self.clock.now()))
             .count(self.db)
             .await?;
         Ok(CaseCounts { by_state, overdue })
     }
 
     pub async fn detail(&self, user: &StaffUser, code: &str) -> Result<CaseDetail, AppError> {
-        rewards::service::expire_due(self.db, Utc::now()).await?;
+        rewards::service::expire_due(self.db, self.clock.now()).await?;
         let actor = actor(user);
         let c = load_visible(self.db, &actor, code).await?;
         self.render(user, c).await
@@ -401,7 +404,7 @@ impl Cases<'_> {
 
     async fn render(&self, user: &StaffUser, c: case::Model) -> Result<CaseDetail, AppError> {
         let actor = actor(user);
-        let now = Utc::now();
+        let now = self.clock.now();
         let lookups = Lookups::load(self.db).await?;
         let users = usernames(
             self.db,
@@ -548,7 +551,7 @@ impl Cases<'_> {
         request: ActionRequest,
     ) -> Result<CaseDetail, AppError> {
         let staff = actor(user);
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = crate::db::begin_write(self.db).await?;
         let c = load_visible(&txn, &staff, code).await?;
         if let Some(seen) = request.version

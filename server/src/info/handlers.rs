@@ -121,7 +121,7 @@ pub async fn create(
     user.require(EDITORS)?;
     Ok((
         StatusCode::CREATED,
-        AppJson(service::create_notice(&state.db, &user.username, input).await?),
+        AppJson(service::create_notice(&state.db, &user.username, input, state.clock.now()).await?),
     ))
 }
 
@@ -150,7 +150,14 @@ pub async fn update(
 ) -> Result<AppJson<Notice>, AppError> {
     user.require(EDITORS)?;
     Ok(AppJson(
-        service::update_notice(&state.db, &user.username, id(&raw)?, input).await?,
+        service::update_notice(
+            &state.db,
+            &user.username,
+            id(&raw)?,
+            input,
+            state.clock.now(),
+        )
+        .await?,
     ))
 }
 
@@ -202,7 +209,9 @@ pub async fn create_enterprise(
     user.require(EDITORS)?;
     Ok((
         StatusCode::CREATED,
-        AppJson(service::create_enterprise(&state.db, &user.username, input).await?),
+        AppJson(
+            service::create_enterprise(&state.db, &user.username, input, state.clock.now()).await?,
+        ),
     ))
 }
 

@@ -7,7 +7,7 @@ use crate::audit;
 use crate::cases::effects::{optional_text, text};
 use crate::db::entities::{enterprise_disclosure, notice};
 use crate::error::AppError;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -194,9 +194,10 @@ pub async fn create_notice(
     db: &DatabaseConnection,
     actor: &str,
     input: NoticeInput,
+    now: DateTime<Utc>,
 ) -> Result<Notice, AppError> {
     let c = check_notice(&input)?;
-    let now = Utc::now();
+
     let txn = crate::db::begin_write(db).await?;
     let saved = notice::ActiveModel {
         kind: Set(input.kind.as_str().to_owned()),
@@ -233,9 +234,10 @@ pub async fn update_notice(
     actor: &str,
     id: i64,
     input: NoticeInput,
+    now: DateTime<Utc>,
 ) -> Result<Notice, AppError> {
     let c = check_notice(&input)?;
-    let now = Utc::now();
+
     let txn = crate::db::begin_write(db).await?;
     let row = notice::Entity::find_by_id(id)
         .one(&txn)
@@ -315,10 +317,11 @@ pub async fn create_enterprise(
     db: &DatabaseConnection,
     actor: &str,
     input: EnterpriseDisclosureInput,
+    now: DateTime<Utc>,
 ) -> Result<EnterpriseDisclosure, AppError> {
     let enterprise = text("enterprise", &input.enterprise)?;
     let code = credit_code(&input.credit_code)?;
-    let this_year = chrono::Datelike::year(&Utc::now());
+    let this_year = chrono::Datelike::year(&now);
     if !(2000..=this_year).contains(&input.year) {
         return Err(AppError::validation(
             "year",
@@ -342,7 +345,7 @@ pub async fn create_enterprise(
         disclosed: Set(disclosed),
         penalties: Set(optional_text("penalties", input.penalties)?),
         url: Set(url),
-        published_at: Set(Utc::now()),
+        published_at: Set(now),
         created_by: Set(actor.to_owned()),
         ..Default::default()
     }

@@ -9,7 +9,6 @@ use crate::disclosure::handlers::given;
 use crate::disclosure::service::{PublicFilter, StatusFilter};
 use crate::reports::idempotency::{IdempotencyKey, KeyScope};
 use crate::reports::input::RawReport;
-use crate::reports::service::Reports;
 use crate::reports::upload::{self, FormSpec};
 use crate::state::AppState;
 use axum::extract::Request;
@@ -76,7 +75,11 @@ fn number(
         .map_err(|e| Open311Error::from_app(e, format))
 }
 
-pub fn filter(p: &ListParams, format: Format) -> Result<PublicFilter, Open311Error> {
+pub fn filter(
+    p: &ListParams,
+    format: Format,
+    now: DateTime<Utc>,
+) -> Result<PublicFilter, Open311Error> {
     let page = number("page", &p.page, 1, 100_000, format)?;
     let page_size = number(
         "page_size",
@@ -130,7 +133,7 @@ pub fn filter(p: &ListParams, format: Format) -> Result<PublicFilter, Open311Err
         return Err(Open311Error::bad(format, "end_date: before start_date"));
     }
     let from = match (from, to) {
-        (None, None) => Some(Utc::now() - Duration::days(DEFAULT_DAYS)),
+        (None, None) => Some(now - Duration::days(DEFAULT_DAYS)),
         (None, Some(t)) => Some(t - Duration::days(DEFAULT_DAYS)),
         (f, _) => f,
     };
@@ -381,7 +384,7 @@ pub async fn submit(
         photos: form.media,
         ..Default::default()
     };
-    let reports = Reports::of(state);
+    let reports = state.reports();
     let receipt = reports
         .submit(raw, idempotency)
         .await

@@ -119,12 +119,13 @@ pub async fn failing(
 }
 
 /// Sends a failing notification again now (an admin fixed the receiver).
-pub async fn retry_now(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+pub async fn retry_now(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let result = webhook_outbox::Entity::update_many()
-        .col_expr(
-            webhook_outbox::Column::NextAttemptAt,
-            Expr::value(Utc::now()),
-        )
+        .col_expr(webhook_outbox::Column::NextAttemptAt, Expr::value(now))
         .filter(webhook_outbox::Column::Id.eq(id))
         .filter(webhook_outbox::Column::DeliveredAt.is_null())
         .exec(db)

@@ -2,6 +2,7 @@
 //! the egress-checked client, and backs off on failure.
 
 use super::{SIGNATURE_HEADER, WebhookSigner};
+use crate::clock::Clock;
 use crate::config::OutboxPolicy;
 use crate::db::entities::{department, webhook_outbox};
 use crate::egress::{AllowList, WebhookClient};
@@ -29,6 +30,7 @@ pub async fn run(
     policy: OutboxPolicy,
     allow: AllowList,
     signer: Arc<WebhookSigner>,
+    clock: Clock,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let client = match WebhookClient::new(allow, policy.request_timeout) {
@@ -39,7 +41,7 @@ pub async fn run(
         }
     };
     loop {
-        match deliver_due(&db, &client, &policy, &signer).await {
+        match deliver_due(&db, &client, &policy, &signer, &clock).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sent = n, "webhook outbox pass"),
             Err(e) => tracing::warn!(error = %e, "webhook outbox pass failed; retrying"),
@@ -58,8 +60,9 @@ pub async fn deliver_due(
     client: &WebhookClient,
     policy: &OutboxPolicy,
     signer: &WebhookSigner,
+    clock: &Clock,
 ) -> Result<usize, DbErr> {
-    let now = Utc::now();
+    let now = clock.now();
     let due = webhook_outbox::Entity::find()
         .filter(webhook_outbox::Column::DeliveredAt.is_null())
         .filter(webhook_outbox::Column::NextAttemptAt.lte(now))
@@ -78,14 +81,14 @@ pub async fn deliver_due(
             continue; // another replica took it
         }
         attempted += 1;
-        let outcome = send(db, client, signer, &message).await;
+        let outcome = send(db, client, signer, &message, clock.now()).await;
         let attempts = message.attempts + 1;
         let mut row: webhook_outbox::ActiveModel = message.clone().into();
         row.attempts = Set(attempts);
         row.locked_until = Set(None);
         match outcome {
             Ok(()) => {
-                row.delivered_at = Set(Some(Utc::now()));
+                row.delivered_at = Set(Some(clock.now()));
                 row.last_error = Set(None);
             }
             Err(e) => {
@@ -136,6 +139,7 @@ async fn send(
     client: &WebhookClient,
     signer: &WebhookSigner,
     message: &webhook_outbox::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), String> {
     // The department's current address: an admin may fix a wrong one while
     // messages wait.
@@ -155,7 +159,7 @@ async fn send(
         .post(&url)
         .map_err(|e| format!("not delivered: {e}"))?;
     // Signed when sent, not when queued, so a retry carries a fresh time.
-    let signature = signer.signature(&code, Utc::now().timestamp(), &message.payload);
+    let signature = signer.signature(&code, now.timestamp(), &message.payload);
     let response = request
         .header("content-type", "application/json")
         .header("idempotency-key", &message.idempotency_key)

@@ -2,7 +2,7 @@
 
 use super::idempotency::{IdempotencyKey, KeyScope};
 use super::input::{MAX_PHOTOS, RawReport};
-use super::service::{self, Reports};
+use super::service;
 use super::upload::{self, FormSpec};
 use crate::error::{AppError, AppJson};
 use crate::middleware::public_cache::PublicChange;
@@ -127,7 +127,7 @@ pub async fn submit(
     let raw = RawReport::from_form(form.texts, form.files);
     // The upload memory stays held while the photos are decoded and stored.
     let _held = form.held;
-    let receipt = Reports::of(&state).submit(raw, idempotency_key).await?;
+    let receipt = state.reports().submit(raw, idempotency_key).await?;
     change.mark();
     Ok((StatusCode::CREATED, Json(receipt)))
 }
@@ -214,7 +214,7 @@ pub async fn nearby(
         Some(_) => return Err(AppError::validation("coord_system", "use wgs84 or gcj02")),
     };
     Ok(Json(
-        service::nearby(&state.db, &q.category, at, radius, days).await?,
+        service::nearby(&state.db, &q.category, at, radius, days, state.clock.now()).await?,
     ))
 }
 
@@ -245,7 +245,14 @@ pub async fn track(
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::NotFound)?;
     Ok(Json(
-        service::track(&state.db, &code, secret, &state.settings.deadlines).await?,
+        service::track(
+            &state.db,
+            &code,
+            secret,
+            &state.settings.deadlines,
+            state.clock.now(),
+        )
+        .await?,
     ))
 }
 
@@ -290,6 +297,7 @@ pub async fn reporter_action(
         secret,
         action,
         &state.settings.deadlines,
+        state.clock.now(),
     )
     .await?;
     change.mark();

@@ -9,6 +9,7 @@ use crate::cases::service::{Applier, By, record_event};
 use crate::cases::workflow::{self, Action, Actor, Reporter};
 use crate::cases::{self, Deadlines};
 use crate::categories;
+use crate::clock::Clock;
 use crate::db::entities::{
     area, case, case_event, category, department, photo, report, reporter_identity,
 };
@@ -44,6 +45,7 @@ pub struct Reports<'a> {
     pub pipeline: &'a PhotoPipeline,
     pub store: &'a dyn PhotoStore,
     pub deadlines: Deadlines,
+    pub clock: &'a Clock,
 }
 
 /// 128 random bits, URL-safe: the reporter's key to the case.
@@ -90,19 +92,6 @@ fn photo_error(index: usize, e: PhotoError) -> AppError {
     }
 }
 
-impl<'a> Reports<'a> {
-    /// The service as every front door (the JSON API, Open311) uses it.
-    pub fn of(state: &'a crate::state::AppState) -> Self {
-        Reports {
-            db: &state.db,
-            pii: &state.pii,
-            pipeline: &state.pipeline,
-            store: state.photos.as_ref(),
-            deadlines: state.settings.deadlines,
-        }
-    }
-}
-
 impl Reports<'_> {
     /// Files a report. With an idempotency key, a retry of the same request
     /// returns the first receipt and creates nothing.
@@ -111,7 +100,7 @@ impl Reports<'_> {
         raw: RawReport,
         idempotency_key: Option<IdempotencyKey>,
     ) -> Result<SubmitReceipt, AppError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let request_hash = request_hash(&raw);
         if let Some(key) = &idempotency_key
             && let Some(receipt) = idempotency::replay(self.db, key, &request_hash, now).await?
@@ -525,6 +514,7 @@ pub async fn nearby(
     at: LatLon,
     radius_m: f64,
     days: i64,
+    now: DateTime<Utc>,
 ) -> Result<Vec<NearbyCase>, AppError> {
     let category = categories::service::find_active(db, category_code)
         .await?
@@ -535,7 +525,7 @@ pub async fn nearby(
     let slack = shared::disclosure::Precision::Area.half_step();
     let d_lat = radius_m / 111_320.0 + slack;
     let d_lon = radius_m / (111_320.0 * at.lat.to_radians().cos().max(0.01)) + slack;
-    let since = Utc::now() - Duration::days(days);
+    let since = now - Duration::days(days);
     let rows = case::Entity::find()
         .filter(case::Column::GroupCode.eq(category.group_code.as_str()))
         .filter(case::Column::State.is_in(CaseState::open_names()))
@@ -599,6 +589,7 @@ pub async fn track(
     code: &str,
     secret: &str,
     deadlines: &Deadlines,
+    now: DateTime<Utc>,
 ) -> Result<TrackView, AppError> {
     let (c, r) = authenticate(db, code, secret).await?;
     let original = is_original(&r);
@@ -658,7 +649,7 @@ pub async fn track(
     let can_contest = {
         let f = cases::service::facts(&c);
         workflow::check(&reporter(&r), &f, Action::Contest).is_ok()
-            && contest_window_open(&f, deadlines, Utc::now())
+            && contest_window_open(&f, deadlines, now)
     };
     // The reward is shown to the reporter it is meant for, once approved
     // (a proposal still under review, or refused, stays internal; one
@@ -670,7 +661,7 @@ pub async fn track(
                 .one(db)
                 .await?
                 .map(|p| p.paid_at);
-            Some(crate::rewards::service::reporter_view(&w, paid, Utc::now()))
+            Some(crate::rewards::service::reporter_view(&w, paid, now))
         }
         _ => None,
     };
@@ -776,8 +767,8 @@ pub async fn reporter_action(
     secret: &str,
     action: ReporterAction,
     deadlines: &Deadlines,
+    now: DateTime<Utc>,
 ) -> Result<TrackView, AppError> {
-    let now = Utc::now();
     crate::rewards::service::expire_due(db, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let (c, r) = authenticate(&txn, code, secret).await?;
@@ -793,5 +784,5 @@ pub async fn reporter_action(
     let applier = Applier { pii, deadlines };
     cases::service::apply(&txn, &applier, &c, By::Reporter(&r), change, now).await?;
     txn.commit().await?;
-    track(db, code, secret, deadlines).await
+    track(db, code, secret, deadlines, now).await
 }

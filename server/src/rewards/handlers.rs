@@ -14,7 +14,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use shared::Role;
@@ -76,7 +75,7 @@ pub async fn queue(
 ) -> Result<AppJson<Vec<RewardQueueItem>>, AppError> {
     user.require(READERS)?;
     let Query(q) = query?;
-    service::expire_due(&state.db, Utc::now()).await?;
+    service::expire_due(&state.db, state.clock.now()).await?;
     let states: Vec<&str> = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some("all") => RewardState::ALL.iter().map(|s| s.as_str()).collect(),
         Some(s) => vec![
@@ -132,7 +131,7 @@ pub async fn ledger(
         Role::RewardReviewer,
     ])?;
     let Query(q) = query?;
-    service::expire_due(&state.db, Utc::now()).await?;
+    service::expire_due(&state.db, state.clock.now()).await?;
     let rows = ledger::rows(&state.db).await?;
     let out = if q.detail {
         ledger::detail_csv(&rows)
@@ -293,7 +292,7 @@ pub async fn exclude(
             "why the person is excluded, 1 to 200 characters",
         ));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
     let saved = reward_exclusion::ActiveModel {
         phone_index: Set(state.pii.blind_index(&phone)),

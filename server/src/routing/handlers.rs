@@ -70,7 +70,7 @@ pub async fn create(
     user.require(EDITORS)?;
     Ok((
         StatusCode::CREATED,
-        AppJson(service::create(&state.db, &user.username, input).await?),
+        AppJson(service::create(&state.db, &user.username, input, state.clock.now()).await?),
     ))
 }
 
@@ -102,7 +102,7 @@ pub async fn update(
 ) -> Result<AppJson<RoutingRule>, AppError> {
     user.require(EDITORS)?;
     Ok(AppJson(
-        service::update(&state.db, &user.username, id, input).await?,
+        service::update(&state.db, &user.username, id, input, state.clock.now()).await?,
     ))
 }
 
@@ -171,7 +171,7 @@ pub async fn preview(
     user.require(READERS)?;
     let Query(q) = query?;
     let at = match &q.at {
-        None => Utc::now(),
+        None => state.clock.now(),
         Some(s) => DateTime::parse_from_rfc3339(s)
             .map_err(|_| AppError::validation("at", "an RFC 3339 time"))?
             .with_timezone(&Utc),
@@ -247,7 +247,9 @@ pub async fn add_quiet_period(
     user.require(EDITORS)?;
     Ok((
         StatusCode::CREATED,
-        AppJson(service::add_quiet_period(&state.db, &user.username, input).await?),
+        AppJson(
+            service::add_quiet_period(&state.db, &user.username, input, state.clock.now()).await?,
+        ),
     ))
 }
 

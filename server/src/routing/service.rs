@@ -329,8 +329,8 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &str,
     input: RoutingRuleInput,
+    now: DateTime<Utc>,
 ) -> Result<RoutingRule, AppError> {
-    let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let checked = check(&txn, input).await?;
     let mut model = routing_rule::ActiveModel {
@@ -358,8 +358,8 @@ pub async fn update(
     actor: &str,
     id: i64,
     input: RoutingRuleInput,
+    now: DateTime<Utc>,
 ) -> Result<RoutingRule, AppError> {
-    let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let row = routing_rule::Entity::find_by_id(id)
         .one(&txn)
@@ -424,6 +424,7 @@ pub async fn add_quiet_period(
     db: &DatabaseConnection,
     actor: &str,
     input: QuietPeriod,
+    now: DateTime<Utc>,
 ) -> Result<QuietPeriod, AppError> {
     let mut errors = BTreeMap::new();
     let name = input.name.trim().to_owned();
@@ -475,7 +476,7 @@ pub async fn add_quiet_period(
         group_code: Set(input.group.clone()),
         starts_at: Set(starts),
         ends_at: Set(ends),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)

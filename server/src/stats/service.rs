@@ -88,8 +88,7 @@ async fn days_to(db: &DatabaseConnection, until: case::Column) -> Result<Option<
     ))
 }
 
-pub async fn stats(db: &DatabaseConnection) -> Result<Stats, AppError> {
-    let now = Utc::now();
+pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats, AppError> {
     let lookups = Lookups::load(db).await?;
 
     let by_state: Vec<(String, i64)> = case::Entity::find()
@@ -304,6 +303,7 @@ pub async fn set_indicator(
     actor: &str,
     code: &str,
     input: IndicatorValue,
+    now: DateTime<Utc>,
 ) -> Result<Indicator, AppError> {
     if !input.value.is_finite() || input.value < 0.0 {
         return Err(AppError::validation("value", "a number, zero or more"));
@@ -318,7 +318,7 @@ pub async fn set_indicator(
     active.value = Set(Some(input.value));
     active.value_note = Set(note);
     active.updated_by = Set(Some(actor.to_owned()));
-    active.updated_at = Set(Some(Utc::now()));
+    active.updated_at = Set(Some(now));
     let saved = active.update(&txn).await?;
     crate::audit::record(
         &txn,

@@ -83,7 +83,7 @@ pub async fn create(
         department: new.department.filter(|d| !d.trim().is_empty()),
         password: new.password,
     };
-    service::create(&state.db, new, &user.username).await?;
+    service::create(&state.db, new, &user.username, state.clock.now()).await?;
     let created = service::list(&state.db)
         .await?
         .into_iter()
@@ -122,6 +122,13 @@ pub async fn update(
     AppJson(change): AppJson<StaffAccountChange>,
 ) -> Result<AppJson<StaffAccount>, AppError> {
     user.require(&[Role::Admin])?;
-    let updated = service::update(&state.db, &username, change, &user.username).await?;
+    let updated = service::update(
+        &state.db,
+        &username,
+        change,
+        &user.username,
+        state.clock.now(),
+    )
+    .await?;
     Ok(AppJson(updated.ok_or(AppError::NotFound)?))
 }

@@ -1,6 +1,7 @@
 use super::password;
 use crate::audit;
 use crate::db::entities::{app_user, department, staff_session};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -60,7 +61,12 @@ fn check_username(username: &str) -> Result<(), UserError> {
 }
 
 /// Creates a staff account and audits it, in one transaction.
-pub async fn create(db: &DatabaseConnection, new: NewUser, actor: &str) -> Result<User, UserError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    new: NewUser,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<User, UserError> {
     check_username(&new.username)?;
     password::check_policy(&new.password).map_err(UserError::Invalid)?;
     if new.role.needs_department() && new.department.is_none() {
@@ -95,7 +101,6 @@ pub async fn create(db: &DatabaseConnection, new: NewUser, actor: &str) -> Resul
             new.username
         )));
     }
-    let now = chrono::Utc::now();
     let row = app_user::ActiveModel {
         username: Set(new.username.clone()),
         password_hash: Set(hash),
@@ -159,6 +164,7 @@ pub async fn update(
     username: &str,
     change: StaffAccountChange,
     actor: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<StaffAccount>, UserError> {
     let hash = match change.password.clone() {
         None => None,
@@ -222,7 +228,7 @@ pub async fn update(
     if let Some(hash) = hash {
         what.push("password".to_owned());
         model.password_hash = Set(hash);
-        model.password_changed_at = Set(chrono::Utc::now());
+        model.password_changed_at = Set(now);
     }
     if !what.is_empty() {
         model.update(&txn).await?;

@@ -11,7 +11,9 @@ async fn staff(app: &TestApp, username: &str, role: Role, department: Option<&st
         department: department.map(str::to_owned),
         password: PASSWORD.to_owned(),
     };
-    server::users::create(&app.db, new, "test").await.unwrap();
+    server::users::create(&app.db, new, "test", app.clock.now())
+        .await
+        .unwrap();
 }
 
 async fn staff_sign_in_opens_a_session_that_sign_out_ends(app: &TestApp) {
@@ -108,6 +110,9 @@ shanshui_tests::demo_test!(a_wrong_password_and_an_unknown_user_get_the_same_ans
 async fn repeated_failures_slow_down_the_client_that_makes_them_even_against_the_right_password(
     app: &TestApp,
 ) {
+    // The delays are a second or two: the server's time stands still, so
+    // that a loaded machine's slow password checks cannot outlast them.
+    app.clock.stop();
     staff(app, "wang.fang", Role::Reviewer, None).await;
     let fresh = reqwest::Client::new();
     for _ in 0..5 {
@@ -137,8 +142,10 @@ async fn repeated_failures_slow_down_the_client_that_makes_them_even_against_the
             .status(),
         200
     );
-    // After the wait, one more guess is checked; then the wait is longer.
-    tokio::time::sleep(std::time::Duration::from_millis(retry * 1000 + 100)).await;
+    // After the wait (the server's clock moved past it), one more guess is
+    // checked; then the wait is longer.
+    app.clock
+        .advance(chrono::Duration::milliseconds(retry as i64 * 1000 + 100));
     assert_eq!(
         app.try_sign_in(&fresh, "wang.fang", "guess guess guess")
             .await
@@ -220,14 +227,9 @@ fn database_url(app: &TestApp) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_expires() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
-        // Long enough that a loaded CI machine answers the first check in
-        // time; the sleep then outlasts it.
-        s.session.idle = chrono::Duration::seconds(4);
-    })
-    .await
-    .unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
+    let idle = server::auth::session::SessionPolicy::default().idle;
     staff(&app, "sun.li", Role::Admin, None).await;
     assert_eq!(
         app.try_sign_in(&app.client, "sun.li", PASSWORD)
@@ -236,7 +238,13 @@ async fn an_idle_session_expires() {
         200
     );
     assert_eq!(app.get("/api/v1/session").await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
+    // Each request within the idle time keeps the session alive…
+    for _ in 0..3 {
+        app.clock.advance(idle - chrono::Duration::minutes(1));
+        assert_eq!(app.get("/api/v1/session").await.status(), 200);
+    }
+    // …and one after it finds the session ended.
+    app.clock.advance(idle + chrono::Duration::seconds(1));
     assert_eq!(app.get("/api/v1/session").await.status(), 401);
     app.shutdown().await;
 }

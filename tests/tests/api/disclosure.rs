@@ -392,7 +392,7 @@ async fn no_public_answer_carries_a_reporters_personal_data(app: &TestApp) {
     let (code, case) = closed_named_case(app, &t).await;
     let photo_id = case["reports"][0]["photos"][0]["id"].as_i64().unwrap();
     ok(&t.reviewer, &code, json!({ "action": "disclose", "summary": "鱼洞街道某工地夜间施工", "photos": [photo_id], "precision": "street" })).await;
-    let key = server::api_keys::create(&app.db, "scan", "test")
+    let key = server::api_keys::create(&app.db, "scan", "test", app.clock.now())
         .await
         .unwrap();
     let res = app

@@ -418,7 +418,7 @@ async fn requests_carry_every_field_and_follow_the_filters(app: &TestApp) {
 shanshui_tests::demo_test!(requests_carry_every_field_and_follow_the_filters);
 
 async fn a_request_is_filed_with_an_api_key_and_a_media_photo(app: &TestApp) {
-    let key = server::api_keys::create(&app.db, "city app", "test")
+    let key = server::api_keys::create(&app.db, "city app", "test", app.clock.now())
         .await
         .unwrap();
     let definition: Value = app

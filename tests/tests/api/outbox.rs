@@ -165,6 +165,7 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
         let settings =
             shanshui_tests::test_settings(app.data_dir.clone(), app.database_url.clone());
         let policy = settings.outbox;
+        let clock = app.clock.clone();
         // The same deployment secret, so the same signatures.
         let pii = server::privacy::cipher::PiiCipher::load_or_create(&app.data_dir).unwrap();
         let signer =
@@ -174,7 +175,7 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
                 server::egress::WebhookClient::new(settings.webhook_allow, policy.request_timeout)
                     .unwrap();
             loop {
-                let _ = server::outbox::deliver_due(&db, &client, &policy, &signer).await;
+                let _ = server::outbox::deliver_due(&db, &client, &policy, &signer, &clock).await;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })

@@ -471,16 +471,9 @@ async fn the_proposer_never_approves_and_a_late_claim_expires(app: &TestApp) {
     .await;
 
     // The claim window passes.
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-    server::db::entities::reward::Entity::update_many()
-        .col_expr(
-            server::db::entities::reward::Column::ClaimDeadline,
-            Expr::value(Some(chrono::Utc::now() - chrono::Duration::minutes(1))),
-        )
-        .filter(server::db::entities::reward::Column::State.eq("approved"))
-        .exec(&app.db)
-        .await
-        .unwrap();
+    let claim_days = server::cases::Deadlines::default().claim_days;
+    app.clock
+        .advance(chrono::Duration::days(claim_days) + chrono::Duration::minutes(1));
     let (status, body) = app
         .as_reporter(
             &code,
@@ -497,6 +490,8 @@ async fn the_proposer_never_approves_and_a_late_claim_expires(app: &TestApp) {
         ),
         (Some("expired"), Some(false))
     );
+    // Two months on, the admin's session has long ended: a new one.
+    let admin = app.sign_in("guan.li").await;
     let (_, log) = admin
         .get(&format!(
             "/api/v1/audit?object_id={code}&action=reward.expire"

@@ -306,7 +306,7 @@ async fn uploads_past_the_upload_budget_get_503_with_retry_after_and_are_never_b
 upload_budget_test!(uploads_past_the_upload_budget_get_503_with_retry_after_and_are_never_buffered);
 
 async fn a_field_past_its_cap_is_refused_while_the_client_is_still_sending(app: &TestApp) {
-    let key = server::api_keys::create(&app.db, "city app", "test")
+    let key = server::api_keys::create(&app.db, "city app", "test", app.clock.now())
         .await
         .unwrap();
     // Each body declares 40 MiB (under the 48 MB limit and within the
@@ -400,7 +400,7 @@ const REPORT: [(&str, &str); 4] = [
 ];
 
 async fn a_photo_whose_decode_needs_more_memory_than_one_decode_may_use_is_refused(app: &TestApp) {
-    let key = server::api_keys::create(&app.db, "city app", "test")
+    let key = server::api_keys::create(&app.db, "city app", "test", app.clock.now())
         .await
         .unwrap();
     let open311 = [

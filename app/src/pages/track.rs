@@ -4,9 +4,6 @@
 //! never reaches a server), or are typed into the form. The secret is sent
 //! only in the `X-Report-Secret` header, never in a URL query.
 
-// Lookups happen only in the browser.
-#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-
 use crate::format::{action_label, local_time, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -33,10 +30,7 @@ pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
         let Some((k, v)) = pair.split_once('=') else {
             continue;
         };
-        #[cfg(feature = "hydrate")]
         let v = crate::browser::decode_component(v);
-        #[cfg(not(feature = "hydrate"))]
-        let v = v.to_owned();
         match k {
             "code" if !v.trim().is_empty() => code = Some(v.trim().to_owned()),
             "secret" if !v.trim().is_empty() => secret = Some(v.trim().to_owned()),
@@ -46,7 +40,6 @@ pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
     (code, secret)
 }
 
-#[cfg(feature = "hydrate")]
 fn fetch(code: String, secret: String, result: RwSignal<Lookup>, remember_in_url: bool) {
     use crate::browser::http::{HttpError, get_json};
     let Some(code) = shared::report::tracking_code::normalize(&code) else {
@@ -104,42 +97,29 @@ pub fn Track() -> impl IntoView {
     Effect::new(move |_| {
         let hash = location.hash.get();
         hydrated.set(true);
-        #[cfg(feature = "hydrate")]
-        {
-            // The router's hash can lag the address bar on first load.
-            let hash = if hash.is_empty() {
-                web_sys::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .unwrap_or_default()
-            } else {
-                hash
-            };
-            saved.set(crate::send_queue::load_saved());
-            crate::send_queue::mark_seen(sending);
-            if let (Some(c), Some(s)) = parse_fragment(&hash) {
-                code.set(c.clone());
-                secret.set(s.clone());
-                fetch(c, s, result, false);
-            }
+        // The router's hash can lag the address bar on first load.
+        let hash = if hash.is_empty() {
+            crate::browser::location_hash()
+        } else {
+            hash
+        };
+        saved.set(crate::send_queue::load_saved());
+        crate::send_queue::mark_seen(sending);
+        if let (Some(c), Some(s)) = parse_fragment(&hash) {
+            code.set(c.clone());
+            secret.set(s.clone());
+            fetch(c, s, result, false);
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (hash, saved, sending);
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        #[cfg(feature = "hydrate")]
         fetch(code.get_untracked(), secret.get_untracked(), result, true);
     };
 
     let forget = move |tracking_code: String, s: String| {
-        #[cfg(feature = "hydrate")]
-        {
-            crate::send_queue::forget(&tracking_code, &s);
-            saved.set(crate::send_queue::load_saved());
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (tracking_code, s);
+        crate::send_queue::forget(&tracking_code, &s);
+        saved.set(crate::send_queue::load_saved());
     };
 
     let saved_list = move || {
@@ -376,7 +356,6 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
 }
 
 /// Posts a reporter action with the secret, and shows the case as it then is.
-#[cfg(feature = "hydrate")]
 async fn reporter_post(
     code: &str,
     secret: &str,
@@ -421,19 +400,14 @@ fn Reward(
         let (code, secret) = (code.clone(), secret.clone());
         move |body: serde_json::Value| {
             busy.set(true);
-            #[cfg(feature = "hydrate")]
-            {
-                let (code, secret) = (code.clone(), secret.clone());
-                leptos::task::spawn_local(async move {
-                    let got = reporter_post(&code, &secret, body, result).await;
-                    busy.set(false);
-                    if let Err(e) = got {
-                        error.set(Some(e));
-                    }
-                });
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = (&code, &secret, body, result);
+            let (code, secret) = (code.clone(), secret.clone());
+            leptos::task::spawn_local(async move {
+                let got = reporter_post(&code, &secret, body, result).await;
+                busy.set(false);
+                if let Err(e) = got {
+                    error.set(Some(e));
+                }
+            });
         }
     };
     let claim = {
@@ -500,32 +474,26 @@ fn Contest(code: String, secret: String, result: RwSignal<Lookup>, open: bool) -
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
-        #[cfg(feature = "hydrate")]
-        {
-            let (code, secret) = (code.clone(), secret.clone());
-            leptos::task::spawn_local(async move {
-                let url = format!(
-                    "/api/v1/track/{}/actions",
-                    crate::browser::encode_component(&code)
-                );
-                let body =
-                    serde_json::json!({ "action": "contest", "reason": reason.get_untracked() });
-                let got = crate::browser::http::send_json::<TrackView>(
-                    "POST",
-                    &url,
-                    &[("X-Report-Secret", secret.as_str())],
-                    &body,
-                )
-                .await;
-                busy.set(false);
-                match got {
-                    Ok(view) => result.set(Lookup::Found(Box::new(view))),
-                    Err(e) => error.set(Some(e.message())),
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&code, &secret, result);
+        let (code, secret) = (code.clone(), secret.clone());
+        leptos::task::spawn_local(async move {
+            let url = format!(
+                "/api/v1/track/{}/actions",
+                crate::browser::encode_component(&code)
+            );
+            let body = serde_json::json!({ "action": "contest", "reason": reason.get_untracked() });
+            let got = crate::browser::http::send_json::<TrackView>(
+                "POST",
+                &url,
+                &[("X-Report-Secret", secret.as_str())],
+                &body,
+            )
+            .await;
+            busy.set(false);
+            match got {
+                Ok(view) => result.set(Lookup::Found(Box::new(view))),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
     };
     open.then(|| view! {
         <form class="contest" id="contest-form" on:submit=submit>

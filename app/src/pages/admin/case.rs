@@ -116,7 +116,6 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
         let code = code.clone();
         move |_| {
             let code = code.clone();
-            #[cfg(feature = "hydrate")]
             leptos::task::spawn_local(async move {
                 let got = crate::browser::http::send_json::<Vec<RevealedReporter>>(
                     "POST",
@@ -128,16 +127,13 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 .map_err(|e| super::say(&e));
                 revealed.set(Some(got));
             });
-            #[cfg(not(feature = "hydrate"))]
-            let _ = code;
         }
     };
     let map_el = NodeRef::<leptos::html::Div>::new();
     let (lat, lon) = (c.lat, c.lon);
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
         if let Some(el) = map_el.get() {
-            let el: web_sys::HtmlElement = el.into();
+            let el: leptos::web_sys::HtmlElement = el.into();
             leptos::task::spawn_local(async move {
                 if crate::browser::map::open(el, (lat, lon), 16.0, |_, _| {}, || {}).await {
                     crate::browser::map::set_pin(lat, lon, None);
@@ -145,10 +141,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
             });
         }
     });
-    on_cleanup(|| {
-        #[cfg(feature = "hydrate")]
-        crate::browser::map::close();
-    });
+    on_cleanup(crate::browser::map::close);
 
     let category = move || {
         if lang.get() == Locale::zh_CN {
@@ -439,7 +432,6 @@ fn Actions(
             };
             busy.set(true);
             let url = format!("/api/v1/cases/{code}/actions");
-            #[cfg(feature = "hydrate")]
             leptos::task::spawn_local(async move {
                 let got =
                     crate::browser::http::send_json::<CaseDetail>("POST", &url, &[], &body).await;
@@ -453,8 +445,6 @@ fn Actions(
                     Err(e) => error.set(Some(super::say(&e))),
                 }
             });
-            #[cfg(not(feature = "hydrate"))]
-            let _ = (url, body);
         }
     };
 

@@ -6,12 +6,6 @@
 //! The console needs JavaScript: it renders a sign-in shell on the server
 //! and loads its data in the browser after hydration.
 
-// Requests happen only in the browser.
-#![cfg_attr(
-    not(feature = "hydrate"),
-    allow(dead_code, unused_variables, unused_imports)
-)]
-
 mod case;
 mod publishing;
 mod queue;
@@ -66,7 +60,6 @@ pub fn use_staff() -> StaffSession {
 }
 
 /// An error from the API, for the person looking at the screen.
-#[cfg(feature = "hydrate")]
 pub fn say(e: &crate::browser::http::HttpError) -> String {
     e.message()
 }
@@ -80,15 +73,12 @@ where
     let out = RwSignal::new(None);
     Effect::new(move |_| {
         let url = url();
-        #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let got = crate::browser::http::get_json::<T>(&url, &[])
                 .await
                 .map_err(|e| say(&e));
             let _ = out.try_set(Some(got));
         });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = url;
     });
     out
 }
@@ -100,7 +90,6 @@ pub fn AdminLayout() -> impl IntoView {
     let session = StaffSession(RwSignal::new(Session::Checking));
     provide_context(session);
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let got = crate::browser::http::get_json::<Me>("/api/v1/session", &[]).await;
             session.0.set(match got {
@@ -135,7 +124,6 @@ fn SignIn(session: StaffSession) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
-        #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let body = serde_json::json!({ "username": username.get_untracked(), "password": password.get_untracked() });
             let got =
@@ -172,7 +160,6 @@ fn SignIn(session: StaffSession) -> impl IntoView {
 fn Console(me: Me, session: StaffSession) -> impl IntoView {
     let lang = use_lang();
     let sign_out = move |_| {
-        #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let _ =
                 crate::browser::http::send_json::<()>("DELETE", "/api/v1/session", &[], &()).await;

@@ -1,8 +1,7 @@
 //! The steps of the report form.
 
-#[cfg(feature = "hydrate")]
-use super::PhotoItem;
-use super::{Answer, Form, Load, LocSource, Locating, Phase};
+use super::{Answer, Form, Load, LocSource, Locating, Phase, PhotoItem};
+use crate::browser::photos::{self, Blob};
 use crate::components::icon::{Icon, icon_for};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -50,7 +49,6 @@ fn StepTitle(
 
 // ------------------------------------------------------------ 1 category
 
-#[cfg(feature = "hydrate")]
 pub fn load_categories(form: Form) {
     form.categories.set(Load::Loading);
     leptos::task::spawn_local(async move {
@@ -88,7 +86,6 @@ fn choose(form: Form, c: Category) {
     form.clear_problem("category");
     form.problems
         .update(|p| p.retain(|(s, _)| !s.starts_with("answers")));
-    #[cfg(feature = "hydrate")]
     crate::browser::scroll_to("step-photos");
 }
 
@@ -131,10 +128,7 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
             Load::Failed => view! {
                 <p class="field-error">
                     {td_string!(l, categories_failed)} " "
-                    <button type="button" class="button small" on:click=move |_| {
-                        #[cfg(feature = "hydrate")]
-                        load_categories(form);
-                    }>{td_string!(l, retry)}</button>
+                    <button type="button" class="button small" on:click=move |_| load_categories(form)>{td_string!(l, retry)}</button>
                 </p>
             }
             .into_any(),
@@ -187,19 +181,18 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
 
 // ------------------------------------------------------------ 2 photos
 
-#[cfg(feature = "hydrate")]
 mod photo_store {
+    use crate::browser::photos::Blob;
     use std::cell::{Cell, RefCell};
 
     thread_local! {
-        pub static BLOBS: RefCell<Vec<(u32, web_sys::Blob)>> = const { RefCell::new(Vec::new()) };
+        pub static BLOBS: RefCell<Vec<(u32, Blob)>> = const { RefCell::new(Vec::new()) };
         pub static NEXT: Cell<u32> = const { Cell::new(1) };
     }
 }
 
 /// The prepared photos, in the order shown.
-#[cfg(feature = "hydrate")]
-pub fn photo_blobs(form: &Form) -> Vec<web_sys::Blob> {
+pub fn photo_blobs(form: &Form) -> Vec<Blob> {
     let ids: Vec<u32> = form
         .photos
         .with_untracked(|p| p.iter().filter(|x| x.ready).map(|x| x.id).collect());
@@ -215,37 +208,27 @@ pub fn photo_blobs(form: &Form) -> Vec<web_sys::Blob> {
     })
 }
 
-#[cfg(feature = "hydrate")]
 pub fn forget_all_photos() {
     photo_store::BLOBS.with(|b| b.borrow_mut().clear());
 }
 
-#[cfg(feature = "hydrate")]
 fn forget_photo(form: Form, id: u32) {
     let url = form
         .photos
         .with_untracked(|p| p.iter().find(|x| x.id == id).map(|x| x.url.clone()));
     if let Some(url) = url {
-        crate::browser::photos::revoke(&url);
+        photos::revoke(&url);
     }
     photo_store::BLOBS.with(|b| b.borrow_mut().retain(|(i, _)| *i != id));
     form.photos.update(|p| p.retain(|x| x.id != id));
 }
 
-#[cfg(feature = "hydrate")]
-fn add_photos(form: Form, input: web_sys::HtmlInputElement) {
-    use crate::browser::photos;
-    let Some(list) = input.files() else {
+/// Takes the photos just chosen (the input is emptied, so that the same
+/// photo can be chosen again after a removal) and prepares them.
+fn add_photos(form: Form, ev: &leptos::ev::Event) {
+    let Some(mut files) = photos::take_chosen(ev) else {
         return;
     };
-    let mut files = Vec::new();
-    for i in 0..list.length() {
-        if let Some(f) = list.item(i) {
-            files.push(f);
-        }
-    }
-    // Lets the same photo be chosen again after a removal.
-    input.set_value("");
     let room = MAX_PHOTOS.saturating_sub(form.photos.with_untracked(|p| p.len()));
     if files.len() > room {
         files.truncate(room);
@@ -296,7 +279,7 @@ fn add_photos(form: Form, input: web_sys::HtmlInputElement) {
             }
             let url = photos::object_url(&prepared.blob).unwrap_or_default();
             let shown = prepared.decoded;
-            let bytes = prepared.blob.size();
+            let bytes = photos::size(&prepared.blob);
             photo_store::BLOBS.with(|b| b.borrow_mut().push((id, prepared.blob)));
             let _ = form.photos.try_update(|p| {
                 if let Some(x) = p.iter_mut().find(|x| x.id == id) {
@@ -327,20 +310,7 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
     let lang = use_lang();
     let title = Signal::derive(move || td_string!(lang.get(), step_photos).to_owned());
     let note = Signal::derive(move || td_string!(lang.get(), step_photos_note).to_owned());
-    let on_change = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                add_photos(form, input);
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    let on_change = move |ev: leptos::ev::Event| add_photos(form, &ev);
     let tiles = move || {
         let l = lang.get();
         form.photos
@@ -381,12 +351,7 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
                             class="photo-remove"
                             aria-label=format!("{} {alt}", td_string!(l, remove))
                             disabled=move || !form.editable()
-                            on:click=move |_| {
-                                #[cfg(feature = "hydrate")]
-                                forget_photo(form, id);
-                                #[cfg(not(feature = "hydrate"))]
-                                let _ = id;
-                            }
+                            on:click=move |_| forget_photo(form, id)
                         >
                             "×"
                         </button>
@@ -435,7 +400,6 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
 
 // ------------------------------------------------------------ 3 location
 
-#[cfg(feature = "hydrate")]
 fn locate(form: Form) {
     use crate::browser::geo::{self, GeoError};
     form.locating.set(Locating::Busy);
@@ -464,60 +428,55 @@ pub fn LocationStep(form: Form) -> impl IntoView {
     let map_el = NodeRef::<leptos::html::Div>::new();
 
     // Open the map once the page is live; close it when leaving.
-    #[cfg(feature = "hydrate")]
-    {
-        Effect::new(move |_| {
-            let Some(el) = map_el.get() else {
-                return;
-            };
-            let el: web_sys::HtmlElement = el.into();
-            leptos::task::spawn_local(async move {
-                use crate::browser::map;
-                let centre = form.coords_untracked().unwrap_or(BANAN_CENTRE);
-                let opened = map::open(
-                    el,
-                    centre,
-                    if form.coords_untracked().is_some() {
-                        16.0
-                    } else {
-                        12.0
-                    },
-                    move |lat, lon| form.set_coords(lat, lon, None, LocSource::Map),
-                    move || {
-                        let _ = form.tiles_failed.try_set(true);
-                    },
-                )
-                .await;
-                let _ = form.map_ok.try_set(Some(opened));
-                if opened && let Some((lat, lon)) = form.coords_untracked() {
-                    map::set_pin(lat, lon, form.accuracy.get_untracked());
-                }
-            });
-        });
-        on_cleanup(crate::browser::map::close);
-
-        // Keep the pin where the coordinates are (a tap on the map has
-        // already moved it); else show the photo's position.
-        Effect::new(move |_| {
+    Effect::new(move |_| {
+        let Some(el) = map_el.get() else {
+            return;
+        };
+        let el: leptos::web_sys::HtmlElement = el.into();
+        leptos::task::spawn_local(async move {
             use crate::browser::map;
-            let opened = form.map_ok.get() == Some(true);
-            let coords = form.coords();
-            let source = form.source.get();
-            let accuracy = form.accuracy.get();
-            let from_photo = form.photo_position();
-            if !opened {
-                return;
-            }
-            match (coords, from_photo) {
-                (Some((lat, lon)), _) if source != LocSource::Map => {
-                    map::set_pin(lat, lon, accuracy)
-                }
-                (Some(_), _) => {}
-                (None, Some((lat, lon))) => map::set_pin(lat, lon, None),
-                (None, None) => map::clear_pin(),
+            let centre = form.coords_untracked().unwrap_or(BANAN_CENTRE);
+            let opened = map::open(
+                el,
+                centre,
+                if form.coords_untracked().is_some() {
+                    16.0
+                } else {
+                    12.0
+                },
+                move |lat, lon| form.set_coords(lat, lon, None, LocSource::Map),
+                move || {
+                    let _ = form.tiles_failed.try_set(true);
+                },
+            )
+            .await;
+            let _ = form.map_ok.try_set(Some(opened));
+            if opened && let Some((lat, lon)) = form.coords_untracked() {
+                map::set_pin(lat, lon, form.accuracy.get_untracked());
             }
         });
-    }
+    });
+    on_cleanup(crate::browser::map::close);
+
+    // Keep the pin where the coordinates are (a tap on the map has
+    // already moved it); else show the photo's position.
+    Effect::new(move |_| {
+        use crate::browser::map;
+        let opened = form.map_ok.get() == Some(true);
+        let coords = form.coords();
+        let source = form.source.get();
+        let accuracy = form.accuracy.get();
+        let from_photo = form.photo_position();
+        if !opened {
+            return;
+        }
+        match (coords, from_photo) {
+            (Some((lat, lon)), _) if source != LocSource::Map => map::set_pin(lat, lon, accuracy),
+            (Some(_), _) => {}
+            (None, Some((lat, lon))) => map::set_pin(lat, lon, None),
+            (None, None) => map::clear_pin(),
+        }
+    });
 
     let status = move || {
         let l = lang.get();
@@ -576,10 +535,7 @@ pub fn LocationStep(form: Form) -> impl IntoView {
                 id="locate"
                 class="button locate"
                 disabled=move || !form.hydrated.get() || form.locating.get() == Locating::Busy || !form.editable()
-                on:click=move |_| {
-                    #[cfg(feature = "hydrate")]
-                    locate(form);
-                }
+                on:click=move |_| locate(form)
             >
                 <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
                     <circle cx="12" cy="12" r="4" />
@@ -944,40 +900,37 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
 
     // Ask for open cases of the same kind nearby when the category or the
     // position changes (to about ten metres).
-    #[cfg(feature = "hydrate")]
-    {
-        let asked = StoredValue::new(String::new());
-        Effect::new(move |_| {
-            let code = form.category.with(|c| c.as_ref().map(|c| c.code.clone()));
-            let at = form.coords().or_else(|| form.photo_position());
-            let (Some(code), Some((lat, lon))) = (code, at) else {
-                form.nearby.set(Load::Ready(Vec::new()));
-                asked.set_value(String::new());
-                return;
-            };
-            let query = format!(
-                "/api/v1/reports/nearby?category={}&lat={lat:.4}&lon={lon:.4}",
-                crate::browser::encode_component(&code)
-            );
-            if asked.get_value() == query {
+    let asked = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        let code = form.category.with(|c| c.as_ref().map(|c| c.code.clone()));
+        let at = form.coords().or_else(|| form.photo_position());
+        let (Some(code), Some((lat, lon))) = (code, at) else {
+            form.nearby.set(Load::Ready(Vec::new()));
+            asked.set_value(String::new());
+            return;
+        };
+        let query = format!(
+            "/api/v1/reports/nearby?category={}&lat={lat:.4}&lon={lon:.4}",
+            crate::browser::encode_component(&code)
+        );
+        if asked.get_value() == query {
+            return;
+        }
+        asked.set_value(query.clone());
+        form.nearby.set(Load::Loading);
+        leptos::task::spawn_local(async move {
+            let got =
+                crate::browser::http::get_json::<Vec<shared::report::NearbyCase>>(&query, &[])
+                    .await;
+            if asked.try_get_value().as_deref() != Some(query.as_str()) {
                 return;
             }
-            asked.set_value(query.clone());
-            form.nearby.set(Load::Loading);
-            leptos::task::spawn_local(async move {
-                let got =
-                    crate::browser::http::get_json::<Vec<shared::report::NearbyCase>>(&query, &[])
-                        .await;
-                if asked.try_get_value().as_deref() != Some(query.as_str()) {
-                    return;
-                }
-                let _ = form.nearby.try_set(match got {
-                    Ok(list) => Load::Ready(list),
-                    Err(_) => Load::Failed,
-                });
+            let _ = form.nearby.try_set(match got {
+                Ok(list) => Load::Ready(list),
+                Err(_) => Load::Failed,
             });
         });
-    }
+    });
 
     let list = move || {
         let l = lang.get();
@@ -1093,10 +1046,7 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
                     <p>{td_string!(l, pending_count).replace("%n", &n.to_string())}</p>
                     {(!sending.stored.get()).then(|| view! { <p class="field-error">{td_string!(l, not_stored)}</p> })}
                     <button type="button" class="button small" on:click=move |_| {
-                        #[cfg(feature = "hydrate")]
-                        {
-                            crate::send_queue::drop_pending(sending, &form.key.get_untracked());
-                        }
+                        crate::send_queue::drop_pending(sending, &form.key.get_untracked());
                         form.phase.set(Phase::Editing);
                     }>{td_string!(l, cancel_sending)}</button>
                 </div>

@@ -64,9 +64,12 @@ pub fn say(e: &crate::browser::http::HttpError) -> String {
     e.message()
 }
 
+/// What `load` gives: `None` while loading, `Err` with a message when refused.
+pub type Loaded<T> = RwSignal<Option<Result<T, String>>>;
+
 /// Loads JSON from the API into a signal after hydration; `None` while
 /// loading, `Err` with a message when refused.
-pub fn load<T>(url: impl Fn() -> String + 'static) -> RwSignal<Option<Result<T, String>>>
+pub fn load<T>(url: impl Fn() -> String + 'static) -> Loaded<T>
 where
     T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
 {

@@ -111,24 +111,24 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let c = case;
     let public = PublicDraft::of(&c);
     let code = c.code.clone();
-    let revealed = RwSignal::new(None::<Result<Vec<RevealedReporter>, String>>);
+    // Who reported it (举报人), for those allowed: each reading is audited.
     let reveal = {
         let code = code.clone();
-        move |_| {
-            let code = code.clone();
-            leptos::task::spawn_local(async move {
-                let got = crate::browser::http::send_json::<Vec<RevealedReporter>>(
+        Action::new_local(move |_: &()| {
+            let url = format!("/api/v1/cases/{code}/reveal");
+            async move {
+                crate::browser::http::send_json::<Vec<RevealedReporter>>(
                     "POST",
-                    &format!("/api/v1/cases/{code}/reveal"),
+                    &url,
                     &[],
                     &serde_json::json!({}),
                 )
                 .await
-                .map_err(|e| super::say(&e));
-                revealed.set(Some(got));
-            });
-        }
+                .map_err(|e| super::say(&e))
+            }
+        })
     };
+    let revealed = reveal.value();
     let map_el = NodeRef::<leptos::html::Div>::new();
     let (lat, lon) = (c.lat, c.lon);
     Effect::new(move |_| {
@@ -234,7 +234,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
             <section class="card">
                 <h2>{move || td_string!(lang.get(), adm_reports)}</h2>
                 {c.can_reveal.then(|| view! {
-                    <button type="button" class="button small" id="reveal" on:click=reveal>{move || td_string!(lang.get(), adm_reveal)}</button>
+                    <button type="button" class="button small" id="reveal" on:click=move |_| { reveal.dispatch_local(()); }>{move || td_string!(lang.get(), adm_reveal)}</button>
                     <p class="hint">{move || td_string!(lang.get(), adm_reveal_hint)}</p>
                 })}
                 {move || revealed.get().map(|r| match r {

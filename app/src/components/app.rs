@@ -157,7 +157,7 @@ fn SendQueueBanner() -> impl IntoView {
                 <p class="banner waiting" role="status">
                     <strong>{td_string!(l, waiting_network)}</strong>
                     " "
-                    {td_string!(l, pending_count).replace("%n", &pending.to_string())}
+                    {td!(l, pending_count, n = pending)}
                 </p>
             }
         });

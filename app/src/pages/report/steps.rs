@@ -481,24 +481,24 @@ pub fn LocationStep(form: Form) -> impl IntoView {
     let status = move || {
         let l = lang.get();
         let text = match form.locating.get() {
-            Locating::Busy => td_string!(l, locating).to_owned(),
-            Locating::Denied => td_string!(l, locate_denied).to_owned(),
-            Locating::Unavailable => td_string!(l, locate_unavailable).to_owned(),
-            Locating::Timeout => td_string!(l, locate_timeout).to_owned(),
-            Locating::Unsupported => td_string!(l, locate_unsupported).to_owned(),
+            Locating::Busy => Some(td_string!(l, locating).into_any()),
+            Locating::Denied => Some(td_string!(l, locate_denied).into_any()),
+            Locating::Unavailable => Some(td_string!(l, locate_unavailable).into_any()),
+            Locating::Timeout => Some(td_string!(l, locate_timeout).into_any()),
+            Locating::Unsupported => Some(td_string!(l, locate_unsupported).into_any()),
             Locating::Idle => match (form.coords(), form.source.get(), form.accuracy.get()) {
                 (Some(_), LocSource::Device, Some(a)) => {
-                    td_string!(l, located_accuracy).replace("%n", &format!("{:.0}", a.max(1.0)))
+                    Some(td!(l, located_accuracy, n = format!("{:.0}", a.max(1.0))).into_any())
                 }
-                (Some(_), LocSource::Map, _) => td_string!(l, located_map).to_owned(),
-                (Some(_), _, _) => td_string!(l, located_typed).to_owned(),
+                (Some(_), LocSource::Map, _) => Some(td_string!(l, located_map).into_any()),
+                (Some(_), _, _) => Some(td_string!(l, located_typed).into_any()),
                 (None, _, _) => match (
                     form.photo_position(),
                     form.photos.with(|p| p.iter().any(|x| x.ready)),
                 ) {
-                    (Some(_), _) => td_string!(l, location_from_photo).to_owned(),
-                    (None, true) => td_string!(l, location_photo_maybe).to_owned(),
-                    (None, false) => String::new(),
+                    (Some(_), _) => Some(td_string!(l, location_from_photo).into_any()),
+                    (None, true) => Some(td_string!(l, location_photo_maybe).into_any()),
+                    (None, false) => None,
                 },
             },
         };
@@ -506,8 +506,7 @@ pub fn LocationStep(form: Form) -> impl IntoView {
             form.locating.get(),
             Locating::Denied | Locating::Unavailable | Locating::Timeout | Locating::Unsupported
         );
-        (!text.is_empty())
-            .then(|| view! { <p class="loc-status" class:warn=warn role="status">{text}</p> })
+        text.map(|text| view! { <p class="loc-status" class:warn=warn role="status">{text}</p> })
     };
     let map_note = move || {
         let l = lang.get();
@@ -943,14 +942,21 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
             .into_iter()
             .map(|c| {
                 let name = if zh(l) { c.category_name.clone() } else { c.category_name_en.clone() };
-                let meta = format!(
-                    "{} · {} · {}",
-                    td_string!(l, distance_m).replace("%n", &c.distance_m.to_string()),
-                    crate::format::local_date(&c.submitted_at),
-                    crate::format::state_label(l, &c.state),
-                );
-                let others = (c.corroborations > 0)
-                    .then(|| td_string!(l, others_reported).replace("%n", &c.corroborations.to_string()));
+                let meta = view! {
+                    {td!(l, distance_m, n = c.distance_m)}
+                    {format!(
+                        " · {} · {}",
+                        crate::format::local_date(&c.submitted_at),
+                        crate::format::state_label(l, &c.state),
+                    )}
+                };
+                // One or more: the plural is chosen here, not by leptos_i18n's
+                // plurals, which would bring ICU's plural rules into the wasm.
+                let others = match c.corroborations {
+                    0 => None,
+                    1 => Some(td_string!(l, one_other_reported).into_any()),
+                    n => Some(td!(l, others_reported, n = n).into_any()),
+                };
                 let is_chosen = chosen.as_ref().is_some_and(|x| x.tracking_code == c.tracking_code);
                 let code = c.tracking_code.clone();
                 view! {
@@ -992,7 +998,7 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
             let l = lang.get();
             view! {
                 <p class="notice corroborate-note" role="status">
-                    {td_string!(l, me_too_note).replace("%s", &c.tracking_code)}
+                    {td!(l, me_too_note, code = c.tracking_code.clone())}
                 </p>
             }
         })
@@ -1022,9 +1028,9 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
             let pct = (p * 100.0).round() as u32;
             let l = lang.get();
             let text = if pct >= 100 {
-                td_string!(l, processing).to_owned()
+                td_string!(l, processing).into_any()
             } else {
-                td_string!(l, uploading).replace("%n", &pct.to_string())
+                td!(l, uploading, n = pct).into_any()
             };
             Some(view! {
                 <div class="upload" role="status">
@@ -1043,7 +1049,7 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
                 <div class="queued notice" role="status">
                     <strong>{td_string!(l, waiting_network)}</strong>
                     <p>{td_string!(l, queued_explain)}</p>
-                    <p>{td_string!(l, pending_count).replace("%n", &n.to_string())}</p>
+                    <p>{td!(l, pending_count, n = n)}</p>
                     {(!sending.stored.get()).then(|| view! { <p class="field-error">{td_string!(l, not_stored)}</p> })}
                     <button type="button" class="button small" on:click=move |_| {
                         crate::send_queue::drop_pending(sending, &form.key.get_untracked());

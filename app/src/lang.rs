@@ -30,7 +30,6 @@ impl Lang {
 
     pub fn set(self, locale: Locale) {
         self.0.set(locale);
-        #[cfg(feature = "hydrate")]
         remember(locale);
     }
 
@@ -105,28 +104,18 @@ fn initial() -> Locale {
 /// In the browser, the language the server rendered: hydration must match it.
 #[cfg(not(feature = "ssr"))]
 fn initial() -> Locale {
-    #[cfg(feature = "hydrate")]
-    {
-        let rendered = document()
-            .document_element()
-            .and_then(|el| el.get_attribute("lang"));
-        if rendered.as_deref() == Some("en") {
-            return Locale::en;
-        }
+    if crate::browser::rendered_lang().as_deref() == Some("en") {
+        return Locale::en;
     }
     Locale::zh_CN
 }
 
-#[cfg(feature = "hydrate")]
+/// Keeps the choice for a year, for the server to render the next page in it.
 fn remember(locale: Locale) {
-    use wasm_bindgen::JsCast;
-    if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
-        let cookie = format!(
-            "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            locale.as_str()
-        );
-        let _ = doc.set_cookie(&cookie);
-    }
+    crate::browser::set_cookie(&format!(
+        "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        locale.as_str()
+    ));
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ mod i18n_gen {
 }
 pub use i18n_gen::i18n;
 
-#[cfg(feature = "hydrate")]
 mod browser;
 mod components;
 mod format;

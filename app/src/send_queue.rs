@@ -10,9 +10,6 @@
 //! Receipts are kept on the phone too (本机的举报), so a report sent in the
 //! background is not lost and the secret shown once can be found again.
 
-// Most of this only runs in the browser.
-#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
@@ -105,14 +102,13 @@ pub fn use_send_queue() -> SendQueue {
     use_context::<SendQueue>().unwrap_or_else(provide_send_queue)
 }
 
-#[cfg(feature = "hydrate")]
 pub use client::*;
 
-#[cfg(feature = "hydrate")]
+/// The queue in the browser's storage, and its sender.
 mod client {
     use super::*;
-    use crate::browser::{self, http, photos, store};
-    use base64::Engine;
+    use crate::browser::photos::{self, Blob};
+    use crate::browser::{self, http, store};
     use std::cell::{Cell, RefCell};
 
     thread_local! {
@@ -210,21 +206,13 @@ mod client {
         sending: SendQueue,
         key: &str,
         fields: Vec<(String, String)>,
-        blobs: &[web_sys::Blob],
+        blobs: &[Blob],
         summary: String,
         retry_after_s: Option<u32>,
     ) {
         let mut photos = Vec::new();
         for blob in blobs {
-            let mime = blob.type_();
-            let mime = if mime.is_empty() {
-                "application/octet-stream".to_owned()
-            } else {
-                mime
-            };
-            let bytes = photos::blob_bytes(blob).await.unwrap_or_default();
-            let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
-            photos.push(format!("data:{mime};base64,{b64}"));
+            photos.push(photos::data_url(blob).await);
         }
         let now = browser::now_ms();
         let mut queue = load_queue();
@@ -249,37 +237,6 @@ mod client {
         save_queue(sending, queue);
     }
 
-    fn data_url_blob(url: &str) -> Option<web_sys::Blob> {
-        let rest = url.strip_prefix("data:")?;
-        let (meta, data) = rest.split_once(',')?;
-        let mime = meta.strip_suffix(";base64")?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .ok()?;
-        photos::bytes_blob(&bytes, mime)
-    }
-
-    /// The multipart body of a report.
-    pub fn form_data(
-        fields: &[(String, String)],
-        blobs: &[web_sys::Blob],
-    ) -> Option<web_sys::FormData> {
-        let form = web_sys::FormData::new().ok()?;
-        for (name, value) in fields {
-            form.append_with_str(name, value).ok()?;
-        }
-        for (i, blob) in blobs.iter().enumerate() {
-            let ext = if blob.type_() == "image/jpeg" {
-                "jpg"
-            } else {
-                "img"
-            };
-            form.append_with_blob_and_filename("photo", blob, &format!("photo-{}.{ext}", i + 1))
-                .ok()?;
-        }
-        Some(form)
-    }
-
     /// The result of one try.
     pub enum Outcome {
         Done(SubmitReceipt),
@@ -292,15 +249,15 @@ mod client {
     pub async fn send(
         key: &str,
         fields: &[(String, String)],
-        blobs: &[web_sys::Blob],
+        blobs: &[Blob],
         progress: impl Fn(f64) + 'static,
     ) -> Outcome {
-        let Some(form) = form_data(fields, blobs) else {
-            return Outcome::Retry(None);
-        };
+        // A body the browser could not build gets no answer, like a
+        // dropped connection: kept, and tried again.
         let answer = http::post_form(
             "/api/v1/reports",
-            &form,
+            fields,
+            blobs,
             &[("Idempotency-Key", key)],
             progress,
         )
@@ -342,10 +299,10 @@ mod client {
             .filter(|p| p.refused.is_none() && p.next_ms <= now)
             .collect();
         for item in due {
-            let blobs: Vec<web_sys::Blob> = item
+            let blobs: Vec<Blob> = item
                 .photos
                 .iter()
-                .filter_map(|u| data_url_blob(u))
+                .filter_map(|u| photos::from_data_url(u))
                 .collect();
             let outcome = send(&item.key, &item.fields, &blobs, |_| {}).await;
             let mut queue = load_queue();

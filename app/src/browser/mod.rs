@@ -1,120 +1,21 @@
-//! Browser-only helpers (compiled with the `hydrate` feature): requests,
-//! uploads with progress, photos, location, the map, local storage.
+//! The browser (浏览器端): requests, uploads with progress, photos, location,
+//! the map, local storage, the clipboard, the address bar.
 //!
-//! Nothing here runs on the server; pages call it from effects and event
-//! handlers, which only run after hydration.
+//! Pages call it from effects and event handlers, which run only after
+//! hydration. The WebAssembly build (`hydrate`) gets the real thing
+//! (`web/`); every other build (the server's `ssr`, the unit tests) gets
+//! stand-ins with the same names and signatures that do nothing
+//! (`server.rs`), so that a page compiles for both without a `cfg` at each
+//! call. What a page holds on to (an HTTP error, an upload's answer, a
+//! position) is the same type in both (`answers`).
 
-pub mod geo;
-pub mod http;
-pub mod map;
-pub mod photos;
-pub mod store;
+mod answers;
 
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+#[cfg(feature = "hydrate")]
+#[path = "web/mod.rs"]
+mod imp;
+#[cfg(not(feature = "hydrate"))]
+#[path = "server.rs"]
+mod imp;
 
-/// Milliseconds since the epoch.
-pub fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-/// 128 random bits as hex, for an `Idempotency-Key`.
-pub fn random_key() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
-        .is_some();
-    if !filled {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0).floor() as u8;
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Copies text to the clipboard; false when the browser refuses.
-pub async fn copy_text(text: &str) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let navigator = window.navigator();
-    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .map(|v| !v.is_undefined() && !v.is_null())
-        .unwrap_or(false);
-    if has_clipboard
-        && JsFuture::from(navigator.clipboard().write_text(text))
-            .await
-            .is_ok()
-    {
-        return true;
-    }
-    // Older browsers and plain-HTTP pages: a selected input and execCommand.
-    let Some(document) = window.document() else {
-        return false;
-    };
-    let Ok(input) = document.create_element("input") else {
-        return false;
-    };
-    let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() else {
-        return false;
-    };
-    input.set_value(text);
-    let _ = input.set_attribute("readonly", "");
-    let _ = input.set_attribute("style", "position:fixed;top:0;left:0;opacity:0");
-    let Some(body) = document.body() else {
-        return false;
-    };
-    let _ = body.append_child(&input);
-    input.select();
-    let copied = document
-        .dyn_ref::<web_sys::HtmlDocument>()
-        .and_then(|d| d.exec_command("copy").ok())
-        .unwrap_or(false);
-    input.remove();
-    copied
-}
-
-/// Scrolls to an element of the page and focuses it, if it can be focused.
-pub fn scroll_to(id: &str) {
-    let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-    else {
-        return;
-    };
-    el.scroll_into_view_with_bool(true);
-    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
-        let _ = el.focus();
-    }
-}
-
-/// `decodeURIComponent`, or the input when it is not valid.
-pub fn decode_component(s: &str) -> String {
-    js_sys::decode_uri_component(&s.replace('+', " "))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| s.to_owned())
-}
-
-/// `encodeURIComponent`.
-pub fn encode_component(s: &str) -> String {
-    String::from(js_sys::encode_uri_component(s))
-}
-
-/// Replaces the address bar's fragment without a request or a new history entry.
-pub fn replace_fragment(fragment: &str) {
-    if let Some(window) = web_sys::window() {
-        let path = window
-            .location()
-            .pathname()
-            .unwrap_or_else(|_| "/".to_owned());
-        if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(
-                &JsValue::NULL,
-                "",
-                Some(&format!("{path}#{fragment}")),
-            );
-        }
-    }
-}
+pub use imp::*;

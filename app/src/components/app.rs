@@ -36,10 +36,7 @@ fn Frame() -> impl IntoView {
     let sending = provide_send_queue();
     // Reports kept on the phone are sent again from any page.
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
         crate::send_queue::start(sending);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = sending;
     });
     // The formatter runs when leptos_meta writes the head: see `head_text`.
     // Every page's title passes through it, so it is where the title is
@@ -160,7 +157,7 @@ fn SendQueueBanner() -> impl IntoView {
                 <p class="banner waiting" role="status">
                     <strong>{td_string!(l, waiting_network)}</strong>
                     " "
-                    {td_string!(l, pending_count).replace("%n", &pending.to_string())}
+                    {td!(l, pending_count, n = pending)}
                 </p>
             }
         });
@@ -192,10 +189,7 @@ fn SendQueueBanner() -> impl IntoView {
                                         <span>{p.summary.clone()}</span>
                                         <small>{reason}</small>
                                         <button type="button" class="button small" on:click=move |_| {
-                                            #[cfg(feature = "hydrate")]
                                             crate::send_queue::drop_pending(sending, &key);
-                                            #[cfg(not(feature = "hydrate"))]
-                                            let _ = &key;
                                         }>{td_string!(l, dismiss)}</button>
                                     </li>
                                 }

@@ -4,9 +4,6 @@
 //! never reaches a server), or are typed into the form. The secret is sent
 //! only in the `X-Report-Secret` header, never in a URL query.
 
-// Lookups happen only in the browser.
-#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-
 use crate::format::{action_label, local_time, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -33,10 +30,7 @@ pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
         let Some((k, v)) = pair.split_once('=') else {
             continue;
         };
-        #[cfg(feature = "hydrate")]
         let v = crate::browser::decode_component(v);
-        #[cfg(not(feature = "hydrate"))]
-        let v = v.to_owned();
         match k {
             "code" if !v.trim().is_empty() => code = Some(v.trim().to_owned()),
             "secret" if !v.trim().is_empty() => secret = Some(v.trim().to_owned()),
@@ -46,7 +40,6 @@ pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
     (code, secret)
 }
 
-#[cfg(feature = "hydrate")]
 fn fetch(code: String, secret: String, result: RwSignal<Lookup>, remember_in_url: bool) {
     use crate::browser::http::{HttpError, get_json};
     let Some(code) = shared::report::tracking_code::normalize(&code) else {
@@ -104,42 +97,29 @@ pub fn Track() -> impl IntoView {
     Effect::new(move |_| {
         let hash = location.hash.get();
         hydrated.set(true);
-        #[cfg(feature = "hydrate")]
-        {
-            // The router's hash can lag the address bar on first load.
-            let hash = if hash.is_empty() {
-                web_sys::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .unwrap_or_default()
-            } else {
-                hash
-            };
-            saved.set(crate::send_queue::load_saved());
-            crate::send_queue::mark_seen(sending);
-            if let (Some(c), Some(s)) = parse_fragment(&hash) {
-                code.set(c.clone());
-                secret.set(s.clone());
-                fetch(c, s, result, false);
-            }
+        // The router's hash can lag the address bar on first load.
+        let hash = if hash.is_empty() {
+            crate::browser::location_hash()
+        } else {
+            hash
+        };
+        saved.set(crate::send_queue::load_saved());
+        crate::send_queue::mark_seen(sending);
+        if let (Some(c), Some(s)) = parse_fragment(&hash) {
+            code.set(c.clone());
+            secret.set(s.clone());
+            fetch(c, s, result, false);
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (hash, saved, sending);
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        #[cfg(feature = "hydrate")]
         fetch(code.get_untracked(), secret.get_untracked(), result, true);
     };
 
     let forget = move |tracking_code: String, s: String| {
-        #[cfg(feature = "hydrate")]
-        {
-            crate::send_queue::forget(&tracking_code, &s);
-            saved.set(crate::send_queue::load_saved());
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (tracking_code, s);
+        crate::send_queue::forget(&tracking_code, &s);
+        saved.set(crate::send_queue::load_saved());
     };
 
     let saved_list = move || {
@@ -375,32 +355,36 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
     }
 }
 
-/// Posts a reporter action with the secret, and shows the case as it then is.
-#[cfg(feature = "hydrate")]
-async fn reporter_post(
-    code: &str,
-    secret: &str,
-    body: serde_json::Value,
+/// A reporter's action (claim, decline, contest), posted with the secret;
+/// the case is then shown as it is after it, or the refusal is the value.
+fn reporter_action(
+    code: String,
+    secret: String,
     result: RwSignal<Lookup>,
-) -> Result<(), String> {
-    let url = format!(
-        "/api/v1/track/{}/actions",
-        crate::browser::encode_component(code)
-    );
-    match crate::browser::http::send_json::<TrackView>(
-        "POST",
-        &url,
-        &[("X-Report-Secret", secret)],
-        &body,
-    )
-    .await
-    {
-        Ok(view) => {
-            result.set(Lookup::Found(Box::new(view)));
-            Ok(())
+) -> Action<serde_json::Value, Result<(), String>> {
+    Action::new_local(move |body: &serde_json::Value| {
+        let url = format!(
+            "/api/v1/track/{}/actions",
+            crate::browser::encode_component(&code)
+        );
+        let (secret, body) = (secret.clone(), body.clone());
+        async move {
+            match crate::browser::http::send_json::<TrackView>(
+                "POST",
+                &url,
+                &[("X-Report-Secret", secret.as_str())],
+                &body,
+            )
+            .await
+            {
+                Ok(view) => {
+                    result.set(Lookup::Found(Box::new(view)));
+                    Ok(())
+                }
+                Err(e) => Err(e.message()),
+            }
         }
-        Err(e) => Err(e.message()),
-    }
+    })
 }
 
 /// The reward (举报奖励) as its reporter sees it: amount, deadline, and the
@@ -415,37 +399,18 @@ fn Reward(
     use shared::reward::{RewardState, yuan};
     let lang = use_lang();
     let account = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let send = {
-        let (code, secret) = (code.clone(), secret.clone());
-        move |body: serde_json::Value| {
-            busy.set(true);
-            #[cfg(feature = "hydrate")]
-            {
-                let (code, secret) = (code.clone(), secret.clone());
-                leptos::task::spawn_local(async move {
-                    let got = reporter_post(&code, &secret, body, result).await;
-                    busy.set(false);
-                    if let Err(e) = got {
-                        error.set(Some(e));
-                    }
-                });
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = (&code, &secret, body, result);
-        }
+    let send = reporter_action(code, secret, result);
+    let error = move || send.value().get().and_then(Result::err);
+    let busy = send.pending();
+    let claim = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send.dispatch_local(
+            serde_json::json!({ "action": "claim_reward", "payout_account": account.get_untracked() }),
+        );
     };
-    let claim = {
-        let send = send.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            send(
-                serde_json::json!({ "action": "claim_reward", "payout_account": account.get_untracked() }),
-            );
-        }
+    let decline = move |_| {
+        send.dispatch_local(serde_json::json!({ "action": "decline_reward" }));
     };
-    let decline = move |_| send(serde_json::json!({ "action": "decline_reward" }));
     let state = reward.state;
     let on_hold = reward.on_hold;
     let status = move || {
@@ -476,12 +441,12 @@ fn Reward(
                         <input id="payout-account" type="text" autocomplete="off" required=true minlength="4" maxlength="200"
                             on:input=move |ev| account.set(event_target_value(&ev)) />
                     </div>
-                    {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                     <button type="submit" class="button primary" id="claim-submit" disabled=move || busy.get()>
                         {move || td_string!(lang.get(), reward_claim)}
                     </button>
                     " "
-                    <button type="button" class="button" id="decline-reward" disabled=move || busy.get() on:click=decline.clone()>
+                    <button type="button" class="button" id="decline-reward" disabled=move || busy.get() on:click=decline>
                         {move || td_string!(lang.get(), reward_decline)}
                     </button>
                 </form>
@@ -495,37 +460,14 @@ fn Reward(
 fn Contest(code: String, secret: String, result: RwSignal<Lookup>, open: bool) -> impl IntoView {
     let lang = use_lang();
     let reason = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let send = reporter_action(code, secret, result);
+    let error = move || send.value().get().and_then(Result::err);
+    let busy = send.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        busy.set(true);
-        #[cfg(feature = "hydrate")]
-        {
-            let (code, secret) = (code.clone(), secret.clone());
-            leptos::task::spawn_local(async move {
-                let url = format!(
-                    "/api/v1/track/{}/actions",
-                    crate::browser::encode_component(&code)
-                );
-                let body =
-                    serde_json::json!({ "action": "contest", "reason": reason.get_untracked() });
-                let got = crate::browser::http::send_json::<TrackView>(
-                    "POST",
-                    &url,
-                    &[("X-Report-Secret", secret.as_str())],
-                    &body,
-                )
-                .await;
-                busy.set(false);
-                match got {
-                    Ok(view) => result.set(Lookup::Found(Box::new(view))),
-                    Err(e) => error.set(Some(e.message())),
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&code, &secret, result);
+        send.dispatch_local(
+            serde_json::json!({ "action": "contest", "reason": reason.get_untracked() }),
+        );
     };
     open.then(|| view! {
         <form class="contest" id="contest-form" on:submit=submit>
@@ -536,7 +478,7 @@ fn Contest(code: String, secret: String, result: RwSignal<Lookup>, open: bool) -
                 <textarea id="contest-reason" rows="3" required=true maxlength="2000"
                     on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
             </div>
-            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <button type="submit" class="button" id="contest-submit" disabled=move || busy.get()>
                 {move || td_string!(lang.get(), contest_button)}
             </button>

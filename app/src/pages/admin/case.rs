@@ -2,7 +2,7 @@
 //! a map, the reports and the timeline, and one button per allowed action,
 //! each opening the fields that action needs.
 
-use super::load;
+use super::{Loaded, load};
 use crate::format::{action_label, local_time, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -111,33 +111,29 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let c = case;
     let public = PublicDraft::of(&c);
     let code = c.code.clone();
-    let revealed = RwSignal::new(None::<Result<Vec<RevealedReporter>, String>>);
+    // Who reported it (举报人), for those allowed: each reading is audited.
     let reveal = {
         let code = code.clone();
-        move |_| {
-            let code = code.clone();
-            #[cfg(feature = "hydrate")]
-            leptos::task::spawn_local(async move {
-                let got = crate::browser::http::send_json::<Vec<RevealedReporter>>(
+        Action::new_local(move |_: &()| {
+            let url = format!("/api/v1/cases/{code}/reveal");
+            async move {
+                crate::browser::http::send_json::<Vec<RevealedReporter>>(
                     "POST",
-                    &format!("/api/v1/cases/{code}/reveal"),
+                    &url,
                     &[],
                     &serde_json::json!({}),
                 )
                 .await
-                .map_err(|e| super::say(&e));
-                revealed.set(Some(got));
-            });
-            #[cfg(not(feature = "hydrate"))]
-            let _ = code;
-        }
+                .map_err(|e| super::say(&e))
+            }
+        })
     };
+    let revealed = reveal.value();
     let map_el = NodeRef::<leptos::html::Div>::new();
     let (lat, lon) = (c.lat, c.lon);
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
         if let Some(el) = map_el.get() {
-            let el: web_sys::HtmlElement = el.into();
+            let el: leptos::web_sys::HtmlElement = el.into();
             leptos::task::spawn_local(async move {
                 if crate::browser::map::open(el, (lat, lon), 16.0, |_, _| {}, || {}).await {
                     crate::browser::map::set_pin(lat, lon, None);
@@ -145,10 +141,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
             });
         }
     });
-    on_cleanup(|| {
-        #[cfg(feature = "hydrate")]
-        crate::browser::map::close();
-    });
+    on_cleanup(crate::browser::map::close);
 
     let category = move || {
         if lang.get() == Locale::zh_CN {
@@ -241,7 +234,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
             <section class="card">
                 <h2>{move || td_string!(lang.get(), adm_reports)}</h2>
                 {c.can_reveal.then(|| view! {
-                    <button type="button" class="button small" id="reveal" on:click=reveal>{move || td_string!(lang.get(), adm_reveal)}</button>
+                    <button type="button" class="button small" id="reveal" on:click=move |_| { reveal.dispatch_local(()); }>{move || td_string!(lang.get(), adm_reveal)}</button>
                     <p class="hint">{move || td_string!(lang.get(), adm_reveal_hint)}</p>
                 })}
                 {move || revealed.get().map(|r| match r {
@@ -333,6 +326,67 @@ impl PublicDraft {
     }
 }
 
+/// The lists the forms choose from, loaded when the case is shown.
+#[derive(Clone, Copy)]
+struct Choices {
+    tiers: Loaded<Vec<RewardTier>>,
+    departments: Loaded<Vec<Department>>,
+    nearby: Loaded<Vec<NearbyCase>>,
+    assignees: Loaded<Vec<String>>,
+}
+
+/// Fields kept while the case is shown, as staff move between actions or
+/// cancel one: the reply being drafted, the reward's figures, the public
+/// record. A note and a target start empty each time a form opens.
+#[derive(Clone, Copy)]
+struct Drafts {
+    finding: RwSignal<String>,
+    reply: RwSignal<String>,
+    actions_taken: RwSignal<String>,
+    days: RwSignal<String>,
+    amount: RwSignal<String>,
+    fine: RwSignal<String>,
+    penalty: RwSignal<String>,
+    tier: RwSignal<String>,
+    summary: RwSignal<String>,
+    investigation: RwSignal<String>,
+    public_actions: RwSignal<String>,
+    precision: RwSignal<String>,
+    chosen: RwSignal<Vec<i64>>,
+    photos: StoredValue<Vec<(i64, String)>>,
+}
+
+impl Drafts {
+    fn new(reward_fen: Option<i64>, public: PublicDraft) -> Self {
+        Self {
+            finding: RwSignal::new("substantiated".to_owned()),
+            reply: RwSignal::new(String::new()),
+            actions_taken: RwSignal::new(String::new()),
+            days: RwSignal::new("15".to_owned()),
+            amount: RwSignal::new(reward_fen.map(yuan).unwrap_or_default()),
+            fine: RwSignal::new(String::new()),
+            penalty: RwSignal::new(String::new()),
+            tier: RwSignal::new(String::new()),
+            summary: RwSignal::new(public.summary),
+            investigation: RwSignal::new(public.investigation),
+            public_actions: RwSignal::new(public.actions_taken),
+            precision: RwSignal::new(public.precision),
+            chosen: RwSignal::new(public.chosen),
+            photos: StoredValue::new(public.photos),
+        }
+    }
+}
+
+/// The case an action is taken on: where it is sent, the version it was
+/// read at, the open form, and the reload after it is taken.
+#[derive(Clone, Copy)]
+struct OnCase {
+    code: StoredValue<String>,
+    version: i32,
+    open: RwSignal<Option<ActionKind>>,
+    reload: RwSignal<u32>,
+}
+
 /// The buttons for the allowed actions, and the open action's form.
 #[component]
 fn Actions(
@@ -346,267 +400,47 @@ fn Actions(
 ) -> impl IntoView {
     let lang = use_lang();
     let open = RwSignal::new(None::<ActionKind>);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    // One set of fields; each action reads the ones it needs.
-    let note = RwSignal::new(String::new());
-    let target = RwSignal::new(String::new());
-    let finding = RwSignal::new("substantiated".to_owned());
-    let reply = RwSignal::new(String::new());
-    let actions_taken = RwSignal::new(String::new());
-    let days = RwSignal::new("15".to_owned());
-    let amount = RwSignal::new(reward_fen.map(yuan).unwrap_or_default());
-    let fine = RwSignal::new(String::new());
-    let penalty = RwSignal::new(String::new());
-    let tier = RwSignal::new(String::new());
-    let summary = RwSignal::new(public.summary.clone());
-    let investigation = RwSignal::new(public.investigation.clone());
-    let public_actions = RwSignal::new(public.actions_taken.clone());
-    let precision = RwSignal::new(public.precision.clone());
-    let chosen = RwSignal::new(public.chosen.clone());
-    let photo_choices = StoredValue::new(public.photos.clone());
-    let tiers = load::<Vec<RewardTier>>(|| "/api/v1/reward-tiers".to_owned());
-    let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
-    let nearby = {
-        let code = code.clone();
-        load::<Vec<NearbyCase>>(move || format!("/api/v1/cases/{code}/nearby"))
+    let drafts = Drafts::new(reward_fen, public);
+    let choices = Choices {
+        tiers: load::<Vec<RewardTier>>(|| "/api/v1/reward-tiers".to_owned()),
+        departments: load::<Vec<Department>>(|| "/api/v1/departments".to_owned()),
+        nearby: {
+            let code = code.clone();
+            load::<Vec<NearbyCase>>(move || format!("/api/v1/cases/{code}/nearby"))
+        },
+        assignees: {
+            let code = code.clone();
+            load::<Vec<String>>(move || format!("/api/v1/cases/{code}/assignees"))
+        },
     };
-    let assignees = {
-        let code = code.clone();
-        load::<Vec<String>>(move || format!("/api/v1/cases/{code}/assignees"))
+    let case = OnCase {
+        code: StoredValue::new(code),
+        version,
+        open,
+        reload,
     };
-
-    let submit = {
-        let code = code.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let Some(kind) = open.get_untracked() else {
-                return;
-            };
-            let text = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
-            let opt = |s: RwSignal<String>| Some(text(s)).filter(|v| !v.is_empty());
-            // The choices come from fixed lists (a select, radio buttons), so
-            // a value that does not parse cannot be sent; numbers that do not
-            // parse go as 0, which the server refuses with its own message.
-            let action = match kind {
-                ActionKind::Accept => CaseAction::Accept { note: opt(note) },
-                ActionKind::Reject => CaseAction::Reject { reason: text(note) },
-                ActionKind::Merge => CaseAction::Merge { into: text(target) },
-                ActionKind::Assign => CaseAction::Assign {
-                    assignee: text(target),
-                },
-                ActionKind::Transfer => CaseAction::Transfer {
-                    department: text(target),
-                    reason: text(note),
-                },
-                ActionKind::DraftReply => CaseAction::DraftReply {
-                    finding: Finding::parse(&text(finding)).unwrap_or(Finding::Substantiated),
-                    reply: text(reply),
-                    actions_taken: opt(actions_taken),
-                },
-                ActionKind::ApproveReply => CaseAction::ApproveReply { note: opt(note) },
-                ActionKind::ReturnReply => CaseAction::ReturnReply { reason: text(note) },
-                ActionKind::Extend => CaseAction::Extend {
-                    days: text(days).parse::<i64>().unwrap_or(0),
-                    reason: text(note),
-                },
-                ActionKind::ProposeReward => CaseAction::ProposeReward {
-                    tier: text(tier),
-                    amount_fen: yuan_to_fen(&text(amount)).unwrap_or(0),
-                    basis: text(note),
-                    penalty_decision: opt(penalty),
-                    fine_fen: opt(fine).and_then(|f| yuan_to_fen(&f)),
-                    target: opt(target),
-                },
-                ActionKind::ApproveReward => CaseAction::ApproveReward { note: opt(note) },
-                ActionKind::RejectReward => CaseAction::RejectReward { reason: text(note) },
-                ActionKind::PayReward => CaseAction::PayReward {
-                    payment_reference: text(target),
-                    amount_fen: yuan_to_fen(&text(amount)).unwrap_or(0),
-                },
-                ActionKind::Disclose => CaseAction::Disclose(Disclosure {
-                    summary: text(summary),
-                    investigation: opt(investigation),
-                    actions_taken: opt(public_actions),
-                    photos: chosen.get_untracked(),
-                    precision: Precision::parse(&text(precision)).unwrap_or(Precision::Area),
-                }),
-                ActionKind::Undisclose => CaseAction::Undisclose { reason: text(note) },
-            };
-            let body = ActionRequest {
-                action,
-                version: Some(version),
-            };
-            busy.set(true);
-            let url = format!("/api/v1/cases/{code}/actions");
-            #[cfg(feature = "hydrate")]
-            leptos::task::spawn_local(async move {
-                let got =
-                    crate::browser::http::send_json::<CaseDetail>("POST", &url, &[], &body).await;
-                busy.set(false);
-                match got {
-                    Ok(_) => {
-                        error.set(None);
-                        open.set(None);
-                        reload.update(|n| *n += 1);
-                    }
-                    Err(e) => error.set(Some(super::say(&e))),
-                }
-            });
-            #[cfg(not(feature = "hydrate"))]
-            let _ = (url, body);
-        }
+    // The choices come from fixed lists (a select, radio buttons), so a value
+    // that does not parse cannot be sent; numbers that do not parse go as 0,
+    // which the server refuses with its own message.
+    let form = move || {
+        open.get().map(|kind| match kind {
+            ActionKind::Accept => view! { <NoteAction kind case make=|note| CaseAction::Accept { note } /> }.into_any(),
+            ActionKind::ApproveReply => view! { <NoteAction kind case make=|note| CaseAction::ApproveReply { note } /> }.into_any(),
+            ActionKind::ApproveReward => view! { <NoteAction kind case make=|note| CaseAction::ApproveReward { note } /> }.into_any(),
+            ActionKind::Reject => view! { <ReasonAction kind case make=|reason| CaseAction::Reject { reason } /> }.into_any(),
+            ActionKind::ReturnReply => view! { <ReasonAction kind case make=|reason| CaseAction::ReturnReply { reason } /> }.into_any(),
+            ActionKind::RejectReward => view! { <ReasonAction kind case make=|reason| CaseAction::RejectReward { reason } /> }.into_any(),
+            ActionKind::Undisclose => view! { <ReasonAction kind case make=|reason| CaseAction::Undisclose { reason } /> }.into_any(),
+            ActionKind::Merge => view! { <MergeAction case nearby=choices.nearby /> }.into_any(),
+            ActionKind::Assign => view! { <AssignAction case assignees=choices.assignees /> }.into_any(),
+            ActionKind::Transfer => view! { <TransferAction case departments=choices.departments /> }.into_any(),
+            ActionKind::DraftReply => view! { <DraftReplyAction case drafts /> }.into_any(),
+            ActionKind::Extend => view! { <ExtendAction case days=drafts.days /> }.into_any(),
+            ActionKind::ProposeReward => view! { <ProposeRewardAction case drafts tiers=choices.tiers /> }.into_any(),
+            ActionKind::PayReward => view! { <PayRewardAction case amount=drafts.amount /> }.into_any(),
+            ActionKind::Disclose => view! { <DiscloseAction case drafts /> }.into_any(),
+        })
     };
-
-    let fields = move || {
-        let l = lang.get();
-        let Some(kind) = open.get() else {
-            return ().into_any();
-        };
-        let note_field = |label: &'static str, required: bool| {
-            view! {
-                <div class="field"><label for="action-note">{label}</label>
-                    <textarea id="action-note" rows="3" required=required prop:value=move || note.get()
-                        on:input=move |ev| note.set(event_target_value(&ev))></textarea></div>
-            }
-        };
-        let text_input = |id: &'static str,
-                          label: &'static str,
-                          signal: RwSignal<String>,
-                          required: bool| {
-            view! {
-                <div class="field"><label for=id>{label}</label>
-                    <input id=id required=required prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) /></div>
-            }
-        };
-        match kind {
-            ActionKind::Accept | ActionKind::ApproveReply | ActionKind::ApproveReward => note_field(td_string!(l, adm_note), false).into_any(),
-            ActionKind::Reject | ActionKind::ReturnReply | ActionKind::RejectReward | ActionKind::Undisclose => {
-                note_field(td_string!(l, adm_reason), true).into_any()
-            }
-            ActionKind::Disclose => {
-                let area = |id: &'static str, label: &'static str, signal: RwSignal<String>, required: bool| view! {
-                    <div class="field"><label for=id>{label}</label>
-                        <textarea id=id rows="3" required=required prop:value=move || signal.get()
-                            on:input=move |ev| signal.set(event_target_value(&ev))></textarea></div>
-                };
-                view! {
-                    <p class="hint">{td_string!(l, adm_disclose_hint)}</p>
-                    {area("public-summary", td_string!(l, col_summary), summary, true)}
-                    {area("public-investigation", td_string!(l, col_investigation), investigation, false)}
-                    {area("public-actions", td_string!(l, col_actions), public_actions, false)}
-                    <div class="field"><label for="public-precision">{td_string!(l, adm_precision)}</label>
-                        <select id="public-precision" prop:value=move || precision.get()
-                            on:change=move |ev| precision.set(event_target_value(&ev))>
-                            <option value="site">{td_string!(l, precision_site)}</option>
-                            <option value="street">{td_string!(l, precision_street)}</option>
-                            <option value="area">{td_string!(l, precision_area)}</option>
-                        </select></div>
-                    <fieldset class="field photo-choice">
-                        <legend>{td_string!(l, adm_public_photos)}</legend>
-                        {photo_choices.get_value().into_iter().map(|(id, thumb)| view! {
-                            <label class="photo-pick">
-                                <input type="checkbox" value=id.to_string()
-                                    prop:checked=move || chosen.with(|c| c.contains(&id))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        chosen.update(|c| { c.retain(|x| *x != id); if on { c.push(id); } });
-                                    } />
-                                <img src=thumb alt="" width="96" height="96" loading="lazy" />
-                            </label>
-                        }).collect_view()}
-                    </fieldset>
-                }.into_any()
-            }
-            ActionKind::ProposeReward => view! {
-                <div class="field"><label for="reward-tier">{td_string!(l, adm_tier)}</label>
-                    <select id="reward-tier" required=true on:change=move |ev| {
-                        let code = event_target_value(&ev);
-                        // A fixed tier fills in its amount.
-                        if let Some(Ok(list)) = tiers.get_untracked()
-                            && let Some(fen) = list.iter().find(|t| t.code == code).and_then(|t| t.amount_fen) {
-                                amount.set(yuan(fen));
-                            }
-                        tier.set(code);
-                    }>
-                        <option value="">"—"</option>
-                        {move || match tiers.get() {
-                            Some(Ok(list)) => list.into_iter().map(|t| {
-                                let name = if lang.get() == Locale::zh_CN { t.name.clone() } else { t.name_en.clone() };
-                                view! { <option value=t.code.clone()>{name}</option> }
-                            }).collect_view().into_any(),
-                            _ => ().into_any(),
-                        }}
-                    </select></div>
-                {text_input("reward-amount", td_string!(l, adm_amount_yuan), amount, true)}
-                {note_field(td_string!(l, adm_basis), true)}
-                {text_input("reward-penalty", td_string!(l, adm_penalty_decision), penalty, false)}
-                {text_input("reward-fine", td_string!(l, adm_fine_yuan), fine, false)}
-                {text_input("reward-target", td_string!(l, adm_target), target, false)}
-            }.into_any(),
-            ActionKind::PayReward => view! {
-                {text_input("payment-reference", td_string!(l, adm_payment_reference), target, true)}
-                {text_input("reward-amount", td_string!(l, adm_amount_yuan), amount, true)}
-            }.into_any(),
-            ActionKind::Extend => view! {
-                <div class="field"><label for="action-days">{td_string!(l, adm_days)}</label>
-                    <input id="action-days" type="number" min="1" max="30" prop:value=move || days.get()
-                        on:input=move |ev| days.set(event_target_value(&ev)) /></div>
-                {note_field(td_string!(l, adm_reason), true)}
-            }.into_any(),
-            ActionKind::Assign => view! {
-                <div class="field"><label for="action-target">{td_string!(l, adm_assignee)}</label>
-                    <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
-                        <option value="">"—"</option>
-                        {move || match assignees.get() {
-                            Some(Ok(list)) => list.into_iter().map(|u| view! { <option value=u.clone()>{u.clone()}</option> }).collect_view().into_any(),
-                            _ => ().into_any(),
-                        }}
-                    </select></div>
-            }.into_any(),
-            ActionKind::Transfer => view! {
-                <div class="field"><label for="action-target">{td_string!(l, fact_department)}</label>
-                    <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
-                        <option value="">"—"</option>
-                        {move || match departments.get() {
-                            Some(Ok(list)) => list.into_iter().map(|d| view! { <option value=d.code.clone()>{d.name.clone()}</option> }).collect_view().into_any(),
-                            _ => ().into_any(),
-                        }}
-                    </select></div>
-                {note_field(td_string!(l, adm_reason), true)}
-            }.into_any(),
-            ActionKind::Merge => view! {
-                <div class="field"><label for="action-target">{td_string!(l, adm_merge_into)}</label>
-                    <input id="action-target" required=true placeholder="BN-…" prop:value=move || target.get()
-                        on:input=move |ev| target.set(event_target_value(&ev)) /></div>
-                <ul class="nearby">
-                    {move || match nearby.get() {
-                        Some(Ok(list)) if !list.is_empty() => list.into_iter().map(|n| {
-                            let pick = n.tracking_code.clone();
-                            view! { <li><button type="button" class="button small" on:click=move |_| target.set(pick.clone())>
-                                {format!("{} · {} m · {}", n.tracking_code, n.distance_m, n.category_name)}</button></li> }
-                        }).collect_view().into_any(),
-                        Some(Ok(_)) => view! { <li class="muted">{td_string!(lang.get(), adm_no_nearby)}</li> }.into_any(),
-                        _ => ().into_any(),
-                    }}
-                </ul>
-            }.into_any(),
-            ActionKind::DraftReply => view! {
-                <div class="field"><label for="action-finding">{td_string!(l, adm_finding)}</label>
-                    <select id="action-finding" on:change=move |ev| finding.set(event_target_value(&ev)) prop:value=move || finding.get()>
-                        {["substantiated", "partly_substantiated", "unsubstantiated"].into_iter()
-                            .map(|f| view! { <option value=f>{finding_label(l, f)}</option> }).collect_view()}
-                    </select></div>
-                <div class="field"><label for="action-reply">{td_string!(l, fact_reply)}</label>
-                    <textarea id="action-reply" rows="5" required=true prop:value=move || reply.get()
-                        on:input=move |ev| reply.set(event_target_value(&ev))></textarea></div>
-                <div class="field"><label for="action-taken">{td_string!(l, adm_actions_taken)}</label>
-                    <textarea id="action-taken" rows="3" prop:value=move || actions_taken.get()
-                        on:input=move |ev| actions_taken.set(event_target_value(&ev))></textarea></div>
-            }.into_any(),
-        }
-    };
-
     view! {
         <section class="card admin-actions">
             <h2>{move || td_string!(lang.get(), adm_actions)}</h2>
@@ -618,11 +452,8 @@ fn Actions(
                         <button type="button" class="button" data-action=a.as_str()
                             class:primary=move || open.get() == Some(a)
                             on:click=move |_| {
-                                error.set(None);
-                                note.set(String::new());
-                                target.set(String::new());
-                                if a == ActionKind::DraftReply && reply.get_untracked().is_empty() {
-                                    reply.set(reply_template(&group).to_owned());
+                                if a == ActionKind::DraftReply && drafts.reply.get_untracked().is_empty() {
+                                    drafts.reply.set(reply_template(&group).to_owned());
                                 }
                                 open.set(Some(a));
                             }>
@@ -631,17 +462,374 @@ fn Actions(
                     }
                 }).collect_view()}
             </div>
-            {move || open.get().is_some().then(|| view! {
-                <form class="action-form" on:submit=submit.clone()>
-                    {fields}
-                    {move || error.get().map(|e| view! { <p class="field-error" role="alert" id="action-error">{e}</p> })}
-                    <button type="submit" class="button primary" id="action-submit" disabled=move || busy.get()>
-                        {move || open.get().map(|a| action_name(lang.get(), a)).unwrap_or_default()}
-                    </button>
-                    " "
-                    <button type="button" class="button" on:click=move |_| open.set(None)>{move || td_string!(lang.get(), adm_cancel)}</button>
-                </form>
-            })}
+            {form}
         </section>
+    }
+}
+
+/// An action's form: its fields, the server's refusal, send and cancel.
+/// `action` makes the request's body from the fields when it is sent.
+#[component]
+fn ActionForm(
+    kind: ActionKind,
+    case: OnCase,
+    action: impl Fn() -> CaseAction + 'static,
+    children: Children,
+) -> impl IntoView {
+    let lang = use_lang();
+    let send = Action::new_local(move |body: &ActionRequest| {
+        let url = format!("/api/v1/cases/{}/actions", case.code.get_value());
+        let body = body.clone();
+        async move {
+            let got = crate::browser::http::send_json::<CaseDetail>("POST", &url, &[], &body)
+                .await
+                .map_err(|e| super::say(&e));
+            if got.is_ok() {
+                case.open.set(None);
+                case.reload.update(|n| *n += 1);
+            }
+            got.map(|_| ())
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send.dispatch_local(ActionRequest {
+            action: action(),
+            version: Some(case.version),
+        });
+    };
+    let error = move || send.value().get().and_then(Result::err);
+    view! {
+        <form class="action-form" on:submit=submit>
+            {children()}
+            {move || error().map(|e| view! { <p class="field-error" role="alert" id="action-error">{e}</p> })}
+            <button type="submit" class="button primary" id="action-submit" disabled=move || send.pending().get()>
+                {move || action_name(lang.get(), kind)}
+            </button>
+            " "
+            <button type="button" class="button" on:click=move |_| case.open.set(None)>{move || td_string!(lang.get(), adm_cancel)}</button>
+        </form>
+    }
+}
+
+fn text(s: RwSignal<String>) -> String {
+    s.get_untracked().trim().to_owned()
+}
+
+fn opt(s: RwSignal<String>) -> Option<String> {
+    Some(text(s)).filter(|v| !v.is_empty())
+}
+
+/// A label in the language shown.
+type Label = fn(Locale) -> &'static str;
+
+/// The note (or reason) most actions carry, `#action-note`.
+fn note_field(label: Label, note: RwSignal<String>, required: bool) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div class="field"><label for="action-note">{move || label(lang.get())}</label>
+            <textarea id="action-note" rows="3" required=required prop:value=move || note.get()
+                on:input=move |ev| note.set(event_target_value(&ev))></textarea></div>
+    }
+}
+
+fn text_input(
+    id: &'static str,
+    label: Label,
+    signal: RwSignal<String>,
+    required: bool,
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div class="field"><label for=id>{move || label(lang.get())}</label>
+            <input id=id required=required prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) /></div>
+    }
+}
+
+fn text_area(
+    id: &'static str,
+    label: Label,
+    signal: RwSignal<String>,
+    required: bool,
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div class="field"><label for=id>{move || label(lang.get())}</label>
+            <textarea id=id rows="3" required=required prop:value=move || signal.get()
+                on:input=move |ev| signal.set(event_target_value(&ev))></textarea></div>
+    }
+}
+
+/// Accept, approve a reply or a reward: an optional note.
+#[component]
+fn NoteAction(
+    kind: ActionKind,
+    case: OnCase,
+    make: fn(Option<String>) -> CaseAction,
+) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    view! {
+        <ActionForm kind case action=move || make(opt(note))>
+            {note_field(|l| td_string!(l, adm_note), note, false)}
+        </ActionForm>
+    }
+}
+
+/// Reject, return a reply, reject a reward, undisclose: a reason.
+#[component]
+fn ReasonAction(kind: ActionKind, case: OnCase, make: fn(String) -> CaseAction) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    view! {
+        <ActionForm kind case action=move || make(text(note))>
+            {note_field(|l| td_string!(l, adm_reason), note, true)}
+        </ActionForm>
+    }
+}
+
+/// Merge into another case: typed, or picked from the open cases nearby.
+#[component]
+fn MergeAction(case: OnCase, nearby: Loaded<Vec<NearbyCase>>) -> impl IntoView {
+    let lang = use_lang();
+    let target = RwSignal::new(String::new());
+    view! {
+        <ActionForm kind=ActionKind::Merge case action=move || CaseAction::Merge { into: text(target) }>
+            <div class="field"><label for="action-target">{move || td_string!(lang.get(), adm_merge_into)}</label>
+                <input id="action-target" required=true placeholder="BN-…" prop:value=move || target.get()
+                    on:input=move |ev| target.set(event_target_value(&ev)) /></div>
+            <ul class="nearby">
+                {move || match nearby.get() {
+                    Some(Ok(list)) if !list.is_empty() => list.into_iter().map(|n| {
+                        let pick = n.tracking_code.clone();
+                        view! { <li><button type="button" class="button small" on:click=move |_| target.set(pick.clone())>
+                            {format!("{} · {} m · {}", n.tracking_code, n.distance_m, n.category_name)}</button></li> }
+                    }).collect_view().into_any(),
+                    Some(Ok(_)) => view! { <li class="muted">{td_string!(lang.get(), adm_no_nearby)}</li> }.into_any(),
+                    _ => ().into_any(),
+                }}
+            </ul>
+        </ActionForm>
+    }
+}
+
+/// Assign to a handler of the case's department.
+#[component]
+fn AssignAction(case: OnCase, assignees: Loaded<Vec<String>>) -> impl IntoView {
+    let lang = use_lang();
+    let target = RwSignal::new(String::new());
+    view! {
+        <ActionForm kind=ActionKind::Assign case action=move || CaseAction::Assign { assignee: text(target) }>
+            <div class="field"><label for="action-target">{move || td_string!(lang.get(), adm_assignee)}</label>
+                <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {move || match assignees.get() {
+                        Some(Ok(list)) => list.into_iter().map(|u| view! { <option value=u.clone()>{u.clone()}</option> }).collect_view().into_any(),
+                        _ => ().into_any(),
+                    }}
+                </select></div>
+        </ActionForm>
+    }
+}
+
+/// Transfer to another department, with a reason.
+#[component]
+fn TransferAction(case: OnCase, departments: Loaded<Vec<Department>>) -> impl IntoView {
+    let lang = use_lang();
+    let target = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let action = move || CaseAction::Transfer {
+        department: text(target),
+        reason: text(note),
+    };
+    view! {
+        <ActionForm kind=ActionKind::Transfer case action>
+            <div class="field"><label for="action-target">{move || td_string!(lang.get(), fact_department)}</label>
+                <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {move || match departments.get() {
+                        Some(Ok(list)) => list.into_iter().map(|d| view! { <option value=d.code.clone()>{d.name.clone()}</option> }).collect_view().into_any(),
+                        _ => ().into_any(),
+                    }}
+                </select></div>
+            {note_field(|l| td_string!(l, adm_reason), note, true)}
+        </ActionForm>
+    }
+}
+
+/// The reply (答复) for review: finding, text, actions taken.
+#[component]
+fn DraftReplyAction(case: OnCase, drafts: Drafts) -> impl IntoView {
+    let lang = use_lang();
+    let Drafts {
+        finding,
+        reply,
+        actions_taken,
+        ..
+    } = drafts;
+    let action = move || CaseAction::DraftReply {
+        finding: Finding::parse(&text(finding)).unwrap_or(Finding::Substantiated),
+        reply: text(reply),
+        actions_taken: opt(actions_taken),
+    };
+    view! {
+        <ActionForm kind=ActionKind::DraftReply case action>
+            <div class="field"><label for="action-finding">{move || td_string!(lang.get(), adm_finding)}</label>
+                <select id="action-finding" on:change=move |ev| finding.set(event_target_value(&ev)) prop:value=move || finding.get()>
+                    {move || {
+                        let l = lang.get();
+                        ["substantiated", "partly_substantiated", "unsubstantiated"].into_iter()
+                            .map(|f| view! { <option value=f>{finding_label(l, f)}</option> }).collect_view()
+                    }}
+                </select></div>
+            <div class="field"><label for="action-reply">{move || td_string!(lang.get(), fact_reply)}</label>
+                <textarea id="action-reply" rows="5" required=true prop:value=move || reply.get()
+                    on:input=move |ev| reply.set(event_target_value(&ev))></textarea></div>
+            <div class="field"><label for="action-taken">{move || td_string!(lang.get(), adm_actions_taken)}</label>
+                <textarea id="action-taken" rows="3" prop:value=move || actions_taken.get()
+                    on:input=move |ev| actions_taken.set(event_target_value(&ev))></textarea></div>
+        </ActionForm>
+    }
+}
+
+/// More days for the deadline, with a reason.
+#[component]
+fn ExtendAction(case: OnCase, days: RwSignal<String>) -> impl IntoView {
+    let lang = use_lang();
+    let note = RwSignal::new(String::new());
+    let action = move || CaseAction::Extend {
+        days: text(days).parse::<i64>().unwrap_or(0),
+        reason: text(note),
+    };
+    view! {
+        <ActionForm kind=ActionKind::Extend case action>
+            <div class="field"><label for="action-days">{move || td_string!(lang.get(), adm_days)}</label>
+                <input id="action-days" type="number" min="1" max="30" prop:value=move || days.get()
+                    on:input=move |ev| days.set(event_target_value(&ev)) /></div>
+            {note_field(|l| td_string!(l, adm_reason), note, true)}
+        </ActionForm>
+    }
+}
+
+/// A reward proposal: tier, amount, basis, and the penalty it rests on.
+#[component]
+fn ProposeRewardAction(
+    case: OnCase,
+    drafts: Drafts,
+    tiers: Loaded<Vec<RewardTier>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let Drafts {
+        amount,
+        fine,
+        penalty,
+        tier,
+        ..
+    } = drafts;
+    let note = RwSignal::new(String::new());
+    let target = RwSignal::new(String::new());
+    let action = move || CaseAction::ProposeReward {
+        tier: text(tier),
+        amount_fen: yuan_to_fen(&text(amount)).unwrap_or(0),
+        basis: text(note),
+        penalty_decision: opt(penalty),
+        fine_fen: opt(fine).and_then(|f| yuan_to_fen(&f)),
+        target: opt(target),
+    };
+    view! {
+        <ActionForm kind=ActionKind::ProposeReward case action>
+            <div class="field"><label for="reward-tier">{move || td_string!(lang.get(), adm_tier)}</label>
+                <select id="reward-tier" required=true on:change=move |ev| {
+                    let code = event_target_value(&ev);
+                    // A fixed tier fills in its amount.
+                    if let Some(Ok(list)) = tiers.get_untracked()
+                        && let Some(fen) = list.iter().find(|t| t.code == code).and_then(|t| t.amount_fen) {
+                            amount.set(yuan(fen));
+                        }
+                    tier.set(code);
+                }>
+                    <option value="">"—"</option>
+                    {move || match tiers.get() {
+                        Some(Ok(list)) => list.into_iter().map(|t| {
+                            let name = if lang.get() == Locale::zh_CN { t.name.clone() } else { t.name_en.clone() };
+                            view! { <option value=t.code.clone()>{name}</option> }
+                        }).collect_view().into_any(),
+                        _ => ().into_any(),
+                    }}
+                </select></div>
+            {text_input("reward-amount", |l| td_string!(l, adm_amount_yuan), amount, true)}
+            {note_field(|l| td_string!(l, adm_basis), note, true)}
+            {text_input("reward-penalty", |l| td_string!(l, adm_penalty_decision), penalty, false)}
+            {text_input("reward-fine", |l| td_string!(l, adm_fine_yuan), fine, false)}
+            {text_input("reward-target", |l| td_string!(l, adm_target), target, false)}
+        </ActionForm>
+    }
+}
+
+/// The payment of an approved reward: its reference and amount.
+#[component]
+fn PayRewardAction(case: OnCase, amount: RwSignal<String>) -> impl IntoView {
+    let target = RwSignal::new(String::new());
+    let action = move || CaseAction::PayReward {
+        payment_reference: text(target),
+        amount_fen: yuan_to_fen(&text(amount)).unwrap_or(0),
+    };
+    view! {
+        <ActionForm kind=ActionKind::PayReward case action>
+            {text_input("payment-reference", |l| td_string!(l, adm_payment_reference), target, true)}
+            {text_input("reward-amount", |l| td_string!(l, adm_amount_yuan), amount, true)}
+        </ActionForm>
+    }
+}
+
+/// The public record (信息公开): texts rewritten for the public, how
+/// precisely the place is shown, which photos.
+#[component]
+fn DiscloseAction(case: OnCase, drafts: Drafts) -> impl IntoView {
+    let lang = use_lang();
+    let Drafts {
+        summary,
+        investigation,
+        public_actions,
+        precision,
+        chosen,
+        photos,
+        ..
+    } = drafts;
+    let action = move || {
+        CaseAction::Disclose(Disclosure {
+            summary: text(summary),
+            investigation: opt(investigation),
+            actions_taken: opt(public_actions),
+            photos: chosen.get_untracked(),
+            precision: Precision::parse(&text(precision)).unwrap_or(Precision::Area),
+        })
+    };
+    view! {
+        <ActionForm kind=ActionKind::Disclose case action>
+            <p class="hint">{move || td_string!(lang.get(), adm_disclose_hint)}</p>
+            {text_area("public-summary", |l| td_string!(l, col_summary), summary, true)}
+            {text_area("public-investigation", |l| td_string!(l, col_investigation), investigation, false)}
+            {text_area("public-actions", |l| td_string!(l, col_actions), public_actions, false)}
+            <div class="field"><label for="public-precision">{move || td_string!(lang.get(), adm_precision)}</label>
+                <select id="public-precision" prop:value=move || precision.get()
+                    on:change=move |ev| precision.set(event_target_value(&ev))>
+                    <option value="site">{move || td_string!(lang.get(), precision_site)}</option>
+                    <option value="street">{move || td_string!(lang.get(), precision_street)}</option>
+                    <option value="area">{move || td_string!(lang.get(), precision_area)}</option>
+                </select></div>
+            <fieldset class="field photo-choice">
+                <legend>{move || td_string!(lang.get(), adm_public_photos)}</legend>
+                {photos.get_value().into_iter().map(|(id, thumb)| view! {
+                    <label class="photo-pick">
+                        <input type="checkbox" value=id.to_string()
+                            prop:checked=move || chosen.with(|c| c.contains(&id))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|c| { c.retain(|x| *x != id); if on { c.push(id); } });
+                            } />
+                        <img src=thumb alt="" width="96" height="96" loading="lazy" />
+                    </label>
+                }).collect_view()}
+            </fieldset>
+        </ActionForm>
     }
 }

@@ -6,12 +6,6 @@
 //! The console needs JavaScript: it renders a sign-in shell on the server
 //! and loads its data in the browser after hydration.
 
-// Requests happen only in the browser.
-#![cfg_attr(
-    not(feature = "hydrate"),
-    allow(dead_code, unused_variables, unused_imports)
-)]
-
 mod case;
 mod publishing;
 mod queue;
@@ -66,48 +60,57 @@ pub fn use_staff() -> StaffSession {
 }
 
 /// An error from the API, for the person looking at the screen.
-#[cfg(feature = "hydrate")]
 pub fn say(e: &crate::browser::http::HttpError) -> String {
     e.message()
 }
 
-/// Loads JSON from the API into a signal after hydration; `None` while
-/// loading, `Err` with a message when refused.
-pub fn load<T>(url: impl Fn() -> String + 'static) -> RwSignal<Option<Result<T, String>>>
+/// What `load` gives: `None` while loading, `Err` with a message when
+/// refused; while it loads again, the last answer.
+pub type Loaded<T> = LocalResource<Result<T, String>>;
+
+/// Loads JSON from the API in the browser (on the server it stays loading),
+/// again whenever a signal `url` reads changes; an answer to a URL that has
+/// since changed is dropped, so a slow answer to an old filter never
+/// replaces a newer one.
+pub fn load<T>(url: impl Fn() -> String + 'static) -> Loaded<T>
 where
-    T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+    T: serde::de::DeserializeOwned + 'static,
 {
-    let out = RwSignal::new(None);
-    Effect::new(move |_| {
+    LocalResource::new(move || {
         let url = url();
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            let got = crate::browser::http::get_json::<T>(&url, &[])
+        async move {
+            crate::browser::http::get_json::<T>(&url, &[])
                 .await
-                .map_err(|e| say(&e));
-            let _ = out.try_set(Some(got));
-        });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = url;
-    });
-    out
+                .map_err(|e| say(&e))
+        }
+    })
+}
+
+/// Asks who is signed in (`GET /api/v1/session`): `None` when no one is.
+pub fn check_session() -> LocalResource<Option<Me>> {
+    LocalResource::new(|| async {
+        crate::browser::http::get_json::<Me>("/api/v1/session", &[])
+            .await
+            .ok()
+    })
 }
 
 /// The console's frame: the session gate and the console's navigation.
+/// `check` is the session as the server first answers it (asked for while
+/// the console's chunk loads, see `AdminLayoutRoute`); signing in and out
+/// change it after.
 #[component]
-pub fn AdminLayout() -> impl IntoView {
+pub fn AdminLayout(check: LocalResource<Option<Me>>) -> impl IntoView {
     let lang = use_lang();
     let session = StaffSession(RwSignal::new(Session::Checking));
     provide_context(session);
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            let got = crate::browser::http::get_json::<Me>("/api/v1/session", &[]).await;
+        if let Some(got) = check.get() {
             session.0.set(match got {
-                Ok(me) => Session::SignedIn(me),
-                Err(_) => Session::SignedOut,
+                Some(me) => Session::SignedIn(me),
+                None => Session::SignedOut,
             });
-        });
+        }
     });
     view! {
         <Title text=head_text(move || td_string!(lang.get(), page_admin).to_owned()) />
@@ -130,22 +133,25 @@ fn SignIn(session: StaffSession) -> impl IntoView {
     let lang = use_lang();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        busy.set(true);
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            let body = serde_json::json!({ "username": username.get_untracked(), "password": password.get_untracked() });
+    let sign_in = Action::new_local(move |body: &serde_json::Value| {
+        let body = body.clone();
+        async move {
             let got =
                 crate::browser::http::send_json::<Me>("POST", "/api/v1/session", &[], &body).await;
-            busy.set(false);
             match got {
-                Ok(me) => session.0.set(Session::SignedIn(me)),
-                Err(e) => error.set(Some(say(&e))),
+                Ok(me) => {
+                    session.0.set(Session::SignedIn(me));
+                    Ok(())
+                }
+                Err(e) => Err(say(&e)),
             }
-        });
+        }
+    });
+    let error = move || sign_in.value().get().and_then(Result::err);
+    let busy = sign_in.pending();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sign_in.dispatch_local(serde_json::json!({ "username": username.get_untracked(), "password": password.get_untracked() }));
     };
     view! {
         <form class="card admin-sign-in" on:submit=submit>
@@ -160,7 +166,7 @@ fn SignIn(session: StaffSession) -> impl IntoView {
                 <input id="admin-password" name="password" type="password" autocomplete="current-password" required=true
                     on:input=move |ev| password.set(event_target_value(&ev)) prop:value=move || password.get() />
             </div>
-            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <button type="submit" class="button primary" id="admin-sign-in" disabled=move || busy.get()>
                 {move || td_string!(lang.get(), adm_sign_in)}
             </button>
@@ -172,7 +178,6 @@ fn SignIn(session: StaffSession) -> impl IntoView {
 fn Console(me: Me, session: StaffSession) -> impl IntoView {
     let lang = use_lang();
     let sign_out = move |_| {
-        #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let _ =
                 crate::browser::http::send_json::<()>("DELETE", "/api/v1/session", &[], &()).await;

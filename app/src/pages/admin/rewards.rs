@@ -78,7 +78,6 @@ fn PayoutAccount(code: String) -> impl IntoView {
     let shown = RwSignal::new(None::<Result<String, String>>);
     let reveal = move |_| {
         let code = code.clone();
-        #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let got = crate::browser::http::send_json::<shared::reward::PayoutAccount>(
                 "POST",
@@ -91,8 +90,6 @@ fn PayoutAccount(code: String) -> impl IntoView {
             .map_err(|e| super::say(&e));
             shown.set(Some(got));
         });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = code;
     };
     view! {
         {move || match shown.get() {

@@ -6,17 +6,22 @@
 use super::*;
 use leptos::prelude::*;
 
-/// The console's frame and sign-in.
-pub struct AdminLayoutRoute;
+/// The console's frame and sign-in. Who is signed in is asked while the
+/// frame's chunk loads, not after.
+pub struct AdminLayoutRoute {
+    session: LocalResource<Option<Me>>,
+}
 
 #[leptos_router::lazy_route]
 impl leptos_router::LazyRoute for AdminLayoutRoute {
     fn data() -> Self {
-        AdminLayoutRoute
+        AdminLayoutRoute {
+            session: check_session(),
+        }
     }
 
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminLayout /> }.into_any()
+    fn view(route: Self) -> AnyView {
+        view! { <AdminLayout check=route.session /> }.into_any()
     }
 }
 

@@ -20,7 +20,6 @@ pub(super) fn send(
     error: RwSignal<Option<String>>,
     reload: RwSignal<u32>,
 ) {
-    #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         match crate::browser::http::send_json::<serde_json::Value>(method, &url, &[], &body).await {
             Ok(_) => {
@@ -30,14 +29,11 @@ pub(super) fn send(
             Err(e) => error.set(Some(super::say(&e))),
         }
     });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (method, url, body, error, reload);
 }
 
 /// Fetches a department's webhook signing secret to show it (admins; the
 /// server audits the reading).
 fn show_secret(code: String, secret: RwSignal<Option<String>>, error: RwSignal<Option<String>>) {
-    #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         let url = format!("/api/v1/departments/{code}/webhook-secret");
         match crate::browser::http::get_json::<shared::directory::WebhookSecret>(&url, &[]).await {
@@ -45,8 +41,6 @@ fn show_secret(code: String, secret: RwSignal<Option<String>>, error: RwSignal<O
             Err(e) => error.set(Some(super::say(&e))),
         }
     });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (code, secret, error);
 }
 
 pub(super) fn is_admin() -> bool {

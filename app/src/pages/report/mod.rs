@@ -6,9 +6,6 @@
 //! server renders the skeleton; everything that needs the browser (the
 //! category list, photos, location, map, upload) starts after hydration.
 
-// States reached only in the browser are never built on the server.
-#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-
 mod problems;
 mod receipt;
 mod steps;
@@ -180,7 +177,6 @@ impl Form {
 
     /// Empties the form for the next report.
     fn reset(&self) {
-        #[cfg(feature = "hydrate")]
         steps::forget_all_photos();
         self.category.set(None);
         self.photos.set(Vec::new());
@@ -200,11 +196,8 @@ impl Form {
         self.corroborates.set(None);
         self.problems.set(Vec::new());
         self.phase.set(Phase::Editing);
-        #[cfg(feature = "hydrate")]
-        {
-            self.key.set(crate::browser::random_key());
-            crate::browser::map::clear_pin();
-        }
+        self.key.set(crate::browser::random_key());
+        crate::browser::map::clear_pin();
     }
 }
 
@@ -384,13 +377,10 @@ pub fn Report() -> impl IntoView {
     // After hydration: a key for this report, the categories, the map.
     Effect::new(move |_| {
         form.hydrated.set(true);
-        #[cfg(feature = "hydrate")]
-        {
-            if form.key.get_untracked().is_empty() {
-                form.key.set(crate::browser::random_key());
-            }
-            steps::load_categories(form);
+        if form.key.get_untracked().is_empty() {
+            form.key.set(crate::browser::random_key());
         }
+        steps::load_categories(form);
     });
 
     // A report this page queued, settled in the background.
@@ -404,7 +394,6 @@ pub fn Report() -> impl IntoView {
         let key = form.key.get_untracked();
         match settled {
             Settled::Done { key: k, receipt } if k == key => {
-                #[cfg(feature = "hydrate")]
                 crate::send_queue::mark_seen(sending);
                 form.phase.set(Phase::Done(Box::new(receipt)));
             }
@@ -413,7 +402,6 @@ pub fn Report() -> impl IntoView {
                 status,
                 error,
             } if k == key => {
-                #[cfg(feature = "hydrate")]
                 crate::send_queue::drop_pending(sending, &k);
                 form.problems.set(problems::from_api(status, &error));
                 form.phase.set(Phase::Editing);
@@ -429,14 +417,12 @@ pub fn Report() -> impl IntoView {
         }
         let found = validate(&form);
         if let Some((slot, _)) = found.first() {
-            let _target = problems::anchor(slot);
+            let target = problems::anchor(slot);
             form.problems.set(found);
-            #[cfg(feature = "hydrate")]
-            crate::browser::scroll_to(&_target);
+            crate::browser::scroll_to(&target);
             return;
         }
         form.problems.set(Vec::new());
-        #[cfg(feature = "hydrate")]
         send(form, sending);
     };
 
@@ -472,7 +458,6 @@ pub fn Report() -> impl IntoView {
 }
 
 /// Sends the report; on no answer keeps it for the background sender.
-#[cfg(feature = "hydrate")]
 fn send(form: Form, sending: crate::send_queue::SendQueue) {
     use crate::send_queue::{self, Outcome};
     let key = form.key.get_untracked();

@@ -15,19 +15,11 @@ pub fn Receipt(form: Form, receipt: SubmitReceipt) -> impl IntoView {
     let copy = {
         let track_url = track_url.clone();
         move |_| {
-            #[cfg(feature = "hydrate")]
-            {
-                let origin = web_sys::window()
-                    .and_then(|w| w.location().origin().ok())
-                    .unwrap_or_default();
-                let url = format!("{origin}{track_url}");
-                leptos::task::spawn_local(async move {
-                    let ok = crate::browser::copy_text(&url).await;
-                    let _ = copied.try_set(Some(ok));
-                });
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = &track_url;
+            let url = format!("{}{track_url}", crate::browser::origin());
+            leptos::task::spawn_local(async move {
+                let ok = crate::browser::copy_text(&url).await;
+                let _ = copied.try_set(Some(ok));
+            });
         }
     };
     let code = receipt.tracking_code.clone();

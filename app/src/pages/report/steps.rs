@@ -1,8 +1,7 @@
 //! The steps of the report form.
 
-#[cfg(feature = "hydrate")]
-use super::PhotoItem;
-use super::{Answer, Form, Load, LocSource, Locating, Phase};
+use super::{Answer, Form, Load, LocSource, Locating, Phase, PhotoItem};
+use crate::browser::photos::{self, Blob};
 use crate::components::icon::{Icon, icon_for};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -50,7 +49,6 @@ fn StepTitle(
 
 // ------------------------------------------------------------ 1 category
 
-#[cfg(feature = "hydrate")]
 pub fn load_categories(form: Form) {
     form.categories.set(Load::Loading);
     leptos::task::spawn_local(async move {
@@ -88,7 +86,6 @@ fn choose(form: Form, c: Category) {
     form.clear_problem("category");
     form.problems
         .update(|p| p.retain(|(s, _)| !s.starts_with("answers")));
-    #[cfg(feature = "hydrate")]
     crate::browser::scroll_to("step-photos");
 }
 
@@ -131,10 +128,7 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
             Load::Failed => view! {
                 <p class="field-error">
                     {td_string!(l, categories_failed)} " "
-                    <button type="button" class="button small" on:click=move |_| {
-                        #[cfg(feature = "hydrate")]
-                        load_categories(form);
-                    }>{td_string!(l, retry)}</button>
+                    <button type="button" class="button small" on:click=move |_| load_categories(form)>{td_string!(l, retry)}</button>
                 </p>
             }
             .into_any(),
@@ -187,19 +181,18 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
 
 // ------------------------------------------------------------ 2 photos
 
-#[cfg(feature = "hydrate")]
 mod photo_store {
+    use crate::browser::photos::Blob;
     use std::cell::{Cell, RefCell};
 
     thread_local! {
-        pub static BLOBS: RefCell<Vec<(u32, web_sys::Blob)>> = const { RefCell::new(Vec::new()) };
+        pub static BLOBS: RefCell<Vec<(u32, Blob)>> = const { RefCell::new(Vec::new()) };
         pub static NEXT: Cell<u32> = const { Cell::new(1) };
     }
 }
 
 /// The prepared photos, in the order shown.
-#[cfg(feature = "hydrate")]
-pub fn photo_blobs(form: &Form) -> Vec<web_sys::Blob> {
+pub fn photo_blobs(form: &Form) -> Vec<Blob> {
     let ids: Vec<u32> = form
         .photos
         .with_untracked(|p| p.iter().filter(|x| x.ready).map(|x| x.id).collect());
@@ -215,37 +208,27 @@ pub fn photo_blobs(form: &Form) -> Vec<web_sys::Blob> {
     })
 }
 
-#[cfg(feature = "hydrate")]
 pub fn forget_all_photos() {
     photo_store::BLOBS.with(|b| b.borrow_mut().clear());
 }
 
-#[cfg(feature = "hydrate")]
 fn forget_photo(form: Form, id: u32) {
     let url = form
         .photos
         .with_untracked(|p| p.iter().find(|x| x.id == id).map(|x| x.url.clone()));
     if let Some(url) = url {
-        crate::browser::photos::revoke(&url);
+        photos::revoke(&url);
     }
     photo_store::BLOBS.with(|b| b.borrow_mut().retain(|(i, _)| *i != id));
     form.photos.update(|p| p.retain(|x| x.id != id));
 }
 
-#[cfg(feature = "hydrate")]
-fn add_photos(form: Form, input: web_sys::HtmlInputElement) {
-    use crate::browser::photos;
-    let Some(list) = input.files() else {
+/// Takes the photos just chosen (the input is emptied, so that the same
+/// photo can be chosen again after a removal) and prepares them.
+fn add_photos(form: Form, ev: &leptos::ev::Event) {
+    let Some(mut files) = photos::take_chosen(ev) else {
         return;
     };
-    let mut files = Vec::new();
-    for i in 0..list.length() {
-        if let Some(f) = list.item(i) {
-            files.push(f);
-        }
-    }
-    // Lets the same photo be chosen again after a removal.
-    input.set_value("");
     let room = MAX_PHOTOS.saturating_sub(form.photos.with_untracked(|p| p.len()));
     if files.len() > room {
         files.truncate(room);
@@ -296,7 +279,7 @@ fn add_photos(form: Form, input: web_sys::HtmlInputElement) {
             }
             let url = photos::object_url(&prepared.blob).unwrap_or_default();
             let shown = prepared.decoded;
-            let bytes = prepared.blob.size();
+            let bytes = photos::size(&prepared.blob);
             photo_store::BLOBS.with(|b| b.borrow_mut().push((id, prepared.blob)));
             let _ = form.photos.try_update(|p| {
                 if let Some(x) = p.iter_mut().find(|x| x.id == id) {
@@ -327,20 +310,7 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
     let lang = use_lang();
     let title = Signal::derive(move || td_string!(lang.get(), step_photos).to_owned());
     let note = Signal::derive(move || td_string!(lang.get(), step_photos_note).to_owned());
-    let on_change = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                add_photos(form, input);
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    let on_change = move |ev: leptos::ev::Event| add_photos(form, &ev);
     let tiles = move || {
         let l = lang.get();
         form.photos
@@ -381,12 +351,7 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
                             class="photo-remove"
                             aria-label=format!("{} {alt}", td_string!(l, remove))
                             disabled=move || !form.editable()
-                            on:click=move |_| {
-                                #[cfg(feature = "hydrate")]
-                                forget_photo(form, id);
-                                #[cfg(not(feature = "hydrate"))]
-                                let _ = id;
-                            }
+                            on:click=move |_| forget_photo(form, id)
                         >
                             "×"
                         </button>
@@ -435,7 +400,6 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
 
 // ------------------------------------------------------------ 3 location
 
-#[cfg(feature = "hydrate")]
 fn locate(form: Form) {
     use crate::browser::geo::{self, GeoError};
     form.locating.set(Locating::Busy);
@@ -464,82 +428,77 @@ pub fn LocationStep(form: Form) -> impl IntoView {
     let map_el = NodeRef::<leptos::html::Div>::new();
 
     // Open the map once the page is live; close it when leaving.
-    #[cfg(feature = "hydrate")]
-    {
-        Effect::new(move |_| {
-            let Some(el) = map_el.get() else {
-                return;
-            };
-            let el: web_sys::HtmlElement = el.into();
-            leptos::task::spawn_local(async move {
-                use crate::browser::map;
-                let centre = form.coords_untracked().unwrap_or(BANAN_CENTRE);
-                let opened = map::open(
-                    el,
-                    centre,
-                    if form.coords_untracked().is_some() {
-                        16.0
-                    } else {
-                        12.0
-                    },
-                    move |lat, lon| form.set_coords(lat, lon, None, LocSource::Map),
-                    move || {
-                        let _ = form.tiles_failed.try_set(true);
-                    },
-                )
-                .await;
-                let _ = form.map_ok.try_set(Some(opened));
-                if opened && let Some((lat, lon)) = form.coords_untracked() {
-                    map::set_pin(lat, lon, form.accuracy.get_untracked());
-                }
-            });
-        });
-        on_cleanup(crate::browser::map::close);
-
-        // Keep the pin where the coordinates are (a tap on the map has
-        // already moved it); else show the photo's position.
-        Effect::new(move |_| {
+    Effect::new(move |_| {
+        let Some(el) = map_el.get() else {
+            return;
+        };
+        let el: leptos::web_sys::HtmlElement = el.into();
+        leptos::task::spawn_local(async move {
             use crate::browser::map;
-            let opened = form.map_ok.get() == Some(true);
-            let coords = form.coords();
-            let source = form.source.get();
-            let accuracy = form.accuracy.get();
-            let from_photo = form.photo_position();
-            if !opened {
-                return;
-            }
-            match (coords, from_photo) {
-                (Some((lat, lon)), _) if source != LocSource::Map => {
-                    map::set_pin(lat, lon, accuracy)
-                }
-                (Some(_), _) => {}
-                (None, Some((lat, lon))) => map::set_pin(lat, lon, None),
-                (None, None) => map::clear_pin(),
+            let centre = form.coords_untracked().unwrap_or(BANAN_CENTRE);
+            let opened = map::open(
+                el,
+                centre,
+                if form.coords_untracked().is_some() {
+                    16.0
+                } else {
+                    12.0
+                },
+                move |lat, lon| form.set_coords(lat, lon, None, LocSource::Map),
+                move || {
+                    let _ = form.tiles_failed.try_set(true);
+                },
+            )
+            .await;
+            let _ = form.map_ok.try_set(Some(opened));
+            if opened && let Some((lat, lon)) = form.coords_untracked() {
+                map::set_pin(lat, lon, form.accuracy.get_untracked());
             }
         });
-    }
+    });
+    on_cleanup(crate::browser::map::close);
+
+    // Keep the pin where the coordinates are (a tap on the map has
+    // already moved it); else show the photo's position.
+    Effect::new(move |_| {
+        use crate::browser::map;
+        let opened = form.map_ok.get() == Some(true);
+        let coords = form.coords();
+        let source = form.source.get();
+        let accuracy = form.accuracy.get();
+        let from_photo = form.photo_position();
+        if !opened {
+            return;
+        }
+        match (coords, from_photo) {
+            (Some((lat, lon)), _) if source != LocSource::Map => map::set_pin(lat, lon, accuracy),
+            (Some(_), _) => {}
+            (None, Some((lat, lon))) => map::set_pin(lat, lon, None),
+            (None, None) => map::clear_pin(),
+        }
+    });
 
     let status = move || {
         let l = lang.get();
         let text = match form.locating.get() {
-            Locating::Busy => td_string!(l, locating).to_owned(),
-            Locating::Denied => td_string!(l, locate_denied).to_owned(),
-            Locating::Unavailable => td_string!(l, locate_unavailable).to_owned(),
-            Locating::Timeout => td_string!(l, locate_timeout).to_owned(),
-            Locating::Unsupported => td_string!(l, locate_unsupported).to_owned(),
+            Locating::Busy => Some(td_string!(l, locating).into_any()),
+            Locating::Denied => Some(td_string!(l, locate_denied).into_any()),
+            Locating::Unavailable => Some(td_string!(l, locate_unavailable).into_any()),
+            Locating::Timeout => Some(td_string!(l, locate_timeout).into_any()),
+            Locating::Unsupported => Some(td_string!(l, locate_unsupported).into_any()),
             Locating::Idle => match (form.coords(), form.source.get(), form.accuracy.get()) {
                 (Some(_), LocSource::Device, Some(a)) => {
-                    td_string!(l, located_accuracy).replace("%n", &format!("{:.0}", a.max(1.0)))
+                    Some(td!(l, located_accuracy, n = format!("{:.0}", a.max(1.0))).into_any())
                 }
-                (Some(_), LocSource::Map, _) => td_string!(l, located_map).to_owned(),
-                (Some(_), _, _) => td_string!(l, located_typed).to_owned(),
+                (Some(_), LocSource::Map, _) => Some(td_string!(l, located_map).into_any()),
+                (Some(_), _, _) => Some(td_string!(l, located_typed).into_any()),
                 (None, _, _) => match (
                     form.photo_position(),
                     form.photos.with(|p| p.iter().any(|x| x.ready)),
                 ) {
-                    (Some(_), _) => td_string!(l, location_from_photo).to_owned(),
-                    (None, true) => td_string!(l, location_photo_maybe).to_owned(),
-                    (None, false) => String::new(),
+                    (Some(_), _) => Some(td_string!(l, location_from_photo).into_any()),
+                    (None, true) => Some(td_string!(l, location_photo_maybe).into_any()),
+                    (None, false) => None,
                 },
             },
         };
@@ -547,8 +506,7 @@ pub fn LocationStep(form: Form) -> impl IntoView {
             form.locating.get(),
             Locating::Denied | Locating::Unavailable | Locating::Timeout | Locating::Unsupported
         );
-        (!text.is_empty())
-            .then(|| view! { <p class="loc-status" class:warn=warn role="status">{text}</p> })
+        text.map(|text| view! { <p class="loc-status" class:warn=warn role="status">{text}</p> })
     };
     let map_note = move || {
         let l = lang.get();
@@ -576,10 +534,7 @@ pub fn LocationStep(form: Form) -> impl IntoView {
                 id="locate"
                 class="button locate"
                 disabled=move || !form.hydrated.get() || form.locating.get() == Locating::Busy || !form.editable()
-                on:click=move |_| {
-                    #[cfg(feature = "hydrate")]
-                    locate(form);
-                }
+                on:click=move |_| locate(form)
             >
                 <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
                     <circle cx="12" cy="12" r="4" />
@@ -944,40 +899,37 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
 
     // Ask for open cases of the same kind nearby when the category or the
     // position changes (to about ten metres).
-    #[cfg(feature = "hydrate")]
-    {
-        let asked = StoredValue::new(String::new());
-        Effect::new(move |_| {
-            let code = form.category.with(|c| c.as_ref().map(|c| c.code.clone()));
-            let at = form.coords().or_else(|| form.photo_position());
-            let (Some(code), Some((lat, lon))) = (code, at) else {
-                form.nearby.set(Load::Ready(Vec::new()));
-                asked.set_value(String::new());
-                return;
-            };
-            let query = format!(
-                "/api/v1/reports/nearby?category={}&lat={lat:.4}&lon={lon:.4}",
-                crate::browser::encode_component(&code)
-            );
-            if asked.get_value() == query {
+    let asked = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        let code = form.category.with(|c| c.as_ref().map(|c| c.code.clone()));
+        let at = form.coords().or_else(|| form.photo_position());
+        let (Some(code), Some((lat, lon))) = (code, at) else {
+            form.nearby.set(Load::Ready(Vec::new()));
+            asked.set_value(String::new());
+            return;
+        };
+        let query = format!(
+            "/api/v1/reports/nearby?category={}&lat={lat:.4}&lon={lon:.4}",
+            crate::browser::encode_component(&code)
+        );
+        if asked.get_value() == query {
+            return;
+        }
+        asked.set_value(query.clone());
+        form.nearby.set(Load::Loading);
+        leptos::task::spawn_local(async move {
+            let got =
+                crate::browser::http::get_json::<Vec<shared::report::NearbyCase>>(&query, &[])
+                    .await;
+            if asked.try_get_value().as_deref() != Some(query.as_str()) {
                 return;
             }
-            asked.set_value(query.clone());
-            form.nearby.set(Load::Loading);
-            leptos::task::spawn_local(async move {
-                let got =
-                    crate::browser::http::get_json::<Vec<shared::report::NearbyCase>>(&query, &[])
-                        .await;
-                if asked.try_get_value().as_deref() != Some(query.as_str()) {
-                    return;
-                }
-                let _ = form.nearby.try_set(match got {
-                    Ok(list) => Load::Ready(list),
-                    Err(_) => Load::Failed,
-                });
+            let _ = form.nearby.try_set(match got {
+                Ok(list) => Load::Ready(list),
+                Err(_) => Load::Failed,
             });
         });
-    }
+    });
 
     let list = move || {
         let l = lang.get();
@@ -990,14 +942,21 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
             .into_iter()
             .map(|c| {
                 let name = if zh(l) { c.category_name.clone() } else { c.category_name_en.clone() };
-                let meta = format!(
-                    "{} · {} · {}",
-                    td_string!(l, distance_m).replace("%n", &c.distance_m.to_string()),
-                    crate::format::local_date(&c.submitted_at),
-                    crate::format::state_label(l, &c.state),
-                );
-                let others = (c.corroborations > 0)
-                    .then(|| td_string!(l, others_reported).replace("%n", &c.corroborations.to_string()));
+                let meta = view! {
+                    {td!(l, distance_m, n = c.distance_m)}
+                    {format!(
+                        " · {} · {}",
+                        crate::format::local_date(&c.submitted_at),
+                        crate::format::state_label(l, &c.state),
+                    )}
+                };
+                // One or more: the plural is chosen here, not by leptos_i18n's
+                // plurals, which would bring ICU's plural rules into the wasm.
+                let others = match c.corroborations {
+                    0 => None,
+                    1 => Some(td_string!(l, one_other_reported).into_any()),
+                    n => Some(td!(l, others_reported, n = n).into_any()),
+                };
                 let is_chosen = chosen.as_ref().is_some_and(|x| x.tracking_code == c.tracking_code);
                 let code = c.tracking_code.clone();
                 view! {
@@ -1039,7 +998,7 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
             let l = lang.get();
             view! {
                 <p class="notice corroborate-note" role="status">
-                    {td_string!(l, me_too_note).replace("%s", &c.tracking_code)}
+                    {td!(l, me_too_note, code = c.tracking_code.clone())}
                 </p>
             }
         })
@@ -1069,9 +1028,9 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
             let pct = (p * 100.0).round() as u32;
             let l = lang.get();
             let text = if pct >= 100 {
-                td_string!(l, processing).to_owned()
+                td_string!(l, processing).into_any()
             } else {
-                td_string!(l, uploading).replace("%n", &pct.to_string())
+                td!(l, uploading, n = pct).into_any()
             };
             Some(view! {
                 <div class="upload" role="status">
@@ -1090,13 +1049,10 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
                 <div class="queued notice" role="status">
                     <strong>{td_string!(l, waiting_network)}</strong>
                     <p>{td_string!(l, queued_explain)}</p>
-                    <p>{td_string!(l, pending_count).replace("%n", &n.to_string())}</p>
+                    <p>{td!(l, pending_count, n = n)}</p>
                     {(!sending.stored.get()).then(|| view! { <p class="field-error">{td_string!(l, not_stored)}</p> })}
                     <button type="button" class="button small" on:click=move |_| {
-                        #[cfg(feature = "hydrate")]
-                        {
-                            crate::send_queue::drop_pending(sending, &form.key.get_untracked());
-                        }
+                        crate::send_queue::drop_pending(sending, &form.key.get_untracked());
                         form.phase.set(Phase::Editing);
                     }>{td_string!(l, cancel_sending)}</button>
                 </div>

@@ -1,33 +1,14 @@
 //! JSON requests with `fetch`, and multipart uploads with XMLHttpRequest
 //! (fetch cannot report upload progress).
 
+use super::super::answers::api_error;
+pub use super::super::answers::{HttpError, Upload};
 use serde::de::DeserializeOwned;
-use shared::ApiError;
-use shared::ErrorBody;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-
-#[derive(Debug, Clone)]
-pub enum HttpError {
-    /// No answer: offline, DNS, a dropped connection, a timeout.
-    Network,
-    /// An answer with an error status; the API's error body when it sent one.
-    Status {
-        status: u16,
-        error: Option<ApiError>,
-    },
-    /// A 2xx answer that is not what we expected.
-    Decode,
-}
-
-fn api_error(body: &str) -> Option<ApiError> {
-    serde_json::from_str::<ErrorBody>(body)
-        .ok()
-        .map(|b| b.error)
-}
 
 /// `GET url` with the given headers, JSON in.
 pub async fn get_json<T: DeserializeOwned>(
@@ -97,47 +78,39 @@ async fn request_json<T: DeserializeOwned>(
     }
 }
 
-impl HttpError {
-    /// A message for the person who asked: the API's own when it sent one.
-    pub fn message(&self) -> String {
-        match self {
-            HttpError::Network => "network error".to_owned(),
-            HttpError::Status { error: Some(e), .. } => e.message.clone(),
-            HttpError::Status { status, .. } => format!("HTTP {status}"),
-            HttpError::Decode => "unexpected answer".to_owned(),
-        }
-    }
-}
-
-/// What an upload got back. `status` 0 means no answer at all.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub status: u16,
-    pub body: String,
-    pub retry_after_s: Option<u32>,
-}
-
-impl Upload {
-    pub fn error(&self) -> Option<ApiError> {
-        api_error(&self.body)
-    }
-}
-
 /// Five minutes: a few megabytes over a poor mobile link.
 const UPLOAD_TIMEOUT_MS: u32 = 300_000;
 
-/// `POST url` with a multipart body, calling `progress` with 0.0–1.0 as the
-/// bytes leave.
+/// The multipart body of a report: its fields, then its photos.
+fn multipart(fields: &[(String, String)], blobs: &[web_sys::Blob]) -> Option<web_sys::FormData> {
+    let form = web_sys::FormData::new().ok()?;
+    for (name, value) in fields {
+        form.append_with_str(name, value).ok()?;
+    }
+    for (i, blob) in blobs.iter().enumerate() {
+        let ext = if blob.type_() == "image/jpeg" {
+            "jpg"
+        } else {
+            "img"
+        };
+        form.append_with_blob_and_filename("photo", blob, &format!("photo-{}.{ext}", i + 1))
+            .ok()?;
+    }
+    Some(form)
+}
+
+/// `POST url` with a multipart body of `fields` and then `blobs` (as
+/// `photo`), calling `progress` with 0.0–1.0 as the bytes leave.
 pub async fn post_form(
     url: &str,
-    form: &web_sys::FormData,
+    fields: &[(String, String)],
+    blobs: &[web_sys::Blob],
     headers: &[(&str, &str)],
     progress: impl Fn(f64) + 'static,
 ) -> Upload {
-    let failed = Upload {
-        status: 0,
-        body: String::new(),
-        retry_after_s: None,
+    let failed = Upload::failed();
+    let Some(form) = multipart(fields, blobs) else {
+        return failed;
     };
     let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
         return failed;
@@ -182,7 +155,7 @@ pub async fn post_form(
     if let Ok(upload) = xhr.upload() {
         upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
     }
-    if xhr.send_with_opt_form_data(Some(form)).is_err() {
+    if xhr.send_with_opt_form_data(Some(&form)).is_err() {
         return failed;
     }
     let _ = JsFuture::from(promise).await;

@@ -1,25 +1,11 @@
 //! The phone's position from the Geolocation API (WGS84, as GPS gives it).
 
+pub use super::super::answers::{Fix, GeoError};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Fix {
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: f64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GeoError {
-    Unsupported,
-    Denied,
-    Unavailable,
-    Timeout,
-}
 
 fn number(obj: &JsValue, key: &str) -> Option<f64> {
     js_sys::Reflect::get(obj, &JsValue::from_str(key))

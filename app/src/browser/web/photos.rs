@@ -13,7 +13,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, File};
+pub use web_sys::{Blob, File};
 
 pub const LONG_EDGE: u32 = 2048;
 pub const QUALITY: f64 = 0.85;
@@ -26,12 +26,12 @@ pub struct Prepared {
     pub decoded: bool,
 }
 
-pub async fn blob_bytes(blob: &Blob) -> Option<Vec<u8>> {
+async fn blob_bytes(blob: &Blob) -> Option<Vec<u8>> {
     let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
     Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-pub fn bytes_blob(bytes: &[u8], mime: &str) -> Option<Blob> {
+fn bytes_blob(bytes: &[u8], mime: &str) -> Option<Blob> {
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
@@ -47,6 +47,56 @@ pub fn revoke(url: &str) {
     if url.starts_with("blob:") {
         let _ = web_sys::Url::revoke_object_url(url);
     }
+}
+
+/// The photo's size in bytes.
+pub fn size(blob: &Blob) -> f64 {
+    blob.size()
+}
+
+/// A photo as a `data:` URL, to keep it in local storage; one that cannot
+/// be read is kept empty.
+pub async fn data_url(blob: &Blob) -> String {
+    use base64::Engine;
+    let mime = blob.type_();
+    let mime = if mime.is_empty() {
+        "application/octet-stream".to_owned()
+    } else {
+        mime
+    };
+    let bytes = blob_bytes(blob).await.unwrap_or_default();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    format!("data:{mime};base64,{b64}")
+}
+
+/// A photo back from its `data:` URL.
+pub fn from_data_url(url: &str) -> Option<Blob> {
+    use base64::Engine;
+    let rest = url.strip_prefix("data:")?;
+    let (meta, data) = rest.split_once(',')?;
+    let mime = meta.strip_suffix(";base64")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .ok()?;
+    bytes_blob(&bytes, mime)
+}
+
+/// The files just chosen in a file input (the event's target), which is
+/// emptied so that the same photo can be chosen again after a removal.
+/// None when the target is not a file input with a file list.
+pub fn take_chosen(ev: &web_sys::Event) -> Option<Vec<File>> {
+    let input = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let list = input.files()?;
+    let mut files = Vec::new();
+    for i in 0..list.length() {
+        if let Some(f) = list.item(i) {
+            files.push(f);
+        }
+    }
+    input.set_value("");
+    Some(files)
 }
 
 /// The photo to upload, and the position its EXIF carries.

@@ -1,0 +1,145 @@
+//! The browser itself, for the WebAssembly build (`hydrate`): see
+//! `browser` for the server's stand-ins.
+
+pub mod geo;
+pub mod http;
+pub mod map;
+pub mod photos;
+pub mod store;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// 128 random bits as hex, for an `Idempotency-Key`.
+pub fn random_key() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_some();
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0).floor() as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Copies text to the clipboard; false when the browser refuses.
+pub async fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let navigator = window.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .map(|v| !v.is_undefined() && !v.is_null())
+        .unwrap_or(false);
+    if has_clipboard
+        && JsFuture::from(navigator.clipboard().write_text(text))
+            .await
+            .is_ok()
+    {
+        return true;
+    }
+    // Older browsers and plain-HTTP pages: a selected input and execCommand.
+    let Some(document) = window.document() else {
+        return false;
+    };
+    let Ok(input) = document.create_element("input") else {
+        return false;
+    };
+    let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() else {
+        return false;
+    };
+    input.set_value(text);
+    let _ = input.set_attribute("readonly", "");
+    let _ = input.set_attribute("style", "position:fixed;top:0;left:0;opacity:0");
+    let Some(body) = document.body() else {
+        return false;
+    };
+    let _ = body.append_child(&input);
+    input.select();
+    let copied = document
+        .dyn_ref::<web_sys::HtmlDocument>()
+        .and_then(|d| d.exec_command("copy").ok())
+        .unwrap_or(false);
+    input.remove();
+    copied
+}
+
+/// Scrolls to an element of the page and focuses it, if it can be focused.
+pub fn scroll_to(id: &str) {
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    el.scroll_into_view_with_bool(true);
+    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// `decodeURIComponent`, or the input when it is not valid.
+pub fn decode_component(s: &str) -> String {
+    js_sys::decode_uri_component(&s.replace('+', " "))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// `encodeURIComponent`.
+pub fn encode_component(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// Replaces the address bar's fragment without a request or a new history entry.
+pub fn replace_fragment(fragment: &str) {
+    if let Some(window) = web_sys::window() {
+        let path = window
+            .location()
+            .pathname()
+            .unwrap_or_else(|_| "/".to_owned());
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(
+                &JsValue::NULL,
+                "",
+                Some(&format!("{path}#{fragment}")),
+            );
+        }
+    }
+}
+
+/// The page's origin (`https://host`), or "" when unknown.
+pub fn origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// The address bar's fragment (`#…`), or "" when there is none.
+pub fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// The `lang` attribute the server rendered on `<html>`.
+pub fn rendered_lang() -> Option<String> {
+    leptos::prelude::document()
+        .document_element()
+        .and_then(|el| el.get_attribute("lang"))
+}
+
+/// Sets a cookie (`document.cookie = …`).
+pub fn set_cookie(cookie: &str) {
+    if let Ok(doc) = leptos::prelude::document().dyn_into::<web_sys::HtmlDocument>() {
+        let _ = doc.set_cookie(cookie);
+    }
+}

@@ -14,6 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
 use serde_json::json;
 use shared::disclosure::{PublicCase, finding_label, state_label};
 
@@ -33,11 +34,11 @@ pub fn w3c(rfc3339: &str) -> String {
 }
 
 async fn page(
-    state: &AppState,
+    db: &DatabaseConnection,
     query: &PublicQuery,
 ) -> Result<(PublicFilter, Vec<PublicCase>, bool), AppError> {
     let filter = query.filter(DEFAULT_EXPORT_SIZE, MAX_EXPORT_SIZE)?;
-    let (items, has_more) = PublicCases { db: &state.db }.list(&filter).await?;
+    let (items, has_more) = PublicCases { db }.list(&filter).await?;
     Ok((filter, items, has_more))
 }
 
@@ -80,7 +81,7 @@ pub async fn geojson(
     query: Result<Query<PublicQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(query) = query?;
-    let (filter, items, more) = page(&state, &query).await?;
+    let (filter, items, more) = page(&state.db, &query).await?;
     let base = origin(&headers);
     let features: Vec<_> = items
         .iter()
@@ -135,7 +136,7 @@ pub async fn csv(
     query: Result<Query<PublicQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(query) = query?;
-    let (filter, items, more) = page(&state, &query).await?;
+    let (filter, items, more) = page(&state.db, &query).await?;
     // A byte-order mark, so that Excel opens the Chinese as UTF-8.
     let mut out = String::from("\u{feff}");
     out.push_str(&crate::csv::row([

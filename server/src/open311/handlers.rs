@@ -306,8 +306,14 @@ pub async fn create(
         .get::<PublicChange>()
         .cloned()
         .unwrap_or_default();
-    let form = requests::read_form(&state, request, format).await?;
-    let (receipt, notices) = requests::submit(&state, form, idempotency, format).await?;
+    let form = requests::read_form(
+        &state.uploads,
+        state.pipeline.limits().max_bytes,
+        request,
+        format,
+    )
+    .await?;
+    let (receipt, notices) = requests::submit(&state.reports(), form, idempotency, format).await?;
     change.mark();
     let doc = Node::List(
         "request",

@@ -9,8 +9,9 @@ use crate::disclosure::handlers::given;
 use crate::disclosure::service::{PublicFilter, StatusFilter};
 use crate::reports::idempotency::{IdempotencyKey, KeyScope};
 use crate::reports::input::RawReport;
+use crate::reports::service::Reports;
+use crate::reports::upload::UploadBudget;
 use crate::reports::upload::{self, FormSpec};
-use crate::state::AppState;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use chrono::{DateTime, Duration, Utc};
@@ -267,7 +268,8 @@ fn attributes(
 /// Reads the form with the JSON API's streaming reader and caps: at most
 /// six photos in `media`, any text fields (Open311 clients add their own).
 pub async fn read_form(
-    state: &AppState,
+    uploads: &UploadBudget,
+    max_photo_bytes: usize,
     request: Request,
     format: Format,
 ) -> Result<Form, Open311Error> {
@@ -281,12 +283,12 @@ pub async fn read_form(
         let spec = FormSpec {
             file_field: "media",
             max_files: crate::reports::input::MAX_PHOTOS,
-            max_file_bytes: state.pipeline.limits().max_bytes,
+            max_file_bytes: max_photo_bytes,
             known: |_| true,
         };
-        upload::read_multipart(request, &spec, crate::reports::MAX_BODY, &state.uploads).await
+        upload::read_multipart(request, &spec, crate::reports::MAX_BODY, uploads).await
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        upload::read_urlencoded(request, &state.uploads).await
+        upload::read_urlencoded(request, uploads).await
     } else {
         return Err(Open311Error::bad(
             format,
@@ -304,7 +306,7 @@ pub async fn read_form(
 /// Files the request through the same service as `POST /api/v1/reports`.
 /// Answers the receipt and what the client should tell its user.
 pub async fn submit(
-    state: &AppState,
+    reports: &Reports<'_>,
     form: Form,
     idempotency: Option<String>,
     format: Format,
@@ -316,7 +318,7 @@ pub async fn submit(
             "api_key is required to POST a request",
         )
     })?;
-    let valid = crate::api_keys::verify(&state.db, key)
+    let valid = crate::api_keys::verify(reports.db, key)
         .await
         .map_err(|e| Open311Error::from_app(e.into(), format))?;
     let Some(api_key) = valid else {
@@ -331,7 +333,7 @@ pub async fn submit(
     let code = form
         .get("service_code")
         .ok_or_else(|| Open311Error::bad(format, "service_code: required"))?;
-    let category = categories::service::find_active(&state.db, code)
+    let category = categories::service::find_active(reports.db, code)
         .await
         .map_err(|e| Open311Error::from_app(e.into(), format))?
         .ok_or_else(|| {
@@ -384,7 +386,6 @@ pub async fn submit(
         photos: form.media,
         ..Default::default()
     };
-    let reports = state.reports();
     let receipt = reports
         .submit(raw, idempotency)
         .await

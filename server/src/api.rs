@@ -34,9 +34,10 @@ pub fn v1(state: &AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn(json_rejections))
 }
 
-/// axum's own extractor rejections (a path id that is not a number, a
-/// query it cannot parse) answer in plain text; the API answers every error
-/// as JSON, so rewrite them here, keeping their status and message.
+/// axum's own extractor rejections (a path id that is not a number) answer
+/// in plain text; the API answers every error as JSON, so rewrite them here,
+/// keeping their status and message. Query strings and JSON bodies are read
+/// with `AppQuery` and `AppJson`, whose rejections are JSON already.
 async fn json_rejections(
     request: axum::extract::Request,
     next: axum::middleware::Next,

@@ -2,10 +2,9 @@
 
 use crate::auth::StaffUser;
 use crate::db::entities::audit_log;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::Role;
 use shared::directory::AuditEntry;
@@ -47,10 +46,9 @@ pub struct AuditFilter {
 pub async fn list(
     State(state): State<AppState>,
     user: StaffUser,
-    filter: Result<Query<AuditFilter>, QueryRejection>,
+    AppQuery(f): AppQuery<AuditFilter>,
 ) -> Result<AppJson<Vec<AuditEntry>>, AppError> {
     user.require(&[Role::Admin, Role::Auditor])?;
-    let Query(f) = filter?;
     let mut q = audit_log::Entity::find();
     for (column, value) in [
         (audit_log::Column::Actor, &f.actor),

@@ -2,14 +2,13 @@
 
 use super::service::{self, Cases, QueueFilter};
 use crate::auth::StaffUser;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{
     BadRequest, Binary, CasePath, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::EntityTrait;
@@ -44,9 +43,8 @@ fn cases(state: &AppState) -> Cases<'_> {
 pub async fn queue(
     State(state): State<AppState>,
     user: StaffUser,
-    filter: Result<Query<QueueFilter>, QueryRejection>,
+    AppQuery(filter): AppQuery<QueueFilter>,
 ) -> Result<AppJson<CaseQueue>, AppError> {
-    let Query(filter) = filter?;
     Ok(AppJson(cases(&state).queue(&user, filter).await?))
 }
 

@@ -2,11 +2,10 @@
 
 use super::service;
 use crate::auth::StaffUser;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::Role;
@@ -45,9 +44,8 @@ pub struct InfoQuery {
 )]
 pub async fn search(
     State(state): State<AppState>,
-    query: Result<Query<InfoQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<InfoQuery>,
 ) -> Result<AppJson<InfoPage>, AppError> {
-    let Query(q) = query?;
     let kind = match q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         None => None,
         Some(k) => Some(

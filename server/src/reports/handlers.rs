@@ -4,7 +4,7 @@ use super::idempotency::{IdempotencyKey, KeyScope};
 use super::input::{MAX_PHOTOS, RawReport};
 use super::service::{self, Reports};
 use super::upload::{self, FormSpec};
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::middleware::public_cache::PublicChange;
 use crate::middleware::rate_limit::ClientKey;
 use crate::openapi::components::{
@@ -13,8 +13,7 @@ use crate::openapi::components::{
 };
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::geo::{LatLon, gcj02_to_wgs84};
@@ -184,9 +183,8 @@ pub struct NearbyQuery {
 )]
 pub async fn nearby(
     State(state): State<AppState>,
-    query: Result<Query<NearbyQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<NearbyQuery>,
 ) -> Result<Json<Vec<NearbyCase>>, AppError> {
-    let Query(q) = query?;
     let radius = q.radius_m.unwrap_or(service::NEARBY_DEFAULT_RADIUS_M);
     let days = q.days.unwrap_or(30);
     if !(10.0..=service::NEARBY_MAX_RADIUS_M).contains(&radius) {

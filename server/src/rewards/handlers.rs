@@ -4,14 +4,13 @@
 use super::{ledger, service};
 use crate::auth::StaffUser;
 use crate::db::entities::reward_exclusion;
-use crate::error::{AppError, AppJson, OnUniqueViolation};
+use crate::error::{AppError, AppJson, AppQuery, OnUniqueViolation};
 use crate::openapi::components::{
     BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -72,10 +71,9 @@ pub struct QueueQuery {
 pub async fn queue(
     State(state): State<AppState>,
     user: StaffUser,
-    query: Result<Query<QueueQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<QueueQuery>,
 ) -> Result<AppJson<Vec<RewardQueueItem>>, AppError> {
     user.require(READERS)?;
-    let Query(q) = query?;
     service::expire_due(&state.db, Utc::now()).await?;
     let states: Vec<&str> = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some("all") => RewardState::ALL.iter().map(|s| s.as_str()).collect(),
@@ -123,7 +121,7 @@ pub struct LedgerQuery {
 pub async fn ledger(
     State(state): State<AppState>,
     user: StaffUser,
-    query: Result<Query<LedgerQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<LedgerQuery>,
 ) -> Result<Response, AppError> {
     user.require(&[
         Role::Finance,
@@ -131,7 +129,6 @@ pub async fn ledger(
         Role::Admin,
         Role::RewardReviewer,
     ])?;
-    let Query(q) = query?;
     service::expire_due(&state.db, Utc::now()).await?;
     let rows = ledger::rows(&state.db).await?;
     let out = if q.detail {

@@ -3,13 +3,12 @@
 
 use super::service;
 use crate::auth::StaffUser;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{
     BadRequest, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -166,10 +165,9 @@ pub struct PreviewQuery {
 pub async fn preview(
     State(state): State<AppState>,
     user: StaffUser,
-    query: Result<Query<PreviewQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<PreviewQuery>,
 ) -> Result<AppJson<RoutePreview>, AppError> {
     user.require(READERS)?;
-    let Query(q) = query?;
     let at = match &q.at {
         None => Utc::now(),
         Some(s) => DateTime::parse_from_rfc3339(s)

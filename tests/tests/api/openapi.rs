@@ -7,7 +7,10 @@
 //! to a router without `#[utoipa::path]` (or without listing it in the
 //! module's `ApiDoc`) fails `every_route_under_api_v1_is_documented`; a
 //! documented operation the server does not answer fails
-//! `every_documented_operation_is_served`.
+//! `every_documented_operation_is_served`. The whole document is
+//! snapshotted (`snapshots/`), so that a change to the API shows in review;
+//! `INSTA_UPDATE=always` (or `cargo insta review`) accepts an intended
+//! change.
 
 use serde_json::Value;
 use shanshui_tests::{TestApp, db_test};
@@ -152,6 +155,16 @@ fn every_route_under_api_v1_is_documented() {
             "{method} {path} is in the contract"
         );
     }
+}
+
+/// The whole document, as clients get it. The version of the build is left
+/// out, so that a release alone does not change the snapshot.
+#[test]
+fn the_document_matches_its_snapshot() {
+    let mut doc = generated();
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+    doc["info"]["version"] = Value::from("[version]");
+    insta::assert_json_snapshot!("openapi", doc);
 }
 
 /// Every documented operation is routed: its path answers an unrouted

@@ -32,7 +32,7 @@ pub struct AuditFilter {
 /// personal data.
 #[utoipa::path(
     get,
-    path = "/api/v1/audit",
+    path = "/audit",
     tag = "audit",
     params(AuditFilter),
     responses(
@@ -83,11 +83,7 @@ pub async fn list(
     ))
 }
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list))]
-pub struct ApiDoc;
-
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/audit", axum::routing::get(list))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::default().routes(utoipa_axum::routes!(list))
 }

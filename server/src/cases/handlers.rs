@@ -29,7 +29,7 @@ fn cases(state: &AppState) -> Cases<'_> {
 /// department's cases, a dispatcher all of them.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases",
+    path = "/cases",
     tag = "cases",
     params(QueueFilter),
     responses(
@@ -54,7 +54,7 @@ pub async fn queue(
 /// many open ones are overdue.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/counts",
+    path = "/cases/counts",
     tag = "cases",
     responses(
         (status = 200, description = "The counts.", body = CaseCounts),
@@ -75,7 +75,7 @@ pub async fn counts(
 /// and the actions the signed-in user may take now (`allowed_actions`).
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}",
+    path = "/cases/{code}",
     tag = "cases",
     params(CasePath),
     responses(
@@ -105,7 +105,7 @@ pub async fn detail(
 /// who drafted or proposed it (四眼原则).
 #[utoipa::path(
     post,
-    path = "/api/v1/cases/{code}/actions",
+    path = "/cases/{code}/actions",
     tag = "cases",
     params(CasePath),
     request_body = ActionRequest,
@@ -136,7 +136,7 @@ pub async fn act(
 /// is written to the audit log.
 #[utoipa::path(
     post,
-    path = "/api/v1/cases/{code}/reveal",
+    path = "/cases/{code}/reveal",
     tag = "cases",
     params(CasePath),
     responses(
@@ -161,7 +161,7 @@ pub async fn reveal(
 /// the user can see: candidates to merge this one into.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}/nearby",
+    path = "/cases/{code}/nearby",
     tag = "cases",
     params(CasePath),
     responses(
@@ -186,7 +186,7 @@ pub async fn nearby(
 /// see it; never public, never cached.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}/photos/{id}/original",
+    path = "/cases/{code}/photos/{id}/original",
     tag = "cases",
     params(CasePath, ("id" = i64, Path, description = "The photo's id.")),
     responses(
@@ -231,7 +231,7 @@ pub async fn original_photo(
 /// The usernames of the active handlers of the case's department.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}/assignees",
+    path = "/cases/{code}/assignees",
     tag = "cases",
     params(CasePath),
     responses(

@@ -95,7 +95,7 @@ impl PublicQuery {
 /// case is disclosed. Nothing the reporter wrote or who they are ever does.
 #[utoipa::path(
     get,
-    path = "/api/v1/public/cases",
+    path = "/public/cases",
     tag = "disclosure",
     params(PublicQuery),
     responses(
@@ -121,7 +121,7 @@ pub async fn list(
 /// One case as the public sees it, with its public timeline.
 #[utoipa::path(
     get,
-    path = "/api/v1/public/cases/{code}",
+    path = "/public/cases/{code}",
     tag = "disclosure",
     params(crate::openapi::components::CasePath),
     responses(

@@ -92,7 +92,7 @@ pub struct SubmitHeaders {
 /// `Retry-After` before the body is read.
 #[utoipa::path(
     post,
-    path = "/api/v1/reports",
+    path = "/reports",
     tag = "reports",
     params(SubmitHeaders),
     request_body(content = ReportForm, content_type = "multipart/form-data"),
@@ -171,7 +171,7 @@ pub struct NearbyQuery {
 /// rate-limited per client.
 #[utoipa::path(
     get,
-    path = "/api/v1/reports/nearby",
+    path = "/reports/nearby",
     tag = "reports",
     params(NearbyQuery),
     responses(
@@ -223,7 +223,7 @@ pub async fn nearby(
 /// missing secret is answered like an unknown code (404).
 #[utoipa::path(
     get,
-    path = "/api/v1/track/{code}",
+    path = "/track/{code}",
     tag = "reports",
     params(CasePath),
     responses(
@@ -254,7 +254,7 @@ pub async fn track(
 /// the secret in `X-Report-Secret`. Answers the reporter's view after it.
 #[utoipa::path(
     post,
-    path = "/api/v1/track/{code}/actions",
+    path = "/track/{code}/actions",
     tag = "reports",
     params(CasePath),
     request_body = ReporterAction,

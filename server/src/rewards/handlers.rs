@@ -26,7 +26,7 @@ use shared::reward::{PayoutAccount, RewardQueueItem, RewardState, RewardTier};
 /// special tier, up to `cap_fen`).
 #[utoipa::path(
     get,
-    path = "/api/v1/reward-tiers",
+    path = "/reward-tiers",
     tag = "rewards",
     responses((status = 200, description = "The tiers.", body = Vec<RewardTier>))
 )]
@@ -56,7 +56,7 @@ pub struct QueueQuery {
 /// proposal first, each with the case's eligibility.
 #[utoipa::path(
     get,
-    path = "/api/v1/rewards",
+    path = "/rewards",
     tag = "rewards",
     params(QueueQuery),
     responses(
@@ -106,7 +106,7 @@ pub struct LedgerQuery {
 /// fen; `?detail=true` for one row per reward. Each export is audited.
 #[utoipa::path(
     get,
-    path = "/api/v1/rewards/ledger.csv",
+    path = "/rewards/ledger.csv",
     tag = "rewards",
     params(LedgerQuery),
     responses(
@@ -189,7 +189,7 @@ pub struct NewExclusion {
 /// earn no reward. The numbers themselves are never shown.
 #[utoipa::path(
     get,
-    path = "/api/v1/reward-exclusions",
+    path = "/reward-exclusions",
     tag = "rewards",
     responses(
         (status = 200, description = "The list.", body = Vec<Exclusion>),
@@ -226,7 +226,7 @@ pub async fn exclusions(
 /// log; 409 when the reward has not been claimed.
 #[utoipa::path(
     post,
-    path = "/api/v1/rewards/{code}/payout-account",
+    path = "/rewards/{code}/payout-account",
     tag = "rewards",
     params(CasePath),
     responses(
@@ -255,7 +255,7 @@ pub async fn payout_account(
 /// departments, their relatives…). Only its blind index is kept. For admins.
 #[utoipa::path(
     post,
-    path = "/api/v1/reward-exclusions",
+    path = "/reward-exclusions",
     tag = "rewards",
     request_body = NewExclusion,
     responses(
@@ -329,7 +329,7 @@ pub async fn exclude(
 /// For admins; audited.
 #[utoipa::path(
     delete,
-    path = "/api/v1/reward-exclusions/{id}",
+    path = "/reward-exclusions/{id}",
     tag = "rewards",
     params(IdPath),
     responses(

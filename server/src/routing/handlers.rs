@@ -26,7 +26,7 @@ const EDITORS: &[Role] = &[Role::Admin];
 /// For admins, dispatchers and auditors.
 #[utoipa::path(
     get,
-    path = "/api/v1/routing-rules",
+    path = "/routing-rules",
     tag = "routing",
     responses(
         (status = 200, description = "The rules.", body = Vec<RoutingRule>),
@@ -48,7 +48,7 @@ pub async fn list(
 /// For admins; audited.
 #[utoipa::path(
     post,
-    path = "/api/v1/routing-rules",
+    path = "/routing-rules",
     tag = "routing",
     request_body = RoutingRuleInput,
     responses(
@@ -78,7 +78,7 @@ pub async fn create(
 /// For admins; audited.
 #[utoipa::path(
     put,
-    path = "/api/v1/routing-rules/{id}",
+    path = "/routing-rules/{id}",
     tag = "routing",
     params(IdPath),
     request_body = RoutingRuleInput,
@@ -110,7 +110,7 @@ pub async fn update(
 /// For admins; audited.
 #[utoipa::path(
     delete,
-    path = "/api/v1/routing-rules/{id}",
+    path = "/routing-rules/{id}",
     tag = "routing",
     params(IdPath),
     responses(
@@ -150,7 +150,7 @@ pub struct PreviewQuery {
 /// lets an admin check a rule before relying on it.
 #[utoipa::path(
     get,
-    path = "/api/v1/routing-rules/preview",
+    path = "/routing-rules/preview",
     tag = "routing",
     params(PreviewQuery),
     responses(
@@ -202,7 +202,7 @@ pub async fn preview(
 /// admins, dispatchers and auditors.
 #[utoipa::path(
     get,
-    path = "/api/v1/quiet-periods",
+    path = "/quiet-periods",
     tag = "routing",
     responses(
         (status = 200, description = "The periods.", body = Vec<QuietPeriod>),
@@ -224,7 +224,7 @@ pub async fn quiet_periods(
 /// For admins; audited. The `id` of the body is ignored.
 #[utoipa::path(
     post,
-    path = "/api/v1/quiet-periods",
+    path = "/quiet-periods",
     tag = "routing",
     request_body = QuietPeriod,
     responses(
@@ -254,7 +254,7 @@ pub async fn add_quiet_period(
 /// For admins; audited.
 #[utoipa::path(
     delete,
-    path = "/api/v1/quiet-periods/{id}",
+    path = "/quiet-periods/{id}",
     tag = "routing",
     params(IdPath),
     responses(

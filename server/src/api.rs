@@ -1,24 +1,28 @@
-//! The JSON API under `/api/v1/`. Each domain module owns its routes (and
-//! documents them: see `openapi`); this merges them and answers everything
-//! else with a JSON 404/405.
+//! The JSON API under `/api/v1/`. Each domain module owns its routes and
+//! documents them in one place: its `OpenApiRouter`, whose `routes!()`
+//! register each handler with its `#[utoipa::path]` (see `openapi`). This
+//! merges them and answers everything else with a JSON 404/405.
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{AppState, Limits};
 use crate::{
     audit, auth, cases, categories, directory, disclosure, info, openapi, outbox, reports, rewards,
     routing, stats, users,
 };
 use axum::Router;
 use axum::routing::{any, get};
+use utoipa_axum::router::OpenApiRouter;
 
-/// The routes under `/api/v1`. Every one of them is in the OpenAPI document
-/// (`tests/tests/api/openapi.rs` reads this function to check it).
-pub fn v1(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .merge(auth::router(state))
+/// The routes under `/api/v1`, with their documentation: each handler's
+/// route and its operation in the OpenAPI document come from the same
+/// `routes!()`. (`OpenApiRouter::route` would route without documenting:
+/// it has no place here.) Add a module's router here.
+pub fn v1(limits: &Limits) -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .merge(auth::router(limits))
         .merge(directory::router())
         .merge(categories::router())
-        .merge(reports::api_router(state))
+        .merge(reports::api_router(limits))
         .merge(cases::router())
         .merge(routing::router())
         .merge(users::router())
@@ -29,14 +33,12 @@ pub fn v1(state: &AppState) -> Router<AppState> {
         .merge(stats::router())
         .merge(info::router())
         .merge(openapi::router())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(json_rejections))
 }
 
-/// axum's own extractor rejections (a path id that is not a number, a
-/// query it cannot parse) answer in plain text; the API answers every error
-/// as JSON, so rewrite them here, keeping their status and message.
+/// axum's own extractor rejections (a path id that is not a number) answer
+/// in plain text; the API answers every error as JSON, so rewrite them here,
+/// keeping their status and message. Query strings and JSON bodies are read
+/// with `AppQuery` and `AppJson`, whose rejections are JSON already.
 async fn json_rejections(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -72,8 +74,15 @@ async fn json_rejections(
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
+    // The document is served from `openapi::openapi()`, built from the same
+    // `v1`; only the routes are needed here.
+    let (v1, _) = v1(&state.limits).split_for_parts();
+    let v1 = v1
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(json_rejections));
     Router::new()
-        .nest("/api/v1", v1(state))
+        .nest("/api/v1", v1)
         // The document as a page, before the JSON 404s of `/api/*`.
         .route(openapi::PAGE_PATH, get(openapi::page))
         .route("/api", any(not_found))

@@ -233,6 +233,13 @@ impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     }
 }
 
+/// `Query` whose rejection (a query string that does not parse into `T`)
+/// is our JSON 400 `bad_request` with axum's message, not axum's plain text.
+/// Its `T` derives `utoipa::IntoParams` for the document.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct AppQuery<T>(pub T);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,9 @@
 
 use crate::auth::StaffUser;
 use crate::db::entities::audit_log;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::Role;
 use shared::directory::AuditEntry;
@@ -33,7 +32,7 @@ pub struct AuditFilter {
 /// personal data.
 #[utoipa::path(
     get,
-    path = "/api/v1/audit",
+    path = "/audit",
     tag = "audit",
     params(AuditFilter),
     responses(
@@ -47,10 +46,9 @@ pub struct AuditFilter {
 pub async fn list(
     State(state): State<AppState>,
     user: StaffUser,
-    filter: Result<Query<AuditFilter>, QueryRejection>,
+    AppQuery(f): AppQuery<AuditFilter>,
 ) -> Result<AppJson<Vec<AuditEntry>>, AppError> {
     user.require(&[Role::Admin, Role::Auditor])?;
-    let Query(f) = filter?;
     let mut q = audit_log::Entity::find();
     for (column, value) in [
         (audit_log::Column::Actor, &f.actor),
@@ -85,11 +83,7 @@ pub async fn list(
     ))
 }
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list))]
-pub struct ApiDoc;
-
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/audit", axum::routing::get(list))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::default().routes(utoipa_axum::routes!(list))
 }

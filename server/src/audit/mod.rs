@@ -11,7 +11,7 @@
 
 mod handlers;
 
-pub use handlers::{ApiDoc, AuditFilter, router};
+pub use handlers::{AuditFilter, router};
 
 use crate::db::entities::audit_log;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};

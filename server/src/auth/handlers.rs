@@ -101,7 +101,7 @@ pub fn token(headers: &HeaderMap) -> Option<String> {
 /// already checking as many passwords as it can; that attempt is not counted.
 #[utoipa::path(
     post,
-    path = "/api/v1/session",
+    path = "/session",
     tag = "auth",
     request_body = SignInBody,
     responses(
@@ -164,7 +164,7 @@ pub async fn sign_in(
 /// Who is signed in (当前用户).
 #[utoipa::path(
     get,
-    path = "/api/v1/session",
+    path = "/session",
     tag = "auth",
     responses(
         (status = 200, description = "The signed-in user.", body = SessionView),
@@ -182,7 +182,7 @@ pub async fn current(user: StaffUser) -> axum::Json<SessionView> {
 /// Ends the session, if any, and clears the cookie; answers 204 either way.
 #[utoipa::path(
     delete,
-    path = "/api/v1/session",
+    path = "/session",
     tag = "auth",
     responses(
         (status = 204, description = "Signed out; the cookie is cleared."),

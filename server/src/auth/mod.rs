@@ -10,24 +10,21 @@ pub mod throttle;
 pub use session::StaffUser;
 
 use crate::middleware::rate_limit;
-use crate::state::AppState;
-use axum::{Router, middleware::from_fn_with_state, routing::post};
+use crate::state::{AppState, Limits};
+use axum::middleware::from_fn_with_state;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(handlers::sign_in, handlers::current, handlers::sign_out))]
-pub struct ApiDoc;
-
-pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .route(
-            "/session",
-            post(handlers::sign_in)
-                .get(handlers::current)
-                .delete(handlers::sign_out),
-        )
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(
+            handlers::sign_in,
+            handlers::current,
+            handlers::sign_out
+        ))
         .route_layer(from_fn_with_state(
-            state.limits.sign_in.clone(),
+            limits.sign_in.clone(),
             rate_limit::limit,
         ))
 }

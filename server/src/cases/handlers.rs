@@ -2,14 +2,13 @@
 
 use super::service::{self, QueueFilter};
 use crate::auth::StaffUser;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{
     BadRequest, Binary, CasePath, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::EntityTrait;
@@ -22,7 +21,7 @@ use shared::report::NearbyCase;
 /// department's cases, a dispatcher all of them.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases",
+    path = "/cases",
     tag = "cases",
     params(QueueFilter),
     responses(
@@ -36,9 +35,8 @@ use shared::report::NearbyCase;
 pub async fn queue(
     State(state): State<AppState>,
     user: StaffUser,
-    filter: Result<Query<QueueFilter>, QueryRejection>,
+    AppQuery(filter): AppQuery<QueueFilter>,
 ) -> Result<AppJson<CaseQueue>, AppError> {
-    let Query(filter) = filter?;
     Ok(AppJson(state.cases().queue(&user, filter).await?))
 }
 
@@ -48,7 +46,7 @@ pub async fn queue(
 /// many open ones are overdue.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/counts",
+    path = "/cases/counts",
     tag = "cases",
     responses(
         (status = 200, description = "The counts.", body = CaseCounts),
@@ -69,7 +67,7 @@ pub async fn counts(
 /// and the actions the signed-in user may take now (`allowed_actions`).
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}",
+    path = "/cases/{code}",
     tag = "cases",
     params(CasePath),
     responses(
@@ -99,7 +97,7 @@ pub async fn detail(
 /// who drafted or proposed it (四眼原则).
 #[utoipa::path(
     post,
-    path = "/api/v1/cases/{code}/actions",
+    path = "/cases/{code}/actions",
     tag = "cases",
     params(CasePath),
     request_body = ActionRequest,
@@ -130,7 +128,7 @@ pub async fn act(
 /// is written to the audit log.
 #[utoipa::path(
     post,
-    path = "/api/v1/cases/{code}/reveal",
+    path = "/cases/{code}/reveal",
     tag = "cases",
     params(CasePath),
     responses(
@@ -155,7 +153,7 @@ pub async fn reveal(
 /// the user can see: candidates to merge this one into.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}/nearby",
+    path = "/cases/{code}/nearby",
     tag = "cases",
     params(CasePath),
     responses(
@@ -182,7 +180,7 @@ pub async fn nearby(
 /// see it; never public, never cached.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}/photos/{id}/original",
+    path = "/cases/{code}/photos/{id}/original",
     tag = "cases",
     params(CasePath, ("id" = i64, Path, description = "The photo's id.")),
     responses(
@@ -227,7 +225,7 @@ pub async fn original_photo(
 /// The usernames of the active handlers of the case's department.
 #[utoipa::path(
     get,
-    path = "/api/v1/cases/{code}/assignees",
+    path = "/cases/{code}/assignees",
     tag = "cases",
     params(CasePath),
     responses(

@@ -10,9 +10,9 @@ pub mod version;
 pub mod workflow;
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Deadlines (办理时限), configurable; the clock keeps running through a
 /// transfer.
@@ -65,33 +65,17 @@ impl Deadlines {
     }
 }
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    handlers::queue,
-    handlers::counts,
-    handlers::detail,
-    handlers::act,
-    handlers::reveal,
-    handlers::nearby,
-    handlers::assignees,
-    handlers::original_photo,
-))]
-pub struct ApiDoc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/cases", get(handlers::queue))
-        .route("/cases/counts", get(handlers::counts))
-        .route("/cases/{code}", get(handlers::detail))
-        .route("/cases/{code}/actions", post(handlers::act))
-        .route("/cases/{code}/reveal", post(handlers::reveal))
-        .route("/cases/{code}/nearby", get(handlers::nearby))
-        .route("/cases/{code}/assignees", get(handlers::assignees))
-        .route(
-            "/cases/{code}/photos/{id}/original",
-            get(handlers::original_photo),
-        )
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(handlers::queue))
+        .routes(routes!(handlers::counts))
+        .routes(routes!(handlers::detail))
+        .routes(routes!(handlers::act))
+        .routes(routes!(handlers::reveal))
+        .routes(routes!(handlers::nearby))
+        .routes(routes!(handlers::assignees))
+        .routes(routes!(handlers::original_photo))
 }
 
 #[cfg(test)]

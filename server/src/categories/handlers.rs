@@ -11,7 +11,7 @@ use shared::report::Category;
 /// attributes). A category's `code` is also its Open311 `service_code`.
 #[utoipa::path(
     get,
-    path = "/api/v1/categories",
+    path = "/categories",
     tag = "categories",
     responses((status = 200, description = "The categories.", body = Vec<Category>))
 )]

@@ -5,13 +5,10 @@ mod handlers;
 pub mod service;
 
 use crate::state::AppState;
-use axum::{Router, routing::get};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(handlers::list))]
-pub struct ApiDoc;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/categories", get(handlers::list))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(handlers::list))
 }

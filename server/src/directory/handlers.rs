@@ -18,7 +18,7 @@ use shared::directory::{Department, DepartmentChange, DepartmentSettings};
 /// Each department with its webhook, for admins and auditors.
 #[utoipa::path(
     get,
-    path = "/api/v1/admin/departments",
+    path = "/admin/departments",
     tag = "directory",
     responses(
         (status = 200, description = "The departments.", body = Vec<DepartmentSettings>),
@@ -41,7 +41,7 @@ pub async fn settings(
 /// For admins.
 #[utoipa::path(
     patch,
-    path = "/api/v1/departments/{code}",
+    path = "/departments/{code}",
     tag = "directory",
     params(("code" = String, Path, description = "The department's code.")),
     request_body = DepartmentChange,
@@ -80,7 +80,7 @@ pub async fn change(
 /// Public: each department's `code`, `name` (zh-CN), `name_en` and kind.
 #[utoipa::path(
     get,
-    path = "/api/v1/departments",
+    path = "/departments",
     tag = "directory",
     responses((status = 200, description = "The departments.", body = Vec<Department>))
 )]
@@ -96,7 +96,7 @@ pub async fn departments(
 /// properties those of `Area` (demo polygons are approximate and say so).
 #[utoipa::path(
     get,
-    path = "/api/v1/areas",
+    path = "/areas",
     tag = "directory",
     responses((status = 200, description = "A GeoJSON FeatureCollection.", body = Object))
 )]

@@ -7,25 +7,19 @@ pub mod lookups;
 pub mod service;
 
 use crate::state::AppState;
-use axum::{Router, routing::get, routing::patch};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
+/// The schemas no handler's `#[utoipa::path]` names.
 #[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        handlers::departments,
-        handlers::change,
-        handlers::settings,
-        handlers::areas
-    ),
-    components(schemas(shared::directory::Area))
-)]
-pub struct ApiDoc;
+#[openapi(components(schemas(shared::directory::Area)))]
+struct Schemas;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/departments", get(handlers::departments))
-        .route("/departments/{code}", patch(handlers::change))
-        .route("/admin/departments", get(handlers::settings))
-        .route("/areas", get(handlers::areas))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(<Schemas as utoipa::OpenApi>::openapi())
+        .routes(routes!(handlers::departments))
+        .routes(routes!(handlers::change))
+        .routes(routes!(handlers::settings))
+        .routes(routes!(handlers::areas))
 }

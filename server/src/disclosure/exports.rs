@@ -5,12 +5,11 @@
 use super::handlers::{PublicQuery, number};
 use super::service::{PublicCases, PublicFilter, Sort, StatusFilter};
 use crate::directory::calendar;
-use crate::error::AppError;
+use crate::error::{AppError, AppQuery};
 use crate::middleware::conditional::{cacheable, origin};
 use crate::state::AppState;
 use crate::xml::Xml;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -78,9 +77,8 @@ pub async fn geojson(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    query: Result<Query<PublicQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<PublicQuery>,
 ) -> Result<Response, AppError> {
-    let Query(query) = query?;
     let (filter, items, more) = page(&state.db, &query).await?;
     let base = origin(&headers);
     let features: Vec<_> = items
@@ -133,9 +131,8 @@ pub async fn csv(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    query: Result<Query<PublicQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<PublicQuery>,
 ) -> Result<Response, AppError> {
-    let Query(query) = query?;
     let (filter, items, more) = page(&state.db, &query).await?;
     // A byte-order mark, so that Excel opens the Chinese as UTF-8.
     let mut out = String::from("\u{feff}");
@@ -210,9 +207,8 @@ pub async fn atom(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    query: Result<Query<FeedQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<FeedQuery>,
 ) -> Result<Response, AppError> {
-    let Query(q) = query?;
     let size = number("limit", &q.limit, FEED_SIZE, 200)?;
     let base = PublicQuery {
         area: q.area.clone(),

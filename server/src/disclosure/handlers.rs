@@ -2,10 +2,9 @@
 
 use super::service::{PublicCases, PublicFilter, StatusFilter};
 use crate::directory::calendar::parse_day;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use shared::disclosure::{PublicCaseDetail, PublicCasePage};
 
@@ -96,7 +95,7 @@ impl PublicQuery {
 /// case is disclosed. Nothing the reporter wrote or who they are ever does.
 #[utoipa::path(
     get,
-    path = "/api/v1/public/cases",
+    path = "/public/cases",
     tag = "disclosure",
     params(PublicQuery),
     responses(
@@ -107,9 +106,8 @@ impl PublicQuery {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    query: Result<Query<PublicQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<PublicQuery>,
 ) -> Result<AppJson<PublicCasePage>, AppError> {
-    let Query(query) = query?;
     let filter = query.filter(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
     let (items, has_more) = PublicCases { db: &state.db }.list(&filter).await?;
     Ok(AppJson(PublicCasePage {
@@ -123,7 +121,7 @@ pub async fn list(
 /// One case as the public sees it, with its public timeline.
 #[utoipa::path(
     get,
-    path = "/api/v1/public/cases/{code}",
+    path = "/public/cases/{code}",
     tag = "disclosure",
     params(crate::openapi::components::CasePath),
     responses(

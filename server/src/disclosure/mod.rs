@@ -10,17 +10,14 @@ pub mod service;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(handlers::list, handlers::detail))]
-pub struct ApiDoc;
-
-/// Under `/api/v1`.
-pub fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/public/cases", get(handlers::list))
-        .route("/public/cases/{code}", get(handlers::detail))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(handlers::list))
+        .routes(routes!(handlers::detail))
 }
 
 /// Open data, outside the versioned API: stable URLs for harvesters.

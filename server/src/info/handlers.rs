@@ -2,11 +2,10 @@
 
 use super::service;
 use crate::auth::StaffUser;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::Role;
@@ -34,7 +33,7 @@ pub struct InfoQuery {
 /// Published notices and enterprise disclosures, searchable (信息公开).
 #[utoipa::path(
     get,
-    path = "/api/v1/info",
+    path = "/info",
     tag = "disclosure",
     params(InfoQuery),
     responses(
@@ -45,9 +44,8 @@ pub struct InfoQuery {
 )]
 pub async fn search(
     State(state): State<AppState>,
-    query: Result<Query<InfoQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<InfoQuery>,
 ) -> Result<AppJson<InfoPage>, AppError> {
-    let Query(q) = query?;
     let kind = match q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         None => None,
         Some(k) => Some(
@@ -63,7 +61,7 @@ pub async fn search(
 /// One published notice.
 #[utoipa::path(
     get,
-    path = "/api/v1/notices/{id}",
+    path = "/notices/{id}",
     tag = "disclosure",
     params(("id" = i64, Path, description = "The notice's id.")),
     responses(
@@ -81,7 +79,7 @@ pub async fn notice(
 /// Every notice with its Markdown, drafts included (editors).
 #[utoipa::path(
     get,
-    path = "/api/v1/notices",
+    path = "/notices",
     tag = "disclosure",
     responses(
         (status = 200, description = "The notices, last edited first.", body = Vec<Notice>),
@@ -101,7 +99,7 @@ pub async fn all(
 /// Writes a notice in Markdown; published at once or kept as a draft.
 #[utoipa::path(
     post,
-    path = "/api/v1/notices",
+    path = "/notices",
     tag = "disclosure",
     request_body = NoticeInput,
     responses(
@@ -128,7 +126,7 @@ pub async fn create(
 /// Replaces a notice (publishing keeps its first publication date).
 #[utoipa::path(
     put,
-    path = "/api/v1/notices/{id}",
+    path = "/notices/{id}",
     tag = "disclosure",
     params(("id" = i64, Path, description = "The notice's id.")),
     request_body = NoticeInput,
@@ -164,7 +162,7 @@ pub async fn update(
 /// Deletes a notice.
 #[utoipa::path(
     delete,
-    path = "/api/v1/notices/{id}",
+    path = "/notices/{id}",
     tag = "disclosure",
     params(("id" = i64, Path, description = "The notice's id.")),
     responses(
@@ -189,7 +187,7 @@ pub async fn delete(
 /// (企业环境信息依法披露).
 #[utoipa::path(
     post,
-    path = "/api/v1/enterprise-disclosures",
+    path = "/enterprise-disclosures",
     tag = "disclosure",
     request_body = EnterpriseDisclosureInput,
     responses(
@@ -218,7 +216,7 @@ pub async fn create_enterprise(
 /// Removes an enterprise disclosure.
 #[utoipa::path(
     delete,
-    path = "/api/v1/enterprise-disclosures/{id}",
+    path = "/enterprise-disclosures/{id}",
     tag = "disclosure",
     params(("id" = i64, Path, description = "The disclosure's id.")),
     responses(

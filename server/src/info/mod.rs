@@ -7,39 +7,19 @@ pub mod markdown;
 pub mod service;
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{delete, get};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    handlers::search,
-    handlers::notice,
-    handlers::all,
-    handlers::create,
-    handlers::update,
-    handlers::delete,
-    handlers::create_enterprise,
-    handlers::delete_enterprise
-))]
-pub struct ApiDoc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/info", get(handlers::search))
-        .route("/notices", get(handlers::all).post(handlers::create))
-        .route(
-            "/notices/{id}",
-            get(handlers::notice)
-                .put(handlers::update)
-                .delete(handlers::delete),
-        )
-        .route(
-            "/enterprise-disclosures",
-            axum::routing::post(handlers::create_enterprise),
-        )
-        .route(
-            "/enterprise-disclosures/{id}",
-            delete(handlers::delete_enterprise),
-        )
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(handlers::search))
+        .routes(routes!(handlers::all, handlers::create))
+        .routes(routes!(
+            handlers::notice,
+            handlers::update,
+            handlers::delete
+        ))
+        .routes(routes!(handlers::create_enterprise))
+        .routes(routes!(handlers::delete_enterprise))
 }

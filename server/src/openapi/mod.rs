@@ -3,19 +3,24 @@
 //! plain HTML page at `GET /api/docs` (no scripts, fonts or CDN: it works
 //! offline).
 //!
-//! # How an endpoint gets documented
+//! # How an endpoint gets routed and documented
 //!
-//! Each module documents its own endpoints, next to its `router()`, the way
-//! it owns its routes:
+//! In one place: the module's `router()`, an `OpenApiRouter` (utoipa-axum)
+//! whose `.routes(routes!(handlers::x, …))` register each handler on the
+//! path and methods of its `#[utoipa::path]` and add that path to the
+//! document. `api::v1` merges the modules' routers; nothing else serves
+//! `/api/v1`.
 //!
 //! 1. Put `#[utoipa::path(...)]` on the handler (see `cases::handlers` for
 //!    the pattern):
-//!    - the method and `path = "/api/v1/…"`, the full path a client calls,
-//!      with the router's own `{param}` names;
+//!    - the method and `path = "/…"`, relative to `/api/v1` (the prefix is
+//!      added where `api::router` nests the routers), with axum's `{param}`
+//!      names;
 //!    - `tag = "<module>"` (one of [`TAGS`]);
 //!    - `params(...)`: the path parameters ([`components::CasePath`], [`components::IdPath`] or a
 //!      tuple), the query (a struct deriving `utoipa::IntoParams` with
-//!      `#[into_params(parameter_in = Query)]`) and any header;
+//!      `#[into_params(parameter_in = Query)]`, read with `error::AppQuery`)
+//!      and any header;
 //!    - `request_body = T` (JSON by default; give `content_type` otherwise);
 //!    - `responses(...)`: the success status with its `body`, then each 4xx
 //!      the handler can answer, as one of the reusable responses of [`components`], e.g.
@@ -27,34 +32,36 @@
 //!
 //!    The handler's doc comment becomes the summary (first line) and the
 //!    description (the rest): write them for the API's users.
-//! 2. List the handler in the module's `ApiDoc`
-//!    (`#[derive(utoipa::OpenApi)] #[openapi(paths(handlers::x, …))]`) next
-//!    to its `router()`.
-//! 3. A new module: add its `ApiDoc::openapi` to [`MODULES`], and its tag,
-//!    with a description, to [`TAGS`].
+//! 2. Add `.routes(routes!(handlers::x))` to the module's `router()`;
+//!    handlers on the same path go in one `routes!(a, b)`. Per-route layers
+//!    (rate limits, body limits) go on the `OpenApiRouter` as on an axum
+//!    `Router` (`.layer`, `.route_layer`), or on a sub-router merged in (see
+//!    `reports::api_router`).
+//! 3. A new module: merge its router in `api::v1`, and add its tag, with a
+//!    description, to [`TAGS`].
 //!
 //! Types: a DTO of `shared` gets
 //! `#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]` (the feature
 //! keeps utoipa out of the WebAssembly front end); a server-side type derives
-//! `utoipa::ToSchema` or `utoipa::IntoParams` directly.
+//! `utoipa::ToSchema` or `utoipa::IntoParams` directly. Schemas a handler
+//! names are collected with its path; one that none names goes in the
+//! module's router through `OpenApiRouter::with_openapi` (see `directory`).
 //!
-//! `tests/tests/api/openapi.rs` reads the routers that `api::v1` merges and
-//! fails for any route under `/api/v1` that the document lacks, and for any
-//! documented operation the server does not serve.
-//!
-//! Why not utoipa-axum's `routes!()`: it would make every module's router an
-//! `OpenApiRouter` and change how the per-route layers (rate limits, the
-//! upload body limit) are stacked, for little gain; the test above gives the
-//! same guarantee (no undocumented route) while the routers stay plain axum.
+//! `tests/tests/api/openapi.rs` checks with requests that every documented
+//! operation is served and that a documented path refuses the methods it
+//! does not document, and snapshots the whole document
+//! (`tests/tests/api/snapshots/`): a change to the API shows in review as a
+//! change to that file (accept it with
+//! `INSTA_UPDATE=always cargo nextest run -p shanshui-tests --test api -E
+//! 'test(snapshot)'`, or `cargo insta review`).
 
 pub mod components;
 mod page;
 
-use crate::state::AppState;
-use axum::Router;
+use crate::middleware::rate_limit::Limiter;
+use crate::state::{AppState, Limits};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use components::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable,
     TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
@@ -62,9 +69,12 @@ use components::{
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shared::{ApiError, ErrorBody};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Where the document and its page are served.
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
@@ -118,25 +128,6 @@ pub const TAGS: &[(&str, &str)] = &[
     ("meta", "本文档。This document."),
 ];
 
-/// Each module's part of the document: `<module>::ApiDoc`, next to its
-/// `router()`. Add a new module's here.
-pub const MODULES: &[fn() -> utoipa::openapi::OpenApi] = &[
-    <crate::reports::ApiDoc as OpenApi>::openapi,
-    <crate::categories::ApiDoc as OpenApi>::openapi,
-    <crate::directory::ApiDoc as OpenApi>::openapi,
-    <crate::rewards::ApiDoc as OpenApi>::openapi,
-    <crate::auth::ApiDoc as OpenApi>::openapi,
-    <crate::cases::ApiDoc as OpenApi>::openapi,
-    <crate::routing::ApiDoc as OpenApi>::openapi,
-    <crate::users::ApiDoc as OpenApi>::openapi,
-    <crate::audit::ApiDoc as OpenApi>::openapi,
-    <crate::outbox::ApiDoc as OpenApi>::openapi,
-    <crate::disclosure::ApiDoc as OpenApi>::openapi,
-    <crate::stats::ApiDoc as OpenApi>::openapi,
-    <crate::info::ApiDoc as OpenApi>::openapi,
-    <ApiDoc as OpenApi>::openapi,
-];
-
 const DESCRIPTION: &str = "\
 巴南区生态环境问题举报系统（山水）的 JSON 接口。居民无需账号即可举报并凭查询码和密钥跟踪案件；\
 工作人员登录后办理案件。可读版本见 [/api/docs](/api/docs)。
@@ -154,31 +145,41 @@ status; `code` is stable and machine-readable, `fields` names the invalid input 
 site is refused with 403; clients that send neither `Origin` nor `Sec-Fetch-Site` are not affected.
 - **Times 时间**: RFC 3339; amounts are integers in fen (分); coordinates are WGS84.";
 
-/// The operations of this module: the document itself.
+/// What the operations share: the error body and the reusable error
+/// responses they refer to.
 #[derive(OpenApi)]
-#[openapi(
-    paths(document),
-    components(
-        schemas(ErrorBody, ApiError),
-        responses(
-            BadRequest,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            Conflict,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            Unprocessable,
-            TooManyRequests,
-            ServiceUnavailable
-        )
+#[openapi(components(
+    schemas(ErrorBody, ApiError),
+    responses(
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        Unprocessable,
+        TooManyRequests,
+        ServiceUnavailable
     )
-)]
-pub struct ApiDoc;
+))]
+struct Shared;
 
-/// The whole document, built from every module's part.
+/// The whole document: the paths of `api::v1` under `/api/v1`, with the
+/// API's description, tags, shared components and security schemes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = utoipa::openapi::OpenApiBuilder::new()
+    // The routers hang their rate limiters on their routes, so building them
+    // takes limiters; these are never used (the document does not depend on
+    // them), and only the routers' document is kept.
+    let unused = Arc::new(Limiter::new(1, Duration::from_secs(1)));
+    let limits = Limits {
+        submit: unused.clone(),
+        track: unused.clone(),
+        nearby: unused.clone(),
+        sign_in: unused,
+    };
+    let (_, routes) = crate::api::v1(&limits).split_for_parts();
+    let doc = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
                 .title("Shanshui API")
@@ -201,9 +202,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 .build()
         })))
         .build();
-    for part in MODULES {
-        doc.merge(part());
-    }
+    let mut doc = doc.merge_from(Shared::openapi()).nest("/api/v1", routes);
     SecuritySchemes.modify(&mut doc);
     doc
 }
@@ -231,8 +230,8 @@ impl Modify for SecuritySchemes {
 }
 
 /// `/api/v1/openapi.json`, under the API's router.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(document))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(document))
 }
 
 /// Computed once, at the first request.
@@ -305,7 +304,7 @@ fn cached(
 /// revalidated with its `ETag`. A readable version is at `/api/docs`.
 #[utoipa::path(
     get,
-    path = "/api/v1/openapi.json",
+    path = "/openapi.json",
     tag = "meta",
     responses(
         (status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 /// dispatchers and auditors.
 #[utoipa::path(
     get,
-    path = "/api/v1/outbox",
+    path = "/outbox",
     tag = "outbox",
     responses(
         (status = 200, description = "The notifications.", body = Vec<shared::directory::OutboxMessage>),
@@ -66,7 +66,7 @@ pub async fn failing_handler(
 /// For admins; audited. 404 when there is no such undelivered notification.
 #[utoipa::path(
     post,
-    path = "/api/v1/outbox/{id}/retry",
+    path = "/outbox/{id}/retry",
     tag = "outbox",
     params(crate::openapi::components::IdPath),
     responses(
@@ -103,7 +103,7 @@ pub async fn retry_handler(
 /// reading is audited. See `X-Shanshui-Signature` in the README.
 #[utoipa::path(
     get,
-    path = "/api/v1/departments/{code}/webhook-secret",
+    path = "/departments/{code}/webhook-secret",
     tag = "outbox",
     params(("code" = String, Path, description = "The department's code.")),
     responses(
@@ -143,17 +143,11 @@ pub async fn secret_handler(
     }))
 }
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(failing_handler, retry_handler, secret_handler))]
-pub struct ApiDoc;
-
-pub fn router() -> axum::Router<crate::state::AppState> {
-    axum::Router::new()
-        .route("/outbox", axum::routing::get(failing_handler))
-        .route("/outbox/{id}/retry", axum::routing::post(retry_handler))
-        .route(
-            "/departments/{code}/webhook-secret",
-            axum::routing::get(secret_handler),
-        )
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::default()
+        .routes(routes!(failing_handler))
+        .routes(routes!(retry_handler))
+        .routes(routes!(secret_handler))
 }

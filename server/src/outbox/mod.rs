@@ -20,7 +20,7 @@ mod handlers;
 mod signer;
 mod worker;
 
-pub use handlers::{ApiDoc, router};
+pub use handlers::router;
 pub use signer::{SIGNATURE_HEADER, SIGNING_KEY_LABEL, WebhookSigner};
 pub use worker::{backoff, deliver_due, run};
 

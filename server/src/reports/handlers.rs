@@ -4,7 +4,7 @@ use super::idempotency::{IdempotencyKey, KeyScope};
 use super::input::{MAX_PHOTOS, RawReport};
 use super::service;
 use super::upload::{self, FormSpec};
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::middleware::public_cache::PublicChange;
 use crate::middleware::rate_limit::ClientKey;
 use crate::openapi::components::{
@@ -13,8 +13,7 @@ use crate::openapi::components::{
 };
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::geo::{LatLon, gcj02_to_wgs84};
@@ -93,7 +92,7 @@ pub struct SubmitHeaders {
 /// `Retry-After` before the body is read.
 #[utoipa::path(
     post,
-    path = "/api/v1/reports",
+    path = "/reports",
     tag = "reports",
     params(SubmitHeaders),
     request_body(content = ReportForm, content_type = "multipart/form-data"),
@@ -172,7 +171,7 @@ pub struct NearbyQuery {
 /// rate-limited per client.
 #[utoipa::path(
     get,
-    path = "/api/v1/reports/nearby",
+    path = "/reports/nearby",
     tag = "reports",
     params(NearbyQuery),
     responses(
@@ -184,9 +183,8 @@ pub struct NearbyQuery {
 )]
 pub async fn nearby(
     State(state): State<AppState>,
-    query: Result<Query<NearbyQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<NearbyQuery>,
 ) -> Result<Json<Vec<NearbyCase>>, AppError> {
-    let Query(q) = query?;
     let radius = q.radius_m.unwrap_or(service::NEARBY_DEFAULT_RADIUS_M);
     let days = q.days.unwrap_or(30);
     if !(10.0..=service::NEARBY_MAX_RADIUS_M).contains(&radius) {
@@ -225,7 +223,7 @@ pub async fn nearby(
 /// missing secret is answered like an unknown code (404).
 #[utoipa::path(
     get,
-    path = "/api/v1/track/{code}",
+    path = "/track/{code}",
     tag = "reports",
     params(CasePath),
     responses(
@@ -263,7 +261,7 @@ pub async fn track(
 /// the secret in `X-Report-Secret`. Answers the reporter's view after it.
 #[utoipa::path(
     post,
-    path = "/api/v1/track/{code}/actions",
+    path = "/track/{code}/actions",
     tag = "reports",
     params(CasePath),
     request_body = ReporterAction,

@@ -4,14 +4,13 @@
 use super::{ledger, service};
 use crate::auth::StaffUser;
 use crate::db::entities::reward_exclusion;
-use crate::error::{AppError, AppJson, OnUniqueViolation};
+use crate::error::{AppError, AppJson, AppQuery, OnUniqueViolation};
 use crate::openapi::components::{
     BadRequest, CasePath, Conflict, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
@@ -26,7 +25,7 @@ use shared::reward::{PayoutAccount, RewardQueueItem, RewardState, RewardTier};
 /// special tier, up to `cap_fen`).
 #[utoipa::path(
     get,
-    path = "/api/v1/reward-tiers",
+    path = "/reward-tiers",
     tag = "rewards",
     responses((status = 200, description = "The tiers.", body = Vec<RewardTier>))
 )]
@@ -56,7 +55,7 @@ pub struct QueueQuery {
 /// proposal first, each with the case's eligibility.
 #[utoipa::path(
     get,
-    path = "/api/v1/rewards",
+    path = "/rewards",
     tag = "rewards",
     params(QueueQuery),
     responses(
@@ -71,10 +70,9 @@ pub struct QueueQuery {
 pub async fn queue(
     State(state): State<AppState>,
     user: StaffUser,
-    query: Result<Query<QueueQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<QueueQuery>,
 ) -> Result<AppJson<Vec<RewardQueueItem>>, AppError> {
     user.require(READERS)?;
-    let Query(q) = query?;
     service::expire_due(&state.db, state.clock.now()).await?;
     let states: Vec<&str> = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some("all") => RewardState::ALL.iter().map(|s| s.as_str()).collect(),
@@ -107,7 +105,7 @@ pub struct LedgerQuery {
 /// fen; `?detail=true` for one row per reward. Each export is audited.
 #[utoipa::path(
     get,
-    path = "/api/v1/rewards/ledger.csv",
+    path = "/rewards/ledger.csv",
     tag = "rewards",
     params(LedgerQuery),
     responses(
@@ -122,7 +120,7 @@ pub struct LedgerQuery {
 pub async fn ledger(
     State(state): State<AppState>,
     user: StaffUser,
-    query: Result<Query<LedgerQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<LedgerQuery>,
 ) -> Result<Response, AppError> {
     user.require(&[
         Role::Finance,
@@ -130,7 +128,6 @@ pub async fn ledger(
         Role::Admin,
         Role::RewardReviewer,
     ])?;
-    let Query(q) = query?;
     service::expire_due(&state.db, state.clock.now()).await?;
     let rows = ledger::rows(&state.db).await?;
     let out = if q.detail {
@@ -191,7 +188,7 @@ pub struct NewExclusion {
 /// earn no reward. The numbers themselves are never shown.
 #[utoipa::path(
     get,
-    path = "/api/v1/reward-exclusions",
+    path = "/reward-exclusions",
     tag = "rewards",
     responses(
         (status = 200, description = "The list.", body = Vec<Exclusion>),
@@ -228,7 +225,7 @@ pub async fn exclusions(
 /// log; 409 when the reward has not been claimed.
 #[utoipa::path(
     post,
-    path = "/api/v1/rewards/{code}/payout-account",
+    path = "/rewards/{code}/payout-account",
     tag = "rewards",
     params(CasePath),
     responses(
@@ -257,7 +254,7 @@ pub async fn payout_account(
 /// departments, their relatives…). Only its blind index is kept. For admins.
 #[utoipa::path(
     post,
-    path = "/api/v1/reward-exclusions",
+    path = "/reward-exclusions",
     tag = "rewards",
     request_body = NewExclusion,
     responses(
@@ -331,7 +328,7 @@ pub async fn exclude(
 /// For admins; audited.
 #[utoipa::path(
     delete,
-    path = "/api/v1/reward-exclusions/{id}",
+    path = "/reward-exclusions/{id}",
     tag = "rewards",
     params(IdPath),
     responses(

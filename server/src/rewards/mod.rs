@@ -10,34 +10,16 @@ pub mod rules;
 pub mod service;
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{delete, get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    handlers::tiers,
-    handlers::queue,
-    handlers::ledger,
-    handlers::payout_account,
-    handlers::exclusions,
-    handlers::exclude,
-    handlers::unexclude,
-))]
-pub struct ApiDoc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reward-tiers", get(handlers::tiers))
-        .route("/rewards", get(handlers::queue))
-        .route("/rewards/ledger.csv", get(handlers::ledger))
-        .route(
-            "/rewards/{code}/payout-account",
-            post(handlers::payout_account),
-        )
-        .route(
-            "/reward-exclusions",
-            get(handlers::exclusions).post(handlers::exclude),
-        )
-        .route("/reward-exclusions/{id}", delete(handlers::unexclude))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(handlers::tiers))
+        .routes(routes!(handlers::queue))
+        .routes(routes!(handlers::ledger))
+        .routes(routes!(handlers::payout_account))
+        .routes(routes!(handlers::exclusions, handlers::exclude))
+        .routes(routes!(handlers::unexclude))
 }

@@ -3,13 +3,12 @@
 
 use super::service;
 use crate::auth::StaffUser;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{
     BadRequest, Forbidden, IdPath, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -27,7 +26,7 @@ const EDITORS: &[Role] = &[Role::Admin];
 /// For admins, dispatchers and auditors.
 #[utoipa::path(
     get,
-    path = "/api/v1/routing-rules",
+    path = "/routing-rules",
     tag = "routing",
     responses(
         (status = 200, description = "The rules.", body = Vec<RoutingRule>),
@@ -49,7 +48,7 @@ pub async fn list(
 /// For admins; audited.
 #[utoipa::path(
     post,
-    path = "/api/v1/routing-rules",
+    path = "/routing-rules",
     tag = "routing",
     request_body = RoutingRuleInput,
     responses(
@@ -79,7 +78,7 @@ pub async fn create(
 /// For admins; audited.
 #[utoipa::path(
     put,
-    path = "/api/v1/routing-rules/{id}",
+    path = "/routing-rules/{id}",
     tag = "routing",
     params(IdPath),
     request_body = RoutingRuleInput,
@@ -111,7 +110,7 @@ pub async fn update(
 /// For admins; audited.
 #[utoipa::path(
     delete,
-    path = "/api/v1/routing-rules/{id}",
+    path = "/routing-rules/{id}",
     tag = "routing",
     params(IdPath),
     responses(
@@ -151,7 +150,7 @@ pub struct PreviewQuery {
 /// lets an admin check a rule before relying on it.
 #[utoipa::path(
     get,
-    path = "/api/v1/routing-rules/preview",
+    path = "/routing-rules/preview",
     tag = "routing",
     params(PreviewQuery),
     responses(
@@ -166,10 +165,9 @@ pub struct PreviewQuery {
 pub async fn preview(
     State(state): State<AppState>,
     user: StaffUser,
-    query: Result<Query<PreviewQuery>, QueryRejection>,
+    AppQuery(q): AppQuery<PreviewQuery>,
 ) -> Result<AppJson<RoutePreview>, AppError> {
     user.require(READERS)?;
-    let Query(q) = query?;
     let at = match &q.at {
         None => state.clock.now(),
         Some(s) => DateTime::parse_from_rfc3339(s)
@@ -204,7 +202,7 @@ pub async fn preview(
 /// admins, dispatchers and auditors.
 #[utoipa::path(
     get,
-    path = "/api/v1/quiet-periods",
+    path = "/quiet-periods",
     tag = "routing",
     responses(
         (status = 200, description = "The periods.", body = Vec<QuietPeriod>),
@@ -226,7 +224,7 @@ pub async fn quiet_periods(
 /// For admins; audited. The `id` of the body is ignored.
 #[utoipa::path(
     post,
-    path = "/api/v1/quiet-periods",
+    path = "/quiet-periods",
     tag = "routing",
     request_body = QuietPeriod,
     responses(
@@ -258,7 +256,7 @@ pub async fn add_quiet_period(
 /// For admins; audited.
 #[utoipa::path(
     delete,
-    path = "/api/v1/quiet-periods/{id}",
+    path = "/quiet-periods/{id}",
     tag = "routing",
     params(IdPath),
     responses(

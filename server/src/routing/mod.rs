@@ -7,34 +7,15 @@ pub mod rules;
 pub mod service;
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{delete, get, put};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    handlers::list,
-    handlers::create,
-    handlers::preview,
-    handlers::update,
-    handlers::delete,
-    handlers::quiet_periods,
-    handlers::add_quiet_period,
-    handlers::delete_quiet_period,
-))]
-pub struct ApiDoc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/routing-rules", get(handlers::list).post(handlers::create))
-        .route("/routing-rules/preview", get(handlers::preview))
-        .route(
-            "/routing-rules/{id}",
-            put(handlers::update).delete(handlers::delete),
-        )
-        .route(
-            "/quiet-periods",
-            get(handlers::quiet_periods).post(handlers::add_quiet_period),
-        )
-        .route("/quiet-periods/{id}", delete(handlers::delete_quiet_period))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(handlers::list, handlers::create))
+        .routes(routes!(handlers::preview))
+        .routes(routes!(handlers::update, handlers::delete))
+        .routes(routes!(handlers::quiet_periods, handlers::add_quiet_period))
+        .routes(routes!(handlers::delete_quiet_period))
 }

@@ -18,7 +18,7 @@ use shared::info::{Indicator, IndicatorValue, Stats};
 /// and the plan's 2025 targets beside the values entered.
 #[utoipa::path(
     get,
-    path = "/api/v1/stats",
+    path = "/stats",
     tag = "disclosure",
     responses((status = 200, description = "The statistics.", body = Stats))
 )]
@@ -29,7 +29,7 @@ pub async fn stats(State(state): State<AppState>) -> Result<AppJson<Stats>, AppE
 /// Records the measured value of one of the plan's targets (admins).
 #[utoipa::path(
     put,
-    path = "/api/v1/indicators/{code}",
+    path = "/indicators/{code}",
     tag = "disclosure",
     params(("code" = String, Path, description = "The target's code, e.g. `good_air_days`.")),
     request_body = IndicatorValue,

@@ -4,16 +4,12 @@ pub mod handlers;
 pub mod service;
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{get, put};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(handlers::stats, handlers::set_indicator))]
-pub struct ApiDoc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stats", get(handlers::stats))
-        .route("/indicators/{code}", put(handlers::set_indicator))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(handlers::stats))
+        .routes(routes!(handlers::set_indicator))
 }

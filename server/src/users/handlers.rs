@@ -33,7 +33,7 @@ impl From<UserError> for AppError {
 /// For admins and auditors.
 #[utoipa::path(
     get,
-    path = "/api/v1/users",
+    path = "/users",
     tag = "users",
     responses(
         (status = 200, description = "The accounts.", body = Vec<StaffAccount>),
@@ -56,7 +56,7 @@ pub async fn list(
 /// needs at least 12 characters.
 #[utoipa::path(
     post,
-    path = "/api/v1/users",
+    path = "/users",
     tag = "users",
     request_body = NewStaffAccount,
     responses(
@@ -99,7 +99,7 @@ pub async fn create(
 /// demote themselves.
 #[utoipa::path(
     patch,
-    path = "/api/v1/users/{username}",
+    path = "/users/{username}",
     tag = "users",
     params(("username" = String, Path, description = "The account's username.")),
     request_body = StaffAccountChange,

@@ -7,16 +7,12 @@ mod service;
 pub use service::{NewUser, User, UserError, create, list, update};
 
 use crate::state::AppState;
-use axum::Router;
-use axum::routing::{get, patch};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The module's part of the OpenAPI document (see `crate::openapi`).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(handlers::list, handlers::create, handlers::update))]
-pub struct ApiDoc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(handlers::list).post(handlers::create))
-        .route("/users/{username}", patch(handlers::update))
+/// Routes under `/api/v1`, with their documentation (see `crate::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(handlers::list, handlers::create))
+        .routes(routes!(handlers::update))
 }

@@ -81,3 +81,33 @@ async fn an_extractor_rejection_is_a_json_error_too(app: &TestApp) {
     }
 }
 shanshui_tests::demo_test!(an_extractor_rejection_is_a_json_error_too);
+
+/// A query string that does not parse (`AppQuery`) is a JSON 400
+/// `bad_request` with axum's message, on a public route and a staff one.
+async fn a_query_that_does_not_parse_is_a_json_400(app: &TestApp) {
+    let admin = app.staff("guan.li", shared::Role::Admin, None).await;
+    for path in [
+        "/api/v1/reports/nearby?category=odour&lat=north&lon=1",
+        "/api/v1/cases?page=first",
+        "/api/v1/cases?overdue=perhaps",
+    ] {
+        let res = admin.client.get(admin.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}"
+        );
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Failed to deserialize query string")),
+            "{path}: {body}"
+        );
+    }
+}
+shanshui_tests::demo_test!(a_query_that_does_not_parse_is_a_json_400);

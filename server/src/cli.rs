@@ -291,7 +291,7 @@ impl TryFrom<SettingsArgs> for Settings {
             photo_slots: default_photo_slots(),
             upload_budget: args.upload_budget_mb.saturating_mul(MIB),
             decode_budget: args.decode_budget_mb as u64 * MIB as u64,
-            session: crate::auth::session::SessionPolicy {
+            session: crate::config::SessionPolicy {
                 idle: chrono::Duration::minutes(i64::from(args.session_idle_minutes.max(1))),
                 ..Default::default()
             },

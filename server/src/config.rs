@@ -31,7 +31,7 @@ pub struct Settings {
     /// How long in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: Duration,
     pub limits: RateLimits,
-    pub session: crate::auth::session::SessionPolicy,
+    pub session: SessionPolicy,
     pub cookie_secure: bool,
     pub tile_url: String,
     pub tile_attribution: String,
@@ -43,7 +43,7 @@ pub struct Settings {
     /// Bytes all photo decodes at once may hold, by their estimates; also
     /// the most one photo may need.
     pub decode_budget: u64,
-    pub deadlines: crate::cases::Deadlines,
+    pub deadlines: crate::cases::deadlines::Deadlines,
     pub outbox: OutboxPolicy,
     /// Where department webhooks may go besides public addresses
     /// (`--webhook-allow`).
@@ -216,5 +216,23 @@ mod tests {
             "postgres://u@h:5432/db"
         );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}
+
+/// How long a staff session lives.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// Signed out after this long without a request (ASVS 3.3.2: 30 min).
+    pub idle: chrono::Duration,
+    /// Signed out this long after signing in, whatever happens (12 h).
+    pub absolute: chrono::Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle: chrono::Duration::minutes(30),
+            absolute: chrono::Duration::hours(12),
+        }
     }
 }

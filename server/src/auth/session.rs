@@ -21,22 +21,8 @@ pub const COOKIE: &str = "shanshui_session";
 /// is refused as wrong without being counted or hashed.
 const MAX_USERNAME_BYTES: usize = 64;
 
-#[derive(Debug, Clone, Copy)]
-pub struct SessionPolicy {
-    /// Signed out after this long without a request (ASVS 3.3.2: 30 min).
-    pub idle: Duration,
-    /// Signed out this long after signing in, whatever happens (12 h).
-    pub absolute: Duration,
-}
-
-impl Default for SessionPolicy {
-    fn default() -> Self {
-        Self {
-            idle: Duration::minutes(30),
-            absolute: Duration::hours(12),
-        }
-    }
-}
+/// How long sessions live: a setting, defined with the others.
+pub use crate::config::SessionPolicy;
 
 /// The signed-in staff member behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! the time; `service::apply` writes a `Change` in one transaction. Adding a
 //! case action is a `workflow` rule plus an arm here.
 
-use super::Deadlines;
+use super::deadlines::Deadlines;
 use super::workflow::{self, Action, Actor, Facts, Refusal};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};

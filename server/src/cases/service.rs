@@ -3,13 +3,15 @@
 //! transaction holding the change, its timeline entry and its audit entry;
 //! the `version` column makes two people acting at once settle on one winner.
 
+use super::deadlines::Deadlines;
 use super::effects::{
     self, Assignee, Change, Department, Event, Field, Named, OtherCase, Request, RewardEffect,
 };
+use super::timeline::record_event;
+use super::version;
 use super::workflow::{self, Actor, Facts, Scope, Staff};
-use super::{Deadlines, version};
 use crate::audit;
-use crate::auth::StaffUser;
+use crate::auth::session::StaffUser;
 use crate::clock::Clock;
 use crate::db::entities::{
     app_user, case, case_event, category, department, photo, report, reporter_identity, reward,
@@ -20,12 +22,12 @@ use crate::disclosure::service::REPORTER_ACTOR;
 use crate::error::AppError;
 use crate::outbox;
 use crate::privacy::PiiCipher;
-use crate::rewards;
+use crate::rewards::service as reward_service;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, UpdateMany,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany,
 };
 use shared::Role;
 use shared::case::{
@@ -138,7 +140,7 @@ pub async fn nearby(
         lat: c.lat,
         lon: c.lon,
     };
-    let found = crate::reports::service::nearby(conn, &kind.code, at, 500.0, 30, now).await?;
+    let found = crate::reports::nearby::nearby(conn, &kind.code, at, 500.0, 30, now).await?;
     let codes: Vec<&str> = found
         .iter()
         .map(|n| n.tracking_code.as_str())
@@ -396,7 +398,7 @@ impl Cases<'_> {
     }
 
     pub async fn detail(&self, user: &StaffUser, code: &str) -> Result<CaseDetail, AppError> {
-        rewards::service::expire_due(self.db, self.clock.now()).await?;
+        reward_service::expire_due(self.db, self.clock.now()).await?;
         let actor = actor(user);
         let c = load_visible(self.db, &actor, code).await?;
         self.render(user, c).await
@@ -477,13 +479,13 @@ impl Cases<'_> {
             })
             .collect();
         let (overdue, due_soon) = self.deadlines.status(c.due_at, now);
-        let reward_row = rewards::service::for_case(self.db, c.id).await?;
+        let reward_row = reward_service::for_case(self.db, c.id).await?;
         let reward = match &reward_row {
-            Some(r) => Some(rewards::service::view(self.db, r).await?),
+            Some(r) => Some(reward_service::view(self.db, r).await?),
             None => None,
         };
         let eligibility = match facts(&c).state {
-            CaseState::Closed => Some(rewards::service::eligibility(self.db, &c).await?),
+            CaseState::Closed => Some(reward_service::eligibility(self.db, &c).await?),
             _ => None,
         };
         let f = facts_with(&c, reward_row.as_ref());
@@ -562,7 +564,7 @@ impl Cases<'_> {
                 c.version
             )));
         }
-        let reward_row = rewards::service::for_case(&txn, c.id).await?;
+        let reward_row = reward_service::for_case(&txn, c.id).await?;
         let f = facts_with(&c, reward_row.as_ref());
         let named = self.resolve(&txn, &staff, &c, &request.action).await?;
         let change = effects::effects(
@@ -784,15 +786,9 @@ pub async fn apply(
             let By::Staff { id, .. } = by else {
                 return Err(AppError::Forbidden("only staff act on a reward".to_owned()));
             };
-            let step = rewards::service::apply(
-                txn,
-                id,
-                read,
-                action.clone(),
-                ctx.deadlines.claim_days,
-                now,
-            )
-            .await?;
+            let step =
+                reward_service::apply(txn, id, read, action.clone(), ctx.deadlines.claim_days, now)
+                    .await?;
             let from_reward = step.from.map(|s| s.as_str()).unwrap_or("none");
             audit.detail = format!(
                 "reward {from_reward} → {}{}",
@@ -812,7 +808,7 @@ pub async fn apply(
                 ));
             };
             let (from, to) =
-                rewards::service::reporter_step(txn, ctx.pii, read, r, claim.clone(), now).await?;
+                reward_service::reporter_step(txn, ctx.pii, read, r, claim.clone(), now).await?;
             audit.detail = format!(
                 "{}: reward {} → {}",
                 audit.detail,
@@ -873,9 +869,9 @@ pub async fn apply(
         outbox::enqueue(txn, &dept, &fresh().await?, name, now).await?;
     }
     match reward {
-        Some(RewardEffect::Hold) => rewards::service::hold(txn, read, now).await?,
+        Some(RewardEffect::Hold) => reward_service::hold(txn, read, now).await?,
         Some(RewardEffect::AfterReview) => {
-            rewards::service::after_review(txn, &fresh().await?, now).await?
+            reward_service::after_review(txn, &fresh().await?, now).await?
         }
         _ => {}
     }
@@ -923,28 +919,4 @@ fn set(update: UpdateMany<case::Entity>, field: Field) -> UpdateMany<case::Entit
             .col_expr(C::PublicInvestigation, Expr::value(None::<String>))
             .col_expr(C::PublicActions, Expr::value(None::<String>)),
     }
-}
-
-/// The one way a timeline entry (办理记录) is written.
-pub async fn record_event(
-    conn: &impl ConnectionTrait,
-    case_id: i64,
-    at: DateTime<Utc>,
-    actor: &str,
-    event: &Event,
-) -> Result<(), DbErr> {
-    case_event::ActiveModel {
-        case_id: Set(case_id),
-        at: Set(at),
-        actor: Set(actor.to_owned()),
-        action: Set(event.action.to_owned()),
-        from_state: Set(event.from.map(|s| s.as_str().to_owned())),
-        to_state: Set(event.to.map(|s| s.as_str().to_owned())),
-        note: Set(event.note.clone()),
-        public: Set(event.public),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map(|_| ())
 }

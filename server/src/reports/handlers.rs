@@ -212,7 +212,7 @@ pub async fn nearby(
         Some(_) => return Err(AppError::validation("coord_system", "use wgs84 or gcj02")),
     };
     Ok(Json(
-        service::nearby(&state.db, &q.category, at, radius, days, state.clock.now()).await?,
+        super::nearby::nearby(&state.db, &q.category, at, radius, days, state.clock.now()).await?,
     ))
 }
 

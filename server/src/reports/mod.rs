@@ -3,6 +3,7 @@
 mod handlers;
 pub mod idempotency;
 pub mod input;
+pub mod nearby;
 pub mod photos;
 mod serve_photos;
 pub mod service;

@@ -4,11 +4,13 @@
 use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
 use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
+use crate::cases::deadlines::Deadlines;
 use crate::cases::effects::{Event, Named, Request, contest_window_open, effects};
-use crate::cases::service::{Applier, By, record_event};
+use crate::cases::service as cases_service;
+use crate::cases::service::{Applier, By};
+use crate::cases::timeline::record_event;
 use crate::cases::workflow::{self, Action, Actor, Reporter};
-use crate::cases::{self, Deadlines};
-use crate::categories;
+use crate::categories::service as categories_service;
 use crate::clock::Clock;
 use crate::db::entities::{
     area, case, case_event, category, department, photo, report, reporter_identity,
@@ -20,19 +22,19 @@ use crate::privacy::PiiCipher;
 use crate::storage::{PhotoKind, PhotoStore};
 use crate::{outbox, routing};
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use rand::rngs::OsRng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
 use shared::case::CaseState;
 use shared::geo::{self, LatLon};
 use shared::report::{
-    DepartmentRef, NearbyCase, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
+    DepartmentRef, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
 };
 
 /// Corroborations that make a case high priority: several residents
@@ -108,14 +110,16 @@ impl Reports<'_> {
             return Ok(receipt);
         }
         let new = raw.parse(now)?;
-        let category = categories::service::find_active(self.db, &new.category)
+        let category = categories_service::find_active(self.db, &new.category)
             .await?
             .ok_or_else(|| {
                 AppError::validation("category", "no such category; see GET /api/v1/categories")
             })?;
-        let answers =
-            categories::answers::check(&categories::service::questions(&category), &new.answers)
-                .map_err(AppError::Validation)?;
+        let answers = crate::categories::answers::check(
+            &categories_service::questions(&category),
+            &new.answers,
+        )
+        .map_err(AppError::Validation)?;
 
         // Photos first, outside any transaction: decoding is the slow part.
         let mut processed = Vec::with_capacity(new.photos.len());
@@ -500,82 +504,6 @@ pub const NEARBY_MAX_RADIUS_M: f64 = 2000.0;
 /// a case across the street.
 pub const NEARBY_DEFAULT_RADIUS_M: f64 = 1000.0;
 
-/// Open cases of the category's group within `radius_m` metres, filed in the
-/// last `days` days, nearest first. Nothing personal is returned.
-///
-/// Distances, and the radius itself, are measured to each case's published
-/// place ([`public_point`]), never to the exact one: a stranger who asks
-/// from three places, or narrows the radius until a case drops out, learns
-/// the public record's point (about 1 km for a case not yet disclosed) and
-/// nothing finer.
-pub async fn nearby(
-    db: &DatabaseConnection,
-    category_code: &str,
-    at: LatLon,
-    radius_m: f64,
-    days: i64,
-    now: DateTime<Utc>,
-) -> Result<Vec<NearbyCase>, AppError> {
-    let category = categories::service::find_active(db, category_code)
-        .await?
-        .ok_or_else(|| AppError::validation("category", "no such category"))?;
-    // A published point is the centre of its grid cell, at most half a cell
-    // (the coarsest precision's) from the exact one on each axis: widen the
-    // exact-point box by that much, then decide on the published point.
-    let slack = shared::disclosure::Precision::Area.half_step();
-    let d_lat = radius_m / 111_320.0 + slack;
-    let d_lon = radius_m / (111_320.0 * at.lat.to_radians().cos().max(0.01)) + slack;
-    let since = now - Duration::days(days);
-    let rows = case::Entity::find()
-        .filter(case::Column::GroupCode.eq(category.group_code.as_str()))
-        .filter(case::Column::State.is_in(CaseState::open_names()))
-        .filter(case::Column::Lat.between(at.lat - d_lat, at.lat + d_lat))
-        .filter(case::Column::Lon.between(at.lon - d_lon, at.lon + d_lon))
-        .filter(case::Column::SubmittedAt.gte(since))
-        .order_by_desc(case::Column::SubmittedAt)
-        .limit(200)
-        .all(db)
-        .await?;
-    let names = category_names(db).await?;
-    let mut found: Vec<NearbyCase> = rows
-        .into_iter()
-        .filter_map(|c| {
-            let distance = geo::distance_m(at, public_point(&c));
-            (distance <= radius_m).then(|| {
-                let (code, zh, en) = names
-                    .iter()
-                    .find(|n| n.0 == c.category_id)
-                    .map(|n| (n.1.clone(), n.2.clone(), n.3.clone()))
-                    .unwrap_or_default();
-                NearbyCase {
-                    tracking_code: c.code,
-                    category: code,
-                    category_name: zh,
-                    category_name_en: en,
-                    state: c.state,
-                    distance_m: distance.round() as u32,
-                    submitted_at: c.submitted_at.to_rfc3339(),
-                    corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
-                }
-            })
-        })
-        .collect();
-    found.sort_by_key(|c| c.distance_m);
-    found.truncate(10);
-    Ok(found)
-}
-
-async fn category_names(
-    db: &impl ConnectionTrait,
-) -> Result<Vec<(i64, String, String, String)>, DbErr> {
-    Ok(category::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.code, c.name_zh, c.name_en))
-        .collect())
-}
-
 /// The reporter's view. An unknown code and a wrong secret are the same
 /// answer, so neither can be probed.
 ///
@@ -647,7 +575,7 @@ pub async fn track(
         })
         .collect();
     let can_contest = {
-        let f = cases::service::facts(&c);
+        let f = cases_service::facts(&c);
         workflow::check(&reporter(&r), &f, Action::Contest).is_ok()
             && contest_window_open(&f, deadlines, now)
     };
@@ -772,7 +700,7 @@ pub async fn reporter_action(
     crate::rewards::service::expire_due(db, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let (c, r) = authenticate(&txn, code, secret).await?;
-    let facts = cases::service::facts(&c);
+    let facts = cases_service::facts(&c);
     let change = effects(
         &reporter(&r),
         &facts,
@@ -782,7 +710,7 @@ pub async fn reporter_action(
         now,
     )?;
     let applier = Applier { pii, deadlines };
-    cases::service::apply(&txn, &applier, &c, By::Reporter(&r), change, now).await?;
+    cases_service::apply(&txn, &applier, &c, By::Reporter(&r), change, now).await?;
     txn.commit().await?;
     track(db, code, secret, deadlines, now).await
 }

@@ -448,7 +448,7 @@ pub async fn hold(
     raced(changed.rows_affected)?;
     let note =
         "the reply is contested: the reward waits until the case is reviewed again".to_owned();
-    crate::cases::service::record_event(
+    crate::cases::timeline::record_event(
         txn,
         c.id,
         now,
@@ -512,7 +512,7 @@ pub async fn after_review(
         withdraw(txn, &r, None, &note, now).await?;
         ("reject_reward", note)
     };
-    crate::cases::service::record_event(
+    crate::cases::timeline::record_event(
         txn,
         c.id,
         now,
@@ -633,7 +633,7 @@ async fn highest_item(
             .exec(txn)
             .await?;
         raced(changed.rows_affected)?;
-        crate::cases::service::record_event(
+        crate::cases::timeline::record_event(
             txn,
             other_case.id,
             now,
@@ -678,7 +678,7 @@ pub async fn expire_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
             .exec(&txn)
             .await?;
         if changed.rows_affected == 1 {
-            crate::cases::service::record_event(
+            crate::cases::timeline::record_event(
                 &txn,
                 r.case_id,
                 now,

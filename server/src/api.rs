@@ -10,8 +10,12 @@ use crate::{
     routing, stats, users,
 };
 use axum::Router;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{any, get};
+use std::sync::OnceLock;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The routes under `/api/v1`, with their documentation: each handler's
 /// route and its operation in the OpenAPI document come from the same
@@ -32,8 +36,56 @@ pub fn v1(limits: &Limits) -> OpenApiRouter<AppState> {
         .merge(disclosure::api_router())
         .merge(stats::router())
         .merge(info::router())
-        .merge(openapi::router())
+        .routes(routes!(document))
 }
+
+/// The whole OpenAPI document: the paths of [`v1`] under `/api/v1`, with
+/// the API's description, tags, shared components and security schemes
+/// (`openapi::assemble`). Built here, where the routes are merged, so that
+/// `openapi` (the building blocks handlers use) never depends on them.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, routes) = v1(&openapi::unused_limits()).split_for_parts();
+    openapi::assemble(routes)
+}
+
+/// Computed once, at the first request.
+fn rendered() -> &'static openapi::Rendered {
+    static RENDERED: OnceLock<openapi::Rendered> = OnceLock::new();
+    RENDERED.get_or_init(|| openapi::Rendered::of(&openapi()))
+}
+
+/// This document (OpenAPI 3.1).
+///
+/// Generated from the server's code; cached for five minutes and
+/// revalidated with its `ETag`. A readable version is at `/api/docs`.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (`If-None-Match` matched the `ETag`)."),
+    )
+)]
+pub async fn document(headers: HeaderMap) -> Response {
+    let r = rendered();
+    openapi::cached(&headers, &r.json_etag, "application/json", r.json.clone())
+}
+
+/// `GET /api/docs`: the document as a page.
+pub async fn page(headers: HeaderMap) -> Response {
+    let r = rendered();
+    openapi::cached(
+        &headers,
+        &r.html_etag,
+        "text/html; charset=utf-8",
+        r.html.clone().into_bytes(),
+    )
+}
+
+// The docs page: plain HTML generated from the JSON of the document, so it
+// shows exactly what clients get.
 
 /// axum's own extractor rejections (a path id that is not a number) answer
 /// in plain text; the API answers every error as JSON, so rewrite them here,
@@ -74,7 +126,7 @@ async fn json_rejections(
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    // The document is served from `openapi::openapi()`, built from the same
+    // The document is served from `openapi()`, built from the same
     // `v1`; only the routes are needed here.
     let (v1, _) = v1(&state.limits).split_for_parts();
     let v1 = v1
@@ -84,7 +136,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .nest("/api/v1", v1)
         // The document as a page, before the JSON 404s of `/api/*`.
-        .route(openapi::PAGE_PATH, get(openapi::page))
+        .route(openapi::PAGE_PATH, get(page))
         .route("/api", any(not_found))
         .route("/api/", any(not_found))
         .route("/api/{*rest}", any(not_found))

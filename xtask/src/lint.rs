@@ -1,5 +1,5 @@
 //! The workspace's own rules, checked before the tests: rustfmt's layout,
-//! and clippy with every warning an error, on the server's build (all
+//! no import cycle between the server's modules (`imports`), and clippy with every warning an error, on the server's build (all
 //! targets: libraries, binaries, tests, examples) and on the WebAssembly
 //! build of the front end, whose `hydrate` code the server never compiles.
 
@@ -11,6 +11,8 @@ pub fn run() -> Result {
     step("checking the layout (cargo fmt --check)");
     sh(cargo().args(["fmt", "--all", "--check"]))
         .map_err(|e| format!("{e}: run `cargo fmt --all` and commit the result"))?;
+    step("no import cycles between the server's modules");
+    crate::imports::check(&crate::root().join("server/src"))?;
     step("clippy on the workspace, all targets");
     sh(cargo().args([
         "clippy",

@@ -20,6 +20,7 @@
 
 mod bench;
 mod fuzz;
+mod imports;
 mod lint;
 mod site;
 mod test;

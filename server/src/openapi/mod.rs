@@ -59,7 +59,7 @@ pub mod components;
 mod page;
 
 use crate::middleware::rate_limit::Limiter;
-use crate::state::{AppState, Limits};
+use crate::state::Limits;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use components::{
@@ -69,12 +69,10 @@ use components::{
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shared::{ApiError, ErrorBody};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// Where the document and its page are served.
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
@@ -165,20 +163,23 @@ site is refused with 403; clients that send neither `Origin` nor `Sec-Fetch-Site
 ))]
 struct Shared;
 
-/// The whole document: the paths of `api::v1` under `/api/v1`, with the
-/// API's description, tags, shared components and security schemes.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    // The routers hang their rate limiters on their routes, so building them
-    // takes limiters; these are never used (the document does not depend on
-    // them), and only the routers' document is kept.
+/// Limiters for building the routers only to read their document: the
+/// routers hang their rate limiters on their routes, so building them takes
+/// limiters; these are never used (the document does not depend on them).
+pub fn unused_limits() -> Limits {
     let unused = Arc::new(Limiter::new(1, Duration::from_secs(1)));
-    let limits = Limits {
+    Limits {
         submit: unused.clone(),
         track: unused.clone(),
         nearby: unused.clone(),
         sign_in: unused,
-    };
-    let (_, routes) = crate::api::v1(&limits).split_for_parts();
+    }
+}
+
+/// The whole document from the routers' paths (`api::openapi` passes those
+/// of `api::v1`): put under `/api/v1`, with the API's description, tags,
+/// shared components and security schemes.
+pub fn assemble(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let doc = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
@@ -229,24 +230,17 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// `/api/v1/openapi.json`, under the API's router.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::default().routes(routes!(document))
+/// The document as served, computed once from the document.
+pub struct Rendered {
+    pub json: Vec<u8>,
+    pub json_etag: HeaderValue,
+    pub html: String,
+    pub html_etag: HeaderValue,
 }
 
-/// Computed once, at the first request.
-struct Rendered {
-    json: Vec<u8>,
-    json_etag: HeaderValue,
-    html: String,
-    html_etag: HeaderValue,
-}
-
-fn rendered() -> &'static Rendered {
-    static RENDERED: OnceLock<Rendered> = OnceLock::new();
-    RENDERED.get_or_init(|| {
-        let doc = openapi();
-        let value = serde_json::to_value(&doc).unwrap_or(Value::Null);
+impl Rendered {
+    pub fn of(doc: &utoipa::openapi::OpenApi) -> Self {
+        let value = serde_json::to_value(doc).unwrap_or(Value::Null);
         let json = serde_json::to_vec(&value).unwrap_or_default();
         let html = page::render_page(&value);
         Rendered {
@@ -255,7 +249,7 @@ fn rendered() -> &'static Rendered {
             html_etag: etag(html.as_bytes()),
             html,
         }
-    })
+    }
 }
 
 fn etag(bytes: &[u8]) -> HeaderValue {
@@ -266,7 +260,7 @@ fn etag(bytes: &[u8]) -> HeaderValue {
 
 /// The document changes only with a new build: cached briefly, revalidated
 /// with its ETag.
-fn cached(
+pub fn cached(
     headers: &HeaderMap,
     etag: &HeaderValue,
     content_type: &'static str,
@@ -298,46 +292,13 @@ fn cached(
     response
 }
 
-/// This document (OpenAPI 3.1).
-///
-/// Generated from the server's code; cached for five minutes and
-/// revalidated with its `ETag`. A readable version is at `/api/docs`.
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "meta",
-    responses(
-        (status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
-            headers(("ETag" = String), ("Cache-Control" = String))),
-        (status = 304, description = "Not modified (`If-None-Match` matched the `ETag`)."),
-    )
-)]
-pub async fn document(headers: HeaderMap) -> Response {
-    let r = rendered();
-    cached(&headers, &r.json_etag, "application/json", r.json.clone())
-}
-
-/// `GET /api/docs`: the document as a page.
-pub async fn page(headers: HeaderMap) -> Response {
-    let r = rendered();
-    cached(
-        &headers,
-        &r.html_etag,
-        "text/html; charset=utf-8",
-        r.html.clone().into_bytes(),
-    )
-}
-
-// The docs page: plain HTML generated from the JSON of the document, so it
-// shows exactly what clients get.
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_document_is_openapi_3_with_our_title_and_the_version_of_the_build() {
-        let doc = serde_json::to_value(openapi()).unwrap_or(Value::Null);
+        let doc = serde_json::to_value(crate::api::openapi()).unwrap_or(Value::Null);
         assert!(
             doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
             "{}",
@@ -352,7 +313,7 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_known_tag_a_summary_and_error_bodies_for_its_4xx() {
-        let doc = serde_json::to_value(openapi()).unwrap_or(Value::Null);
+        let doc = serde_json::to_value(crate::api::openapi()).unwrap_or(Value::Null);
         let paths = doc["paths"].as_object().cloned().unwrap_or_default();
         assert!(!paths.is_empty());
         for (path, item) in &paths {

@@ -18,9 +18,10 @@ use crate::db::entities::{
 use crate::digest::sha256_hex;
 use crate::disclosure::service::{REPORTER_ACTOR, public_point};
 use crate::error::{AppError, is_unique_violation};
+use crate::outbox;
 use crate::privacy::PiiCipher;
+use crate::routing::service as routing_service;
 use crate::storage::{PhotoKind, PhotoStore};
-use crate::{outbox, routing};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -341,7 +342,7 @@ async fn open_case(
     // Routed by when the problem happened (night-time construction noise
     // reported the next morning is still night-time noise).
     let happened = new.occurred_at.filter(|t| *t <= now).unwrap_or(now);
-    let route = routing::service::route(txn, category, area.map(|a| a.id), happened).await?;
+    let route = routing_service::route(txn, category, area.map(|a| a.id), happened).await?;
     let accept_due = deadlines.accept_due(now);
     // A collision among 31^8 codes is rare; try again rather than fail.
     let mut attempt = 0;
@@ -462,6 +463,7 @@ async fn corroborate(
     Ok(target)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_photo(
     txn: &impl ConnectionTrait,
     report: &report::Model,

@@ -48,7 +48,7 @@ fn documented(doc: &Value) -> BTreeSet<(String, String)> {
 }
 
 fn generated() -> Value {
-    serde_json::to_value(server::openapi::openapi()).expect("the document serialises")
+    serde_json::to_value(server::api::openapi()).expect("the document serialises")
 }
 
 async fn the_document_is_openapi_3_json_cached_by_its_etag(app: &TestApp) {

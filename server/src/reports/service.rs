@@ -25,6 +25,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
+use shared::FieldErrorCode;
 use shared::case::CaseState;
 use shared::geo::{self, LatLon};
 use shared::report::{
@@ -119,7 +120,11 @@ impl Reports<'_> {
         let category = categories::service::find_active(self.db, &new.category)
             .await?
             .ok_or_else(|| {
-                AppError::validation("category", "no such category; see GET /api/v1/categories")
+                AppError::field(
+                    "category",
+                    FieldErrorCode::NotFound,
+                    "no such category; see GET /api/v1/categories",
+                )
             })?;
         let answers =
             categories::answers::check(&categories::service::questions(&category), &new.answers)
@@ -151,8 +156,9 @@ impl Reports<'_> {
                     "exif",
                 ),
                 None => {
-                    return Err(AppError::validation(
+                    return Err(AppError::field(
                         "lat",
+                        FieldErrorCode::Required,
                         "give the location (lat, lon), or a photo that carries one",
                     ));
                 }
@@ -160,8 +166,9 @@ impl Reports<'_> {
         };
         let area = locate(self.db, location).await?;
         if area.is_none() && !geo::in_bbox(location, geo::BANAN_BBOX) {
-            return Err(AppError::validation(
+            return Err(AppError::field(
                 "lat",
+                FieldErrorCode::OutOfArea,
                 "the location is outside Banan District",
             ));
         }
@@ -414,7 +421,13 @@ async fn corroborate(
         .filter(case::Column::Code.eq(code))
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::validation("corroborates", "no case with this number"))?;
+        .ok_or_else(|| {
+            AppError::field(
+                "corroborates",
+                FieldErrorCode::NotFound,
+                "no case with this number",
+            )
+        })?;
     if !target.state().is_open() {
         return Err(AppError::Conflict(format!(
             "case {code} is no longer open; file a new report"

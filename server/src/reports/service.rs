@@ -3,7 +3,6 @@
 
 use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
-use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::cases::{Deadlines, version};
 use crate::categories;
 use crate::db::entities::{
@@ -12,6 +11,7 @@ use crate::db::entities::{
 use crate::digest::sha256_hex;
 use crate::disclosure::service::{REPORTER_ACTOR, public_point};
 use crate::error::{AppError, is_unique_violation};
+use crate::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::privacy::PiiCipher;
 use crate::storage::{PhotoKind, PhotoStore};
 use crate::{outbox, routing};

@@ -159,11 +159,9 @@ pub fn from_api(status: u16, error: &ApiError) -> Vec<(String, Problem)> {
         (415, "unsupported_format") => Problem::PhotoUnsupported,
         (415, _) => Problem::PhotoUnsupported,
         (429, _) => Problem::RateLimited,
-        (422, code)
-            if code.contains("photo")
-                || code.contains("image")
-                || error.message.starts_with("photo") =>
-        {
+        // The photo pipeline's refusals that are not about size or format
+        // (`PhotoError::code` on the server).
+        (422, "empty_file" | "too_many_pixels" | "decode_too_large" | "corrupt_image") => {
             Problem::PhotoInvalid
         }
         _ => Problem::Server(error.message.clone()),
@@ -281,6 +279,31 @@ mod tests {
             );
             assert!(texts.iter().all(|t| !t.is_empty()));
         }
+    }
+
+    #[test]
+    fn a_photo_the_server_could_not_use_is_shown_at_the_photos_by_its_code() {
+        for code in [
+            "empty_file",
+            "too_many_pixels",
+            "decode_too_large",
+            "corrupt_image",
+        ] {
+            let error = ApiError::new(code, "photo 2: —");
+            assert_eq!(
+                from_api(422, &error),
+                vec![("photo".to_owned(), Problem::PhotoInvalid)],
+                "{code}"
+            );
+        }
+        let other = ApiError::new("invalid_body", "photo: expected a string");
+        assert_eq!(
+            from_api(422, &other),
+            vec![(
+                "submit".to_owned(),
+                Problem::Server("photo: expected a string".to_owned())
+            )]
+        );
     }
 
     #[test]

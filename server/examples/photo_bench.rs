@@ -31,7 +31,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use server::reports::photos::{PhotoLimits, process};
+use server::photos::{PhotoLimits, process};
 
 const VIPSTHUMBNAIL: &str = "/usr/bin/vipsthumbnail";
 const CONVERT: &str = "/usr/bin/convert";

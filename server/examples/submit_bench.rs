@@ -6,7 +6,7 @@
 //!   submit_bench ceiling DIR S   photos per second through PhotoPipeline for S seconds
 
 use image::{ImageEncoder, RgbImage};
-use server::reports::photos::{PhotoLimits, PhotoPipeline};
+use server::photos::{PhotoLimits, PhotoPipeline};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use server::reports::photos::{PhotoLimits, inspect, process};
+use server::photos::{PhotoLimits, inspect, process};
 
 const BOUNDARY: &str = "shanshui-memory-bench";
 const MIB: usize = 1024 * 1024;

@@ -7,7 +7,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::DbErr;
-use shared::{ApiError, ErrorBody};
+use shared::{ApiError, ErrorBody, FieldError, FieldErrorCode};
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,8 +16,9 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Each offending input field with what is wrong with it.
     #[error("invalid input")]
-    Validation(BTreeMap<String, String>),
+    Validation(BTreeMap<String, FieldError>),
     #[error("sign in first")]
     Unauthorized,
     #[error("forbidden: {0}")]
@@ -60,8 +61,19 @@ impl AppError {
         }
     }
 
+    /// One field in the wrong form or with a value not allowed here
+    /// (`invalid`); [`AppError::field`] when a client needs to tell the
+    /// case apart.
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation(BTreeMap::from([(field.to_owned(), message.into())]))
+        Self::field(field, FieldErrorCode::Invalid, message)
+    }
+
+    /// One field refused, with its code.
+    pub fn field(field: &str, code: FieldErrorCode, message: impl Into<String>) -> Self {
+        AppError::Validation(BTreeMap::from([(
+            field.to_owned(),
+            FieldError::new(code, message),
+        )]))
     }
 
     /// Seconds a client should wait before trying again (`Retry-After`).
@@ -117,8 +129,8 @@ impl AppError {
         let mut body = ApiError::new(code, message);
         if let AppError::Validation(fields) = self {
             body.fields = fields.clone();
-            if let Some((field, msg)) = fields.iter().next() {
-                body.message = format!("{field}: {msg}");
+            if let Some((field, error)) = fields.iter().next() {
+                body.message = format!("{field}: {}", error.message);
             }
         }
         body
@@ -254,13 +266,23 @@ mod tests {
     }
 
     #[test]
-    fn a_validation_error_names_its_field() {
-        let body = AppError::validation("lat", "outside Banan District").body();
+    fn a_validation_error_names_its_field_with_its_code() {
+        let body =
+            AppError::field("lat", FieldErrorCode::OutOfArea, "outside Banan District").body();
         assert_eq!(body.code, "validation_failed");
         assert_eq!(
-            body.fields.get("lat").map(String::as_str),
-            Some("outside Banan District")
+            body.fields.get("lat"),
+            Some(&FieldError::new(
+                FieldErrorCode::OutOfArea,
+                "outside Banan District"
+            ))
         );
-        assert!(body.message.contains("lat"));
+        assert_eq!(body.message, "lat: outside Banan District");
+    }
+
+    #[test]
+    fn a_plain_validation_error_is_invalid() {
+        let body = AppError::validation("days", "from 1 to 90 days").body();
+        assert_eq!(body.fields["days"].code, FieldErrorCode::Invalid);
     }
 }

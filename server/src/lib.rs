@@ -25,6 +25,7 @@ pub mod middleware;
 pub mod open311;
 pub mod openapi;
 pub mod outbox;
+pub mod photos;
 pub mod privacy;
 pub mod reports;
 pub mod rewards;

@@ -2,8 +2,8 @@
 
 use crate::config::Settings;
 use crate::middleware::rate_limit::Limiter;
+use crate::photos::{PhotoLimits, PhotoPipeline};
 use crate::privacy::PiiCipher;
-use crate::reports::photos::{PhotoLimits, PhotoPipeline};
 use crate::state::{AppState, Limits};
 use crate::storage::{FsPhotoStore, PhotoStore};
 use crate::{api, db, health, middleware, web};

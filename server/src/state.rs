@@ -2,8 +2,8 @@
 
 use crate::config::Settings;
 use crate::middleware::rate_limit::Limiter;
+use crate::photos::PhotoPipeline;
 use crate::privacy::PiiCipher;
-use crate::reports::photos::PhotoPipeline;
 use crate::storage::PhotoStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

@@ -19,5 +19,5 @@ pub mod roles;
 pub mod routing;
 pub mod site;
 
-pub use error::{ApiError, ErrorBody};
+pub use error::{ApiError, ErrorBody, FieldError, FieldErrorCode};
 pub use roles::Role;

@@ -10,6 +10,7 @@ use super::deadlines::Deadlines;
 use super::workflow::{self, Action, Actor, Facts, Refusal};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
+use shared::FieldErrorCode as Code;
 use shared::case::{CaseAction, CaseState, Finding};
 use shared::disclosure::Precision;
 use shared::report::ReporterAction;
@@ -170,11 +171,12 @@ pub struct Change {
 pub(crate) fn text(field: &str, value: &str) -> Result<String, AppError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(AppError::validation(field, "must not be empty"));
+        return Err(AppError::field(field, Code::Required, "must not be empty"));
     }
     if v.chars().count() > MAX_TEXT {
-        return Err(AppError::validation(
+        return Err(AppError::field(
             field,
+            Code::TooLong,
             format!("at most {MAX_TEXT} characters"),
         ));
     }
@@ -273,8 +275,14 @@ fn reporter(
         ReporterAction::Contest { reason } => {
             let reason = reason.trim().to_owned();
             if reason.is_empty() || reason.chars().count() > MAX_CONTEST_REASON {
-                return Err(AppError::validation(
+                let code = if reason.is_empty() {
+                    Code::Required
+                } else {
+                    Code::TooLong
+                };
+                return Err(AppError::field(
                     "reason",
+                    code,
                     format!("say in 1 to {MAX_CONTEST_REASON} characters why the reply is wrong"),
                 ));
             }
@@ -370,7 +378,7 @@ fn staff_effects(
             let target = named
                 .merge_into
                 .as_ref()
-                .ok_or_else(|| AppError::validation("into", "no such case"))?;
+                .ok_or_else(|| AppError::field("into", Code::NotFound, "no such case"))?;
             if target.id == case.id {
                 return Err(AppError::validation(
                     "into",
@@ -411,10 +419,9 @@ fn staff_effects(
         }
         CaseAction::Transfer { reason, .. } => {
             let reason = text("reason", &reason)?;
-            let target = named
-                .department
-                .as_ref()
-                .ok_or_else(|| AppError::validation("department", "no such department"))?;
+            let target = named.department.as_ref().ok_or_else(|| {
+                AppError::field("department", Code::NotFound, "no such department")
+            })?;
             if Some(target.id) == case.department_id {
                 return Err(AppError::validation(
                     "department",
@@ -462,8 +469,9 @@ fn staff_effects(
         CaseAction::Extend { days, reason } => {
             let max = deadlines.max_extension_days;
             if !(1..=max).contains(&days) {
-                return Err(AppError::validation(
+                return Err(AppError::field(
                     "days",
+                    Code::OutOfRange,
                     format!("from 1 to {max} days"),
                 ));
             }

@@ -3,23 +3,24 @@
 
 use serde_json::{Map, Value};
 use shared::report::{Datatype, Question};
+use shared::{FieldError, FieldErrorCode as Code};
 use std::collections::BTreeMap;
 
 const MAX_ANSWER_CHARS: usize = 500;
 
-/// The answers as they will be stored, or a message per offending question
-/// (keyed `answers.<code>`).
+/// The answers as they will be stored, or what is wrong with each offending
+/// question (keyed `answers.<code>`).
 pub fn check(
     questions: &[Question],
     answers: &Map<String, Value>,
-) -> Result<Map<String, Value>, BTreeMap<String, String>> {
+) -> Result<Map<String, Value>, BTreeMap<String, FieldError>> {
     let mut errors = BTreeMap::new();
     let mut clean = Map::new();
     for code in answers.keys() {
         if !questions.iter().any(|q| &q.code == code) {
             errors.insert(
                 format!("answers.{code}"),
-                "this category has no such question".to_owned(),
+                FieldError::new(Code::UnknownField, "this category has no such question"),
             );
         }
     }
@@ -28,7 +29,10 @@ pub fn check(
         let value = answers.get(&q.code).filter(|v| !is_blank(v));
         let Some(value) = value else {
             if q.required {
-                errors.insert(field, format!("please answer: {}", q.name));
+                errors.insert(
+                    field,
+                    FieldError::new(Code::Required, format!("please answer: {}", q.name)),
+                );
             }
             continue;
         };
@@ -36,8 +40,8 @@ pub fn check(
             Ok(v) => {
                 clean.insert(q.code.clone(), v);
             }
-            Err(msg) => {
-                errors.insert(field, msg);
+            Err(error) => {
+                errors.insert(field, error);
             }
         }
     }
@@ -57,7 +61,8 @@ fn is_blank(v: &Value) -> bool {
     }
 }
 
-fn normalise(q: &Question, value: &Value) -> Result<Value, String> {
+fn normalise(q: &Question, value: &Value) -> Result<Value, FieldError> {
+    let invalid = |message: String| FieldError::new(Code::Invalid, message);
     let is_choice = |k: &str| q.values.iter().any(|c| c.key == k);
     let keys = || {
         q.values
@@ -71,8 +76,11 @@ fn normalise(q: &Question, value: &Value) -> Result<Value, String> {
             Value::String(s) if s.trim().chars().count() <= MAX_ANSWER_CHARS => {
                 Ok(Value::String(s.trim().to_owned()))
             }
-            Value::String(_) => Err(format!("at most {MAX_ANSWER_CHARS} characters")),
-            _ => Err("expected text".to_owned()),
+            Value::String(_) => Err(FieldError::new(
+                Code::TooLong,
+                format!("at most {MAX_ANSWER_CHARS} characters"),
+            )),
+            _ => Err(invalid("expected text".to_owned())),
         },
         Datatype::Number => match value {
             Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Ok(value.clone()),
@@ -83,18 +91,20 @@ fn normalise(q: &Question, value: &Value) -> Result<Value, String> {
                 .filter(|f| f.is_finite())
                 .and_then(serde_json::Number::from_f64)
                 .map(Value::Number)
-                .ok_or_else(|| "expected a number".to_owned()),
-            _ => Err("expected a number".to_owned()),
+                .ok_or_else(|| invalid("expected a number".to_owned())),
+            _ => Err(invalid("expected a number".to_owned())),
         },
         Datatype::Datetime => match value {
             Value::String(s) if chrono::DateTime::parse_from_rfc3339(s.trim()).is_ok() => {
                 Ok(Value::String(s.trim().to_owned()))
             }
-            _ => Err("expected a date and time like 2026-11-28T21:30:00+08:00".to_owned()),
+            _ => Err(invalid(
+                "expected a date and time like 2026-11-28T21:30:00+08:00".to_owned(),
+            )),
         },
         Datatype::Singlevaluelist => match value {
             Value::String(s) if is_choice(s) => Ok(value.clone()),
-            _ => Err(format!("expected one of: {}", keys())),
+            _ => Err(invalid(format!("expected one of: {}", keys()))),
         },
         Datatype::Multivaluelist => {
             let items: Vec<&str> = match value {
@@ -117,7 +127,7 @@ fn normalise(q: &Question, value: &Value) -> Result<Value, String> {
                         .collect(),
                 ))
             } else {
-                Err(format!("expected a list of: {}", keys()))
+                Err(invalid(format!("expected a list of: {}", keys())))
             }
         }
     }
@@ -187,9 +197,10 @@ mod tests {
             &answers(json!({"colour": "red", "problems": ["a", "z"]})),
         )
         .unwrap_err();
-        assert!(err.contains_key("answers.every_night"));
-        assert!(err.contains_key("answers.colour"));
-        assert!(err["answers.problems"].contains("a, b"));
+        assert_eq!(err["answers.every_night"].code, Code::Required);
+        assert_eq!(err["answers.colour"].code, Code::UnknownField);
+        assert_eq!(err["answers.problems"].code, Code::Invalid);
+        assert!(err["answers.problems"].message.contains("a, b"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
+use shared::FieldErrorCode;
 use shared::info::{
     EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind,
 };
@@ -151,18 +152,24 @@ struct CheckedNotice {
 fn check_notice(input: &NoticeInput) -> Result<CheckedNotice, AppError> {
     let title = text("title", &input.title)?;
     if title.chars().count() > MAX_TITLE {
-        return Err(AppError::validation(
+        return Err(AppError::field(
             "title",
+            FieldErrorCode::TooLong,
             format!("at most {MAX_TITLE} characters"),
         ));
     }
     let body_md = input.body.trim().to_owned();
     if body_md.is_empty() {
-        return Err(AppError::validation("body", "must not be empty"));
+        return Err(AppError::field(
+            "body",
+            FieldErrorCode::Required,
+            "must not be empty",
+        ));
     }
     if body_md.chars().count() > MAX_BODY {
-        return Err(AppError::validation(
+        return Err(AppError::field(
             "body",
+            FieldErrorCode::TooLong,
             format!("at most {MAX_BODY} characters"),
         ));
     }
@@ -323,8 +330,9 @@ pub async fn create_enterprise(
     let code = credit_code(&input.credit_code)?;
     let this_year = chrono::Datelike::year(&now);
     if !(2000..=this_year).contains(&input.year) {
-        return Err(AppError::validation(
+        return Err(AppError::field(
             "year",
+            FieldErrorCode::OutOfRange,
             format!("a year from 2000 to {this_year}"),
         ));
     }

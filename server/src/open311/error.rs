@@ -41,7 +41,7 @@ impl Open311Error {
         let descriptions = match &e {
             AppError::Validation(fields) => fields
                 .iter()
-                .map(|(f, m)| format!("{}: {m}", open311_field(f)))
+                .map(|(f, e)| format!("{}: {}", open311_field(f), e.message))
                 .collect(),
             _ => vec![body.message.clone()],
         };

@@ -40,9 +40,9 @@ pub struct PayloadTooLarge(pub ErrorBody);
 #[response(example = json!({"error": {"code": "unsupported_media_type", "message": "send the body as JSON with `Content-Type: application/json`"}}))]
 pub struct UnsupportedMediaType(pub ErrorBody);
 
-/// 输入无效；`fields` 指出字段。Invalid input; `fields` names each invalid field.
+/// 输入无效；`fields` 指出每个字段及其错误代码。Invalid input; `fields` names each invalid field with its code.
 #[derive(ToResponse)]
-#[response(example = json!({"error": {"code": "validation_failed", "message": "lat: outside Banan District", "fields": {"lat": "outside Banan District"}}}))]
+#[response(example = json!({"error": {"code": "validation_failed", "message": "lat: the location is outside Banan District", "fields": {"lat": {"code": "out_of_area", "message": "the location is outside Banan District"}}}}))]
 pub struct Unprocessable(pub ErrorBody);
 
 /// 请求过于频繁；`Retry-After` 给出秒数。Too many requests; `Retry-After` says when to try again.

@@ -136,7 +136,8 @@ staff sign in (`POST /api/v1/session`) and handle cases. A readable version of t
 [/api/docs](/api/docs).
 
 - **Errors 错误**: every error is JSON `{\"error\": {\"code\", \"message\", \"fields\"?}}` with its 4xx \
-status; `code` is stable and machine-readable, `fields` names the invalid input fields.
+status; `code` is stable and machine-readable, `fields` maps each invalid input field to its own \
+`{\"code\", \"message\"}` (`required`, `too_long`, `out_of_area`, …; see `FieldErrorCode`).
 - **Staff 工作人员**: the `shanshui_session` cookie set by `POST /api/v1/session`.
 - **Reporters 举报人**: the secret given once on filing, in the `X-Report-Secret` header.
 - **Cross-site requests 跨站请求**: a browser's unsafe request (POST, PUT, PATCH, DELETE) from another \

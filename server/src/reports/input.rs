@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use shared::report::Phone;
 pub use shared::report::{MAX_DESCRIPTION_CHARS, MAX_PHOTOS, MIN_DESCRIPTION_CHARS};
+use shared::{FieldError, FieldErrorCode as Code};
 
 /// The fields of `POST /api/v1/reports`, as text, before any checking.
 #[derive(Debug, Default, Clone)]
@@ -119,16 +120,16 @@ pub struct NewReport {
 impl RawReport {
     /// Checks everything that needs no database; all problems at once.
     pub fn parse(self, now: DateTime<Utc>) -> Result<NewReport, AppError> {
-        let mut errors: BTreeMap<String, String> = BTreeMap::new();
-        let mut fail = |field: &str, msg: &str| {
+        let mut errors: BTreeMap<String, FieldError> = BTreeMap::new();
+        let mut fail = |field: &str, code: Code, msg: &str| {
             errors
                 .entry(field.to_owned())
-                .or_insert_with(|| msg.to_owned());
+                .or_insert_with(|| FieldError::new(code, msg));
         };
         let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
 
         let category = text(self.category).unwrap_or_else(|| {
-            fail("category", "choose a category");
+            fail("category", Code::Required, "choose a category");
             String::new()
         });
 
@@ -137,11 +138,13 @@ impl RawReport {
         if chars < MIN_DESCRIPTION_CHARS {
             fail(
                 "description",
+                Code::TooShort,
                 &format!("describe the problem in at least {MIN_DESCRIPTION_CHARS} characters"),
             );
         } else if chars > MAX_DESCRIPTION_CHARS {
             fail(
                 "description",
+                Code::TooLong,
                 &format!("the description may have at most {MAX_DESCRIPTION_CHARS} characters"),
             );
         }
@@ -150,7 +153,7 @@ impl RawReport {
             None | Some("wgs84") => CoordSystem::Wgs84,
             Some("gcj02") => CoordSystem::Gcj02,
             Some(_) => {
-                fail("coord_system", "use wgs84 or gcj02");
+                fail("coord_system", Code::Invalid, "use wgs84 or gcj02");
                 CoordSystem::Wgs84
             }
         };
@@ -169,11 +172,11 @@ impl RawReport {
                 })
             }
             (Some(_), None) | (None, Some(_)) => {
-                fail("lat", "send both lat and lon, or neither");
+                fail("lat", Code::Invalid, "send both lat and lon, or neither");
                 None
             }
             _ => {
-                fail("lat", "lat and lon must be decimal degrees");
+                fail("lat", Code::Invalid, "lat and lon must be decimal degrees");
                 None
             }
         };
@@ -181,7 +184,11 @@ impl RawReport {
             None => None,
             Some(Some(a)) if (0.0..=100_000.0).contains(&a) => Some(a),
             Some(_) => {
-                fail("accuracy", "the accuracy is metres, from 0 to 100000");
+                fail(
+                    "accuracy",
+                    Code::OutOfRange,
+                    "the accuracy is metres, from 0 to 100000",
+                );
                 None
             }
         };
@@ -194,16 +201,22 @@ impl RawReport {
                     if t > now + Duration::minutes(10) {
                         fail(
                             "occurred_at",
+                            Code::InFuture,
                             "the time it happened cannot be in the future",
                         );
                     } else if t < now - Duration::days(366) {
-                        fail("occurred_at", "report problems of the last year");
+                        fail(
+                            "occurred_at",
+                            Code::TooOld,
+                            "report problems of the last year",
+                        );
                     }
                     Some(t)
                 }
                 Err(_) => {
                     fail(
                         "occurred_at",
+                        Code::Invalid,
                         "use RFC 3339, e.g. 2026-11-28T21:30:00+08:00",
                     );
                     None
@@ -218,6 +231,7 @@ impl RawReport {
                 _ => {
                     fail(
                         "answers",
+                        Code::Invalid,
                         "answers must be a JSON object: question code → value",
                     );
                     Map::new()
@@ -230,13 +244,18 @@ impl RawReport {
             (Some(name), Some(phone)) => {
                 let phone = Phone::parse(&phone).map(String::from);
                 if name.chars().count() > 50 {
-                    fail("name", "the name may have at most 50 characters");
+                    fail(
+                        "name",
+                        Code::TooLong,
+                        "the name may have at most 50 characters",
+                    );
                 }
                 match phone {
                     Some(phone) => Some(Identity { name, phone }),
                     None => {
                         fail(
                             "phone",
+                            Code::Invalid,
                             "give a mainland mobile number of 11 digits, like 13800138000",
                         );
                         None
@@ -246,6 +265,7 @@ impl RawReport {
             (Some(_), None) => {
                 fail(
                     "phone",
+                    Code::Required,
                     "a real-name report needs a phone number too (or leave both empty)",
                 );
                 None
@@ -253,6 +273,7 @@ impl RawReport {
             (None, Some(_)) => {
                 fail(
                     "name",
+                    Code::Required,
                     "a real-name report needs a name too (or leave both empty)",
                 );
                 None
@@ -264,14 +285,18 @@ impl RawReport {
             Some(code) => match shared::report::tracking_code::normalize(&code) {
                 Some(c) => Some(c),
                 None => {
-                    fail("corroborates", "not a case number");
+                    fail("corroborates", Code::Invalid, "not a case number");
                     None
                 }
             },
         };
 
         if self.photos.len() > MAX_PHOTOS {
-            fail("photo", &format!("at most {MAX_PHOTOS} photos per report"));
+            fail(
+                "photo",
+                Code::TooMany,
+                &format!("at most {MAX_PHOTOS} photos per report"),
+            );
         }
 
         if !errors.is_empty() {
@@ -309,7 +334,7 @@ mod tests {
         }
     }
 
-    fn fields(err: AppError) -> BTreeMap<String, String> {
+    fn fields(err: AppError) -> BTreeMap<String, FieldError> {
         match err {
             AppError::Validation(f) => f,
             other => panic!("expected a validation error, got {other:?}"),
@@ -359,16 +384,16 @@ mod tests {
             ..Default::default()
         };
         let f = fields(r.parse(Utc::now()).unwrap_err());
-        for key in [
-            "category",
-            "description",
-            "lat",
-            "occurred_at",
-            "answers",
-            "phone",
-            "coord_system",
+        for (key, code) in [
+            ("category", Code::Required),
+            ("description", Code::TooLong),
+            ("lat", Code::Invalid),
+            ("occurred_at", Code::Invalid),
+            ("answers", Code::Invalid),
+            ("phone", Code::Invalid),
+            ("coord_system", Code::Invalid),
         ] {
-            assert!(f.contains_key(key), "{key} in {f:?}");
+            assert_eq!(f.get(key).map(|e| e.code), Some(code), "{key} in {f:?}");
         }
     }
 
@@ -376,13 +401,46 @@ mod tests {
     fn a_name_without_a_phone_is_refused() {
         let mut r = raw();
         r.name = Some("王小明".into());
-        assert!(fields(r.parse(Utc::now()).unwrap_err()).contains_key("phone"));
+        let f = fields(r.parse(Utc::now()).unwrap_err());
+        assert_eq!(f["phone"].code, Code::Required);
     }
 
     #[test]
     fn a_future_time_is_refused() {
         let mut r = raw();
         r.occurred_at = Some((Utc::now() + Duration::hours(2)).to_rfc3339());
-        assert!(fields(r.parse(Utc::now()).unwrap_err()).contains_key("occurred_at"));
+        let f = fields(r.parse(Utc::now()).unwrap_err());
+        assert_eq!(f["occurred_at"].code, Code::InFuture);
+    }
+
+    #[test]
+    fn each_limit_has_its_own_code() {
+        let now = Utc::now();
+        let code = |r: RawReport, field: &str| fields(r.parse(now).unwrap_err())[field].code;
+
+        let mut short = raw();
+        short.description = Some("短".into());
+        assert_eq!(code(short, "description"), Code::TooShort);
+
+        let mut old = raw();
+        old.occurred_at = Some((now - Duration::days(400)).to_rfc3339());
+        assert_eq!(code(old, "occurred_at"), Code::TooOld);
+
+        let mut long_name = raw();
+        long_name.name = Some("名".repeat(51));
+        long_name.phone = Some("13800138000".into());
+        assert_eq!(code(long_name, "name"), Code::TooLong);
+
+        let mut phone_only = raw();
+        phone_only.phone = Some("13800138000".into());
+        assert_eq!(code(phone_only, "name"), Code::Required);
+
+        let mut far = raw();
+        far.accuracy = Some("200000".into());
+        assert_eq!(code(far, "accuracy"), Code::OutOfRange);
+
+        let mut photos = raw();
+        photos.photos = vec![bytes::Bytes::new(); MAX_PHOTOS + 1];
+        assert_eq!(code(photos, "photo"), Code::TooMany);
     }
 }

@@ -1,10 +1,10 @@
-//! Citizen reports (群众举报): intake, photos, tracking, duplicates.
+//! Citizen reports (群众举报): intake, tracking, duplicates, and serving the
+//! stored photos (their processing is `crate::photos`).
 
 mod handlers;
 pub mod idempotency;
 pub mod input;
 pub mod nearby;
-pub mod photos;
 mod serve_photos;
 pub mod service;
 pub mod upload;

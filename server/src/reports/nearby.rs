@@ -10,6 +10,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use shared::FieldErrorCode;
 use shared::case::CaseState;
 use shared::geo::{self, LatLon};
 use shared::report::NearbyCase;
@@ -32,7 +33,7 @@ pub async fn nearby(
 ) -> Result<Vec<NearbyCase>, AppError> {
     let category = categories_service::find_active(db, category_code)
         .await?
-        .ok_or_else(|| AppError::validation("category", "no such category"))?;
+        .ok_or_else(|| AppError::field("category", FieldErrorCode::NotFound, "no such category"))?;
     // A published point is the centre of its grid cell, at most half a cell
     // (the coarsest precision's) from the exact one on each axis: widen the
     // exact-point box by that much, then decide on the published point.

@@ -3,7 +3,6 @@
 
 use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
-use super::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::cases::deadlines::Deadlines;
 use crate::cases::effects::{Event, Named, Request, contest_window_open, effects};
 use crate::cases::service as cases_service;
@@ -19,6 +18,7 @@ use crate::digest::sha256_hex;
 use crate::disclosure::service::{REPORTER_ACTOR, public_point};
 use crate::error::{AppError, is_unique_violation};
 use crate::outbox;
+use crate::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::privacy::PiiCipher;
 use crate::routing::service as routing_service;
 use crate::storage::{PhotoKind, PhotoStore};
@@ -32,6 +32,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
+use shared::FieldErrorCode;
 use shared::case::CaseState;
 use shared::geo::{self, LatLon};
 use shared::report::{
@@ -114,7 +115,11 @@ impl Reports<'_> {
         let category = categories_service::find_active(self.db, &new.category)
             .await?
             .ok_or_else(|| {
-                AppError::validation("category", "no such category; see GET /api/v1/categories")
+                AppError::field(
+                    "category",
+                    FieldErrorCode::NotFound,
+                    "no such category; see GET /api/v1/categories",
+                )
             })?;
         let answers = crate::categories::answers::check(
             &categories_service::questions(&category),
@@ -148,8 +153,9 @@ impl Reports<'_> {
                     "exif",
                 ),
                 None => {
-                    return Err(AppError::validation(
+                    return Err(AppError::field(
                         "lat",
+                        FieldErrorCode::Required,
                         "give the location (lat, lon), or a photo that carries one",
                     ));
                 }
@@ -157,8 +163,9 @@ impl Reports<'_> {
         };
         let area = locate(self.db, location).await?;
         if area.is_none() && !geo::in_bbox(location, geo::BANAN_BBOX) {
-            return Err(AppError::validation(
+            return Err(AppError::field(
                 "lat",
+                FieldErrorCode::OutOfArea,
                 "the location is outside Banan District",
             ));
         }
@@ -415,7 +422,13 @@ async fn corroborate(
         .filter(case::Column::Code.eq(code))
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::validation("corroborates", "no case with this number"))?;
+        .ok_or_else(|| {
+            AppError::field(
+                "corroborates",
+                FieldErrorCode::NotFound,
+                "no case with this number",
+            )
+        })?;
     if !target.state().is_open() {
         return Err(AppError::Conflict(format!(
             "case {code} is no longer open; file a new report"

@@ -19,6 +19,7 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use futures::StreamExt;
+use shared::FieldErrorCode;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -169,10 +170,18 @@ impl From<UploadError> for AppError {
             UploadError::FileTooLarge { .. } => {
                 rejected(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
             }
-            UploadError::TooManyFiles { field, .. } => AppError::validation(field, message),
-            UploadError::TextTooLong(field)
-            | UploadError::NotText(field)
-            | UploadError::UnknownField(field) => AppError::validation(&field, message),
+            UploadError::TooManyFiles { field, .. } => {
+                AppError::field(field, FieldErrorCode::TooMany, message)
+            }
+            UploadError::TextTooLong(field) => {
+                AppError::field(&field, FieldErrorCode::TooLong, message)
+            }
+            UploadError::NotText(field) => {
+                AppError::field(&field, FieldErrorCode::Invalid, message)
+            }
+            UploadError::UnknownField(field) => {
+                AppError::field(&field, FieldErrorCode::UnknownField, message)
+            }
             UploadError::Busy => AppError::Busy {
                 retry_after_secs: RETRY_AFTER_SECS,
                 message,
@@ -336,6 +345,7 @@ pub async fn read_urlencoded(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::FieldError;
 
     #[test]
     fn shares_are_taken_whole_or_not_at_all_and_given_back_on_drop() {
@@ -374,8 +384,11 @@ mod tests {
             max: 6,
         });
         assert_eq!(
-            e.body().fields.get("photo").map(String::as_str),
-            Some("at most 6 photos per report")
+            e.body().fields.get("photo"),
+            Some(&FieldError::new(
+                FieldErrorCode::TooMany,
+                "at most 6 photos per report"
+            ))
         );
     }
 }

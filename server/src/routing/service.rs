@@ -11,6 +11,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 use shared::routing::{QuietPeriod, RoutingRule, RoutingRuleInput};
+use shared::{FieldError, FieldErrorCode as Code};
 use std::collections::BTreeMap;
 
 /// Where a report goes when no rule matches: the district's ecology and
@@ -199,7 +200,7 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
     if category.is_some() && group.is_some() {
         errors.insert(
             "group".to_owned(),
-            "give a category or a group, not both".to_owned(),
+            FieldError::new(Code::Invalid, "give a category or a group, not both"),
         );
     }
     if let Some(code) = &category
@@ -209,7 +210,10 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
             .await?
             .is_none()
     {
-        errors.insert("category".to_owned(), format!("no category `{code}`"));
+        errors.insert(
+            "category".to_owned(),
+            FieldError::new(Code::NotFound, format!("no category `{code}`")),
+        );
     }
     if let Some(code) = &group
         && category_group::Entity::find_by_id(code.clone())
@@ -217,14 +221,20 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
             .await?
             .is_none()
     {
-        errors.insert("group".to_owned(), format!("no category group `{code}`"));
+        errors.insert(
+            "group".to_owned(),
+            FieldError::new(Code::NotFound, format!("no category group `{code}`")),
+        );
     }
     let area_id = match blank(input.area) {
         None => None,
         Some(code) => {
             let id = dir.area_id(&code);
             if id.is_none() {
-                errors.insert("area".to_owned(), format!("no area `{code}`"));
+                errors.insert(
+                    "area".to_owned(),
+                    FieldError::new(Code::NotFound, format!("no area `{code}`")),
+                );
             }
             id
         }
@@ -236,19 +246,28 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
             (Some(_), Some(_)) => {
                 errors.insert(
                     "end".to_owned(),
-                    "the window must not start and end at the same time".to_owned(),
+                    FieldError::new(
+                        Code::Invalid,
+                        "the window must not start and end at the same time",
+                    ),
                 );
                 None
             }
             _ => {
-                errors.insert("start".to_owned(), "times are HH:MM, e.g. 22:00".to_owned());
+                errors.insert(
+                    "start".to_owned(),
+                    FieldError::new(Code::Invalid, "times are HH:MM, e.g. 22:00"),
+                );
                 None
             }
         },
         _ => {
             errors.insert(
                 "end".to_owned(),
-                "give both the start and the end of the time window".to_owned(),
+                FieldError::new(
+                    Code::Required,
+                    "give both the start and the end of the time window",
+                ),
             );
             None
         }
@@ -257,7 +276,10 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
     if department_id.is_none() {
         errors.insert(
             "department".to_owned(),
-            format!("no department `{}`", input.department.trim()),
+            FieldError::new(
+                Code::NotFound,
+                format!("no department `{}`", input.department.trim()),
+            ),
         );
     }
     let co_department_id = match blank(input.co_department) {
@@ -267,12 +289,15 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
             if id.is_none() {
                 errors.insert(
                     "co_department".to_owned(),
-                    format!("no department `{code}`"),
+                    FieldError::new(Code::NotFound, format!("no department `{code}`")),
                 );
             } else if id == department_id {
                 errors.insert(
                     "co_department".to_owned(),
-                    "the co-department must differ from the department".to_owned(),
+                    FieldError::new(
+                        Code::Invalid,
+                        "the co-department must differ from the department",
+                    ),
                 );
             }
             id
@@ -284,12 +309,15 @@ async fn check(conn: &impl ConnectionTrait, input: RoutingRuleInput) -> Result<C
     {
         errors.insert(
             "priority".to_owned(),
-            "one of normal, high, urgent".to_owned(),
+            FieldError::new(Code::Invalid, "one of normal, high, urgent"),
         );
     }
     let note = blank(input.note);
     if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        errors.insert("note".to_owned(), "at most 500 characters".to_owned());
+        errors.insert(
+            "note".to_owned(),
+            FieldError::new(Code::TooLong, "at most 500 characters"),
+        );
     }
     match department_id {
         Some(department_id) if errors.is_empty() => Ok(Checked {
@@ -431,7 +459,10 @@ pub async fn add_quiet_period(
     if name.is_empty() || name.chars().count() > 100 {
         errors.insert(
             "name".to_owned(),
-            "a name of 1 to 100 characters, e.g. 2027年高考".to_owned(),
+            FieldError::new(
+                Code::Invalid,
+                "a name of 1 to 100 characters, e.g. 2027年高考",
+            ),
         );
     }
     let time = |s: &str| {
@@ -443,19 +474,28 @@ pub async fn add_quiet_period(
     if starts.is_none() {
         errors.insert(
             "starts_at".to_owned(),
-            "an RFC 3339 time, e.g. 2027-06-07T00:00:00+08:00".to_owned(),
+            FieldError::new(
+                Code::Invalid,
+                "an RFC 3339 time, e.g. 2027-06-07T00:00:00+08:00",
+            ),
         );
     }
     if ends.is_none() {
         errors.insert(
             "ends_at".to_owned(),
-            "an RFC 3339 time, e.g. 2027-06-10T00:00:00+08:00".to_owned(),
+            FieldError::new(
+                Code::Invalid,
+                "an RFC 3339 time, e.g. 2027-06-10T00:00:00+08:00",
+            ),
         );
     }
     if let (Some(s), Some(e)) = (starts, ends)
         && e <= s
     {
-        errors.insert("ends_at".to_owned(), "must be after starts_at".to_owned());
+        errors.insert(
+            "ends_at".to_owned(),
+            FieldError::new(Code::Invalid, "must be after starts_at"),
+        );
     }
     let txn = crate::db::begin_write(db).await?;
     if category_group::Entity::find_by_id(input.group.clone())
@@ -465,7 +505,10 @@ pub async fn add_quiet_period(
     {
         errors.insert(
             "group".to_owned(),
-            format!("no category group `{}`", input.group),
+            FieldError::new(
+                Code::NotFound,
+                format!("no category group `{}`", input.group),
+            ),
         );
     }
     let (Some(starts), Some(ends), true) = (starts, ends, errors.is_empty()) else {

@@ -255,18 +255,22 @@ async fn enterprise_disclosures_are_checked_and_searchable(app: &TestApp) {
         .post("/api/v1/enterprise-disclosures", good.clone())
         .await;
     assert_eq!(status, 201, "{e}");
-    for (field, value) in [
-        ("credit_code", json!("123")),
-        ("year", json!(1999)),
-        ("url", json!("javascript:alert(1)")),
-        ("disclosed", json!("")),
+    for (field, value, code) in [
+        ("credit_code", json!("123"), "invalid"),
+        ("year", json!(1999), "out_of_range"),
+        ("url", json!("javascript:alert(1)"), "invalid"),
+        ("disclosed", json!(""), "invalid"),
     ] {
         let mut bad = good.clone();
         bad[field] = value;
         let (status, body) = editor.post("/api/v1/enterprise-disclosures", bad).await;
         assert_eq!(status, 422, "{field}: {body}");
+        assert_eq!(
+            body["error"]["fields"][field]["code"], code,
+            "{field}: {body}"
+        );
         assert!(
-            body["error"]["fields"][field].is_string(),
+            body["error"]["fields"][field]["message"].is_string(),
             "{field}: {body}"
         );
     }

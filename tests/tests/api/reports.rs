@@ -162,39 +162,50 @@ async fn a_wrong_secret_answers_exactly_like_an_unknown_code(app: &TestApp) {
 shanshui_tests::demo_test!(a_wrong_secret_answers_exactly_like_an_unknown_code);
 
 async fn bad_reports_are_refused_field_by_field_and_store_nothing(app: &TestApp) {
-    let cases: Vec<(Form, &str)> = vec![
+    let cases: Vec<(Form, &str, &str)> = vec![
         (
             Form::new().text("description", "只有描述没有别的"),
             "category",
+            "required",
         ),
-        (form("no_such_category", "描述足够长了吧"), "category"),
-        (form("odour", "短"), "description"),
-        (form("odour", &"很".repeat(4001)), "description"),
+        (
+            form("no_such_category", "描述足够长了吧"),
+            "category",
+            "not_found",
+        ),
+        (form("odour", "短"), "description", "too_short"),
+        (form("odour", &"很".repeat(4001)), "description", "too_long"),
         (
             form("odour", "描述足够长了吧").text("answers", "not json"),
             "answers",
+            "invalid",
         ),
         (
             form("noise_construction_night", "夜里工地一直在打桩"),
             "answers.every_night",
+            "required",
         ),
         (
             form("odour", "描述足够长了吧").text("answers", r#"{"smell":"roses"}"#),
             "answers.smell",
+            "invalid",
         ),
         (
             form("odour", "描述足够长了吧").text("name", "王小明"),
             "phone",
+            "required",
         ),
         (
             form("odour", "描述足够长了吧")
                 .text("name", "王小明")
                 .text("phone", "12345"),
             "phone",
+            "invalid",
         ),
         (
             form("odour", "描述足够长了吧").text("shoe_size", "42"),
             "shoe_size",
+            "unknown_field",
         ),
         (
             Form::new()
@@ -203,19 +214,22 @@ async fn bad_reports_are_refused_field_by_field_and_store_nothing(app: &TestApp)
                 .text("lat", "39.9")
                 .text("lon", "116.4"),
             "lat",
+            "out_of_area",
         ),
         (
             Form::new()
                 .text("category", "other")
                 .text("description", "没有位置的举报"),
             "lat",
+            "required",
         ),
         (
             form("odour", "描述足够长了吧").text("occurred_at", "2099-01-01T00:00:00Z"),
             "occurred_at",
+            "in_future",
         ),
     ];
-    for (form, field) in cases {
+    for (form, field, code) in cases {
         let res = submit(app, form).await;
         assert_eq!(res.status(), 422, "{field}");
         let body = json(res).await;
@@ -223,8 +237,12 @@ async fn bad_reports_are_refused_field_by_field_and_store_nothing(app: &TestApp)
             body["error"]["code"], "validation_failed",
             "{field}: {body}"
         );
+        assert_eq!(
+            body["error"]["fields"][field]["code"], code,
+            "{field}: {body}"
+        );
         assert!(
-            body["error"]["fields"].get(field).is_some(),
+            body["error"]["fields"][field]["message"].is_string(),
             "{field}: {body}"
         );
     }

@@ -3,7 +3,7 @@
 //! `lat`, `answers.every_night`, `phone`, …) map onto the same places.
 
 use crate::i18n::*;
-use shared::ApiError;
+use shared::{ApiError, FieldError, FieldErrorCode as Code};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
@@ -94,33 +94,31 @@ pub fn anchor(slot: &str) -> String {
     }
 }
 
-fn one(field: &str, message: &str) -> Problem {
-    let m = message.to_ascii_lowercase();
-    match slot(field).as_str() {
-        "category" => Problem::Category,
-        "description" if m.contains("at most") => Problem::DescriptionLong,
-        "description" => Problem::DescriptionShort,
-        "lat" if m.contains("outside") => Problem::LocationOutside,
-        "lat" if m.contains("give the location") => Problem::Location,
-        "lat" => Problem::Coordinates,
-        "occurred_at" if m.contains("future") => Problem::OccurredFuture,
-        "occurred_at" if m.contains("year") => Problem::OccurredOld,
-        "occurred_at" => Problem::OccurredInvalid,
-        "name" if m.contains("needs a name") => Problem::NameMissing,
-        "name" => Problem::NameLong,
-        "phone" if m.contains("needs a phone") => Problem::PhoneMissing,
-        "phone" => Problem::Phone,
-        "corroborates" if m.contains("no longer open") => Problem::CorroboratesClosed,
-        "corroborates" => Problem::Corroborates,
-        "photo" => Problem::PhotoTooMany,
-        s if s == "answers" || s.starts_with("answers.") => {
-            if m.contains("please answer") {
-                Problem::AnswerRequired
-            } else {
-                Problem::AnswerInvalid
-            }
-        }
-        _ => Problem::Server(message.to_owned()),
+/// A field's problem, by the server's code for it (`FieldErrorCode`), never
+/// by its English message.
+fn one(field: &str, error: &FieldError) -> Problem {
+    let s = slot(field);
+    let answer = s == "answers" || s.starts_with("answers.");
+    match (s.as_str(), error.code) {
+        ("category", _) => Problem::Category,
+        ("description", Code::TooLong) => Problem::DescriptionLong,
+        ("description", _) => Problem::DescriptionShort,
+        ("lat", Code::OutOfArea) => Problem::LocationOutside,
+        ("lat", Code::Required) => Problem::Location,
+        ("lat", _) => Problem::Coordinates,
+        ("occurred_at", Code::InFuture) => Problem::OccurredFuture,
+        ("occurred_at", Code::TooOld) => Problem::OccurredOld,
+        ("occurred_at", _) => Problem::OccurredInvalid,
+        ("name", Code::Required) => Problem::NameMissing,
+        ("name", _) => Problem::NameLong,
+        ("phone", Code::Required) => Problem::PhoneMissing,
+        ("phone", _) => Problem::Phone,
+        ("corroborates", _) => Problem::Corroborates,
+        ("photo", Code::TooMany) => Problem::PhotoTooMany,
+        ("photo", _) => Problem::PhotoInvalid,
+        (_, Code::Required) if answer => Problem::AnswerRequired,
+        _ if answer => Problem::AnswerInvalid,
+        _ => Problem::Server(error.message.clone()),
     }
 }
 
@@ -130,7 +128,7 @@ pub fn from_api(status: u16, error: &ApiError) -> Vec<(String, Problem)> {
         return error
             .fields
             .iter()
-            .map(|(field, message)| {
+            .map(|(field, error)| {
                 let s = slot(field);
                 let known = matches!(
                     s.as_str(),
@@ -145,11 +143,11 @@ pub fn from_api(status: u16, error: &ApiError) -> Vec<(String, Problem)> {
                         | "answers"
                 ) || s.starts_with("answers.");
                 if known {
-                    (s, one(field, message))
+                    (s, one(field, error))
                 } else {
                     (
                         "submit".to_owned(),
-                        Problem::Server(format!("{field}: {message}")),
+                        Problem::Server(format!("{field}: {}", error.message)),
                     )
                 }
             })
@@ -161,11 +159,9 @@ pub fn from_api(status: u16, error: &ApiError) -> Vec<(String, Problem)> {
         (415, "unsupported_format") => Problem::PhotoUnsupported,
         (415, _) => Problem::PhotoUnsupported,
         (429, _) => Problem::RateLimited,
-        (422, code)
-            if code.contains("photo")
-                || code.contains("image")
-                || error.message.starts_with("photo") =>
-        {
+        // The photo pipeline's refusals that are not about size or format
+        // (`PhotoError::code` on the server).
+        (422, "empty_file" | "too_many_pixels" | "decode_too_large" | "corrupt_image") => {
             Problem::PhotoInvalid
         }
         _ => Problem::Server(error.message.clone()),
@@ -182,35 +178,149 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    fn refused(fields: &[(&str, Code)]) -> ApiError {
+        ApiError {
+            fields: fields
+                .iter()
+                .map(|(field, code)| {
+                    // The message is not what the mapping reads: make it
+                    // say nothing the old English matching would have found.
+                    ((*field).to_owned(), FieldError::new(*code, "—"))
+                })
+                .collect(),
+            ..ApiError::new("validation_failed", "some fields are invalid")
+        }
+    }
+
+    fn problem(field: &str, code: Code) -> Problem {
+        let got = from_api(422, &refused(&[(field, code)]));
+        assert_eq!(got.len(), 1, "{got:?}");
+        got[0].1.clone()
+    }
+
     #[test]
     fn server_fields_land_next_to_their_inputs() {
-        let error = ApiError {
-            code: "validation_failed".into(),
-            message: "some fields are invalid".into(),
-            fields: BTreeMap::from([
-                (
-                    "description".to_owned(),
-                    "describe the problem in at least 5 characters".to_owned(),
-                ),
-                (
-                    "answers.every_night".to_owned(),
-                    "please answer: 是否每晚都有".to_owned(),
-                ),
-                (
-                    "lat".to_owned(),
-                    "the location is outside Banan District".to_owned(),
-                ),
-                (
-                    "phone".to_owned(),
-                    "give a mainland mobile number".to_owned(),
-                ),
+        let got = from_api(
+            422,
+            &refused(&[
+                ("description", Code::TooShort),
+                ("answers.every_night", Code::Required),
+                ("lat", Code::OutOfArea),
+                ("accuracy", Code::OutOfRange),
+                ("phone", Code::Invalid),
             ]),
-        };
-        let got = from_api(422, &error);
+        );
         assert!(got.contains(&("description".to_owned(), Problem::DescriptionShort)));
         assert!(got.contains(&("answers.every_night".to_owned(), Problem::AnswerRequired)));
         assert!(got.contains(&("lat".to_owned(), Problem::LocationOutside)));
+        assert!(got.contains(&("lat".to_owned(), Problem::Coordinates)));
         assert!(got.contains(&("phone".to_owned(), Problem::Phone)));
         assert_eq!(anchor("answers.every_night"), "q-every_night");
+    }
+
+    #[test]
+    fn each_code_the_server_sends_for_a_field_has_its_own_words() {
+        for (field, code, expected) in [
+            ("category", Code::Required, Problem::Category),
+            ("category", Code::NotFound, Problem::Category),
+            ("description", Code::TooShort, Problem::DescriptionShort),
+            ("description", Code::TooLong, Problem::DescriptionLong),
+            ("lat", Code::Required, Problem::Location),
+            ("lat", Code::OutOfArea, Problem::LocationOutside),
+            ("lat", Code::Invalid, Problem::Coordinates),
+            ("coord_system", Code::Invalid, Problem::Coordinates),
+            ("occurred_at", Code::InFuture, Problem::OccurredFuture),
+            ("occurred_at", Code::TooOld, Problem::OccurredOld),
+            ("occurred_at", Code::Invalid, Problem::OccurredInvalid),
+            ("answers", Code::Invalid, Problem::AnswerInvalid),
+            ("answers.smells", Code::Required, Problem::AnswerRequired),
+            ("answers.smells", Code::TooLong, Problem::AnswerInvalid),
+            ("answers.colour", Code::UnknownField, Problem::AnswerInvalid),
+            ("name", Code::Required, Problem::NameMissing),
+            ("name", Code::TooLong, Problem::NameLong),
+            ("phone", Code::Required, Problem::PhoneMissing),
+            ("phone", Code::Invalid, Problem::Phone),
+            ("corroborates", Code::NotFound, Problem::Corroborates),
+            ("corroborates", Code::Invalid, Problem::Corroborates),
+            ("photo", Code::TooMany, Problem::PhotoTooMany),
+        ] {
+            assert_eq!(problem(field, code), expected, "{field} {code:?}");
+        }
+    }
+
+    #[test]
+    fn every_problem_has_words_in_both_languages() {
+        let problems = [
+            Problem::Category,
+            Problem::DescriptionShort,
+            Problem::DescriptionLong,
+            Problem::Location,
+            Problem::LocationOutside,
+            Problem::Coordinates,
+            Problem::OccurredFuture,
+            Problem::OccurredOld,
+            Problem::OccurredInvalid,
+            Problem::AnswerRequired,
+            Problem::AnswerInvalid,
+            Problem::NameMissing,
+            Problem::NameLong,
+            Problem::PhoneMissing,
+            Problem::Phone,
+            Problem::Corroborates,
+            Problem::PhotoTooMany,
+        ];
+        for locale in [Locale::zh_CN, Locale::en] {
+            let texts: std::collections::BTreeSet<String> =
+                problems.iter().map(|p| p.text(locale)).collect();
+            assert_eq!(
+                texts.len(),
+                problems.len(),
+                "{locale:?}: two problems, one text"
+            );
+            assert!(texts.iter().all(|t| !t.is_empty()));
+        }
+    }
+
+    #[test]
+    fn a_photo_the_server_could_not_use_is_shown_at_the_photos_by_its_code() {
+        for code in [
+            "empty_file",
+            "too_many_pixels",
+            "decode_too_large",
+            "corrupt_image",
+        ] {
+            let error = ApiError::new(code, "photo 2: —");
+            assert_eq!(
+                from_api(422, &error),
+                vec![("photo".to_owned(), Problem::PhotoInvalid)],
+                "{code}"
+            );
+        }
+        let other = ApiError::new("invalid_body", "photo: expected a string");
+        assert_eq!(
+            from_api(422, &other),
+            vec![(
+                "submit".to_owned(),
+                Problem::Server("photo: expected a string".to_owned())
+            )]
+        );
+    }
+
+    #[test]
+    fn a_field_the_form_does_not_have_is_said_in_the_servers_words() {
+        let error = ApiError {
+            fields: BTreeMap::from([(
+                "webhook_url".to_owned(),
+                FieldError::new(Code::Invalid, "an https address"),
+            )]),
+            ..ApiError::new("validation_failed", "webhook_url: an https address")
+        };
+        assert_eq!(
+            from_api(422, &error),
+            vec![(
+                "submit".to_owned(),
+                Problem::Server("webhook_url: an https address".to_owned())
+            )]
+        );
     }
 }

@@ -72,9 +72,9 @@ proptest! {
             }
             Err(AppError::Validation(fields)) => {
                 prop_assert!(!fields.is_empty());
-                for (field, message) in &fields {
+                for (field, error) in &fields {
                     prop_assert!(FIELDS.contains(&field.as_str()), "unknown field {}", field);
-                    prop_assert!(!message.is_empty());
+                    prop_assert!(!error.message.is_empty());
                 }
             }
             Err(other) => prop_assert!(false, "not a validation error: {:?}", other),

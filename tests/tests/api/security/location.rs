@@ -172,8 +172,8 @@ async fn a_me_too_must_be_near_the_case_it_joins(app: &TestApp) {
         .unwrap();
     assert_eq!(res.status(), 422, "a \"me too\" from 3 km away");
     let body: Value = res.json().await.unwrap();
-    assert!(
-        body["error"]["fields"]["corroborates"].is_string(),
+    assert_eq!(
+        body["error"]["fields"]["corroborates"]["code"], "invalid",
         "{body}"
     );
     let near = from_local(100.0, 50.0);

@@ -194,14 +194,18 @@ async fn an_admin_cannot_aim_a_webhook_at_the_servers_own_network(app: &TestApp)
         let (status, body) = set(url).await;
         assert_eq!(status, 422, "{url}: {body}");
         assert_eq!(body["error"]["code"], "validation_failed", "{url}: {body}");
-        let message = body["error"]["fields"]["webhook_url"]
+        assert_eq!(
+            body["error"]["fields"]["webhook_url"]["code"], "invalid",
+            "{url}: {body}"
+        );
+        let message = body["error"]["fields"]["webhook_url"]["message"]
             .as_str()
             .unwrap_or_default();
         assert!(!message.is_empty(), "{url}: {body}");
     }
     let (_, message) = set("http://10.1.2.3/hook").await;
     assert!(
-        message["error"]["fields"]["webhook_url"]
+        message["error"]["fields"]["webhook_url"]["message"]
             .as_str()
             .unwrap_or_default()
             .contains("--webhook-allow"),

@@ -3,6 +3,7 @@
 //! changed — they never panic, only ever point inside the input, and walk
 //! forward; a header built of whole segments is walked exactly.
 
+use super::segments::segments;
 use super::*;
 use proptest::prelude::*;
 

@@ -15,7 +15,7 @@
 //! and ImageMagick use on untrusted JPEGs, and is fuzzed continuously.
 //!
 //! What reaches it has been walked in safe Rust first ([`gate`]): the header
-//! was already size-checked by [`super::open`]; here the file must be a
+//! was already size-checked by [`super::decode::open`]; here the file must be a
 //! single 8-bit Huffman frame, either baseline or extended-sequential with a
 //! first scan that carries every component, or progressive with at most
 //! [`MAX_SCANS`] scans; and its entropy-coded data must end at an EOI marker.
@@ -40,7 +40,10 @@ use std::sync::mpsc;
 use fast_image_resize::images::{Image as ResizeImage, ImageRef};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 
-use super::{DISPLAY_EDGE, PhotoError, Pixels, pixel_type, resize_error, resize_to, segments};
+use super::decode::Pixels;
+use super::resize::{pixel_type, resize_error, resize_to};
+use super::segments::segments;
+use super::{DISPLAY_EDGE, PhotoError};
 
 /// Rows decoded before the band is handed to the resizing thread: small
 /// enough that the last band's resize is short, large enough that the hand

@@ -16,7 +16,9 @@
 //! them beside measured peaks. The photo's own bytes are not counted here:
 //! the upload budget holds them.
 
-use super::{DISPLAY_EDGE, PhotoError, PhotoFormat, baseline, fit_within, segments};
+use super::resize::fit_within;
+use super::segments::segments;
+use super::{DISPLAY_EDGE, PhotoError, PhotoFormat, baseline};
 
 const MIB: u64 = 1024 * 1024;
 /// Thread stacks touched, EXIF, tables, allocator rounding.

@@ -549,25 +549,13 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 6, 1, 2, 0, 0).unwrap()
     }
 
+    /// The workflow's sample case, reported ten days ago, with two
+    /// corroborations.
     fn case(state: CaseState) -> Facts {
         Facts {
-            id: 7,
-            state,
-            department_id: Some(3),
-            co_department_id: Some(6),
-            assignee_id: None,
-            reply_drafted_by: None,
-            extended: false,
-            reward: None,
-            reward_proposed_by: None,
-            reward_held: false,
-            disclosed: false,
-            has_reply: false,
-            contested: false,
             submitted_at: now() - Duration::days(10),
-            closed_at: None,
-            close_due_at: None,
             corroborations: 2,
+            ..crate::cases::workflow::tests::case(state)
         }
     }
 
@@ -631,7 +619,10 @@ mod tests {
         let change = staff(merge(), &c, &into(9, true)).unwrap();
         assert_eq!(change.merge_into, Some((9, 3)));
         assert!(change.fields.contains(&Field::DueAt(None)));
-        assert_eq!(status(staff(merge(), &c, &into(7, true)).unwrap_err()), 422);
+        assert_eq!(
+            status(staff(merge(), &c, &into(c.id, true)).unwrap_err()),
+            422
+        );
         assert_eq!(
             status(staff(merge(), &c, &into(9, false)).unwrap_err()),
             422

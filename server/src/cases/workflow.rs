@@ -302,13 +302,14 @@ pub fn allowed(actor: &Staff, case: &Facts) -> Vec<ActionKind> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const HOUSING: Option<i64> = Some(3);
     const WATER: Option<i64> = Some(6);
 
-    fn case(state: CaseState) -> Facts {
+    /// A lead-department case of housing (3), co-department water (6).
+    pub(in crate::cases) fn case(state: CaseState) -> Facts {
         Facts {
             id: 1,
             state,

@@ -62,25 +62,29 @@ async fn an_extractor_rejection_is_a_json_error_too(app: &TestApp) {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 400, "{path}");
-        assert!(
-            res.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("application/json"),
-            "{path}"
-        );
-        let body: serde_json::Value = res.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
-            "{path}"
-        );
+        let message = json_bad_request(res, path).await;
+        assert!(!message.is_empty(), "{path}");
     }
 }
 shanshui_tests::demo_test!(an_extractor_rejection_is_a_json_error_too);
+
+/// The message of a JSON 400 `bad_request`, after checking that it is one.
+async fn json_bad_request(res: reqwest::Response, path: &str) -> String {
+    assert_eq!(res.status(), 400, "{path}");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
+        "{path}"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
+    body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
 
 /// A query string that does not parse (`AppQuery`) is a JSON 400
 /// `bad_request` with axum's message, on a public route and a staff one.
@@ -92,21 +96,10 @@ async fn a_query_that_does_not_parse_is_a_json_400(app: &TestApp) {
         "/api/v1/cases?overdue=perhaps",
     ] {
         let res = admin.client.get(admin.url(path)).send().await.unwrap();
-        assert_eq!(res.status(), 400, "{path}");
+        let message = json_bad_request(res, path).await;
         assert!(
-            res.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("application/json"),
-            "{path}"
-        );
-        let body: serde_json::Value = res.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("Failed to deserialize query string")),
-            "{path}: {body}"
+            message.starts_with("Failed to deserialize query string"),
+            "{path}: {message}"
         );
     }
 }

@@ -259,7 +259,7 @@ async fn enterprise_disclosures_are_checked_and_searchable(app: &TestApp) {
         ("credit_code", json!("123"), "invalid"),
         ("year", json!(1999), "out_of_range"),
         ("url", json!("javascript:alert(1)"), "invalid"),
-        ("disclosed", json!(""), "invalid"),
+        ("disclosed", json!(""), "required"),
     ] {
         let mut bad = good.clone();
         bad[field] = value;

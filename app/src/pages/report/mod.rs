@@ -20,13 +20,6 @@ use shared::report::{
 };
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Load<T> {
-    Loading,
-    Ready(T),
-    Failed,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LocSource {
     /// The Geolocation API (with its accuracy).
@@ -79,7 +72,9 @@ pub enum Phase {
 #[derive(Clone, Copy)]
 pub struct Form {
     pub hydrated: RwSignal<bool>,
-    pub categories: RwSignal<Load<Vec<Category>>>,
+    /// Fetched in the browser once the page is live (the server renders
+    /// "loading"); `refetch` retries.
+    pub categories: LocalResource<Result<Vec<Category>, crate::browser::http::HttpError>>,
     pub category: RwSignal<Option<Category>>,
     pub photos: RwSignal<Vec<PhotoItem>>,
     pub capture: RwSignal<bool>,
@@ -97,7 +92,6 @@ pub struct Form {
     pub real_name: RwSignal<bool>,
     pub name: RwSignal<String>,
     pub phone: RwSignal<String>,
-    pub nearby: RwSignal<Load<Vec<NearbyCase>>>,
     pub corroborates: RwSignal<Option<NearbyCase>>,
     pub problems: RwSignal<Vec<(String, Problem)>>,
     pub phase: RwSignal<Phase>,
@@ -109,7 +103,9 @@ impl Form {
     fn new() -> Self {
         Form {
             hydrated: RwSignal::new(false),
-            categories: RwSignal::new(Load::Loading),
+            categories: LocalResource::new(|| {
+                crate::browser::http::get_json::<Vec<Category>>("/api/v1/categories", &[])
+            }),
             category: RwSignal::new(None),
             photos: RwSignal::new(Vec::new()),
             capture: RwSignal::new(false),
@@ -127,7 +123,6 @@ impl Form {
             real_name: RwSignal::new(false),
             name: RwSignal::new(String::new()),
             phone: RwSignal::new(String::new()),
-            nearby: RwSignal::new(Load::Ready(Vec::new())),
             corroborates: RwSignal::new(None),
             problems: RwSignal::new(Vec::new()),
             phase: RwSignal::new(Phase::Editing),
@@ -192,7 +187,6 @@ impl Form {
         self.real_name.set(false);
         self.name.set(String::new());
         self.phone.set(String::new());
-        self.nearby.set(Load::Ready(Vec::new()));
         self.corroborates.set(None);
         self.problems.set(Vec::new());
         self.phase.set(Phase::Editing);
@@ -374,13 +368,13 @@ pub fn Report() -> impl IntoView {
     let form = Form::new();
     let sending = use_send_queue();
 
-    // After hydration: a key for this report, the categories, the map.
+    // After hydration: a key for this report (the categories load by
+    // themselves, `Form::categories`).
     Effect::new(move |_| {
         form.hydrated.set(true);
         if form.key.get_untracked().is_empty() {
             form.key.set(crate::browser::random_key());
         }
-        steps::load_categories(form);
     });
 
     // A report this page queued, settled in the background.

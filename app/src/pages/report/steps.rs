@@ -1,6 +1,6 @@
 //! The steps of the report form.
 
-use super::{Answer, Form, Load, LocSource, Locating, Phase, PhotoItem};
+use super::{Answer, Form, LocSource, Locating, Phase, PhotoItem};
 use crate::browser::photos::{self, Blob};
 use crate::components::icon::{Icon, icon_for};
 use crate::i18n::*;
@@ -9,7 +9,7 @@ use crate::send_queue::use_send_queue;
 use leptos::prelude::*;
 use shared::report::{
     Category, CategoryGroup, Datatype, MAX_DESCRIPTION_CHARS, MAX_PHOTOS, MIN_DESCRIPTION_CHARS,
-    Question,
+    NearbyCase, Question,
 };
 
 /// Banan District's centre (the district government, 鱼洞), for the map
@@ -49,17 +49,6 @@ fn StepTitle(
 
 // ------------------------------------------------------------ 1 category
 
-pub fn load_categories(form: Form) {
-    form.categories.set(Load::Loading);
-    leptos::task::spawn_local(async move {
-        let loaded =
-            crate::browser::http::get_json::<Vec<Category>>("/api/v1/categories", &[]).await;
-        let _ = form.categories.try_set(match loaded {
-            Ok(list) => Load::Ready(list),
-            Err(_) => Load::Failed,
-        });
-    });
-}
 
 fn grouped(list: &[Category]) -> Vec<(CategoryGroup, Vec<Category>)> {
     let mut groups: Vec<(CategoryGroup, Vec<Category>)> = Vec::new();
@@ -124,15 +113,15 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
         }
         let l = lang.get();
         match form.categories.get() {
-            Load::Loading => view! { <p class="muted js-only">{td_string!(l, loading_categories)}</p> }.into_any(),
-            Load::Failed => view! {
+            None => view! { <p class="muted js-only">{td_string!(l, loading_categories)}</p> }.into_any(),
+            Some(Err(_)) => view! {
                 <p class="field-error">
                     {td_string!(l, categories_failed)} " "
-                    <button type="button" class="button small" on:click=move |_| load_categories(form)>{td_string!(l, retry)}</button>
+                    <button type="button" class="button small" on:click=move |_| form.categories.refetch()>{td_string!(l, retry)}</button>
                 </p>
             }
             .into_any(),
-            Load::Ready(list) => grouped(&list)
+            Some(Ok(list)) => grouped(&list)
                 .into_iter()
                 .map(|(group, items)| {
                     let legend = if zh(l) { group.name.clone() } else { group.name_en.clone() };
@@ -897,47 +886,34 @@ pub fn IdentityStep(form: Form) -> impl IntoView {
 pub fn NearbyStep(form: Form) -> impl IntoView {
     let lang = use_lang();
 
-    // Ask for open cases of the same kind nearby when the category or the
-    // position changes (to about ten metres).
-    let asked = StoredValue::new(String::new());
-    Effect::new(move |_| {
+    // Open cases of the same kind nearby, asked again when the category or
+    // the position changes (to about ten metres); the resource drops an
+    // answer to a question that has since changed.
+    let query = Memo::new(move |_| {
         let code = form.category.with(|c| c.as_ref().map(|c| c.code.clone()));
         let at = form.coords().or_else(|| form.photo_position());
         let (Some(code), Some((lat, lon))) = (code, at) else {
-            form.nearby.set(Load::Ready(Vec::new()));
-            asked.set_value(String::new());
-            return;
+            return None;
         };
-        let query = format!(
+        Some(format!(
             "/api/v1/reports/nearby?category={}&lat={lat:.4}&lon={lon:.4}",
             crate::browser::encode_component(&code)
-        );
-        if asked.get_value() == query {
-            return;
-        }
-        asked.set_value(query.clone());
-        form.nearby.set(Load::Loading);
-        leptos::task::spawn_local(async move {
-            let got =
-                crate::browser::http::get_json::<Vec<shared::report::NearbyCase>>(&query, &[])
-                    .await;
-            if asked.try_get_value().as_deref() != Some(query.as_str()) {
-                return;
+        ))
+    });
+    let nearby = LocalResource::new(move || {
+        let query = query.get();
+        async move {
+            match query {
+                Some(q) => crate::browser::http::get_json::<Vec<NearbyCase>>(&q, &[]).await,
+                None => Ok(Vec::new()),
             }
-            let _ = form.nearby.try_set(match got {
-                Ok(list) => Load::Ready(list),
-                Err(_) => Load::Failed,
-            });
-        });
+        }
     });
 
     let list = move || {
         let l = lang.get();
         let chosen = form.corroborates.get();
-        let cases = match form.nearby.get() {
-            Load::Ready(list) => list,
-            _ => Vec::new(),
-        };
+        let cases = nearby.get().and_then(Result::ok).unwrap_or_default();
         cases
             .into_iter()
             .map(|c| {
@@ -990,7 +966,7 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
     };
     let has_any = move || {
         form.corroborates.with(|c| c.is_some())
-            || matches!(form.nearby.get(), Load::Ready(list) if !list.is_empty())
+            || nearby.get().is_some_and(|r| r.is_ok_and(|list| !list.is_empty()))
             || form.problem("corroborates").is_some()
     };
     let chosen_note = move || {

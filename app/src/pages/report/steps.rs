@@ -49,7 +49,6 @@ fn StepTitle(
 
 // ------------------------------------------------------------ 1 category
 
-
 fn grouped(list: &[Category]) -> Vec<(CategoryGroup, Vec<Category>)> {
     let mut groups: Vec<(CategoryGroup, Vec<Category>)> = Vec::new();
     for c in list {
@@ -966,7 +965,9 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
     };
     let has_any = move || {
         form.corroborates.with(|c| c.is_some())
-            || nearby.get().is_some_and(|r| r.is_ok_and(|list| !list.is_empty()))
+            || nearby
+                .get()
+                .is_some_and(|r| r.is_ok_and(|list| !list.is_empty()))
             || form.problem("corroborates").is_some()
     };
     let chosen_note = move || {

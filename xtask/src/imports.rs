@@ -123,10 +123,7 @@ fn resolve(path: &[String], index: &BTreeMap<&Module, usize>) -> Option<usize> {
 
 /// The module paths a file names, made absolute.
 fn uses(module: &Module, source: &str) -> Vec<Module> {
-    let source = match source.find("#[cfg(test)]\nmod tests") {
-        Some(i) => &source[..i],
-        None => source,
-    };
+    let source = &source[..test_module(source).unwrap_or(source.len())];
     // Comments name paths too (doc links, "see `crate::x`"): not uses.
     let code: String = source
         .lines()
@@ -153,6 +150,28 @@ fn uses(module: &Module, source: &str) -> Vec<Module> {
         }
     }
     out
+}
+
+/// Where the file's test module starts: `#[cfg(test)]` followed by a line
+/// declaring `mod tests` (private or `pub(…)`).
+fn test_module(source: &str) -> Option<usize> {
+    let mut at = 0;
+    while let Some(i) = source[at..].find("#[cfg(test)]\n") {
+        let start = at + i;
+        let next = &source[start + "#[cfg(test)]\n".len()..];
+        let line = next.lines().next().unwrap_or_default().trim();
+        let declared = line.strip_prefix("pub").map_or(line, |rest| {
+            // `pub(super) mod tests`, `pub(crate) mod tests`, …
+            rest.split_once(')')
+                .map_or(rest, |(_, after)| after)
+                .trim_start()
+        });
+        if declared.starts_with("mod tests") {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
 }
 
 /// The paths at the start of `s`: `a::b::C`, or each head of a `{a, b::c}`
@@ -280,7 +299,7 @@ mod tests {
             ),
             (
                 "cases::rules",
-                "pub fn x() {}\n#[cfg(test)]\nmod tests { use crate::cases::service; }",
+                "pub fn x() {}\n#[cfg(test)]\npub(super) mod tests { use crate::cases::service; }",
             ),
         ]);
         assert!(cycles(&files).is_empty(), "{:?}", cycles(&files));

@@ -4,7 +4,7 @@
 //! reviewers; the targets are admins'.
 
 use super::load;
-use super::settings::{error_line, is_admin, send};
+use super::settings::{Changes, error_line, is_admin};
 use crate::format::local_date;
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -24,6 +24,7 @@ pub fn AdminPublishing() -> impl IntoView {
     let lang = use_lang();
     let reload = RwSignal::new(0u32);
     let error = RwSignal::new(None::<String>);
+    let changes = Changes::new(error, reload);
     let notices = load::<Vec<Notice>>(move || {
         reload.track();
         "/api/v1/notices".to_owned()
@@ -57,14 +58,8 @@ pub fn AdminPublishing() -> impl IntoView {
             "body": body.get_untracked(), "published": published.get_untracked(),
         });
         match editing.get_untracked() {
-            Some(id) => send(
-                "PUT",
-                format!("/api/v1/notices/{id}"),
-                payload,
-                error,
-                reload,
-            ),
-            None => send("POST", "/api/v1/notices".to_owned(), payload, error, reload),
+            Some(id) => changes.send("PUT", format!("/api/v1/notices/{id}"), payload),
+            None => changes.send("POST", "/api/v1/notices".to_owned(), payload),
         }
         clear();
     };
@@ -83,17 +78,14 @@ pub fn AdminPublishing() -> impl IntoView {
     let add_enterprise = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
-        send(
+        changes.send(
             "POST",
             "/api/v1/enterprise-disclosures".to_owned(),
             serde_json::json!({
                 "enterprise": enterprise.get_untracked(), "credit_code": credit.get_untracked(), "permit_no": opt(permit),
                 "industry": opt(industry), "year": year.get_untracked().trim().parse::<i32>().unwrap_or(0),
                 "disclosed": disclosed.get_untracked(), "penalties": opt(penalties), "url": opt(url),
-            }),
-            error,
-            reload,
-        );
+            }));
     };
     let text = move |id: &'static str, label: &'static str, s: RwSignal<String>, required: bool| {
         view! {
@@ -142,7 +134,7 @@ pub fn AdminPublishing() -> impl IntoView {
                                     published.set(p);
                                 }>{move || td_string!(lang.get(), adm_edit)}</button> " "
                                 <button type="button" class="button small" on:click=move |_| {
-                                    send("DELETE", format!("/api/v1/notices/{id}"), serde_json::Value::Null, error, reload);
+                                    changes.send("DELETE", format!("/api/v1/notices/{id}"), serde_json::Value::Null);
                                 }>{move || td_string!(lang.get(), adm_delete)}</button>
                             </li>
                         }
@@ -171,7 +163,7 @@ pub fn AdminPublishing() -> impl IntoView {
                         let id = e.id;
                         view! { <li>{format!("{} · {} · {}", e.enterprise, e.credit_code, e.year)} " "
                             <button type="button" class="button small" on:click=move |_| {
-                                send("DELETE", format!("/api/v1/enterprise-disclosures/{id}"), serde_json::Value::Null, error, reload);
+                                changes.send("DELETE", format!("/api/v1/enterprise-disclosures/{id}"), serde_json::Value::Null);
                             }>{move || td_string!(lang.get(), adm_delete)}</button></li> }
                     }).collect_view().into_any(),
                     _ => ().into_any(),
@@ -198,7 +190,7 @@ pub fn AdminPublishing() -> impl IntoView {
                                     <td><button type="button" class="button small" on:click=move |_| {
                                         let v = value.get_untracked().trim().parse::<f64>().ok();
                                         match v {
-                                            Some(v) => send("PUT", format!("/api/v1/indicators/{code}"), serde_json::json!({ "value": v, "note": note.get_untracked() }), error, reload),
+                                            Some(v) => changes.send("PUT", format!("/api/v1/indicators/{code}"), serde_json::json!({ "value": v, "note": note.get_untracked() })),
                                             None => error.set(Some(td_string!(lang.get_untracked(), adm_value_number).to_owned())),
                                         }
                                     }>{move || td_string!(lang.get(), adm_save)}</button></td>

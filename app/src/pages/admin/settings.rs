@@ -12,23 +12,43 @@ use shared::Role;
 use shared::directory::{AuditEntry, DepartmentSettings, OutboxMessage, StaffAccount};
 use shared::routing::{QuietPeriod, RoutingRule, RoutingRuleInput};
 
-/// Sends a change, then bumps `reload`; a refusal lands in `error`.
-pub(super) fn send(
-    method: &'static str,
-    url: String,
-    body: serde_json::Value,
-    error: RwSignal<Option<String>>,
-    reload: RwSignal<u32>,
-) {
-    leptos::task::spawn_local(async move {
-        match crate::browser::http::send_json::<serde_json::Value>(method, &url, &[], &body).await {
-            Ok(_) => {
-                error.set(None);
-                reload.update(|n| *n += 1);
-            }
-            Err(e) => error.set(Some(super::say(&e))),
-        }
-    });
+/// A console page's changes (create, edit, delete), sent with
+/// `Action::new_local`: an accepted change clears the page's `error` and
+/// bumps `reload` so its lists load again; a refusal lands in `error`.
+#[derive(Clone, Copy)]
+pub(super) struct Changes {
+    action: Action<(&'static str, String, serde_json::Value), ()>,
+}
+
+impl Changes {
+    pub(super) fn new(error: RwSignal<Option<String>>, reload: RwSignal<u32>) -> Self {
+        let action = Action::new_local(
+            move |(method, url, body): &(&'static str, String, serde_json::Value)| {
+                let (method, url, body) = (*method, url.clone(), body.clone());
+                async move {
+                    let sent = crate::browser::http::send_json::<serde_json::Value>(
+                        method,
+                        &url,
+                        &[],
+                        &body,
+                    )
+                    .await;
+                    match sent {
+                        Ok(_) => {
+                            error.set(None);
+                            reload.update(|n| *n += 1);
+                        }
+                        Err(e) => error.set(Some(super::say(&e))),
+                    }
+                }
+            },
+        );
+        Self { action }
+    }
+
+    pub(super) fn send(&self, method: &'static str, url: String, body: serde_json::Value) {
+        self.action.dispatch_local((method, url, body));
+    }
 }
 
 /// Fetches a department's webhook signing secret to show it (admins; the
@@ -60,6 +80,7 @@ pub fn AdminRules() -> impl IntoView {
     let lang = use_lang();
     let reload = RwSignal::new(0u32);
     let error = RwSignal::new(None::<String>);
+    let changes = Changes::new(error, reload);
     let rules = load::<Vec<RoutingRule>>(move || {
         reload.track();
         "/api/v1/routing-rules".to_owned()
@@ -76,13 +97,7 @@ pub fn AdminRules() -> impl IntoView {
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = serde_json::to_value(draft.get_untracked()).unwrap_or_default();
-        send(
-            "POST",
-            "/api/v1/routing-rules".to_owned(),
-            body,
-            error,
-            reload,
-        );
+        changes.send("POST", "/api/v1/routing-rules".to_owned(), body);
     };
     let input = |label: &'static str,
                  get: fn(&RoutingRuleInput) -> String,
@@ -129,11 +144,11 @@ pub fn AdminRules() -> impl IntoView {
                                     <td>{admin.then(|| view! {
                                         <button type="button" class="button small" on:click=move |_| {
                                             let body = serde_json::to_value(&toggled).unwrap_or_default();
-                                            send("PUT", format!("/api/v1/routing-rules/{id}"), body, error, reload);
+                                            changes.send("PUT", format!("/api/v1/routing-rules/{id}"), body);
                                         }>{if rule.active { td_string!(l, adm_disable) } else { td_string!(l, adm_enable) }}</button>
                                         " "
                                         <button type="button" class="button small" on:click=move |_| {
-                                            send("DELETE", format!("/api/v1/routing-rules/{id}"), serde_json::Value::Null, error, reload);
+                                            changes.send("DELETE", format!("/api/v1/routing-rules/{id}"), serde_json::Value::Null);
                                         }>{td_string!(l, adm_delete)}</button>
                                     })}</td>
                                 </tr>
@@ -152,7 +167,7 @@ pub fn AdminRules() -> impl IntoView {
                     let id = p.id;
                     view! { <li>{format!("{} · {} · {} – {}", p.name, p.group, local_time(&p.starts_at), local_time(&p.ends_at))}
                         {admin.then(|| view! { " " <button type="button" class="button small" on:click=move |_| {
-                            send("DELETE", format!("/api/v1/quiet-periods/{id}"), serde_json::Value::Null, error, reload);
+                            changes.send("DELETE", format!("/api/v1/quiet-periods/{id}"), serde_json::Value::Null);
                         }>{td_string!(l, adm_delete)}</button> })}
                     </li> }
                 }).collect_view()}</ul>
@@ -190,6 +205,7 @@ pub fn AdminUsers() -> impl IntoView {
     let lang = use_lang();
     let reload = RwSignal::new(0u32);
     let error = RwSignal::new(None::<String>);
+    let changes = Changes::new(error, reload);
     let users = load::<Vec<StaffAccount>>(move || {
         reload.track();
         "/api/v1/users".to_owned()
@@ -205,7 +221,7 @@ pub fn AdminUsers() -> impl IntoView {
             "username": username.get_untracked(), "password": password.get_untracked(),
             "role": role.get_untracked(), "department": Some(department.get_untracked()).filter(|d| !d.is_empty()),
         });
-        send("POST", "/api/v1/users".to_owned(), body, error, reload);
+        changes.send("POST", "/api/v1/users".to_owned(), body);
     };
     let list = move || {
         let l = lang.get();
@@ -221,7 +237,7 @@ pub fn AdminUsers() -> impl IntoView {
                         view! { <tr class:inactive=!active>
                             <td>{u.username.clone()}</td><td>{role_label(l, u.role)}</td><td>{u.department.clone().unwrap_or_default()}</td>
                             <td>{admin.then(|| view! { <button type="button" class="button small" on:click=move |_| {
-                                send("PATCH", format!("/api/v1/users/{name}"), serde_json::json!({ "active": !active }), error, reload);
+                                changes.send("PATCH", format!("/api/v1/users/{name}"), serde_json::json!({ "active": !active }));
                             }>{if active { td_string!(l, adm_disable) } else { td_string!(l, adm_enable) }}</button> })}</td>
                         </tr> }
                     }).collect_view()}</tbody>
@@ -254,6 +270,7 @@ pub fn AdminDepartments() -> impl IntoView {
     let lang = use_lang();
     let reload = RwSignal::new(0u32);
     let error = RwSignal::new(None::<String>);
+    let changes = Changes::new(error, reload);
     let departments = load::<Vec<DepartmentSettings>>(move || {
         reload.track();
         "/api/v1/admin/departments".to_owned()
@@ -278,7 +295,7 @@ pub fn AdminDepartments() -> impl IntoView {
                                     <input type="url" placeholder="https://…" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev)) />
                                     " "
                                     <button type="button" class="button small" on:click=move |_| {
-                                        send("PATCH", format!("/api/v1/departments/{code}"), serde_json::json!({ "webhook_url": url.get_untracked() }), error, reload);
+                                        changes.send("PATCH", format!("/api/v1/departments/{code}"), serde_json::json!({ "webhook_url": url.get_untracked() }));
                                     }>{move || td_string!(lang.get(), adm_save)}</button>
                                     " "
                                     <button type="button" class="button small" id=format!("webhook-secret-{}", d.code)
@@ -336,6 +353,7 @@ pub fn AdminOutbox() -> impl IntoView {
     let lang = use_lang();
     let reload = RwSignal::new(0u32);
     let error = RwSignal::new(None::<String>);
+    let changes = Changes::new(error, reload);
     let failing = load::<Vec<OutboxMessage>>(move || {
         reload.track();
         "/api/v1/outbox".to_owned()
@@ -356,7 +374,7 @@ pub fn AdminOutbox() -> impl IntoView {
                             <td>{m.attempts}</td><td>{m.last_error.clone().unwrap_or_default()}</td>
                             <td>{local_time(&m.next_attempt_at)}</td>
                             <td>{admin.then(|| view! { <button type="button" class="button small" on:click=move |_| {
-                                send("POST", format!("/api/v1/outbox/{id}/retry"), serde_json::json!({}), error, reload);
+                                changes.send("POST", format!("/api/v1/outbox/{id}/retry"), serde_json::json!({}));
                             }>{move || td_string!(lang.get(), adm_retry)}</button> })}</td>
                         </tr> }
                     }).collect_view()}</tbody>

@@ -542,6 +542,12 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
         exists(&desk, &row).await
     })
     .await;
+    // The department by its name, as people read it, not its code.
+    let department = format!("tr[data-code='{code}'] td:nth-child(5)");
+    eventually("the queue names the department", async || {
+        text(&desk, &department).await.trim() == "巴南区住房和城乡建设委员会"
+    })
+    .await;
     tap(&desk, &row).await;
     // The case page is its own chunk: it shows once that has arrived.
     eventually("the case page shows", async || {

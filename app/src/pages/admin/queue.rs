@@ -228,6 +228,23 @@ pub fn AdminQueue() -> impl IntoView {
             Some(Ok(q)) => {
                 let has_more = q.has_more;
                 let current = q.page;
+                // People read a department's name (住房城乡建委), not its code;
+                // the code stays while the names have not loaded.
+                let names = departments.get().and_then(Result::ok).unwrap_or_default();
+                let department_name = move |code: Option<String>| {
+                    let code = code.unwrap_or_default();
+                    names
+                        .iter()
+                        .find(|d| d.code == code)
+                        .map(|d| {
+                            if l == Locale::zh_CN {
+                                d.name.clone()
+                            } else {
+                                d.name_en.clone()
+                            }
+                        })
+                        .unwrap_or(code)
+                };
                 view! {
                     <table class="admin-table queue">
                         <thead><tr>
@@ -256,7 +273,7 @@ pub fn AdminQueue() -> impl IntoView {
                                         <td data-state=c.state.as_str()>{state_label(l, c.state.as_str())}</td>
                                         <td>{category}</td>
                                         <td>{area}</td>
-                                        <td>{c.department.clone().unwrap_or_default()}</td>
+                                        <td>{department_name(c.department.clone())}</td>
                                         <td>{c.assignee.clone().unwrap_or_default()}</td>
                                         <td>{due} {(!flag.is_empty()).then(|| view! { <span class="tag due">{flag}</span> })}</td>
                                     </tr>

@@ -7,7 +7,8 @@
 //! case action is a `workflow` rule plus an arm here.
 
 use super::deadlines::Deadlines;
-use super::workflow::{self, Action, Actor, Facts, Refusal};
+use super::workflow::{self, Action, Actor, Facts, Refusal, Reporter};
+use crate::db::entities::department;
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use shared::FieldErrorCode as Code;
@@ -48,7 +49,7 @@ pub struct Named {
     /// `assign`: the user named, if there is one.
     pub assignee: Option<Assignee>,
     /// `transfer`: the department named, if there is one.
-    pub department: Option<Department>,
+    pub department: Option<department::Model>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,12 +65,6 @@ pub struct Assignee {
     pub username: String,
     /// An active handler of the case's department.
     pub eligible: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Department {
-    pub id: i64,
-    pub name_zh: String,
 }
 
 /// One column of the case, as an action sets it.
@@ -162,8 +157,8 @@ pub struct Change {
     pub merge_into: Option<(i64, i64)>,
     /// The photos the public record shows (all others are hidden).
     pub public_photos: Option<Vec<i64>>,
-    /// A department to notify, and the event's name.
-    pub notify: Option<(i64, &'static str)>,
+    /// A department to notify (as `resolve` read it), and the event's name.
+    pub notify: Option<(department::Model, &'static str)>,
     pub reward: Option<RewardEffect>,
 }
 
@@ -219,18 +214,44 @@ pub fn effects(
 ) -> Result<Change, AppError> {
     let action = request.action();
     let to = workflow::check(actor, case, action).map_err(refused)?;
-    let from = case.state;
-    match request {
-        Request::Reporter(r) => reporter(actor, case, r, deadlines, now),
-        Request::Staff(a) if crate::rewards::rules::is_reward_action(a.kind()) => {
+    match (actor, request) {
+        (Actor::Reporter(reporter), Request::Reporter(r)) => {
+            reporter_effects(reporter, case, r, deadlines, now)
+        }
+        (Actor::Staff(_), Request::Staff(a))
+            if crate::rewards::rules::is_reward_action(a.kind()) =>
+        {
             Ok(reward_step(a))
         }
-        Request::Staff(a) => {
-            let Actor::Staff(staff) = actor else {
-                return Err(AppError::Forbidden("only staff act on a case".to_owned()));
-            };
-            staff_effects(staff.user_id, case, a, named, deadlines, now, from, to)
-        }
+        (Actor::Staff(staff), Request::Staff(a)) => staff_effects(
+            staff.user_id,
+            case,
+            a,
+            named,
+            deadlines,
+            now,
+            case.state,
+            to,
+        ),
+        // `check` refuses a staff step by a reporter and the reverse.
+        _ => Err(AppError::Forbidden(
+            "this step is not for this actor".to_owned(),
+        )),
+    }
+}
+
+/// A step on the reward track alone: no case column changes; the timeline
+/// says only that it happened, the audit log what the reward service
+/// reports.
+fn reward_only(event: &'static str, audit: AuditEntry, reward: RewardEffect) -> Change {
+    Change {
+        fields: Vec::new(),
+        event: Event::aside(event, None, true),
+        audit,
+        merge_into: None,
+        public_photos: None,
+        notify: None,
+        reward: Some(reward),
     }
 }
 
@@ -238,37 +259,21 @@ pub fn effects(
 /// service moves the reward and says what the timeline shows.
 fn reward_step(action: CaseAction) -> Change {
     let kind = action.kind();
-    Change {
-        fields: Vec::new(),
-        event: Event {
-            action: kind.as_str(),
-            from: None,
-            to: None,
-            note: None,
-            public: true,
-        },
-        audit: AuditEntry {
-            action: format!("case.{}", kind.as_str()),
-            detail: String::new(),
-        },
-        merge_into: None,
-        public_photos: None,
-        notify: None,
-        reward: Some(RewardEffect::Step(action)),
-    }
+    let audit = AuditEntry {
+        action: format!("case.{}", kind.as_str()),
+        detail: String::new(),
+    };
+    reward_only(kind.as_str(), audit, RewardEffect::Step(action))
 }
 
-fn reporter(
-    actor: &Actor,
+fn reporter_effects(
+    reporter: &Reporter,
     case: &Facts,
     action: ReporterAction,
     deadlines: &Deadlines,
     now: DateTime<Utc>,
 ) -> Result<Change, AppError> {
-    let report_id = match actor {
-        Actor::Reporter(r) => r.report_id,
-        Actor::Staff(_) => 0,
-    };
+    let report_id = reporter.report_id;
     let (name, claim) = match action {
         ReporterAction::ClaimReward { payout_account } => ("claim_reward", Some(payout_account)),
         ReporterAction::DeclineReward => ("decline_reward", None),
@@ -317,26 +322,13 @@ fn reporter(
             });
         }
     };
-    // The reward's own step; the timeline says only that it happened (the
-    // payout account is in neither the timeline nor the audit log).
-    Ok(Change {
-        fields: Vec::new(),
-        event: Event {
-            action: name,
-            from: None,
-            to: None,
-            note: None,
-            public: true,
-        },
-        audit: AuditEntry {
-            action: format!("reward.{}", name.trim_end_matches("_reward")),
-            detail: format!("report {report_id}"),
-        },
-        merge_into: None,
-        public_photos: None,
-        notify: None,
-        reward: Some(RewardEffect::Reporter { claim }),
-    })
+    // The reward's own step (the payout account is in neither the timeline
+    // nor the audit log).
+    let audit = AuditEntry {
+        action: format!("reward.{}", name.trim_end_matches("_reward")),
+        detail: format!("report {report_id}"),
+    };
+    Ok(reward_only(name, audit, RewardEffect::Reporter { claim }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -433,7 +425,7 @@ fn staff_effects(
             if case.co_department_id == Some(target.id) {
                 fields.push(Field::CoDepartment(None));
             }
-            notify = Some((target.id, "case.transferred"));
+            notify = Some((target.clone(), "case.transferred"));
         }
         CaseAction::DraftReply {
             finding,
@@ -657,9 +649,15 @@ mod tests {
     fn a_transfer_to_the_co_department_makes_it_the_lead_and_notifies_it() {
         let c = case(CaseState::Investigating);
         let named = Named {
-            department: Some(Department {
+            department: Some(department::Model {
                 id: 6,
+                code: "water".to_owned(),
                 name_zh: "水利局".to_owned(),
+                name_en: "Water Bureau".to_owned(),
+                kind: "bureau".to_owned(),
+                area_id: None,
+                webhook_url: None,
+                created_at: now(),
             }),
             ..Named::default()
         };
@@ -674,7 +672,10 @@ mod tests {
         .unwrap();
         assert!(change.fields.contains(&Field::Department(6)));
         assert!(change.fields.contains(&Field::CoDepartment(None)));
-        assert_eq!(change.notify, Some((6, "case.transferred")));
+        assert_eq!(
+            change.notify.map(|(d, event)| (d.id, event)),
+            Some((6, "case.transferred"))
+        );
         assert_eq!(change.event.note.as_deref(), Some("水利局 — 河道"));
     }
 

@@ -5,7 +5,7 @@
 
 use super::deadlines::Deadlines;
 use super::effects::{
-    self, Assignee, Change, Department, Event, Field, Named, OtherCase, Request, RewardEffect,
+    self, Assignee, Change, Event, Field, Named, OtherCase, Request, RewardEffect,
 };
 use super::timeline::record_event;
 use super::version;
@@ -646,11 +646,7 @@ impl Cases<'_> {
                 named.department = department::Entity::find()
                     .filter(department::Column::Code.eq(code.trim()))
                     .one(conn)
-                    .await?
-                    .map(|d| Department {
-                        id: d.id,
-                        name_zh: d.name_zh,
-                    });
+                    .await?;
             }
             _ => {}
         }
@@ -862,10 +858,6 @@ pub async fn apply(
             .ok_or(AppError::NotFound)
     };
     if let Some((dept, name)) = notify {
-        let dept = department::Entity::find_by_id(dept)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
         outbox::enqueue(txn, &dept, &fresh().await?, name, now).await?;
     }
     match reward {

@@ -80,12 +80,9 @@ fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<Module, String>) -> std::
 /// The modules `m` uses, other than itself and its own children (a
 /// `mod.rs` declaring or re-exporting them).
 fn edges(m: &Module, files: &BTreeMap<Module, String>) -> BTreeSet<Module> {
-    let index: BTreeMap<&Module, usize> = files.keys().enumerate().map(|(i, m)| (m, i)).collect();
-    let modules: Vec<&Module> = files.keys().collect();
     uses(m, &files[m])
         .into_iter()
-        .filter_map(|path| resolve(&path, &index))
-        .map(|t| modules[t].clone())
+        .filter_map(|path| resolve(&path, files))
         .filter(|target| !(target.len() >= m.len() && target[..m.len()] == m[..]))
         .collect()
 }
@@ -115,10 +112,12 @@ pub fn cycles(files: &BTreeMap<Module, String>) -> Vec<Vec<Module>> {
         .collect()
 }
 
-fn resolve(path: &[String], index: &BTreeMap<&Module, usize>) -> Option<usize> {
+/// The longest prefix of `path` that is a module (a file).
+fn resolve(path: &[String], files: &BTreeMap<Module, String>) -> Option<Module> {
     (1..=path.len())
         .rev()
-        .find_map(|n| index.get(&path[..n].to_vec()).copied())
+        .map(|n| path[..n].to_vec())
+        .find(|m| files.contains_key(m))
 }
 
 /// The module paths a file names, made absolute.

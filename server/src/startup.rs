@@ -78,7 +78,6 @@ impl Application {
             uploads,
             photos,
             limits,
-            clock: settings.clock.clone(),
         };
         let router = build_router(state);
         Ok(Self {

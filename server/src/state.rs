@@ -23,8 +23,6 @@ pub struct AppState {
     pub uploads: crate::reports::upload::UploadBudget,
     pub photos: Arc<dyn PhotoStore>,
     pub limits: Limits,
-    /// The time (`settings.clock`).
-    pub clock: crate::clock::Clock,
 }
 
 #[derive(Clone)]
@@ -46,7 +44,7 @@ impl AppState {
             pipeline: &self.pipeline,
             store: self.photos.as_ref(),
             deadlines: self.settings.deadlines,
-            clock: &self.clock,
+            clock: &self.settings.clock,
         }
     }
 
@@ -56,7 +54,7 @@ impl AppState {
             db: &self.db,
             pii: &self.pii,
             deadlines: self.settings.deadlines,
-            clock: &self.clock,
+            clock: &self.settings.clock,
         }
     }
 }

@@ -130,7 +130,7 @@ pub async fn sign_in(
         password: &body.password,
         client,
         device_cookie: presented.as_deref(),
-        at: state.clock.now(),
+        at: state.settings.clock.now(),
     };
     match session::sign_in(&state.db, &devices, attempt, policy).await {
         Ok(signed_in) => {
@@ -217,9 +217,14 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let token = token(&parts.headers).ok_or(AppError::Unauthorized)?;
-        let user = session::resolve(&state.db, &token, state.settings.session, state.clock.now())
-            .await?
-            .ok_or(AppError::Unauthorized)?;
+        let user = session::resolve(
+            &state.db,
+            &token,
+            state.settings.session,
+            state.settings.clock.now(),
+        )
+        .await?
+        .ok_or(AppError::Unauthorized)?;
         // A signed-in staff member's write may change what the public reads.
         crate::middleware::public_cache::PublicChange::mark_request(&parts.extensions);
         Ok(user)

@@ -170,7 +170,7 @@ pub async fn nearby(
 ) -> Result<AppJson<Vec<NearbyCase>>, AppError> {
     let actor = service::actor(&user);
     Ok(AppJson(
-        service::nearby(&state.db, &actor, &code, state.clock.now()).await?,
+        service::nearby(&state.db, &actor, &code, state.settings.clock.now()).await?,
     ))
 }
 

@@ -255,7 +255,7 @@ pub async fn atom(
     let updated = entries
         .first()
         .map(|e| w3c(&e.0))
-        .unwrap_or_else(|| w3c(&state.clock.now().to_rfc3339()));
+        .unwrap_or_else(|| w3c(&state.settings.clock.now().to_rfc3339()));
     let mut x = Xml::new();
     x.open_with(
         "feed",

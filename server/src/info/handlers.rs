@@ -119,7 +119,10 @@ pub async fn create(
     user.require(EDITORS)?;
     Ok((
         StatusCode::CREATED,
-        AppJson(service::create_notice(&state.db, &user.username, input, state.clock.now()).await?),
+        AppJson(
+            service::create_notice(&state.db, &user.username, input, state.settings.clock.now())
+                .await?,
+        ),
     ))
 }
 
@@ -153,7 +156,7 @@ pub async fn update(
             &user.username,
             id(&raw)?,
             input,
-            state.clock.now(),
+            state.settings.clock.now(),
         )
         .await?,
     ))
@@ -208,7 +211,13 @@ pub async fn create_enterprise(
     Ok((
         StatusCode::CREATED,
         AppJson(
-            service::create_enterprise(&state.db, &user.username, input, state.clock.now()).await?,
+            service::create_enterprise(
+                &state.db,
+                &user.username,
+                input,
+                state.settings.clock.now(),
+            )
+            .await?,
         ),
     ))
 }

@@ -199,7 +199,7 @@ pub async fn collection(
             Ok(ok(&headers, format, &doc, "services"))
         }
         "requests" => {
-            let filter = requests::filter(&params, format, state.clock.now())?;
+            let filter = requests::filter(&params, format, state.settings.clock.now())?;
             let (items, _) = PublicCases { db: &state.db }
                 .list(&filter)
                 .await

@@ -83,7 +83,7 @@ pub async fn retry_handler(
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<axum::http::StatusCode, crate::error::AppError> {
     user.require(&[shared::Role::Admin])?;
-    if !retry_now(&state.db, id, state.clock.now()).await? {
+    if !retry_now(&state.db, id, state.settings.clock.now()).await? {
         return Err(crate::error::AppError::NotFound);
     }
     let entry = crate::audit::Entry {

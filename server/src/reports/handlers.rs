@@ -212,7 +212,15 @@ pub async fn nearby(
         Some(_) => return Err(AppError::validation("coord_system", "use wgs84 or gcj02")),
     };
     Ok(Json(
-        super::nearby::nearby(&state.db, &q.category, at, radius, days, state.clock.now()).await?,
+        super::nearby::nearby(
+            &state.db,
+            &q.category,
+            at,
+            radius,
+            days,
+            state.settings.clock.now(),
+        )
+        .await?,
     ))
 }
 
@@ -248,7 +256,7 @@ pub async fn track(
             &code,
             secret,
             &state.settings.deadlines,
-            state.clock.now(),
+            state.settings.clock.now(),
         )
         .await?,
     ))
@@ -295,7 +303,7 @@ pub async fn reporter_action(
         secret,
         action,
         &state.settings.deadlines,
-        state.clock.now(),
+        state.settings.clock.now(),
     )
     .await?;
     change.mark();

@@ -73,7 +73,7 @@ pub async fn queue(
     AppQuery(q): AppQuery<QueueQuery>,
 ) -> Result<AppJson<Vec<RewardQueueItem>>, AppError> {
     user.require(READERS)?;
-    service::expire_due(&state.db, state.clock.now()).await?;
+    service::expire_due(&state.db, state.settings.clock.now()).await?;
     let states: Vec<&str> = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some("all") => RewardState::ALL.iter().map(|s| s.as_str()).collect(),
         Some(s) => vec![
@@ -128,7 +128,7 @@ pub async fn ledger(
         Role::Admin,
         Role::RewardReviewer,
     ])?;
-    service::expire_due(&state.db, state.clock.now()).await?;
+    service::expire_due(&state.db, state.settings.clock.now()).await?;
     let rows = ledger::rows(&state.db).await?;
     let out = if q.detail {
         ledger::detail_csv(&rows)
@@ -289,7 +289,7 @@ pub async fn exclude(
             "why the person is excluded, 1 to 200 characters",
         ));
     }
-    let now = state.clock.now();
+    let now = state.settings.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
     let saved = reward_exclusion::ActiveModel {
         phone_index: Set(state.pii.blind_index(&phone)),

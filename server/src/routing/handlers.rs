@@ -69,7 +69,9 @@ pub async fn create(
     user.require(EDITORS)?;
     Ok((
         StatusCode::CREATED,
-        AppJson(service::create(&state.db, &user.username, input, state.clock.now()).await?),
+        AppJson(
+            service::create(&state.db, &user.username, input, state.settings.clock.now()).await?,
+        ),
     ))
 }
 
@@ -101,7 +103,14 @@ pub async fn update(
 ) -> Result<AppJson<RoutingRule>, AppError> {
     user.require(EDITORS)?;
     Ok(AppJson(
-        service::update(&state.db, &user.username, id, input, state.clock.now()).await?,
+        service::update(
+            &state.db,
+            &user.username,
+            id,
+            input,
+            state.settings.clock.now(),
+        )
+        .await?,
     ))
 }
 
@@ -169,7 +178,7 @@ pub async fn preview(
 ) -> Result<AppJson<RoutePreview>, AppError> {
     user.require(READERS)?;
     let at = match &q.at {
-        None => state.clock.now(),
+        None => state.settings.clock.now(),
         Some(s) => DateTime::parse_from_rfc3339(s)
             .map_err(|_| AppError::validation("at", "an RFC 3339 time"))?
             .with_timezone(&Utc),
@@ -246,7 +255,8 @@ pub async fn add_quiet_period(
     Ok((
         StatusCode::CREATED,
         AppJson(
-            service::add_quiet_period(&state.db, &user.username, input, state.clock.now()).await?,
+            service::add_quiet_period(&state.db, &user.username, input, state.settings.clock.now())
+                .await?,
         ),
     ))
 }

@@ -23,7 +23,9 @@ use shared::info::{Indicator, IndicatorValue, Stats};
     responses((status = 200, description = "The statistics.", body = Stats))
 )]
 pub async fn stats(State(state): State<AppState>) -> Result<AppJson<Stats>, AppError> {
-    Ok(AppJson(service::stats(&state.db, state.clock.now()).await?))
+    Ok(AppJson(
+        service::stats(&state.db, state.settings.clock.now()).await?,
+    ))
 }
 
 /// Records the measured value of one of the plan's targets (admins).
@@ -51,6 +53,13 @@ pub async fn set_indicator(
 ) -> Result<AppJson<Indicator>, AppError> {
     user.require(&[Role::Admin])?;
     Ok(AppJson(
-        service::set_indicator(&state.db, &user.username, &code, input, state.clock.now()).await?,
+        service::set_indicator(
+            &state.db,
+            &user.username,
+            &code,
+            input,
+            state.settings.clock.now(),
+        )
+        .await?,
     ))
 }

@@ -83,7 +83,7 @@ pub async fn create(
         department: new.department.filter(|d| !d.trim().is_empty()),
         password: new.password,
     };
-    service::create(&state.db, new, &user.username, state.clock.now()).await?;
+    service::create(&state.db, new, &user.username, state.settings.clock.now()).await?;
     let created = service::list(&state.db)
         .await?
         .into_iter()
@@ -127,7 +127,7 @@ pub async fn update(
         &username,
         change,
         &user.username,
-        state.clock.now(),
+        state.settings.clock.now(),
     )
     .await?;
     Ok(AppJson(updated.ok_or(AppError::NotFound)?))

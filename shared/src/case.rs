@@ -436,6 +436,11 @@ pub struct CaseDetail {
     pub can_reveal: bool,
     pub reports: Vec<StaffReport>,
     pub timeline: Vec<StaffTimelineEntry>,
+    /// Internal notes (内部备注), oldest first: staff only.
+    pub notes: Vec<crate::workbench::CaseNote>,
+    /// Earlier cases within 200 m of this one (重复投诉), that the user may
+    /// see.
+    pub earlier_here: crate::workbench::EarlierHere,
 }
 
 /// `POST /api/v1/cases/{code}/reveal`: the reporters' identities, for a role

@@ -18,6 +18,7 @@ pub mod reward;
 pub mod roles;
 pub mod routing;
 pub mod site;
+pub mod workbench;
 
 pub use error::{ApiError, ErrorBody, FieldError, FieldErrorCode};
 pub use roles::Role;

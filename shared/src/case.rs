@@ -295,6 +295,9 @@ pub struct CaseSummary {
     pub corroborations: u32,
     /// The first line of the description.
     pub summary: String,
+    /// The case's version as listed, so that work on many cases at once
+    /// (`BulkRequest::versions`) refuses a case changed since.
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

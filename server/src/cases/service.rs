@@ -346,6 +346,7 @@ impl Cases<'_> {
                     overdue,
                     due_soon,
                     corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
+                    version: c.version,
                     summary: c
                         .description
                         .lines()

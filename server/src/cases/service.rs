@@ -193,7 +193,7 @@ pub struct QueueFilter {
     pub page_size: Option<u32>,
 }
 
-async fn usernames(
+pub(super) async fn usernames(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<BTreeMap<i64, String>, DbErr> {
@@ -208,6 +208,40 @@ async fn usernames(
         .into_iter()
         .map(|u| (u.id, u.username))
         .collect())
+}
+
+/// A case as a row of a list (the queue, a handler's day).
+pub(super) fn summary(
+    c: case::Model,
+    lookups: &Lookups,
+    assignees: &BTreeMap<i64, String>,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> CaseSummary {
+    let (overdue, due_soon) = deadlines.status(c.due_at, now);
+    CaseSummary {
+        state: c.state(),
+        priority: c.priority.clone(),
+        category: lookups.category(c.category_id),
+        area: lookups.area(c.area_id),
+        department: lookups.department_code(c.department_id),
+        assignee: c.assignee_id.and_then(|id| assignees.get(&id).cloned()),
+        submitted_at: c.submitted_at.to_rfc3339(),
+        deadline: c.due_at.map(|d| d.to_rfc3339()),
+        overdue,
+        due_soon,
+        corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
+        version: c.version,
+        summary: c
+            .description
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(120)
+            .collect(),
+        code: c.code,
+    }
 }
 
 impl Cases<'_> {
@@ -332,32 +366,7 @@ impl Cases<'_> {
         let items = rows
             .into_iter()
             .take(page_size as usize)
-            .map(|c| {
-                let (overdue, due_soon) = self.deadlines.status(c.due_at, now);
-                CaseSummary {
-                    state: c.state(),
-                    priority: c.priority.clone(),
-                    category: lookups.category(c.category_id),
-                    area: lookups.area(c.area_id),
-                    department: lookups.department_code(c.department_id),
-                    assignee: c.assignee_id.and_then(|id| assignees.get(&id).cloned()),
-                    submitted_at: c.submitted_at.to_rfc3339(),
-                    deadline: c.due_at.map(|d| d.to_rfc3339()),
-                    overdue,
-                    due_soon,
-                    corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
-                    version: c.version,
-                    summary: c
-                        .description
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(120)
-                        .collect(),
-                    code: c.code,
-                }
-            })
+            .map(|c| summary(c, &lookups, &assignees, &self.deadlines, now))
             .collect();
         Ok(CaseQueue {
             items,
@@ -402,6 +411,8 @@ impl Cases<'_> {
         reward_service::expire_due(self.db, self.clock.now()).await?;
         let actor = actor(user);
         let c = load_visible(self.db, &actor, code).await?;
+        // Opening the case is reading the notes that mention the user.
+        super::notes::mark_seen(self.db, user.id, c.id, self.clock.now()).await?;
         self.render(user, c).await
     }
 
@@ -542,17 +553,36 @@ impl Cases<'_> {
             can_reveal,
             reports,
             timeline,
+            notes: super::notes::list(self.db, c.id).await?,
+            earlier_here: shared::workbench::EarlierHere {
+                count: 0,
+                cases: Vec::new(),
+            },
             code: c.code,
         })
     }
 
-    /// Takes one action on a case. Refused actions change nothing.
+    /// Takes one action on a case and shows the case as it now stands; a
+    /// transfer may have taken it out of the actor's scope. Refused actions
+    /// change nothing.
     pub async fn act(
         &self,
         user: &StaffUser,
         code: &str,
         request: ActionRequest,
     ) -> Result<CaseDetail, AppError> {
+        let fresh = self.act_on(user, code, request).await?;
+        self.render(user, fresh).await
+    }
+
+    /// Takes one action on a case in its own transaction, answering the
+    /// case as written. Refused actions change nothing.
+    pub async fn act_on(
+        &self,
+        user: &StaffUser,
+        code: &str,
+        request: ActionRequest,
+    ) -> Result<case::Model, AppError> {
         let staff = actor(user);
         let now = self.clock.now();
         let txn = crate::db::begin_write(self.db).await?;
@@ -594,14 +624,10 @@ impl Cases<'_> {
         .await?;
         txn.commit().await?;
         tracing::info!(case = %c.code, action = kind, actor = %user.username, "case action");
-
-        // Show the case as it now stands; a transfer may have taken it out
-        // of the actor's scope.
-        let fresh = case::Entity::find_by_id(c.id)
+        case::Entity::find_by_id(c.id)
             .one(self.db)
             .await?
-            .ok_or(AppError::NotFound)?;
-        self.render(user, fresh).await
+            .ok_or(AppError::NotFound)
     }
 
     /// Looks up what a staff action names (the case to merge into, the

@@ -19,3 +19,4 @@ mod reports;
 mod rewards;
 mod routing;
 mod security;
+mod workbench;

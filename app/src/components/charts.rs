@@ -211,12 +211,17 @@ pub fn DistrictMap(
         .into_iter()
         .map(|p| {
             let (x, y) = proj.xy(p.lon, p.lat);
+            // In a `<g>`, so that the `<a>` is SVG's link: on its own the
+            // view macro makes it an HTML `<a>`, and a page drawn in the
+            // browser (the console's) would show no pin.
             view! {
-                <a href=p.href>
-                    <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="6" class="map-pin" class:closed=p.closed>
-                        <title>{p.label}</title>
-                    </circle>
-                </a>
+                <g>
+                    <a href=p.href>
+                        <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="6" class="map-pin" class:closed=p.closed>
+                            <title>{p.label}</title>
+                        </circle>
+                    </a>
+                </g>
             }
         })
         .collect_view();

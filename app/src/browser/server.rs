@@ -26,6 +26,11 @@ pub fn decode_component(s: &str) -> String {
     s.to_owned()
 }
 
+/// The server lays out for no screen: as a desktop's.
+pub fn wider_than(_px: u32) -> bool {
+    true
+}
+
 pub fn encode_component(s: &str) -> String {
     s.to_owned()
 }

@@ -94,6 +94,18 @@ pub fn decode_component(s: &str) -> String {
         .unwrap_or_else(|| s.to_owned())
 }
 
+/// Whether the window is at least `px` CSS pixels wide, by the media query
+/// the stylesheet uses (a desktop's screen, not a phone's).
+pub fn wider_than(px: u32) -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media(&format!("(min-width: {px}px)"))
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|m| m.matches())
+}
+
 /// `encodeURIComponent`.
 pub fn encode_component(s: &str) -> String {
     String::from(js_sys::encode_uri_component(s))

@@ -90,6 +90,18 @@ pub fn action_label(locale: Locale, action: &str, state: Option<&str>) -> String
     s.to_owned()
 }
 
+/// A case's priority (优先级) as people read it: 一般 / 较高 / 紧急; an
+/// unknown code as it is.
+pub fn priority_label(locale: Locale, priority: &str) -> String {
+    let s = match priority {
+        "normal" => td_string!(locale, priority_normal),
+        "high" => td_string!(locale, priority_high),
+        "urgent" => td_string!(locale, priority_urgent),
+        other => return other.replace('_', " "),
+    };
+    s.to_owned()
+}
+
 /// 属实 / 部分属实 / 不属实.
 pub fn finding_label(locale: Locale, finding: shared::case::Finding) -> &'static str {
     use shared::case::Finding;
@@ -145,5 +157,7 @@ mod tests {
             action_label(Locale::zh_CN, "something_new", Some("closed")),
             "已办结"
         );
+        assert_eq!(priority_label(Locale::zh_CN, "high"), "较高");
+        assert_eq!(priority_label(Locale::en, "urgent"), "Urgent");
     }
 }

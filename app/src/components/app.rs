@@ -4,8 +4,9 @@ use crate::components::header::Header;
 use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::pages::admin::{
-    AdminAuditRoute, AdminCaseRoute, AdminDepartmentsRoute, AdminLayoutRoute, AdminOutboxRoute,
-    AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute, AdminRulesRoute, AdminUsersRoute,
+    AdminAuditRoute, AdminCaseRoute, AdminDayRoute, AdminDepartmentsRoute, AdminHotspotsRoute,
+    AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute,
+    AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute, AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{InfoRoute, NoticeRoute};
@@ -75,7 +76,14 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/info/notices/:id") view={Lazy::<NoticeRoute>::new()} ssr=SsrMode::Async />
                     // The staff console: a chunk per page, never on a resident's phone.
                     <ParentRoute path=path!("/admin") view={Lazy::<AdminLayoutRoute>::new()}>
-                        <Route path=path!("") view={Lazy::<AdminQueueRoute>::new()} />
+                        // A handler starts on their day (今日待办), everyone else on the queue.
+                        <Route path=path!("") view={Lazy::<AdminStartRoute>::new()} />
+                        <Route path=path!("queue") view={Lazy::<AdminQueueRoute>::new()} />
+                        <Route path=path!("day") view={Lazy::<AdminDayRoute>::new()} />
+                        <Route path=path!("day/:handler") view={Lazy::<AdminDayRoute>::new()} />
+                        <Route path=path!("team") view={Lazy::<AdminTeamRoute>::new()} />
+                        <Route path=path!("hotspots") view={Lazy::<AdminHotspotsRoute>::new()} />
+                        <Route path=path!("templates") view={Lazy::<AdminTemplatesRoute>::new()} />
                         <Route path=path!("cases/:code") view={Lazy::<AdminCaseRoute>::new()} />
                         <Route path=path!("rules") view={Lazy::<AdminRulesRoute>::new()} />
                         <Route path=path!("rewards") view={Lazy::<AdminRewardsRoute>::new()} />

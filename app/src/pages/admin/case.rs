@@ -2,8 +2,11 @@
 //! a map, the reports and the timeline, and one button per allowed action,
 //! each opening the fields that action needs.
 
+use super::hotspots::{geo_uri, site_case};
+use super::notes::CaseNotes;
+use super::templates::TemplatePicker;
 use super::{Loaded, load};
-use crate::format::{action_label, local_time, state_label};
+use crate::format::{action_label, local_date, local_time, priority_label, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
@@ -13,25 +16,7 @@ use shared::directory::Department;
 use shared::disclosure::{Disclosure, Precision};
 use shared::report::NearbyCase;
 use shared::reward::{RewardTier, yuan};
-
-/// Reply templates (答复模板) by category group: a start the handler edits.
-fn reply_template(group: &str) -> &'static str {
-    match group {
-        "noise" => {
-            "经现场核查，举报反映的噪声问题（属实/部分属实/不属实）。我单位已……，并将持续加强巡查。"
-        }
-        "water" => {
-            "经现场核查和水质检测，举报反映的水体/排口问题（属实/部分属实/不属实）。我单位已责令……，并安排复查。"
-        }
-        "dust" => {
-            "经现场核查，举报反映的扬尘问题（属实/部分属实/不属实）。已责令相关单位落实覆盖、洒水等降尘措施……"
-        }
-        "burning" => "经现场核查，举报反映的焚烧问题（属实/部分属实/不属实）。已当场制止并……",
-        "cooking_fumes" => "经现场核查，该餐饮单位油烟净化设施……，已责令限期整改。",
-        "odour" => "经现场核查和监测，举报反映的异味问题（属实/部分属实/不属实）。已……",
-        _ => "经核查，举报反映的问题（属实/部分属实/不属实）。处理情况如下：……",
-    }
-}
+use std::collections::BTreeMap;
 
 fn action_name(l: Locale, a: ActionKind) -> &'static str {
     match a {
@@ -110,6 +95,9 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let lang = use_lang();
     let c = case;
     let public = PublicDraft::of(&c);
+    let template = TemplateFacts::of(&c);
+    let earlier = c.earlier_here.clone();
+    let notes = c.notes.clone();
     let code = c.code.clone();
     // Who reported it (举报人), for those allowed: each reading is audited.
     let reveal = {
@@ -162,6 +150,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let reports = c.reports.clone();
     let timeline = c.timeline.clone();
     let allowed = c.allowed_actions.clone();
+    let priority = c.priority.clone();
     view! {
         <article class="admin-case" data-state=state data-version=c.version>
             <header class="admin-case-head">
@@ -169,11 +158,26 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 <p>
                     {category} " · "
                     {move || area.clone().map(|(zh, en)| if lang.get() == Locale::zh_CN { zh } else { en }).unwrap_or_default()}
-                    " · " <span class="tag priority">{c.priority.clone()}</span>
+                    " · " <span class="tag priority" data-priority=c.priority.clone()>{move || priority_label(lang.get(), &priority)}</span>
                     {c.overdue.then(|| view! { " " <span class="tag due overdue">{move || td_string!(lang.get(), adm_overdue)}</span> })}
                     {c.due_soon.then(|| view! { " " <span class="tag due">{move || td_string!(lang.get(), adm_due_soon)}</span> })}
                 </p>
             </header>
+            {(earlier.count > 0).then(|| {
+                let n = earlier.count;
+                let cases = earlier.cases.clone();
+                view! {
+                    <section class="notice earlier-here" id="earlier-here" data-count=n.to_string()>
+                        <p><strong>{move || td!(lang.get(), adm_earlier_here, n = n)}</strong></p>
+                        <ul class="site-cases">
+                            {move || {
+                                let l = lang.get();
+                                cases.clone().into_iter().map(|c| site_case(l, c)).collect_view()
+                            }}
+                        </ul>
+                    </section>
+                }
+            })}
             <div class="admin-case-grid">
                 <section class="card">
                     <dl class="case-facts">
@@ -199,7 +203,11 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 </section>
                 <section class="card">
                     <div class="admin-map" node_ref=map_el></div>
-                    <p class="muted">{format!("{lat:.5}, {lon:.5}")}</p>
+                    <p class="case-place">
+                        <span class="muted">{format!("{lat:.5}, {lon:.5}")}</span>
+                        // Opens the phone's map app at the place (a `geo:` URI).
+                        <a class="button small" id="case-navigate" href=geo_uri(lat, lon)>{move || td_string!(lang.get(), adm_navigate)}</a>
+                    </p>
                 </section>
             </div>
             {(c.reward.is_some() || c.eligibility.is_some()).then(|| {
@@ -228,9 +236,10 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                     </section>
                 }
             })}
-            <Actions code=code.clone() version=c.version group=c.group.clone() allowed=allowed
+            <Actions code=code.clone() version=c.version template=template allowed=allowed
                 reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload
                 public=public />
+            <CaseNotes code=code.clone() notes=notes />
             <section class="card">
                 <h2>{move || td_string!(lang.get(), adm_reports)}</h2>
                 {c.can_reveal.then(|| view! {
@@ -277,6 +286,48 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 </ol>
             </section>
         </article>
+    }
+}
+
+/// What a reply template is filled from: the case's category (which
+/// templates fit) and the placeholders the case itself answers
+/// (`from_case`). A reply is written to the reporter in Chinese, so the
+/// names are the Chinese ones whatever the console's language.
+#[derive(Clone)]
+struct TemplateFacts {
+    category: String,
+    group: String,
+    values: BTreeMap<String, String>,
+}
+
+impl TemplateFacts {
+    fn of(c: &CaseDetail) -> Self {
+        let mut values = BTreeMap::new();
+        values.insert("code".to_owned(), c.code.clone());
+        values.insert("category".to_owned(), c.category.name.clone());
+        if let Some(a) = &c.area {
+            values.insert("area".to_owned(), a.name.clone());
+        }
+        if let Some(d) = c.department_name.clone().or(c.department.clone()) {
+            values.insert("department".to_owned(), d);
+        }
+        values.insert("submitted_date".to_owned(), chinese_date(&c.submitted_at));
+        Self {
+            category: c.category.code.clone(),
+            group: c.group.clone(),
+            values,
+        }
+    }
+}
+
+/// `2026-12-03T02:00:00Z` → `2026年12月3日` (Chongqing time), as a letter
+/// writes a date.
+fn chinese_date(rfc3339: &str) -> String {
+    let day = local_date(rfc3339);
+    let mut parts = day.split('-').map(|p| p.trim_start_matches('0'));
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d)) if !m.is_empty() && !d.is_empty() => format!("{y}年{m}月{d}日"),
+        _ => day,
     }
 }
 
@@ -392,7 +443,7 @@ struct OnCase {
 fn Actions(
     code: String,
     version: i32,
-    group: String,
+    template: TemplateFacts,
     allowed: Vec<ActionKind>,
     reward_fen: Option<i64>,
     reload: RwSignal<u32>,
@@ -401,6 +452,7 @@ fn Actions(
     let lang = use_lang();
     let open = RwSignal::new(None::<ActionKind>);
     let drafts = Drafts::new(reward_fen, public);
+    let template = StoredValue::new(template);
     let choices = Choices {
         tiers: load::<Vec<RewardTier>>(|| "/api/v1/reward-tiers".to_owned()),
         departments: load::<Vec<Department>>(|| "/api/v1/departments".to_owned()),
@@ -434,7 +486,7 @@ fn Actions(
             ActionKind::Merge => view! { <MergeAction case nearby=choices.nearby /> }.into_any(),
             ActionKind::Assign => view! { <AssignAction case assignees=choices.assignees /> }.into_any(),
             ActionKind::Transfer => view! { <TransferAction case departments=choices.departments /> }.into_any(),
-            ActionKind::DraftReply => view! { <DraftReplyAction case drafts /> }.into_any(),
+            ActionKind::DraftReply => view! { <DraftReplyAction case drafts template=template.get_value() /> }.into_any(),
             ActionKind::Extend => view! { <ExtendAction case days=drafts.days /> }.into_any(),
             ActionKind::ProposeReward => view! { <ProposeRewardAction case drafts tiers=choices.tiers /> }.into_any(),
             ActionKind::PayReward => view! { <PayRewardAction case amount=drafts.amount /> }.into_any(),
@@ -447,16 +499,10 @@ fn Actions(
             {allowed.is_empty().then(|| view! { <p class="muted" id="no-actions">{move || td_string!(lang.get(), adm_no_actions)}</p> })}
             <div class="action-buttons">
                 {allowed.into_iter().map(|a| {
-                    let group = group.clone();
                     view! {
                         <button type="button" class="button" data-action=a.as_str()
                             class:primary=move || open.get() == Some(a)
-                            on:click=move |_| {
-                                if a == ActionKind::DraftReply && drafts.reply.get_untracked().is_empty() {
-                                    drafts.reply.set(reply_template(&group).to_owned());
-                                }
-                                open.set(Some(a));
-                            }>
+                            on:click=move |_| open.set(Some(a))>
                             {move || action_name(lang.get(), a)}
                         </button>
                     }
@@ -657,7 +703,7 @@ fn TransferAction(case: OnCase, departments: Loaded<Vec<Department>>) -> impl In
 
 /// The reply (答复) for review: finding, text, actions taken.
 #[component]
-fn DraftReplyAction(case: OnCase, drafts: Drafts) -> impl IntoView {
+fn DraftReplyAction(case: OnCase, drafts: Drafts, template: TemplateFacts) -> impl IntoView {
     let lang = use_lang();
     let Drafts {
         finding,
@@ -680,6 +726,7 @@ fn DraftReplyAction(case: OnCase, drafts: Drafts) -> impl IntoView {
                             .map(|f| view! { <option value=f>{finding_label(l, f)}</option> }).collect_view()
                     }}
                 </select></div>
+            <TemplatePicker category=template.category group=template.group values=template.values finding reply />
             <div class="field"><label for="action-reply">{move || td_string!(lang.get(), fact_reply)}</label>
                 <textarea id="action-reply" rows="5" required=true prop:value=move || reply.get()
                     on:input=move |ev| reply.set(event_target_value(&ev))></textarea></div>

@@ -1,4 +1,5 @@
-//! `/admin`: the staff console (工作台), desktop first, usable on a tablet.
+//! `/admin`: the staff console (工作台), usable with the thumb on a phone
+//! (lists become cards under 720 px) and roomier on a desktop.
 //! Staff sign in here; everything after that is drawn from the JSON API,
 //! and the case page's buttons come from the case's `allowed_actions` — the
 //! server alone decides what may happen.
@@ -6,12 +7,17 @@
 //! The console needs JavaScript: it renders a sign-in shell on the server
 //! and loads its data in the browser after hydration.
 
+mod bulk;
 mod case;
+mod day;
+mod hotspots;
+mod notes;
 mod publishing;
 mod queue;
 mod rewards;
 mod routes;
 mod settings;
+mod templates;
 
 pub use case::AdminCase;
 pub use queue::AdminQueue;
@@ -19,6 +25,7 @@ pub use rewards::AdminRewards;
 pub use routes::*;
 pub use settings::{AdminAudit, AdminDepartments, AdminOutbox, AdminRules, AdminUsers};
 
+use crate::format::named;
 use crate::i18n::*;
 use crate::lang::{head_text, use_lang};
 use leptos::prelude::*;
@@ -185,17 +192,38 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
         });
     };
     let role = me.role;
+    let department = me.department.clone();
+    let departments =
+        load::<Vec<shared::directory::Department>>(|| "/api/v1/departments".to_owned());
     let reads_config = matches!(role, Role::Admin | Role::Auditor);
     let sees_outbox = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
     let sees_rules = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
     let publishes = matches!(role, Role::Admin | Role::Reviewer);
+    let handles = role == Role::Handler;
+    // Those who answer for a department's backlog (督办): the team's day
+    // and the places that keep coming back.
+    let supervises = matches!(role, Role::Admin | Role::Dispatcher | Role::Reviewer);
     let sees_rewards = matches!(
         role,
         Role::RewardReviewer | Role::Finance | Role::Auditor | Role::Admin | Role::Dispatcher
     );
     view! {
         <nav class="admin-nav" aria-label="admin">
-            <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_queue)}</A>
+            {if handles {
+                view! {
+                    <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_day)}</A>
+                    <A href="/admin/queue">{move || td_string!(lang.get(), adm_queue)}</A>
+                    <A href="/admin/hotspots">{move || td_string!(lang.get(), adm_hotspots)}</A>
+                }
+                .into_any()
+            } else {
+                view! { <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_queue)}</A> }.into_any()
+            }}
+            {supervises.then(|| view! {
+                <A href="/admin/team">{move || td_string!(lang.get(), adm_team)}</A>
+                <A href="/admin/hotspots">{move || td_string!(lang.get(), adm_hotspots)}</A>
+            })}
+            {(role == Role::Admin).then(|| view! { <A href="/admin/templates">{move || td_string!(lang.get(), adm_templates)}</A> })}
             {sees_rewards.then(|| view! { <A href="/admin/rewards">{move || td_string!(lang.get(), adm_rewards)}</A> })}
             {sees_rules.then(|| view! { <A href="/admin/rules">{move || td_string!(lang.get(), adm_rules)}</A> })}
             {reads_config.then(|| view! {
@@ -209,7 +237,13 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
                 <span id="admin-me">{me.username.clone()}</span>
                 " · "
                 {move || role_label(lang.get(), role)}
-                {me.department.clone().map(|d| format!(" · {d}"))}
+                {move || department.clone().map(|code| {
+                    // The department by name, once the names have loaded.
+                    let name = departments.get().and_then(Result::ok).and_then(|list| {
+                        list.into_iter().find(|d| d.code == code).map(|d| named(lang.get(), &d.name, &d.name_en))
+                    });
+                    format!(" · {}", name.unwrap_or(code))
+                })}
                 " "
                 <button type="button" class="button small" id="admin-sign-out" on:click=sign_out>
                     {move || td_string!(lang.get(), adm_sign_out)}

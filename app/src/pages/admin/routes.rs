@@ -25,6 +25,76 @@ impl leptos_router::LazyRoute for AdminLayoutRoute {
     }
 }
 
+/// The start page: a handler's day (今日待办), everyone else's queue.
+pub struct AdminStartRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminStartRoute {
+    fn data() -> Self {
+        AdminStartRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::day::AdminStart /> }.into_any()
+    }
+}
+
+/// A handler's day: one's own, or (for a supervisor) a handler's.
+pub struct AdminDayRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminDayRoute {
+    fn data() -> Self {
+        AdminDayRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::day::AdminDay /> }.into_any()
+    }
+}
+
+/// The team's loads, for a supervisor.
+pub struct AdminTeamRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminTeamRoute {
+    fn data() -> Self {
+        AdminTeamRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::day::AdminTeam /> }.into_any()
+    }
+}
+
+/// Repeat sites (重复投诉).
+pub struct AdminHotspotsRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminHotspotsRoute {
+    fn data() -> Self {
+        AdminHotspotsRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::hotspots::AdminHotspots /> }.into_any()
+    }
+}
+
+/// Reply templates (答复模板).
+pub struct AdminTemplatesRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminTemplatesRoute {
+    fn data() -> Self {
+        AdminTemplatesRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::templates::AdminTemplates /> }.into_any()
+    }
+}
+
 /// The queue.
 pub struct AdminQueueRoute;
 

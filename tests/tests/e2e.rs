@@ -543,7 +543,7 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     })
     .await;
     // The department by its name, as people read it, not its code.
-    let department = format!("tr[data-code='{code}'] td:nth-child(5)");
+    let department = format!("tr[data-code='{code}'] td.department");
     eventually("the queue names the department", async || {
         text(&desk, &department).await.trim() == "巴南区住房和城乡建设委员会"
     })
@@ -583,16 +583,13 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
             .select_by_value("substantiated")
             .await
             .unwrap();
+        // The templates arrive from the server: the best fitting one is
+        // filled in as a start.
+        eventually("a template to start from", async || {
+            !value_of(c, "#action-reply").await.is_empty()
+        })
+        .await;
         let reply = c.find(Locator::Css("#action-reply")).await.unwrap();
-        assert!(
-            !reply
-                .prop("value")
-                .await
-                .unwrap()
-                .unwrap_or_default()
-                .is_empty(),
-            "a template to start from"
-        );
         reply.clear().await.unwrap();
         reply
             .send_keys("经夜间现场核查，工地违规夜间施工属实，已责令停工并立案处罚。")
@@ -1131,5 +1128,360 @@ async fn an_admin_reads_a_departments_webhook_signing_secret_in_the_console() {
     assert_eq!(Some(shown.trim()), answer["secret"].as_str());
     assert_eq!(shown.trim().len(), 64);
     client.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// A value typed into a form field, by CSS selector.
+async fn type_into(client: &Client, css: &str, value: &str) {
+    let el = client.find(Locator::Css(css)).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+/// A form field's current value (what the user sees, not the attribute).
+async fn value_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// The handlers' workbench at phone size (issue 17): a handler starts on
+/// their day, goes to the queue, opens a case, assigns it to themselves,
+/// records an internal note and drafts the reply from a template whose
+/// placeholders they fill — with the thumb, never scrolling sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_works_a_case_from_their_day_on_a_phone() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
+    app.staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let (code, secret) =
+        shanshui_tests::file_report(&app, "noise_construction", 29.3753, 106.5102, &[]).await;
+    let (status, body) = dispatcher.act(&code, json!({ "action": "accept" })).await;
+    assert_eq!(status, 200, "{body}");
+    // The dispatcher asks the handler by name: a mention, in the handler's day.
+    let (status, body) = dispatcher
+        .post(
+            &format!("/api/v1/cases/{code}/notes"),
+            json!({ "body": "@cheng.ban 请今晚到现场核查" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // A template with placeholders of both kinds: from the case, and typed.
+    let (status, body) = admin
+        .post(
+            "/api/v1/reply-templates",
+            json!({
+                "category": "noise_construction",
+                "finding": "substantiated",
+                "title": "夜间施工噪声属实（测试）",
+                "body": "您反映的问题（编号{{code}}）经{{inspection_date}}现场核查，{{site}}夜间施工，噪声{{measurement}}，属实。"
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let template_id = body["id"].as_i64().unwrap().to_string();
+
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "cheng.ban").await;
+    // The start page is the day, with the mention in it.
+    eventually("My day shows", async || exists(&phone, "#day-title").await).await;
+    let mention = format!("#day-mentions a[href^='/admin/cases/{code}']");
+    eventually("the mention is in the day", async || {
+        exists(&phone, &mention).await
+    })
+    .await;
+    assert!(text(&phone, &mention).await.contains("请今晚到现场核查"));
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "My day fits a 390 px screen"
+    );
+
+    tap(&phone, "#day-to-queue").await;
+    let row = format!("tr[data-code='{code}'] td.code a");
+    eventually("the case is in the queue", async || {
+        exists(&phone, &row).await
+    })
+    .await;
+    // A card, with the department and the priority by name.
+    assert_eq!(
+        text(&phone, &format!("tr[data-code='{code}'] td.department"))
+            .await
+            .trim(),
+        "巴南区住房和城乡建设委员会"
+    );
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the queue fits a 390 px screen"
+    );
+    tap(&phone, &row).await;
+    eventually("the case page shows", async || {
+        exists(&phone, "#case-code").await && text(&phone, "#case-code").await.trim() == code
+    })
+    .await;
+    let navigate = attr(&phone, "#case-navigate", "href").await.unwrap();
+    assert!(
+        navigate.starts_with("geo:29.375300,106.510200?q="),
+        "{navigate}"
+    );
+    take_action(&phone, "assign", "investigating", async |c: &Client| {
+        eventually("the handlers are listed", async || {
+            exists(c, "#action-target option[value='cheng.ban']").await
+        })
+        .await;
+        c.find(Locator::Css("#action-target"))
+            .await
+            .unwrap()
+            .select_by_value("cheng.ban")
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(text(&phone, "#case-assignee").await.trim(), "cheng.ban");
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the case fits a 390 px screen"
+    );
+
+    // An internal note, with a mention shown as text (never as markup).
+    eventually("the notes show", async || {
+        exists(&phone, "#note-body").await
+    })
+    .await;
+    type_into(
+        &phone,
+        "#note-body",
+        "已到现场 <b>未停工</b>，@diao.du 请协调城管",
+    )
+    .await;
+    tap(&phone, "#note-submit").await;
+    eventually("the note is listed", async || {
+        text(&phone, "#notes-list").await.contains("未停工")
+    })
+    .await;
+    assert!(text(&phone, "#notes-list").await.contains("<b>未停工</b>"));
+    assert!(
+        !exists(&phone, "#notes-list b").await,
+        "a note is text, not markup"
+    );
+    assert_eq!(
+        text(&phone, "#notes-list .note:last-child .mention").await,
+        "@diao.du"
+    );
+    let (_, tracked) = app.track(&code, &secret).await;
+    assert!(
+        !tracked.to_string().contains("未停工"),
+        "the reporter never reads a note: {tracked}"
+    );
+
+    take_action(&phone, "draft_reply", "reply_review", async |c: &Client| {
+        c.find(Locator::Css("#action-finding"))
+            .await
+            .unwrap()
+            .select_by_value("substantiated")
+            .await
+            .unwrap();
+        let option = format!("#template-pick option[value='{template_id}']");
+        eventually("the template is offered", async || exists(c, &option).await).await;
+        c.find(Locator::Css("#template-pick"))
+            .await
+            .unwrap()
+            .select_by_value(&template_id)
+            .await
+            .unwrap();
+        eventually("its placeholders ask for input", async || {
+            exists(c, "#slot-inspection_date").await
+        })
+        .await;
+        // The case's own facts are filled in already.
+        assert_eq!(value_of(c, "#slot-code").await, code);
+        type_into(c, "#slot-inspection_date", "12月3日晚").await;
+        type_into(c, "#slot-site", "鱼洞某工地").await;
+        type_into(c, "#slot-measurement", "62 dB(A)").await;
+        tap(c, "#template-fill").await;
+        let reply = value_of(c, "#action-reply").await;
+        assert!(!reply.contains("{{"), "every placeholder filled: {reply}");
+        assert!(
+            reply.contains(&format!("编号{code}")) && reply.contains("噪声62 dB(A)"),
+            "{reply}"
+        );
+        // The reply stays editable.
+        c.find(Locator::Css("#action-reply"))
+            .await
+            .unwrap()
+            .send_keys("已责令停工。")
+            .await
+            .unwrap();
+        assert!(
+            !scrolls_sideways(c).await,
+            "the reply form fits a 390 px screen"
+        );
+    })
+    .await;
+    let case = dispatcher.case(&code).await;
+    let reply = case["reply"].as_str().unwrap();
+    assert!(
+        reply.contains("经12月3日晚现场核查，鱼洞某工地夜间施工")
+            && reply.ends_with("已责令停工。"),
+        "{reply}"
+    );
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// Bulk work at phone size: a dispatcher picks three cases on the queue's
+/// cards and assigns them in one step; the one still waiting to be accepted
+/// cannot be assigned, and the answer lists it as refused with the reason
+/// beside the two that were assigned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatcher_assigns_cases_in_bulk_from_the_queue_on_a_phone() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
+    app.staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let mut codes = Vec::new();
+    for (lat, lon) in [
+        (29.3752, 106.5101),
+        (29.3902, 106.5301),
+        (29.4052, 106.5501),
+    ] {
+        let (code, _) =
+            shanshui_tests::file_report(&app, "noise_construction", lat, lon, &[]).await;
+        codes.push(code);
+    }
+    let (accepted, waiting) = (&codes[..2], &codes[2]);
+    for code in accepted {
+        let (status, body) = dispatcher.act(code, json!({ "action": "accept" })).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "diao.du").await;
+    for code in &codes {
+        let pick = format!("tr[data-code='{code}'] input.pick-case");
+        eventually("the case is in the queue", async || {
+            exists(&phone, &pick).await
+        })
+        .await;
+        tap(&phone, &pick).await;
+    }
+    eventually("the bar counts three", async || {
+        exists(&phone, "#bulk-count").await && text(&phone, "#bulk-count").await.contains('3')
+    })
+    .await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the queue fits a 390 px screen"
+    );
+    tap(&phone, "button[data-bulk='assign']").await;
+    eventually("the handlers are listed", async || {
+        exists(&phone, "#bulk-assignee option[value='cheng.ban']").await
+    })
+    .await;
+    phone
+        .find(Locator::Css("#bulk-assignee"))
+        .await
+        .unwrap()
+        .select_by_value("cheng.ban")
+        .await
+        .unwrap();
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the bulk bar fits a 390 px screen"
+    );
+    tap(&phone, "#bulk-submit").await;
+    eventually("the answer shows", async || {
+        if exists(&phone, "#bulk-error").await {
+            panic!("bulk refused: {}", text(&phone, "#bulk-error").await);
+        }
+        exists(&phone, "#bulk-result").await
+    })
+    .await;
+    for code in accepted {
+        assert!(
+            exists(&phone, &format!(".bulk-done li[data-code='{code}']")).await,
+            "{code} is listed as done"
+        );
+        let case = dispatcher.case(code).await;
+        assert_eq!(case["assignee"], "cheng.ban");
+        assert_eq!(case["state"], "investigating");
+    }
+    let refused = format!(".bulk-refused li[data-code='{waiting}']");
+    assert!(
+        exists(&phone, &refused).await,
+        "{waiting} is listed as refused"
+    );
+    let why = text(&phone, &refused).await;
+    assert!(why.len() > waiting.len() + 4, "with the reason: {why}");
+    let case = dispatcher.case(waiting).await;
+    assert_eq!(case["state"], "submitted");
+    assert!(case["assignee"].is_null(), "nothing half-applied: {case}");
+    assert!(
+        !exists(&phone, "#bulk-bar").await,
+        "the selection is cleared"
+    );
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the answer fits a 390 px screen"
+    );
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// The case page warns of the earlier cases at its place (重复投诉), with
+/// links, and says nothing where there are none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_page_warns_of_earlier_cases_at_the_same_place() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    app.staff("diao.du", Role::Dispatcher, None).await;
+    let (first, _) =
+        shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
+    let (second, _) =
+        shanshui_tests::file_report(&app, "noise_construction", 29.3753, 106.5102, &[]).await;
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "diao.du").await;
+
+    phone
+        .goto(&app.url(&format!("/admin/cases/{second}")))
+        .await
+        .unwrap();
+    let link = format!("#earlier-here a[href='/admin/cases/{first}']");
+    eventually("the earlier case here is named", async || {
+        exists(&phone, &link).await
+    })
+    .await;
+    assert_eq!(
+        attr(&phone, "#earlier-here", "data-count").await.as_deref(),
+        Some("1")
+    );
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the warning fits a 390 px screen"
+    );
+    tap(&phone, &link).await;
+    eventually("the earlier case opens", async || {
+        exists(&phone, "#case-code").await && text(&phone, "#case-code").await.trim() == first
+    })
+    .await;
+    assert!(
+        !exists(&phone, "#earlier-here").await,
+        "the first case has none before it"
+    );
+
+    phone.close().await.unwrap();
     app.shutdown().await;
 }

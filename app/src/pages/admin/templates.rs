@@ -315,7 +315,7 @@ pub fn AdminTemplates() -> impl IntoView {
     let form = move || {
         let l = lang.get();
         view! {
-            <section class="card">
+            <section class="card template-editor">
                 <h2>{if draft.editing.get().is_some() { td_string!(l, adm_template_edit) } else { td_string!(l, adm_template_new) }}</h2>
                 <form id="template-form" on:submit=save>
                     <div class="field"><label for="template-category">{td_string!(l, fact_category)}</label>
@@ -435,8 +435,12 @@ pub fn AdminTemplates() -> impl IntoView {
     view! {
         <h1>{move || td_string!(lang.get(), adm_templates)}</h1>
         <p class="lead">{move || td_string!(lang.get(), adm_templates_lead)}</p>
-        {admin.then(|| form)}
-        {list}
+        // The list first (what a reader came for), the form beside it on a
+        // desktop and after it on a phone.
+        <div class="templates-layout">
+            <div>{list}</div>
+            {admin.then(|| form)}
+        </div>
     }
 }
 

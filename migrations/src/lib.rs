@@ -12,6 +12,7 @@ mod m20261129_000006_open_information;
 mod m20261203_000007_sign_in_throttle;
 mod m20261203_000008_reward_hold;
 mod m20261204_000009_workbench;
+mod m20261204_000011_case_channel;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_sign_in_throttle::Migration),
             Box::new(m20261203_000008_reward_hold::Migration),
             Box::new(m20261204_000009_workbench::Migration),
+            Box::new(m20261204_000011_case_channel::Migration),
         ]
     }
 }

@@ -221,6 +221,7 @@ pub(super) fn summary(
     let (overdue, due_soon) = deadlines.status(c.due_at, now);
     CaseSummary {
         state: c.state(),
+        channel: c.channel(),
         priority: c.priority.clone(),
         category: lookups.category(c.category_id),
         area: lookups.area(c.area_id),
@@ -506,6 +507,7 @@ impl Cases<'_> {
             && (user.role != Role::Handler || user.department_id == c.department_id);
         Ok(CaseDetail {
             state: f.state,
+            channel: c.channel(),
             priority: c.priority.clone(),
             version: c.version,
             category: lookups.category(c.category_id),

@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use shared::case::CaseState;
 use shared::info::{Count, DepartmentTimeliness, Indicator, IndicatorValue, Stats};
+use shared::report::Channel;
 use std::collections::BTreeMap;
 
 /// Medians are of the latest this many cases: recent enough to say how the
@@ -121,6 +122,27 @@ pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats,
         })
         .collect();
     by_category.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
+    let channels: Vec<(String, i64)> = case::Entity::find()
+        .select_only()
+        .column(case::Column::Channel)
+        .column_as(case::Column::Id.count(), "n")
+        .group_by(case::Column::Channel)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_channel: Vec<Count> = channels
+        .into_iter()
+        .filter_map(|(name, c)| {
+            let channel = Channel::parse(&name)?;
+            Some(Count {
+                key: channel.as_str().to_owned(),
+                label: channel.name_zh().to_owned(),
+                label_en: channel.name_en().to_owned(),
+                value: n(c),
+            })
+        })
+        .collect();
+    by_channel.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
     let mut by_area: Vec<Count> = count_by(db, case::Column::AreaId)
         .await?
         .into_iter()
@@ -251,6 +273,7 @@ pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats,
         closed: total - open,
         by_category,
         by_area,
+        by_channel,
         by_month,
         median_days_to_accept: days_to(db, case::Column::AcceptedAt).await?,
         median_days_to_close: days_to(db, case::Column::ClosedAt).await?,

@@ -1485,3 +1485,110 @@ async fn a_case_page_warns_of_earlier_cases_at_the_same_place() {
     phone.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// Reply templates are kept in the console by an admin, at phone size: an
+/// unknown placeholder is caught while typing and refused by the server
+/// (its message shown, nothing saved); a good one is added for a category
+/// group, edited and deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_keeps_the_reply_templates_in_the_console() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let count = async || {
+        let (status, list) = admin.get("/api/v1/reply-templates").await;
+        assert_eq!(status, 200);
+        list.as_array().unwrap().len()
+    };
+    let before = count().await;
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "guan.li").await;
+    phone.goto(&app.url("/admin/templates")).await.unwrap();
+    eventually("the templates are listed", async || {
+        exists(&phone, "#template-list li.template").await
+    })
+    .await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the page fits a 390 px screen"
+    );
+
+    type_into(&phone, "#template-title", "夜间施工复查（测试）").await;
+    type_into(
+        &phone,
+        "#template-body",
+        "经{{inspection_date}}复查，罚款{{fine}}。",
+    )
+    .await;
+    eventually(
+        "the unknown placeholder is named while typing",
+        async || {
+            exists(&phone, "#template-check").await
+                && text(&phone, "#template-check").await.contains("{{fine}}")
+        },
+    )
+    .await;
+    tap(&phone, "#template-save").await;
+    eventually("the server's refusal is shown", async || {
+        exists(&phone, "#template-error").await
+    })
+    .await;
+    assert!(text(&phone, "#template-error").await.contains("fine"));
+    assert_eq!(count().await, before, "nothing saved");
+
+    type_into(&phone, "#template-body", "经{{inspection_date}}复查，").await;
+    tap(&phone, "button[data-placeholder='measures']").await;
+    assert_eq!(
+        value_of(&phone, "#template-body").await,
+        "经{{inspection_date}}复查，{{measures}}"
+    );
+    phone
+        .find(Locator::Css("#template-category"))
+        .await
+        .unwrap()
+        .select_by_value("noise_construction")
+        .await
+        .unwrap();
+    tap(&phone, "#template-save").await;
+    eventually("the template is saved", async || {
+        count().await == before + 1
+    })
+    .await;
+    let (_, list) = admin.get("/api/v1/reply-templates").await;
+    let saved = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"] == "夜间施工复查（测试）")
+        .unwrap()
+        .clone();
+    assert_eq!(saved["category"], "noise_construction");
+    assert_eq!(saved["body"], "经{{inspection_date}}复查，{{measures}}");
+    let id = saved["id"].as_i64().unwrap();
+    let item = format!("#template-list li[data-id='{id}']");
+    eventually("it is listed", async || exists(&phone, &item).await).await;
+
+    tap(&phone, &format!("button[data-edit='{id}']")).await;
+    assert_eq!(
+        value_of(&phone, "#template-title").await,
+        "夜间施工复查（测试）"
+    );
+    type_into(&phone, "#template-title", "夜间施工复查").await;
+    tap(&phone, "#template-save").await;
+    eventually("the edit is listed", async || {
+        text(&phone, &format!("{item} h3")).await == "夜间施工复查"
+    })
+    .await;
+
+    // Deleting asks once more, on the same button.
+    let delete = format!("button[data-delete='{id}']");
+    tap(&phone, &delete).await;
+    assert!(exists(&phone, &item).await, "one tap does not delete");
+    tap(&phone, &delete).await;
+    eventually("it is gone", async || !exists(&phone, &item).await).await;
+    assert_eq!(count().await, before);
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}

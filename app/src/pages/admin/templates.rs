@@ -14,7 +14,7 @@ use shared::case::Finding;
 use shared::report::{Category, CategoryGroup};
 use shared::workbench::{
     PLACEHOLDERS, Placeholder, ReplyTemplate, ReplyTemplateInput, TEMPLATE_MAX_CHARS,
-    fill_template, template_slots,
+    TemplateError, fill_template, template_slots,
 };
 use std::collections::BTreeMap;
 
@@ -285,11 +285,17 @@ pub fn AdminTemplates() -> impl IntoView {
     // Checked here as the server checks it, so an unknown placeholder shows
     // while typing; the server's answer (422) is shown too.
     let check = move || {
+        let l = lang.get();
         draft.body.with(|b| {
             if b.chars().count() > TEMPLATE_MAX_CHARS {
                 return Some(format!("{} / {TEMPLATE_MAX_CHARS}", b.chars().count()));
             }
-            template_slots(b).err().map(|e| e.to_string())
+            template_slots(b).err().map(|e| match e {
+                TemplateError::Unknown(name) => {
+                    format!("{} {{{{{name}}}}}", td_string!(l, adm_template_unknown))
+                }
+                TemplateError::Unclosed => td_string!(l, adm_template_unclosed).to_owned(),
+            })
         })
     };
     let save = move |ev: leptos::ev::SubmitEvent| {

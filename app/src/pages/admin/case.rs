@@ -6,7 +6,7 @@ use super::hotspots::{geo_uri, site_case};
 use super::notes::CaseNotes;
 use super::templates::TemplatePicker;
 use super::{Loaded, load};
-use crate::format::{action_label, local_date, local_time, priority_label, state_label};
+use crate::format::{action_label, local_date, local_time, named, priority_label, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
@@ -151,6 +151,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let timeline = c.timeline.clone();
     let allowed = c.allowed_actions.clone();
     let priority = c.priority.clone();
+    let channel = c.channel;
     view! {
         <article class="admin-case" data-state=state data-version=c.version>
             <header class="admin-case-head">
@@ -186,6 +187,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                         <div><dt>{move || td_string!(lang.get(), adm_assignee)}</dt><dd id="case-assignee">{c.assignee.clone().unwrap_or_else(|| "—".to_owned())}</dd></div>
                         <div><dt>{move || td_string!(lang.get(), adm_deadline)}</dt><dd>{deadline}{(c.extended_days > 0).then(|| format!(" (+{} d)", c.extended_days))}</dd></div>
                         <div><dt>{move || td_string!(lang.get(), fact_submitted)}</dt><dd>{local_time(&c.submitted_at)}</dd></div>
+                        <div><dt>{move || td_string!(lang.get(), adm_channel)}</dt><dd id="case-channel" data-channel=channel.as_str()>{move || named(lang.get(), channel.name_zh(), channel.name_en())}</dd></div>
                         {c.occurred_at.clone().map(|t| view! { <div><dt>{move || td_string!(lang.get(), adm_occurred)}</dt><dd>{local_time(&t)}</dd></div> })}
                         <div><dt>{move || td_string!(lang.get(), fact_corroborations)}</dt><dd>{c.corroborations}</dd></div>
                         {c.merged_into.clone().map(|m| view! { <div><dt>{move || td_string!(lang.get(), adm_merged_into)}</dt><dd><a href=format!("/admin/cases/{m}")>{m.clone()}</a></dd></div> })}

@@ -120,7 +120,10 @@ pub fn TemplatePicker(
     let inputs = move || {
         let l = lang.get();
         let t = chosen.get()?;
-        let wanted = template_slots(&t.body).unwrap_or_default();
+        let mut wanted = template_slots(&t.body).unwrap_or_default();
+        // What the handler must type first; the case's own facts, filled in
+        // already, after.
+        wanted.sort_by_key(|p| p.from_case);
         if wanted.is_empty() {
             return None;
         }
@@ -445,7 +448,7 @@ pub fn AdminTemplates() -> impl IntoView {
         // desktop and after it on a phone.
         <div class="templates-layout">
             <div>{list}</div>
-            {admin.then(|| form)}
+            {admin.then_some(form)}
         </div>
     }
 }

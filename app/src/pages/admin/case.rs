@@ -152,6 +152,20 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let allowed = c.allowed_actions.clone();
     let priority = c.priority.clone();
     let channel = c.channel;
+    // The department in the reader's language once the names have loaded;
+    // the Chinese name the case carries until then.
+    let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
+    let department_name = {
+        let (code, zh) = (c.department.clone(), c.department_name.clone());
+        move |l: Locale| {
+            let listed = departments.get().and_then(Result::ok).and_then(|list| {
+                list.into_iter()
+                    .find(|d| Some(&d.code) == code.as_ref())
+                    .map(|d| named(l, &d.name, &d.name_en))
+            });
+            listed.or(zh.clone()).or(code.clone()).unwrap_or_default()
+        }
+    };
     view! {
         <article class="admin-case" data-state=state data-version=c.version>
             <header class="admin-case-head">
@@ -182,7 +196,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
             <div class="admin-case-grid">
                 <section class="card">
                     <dl class="case-facts">
-                        <div><dt>{move || td_string!(lang.get(), fact_department)}</dt><dd id="case-department">{c.department_name.clone().or(c.department.clone()).unwrap_or_default()}</dd></div>
+                        <div><dt>{move || td_string!(lang.get(), fact_department)}</dt><dd id="case-department">{move || department_name(lang.get())}</dd></div>
                         {c.co_department.clone().map(|d| view! { <div><dt>{move || td_string!(lang.get(), adm_co_department)}</dt><dd>{d}</dd></div> })}
                         <div><dt>{move || td_string!(lang.get(), adm_assignee)}</dt><dd id="case-assignee">{c.assignee.clone().unwrap_or_else(|| "—".to_owned())}</dd></div>
                         <div><dt>{move || td_string!(lang.get(), adm_deadline)}</dt><dd>{deadline}{(c.extended_days > 0).then(|| format!(" (+{} d)", c.extended_days))}</dd></div>
@@ -256,7 +270,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                     {reports.into_iter().map(|r| view! {
                         <li>
                             <p><strong>{if r.kind == "original" { "★ " } else { "+ " }}{local_time(&r.submitted_at)}</strong>
-                                " " {if r.named { "实名" } else { "匿名" }}</p>
+                                " " {move || if r.named { td_string!(lang.get(), adm_named) } else { td_string!(lang.get(), adm_anonymous) }}</p>
                             <p>{r.description.clone()}</p>
                             {(r.answers != "{}").then(|| view! { <p class="muted">{r.answers.clone()}</p> })}
                             <ul class="case-photos">

@@ -234,17 +234,20 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
             {sees_outbox.then(|| view! { <A href="/admin/outbox">{move || td_string!(lang.get(), adm_outbox)}</A> })}
             {publishes.then(|| view! { <A href="/admin/publishing">{move || td_string!(lang.get(), adm_publishing)}</A> })}
             <span class="admin-me">
-                <span id="admin-me">{me.username.clone()}</span>
-                " · "
-                {move || role_label(lang.get(), role)}
-                {move || department.clone().map(|code| {
-                    // The department by name, once the names have loaded.
-                    let name = departments.get().and_then(Result::ok).and_then(|list| {
-                        list.into_iter().find(|d| d.code == code).map(|d| named(lang.get(), &d.name, &d.name_en))
-                    });
-                    format!(" · {}", name.unwrap_or(code))
-                })}
-                " "
+                // One piece of text beside the button, so that on a phone it
+                // wraps as a line, not word by word.
+                <span class="admin-who">
+                    <span id="admin-me">{me.username.clone()}</span>
+                    " · "
+                    {move || role_label(lang.get(), role)}
+                    {move || department.clone().map(|code| {
+                        // The department by name, once the names have loaded.
+                        let name = departments.get().and_then(Result::ok).and_then(|list| {
+                            list.into_iter().find(|d| d.code == code).map(|d| named(lang.get(), &d.name, &d.name_en))
+                        });
+                        format!(" · {}", name.unwrap_or(code))
+                    })}
+                </span>
                 <button type="button" class="button small" id="admin-sign-out" on:click=sign_out>
                     {move || td_string!(lang.get(), adm_sign_out)}
                 </button>

@@ -10,6 +10,7 @@ use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -261,7 +262,14 @@ pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats,
     let (rewards_paid, rewards_paid_fen): (i64, Option<i64>) = reward_payment::Entity::find()
         .select_only()
         .column_as(reward_payment::Column::Id.count(), "n")
-        .column_as(reward_payment::Column::AmountFen.sum(), "fen")
+        // PostgreSQL sums a BIGINT as NUMERIC; cast back so both databases
+        // answer an integer.
+        .column_as(
+            reward_payment::Column::AmountFen
+                .sum()
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            "fen",
+        )
         .into_tuple()
         .one(db)
         .await?

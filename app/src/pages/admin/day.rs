@@ -217,9 +217,9 @@ pub fn AdminTeam() -> impl IntoView {
                     <thead><tr>
                         <th>{td_string!(l, adm_assignee)}</th>
                         <th>{td_string!(l, fact_department)}</th>
-                        <th>{td_string!(l, adm_team_open)}</th>
-                        <th>{td_string!(l, adm_day_due_soon)}</th>
-                        <th>{td_string!(l, adm_day_overdue)}</th>
+                        <th class="num">{td_string!(l, adm_team_open)}</th>
+                        <th class="num">{td_string!(l, adm_day_due_soon)}</th>
+                        <th class="num">{td_string!(l, adm_day_overdue)}</th>
                     </tr></thead>
                     <tbody>
                         {list.into_iter().map(|h| view! {

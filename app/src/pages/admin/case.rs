@@ -155,14 +155,17 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     // The department in the reader's language once the names have loaded;
     // the Chinese name the case carries until then.
     let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
+    let by_code = move |l: Locale, code: &str| {
+        departments.get().and_then(Result::ok).and_then(|list| {
+            list.into_iter()
+                .find(|d| d.code == code)
+                .map(|d| named(l, &d.name, &d.name_en))
+        })
+    };
     let department_name = {
         let (code, zh) = (c.department.clone(), c.department_name.clone());
         move |l: Locale| {
-            let listed = departments.get().and_then(Result::ok).and_then(|list| {
-                list.into_iter()
-                    .find(|d| Some(&d.code) == code.as_ref())
-                    .map(|d| named(l, &d.name, &d.name_en))
-            });
+            let listed = code.as_deref().and_then(|code| by_code(l, code));
             listed.or(zh.clone()).or(code.clone()).unwrap_or_default()
         }
     };
@@ -182,22 +185,24 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 let n = earlier.count;
                 let cases = earlier.cases.clone();
                 view! {
-                    <section class="notice earlier-here" id="earlier-here" data-count=n.to_string()>
-                        <p><strong>{move || td!(lang.get(), adm_earlier_here, n = n)}</strong></p>
+                    // Folded when the list is long, so the case itself stays
+                    // near the top of a phone's screen; the warning shows.
+                    <details class="notice earlier-here" id="earlier-here" data-count=n.to_string() open=n <= 3>
+                        <summary><strong>{move || td!(lang.get(), adm_earlier_here, n = n)}</strong></summary>
                         <ul class="site-cases">
                             {move || {
                                 let l = lang.get();
                                 cases.clone().into_iter().map(|c| site_case(l, c)).collect_view()
                             }}
                         </ul>
-                    </section>
+                    </details>
                 }
             })}
             <div class="admin-case-grid">
                 <section class="card">
                     <dl class="case-facts">
                         <div><dt>{move || td_string!(lang.get(), fact_department)}</dt><dd id="case-department">{move || department_name(lang.get())}</dd></div>
-                        {c.co_department.clone().map(|d| view! { <div><dt>{move || td_string!(lang.get(), adm_co_department)}</dt><dd>{d}</dd></div> })}
+                        {c.co_department.clone().map(|d| view! { <div><dt>{move || td_string!(lang.get(), adm_co_department)}</dt><dd>{move || by_code(lang.get(), &d).unwrap_or_else(|| d.clone())}</dd></div> })}
                         <div><dt>{move || td_string!(lang.get(), adm_assignee)}</dt><dd id="case-assignee">{c.assignee.clone().unwrap_or_else(|| "—".to_owned())}</dd></div>
                         <div><dt>{move || td_string!(lang.get(), adm_deadline)}</dt><dd>{deadline}{(c.extended_days > 0).then(|| format!(" (+{} d)", c.extended_days))}</dd></div>
                         <div><dt>{move || td_string!(lang.get(), fact_submitted)}</dt><dd>{local_time(&c.submitted_at)}</dd></div>

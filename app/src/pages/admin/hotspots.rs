@@ -79,10 +79,12 @@ fn hotspot(l: Locale, s: Hotspot) -> impl IntoView {
     view! {
         <li class="card hotspot" id=format!("hotspot-{}", s.centre) data-count=s.count.to_string()>
             <h2>{td!(l, adm_hotspot_count, n = s.count)} " · " {area}</h2>
-            <p class="muted">
-                {format!("{} – {}", local_date(&s.first_at), local_date(&s.last_at))}
-                " · " {td!(l, adm_hotspot_open, n = s.open)}
-                " · " <a href=geo_uri(s.lat, s.lon)>{td_string!(l, adm_navigate)}</a>
+            <p class="hotspot-meta">
+                <span class="muted">
+                    {format!("{} – {}", local_date(&s.first_at), local_date(&s.last_at))}
+                    " · " {td!(l, adm_hotspot_open, n = s.open)}
+                </span>
+                <a class="button small" href=geo_uri(s.lat, s.lon)>{td_string!(l, adm_navigate)}</a>
             </p>
             <ul class="site-cases">
                 {s.cases.into_iter().map(|c| site_case(l, c)).collect_view()}
@@ -98,8 +100,11 @@ pub fn site_case(l: Locale, c: SiteCase) -> impl IntoView {
         <li data-code=c.code.clone()>
             <a href=format!("/admin/cases/{}", c.code)>{c.code.clone()}</a>
             " " <span class="case-state" data-state=c.state.as_str()>{state_label(l, c.state.as_str())}</span>
-            " " {named(l, &c.category.name, &c.category.name_en)}
-            <span class="muted small">{format!(" · {} · {} m", local_date(&c.submitted_at), c.distance_m)}</span>
+            // A line of its own under the number, so that the list reads
+            // the same on a phone and a desktop.
+            <span class="site-case-meta muted small">
+                {format!("{} · {} · {} m", named(l, &c.category.name, &c.category.name_en), local_date(&c.submitted_at), c.distance_m)}
+            </span>
         </li>
     }
 }

@@ -314,6 +314,12 @@ pub async fn generate(
                     .submit(raw, Channel::Web, None)
                     .await
                     .map_err(|e| anyhow::anyhow!("filing demo report {i}: {e}"))?;
+                // Marked, so every page says it is invented (演示数据).
+                case::Entity::update_many()
+                    .col_expr(case::Column::Demo, sea_orm::sea_query::Expr::value(true))
+                    .filter(case::Column::Code.eq(receipt.tracking_code.as_str()))
+                    .exec(db)
+                    .await?;
                 filed.insert(
                     i,
                     Filed {

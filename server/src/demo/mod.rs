@@ -3,6 +3,7 @@
 //! missing and leaves the rest alone.
 
 pub mod cases;
+pub mod flag;
 pub mod synth;
 
 use crate::db::entities::{area, department};

@@ -183,7 +183,7 @@ pub enum Course {
     Rejected {
         after: Duration,
     },
-    Handled(Handling),
+    Handled(Box<Handling>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -312,7 +312,7 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
                 _ => Finding::Unsubstantiated,
             };
             let substantiated = finding != Finding::Unsubstantiated;
-            Course::Handled(Handling {
+            Course::Handled(Box::new(Handling {
                 // A few departments are slow to accept: past 15 days.
                 accept_after: if rng.gen_bool(0.04) {
                     days(&mut rng, 15.5, 19.0)
@@ -338,7 +338,7 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
                         days(&mut rng, 1.0, 10.0),
                     ]
                 }),
-            })
+            }))
         };
         out.push(Planned {
             category: kind.code,

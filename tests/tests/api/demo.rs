@@ -14,6 +14,18 @@ async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
         store: &store,
         deadlines: server::cases::Deadlines::default(),
     };
+    // The opening `<html …>` tag of a page.
+    let html_tag = |path: &'static str| async move {
+        let page = app.get(path).await.text().await.unwrap();
+        let start = page.find("<html").unwrap();
+        page[start..].split('>').next().unwrap().to_owned()
+    };
+    let banner = r#"class="demo""#;
+    assert!(
+        !html_tag("/").await.contains(banner),
+        "no demo cases, no banner"
+    );
+
     let now = app.clock.now();
     let summary = server::demo::cases::generate(&parts, 300, 7, now)
         .await
@@ -24,6 +36,15 @@ async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(again.cases, 0);
+
+    // Every page says the cases are invented, within a minute.
+    app.clock.advance(chrono::Duration::seconds(61));
+    for path in ["/stats", "/cases", "/report", "/admin"] {
+        assert!(
+            html_tag(path).await.contains(banner),
+            "{path} has no demo banner"
+        );
+    }
 
     let stats: Value = app.get("/api/v1/stats").await.json().await.unwrap();
     assert_eq!(stats["total"], 300, "{stats}");

@@ -84,6 +84,18 @@ fn day_view(l: Locale, d: MyDay, someone_else: bool, areas: serde_json::Value) -
         })
         .collect();
     let c = d.counts;
+    // A supervisor reads someone else's day: "mentioning them", not "me".
+    let (mentions_label, assigned_label) = if someone_else {
+        (
+            td_string!(l, adm_day_mentions_other),
+            td_string!(l, adm_day_assigned_other),
+        )
+    } else {
+        (
+            td_string!(l, adm_day_mentions),
+            td_string!(l, adm_day_assigned),
+        )
+    };
     let figure = |id: &'static str, n: u64, label: &'static str| {
         view! {
             <a class="figure" href=format!("#{id}") data-count=id>
@@ -97,8 +109,8 @@ fn day_view(l: Locale, d: MyDay, someone_else: bool, areas: serde_json::Value) -
         <nav class="figures day-figures" aria-label=td_string!(l, adm_day)>
             {figure("day-overdue", c.overdue, td_string!(l, adm_day_overdue))}
             {figure("day-due-soon", c.due_soon, td_string!(l, adm_day_due_soon))}
-            {figure("day-mentions", c.mentions, td_string!(l, adm_day_mentions))}
-            {figure("day-assigned", c.assigned, td_string!(l, adm_day_assigned))}
+            {figure("day-mentions", c.mentions, mentions_label)}
+            {figure("day-assigned", c.assigned, assigned_label)}
         </nav>
         <p>
             <A href="/admin/queue" attr:class="button small" attr:id="day-to-queue">{td_string!(l, adm_day_to_queue)}</A>
@@ -106,14 +118,14 @@ fn day_view(l: Locale, d: MyDay, someone_else: bool, areas: serde_json::Value) -
         {case_list(l, "day-overdue", td_string!(l, adm_day_overdue), d.overdue, c.overdue)}
         {case_list(l, "day-due-soon", td_string!(l, adm_day_due_soon), d.due_soon, c.due_soon)}
         <section class="card" id="day-mentions">
-            <h2>{td_string!(l, adm_day_mentions)}</h2>
+            <h2>{mentions_label}</h2>
             {if d.mentions.is_empty() {
                 view! { <p class="muted">{td_string!(l, adm_day_none)}</p> }.into_any()
             } else {
                 view! { <ul class="day-list">{d.mentions.into_iter().map(|m| mention(l, m)).collect_view()}</ul> }.into_any()
             }}
         </section>
-        {case_list(l, "day-assigned", td_string!(l, adm_day_assigned), d.assigned, c.assigned)}
+        {case_list(l, "day-assigned", assigned_label, d.assigned, c.assigned)}
         <section class="card map-card" id="day-map">
             <h2>{td_string!(l, adm_day_map)}</h2>
             {if pins.is_empty() {

@@ -61,7 +61,7 @@ pub fn AdminDay() -> impl IntoView {
 
 fn day_view(l: Locale, d: MyDay, someone_else: bool, areas: serde_json::Value) -> impl IntoView {
     let title = if someone_else {
-        format!("{} · {}", td_string!(l, adm_day), d.handler)
+        format!("{} · {}", td_string!(l, adm_team), d.handler)
     } else {
         td_string!(l, adm_day).to_owned()
     };

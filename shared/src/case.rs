@@ -375,6 +375,16 @@ pub struct StaffPhoto {
     pub height: u32,
 }
 
+/// One of a category's extra questions, answered, as staff read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Answered {
+    pub question: String,
+    pub question_en: String,
+    pub answer: String,
+    pub answer_en: String,
+}
+
 /// A report of the case: the one that opened it, or a "me too".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -385,6 +395,9 @@ pub struct StaffReport {
     pub description: String,
     /// The category's questions and their answers, as a JSON object.
     pub answers: String,
+    /// The same answers as a person reads them: each question and its
+    /// answer by name, in the category's order.
+    pub answered: Vec<Answered>,
     pub lat: f64,
     pub lon: f64,
     pub location_source: String,

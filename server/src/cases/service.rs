@@ -440,6 +440,12 @@ impl Cases<'_> {
             .all(self.db)
             .await?;
         let public_photos: Vec<i64> = photos.iter().filter(|p| p.public).map(|p| p.id).collect();
+        // The category's questions, to show each answer by name.
+        let questions = category::Entity::find_by_id(c.category_id)
+            .one(self.db)
+            .await?
+            .map(|row| crate::categories::service::questions(&row))
+            .unwrap_or_default();
         let reports = report::Entity::find()
             .filter(report::Column::CaseId.eq(c.id))
             .order_by_asc(report::Column::Id)
@@ -467,6 +473,7 @@ impl Cases<'_> {
                 kind: r.kind,
                 submitted_at: r.submitted_at.to_rfc3339(),
                 description: r.description,
+                answered: crate::categories::answers::labelled(&questions, &r.answers),
                 answers: r.answers,
                 lat: r.lat,
                 lon: r.lon,

@@ -2,6 +2,7 @@
 //! answered, every answer of the question's type, nothing unknown.
 
 use serde_json::{Map, Value};
+use shared::case::Answered;
 use shared::report::{Datatype, Question};
 use shared::{FieldError, FieldErrorCode as Code};
 use std::collections::BTreeMap;
@@ -50,6 +51,71 @@ pub fn check(
     } else {
         Err(errors)
     }
+}
+
+/// Stored answers as a person reads them: each question and its answer by
+/// name, in the category's order; an answer to a question the category no
+/// longer asks keeps its code.
+pub fn labelled(questions: &[Question], stored: &str) -> Vec<Answered> {
+    let Ok(Value::Object(answers)) = serde_json::from_str::<Value>(stored) else {
+        return Vec::new();
+    };
+    let mut ordered: Vec<&Question> = questions.iter().collect();
+    ordered.sort_by_key(|q| q.order);
+    let choice = |q: &Question, key: &str| -> (String, String) {
+        q.values
+            .iter()
+            .find(|c| c.key == key)
+            .map(|c| (c.name.clone(), c.name_en.clone()))
+            .unwrap_or_else(|| (key.to_owned(), key.to_owned()))
+    };
+    let plain = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out: Vec<Answered> = ordered
+        .iter()
+        .filter_map(|q| {
+            let value = answers.get(&q.code)?;
+            let (answer, answer_en) = match (q.datatype, value) {
+                (Datatype::Singlevaluelist, Value::String(k)) => choice(q, k),
+                (Datatype::Multivaluelist, Value::Array(keys)) => {
+                    let names: Vec<(String, String)> =
+                        keys.iter().map(|k| choice(q, &plain(k))).collect();
+                    (
+                        names
+                            .iter()
+                            .map(|n| n.0.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        names
+                            .iter()
+                            .map(|n| n.1.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )
+                }
+                (_, v) => (plain(v), plain(v)),
+            };
+            Some(Answered {
+                question: q.name.clone(),
+                question_en: q.name_en.clone(),
+                answer,
+                answer_en,
+            })
+        })
+        .collect();
+    for (code, value) in &answers {
+        if !questions.iter().any(|q| &q.code == code) {
+            out.push(Answered {
+                question: code.clone(),
+                question_en: code.clone(),
+                answer: plain(value),
+                answer_en: plain(value),
+            });
+        }
+    }
+    out
 }
 
 fn is_blank(v: &Value) -> bool {
@@ -201,6 +267,28 @@ mod tests {
         assert_eq!(err["answers.colour"].code, Code::UnknownField);
         assert_eq!(err["answers.problems"].code, Code::Invalid);
         assert!(err["answers.problems"].message.contains("a, b"));
+    }
+
+    #[test]
+    fn stored_answers_read_by_name_in_the_category_s_order() {
+        let mut size = q("size", Datatype::Singlevaluelist, true, &["big", "small"]);
+        size.order = 2;
+        let mut when = q("when", Datatype::Multivaluelist, false, &["night", "day"]);
+        when.order = 1;
+        let read = labelled(
+            &[size, when],
+            r#"{"size":"big","when":["night","day"],"gone":"x"}"#,
+        );
+        let pairs: Vec<(&str, &str)> = read
+            .iter()
+            .map(|a| (a.question_en.as_str(), a.answer_en.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("when", "night, day"), ("size", "big"), ("gone", "x")]
+        );
+        assert_eq!(read[0].answer, "night、day");
+        assert!(labelled(&[], "not json").is_empty());
     }
 
     #[test]

@@ -105,6 +105,18 @@ async fn notes_stay_on_the_staff_side_and_mentions_reach_a_colleague_s_day(app: 
     assert_eq!(note["mentions"], json!(["tong.shi"]));
     let case = t.dispatcher.case(&code).await;
     assert_eq!(case["notes"].as_array().unwrap().len(), 1);
+    // The report's answers read by name, not as stored codes.
+    let stored: Value =
+        serde_json::from_str(case["reports"][0]["answers"].as_str().unwrap()).unwrap();
+    let answered = case["reports"][0]["answered"].as_array().unwrap();
+    assert_eq!(answered.len(), stored.as_object().unwrap().len(), "{case}");
+    assert!(
+        answered
+            .iter()
+            .all(|a| !a["question"].as_str().unwrap().is_ascii()
+                && !a["answer"].as_str().unwrap().is_empty()),
+        "{answered:?}"
+    );
     assert!(
         case["notes"][0]["body"]
             .as_str()

@@ -277,7 +277,20 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                             <p><strong>{if r.kind == "original" { "★ " } else { "+ " }}{local_time(&r.submitted_at)}</strong>
                                 " " {move || if r.named { td_string!(lang.get(), adm_named) } else { td_string!(lang.get(), adm_anonymous) }}</p>
                             <p>{r.description.clone()}</p>
-                            {(r.answers != "{}").then(|| view! { <p class="muted">{r.answers.clone()}</p> })}
+                            {(!r.answered.is_empty()).then(|| {
+                                let answered = r.answered.clone();
+                                view! {
+                                    <dl class="facts answers">
+                                        {answered.into_iter().map(|a| {
+                                            let (q, q_en, v, v_en) = (a.question, a.question_en, a.answer, a.answer_en);
+                                            view! {
+                                                <dt>{move || if lang.get() == Locale::zh_CN { q.clone() } else { q_en.clone() }}</dt>
+                                                <dd>{move || if lang.get() == Locale::zh_CN { v.clone() } else { v_en.clone() }}</dd>
+                                            }
+                                        }).collect_view()}
+                                    </dl>
+                                }
+                            })}
                             <ul class="case-photos">
                                 {r.photos.into_iter().map(|p| view! {
                                     <li>

@@ -6,6 +6,7 @@
 pub mod deadlines;
 pub mod effects;
 mod handlers;
+pub mod ledger;
 pub mod service;
 pub mod timeline;
 pub mod version;
@@ -21,6 +22,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(handlers::queue))
+        .routes(routes!(handlers::ledger))
         .routes(routes!(handlers::counts))
         .routes(routes!(handlers::detail))
         .routes(routes!(handlers::act))

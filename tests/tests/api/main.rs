@@ -11,6 +11,7 @@ mod disclosure;
 mod errors;
 mod health;
 mod info;
+mod ledger;
 mod open311;
 mod openapi;
 mod outbox;

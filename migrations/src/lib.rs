@@ -11,6 +11,7 @@ mod m20261128_000005_rewards;
 mod m20261129_000006_open_information;
 mod m20261203_000007_sign_in_throttle;
 mod m20261203_000008_reward_hold;
+mod m20261204_000010_case_place_index;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_open_information::Migration),
             Box::new(m20261203_000007_sign_in_throttle::Migration),
             Box::new(m20261203_000008_reward_hold::Migration),
+            Box::new(m20261204_000010_case_place_index::Migration),
         ]
     }
 }

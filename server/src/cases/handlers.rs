@@ -1,7 +1,7 @@
 //! HTTP for cases: thin wrappers over `service`.
 
 use super::service::{self, QueueFilter};
-use super::ledger;
+use super::{ledger, sites};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{
@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::EntityTrait;
 use shared::case::{ActionRequest, CaseCounts, CaseDetail, CaseQueue, RevealedReporter};
 use shared::report::NearbyCase;
+use shared::workbench::Hotspots;
 
 /// The signed-in user's queue (案件队列).
 ///
@@ -89,6 +90,30 @@ pub async fn ledger(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(response)
+}
+
+/// Repeat sites (重复投诉点).
+///
+/// Places with at least 3 cases within 200 m of one another's centre case,
+/// filed in the last 90 days, in the signed-in user's scope; largest first.
+/// How they are found is documented in `server/src/cases/sites.rs`.
+#[utoipa::path(
+    get,
+    path = "/cases/hotspots",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The repeat sites.", body = Hotspots),
+        (status = 401, response = Unauthorized),
+    ),
+    security(("session" = []))
+)]
+pub async fn hotspots(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Hotspots>, AppError> {
+    let actor = service::actor(&user);
+    let now = state.settings.clock.now();
+    Ok(AppJson(sites::hotspots(&state.db, &actor, now).await?))
 }
 
 /// Counts per state (各状态案件数).

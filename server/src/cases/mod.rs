@@ -8,6 +8,7 @@ pub mod effects;
 mod handlers;
 pub mod ledger;
 pub mod service;
+pub mod sites;
 pub mod timeline;
 pub mod version;
 pub mod workflow;
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(handlers::queue))
         .routes(routes!(handlers::ledger))
+        .routes(routes!(handlers::hotspots))
         .routes(routes!(handlers::counts))
         .routes(routes!(handlers::detail))
         .routes(routes!(handlers::act))

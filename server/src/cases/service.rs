@@ -562,6 +562,9 @@ impl Cases<'_> {
             can_reveal,
             reports,
             timeline,
+            // Filled on main with the notes (issue 17); until merged, none.
+            notes: Vec::new(),
+            earlier_here: super::sites::earlier_here(self.db, &actor, &c, &lookups).await?,
             code: c.code,
         })
     }

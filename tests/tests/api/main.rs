@@ -20,3 +20,4 @@ mod reports;
 mod rewards;
 mod routing;
 mod security;
+mod sites;

@@ -1,7 +1,7 @@
 //! HTTP for cases: thin wrappers over `service`.
 
 use super::service::{self, QueueFilter};
-use super::{ledger, sites};
+use super::{ledger, sites, workflow};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{
@@ -111,9 +111,9 @@ pub async fn hotspots(
     State(state): State<AppState>,
     user: StaffUser,
 ) -> Result<AppJson<Hotspots>, AppError> {
-    let actor = service::actor(&user);
+    let visible = service::in_scope(workflow::scope(&service::actor(&user)));
     let now = state.settings.clock.now();
-    Ok(AppJson(sites::hotspots(&state.db, &actor, now).await?))
+    Ok(AppJson(sites::hotspots(&state.db, visible, now).await?))
 }
 
 /// Counts per state (各状态案件数).

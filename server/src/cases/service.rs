@@ -235,7 +235,9 @@ pub(crate) fn filter_condition(
     // answers in order without sorting.
     let mut finals = false;
     match f.state.as_deref().map(str::trim) {
-        None | Some("") | Some("open") => condition = condition.add(case::Column::DueAt.is_not_null()),
+        None | Some("") | Some("open") => {
+            condition = condition.add(case::Column::DueAt.is_not_null())
+        }
         Some("all") => finals = true,
         Some(list) => {
             let mut states = Vec::new();
@@ -564,7 +566,13 @@ impl Cases<'_> {
             timeline,
             // Filled on main with the notes (issue 17); until merged, none.
             notes: Vec::new(),
-            earlier_here: super::sites::earlier_here(self.db, &actor, &c, &lookups).await?,
+            earlier_here: super::sites::earlier_here(
+                self.db,
+                in_scope(workflow::scope(&actor)),
+                &c,
+                &lookups,
+            )
+            .await?,
             code: c.code,
         })
     }

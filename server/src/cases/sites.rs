@@ -1,7 +1,9 @@
 //! Repeat sites (重复投诉): places residents keep reporting.
 //!
 //! **Hotspots** (`GET /api/v1/cases/hotspots`). The cases taken are those
-//! the user may see (`workflow::scope`), filed in the last
+//! the user may see (`workflow::scope`, as the condition
+//! `service::in_scope` the caller passes: this module does not reach back
+//! into the service that uses it), filed in the last
 //! [`HOTSPOT_DAYS`] days by the server's clock (`now - 90 d <= submitted_at
 //! <= now`), except merged ones (已合并: a duplicate of another case, which
 //! is counted itself and carries the duplicate as a corroboration). Every
@@ -42,8 +44,6 @@
 //! Repeat enterprises (by unified social credit code, 统一社会信用代码) need
 //! cases to record the enterprise, which they do not yet (issue 14).
 
-use super::service::in_scope;
-use super::workflow::{self, Staff};
 use crate::db::entities::case;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
@@ -105,8 +105,9 @@ pub struct Cluster {
     pub members: Vec<(usize, f64)>,
 }
 
-/// The cases' columns read for places, in scope and not merged.
-fn points_query(actor: &Staff) -> sea_orm::Select<case::Entity> {
+/// The cases' columns read for places, of the cases `visible` lets through
+/// and not merged.
+fn points_query(visible: Condition) -> sea_orm::Select<case::Entity> {
     case::Entity::find()
         .select_only()
         .columns([
@@ -119,17 +120,18 @@ fn points_query(actor: &Staff) -> sea_orm::Select<case::Entity> {
             case::Column::AreaId,
             case::Column::SubmittedAt,
         ])
-        .filter(in_scope(workflow::scope(actor)))
+        .filter(visible)
         .filter(case::Column::State.ne(CaseState::Merged.as_str()))
 }
 
-/// The repeat sites the actor may see, as of `now` (see the module's notes).
+/// The repeat sites among the cases `visible` lets through (the caller's
+/// scope, `service::in_scope`), as of `now` (see the module's notes).
 pub async fn hotspots(
     conn: &impl ConnectionTrait,
-    actor: &Staff,
+    visible: Condition,
     now: DateTime<Utc>,
 ) -> Result<Hotspots, AppError> {
-    let points: Vec<Point> = points_query(actor)
+    let points: Vec<Point> = points_query(visible)
         .filter(case::Column::SubmittedAt.gte(now - Duration::days(HOTSPOT_DAYS)))
         .filter(case::Column::SubmittedAt.lte(now))
         .into_model::<Point>()
@@ -281,11 +283,11 @@ fn box_half_sides(radius_m: f64, lat_abs_max: f64) -> (f64, f64) {
     (d_lat, d_lat / cos)
 }
 
-/// The earlier cases within 200 m of `c` that the actor may see (see the
-/// module's notes): how many, and the latest few.
+/// The earlier cases within 200 m of `c` among those `visible` lets through
+/// (the caller's scope; see the module's notes): how many, and the latest few.
 pub(crate) async fn earlier_here(
     conn: &impl ConnectionTrait,
-    actor: &Staff,
+    visible: Condition,
     c: &case::Model,
     lookups: &Lookups,
 ) -> Result<EarlierHere, AppError> {
@@ -298,7 +300,7 @@ pub(crate) async fn earlier_here(
                 .add(case::Column::SubmittedAt.eq(c.submitted_at))
                 .add(case::Column::Id.lt(c.id)),
         );
-    let rows: Vec<Point> = points_query(actor)
+    let rows: Vec<Point> = points_query(visible)
         .filter(case::Column::Lat.between(c.lat - d_lat, c.lat + d_lat))
         .filter(case::Column::Lon.between(c.lon - d_lon, c.lon + d_lon))
         .filter(case::Column::Id.ne(c.id))
@@ -345,8 +347,7 @@ mod tests {
             state: "accepted".into(),
             category_id: 1,
             area_id: None,
-            submitted_at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
-                + Duration::hours(id),
+            submitted_at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() + Duration::hours(id),
         }
     }
 
@@ -356,7 +357,11 @@ mod tests {
 
     #[test]
     fn three_cases_within_200_m_make_a_hotspot_and_two_do_not() {
-        let three = [point(1, 0.0, 0.0), point(2, 150.0, 0.0), point(3, 0.0, -190.0)];
+        let three = [
+            point(1, 0.0, 0.0),
+            point(2, 150.0, 0.0),
+            point(3, 0.0, -190.0),
+        ];
         let found = cluster(&three, 200.0, 3);
         assert_eq!(sizes(&found), [3]);
         assert_eq!(found[0].centre, 0, "the case with both others in reach");
@@ -365,7 +370,11 @@ mod tests {
 
     #[test]
     fn a_case_just_beyond_the_radius_is_not_a_neighbour() {
-        let pts = [point(1, 0.0, 0.0), point(2, 0.0, 199.0), point(3, 0.0, -201.0)];
+        let pts = [
+            point(1, 0.0, 0.0),
+            point(2, 0.0, 199.0),
+            point(3, 0.0, -201.0),
+        ];
         let n = neighbours(&pts, 200.0);
         assert_eq!(n[0].iter().map(|(j, _)| *j).collect::<Vec<_>>(), [1]);
         assert!(cluster(&pts, 200.0, 3).is_empty());
@@ -419,7 +428,9 @@ mod tests {
     #[test]
     fn a_chain_is_cut_where_the_centre_cannot_reach() {
         // Six cases 120 m apart in a line: a centre reaches one on each side.
-        let pts: Vec<Point> = (0..6).map(|k| point(k + 1, 0.0, k as f64 * 120.0)).collect();
+        let pts: Vec<Point> = (0..6)
+            .map(|k| point(k + 1, 0.0, k as f64 * 120.0))
+            .collect();
         let found = cluster(&pts, 200.0, 3);
         assert_eq!(sizes(&found), [3, 3]);
         for c in &found {

@@ -100,8 +100,12 @@ fn measure(cases: &str, data: &Path, port: u16, hello_port: u16, pid: u32) -> Re
     std::thread::sleep(Duration::from_secs(1));
     let idle = kb(pid, "VmRSS");
     let idle_hwm = kb(pid, "VmHWM");
-    println!("\n## the staff ledger with {cases} cases (release server, SQLite, curl on 127.0.0.1)");
-    println!("server RSS after start, two sign-ins and a queue page: {idle} kB (VmHWM {idle_hwm} kB)\n");
+    println!(
+        "\n## the staff ledger with {cases} cases (release server, SQLite, curl on 127.0.0.1)"
+    );
+    println!(
+        "server RSS after start, two sign-ins and a queue page: {idle} kB (VmHWM {idle_hwm} kB)\n"
+    );
     println!("| export | rows | bytes | seconds | rows/s | peak RSS during it | VmHWM after |");
     println!("|---|---|---|---|---|---|---|");
     let file = data.join("ledger.csv");
@@ -155,7 +159,10 @@ fn measure(cases: &str, data: &Path, port: u16, hello_port: u16, pid: u32) -> Re
         .iter()
         .map(|c| get_ms(port, &dispatcher, &format!("/api/v1/cases/{c}")))
         .collect::<Result<_>>()?;
-    row("`/api/v1/cases/{code}` (with `earlier_here`), 50 cases", &pages);
+    row(
+        "`/api/v1/cases/{code}` (with `earlier_here`), 50 cases",
+        &pages,
+    );
     let before = kb(pid, "VmHWM");
     for (who, cookie) in [("dispatcher", &dispatcher), ("handler", &handler)] {
         let ms: Vec<f64> = (0..5)
@@ -300,9 +307,7 @@ fn codes(file: &Path, n: usize) -> Result<Vec<String>> {
     if all.is_empty() {
         return Err("the ledger is empty".to_owned());
     }
-    Ok((0..n)
-        .map(|i| all[i * all.len() / n].to_owned())
-        .collect())
+    Ok((0..n).map(|i| all[i * all.len() / n].to_owned()).collect())
 }
 
 fn get_body(port: u16, cookie: &str, path: &str) -> Result<(f64, String)> {

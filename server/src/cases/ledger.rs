@@ -220,7 +220,10 @@ impl Pages {
             Some(rule) => {
                 let shown = rows
                     .iter()
-                    .filter(|c| rule.lead_only.is_none_or(|d| d.is_some() && d == c.department_id))
+                    .filter(|c| {
+                        rule.lead_only
+                            .is_none_or(|d| d.is_some() && d == c.department_id)
+                    })
                     .map(|c| c.id);
                 self.reporters(shown).await?
             }
@@ -276,9 +279,9 @@ impl Pages {
                 continue;
             };
             let decrypt = |v: &str| {
-                self.pii.decrypt(v).map_err(|e| {
-                    AppError::Internal(anyhow::anyhow!("identity {identity_id}: {e}"))
-                })
+                self.pii
+                    .decrypt(v)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("identity {identity_id}: {e}")))
             };
             out.insert(
                 case_id,
@@ -421,7 +424,12 @@ mod tests {
             code: "BN-0000-0000".into(),
             category_id: 1,
             group_code: "noise".into(),
-            state: if closed.is_some() { "closed" } else { "accepted" }.into(),
+            state: if closed.is_some() {
+                "closed"
+            } else {
+                "accepted"
+            }
+            .into(),
             priority: "normal".into(),
             lat: 29.4,
             lon: 106.5,
@@ -462,10 +470,22 @@ mod tests {
     #[test]
     fn on_time_is_judged_by_the_closing_deadline_once_closed_and_by_now_while_open() {
         let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
-        assert_eq!(timeliness(&case_at(Some(60), Some(60), None), now), "按期办结");
-        assert_eq!(timeliness(&case_at(Some(61), Some(60), None), now), "超期办结");
-        assert_eq!(timeliness(&case_at(None, Some(60), Some(15)), now), "已超期");
-        assert_eq!(timeliness(&case_at(None, Some(60), Some(60)), now), "未到期");
+        assert_eq!(
+            timeliness(&case_at(Some(60), Some(60), None), now),
+            "按期办结"
+        );
+        assert_eq!(
+            timeliness(&case_at(Some(61), Some(60), None), now),
+            "超期办结"
+        );
+        assert_eq!(
+            timeliness(&case_at(None, Some(60), Some(15)), now),
+            "已超期"
+        );
+        assert_eq!(
+            timeliness(&case_at(None, Some(60), Some(60)), now),
+            "未到期"
+        );
         assert_eq!(timeliness(&case_at(None, Some(60), None), now), "");
     }
 

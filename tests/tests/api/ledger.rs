@@ -65,7 +65,9 @@ async fn ok(staff: &Staff, code: &str, body: Value) -> Value {
 /// One CSV document: rows of fields (RFC 4180 quoting), the byte-order
 /// mark removed.
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark first");
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark first");
     let mut rows = Vec::new();
     let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
     let mut chars = text.chars().peekable();
@@ -136,13 +138,21 @@ async fn two_cases(app: &TestApp, t: &Team) -> (String, String) {
         json!({ "action": "assign", "assignee": "cheng.ban" }),
     )
     .await;
-    ok(&t.handler, &noise, json!({ "action": "draft_reply", "finding": "substantiated",
-        "reply": "属实，已停工整改。", "actions_taken": "=责令停工，罚款2000元" }))
+    ok(
+        &t.handler,
+        &noise,
+        json!({ "action": "draft_reply", "finding": "substantiated",
+        "reply": "属实，已停工整改。", "actions_taken": "=责令停工，罚款2000元" }),
+    )
     .await;
     ok(&t.reviewer, &noise, json!({ "action": "approve_reply" })).await;
-    ok(&t.handler, &noise, json!({ "action": "propose_reward", "tier": "tier_500",
+    ok(
+        &t.handler,
+        &noise,
+        json!({ "action": "propose_reward", "tier": "tier_500",
         "amount_fen": 50_000, "basis": "夜间施工，证据充分",
-        "penalty_decision": "巴住建罚〔2026〕12号", "fine_fen": 200_000 }))
+        "penalty_decision": "巴住建罚〔2026〕12号", "fine_fen": 200_000 }),
+    )
     .await;
     let (rubbish, _) = file_report(app, "burning_rubbish", YUDONG.0, YUDONG.1, &[]).await;
     (noise, rubbish)
@@ -320,7 +330,10 @@ async fn each_export_is_audited_with_its_filters_and_a_bad_filter_is_refused_unr
         let res = t
             .dispatcher
             .client
-            .get(t.dispatcher.url(&format!("/api/v1/cases/ledger.csv{query}")))
+            .get(
+                t.dispatcher
+                    .url(&format!("/api/v1/cases/ledger.csv{query}")),
+            )
             .send()
             .await
             .unwrap();

@@ -62,9 +62,7 @@ fn sorted(codes: &[&String]) -> Vec<String> {
     v
 }
 
-async fn three_cases_within_200_m_over_90_days_make_a_hotspot_in_the_viewer_s_scope(
-    app: &TestApp,
-) {
+async fn three_cases_within_200_m_over_90_days_make_a_hotspot_in_the_viewer_s_scope(app: &TestApp) {
     let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
     let handler = app
         .staff("cheng.ban", Role::Handler, Some("housing_construction"))
@@ -87,8 +85,14 @@ async fn three_cases_within_200_m_over_90_days_make_a_hotspot_in_the_viewer_s_sc
     );
     let spot = &found["items"][0];
     assert_eq!(spot["open"], 3);
-    assert_eq!(spot["area"]["code"], dispatcher.case(&a).await["area"]["code"]);
-    assert_eq!(spot["first_at"], spot["cases"][2]["submitted_at"], "newest first");
+    assert_eq!(
+        spot["area"]["code"],
+        dispatcher.case(&a).await["area"]["code"]
+    );
+    assert_eq!(
+        spot["first_at"], spot["cases"][2]["submitted_at"],
+        "newest first"
+    );
     let distances: Vec<u64> = spot["cases"]
         .as_array()
         .unwrap()
@@ -160,9 +164,7 @@ async fn the_busiest_place_comes_first_and_no_case_counts_twice(app: &TestApp) {
 }
 shanshui_tests::demo_test!(the_busiest_place_comes_first_and_no_case_counts_twice);
 
-async fn a_case_page_counts_the_earlier_cases_within_200_m_and_lists_the_latest_ten(
-    app: &TestApp,
-) {
+async fn a_case_page_counts_the_earlier_cases_within_200_m_and_lists_the_latest_ten(app: &TestApp) {
     let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
     let handler = app
         .staff("cheng.ban", Role::Handler, Some("housing_construction"))
@@ -190,7 +192,11 @@ async fn a_case_page_counts_the_earlier_cases_within_200_m_and_lists_the_latest_
 
     let latest = noise_at(app, 50.0, 50.0).await;
     let page = dispatcher.case(&latest).await;
-    assert_eq!(page["earlier_here"]["count"], 12, "{}", page["earlier_here"]);
+    assert_eq!(
+        page["earlier_here"]["count"], 12,
+        "{}",
+        page["earlier_here"]
+    );
     let listed: Vec<&str> = page["earlier_here"]["cases"]
         .as_array()
         .unwrap()

@@ -11,7 +11,9 @@ mod m20261128_000005_rewards;
 mod m20261129_000006_open_information;
 mod m20261203_000007_sign_in_throttle;
 mod m20261203_000008_reward_hold;
+mod m20261204_000009_workbench;
 mod m20261204_000010_case_place_index;
+mod m20261204_000011_case_channel;
 
 pub struct Migrator;
 
@@ -27,7 +29,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_open_information::Migration),
             Box::new(m20261203_000007_sign_in_throttle::Migration),
             Box::new(m20261203_000008_reward_hold::Migration),
+            Box::new(m20261204_000009_workbench::Migration),
             Box::new(m20261204_000010_case_place_index::Migration),
+            Box::new(m20261204_000011_case_channel::Migration),
         ]
     }
 }

@@ -281,6 +281,8 @@ pub struct NamedRef {
 pub struct CaseSummary {
     pub code: String,
     pub state: CaseState,
+    /// How it came in (受理渠道).
+    pub channel: crate::report::Channel,
     pub priority: String,
     pub category: NamedRef,
     pub area: Option<NamedRef>,
@@ -394,6 +396,8 @@ pub struct StaffReport {
 pub struct CaseDetail {
     pub code: String,
     pub state: CaseState,
+    /// How it came in (受理渠道).
+    pub channel: crate::report::Channel,
     pub priority: String,
     pub version: i32,
     pub category: NamedRef,

@@ -134,6 +134,76 @@ pub struct NearbyCase {
     pub corroborations: u32,
 }
 
+/// The road a case came in by (受理渠道). A resident's own report is `web`
+/// or `open311`; the others are filed by staff on a caller's behalf or
+/// handed over by another platform (issue 14's intake channels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 网上举报: the report form.
+    #[default]
+    Web,
+    /// Open311 GeoReport v2, through an API key.
+    Open311,
+    /// 12345 热线来电.
+    Phone12345,
+    /// 12369 环保热线来电.
+    Phone12369,
+    /// 来信.
+    Letter,
+    /// 来访.
+    WalkIn,
+    /// 12345 平台转办.
+    Platform12345,
+    /// 巡查发现: found by an inspector.
+    Inspection,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 8] = [
+        Channel::Web,
+        Channel::Open311,
+        Channel::Phone12345,
+        Channel::Phone12369,
+        Channel::Letter,
+        Channel::WalkIn,
+        Channel::Platform12345,
+        Channel::Inspection,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Open311 => "open311",
+            Channel::Phone12345 => "phone_12345",
+            Channel::Phone12369 => "phone_12369",
+            Channel::Letter => "letter",
+            Channel::WalkIn => "walk_in",
+            Channel::Platform12345 => "platform_12345",
+            Channel::Inspection => "inspection",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Its name in a ledger or a list (Chinese).
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Channel::Web => "网上举报",
+            Channel::Open311 => "Open311 接口",
+            Channel::Phone12345 => "12345 热线",
+            Channel::Phone12369 => "12369 热线",
+            Channel::Letter => "来信",
+            Channel::WalkIn => "来访",
+            Channel::Platform12345 => "12345 平台转办",
+            Channel::Inspection => "巡查发现",
+        }
+    }
+}
+
 /// `GET /api/v1/track/{code}` with `X-Report-Secret`: the reporter's view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

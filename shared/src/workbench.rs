@@ -287,7 +287,10 @@ pub fn template_slots(body: &str) -> Result<Vec<&'static Placeholder>, TemplateE
 
 /// The template with its placeholders filled; one left empty stays as
 /// `{{name}}`, so the handler sees what is missing.
-pub fn fill_template(body: &str, values: &BTreeMap<String, String>) -> Result<String, TemplateError> {
+pub fn fill_template(
+    body: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(body.len());
     for piece in parse_template(body)? {
         match piece {
@@ -305,13 +308,15 @@ pub fn fill_template(body: &str, values: &BTreeMap<String, String>) -> Result<St
     Ok(out)
 }
 
-/// A reply template (答复模板), for a category (or every category) and a
-/// finding (or every finding).
+/// A reply template (答复模板), for a category, a category group (`noise`
+/// covers every `noise_*` category) or every category, and for a finding or
+/// every finding. A case's templates are those whose category is none, its
+/// category or its group, and whose finding is none or the one drafted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReplyTemplate {
     pub id: i64,
-    /// A category code; none: every category.
+    /// A category's or a category group's code; none: every category.
     pub category: Option<String>,
     /// None: every finding.
     pub finding: Option<Finding>,
@@ -468,7 +473,11 @@ mod tests {
     #[test]
     fn templates_fill_known_placeholders_and_refuse_unknown_ones() {
         let body = "经{{inspection_date}}现场核查，{{ site }}噪声{{measurement}}。{{code}}";
-        let slots: Vec<&str> = template_slots(body).unwrap().iter().map(|p| p.name).collect();
+        let slots: Vec<&str> = template_slots(body)
+            .unwrap()
+            .iter()
+            .map(|p| p.name)
+            .collect();
         assert_eq!(slots, ["inspection_date", "site", "measurement", "code"]);
         let values = BTreeMap::from([
             ("inspection_date".to_owned(), "12月3日".to_owned()),
@@ -484,7 +493,10 @@ mod tests {
             Err(TemplateError::Unknown("fine".into()))
         );
         assert_eq!(parse_template("a {{code"), Err(TemplateError::Unclosed));
-        assert_eq!(parse_template("no slots").unwrap(), vec![Piece::Text("no slots")]);
+        assert_eq!(
+            parse_template("no slots").unwrap(),
+            vec![Piece::Text("no slots")]
+        );
     }
 
     #[test]

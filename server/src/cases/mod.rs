@@ -3,14 +3,19 @@
 //! optimistic concurrency and audit trail. The state machine itself is in
 //! `workflow`; `service` applies it to the database.
 
+mod bulk;
+pub mod day;
 pub mod deadlines;
 pub mod effects;
 mod handlers;
 pub mod ledger;
+pub mod notes;
 pub mod service;
 pub mod sites;
+pub mod templates;
 pub mod timeline;
 pub mod version;
+mod workbench;
 pub mod workflow;
 
 pub use deadlines::Deadlines;
@@ -32,4 +37,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::nearby))
         .routes(routes!(handlers::assignees))
         .routes(routes!(handlers::original_photo))
+        .routes(routes!(workbench::my_day))
+        .routes(routes!(workbench::team))
+        .routes(routes!(workbench::add_note))
+        .routes(routes!(workbench::bulk))
+        .routes(routes!(
+            workbench::list_templates,
+            workbench::create_template
+        ))
+        .routes(routes!(
+            workbench::update_template,
+            workbench::delete_template
+        ))
 }

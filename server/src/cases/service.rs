@@ -193,7 +193,7 @@ pub struct QueueFilter {
     pub page_size: Option<u32>,
 }
 
-pub(crate) async fn usernames(
+pub(super) async fn usernames(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<BTreeMap<i64, String>, DbErr> {
@@ -292,6 +292,40 @@ pub(crate) fn filter_condition(
     Ok(CaseFilterCondition { condition, finals })
 }
 
+/// A case as a row of a list (the queue, a handler's day).
+pub(super) fn summary(
+    c: case::Model,
+    lookups: &Lookups,
+    assignees: &BTreeMap<i64, String>,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> CaseSummary {
+    let (overdue, due_soon) = deadlines.status(c.due_at, now);
+    CaseSummary {
+        state: c.state(),
+        channel: c.channel(),
+        priority: c.priority.clone(),
+        category: lookups.category(c.category_id),
+        area: lookups.area(c.area_id),
+        department: lookups.department_code(c.department_id),
+        assignee: c.assignee_id.and_then(|id| assignees.get(&id).cloned()),
+        submitted_at: c.submitted_at.to_rfc3339(),
+        deadline: c.due_at.map(|d| d.to_rfc3339()),
+        overdue,
+        due_soon,
+        corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
+        summary: c
+            .description
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(120)
+            .collect(),
+        code: c.code,
+    }
+}
+
 impl Cases<'_> {
     /// The signed-in user's queue, sorted by deadline (the most urgent first).
     pub async fn queue(&self, user: &StaffUser, f: QueueFilter) -> Result<CaseQueue, AppError> {
@@ -355,31 +389,7 @@ impl Cases<'_> {
         let items = rows
             .into_iter()
             .take(page_size as usize)
-            .map(|c| {
-                let (overdue, due_soon) = self.deadlines.status(c.due_at, now);
-                CaseSummary {
-                    state: c.state(),
-                    priority: c.priority.clone(),
-                    category: lookups.category(c.category_id),
-                    area: lookups.area(c.area_id),
-                    department: lookups.department_code(c.department_id),
-                    assignee: c.assignee_id.and_then(|id| assignees.get(&id).cloned()),
-                    submitted_at: c.submitted_at.to_rfc3339(),
-                    deadline: c.due_at.map(|d| d.to_rfc3339()),
-                    overdue,
-                    due_soon,
-                    corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
-                    summary: c
-                        .description
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(120)
-                        .collect(),
-                    code: c.code,
-                }
-            })
+            .map(|c| summary(c, &lookups, &assignees, &self.deadlines, now))
             .collect();
         Ok(CaseQueue {
             items,
@@ -424,6 +434,8 @@ impl Cases<'_> {
         reward_service::expire_due(self.db, self.clock.now()).await?;
         let actor = actor(user);
         let c = load_visible(self.db, &actor, code).await?;
+        // Opening the case is reading the notes that mention the user.
+        super::notes::mark_seen(self.db, user.id, c.id, self.clock.now()).await?;
         self.render(user, c).await
     }
 
@@ -517,6 +529,7 @@ impl Cases<'_> {
             && (user.role != Role::Handler || user.department_id == c.department_id);
         Ok(CaseDetail {
             state: f.state,
+            channel: c.channel(),
             priority: c.priority.clone(),
             version: c.version,
             category: lookups.category(c.category_id),
@@ -564,8 +577,7 @@ impl Cases<'_> {
             can_reveal,
             reports,
             timeline,
-            // Filled on main with the notes (issue 17); until merged, none.
-            notes: Vec::new(),
+            notes: super::notes::list(self.db, c.id).await?,
             earlier_here: super::sites::earlier_here(
                 self.db,
                 in_scope(workflow::scope(&actor)),
@@ -577,13 +589,27 @@ impl Cases<'_> {
         })
     }
 
-    /// Takes one action on a case. Refused actions change nothing.
+    /// Takes one action on a case and shows the case as it now stands; a
+    /// transfer may have taken it out of the actor's scope. Refused actions
+    /// change nothing.
     pub async fn act(
         &self,
         user: &StaffUser,
         code: &str,
         request: ActionRequest,
     ) -> Result<CaseDetail, AppError> {
+        let fresh = self.act_on(user, code, request).await?;
+        self.render(user, fresh).await
+    }
+
+    /// Takes one action on a case in its own transaction, answering the
+    /// case as written. Refused actions change nothing.
+    pub async fn act_on(
+        &self,
+        user: &StaffUser,
+        code: &str,
+        request: ActionRequest,
+    ) -> Result<case::Model, AppError> {
         let staff = actor(user);
         let now = self.clock.now();
         let txn = crate::db::begin_write(self.db).await?;
@@ -625,14 +651,10 @@ impl Cases<'_> {
         .await?;
         txn.commit().await?;
         tracing::info!(case = %c.code, action = kind, actor = %user.username, "case action");
-
-        // Show the case as it now stands; a transfer may have taken it out
-        // of the actor's scope.
-        let fresh = case::Entity::find_by_id(c.id)
+        case::Entity::find_by_id(c.id)
             .one(self.db)
             .await?
-            .ok_or(AppError::NotFound)?;
-        self.render(user, fresh).await
+            .ok_or(AppError::NotFound)
     }
 
     /// Looks up what a staff action names (the case to merge into, the

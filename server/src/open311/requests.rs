@@ -387,7 +387,7 @@ pub async fn submit(
         ..Default::default()
     };
     let receipt = reports
-        .submit(raw, idempotency)
+        .submit(raw, shared::report::Channel::Open311, idempotency)
         .await
         .map_err(|e| Open311Error::from_app(e, format))?;
     Ok((receipt, notices.join(" ")))

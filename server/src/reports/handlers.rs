@@ -126,7 +126,10 @@ pub async fn submit(
     let raw = RawReport::from_form(form.texts, form.files);
     // The upload memory stays held while the photos are decoded and stored.
     let _held = form.held;
-    let receipt = state.reports().submit(raw, idempotency_key).await?;
+    let receipt = state
+        .reports()
+        .submit(raw, shared::report::Channel::Web, idempotency_key)
+        .await?;
     change.mark();
     Ok((StatusCode::CREATED, Json(receipt)))
 }

@@ -36,7 +36,7 @@ use shared::FieldErrorCode;
 use shared::case::CaseState;
 use shared::geo::{self, LatLon};
 use shared::report::{
-    DepartmentRef, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
+    Channel, DepartmentRef, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
 };
 
 /// Corroborations that make a case high priority: several residents
@@ -102,6 +102,7 @@ impl Reports<'_> {
     pub async fn submit(
         &self,
         raw: RawReport,
+        channel: Channel,
         idempotency_key: Option<IdempotencyKey>,
     ) -> Result<SubmitReceipt, AppError> {
         let now = self.clock.now();
@@ -213,6 +214,7 @@ impl Reports<'_> {
                 open_case(
                     &txn,
                     &new,
+                    channel,
                     &category,
                     location,
                     area.as_ref(),
@@ -340,6 +342,7 @@ fn area_contains(a: &area::Model, p: LatLon) -> bool {
 async fn open_case(
     txn: &impl ConnectionTrait,
     new: &NewReport,
+    channel: Channel,
     category: &category::Model,
     location: LatLon,
     area: Option<&area::Model>,
@@ -379,6 +382,7 @@ async fn open_case(
             due_at: Set(Some(accept_due)),
             extended_days: Set(0),
             contested: Set(false),
+            channel: Set(channel.as_str().to_owned()),
             ..Default::default()
         }
         .insert(txn)

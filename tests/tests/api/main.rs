@@ -21,3 +21,4 @@ mod rewards;
 mod routing;
 mod security;
 mod sites;
+mod workbench;

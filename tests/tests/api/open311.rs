@@ -596,5 +596,11 @@ async fn a_request_is_filed_with_an_api_key_and_a_media_photo(app: &TestApp) {
             .len(),
         2
     );
+    // Staff see the road it came in by (受理渠道), beside a form report's.
+    let dispatcher = app.staff("qu.dao", shared::Role::Dispatcher, None).await;
+    assert_eq!(dispatcher.case(&id).await["channel"], "open311");
+    let (form_code, _) =
+        shanshui_tests::file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    assert_eq!(dispatcher.case(&form_code).await["channel"], "web");
 }
 shanshui_tests::demo_test!(a_request_is_filed_with_an_api_key_and_a_media_photo);

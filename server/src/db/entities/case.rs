@@ -55,6 +55,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub public_actions: Option<String>,
     pub public_precision: Option<String>,
+    /// How the case came in (`shared::report::Channel`).
+    pub channel: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -63,6 +65,12 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
+    /// The channel as intake wrote it; an unknown name (never written) reads
+    /// as the form.
+    pub fn channel(&self) -> shared::report::Channel {
+        shared::report::Channel::parse(&self.channel).unwrap_or_default()
+    }
+
     /// The state as the workflow knows it. Only the workflow writes the
     /// column, always a state's name; were it ever something else, the case
     /// shows as newly submitted, where a dispatcher sees it, rather than

@@ -22,9 +22,8 @@
 //! in it — before the first byte leaves; a filter that does not parse is
 //! refused before that, and nothing is recorded.
 //!
-//! Two columns are kept empty on purpose: 渠道 (channel), because a report
-//! does not record yet whether it came through the web form or Open311, and
-//! 满意度 (satisfaction), which the reporter's rating (issue 13) will fill.
+//! One column is kept empty on purpose: 满意度 (satisfaction), which the
+//! reporter's rating (issue 13) will fill.
 
 use super::service::{MAY_REVEAL, QueueFilter, actor, filter_condition, in_scope, usernames};
 use super::workflow;
@@ -302,8 +301,7 @@ impl Pages {
         let time = |t: Option<DateTime<Utc>>| t.map(local_time).unwrap_or_default();
         vec![
             c.code.clone(),
-            // 渠道: not recorded yet (see the module's note).
-            String::new(),
+            c.channel().name_zh().to_owned(),
             l.category(c.category_id).name,
             l.area(c.area_id).map(|a| a.name).unwrap_or_default(),
             l.department_name(c.department_id).unwrap_or_default(),
@@ -464,6 +462,7 @@ mod tests {
             public_investigation: None,
             public_actions: None,
             public_precision: None,
+            channel: "web".into(),
         }
     }
 

@@ -174,6 +174,7 @@ async fn the_ledger_has_a_chinese_header_and_a_row_per_case_with_names_not_codes
     let case = t.dispatcher.case(&noise).await;
     let row = &rows[0];
     let col = |name| column(&header, row, name);
+    assert_eq!(col("渠道"), "网上举报");
     assert_eq!(col("问题类别"), case["category"]["name"].as_str().unwrap());
     assert_eq!(col("街道/镇"), case["area"]["name"].as_str().unwrap());
     assert!(!col("街道/镇").is_empty());

@@ -215,7 +215,11 @@ pub fn cluster(points: &[Point], radius_m: f64, min_cases: usize) -> Vec<Cluster
         if claimed[i] {
             continue;
         }
-        let free: Vec<&(usize, f64)> = neighbours[i].iter().filter(|(j, _)| !claimed[*j]).collect();
+        let free: Vec<usize> = neighbours[i]
+            .iter()
+            .map(|&j| j as usize)
+            .filter(|&j| !claimed[j])
+            .collect();
         let now_size = free.len() + 1;
         if now_size < size {
             // Neighbours were claimed since it was queued: queue it again
@@ -225,8 +229,12 @@ pub fn cluster(points: &[Point], radius_m: f64, min_cases: usize) -> Vec<Cluster
             }
             continue;
         }
+        let centre = points[i].at();
         let mut members = vec![(i, 0.0)];
-        members.extend(free.into_iter().copied());
+        members.extend(
+            free.into_iter()
+                .map(|j| (j, geo::distance_m(centre, points[j].at()))),
+        );
         for &(j, _) in &members {
             claimed[j] = true;
         }
@@ -235,9 +243,10 @@ pub fn cluster(points: &[Point], radius_m: f64, min_cases: usize) -> Vec<Cluster
     out
 }
 
-/// For each point, the other points within `radius_m`, with their
-/// distances, found through the grid of step 1.
-fn neighbours(points: &[Point], radius_m: f64) -> Vec<Vec<(usize, f64)>> {
+/// For each point, the other points within `radius_m`, found through the
+/// grid of step 1 — as indexes, four bytes each: at 200,000 points with a
+/// dozen neighbours apiece, the lists are the bulk of the memory this takes.
+fn neighbours(points: &[Point], radius_m: f64) -> Vec<Vec<u32>> {
     let lat_max = points.iter().map(|p| p.lat.abs()).fold(0.0, f64::max);
     let (cell_lat, cell_lon) = box_half_sides(radius_m, lat_max);
     let cell = |p: &Point| -> (i64, i64) {
@@ -246,9 +255,10 @@ fn neighbours(points: &[Point], radius_m: f64) -> Vec<Vec<(usize, f64)>> {
             (p.lon / cell_lon).floor() as i64,
         )
     };
-    let mut grid: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+    let mut grid: HashMap<(i64, i64), Vec<u32>> = HashMap::new();
     for (i, p) in points.iter().enumerate() {
-        grid.entry(cell(p)).or_default().push(i);
+        // Indexes fit: a 90-day window holds far fewer than 4 billion cases.
+        grid.entry(cell(p)).or_default().push(i as u32);
     }
     points
         .iter()
@@ -259,12 +269,10 @@ fn neighbours(points: &[Point], radius_m: f64) -> Vec<Vec<(usize, f64)>> {
             for di in -1..=1 {
                 for dj in -1..=1 {
                     for &j in grid.get(&(ci + di, cj + dj)).into_iter().flatten() {
-                        if j == i {
-                            continue;
-                        }
-                        let d = geo::distance_m(p.at(), points[j].at());
-                        if d <= radius_m {
-                            found.push((j, d));
+                        if j as usize != i
+                            && geo::distance_m(p.at(), points[j as usize].at()) <= radius_m
+                        {
+                            found.push(j);
                         }
                     }
                 }
@@ -376,7 +384,7 @@ mod tests {
             point(3, 0.0, -201.0),
         ];
         let n = neighbours(&pts, 200.0);
-        assert_eq!(n[0].iter().map(|(j, _)| *j).collect::<Vec<_>>(), [1]);
+        assert_eq!(n[0], [1]);
         assert!(cluster(&pts, 200.0, 3).is_empty());
     }
 
@@ -389,7 +397,7 @@ mod tests {
             .collect();
         let by_grid = neighbours(&pts, 200.0);
         for (i, p) in pts.iter().enumerate() {
-            let mut grid: Vec<usize> = by_grid[i].iter().map(|(j, _)| *j).collect();
+            let mut grid: Vec<usize> = by_grid[i].iter().map(|&j| j as usize).collect();
             grid.sort_unstable();
             let all: Vec<usize> = (0..pts.len())
                 .filter(|&j| j != i && geo::distance_m(p.at(), pts[j].at()) <= 200.0)

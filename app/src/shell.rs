@@ -14,6 +14,10 @@ pub struct ShellConfig {
     /// Map tiles for the report form (e.g. a tile server in China).
     pub tile_url: String,
     pub tile_attribution: String,
+    /// Whether demo cases (演示数据) exist: every page then says so, with a
+    /// banner drawn by the stylesheet (`html.demo`), outside the hydrated
+    /// tree.
+    pub demo: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
@@ -22,7 +26,11 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
         asset_version: v,
         tile_url,
         tile_attribution,
+        demo,
     } = config;
+    let demo = demo
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .then_some("demo");
     // The version is a directory, not a query: the JS modules import each
     // other (and fetch the lazy routes' chunks) by relative URLs, which then
     // carry it too. The server serves `/pkg/{v}/` and caches it for a year.
@@ -37,7 +45,7 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
     view! {
         <!DOCTYPE html>
-        <html>
+        <html class=demo>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -14,6 +14,7 @@ mod m20261203_000008_reward_hold;
 mod m20261204_000009_workbench;
 mod m20261204_000010_case_place_index;
 mod m20261204_000011_case_channel;
+mod m20261204_000012_demo_cases;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_workbench::Migration),
             Box::new(m20261204_000010_case_place_index::Migration),
             Box::new(m20261204_000011_case_channel::Migration),
+            Box::new(m20261204_000012_demo_cases::Migration),
         ]
     }
 }

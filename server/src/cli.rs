@@ -183,8 +183,17 @@ pub enum Command {
     /// Manage API keys (for Open311 clients).
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
-    /// Load the demo data: Banan's departments, 街道 and 镇 (idempotent).
-    Demo,
+    /// Load the demo data: Banan's departments, 街道 and 镇, routing rules
+    /// and staff (idempotent), and — on a database without cases — a year
+    /// of invented cases (演示数据) played through the real workflow.
+    Demo {
+        /// How many demo cases to file (0: none).
+        #[arg(long, default_value_t = 3000)]
+        cases: usize,
+        /// The seed of the invented year (the same seed, the same cases).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -410,17 +419,35 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
             // The key alone on stdout, so scripts can capture it.
             println!("{key}");
         }
-        Command::Demo => {
+        Command::Demo { cases, seed } => {
             let conn = db::connect_and_migrate(&settings).await?;
             let summary = demo::load(&conn, settings.clock.now()).await;
             let staff = match &summary {
                 Ok(_) => demo::load_staff(&conn, settings.clock.now()).await,
                 Err(_) => Ok(None),
             };
+            let played = match (&summary, &staff) {
+                (Ok(_), Ok(_)) if cases > 0 => {
+                    eprintln!("filing {cases} demo cases through the workflow…");
+                    let pii = crate::privacy::PiiCipher::load_or_create(&settings.data_dir)?;
+                    let store = crate::storage::FsPhotoStore::new(settings.data_dir.join("photos"));
+                    let parts = demo::cases::Parts {
+                        db: &conn,
+                        pii: &pii,
+                        store: &store,
+                        deadlines: settings.deadlines,
+                    };
+                    Some(demo::cases::generate(&parts, cases, seed, settings.clock.now()).await)
+                }
+                _ => None,
+            };
             conn.close().await.map_err(anyhow::Error::from)?;
             eprintln!("{}", summary?);
             if let Some(note) = staff? {
                 eprintln!("{note}");
+            }
+            if let Some(played) = played {
+                eprintln!("{}", played?);
             }
         }
     }

@@ -78,6 +78,7 @@ impl Application {
             uploads,
             photos,
             limits,
+            demo: crate::demo::flag::DemoFlag::default(),
         };
         let router = build_router(state);
         Ok(Self {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub uploads: crate::reports::upload::UploadBudget,
     pub photos: Arc<dyn PhotoStore>,
     pub limits: Limits,
+    /// Whether demo cases exist, for the pages' banner.
+    pub demo: crate::demo::flag::DemoFlag,
 }
 
 #[derive(Clone)]

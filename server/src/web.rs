@@ -59,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         asset_version: version,
         tile_url: state.settings.tile_url.clone(),
         tile_attribution: state.settings.tile_attribution.clone(),
+        demo: state.demo.shared(),
     };
     let api = in_process_api(state);
     let routes = generate_route_list(App);
@@ -73,6 +74,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
     };
     Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), page_shell)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refresh_demo_flag,
+        ))
         .nest_service(&pkg_path, pkg)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -80,6 +85,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         >(context, move |options| {
             shell(options, config.clone())
         }))
+}
+
+/// Asks, at most once a minute, whether demo cases exist, before a page is
+/// rendered with or without the banner; a failure keeps the last answer.
+async fn refresh_demo_flag(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Err(e) = state
+        .demo
+        .refresh_if_stale(&state.db, state.settings.clock.now())
+        .await
+    {
+        tracing::warn!(error = %e, "cannot tell whether demo cases exist");
+    }
+    next.run(request).await
 }
 
 /// Hands the nonce the security-headers layer put in the content security

@@ -177,6 +177,9 @@ pub struct Stats {
     pub closed: u64,
     pub by_category: Vec<Count>,
     pub by_area: Vec<Count>,
+    /// By the road cases came in by (受理渠道), largest first; `key` is the
+    /// channel's name.
+    pub by_channel: Vec<Count>,
     /// The last twelve months, oldest first; `key` is `YYYY-MM`.
     pub by_month: Vec<Count>,
     /// Median days from report to acceptance, and to closing.

@@ -202,6 +202,19 @@ impl Channel {
             Channel::Inspection => "巡查发现",
         }
     }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Channel::Web => "Web form",
+            Channel::Open311 => "Open311",
+            Channel::Phone12345 => "12345 hotline",
+            Channel::Phone12369 => "12369 hotline",
+            Channel::Letter => "Letter",
+            Channel::WalkIn => "Walk-in",
+            Channel::Platform12345 => "12345 platform",
+            Channel::Inspection => "Inspection",
+        }
+    }
 }
 
 /// `GET /api/v1/track/{code}` with `X-Report-Secret`: the reporter's view.

@@ -28,7 +28,9 @@ pub fn home() -> Result {
     let bin = target_dir().join("release/shanshui");
     let port_a = free_port()?;
     let port_b = free_port()?;
-    sh(Command::new(&bin).args(["demo", "--data-dir"]).arg(&data))?;
+    sh(Command::new(&bin)
+        .args(["demo", "--cases", "0", "--data-dir"])
+        .arg(&data))?;
     let mut shanshui = Command::new(&bin)
         .args([
             "serve",
@@ -279,7 +281,9 @@ pub fn submit() -> Result {
 
     let data = work.join("data");
     let bin = release.join("shanshui");
-    sh(Command::new(&bin).args(["demo", "--data-dir"]).arg(&data))?;
+    sh(Command::new(&bin)
+        .args(["demo", "--cases", "0", "--data-dir"])
+        .arg(&data))?;
     let port = free_port()?;
     let mut server = Command::new(&bin)
         .args([

@@ -133,7 +133,8 @@ pub fn run(binary: Binary) -> Result {
             .env("RUST_LOG", "warn");
         c
     };
-    sh(&mut shanshui(&["demo"]))?;
+    // A few hundred cases in every state give the fuzzer real rows to reach.
+    sh(&mut shanshui(&["demo", "--cases", "300"]))?;
     sh(
         shanshui(&["user", "create", "--username", ADMIN, "--role", "admin"])
             .env("SHANSHUI_PASSWORD", PASSWORD),

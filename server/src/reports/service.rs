@@ -213,11 +213,13 @@ impl Reports<'_> {
             None => (
                 open_case(
                     &txn,
-                    &new,
-                    channel,
-                    &category,
-                    location,
-                    area.as_ref(),
+                    Opening {
+                        new: &new,
+                        channel,
+                        category: &category,
+                        location,
+                        area: area.as_ref(),
+                    },
                     now,
                     &self.deadlines,
                 )
@@ -339,16 +341,29 @@ fn area_contains(a: &area::Model, p: LatLon) -> bool {
     polygons.iter().any(|rings| geo::in_polygon(p, rings))
 }
 
+/// What a new case opens with: the report, the road it came by, its
+/// category and place.
+struct Opening<'a> {
+    new: &'a NewReport,
+    channel: Channel,
+    category: &'a category::Model,
+    location: LatLon,
+    area: Option<&'a area::Model>,
+}
+
 async fn open_case(
     txn: &impl ConnectionTrait,
-    new: &NewReport,
-    channel: Channel,
-    category: &category::Model,
-    location: LatLon,
-    area: Option<&area::Model>,
+    opening: Opening<'_>,
     now: DateTime<Utc>,
     deadlines: &Deadlines,
 ) -> Result<case::Model, AppError> {
+    let Opening {
+        new,
+        channel,
+        category,
+        location,
+        area,
+    } = opening;
     // Routed by when the problem happened (night-time construction noise
     // reported the next morning is still night-time noise).
     let happened = new.occurred_at.filter(|t| *t <= now).unwrap_or(now);

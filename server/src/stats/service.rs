@@ -10,12 +10,14 @@ use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::case::CaseState;
 use shared::info::{Count, DepartmentTimeliness, Indicator, IndicatorValue, Stats};
+use shared::report::Channel;
 use std::collections::BTreeMap;
 
 /// Medians are of the latest this many cases: recent enough to say how the
@@ -121,6 +123,27 @@ pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats,
         })
         .collect();
     by_category.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
+    let channels: Vec<(String, i64)> = case::Entity::find()
+        .select_only()
+        .column(case::Column::Channel)
+        .column_as(case::Column::Id.count(), "n")
+        .group_by(case::Column::Channel)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_channel: Vec<Count> = channels
+        .into_iter()
+        .filter_map(|(name, c)| {
+            let channel = Channel::parse(&name)?;
+            Some(Count {
+                key: channel.as_str().to_owned(),
+                label: channel.name_zh().to_owned(),
+                label_en: channel.name_en().to_owned(),
+                value: n(c),
+            })
+        })
+        .collect();
+    by_channel.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
     let mut by_area: Vec<Count> = count_by(db, case::Column::AreaId)
         .await?
         .into_iter()
@@ -239,7 +262,14 @@ pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats,
     let (rewards_paid, rewards_paid_fen): (i64, Option<i64>) = reward_payment::Entity::find()
         .select_only()
         .column_as(reward_payment::Column::Id.count(), "n")
-        .column_as(reward_payment::Column::AmountFen.sum(), "fen")
+        // PostgreSQL sums a BIGINT as NUMERIC; cast back so both databases
+        // answer an integer.
+        .column_as(
+            reward_payment::Column::AmountFen
+                .sum()
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            "fen",
+        )
         .into_tuple()
         .one(db)
         .await?
@@ -251,6 +281,7 @@ pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats,
         closed: total - open,
         by_category,
         by_area,
+        by_channel,
         by_month,
         median_days_to_accept: days_to(db, case::Column::AcceptedAt).await?,
         median_days_to_close: days_to(db, case::Column::ClosedAt).await?,

@@ -60,6 +60,11 @@ async fn statistics_count_cases_and_show_the_targets(app: &TestApp) {
             .sum::<u64>(),
         3
     );
+    assert_eq!(
+        stats["by_channel"],
+        json!([{ "key": "web", "label": "网上举报", "label_en": "Web form", "value": 3 }]),
+        "every case came through the form"
+    );
     assert!(
         stats["median_days_to_close"]
             .as_f64()

@@ -6,6 +6,7 @@
 
 mod auth;
 mod cases;
+mod demo;
 mod directory;
 mod disclosure;
 mod errors;

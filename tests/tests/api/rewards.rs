@@ -257,6 +257,20 @@ async fn a_reward_goes_from_proposal_to_payment_once(app: &TestApp) {
         "{detail}"
     );
     assert_eq!(t.handler.get("/api/v1/rewards/ledger.csv").await.0, 403);
+
+    // The public statistics count it (on PostgreSQL a sum of fen came back
+    // as NUMERIC and the page failed once a reward was paid).
+    let res = app.get("/api/v1/stats").await;
+    assert_eq!(res.status(), 200);
+    let stats: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            stats["rewards_paid"].as_u64(),
+            stats["rewards_paid_fen"].as_i64()
+        ),
+        (Some(1), Some(50_000)),
+        "{stats}"
+    );
 }
 shanshui_tests::demo_test!(a_reward_goes_from_proposal_to_payment_once);
 

@@ -218,7 +218,7 @@ async fn a_handler_s_day_and_the_team_s_loads(app: &TestApp) {
         [mine_late.clone(), mine_soon.clone(), mine_later.clone()],
         "most urgent first"
     );
-    assert_eq!(codes(&day["overdue"]), [mine_late.clone()]);
+    assert_eq!(codes(&day["overdue"]), std::slice::from_ref(&mine_late));
     assert_eq!(
         codes(&day["due_soon"]),
         [mine_soon.clone(), unassigned_soon.clone()]

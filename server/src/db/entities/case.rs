@@ -57,6 +57,8 @@ pub struct Model {
     pub public_precision: Option<String>,
     /// How the case came in (`shared::report::Channel`).
     pub channel: String,
+    /// Invented by `shanshui demo` (演示数据), not a resident's.
+    pub demo: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

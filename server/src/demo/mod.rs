@@ -2,13 +2,17 @@
 //! (approximate polygons, labelled so). Safe to run again: it adds what is
 //! missing and leaves the rest alone.
 
+pub mod cases;
+pub mod flag;
+pub mod synth;
+
 use crate::db::entities::{area, department};
 use crate::directory::geo;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
-pub const BANAN_AREAS: &str = include_str!("../data/banan-areas.geojson");
+pub const BANAN_AREAS: &str = include_str!("../../data/banan-areas.geojson");
 
 /// The district bureaus the plan names: (code, zh-CN, English).
 pub const BUREAUS: [(&str, &str, &str); 7] = [

@@ -463,6 +463,7 @@ mod tests {
             public_actions: None,
             public_precision: None,
             channel: "web".into(),
+            demo: false,
         }
     }
 

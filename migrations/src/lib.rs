@@ -12,6 +12,7 @@ mod m20261129_000006_open_information;
 mod m20261203_000007_sign_in_throttle;
 mod m20261203_000008_reward_hold;
 mod m20261204_000009_workbench;
+mod m20261204_000010_case_place_index;
 mod m20261204_000011_case_channel;
 mod m20261204_000012_demo_cases;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_sign_in_throttle::Migration),
             Box::new(m20261203_000008_reward_hold::Migration),
             Box::new(m20261204_000009_workbench::Migration),
+            Box::new(m20261204_000010_case_place_index::Migration),
             Box::new(m20261204_000011_case_channel::Migration),
             Box::new(m20261204_000012_demo_cases::Migration),
         ]

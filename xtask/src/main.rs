@@ -17,8 +17,10 @@
 //!   cargo xtask bench-sign-in [--attempts N] [--rounds R] [--binary PATH]
 //!                               server RSS under N parallel wrong-password sign-ins vs idle
 //!   cargo xtask bench-upload-memory [--against BIN]   server RSS under upload floods (and another build's)
+//!   cargo xtask bench-ledger [--cases N]   the staff ledger's memory and the repeat-site queries at 1M cases
 
 mod bench;
+mod bench_ledger;
 mod fuzz;
 mod imports;
 mod lint;
@@ -55,12 +57,15 @@ fn main() -> ExitCode {
         Some("bench-submit") => bench::submit(),
         Some("bench-sign-in") => bench::sign_in(&args[1..]),
         Some("bench-upload-memory") => bench::upload_memory(flag_value("--against")),
+        Some("bench-ledger") => {
+            bench_ledger::run(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
+        }
         Some("bench-open-data") => {
             bench::open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN]>"
+                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N]>"
             );
             return ExitCode::from(2);
         }

@@ -1,6 +1,7 @@
 //! HTTP for cases: thin wrappers over `service`.
 
 use super::service::{self, QueueFilter};
+use super::{ledger, sites, workflow};
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::openapi::components::{
@@ -8,12 +9,14 @@ use crate::openapi::components::{
     UnsupportedMediaType,
 };
 use crate::state::AppState;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::EntityTrait;
 use shared::case::{ActionRequest, CaseCounts, CaseDetail, CaseQueue, RevealedReporter};
 use shared::report::NearbyCase;
+use shared::workbench::Hotspots;
 
 /// The signed-in user's queue (案件队列).
 ///
@@ -38,6 +41,79 @@ pub async fn queue(
     AppQuery(filter): AppQuery<QueueFilter>,
 ) -> Result<AppJson<CaseQueue>, AppError> {
     Ok(AppJson(state.cases().queue(&user, filter).await?))
+}
+
+/// The staff ledger as CSV (台账).
+///
+/// Every case in the signed-in user's scope, one row each, oldest first:
+/// 受理编号, 渠道, 问题类别, 街道/镇, 承办部门, 协办部门, 承办人, 状态,
+/// 举报时间, 受理时间, 办结期限, 办结时间, 是否按期, 延期天数, 核查结论,
+/// 处理措施, 处罚决定书文号, 罚款（元）, 奖励金额（元）, 奖励状态, 满意度,
+/// 附议数 — and, for dispatchers and handlers (of the cases their department
+/// leads), 举报人姓名 and 联系电话. Filtered like the queue, except that
+/// without `state` every state is listed; `page` and `page_size` do not
+/// apply. Streamed (UTF-8 with a byte-order mark, CRLF line ends); each
+/// export is audited before it starts.
+#[utoipa::path(
+    get,
+    path = "/cases/ledger.csv",
+    tag = "cases",
+    params(QueueFilter),
+    responses(
+        (status = 200, description = "The ledger (UTF-8 CSV with a byte-order mark, a header row).",
+            content_type = "text/csv", body = String),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("session" = []))
+)]
+pub async fn ledger(
+    State(state): State<AppState>,
+    user: StaffUser,
+    AppQuery(filter): AppQuery<QueueFilter>,
+) -> Result<Response, AppError> {
+    let now = state.settings.clock.now();
+    let chunks = ledger::export(state.db.clone(), state.pii.clone(), &user, filter, now).await?;
+    let mut response = Body::from_stream(chunks).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"shanshui-ledger.csv\""),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+/// Repeat sites (重复投诉点).
+///
+/// Places with at least 3 cases within 200 m of one another's centre case,
+/// filed in the last 90 days, in the signed-in user's scope; largest first.
+/// How they are found is documented in `server/src/cases/sites.rs`.
+#[utoipa::path(
+    get,
+    path = "/cases/hotspots",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The repeat sites.", body = Hotspots),
+        (status = 401, response = Unauthorized),
+    ),
+    security(("session" = []))
+)]
+pub async fn hotspots(
+    State(state): State<AppState>,
+    user: StaffUser,
+) -> Result<AppJson<Hotspots>, AppError> {
+    let visible = service::in_scope(workflow::scope(&service::actor(&user)));
+    let now = state.settings.clock.now();
+    Ok(AppJson(sites::hotspots(&state.db, visible, now).await?))
 }
 
 /// Counts per state (各状态案件数).

@@ -8,8 +8,10 @@ pub mod day;
 pub mod deadlines;
 pub mod effects;
 mod handlers;
+pub mod ledger;
 pub mod notes;
 pub mod service;
+pub mod sites;
 pub mod templates;
 pub mod timeline;
 pub mod version;
@@ -26,6 +28,8 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(handlers::queue))
+        .routes(routes!(handlers::ledger))
+        .routes(routes!(handlers::hotspots))
         .routes(routes!(handlers::counts))
         .routes(routes!(handlers::detail))
         .routes(routes!(handlers::act))

@@ -210,6 +210,88 @@ pub(super) async fn usernames(
         .collect())
 }
 
+/// The queue's filters as one query condition, each code checked against
+/// the directory (an unknown one is a 422 naming its field).
+pub(crate) struct CaseFilterCondition {
+    pub(crate) condition: Condition,
+    /// Whether final states (no deadline) may match: the queue then sorts
+    /// cases without a deadline last.
+    pub(crate) finals: bool,
+}
+
+/// [`QueueFilter`] → [`CaseFilterCondition`]: the one reading of the
+/// filters, shared by the queue and the ledger (台账), so both answer the
+/// same cases for the same query string. `page` and `page_size` are the
+/// queue's alone and not read here. `user_id` is whom `assignee=me` means;
+/// `now` what "overdue" is judged by.
+pub(crate) fn filter_condition(
+    f: &QueueFilter,
+    lookups: &Lookups,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<CaseFilterCondition, AppError> {
+    let mut condition = Condition::all();
+    // States. "Open" is exactly "has a deadline", which the deadline index
+    // answers in order without sorting.
+    let mut finals = false;
+    match f.state.as_deref().map(str::trim) {
+        None | Some("") | Some("open") => {
+            condition = condition.add(case::Column::DueAt.is_not_null())
+        }
+        Some("all") => finals = true,
+        Some(list) => {
+            let mut states = Vec::new();
+            for name in list.split(',') {
+                let s = CaseState::parse(name.trim()).ok_or_else(|| {
+                    AppError::validation(
+                        "state",
+                        format!(
+                            "unknown state `{}`; use open, all or a state name",
+                            name.trim()
+                        ),
+                    )
+                })?;
+                finals |= !s.is_open();
+                states.push(s.as_str());
+            }
+            condition = condition.add(case::Column::State.is_in(states));
+        }
+    }
+    if let Some(code) = f.category.as_deref().filter(|s| !s.is_empty()) {
+        let id = lookups
+            .category_id(code)
+            .ok_or_else(|| AppError::validation("category", "no such category"))?;
+        condition = condition.add(case::Column::CategoryId.eq(id));
+    }
+    if let Some(code) = f.department.as_deref().filter(|s| !s.is_empty()) {
+        let id = lookups
+            .department_id(code)
+            .ok_or_else(|| AppError::validation("department", "no such department"))?;
+        condition = condition.add(case::Column::DepartmentId.eq(id));
+    }
+    if let Some(code) = f.area.as_deref().filter(|s| !s.is_empty()) {
+        let id = lookups
+            .area_id(code)
+            .ok_or_else(|| AppError::validation("area", "no such area"))?;
+        condition = condition.add(case::Column::AreaId.eq(id));
+    }
+    if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
+        condition = condition.add(case::Column::SubmittedAt.gte(parse_day("from", from, false)?));
+    }
+    if let Some(to) = f.to.as_deref().filter(|s| !s.is_empty()) {
+        condition = condition.add(case::Column::SubmittedAt.lt(parse_day("to", to, true)?));
+    }
+    if f.overdue == Some(true) {
+        condition = condition.add(case::Column::DueAt.lt(now));
+    }
+    match f.assignee.as_deref() {
+        None | Some("") => {}
+        Some("me") => condition = condition.add(case::Column::AssigneeId.eq(user_id)),
+        Some(_) => return Err(AppError::validation("assignee", "only `me` is supported")),
+    }
+    Ok(CaseFilterCondition { condition, finals })
+}
+
 /// A case as a row of a list (the queue, a handler's day).
 pub(super) fn summary(
     c: case::Model,
@@ -259,71 +341,12 @@ impl Cases<'_> {
         }
         let page_size = std::cmp::Ord::clamp(f.page_size.unwrap_or(50), 1, 200);
         let lookups = Lookups::load(self.db).await?;
-        let mut query = case::Entity::find();
+        let CaseFilterCondition { condition, finals } =
+            filter_condition(&f, &lookups, user.id, now)?;
+        let mut query = case::Entity::find().filter(condition);
 
         // Scope: the rule of `workflow::can_see`, applied below.
         let scope = workflow::scope(&actor);
-
-        // States. "Open" is exactly "has a deadline", which the deadline
-        // index answers in order without sorting.
-        let mut finals = false;
-        match f.state.as_deref().map(str::trim) {
-            None | Some("") | Some("open") => {
-                query = query.filter(case::Column::DueAt.is_not_null())
-            }
-            Some("all") => finals = true,
-            Some(list) => {
-                let mut states = Vec::new();
-                for name in list.split(',') {
-                    let s = CaseState::parse(name.trim()).ok_or_else(|| {
-                        AppError::validation(
-                            "state",
-                            format!(
-                                "unknown state `{}`; use open, all or a state name",
-                                name.trim()
-                            ),
-                        )
-                    })?;
-                    finals |= !s.is_open();
-                    states.push(s.as_str());
-                }
-                query = query.filter(case::Column::State.is_in(states));
-            }
-        }
-        if let Some(code) = f.category.as_deref().filter(|s| !s.is_empty()) {
-            let id = lookups.category_id(code);
-            query = query.filter(
-                case::Column::CategoryId
-                    .eq(id.ok_or_else(|| AppError::validation("category", "no such category"))?),
-            );
-        }
-        if let Some(code) = f.department.as_deref().filter(|s| !s.is_empty()) {
-            let id = lookups
-                .department_id(code)
-                .ok_or_else(|| AppError::validation("department", "no such department"))?;
-            query = query.filter(case::Column::DepartmentId.eq(id));
-        }
-        if let Some(code) = f.area.as_deref().filter(|s| !s.is_empty()) {
-            let id = lookups.area_id(code);
-            query = query.filter(
-                case::Column::AreaId
-                    .eq(id.ok_or_else(|| AppError::validation("area", "no such area"))?),
-            );
-        }
-        if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
-            query = query.filter(case::Column::SubmittedAt.gte(parse_day("from", from, false)?));
-        }
-        if let Some(to) = f.to.as_deref().filter(|s| !s.is_empty()) {
-            query = query.filter(case::Column::SubmittedAt.lt(parse_day("to", to, true)?));
-        }
-        if f.overdue == Some(true) {
-            query = query.filter(case::Column::DueAt.lt(now));
-        }
-        match f.assignee.as_deref() {
-            None | Some("") => {}
-            Some("me") => query = query.filter(case::Column::AssigneeId.eq(user.id)),
-            Some(_) => return Err(AppError::validation("assignee", "only `me` is supported")),
-        }
 
         query = if finals {
             query.order_by_with_nulls(case::Column::DueAt, Order::Asc, NullOrdering::Last)
@@ -563,10 +586,13 @@ impl Cases<'_> {
             reports,
             timeline,
             notes: super::notes::list(self.db, c.id).await?,
-            earlier_here: shared::workbench::EarlierHere {
-                count: 0,
-                cases: Vec::new(),
-            },
+            earlier_here: super::sites::earlier_here(
+                self.db,
+                in_scope(workflow::scope(&actor)),
+                &c,
+                &lookups,
+            )
+            .await?,
             code: c.code,
         })
     }

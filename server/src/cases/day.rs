@@ -3,8 +3,9 @@
 //! the notes that mention them, and their open cases on a map — and the
 //! team's loads (承办人工作量) a supervisor reads, one row per handler.
 
+use super::access::{actor, in_scope, usernames};
 use super::deadlines::Deadlines;
-use super::service::{actor, in_scope, summary, usernames};
+use super::service::summary;
 use super::workflow::{self, Scope, Staff};
 use crate::auth::session::StaffUser;
 use crate::db::entities::{app_user, case, case_note, note_mention};

@@ -25,7 +25,8 @@
 //! One column is kept empty on purpose: 满意度 (satisfaction), which the
 //! reporter's rating (issue 13) will fill.
 
-use super::service::{MAY_REVEAL, QueueFilter, actor, filter_condition, in_scope, usernames};
+use super::access::{actor, in_scope, usernames};
+use super::service::{MAY_REVEAL, QueueFilter, filter_condition};
 use super::workflow;
 use crate::audit;
 use crate::auth::session::StaffUser;

@@ -3,6 +3,7 @@
 //! optimistic concurrency and audit trail. The state machine itself is in
 //! `workflow`; `service` applies it to the database.
 
+pub mod access;
 mod bulk;
 pub mod day;
 pub mod deadlines;

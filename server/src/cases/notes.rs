@@ -4,7 +4,7 @@
 //! mention colleagues (`@username`) who can see the case; each mention
 //! stays in that colleague's day until they open the case.
 
-use super::service::{actor, facts, load_visible};
+use super::access::{actor, facts, load_visible, usernames};
 use super::workflow::{self, Staff};
 use crate::audit;
 use crate::auth::session::StaffUser;
@@ -36,7 +36,7 @@ pub async fn list(conn: &impl ConnectionTrait, case_id: i64) -> Result<Vec<CaseN
         .order_by_asc(note_mention::Column::Id)
         .all(conn)
         .await?;
-    let names = super::service::usernames(
+    let names = usernames(
         conn,
         notes
             .iter()

@@ -9,12 +9,12 @@ use super::effects::{
 };
 use super::timeline::record_event;
 use super::version;
-use super::workflow::{self, Actor, Facts, Scope, Staff};
+use super::workflow::{self, Actor, Scope, Staff};
 use crate::audit;
 use crate::auth::session::StaffUser;
 use crate::clock::Clock;
 use crate::db::entities::{
-    app_user, case, case_event, category, department, photo, report, reporter_identity, reward,
+    app_user, case, case_event, category, department, photo, report, reporter_identity,
 };
 use crate::directory::calendar::parse_day;
 use crate::directory::lookups::Lookups;
@@ -26,8 +26,8 @@ use crate::rewards::service as reward_service;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, UpdateMany,
 };
 use shared::Role;
 use shared::case::{
@@ -35,7 +35,6 @@ use shared::case::{
     RevealedReporter, StaffPhoto, StaffReport, StaffTimelineEntry,
 };
 use shared::disclosure::{Disclosure, Precision};
-use shared::reward::RewardState;
 use std::collections::BTreeMap;
 
 /// The queue's last page (at 200 a page, 20 million cases).
@@ -53,72 +52,7 @@ pub const SEE_ORIGINALS: &[Role] = &[
     Role::Auditor,
 ];
 
-pub fn actor(user: &StaffUser) -> Staff {
-    Staff {
-        user_id: user.id,
-        role: user.role,
-        department_id: user.department_id,
-    }
-}
-
-pub fn facts(c: &case::Model) -> Facts {
-    facts_with(c, None)
-}
-
-/// The facts with the case's reward track, for deciding reward steps.
-pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
-    Facts {
-        id: c.id,
-        state: c.state(),
-        department_id: c.department_id,
-        co_department_id: c.co_department_id,
-        assignee_id: c.assignee_id,
-        reply_drafted_by: c.reply_drafted_by,
-        extended: c.extended_days > 0,
-        reward: reward.and_then(|r| RewardState::parse(&r.state)),
-        reward_proposed_by: reward.map(|r| r.proposed_by),
-        reward_held: reward.is_some_and(|r| r.held_at.is_some()),
-        disclosed: c.disclosed_at.is_some(),
-        has_reply: c.reply.is_some(),
-        contested: c.contested,
-        submitted_at: c.submitted_at,
-        closed_at: c.closed_at,
-        close_due_at: c.close_due_at,
-        corroborations: i64::from(c.corroboration_count),
-    }
-}
-
-/// [`workflow::scope`] as a query condition (the rule of `can_see`).
-pub fn in_scope(scope: Scope) -> Condition {
-    match scope {
-        Scope::All => Condition::all(),
-        Scope::Department(own) => Condition::any()
-            .add(case::Column::DepartmentId.eq(own))
-            .add(case::Column::CoDepartmentId.eq(own)),
-        // Ids are never negative.
-        Scope::Nothing => Condition::all().add(case::Column::Id.lt(0)),
-    }
-}
-
-/// The case, if it exists and the actor may see it: otherwise 404, so a
-/// handler cannot even learn that another department's case exists.
-pub async fn load_visible(
-    conn: &impl ConnectionTrait,
-    actor: &Staff,
-    code: &str,
-) -> Result<case::Model, AppError> {
-    let code = shared::report::tracking_code::normalize(code).ok_or(AppError::NotFound)?;
-    let c = case::Entity::find()
-        .filter(case::Column::Code.eq(code.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if workflow::can_see(actor, &facts(&c)) {
-        Ok(c)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
+pub use super::access::{actor, facts, facts_with, in_scope, load_visible, usernames};
 
 /// Open cases of the same kind within 500 m of the case (possible
 /// duplicates, to merge), those the actor may see: read in one query, not
@@ -191,23 +125,6 @@ pub struct QueueFilter {
     pub page: Option<u32>,
     /// Rows per page, 1 to 200 (default 50).
     pub page_size: Option<u32>,
-}
-
-pub(super) async fn usernames(
-    conn: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = i64>,
-) -> Result<BTreeMap<i64, String>, DbErr> {
-    let ids: Vec<i64> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    Ok(app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect())
 }
 
 /// The queue's filters as one query condition, each code checked against

@@ -28,10 +28,12 @@
 //! 3. A case is in at most one hotspot; every case of a hotspot is within
 //!    200 m of its centre (so within 400 m of each other). Hotspots are
 //!    sorted by count (largest first), then by their latest case (newest
-//!    first), then by the centre's code; at most [`LIST_MAX`] are listed.
+//!    first), then by the centre's id (the case filed first); at most
+//!    [`LIST_MAX`] are listed.
 //!
-//! Only the columns this needs are read (id, code, point, state, category,
-//! area, time), for the window only (the `submitted_at` index).
+//! The window (the `submitted_at` index) is streamed as id, point and time
+//! only, 32 bytes a case; the other columns a hotspot shows (code, state,
+//! category, area) are read afterwards for the listed hotspots' cases.
 //!
 //! **Earlier cases here** (“this place has N earlier cases”, on a case
 //! page): the cases the user may see within 200 m of the case that were
@@ -48,8 +50,10 @@ use crate::db::entities::case;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
+use futures::TryStreamExt;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect,
 };
 use shared::case::CaseState;
 use shared::geo::{self, LatLon};
@@ -97,6 +101,26 @@ impl Point {
     }
 }
 
+/// A case as the clustering sees it: 32 bytes, so that a window of a
+/// quarter of a million cases is a few megabytes. The columns a hotspot
+/// shows are read afterwards, for the listed hotspots' cases only.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spot {
+    pub id: i64,
+    pub lat: f64,
+    pub lon: f64,
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl Spot {
+    fn at(&self) -> LatLon {
+        LatLon {
+            lat: self.lat,
+            lon: self.lon,
+        }
+    }
+}
+
 /// One hotspot as indexes into the points: the centre, and every member
 /// (the centre first) with its distance from the centre in metres.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,34 +150,77 @@ fn points_query(visible: Condition) -> sea_orm::Select<case::Entity> {
 
 /// The repeat sites among the cases `visible` lets through (the caller's
 /// scope, `service::in_scope`), as of `now` (see the module's notes).
+///
+/// The window's cases are streamed as [`Spot`]s (id, place, time), never
+/// held as whole rows: at 1,000,000 cases a 90-day window can hold a
+/// quarter of a million. Only the listed hotspots' cases are then read in
+/// full.
 pub async fn hotspots(
-    conn: &impl ConnectionTrait,
+    conn: &DatabaseConnection,
     visible: Condition,
     now: DateTime<Utc>,
 ) -> Result<Hotspots, AppError> {
-    let points: Vec<Point> = points_query(visible)
+    let mut rows = case::Entity::find()
+        .select_only()
+        .columns([
+            case::Column::Id,
+            case::Column::Lat,
+            case::Column::Lon,
+            case::Column::SubmittedAt,
+        ])
+        .filter(visible)
+        .filter(case::Column::State.ne(CaseState::Merged.as_str()))
         .filter(case::Column::SubmittedAt.gte(now - Duration::days(HOTSPOT_DAYS)))
         .filter(case::Column::SubmittedAt.lte(now))
-        .into_model::<Point>()
-        .all(conn)
+        .into_tuple::<(i64, f64, f64, DateTime<Utc>)>()
+        .stream(conn)
         .await?;
-    let clusters = cluster(
-        &points,
+    let mut spots = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        let (id, lat, lon, submitted_at) = row;
+        spots.push(Spot {
+            id,
+            lat,
+            lon,
+            submitted_at,
+        });
+    }
+    drop(rows);
+    let mut clusters = cluster(
+        &spots,
         f64::from(HOTSPOT_RADIUS_M),
         HOTSPOT_MIN_CASES as usize,
     );
-    let lookups = Lookups::load(conn).await?;
-    let mut items: Vec<Hotspot> = clusters
-        .iter()
-        .map(|c| hotspot(&points, c, &lookups))
-        .collect();
-    items.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| b.last_at.cmp(&a.last_at))
-            .then_with(|| a.centre.cmp(&b.centre))
+    // Largest first, then the most recently active, then the centre's id
+    // (the order of the list; the codes are not read yet).
+    let last = |c: &Cluster| c.members.iter().map(|&(i, _)| spots[i].submitted_at).max();
+    clusters.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then_with(|| last(b).cmp(&last(a)))
+            .then_with(|| spots[a.centre].id.cmp(&spots[b.centre].id))
     });
-    items.truncate(LIST_MAX);
+    clusters.truncate(LIST_MAX);
+
+    let ids: Vec<i64> = clusters
+        .iter()
+        .flat_map(|c| c.members.iter().map(|&(i, _)| spots[i].id))
+        .collect();
+    let mut details: HashMap<i64, Point> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let found: Vec<Point> = points_query(Condition::all())
+            .filter(case::Column::Id.is_in(chunk.iter().copied()))
+            .into_model::<Point>()
+            .all(conn)
+            .await?;
+        details.extend(found.into_iter().map(|p| (p.id, p)));
+    }
+    let lookups = Lookups::load(conn).await?;
+    let items = clusters
+        .iter()
+        .filter_map(|c| hotspot(&spots, &details, c, &lookups))
+        .collect();
     Ok(Hotspots {
         radius_m: HOTSPOT_RADIUS_M,
         min_cases: HOTSPOT_MIN_CASES,
@@ -172,16 +239,26 @@ fn site_case(p: &Point, distance_m: f64, lookups: &Lookups) -> SiteCase {
     }
 }
 
-fn hotspot(points: &[Point], c: &Cluster, lookups: &Lookups) -> Hotspot {
-    let centre = &points[c.centre];
-    let mut members: Vec<(&Point, f64)> = c.members.iter().map(|&(i, d)| (&points[i], d)).collect();
-    // Newest first. RFC 3339 strings of one offset sort as their instants,
-    // but the times themselves are at hand.
+/// A cluster as the list shows it; none if one of its cases vanished
+/// between the two reads (cases are never deleted, so never in practice).
+fn hotspot(
+    spots: &[Spot],
+    details: &HashMap<i64, Point>,
+    c: &Cluster,
+    lookups: &Lookups,
+) -> Option<Hotspot> {
+    let centre = details.get(&spots[c.centre].id)?;
+    let mut members: Vec<(&Point, f64)> = c
+        .members
+        .iter()
+        .map(|&(i, d)| details.get(&spots[i].id).map(|p| (p, d)))
+        .collect::<Option<_>>()?;
+    // Newest first.
     members.sort_by_key(|(p, _)| Reverse((p.submitted_at, p.id)));
     let first_at = members.iter().map(|(p, _)| p.submitted_at).min();
     let last_at = members.iter().map(|(p, _)| p.submitted_at).max();
     let stamp = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-    Hotspot {
+    Some(Hotspot {
         centre: centre.code.clone(),
         lat: centre.lat,
         lon: centre.lon,
@@ -195,12 +272,12 @@ fn hotspot(points: &[Point], c: &Cluster, lookups: &Lookups) -> Hotspot {
             .into_iter()
             .map(|(p, d)| site_case(p, d, lookups))
             .collect(),
-    }
+    })
 }
 
 /// Steps 1 and 2 of the module's notes: the hotspots among `points`, in the
 /// order they were claimed (largest first).
-pub fn cluster(points: &[Point], radius_m: f64, min_cases: usize) -> Vec<Cluster> {
+pub fn cluster(points: &[Spot], radius_m: f64, min_cases: usize) -> Vec<Cluster> {
     let neighbours = neighbours(points, radius_m);
     let mut claimed = vec![false; points.len()];
     // (members if it were a centre now, the lower id first, index)
@@ -246,10 +323,10 @@ pub fn cluster(points: &[Point], radius_m: f64, min_cases: usize) -> Vec<Cluster
 /// For each point, the other points within `radius_m`, found through the
 /// grid of step 1 — as indexes, four bytes each: at 200,000 points with a
 /// dozen neighbours apiece, the lists are the bulk of the memory this takes.
-fn neighbours(points: &[Point], radius_m: f64) -> Vec<Vec<u32>> {
+fn neighbours(points: &[Spot], radius_m: f64) -> Vec<Vec<u32>> {
     let lat_max = points.iter().map(|p| p.lat.abs()).fold(0.0, f64::max);
     let (cell_lat, cell_lon) = box_half_sides(radius_m, lat_max);
-    let cell = |p: &Point| -> (i64, i64) {
+    let cell = |p: &Spot| -> (i64, i64) {
         (
             (p.lat / cell_lat).floor() as i64,
             (p.lon / cell_lon).floor() as i64,
@@ -345,16 +422,12 @@ mod tests {
     use chrono::TimeZone;
 
     /// Metres north and east of a point in Yudong (鱼洞).
-    fn point(id: i64, north_m: f64, east_m: f64) -> Point {
+    fn point(id: i64, north_m: f64, east_m: f64) -> Spot {
         let lat0: f64 = 29.3752;
-        Point {
+        Spot {
             id,
-            code: format!("BN-{id}"),
             lat: lat0 + north_m / M_PER_DEG_LAT,
             lon: 106.5101 + east_m / (M_PER_DEG_LAT * lat0.to_radians().cos()),
-            state: "accepted".into(),
-            category_id: 1,
-            area_id: None,
             submitted_at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() + Duration::hours(id),
         }
     }
@@ -392,7 +465,7 @@ mod tests {
     fn neighbours_across_cell_edges_are_found_as_a_full_scan_finds_them() {
         // A 40 × 40 lattice 60 m apart: every point has neighbours in other
         // cells; the grid must agree with measuring every pair.
-        let pts: Vec<Point> = (0..1600)
+        let pts: Vec<Spot> = (0..1600)
             .map(|k| point(k, (k / 40) as f64 * 60.0, (k % 40) as f64 * 60.0))
             .collect();
         let by_grid = neighbours(&pts, 200.0);
@@ -436,7 +509,7 @@ mod tests {
     #[test]
     fn a_chain_is_cut_where_the_centre_cannot_reach() {
         // Six cases 120 m apart in a line: a centre reaches one on each side.
-        let pts: Vec<Point> = (0..6)
+        let pts: Vec<Spot> = (0..6)
             .map(|k| point(k + 1, 0.0, k as f64 * 120.0))
             .collect();
         let found = cluster(&pts, 200.0, 3);

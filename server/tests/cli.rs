@@ -123,7 +123,7 @@ fn user_create_stores_an_argon2id_hash_and_refuses_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     let demo = run(shanshui(data)
-        .arg("demo")
+        .args(["demo", "--cases", "0"])
         .env("SHANSHUI_DEMO_PASSWORD", "demo password 2026"));
     assert!(demo.status.success());
     assert!(
@@ -131,7 +131,7 @@ fn user_create_stores_an_argon2id_hash_and_refuses_bad_input() {
         "{}",
         stderr(&demo)
     );
-    let again = run(shanshui(data).arg("demo"));
+    let again = run(shanshui(data).args(["demo", "--cases", "0"]));
     assert!(
         !stderr(&again).contains("demo staff"),
         "only on an empty database"
@@ -260,19 +260,30 @@ fn api_key_create_prints_the_key_alone_and_stores_only_its_hash() {
 #[test]
 fn demo_loads_the_district_once_however_often_it_runs() {
     let dir = tempfile::tempdir().unwrap();
-    for _ in 0..2 {
-        let out = run(shanshui(dir.path()).arg("demo"));
+    for round in 0..2 {
+        let out = run(shanshui(dir.path()).args(["demo", "--cases", "40"]));
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(stderr(&out).contains("approximations"));
+        // The invented cases are filed once, on a database without cases.
+        assert_eq!(
+            stderr(&out).contains("40 demo cases ("),
+            round == 0,
+            "{}",
+            stderr(&out)
+        );
     }
-    let (areas, departments) = tokio_block(async {
+    let (areas, departments, cases) = tokio_block(async {
         let db = Database::connect(sqlite_url(dir.path())).await.unwrap();
         (
             area::Entity::find().count(&db).await.unwrap(),
             department::Entity::find().count(&db).await.unwrap(),
+            server::db::entities::case::Entity::find()
+                .count(&db)
+                .await
+                .unwrap(),
         )
     });
-    assert_eq!((areas, departments), (22, 29));
+    assert_eq!((areas, departments, cases), (22, 29, 40));
 }
 
 #[test]

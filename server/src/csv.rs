@@ -17,6 +17,27 @@ pub fn row<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
     line
 }
 
+/// A staff export as a download: CSV, saved under `filename`, never kept
+/// by a cache (it names people and cases).
+pub fn download(body: axum::body::Body, filename: &'static str) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = axum::response::Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

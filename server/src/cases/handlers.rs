@@ -75,21 +75,10 @@ pub async fn ledger(
 ) -> Result<Response, AppError> {
     let now = state.settings.clock.now();
     let chunks = ledger::export(state.db.clone(), state.pii.clone(), &user, filter, now).await?;
-    let mut response = Body::from_stream(chunks).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"shanshui-ledger.csv\""),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    Ok(crate::csv::download(
+        Body::from_stream(chunks),
+        "shanshui-ledger.csv",
+    ))
 }
 
 /// Repeat sites (重复投诉点).

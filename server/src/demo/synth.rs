@@ -138,16 +138,7 @@ pub struct Place {
 impl Place {
     /// From a GeoJSON geometry and its bounding box; a 街道 weighs three 镇.
     pub fn new(geometry: &str, bbox: [f64; 4], jiedao: bool) -> Place {
-        let value: serde_json::Value = serde_json::from_str(geometry).unwrap_or_default();
-        let polygons = match value["type"].as_str() {
-            Some("Polygon") => serde_json::from_value(value["coordinates"].clone())
-                .map(|p| vec![p])
-                .unwrap_or_default(),
-            Some("MultiPolygon") => {
-                serde_json::from_value(value["coordinates"].clone()).unwrap_or_default()
-            }
-            _ => Vec::new(),
-        };
+        let polygons = crate::directory::geo::polygons(geometry);
         Place {
             polygons,
             bbox,

@@ -66,6 +66,23 @@ pub fn parse_areas(text: &str) -> Result<Vec<AreaFeature>, GeoError> {
         .collect()
 }
 
+/// The polygons of a stored area geometry (GeoJSON Polygon or
+/// MultiPolygon), each as its rings of `[lon, lat]`; none for anything else.
+pub fn polygons(geometry: &str) -> Vec<Vec<Vec<[f64; 2]>>> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(geometry) else {
+        return Vec::new();
+    };
+    match value["type"].as_str() {
+        Some("Polygon") => serde_json::from_value(value["coordinates"].clone())
+            .map(|p| vec![p])
+            .unwrap_or_default(),
+        Some("MultiPolygon") => {
+            serde_json::from_value(value["coordinates"].clone()).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `[min_lon, min_lat, max_lon, max_lat]` of a Polygon or MultiPolygon whose
 /// rings are closed and lie on the globe.
 fn bbox(geometry: &Value) -> Result<[f64; 4], String> {

@@ -326,19 +326,9 @@ pub async fn locate(db: &impl ConnectionTrait, p: LatLon) -> Result<Option<area:
 }
 
 fn area_contains(a: &area::Model, p: LatLon) -> bool {
-    let Ok(geometry) = serde_json::from_str::<serde_json::Value>(&a.geometry) else {
-        return false;
-    };
-    let polygons: Vec<Vec<Vec<[f64; 2]>>> = match geometry["type"].as_str() {
-        Some("Polygon") => serde_json::from_value(geometry["coordinates"].clone())
-            .map(|p| vec![p])
-            .unwrap_or_default(),
-        Some("MultiPolygon") => {
-            serde_json::from_value(geometry["coordinates"].clone()).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
-    polygons.iter().any(|rings| geo::in_polygon(p, rings))
+    crate::directory::geo::polygons(&a.geometry)
+        .iter()
+        .any(|rings| geo::in_polygon(p, rings))
 }
 
 /// What a new case opens with: the report, the road it came by, its

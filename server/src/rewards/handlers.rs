@@ -11,8 +11,8 @@ use crate::openapi::components::{
 };
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use shared::Role;
@@ -143,21 +143,10 @@ pub async fn ledger(
         detail: None,
     };
     crate::audit::record(&state.db, entry).await?;
-    let mut response = out.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"shanshui-reward-ledger.csv\""),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    Ok(crate::csv::download(
+        out.into(),
+        "shanshui-reward-ledger.csv",
+    ))
 }
 
 /// A person who may not be rewarded (奖励排除名单). The phone number is

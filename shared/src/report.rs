@@ -137,6 +137,8 @@ pub struct NearbyCase {
 /// The road a case came in by (受理渠道). A resident's own report is `web`
 /// or `open311`; the others are filed by staff on a caller's behalf or
 /// handed over by another platform (issue 14's intake channels).
+// The JSON names are DESIGN.md's: `phone_12345`, where serde's snake_case
+// would write `phone12345`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -147,14 +149,17 @@ pub enum Channel {
     /// Open311 GeoReport v2, through an API key.
     Open311,
     /// 12345 热线来电.
+    #[serde(rename = "phone_12345")]
     Phone12345,
     /// 12369 环保热线来电.
+    #[serde(rename = "phone_12369")]
     Phone12369,
     /// 来信.
     Letter,
     /// 来访.
     WalkIn,
     /// 12345 平台转办.
+    #[serde(rename = "platform_12345")]
     Platform12345,
     /// 巡查发现: found by an inspector.
     Inspection,
@@ -187,6 +192,22 @@ impl Channel {
 
     pub fn parse(s: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The roads staff file by on someone's behalf (代录): every one but the
+    /// resident's own two, the web form and Open311.
+    pub const FOR_CALLER: [Channel; 6] = [
+        Channel::Phone12345,
+        Channel::Phone12369,
+        Channel::Letter,
+        Channel::WalkIn,
+        Channel::Platform12345,
+        Channel::Inspection,
+    ];
+
+    /// Whether staff file reports by this road (see [`Channel::FOR_CALLER`]).
+    pub fn is_for_caller(self) -> bool {
+        !matches!(self, Channel::Web | Channel::Open311)
     }
 
     /// Its name in a ledger or a list (Chinese).
@@ -361,7 +382,17 @@ pub mod tracking_code {
 
 #[cfg(test)]
 mod tests {
-    use super::Phone;
+    use super::{Channel, Phone};
+
+    #[test]
+    fn a_channel_is_written_in_json_by_its_design_name() {
+        for c in Channel::ALL {
+            let json = serde_json::to_value(c).unwrap();
+            assert_eq!(json, c.as_str(), "{c:?}");
+            assert_eq!(serde_json::from_value::<Channel>(json).unwrap(), c);
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+        }
+    }
 
     #[test]
     fn phone_numbers_are_normalised_to_eleven_digits() {

@@ -401,6 +401,7 @@ fn describe(f: &QueueFilter) -> String {
     add("category", f.category.as_deref());
     add("department", f.department.as_deref());
     add("area", f.area.as_deref());
+    add("channel", f.channel.as_deref());
     add("from", f.from.as_deref());
     add("to", f.to.as_deref());
     add("assignee", f.assignee.as_deref());

@@ -35,6 +35,7 @@ use shared::case::{
     RevealedReporter, StaffPhoto, StaffReport, StaffTimelineEntry,
 };
 use shared::disclosure::{Disclosure, Precision};
+use shared::report::Channel;
 use std::collections::BTreeMap;
 
 /// The queue's last page (at 200 a page, 20 million cases).
@@ -113,6 +114,10 @@ pub struct QueueFilter {
     pub department: Option<String>,
     /// An area (街道/镇) code.
     pub area: Option<String>,
+    /// The road a case came in by (受理渠道), one or several separated by
+    /// commas: `web`, `open311`, `phone_12345`, `phone_12369`, `letter`,
+    /// `walk_in`, `platform_12345`, `inspection`.
+    pub channel: Option<String>,
     /// `true`: only overdue cases.
     pub overdue: Option<bool>,
     /// Submitted on or after this date (YYYY-MM-DD, Chongqing time).
@@ -191,6 +196,21 @@ pub(crate) fn filter_condition(
             .area_id(code)
             .ok_or_else(|| AppError::validation("area", "no such area"))?;
         condition = condition.add(case::Column::AreaId.eq(id));
+    }
+    if let Some(list) = f.channel.as_deref().filter(|s| !s.trim().is_empty()) {
+        let mut channels = Vec::new();
+        for name in list.split(',').map(str::trim) {
+            let c = Channel::parse(name).ok_or_else(|| {
+                AppError::validation(
+                    "channel",
+                    format!("unknown channel `{name}`; use one or more of {}", {
+                        Channel::ALL.map(Channel::as_str).join(", ")
+                    }),
+                )
+            })?;
+            channels.push(c.as_str());
+        }
+        condition = condition.add(case::Column::Channel.is_in(channels));
     }
     if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
         condition = condition.add(case::Column::SubmittedAt.gte(parse_day("from", from, false)?));

@@ -17,7 +17,7 @@ use crate::db::entities::{app_user, area, case, category, department, photo};
 use crate::photos::{PhotoLimits, PhotoPipeline};
 use crate::privacy::PiiCipher;
 use crate::reports::input::RawReport;
-use crate::reports::service::{Reports, reporter_action};
+use crate::reports::service::{Intake, Reports, reporter_action};
 use crate::storage::PhotoStore;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
@@ -310,8 +310,15 @@ pub async fn generate(
                     },
                     ..Default::default()
                 };
+                let intake = match p.channel {
+                    Channel::Web => Intake::WEB,
+                    Channel::Open311 => Intake::OPEN311,
+                    // Keyed in by the bureau's dispatcher (代录).
+                    road => Intake::for_caller(road, &staff.dispatcher)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                };
                 let receipt = reports
-                    .submit(raw, Channel::Web, None)
+                    .submit(raw, intake, None)
                     .await
                     .map_err(|e| anyhow::anyhow!("filing demo report {i}: {e}"))?;
                 // Marked, so every page says it is invented (演示数据).

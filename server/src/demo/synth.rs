@@ -17,6 +17,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shared::case::Finding;
 use shared::geo::{self, LatLon};
+use shared::report::Channel;
 
 /// A category, how often it comes in each month (Jan…Dec, relative), and
 /// when in the day.
@@ -206,8 +207,14 @@ pub struct Planned {
     /// A real name and phone (实名) were given.
     pub named: Option<(String, String)>,
     pub photo: bool,
+    /// The road it came in by (受理渠道): most by the web form, many by the
+    /// hotlines, a few by letter, visit, the 12345 platform or inspection.
+    pub channel: Channel,
     pub course: Course,
 }
+
+/// How often each road brings a report, in [`Channel::ALL`]'s order.
+const CHANNEL_WEIGHTS: [u32; 8] = [62, 6, 14, 8, 2, 2, 4, 2];
 
 fn hours(rng: &mut StdRng, from: f64, to: f64) -> Duration {
     Duration::minutes((rng.gen_range(from..to) * 60.0) as i64)
@@ -338,6 +345,7 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
             description: kind.texts[rng.gen_range(0..kind.texts.len())].to_owned(),
             named,
             photo: rng.gen_bool(0.25),
+            channel: Channel::ALL[weighted(&mut rng, CHANNEL_WEIGHTS.into_iter())],
             course,
         });
     }

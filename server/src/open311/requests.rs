@@ -387,7 +387,7 @@ pub async fn submit(
         ..Default::default()
     };
     let receipt = reports
-        .submit(raw, shared::report::Channel::Open311, idempotency)
+        .submit(raw, crate::reports::service::Intake::OPEN311, idempotency)
         .await
         .map_err(|e| Open311Error::from_app(e, format))?;
     Ok((receipt, notices.join(" ")))

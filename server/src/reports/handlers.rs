@@ -4,12 +4,13 @@ use super::idempotency::{IdempotencyKey, KeyScope};
 use super::input::{MAX_PHOTOS, RawReport};
 use super::service;
 use super::upload::{self, FormSpec};
+use crate::auth::StaffUser;
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::middleware::public_cache::PublicChange;
 use crate::middleware::rate_limit::ClientKey;
 use crate::openapi::components::{
     BadRequest, CasePath, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable,
-    TooManyRequests, Unprocessable, UnsupportedMediaType,
+    TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
 use axum::Json;
@@ -21,7 +22,7 @@ use shared::report::{NearbyCase, ReporterAction, SubmitReceipt, TrackView};
 
 /// The form of `POST /api/v1/reports`, as the OpenAPI document describes it;
 /// the handler reads the fields one by one into a `RawReport`.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, Deserialize)]
 #[allow(dead_code)] // described, never built
 pub struct ReportForm {
     /// A category's `code` (see `GET /api/v1/categories`).
@@ -63,6 +64,18 @@ pub struct ReportForm {
     /// field for each. EXIF is removed from what is kept and shown.
     #[schema(required = false, value_type = Vec<String>, format = Binary)]
     photo: Vec<Vec<u8>>,
+}
+
+/// The form of `POST /api/v1/cases/intake`: a report's fields and the road
+/// it came in by.
+#[derive(utoipa::ToSchema, Deserialize)]
+#[allow(dead_code)] // described, never built
+pub struct IntakeForm {
+    /// `phone_12345`, `phone_12369`, `letter`, `walk_in`, `platform_12345`
+    /// or `inspection` (a handler files only `inspection`).
+    channel: shared::report::Channel,
+    #[serde(flatten)]
+    report: ReportForm,
 }
 
 /// The headers of `POST /api/v1/reports`, as the OpenAPI document describes
@@ -128,8 +141,80 @@ pub async fn submit(
     let _held = form.held;
     let receipt = state
         .reports()
-        .submit(raw, shared::report::Channel::Web, idempotency_key)
+        .submit(raw, service::Intake::WEB, idempotency_key)
         .await?;
+    change.mark();
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// File a report for a caller (代录).
+///
+/// Staff key in a report that came by phone (12345, 12369), letter, visit,
+/// the 12345 platform's work order, or that an inspector found: the same
+/// fields as `POST /api/v1/reports` and `channel`. The caller's name and
+/// phone, when given, are stored encrypted as a resident's are. Answers the
+/// tracking code and the secret, to be read out or sent to the caller; the
+/// secret is not kept anywhere readable. Dispatchers and admins file by
+/// every road, a handler only `inspection`. Each filing is audited
+/// (`report.filed_for_caller`: who, which road, never the caller's words).
+/// A retry with the same `Idempotency-Key` by the same member of staff
+/// answers the first receipt.
+#[utoipa::path(
+    post,
+    path = "/cases/intake",
+    tag = "cases",
+    params(SubmitHeaders),
+    request_body(content = IntakeForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Filed.", body = SubmitReceipt),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("session" = []))
+)]
+pub async fn file_for_caller(
+    State(state): State<AppState>,
+    user: StaffUser,
+    change: PublicChange,
+    request: Request,
+) -> Result<(StatusCode, Json<SubmitReceipt>), AppError> {
+    let idempotency_key = idempotency_key(request.headers())?
+        .map(|k| IdempotencyKey::new(KeyScope::Staff(user.id), &k));
+    let spec = FormSpec {
+        file_field: "photo",
+        max_files: MAX_PHOTOS,
+        max_file_bytes: state.pipeline.limits().max_bytes,
+        known: |name| name == "channel" || RawReport::knows(name),
+    };
+    let form = upload::read_multipart(request, &spec, super::MAX_BODY, &state.uploads).await?;
+    let channel = form
+        .texts
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "channel")
+        .map(|(_, value)| value.trim().to_owned())
+        .unwrap_or_default();
+    let channel = shared::report::Channel::parse(&channel).ok_or_else(|| {
+        AppError::field(
+            "channel",
+            if channel.is_empty() {
+                shared::FieldErrorCode::Required
+            } else {
+                shared::FieldErrorCode::Invalid
+            },
+            "give the road the report came by: phone_12345, phone_12369, letter, walk_in, platform_12345 or inspection",
+        )
+    })?;
+    let intake = service::Intake::for_caller(channel, &user)?;
+    let raw = RawReport::from_form(form.texts, form.files);
+    let _held = form.held;
+    let receipt = state.reports().submit(raw, intake, idempotency_key).await?;
     change.mark();
     Ok((StatusCode::CREATED, Json(receipt)))
 }

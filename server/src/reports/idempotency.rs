@@ -29,6 +29,8 @@ pub enum KeyScope {
     Client(IpAddr),
     /// A client with an API key (Open311), by the key's id.
     ApiKey(i64),
+    /// A member of staff filing for a caller (代录), by their user id.
+    Staff(i64),
 }
 
 /// A client's key as stored: the hash of its scope and the key itself.
@@ -40,6 +42,7 @@ impl IdempotencyKey {
         let scope = match scope {
             KeyScope::Client(ip) => format!("client {ip}"),
             KeyScope::ApiKey(id) => format!("api-key {id}"),
+            KeyScope::Staff(id) => format!("staff {id}"),
         };
         IdempotencyKey(sha256_hex(format!("{scope}\n{key}").as_bytes()))
     }

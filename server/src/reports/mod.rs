@@ -35,8 +35,14 @@ pub fn api_router(limits: &Limits) -> OpenApiRouter<AppState> {
     let nearby = OpenApiRouter::default()
         .routes(routes!(handlers::nearby))
         .route_layer(from_fn_with_state(limits.nearby.clone(), rate_limit::limit));
+    // Staff, signed in: the body limit of a report, no per-address limit
+    // (a call centre's desks share one address).
+    let intake = OpenApiRouter::default()
+        .routes(routes!(handlers::file_for_caller))
+        .layer(DefaultBodyLimit::max(MAX_BODY));
     OpenApiRouter::default()
         .merge(submit)
+        .merge(intake)
         .merge(track)
         .merge(nearby)
 }

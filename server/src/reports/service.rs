@@ -3,6 +3,8 @@
 
 use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
+use crate::audit;
+use crate::auth::StaffUser;
 use crate::cases::deadlines::Deadlines;
 use crate::cases::effects::{Event, Named, Request, contest_window_open, effects};
 use crate::cases::service as cases_service;
@@ -38,6 +40,7 @@ use shared::geo::{self, LatLon};
 use shared::report::{
     Channel, DepartmentRef, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
 };
+use shared::roles::Role;
 
 /// Corroborations that make a case high priority: several residents
 /// bothered by one source is worth an earlier visit.
@@ -96,17 +99,81 @@ fn photo_error(index: usize, e: PhotoError) -> AppError {
     }
 }
 
+/// Who files a report and by which road (受理渠道): a resident themself,
+/// by the web form or Open311, or a member of staff on a caller's behalf
+/// (代录) by one of [`Channel::FOR_CALLER`]. Built only through its
+/// constructors, so a resident's report never carries a staff road and a
+/// report filed for a caller always names who filed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Intake<'a> {
+    channel: Channel,
+    filed_by: Option<&'a StaffUser>,
+}
+
+impl<'a> Intake<'a> {
+    /// The resident's own report form.
+    pub const WEB: Intake<'static> = Intake {
+        channel: Channel::Web,
+        filed_by: None,
+    };
+    /// A resident's report through an Open311 client.
+    pub const OPEN311: Intake<'static> = Intake {
+        channel: Channel::Open311,
+        filed_by: None,
+    };
+
+    /// A report filed by `staff` for a caller, a letter or a visitor, or
+    /// found on an inspection. Dispatchers and admins file by every such
+    /// road; a handler only what they found themselves (`inspection`).
+    pub fn for_caller(channel: Channel, staff: &'a StaffUser) -> Result<Self, AppError> {
+        if !channel.is_for_caller() {
+            return Err(AppError::field(
+                "channel",
+                FieldErrorCode::Invalid,
+                format!(
+                    "`{}` is a resident's own road; staff file by one of: {}",
+                    channel.as_str(),
+                    Channel::FOR_CALLER.map(Channel::as_str).join(", ")
+                ),
+            ));
+        }
+        let allowed = match staff.role {
+            Role::Dispatcher | Role::Admin => true,
+            Role::Handler => channel == Channel::Inspection,
+            _ => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden(match staff.role {
+                Role::Handler => {
+                    "a handler files only what they found on an inspection (channel `inspection`)"
+                        .to_owned()
+                }
+                _ => "only dispatchers and admins file reports for callers".to_owned(),
+            }));
+        }
+        Ok(Intake {
+            channel,
+            filed_by: Some(staff),
+        })
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+}
+
 impl Reports<'_> {
     /// Files a report. With an idempotency key, a retry of the same request
     /// returns the first receipt and creates nothing.
     pub async fn submit(
         &self,
         raw: RawReport,
-        channel: Channel,
+        intake: Intake<'_>,
         idempotency_key: Option<IdempotencyKey>,
     ) -> Result<SubmitReceipt, AppError> {
         let now = self.clock.now();
-        let request_hash = request_hash(&raw);
+        let channel = intake.channel;
+        let request_hash = request_hash(&raw, intake);
         if let Some(key) = &idempotency_key
             && let Some(receipt) = idempotency::replay(self.db, key, &request_hash, now).await?
         {
@@ -282,15 +349,45 @@ impl Reports<'_> {
             }
             return Err(e.into());
         }
+        if let Some(staff) = intake.filed_by {
+            // Who keyed it in, and by which road: never the caller's words
+            // or identity, which stay in the report (encrypted).
+            audit::record(
+                &txn,
+                audit::Entry {
+                    actor: &staff.username,
+                    action: "report.filed_for_caller",
+                    object_type: "case",
+                    object_id: &case_row.code,
+                    detail: Some(format!(
+                        "channel {}; {kind}; {} photos; {}",
+                        channel.as_str(),
+                        processed.len(),
+                        if identity_id.is_some() {
+                            "named"
+                        } else {
+                            "anonymous"
+                        }
+                    )),
+                },
+            )
+            .await?;
+        }
         txn.commit().await?;
-        tracing::info!(case = %receipt.tracking_code, kind, photos = receipt.photos, "report filed");
+        tracing::info!(case = %receipt.tracking_code, kind, channel = channel.as_str(), photos = receipt.photos, "report filed");
         Ok(receipt)
     }
 }
 
-/// A fingerprint of the request, photos included, for idempotency.
-fn request_hash(raw: &RawReport) -> String {
+/// A fingerprint of the request, photos included, for idempotency. A
+/// report filed for a caller also fingerprints its road, so the same words
+/// keyed in again as a letter are a different request.
+fn request_hash(raw: &RawReport, intake: Intake<'_>) -> String {
     let mut h = Sha256::new();
+    if intake.filed_by.is_some() {
+        h.update(intake.channel.as_str().as_bytes());
+        h.update([0xfe]);
+    }
     for field in [
         &raw.category,
         &raw.description,

@@ -12,6 +12,7 @@ mod disclosure;
 mod errors;
 mod health;
 mod info;
+mod intake;
 mod ledger;
 mod open311;
 mod openapi;

@@ -859,6 +859,13 @@ pub async fn apply(
     if let Some((dept, name)) = notify {
         outbox::enqueue(txn, &dept, &fresh().await?, name, now).await?;
     }
+    // Every change of state goes out as `case.updated`, so a department's
+    // system (and the platform a case came from) follows 受理 to 办结.
+    if let Some(to) = event.to
+        && to.as_str() != read.state
+    {
+        outbox::enqueue_updated(txn, &fresh().await?, &read.state, now).await?;
+    }
     match reward {
         Some(RewardEffect::Hold) => reward_service::hold(txn, read, now).await?,
         Some(RewardEffect::AfterReview) => {

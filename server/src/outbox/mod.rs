@@ -35,7 +35,7 @@ use sea_orm::{
 use serde::Serialize;
 
 /// What a department's system receives. Nothing personal: the reporter's
-/// identity never leaves Shanshui this way.
+/// identity and words never leave Shanshui this way.
 #[derive(Debug, Serialize)]
 struct Payload<'a> {
     event: &'a str,
@@ -44,11 +44,33 @@ struct Payload<'a> {
     department: &'a str,
     priority: &'a str,
     state: &'a str,
+    /// The state it left, on `case.updated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_state: Option<&'a str>,
+    /// The road it came in by (受理渠道).
+    channel: &'a str,
     submitted_at: String,
     deadline: Option<String>,
     lat: f64,
     lon: f64,
+    /// Once the reply is approved (办结): the finding, the reply to the
+    /// reporter and the measures taken, as the reviewer approved them, so
+    /// the system a case came from (the 12345 platform) can answer its
+    /// caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<Outcome<'a>>,
 }
+
+#[derive(Debug, Serialize)]
+struct Outcome<'a> {
+    finding: &'a str,
+    reply: &'a str,
+    actions_taken: Option<&'a str>,
+    closed_at: Option<String>,
+}
+
+/// `case.updated`: the case's state changed (受理, 不予受理, 办理中, 办结, …).
+pub const CASE_UPDATED: &str = "case.updated";
 
 /// Queues a notification of `event` on `case` for `department`, if the
 /// department has a webhook. Call it inside the transaction of the change.
@@ -57,6 +79,36 @@ pub async fn enqueue(
     department: &department::Model,
     case: &case::Model,
     event: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue_change(conn, department, case, event, None, now).await
+}
+
+/// Queues `case.updated` for each department holding `case` now (the lead
+/// and any co-department) that has a webhook: the case left `previous`.
+pub async fn enqueue_updated(
+    conn: &impl ConnectionTrait,
+    case: &case::Model,
+    previous: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for id in [case.department_id, case.co_department_id]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(d) = department::Entity::find_by_id(id).one(conn).await? {
+            enqueue_change(conn, &d, case, CASE_UPDATED, Some(previous), now).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn enqueue_change(
+    conn: &impl ConnectionTrait,
+    department: &department::Model,
+    case: &case::Model,
+    event: &str,
+    previous_state: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     if department
@@ -79,10 +131,22 @@ pub async fn enqueue(
         department: &department.code,
         priority: &case.priority,
         state: &case.state,
+        previous_state,
+        channel: &case.channel,
         submitted_at: case.submitted_at.to_rfc3339(),
         deadline: case.due_at.map(|d| d.to_rfc3339()),
         lat: case.lat,
         lon: case.lon,
+        // Only an approved reply: a draft under review is not an answer.
+        outcome: match (case.state.as_str(), &case.finding, &case.reply) {
+            ("closed", Some(finding), Some(reply)) => Some(Outcome {
+                finding,
+                reply,
+                actions_taken: case.actions_taken.as_deref(),
+                closed_at: case.closed_at.map(|t| t.to_rfc3339()),
+            }),
+            _ => None,
+        },
     };
     webhook_outbox::ActiveModel {
         department_id: Set(department.id),

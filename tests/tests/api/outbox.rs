@@ -281,3 +281,129 @@ fn verifies(header: &str, body: &str, secret: &str) -> bool {
     mac.verify_slice(&given).is_ok()
 }
 shanshui_tests::demo_test!(a_receiver_that_is_down_then_up_gets_each_notification_once);
+
+/// Every change of state goes out as `case.updated` to the departments
+/// holding the case, in order, after the routing notice: the state it left
+/// and the one it is in, and once the reply is approved (办结) the finding,
+/// reply and measures — never the reporter's name, phone or words.
+async fn every_change_of_state_is_pushed_out_as_case_updated(app: &TestApp) {
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let hits = Arc::new(Mutex::new(Vec::new()));
+    let receiver = receive(listener, hits.clone());
+    let (status, body) = admin
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/departments/housing_construction",
+            json!({ "webhook_url": hook }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (code, _) = file_report(
+        app,
+        "noise_construction",
+        29.3752,
+        106.5101,
+        &[("name", "王小明"), ("phone", "13812345678")],
+    )
+    .await;
+    for (staff, step) in [
+        (&handler, json!({ "action": "accept" })),
+        (
+            &handler,
+            json!({ "action": "assign", "assignee": "cheng.ban" }),
+        ),
+        (
+            &handler,
+            json!({ "action": "draft_reply", "finding": "substantiated",
+                "reply": "经查属实，已责令停止夜间施工。", "actions_taken": "责令整改" }),
+        ),
+        (&reviewer, json!({ "action": "approve_reply" })),
+    ] {
+        let (status, body) = staff.act(&code, step.clone()).await;
+        assert_eq!(status, 200, "{step}: {body}");
+    }
+    // A step that changes no state (an internal note) sends nothing.
+    let (status, _) = handler
+        .post(
+            &format!("/api/v1/cases/{code}/notes"),
+            json!({ "body": "明早再去一次现场" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    eventually("every notification is delivered", async || {
+        undelivered(app).await.is_empty() && hits.lock().unwrap().len() >= 4
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    receiver.abort();
+    let hits = hits.lock().unwrap().clone();
+    let mut seen: Vec<(String, serde_json::Value)> = hits
+        .iter()
+        .map(|h| (h.event.clone(), serde_json::from_str(&h.body).unwrap()))
+        .collect();
+    // Sent in the order they were written: by time, then by row.
+    seen.sort_by_key(|(_, b)| {
+        b["state"].as_str().map(|s| {
+            [
+                "submitted",
+                "accepted",
+                "investigating",
+                "reply_review",
+                "closed",
+            ]
+            .iter()
+            .position(|x| *x == s)
+        })
+    });
+    let steps: Vec<(String, Option<&str>, &str)> = seen
+        .iter()
+        .map(|(e, b)| {
+            (
+                e.clone(),
+                b["previous_state"].as_str(),
+                b["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("case.routed".to_owned(), None, "submitted"),
+            ("case.updated".to_owned(), Some("submitted"), "accepted"),
+            ("case.updated".to_owned(), Some("accepted"), "investigating"),
+            (
+                "case.updated".to_owned(),
+                Some("investigating"),
+                "reply_review"
+            ),
+            ("case.updated".to_owned(), Some("reply_review"), "closed"),
+        ],
+        "{hits:?}"
+    );
+    for (_, body) in &seen {
+        assert_eq!(body["case"], code.as_str());
+        assert_eq!(body["channel"], "web");
+        assert_eq!(
+            body["outcome"].is_object(),
+            body["state"] == "closed",
+            "the outcome only once approved: {body}"
+        );
+    }
+    let closed = &seen.last().unwrap().1;
+    assert_eq!(closed["outcome"]["finding"], "substantiated");
+    assert_eq!(closed["outcome"]["reply"], "经查属实，已责令停止夜间施工。");
+    for hit in &hits {
+        for private in ["王小明", "13812345678", "every night", "明早"] {
+            assert!(!hit.body.contains(private), "{private} in {}", hit.body);
+        }
+    }
+}
+shanshui_tests::demo_test!(every_change_of_state_is_pushed_out_as_case_updated);

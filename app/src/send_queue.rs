@@ -252,16 +252,22 @@ mod client {
         blobs: &[Blob],
         progress: impl Fn(f64) + 'static,
     ) -> Outcome {
+        send_to("/api/v1/reports", key, fields, blobs, progress).await
+    }
+
+    /// One try at `url` (the resident's `/api/v1/reports`, or staff's
+    /// `/api/v1/cases/intake`, which take the same form).
+    pub async fn send_to(
+        url: &str,
+        key: &str,
+        fields: &[(String, String)],
+        blobs: &[Blob],
+        progress: impl Fn(f64) + 'static,
+    ) -> Outcome {
         // A body the browser could not build gets no answer, like a
         // dropped connection: kept, and tried again.
-        let answer = http::post_form(
-            "/api/v1/reports",
-            fields,
-            blobs,
-            &[("Idempotency-Key", key)],
-            progress,
-        )
-        .await;
+        let answer =
+            http::post_form(url, fields, blobs, &[("Idempotency-Key", key)], progress).await;
         match answer.status {
             200..=299 => match serde_json::from_str::<SubmitReceipt>(&answer.body) {
                 Ok(r) => Outcome::Done(r),

@@ -1592,3 +1592,102 @@ async fn an_admin_keeps_the_reply_templates_in_the_console() {
     phone.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// 代录: a dispatcher keys in a 12345 hotline call from the console on a
+/// phone-sized screen, reads the code and the secret out to the caller
+/// (who can then follow the case), and finds it in the queue by its road.
+/// The desk's browser keeps neither the report nor the receipt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatcher_files_a_hotline_call_in_the_console_on_a_phone() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
+
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "diao.du").await;
+    tap(&phone, "a[href='/admin/intake']").await;
+    eventually("the roads are offered", async || {
+        exists(&phone, "#channel-phone_12345").await
+    })
+    .await;
+    assert!(
+        !exists(&phone, "#channel-web").await,
+        "a resident's own road is not offered"
+    );
+    // Submitting without a road says so, and files nothing.
+    fill_report(&phone, None, "来电反映：河边工地夜里一直用电锯，吵得睡不着").await;
+    tap(&phone, "button#submit").await;
+    eventually("the missing road is named", async || {
+        exists(&phone, "#err-channel").await
+    })
+    .await;
+    tap(&phone, "#channel-phone_12345").await;
+    tap(&phone, "#real-name").await;
+    type_into(&phone, "#name", "李秀英").await;
+    type_into(&phone, "#phone", "13987654321").await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the form fits a 390 px screen"
+    );
+    tap(&phone, "button#submit").await;
+    eventually("the receipt shows the code and the secret", async || {
+        exists(&phone, "#caller-secret").await
+    })
+    .await;
+    let code = text(&phone, "#caller-code").await.trim().to_owned();
+    let secret = text(&phone, "#caller-secret").await.trim().to_owned();
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the receipt fits a 390 px screen"
+    );
+
+    // What was read out opens the caller's view of the case.
+    let (status, view) = app.track(&code, &secret).await;
+    assert_eq!(status, 200, "{view}");
+    let case = dispatcher.case(&code).await;
+    assert_eq!(case["channel"], "phone_12345");
+    let kept = phone
+        .execute(
+            "return [localStorage.getItem('shanshui.reports.v1'), localStorage.getItem('shanshui.outbox.v1')]",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .to_string();
+    assert!(!kept.contains(&secret) && !kept.contains(&code), "{kept}");
+
+    // The queue, filtered by the road, shows it with its tag.
+    phone.goto(&app.url("/admin/queue")).await.unwrap();
+    eventually("the channel filter is offered", async || {
+        exists(&phone, "#queue-channel option[value='phone_12345']").await
+    })
+    .await;
+    // On a phone the filters are folded away under their summary.
+    if !phone
+        .find(Locator::Css("#queue-channel"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap()
+    {
+        tap(&phone, ".admin-filters-wrap > summary").await;
+    }
+    phone
+        .find(Locator::Css("#queue-channel"))
+        .await
+        .unwrap()
+        .select_by_value("phone_12345")
+        .await
+        .unwrap();
+    let row = format!("tr[data-code='{code}'] .tag.channel[data-channel='phone_12345']");
+    eventually("the case is listed with its road", async || {
+        exists(&phone, &row).await
+    })
+    .await;
+    assert_eq!(text(&phone, &row).await.trim(), "12345 热线");
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}

@@ -5,8 +5,9 @@ use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::pages::admin::{
     AdminAuditRoute, AdminCaseRoute, AdminDayRoute, AdminDepartmentsRoute, AdminHotspotsRoute,
-    AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute,
-    AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute, AdminUsersRoute,
+    AdminIntakeRoute, AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute,
+    AdminRewardsRoute, AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute,
+    AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{InfoRoute, NoticeRoute};
@@ -83,6 +84,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("day/:handler") view={Lazy::<AdminDayRoute>::new()} />
                         <Route path=path!("team") view={Lazy::<AdminTeamRoute>::new()} />
                         <Route path=path!("hotspots") view={Lazy::<AdminHotspotsRoute>::new()} />
+                        <Route path=path!("intake") view={Lazy::<AdminIntakeRoute>::new()} />
                         <Route path=path!("templates") view={Lazy::<AdminTemplatesRoute>::new()} />
                         <Route path=path!("cases/:code") view={Lazy::<AdminCaseRoute>::new()} />
                         <Route path=path!("rules") view={Lazy::<AdminRulesRoute>::new()} />

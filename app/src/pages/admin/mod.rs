@@ -214,11 +214,15 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
                     <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_day)}</A>
                     <A href="/admin/queue">{move || td_string!(lang.get(), adm_queue)}</A>
                     <A href="/admin/hotspots">{move || td_string!(lang.get(), adm_hotspots)}</A>
+                    <A href="/admin/intake">{move || td_string!(lang.get(), adm_inspection_found)}</A>
                 }
                 .into_any()
             } else {
                 view! { <A href="/admin" exact=true>{move || td_string!(lang.get(), adm_queue)}</A> }.into_any()
             }}
+            {matches!(role, Role::Admin | Role::Dispatcher).then(|| view! {
+                <A href="/admin/intake">{move || td_string!(lang.get(), adm_intake)}</A>
+            })}
             {supervises.then(|| view! {
                 <A href="/admin/team">{move || td_string!(lang.get(), adm_team)}</A>
                 <A href="/admin/hotspots">{move || td_string!(lang.get(), adm_hotspots)}</A>
@@ -255,6 +259,13 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
         </nav>
         <Outlet />
     }
+}
+
+/// `/admin/intake` opened by a role that does not file reports.
+#[component]
+pub fn AdminIntakeRefused() -> impl IntoView {
+    let lang = use_lang();
+    view! { <p class="notice" role="alert">{move || td_string!(lang.get(), adm_intake_not_yours)}</p> }
 }
 
 pub fn role_label(l: Locale, role: Role) -> &'static str {

@@ -26,6 +26,7 @@ struct Filters {
     category: String,
     department: String,
     area: String,
+    channel: String,
     from: String,
     to: String,
     overdue: bool,
@@ -42,6 +43,7 @@ impl Filters {
             ("category", self.category.clone()),
             ("department", self.department.clone()),
             ("area", self.area.clone()),
+            ("channel", self.channel.clone()),
             ("from", self.from.clone()),
             ("to", self.to.clone()),
             ("overdue", flag(self.overdue)),
@@ -207,6 +209,14 @@ pub fn AdminQueue() -> impl IntoView {
                     <select on:change=move |ev| set(|f, v| f.area = v, event_target_value(&ev))>
                         <option value="">{td_string!(l, adm_any)}</option>
                         {area_options}
+                    </select>
+                </label>
+                <label>{td_string!(l, adm_channel)}
+                    <select id="queue-channel" on:change=move |ev| set(|f, v| f.channel = v, event_target_value(&ev))>
+                        <option value="">{td_string!(l, adm_any)}</option>
+                        {shared::report::Channel::ALL.map(|c| view! {
+                            <option value=c.as_str()>{if l == Locale::zh_CN { c.name_zh() } else { c.name_en() }}</option>
+                        }).collect_view()}
                     </select>
                 </label>
                 <label>{td_string!(l, adm_from)}
@@ -381,6 +391,10 @@ fn row(
             <td class="code">
                 <A href=href>{link_text}</A>
                 {(c.priority != "normal").then(|| view! { " " <span class="tag priority">{priority_label(l, &c.priority)}</span> })}
+                // The web form is the usual road; any other is named (受理渠道).
+                {(c.channel != shared::report::Channel::Web).then(|| view! {
+                    " " <span class="tag channel" data-channel=c.channel.as_str()>{named(l, c.channel.name_zh(), c.channel.name_en())}</span>
+                })}
                 <small class="summary">{c.summary.clone()}</small>
             </td>
             <td class="state" data-label=td_string!(l, adm_state) data-state=c.state.as_str()>{state_label(l, c.state.as_str())}</td>

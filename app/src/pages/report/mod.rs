@@ -15,8 +15,10 @@ use crate::lang::use_lang;
 use crate::send_queue::{Settled, use_send_queue};
 use leptos::prelude::*;
 pub use problems::Problem;
+use shared::Role;
 use shared::report::{
-    Category, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS, NearbyCase, Phone, SubmitReceipt,
+    Category, Channel, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS, NearbyCase, Phone,
+    SubmitReceipt,
 };
 use std::collections::BTreeMap;
 
@@ -71,6 +73,11 @@ pub enum Phase {
 /// The form's state, all signals (so it is `Copy` and can go anywhere).
 #[derive(Clone, Copy)]
 pub struct Form {
+    /// Filed by staff for a caller (代录, `/admin/intake`), with the filer's
+    /// role; `None` on the resident's own `/report`.
+    pub for_caller: Option<Role>,
+    /// The road it came in by, when filed for a caller.
+    pub channel: RwSignal<Option<Channel>>,
     pub hydrated: RwSignal<bool>,
     /// Fetched in the browser once the page is live (the server renders
     /// "loading"); `refetch` retries.
@@ -100,8 +107,13 @@ pub struct Form {
 }
 
 impl Form {
-    fn new() -> Self {
+    fn new(for_caller: Option<Role>) -> Self {
         Form {
+            for_caller,
+            // A handler files only what they found on an inspection.
+            channel: RwSignal::new(
+                (for_caller == Some(Role::Handler)).then_some(Channel::Inspection),
+            ),
             hydrated: RwSignal::new(false),
             categories: LocalResource::new(|| {
                 crate::browser::http::get_json::<Vec<Category>>("/api/v1/categories", &[])
@@ -128,6 +140,12 @@ impl Form {
             phase: RwSignal::new(Phase::Editing),
             key: RwSignal::new(String::new()),
         }
+    }
+
+    /// The number shown on the resident's step `n`: one more on the staff
+    /// form, whose first step is the road the report came by.
+    pub fn step(&self, n: u8) -> u8 {
+        n + u8::from(self.for_caller.is_some())
     }
 
     /// The coordinates typed, located or picked, if both parse and are in range.
@@ -205,6 +223,9 @@ pub fn parse_coords(lat: &str, lon: &str) -> Option<(f64, f64)> {
 /// all again.
 fn validate(form: &Form) -> Vec<(String, Problem)> {
     let mut out = Vec::new();
+    if form.for_caller.is_some() && form.channel.get_untracked().is_none() {
+        out.push(("channel".to_owned(), Problem::Channel));
+    }
     let category = form.category.get_untracked();
     if category.is_none() {
         out.push(("category".to_owned(), Problem::Category));
@@ -274,6 +295,9 @@ fn description_text(form: &Form) -> String {
 fn fields(form: &Form) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: String| f.push((k.to_owned(), v));
+    if let (Some(_), Some(c)) = (form.for_caller, form.channel.get_untracked()) {
+        push("channel", c.as_str().to_owned());
+    }
     if let Some(c) = form.category.get_untracked() {
         push("category", c.code.clone());
     }
@@ -362,10 +386,15 @@ impl leptos_router::LazyRoute for ReportRoute {
     }
 }
 
+/// The report form: the resident's own (`/report`), or, with `for_caller`
+/// (the filer's role), staff keying in a report that came by phone, letter,
+/// visit or inspection (代录, `/admin/intake`). The steps are the same; the
+/// staff form adds the road it came by, sends to `/api/v1/cases/intake`,
+/// keeps nothing on the device, and shows the secret to read out.
 #[component]
-pub fn Report() -> impl IntoView {
+pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
     let lang = use_lang();
-    let form = Form::new();
+    let form = Form::new(for_caller);
     let sending = use_send_queue();
 
     // After hydration: a key for this report (the categories load by
@@ -417,28 +446,51 @@ pub fn Report() -> impl IntoView {
             return;
         }
         form.problems.set(Vec::new());
-        send(form, sending);
+        if form.for_caller.is_some() {
+            send_for_caller(form);
+        } else {
+            send(form, sending);
+        }
+    };
+    let staff = for_caller.is_some();
+    let title = move || {
+        let l = lang.get();
+        match for_caller {
+            Some(Role::Handler) => td_string!(l, page_inspection_found),
+            Some(_) => td_string!(l, page_intake),
+            None => td_string!(l, page_report),
+        }
+    };
+    let lead = move || {
+        let l = lang.get();
+        if staff {
+            td_string!(l, intake_lead)
+        } else {
+            td_string!(l, report_lead)
+        }
     };
 
     let done = move || matches!(form.phase.get(), Phase::Done(_));
 
     view! {
         <crate::components::page_meta::PageMeta
-            title=move || td_string!(lang.get(), page_report).to_owned()
-            description=move || td_string!(lang.get(), report_lead).to_owned()
-            path="/report".to_owned() />
-        <div class="report-page">
-            <h1>{move || td_string!(lang.get(), page_report)}</h1>
-            <p class="lead" hidden=done>{move || td_string!(lang.get(), report_lead)}</p>
+            title=move || title().to_owned()
+            description=move || lead().to_owned()
+            path=(if staff { "/admin/intake" } else { "/report" }).to_owned() />
+        <div class="report-page" class:intake-page=staff>
+            <h1>{title}</h1>
+            <p class="lead" hidden=done>{lead}</p>
             <p class="notice nojs-only">{move || td_string!(lang.get(), report_nojs)}</p>
             <p class="notice js-loading" hidden=move || form.hydrated.get()>
                 {move || td_string!(lang.get(), loading_app)}
             </p>
             {move || match form.phase.get() {
+                Phase::Done(receipt) if staff => view! { <receipt::CallerReceipt form=form receipt=*receipt /> }.into_any(),
                 Phase::Done(receipt) => view! { <receipt::Receipt form=form receipt=*receipt /> }.into_any(),
                 _ => ().into_any(),
             }}
             <form class="report-form" method="post" novalidate=true hidden=done on:submit=on_submit>
+                {staff.then(|| view! { <steps::ChannelStep form=form /> })}
                 <steps::CategoryStep form=form />
                 <steps::PhotoStep form=form />
                 <steps::LocationStep form=form />
@@ -495,6 +547,47 @@ fn send(form: Form, sending: crate::send_queue::SendQueue) {
             Outcome::Retry(after) => {
                 send_queue::enqueue(sending, &key, fields, &blobs, summary, after).await;
                 let _ = form.phase.try_set(Phase::Queued);
+            }
+        }
+    });
+}
+
+/// Sends a report keyed in by staff: at once or not at all. Nothing is kept
+/// on a shared desk's browser (not the report, not the receipt): with no
+/// answer the form stays as it was, to be sent again with the same key.
+fn send_for_caller(form: Form) {
+    use crate::send_queue::{self, Outcome};
+    let key = form.key.get_untracked();
+    let fields = fields(&form);
+    let blobs = steps::photo_blobs(&form);
+    form.phase.set(Phase::Sending(0.0));
+    leptos::task::spawn_local(async move {
+        let progress = move |p| {
+            let _ = form.phase.try_set(Phase::Sending(p));
+        };
+        let outcome =
+            send_queue::send_to("/api/v1/cases/intake", &key, &fields, &blobs, progress).await;
+        match outcome {
+            Outcome::Done(receipt) => {
+                let _ = form.phase.try_set(Phase::Done(Box::new(receipt)));
+                crate::browser::scroll_to("main");
+            }
+            Outcome::Refused(status, error) => {
+                let found = problems::from_api(status, &error);
+                if let Some((slot, _)) = found.first() {
+                    crate::browser::scroll_to(&problems::anchor(slot));
+                }
+                if found.iter().any(|(_, p)| *p == Problem::CorroboratesClosed) {
+                    let _ = form.corroborates.try_set(None);
+                }
+                let _ = form.problems.try_set(found);
+                let _ = form.phase.try_set(Phase::Editing);
+            }
+            Outcome::Retry(_) => {
+                let _ = form
+                    .problems
+                    .try_set(vec![("submit".to_owned(), Problem::NotSent)]);
+                let _ = form.phase.try_set(Phase::Editing);
             }
         }
     });

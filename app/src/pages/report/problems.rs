@@ -7,6 +7,10 @@ use shared::{ApiError, FieldError, FieldErrorCode as Code};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
+    /// Staff filing for a caller chose no road (受理渠道).
+    Channel,
+    /// Staff filing for a caller got no answer: nothing was filed.
+    NotSent,
     Category,
     DescriptionShort,
     DescriptionLong,
@@ -37,6 +41,8 @@ pub enum Problem {
 impl Problem {
     pub fn text(&self, l: Locale) -> String {
         let s = match self {
+            Problem::Channel => td_string!(l, err_channel),
+            Problem::NotSent => td_string!(l, err_not_sent),
             Problem::Category => td_string!(l, err_category),
             Problem::DescriptionShort => td_string!(l, err_description_short),
             Problem::DescriptionLong => td_string!(l, err_description_long),
@@ -78,6 +84,7 @@ pub fn slot(field: &str) -> String {
 /// The id of the element to scroll to for a problem's slot.
 pub fn anchor(slot: &str) -> String {
     match slot {
+        "channel" => "step-channel".to_owned(),
         "category" => "step-category".to_owned(),
         "photo" => "step-photos".to_owned(),
         "lat" => "step-location".to_owned(),
@@ -100,6 +107,7 @@ fn one(field: &str, error: &FieldError) -> Problem {
     let s = slot(field);
     let answer = s == "answers" || s.starts_with("answers.");
     match (s.as_str(), error.code) {
+        ("channel", _) => Problem::Channel,
         ("category", _) => Problem::Category,
         ("description", Code::TooLong) => Problem::DescriptionLong,
         ("description", _) => Problem::DescriptionShort,
@@ -132,7 +140,8 @@ pub fn from_api(status: u16, error: &ApiError) -> Vec<(String, Problem)> {
                 let s = slot(field);
                 let known = matches!(
                     s.as_str(),
-                    "category"
+                    "channel"
+                        | "category"
                         | "description"
                         | "lat"
                         | "occurred_at"

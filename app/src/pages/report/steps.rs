@@ -7,9 +7,10 @@ use crate::i18n::*;
 use crate::lang::use_lang;
 use crate::send_queue::use_send_queue;
 use leptos::prelude::*;
+use shared::Role;
 use shared::report::{
-    Category, CategoryGroup, Datatype, MAX_DESCRIPTION_CHARS, MAX_PHOTOS, MIN_DESCRIPTION_CHARS,
-    NearbyCase, Question,
+    Category, CategoryGroup, Channel, Datatype, MAX_DESCRIPTION_CHARS, MAX_PHOTOS,
+    MIN_DESCRIPTION_CHARS, NearbyCase, Question,
 };
 
 /// Banan District's centre (the district government, 鱼洞), for the map
@@ -44,6 +45,42 @@ fn StepTitle(
             <span>{title}</span>
             {note.map(|n| view! { <small class="step-note">{n}</small> })}
         </h2>
+    }
+}
+
+// ------------------------------------------------------------ 0 channel (staff)
+
+/// The road a report keyed in by staff came by (受理渠道): the hotlines, a
+/// letter, a visit, the 12345 platform's work order, or an inspection. A
+/// handler has one road, their own inspection.
+#[component]
+pub fn ChannelStep(form: Form) -> impl IntoView {
+    let lang = use_lang();
+    let roads: Vec<Channel> = match form.for_caller {
+        Some(Role::Handler) => vec![Channel::Inspection],
+        _ => Channel::FOR_CALLER.to_vec(),
+    };
+    let title = Signal::derive(move || td_string!(lang.get(), step_channel).to_owned());
+    view! {
+        <section class="step" id="step-channel" tabindex="-1">
+            <StepTitle n=1 title=title />
+            <fieldset class="choice-row channels">
+                <legend class="visually-hidden">{move || td_string!(lang.get(), step_channel)}</legend>
+                {roads.into_iter().map(|c| view! {
+                    <label class="choice">
+                        <input type="radio" name="channel" value=c.as_str() id=format!("channel-{}", c.as_str())
+                            prop:checked=move || form.channel.get() == Some(c)
+                            disabled=move || !form.editable()
+                            on:change=move |_| {
+                                form.channel.set(Some(c));
+                                form.clear_problem("channel");
+                            } />
+                        <span>{move || if zh(lang.get()) { c.name_zh() } else { c.name_en() }}</span>
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <FieldProblem form=form field="channel" />
+        </section>
     }
 }
 
@@ -159,7 +196,7 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
     };
     view! {
         <section class="step" id="step-category" tabindex="-1">
-            <StepTitle n=1 title=title />
+            <StepTitle n=form.step(1) title=title />
             {chosen}
             {grid}
             <FieldProblem form=form field="category" />
@@ -351,7 +388,7 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
     let full = move || form.photos.with(|p| p.len() >= MAX_PHOTOS);
     view! {
         <section class="step" id="step-photos" tabindex="-1">
-            <StepTitle n=2 title=title note=note />
+            <StepTitle n=form.step(2) title=title note=note />
             <ul class="photo-grid">
                 {tiles}
                 <li class="photo-add-tile" hidden=full>
@@ -516,7 +553,7 @@ pub fn LocationStep(form: Form) -> impl IntoView {
     };
     view! {
         <section class="step" id="step-location" tabindex="-1">
-            <StepTitle n=3 title=title />
+            <StepTitle n=form.step(3) title=title />
             <button
                 type="button"
                 id="locate"
@@ -772,7 +809,7 @@ pub fn DetailsStep(form: Form) -> impl IntoView {
     };
     view! {
         <section class="step" id="step-details" tabindex="-1">
-            <StepTitle n=4 title=title />
+            <StepTitle n=form.step(4) title=title />
             <div class="field">
                 <label for="description">
                     {move || td_string!(lang.get(), description_label)}
@@ -828,10 +865,16 @@ pub fn DetailsStep(form: Form) -> impl IntoView {
 #[component]
 pub fn IdentityStep(form: Form) -> impl IntoView {
     let lang = use_lang();
-    let title = Signal::derive(move || td_string!(lang.get(), step_identity).to_owned());
+    let title = Signal::derive(move || {
+        if form.for_caller.is_some() {
+            td_string!(lang.get(), step_caller_identity).to_owned()
+        } else {
+            td_string!(lang.get(), step_identity).to_owned()
+        }
+    });
     view! {
         <section class="step" id="step-identity" tabindex="-1">
-            <StepTitle n=5 title=title />
+            <StepTitle n=form.step(5) title=title />
             <fieldset class="choice-row">
                 <legend class="visually-hidden">{move || td_string!(lang.get(), step_identity)}</legend>
                 <label class="choice">
@@ -839,17 +882,21 @@ pub fn IdentityStep(form: Form) -> impl IntoView {
                         prop:checked=move || !form.real_name.get()
                         disabled=move || !form.editable()
                         on:change=move |_| form.real_name.set(false) />
-                    <span>{move || td_string!(lang.get(), anonymous)}</span>
+                    <span>{move || if form.for_caller.is_some() { td_string!(lang.get(), caller_anonymous) } else { td_string!(lang.get(), anonymous) }}</span>
                 </label>
                 <label class="choice">
                     <input type="radio" name="identity" value="real" id="real-name"
                         prop:checked=move || form.real_name.get()
                         disabled=move || !form.editable()
                         on:change=move |_| form.real_name.set(true) />
-                    <span>{move || td_string!(lang.get(), real_name)}</span>
+                    <span>{move || if form.for_caller.is_some() { td_string!(lang.get(), caller_named) } else { td_string!(lang.get(), real_name) }}</span>
                 </label>
             </fieldset>
-            <p class="privacy">{move || td_string!(lang.get(), identity_explain)}</p>
+            <p class="privacy">{move || if form.for_caller.is_some() {
+                td_string!(lang.get(), caller_identity_explain)
+            } else {
+                td_string!(lang.get(), identity_explain)
+            }}</p>
             <div class="identity-fields" hidden=move || !form.real_name.get()>
                 <div class="field">
                     <label for="name">{move || td_string!(lang.get(), name_label)}</label>

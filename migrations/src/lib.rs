@@ -15,6 +15,7 @@ mod m20261204_000009_workbench;
 mod m20261204_000010_case_place_index;
 mod m20261204_000011_case_channel;
 mod m20261204_000012_demo_cases;
+mod m20261204_000013_handoff;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_case_place_index::Migration),
             Box::new(m20261204_000011_case_channel::Migration),
             Box::new(m20261204_000012_demo_cases::Migration),
+            Box::new(m20261204_000013_handoff::Migration),
         ]
     }
 }

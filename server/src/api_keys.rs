@@ -1,8 +1,16 @@
-//! API keys for Open311 clients (`api_key`). A key is shown once, when it is
-//! created; only its SHA-256 is stored, found by its unique prefix.
+//! API keys (`api_key`) for the systems that file reports into Shanshui:
+//! Open311 clients and the city's 12345 platform. A key is shown once, when
+//! it is created; only its SHA-256 is stored, found by its unique prefix.
+//!
+//! A key may have a callback URL, told of every change of state of the
+//! cases filed through it (`case.updated`, by the outbox). A platform key
+//! also signs what it sends (see `crate::handoff`), with a secret derived
+//! from the deployment's signing key and the key's prefix, like a
+//! department's webhook secret: not stored, shown when the key is made.
 
 use crate::audit;
 use crate::db::entities::api_key;
+use crate::egress::AllowList;
 use rand::RngCore;
 use rand::rngs::OsRng;
 use sea_orm::{
@@ -10,6 +18,33 @@ use sea_orm::{
 };
 
 const PREFIX_LEN: usize = 8;
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// File requests through Open311 (`POST /open311/v2/requests`).
+    Open311,
+    /// Hand off the 12345 platform's work orders (`POST
+    /// /api/v1/handoffs/12345`), signed.
+    #[value(name = "platform_12345")]
+    Platform12345,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Open311 => "open311",
+            Scope::Platform12345 => "platform_12345",
+        }
+    }
+}
+
+/// A key as made: the key itself and its signing secret, each shown once.
+pub struct Created {
+    pub key: String,
+    pub prefix: String,
+    pub signing_secret: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiKeyError {
@@ -32,17 +67,56 @@ fn digest(key: &str) -> String {
     crate::digest::sha256_hex(key.as_bytes())
 }
 
+/// An Open311 client's key, without a callback.
 pub async fn create(
     db: &DatabaseConnection,
     name: &str,
     actor: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, ApiKeyError> {
-    let name = name.trim();
+    let options = NewKey {
+        name,
+        scope: Scope::Open311,
+        callback_url: None,
+    };
+    let created = create_with(db, options, &AllowList::default(), None, actor, now).await?;
+    Ok(created.key)
+}
+
+pub struct NewKey<'a> {
+    pub name: &'a str,
+    pub scope: Scope,
+    pub callback_url: Option<&'a str>,
+}
+
+/// Makes a key. The callback URL is checked as a department's webhook is
+/// (http or https, no credentials, not on the server's own network unless
+/// `allow` permits it), and checked again at every send. The signing
+/// secret comes from `signer` (the server's), or is empty without one.
+pub async fn create_with(
+    db: &DatabaseConnection,
+    new: NewKey<'_>,
+    allow: &AllowList,
+    signer: Option<&crate::outbox::WebhookSigner>,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Created, ApiKeyError> {
+    let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiKeyError::Invalid(
             "the key's name must have 1–100 characters".to_owned(),
         ));
+    }
+    let callback = new.callback_url.map(str::trim).filter(|u| !u.is_empty());
+    if let Some(url) = callback {
+        if url.len() > 500 || url.chars().any(char::is_whitespace) {
+            return Err(ApiKeyError::Invalid(
+                "the callback URL is not a valid http(s) address".to_owned(),
+            ));
+        }
+        allow
+            .check_url(url)
+            .map_err(|e| ApiKeyError::Invalid(format!("callback URL: {e}")))?;
     }
     let (key, prefix) = generate();
     let txn = crate::db::begin_write(db).await?;
@@ -51,6 +125,8 @@ pub async fn create(
         prefix: Set(prefix.clone()),
         key_hash: Set(digest(&key)),
         created_at: Set(now),
+        scope: Set(new.scope.as_str().to_owned()),
+        callback_url: Set(callback.map(str::to_owned)),
         ..Default::default()
     }
     .insert(&txn)
@@ -62,12 +138,26 @@ pub async fn create(
             action: "api_key.create",
             object_type: "api_key",
             object_id: &prefix,
-            detail: Some(format!("name={name}")),
+            // The callback itself may carry a token: not in the log.
+            detail: Some(format!(
+                "name={name} scope={}{}",
+                new.scope.as_str(),
+                if callback.is_some() {
+                    " callback set"
+                } else {
+                    ""
+                }
+            )),
         },
     )
     .await?;
     txn.commit().await?;
-    Ok(key)
+    let signing_secret = signer.map(|s| s.client_secret(&prefix)).unwrap_or_default();
+    Ok(Created {
+        key,
+        prefix,
+        signing_secret,
+    })
 }
 
 /// The key's row when `key` is a live key, else None. Compares digests, so

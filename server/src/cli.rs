@@ -212,10 +212,20 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ApiKeyCommand {
-    /// Create an API key and print it, alone, on standard output.
+    /// Create an API key and print it, alone, on standard output; with a
+    /// callback URL or the `platform_12345` scope, its signing secret on a
+    /// second line.
     Create {
         #[arg(long)]
         name: String,
+        /// `open311` (file requests through Open311) or `platform_12345`
+        /// (hand off the 12345 platform's work orders, signed).
+        #[arg(long, value_enum, default_value = "open311")]
+        scope: crate::api_keys::Scope,
+        /// Told of every change of state of the cases filed with this key
+        /// (`case.updated`), signed with the key's secret.
+        #[arg(long)]
+        callback_url: Option<String>,
     },
 }
 
@@ -408,16 +418,41 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
             })?;
             eprintln!("created user `{}` with role {}", user.username, user.role);
         }
-        Command::ApiKey(ApiKeyCommand::Create { name }) => {
+        Command::ApiKey(ApiKeyCommand::Create {
+            name,
+            scope,
+            callback_url,
+        }) => {
+            let pii = crate::privacy::PiiCipher::load_or_create(&settings.data_dir)?;
+            let signer =
+                crate::outbox::WebhookSigner::new(pii.derive_key(crate::outbox::SIGNING_KEY_LABEL));
             let conn = db::connect_and_migrate(&settings).await?;
-            let created = api_keys::create(&conn, &name, "cli", settings.clock.now()).await;
+            let new = api_keys::NewKey {
+                name: &name,
+                scope,
+                callback_url: callback_url.as_deref(),
+            };
+            let created = api_keys::create_with(
+                &conn,
+                new,
+                &settings.webhook_allow,
+                Some(&signer),
+                "cli",
+                settings.clock.now(),
+            )
+            .await;
             conn.close().await.map_err(anyhow::Error::from)?;
-            let key = created.map_err(|e| match e {
+            let created = created.map_err(|e| match e {
                 api_keys::ApiKeyError::Invalid(msg) => CliError::Config(ConfigError::new(msg)),
                 other => CliError::Other(other.into()),
             })?;
-            // The key alone on stdout, so scripts can capture it.
-            println!("{key}");
+            // The key alone on stdout, so scripts can capture it; the secret
+            // that signs (and checks) its messages on the next line where
+            // there are any.
+            println!("{}", created.key);
+            if scope == api_keys::Scope::Platform12345 || callback_url.is_some() {
+                println!("{}", created.signing_secret);
+            }
         }
         Command::Demo { cases, seed } => {
             let conn = db::connect_and_migrate(&settings).await?;

@@ -258,6 +258,59 @@ fn api_key_create_prints_the_key_alone_and_stores_only_its_hash() {
 }
 
 #[test]
+fn a_platform_key_prints_its_signing_secret_and_keeps_its_scope_and_callback() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(shanshui(dir.path()).args([
+        "api-key",
+        "create",
+        "--name",
+        "12345 platform",
+        "--scope",
+        "platform_12345",
+        "--callback-url",
+        "https://12345.example.cn/shanshui/callback",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout:?}");
+    assert!(lines[0].starts_with("ss_"));
+    assert!(
+        lines[1].len() == 64 && lines[1].chars().all(|c| c.is_ascii_hexdigit()),
+        "{stdout:?}"
+    );
+    let rows = tokio_block(async {
+        let db = Database::connect(sqlite_url(dir.path())).await.unwrap();
+        api_key::Entity::find().all(&db).await.unwrap()
+    });
+    assert_eq!(rows[0].scope, "platform_12345");
+    assert_eq!(
+        rows[0].callback_url.as_deref(),
+        Some("https://12345.example.cn/shanshui/callback")
+    );
+
+    // A callback on the server's own network is refused, and nothing made.
+    let out = run(shanshui(dir.path()).args([
+        "api-key",
+        "create",
+        "--name",
+        "inside",
+        "--callback-url",
+        "http://127.0.0.1:9/hook",
+    ]));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("callback URL"), "{}", stderr(&out));
+    let out =
+        run(shanshui(dir.path()).args(["api-key", "create", "--name", "x", "--scope", "all"]));
+    assert!(!out.status.success());
+    let rows = tokio_block(async {
+        let db = Database::connect(sqlite_url(dir.path())).await.unwrap();
+        api_key::Entity::find().all(&db).await.unwrap()
+    });
+    assert_eq!(rows.len(), 1);
+}
+
+#[test]
 fn demo_loads_the_district_once_however_often_it_runs() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0..2 {

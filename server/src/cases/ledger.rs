@@ -466,6 +466,8 @@ mod tests {
             public_precision: None,
             channel: "web".into(),
             demo: false,
+            api_key_id: None,
+            external_ref: None,
         }
     }
 

@@ -312,7 +312,7 @@ pub async fn generate(
                 };
                 let intake = match p.channel {
                     Channel::Web => Intake::WEB,
-                    Channel::Open311 => Intake::OPEN311,
+                    Channel::Open311 => Intake::OPEN311_UNKEYED,
                     // Keyed in by the bureau's dispatcher (代录).
                     road => Intake::for_caller(road, &staff.dispatcher)
                         .map_err(|e| anyhow::anyhow!("{e}"))?,

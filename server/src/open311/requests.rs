@@ -387,7 +387,11 @@ pub async fn submit(
         ..Default::default()
     };
     let receipt = reports
-        .submit(raw, crate::reports::service::Intake::OPEN311, idempotency)
+        .submit(
+            raw,
+            crate::reports::service::Intake::open311(&api_key),
+            idempotency,
+        )
         .await
         .map_err(|e| Open311Error::from_app(e, format))?;
     Ok((receipt, notices.join(" ")))

@@ -110,6 +110,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "案件办理：队列、案件详情、受理 → 查处 → 回复审核的各项操作。Case handling: the queue, a case, and every workflow action.",
     ),
     (
+        "handoff",
+        "12345 平台转办：平台以签名请求转来工单，每次状态变化回调平台。The 12345 platform's hand-off: signed work orders in, every change of state back to its callback.",
+    ),
+    (
         "routing",
         "分派规则与静音期（高考、中考）。Routing rules and quiet periods.",
     ),
@@ -219,6 +223,13 @@ impl Modify for SecuritySchemes {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::auth::session::COOKIE,
                 "工作人员会话，由 `POST /api/v1/session` 设置。The staff session, set by `POST /api/v1/session` (HttpOnly, SameSite=Strict).",
+            ))),
+        );
+        components.add_security_scheme(
+            "platform_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "12345 平台的 API 密钥（scope platform_12345），请求正文另以 X-Shanshui-Signature 签名。The 12345 platform's API key; the body is also signed (X-Shanshui-Signature).",
             ))),
         );
         components.add_security_scheme(

@@ -21,11 +21,14 @@ mod signer;
 mod worker;
 
 pub use handlers::router;
-pub use signer::{SIGNATURE_HEADER, SIGNING_KEY_LABEL, WebhookSigner};
+pub use signer::{
+    BadSignature, SIGNATURE_HEADER, SIGNATURE_WINDOW_SECS, SIGNING_KEY_LABEL, WebhookSigner, sign,
+    verify,
+};
 pub use worker::{backoff, deliver_due, run};
 
 use crate::config::OutboxPolicy;
-use crate::db::entities::{case, category, department, webhook_outbox};
+use crate::db::entities::{api_key, case, category, department, webhook_outbox};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -81,11 +84,13 @@ pub async fn enqueue(
     event: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    enqueue_change(conn, department, case, event, None, now).await
+    enqueue_change(conn, department, None, case, event, None, now).await
 }
 
 /// Queues `case.updated` for each department holding `case` now (the lead
-/// and any co-department) that has a webhook: the case left `previous`.
+/// and any co-department) that has a webhook, and for the API key the case
+/// came through if it has a callback (the 12345 platform, an Open311
+/// client): the case left `previous`.
 pub async fn enqueue_updated(
     conn: &impl ConnectionTrait,
     case: &case::Model,
@@ -97,25 +102,48 @@ pub async fn enqueue_updated(
         .flatten()
     {
         if let Some(d) = department::Entity::find_by_id(id).one(conn).await? {
-            enqueue_change(conn, &d, case, CASE_UPDATED, Some(previous), now).await?;
+            enqueue_change(conn, &d, None, case, CASE_UPDATED, Some(previous), now).await?;
         }
+    }
+    if let Some(key_id) = case.api_key_id
+        && let Some(key) = api_key::Entity::find_by_id(key_id).one(conn).await?
+        && let Some(lead) = match case.department_id {
+            Some(id) => department::Entity::find_by_id(id).one(conn).await?,
+            None => None,
+        }
+    {
+        enqueue_change(
+            conn,
+            &lead,
+            Some(&key),
+            case,
+            CASE_UPDATED,
+            Some(previous),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
 
+/// Queues one notification about `department`'s case: to the department's
+/// webhook, or with `client` to that API key's callback. Nothing is queued
+/// where there is no address (or the key is revoked).
 async fn enqueue_change(
     conn: &impl ConnectionTrait,
     department: &department::Model,
+    client: Option<&api_key::Model>,
     case: &case::Model,
     event: &str,
     previous_state: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if department
-        .webhook_url
-        .as_deref()
-        .is_none_or(|u| u.trim().is_empty())
-    {
+    let address = match client {
+        Some(key) if key.revoked_at.is_some() => None,
+        Some(key) => key.callback_url.as_deref(),
+        None => department.webhook_url.as_deref(),
+    };
+    if address.is_none_or(|u| u.trim().is_empty()) {
         return Ok(());
     }
     let category = category::Entity::find_by_id(case.category_id)
@@ -150,6 +178,7 @@ async fn enqueue_change(
     };
     webhook_outbox::ActiveModel {
         department_id: Set(department.id),
+        api_key_id: Set(client.map(|k| k.id)),
         case_id: Set(case.id),
         event: Set(event.to_owned()),
         payload: Set(serde_json::to_string(&payload).unwrap_or_default()),

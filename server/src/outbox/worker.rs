@@ -4,7 +4,7 @@
 use super::{SIGNATURE_HEADER, WebhookSigner};
 use crate::clock::Clock;
 use crate::config::OutboxPolicy;
-use crate::db::entities::{department, webhook_outbox};
+use crate::db::entities::{api_key, department, webhook_outbox};
 use crate::egress::{AllowList, WebhookClient};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -141,25 +141,45 @@ async fn send(
     message: &webhook_outbox::Model,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
-    // The department's current address: an admin may fix a wrong one while
-    // messages wait.
-    let department = department::Entity::find_by_id(message.department_id)
-        .one(db)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some((code, url)) = department
-        .and_then(|d| Some((d.code, d.webhook_url?)))
-        .filter(|(_, u)| !u.trim().is_empty())
-    else {
-        return Err("the department has no webhook address any more".to_owned());
+    // The current address: an admin may fix a wrong one while messages wait.
+    // A message to an API key's callback is signed with that key's secret.
+    let (url, signature) = match message.api_key_id {
+        Some(key_id) => {
+            let key = api_key::Entity::find_by_id(key_id)
+                .one(db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some((prefix, url)) = key
+                .filter(|k| k.revoked_at.is_none())
+                .and_then(|k| Some((k.prefix, k.callback_url?)))
+                .filter(|(_, u)| !u.trim().is_empty())
+            else {
+                return Err("the API key has no callback address any more".to_owned());
+            };
+            // Signed when sent, not when queued, so a retry carries a fresh time.
+            let signature = signer.client_signature(&prefix, now.timestamp(), &message.payload);
+            (url, signature)
+        }
+        None => {
+            let department = department::Entity::find_by_id(message.department_id)
+                .one(db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some((code, url)) = department
+                .and_then(|d| Some((d.code, d.webhook_url?)))
+                .filter(|(_, u)| !u.trim().is_empty())
+            else {
+                return Err("the department has no webhook address any more".to_owned());
+            };
+            let signature = signer.signature(&code, now.timestamp(), &message.payload);
+            (url, signature)
+        }
     };
     // The address is checked again at every send: it may have been stored
     // before the rule existed, or written by something other than the API.
     let request = client
         .post(&url)
         .map_err(|e| format!("not delivered: {e}"))?;
-    // Signed when sent, not when queued, so a retry carries a fresh time.
-    let signature = signer.signature(&code, now.timestamp(), &message.payload);
     let response = request
         .header("content-type", "application/json")
         .header("idempotency-key", &message.idempotency_key)

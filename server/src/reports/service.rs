@@ -14,7 +14,7 @@ use crate::cases::workflow::{self, Action, Actor, Reporter};
 use crate::categories::service as categories_service;
 use crate::clock::Clock;
 use crate::db::entities::{
-    area, case, case_event, category, department, photo, report, reporter_identity,
+    api_key, area, case, case_event, category, department, photo, report, reporter_identity,
 };
 use crate::digest::sha256_hex;
 use crate::disclosure::service::{REPORTER_ACTOR, public_point};
@@ -41,6 +41,9 @@ use shared::report::{
     Channel, DepartmentRef, PhotoRef, ReporterAction, SubmitReceipt, TimelineEntry, TrackView,
 };
 use shared::roles::Role;
+
+/// The error code of a work order handed off twice at once.
+pub const ORDER_EXISTS: &str = "order_exists";
 
 /// Corroborations that make a case high priority: several residents
 /// bothered by one source is worth an earlier visit.
@@ -100,27 +103,65 @@ fn photo_error(index: usize, e: PhotoError) -> AppError {
 }
 
 /// Who files a report and by which road (受理渠道): a resident themself,
-/// by the web form or Open311, or a member of staff on a caller's behalf
-/// (代录) by one of [`Channel::FOR_CALLER`]. Built only through its
-/// constructors, so a resident's report never carries a staff road and a
-/// report filed for a caller always names who filed it.
+/// by the web form or an Open311 app, a member of staff on a caller's
+/// behalf (代录) by one of [`Channel::FOR_CALLER`], or the 12345 platform
+/// handing off a work order (平台转办). Built only through its
+/// constructors, so a resident's report never carries a staff road, a
+/// report filed for a caller always names who filed it, and a hand-off
+/// always carries its platform key and order number.
 #[derive(Debug, Clone, Copy)]
 pub struct Intake<'a> {
     channel: Channel,
-    filed_by: Option<&'a StaffUser>,
+    by: Filer<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Filer<'a> {
+    Resident,
+    /// Through an API key: an Open311 app (its user's own report), or the
+    /// 12345 platform with its work-order number.
+    Client {
+        key: &'a api_key::Model,
+        order_no: Option<&'a str>,
+    },
+    Staff(&'a StaffUser),
 }
 
 impl<'a> Intake<'a> {
     /// The resident's own report form.
     pub const WEB: Intake<'static> = Intake {
         channel: Channel::Web,
-        filed_by: None,
+        by: Filer::Resident,
     };
-    /// A resident's report through an Open311 client.
-    pub const OPEN311: Intake<'static> = Intake {
+    /// A resident's report through an Open311 app, by its key (a callback
+    /// on the key hears of the case's changes).
+    pub fn open311(key: &'a api_key::Model) -> Self {
+        Intake {
+            channel: Channel::Open311,
+            by: Filer::Client {
+                key,
+                order_no: None,
+            },
+        }
+    }
+
+    /// An Open311 report with no key behind it: the demo's invented ones.
+    pub const OPEN311_UNKEYED: Intake<'static> = Intake {
         channel: Channel::Open311,
-        filed_by: None,
+        by: Filer::Resident,
     };
+
+    /// The 12345 platform's work order `order_no`, handed off with a key of
+    /// scope `platform_12345` (the caller checked the key and signature).
+    pub fn handoff(key: &'a api_key::Model, order_no: &'a str) -> Self {
+        Intake {
+            channel: Channel::Platform12345,
+            by: Filer::Client {
+                key,
+                order_no: Some(order_no),
+            },
+        }
+    }
 
     /// A report filed by `staff` for a caller, a letter or a visitor, or
     /// found on an inspection. Dispatchers and admins file by every such
@@ -153,7 +194,7 @@ impl<'a> Intake<'a> {
         }
         Ok(Intake {
             channel,
-            filed_by: Some(staff),
+            by: Filer::Staff(staff),
         })
     }
 
@@ -283,6 +324,10 @@ impl Reports<'_> {
                     Opening {
                         new: &new,
                         channel,
+                        client: match intake.by {
+                            Filer::Client { key, order_no } => Some((key.id, order_no)),
+                            _ => None,
+                        },
                         category: &category,
                         location,
                         area: area.as_ref(),
@@ -349,7 +394,32 @@ impl Reports<'_> {
             }
             return Err(e.into());
         }
-        if let Some(staff) = intake.filed_by {
+        if let Filer::Client {
+            key,
+            order_no: Some(order_no),
+        } = intake.by
+        {
+            audit::record(
+                &txn,
+                audit::Entry {
+                    actor: &format!("api-key:{}", key.prefix),
+                    action: "report.handed_off",
+                    object_type: "case",
+                    object_id: &case_row.code,
+                    detail: Some(format!(
+                        "order {order_no}; {} photos; {}",
+                        processed.len(),
+                        if identity_id.is_some() {
+                            "named"
+                        } else {
+                            "anonymous"
+                        }
+                    )),
+                },
+            )
+            .await?;
+        }
+        if let Filer::Staff(staff) = intake.by {
             // Who keyed it in, and by which road: never the caller's words
             // or identity, which stay in the report (encrypted).
             audit::record(
@@ -384,7 +454,7 @@ impl Reports<'_> {
 /// keyed in again as a letter are a different request.
 fn request_hash(raw: &RawReport, intake: Intake<'_>) -> String {
     let mut h = Sha256::new();
-    if intake.filed_by.is_some() {
+    if matches!(intake.by, Filer::Staff(_)) {
         h.update(intake.channel.as_str().as_bytes());
         h.update([0xfe]);
     }
@@ -433,6 +503,8 @@ fn area_contains(a: &area::Model, p: LatLon) -> bool {
 struct Opening<'a> {
     new: &'a NewReport,
     channel: Channel,
+    /// The API key it came through and the platform's order number.
+    client: Option<(i64, Option<&'a str>)>,
     category: &'a category::Model,
     location: LatLon,
     area: Option<&'a area::Model>,
@@ -447,6 +519,7 @@ async fn open_case(
     let Opening {
         new,
         channel,
+        client,
         category,
         location,
         area,
@@ -485,12 +558,23 @@ async fn open_case(
             extended_days: Set(0),
             contested: Set(false),
             channel: Set(channel.as_str().to_owned()),
+            api_key_id: Set(client.map(|(key, _)| key)),
+            external_ref: Set(client.and_then(|(_, order)| order).map(str::to_owned)),
             ..Default::default()
         }
         .insert(txn)
         .await;
         match inserted {
             Ok(row) => break row,
+            // The platform's order is a case already (a twin request
+            // committed first): the caller answers with that case.
+            Err(e) if client.is_some_and(|(_, o)| o.is_some()) && is_unique_violation(&e) => {
+                return Err(AppError::Rejected {
+                    status: StatusCode::CONFLICT,
+                    code: ORDER_EXISTS,
+                    message: "this work order has already been handed off".to_owned(),
+                });
+            }
             Err(e) if attempt < 5 && is_unique_violation(&e) => {
                 continue;
             }

@@ -10,6 +10,7 @@ mod demo;
 mod directory;
 mod disclosure;
 mod errors;
+mod handoff;
 mod health;
 mod info;
 mod intake;

@@ -10,16 +10,19 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone)]
-struct Hit {
-    key: String,
-    event: String,
-    signature: String,
-    body: String,
+pub(crate) struct Hit {
+    pub(crate) key: String,
+    pub(crate) event: String,
+    pub(crate) signature: String,
+    pub(crate) body: String,
 }
 
 /// A minimal HTTP receiver: records each request's idempotency key, event
 /// and body, answers 200.
-fn receive(listener: TcpListener, hits: Arc<Mutex<Vec<Hit>>>) -> tokio::task::JoinHandle<()> {
+pub(crate) fn receive(
+    listener: TcpListener,
+    hits: Arc<Mutex<Vec<Hit>>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let hits = hits.clone();
@@ -259,7 +262,7 @@ async fn a_receiver_that_is_down_then_up_gets_each_notification_once(app: &TestA
 
 /// What a receiver does: recompute HMAC-SHA-256 of "t.body" under the
 /// secret's text and compare, and refuse a stale time.
-fn verifies(header: &str, body: &str, secret: &str) -> bool {
+pub(crate) fn verifies(header: &str, body: &str, secret: &str) -> bool {
     use hmac::Mac;
     let Some((t, v1)) = header
         .strip_prefix("t=")

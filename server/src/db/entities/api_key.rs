@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// An API key for Open311 clients: only its SHA-256 is stored.
+/// An API key for an Open311 client or the 12345 platform: only its
+/// SHA-256 is stored.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_key")]
 pub struct Model {
@@ -13,6 +14,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// What the key may do: `open311` (file requests) or `platform_12345`
+    /// (hand off the city platform's work orders, signed).
+    pub scope: String,
+    /// Told of every change of state of the cases filed through this key.
+    pub callback_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

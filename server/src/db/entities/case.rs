@@ -59,6 +59,10 @@ pub struct Model {
     pub channel: String,
     /// Invented by `shanshui demo` (演示数据), not a resident's.
     pub demo: bool,
+    /// The API key it came through (an Open311 client, the 12345 platform).
+    pub api_key_id: Option<i64>,
+    /// The platform's work-order number (12345 工单号), one case per key.
+    pub external_ref: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,7 +7,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The department whose case it is about (and whose webhook it goes to,
+    /// unless `api_key_id` says otherwise).
     pub department_id: i64,
+    /// Addressed to this API key's callback URL instead of the department.
+    pub api_key_id: Option<i64>,
     pub case_id: i64,
     pub event: String,
     #[sea_orm(column_type = "Text")]

@@ -114,7 +114,7 @@ impl Finding {
 }
 
 /// One step of the workflow, as `POST /api/v1/cases/{code}/actions` takes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CaseAction {
@@ -169,6 +169,14 @@ pub enum CaseAction {
     Disclose(crate::disclosure::Disclosure),
     /// Takes the public record down again (the case stays listed without it).
     Undisclose { reason: String },
+    /// 更正类别: the report was filed under the wrong category. Reward
+    /// eligibility follows the new one; where the rules would route it to
+    /// another department, the case says so (`routing_suggestion`) and a
+    /// transfer is one step away. The deadline keeps running.
+    Recategorize { category: String, reason: String },
+    /// 更正地点: the case is somewhere else (WGS84). The reports keep the
+    /// place they were filed with, as evidence.
+    Relocate { lat: f64, lon: f64, reason: String },
 }
 
 /// The names of the actions, as `allowed_actions` lists them.
@@ -191,10 +199,12 @@ pub enum ActionKind {
     PayReward,
     Disclose,
     Undisclose,
+    Recategorize,
+    Relocate,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 15] = [
+    pub const ALL: [ActionKind; 17] = [
         ActionKind::Accept,
         ActionKind::Reject,
         ActionKind::Merge,
@@ -210,6 +220,8 @@ impl ActionKind {
         ActionKind::PayReward,
         ActionKind::Disclose,
         ActionKind::Undisclose,
+        ActionKind::Recategorize,
+        ActionKind::Relocate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -229,6 +241,8 @@ impl ActionKind {
             ActionKind::PayReward => "pay_reward",
             ActionKind::Disclose => "disclose",
             ActionKind::Undisclose => "undisclose",
+            ActionKind::Recategorize => "recategorize",
+            ActionKind::Relocate => "relocate",
         }
     }
 }
@@ -251,6 +265,8 @@ impl CaseAction {
             CaseAction::PayReward { .. } => ActionKind::PayReward,
             CaseAction::Disclose(_) => ActionKind::Disclose,
             CaseAction::Undisclose { .. } => ActionKind::Undisclose,
+            CaseAction::Recategorize { .. } => ActionKind::Recategorize,
+            CaseAction::Relocate { .. } => ActionKind::Relocate,
         }
     }
 }
@@ -258,7 +274,7 @@ impl CaseAction {
 /// The body of `POST /api/v1/cases/{code}/actions`: the action, and
 /// optionally the `version` the client saw, so a stale screen cannot act on
 /// a case that has changed since.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionRequest {
     #[serde(flatten)]
@@ -452,6 +468,10 @@ pub struct CaseDetail {
     /// once the case is closed.
     pub eligibility: Option<crate::reward::Eligibility>,
     pub allowed_actions: Vec<ActionKind>,
+    /// Where the routing rules would send the case as it now is, when that
+    /// is another department than the one it is with (after `recategorize`
+    /// or `relocate`): the console offers the transfer.
+    pub routing_suggestion: Option<RoutingSuggestion>,
     /// Whether the signed-in user may reveal the reporters' identities.
     pub can_reveal: bool,
     pub reports: Vec<StaffReport>,
@@ -461,6 +481,15 @@ pub struct CaseDetail {
     /// Earlier cases within 200 m of this one (重复投诉), that the user may
     /// see.
     pub earlier_here: crate::workbench::EarlierHere,
+}
+
+/// The department the routing rules pick for a case as it now is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoutingSuggestion {
+    pub department: String,
+    pub department_name: String,
+    pub department_name_en: String,
 }
 
 /// `POST /api/v1/cases/{code}/reveal`: the reporters' identities, for a role

@@ -1691,3 +1691,78 @@ async fn a_dispatcher_files_a_hotline_call_in_the_console_on_a_phone() {
     phone.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// 更正类别: a dispatcher corrects a case filed under the wrong category
+/// from a phone, is shown where the rules now send it, and transfers it
+/// there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatcher_corrects_a_category_and_transfers_where_the_rules_say() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
+    let (code, _) =
+        shanshui_tests::file_report(&app, "noise_traffic", 29.3752, 106.5101, &[]).await;
+
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "diao.du").await;
+    phone
+        .goto(&app.url(&format!("/admin/cases/{code}")))
+        .await
+        .unwrap();
+    take_action(&phone, "recategorize", "submitted", async |c| {
+        eventually("the categories are listed", async || {
+            exists(c, "#action-target option[value='noise_construction']").await
+        })
+        .await;
+        c.find(Locator::Css("#action-target"))
+            .await
+            .unwrap()
+            .select_by_value("noise_construction")
+            .await
+            .unwrap();
+        type_into(c, "#action-note", "现场核实为工地夜间施工").await;
+    })
+    .await;
+    eventually("the rules' department is named", async || {
+        exists(
+            &phone,
+            "#routing-suggestion[data-department='housing_construction']",
+        )
+        .await
+    })
+    .await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the case fits a 390 px screen"
+    );
+    assert_eq!(
+        dispatcher.case(&code).await["category"]["code"],
+        "noise_construction"
+    );
+    take_action(&phone, "transfer", "submitted", async |c| {
+        eventually("the departments are listed", async || {
+            exists(c, "#action-target option[value='housing_construction']").await
+        })
+        .await;
+        c.find(Locator::Css("#action-target"))
+            .await
+            .unwrap()
+            .select_by_value("housing_construction")
+            .await
+            .unwrap();
+        type_into(c, "#action-note", "按更正后的类别转办").await;
+    })
+    .await;
+    eventually("no suggestion once it is there", async || {
+        !exists(&phone, "#routing-suggestion").await
+    })
+    .await;
+    assert_eq!(
+        dispatcher.case(&code).await["department"],
+        "housing_construction"
+    );
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}

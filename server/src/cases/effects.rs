@@ -8,12 +8,13 @@
 
 use super::deadlines::Deadlines;
 use super::workflow::{self, Action, Actor, Facts, Refusal, Reporter};
-use crate::db::entities::department;
+use crate::db::entities::{area, category, department};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use shared::FieldErrorCode as Code;
 use shared::case::{CaseAction, CaseState, Finding};
 use shared::disclosure::Precision;
+use shared::geo::{self, LatLon};
 use shared::report::ReporterAction;
 
 /// Longest reason, note or reply staff can write.
@@ -50,6 +51,12 @@ pub struct Named {
     pub assignee: Option<Assignee>,
     /// `transfer`: the department named, if there is one.
     pub department: Option<department::Model>,
+    /// `recategorize`: the case's category now and the one named (if it is
+    /// an active category).
+    pub category: Option<(category::Model, Option<category::Model>)>,
+    /// `relocate`: where the case is now, and the 街道/镇 of the new place
+    /// (`None` outside every area).
+    pub place: Option<(LatLon, Option<area::Model>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +105,17 @@ pub enum Field {
     },
     /// The public record taken down (the precision chosen is kept).
     Undisclosed,
+    /// A corrected category (and its group, which "me too" and nearby
+    /// searches match on).
+    Category {
+        id: i64,
+        group: String,
+    },
+    /// A corrected place and its 街道/镇.
+    Place {
+        at: LatLon,
+        area_id: Option<i64>,
+    },
 }
 
 /// The timeline entry (办理记录).
@@ -133,7 +151,7 @@ pub struct AuditEntry {
 }
 
 /// What happens to the case's reward.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RewardEffect {
     /// A staff step on the reward track (奖励审核, 奖金发放); its note and
     /// whether the reporter sees it come from the step.
@@ -497,6 +515,69 @@ fn staff_effects(
             public = false;
             public_photos = Some(Vec::new());
             fields.push(Field::Undisclosed);
+        }
+        CaseAction::Recategorize { reason, .. } => {
+            let reason = text("reason", &reason)?;
+            let Some((old, Some(new))) = &named.category else {
+                return Err(AppError::field(
+                    "category",
+                    Code::NotFound,
+                    "no such category; see GET /api/v1/categories",
+                ));
+            };
+            if old.id == new.id {
+                return Err(AppError::validation(
+                    "category",
+                    "the case already has this category",
+                ));
+            }
+            // Both values stay in the timeline and the audit log; the
+            // reason is the staff's, so the reporter's view does not show it.
+            note = Some(format!(
+                "{} ({}) → {} ({}) — {reason}",
+                old.name_zh, old.code, new.name_zh, new.code
+            ));
+            public = false;
+            fields.push(Field::Category {
+                id: new.id,
+                group: new.group_code.clone(),
+            });
+        }
+        CaseAction::Relocate { lat, lon, reason } => {
+            let reason = text("reason", &reason)?;
+            let to = LatLon { lat, lon };
+            if !(lat.is_finite() && lon.is_finite()) || !(-90.0..=90.0).contains(&lat) {
+                return Err(AppError::field("lat", Code::OutOfRange, "not a latitude"));
+            }
+            let Some((from, area)) = &named.place else {
+                return Err(AppError::validation("lat", "the place could not be read"));
+            };
+            if area.is_none() && !geo::in_bbox(to, geo::BANAN_BBOX) {
+                return Err(AppError::field(
+                    "lat",
+                    Code::OutOfArea,
+                    "the place is outside Banan District",
+                ));
+            }
+            if geo::distance_m(*from, to) < 1.0 {
+                return Err(AppError::validation(
+                    "lat",
+                    "the case is already at this place",
+                ));
+            }
+            // The reports keep the place they were filed with (evidence);
+            // the case moves. Staff-only, like every exact place.
+            note = Some(format!(
+                "({:.6}, {:.6}) → ({lat:.6}, {lon:.6}), {} m — {reason}",
+                from.lat,
+                from.lon,
+                geo::distance_m(*from, to).round()
+            ));
+            public = false;
+            fields.push(Field::Place {
+                at: to,
+                area_id: area.as_ref().map(|a| a.id),
+            });
         }
         CaseAction::ProposeReward { .. }
         | CaseAction::ApproveReward { .. }

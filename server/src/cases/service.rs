@@ -401,11 +401,39 @@ impl Cases<'_> {
             .await?;
         let public_photos: Vec<i64> = photos.iter().filter(|p| p.public).map(|p| p.id).collect();
         // The category's questions, to show each answer by name.
-        let questions = category::Entity::find_by_id(c.category_id)
+        let category_row = category::Entity::find_by_id(c.category_id)
             .one(self.db)
-            .await?
-            .map(|row| crate::categories::service::questions(&row))
+            .await?;
+        let questions = category_row
+            .as_ref()
+            .map(crate::categories::service::questions)
             .unwrap_or_default();
+        // Where the rules would send the case as it now is (after a
+        // correction of its category or place): offered as a transfer.
+        let routing_suggestion = match &category_row {
+            Some(row) if facts(&c).state.is_open() && c.merged_into_id.is_none() => {
+                let happened = c
+                    .occurred_at
+                    .filter(|t| *t <= now)
+                    .unwrap_or(c.submitted_at);
+                let route =
+                    crate::routing::service::route(self.db, row, c.area_id, happened).await?;
+                (route.department_id.is_some() && route.department_id != c.department_id).then(
+                    || shared::case::RoutingSuggestion {
+                        department: lookups
+                            .department_code(route.department_id)
+                            .unwrap_or_default(),
+                        department_name: lookups
+                            .department_name(route.department_id)
+                            .unwrap_or_default(),
+                        department_name_en: lookups
+                            .department_name_en(route.department_id)
+                            .unwrap_or_default(),
+                    },
+                )
+            }
+            _ => None,
+        };
         let reports = report::Entity::find()
             .filter(report::Column::CaseId.eq(c.id))
             .order_by_asc(report::Column::Id)
@@ -519,6 +547,7 @@ impl Cases<'_> {
             reward,
             eligibility,
             allowed_actions: workflow::allowed(&actor, &f),
+            routing_suggestion,
             can_reveal,
             reports,
             timeline,
@@ -646,6 +675,30 @@ impl Cases<'_> {
                     .filter(department::Column::Code.eq(code.trim()))
                     .one(conn)
                     .await?;
+            }
+            CaseAction::Recategorize { category: code, .. } => {
+                let current = category::Entity::find_by_id(c.category_id)
+                    .one(conn)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let named_one = crate::categories::service::find_active(conn, code.trim()).await?;
+                named.category = Some((current, named_one));
+            }
+            CaseAction::Relocate { lat, lon, .. } => {
+                let to = shared::geo::LatLon {
+                    lat: *lat,
+                    lon: *lon,
+                };
+                let area = if lat.is_finite() && lon.is_finite() {
+                    crate::reports::service::locate(conn, to).await?
+                } else {
+                    None
+                };
+                let from = shared::geo::LatLon {
+                    lat: c.lat,
+                    lon: c.lon,
+                };
+                named.place = Some((from, area));
             }
             _ => {}
         }
@@ -911,6 +964,13 @@ fn set(update: UpdateMany<case::Entity>, field: Field) -> UpdateMany<case::Entit
             .col_expr(C::PublicInvestigation, Expr::value(investigation))
             .col_expr(C::PublicActions, Expr::value(actions_taken))
             .col_expr(C::PublicPrecision, Expr::value(Some(precision.as_str()))),
+        Field::Category { id, group } => update
+            .col_expr(C::CategoryId, Expr::value(id))
+            .col_expr(C::GroupCode, Expr::value(group)),
+        Field::Place { at, area_id } => update
+            .col_expr(C::Lat, Expr::value(at.lat))
+            .col_expr(C::Lon, Expr::value(at.lon))
+            .col_expr(C::AreaId, Expr::value(area_id)),
         Field::Undisclosed => update
             .col_expr(C::DisclosedAt, Expr::value(none_time))
             .col_expr(C::PublicSummary, Expr::value(None::<String>))

@@ -126,6 +126,11 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
         (S::ReplyReview, A::ApproveReply) => Some(S::Closed),
         (S::ReplyReview, A::ReturnReply) => Some(S::Investigating),
         (S::Accepted | S::Investigating | S::ReplyReview, A::Extend) => Some(state),
+        // Corrections while the case is worked on; once a reply is drafted
+        // it answers the case as it was, so it is returned first.
+        (S::Submitted | S::Accepted | S::Investigating, A::Recategorize | A::Relocate) => {
+            Some(state)
+        }
         // The public record: once a case is accepted (or refused, which the
         // public may also see), never while it is unread or merged away.
         (
@@ -140,9 +145,14 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
 pub fn roles_for(action: ActionKind) -> &'static [Role] {
     use ActionKind as A;
     match action {
-        A::Accept | A::Reject | A::Merge | A::Assign | A::Transfer | A::Extend => {
-            &[Role::Dispatcher, Role::Handler]
-        }
+        A::Accept
+        | A::Reject
+        | A::Merge
+        | A::Assign
+        | A::Transfer
+        | A::Extend
+        | A::Recategorize
+        | A::Relocate => &[Role::Dispatcher, Role::Handler],
         A::DraftReply => &[Role::Handler],
         A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
         // What the public reads is reviewed by someone who did not write the
@@ -413,7 +423,9 @@ pub(super) mod tests {
                 ActionKind::Accept,
                 ActionKind::Reject,
                 ActionKind::Merge,
-                ActionKind::Transfer
+                ActionKind::Transfer,
+                ActionKind::Recategorize,
+                ActionKind::Relocate
             ]
         );
         assert!(allowed(&co, &c).is_empty());

@@ -109,4 +109,9 @@ impl Lookups {
     pub(crate) fn department_name(&self, id: Option<i64>) -> Option<String> {
         self.departments.get(&id?).map(|d| d.name_zh.clone())
     }
+
+    /// The department's English name.
+    pub(crate) fn department_name_en(&self, id: Option<i64>) -> Option<String> {
+        self.departments.get(&id?).map(|d| d.name_en.clone())
+    }
 }

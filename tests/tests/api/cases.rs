@@ -64,7 +64,17 @@ async fn a_case_goes_from_report_to_approved_reply_and_the_reporter_sees_each_pu
     let (code, secret) = noise_case(app).await;
 
     let case = t.dispatcher.case(&code).await;
-    assert_eq!(actions(&case), ["accept", "reject", "merge", "transfer"]);
+    assert_eq!(
+        actions(&case),
+        [
+            "accept",
+            "reject",
+            "merge",
+            "transfer",
+            "recategorize",
+            "relocate"
+        ]
+    );
     assert_eq!(case["deadline"], case["accept_due_at"]);
     let case = ok(
         &t.handler,
@@ -533,7 +543,10 @@ async fn a_deadline_is_extended_once_and_a_transfer_keeps_the_clock(app: &TestAp
         "out of the old department's sight"
     );
     let case = t.other_handler.case(&code).await;
-    assert_eq!(actions(&case), ["merge", "assign", "transfer"]);
+    assert_eq!(
+        actions(&case),
+        ["merge", "assign", "transfer", "recategorize", "relocate"]
+    );
 }
 shanshui_tests::demo_test!(a_deadline_is_extended_once_and_a_transfer_keeps_the_clock);
 

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_params_map;
 use shared::case::{ActionKind, ActionRequest, CaseAction, CaseDetail, Finding, RevealedReporter};
 use shared::directory::Department;
 use shared::disclosure::{Disclosure, Precision};
-use shared::report::NearbyCase;
+use shared::report::{Category, NearbyCase};
 use shared::reward::{RewardTier, yuan};
 use std::collections::BTreeMap;
 
@@ -35,6 +35,8 @@ fn action_name(l: Locale, a: ActionKind) -> &'static str {
         ActionKind::PayReward => td_string!(l, adm_do_pay_reward),
         ActionKind::Disclose => td_string!(l, adm_do_disclose),
         ActionKind::Undisclose => td_string!(l, adm_do_undisclose),
+        ActionKind::Recategorize => td_string!(l, adm_do_recategorize),
+        ActionKind::Relocate => td_string!(l, adm_do_relocate),
     }
 }
 
@@ -257,6 +259,18 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                     </section>
                 }
             })}
+            {c.routing_suggestion.clone().map(|r| {
+                let can_transfer = c.allowed_actions.contains(&ActionKind::Transfer);
+                view! {
+                    <p class="notice routing-suggestion" id="routing-suggestion" data-department=r.department.clone()>
+                        {move || {
+                            let l = lang.get();
+                            td!(l, adm_routing_suggestion, department = named(l, &r.department_name, &r.department_name_en))
+                        }}
+                        {can_transfer.then(|| view! { " " {move || td_string!(lang.get(), adm_routing_transfer_hint)} })}
+                    </p>
+                }
+            })}
             <Actions code=code.clone() version=c.version template=template allowed=allowed
                 reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload
                 public=public />
@@ -418,6 +432,7 @@ struct Choices {
     departments: Loaded<Vec<Department>>,
     nearby: Loaded<Vec<NearbyCase>>,
     assignees: Loaded<Vec<String>>,
+    categories: Loaded<Vec<Category>>,
 }
 
 /// Fields kept while the case is shown, as staff move between actions or
@@ -498,6 +513,7 @@ fn Actions(
             let code = code.clone();
             load::<Vec<String>>(move || format!("/api/v1/cases/{code}/assignees"))
         },
+        categories: load::<Vec<Category>>(|| "/api/v1/categories".to_owned()),
     };
     let case = OnCase {
         code: StoredValue::new(code),
@@ -525,6 +541,8 @@ fn Actions(
             ActionKind::ProposeReward => view! { <ProposeRewardAction case drafts tiers=choices.tiers /> }.into_any(),
             ActionKind::PayReward => view! { <PayRewardAction case amount=drafts.amount /> }.into_any(),
             ActionKind::Disclose => view! { <DiscloseAction case drafts /> }.into_any(),
+            ActionKind::Recategorize => view! { <RecategorizeAction case categories=choices.categories /> }.into_any(),
+            ActionKind::Relocate => view! { <RelocateAction case /> }.into_any(),
         })
     };
     view! {
@@ -731,6 +749,68 @@ fn TransferAction(case: OnCase, departments: Loaded<Vec<Department>>) -> impl In
                     }}
                 </select></div>
             {note_field(|l| td_string!(l, adm_reason), note, true)}
+        </ActionForm>
+    }
+}
+
+/// 更正类别: another category, by group, with the reason.
+#[component]
+fn RecategorizeAction(case: OnCase, categories: Loaded<Vec<Category>>) -> impl IntoView {
+    let lang = use_lang();
+    let target = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let action = move || CaseAction::Recategorize {
+        category: text(target),
+        reason: text(note),
+    };
+    view! {
+        <ActionForm kind=ActionKind::Recategorize case action>
+            <div class="field"><label for="action-target">{move || td_string!(lang.get(), fact_category)}</label>
+                <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {move || {
+                        let l = lang.get();
+                        match categories.get() {
+                            Some(Ok(list)) => list.into_iter().map(|c| {
+                                let label = format!("{} · {}", named(l, &c.group.name, &c.group.name_en), named(l, &c.name, &c.name_en));
+                                view! { <option value=c.code.clone()>{label}</option> }
+                            }).collect_view().into_any(),
+                            _ => ().into_any(),
+                        }
+                    }}
+                </select></div>
+            {note_field(|l| td_string!(l, adm_reason), note, true)}
+            <p class="hint">{move || td_string!(lang.get(), adm_recategorize_hint)}</p>
+        </ActionForm>
+    }
+}
+
+/// 更正地点: the corrected place's coordinates (WGS84), with the reason;
+/// the reports keep the place they were filed with.
+#[component]
+fn RelocateAction(case: OnCase) -> impl IntoView {
+    let lang = use_lang();
+    let lat = RwSignal::new(String::new());
+    let lon = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let number = |s: RwSignal<String>| text(s).parse::<f64>().unwrap_or(f64::NAN);
+    let action = move || CaseAction::Relocate {
+        lat: number(lat),
+        lon: number(lon),
+        reason: text(note),
+    };
+    view! {
+        <ActionForm kind=ActionKind::Relocate case action>
+            <div class="coords">
+                <div class="field"><label for="action-lat">{move || td_string!(lang.get(), latitude)}</label>
+                    <input id="action-lat" inputmode="decimal" required=true placeholder="29.38" prop:value=move || lat.get()
+                        on:input=move |ev| lat.set(event_target_value(&ev)) /></div>
+                <div class="field"><label for="action-lon">{move || td_string!(lang.get(), longitude)}</label>
+                    <input id="action-lon" inputmode="decimal" required=true placeholder="106.54" prop:value=move || lon.get()
+                        on:input=move |ev| lon.set(event_target_value(&ev)) /></div>
+            </div>
+            {note_field(|l| td_string!(l, adm_reason), note, true)}
+            <p class="hint">{move || td_string!(lang.get(), adm_relocate_hint)}</p>
         </ActionForm>
     }
 }

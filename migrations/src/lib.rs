@@ -16,6 +16,7 @@ mod m20261204_000010_case_place_index;
 mod m20261204_000011_case_channel;
 mod m20261204_000012_demo_cases;
 mod m20261204_000013_handoff;
+mod m20261204_000014_enforcement;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_case_channel::Migration),
             Box::new(m20261204_000012_demo_cases::Migration),
             Box::new(m20261204_000013_handoff::Migration),
+            Box::new(m20261204_000014_enforcement::Migration),
         ]
     }
 }

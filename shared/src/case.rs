@@ -177,6 +177,47 @@ pub enum CaseAction {
     /// 更正地点: the case is somewhere else (WGS84). The reports keep the
     /// place they were filed with, as evidence.
     Relocate { lat: f64, lon: f64, reason: String },
+    /// 查处结果: an administrative penalty decision, linking the case to the
+    /// enterprise by its credit code. Its fine is what a percent-of-fine
+    /// reward is computed from.
+    RecordPenalty(PenaltyInput),
+    /// 移送公安机关: the case is referred to the police (once).
+    ReferToPolice { reason: String },
+    /// 行政处罚信息公开: a reviewer publishes a recorded penalty on `/info`.
+    PublishPenalty { decision_no: String },
+}
+
+/// A penalty decision as staff record it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PenaltyInput {
+    /// 处罚决定书文号, e.g. 渝（巴）环罚〔2026〕12号; unique.
+    pub decision_no: String,
+    /// The enterprise's registered name.
+    pub enterprise: String,
+    /// 统一社会信用代码 (GB 32100, its check character verified).
+    pub credit_code: String,
+    /// The provision violated (违反的条款).
+    pub provision: String,
+    /// The fine, in fen (0 for a penalty without a fine).
+    pub fine_fen: i64,
+    /// The decision's date, YYYY-MM-DD.
+    pub decided_on: String,
+}
+
+/// A recorded penalty as staff see it on the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PenaltyView {
+    pub decision_no: String,
+    pub enterprise: String,
+    pub credit_code: String,
+    pub provision: String,
+    pub fine_fen: i64,
+    pub decided_on: String,
+    pub recorded_at: String,
+    /// None until a reviewer publishes it.
+    pub published_at: Option<String>,
 }
 
 /// The names of the actions, as `allowed_actions` lists them.
@@ -201,10 +242,13 @@ pub enum ActionKind {
     Undisclose,
     Recategorize,
     Relocate,
+    RecordPenalty,
+    ReferToPolice,
+    PublishPenalty,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 17] = [
+    pub const ALL: [ActionKind; 20] = [
         ActionKind::Accept,
         ActionKind::Reject,
         ActionKind::Merge,
@@ -222,6 +266,9 @@ impl ActionKind {
         ActionKind::Undisclose,
         ActionKind::Recategorize,
         ActionKind::Relocate,
+        ActionKind::RecordPenalty,
+        ActionKind::ReferToPolice,
+        ActionKind::PublishPenalty,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -243,6 +290,9 @@ impl ActionKind {
             ActionKind::Undisclose => "undisclose",
             ActionKind::Recategorize => "recategorize",
             ActionKind::Relocate => "relocate",
+            ActionKind::RecordPenalty => "record_penalty",
+            ActionKind::ReferToPolice => "refer_to_police",
+            ActionKind::PublishPenalty => "publish_penalty",
         }
     }
 }
@@ -267,6 +317,9 @@ impl CaseAction {
             CaseAction::Undisclose { .. } => ActionKind::Undisclose,
             CaseAction::Recategorize { .. } => ActionKind::Recategorize,
             CaseAction::Relocate { .. } => ActionKind::Relocate,
+            CaseAction::RecordPenalty(_) => ActionKind::RecordPenalty,
+            CaseAction::ReferToPolice { .. } => ActionKind::ReferToPolice,
+            CaseAction::PublishPenalty { .. } => ActionKind::PublishPenalty,
         }
     }
 }
@@ -468,6 +521,10 @@ pub struct CaseDetail {
     /// once the case is closed.
     pub eligibility: Option<crate::reward::Eligibility>,
     pub allowed_actions: Vec<ActionKind>,
+    /// 查处结果: the penalty decisions recorded on the case.
+    pub penalties: Vec<PenaltyView>,
+    /// 移送公安机关: when the case was referred to the police.
+    pub police_referred_at: Option<String>,
     /// Where the routing rules would send the case as it now is, when that
     /// is another department than the one it is with (after `recategorize`
     /// or `relocate`): the console offers the transfer.

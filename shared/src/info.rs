@@ -113,6 +113,25 @@ pub struct EnterpriseDisclosureInput {
 pub struct InfoPage {
     pub notices: Vec<Notice>,
     pub enterprises: Vec<EnterpriseDisclosure>,
+    /// 行政处罚信息公开: published penalty decisions, newest first.
+    pub penalties: Vec<PublishedPenalty>,
+}
+
+/// A penalty decision as the public reads it: the decision, the enterprise,
+/// the violation and the fine, and the case it came from — nothing about
+/// the reporter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublishedPenalty {
+    pub decision_no: String,
+    pub enterprise: String,
+    pub credit_code: String,
+    pub provision: String,
+    pub fine_fen: i64,
+    pub decided_on: String,
+    /// The case's number (受理编号), whose public record is at `/cases/{case}`.
+    pub case: String,
+    pub published_at: String,
 }
 
 /// One of the plan's targets and the value staff entered for it.

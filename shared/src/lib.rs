@@ -10,6 +10,7 @@
 pub mod case;
 pub mod directory;
 pub mod disclosure;
+pub mod enterprise;
 pub mod error;
 pub mod geo;
 pub mod info;

@@ -1766,3 +1766,93 @@ async fn a_dispatcher_corrects_a_category_and_transfers_where_the_rules_say() {
     phone.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// 查处结果 from a phone: a handler records a penalty decision on the case
+/// page (a mistyped credit code is flagged as it is typed), a reviewer
+/// publishes it, and the public reads it on `/info` at 390 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_records_a_penalty_that_the_public_then_reads_on_info() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    let (code, _) =
+        shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
+    for step in [
+        json!({ "action": "accept" }),
+        json!({ "action": "assign", "assignee": "cheng.ban" }),
+    ] {
+        let (status, body) = handler.act(&code, step).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "cheng.ban").await;
+    phone
+        .goto(&app.url(&format!("/admin/cases/{code}")))
+        .await
+        .unwrap();
+    take_action(&phone, "record_penalty", "investigating", async |c| {
+        type_into(c, "#penalty-decision-no", "渝（巴）住建罚〔2026〕12号").await;
+        type_into(c, "#penalty-enterprise", "重庆某建设工程有限公司").await;
+        type_into(c, "#penalty-credit-code", "91500113MA5U12354P").await;
+        eventually("the mistyped code is flagged", async || {
+            exists(c, "#credit-code-error").await
+        })
+        .await;
+        type_into(c, "#penalty-credit-code", "91500113MA5U12345P").await;
+        eventually("the right code is not", async || {
+            !exists(c, "#credit-code-error").await
+        })
+        .await;
+        type_into(c, "#penalty-provision", "夜间施工未取得证明，违反噪声污染防治法第四十三条").await;
+        type_into(c, "#penalty-fine", "2000").await;
+        c.execute(
+            "const d = document.getElementById('penalty-date'); d.value = '2026-11-30'; d.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+        assert!(!scrolls_sideways(c).await, "the form fits a 390 px screen");
+    })
+    .await;
+    eventually("the penalty is listed on the case", async || {
+        exists(
+            &phone,
+            "#penalties li[data-decision='渝（巴）住建罚〔2026〕12号']",
+        )
+        .await
+    })
+    .await;
+    let case = handler.case(&code).await;
+    assert_eq!(case["penalties"][0]["fine_fen"], 200_000, "{case}");
+    let (status, body) = reviewer
+        .act(
+            &code,
+            json!({ "action": "publish_penalty", "decision_no": "渝（巴）住建罚〔2026〕12号" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    phone.goto(&app.url("/info")).await.unwrap();
+    let card = "#penalties article.penalty[data-decision='渝（巴）住建罚〔2026〕12号']";
+    eventually("the public reads the penalty", async || {
+        exists(&phone, card).await
+    })
+    .await;
+    let shown = text(&phone, card).await;
+    assert!(
+        shown.contains("重庆某建设工程有限公司") && shown.contains("2000") && shown.contains(&code),
+        "{shown}"
+    );
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "/info fits a 390 px screen"
+    );
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}

@@ -110,6 +110,30 @@ pub fn Info() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
+                        {(value("kind").is_empty() || value("kind") == "enforcement").then(|| {
+                            let penalties = p.penalties.clone();
+                            view! {
+                            <section id="penalties">
+                                <h2>{td_string!(l, info_penalty_decisions)}</h2>
+                                {if penalties.is_empty() {
+                                    view! { <p class="empty">{td_string!(l, info_none)}</p> }.into_any()
+                                } else {
+                                    penalties.into_iter().map(|x| view! {
+                                        <article class="card penalty" data-decision=x.decision_no.clone()>
+                                            <h3>{x.enterprise.clone()}</h3>
+                                            <dl class="facts">
+                                                <dt>{td_string!(l, info_decision_no)}</dt><dd>{x.decision_no.clone()}</dd>
+                                                <dt>{td_string!(l, info_credit_code)}</dt><dd>{x.credit_code.clone()}</dd>
+                                                <dt>{td_string!(l, info_violation)}</dt><dd>{x.provision.clone()}</dd>
+                                                <dt>{td_string!(l, info_fine)}</dt><dd>{format!("{} {}", shared::reward::yuan(x.fine_fen), td_string!(l, info_yuan))}</dd>
+                                                <dt>{td_string!(l, info_decided_on)}</dt><dd>{x.decided_on.clone()}</dd>
+                                                <dt>{td_string!(l, info_from_case)}</dt><dd><a href=format!("/cases/{}", x.case)>{x.case.clone()}</a></dd>
+                                            </dl>
+                                        </article>
+                                    }).collect_view().into_any()
+                                }}
+                            </section>
+                        }})}
                         {(value("kind").is_empty()).then(|| view! {
                             <section id="enterprises">
                                 <h2>{td_string!(l, info_enterprises)}</h2>

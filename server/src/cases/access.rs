@@ -44,6 +44,7 @@ pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
         closed_at: c.closed_at,
         close_due_at: c.close_due_at,
         corroborations: i64::from(c.corroboration_count),
+        police_referred: c.police_referred_at.is_some(),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::db::entities::{area, category, department};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use shared::FieldErrorCode as Code;
-use shared::case::{CaseAction, CaseState, Finding};
+use shared::case::{CaseAction, CaseState, Finding, PenaltyInput};
 use shared::disclosure::Precision;
 use shared::geo::{self, LatLon};
 use shared::report::ReporterAction;
@@ -116,6 +116,73 @@ pub enum Field {
         at: LatLon,
         area_id: Option<i64>,
     },
+    /// 移送公安机关.
+    PoliceReferred(DateTime<Utc>),
+}
+
+/// A penalty decision to write beside the case (查处结果).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enforcement {
+    /// Recorded, its fields checked (the credit code's check character).
+    Record(PenaltyInput),
+    /// Published on `/info` (行政处罚信息公开), by its decision number.
+    Publish(String),
+}
+
+/// The longest decision number, enterprise name or provision.
+const MAX_PENALTY_FIELD: usize = 200;
+/// A fine over 100 million yuan is a typing error, not a decision.
+pub const MAX_FINE_FEN: i64 = 10_000_000_000;
+
+/// Checks a penalty as staff typed it: every field present, the credit
+/// code's GB 32100 check character, the fine in range, the date real and
+/// not in the future.
+fn penalty(input: PenaltyInput, now: DateTime<Utc>) -> Result<PenaltyInput, AppError> {
+    let short = |field: &str, v: &str| -> Result<String, AppError> {
+        let v = text(field, v)?;
+        if v.chars().count() > MAX_PENALTY_FIELD {
+            return Err(AppError::field(
+                field,
+                Code::TooLong,
+                format!("at most {MAX_PENALTY_FIELD} characters"),
+            ));
+        }
+        Ok(v)
+    };
+    let credit_code = shared::enterprise::credit_code(&input.credit_code)
+        .map_err(|e| AppError::field("credit_code", Code::Invalid, e.to_string()))?;
+    if !(0..=MAX_FINE_FEN).contains(&input.fine_fen) {
+        return Err(AppError::field(
+            "fine_fen",
+            Code::OutOfRange,
+            format!("from 0 to {MAX_FINE_FEN} fen"),
+        ));
+    }
+    let decided = chrono::NaiveDate::parse_from_str(input.decided_on.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::field("decided_on", Code::Invalid, "a date, YYYY-MM-DD"))?;
+    let today = (now + Duration::hours(8)).date_naive();
+    if decided > today {
+        return Err(AppError::field(
+            "decided_on",
+            Code::InFuture,
+            "the decision's date cannot be in the future",
+        ));
+    }
+    if decided < today - Duration::days(3650) {
+        return Err(AppError::field(
+            "decided_on",
+            Code::TooOld,
+            "more than ten years ago",
+        ));
+    }
+    Ok(PenaltyInput {
+        decision_no: short("decision_no", &input.decision_no)?,
+        enterprise: short("enterprise", &input.enterprise)?,
+        credit_code,
+        provision: text("provision", &input.provision)?,
+        fine_fen: input.fine_fen,
+        decided_on: decided.format("%Y-%m-%d").to_string(),
+    })
 }
 
 /// The timeline entry (办理记录).
@@ -178,6 +245,8 @@ pub struct Change {
     /// A department to notify (as `resolve` read it), and the event's name.
     pub notify: Option<(department::Model, &'static str)>,
     pub reward: Option<RewardEffect>,
+    /// A penalty decision recorded or published.
+    pub enforcement: Option<Enforcement>,
 }
 
 /// A required piece of text: trimmed, not empty, not too long.
@@ -270,6 +339,7 @@ fn reward_only(event: &'static str, audit: AuditEntry, reward: RewardEffect) -> 
         public_photos: None,
         notify: None,
         reward: Some(reward),
+        enforcement: None,
     }
 }
 
@@ -337,6 +407,7 @@ fn reporter_effects(
                 public_photos: None,
                 notify: None,
                 reward: Some(RewardEffect::Hold),
+                enforcement: None,
             });
         }
     };
@@ -371,6 +442,7 @@ fn staff_effects(
     let mut public_photos = None;
     let mut notify = None;
     let mut reward = None;
+    let mut enforcement = None;
     let close_due = case
         .close_due_at
         .unwrap_or_else(|| deadlines.close_due(case.submitted_at));
@@ -579,6 +651,30 @@ fn staff_effects(
                 area_id: area.as_ref().map(|a| a.id),
             });
         }
+        CaseAction::RecordPenalty(input) => {
+            let p = penalty(input, now)?;
+            // Staff-only until a reviewer publishes it.
+            note = Some(format!(
+                "{}: {} ({}), {} — {}",
+                p.decision_no,
+                p.enterprise,
+                p.credit_code,
+                shared::reward::yuan(p.fine_fen),
+                p.provision
+            ));
+            public = false;
+            enforcement = Some(Enforcement::Record(p));
+        }
+        CaseAction::ReferToPolice { reason } => {
+            note = Some(text("reason", &reason)?);
+            public = false;
+            fields.push(Field::PoliceReferred(now));
+        }
+        CaseAction::PublishPenalty { decision_no } => {
+            let decision_no = text("decision_no", &decision_no)?;
+            note = Some(decision_no.clone());
+            enforcement = Some(Enforcement::Publish(decision_no));
+        }
         CaseAction::ProposeReward { .. }
         | CaseAction::ApproveReward { .. }
         | CaseAction::RejectReward { .. }
@@ -608,6 +704,7 @@ fn staff_effects(
         public_photos,
         notify,
         reward,
+        enforcement,
     })
 }
 

@@ -30,7 +30,7 @@ use super::service::{MAY_REVEAL, QueueFilter, filter_condition};
 use super::workflow;
 use crate::audit;
 use crate::auth::session::StaffUser;
-use crate::db::entities::{case, report, reporter_identity, reward};
+use crate::db::entities::{case, penalty, report, reporter_identity, reward};
 use crate::directory::calendar;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
@@ -215,6 +215,18 @@ impl Pages {
             .into_iter()
             .map(|r| (r.case_id, r))
             .collect();
+        // 查处结果 recorded on the cases: the decisions and the fine.
+        let mut penalties: BTreeMap<i64, (Vec<String>, i64)> = BTreeMap::new();
+        for p in penalty::Entity::find()
+            .filter(penalty::Column::CaseId.is_in(ids.clone()))
+            .order_by_asc(penalty::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            let entry = penalties.entry(p.case_id).or_default();
+            entry.0.push(p.decision_no);
+            entry.1 += p.fine_fen;
+        }
         let assignees = usernames(&self.db, rows.iter().filter_map(|c| c.assignee_id)).await?;
         let people = match &self.identities {
             Some(rule) => {
@@ -231,7 +243,7 @@ impl Pages {
         };
         let mut out = String::with_capacity(rows.len() * 400);
         for c in &rows {
-            let mut fields = self.fields(c, rewards.get(&c.id), &assignees);
+            let mut fields = self.fields(c, rewards.get(&c.id), penalties.get(&c.id), &assignees);
             if self.identities.is_some() {
                 let (name, phone) = people.get(&c.id).cloned().unwrap_or_default();
                 fields.extend([name, phone]);
@@ -296,6 +308,7 @@ impl Pages {
         &self,
         c: &case::Model,
         r: Option<&reward::Model>,
+        penalties: Option<&(Vec<String>, i64)>,
         assignees: &BTreeMap<i64, String>,
     ) -> Vec<String> {
         let l = &self.lookups;
@@ -324,9 +337,18 @@ impl Pages {
                 .unwrap_or_default()
                 .to_owned(),
             c.actions_taken.clone().unwrap_or_default(),
-            r.and_then(|r| r.penalty_decision.clone())
-                .unwrap_or_default(),
-            r.and_then(|r| r.fine_fen).map(yuan).unwrap_or_default(),
+            // The recorded decisions; before this existed, the one typed
+            // into a reward proposal.
+            match penalties {
+                Some((decisions, _)) => decisions.join("；"),
+                None => r
+                    .and_then(|r| r.penalty_decision.clone())
+                    .unwrap_or_default(),
+            },
+            match penalties {
+                Some((_, fine)) => yuan(*fine),
+                None => r.and_then(|r| r.fine_fen).map(yuan).unwrap_or_default(),
+            },
             r.map(|r| yuan(r.amount_fen)).unwrap_or_default(),
             r.and_then(|r| RewardState::parse(&r.state))
                 .map(reward_state_zh)
@@ -468,6 +490,7 @@ mod tests {
             demo: false,
             api_key_id: None,
             external_ref: None,
+            police_referred_at: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod bulk;
 pub mod day;
 pub mod deadlines;
 pub mod effects;
+pub mod enforcement;
 mod handlers;
 pub mod ledger;
 pub mod notes;

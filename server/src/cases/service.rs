@@ -497,6 +497,7 @@ impl Cases<'_> {
             _ => None,
         };
         let f = facts_with(&c, reward_row.as_ref());
+        let penalties = super::enforcement::on_case(self.db, c.id).await?;
         let can_reveal = MAY_REVEAL.contains(&user.role)
             && reports.iter().any(|r| r.named)
             && (user.role != Role::Handler || user.department_id == c.department_id);
@@ -546,7 +547,16 @@ impl Cases<'_> {
             disclosed_at: c.disclosed_at.map(|t| t.to_rfc3339()),
             reward,
             eligibility,
-            allowed_actions: workflow::allowed(&actor, &f),
+            // Publishing needs a recorded penalty not yet published.
+            allowed_actions: workflow::allowed(&actor, &f)
+                .into_iter()
+                .filter(|a| {
+                    *a != shared::case::ActionKind::PublishPenalty
+                        || penalties.iter().any(|p| p.published_at.is_none())
+                })
+                .collect(),
+            penalties,
+            police_referred_at: c.police_referred_at.map(|t| t.to_rfc3339()),
             routing_suggestion,
             can_reveal,
             reports,
@@ -826,6 +836,7 @@ pub async fn apply(
         public_photos,
         notify,
         reward,
+        enforcement,
     } = change;
     // A reward step runs first: it may refuse (409) before anything is
     // written, and it says what the timeline and the audit log show.
@@ -912,6 +923,14 @@ pub async fn apply(
     if let Some((dept, name)) = notify {
         outbox::enqueue(txn, &dept, &fresh().await?, name, now).await?;
     }
+    if let Some(step) = enforcement {
+        let By::Staff { id, .. } = by else {
+            return Err(AppError::Forbidden(
+                "only staff record penalties".to_owned(),
+            ));
+        };
+        super::enforcement::apply(txn, read.id, id, step, now).await?;
+    }
     // Every change of state goes out as `case.updated`, so a department's
     // system (and the platform a case came from) follows 受理 to 办结.
     if let Some(to) = event.to
@@ -971,6 +990,7 @@ fn set(update: UpdateMany<case::Entity>, field: Field) -> UpdateMany<case::Entit
             .col_expr(C::Lat, Expr::value(at.lat))
             .col_expr(C::Lon, Expr::value(at.lon))
             .col_expr(C::AreaId, Expr::value(area_id)),
+        Field::PoliceReferred(t) => update.col_expr(C::PoliceReferredAt, Expr::value(Some(t))),
         Field::Undisclosed => update
             .col_expr(C::DisclosedAt, Expr::value(none_time))
             .col_expr(C::PublicSummary, Expr::value(None::<String>))

@@ -98,6 +98,8 @@ pub struct Facts {
     /// The deadline to close (办结), extended or not; `None` on an old row.
     pub close_due_at: Option<DateTime<Utc>>,
     pub corroborations: i64,
+    /// 移送公安机关 already.
+    pub police_referred: bool,
 }
 
 /// Why an action is refused. `Forbidden` is about who asks (403), `Conflict`
@@ -131,6 +133,12 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
         (S::Submitted | S::Accepted | S::Investigating, A::Recategorize | A::Relocate) => {
             Some(state)
         }
+        // 查处结果 come from the investigation, and often after the reply:
+        // a penalty decision may be issued weeks after the case is closed.
+        (
+            S::Investigating | S::ReplyReview | S::Closed,
+            A::RecordPenalty | A::ReferToPolice | A::PublishPenalty,
+        ) => Some(state),
         // The public record: once a case is accepted (or refused, which the
         // public may also see), never while it is unread or merged away.
         (
@@ -152,12 +160,14 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
         | A::Transfer
         | A::Extend
         | A::Recategorize
-        | A::Relocate => &[Role::Dispatcher, Role::Handler],
+        | A::Relocate
+        | A::RecordPenalty
+        | A::ReferToPolice => &[Role::Dispatcher, Role::Handler],
         A::DraftReply => &[Role::Handler],
         A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
         // What the public reads is reviewed by someone who did not write the
         // reply: a reviewer, or the dispatcher who triages.
-        A::Disclose | A::Undisclose => &[Role::Reviewer, Role::Dispatcher],
+        A::Disclose | A::Undisclose | A::PublishPenalty => &[Role::Reviewer, Role::Dispatcher],
         A::ProposeReward | A::ApproveReward | A::RejectReward | A::PayReward => {
             reward_rules::roles_for(action)
         }
@@ -266,6 +276,9 @@ fn check_staff(actor: &Staff, case: &Facts, action: ActionKind) -> Result<CaseSt
         ActionKind::Undisclose if !case.disclosed => Err(Refusal::Conflict(
             "the case has no public record to take down".to_owned(),
         )),
+        ActionKind::ReferToPolice if case.police_referred => Err(Refusal::Conflict(
+            "the case was already referred to the police".to_owned(),
+        )),
         ActionKind::Extend if case.extended => Err(Refusal::Conflict(
             "the deadline was already extended once; it cannot be extended again".to_owned(),
         )),
@@ -338,6 +351,7 @@ pub(super) mod tests {
             closed_at: None,
             close_due_at: None,
             corroborations: 0,
+            police_referred: false,
         }
     }
 
@@ -387,13 +401,25 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn final_states_allow_nothing_but_the_public_record() {
+    fn final_states_allow_nothing_but_the_public_record_and_enforcement() {
         let dispatcher = actor(1, Role::Dispatcher, None);
         assert!(allowed(&dispatcher, &case(CaseState::Merged)).is_empty());
+        // A penalty decision often comes after the reply: a closed case
+        // still takes its 查处结果; a rejected one has none.
+        let enforcement = [
+            ActionKind::RecordPenalty,
+            ActionKind::ReferToPolice,
+            ActionKind::PublishPenalty,
+        ];
         for state in [CaseState::Rejected, CaseState::Closed] {
+            let then: &[ActionKind] = if state == CaseState::Closed {
+                &enforcement
+            } else {
+                &[]
+            };
             assert_eq!(
                 allowed(&dispatcher, &case(state)),
-                [ActionKind::Disclose],
+                [&[ActionKind::Disclose][..], then].concat(),
                 "{state}"
             );
             let disclosed = Facts {
@@ -402,9 +428,14 @@ pub(super) mod tests {
             };
             assert_eq!(
                 allowed(&dispatcher, &disclosed),
-                [ActionKind::Disclose, ActionKind::Undisclose],
+                [&[ActionKind::Disclose, ActionKind::Undisclose][..], then].concat(),
                 "{state}"
             );
+            let referred = Facts {
+                police_referred: true,
+                ..case(state)
+            };
+            assert!(!allowed(&dispatcher, &referred).contains(&ActionKind::ReferToPolice));
         }
         // Nothing is disclosed before a person has read the report.
         assert!(!allowed(&dispatcher, &case(CaseState::Submitted)).contains(&ActionKind::Disclose));

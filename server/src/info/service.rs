@@ -5,7 +5,7 @@
 use super::markdown::to_safe_html;
 use crate::audit;
 use crate::cases::effects::{optional_text, text};
-use crate::db::entities::{enterprise_disclosure, notice};
+use crate::db::entities::{case, enterprise_disclosure, notice, penalty};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -15,6 +15,7 @@ use sea_orm::{
 use shared::FieldErrorCode;
 use shared::info::{
     EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind,
+    PublishedPenalty,
 };
 
 const MAX_TITLE: usize = 200;
@@ -112,10 +113,61 @@ pub async fn search(
             .map(to_enterprise)
             .collect()
     };
+    // Published penalties are enforcement results (执法结果).
+    let penalties = if kind.is_none_or(|k| k == NoticeKind::Enforcement) {
+        published_penalties(db, &words).await?
+    } else {
+        vec![]
+    };
     Ok(InfoPage {
         notices,
         enterprises,
+        penalties,
     })
+}
+
+/// 行政处罚信息公开: the published penalties matching every word, newest
+/// first, with the case each came from.
+async fn published_penalties(
+    db: &DatabaseConnection,
+    words: &[String],
+) -> Result<Vec<PublishedPenalty>, AppError> {
+    let mut found = penalty::Entity::find().filter(penalty::Column::PublishedAt.is_not_null());
+    for w in words {
+        found = found.filter(
+            sea_orm::Condition::any()
+                .add(penalty::Column::DecisionNo.contains(w))
+                .add(penalty::Column::Enterprise.contains(w))
+                .add(penalty::Column::CreditCode.contains(w))
+                .add(penalty::Column::Provision.contains(w)),
+        );
+    }
+    let rows = found
+        .order_by_desc(penalty::Column::PublishedAt)
+        .limit(PAGE)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|p| p.case_id).collect();
+    let codes: std::collections::BTreeMap<i64, String> = case::Entity::find()
+        .filter(case::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.code))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|p| PublishedPenalty {
+            case: codes.get(&p.case_id).cloned().unwrap_or_default(),
+            published_at: p.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            decision_no: p.decision_no,
+            enterprise: p.enterprise,
+            credit_code: p.credit_code,
+            provision: p.provision,
+            fine_fen: p.fine_fen,
+            decided_on: p.decided_on,
+        })
+        .collect())
 }
 
 /// A published notice; drafts only for staff.
@@ -304,20 +356,15 @@ pub async fn delete_notice(db: &DatabaseConnection, actor: &str, id: i64) -> Res
     Ok(())
 }
 
-/// 统一社会信用代码: 18 characters of digits and capitals (without I, O, S,
-/// V, Z).
+/// 统一社会信用代码, with its GB 32100 check character.
 fn credit_code(s: &str) -> Result<String, AppError> {
-    let s = s.trim().to_uppercase();
-    let ok = s.len() == 18
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOSVZ".contains(c)));
-    if !ok {
-        return Err(AppError::validation(
+    shared::enterprise::credit_code(s).map_err(|e| {
+        AppError::field(
             "credit_code",
-            "an 18-character unified social credit code (统一社会信用代码)",
-        ));
-    }
-    Ok(s)
+            shared::FieldErrorCode::Invalid,
+            e.to_string(),
+        )
+    })
 }
 
 pub async fn create_enterprise(

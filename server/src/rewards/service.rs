@@ -224,6 +224,35 @@ pub async fn apply(
             let penalty_decision = penalty_decision
                 .map(|p| p.trim().to_owned())
                 .filter(|p| !p.is_empty());
+            // The penalties recorded on the case (查处结果) are the fine's
+            // source: a share of the fine needs one, and a typed fine must
+            // be their total.
+            let recorded = crate::cases::enforcement::recorded(txn, c.id).await?;
+            let (penalty_decision, fine_fen) = if recorded.is_empty() {
+                if tier_row.percent_of_fine.is_some() {
+                    return Err(AppError::validation(
+                        "fine_fen",
+                        "record the penalty decision first (record_penalty): this tier is a share of the recorded fine",
+                    ));
+                }
+                (penalty_decision, fine_fen)
+            } else {
+                let total: i64 = recorded.iter().map(|p| p.fine_fen).sum();
+                if let Some(typed) = fine_fen
+                    && typed != total
+                {
+                    return Err(AppError::validation(
+                        "fine_fen",
+                        format!("the recorded fine is {total} fen"),
+                    ));
+                }
+                let decisions: Vec<&str> =
+                    recorded.iter().map(|p| p.decision_no.as_str()).collect();
+                (
+                    penalty_decision.or_else(|| Some(decisions.join("；"))),
+                    Some(total),
+                )
+            };
             if tier_row.needs_penalty && penalty_decision.is_none() {
                 return Err(AppError::validation(
                     "penalty_decision",

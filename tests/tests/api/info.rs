@@ -254,7 +254,7 @@ shanshui_tests::demo_test!(notices_are_sanitised_searchable_and_drafts_stay_insi
 
 async fn enterprise_disclosures_are_checked_and_searchable(app: &TestApp) {
     let editor = app.staff("guan.li", Role::Admin, None).await;
-    let good = json!({ "enterprise": "重庆某化工有限公司", "credit_code": "91500113MA5U123456", "permit_no": "91500113MA5U123456001V",
+    let good = json!({ "enterprise": "重庆某化工有限公司", "credit_code": "91500113MA5U12345P", "permit_no": "91500113MA5U12345P001V",
         "industry": "化学原料", "year": 2025, "disclosed": "废气排放口 3 个,年排放 VOCs 12.3 吨,自行监测达标。", "penalties": "2025 年 3 月 罚款 5 万元" });
     let (status, e) = editor
         .post("/api/v1/enterprise-disclosures", good.clone())
@@ -262,6 +262,8 @@ async fn enterprise_disclosures_are_checked_and_searchable(app: &TestApp) {
     assert_eq!(status, 201, "{e}");
     for (field, value, code) in [
         ("credit_code", json!("123"), "invalid"),
+        // One character mistyped: the GB 32100 check character catches it.
+        ("credit_code", json!("91500113MA5U12354P"), "invalid"),
         ("year", json!(1999), "out_of_range"),
         ("url", json!("javascript:alert(1)"), "invalid"),
         ("disclosed", json!(""), "required"),
@@ -280,7 +282,7 @@ async fn enterprise_disclosures_are_checked_and_searchable(app: &TestApp) {
         );
     }
     let found: Value = app.get("/api/v1/info?q=化工").await.json().await.unwrap();
-    assert_eq!(found["enterprises"][0]["credit_code"], "91500113MA5U123456");
+    assert_eq!(found["enterprises"][0]["credit_code"], "91500113MA5U12345P");
     let by_code: Value = app
         .get("/api/v1/info?q=91500113MA5U")
         .await

@@ -10,6 +10,7 @@ mod corrections;
 mod demo;
 mod directory;
 mod disclosure;
+mod enforcement;
 mod errors;
 mod handoff;
 mod health;

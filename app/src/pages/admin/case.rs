@@ -37,6 +37,9 @@ fn action_name(l: Locale, a: ActionKind) -> &'static str {
         ActionKind::Undisclose => td_string!(l, adm_do_undisclose),
         ActionKind::Recategorize => td_string!(l, adm_do_recategorize),
         ActionKind::Relocate => td_string!(l, adm_do_relocate),
+        ActionKind::RecordPenalty => td_string!(l, adm_do_record_penalty),
+        ActionKind::ReferToPolice => td_string!(l, adm_do_refer_to_police),
+        ActionKind::PublishPenalty => td_string!(l, adm_do_publish_penalty),
     }
 }
 
@@ -273,7 +276,32 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
             })}
             <Actions code=code.clone() version=c.version template=template allowed=allowed
                 reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload
-                public=public />
+                public=public
+                unpublished=c.penalties.iter().filter(|p| p.published_at.is_none()).map(|p| p.decision_no.clone()).collect() />
+            {(!c.penalties.is_empty() || c.police_referred_at.is_some()).then(|| {
+                let penalties = c.penalties.clone();
+                let referred = c.police_referred_at.clone();
+                view! {
+                    <section class="card penalties" id="penalties">
+                        <h2>{move || td_string!(lang.get(), adm_enforcement)}</h2>
+                        {referred.map(|t| view! { <p class="notice" id="police-referred">{move || td_string!(lang.get(), adm_police_referred)} " " {local_date(&t)}</p> })}
+                        <ul class="penalty-list">
+                            {penalties.into_iter().map(|p| {
+                                let published = p.published_at.is_some();
+                                view! {
+                                    <li data-decision=p.decision_no.clone() class:published=published>
+                                        <strong>{p.decision_no.clone()}</strong>
+                                        " · " {p.enterprise.clone()} " (" <code>{p.credit_code.clone()}</code> ")"
+                                        <br />{p.provision.clone()}
+                                        <br />{move || td_string!(lang.get(), adm_penalty_fine_yuan)} " " {yuan(p.fine_fen)} " · " {p.decided_on.clone()}
+                                        " " <span class="tag">{move || if published { td_string!(lang.get(), adm_penalty_published) } else { td_string!(lang.get(), adm_penalty_unpublished) }}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
             <CaseNotes code=code.clone() notes=notes />
             <section class="card">
                 <h2>{move || td_string!(lang.get(), adm_reports)}</h2>
@@ -497,9 +525,17 @@ fn Actions(
     reward_fen: Option<i64>,
     reload: RwSignal<u32>,
     public: PublicDraft,
+    /// The decision numbers of the penalties not yet published.
+    unpublished: Vec<String>,
 ) -> impl IntoView {
     let lang = use_lang();
     let open = RwSignal::new(None::<ActionKind>);
+    // Publishing needs a recorded, unpublished penalty.
+    let allowed: Vec<ActionKind> = allowed
+        .into_iter()
+        .filter(|a| *a != ActionKind::PublishPenalty || !unpublished.is_empty())
+        .collect();
+    let unpublished = StoredValue::new(unpublished);
     let drafts = Drafts::new(reward_fen, public);
     let template = StoredValue::new(template);
     let choices = Choices {
@@ -543,6 +579,9 @@ fn Actions(
             ActionKind::Disclose => view! { <DiscloseAction case drafts /> }.into_any(),
             ActionKind::Recategorize => view! { <RecategorizeAction case categories=choices.categories /> }.into_any(),
             ActionKind::Relocate => view! { <RelocateAction case /> }.into_any(),
+            ActionKind::RecordPenalty => view! { <RecordPenaltyAction case /> }.into_any(),
+            ActionKind::ReferToPolice => view! { <ReasonAction kind case make=|reason| CaseAction::ReferToPolice { reason } /> }.into_any(),
+            ActionKind::PublishPenalty => view! { <PublishPenaltyAction case unpublished=unpublished.get_value() /> }.into_any(),
         })
     };
     view! {
@@ -811,6 +850,68 @@ fn RelocateAction(case: OnCase) -> impl IntoView {
             </div>
             {note_field(|l| td_string!(l, adm_reason), note, true)}
             <p class="hint">{move || td_string!(lang.get(), adm_relocate_hint)}</p>
+        </ActionForm>
+    }
+}
+
+/// 查处结果: a penalty decision, with the enterprise's credit code.
+#[component]
+fn RecordPenaltyAction(case: OnCase) -> impl IntoView {
+    let lang = use_lang();
+    let decision_no = RwSignal::new(String::new());
+    let enterprise = RwSignal::new(String::new());
+    let credit_code = RwSignal::new(String::new());
+    let provision = RwSignal::new(String::new());
+    let fine = RwSignal::new(String::new());
+    let decided_on = RwSignal::new(String::new());
+    let action = move || {
+        CaseAction::RecordPenalty(shared::case::PenaltyInput {
+            decision_no: text(decision_no),
+            enterprise: text(enterprise),
+            credit_code: text(credit_code),
+            provision: text(provision),
+            // A fine that does not parse goes as -1, which the server refuses.
+            fine_fen: yuan_to_fen(&text(fine)).unwrap_or(-1),
+            decided_on: text(decided_on),
+        })
+    };
+    view! {
+        <ActionForm kind=ActionKind::RecordPenalty case action>
+            {text_input("penalty-decision-no", |l| td_string!(l, adm_penalty_decision), decision_no, true)}
+            {text_input("penalty-enterprise", |l| td_string!(l, adm_penalty_enterprise), enterprise, true)}
+            <div class="field"><label for="penalty-credit-code">{move || td_string!(lang.get(), adm_credit_code)}</label>
+                <input id="penalty-credit-code" required=true maxlength="18" autocapitalize="characters" spellcheck="false"
+                    placeholder="91500113MA5U12345P" prop:value=move || credit_code.get()
+                    on:input=move |ev| credit_code.set(event_target_value(&ev)) />
+                {move || {
+                    let typed = credit_code.get();
+                    (typed.trim().len() == 18 && shared::enterprise::credit_code(&typed).is_err())
+                        .then(|| view! { <p class="field-error" id="credit-code-error">{td_string!(lang.get(), adm_credit_code_bad)}</p> })
+                }}
+            </div>
+            {text_area("penalty-provision", |l| td_string!(l, adm_penalty_provision), provision, true)}
+            <div class="coords">
+                {text_input("penalty-fine", |l| td_string!(l, adm_penalty_fine_yuan), fine, true)}
+                <div class="field"><label for="penalty-date">{move || td_string!(lang.get(), adm_penalty_date)}</label>
+                    <input id="penalty-date" type="date" required=true prop:value=move || decided_on.get()
+                        on:input=move |ev| decided_on.set(event_target_value(&ev)) /></div>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// 行政处罚信息公开: a recorded penalty, published on `/info`.
+#[component]
+fn PublishPenaltyAction(case: OnCase, unpublished: Vec<String>) -> impl IntoView {
+    let lang = use_lang();
+    let target = RwSignal::new(unpublished.first().cloned().unwrap_or_default());
+    view! {
+        <ActionForm kind=ActionKind::PublishPenalty case action=move || CaseAction::PublishPenalty { decision_no: text(target) }>
+            <div class="field"><label for="action-target">{move || td_string!(lang.get(), adm_penalty_decision)}</label>
+                <select id="action-target" required=true on:change=move |ev| target.set(event_target_value(&ev))>
+                    {unpublished.into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect_view()}
+                </select></div>
+            <p class="hint">{move || td_string!(lang.get(), adm_publish_penalty_hint)}</p>
         </ActionForm>
     }
 }

@@ -63,6 +63,8 @@ pub struct Model {
     pub api_key_id: Option<i64>,
     /// The platform's work-order number (12345 工单号), one case per key.
     pub external_ref: Option<String>,
+    /// 移送公安机关: when the case was referred to the police.
+    pub police_referred_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod indicator;
 pub mod note_mention;
 pub mod notice;
+pub mod penalty;
 pub mod photo;
 pub mod quiet_period;
 pub mod reply_template;

@@ -198,7 +198,7 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
     let (status, e) = editor
         .post(
             "/api/v1/enterprise-disclosures",
-            json!({ "enterprise": x(3), "credit_code": "91500113MA5U123456", "permit_no": x(4), "industry": x(5),
+            json!({ "enterprise": x(3), "credit_code": "91500113MA5U12345P", "permit_no": x(4), "industry": x(5),
                     "year": 2025, "disclosed": x(1), "penalties": x(0), "url": "https://example.org/x" }),
         )
         .await;

@@ -108,6 +108,19 @@ pub struct PublicCase {
     pub merged_into: Option<String>,
     /// The photos a reviewer chose, as public copies (no metadata).
     pub photos: Vec<PhotoRef>,
+    /// 行政处罚信息公开: the published penalty decisions from this case.
+    pub penalties: Vec<PublicPenalty>,
+}
+
+/// A published penalty decision as a case's public record lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicPenalty {
+    pub decision_no: String,
+    pub enterprise: String,
+    pub credit_code: String,
+    pub fine_fen: i64,
+    pub decided_on: String,
 }
 
 /// `GET /api/v1/public/cases/{code}`: the case and its public timeline.

@@ -117,6 +117,23 @@ pub struct InfoPage {
     pub penalties: Vec<PublishedPenalty>,
 }
 
+/// `GET /api/v1/enterprises/{credit_code}`: everything public about one
+/// enterprise, by its unified social credit code — its published penalty
+/// decisions, the cases they came from, and its environmental disclosures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnterpriseRecord {
+    pub credit_code: String,
+    /// The names it was recorded under, latest first.
+    pub names: Vec<String>,
+    pub penalties: Vec<PublishedPenalty>,
+    /// The numbers of the cases its penalties came from (受理编号).
+    pub cases: Vec<String>,
+    pub disclosures: Vec<EnterpriseDisclosure>,
+    /// The fines of its published penalties, in fen.
+    pub total_fine_fen: i64,
+}
+
 /// A penalty decision as the public reads it: the decision, the enterprise,
 /// the violation and the fine, and the case it came from — nothing about
 /// the reporter.

@@ -1853,6 +1853,26 @@ async fn a_handler_records_a_penalty_that_the_public_then_reads_on_info() {
         "/info fits a 390 px screen"
     );
 
+    // The enterprise's page, from the card's credit code.
+    tap(
+        &phone,
+        &format!("{card} a[href='/info/enterprises/91500113MA5U12345P']"),
+    )
+    .await;
+    eventually("the enterprise's page shows its penalty", async || {
+        exists(
+            &phone,
+            "#enterprise[data-code='91500113MA5U12345P'] #enterprise-penalties article.penalty",
+        )
+        .await
+    })
+    .await;
+    assert!(text(&phone, "#enterprise").await.contains(&code));
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the enterprise's page fits a 390 px screen"
+    );
+
     phone.close().await.unwrap();
     app.shutdown().await;
 }

@@ -10,7 +10,7 @@ use crate::pages::admin::{
     AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
-use crate::pages::info::{InfoRoute, NoticeRoute};
+use crate::pages::info::{EnterpriseRoute, InfoRoute, NoticeRoute};
 use crate::pages::stats::StatsRoute;
 use crate::pages::{home::Home, not_found::NotFound, report::ReportRoute, track::TrackRoute};
 use crate::send_queue::provide_send_queue;
@@ -75,6 +75,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/stats") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/info") view={Lazy::<InfoRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/info/notices/:id") view={Lazy::<NoticeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/info/enterprises/:code") view={Lazy::<EnterpriseRoute>::new()} ssr=SsrMode::Async />
                     // The staff console: a chunk per page, never on a resident's phone.
                     <ParentRoute path=path!("/admin") view={Lazy::<AdminLayoutRoute>::new()}>
                         // A handler starts on their day (今日待办), everyone else on the queue.

@@ -340,6 +340,20 @@ pub fn CasePage() -> impl IntoView {
                                 } else {
                                     view! { <p class="notice" id="case-pending">{td_string!(l, cases_pending_note)}</p> }.into_any()
                                 }}
+                                {(!c.penalties.is_empty()).then(|| view! {
+                                    <section class="card" id="case-penalties">
+                                        <h2>{td_string!(l, info_penalty_decisions)}</h2>
+                                        <ul class="penalty-list">
+                                            {c.penalties.iter().map(|p| view! {
+                                                <li data-decision=p.decision_no.clone()>
+                                                    {p.decision_no.clone()} " · "
+                                                    <a href=format!("/info/enterprises/{}", p.credit_code)>{p.enterprise.clone()}</a>
+                                                    " · " {td_string!(l, info_fine)} " " {shared::reward::yuan(p.fine_fen)} " " {td_string!(l, info_yuan)}
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </section>
+                                })}
                                 {(!c.photos.is_empty()).then(|| view! {
                                     <section class="photos">
                                         {c.photos.iter().map(|p| view! {

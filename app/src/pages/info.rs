@@ -1,6 +1,7 @@
 //! `/info`: notices, documents and enforcement results published by staff,
 //! and enterprises' environmental disclosures (企业环境信息依法披露), with a
-//! search that works as a plain form; `/info/notices/{id}` shows one notice.
+//! search that works as a plain form; `/info/notices/{id}` shows one notice
+//! and `/info/enterprises/{credit_code}` one enterprise's public record.
 
 use crate::components::page_meta::PageMeta;
 use crate::format::local_date;
@@ -9,7 +10,7 @@ use crate::lang::use_lang;
 use crate::public_api::{self, query};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use shared::info::{InfoPage, Notice, NoticeKind};
+use shared::info::{EnterpriseRecord, InfoPage, Notice, NoticeKind};
 
 pub struct InfoRoute;
 
@@ -34,6 +35,19 @@ impl leptos_router::LazyRoute for NoticeRoute {
 
     fn view(_route: Self) -> AnyView {
         view! { <NoticePage /> }.into_any()
+    }
+}
+
+pub struct EnterpriseRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for EnterpriseRoute {
+    fn data() -> Self {
+        EnterpriseRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <EnterprisePage /> }.into_any()
     }
 }
 
@@ -123,7 +137,7 @@ pub fn Info() -> impl IntoView {
                                             <h3>{x.enterprise.clone()}</h3>
                                             <dl class="facts">
                                                 <dt>{td_string!(l, info_decision_no)}</dt><dd>{x.decision_no.clone()}</dd>
-                                                <dt>{td_string!(l, info_credit_code)}</dt><dd>{x.credit_code.clone()}</dd>
+                                                <dt>{td_string!(l, info_credit_code)}</dt><dd><a href=format!("/info/enterprises/{}", x.credit_code)>{x.credit_code.clone()}</a></dd>
                                                 <dt>{td_string!(l, info_violation)}</dt><dd>{x.provision.clone()}</dd>
                                                 <dt>{td_string!(l, info_fine)}</dt><dd>{format!("{} {}", shared::reward::yuan(x.fine_fen), td_string!(l, info_yuan))}</dd>
                                                 <dt>{td_string!(l, info_decided_on)}</dt><dd>{x.decided_on.clone()}</dd>
@@ -196,6 +210,86 @@ pub fn NoticePage() -> impl IntoView {
                                     <p class="muted">{n.published_at.as_deref().map(local_date).unwrap_or_default()}</p>
                                     // Rendered from Markdown and sanitised with an allow-list on the server when saved.
                                     <div class="prose" inner_html=n.body_html.clone()></div>
+                                </article>
+                            }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `/info/enterprises/{credit_code}`: one enterprise's public record — its
+/// published penalties, the cases they came from, its disclosures.
+#[component]
+pub fn EnterprisePage() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let code = move || params.with(|p| p.get("code").unwrap_or_default());
+    let record = Resource::new(
+        move || format!("/api/v1/enterprises/{}", public_api::encode(&code())),
+        public_api::get::<EnterpriseRecord>,
+    );
+    let path = format!("/info/enterprises/{}", code());
+    view! {
+        <p><a href="/info">{move || td_string!(lang.get(), info_back)}</a></p>
+        <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
+            {move || {
+                let path = path.clone();
+                Suspend::new(async move {
+                    let l = lang.get();
+                    match record.await {
+                        Err(e) => view! {
+                            <PageMeta title=move || td_string!(lang.get(), info_title).to_owned() description=move || td_string!(lang.get(), info_lead).to_owned() path=path />
+                            <p class="field-error" role="alert">{e}</p>
+                        }.into_any(),
+                        Ok(r) => {
+                            let name = r.names.first().cloned().unwrap_or_else(|| r.credit_code.clone());
+                            let title = name.clone();
+                            let description = format!("{} · {}", td_string!(l, info_credit_code), r.credit_code);
+                            view! {
+                                <PageMeta title=move || title.clone() description=move || description.clone() path=path />
+                                <article class="enterprise-page" id="enterprise" data-code=r.credit_code.clone()>
+                                    <h1>{name}</h1>
+                                    <dl class="facts">
+                                        <dt>{td_string!(l, info_credit_code)}</dt><dd>{r.credit_code.clone()}</dd>
+                                        {(r.names.len() > 1).then(|| view! { <dt>{td_string!(l, info_also_named)}</dt><dd>{r.names[1..].join("；")}</dd> })}
+                                        <dt>{td_string!(l, info_total_fine)}</dt><dd>{format!("{} {}", shared::reward::yuan(r.total_fine_fen), td_string!(l, info_yuan))}</dd>
+                                        <dt>{td_string!(l, info_cases)}</dt>
+                                        <dd>{r.cases.iter().map(|c| view! { <a href=format!("/cases/{c}")>{c.clone()}</a> " " }).collect_view()}</dd>
+                                    </dl>
+                                    <section id="enterprise-penalties">
+                                        <h2>{td_string!(l, info_penalty_decisions)}</h2>
+                                        {if r.penalties.is_empty() {
+                                            view! { <p class="empty">{td_string!(l, info_none)}</p> }.into_any()
+                                        } else {
+                                            r.penalties.into_iter().map(|x| view! {
+                                                <article class="card penalty" data-decision=x.decision_no.clone()>
+                                                    <dl class="facts">
+                                                        <dt>{td_string!(l, info_decision_no)}</dt><dd>{x.decision_no.clone()}</dd>
+                                                        <dt>{td_string!(l, info_violation)}</dt><dd>{x.provision.clone()}</dd>
+                                                        <dt>{td_string!(l, info_fine)}</dt><dd>{format!("{} {}", shared::reward::yuan(x.fine_fen), td_string!(l, info_yuan))}</dd>
+                                                        <dt>{td_string!(l, info_decided_on)}</dt><dd>{x.decided_on.clone()}</dd>
+                                                        <dt>{td_string!(l, info_from_case)}</dt><dd><a href=format!("/cases/{}", x.case)>{x.case.clone()}</a></dd>
+                                                    </dl>
+                                                </article>
+                                            }).collect_view().into_any()
+                                        }}
+                                    </section>
+                                    <section id="enterprise-disclosures">
+                                        <h2>{td_string!(l, info_enterprises)}</h2>
+                                        {if r.disclosures.is_empty() {
+                                            view! { <p class="empty">{td_string!(l, info_none)}</p> }.into_any()
+                                        } else {
+                                            r.disclosures.into_iter().map(|e| view! {
+                                                <article class="card enterprise">
+                                                    <h3>{e.year}</h3>
+                                                    <p>{e.disclosed.clone()}</p>
+                                                </article>
+                                            }).collect_view().into_any()
+                                        }}
+                                    </section>
                                 </article>
                             }.into_any()
                         }

@@ -108,6 +108,7 @@ pub async fn geojson(
                     "investigation": c.investigation,
                     "finding": c.finding,
                     "actions_taken": c.actions_taken,
+                    "penalties": c.penalties,
                 }
             })
         })
@@ -154,9 +155,25 @@ pub async fn csv(
         "lat",
         "lon",
         "precision",
+        // 行政处罚信息公开: the published decisions from the case.
+        "处罚决定书文号",
+        "被处罚企业",
+        "统一社会信用代码",
+        "罚款（元）",
     ]));
     for c in &items {
         let (lat, lon) = (c.lat.to_string(), c.lon.to_string());
+        let joined = |f: fn(&shared::disclosure::PublicPenalty) -> String| {
+            c.penalties.iter().map(f).collect::<Vec<_>>().join("；")
+        };
+        let decisions = joined(|p| p.decision_no.clone());
+        let enterprises = joined(|p| p.enterprise.clone());
+        let codes = joined(|p| p.credit_code.clone());
+        let fine = if c.penalties.is_empty() {
+            String::new()
+        } else {
+            shared::reward::yuan(c.penalties.iter().map(|p| p.fine_fen).sum())
+        };
         out.push_str(&crate::csv::row([
             c.code.as_str(),
             c.summary.as_deref().unwrap_or(""),
@@ -175,6 +192,10 @@ pub async fn csv(
             lat.as_str(),
             lon.as_str(),
             c.precision.as_str(),
+            decisions.as_str(),
+            enterprises.as_str(),
+            codes.as_str(),
+            fine.as_str(),
         ]));
     }
     let mut response = cacheable(&headers, "text/csv; charset=utf-8", out);

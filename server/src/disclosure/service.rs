@@ -4,7 +4,7 @@
 //! public and a coarsened place; the reporter's words, identity and exact
 //! position stay inside.
 
-use crate::db::entities::{case, case_event, photo};
+use crate::db::entities::{case, case_event, penalty, photo};
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, sea_query::Expr,
 };
 use shared::case::{CaseState, Finding};
-use shared::disclosure::{Precision, PublicCase, PublicCaseDetail};
+use shared::disclosure::{Precision, PublicCase, PublicCaseDetail, PublicPenalty};
 use shared::geo::LatLon;
 use shared::report::{PhotoRef, TimelineEntry};
 use std::collections::BTreeMap;
@@ -148,10 +148,12 @@ impl PublicCases<'_> {
         )
         .await?;
         let merged = merged_codes(self.db, &rows).await?;
+        let mut penalties = published_penalties(self.db, rows.iter().map(|c| c.id)).await?;
         let items = rows
             .iter()
-            .map(|c| {
-                to_public(
+            .map(|c| PublicCase {
+                penalties: penalties.remove(&c.id).unwrap_or_default(),
+                ..to_public(
                     c,
                     &lookups,
                     photos.remove(&c.id).unwrap_or_default(),
@@ -181,8 +183,15 @@ impl PublicCases<'_> {
         };
         let merged = merged_codes(self.db, std::slice::from_ref(&c)).await?;
         let timeline = public_timeline(self.db, &c).await?;
+        let penalties = published_penalties(self.db, [c.id])
+            .await?
+            .remove(&c.id)
+            .unwrap_or_default();
         Ok(PublicCaseDetail {
-            case: to_public(&c, &lookups, photos, merged.get(&c.id).cloned()),
+            case: PublicCase {
+                penalties,
+                ..to_public(&c, &lookups, photos, merged.get(&c.id).cloned())
+            },
             timeline,
         })
     }
@@ -294,7 +303,37 @@ pub(crate) fn to_public(
         corroborations: u32::try_from(c.corroboration_count).unwrap_or(0),
         merged_into,
         photos,
+        // Filled in by whoever read the case's published penalties.
+        penalties: Vec::new(),
     }
+}
+
+/// The published penalties of these cases (行政处罚信息公开), by case.
+pub(crate) async fn published_penalties(
+    db: &DatabaseConnection,
+    case_ids: impl IntoIterator<Item = i64>,
+) -> Result<BTreeMap<i64, Vec<PublicPenalty>>, AppError> {
+    let ids: Vec<i64> = case_ids.into_iter().collect();
+    let mut out: BTreeMap<i64, Vec<PublicPenalty>> = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    for p in penalty::Entity::find()
+        .filter(penalty::Column::CaseId.is_in(ids))
+        .filter(penalty::Column::PublishedAt.is_not_null())
+        .order_by_asc(penalty::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.entry(p.case_id).or_default().push(PublicPenalty {
+            decision_no: p.decision_no,
+            enterprise: p.enterprise,
+            credit_code: p.credit_code,
+            fine_fen: p.fine_fen,
+            decided_on: p.decided_on,
+        });
+    }
+    Ok(out)
 }
 
 /// The public copies of the photos a reviewer chose, per case.

@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::Role;
 use shared::info::{
-    EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind,
+    EnterpriseDisclosure, EnterpriseDisclosureInput, EnterpriseRecord, InfoPage, Notice,
+    NoticeInput, NoticeKind,
 };
 
 /// Who writes what the public reads here.
@@ -28,6 +29,30 @@ pub struct InfoQuery {
     pub q: Option<String>,
     /// `notice`, `document` or `enforcement`: notices of that kind only.
     pub kind: Option<String>,
+}
+
+/// One enterprise's public record (企业信息).
+///
+/// By its unified social credit code (统一社会信用代码): its published
+/// penalty decisions, the cases they came from, its environmental
+/// disclosures. A code whose check character is wrong is a 422; a code
+/// with nothing public a 404.
+#[utoipa::path(
+    get,
+    path = "/enterprises/{credit_code}",
+    tag = "disclosure",
+    params(("credit_code" = String, Path, description = "The unified social credit code, 18 characters.")),
+    responses(
+        (status = 200, description = "The enterprise's public record.", body = EnterpriseRecord),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+pub async fn enterprise(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<AppJson<EnterpriseRecord>, AppError> {
+    Ok(AppJson(service::enterprise(&state.db, &code).await?))
 }
 
 /// Published notices and enterprise disclosures, searchable (信息公开).

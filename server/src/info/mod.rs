@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(handlers::search))
+        .routes(routes!(handlers::enterprise))
         .routes(routes!(handlers::all, handlers::create))
         .routes(routes!(
             handlers::notice,

@@ -14,8 +14,8 @@ use sea_orm::{
 };
 use shared::FieldErrorCode;
 use shared::info::{
-    EnterpriseDisclosure, EnterpriseDisclosureInput, InfoPage, Notice, NoticeInput, NoticeKind,
-    PublishedPenalty,
+    EnterpriseDisclosure, EnterpriseDisclosureInput, EnterpriseRecord, InfoPage, Notice,
+    NoticeInput, NoticeKind, PublishedPenalty,
 };
 
 const MAX_TITLE: usize = 200;
@@ -126,13 +126,70 @@ pub async fn search(
     })
 }
 
+/// Everything public about the enterprise with this credit code: its
+/// published penalties, their cases, its disclosures. A code that is not
+/// one is a 422; one with nothing public a 404.
+pub async fn enterprise(db: &DatabaseConnection, code: &str) -> Result<EnterpriseRecord, AppError> {
+    let code = credit_code(code)?;
+    let penalties =
+        published_penalties_where(db, &[], Some(penalty::Column::CreditCode.eq(code.as_str())))
+            .await?;
+    let disclosures: Vec<EnterpriseDisclosure> = enterprise_disclosure::Entity::find()
+        .filter(enterprise_disclosure::Column::CreditCode.eq(code.as_str()))
+        .order_by_desc(enterprise_disclosure::Column::Year)
+        .order_by_desc(enterprise_disclosure::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_enterprise)
+        .collect();
+    if penalties.is_empty() && disclosures.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut names: Vec<String> = Vec::new();
+    for name in penalties
+        .iter()
+        .map(|p| p.enterprise.clone())
+        .chain(disclosures.iter().map(|d| d.enterprise.clone()))
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut cases: Vec<String> = Vec::new();
+    for p in &penalties {
+        if !cases.contains(&p.case) {
+            cases.push(p.case.clone());
+        }
+    }
+    Ok(EnterpriseRecord {
+        total_fine_fen: penalties.iter().map(|p| p.fine_fen).sum(),
+        credit_code: code,
+        names,
+        penalties,
+        cases,
+        disclosures,
+    })
+}
+
 /// 行政处罚信息公开: the published penalties matching every word, newest
 /// first, with the case each came from.
 async fn published_penalties(
     db: &DatabaseConnection,
     words: &[String],
 ) -> Result<Vec<PublishedPenalty>, AppError> {
+    published_penalties_where(db, words, None).await
+}
+
+async fn published_penalties_where(
+    db: &DatabaseConnection,
+    words: &[String],
+    also: Option<sea_orm::sea_query::SimpleExpr>,
+) -> Result<Vec<PublishedPenalty>, AppError> {
     let mut found = penalty::Entity::find().filter(penalty::Column::PublishedAt.is_not_null());
+    if let Some(condition) = also {
+        found = found.filter(condition);
+    }
     for w in words {
         found = found.filter(
             sea_orm::Condition::any()

@@ -45,13 +45,14 @@ use std::time::{Duration, Instant};
 
 /// The routes whose answers are the same for every reader, segment by
 /// segment; `*` stands for one non-empty segment. Nothing else is cached.
-const PUBLIC_ROUTES: [&str; 17] = [
+const PUBLIC_ROUTES: [&str; 19] = [
     // The open-information pages.
     "/cases",
     "/cases/*",
     "/stats",
     "/info",
     "/info/notices/*",
+    "/info/enterprises/*",
     // Open311 GeoReport v2: discovery, services, a service, requests, a request.
     "/open311/*",
     "/open311/v2/*",
@@ -67,6 +68,7 @@ const PUBLIC_ROUTES: [&str; 17] = [
     "/api/v1/stats",
     "/api/v1/info",
     "/api/v1/notices/*",
+    "/api/v1/enterprises/*",
 ];
 
 /// Whether a write may have changed what the public reads. The cache layer

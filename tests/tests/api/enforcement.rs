@@ -178,6 +178,75 @@ async fn a_penalty_is_recorded_published_on_info_and_pays_a_share_of_its_fine(ap
         assert!(!page.contains(private), "{private} on /info");
     }
 
+    // The enterprise's page, the case's public record and the open data
+    // carry it too; a code with a wrong check character is a 422, one with
+    // nothing public a 404.
+    let res = app.get("/api/v1/enterprises/91500113ma5u12345p").await;
+    assert_eq!(res.status(), 200);
+    let record: Value = res.json().await.unwrap();
+    assert_eq!(record["names"], json!(["重庆某建设工程有限公司"]));
+    assert_eq!(record["cases"], json!([code]));
+    assert_eq!(record["total_fine_fen"], 200_000);
+    assert_eq!(
+        app.get("/api/v1/enterprises/91500113MA5U12354P")
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.get("/api/v1/enterprises/91330100716105852F")
+            .await
+            .status(),
+        404
+    );
+    let page = app
+        .get("/info/enterprises/91500113MA5U12345P")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(DECISION) && page.contains(&code),
+        "the enterprise page"
+    );
+    let public: Value = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["penalties"][0]["decision_no"], DECISION, "{public}");
+    let geojson: Value = app
+        .get("/open-data/cases.geojson?state=all")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let feature = geojson["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == code.as_str())
+        .unwrap();
+    assert_eq!(feature["properties"]["penalties"][0]["fine_fen"], 200_000);
+    let csv = app
+        .get("/open-data/cases.csv?state=all")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.lines().next().unwrap().contains("处罚决定书文号"));
+    let line = csv.lines().find(|l| l.contains(code.as_str())).unwrap();
+    assert!(
+        line.contains(DECISION) && line.contains("91500113MA5U12345P"),
+        "{line}"
+    );
+    let other_line = csv
+        .lines()
+        .find(|l| l.contains(unpunished.as_str()))
+        .unwrap();
+    assert!(!other_line.contains(DECISION));
+
     // Closed, a share of the recorded fine: 5 % of 2,000 yuan.
     for c in [&code, &unpunished] {
         ok(

@@ -162,6 +162,7 @@ async fn every_documented_operation_is_served_and_nothing_else_on_its_path(app: 
         path.replace("{code}", "BN-2345-678Z")
             .replace("{id}", "1")
             .replace("{username}", "nobody")
+            .replace("{credit_code}", "91330100716105852F")
     };
     for path in ops.iter().map(|(_, p)| p).collect::<BTreeSet<_>>() {
         let url = app.url(&concrete(path));

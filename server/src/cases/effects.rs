@@ -618,7 +618,7 @@ fn staff_effects(
         CaseAction::Relocate { lat, lon, reason } => {
             let reason = text("reason", &reason)?;
             let to = LatLon { lat, lon };
-            if !(lat.is_finite() && lon.is_finite()) || !(-90.0..=90.0).contains(&lat) {
+            if !(lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat)) {
                 return Err(AppError::field("lat", Code::OutOfRange, "not a latitude"));
             }
             let Some((from, area)) = &named.place else {

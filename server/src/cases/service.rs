@@ -700,7 +700,7 @@ impl Cases<'_> {
                     lon: *lon,
                 };
                 let area = if lat.is_finite() && lon.is_finite() {
-                    crate::reports::service::locate(conn, to).await?
+                    crate::directory::geo::locate(conn, to).await?
                 } else {
                     None
                 };

@@ -314,7 +314,7 @@ pub async fn generate(
                     Channel::Web => Intake::WEB,
                     Channel::Open311 => Intake::OPEN311_UNKEYED,
                     // Keyed in by the bureau's dispatcher (代录).
-                    road => Intake::for_caller(road, &staff.dispatcher)
+                    road => Intake::for_caller(road, &staff.dispatcher.username, Role::Dispatcher)
                         .map_err(|e| anyhow::anyhow!("{e}"))?,
                 };
                 let receipt = reports

@@ -133,6 +133,28 @@ fn bbox(geometry: &Value) -> Result<[f64; 4], String> {
     }
 }
 
+/// The 街道/镇 that contains the point, if any area polygons are loaded: a
+/// bounding-box query, then the polygons of the few candidates.
+pub async fn locate(
+    db: &impl sea_orm::ConnectionTrait,
+    p: shared::geo::LatLon,
+) -> Result<Option<crate::db::entities::area::Model>, sea_orm::DbErr> {
+    use crate::db::entities::area;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let candidates = area::Entity::find()
+        .filter(area::Column::MinLon.lte(p.lon))
+        .filter(area::Column::MaxLon.gte(p.lon))
+        .filter(area::Column::MinLat.lte(p.lat))
+        .filter(area::Column::MaxLat.gte(p.lat))
+        .all(db)
+        .await?;
+    Ok(candidates.into_iter().find(|a| {
+        polygons(&a.geometry)
+            .iter()
+            .any(|rings| shared::geo::in_polygon(p, rings))
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

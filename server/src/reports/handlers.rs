@@ -211,7 +211,7 @@ pub async fn file_for_caller(
             "give the road the report came by: phone_12345, phone_12369, letter, walk_in, platform_12345 or inspection",
         )
     })?;
-    let intake = service::Intake::for_caller(channel, &user)?;
+    let intake = service::Intake::for_caller(channel, &user.username, user.role)?;
     let raw = RawReport::from_form(form.texts, form.files);
     let _held = form.held;
     let receipt = state.reports().submit(raw, intake, idempotency_key).await?;

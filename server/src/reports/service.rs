@@ -4,7 +4,6 @@
 use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
 use crate::audit;
-use crate::auth::StaffUser;
 use crate::cases::deadlines::Deadlines;
 use crate::cases::effects::{Event, Named, Request, contest_window_open, effects};
 use crate::cases::service as cases_service;
@@ -124,7 +123,8 @@ enum Filer<'a> {
         key: &'a api_key::Model,
         order_no: Option<&'a str>,
     },
-    Staff(&'a StaffUser),
+    /// A member of staff (by name, for the audit log).
+    Staff(&'a str),
 }
 
 impl<'a> Intake<'a> {
@@ -166,7 +166,7 @@ impl<'a> Intake<'a> {
     /// A report filed by `staff` for a caller, a letter or a visitor, or
     /// found on an inspection. Dispatchers and admins file by every such
     /// road; a handler only what they found themselves (`inspection`).
-    pub fn for_caller(channel: Channel, staff: &'a StaffUser) -> Result<Self, AppError> {
+    pub fn for_caller(channel: Channel, staff: &'a str, role: Role) -> Result<Self, AppError> {
         if !channel.is_for_caller() {
             return Err(AppError::field(
                 "channel",
@@ -178,13 +178,13 @@ impl<'a> Intake<'a> {
                 ),
             ));
         }
-        let allowed = match staff.role {
+        let allowed = match role {
             Role::Dispatcher | Role::Admin => true,
             Role::Handler => channel == Channel::Inspection,
             _ => false,
         };
         if !allowed {
-            return Err(AppError::Forbidden(match staff.role {
+            return Err(AppError::Forbidden(match role {
                 Role::Handler => {
                     "a handler files only what they found on an inspection (channel `inspection`)"
                         .to_owned()
@@ -425,7 +425,7 @@ impl Reports<'_> {
             audit::record(
                 &txn,
                 audit::Entry {
-                    actor: &staff.username,
+                    actor: staff,
                     action: "report.filed_for_caller",
                     object_type: "case",
                     object_id: &case_row.code,
@@ -480,23 +480,8 @@ fn request_hash(raw: &RawReport, intake: Intake<'_>) -> String {
     hex::encode(h.finalize())
 }
 
-/// The 街道/镇 that contains the point, if any area polygons are loaded.
-pub async fn locate(db: &impl ConnectionTrait, p: LatLon) -> Result<Option<area::Model>, DbErr> {
-    let candidates = area::Entity::find()
-        .filter(area::Column::MinLon.lte(p.lon))
-        .filter(area::Column::MaxLon.gte(p.lon))
-        .filter(area::Column::MinLat.lte(p.lat))
-        .filter(area::Column::MaxLat.gte(p.lat))
-        .all(db)
-        .await?;
-    Ok(candidates.into_iter().find(|a| area_contains(a, p)))
-}
-
-fn area_contains(a: &area::Model, p: LatLon) -> bool {
-    crate::directory::geo::polygons(&a.geometry)
-        .iter()
-        .any(|rings| geo::in_polygon(p, rings))
-}
+/// The 街道/镇 that contains the point (see `directory::geo::locate`).
+pub use crate::directory::geo::locate;
 
 /// What a new case opens with: the report, the road it came by, its
 /// category and place.

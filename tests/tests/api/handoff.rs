@@ -14,6 +14,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// A refused hand-off: what it is, the key and signature sent, the body,
+/// and the status and error code expected.
+type Refused<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<String>,
+    Vec<u8>,
+    u16,
+    &'a str,
+);
+
 /// A key as the test holds it: the key and its signing secret.
 struct PlatformKey {
     key: String,
@@ -258,7 +269,7 @@ async fn a_hand_off_with_a_bad_key_signature_or_order_is_refused_and_files_nothi
     let mut tampered = order("CQ12345-BAD-1", &answers);
     tampered["lat"] = json!(29.40);
     let tampered = serde_json::to_vec(&tampered).unwrap();
-    let cases: Vec<(&str, Option<&str>, Option<String>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<Refused> = vec![
         (
             "no key",
             None,

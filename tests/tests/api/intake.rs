@@ -53,6 +53,16 @@ async fn intake(
     )
 }
 
+/// A refused filing: by whom, by which road, with which extra fields, and
+/// the status and the field named.
+type Refused<'a> = (
+    Option<&'a Staff>,
+    Option<&'a str>,
+    Vec<(&'a str, &'a str)>,
+    u16,
+    &'a str,
+);
+
 /// Every case the dispatcher can see, by code.
 async fn all_codes(dispatcher: &Staff, query: &str) -> Vec<String> {
     let (status, queue) = dispatcher
@@ -232,7 +242,7 @@ async fn each_road_is_filed_by_whom_it_belongs_to_and_a_refusal_files_nothing(ap
     let before = all_codes(&dispatcher, "").await;
     assert_eq!(before.len(), roads.len() + 2);
 
-    let refused: Vec<(Option<&Staff>, Option<&str>, Vec<(&str, &str)>, u16, &str)> = vec![
+    let refused: Vec<Refused> = vec![
         (None, Some("phone_12345"), vec![], 401, ""),
         (Some(&reviewer), Some("phone_12345"), vec![], 403, ""),
         (Some(&handler), Some("phone_12345"), vec![], 403, ""),

@@ -17,6 +17,7 @@ mod m20261204_000011_case_channel;
 mod m20261204_000012_demo_cases;
 mod m20261204_000013_handoff;
 mod m20261204_000014_enforcement;
+mod m20261204_000015_inspections;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_demo_cases::Migration),
             Box::new(m20261204_000013_handoff::Migration),
             Box::new(m20261204_000014_enforcement::Migration),
+            Box::new(m20261204_000015_inspections::Migration),
         ]
     }
 }

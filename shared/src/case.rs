@@ -185,6 +185,9 @@ pub enum CaseAction {
     ReferToPolice { reason: String },
     /// 行政处罚信息公开: a reviewer publishes a recorded penalty on `/info`.
     PublishPenalty { decision_no: String },
+    /// 现场检查: a site inspection by two officers or more, with what was
+    /// found and measured; each measurement's limit comes from its standard.
+    RecordInspection(crate::inspection::InspectionInput),
 }
 
 /// A penalty decision as staff record it.
@@ -245,10 +248,11 @@ pub enum ActionKind {
     RecordPenalty,
     ReferToPolice,
     PublishPenalty,
+    RecordInspection,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 20] = [
+    pub const ALL: [ActionKind; 21] = [
         ActionKind::Accept,
         ActionKind::Reject,
         ActionKind::Merge,
@@ -269,6 +273,7 @@ impl ActionKind {
         ActionKind::RecordPenalty,
         ActionKind::ReferToPolice,
         ActionKind::PublishPenalty,
+        ActionKind::RecordInspection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -293,6 +298,7 @@ impl ActionKind {
             ActionKind::RecordPenalty => "record_penalty",
             ActionKind::ReferToPolice => "refer_to_police",
             ActionKind::PublishPenalty => "publish_penalty",
+            ActionKind::RecordInspection => "record_inspection",
         }
     }
 }
@@ -320,6 +326,7 @@ impl CaseAction {
             CaseAction::RecordPenalty(_) => ActionKind::RecordPenalty,
             CaseAction::ReferToPolice { .. } => ActionKind::ReferToPolice,
             CaseAction::PublishPenalty { .. } => ActionKind::PublishPenalty,
+            CaseAction::RecordInspection(_) => ActionKind::RecordInspection,
         }
     }
 }
@@ -521,6 +528,8 @@ pub struct CaseDetail {
     /// once the case is closed.
     pub eligibility: Option<crate::reward::Eligibility>,
     pub allowed_actions: Vec<ActionKind>,
+    /// 现场检查: the site inspections recorded on the case.
+    pub inspections: Vec<crate::inspection::Inspection>,
     /// 查处结果: the penalty decisions recorded on the case.
     pub penalties: Vec<PenaltyView>,
     /// 移送公安机关: when the case was referred to the police.

@@ -14,6 +14,7 @@ pub mod enterprise;
 pub mod error;
 pub mod geo;
 pub mod info;
+pub mod inspection;
 pub mod report;
 pub mod reward;
 pub mod roles;

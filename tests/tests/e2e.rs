@@ -689,6 +689,13 @@ async fn pages_beyond_the_shell_load_their_own_chunk_when_a_link_opens_them() {
     app.load_demo().await;
     let (_driver, client) = start_browser().await;
     client.goto(&app.url("/")).await.unwrap();
+    // The browser keeps 250 resource timings by default; the report form and
+    // the tracking page fetch more chunks than that between them, and the
+    // ones past the limit would go unseen.
+    client
+        .execute("performance.setResourceTimingBufferSize(10000)", vec![])
+        .await
+        .unwrap();
     open_menu_once_hydrated(&client).await;
     let wasm = wasm_fetched(&client).await;
     assert!(
@@ -1871,6 +1878,83 @@ async fn a_handler_records_a_penalty_that_the_public_then_reads_on_info() {
     assert!(
         !scrolls_sideways(&phone).await,
         "the enterprise's page fits a 390 px screen"
+    );
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// 现场检查 from a phone: a handler records a site inspection by two
+/// officers with a night-time noise measurement, and the case shows how far
+/// over the construction-site limit it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_records_a_site_inspection_with_a_measurement_on_a_phone() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let (code, _) =
+        shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
+    for step in [
+        json!({ "action": "accept" }),
+        json!({ "action": "assign", "assignee": "cheng.ban" }),
+    ] {
+        let (status, body) = handler.act(&code, step).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "cheng.ban").await;
+    phone
+        .goto(&app.url(&format!("/admin/cases/{code}")))
+        .await
+        .unwrap();
+    take_action(&phone, "record_inspection", "investigating", async |c| {
+        let an_hour_ago = (chrono::Utc::now() + chrono::Duration::hours(8)
+            - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+        c.execute(
+            &format!("const d = document.getElementById('inspection-when'); d.value = '{an_hour_ago}'; d.dispatchEvent(new Event('input', {{ bubbles: true }}));"),
+            vec![],
+        )
+        .await
+        .unwrap();
+        type_into(c, "#inspection-place", "鱼洞滨江路某工地东侧围挡外").await;
+        type_into(c, "#officer-0-name", "张伟").await;
+        type_into(c, "#officer-0-badge", "渝环执 0231").await;
+        type_into(c, "#officer-1-name", "李娜").await;
+        type_into(c, "#officer-1-badge", "渝环执 0457").await;
+        type_into(c, "#inspection-found", "23:40 工地仍在使用电锯切割钢筋。").await;
+        tap(c, "#add-measurement").await;
+        eventually("a measurement row opens", async || {
+            exists(c, "#m-0-value").await
+        })
+        .await;
+        type_into(c, "#m-0-value", "68.4").await;
+        assert!(!scrolls_sideways(c).await, "the form fits a 390 px screen");
+    })
+    .await;
+    let over = "#inspections li.over[data-kind='noise_leq']";
+    eventually("the inspection is listed with its excess", async || {
+        exists(&phone, over).await
+    })
+    .await;
+    assert!(
+        text(&phone, over).await.contains("13.4"),
+        "{}",
+        text(&phone, over).await
+    );
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the case fits a 390 px screen"
+    );
+    let case = handler.case(&code).await;
+    assert_eq!(
+        case["inspections"][0]["officers"][1]["badge"],
+        "渝环执 0457"
     );
 
     phone.close().await.unwrap();

@@ -17,8 +17,7 @@ use shared::disclosure::Precision;
 use shared::geo::{self, LatLon};
 use shared::report::ReporterAction;
 
-/// Longest reason, note or reply staff can write.
-pub const MAX_TEXT: usize = 4000;
+pub use super::texts::MAX_TEXT;
 
 /// Longest reason a reporter gives for contesting a reply.
 pub const MAX_CONTEST_REASON: usize = 2000;
@@ -247,33 +246,11 @@ pub struct Change {
     pub reward: Option<RewardEffect>,
     /// A penalty decision recorded or published.
     pub enforcement: Option<Enforcement>,
+    /// A site inspection, checked, to write beside the case.
+    pub inspection: Option<super::inspections::Checked>,
 }
 
-/// A required piece of text: trimmed, not empty, not too long.
-pub(crate) fn text(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(AppError::field(field, Code::Required, "must not be empty"));
-    }
-    if v.chars().count() > MAX_TEXT {
-        return Err(AppError::field(
-            field,
-            Code::TooLong,
-            format!("at most {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
-
-pub(crate) fn optional_text(
-    field: &str,
-    value: Option<String>,
-) -> Result<Option<String>, AppError> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => text(field, v).map(Some),
-    }
-}
+pub(crate) use super::texts::{optional_text, text};
 
 pub fn refused(r: Refusal) -> AppError {
     match r {
@@ -340,6 +317,7 @@ fn reward_only(event: &'static str, audit: AuditEntry, reward: RewardEffect) -> 
         notify: None,
         reward: Some(reward),
         enforcement: None,
+        inspection: None,
     }
 }
 
@@ -408,6 +386,7 @@ fn reporter_effects(
                 notify: None,
                 reward: Some(RewardEffect::Hold),
                 enforcement: None,
+                inspection: None,
             });
         }
     };
@@ -443,6 +422,7 @@ fn staff_effects(
     let mut notify = None;
     let mut reward = None;
     let mut enforcement = None;
+    let mut inspection = None;
     let close_due = case
         .close_due_at
         .unwrap_or_else(|| deadlines.close_due(case.submitted_at));
@@ -665,6 +645,23 @@ fn staff_effects(
             public = false;
             enforcement = Some(Enforcement::Record(p));
         }
+        CaseAction::RecordInspection(input) => {
+            let checked = super::inspections::check(input, now)?;
+            let over = checked
+                .measurements
+                .iter()
+                .filter(|m| m.over_by.is_some())
+                .count();
+            // Staff-only: the public reads the reviewer's own texts.
+            note = Some(format!(
+                "{}: {} officers, {} measurements, {over} over the limit",
+                checked.place,
+                checked.officers.len(),
+                checked.measurements.len()
+            ));
+            public = false;
+            inspection = Some(checked);
+        }
         CaseAction::ReferToPolice { reason } => {
             note = Some(text("reason", &reason)?);
             public = false;
@@ -705,6 +702,7 @@ fn staff_effects(
         notify,
         reward,
         enforcement,
+        inspection,
     })
 }
 

@@ -556,6 +556,7 @@ impl Cases<'_> {
                 })
                 .collect(),
             penalties,
+            inspections: super::inspections::on_case(self.db, c.id).await?,
             police_referred_at: c.police_referred_at.map(|t| t.to_rfc3339()),
             routing_suggestion,
             can_reveal,
@@ -837,6 +838,7 @@ pub async fn apply(
         notify,
         reward,
         enforcement,
+        inspection,
     } = change;
     // A reward step runs first: it may refuse (409) before anything is
     // written, and it says what the timeline and the audit log show.
@@ -930,6 +932,14 @@ pub async fn apply(
             ));
         };
         super::enforcement::apply(txn, read.id, id, step, now).await?;
+    }
+    if let Some(checked) = inspection {
+        let By::Staff { id, .. } = by else {
+            return Err(AppError::Forbidden(
+                "only staff record inspections".to_owned(),
+            ));
+        };
+        super::inspections::apply(txn, read.id, id, checked, now).await?;
     }
     // Every change of state goes out as `case.updated`, so a department's
     // system (and the platform a case came from) follows 受理 to 办结.

@@ -139,6 +139,11 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
             S::Investigating | S::ReplyReview | S::Closed,
             A::RecordPenalty | A::ReferToPolice | A::PublishPenalty,
         ) => Some(state),
+        // A site visit once the case is taken up, and a follow-up visit (复查)
+        // after it is closed.
+        (S::Accepted | S::Investigating | S::ReplyReview | S::Closed, A::RecordInspection) => {
+            Some(state)
+        }
         // The public record: once a case is accepted (or refused, which the
         // public may also see), never while it is unread or merged away.
         (
@@ -162,7 +167,8 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
         | A::Recategorize
         | A::Relocate
         | A::RecordPenalty
-        | A::ReferToPolice => &[Role::Dispatcher, Role::Handler],
+        | A::ReferToPolice
+        | A::RecordInspection => &[Role::Dispatcher, Role::Handler],
         A::DraftReply => &[Role::Handler],
         A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
         // What the public reads is reviewed by someone who did not write the
@@ -404,12 +410,14 @@ pub(super) mod tests {
     fn final_states_allow_nothing_but_the_public_record_and_enforcement() {
         let dispatcher = actor(1, Role::Dispatcher, None);
         assert!(allowed(&dispatcher, &case(CaseState::Merged)).is_empty());
-        // A penalty decision often comes after the reply: a closed case
-        // still takes its 查处结果; a rejected one has none.
+        // A penalty decision often comes after the reply, and a follow-up
+        // visit (复查) after closing: a closed case still takes its 查处结果;
+        // a rejected one has none.
         let enforcement = [
             ActionKind::RecordPenalty,
             ActionKind::ReferToPolice,
             ActionKind::PublishPenalty,
+            ActionKind::RecordInspection,
         ];
         for state in [CaseState::Rejected, CaseState::Closed] {
             let then: &[ActionKind] = if state == CaseState::Closed {

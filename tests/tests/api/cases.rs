@@ -545,7 +545,14 @@ async fn a_deadline_is_extended_once_and_a_transfer_keeps_the_clock(app: &TestAp
     let case = t.other_handler.case(&code).await;
     assert_eq!(
         actions(&case),
-        ["merge", "assign", "transfer", "recategorize", "relocate"]
+        [
+            "merge",
+            "assign",
+            "transfer",
+            "recategorize",
+            "relocate",
+            "record_inspection"
+        ]
     );
 }
 shanshui_tests::demo_test!(a_deadline_is_extended_once_and_a_transfer_keeps_the_clock);

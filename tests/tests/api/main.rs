@@ -15,6 +15,7 @@ mod errors;
 mod handoff;
 mod health;
 mod info;
+mod inspections;
 mod intake;
 mod ledger;
 mod open311;

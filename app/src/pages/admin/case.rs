@@ -40,6 +40,7 @@ fn action_name(l: Locale, a: ActionKind) -> &'static str {
         ActionKind::RecordPenalty => td_string!(l, adm_do_record_penalty),
         ActionKind::ReferToPolice => td_string!(l, adm_do_refer_to_police),
         ActionKind::PublishPenalty => td_string!(l, adm_do_publish_penalty),
+        ActionKind::RecordInspection => td_string!(l, adm_do_record_inspection),
     }
 }
 
@@ -278,6 +279,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload
                 public=public
                 unpublished=c.penalties.iter().filter(|p| p.published_at.is_none()).map(|p| p.decision_no.clone()).collect() />
+            <super::inspection::Inspections inspections=c.inspections.clone() />
             {(!c.penalties.is_empty() || c.police_referred_at.is_some()).then(|| {
                 let penalties = c.penalties.clone();
                 let referred = c.police_referred_at.clone();
@@ -508,7 +510,7 @@ impl Drafts {
 /// The case an action is taken on: where it is sent, the version it was
 /// read at, the open form, and the reload after it is taken.
 #[derive(Clone, Copy)]
-struct OnCase {
+pub(super) struct OnCase {
     code: StoredValue<String>,
     version: i32,
     open: RwSignal<Option<ActionKind>>,
@@ -582,6 +584,7 @@ fn Actions(
             ActionKind::RecordPenalty => view! { <RecordPenaltyAction case /> }.into_any(),
             ActionKind::ReferToPolice => view! { <ReasonAction kind case make=|reason| CaseAction::ReferToPolice { reason } /> }.into_any(),
             ActionKind::PublishPenalty => view! { <PublishPenaltyAction case unpublished=unpublished.get_value() /> }.into_any(),
+            ActionKind::RecordInspection => view! { <super::inspection::RecordInspectionAction case /> }.into_any(),
         })
     };
     view! {
@@ -607,7 +610,7 @@ fn Actions(
 /// An action's form: its fields, the server's refusal, send and cancel.
 /// `action` makes the request's body from the fields when it is sent.
 #[component]
-fn ActionForm(
+pub(super) fn ActionForm(
     kind: ActionKind,
     case: OnCase,
     action: impl Fn() -> CaseAction + 'static,

@@ -11,6 +11,7 @@ mod bulk;
 mod case;
 mod day;
 mod hotspots;
+mod inspection;
 mod notes;
 mod publishing;
 mod queue;

@@ -13,6 +13,7 @@ pub mod department;
 pub mod enterprise_disclosure;
 pub mod idempotency;
 pub mod indicator;
+pub mod inspection;
 pub mod note_mention;
 pub mod notice;
 pub mod penalty;

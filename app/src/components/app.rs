@@ -5,9 +5,8 @@ use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::pages::admin::{
     AdminAuditRoute, AdminCaseRoute, AdminDayRoute, AdminDepartmentsRoute, AdminHotspotsRoute,
-    AdminIntakeRoute, AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute,
-    AdminRewardsRoute, AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute,
-    AdminUsersRoute,
+    AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute,
+    AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute, AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{EnterpriseRoute, InfoRoute, NoticeRoute};
@@ -85,7 +84,8 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("day/:handler") view={Lazy::<AdminDayRoute>::new()} />
                         <Route path=path!("team") view={Lazy::<AdminTeamRoute>::new()} />
                         <Route path=path!("hotspots") view={Lazy::<AdminHotspotsRoute>::new()} />
-                        <Route path=path!("intake") view={Lazy::<AdminIntakeRoute>::new()} />
+                        // The report form's own chunk (see `ReportRoute`).
+                        <Route path=path!("intake") view={Lazy::<ReportRoute>::new()} />
                         <Route path=path!("templates") view={Lazy::<AdminTemplatesRoute>::new()} />
                         <Route path=path!("cases/:code") view={Lazy::<AdminCaseRoute>::new()} />
                         <Route path=path!("rules") view={Lazy::<AdminRulesRoute>::new()} />

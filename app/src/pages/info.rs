@@ -10,7 +10,7 @@ use crate::lang::use_lang;
 use crate::public_api::{self, query};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use shared::info::{EnterpriseRecord, InfoPage, Notice, NoticeKind};
+use shared::info::{EnterpriseRecord, InfoPage, Notice, NoticeKind, PublishedPenalty};
 
 pub struct InfoRoute;
 
@@ -132,19 +132,7 @@ pub fn Info() -> impl IntoView {
                                 {if penalties.is_empty() {
                                     view! { <p class="empty">{td_string!(l, info_none)}</p> }.into_any()
                                 } else {
-                                    penalties.into_iter().map(|x| view! {
-                                        <article class="card penalty" data-decision=x.decision_no.clone()>
-                                            <h3>{x.enterprise.clone()}</h3>
-                                            <dl class="facts">
-                                                <dt>{td_string!(l, info_decision_no)}</dt><dd>{x.decision_no.clone()}</dd>
-                                                <dt>{td_string!(l, info_credit_code)}</dt><dd><a href=format!("/info/enterprises/{}", x.credit_code)>{x.credit_code.clone()}</a></dd>
-                                                <dt>{td_string!(l, info_violation)}</dt><dd>{x.provision.clone()}</dd>
-                                                <dt>{td_string!(l, info_fine)}</dt><dd>{format!("{} {}", shared::reward::yuan(x.fine_fen), td_string!(l, info_yuan))}</dd>
-                                                <dt>{td_string!(l, info_decided_on)}</dt><dd>{x.decided_on.clone()}</dd>
-                                                <dt>{td_string!(l, info_from_case)}</dt><dd><a href=format!("/cases/{}", x.case)>{x.case.clone()}</a></dd>
-                                            </dl>
-                                        </article>
-                                    }).collect_view().into_any()
+                                    penalties.into_iter().map(|x| view! { <PenaltyCard penalty=x named=true /> }).collect_view().into_any()
                                 }}
                             </section>
                         }})}
@@ -264,17 +252,7 @@ pub fn EnterprisePage() -> impl IntoView {
                                         {if r.penalties.is_empty() {
                                             view! { <p class="empty">{td_string!(l, info_none)}</p> }.into_any()
                                         } else {
-                                            r.penalties.into_iter().map(|x| view! {
-                                                <article class="card penalty" data-decision=x.decision_no.clone()>
-                                                    <dl class="facts">
-                                                        <dt>{td_string!(l, info_decision_no)}</dt><dd>{x.decision_no.clone()}</dd>
-                                                        <dt>{td_string!(l, info_violation)}</dt><dd>{x.provision.clone()}</dd>
-                                                        <dt>{td_string!(l, info_fine)}</dt><dd>{format!("{} {}", shared::reward::yuan(x.fine_fen), td_string!(l, info_yuan))}</dd>
-                                                        <dt>{td_string!(l, info_decided_on)}</dt><dd>{x.decided_on.clone()}</dd>
-                                                        <dt>{td_string!(l, info_from_case)}</dt><dd><a href=format!("/cases/{}", x.case)>{x.case.clone()}</a></dd>
-                                                    </dl>
-                                                </article>
-                                            }).collect_view().into_any()
+                                            r.penalties.into_iter().map(|x| view! { <PenaltyCard penalty=x named=false /> }).collect_view().into_any()
                                         }}
                                     </section>
                                     <section id="enterprise-disclosures">
@@ -297,5 +275,34 @@ pub fn EnterprisePage() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// A published penalty decision (行政处罚信息公开): on `/info` with the
+/// enterprise's name and a link to its page, on the enterprise's own page
+/// without them.
+#[component]
+fn PenaltyCard(penalty: PublishedPenalty, named: bool) -> impl IntoView {
+    let lang = use_lang();
+    let x = penalty;
+    move || {
+        let l = lang.get();
+        let x = x.clone();
+        view! {
+            <article class="card penalty" data-decision=x.decision_no.clone()>
+                {named.then(|| view! { <h3>{x.enterprise.clone()}</h3> })}
+                <dl class="facts">
+                    <dt>{td_string!(l, info_decision_no)}</dt><dd>{x.decision_no.clone()}</dd>
+                    {named.then(|| view! {
+                        <dt>{td_string!(l, info_credit_code)}</dt>
+                        <dd><a href=format!("/info/enterprises/{}", x.credit_code)>{x.credit_code.clone()}</a></dd>
+                    })}
+                    <dt>{td_string!(l, info_violation)}</dt><dd>{x.provision.clone()}</dd>
+                    <dt>{td_string!(l, info_fine)}</dt><dd>{format!("{} {}", shared::reward::yuan(x.fine_fen), td_string!(l, info_yuan))}</dd>
+                    <dt>{td_string!(l, info_decided_on)}</dt><dd>{x.decided_on.clone()}</dd>
+                    <dt>{td_string!(l, info_from_case)}</dt><dd><a href=format!("/cases/{}", x.case)>{x.case.clone()}</a></dd>
+                </dl>
+            </article>
+        }
     }
 }

@@ -34,6 +34,14 @@ async fn form(app: &TestApp, channel: Option<&str>, more: &[(&str, &str)]) -> Fo
     form
 }
 
+/// A photo the caller brought in.
+fn site_photo() -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(jpeg(640, 480))
+        .file_name("site.jpg")
+        .mime_str("image/jpeg")
+        .unwrap()
+}
+
 /// `POST /api/v1/cases/intake` as `staff` (or as nobody) → (status, body).
 async fn intake(
     app: &TestApp,
@@ -91,13 +99,7 @@ async fn a_dispatcher_files_a_hotline_call_and_the_caller_follows_it(app: &TestA
         &[("name", CALLER.0), ("phone", CALLER.1)],
     )
     .await
-    .part(
-        "photo",
-        reqwest::multipart::Part::bytes(jpeg(640, 480))
-            .file_name("site.jpg")
-            .mime_str("image/jpeg")
-            .unwrap(),
-    );
+    .part("photo", site_photo());
     let (status, receipt) = intake(app, Some(&dispatcher), called, Some("call-0001")).await;
     assert_eq!(status, 201, "{receipt}");
     assert_eq!(receipt["photos"], 1);
@@ -115,13 +117,7 @@ async fn a_dispatcher_files_a_hotline_call_and_the_caller_follows_it(app: &TestA
         &[("name", CALLER.0), ("phone", CALLER.1)],
     )
     .await
-    .part(
-        "photo",
-        reqwest::multipart::Part::bytes(jpeg(640, 480))
-            .file_name("site.jpg")
-            .mime_str("image/jpeg")
-            .unwrap(),
-    );
+    .part("photo", site_photo());
     let (status, replayed) = intake(app, Some(&dispatcher), again, Some("call-0001")).await;
     assert_eq!(status, 201, "{replayed}");
     assert_eq!(replayed["tracking_code"], code.as_str());

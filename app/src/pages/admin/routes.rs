@@ -67,27 +67,6 @@ impl leptos_router::LazyRoute for AdminTeamRoute {
     }
 }
 
-/// A report filed for a caller (代录), or a handler's finding on
-/// inspection: the resident's form with the road it came by.
-pub struct AdminIntakeRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminIntakeRoute {
-    fn data() -> Self {
-        AdminIntakeRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        let role = super::use_staff().me().map(|me| me.role);
-        match role {
-            Some(role @ (Role::Admin | Role::Dispatcher | Role::Handler)) => {
-                view! { <crate::pages::report::Report for_caller=role /> }.into_any()
-            }
-            _ => view! { <super::AdminIntakeRefused /> }.into_any(),
-        }
-    }
-}
-
 /// Repeat sites (重复投诉).
 pub struct AdminHotspotsRoute;
 

@@ -381,8 +381,23 @@ impl leptos_router::LazyRoute for ReportRoute {
         ReportRoute
     }
 
+    /// `/report`, and `/admin/intake` inside the console: the staff's form
+    /// (代录) is this one with the road first, so it is served from this
+    /// chunk rather than a second route's, which would split the form's
+    /// code into hundreds of small chunks shared by both.
     fn view(_route: Self) -> AnyView {
-        view! { <Report /> }.into_any()
+        let path = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        if !path.starts_with("/admin/intake") {
+            return view! { <Report /> }.into_any();
+        }
+        match crate::pages::admin::use_staff().me().map(|me| me.role) {
+            Some(role @ (Role::Admin | Role::Dispatcher | Role::Handler)) => {
+                view! { <Report for_caller=role /> }.into_any()
+            }
+            _ => view! { <crate::pages::admin::AdminIntakeRefused /> }.into_any(),
+        }
     }
 }
 

@@ -1774,6 +1774,37 @@ async fn a_dispatcher_corrects_a_category_and_transfers_where_the_rules_say() {
     app.shutdown().await;
 }
 
+/// A construction-noise case at Yudong, accepted and assigned to the
+/// housing department's handler `cheng.ban`, whose phone is signed in and
+/// open on the case's console page.
+async fn a_case_under_investigation(
+    app: &TestApp,
+) -> (String, shanshui_tests::Staff, Driver, Client) {
+    let handler = app
+        .staff(
+            "cheng.ban",
+            shared::Role::Handler,
+            Some("housing_construction"),
+        )
+        .await;
+    let (code, _) =
+        shanshui_tests::file_report(app, "noise_construction", 29.3752, 106.5101, &[]).await;
+    for step in [
+        json!({ "action": "accept" }),
+        json!({ "action": "assign", "assignee": "cheng.ban" }),
+    ] {
+        let (status, body) = handler.act(&code, step).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (driver, phone) = start_browser().await;
+    sign_in_console(&phone, app, "cheng.ban").await;
+    phone
+        .goto(&app.url(&format!("/admin/cases/{code}")))
+        .await
+        .unwrap();
+    (code, handler, driver, phone)
+}
+
 /// 查处结果 from a phone: a handler records a penalty decision on the case
 /// page (a mistyped credit code is flagged as it is typed), a reviewer
 /// publishes it, and the public reads it on `/info` at 390 px.
@@ -1782,26 +1813,8 @@ async fn a_handler_records_a_penalty_that_the_public_then_reads_on_info() {
     use shared::Role;
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
-    let handler = app
-        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
-        .await;
     let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
-    let (code, _) =
-        shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
-    for step in [
-        json!({ "action": "accept" }),
-        json!({ "action": "assign", "assignee": "cheng.ban" }),
-    ] {
-        let (status, body) = handler.act(&code, step).await;
-        assert_eq!(status, 200, "{body}");
-    }
-
-    let (_driver, phone) = start_browser().await;
-    sign_in_console(&phone, &app, "cheng.ban").await;
-    phone
-        .goto(&app.url(&format!("/admin/cases/{code}")))
-        .await
-        .unwrap();
+    let (code, handler, _driver, phone) = a_case_under_investigation(&app).await;
     take_action(&phone, "record_penalty", "investigating", async |c| {
         type_into(c, "#penalty-decision-no", "渝（巴）住建罚〔2026〕12号").await;
         type_into(c, "#penalty-enterprise", "重庆某建设工程有限公司").await;
@@ -1889,28 +1902,9 @@ async fn a_handler_records_a_penalty_that_the_public_then_reads_on_info() {
 /// over the construction-site limit it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handler_records_a_site_inspection_with_a_measurement_on_a_phone() {
-    use shared::Role;
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
-    let handler = app
-        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
-        .await;
-    let (code, _) =
-        shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
-    for step in [
-        json!({ "action": "accept" }),
-        json!({ "action": "assign", "assignee": "cheng.ban" }),
-    ] {
-        let (status, body) = handler.act(&code, step).await;
-        assert_eq!(status, 200, "{body}");
-    }
-
-    let (_driver, phone) = start_browser().await;
-    sign_in_console(&phone, &app, "cheng.ban").await;
-    phone
-        .goto(&app.url(&format!("/admin/cases/{code}")))
-        .await
-        .unwrap();
+    let (code, handler, _driver, phone) = a_case_under_investigation(&app).await;
     take_action(&phone, "record_inspection", "investigating", async |c| {
         let an_hour_ago = (chrono::Utc::now() + chrono::Duration::hours(8)
             - chrono::Duration::hours(1))

@@ -24,7 +24,7 @@ const HOSTILE: [&str; 6] = [
 ];
 
 /// The pages, with `{}` where a hostile segment goes.
-const PAGES: [&str; 17] = [
+const PAGES: [&str; 19] = [
     "/",
     "/report",
     "/track",
@@ -33,7 +33,9 @@ const PAGES: [&str; 17] = [
     "/stats",
     "/info",
     "/info/notices/{}",
+    "/info/enterprises/{}",
     "/admin",
+    "/admin/intake",
     "/admin/cases/{}",
     "/admin/rules",
     "/admin/rewards",
@@ -225,6 +227,37 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
         .act(&code, json!({ "action": "disclose", "summary": x(0), "investigation": x(1), "actions_taken": x(2), "precision": "site" }))
         .await;
     assert_eq!(status, 200, "{c}");
+    // A penalty decision, published, and a site inspection: the enterprise's
+    // name is also the title of its page.
+    let (status, p) = t
+        .handler
+        .act(
+            &code,
+            json!({ "action": "record_penalty", "decision_no": x(4), "enterprise": x(0),
+                "credit_code": "91500113MA5U12345P", "provision": x(5), "fine_fen": 100_000,
+                "decided_on": "2026-11-30" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let (status, p) = t
+        .reviewer
+        .act(
+            &code,
+            json!({ "action": "publish_penalty", "decision_no": x(4) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let when = chrono::Utc::now().to_rfc3339();
+    let (status, i) = t
+        .handler
+        .act(
+            &code,
+            json!({ "action": "record_inspection", "inspected_at": when, "place": x(1),
+                "officers": [{ "name": x(2), "badge": HOSTILE[3] }, { "name": x(0), "badge": "<b>0457</b>" }],
+                "found": x(0), "measurements": [] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{i}");
     let search = percent(HOSTILE[0]);
     let pages = [
         "/".to_owned(),
@@ -234,6 +267,7 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
         "/info".to_owned(),
         format!("/info?q={search}"),
         format!("/info/notices/{}", notice["id"]),
+        "/info/enterprises/91500113MA5U12345P".to_owned(),
         "/admin".to_owned(),
         format!("/admin/cases/{code}"),
         "/admin/departments".to_owned(),
@@ -253,6 +287,16 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
     assert!(
         body.contains("&lt;/title&gt;&lt;script&gt;"),
         "the notice's title is shown escaped"
+    );
+    let body = app
+        .get("/info/enterprises/91500113MA5U12345P")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        body.contains("<title>&lt;/title&gt;&lt;script&gt;"),
+        "the enterprise's name is its page's title, escaped"
     );
     let _: Value = c;
 }

@@ -6,8 +6,8 @@
 use crate::error::AppError;
 use crate::state::{AppState, Limits};
 use crate::{
-    audit, auth, cases, categories, directory, disclosure, handoff, info, openapi, outbox, reports,
-    rewards, routing, stats, users,
+    audit, auth, cases, categories, directory, disclosure, evidence, handoff, info, openapi,
+    outbox, reports, rewards, routing, stats, users,
 };
 use axum::Router;
 use axum::http::HeaderMap;
@@ -28,6 +28,7 @@ pub fn v1(limits: &Limits) -> OpenApiRouter<AppState> {
         .merge(categories::router())
         .merge(reports::api_router(limits))
         .merge(cases::router())
+        .merge(evidence::router())
         .merge(handoff::router())
         .merge(routing::router())
         .merge(users::router())

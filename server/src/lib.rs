@@ -18,6 +18,7 @@ pub mod directory;
 pub mod disclosure;
 pub mod egress;
 pub mod error;
+pub mod evidence;
 pub mod handoff;
 pub mod health;
 pub mod info;

@@ -50,6 +50,16 @@ impl AppState {
         }
     }
 
+    /// The evidence service (photos and documents staff attach to cases).
+    pub fn evidence(&self) -> crate::evidence::service::Evidence<'_> {
+        crate::evidence::service::Evidence {
+            db: &self.db,
+            pipeline: &self.pipeline,
+            store: self.photos.as_ref(),
+            clock: &self.settings.clock,
+        }
+    }
+
     /// The case service, wired to this server's parts.
     pub fn cases(&self) -> crate::cases::service::Cases<'_> {
         crate::cases::service::Cases {

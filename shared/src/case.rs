@@ -530,6 +530,10 @@ pub struct CaseDetail {
     pub allowed_actions: Vec<ActionKind>,
     /// 现场检查: the site inspections recorded on the case.
     pub inspections: Vec<crate::inspection::Inspection>,
+    /// Documents of the case itself (a letter, a visitor's papers); an
+    /// inspection's are with the inspection. Staff only.
+    #[serde(default)]
+    pub documents: Vec<crate::evidence::EvidenceDocument>,
     /// 查处结果: the penalty decisions recorded on the case.
     pub penalties: Vec<PenaltyView>,
     /// 移送公安机关: when the case was referred to the police.

@@ -305,6 +305,10 @@ pub struct InspectionInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspection {
+    /// To attach photos and documents to it (`POST
+    /// /api/v1/cases/{code}/evidence`, `inspection`).
+    #[serde(default)]
+    pub id: i64,
     pub inspected_at: String,
     pub place: String,
     pub officers: Vec<Officer>,
@@ -312,6 +316,12 @@ pub struct Inspection {
     pub measurements: Vec<Measurement>,
     pub recorded_by: String,
     pub recorded_at: String,
+    /// Photos taken on site (never published).
+    #[serde(default)]
+    pub photos: Vec<crate::evidence::InspectionPhoto>,
+    /// Documents of the inspection, e.g. the 现场检查笔录 scanned.
+    #[serde(default)]
+    pub documents: Vec<crate::evidence::EvidenceDocument>,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod disclosure;
 pub mod enterprise;
 pub mod error;
+pub mod evidence;
 pub mod geo;
 pub mod info;
 pub mod inspection;

@@ -1,11 +1,13 @@
 //! Site inspections (现场检查): checked (`check`, pure: two officers or
 //! more, each measurement in its kind's unit and range, its limit from the
 //! standard's table), written beside the case in the action's transaction
-//! (`apply`) and read for the case page (`on_case`).
+//! (`apply`) and read for the case page (`on_case`, with the photos and
+//! documents attached to each: `crate::evidence`).
 
 use super::texts::text;
 use crate::db::entities::inspection;
 use crate::error::AppError;
+use crate::evidence::listing::Listing;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -180,10 +182,12 @@ fn to_json(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// The case's inspections, the earliest first.
+/// The case's inspections, the earliest first, each with its photos and
+/// documents taken out of `evidence`.
 pub async fn on_case(
     conn: &impl ConnectionTrait,
     case_id: i64,
+    evidence: &mut Listing,
 ) -> Result<Vec<Inspection>, AppError> {
     let rows = inspection::Entity::find()
         .filter(inspection::Column::CaseId.eq(case_id))
@@ -195,6 +199,9 @@ pub async fn on_case(
     Ok(rows
         .into_iter()
         .map(|i| Inspection {
+            id: i.id,
+            photos: evidence.photos.remove(&i.id).unwrap_or_default(),
+            documents: evidence.documents.remove(&Some(i.id)).unwrap_or_default(),
             inspected_at: i.inspected_at.to_rfc3339(),
             place: i.place,
             officers: serde_json::from_str(&i.officers).unwrap_or_default(),

@@ -498,6 +498,10 @@ impl Cases<'_> {
         };
         let f = facts_with(&c, reward_row.as_ref());
         let penalties = super::enforcement::on_case(self.db, c.id).await?;
+        let mut evidence =
+            crate::evidence::listing::for_case(self.db, &c.code, c.id, originals).await?;
+        let inspections = super::inspections::on_case(self.db, c.id, &mut evidence).await?;
+        let documents = evidence.documents.remove(&None).unwrap_or_default();
         let can_reveal = MAY_REVEAL.contains(&user.role)
             && reports.iter().any(|r| r.named)
             && (user.role != Role::Handler || user.department_id == c.department_id);
@@ -556,7 +560,8 @@ impl Cases<'_> {
                 })
                 .collect(),
             penalties,
-            inspections: super::inspections::on_case(self.db, c.id).await?,
+            inspections,
+            documents,
             police_referred_at: c.police_referred_at.map(|t| t.to_rfc3339()),
             routing_suggestion,
             can_reveal,

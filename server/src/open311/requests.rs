@@ -285,6 +285,7 @@ pub async fn read_form(
             max_files: crate::reports::input::MAX_PHOTOS,
             max_file_bytes: max_photo_bytes,
             known: |_| true,
+            documents: None,
         };
         upload::read_multipart(request, &spec, crate::reports::MAX_BODY, uploads).await
     } else if content_type.starts_with("application/x-www-form-urlencoded") {

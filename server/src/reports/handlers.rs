@@ -1,6 +1,6 @@
 //! HTTP for reports: multipart in, JSON out. The rules live in `service`.
 
-use super::idempotency::{IdempotencyKey, KeyScope};
+use super::idempotency::{IdempotencyKey, KeyScope, idempotency_key};
 use super::input::{MAX_PHOTOS, RawReport};
 use super::service;
 use super::upload::{self, FormSpec};
@@ -76,6 +76,12 @@ pub struct IntakeForm {
     channel: shared::report::Channel,
     #[serde(flatten)]
     report: ReportForm,
+    /// Up to five PDF documents brought in (a letter, a visitor's papers),
+    /// at most 10 MB and 500 pages each; a file that does not start with
+    /// `%PDF-` is refused whatever its name. Kept privately with the case,
+    /// never published.
+    #[schema(required = false, value_type = Vec<String>, format = Binary)]
+    document: Vec<Vec<u8>>,
 }
 
 /// The headers of `POST /api/v1/reports`, as the OpenAPI document describes
@@ -134,6 +140,7 @@ pub async fn submit(
         max_files: MAX_PHOTOS,
         max_file_bytes: state.pipeline.limits().max_bytes,
         known: RawReport::knows,
+        documents: None,
     };
     let form = upload::read_multipart(request, &spec, super::MAX_BODY, &state.uploads).await?;
     let raw = RawReport::from_form(form.texts, form.files);
@@ -155,7 +162,9 @@ pub async fn submit(
 /// phone, when given, are stored encrypted as a resident's are. Answers the
 /// tracking code and the secret, to be read out or sent to the caller; the
 /// secret is not kept anywhere readable. Dispatchers and admins file by
-/// every road, a handler only `inspection`. Each filing is audited
+/// every road, a handler only `inspection`. PDF documents brought in
+/// (`document`) are checked by their content and kept privately with the
+/// case. Each filing is audited
 /// (`report.filed_for_caller`: who, which road, never the caller's words).
 /// A retry with the same `Idempotency-Key` by the same member of staff
 /// answers the first receipt.
@@ -191,6 +200,7 @@ pub async fn file_for_caller(
         max_files: MAX_PHOTOS,
         max_file_bytes: state.pipeline.limits().max_bytes,
         known: |name| name == "channel" || RawReport::knows(name),
+        documents: Some(crate::evidence::documents::SPEC),
     };
     let form = upload::read_multipart(request, &spec, super::MAX_BODY, &state.uploads).await?;
     let channel = form
@@ -212,23 +222,16 @@ pub async fn file_for_caller(
         )
     })?;
     let intake = service::Intake::for_caller(channel, &user.username, user.role)?;
+    // Papers brought in (a letter, a visitor's documents): checked before
+    // anything is filed, stored privately, written with the case.
+    let documents = crate::evidence::documents::check_all(form.documents).await?;
+    let documents = crate::evidence::documents::store(state.photos.as_ref(), documents).await?;
+    let intake = intake.with_documents(user.id, &documents);
     let raw = RawReport::from_form(form.texts, form.files);
     let _held = form.held;
     let receipt = state.reports().submit(raw, intake, idempotency_key).await?;
     change.mark();
     Ok((StatusCode::CREATED, Json(receipt)))
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(k) if (1..=200).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),
-        _ => Err(AppError::BadRequest(
-            "Idempotency-Key must be 1–200 visible ASCII characters".to_owned(),
-        )),
-    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -11,12 +11,13 @@
 use crate::db::entities::idempotency;
 use crate::digest::sha256_hex;
 use crate::error::AppError;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
-use shared::report::SubmitReceipt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::net::IpAddr;
 
 /// How long a key is remembered.
@@ -48,14 +49,29 @@ impl IdempotencyKey {
     }
 }
 
-/// The first receipt for this key, if it was used within [`TTL`]; a key
-/// used for a different report is refused (422).
-pub async fn replay(
+/// The `Idempotency-Key` header, if sent: 1 to 200 visible ASCII
+/// characters, or a 400.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(k) if (1..=200).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),
+        _ => Err(AppError::BadRequest(
+            "Idempotency-Key must be 1–200 visible ASCII characters".to_owned(),
+        )),
+    }
+}
+
+/// The first answer for this key (a report's receipt, or what evidence was
+/// attached: `T`), if it was used within [`TTL`]; a key used for a different
+/// request is refused (422).
+pub async fn replay<T: DeserializeOwned>(
     conn: &impl ConnectionTrait,
     key: &IdempotencyKey,
     request_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<SubmitReceipt>, AppError> {
+) -> Result<Option<T>, AppError> {
     let Some(row) = idempotency::Entity::find_by_id(key.0.clone())
         .one(conn)
         .await?
@@ -73,19 +89,19 @@ pub async fn replay(
         return Err(AppError::Rejected {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "idempotency_key_reused",
-            message: "this Idempotency-Key was used for a different report".to_owned(),
+            message: "this Idempotency-Key was used for a different request".to_owned(),
         });
     }
     let receipt = serde_json::from_str(&row.response).map_err(anyhow::Error::from)?;
     Ok(Some(receipt))
 }
 
-/// Remembers the receipt under the key, in the submission's transaction.
-pub async fn remember(
+/// Remembers the answer under the key, in the request's transaction.
+pub async fn remember<T: Serialize>(
     txn: &impl ConnectionTrait,
     key: &IdempotencyKey,
     request_hash: &str,
-    receipt: &SubmitReceipt,
+    receipt: &T,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let body = serde_json::to_string(receipt).map_err(|e| DbErr::Custom(e.to_string()))?;

@@ -18,6 +18,7 @@ use crate::db::entities::{
 use crate::digest::sha256_hex;
 use crate::disclosure::service::{REPORTER_ACTOR, public_point};
 use crate::error::{AppError, is_unique_violation};
+use crate::evidence::documents;
 use crate::outbox;
 use crate::photos::{PhotoError, PhotoPipeline, ProcessedPhoto};
 use crate::privacy::PiiCipher;
@@ -81,7 +82,8 @@ fn new_tracking_code() -> String {
     shared::report::tracking_code::format(indices)
 }
 
-fn photo_error(index: usize, e: PhotoError) -> AppError {
+/// A photo the pipeline refused, as the client is told (photo `index` from 0).
+pub fn photo_error(index: usize, e: PhotoError) -> AppError {
     if let PhotoError::Busy = e {
         let message = format!("photo {}: {e}", index + 1);
         return AppError::Busy {
@@ -112,6 +114,9 @@ fn photo_error(index: usize, e: PhotoError) -> AppError {
 pub struct Intake<'a> {
     channel: Channel,
     by: Filer<'a>,
+    /// Documents brought in with a report filed for a caller (代录),
+    /// already checked and stored, and who brought them in (user id).
+    documents: Option<(i64, &'a [documents::Stored])>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -132,6 +137,7 @@ impl<'a> Intake<'a> {
     pub const WEB: Intake<'static> = Intake {
         channel: Channel::Web,
         by: Filer::Resident,
+        documents: None,
     };
     /// A resident's report through an Open311 app, by its key (a callback
     /// on the key hears of the case's changes).
@@ -142,6 +148,7 @@ impl<'a> Intake<'a> {
                 key,
                 order_no: None,
             },
+            documents: None,
         }
     }
 
@@ -149,6 +156,7 @@ impl<'a> Intake<'a> {
     pub const OPEN311_UNKEYED: Intake<'static> = Intake {
         channel: Channel::Open311,
         by: Filer::Resident,
+        documents: None,
     };
 
     /// The 12345 platform's work order `order_no`, handed off with a key of
@@ -160,6 +168,7 @@ impl<'a> Intake<'a> {
                 key,
                 order_no: Some(order_no),
             },
+            documents: None,
         }
     }
 
@@ -195,7 +204,20 @@ impl<'a> Intake<'a> {
         Ok(Intake {
             channel,
             by: Filer::Staff(staff),
+            documents: None,
         })
+    }
+
+    /// With the documents the caller brought in, stored, as filed by staff
+    /// member `by` (user id). Only a filing for a caller carries documents.
+    pub fn with_documents(self, by: i64, documents: &'a [documents::Stored]) -> Self {
+        match self.by {
+            Filer::Staff(_) if !documents.is_empty() => Intake {
+                documents: Some((by, documents)),
+                ..self
+            },
+            _ => self,
+        }
     }
 
     pub fn channel(&self) -> Channel {
@@ -372,6 +394,23 @@ impl Reports<'_> {
             )
             .await?;
         }
+        let brought = match (intake.documents, intake.by) {
+            (Some((by, list)), Filer::Staff(staff)) => {
+                documents::insert(&txn, case_row.id, None, by, list, now).await?;
+                // Staff only: the papers are evidence, never published.
+                let note = Some(documents::summary(list));
+                record_event(
+                    &txn,
+                    case_row.id,
+                    now,
+                    staff,
+                    &Event::aside("add_evidence", note, false),
+                )
+                .await?;
+                format!("; {}", documents::summary(list))
+            }
+            _ => String::new(),
+        };
 
         let receipt = SubmitReceipt {
             track_url: format!("/track#code={}&secret={}", case_row.code, secret),
@@ -430,7 +469,7 @@ impl Reports<'_> {
                     object_type: "case",
                     object_id: &case_row.code,
                     detail: Some(format!(
-                        "channel {}; {kind}; {} photos; {}",
+                        "channel {}; {kind}; {} photos; {}{brought}",
                         channel.as_str(),
                         processed.len(),
                         if identity_id.is_some() {
@@ -476,6 +515,12 @@ fn request_hash(raw: &RawReport, intake: Intake<'_>) -> String {
     }
     for p in &raw.photos {
         h.update(Sha256::digest(p));
+    }
+    for d in intake.documents.map(|(_, list)| list).unwrap_or_default() {
+        h.update(b"document");
+        h.update(d.checked.file_name.as_bytes());
+        h.update([0xff]);
+        h.update(d.checked.sha256.as_bytes());
     }
     hex::encode(h.finalize())
 }

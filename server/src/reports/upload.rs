@@ -111,6 +111,22 @@ pub struct FormSpec {
     /// Whether a text field of this name is known; an unknown one is
     /// refused as soon as its name arrives.
     pub known: fn(&str) -> bool,
+    /// A second kind of file, kept with the name it was sent with: the PDF
+    /// documents staff bring (代录, 查处 evidence); none on residents' doors.
+    pub documents: Option<DocumentSpec>,
+}
+
+/// The documents a form may carry besides its photos.
+pub struct DocumentSpec {
+    pub field: &'static str,
+    pub max_files: usize,
+    pub max_file_bytes: usize,
+}
+
+/// A file with the name the client gave it.
+pub struct NamedFile {
+    pub file_name: Option<String>,
+    pub bytes: Bytes,
 }
 
 /// A form as read: its text fields in order, its files, and the upload
@@ -118,6 +134,8 @@ pub struct FormSpec {
 pub struct Upload {
     pub texts: Vec<(String, String)>,
     pub files: Vec<Bytes>,
+    /// The documents, when the door takes them ([`FormSpec::documents`]).
+    pub documents: Vec<NamedFile>,
     pub held: Held,
 }
 
@@ -137,6 +155,10 @@ pub enum UploadError {
     FileTooLarge { index: usize, max: usize },
     #[error("at most {max} photos per report")]
     TooManyFiles { field: &'static str, max: usize },
+    #[error("document {index}: the document is larger than {} MB", max.div_ceil(1024 * 1024))]
+    DocumentTooLarge { index: usize, max: usize },
+    #[error("at most {max} documents at once")]
+    TooManyDocuments { field: &'static str, max: usize },
     #[error("the form has more than {MAX_PARTS} fields")]
     TooManyParts,
     #[error("this field is too long")]
@@ -167,10 +189,11 @@ impl From<UploadError> for AppError {
             UploadError::BodyTooLarge | UploadError::FormTooLarge | UploadError::TooManyParts => {
                 rejected(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
-            UploadError::FileTooLarge { .. } => {
+            UploadError::FileTooLarge { .. } | UploadError::DocumentTooLarge { .. } => {
                 rejected(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
             }
-            UploadError::TooManyFiles { field, .. } => {
+            UploadError::TooManyFiles { field, .. }
+            | UploadError::TooManyDocuments { field, .. } => {
                 AppError::field(field, FieldErrorCode::TooMany, message)
             }
             UploadError::TextTooLong(field) => {
@@ -245,6 +268,7 @@ pub async fn read_multipart(
     let mut upload = Upload {
         texts: Vec::new(),
         files: Vec::new(),
+        documents: Vec::new(),
         held: budget.none(),
     };
     let mut parts = 0;
@@ -254,8 +278,18 @@ pub async fn read_multipart(
             return Err(UploadError::TooManyParts);
         }
         let name = field.name().unwrap_or_default().to_owned();
-        let is_file = name.strip_suffix("[]").unwrap_or(&name) == spec.file_field;
-        let cap = if is_file {
+        let bare = name.strip_suffix("[]").unwrap_or(&name);
+        let document = spec.documents.as_ref().filter(|d| bare == d.field);
+        let is_file = bare == spec.file_field;
+        let cap = if let Some(d) = document {
+            if upload.documents.len() == d.max_files {
+                return Err(UploadError::TooManyDocuments {
+                    field: d.field,
+                    max: d.max_files,
+                });
+            }
+            d.max_file_bytes
+        } else if is_file {
             if upload.files.len() == spec.max_files {
                 return Err(UploadError::TooManyFiles {
                     field: spec.file_field,
@@ -273,10 +307,17 @@ pub async fn read_multipart(
         // trimmed: grown by doubling, its earlier copies would stay behind
         // as holes in the allocator's heap (pages not yet written cost
         // nothing).
+        let file_name = field.file_name().map(str::to_owned);
+        let is_file = is_file || document.is_some();
         let mut value = Vec::with_capacity(if is_file { left.min(cap) } else { 0 });
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
             if value.len() + chunk.len() > cap {
-                return Err(if is_file {
+                return Err(if document.is_some() {
+                    UploadError::DocumentTooLarge {
+                        index: upload.documents.len() + 1,
+                        max: cap,
+                    }
+                } else if is_file {
                     UploadError::FileTooLarge {
                         index: upload.files.len() + 1,
                         max: cap,
@@ -291,7 +332,13 @@ pub async fn read_multipart(
             value.extend_from_slice(&chunk);
         }
         left = left.saturating_sub(value.len());
-        if is_file {
+        if document.is_some() {
+            value.shrink_to_fit();
+            upload.documents.push(NamedFile {
+                file_name,
+                bytes: Bytes::from(value),
+            });
+        } else if is_file {
             value.shrink_to_fit();
             upload.files.push(Bytes::from(value));
         } else {
@@ -338,6 +385,7 @@ pub async fn read_urlencoded(
     Ok(Upload {
         texts,
         files: Vec::new(),
+        documents: Vec::new(),
         held,
     })
 }

@@ -1,14 +1,15 @@
 //! Photos on the local file system.
 //!
-//! Layout: `root/{originals,display,thumbnails}/ab/abcdef…`, the first two
+//! Layout: `root/{originals,display,thumbnails,documents}/ab/abcdef…`, the first two
 //! hex digits of the key as a fan-out folder so no folder grows past a few
 //! thousand entries. A write goes to a temporary file in the destination
 //! folder, is fsynced, renamed over the final name (atomic on POSIX) and the
 //! folder is fsynced: after `put` returns, the photo survives a power cut,
 //! and a reader never sees half a file. Keys are checked (64 lowercase hex)
 //! before any path is built, so a key from a URL cannot walk out of `root`
-//! (ASVS 12.3.1–2). Originals get mode 0600 in a 0700 folder: they carry the
-//! reporter's EXIF and only staff may see them.
+//! (ASVS 12.3.1–2). Originals and documents get mode 0600 in a 0700 folder:
+//! they carry the reporter's EXIF or a case's papers, and only staff may see
+//! them.
 //!
 //! A crash between writing and renaming leaves a `.<key>.<n>.tmp` file
 //! beside its destination; such files are never read and may be deleted.
@@ -51,6 +52,7 @@ fn folder(kind: PhotoKind) -> &'static str {
         PhotoKind::Original => "originals",
         PhotoKind::Display => "display",
         PhotoKind::Thumbnail => "thumbnails",
+        PhotoKind::Document => "documents",
     }
 }
 
@@ -64,7 +66,7 @@ impl PhotoStore for FsPhotoStore {
             let path = store
                 .path_for(kind, &key)
                 .context("a SHA-256 is always a valid key")?;
-            write_durably(&path, &bytes, kind == PhotoKind::Original)
+            write_durably(&path, &bytes, kind.is_private())
                 .with_context(|| format!("storing photo {}", path.display()))?;
             Ok(key)
         })

@@ -9,6 +9,7 @@
 //!
 //! Originals are kept apart from the re-encoded copies because they still
 //! carry the reporter's EXIF (phone model, position): only staff may see them.
+//! Evidence documents (PDF) are kept the same way, in a folder of their own.
 
 mod fs;
 
@@ -23,6 +24,15 @@ pub enum PhotoKind {
     Display,
     /// Re-encoded, ≤ 320 px, no metadata: may be published.
     Thumbnail,
+    /// A PDF brought as evidence (代录, 查处): staff only, never published.
+    Document,
+}
+
+impl PhotoKind {
+    /// Whether only staff may read it: kept with owner-only permissions.
+    pub fn is_private(self) -> bool {
+        matches!(self, PhotoKind::Original | PhotoKind::Document)
+    }
 }
 
 #[async_trait::async_trait]

@@ -12,6 +12,7 @@ mod directory;
 mod disclosure;
 mod enforcement;
 mod errors;
+mod evidence;
 mod handoff;
 mod health;
 mod info;

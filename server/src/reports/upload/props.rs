@@ -15,6 +15,7 @@ fn spec() -> FormSpec {
         max_files: 2,
         max_file_bytes: 64,
         known: crate::reports::input::RawReport::knows,
+        documents: None,
     }
 }
 

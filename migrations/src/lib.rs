@@ -18,6 +18,7 @@ mod m20261204_000012_demo_cases;
 mod m20261204_000013_handoff;
 mod m20261204_000014_enforcement;
 mod m20261204_000015_inspections;
+mod m20261204_000016_catalogue;
 mod m20261204_000017_evidence;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_handoff::Migration),
             Box::new(m20261204_000014_enforcement::Migration),
             Box::new(m20261204_000015_inspections::Migration),
+            Box::new(m20261204_000016_catalogue::Migration),
             Box::new(m20261204_000017_evidence::Migration),
         ]
     }

@@ -189,7 +189,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        seed_catalogue(manager).await?;
+        seed_catalogue(manager, "categories.json", CATALOGUE).await?;
 
         manager
             .create_table(
@@ -420,10 +420,16 @@ impl MigrationTrait for Migration {
     }
 }
 
-async fn seed_catalogue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let bad = |what: &str| DbErr::Migration(format!("data/categories.json: {what}"));
+/// Adds the groups and categories of a catalogue file (`data/*.json`): a
+/// group's `sort_order` defaults to its place in the file.
+pub(crate) async fn seed_catalogue(
+    manager: &SchemaManager<'_>,
+    file: &str,
+    source: &str,
+) -> Result<(), DbErr> {
+    let bad = |what: &str| DbErr::Migration(format!("data/{file}: {what}"));
     let catalogue: serde_json::Value =
-        serde_json::from_str(CATALOGUE).map_err(|e| bad(&e.to_string()))?;
+        serde_json::from_str(source).map_err(|e| bad(&e.to_string()))?;
     let text = |v: &serde_json::Value, k: &str| -> Result<String, DbErr> {
         v.get(k)
             .and_then(|x| x.as_str())
@@ -446,7 +452,10 @@ async fn seed_catalogue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 text(g, "code")?.into(),
                 text(g, "name_zh")?.into(),
                 text(g, "name_en")?.into(),
-                ((i as i32 + 1) * 10).into(),
+                (g["sort_order"]
+                    .as_i64()
+                    .map_or((i as i32 + 1) * 10, |n| n as i32))
+                .into(),
             ])
             .map_err(|e| bad(&e.to_string()))?
             .to_owned();

@@ -8,6 +8,7 @@
 //! enables it, so utoipa stays out of the WebAssembly.
 
 pub mod case;
+pub mod catalogue;
 pub mod directory;
 pub mod disclosure;
 pub mod enterprise;

@@ -108,6 +108,8 @@ pub enum Field {
     /// searches match on).
     Category {
         id: i64,
+        /// The version it is judged by (its reward rule).
+        version: i32,
         group: String,
     },
     /// A corrected place and its 街道/镇.
@@ -590,8 +592,10 @@ fn staff_effects(
                 old.name_zh, old.code, new.name_zh, new.code
             ));
             public = false;
+            // Judged from now on by the new category as it is defined now.
             fields.push(Field::Category {
                 id: new.id,
+                version: new.version,
                 group: new.group_code.clone(),
             });
         }

@@ -491,6 +491,7 @@ mod tests {
             api_key_id: None,
             external_ref: None,
             police_referred_at: None,
+            category_version: 1,
         }
     }
 

@@ -75,7 +75,7 @@ pub async fn nearby(
         lat: c.lat,
         lon: c.lon,
     };
-    let found = crate::reports::nearby::nearby(conn, &kind.code, at, 500.0, 30, now).await?;
+    let found = crate::reports::nearby::nearby(conn, &kind.code, at, None, 30, now).await?;
     let codes: Vec<&str> = found
         .iter()
         .map(|n| n.tracking_code.as_str())
@@ -404,10 +404,6 @@ impl Cases<'_> {
         let category_row = category::Entity::find_by_id(c.category_id)
             .one(self.db)
             .await?;
-        let questions = category_row
-            .as_ref()
-            .map(crate::categories::service::questions)
-            .unwrap_or_default();
         // Where the rules would send the case as it now is (after a
         // correction of its category or place): offered as a transfer.
         let routing_suggestion = match &category_row {
@@ -434,13 +430,30 @@ impl Cases<'_> {
             }
             _ => None,
         };
-        let reports = report::Entity::find()
+        let report_rows = report::Entity::find()
             .filter(report::Column::CaseId.eq(c.id))
             .order_by_asc(report::Column::Id)
             .all(self.db)
-            .await?
+            .await?;
+        // Each report's answers are read by the questions it was asked: the
+        // category and version it was filed under, whatever an admin or a
+        // correction has changed since.
+        let mut asked = Vec::with_capacity(report_rows.len());
+        for r in &report_rows {
+            asked.push(
+                crate::categories::service::questions_answered(
+                    self.db,
+                    r.category_id,
+                    r.category_version,
+                    category_row.as_ref(),
+                )
+                .await?,
+            );
+        }
+        let reports = report_rows
             .into_iter()
-            .map(|r| StaffReport {
+            .zip(asked)
+            .map(|(r, questions)| StaffReport {
                 photos: photos
                     .iter()
                     .filter(|p| p.report_id == r.id)
@@ -998,8 +1011,9 @@ fn set(update: UpdateMany<case::Entity>, field: Field) -> UpdateMany<case::Entit
             .col_expr(C::PublicInvestigation, Expr::value(investigation))
             .col_expr(C::PublicActions, Expr::value(actions_taken))
             .col_expr(C::PublicPrecision, Expr::value(Some(precision.as_str()))),
-        Field::Category { id, group } => update
+        Field::Category { id, version, group } => update
             .col_expr(C::CategoryId, Expr::value(id))
+            .col_expr(C::CategoryVersion, Expr::value(version))
             .col_expr(C::GroupCode, Expr::value(group)),
         Field::Place { at, area_id } => update
             .col_expr(C::Lat, Expr::value(at.lat))

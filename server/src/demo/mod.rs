@@ -15,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 pub const BANAN_AREAS: &str = include_str!("../../data/banan-areas.geojson");
 
 /// The district bureaus the plan names: (code, zh-CN, English).
-pub const BUREAUS: [(&str, &str, &str); 7] = [
+pub const BUREAUS: [(&str, &str, &str); 10] = [
     (
         "environment",
         "巴南区生态环境局",
@@ -47,6 +47,13 @@ pub const BUREAUS: [(&str, &str, &str); 7] = [
         "巴南区农业农村委员会",
         "Banan Agriculture and Rural Affairs Commission",
     ),
+    ("health", "巴南区卫生健康委员会", "Banan Health Commission"),
+    (
+        "planning_natural_resources",
+        "巴南区规划和自然资源局",
+        "Banan Planning and Natural Resources Bureau",
+    ),
+    ("forestry", "巴南区林业局", "Banan Forestry Bureau"),
 ];
 
 pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<String> {
@@ -225,19 +232,94 @@ const RULES: &[DemoRule] = &[
         None,
     ),
     ("odour", None, "environment", None, None),
+    // The kinds the plan names that the first catalogue lacked.
+    ("noise_equipment", None, "environment", None, None),
+    (
+        "water_source_protection",
+        None,
+        "environment",
+        Some("water"),
+        Some("high"),
+    ),
+    (
+        "water_farming_effluent",
+        None,
+        "agriculture",
+        Some("environment"),
+        None,
+    ),
+    ("water_hidden_pipe", None, "environment", None, Some("high")),
+    ("air_vocs_boiler", None, "environment", None, None),
+    (
+        "air_smoky_vehicle",
+        None,
+        "environment",
+        Some("public_security"),
+        None,
+    ),
+    ("waste_hazardous", None, "environment", Some("health"), Some("high")),
+    (
+        "waste_dumping",
+        None,
+        "urban_management",
+        Some("environment"),
+        None,
+    ),
+    (
+        "ecology_reserve",
+        None,
+        "forestry",
+        Some("planning_natural_resources"),
+        None,
+    ),
+    (
+        "ecology_fishing_ban",
+        None,
+        "agriculture",
+        Some("public_security"),
+        Some("high"),
+    ),
+    (
+        "soil_pollution",
+        None,
+        "environment",
+        Some("planning_natural_resources"),
+        None,
+    ),
+    ("radiation", None, "environment", None, None),
+    (
+        "violation_monitoring_data",
+        None,
+        "environment",
+        Some("public_security"),
+        Some("high"),
+    ),
+    (
+        "violation_no_eia",
+        None,
+        "environment",
+        Some("housing_construction"),
+        None,
+    ),
 ];
 
-/// Adds the plan's routing rules and the next 高考/中考 quiet periods, once:
-/// an edited rule set is never overwritten.
+/// Adds the plan's routing rules and the next 高考/中考 quiet periods. A
+/// category that any rule names already is left as it is, so an edited rule
+/// set is never overwritten, and categories added since the first load get
+/// their rules on the next.
 async fn load_routing(
     txn: &impl sea_orm::ConnectionTrait,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<usize> {
     use crate::db::entities::{quiet_period, routing_rule};
-    use sea_orm::PaginatorTrait;
-    if routing_rule::Entity::find().count(txn).await? > 0 {
-        return Ok(0);
-    }
+    use std::collections::BTreeSet;
+    let covered: BTreeSet<String> = routing_rule::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.category_code)
+        .collect();
+    let first_load = covered.is_empty();
     let mut added = 0;
     let mut rule = |category: Option<&str>,
                     department_id: i64,
@@ -265,6 +347,9 @@ async fn load_routing(
     };
     let mut rows = Vec::new();
     for (category, window, dept, co, priority) in RULES {
+        if covered.contains(*category) {
+            continue;
+        }
         let Some(d) = find_department(txn, dept).await? else {
             continue;
         };
@@ -282,11 +367,15 @@ async fn load_routing(
             "巴南区污染防治攻坚战实施方案 (demo)",
         ));
     }
-    for town in area::Entity::find()
-        .filter(area::Column::Kind.eq("zhen"))
-        .all(txn)
-        .await?
-    {
+    let towns = if covered.contains("burning_straw") {
+        Vec::new()
+    } else {
+        area::Entity::find()
+            .filter(area::Column::Kind.eq("zhen"))
+            .all(txn)
+            .await?
+    };
+    for town in towns {
         if let Some(office) = find_department(txn, &format!("office_{}", town.code)).await? {
             rows.push(rule(
                 Some("burning_straw"),
@@ -301,6 +390,9 @@ async fn load_routing(
     }
     for row in rows {
         row.insert(txn).await?;
+    }
+    if !first_load {
+        return Ok(added);
     }
     // Chongqing's exam days (demo dates; admins enter each year's).
     for (name, start, end) in [

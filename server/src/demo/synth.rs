@@ -126,6 +126,37 @@ const KINDS: &[Kind] = &[
         hours: Hours::Evening,
         texts: &["晚上闻到很刺鼻的化工异味，不知道从哪里来的。"],
     },
+    // Kinds the plan names that come in more rarely.
+    Kind {
+        code: "noise_equipment",
+        months: [1, 1, 1, 2, 3, 5, 6, 6, 3, 2, 1, 1],
+        hours: Hours::Night,
+        texts: &["商场楼顶的冷却塔整夜轰鸣，关窗也能听见。"],
+    },
+    Kind {
+        code: "waste_dumping",
+        months: [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2],
+        hours: Hours::Night,
+        texts: &["半夜有货车往河滩倾倒建筑垃圾。"],
+    },
+    Kind {
+        code: "water_hidden_pipe",
+        months: [1, 1, 1, 2, 3, 3, 3, 3, 2, 1, 1, 1],
+        hours: Hours::Night,
+        texts: &["下雨天厂区围墙下的暗管往沟里排黄色污水。"],
+    },
+    Kind {
+        code: "air_vocs_boiler",
+        months: [2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 2, 2],
+        hours: Hours::Day,
+        texts: &["汽修厂喷漆房没有废气处理，油漆味很冲。"],
+    },
+    Kind {
+        code: "ecology_fishing_ban",
+        months: [1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1],
+        hours: Hours::Night,
+        texts: &["晚上有人在长江边用电瓶电鱼。"],
+    },
 ];
 
 /// A 街道 or 镇 to place reports in: its polygons (lon, lat rings), its

@@ -246,7 +246,8 @@ pub struct NearbyQuery {
     /// `wgs84` (default) or `gcj02`.
     #[serde(default)]
     coord_system: Option<String>,
-    /// The radius in metres, 10 to 2000 (default 1000): measured to each
+    /// The radius in metres, 10 to 2000 (default: the category's
+    /// duplicate-search radius, set by admins; 1000 unless changed): measured to each
     /// case's published place, which before disclosure is the centre of a
     /// cell about 1 km wide.
     radius_m: Option<f64>,
@@ -276,9 +277,10 @@ pub async fn nearby(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<NearbyQuery>,
 ) -> Result<Json<Vec<NearbyCase>>, AppError> {
-    let radius = q.radius_m.unwrap_or(service::NEARBY_DEFAULT_RADIUS_M);
     let days = q.days.unwrap_or(30);
-    if !(10.0..=service::NEARBY_MAX_RADIUS_M).contains(&radius) {
+    if let Some(radius) = q.radius_m
+        && !(10.0..=service::NEARBY_MAX_RADIUS_M).contains(&radius)
+    {
         return Err(AppError::validation(
             "radius_m",
             format!("from 10 to {} metres", service::NEARBY_MAX_RADIUS_M),
@@ -307,7 +309,7 @@ pub async fn nearby(
             &state.db,
             &q.category,
             at,
-            radius,
+            q.radius_m,
             days,
             state.settings.clock.now(),
         )

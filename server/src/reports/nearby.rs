@@ -15,8 +15,9 @@ use shared::case::CaseState;
 use shared::geo::{self, LatLon};
 use shared::report::NearbyCase;
 
-/// Open cases of the category's group within `radius_m` metres, filed in the
-/// last `days` days, nearest first. Nothing personal is returned.
+/// Open cases of the category's group within `radius_m` metres (by default
+/// the category's duplicate-search radius), filed in the last `days` days,
+/// nearest first. Nothing personal is returned.
 ///
 /// Distances, and the radius itself, are measured to each case's published
 /// place ([`public_point`]), never to the exact one: a stranger who asks
@@ -27,13 +28,14 @@ pub async fn nearby(
     db: &DatabaseConnection,
     category_code: &str,
     at: LatLon,
-    radius_m: f64,
+    radius_m: Option<f64>,
     days: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<NearbyCase>, AppError> {
     let category = categories_service::find_active(db, category_code)
         .await?
         .ok_or_else(|| AppError::field("category", FieldErrorCode::NotFound, "no such category"))?;
+    let radius_m = radius_m.unwrap_or(f64::from(category.duplicate_radius_m));
     // A published point is the centre of its grid cell, at most half a cell
     // (the coarsest precision's) from the exact one on each axis: widen the
     // exact-point box by that much, then decide on the published point.

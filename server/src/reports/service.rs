@@ -376,6 +376,8 @@ impl Reports<'_> {
             occurred_at: Set(new.occurred_at),
             submitted_at: Set(now),
             identity_id: Set(identity_id),
+            category_id: Set(Some(category.id)),
+            category_version: Set(category.version),
             ..Default::default()
         }
         .insert(&txn)
@@ -566,6 +568,7 @@ async fn open_case(
         let inserted = case::ActiveModel {
             code: Set(new_tracking_code()),
             category_id: Set(category.id),
+            category_version: Set(category.version),
             group_code: Set(category.group_code.clone()),
             state: Set("submitted".to_owned()),
             priority: Set(route.priority.as_str().to_owned()),
@@ -733,11 +736,6 @@ async fn insert_photo(
 /// The widest radius `/api/v1/reports/nearby` searches, and so the furthest
 /// a "me too" may be from the case it joins.
 pub const NEARBY_MAX_RADIUS_M: f64 = 2000.0;
-
-/// The radius the report form asks for: a case not yet disclosed is placed
-/// at the centre of its cell of about 1 km, so a smaller radius would miss
-/// a case across the street.
-pub const NEARBY_DEFAULT_RADIUS_M: f64 = 1000.0;
 
 /// The reporter's view. An unknown code and a wrong secret are the same
 /// answer, so neither can be probed.

@@ -5,7 +5,7 @@
 use super::rules::{self, Tier};
 use crate::cases::effects::Event;
 use crate::db::entities::{
-    app_user, case, category, department, report, reporter_identity, reward, reward_exclusion,
+    app_user, case, department, report, reporter_identity, reward, reward_exclusion,
     reward_payment, reward_tier,
 };
 use crate::error::{AppError, OnUniqueViolation};
@@ -84,10 +84,7 @@ pub async fn eligibility(
             .is_some(),
         None => false,
     };
-    let rewardable = category::Entity::find_by_id(c.category_id)
-        .one(conn)
-        .await?
-        .is_some_and(|k| k.rewardable);
+    let rewardable = crate::categories::service::rewardable(conn, c).await?;
     Ok(rules::eligibility(&rules::Facts {
         case_state: c.state(),
         finding: c.finding.as_deref().and_then(Finding::parse),

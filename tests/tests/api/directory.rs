@@ -10,7 +10,7 @@ async fn departments_list_banan_bureaus_and_area_offices_after_the_demo(app: &Te
     let res = app.get("/api/v1/departments").await;
     assert_eq!(res.status(), 200);
     let list: Vec<shared::directory::Department> = res.json().await.unwrap();
-    assert_eq!(list.len(), 7 + 22, "7 bureaus and one office per 街道/镇");
+    assert_eq!(list.len(), 10 + 22, "10 bureaus and one office per 街道/镇");
     let env = list.iter().find(|d| d.code == "environment").unwrap();
     assert_eq!(env.name, "巴南区生态环境局");
     for code in [
@@ -20,6 +20,9 @@ async fn departments_list_banan_bureaus_and_area_offices_after_the_demo(app: &Te
         "transport_maritime",
         "water",
         "agriculture",
+        "health",
+        "planning_natural_resources",
+        "forestry",
     ] {
         assert!(list.iter().any(|d| d.code == code), "{code}");
     }

@@ -6,6 +6,7 @@
 
 mod auth;
 mod cases;
+mod catalogue;
 mod corrections;
 mod demo;
 mod directory;

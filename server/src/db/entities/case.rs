@@ -65,6 +65,9 @@ pub struct Model {
     pub external_ref: Option<String>,
     /// 移送公安机关: when the case was referred to the police.
     pub police_referred_at: Option<DateTimeUtc>,
+    /// The version of its category it is judged by (filed under, or set by
+    /// a correction): the reward rule of that version holds.
+    pub category_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

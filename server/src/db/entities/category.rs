@@ -17,6 +17,11 @@ pub struct Model {
     pub sort_order: i32,
     #[sea_orm(column_type = "Text")]
     pub questions: String,
+    /// The current version; every one is kept in `category_version`.
+    pub version: i32,
+    /// How far to look for open cases of the same kind ("me too", and the
+    /// staff's possible duplicates), in metres.
+    pub duplicate_radius_m: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ pub mod case_event;
 pub mod case_note;
 pub mod category;
 pub mod category_group;
+pub mod category_version;
 pub mod department;
 pub mod enterprise_disclosure;
 pub mod evidence_document;

@@ -22,6 +22,9 @@ pub struct Model {
     pub occurred_at: Option<DateTimeUtc>,
     pub submitted_at: DateTimeUtc,
     pub identity_id: Option<i64>,
+    /// The category and version whose questions this report answered.
+    pub category_id: Option<i64>,
+    pub category_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

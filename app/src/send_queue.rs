@@ -9,6 +9,9 @@
 //!
 //! Receipts are kept on the phone too (本机的举报), so a report sent in the
 //! background is not lost and the secret shown once can be found again.
+//!
+//! Evidence a handler attaches on site (查处: photos, PDFs) waits the same
+//! way in a queue of its own, with its idempotency key.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,6 +23,9 @@ use shared::report::SubmitReceipt;
 pub const QUEUE_KEY: &str = "shanshui.outbox.v1";
 pub const RECEIPTS_KEY: &str = "shanshui.reports.v1";
 pub const RETRY_EVERY_MS: u32 = 15_000;
+/// Evidence a handler attached on site (photos, PDFs), waiting for the
+/// network: kept apart from residents' reports, sent the same way.
+pub const EVIDENCE_KEY: &str = "shanshui.evidence.v1";
 
 /// A report as it will be sent again: the exact fields and photo bytes of
 /// the first try, so the server's request fingerprint matches.
@@ -41,6 +47,33 @@ pub struct Pending {
     /// A short summary for the list: the category's name and description's start.
     #[serde(default)]
     pub summary: String,
+}
+
+/// A file of waiting evidence: its form field, its name, its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingFile {
+    pub field: String,
+    pub name: String,
+    /// `data:…;base64,…`
+    pub data_url: String,
+}
+
+/// Evidence for a case (`POST /api/v1/cases/{code}/evidence`) as it will be
+/// sent again: the same fields, files and key, so the server attaches it
+/// once however many tries reach it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingEvidence {
+    pub key: String,
+    pub url: String,
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<PendingFile>,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub next_ms: f64,
+    /// The server refused it (4xx): kept so the handler can read why.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 /// A receipt kept on this phone.
@@ -84,6 +117,13 @@ pub struct SendQueue {
     pub unseen: RwSignal<Vec<Saved>>,
     /// The last thing the background sender settled.
     pub last: RwSignal<Option<Settled>>,
+    /// Evidence uploads waiting for the network.
+    pub evidence_pending: RwSignal<usize>,
+    /// Evidence uploads the server refused after a retry, with why.
+    pub evidence_refused: RwSignal<Vec<PendingEvidence>>,
+    /// Counts evidence uploads sent in the background (the case page
+    /// reloads when it moves).
+    pub evidence_sent: RwSignal<u32>,
 }
 
 pub fn provide_send_queue() -> SendQueue {
@@ -93,6 +133,9 @@ pub fn provide_send_queue() -> SendQueue {
         stored: RwSignal::new(true),
         unseen: RwSignal::new(Vec::new()),
         last: RwSignal::new(None),
+        evidence_pending: RwSignal::new(0),
+        evidence_refused: RwSignal::new(Vec::new()),
+        evidence_sent: RwSignal::new(0),
     };
     provide_context(sending);
     sending
@@ -268,6 +311,32 @@ mod client {
         // dropped connection: kept, and tried again.
         let answer =
             http::post_form(url, fields, blobs, &[("Idempotency-Key", key)], progress).await;
+        receipt_of(answer)
+    }
+
+    /// One try at `url` with named files: (field, bytes, name) — staff's
+    /// `/api/v1/cases/intake` with the documents brought in.
+    pub async fn send_files_to(
+        url: &str,
+        key: &str,
+        fields: &[(String, String)],
+        files: &[(String, Blob, String)],
+        progress: impl Fn(f64) + 'static,
+    ) -> Outcome {
+        let form: Vec<http::FormFile<'_>> = files
+            .iter()
+            .map(|(field, blob, name)| http::FormFile {
+                field: field.as_str(),
+                blob,
+                name: name.clone(),
+            })
+            .collect();
+        let answer =
+            http::post_files(url, fields, &form, &[("Idempotency-Key", key)], progress).await;
+        receipt_of(answer)
+    }
+
+    fn receipt_of(answer: http::Upload) -> Outcome {
         match answer.status {
             200..=299 => match serde_json::from_str::<SubmitReceipt>(&answer.body) {
                 Ok(r) => Outcome::Done(r),
@@ -380,5 +449,202 @@ mod client {
             }
         });
         flush(sending);
+    }
+
+    // ---------------------------------------------------------- evidence
+
+    thread_local! {
+        static EVIDENCE_BUSY: Cell<bool> = const { Cell::new(false) };
+        static EVIDENCE_MEMORY: RefCell<Option<Vec<PendingEvidence>>> = const { RefCell::new(None) };
+    }
+
+    /// The result of one try at sending evidence.
+    pub enum Sent {
+        Done,
+        /// No answer, 5xx, 429 (with Retry-After seconds): try again later.
+        Retry(Option<u32>),
+        /// 4xx: final.
+        Refused(ApiError),
+    }
+
+    pub fn load_evidence() -> Vec<PendingEvidence> {
+        if let Some(q) = EVIDENCE_MEMORY.with(|m| m.borrow().clone()) {
+            return q;
+        }
+        store::get(EVIDENCE_KEY)
+            .and_then(|s| serde_json::from_str::<Vec<PendingEvidence>>(&s).ok())
+            .unwrap_or_default()
+    }
+
+    fn save_evidence(sending: SendQueue, queue: Vec<PendingEvidence>) {
+        let text = serde_json::to_string(&queue).unwrap_or_else(|_| "[]".to_owned());
+        let ok = if queue.is_empty() {
+            store::remove(EVIDENCE_KEY);
+            true
+        } else {
+            store::set(EVIDENCE_KEY, &text)
+        };
+        EVIDENCE_MEMORY.with(|m| *m.borrow_mut() = if ok { None } else { Some(queue.clone()) });
+        let _ = sending.stored.try_set(ok || queue.is_empty());
+        publish_evidence(sending, &queue);
+    }
+
+    fn publish_evidence(sending: SendQueue, queue: &[PendingEvidence]) {
+        let _ = sending
+            .evidence_pending
+            .try_set(queue.iter().filter(|p| p.refused.is_none()).count());
+        let _ = sending.evidence_refused.try_set(
+            queue
+                .iter()
+                .filter(|p| p.refused.is_some())
+                .cloned()
+                .collect(),
+        );
+    }
+
+    /// One try: `files` are (field, bytes, name).
+    pub async fn send_evidence(
+        url: &str,
+        key: &str,
+        fields: &[(String, String)],
+        files: &[(String, Blob, String)],
+        progress: impl Fn(f64) + 'static,
+    ) -> Sent {
+        let form: Vec<http::FormFile<'_>> = files
+            .iter()
+            .map(|(field, blob, name)| http::FormFile {
+                field: field.as_str(),
+                blob,
+                name: name.clone(),
+            })
+            .collect();
+        let answer =
+            http::post_files(url, fields, &form, &[("Idempotency-Key", key)], progress).await;
+        match answer.status {
+            200..=299 => Sent::Done,
+            0 | 408 | 429 | 500..=599 => Sent::Retry(answer.retry_after_s),
+            status => Sent::Refused(
+                answer
+                    .error()
+                    .unwrap_or_else(|| ApiError::new("http_error", format!("HTTP {status}"))),
+            ),
+        }
+    }
+
+    /// Keeps evidence for a later try; its files become data URLs.
+    pub async fn enqueue_evidence(
+        sending: SendQueue,
+        url: &str,
+        key: &str,
+        fields: Vec<(String, String)>,
+        files: &[(String, Blob, String)],
+        retry_after_s: Option<u32>,
+    ) {
+        let mut kept = Vec::new();
+        for (field, blob, name) in files {
+            kept.push(PendingFile {
+                field: field.clone(),
+                name: name.clone(),
+                data_url: photos::data_url(blob).await,
+            });
+        }
+        let now = browser::now_ms();
+        let mut queue = load_evidence();
+        queue.retain(|p| p.key != key);
+        queue.push(PendingEvidence {
+            key: key.to_owned(),
+            url: url.to_owned(),
+            fields,
+            files: kept,
+            attempts: 1,
+            next_ms: now + f64::from(retry_after_s.map(|s| s * 1000).unwrap_or(RETRY_EVERY_MS)),
+            refused: None,
+        });
+        save_evidence(sending, queue);
+    }
+
+    /// Forgets a refused upload once the handler has read why.
+    pub fn drop_evidence(sending: SendQueue, key: &str) {
+        let mut queue = load_evidence();
+        queue.retain(|p| p.key != key);
+        save_evidence(sending, queue);
+    }
+
+    /// Sends the evidence that is due, one upload at a time.
+    pub fn flush_evidence(sending: SendQueue) {
+        if EVIDENCE_BUSY.with(|b| b.replace(true)) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let now = browser::now_ms();
+            let due: Vec<PendingEvidence> = load_evidence()
+                .into_iter()
+                .filter(|p| p.refused.is_none() && p.next_ms <= now)
+                .collect();
+            for item in due {
+                let files: Vec<(String, Blob, String)> = item
+                    .files
+                    .iter()
+                    .filter_map(|f| {
+                        photos::from_data_url(&f.data_url)
+                            .map(|b| (f.field.clone(), b, f.name.clone()))
+                    })
+                    .collect();
+                let sent = send_evidence(&item.url, &item.key, &item.fields, &files, |_| {}).await;
+                let mut queue = load_evidence();
+                match sent {
+                    Sent::Done => {
+                        queue.retain(|p| p.key != item.key);
+                        save_evidence(sending, queue);
+                        sending.evidence_sent.update(|n| *n += 1);
+                    }
+                    Sent::Refused(error) => {
+                        if let Some(p) = queue.iter_mut().find(|p| p.key == item.key) {
+                            p.refused = Some(error.message.clone());
+                            p.files.clear();
+                        }
+                        save_evidence(sending, queue);
+                    }
+                    Sent::Retry(after) => {
+                        if let Some(p) = queue.iter_mut().find(|p| p.key == item.key) {
+                            p.attempts += 1;
+                            p.next_ms = browser::now_ms()
+                                + f64::from(after.map(|s| s * 1000).unwrap_or(RETRY_EVERY_MS));
+                        }
+                        save_evidence(sending, queue);
+                        break;
+                    }
+                }
+            }
+            EVIDENCE_BUSY.with(|b| b.set(false));
+        });
+    }
+
+    /// Starts the evidence sender for as long as the calling view lives: on
+    /// `online`, every 15 s, and now.
+    pub fn start_evidence(sending: SendQueue) {
+        publish_evidence(sending, &load_evidence());
+        let online = window_event_listener(leptos::ev::online, move |_| {
+            let mut queue = load_evidence();
+            for p in queue.iter_mut() {
+                p.next_ms = 0.0;
+            }
+            if !queue.is_empty() {
+                save_evidence(sending, queue);
+            }
+            flush_evidence(sending);
+        });
+        let timer = set_interval_with_handle(
+            move || flush_evidence(sending),
+            std::time::Duration::from_millis(u64::from(RETRY_EVERY_MS)),
+        )
+        .ok();
+        on_cleanup(move || {
+            online.remove();
+            if let Some(t) = timer {
+                t.clear();
+            }
+        });
+        flush_evidence(sending);
     }
 }

@@ -84,6 +84,23 @@ pub mod http {
     ) -> Upload {
         Upload::failed()
     }
+
+    #[allow(dead_code)] // built by the pages, read only in the browser
+    pub struct FormFile<'a> {
+        pub field: &'a str,
+        pub blob: &'a Blob,
+        pub name: String,
+    }
+
+    pub async fn post_files(
+        _url: &str,
+        _fields: &[(String, String)],
+        _files: &[FormFile<'_>],
+        _headers: &[(&str, &str)],
+        _progress: impl Fn(f64) + 'static,
+    ) -> Upload {
+        Upload::failed()
+    }
 }
 
 pub mod geo {
@@ -136,6 +153,14 @@ pub mod photos {
 
     pub fn size(blob: &Blob) -> f64 {
         match *blob {}
+    }
+
+    pub fn file_name(_file: &File) -> String {
+        String::new()
+    }
+
+    pub fn file_blob(_file: &File) -> Option<Blob> {
+        None
     }
 
     pub async fn data_url(blob: &Blob) -> String {

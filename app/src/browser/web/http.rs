@@ -81,19 +81,41 @@ async fn request_json<T: DeserializeOwned>(
 /// Five minutes: a few megabytes over a poor mobile link.
 const UPLOAD_TIMEOUT_MS: u32 = 300_000;
 
-/// The multipart body of a report: its fields, then its photos.
-fn multipart(fields: &[(String, String)], blobs: &[web_sys::Blob]) -> Option<web_sys::FormData> {
+/// A file of a multipart form: the field it goes in, its bytes, its name.
+pub struct FormFile<'a> {
+    pub field: &'a str,
+    pub blob: &'a web_sys::Blob,
+    pub name: String,
+}
+
+/// A report's photos as form files (`photo`, named by their order).
+fn photo_files(blobs: &[web_sys::Blob]) -> Vec<FormFile<'_>> {
+    blobs
+        .iter()
+        .enumerate()
+        .map(|(i, blob)| {
+            let ext = if blob.type_() == "image/jpeg" {
+                "jpg"
+            } else {
+                "img"
+            };
+            FormFile {
+                field: "photo",
+                blob,
+                name: format!("photo-{}.{ext}", i + 1),
+            }
+        })
+        .collect()
+}
+
+/// The multipart body of a form: its fields, then its files.
+fn multipart(fields: &[(String, String)], files: &[FormFile<'_>]) -> Option<web_sys::FormData> {
     let form = web_sys::FormData::new().ok()?;
     for (name, value) in fields {
         form.append_with_str(name, value).ok()?;
     }
-    for (i, blob) in blobs.iter().enumerate() {
-        let ext = if blob.type_() == "image/jpeg" {
-            "jpg"
-        } else {
-            "img"
-        };
-        form.append_with_blob_and_filename("photo", blob, &format!("photo-{}.{ext}", i + 1))
+    for f in files {
+        form.append_with_blob_and_filename(f.field, f.blob, &f.name)
             .ok()?;
     }
     Some(form)
@@ -108,8 +130,20 @@ pub async fn post_form(
     headers: &[(&str, &str)],
     progress: impl Fn(f64) + 'static,
 ) -> Upload {
+    post_files(url, fields, &photo_files(blobs), headers, progress).await
+}
+
+/// `POST url` with a multipart body of `fields` and then `files`, calling
+/// `progress` with 0.0–1.0 as the bytes leave.
+pub async fn post_files(
+    url: &str,
+    fields: &[(String, String)],
+    files: &[FormFile<'_>],
+    headers: &[(&str, &str)],
+    progress: impl Fn(f64) + 'static,
+) -> Upload {
     let failed = Upload::failed();
-    let Some(form) = multipart(fields, blobs) else {
+    let Some(form) = multipart(fields, files) else {
         return failed;
     };
     let Ok(xhr) = web_sys::XmlHttpRequest::new() else {

@@ -54,6 +54,16 @@ pub fn size(blob: &Blob) -> f64 {
     blob.size()
 }
 
+/// A chosen file's name, as the device gave it.
+pub fn file_name(file: &File) -> String {
+    file.name()
+}
+
+/// A chosen file as it is (a document is sent as it was chosen).
+pub fn file_blob(file: &File) -> Option<Blob> {
+    Some(file.clone().into())
+}
+
 /// A photo as a `data:` URL, to keep it in local storage; one that cannot
 /// be read is kept empty.
 pub async fn data_url(blob: &Blob) -> String {

@@ -279,7 +279,9 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 reward_fen=c.reward.as_ref().map(|r| r.amount_fen) reload=reload
                 public=public
                 unpublished=c.penalties.iter().filter(|p| p.published_at.is_none()).map(|p| p.decision_no.clone()).collect() />
-            <super::inspection::Inspections inspections=c.inspections.clone() />
+            <super::inspection::Inspections code=code.clone() inspections=c.inspections.clone()
+                documents=c.documents.clone()
+                can_attach=c.allowed_actions.contains(&ActionKind::RecordInspection) reload=reload />
             {(!c.penalties.is_empty() || c.police_referred_at.is_some()).then(|| {
                 let penalties = c.penalties.clone();
                 let referred = c.police_referred_at.clone();

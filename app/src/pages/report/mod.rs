@@ -6,6 +6,7 @@
 //! server renders the skeleton; everything that needs the browser (the
 //! category list, photos, location, map, upload) starts after hydration.
 
+mod documents;
 mod problems;
 mod receipt;
 mod steps;
@@ -104,6 +105,8 @@ pub struct Form {
     pub phase: RwSignal<Phase>,
     /// The idempotency key of this report (a new one after each receipt).
     pub key: RwSignal<String>,
+    /// Documents brought in (staff only): (id, name, bytes).
+    pub documents: RwSignal<Vec<(u32, String, f64)>>,
 }
 
 impl Form {
@@ -139,6 +142,7 @@ impl Form {
             problems: RwSignal::new(Vec::new()),
             phase: RwSignal::new(Phase::Editing),
             key: RwSignal::new(String::new()),
+            documents: RwSignal::new(Vec::new()),
         }
     }
 
@@ -191,6 +195,8 @@ impl Form {
     /// Empties the form for the next report.
     fn reset(&self) {
         steps::forget_all_photos();
+        documents::forget_all();
+        self.documents.set(Vec::new());
         self.category.set(None);
         self.photos.set(Vec::new());
         self.lat.set(String::new());
@@ -508,6 +514,7 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
                 {staff.then(|| view! { <steps::ChannelStep form=form /> })}
                 <steps::CategoryStep form=form />
                 <steps::PhotoStep form=form />
+                {staff.then(|| view! { <documents::IntakeDocuments form=form /> })}
                 <steps::LocationStep form=form />
                 <steps::DetailsStep form=form />
                 <steps::IdentityStep form=form />
@@ -574,14 +581,20 @@ fn send_for_caller(form: Form) {
     use crate::send_queue::{self, Outcome};
     let key = form.key.get_untracked();
     let fields = fields(&form);
-    let blobs = steps::photo_blobs(&form);
+    let mut files: Vec<(String, crate::browser::photos::Blob, String)> = steps::photo_blobs(&form)
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| ("photo".to_owned(), b, format!("photo-{}.jpg", i + 1)))
+        .collect();
+    files.extend(documents::files());
     form.phase.set(Phase::Sending(0.0));
     leptos::task::spawn_local(async move {
         let progress = move |p| {
             let _ = form.phase.try_set(Phase::Sending(p));
         };
         let outcome =
-            send_queue::send_to("/api/v1/cases/intake", &key, &fields, &blobs, progress).await;
+            send_queue::send_files_to("/api/v1/cases/intake", &key, &fields, &files, progress)
+                .await;
         match outcome {
             Outcome::Done(receipt) => {
                 let _ = form.phase.try_set(Phase::Done(Box::new(receipt)));

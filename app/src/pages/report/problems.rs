@@ -87,6 +87,7 @@ pub fn anchor(slot: &str) -> String {
         "channel" => "step-channel".to_owned(),
         "category" => "step-category".to_owned(),
         "photo" => "step-photos".to_owned(),
+        "document" => "step-documents".to_owned(),
         "lat" => "step-location".to_owned(),
         "description" => "description".to_owned(),
         "occurred_at" => "occurred_at".to_owned(),
@@ -149,6 +150,7 @@ pub fn from_api(status: u16, error: &ApiError) -> Vec<(String, Problem)> {
                         | "phone"
                         | "corroborates"
                         | "photo"
+                        | "document"
                         | "answers"
                 ) || s.starts_with("answers.");
                 if known {
@@ -161,6 +163,14 @@ pub fn from_api(status: u16, error: &ApiError) -> Vec<(String, Problem)> {
                 }
             })
             .collect();
+    }
+    // A document brought in by staff (not a PDF, too large, no pages…):
+    // the server's words, under the document picker.
+    if error.message.starts_with("document ") {
+        return vec![(
+            "document".to_owned(),
+            Problem::Server(error.message.clone()),
+        )];
     }
     let problem = match (status, error.code.as_str()) {
         (409, _) => return vec![("corroborates".to_owned(), Problem::CorroboratesClosed)],

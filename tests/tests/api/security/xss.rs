@@ -258,6 +258,24 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 200, "{i}");
+    // A PDF with a hostile file name, attached to the inspection: its name
+    // is shown on the staff case page.
+    let document = reqwest::multipart::Part::bytes(crate::evidence::pdf(1))
+        .file_name(format!("{}.pdf", x(3)))
+        .mime_str("application/pdf")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("inspection", i["inspections"][0]["id"].to_string())
+        .part("document", document);
+    let res = t
+        .handler
+        .client
+        .post(app.url(&format!("/api/v1/cases/{code}/evidence")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
     let search = percent(HOSTILE[0]);
     let pages = [
         "/".to_owned(),

@@ -11,7 +11,7 @@
 use super::documents::{self, Checked};
 use super::listing::{document_view, photo_view};
 use crate::audit;
-use crate::auth::StaffUser;
+use crate::auth::session::StaffUser;
 use crate::cases::access::{actor, facts, load_visible};
 use crate::cases::effects::{Event, refused};
 use crate::cases::service::SEE_ORIGINALS;

@@ -284,10 +284,12 @@ mod chosen {
     use crate::browser::photos::Blob;
     use std::cell::{Cell, RefCell};
 
+    /// (id, inspection, field, bytes, name)
+    type Chosen = (u32, i64, &'static str, Blob, String);
+
     thread_local! {
         static NEXT: Cell<u32> = const { Cell::new(1) };
-        /// (id, inspection, field, bytes, name)
-        pub static FILES: RefCell<Vec<(u32, i64, &'static str, Blob, String)>> = const { RefCell::new(Vec::new()) };
+        static FILES: RefCell<Vec<Chosen>> = const { RefCell::new(Vec::new()) };
     }
 
     pub fn add(inspection: i64, field: &'static str, blob: Blob, name: String) -> u32 {

@@ -33,6 +33,26 @@ fn paths(name: &str) -> &'static [&'static str] {
             "M12 20c-2-3 2-5 0-8s2-5 0-8",
             "M18 20c-2-3 2-5 0-8s2-5 0-8",
         ],
+        // A chimney with smoke.
+        "air" => &[
+            "M4 21V11l5 3V11l5 3V5h4v16z",
+            "M16 3c1-1 3-1 4 0",
+        ],
+        // A bin with a lid.
+        "waste" => &["M4 7h16", "M9 7V4h6v3", "M6 7l1 14h10l1-14", "M10 11v6", "M14 11v6"],
+        // A leaf.
+        "ecology" => &["M5 19C5 9 11 4 20 4c0 9-5 15-15 15z", "M5 19l8-8"],
+        // Layers of ground under a sprout.
+        "soil" => &["M3 16h18", "M3 20h18", "M12 16V9", "M12 11c-3 0-4-2-4-4 3 0 4 2 4 4z", "M12 10c3 0 4-2 4-4-3 0-4 2-4 4z"],
+        // The trefoil.
+        "radiation" => &[
+            "M12 12m-1.5 0a1.5 1.5 0 1 0 3 0 1.5 1.5 0 1 0-3 0",
+            "M12 10.5 9 5.3A8 8 0 0 0 4 12h6",
+            "M12 10.5 15 5.3A8 8 0 0 1 20 12h-6",
+            "M10.7 13.2 7.7 18.4a8 8 0 0 0 8.6 0l-3-5.2",
+        ],
+        // A paper with a warning mark.
+        "violation" => &["M6 3h9l4 4v14H6z", "M12 9v5", "M12 17h.01"],
         // Three dots in a circle: anything else.
         "other" => &[
             "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z",
@@ -54,6 +74,12 @@ pub fn icon_for(name: &str) -> &'static str {
         "burning" => "burning",
         "fumes" => "fumes",
         "odour" => "odour",
+        "air" => "air",
+        "waste" => "waste",
+        "ecology" => "ecology",
+        "soil" => "soil",
+        "radiation" => "radiation",
+        "violation" => "violation",
         _ => "other",
     }
 }
@@ -65,5 +91,19 @@ pub fn Icon(name: &'static str) -> impl IntoView {
             fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
             {paths(name).iter().map(|d| view! { <path d=*d /> }).collect_view()}
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_icon_an_admin_may_choose_is_drawn() {
+        let fallback = paths("");
+        for name in shared::catalogue::ICONS {
+            assert_eq!(icon_for(name), name);
+            assert_ne!(paths(name), fallback, "{name} has its own drawing");
+        }
     }
 }

@@ -19,6 +19,7 @@ mod rewards;
 mod routes;
 mod settings;
 mod templates;
+mod catalogue;
 
 pub use case::AdminCase;
 pub use queue::AdminQueue;
@@ -230,7 +231,10 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
             })}
             {(role == Role::Admin).then(|| view! { <A href="/admin/templates">{move || td_string!(lang.get(), adm_templates)}</A> })}
             {sees_rewards.then(|| view! { <A href="/admin/rewards">{move || td_string!(lang.get(), adm_rewards)}</A> })}
-            {sees_rules.then(|| view! { <A href="/admin/rules">{move || td_string!(lang.get(), adm_rules)}</A> })}
+            {sees_rules.then(|| view! {
+                <A href="/admin/rules">{move || td_string!(lang.get(), adm_rules)}</A>
+                <A href="/admin/categories">{move || td_string!(lang.get(), adm_catalogue)}</A>
+            })}
             {reads_config.then(|| view! {
                 <A href="/admin/users">{move || td_string!(lang.get(), adm_users)}</A>
                 <A href="/admin/departments">{move || td_string!(lang.get(), adm_departments)}</A>

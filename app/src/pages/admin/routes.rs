@@ -95,6 +95,20 @@ impl leptos_router::LazyRoute for AdminTemplatesRoute {
     }
 }
 
+/// The category catalogue (举报类别目录).
+pub struct AdminCatalogueRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminCatalogueRoute {
+    fn data() -> Self {
+        AdminCatalogueRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::catalogue::AdminCatalogue /> }.into_any()
+    }
+}
+
 /// The queue.
 pub struct AdminQueueRoute;
 

@@ -20,6 +20,7 @@ mod m20261204_000014_enforcement;
 mod m20261204_000015_inspections;
 mod m20261204_000016_catalogue;
 mod m20261204_000017_evidence;
+mod m20261204_000018_followup;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_inspections::Migration),
             Box::new(m20261204_000016_catalogue::Migration),
             Box::new(m20261204_000017_evidence::Migration),
+            Box::new(m20261204_000018_followup::Migration),
         ]
     }
 }

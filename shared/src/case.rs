@@ -188,6 +188,9 @@ pub enum CaseAction {
     /// 现场检查: a site inspection by two officers or more, with what was
     /// found and measured; each measurement's limit comes from its standard.
     RecordInspection(crate::inspection::InspectionInput),
+    /// 补充材料: a question for the reporter, answered on `/track` (one
+    /// waits at a time). The deadline keeps running.
+    RequestInfo { question: String },
 }
 
 /// A penalty decision as staff record it.
@@ -249,10 +252,11 @@ pub enum ActionKind {
     ReferToPolice,
     PublishPenalty,
     RecordInspection,
+    RequestInfo,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 21] = [
+    pub const ALL: [ActionKind; 22] = [
         ActionKind::Accept,
         ActionKind::Reject,
         ActionKind::Merge,
@@ -274,6 +278,7 @@ impl ActionKind {
         ActionKind::ReferToPolice,
         ActionKind::PublishPenalty,
         ActionKind::RecordInspection,
+        ActionKind::RequestInfo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -299,6 +304,7 @@ impl ActionKind {
             ActionKind::ReferToPolice => "refer_to_police",
             ActionKind::PublishPenalty => "publish_penalty",
             ActionKind::RecordInspection => "record_inspection",
+            ActionKind::RequestInfo => "request_info",
         }
     }
 }
@@ -327,6 +333,7 @@ impl CaseAction {
             CaseAction::ReferToPolice { .. } => ActionKind::ReferToPolice,
             CaseAction::PublishPenalty { .. } => ActionKind::PublishPenalty,
             CaseAction::RecordInspection(_) => ActionKind::RecordInspection,
+            CaseAction::RequestInfo { .. } => ActionKind::RequestInfo,
         }
     }
 }
@@ -538,6 +545,18 @@ pub struct CaseDetail {
     pub penalties: Vec<PenaltyView>,
     /// 移送公安机关: when the case was referred to the police.
     pub police_referred_at: Option<String>,
+    /// 补充材料: the questions asked of the reporter and their answers.
+    #[serde(default)]
+    pub info_requests: Vec<crate::followup::InfoRequest>,
+    /// 回访: the reporter's rating once the case is closed (with the comment).
+    #[serde(default)]
+    pub rating: Option<crate::followup::RatingView>,
+    /// The closed case whose problem came back as this one, and the cases
+    /// this one's came back as.
+    #[serde(default)]
+    pub came_back_from: Option<String>,
+    #[serde(default)]
+    pub came_back_as: Vec<String>,
     /// Where the routing rules would send the case as it now is, when that
     /// is another department than the one it is with (after `recategorize`
     /// or `relocate`): the console offers the transfer.

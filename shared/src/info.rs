@@ -216,6 +216,10 @@ pub struct Stats {
     /// By the road cases came in by (受理渠道), largest first; `key` is the
     /// channel's name.
     pub by_channel: Vec<Count>,
+    /// 回访: per department, how many reporters of closed cases answered
+    /// and how many were satisfied (NYC 311's customer-satisfaction survey).
+    #[serde(default)]
+    pub satisfaction: Vec<crate::followup::Satisfaction>,
     /// The last twelve months, oldest first; `key` is `YYYY-MM`.
     pub by_month: Vec<Count>,
     /// Median days from report to acceptance, and to closing.

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod disclosure;
 pub mod enterprise;
 pub mod error;
+pub mod followup;
 pub mod evidence;
 pub mod geo;
 pub mod info;

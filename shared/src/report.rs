@@ -282,6 +282,29 @@ pub struct TrackView {
     /// When merged: the case this one joined.
     #[serde(default)]
     pub merged_into: Option<String>,
+    /// 补充材料: what staff asked and what was answered.
+    #[serde(default)]
+    pub info_requests: Vec<crate::followup::InfoRequest>,
+    /// A question waits for this reporter's answer.
+    #[serde(default)]
+    pub can_answer: bool,
+    /// 回访: the rating given, and whether it may be given now.
+    #[serde(default)]
+    pub rating: Option<crate::followup::RatingView>,
+    #[serde(default)]
+    pub can_rate: bool,
+    /// "The problem came back" may be said now (within 30 days of closing).
+    #[serde(default)]
+    pub can_come_back: bool,
+    /// The cases this one came back as, and the one it came back from.
+    #[serde(default)]
+    pub came_back_as: Vec<String>,
+    #[serde(default)]
+    pub came_back_from: Option<String>,
+    /// Only in the answer to `came_back`: the new case's code and secret
+    /// (shown once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_case: Option<SubmitReceipt>,
     /// The reward, for the reporter it is meant for, once approved.
     #[serde(default)]
     pub reward: Option<crate::reward::ReporterReward>,
@@ -300,6 +323,16 @@ pub enum ReporterAction {
     ClaimReward { payout_account: String },
     /// Refuse the reward.
     DeclineReward,
+    /// Answer the question staff asked (补充材料).
+    AnswerInfo { answer: String },
+    /// 回访: was the problem solved? Once, after the case is closed.
+    Rate {
+        rating: crate::followup::Rating,
+        comment: Option<String>,
+    },
+    /// The problem came back within 30 days of closing: a new case, linked
+    /// to this one and routed the same way, with its own code and secret.
+    CameBack { description: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

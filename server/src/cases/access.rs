@@ -45,6 +45,9 @@ pub fn facts_with(c: &case::Model, reward: Option<&reward::Model>) -> Facts {
         close_due_at: c.close_due_at,
         corroborations: i64::from(c.corroboration_count),
         police_referred: c.police_referred_at.is_some(),
+        question_open: c.question_open,
+        rated: c.rated,
+        came_back: c.came_back,
     }
 }
 

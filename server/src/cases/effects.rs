@@ -36,6 +36,9 @@ impl Request {
             Request::Reporter(ReporterAction::Contest { .. }) => Action::Contest,
             Request::Reporter(ReporterAction::ClaimReward { .. }) => Action::ClaimReward,
             Request::Reporter(ReporterAction::DeclineReward) => Action::DeclineReward,
+            Request::Reporter(ReporterAction::AnswerInfo { .. }) => Action::AnswerInfo,
+            Request::Reporter(ReporterAction::Rate { .. }) => Action::Rate,
+            Request::Reporter(ReporterAction::CameBack { .. }) => Action::CameBack,
         }
     }
 }
@@ -119,6 +122,31 @@ pub enum Field {
     },
     /// 移送公安机关.
     PoliceReferred(DateTime<Utc>),
+    /// 补充材料: a question waits (or no longer does).
+    QuestionOpen(bool),
+    /// 回访 given.
+    Rated,
+    /// "Came back" said: the linked case is opened beside this change.
+    CameBack,
+}
+
+/// A step of the reporter's loop (回访) to write beside the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followup {
+    /// Staff ask the reporter (补充材料).
+    Ask { question: String, by: i64 },
+    /// The reporter of `report_id` answers the waiting question.
+    Answer { answer: String, report_id: i64 },
+    /// The reporter rates the closed case; a dissatisfied rating goes to
+    /// the supervision queue (督办).
+    Rate {
+        rating: shared::followup::Rating,
+        comment: Option<String>,
+        report_id: i64,
+    },
+    /// The problem came back: the reporter's new description, for the
+    /// linked case the caller opens.
+    CameBack { description: String },
 }
 
 /// A penalty decision to write beside the case (查处结果).
@@ -250,6 +278,8 @@ pub struct Change {
     pub enforcement: Option<Enforcement>,
     /// A site inspection, checked, to write beside the case.
     pub inspection: Option<super::inspections::Checked>,
+    /// A step of the reporter's loop.
+    pub followup: Option<Followup>,
 }
 
 pub(crate) use super::texts::{optional_text, text};
@@ -320,6 +350,7 @@ fn reward_only(event: &'static str, audit: AuditEntry, reward: RewardEffect) -> 
         reward: Some(reward),
         enforcement: None,
         inspection: None,
+        followup: None,
     }
 }
 
@@ -334,6 +365,48 @@ fn reward_step(action: CaseAction) -> Change {
     reward_only(kind.as_str(), audit, RewardEffect::Step(action))
 }
 
+/// Text between 1 and `max` characters, trimmed.
+fn bounded(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::field(field, Code::Required, "this cannot be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(AppError::field(
+            field,
+            Code::TooLong,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A step of the reporter's loop: the case's flags, its timeline entry and
+/// audit entry, and what to write beside it.
+fn followup_change(
+    fields: Vec<Field>,
+    event: Event,
+    audit: &str,
+    detail: String,
+    followup: Followup,
+) -> Change {
+    Change {
+        fields,
+        event,
+        audit: AuditEntry {
+            action: audit.to_owned(),
+            detail,
+        },
+        merge_into: None,
+        public_photos: None,
+        notify: None,
+        reward: None,
+        enforcement: None,
+        inspection: None,
+        followup: Some(followup),
+    }
+}
+
 fn reporter_effects(
     reporter: &Reporter,
     case: &Facts,
@@ -343,6 +416,72 @@ fn reporter_effects(
 ) -> Result<Change, AppError> {
     let report_id = reporter.report_id;
     let (name, claim) = match action {
+        ReporterAction::AnswerInfo { answer } => {
+            let answer = bounded("answer", &answer, shared::followup::ANSWER_MAX_CHARS)?;
+            return Ok(followup_change(
+                vec![Field::QuestionOpen(false)],
+                // The answer is evidence: in the staff's timeline, never
+                // the public record's; the audit log says only that it came.
+                Event::aside("answer_info", Some(answer.clone()), false),
+                "case.answer_info",
+                format!("report {report_id}"),
+                Followup::Answer { answer, report_id },
+            ));
+        }
+        ReporterAction::Rate { rating, comment } => {
+            let comment = match comment {
+                Some(c) if !c.trim().is_empty() => Some(bounded(
+                    "comment",
+                    &c,
+                    shared::followup::COMMENT_MAX_CHARS,
+                )?),
+                _ => None,
+            };
+            return Ok(followup_change(
+                vec![Field::Rated],
+                Event::aside("rated", Some(rating.as_str().to_owned()), false),
+                "case.rate",
+                format!("report {report_id}: {}", rating.as_str()),
+                Followup::Rate {
+                    rating,
+                    comment,
+                    report_id,
+                },
+            ));
+        }
+        ReporterAction::CameBack { description } => {
+            let description = bounded(
+                "description",
+                &description,
+                shared::report::MAX_DESCRIPTION_CHARS,
+            )?;
+            if description.chars().count() < shared::report::MIN_DESCRIPTION_CHARS {
+                return Err(AppError::field(
+                    "description",
+                    Code::TooShort,
+                    format!(
+                        "say in at least {} characters what is happening again",
+                        shared::report::MIN_DESCRIPTION_CHARS
+                    ),
+                ));
+            }
+            let within = case.closed_at.is_some_and(|t| {
+                now < t + Duration::days(shared::followup::CAME_BACK_DAYS)
+            });
+            if !within {
+                return Err(AppError::Conflict(format!(
+                    "a problem that comes back more than {} days after closing is a new report",
+                    shared::followup::CAME_BACK_DAYS
+                )));
+            }
+            return Ok(followup_change(
+                vec![Field::CameBack],
+                Event::aside("came_back", None, true),
+                "case.came_back",
+                format!("report {report_id}"),
+                Followup::CameBack { description },
+            ));
+        }
         ReporterAction::ClaimReward { payout_account } => ("claim_reward", Some(payout_account)),
         ReporterAction::DeclineReward => ("decline_reward", None),
         ReporterAction::Contest { reason } => {
@@ -389,6 +528,7 @@ fn reporter_effects(
                 reward: Some(RewardEffect::Hold),
                 enforcement: None,
                 inspection: None,
+                followup: None,
             });
         }
     };
@@ -425,6 +565,7 @@ fn staff_effects(
     let mut reward = None;
     let mut enforcement = None;
     let mut inspection = None;
+    let mut followup = None;
     let close_due = case
         .close_due_at
         .unwrap_or_else(|| deadlines.close_due(case.submitted_at));
@@ -666,6 +807,27 @@ fn staff_effects(
             public = false;
             inspection = Some(checked);
         }
+        CaseAction::RequestInfo { question } => {
+            let question = bounded(
+                "question",
+                &question,
+                shared::followup::QUESTION_MAX_CHARS,
+            )?;
+            // The reporter reads the question on `/track`; the timeline is
+            // staff-only, since a question may say something of the
+            // reporter, and so is the audit log's count.
+            audit_note = Some(format!(
+                "question of {} characters",
+                question.chars().count()
+            ));
+            note = Some(question.clone());
+            public = false;
+            fields.push(Field::QuestionOpen(true));
+            followup = Some(Followup::Ask {
+                question,
+                by: user_id,
+            });
+        }
         CaseAction::ReferToPolice { reason } => {
             note = Some(text("reason", &reason)?);
             public = false;
@@ -707,6 +869,7 @@ fn staff_effects(
         reward,
         enforcement,
         inspection,
+        followup,
     })
 }
 

@@ -492,6 +492,10 @@ mod tests {
             external_ref: None,
             police_referred_at: None,
             category_version: 1,
+            question_open: false,
+            rated: false,
+            came_back: false,
+            came_back_from_id: None,
         }
     }
 

@@ -9,12 +9,14 @@ pub mod day;
 pub mod deadlines;
 pub mod effects;
 pub mod enforcement;
+pub mod followup;
 mod handlers;
 pub mod inspections;
 pub mod ledger;
 pub mod notes;
 pub mod service;
 pub mod sites;
+mod supervision;
 pub mod templates;
 pub mod texts;
 pub mod timeline;
@@ -41,6 +43,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::nearby))
         .routes(routes!(handlers::assignees))
         .routes(routes!(handlers::original_photo))
+        .routes(routes!(supervision::list))
+        .routes(routes!(supervision::handle))
         .routes(routes!(workbench::my_day))
         .routes(routes!(workbench::team))
         .routes(routes!(workbench::add_note))

@@ -515,6 +515,9 @@ impl Cases<'_> {
             crate::evidence::listing::for_case(self.db, &c.code, c.id, originals).await?;
         let inspections = super::inspections::on_case(self.db, c.id, &mut evidence).await?;
         let documents = evidence.documents.remove(&None).unwrap_or_default();
+        let info_requests = super::followup::questions(self.db, c.id).await?;
+        let rating = super::followup::rating(self.db, c.id).await?;
+        let (came_back_from, came_back_as) = super::followup::links(self.db, &c).await?;
         let can_reveal = MAY_REVEAL.contains(&user.role)
             && reports.iter().any(|r| r.named)
             && (user.role != Role::Handler || user.department_id == c.department_id);
@@ -576,6 +579,10 @@ impl Cases<'_> {
             inspections,
             documents,
             police_referred_at: c.police_referred_at.map(|t| t.to_rfc3339()),
+            info_requests,
+            rating,
+            came_back_from,
+            came_back_as,
             routing_suggestion,
             can_reveal,
             reports,
@@ -857,6 +864,7 @@ pub async fn apply(
         reward,
         enforcement,
         inspection,
+        followup,
     } = change;
     // A reward step runs first: it may refuse (409) before anything is
     // written, and it says what the timeline and the audit log show.
@@ -951,6 +959,9 @@ pub async fn apply(
         };
         super::enforcement::apply(txn, read.id, id, step, now).await?;
     }
+    if let Some(step) = followup {
+        super::followup::apply(txn, read, step, now).await?;
+    }
     if let Some(checked) = inspection {
         let By::Staff { id, .. } = by else {
             return Err(AppError::Forbidden(
@@ -1020,6 +1031,9 @@ fn set(update: UpdateMany<case::Entity>, field: Field) -> UpdateMany<case::Entit
             .col_expr(C::Lon, Expr::value(at.lon))
             .col_expr(C::AreaId, Expr::value(area_id)),
         Field::PoliceReferred(t) => update.col_expr(C::PoliceReferredAt, Expr::value(Some(t))),
+        Field::QuestionOpen(open) => update.col_expr(C::QuestionOpen, Expr::value(open)),
+        Field::Rated => update.col_expr(C::Rated, Expr::value(true)),
+        Field::CameBack => update.col_expr(C::CameBack, Expr::value(true)),
         Field::Undisclosed => update
             .col_expr(C::DisclosedAt, Expr::value(none_time))
             .col_expr(C::PublicSummary, Expr::value(None::<String>))

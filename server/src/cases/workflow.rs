@@ -45,6 +45,13 @@ pub enum Action {
     ClaimReward,
     /// The rewarded reporter refuses it.
     DeclineReward,
+    /// The reporter answers the question staff asked (补充材料).
+    AnswerInfo,
+    /// 回访: the original reporter rates the closed case, once.
+    Rate,
+    /// The original reporter says the problem came back, within
+    /// `followup::CAME_BACK_DAYS` of closing, once: a linked case opens.
+    CameBack,
 }
 
 /// Which cases a staff member sees: the rule of [`can_see`] as the queries
@@ -100,6 +107,12 @@ pub struct Facts {
     pub corroborations: i64,
     /// 移送公安机关 already.
     pub police_referred: bool,
+    /// 补充材料: a question waits for the reporter's answer.
+    pub question_open: bool,
+    /// 回访 given.
+    pub rated: bool,
+    /// "Came back" already said (a linked case exists).
+    pub came_back: bool,
 }
 
 /// Why an action is refused. `Forbidden` is about who asks (403), `Conflict`
@@ -144,6 +157,8 @@ pub fn next_state(state: CaseState, action: ActionKind) -> Option<CaseState> {
         (S::Accepted | S::Investigating | S::ReplyReview | S::Closed, A::RecordInspection) => {
             Some(state)
         }
+        // A question for the reporter while the case is investigated.
+        (S::Accepted | S::Investigating, A::RequestInfo) => Some(state),
         // The public record: once a case is accepted (or refused, which the
         // public may also see), never while it is unread or merged away.
         (
@@ -168,7 +183,8 @@ pub fn roles_for(action: ActionKind) -> &'static [Role] {
         | A::Relocate
         | A::RecordPenalty
         | A::ReferToPolice
-        | A::RecordInspection => &[Role::Dispatcher, Role::Handler],
+        | A::RecordInspection
+        | A::RequestInfo => &[Role::Dispatcher, Role::Handler],
         A::DraftReply => &[Role::Handler],
         A::ApproveReply | A::ReturnReply => &[Role::Reviewer],
         // What the public reads is reviewed by someone who did not write the
@@ -211,6 +227,9 @@ pub fn check(actor: &Actor, case: &Facts, action: Action) -> Result<CaseState, R
         // The reward's own rules (who it is for, its state, its claim
         // window) are the reward track's: `rewards::service::reporter_step`.
         (Actor::Reporter(_), Action::ClaimReward | Action::DeclineReward) => Ok(case.state),
+        (Actor::Reporter(reporter), Action::AnswerInfo | Action::Rate | Action::CameBack) => {
+            check_followup(reporter, case, action)
+        }
         (Actor::Reporter(_), Action::Staff(kind)) => Err(Refusal::Forbidden(format!(
             "only staff can {} a case",
             kind.as_str()
@@ -238,6 +257,33 @@ fn check_contest(reporter: &Reporter, case: &Facts) -> Result<CaseState, Refusal
         return Err(Refusal::Conflict(CONTEST_CLOSED.to_owned()));
     }
     Ok(CaseState::ReplyReview)
+}
+
+/// The reporter's loop (回访): each step is the original reporter's (a
+/// "me too" reporter neither answers for them nor rates their case), and
+/// none changes the case's state. The 30-day window of `came_back` needs
+/// the time and is checked by `effects`.
+fn check_followup(reporter: &Reporter, case: &Facts, action: Action) -> Result<CaseState, Refusal> {
+    if !reporter.original {
+        return Err(Refusal::Forbidden(
+            "only the resident who filed the case can take this step".to_owned(),
+        ));
+    }
+    let refused = |why: &str| Err(Refusal::Conflict(why.to_owned()));
+    match action {
+        Action::AnswerInfo if !case.question_open => refused("no question is waiting for an answer"),
+        Action::AnswerInfo if !case.state.is_open() => {
+            refused("the case is closed; the question no longer waits")
+        }
+        Action::Rate | Action::CameBack if case.state != CaseState::Closed || !case.has_reply => {
+            refused("only a closed case with a reply can be rated or said to have come back")
+        }
+        Action::Rate if case.rated => refused("the case was already rated"),
+        Action::CameBack if case.came_back => {
+            refused("a new case was already opened for this problem coming back")
+        }
+        _ => Ok(case.state),
+    }
 }
 
 pub(crate) const CONTEST_CLOSED: &str =
@@ -284,6 +330,9 @@ fn check_staff(actor: &Staff, case: &Facts, action: ActionKind) -> Result<CaseSt
         )),
         ActionKind::ReferToPolice if case.police_referred => Err(Refusal::Conflict(
             "the case was already referred to the police".to_owned(),
+        )),
+        ActionKind::RequestInfo if case.question_open => Err(Refusal::Conflict(
+            "a question already waits for the reporter's answer".to_owned(),
         )),
         ActionKind::Extend if case.extended => Err(Refusal::Conflict(
             "the deadline was already extended once; it cannot be extended again".to_owned(),
@@ -358,6 +407,9 @@ pub(super) mod tests {
             close_due_at: None,
             corroborations: 0,
             police_referred: false,
+            question_open: false,
+            rated: false,
+            came_back: false,
         }
     }
 

@@ -807,11 +807,25 @@ pub async fn track(
             height: u32::try_from(p.height).unwrap_or(0),
         })
         .collect();
-    let can_contest = {
-        let f = cases_service::facts(&c);
-        workflow::check(&reporter(&r), &f, Action::Contest).is_ok()
-            && contest_window_open(&f, deadlines, now)
+    let f = cases_service::facts(&c);
+    let me = reporter(&r);
+    let may = |action: Action| workflow::check(&me, &f, action).is_ok();
+    let can_contest = may(Action::Contest) && contest_window_open(&f, deadlines, now);
+    // The loop after filing is the original reporter's: a "me too" reporter
+    // reads neither the questions nor the rating.
+    let (info_requests, rating) = if original {
+        (
+            crate::cases::followup::questions(db, c.id).await?,
+            crate::cases::followup::rating(db, c.id).await?,
+        )
+    } else {
+        (Vec::new(), None)
     };
+    let can_come_back = may(Action::CameBack)
+        && c.closed_at.is_some_and(|t| {
+            now < t + chrono::Duration::days(shared::followup::CAME_BACK_DAYS)
+        });
+    let (came_back_from, came_back_as) = crate::cases::followup::links(db, &c).await?;
     // The reward is shown to the reporter it is meant for, once approved
     // (a proposal still under review, or refused, stays internal; one
     // withdrawn after approval is shown withdrawn).
@@ -874,6 +888,14 @@ pub async fn track(
         contested: c.contested,
         merged_into,
         reward,
+        info_requests,
+        can_answer: may(Action::AnswerInfo),
+        rating,
+        can_rate: may(Action::Rate),
+        can_come_back,
+        came_back_as,
+        came_back_from,
+        new_case: None,
     })
 }
 
@@ -937,13 +959,123 @@ pub async fn reporter_action(
     let change = effects(
         &reporter(&r),
         &facts,
-        Request::Reporter(action),
+        Request::Reporter(action.clone()),
         &Named::default(),
         deadlines,
         now,
     )?;
     let applier = Applier { pii, deadlines };
     cases_service::apply(&txn, &applier, &c, By::Reporter(&r), change, now).await?;
+    let new_case = match &action {
+        ReporterAction::CameBack { description } => {
+            Some(open_came_back(&txn, &c, &r, description.trim(), deadlines, now).await?)
+        }
+        _ => None,
+    };
     txn.commit().await?;
-    track(db, code, secret, deadlines, now).await
+    let mut view = track(db, code, secret, deadlines, now).await?;
+    view.new_case = new_case;
+    Ok(view)
+}
+
+/// "The problem came back" (问题反弹): a new case for the same problem at
+/// the same place, linked to the closed one, routed by today's rules, filed
+/// for the same reporter (their identity, so the new case is theirs for a
+/// reward of its own) with a code and secret of its own. The reporter's
+/// answers travel with it, read by the questions they were asked.
+async fn open_came_back(
+    txn: &impl ConnectionTrait,
+    old: &case::Model,
+    by: &report::Model,
+    description: &str,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> Result<SubmitReceipt, AppError> {
+    let category = category::Entity::find_by_id(old.category_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let area = match old.area_id {
+        Some(id) => area::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let location = LatLon {
+        lat: old.lat,
+        lon: old.lon,
+    };
+    let new = NewReport {
+        category: category.code.clone(),
+        description: description.to_owned(),
+        location: Some(location),
+        coord_system: super::input::CoordSystem::Wgs84,
+        accuracy_m: old.accuracy_m,
+        occurred_at: None,
+        answers: serde_json::Map::new(),
+        identity: None,
+        corroborates: None,
+        photos: Vec::new(),
+    };
+    let opening = Opening {
+        new: &new,
+        channel: Channel::Web,
+        client: None,
+        category: &category,
+        location,
+        area: area.as_ref(),
+    };
+    let row = open_case(txn, opening, now, deadlines).await?;
+    case::Entity::update_many()
+        .col_expr(case::Column::CameBackFromId, Expr::value(Some(old.id)))
+        .filter(case::Column::Id.eq(row.id))
+        .exec(txn)
+        .await?;
+    let secret = new_secret();
+    report::ActiveModel {
+        case_id: Set(row.id),
+        kind: Set("original".to_owned()),
+        secret_hash: Set(sha256_hex(secret.as_bytes())),
+        description: Set(description.to_owned()),
+        answers: Set(by.answers.clone()),
+        lat: Set(old.lat),
+        lon: Set(old.lon),
+        accuracy_m: Set(old.accuracy_m),
+        coord_system: Set("wgs84".to_owned()),
+        location_source: Set(by.location_source.clone()),
+        occurred_at: Set(None),
+        submitted_at: Set(now),
+        identity_id: Set(by.identity_id),
+        category_id: Set(by.category_id.or(Some(category.id))),
+        category_version: Set(by.category_version),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    record_event(
+        txn,
+        row.id,
+        now,
+        REPORTER_ACTOR,
+        &Event::aside("came_back_from", Some(old.code.clone()), true),
+    )
+    .await?;
+    audit::record(
+        txn,
+        audit::Entry {
+            actor: REPORTER_ACTOR,
+            action: "report.came_back",
+            object_type: "case",
+            object_id: &row.code,
+            detail: Some(format!("from {}", old.code)),
+        },
+    )
+    .await?;
+    Ok(SubmitReceipt {
+        track_url: format!("/track#code={}&secret={}", row.code, secret),
+        tracking_code: row.code.clone(),
+        secret,
+        state: row.state.clone(),
+        corroborated: false,
+        photos: 0,
+        location_source: by.location_source.clone(),
+    })
 }

@@ -13,6 +13,7 @@ mod directory;
 mod disclosure;
 mod enforcement;
 mod errors;
+mod followup;
 mod evidence;
 mod handoff;
 mod health;

@@ -41,6 +41,7 @@ fn action_name(l: Locale, a: ActionKind) -> &'static str {
         ActionKind::ReferToPolice => td_string!(l, adm_do_refer_to_police),
         ActionKind::PublishPenalty => td_string!(l, adm_do_publish_penalty),
         ActionKind::RecordInspection => td_string!(l, adm_do_record_inspection),
+        ActionKind::RequestInfo => td_string!(l, adm_do_request_info),
     }
 }
 
@@ -587,6 +588,7 @@ fn Actions(
             ActionKind::ReferToPolice => view! { <ReasonAction kind case make=|reason| CaseAction::ReferToPolice { reason } /> }.into_any(),
             ActionKind::PublishPenalty => view! { <PublishPenaltyAction case unpublished=unpublished.get_value() /> }.into_any(),
             ActionKind::RecordInspection => view! { <super::inspection::RecordInspectionAction case /> }.into_any(),
+            ActionKind::RequestInfo => view! { <QuestionAction case /> }.into_any(),
         })
     };
     view! {
@@ -724,6 +726,19 @@ fn ReasonAction(kind: ActionKind, case: OnCase, make: fn(String) -> CaseAction) 
     view! {
         <ActionForm kind case action=move || make(text(note))>
             {note_field(|l| td_string!(l, adm_reason), note, true)}
+        </ActionForm>
+    }
+}
+
+/// 补充材料: a question the reporter reads and answers on `/track`.
+#[component]
+fn QuestionAction(case: OnCase) -> impl IntoView {
+    let lang = use_lang();
+    let question = RwSignal::new(String::new());
+    view! {
+        <ActionForm kind=ActionKind::RequestInfo case action=move || CaseAction::RequestInfo { question: text(question) }>
+            {note_field(|l| td_string!(l, adm_question_for_reporter), question, true)}
+            <p class="hint">{move || td_string!(lang.get(), adm_question_hint)}</p>
         </ActionForm>
     }
 }

@@ -68,6 +68,14 @@ pub struct Model {
     /// The version of its category it is judged by (filed under, or set by
     /// a correction): the reward rule of that version holds.
     pub category_version: i32,
+    /// 补充材料: a question waits for the reporter's answer.
+    pub question_open: bool,
+    /// 回访: the reporter has rated the closed case.
+    pub rated: bool,
+    /// The reporter said the problem came back (a linked case was opened).
+    pub came_back: bool,
+    /// This case is the problem of that closed case, come back.
+    pub came_back_from_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1951,6 +1951,47 @@ async fn a_handler_records_a_site_inspection_with_a_measurement_on_a_phone() {
         "渝环执 0457"
     );
 
+    // 现场照片: the handler takes a photo with the phone and attaches it to
+    // the inspection; it shows under the inspection, for staff only.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_3001.jpg");
+    std::fs::write(&photo, shanshui_tests::photos::jpeg(2400, 1800)).unwrap();
+    let input = phone
+        .find(Locator::Css("#inspections input.evidence-photo-input"))
+        .await
+        .unwrap();
+    input.send_keys(&photo.display().to_string()).await.unwrap();
+    let chosen = "#inspections .chosen-files li[data-field='photo']";
+    eventually("the photo is ready to send", async || {
+        exists(&phone, chosen).await
+    })
+    .await;
+    tap(&phone, "#inspections button.send-evidence").await;
+    eventually("the photo shows under the inspection", async || {
+        exists(&phone, "#inspections .evidence-photos img").await
+    })
+    .await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the inspection with its photo fits a 390 px screen"
+    );
+    let case = handler.case(&code).await;
+    let photos = case["inspections"][0]["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 1, "{case}");
+    assert!(
+        photos[0]["width"].as_u64().unwrap() <= 2048,
+        "resized on the phone before it left: {}",
+        photos[0]
+    );
+    let public: serde_json::Value = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let thumb = photos[0]["thumbnail_url"].as_str().unwrap();
+    assert!(!public.to_string().contains(thumb), "{public}");
+
     phone.close().await.unwrap();
     app.shutdown().await;
 }

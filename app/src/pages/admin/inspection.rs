@@ -415,10 +415,10 @@ fn AttachEvidence(code: String, inspection: i64, reload: RwSignal<u32>) -> impl 
             <h4>{move || td_string!(lang.get(), adm_evidence)}</h4>
             <p class="hint">{move || td_string!(lang.get(), adm_evidence_limits)}</p>
             <label class="button small file-button" for=photos_id.clone()>{move || td_string!(lang.get(), adm_evidence_photos)}</label>
-            <input id=photos_id class="visually-hidden evidence-photo-input" type="file" accept="image/*" capture="environment" multiple=true
+            <input id=photos_id class="file-input evidence-photo-input" type="file" accept="image/*" capture="environment" multiple=true
                 on:change=on_photos />
             <label class="button small file-button" for=documents_id.clone()>{move || td_string!(lang.get(), adm_evidence_documents)}</label>
-            <input id=documents_id class="visually-hidden evidence-document-input" type="file" accept="application/pdf,.pdf" multiple=true
+            <input id=documents_id class="file-input evidence-document-input" type="file" accept="application/pdf,.pdf" multiple=true
                 on:change=on_documents />
             <ul class="chosen-files">
                 {move || list.get().into_iter().map(|(id, field, name, size)| view! {

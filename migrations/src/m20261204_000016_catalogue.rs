@@ -224,10 +224,16 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(CategoryVersion::Table).to_owned())
             .await?;
         for (table, column) in [
-            (Report::Table.into_iden(), Report::CategoryVersion.into_iden()),
+            (
+                Report::Table.into_iden(),
+                Report::CategoryVersion.into_iden(),
+            ),
             (Report::Table.into_iden(), Report::CategoryId.into_iden()),
             (Cases::Table.into_iden(), Cases::CategoryVersion.into_iden()),
-            (Category::Table.into_iden(), Category::DuplicateRadiusM.into_iden()),
+            (
+                Category::Table.into_iden(),
+                Category::DuplicateRadiusM.into_iden(),
+            ),
             (Category::Table.into_iden(), Category::Version.into_iden()),
         ] {
             manager

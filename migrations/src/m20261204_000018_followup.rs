@@ -137,7 +137,10 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        for table in [CaseRating::Table.into_iden(), InfoRequest::Table.into_iden()] {
+        for table in [
+            CaseRating::Table.into_iden(),
+            InfoRequest::Table.into_iden(),
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -207,15 +207,15 @@ pub fn check_definition(d: &CategoryDefinition) -> BTreeMap<String, FieldError> 
         }
     }
     if !is_code(&d.group) {
-        put("group".to_owned(), FieldError::new(Code::Invalid, CODE_RULE));
+        put(
+            "group".to_owned(),
+            FieldError::new(Code::Invalid, CODE_RULE),
+        );
     }
     if !ICONS.contains(&d.icon.as_str()) {
         put(
             "icon".to_owned(),
-            FieldError::new(
-                Code::Invalid,
-                format!("one of: {}", ICONS.join(", ")),
-            ),
+            FieldError::new(Code::Invalid, format!("one of: {}", ICONS.join(", "))),
         );
     }
     if !(RADIUS_MIN_M..=RADIUS_MAX_M).contains(&d.duplicate_radius_m) {

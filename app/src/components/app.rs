@@ -4,9 +4,10 @@ use crate::components::header::Header;
 use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::pages::admin::{
-    AdminAuditRoute, AdminCaseRoute, AdminDayRoute, AdminDepartmentsRoute, AdminHotspotsRoute,
-    AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute,
-    AdminCatalogueRoute, AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute, AdminUsersRoute,
+    AdminAuditRoute, AdminCaseRoute, AdminCatalogueRoute, AdminDayRoute, AdminDepartmentsRoute,
+    AdminHotspotsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute,
+    AdminRewardsRoute, AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute,
+    AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{EnterpriseRoute, InfoRoute, NoticeRoute};

@@ -34,16 +34,25 @@ fn paths(name: &str) -> &'static [&'static str] {
             "M18 20c-2-3 2-5 0-8s2-5 0-8",
         ],
         // A chimney with smoke.
-        "air" => &[
-            "M4 21V11l5 3V11l5 3V5h4v16z",
-            "M16 3c1-1 3-1 4 0",
-        ],
+        "air" => &["M4 21V11l5 3V11l5 3V5h4v16z", "M16 3c1-1 3-1 4 0"],
         // A bin with a lid.
-        "waste" => &["M4 7h16", "M9 7V4h6v3", "M6 7l1 14h10l1-14", "M10 11v6", "M14 11v6"],
+        "waste" => &[
+            "M4 7h16",
+            "M9 7V4h6v3",
+            "M6 7l1 14h10l1-14",
+            "M10 11v6",
+            "M14 11v6",
+        ],
         // A leaf.
         "ecology" => &["M5 19C5 9 11 4 20 4c0 9-5 15-15 15z", "M5 19l8-8"],
         // Layers of ground under a sprout.
-        "soil" => &["M3 16h18", "M3 20h18", "M12 16V9", "M12 11c-3 0-4-2-4-4 3 0 4 2 4 4z", "M12 10c3 0 4-2 4-4-3 0-4 2-4 4z"],
+        "soil" => &[
+            "M3 16h18",
+            "M3 20h18",
+            "M12 16V9",
+            "M12 11c-3 0-4-2-4-4 3 0 4 2 4 4z",
+            "M12 10c3 0 4-2 4-4-3 0-4 2-4 4z",
+        ],
         // The trefoil.
         "radiation" => &[
             "M12 12m-1.5 0a1.5 1.5 0 1 0 3 0 1.5 1.5 0 1 0-3 0",

@@ -369,7 +369,11 @@ fn reward_step(action: CaseAction) -> Change {
 fn bounded(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(AppError::field(field, Code::Required, "this cannot be empty"));
+        return Err(AppError::field(
+            field,
+            Code::Required,
+            "this cannot be empty",
+        ));
     }
     if value.chars().count() > max {
         return Err(AppError::field(
@@ -430,11 +434,9 @@ fn reporter_effects(
         }
         ReporterAction::Rate { rating, comment } => {
             let comment = match comment {
-                Some(c) if !c.trim().is_empty() => Some(bounded(
-                    "comment",
-                    &c,
-                    shared::followup::COMMENT_MAX_CHARS,
-                )?),
+                Some(c) if !c.trim().is_empty() => {
+                    Some(bounded("comment", &c, shared::followup::COMMENT_MAX_CHARS)?)
+                }
                 _ => None,
             };
             return Ok(followup_change(
@@ -465,9 +467,9 @@ fn reporter_effects(
                     ),
                 ));
             }
-            let within = case.closed_at.is_some_and(|t| {
-                now < t + Duration::days(shared::followup::CAME_BACK_DAYS)
-            });
+            let within = case
+                .closed_at
+                .is_some_and(|t| now < t + Duration::days(shared::followup::CAME_BACK_DAYS));
             if !within {
                 return Err(AppError::Conflict(format!(
                     "a problem that comes back more than {} days after closing is a new report",
@@ -808,11 +810,7 @@ fn staff_effects(
             inspection = Some(checked);
         }
         CaseAction::RequestInfo { question } => {
-            let question = bounded(
-                "question",
-                &question,
-                shared::followup::QUESTION_MAX_CHARS,
-            )?;
+            let question = bounded("question", &question, shared::followup::QUESTION_MAX_CHARS)?;
             // The reporter reads the question on `/track`; the timeline is
             // staff-only, since a question may say something of the
             // reporter, and so is the audit log's count.

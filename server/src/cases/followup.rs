@@ -15,7 +15,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::followup::{
-    InfoRequest, Rating, RatingView, Satisfaction, SupervisionItem, QUESTION_MAX_CHARS,
+    InfoRequest, QUESTION_MAX_CHARS, Rating, RatingView, Satisfaction, SupervisionItem,
 };
 use std::collections::BTreeMap;
 
@@ -125,7 +125,10 @@ pub async fn links(
     c: &case::Model,
 ) -> Result<(Option<String>, Vec<String>), DbErr> {
     let from = match c.came_back_from_id {
-        Some(id) => case::Entity::find_by_id(id).one(conn).await?.map(|o| o.code),
+        Some(id) => case::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|o| o.code),
         None => None,
     };
     let to = case::Entity::find()
@@ -325,6 +328,10 @@ pub async fn satisfaction(conn: &impl ConnectionTrait) -> Result<Vec<Satisfactio
         }
     }
     let mut list: Vec<Satisfaction> = out.into_values().map(Satisfaction::with_rates).collect();
-    list.sort_by(|a, b| b.closed.cmp(&a.closed).then(a.department.cmp(&b.department)));
+    list.sort_by(|a, b| {
+        b.closed
+            .cmp(&a.closed)
+            .then(a.department.cmp(&b.department))
+    });
     Ok(list)
 }

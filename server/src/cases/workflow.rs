@@ -271,7 +271,9 @@ fn check_followup(reporter: &Reporter, case: &Facts, action: Action) -> Result<C
     }
     let refused = |why: &str| Err(Refusal::Conflict(why.to_owned()));
     match action {
-        Action::AnswerInfo if !case.question_open => refused("no question is waiting for an answer"),
+        Action::AnswerInfo if !case.question_open => {
+            refused("no question is waiting for an answer")
+        }
         Action::AnswerInfo if !case.state.is_open() => {
             refused("the case is closed; the question no longer waits")
         }

@@ -14,8 +14,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::catalogue::{
-    Catalogue, CatalogueEntry, CatalogueGroup, CategoryDefinition, CategoryUpdate,
-    CategoryVersion, GroupDefinition, NewCategory, check_definition, check_group, is_code,
+    Catalogue, CatalogueEntry, CatalogueGroup, CategoryDefinition, CategoryUpdate, CategoryVersion,
+    GroupDefinition, NewCategory, check_definition, check_group, is_code,
 };
 use shared::{FieldError, FieldErrorCode as Code};
 use std::collections::HashMap;
@@ -45,7 +45,12 @@ pub async fn catalogue(conn: &impl ConnectionTrait) -> Result<Catalogue, AppErro
         .await?
         .into_iter()
         .collect();
-    let place = |g: &str| groups.iter().position(|x| x.code == g).unwrap_or(usize::MAX);
+    let place = |g: &str| {
+        groups
+            .iter()
+            .position(|x| x.code == g)
+            .unwrap_or(usize::MAX)
+    };
     let mut rows = category::Entity::find()
         .order_by_asc(category::Column::SortOrder)
         .order_by_asc(category::Column::Id)
@@ -269,7 +274,14 @@ pub async fn update(
         ));
     }
     if row.active != update.active {
-        detail.push(if update.active { "reinstated" } else { "retired" }.to_owned());
+        detail.push(
+            if update.active {
+                "reinstated"
+            } else {
+                "retired"
+            }
+            .to_owned(),
+        );
     }
     let cases = case::Entity::find()
         .filter(case::Column::CategoryId.eq(row.id))

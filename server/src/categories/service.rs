@@ -137,7 +137,11 @@ pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Category>, DbErr> {
         .order_by_asc(category::Column::Id)
         .all(conn)
         .await?;
-    rows.sort_by_key(|row| groups.get(&row.group_code).map_or(i32::MAX, |g| g.sort_order));
+    rows.sort_by_key(|row| {
+        groups
+            .get(&row.group_code)
+            .map_or(i32::MAX, |g| g.sort_order)
+    });
     Ok(rows
         .into_iter()
         .map(|row| {

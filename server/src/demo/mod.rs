@@ -257,7 +257,13 @@ const RULES: &[DemoRule] = &[
         Some("public_security"),
         None,
     ),
-    ("waste_hazardous", None, "environment", Some("health"), Some("high")),
+    (
+        "waste_hazardous",
+        None,
+        "environment",
+        Some("health"),
+        Some("high"),
+    ),
     (
         "waste_dumping",
         None,

@@ -822,9 +822,8 @@ pub async fn track(
         (Vec::new(), None)
     };
     let can_come_back = may(Action::CameBack)
-        && c.closed_at.is_some_and(|t| {
-            now < t + chrono::Duration::days(shared::followup::CAME_BACK_DAYS)
-        });
+        && c.closed_at
+            .is_some_and(|t| now < t + chrono::Duration::days(shared::followup::CAME_BACK_DAYS));
     let (came_back_from, came_back_as) = crate::cases::followup::links(db, &c).await?;
     // The reward is shown to the reporter it is meant for, once approved
     // (a proposal still under review, or refused, stays internal; one

@@ -551,7 +551,8 @@ async fn a_deadline_is_extended_once_and_a_transfer_keeps_the_clock(app: &TestAp
             "transfer",
             "recategorize",
             "relocate",
-            "record_inspection"
+            "record_inspection",
+            "request_info"
         ]
     );
 }

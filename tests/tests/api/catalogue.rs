@@ -135,7 +135,11 @@ async fn a_catalogue_edit_leaves_old_reports_questions_intact(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 422, "the old question is gone, the new one required");
+    assert_eq!(
+        res.status(),
+        422,
+        "the old question is gone, the new one required"
+    );
     let problems: Value = res.json().await.unwrap();
     let fields = &problems["error"]["fields"];
     assert!(
@@ -216,8 +220,16 @@ async fn open311_follows_a_new_category_and_one_in_use_is_retired_not_deleted(ap
     let (status, again) = admin.post("/api/v1/categories", new).await;
     assert_eq!(status, 409, "one code, one category: {again}");
 
-    assert!(public_codes(app).await.contains(&"light_billboard".to_owned()));
-    assert!(open311_codes(app).await.contains(&"light_billboard".to_owned()));
+    assert!(
+        public_codes(app)
+            .await
+            .contains(&"light_billboard".to_owned())
+    );
+    assert!(
+        open311_codes(app)
+            .await
+            .contains(&"light_billboard".to_owned())
+    );
     let service: Value = app
         .get("/open311/v2/services/light_billboard.json")
         .await
@@ -237,7 +249,10 @@ async fn open311_follows_a_new_category_and_one_in_use_is_retired_not_deleted(ap
         .await;
     assert_eq!(status, 409, "{refused}");
     assert!(
-        refused["error"]["message"].as_str().unwrap().contains("retire"),
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("retire"),
         "{refused}"
     );
     let mut retire = update_of(&entry(&admin, "light_billboard").await);
@@ -247,8 +262,16 @@ async fn open311_follows_a_new_category_and_one_in_use_is_retired_not_deleted(ap
     assert_eq!(retired["active"], false);
     assert_eq!(retired["version"], 1, "retiring changes no definition");
     assert_eq!(retired["cases"], 1);
-    assert!(!public_codes(app).await.contains(&"light_billboard".to_owned()));
-    assert!(!open311_codes(app).await.contains(&"light_billboard".to_owned()));
+    assert!(
+        !public_codes(app)
+            .await
+            .contains(&"light_billboard".to_owned())
+    );
+    assert!(
+        !open311_codes(app)
+            .await
+            .contains(&"light_billboard".to_owned())
+    );
     let form = reqwest::multipart::Form::new()
         .text("category", "light_billboard")
         .text("description", "广告屏整夜强光")
@@ -285,14 +308,15 @@ async fn open311_follows_a_new_category_and_one_in_use_is_retired_not_deleted(ap
         .await;
     assert_eq!(status, 204);
     assert_eq!(
-        admin.get("/api/v1/categories/light_unused/versions").await.0,
+        admin
+            .get("/api/v1/categories/light_unused/versions")
+            .await
+            .0,
         404
     );
     let auditor = app.staff("shen.ji", Role::Auditor, None).await;
     for action in ["category.create", "category.retire", "category.delete"] {
-        let (_, audit) = auditor
-            .get(&format!("/api/v1/audit?action={action}"))
-            .await;
+        let (_, audit) = auditor.get(&format!("/api/v1/audit?action={action}")).await;
         assert!(!audit.as_array().unwrap().is_empty(), "{action}");
     }
 }
@@ -438,7 +462,11 @@ async fn the_plan_s_kinds_are_offered_and_routed(app: &TestApp) {
             "forestry",
             Some("planning_natural_resources"),
         ),
-        ("ecology_fishing_ban", "agriculture", Some("public_security")),
+        (
+            "ecology_fishing_ban",
+            "agriculture",
+            Some("public_security"),
+        ),
         ("water_source_protection", "environment", Some("water")),
         ("water_farming_effluent", "agriculture", Some("environment")),
         ("air_vocs_boiler", "environment", None),
@@ -473,7 +501,10 @@ async fn the_plan_s_kinds_are_offered_and_routed(app: &TestApp) {
         assert_eq!(status, 200, "{preview}");
         assert_eq!(preview["department"], department, "{code}: {preview}");
         assert_eq!(preview["co_department"].as_str(), co, "{code}: {preview}");
-        assert!(!preview["rule"].is_null(), "{code} has its own rule: {preview}");
+        assert!(
+            !preview["rule"].is_null(),
+            "{code} has its own rule: {preview}"
+        );
     }
     assert_eq!(offered.last().map(String::as_str), Some("other"));
 }

@@ -60,7 +60,11 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
 
     // No question yet: nothing to answer.
     let (status, refused) = app
-        .as_reporter(&code, &secret, json!({ "action": "answer_info", "answer": ANSWER }))
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "answer_info", "answer": ANSWER }),
+        )
         .await;
     assert_eq!(status, 409, "{refused}");
 
@@ -80,7 +84,10 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         "one question waits at a time"
     );
     let (status, _) = dispatcher
-        .act(&code, json!({ "action": "request_info", "question": "再问一个" }))
+        .act(
+            &code,
+            json!({ "action": "request_info", "question": "再问一个" }),
+        )
         .await;
     assert_eq!(status, 409);
 
@@ -94,11 +101,19 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         "{theirs}"
     );
     let (status, _) = app
-        .as_reporter(&code, &me_too, json!({ "action": "answer_info", "answer": ANSWER }))
+        .as_reporter(
+            &code,
+            &me_too,
+            json!({ "action": "answer_info", "answer": ANSWER }),
+        )
         .await;
     assert_eq!(status, 403);
     let (status, empty) = app
-        .as_reporter(&code, &secret, json!({ "action": "answer_info", "answer": "  " }))
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "answer_info", "answer": "  " }),
+        )
         .await;
     assert_eq!(status, 422, "{empty}");
     let view = reporter_ok(
@@ -136,13 +151,12 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
     .await;
     ok(&reviewer, &code, json!({ "action": "approve_reply" })).await;
     let (_, view) = app.track(&code, &secret).await;
-    assert_eq!((view["can_rate"].clone(), view["can_come_back"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (view["can_rate"].clone(), view["can_come_back"].clone()),
+        (json!(true), json!(true))
+    );
     let (status, _) = app
-        .as_reporter(
-            &code,
-            &secret,
-            json!({ "action": "rate", "rating": "meh" }),
-        )
+        .as_reporter(&code, &secret, json!({ "action": "rate", "rating": "meh" }))
         .await;
     assert!((400..500).contains(&status), "an unknown rating: {status}");
     let view = reporter_ok(
@@ -155,7 +169,11 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
     assert_eq!(view["rating"]["rating"], "dissatisfied");
     assert_eq!(view["can_rate"], false);
     let (status, twice) = app
-        .as_reporter(&code, &secret, json!({ "action": "rate", "rating": "satisfied" }))
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "rate", "rating": "satisfied" }),
+        )
         .await;
     assert_eq!(status, 409, "{twice}");
 
@@ -171,7 +189,10 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
     assert_eq!(handler.get("/api/v1/supervision").await.0, 403);
     let id = item["id"].as_i64().unwrap();
     let (status, _) = reviewer
-        .post(&format!("/api/v1/supervision/{id}/handle"), json!({ "note": "" }))
+        .post(
+            &format!("/api/v1/supervision/{id}/handle"),
+            json!({ "note": "" }),
+        )
         .await;
     assert_eq!(status, 422);
     let (status, handled) = reviewer
@@ -199,7 +220,11 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         .find(|s| s["department"] == "housing_construction")
         .unwrap_or_else(|| panic!("{stats}"));
     assert_eq!(
-        (housing["closed"].clone(), housing["rated"].clone(), housing["dissatisfied"].clone()),
+        (
+            housing["closed"].clone(),
+            housing["rated"].clone(),
+            housing["dissatisfied"].clone()
+        ),
         (json!(1), json!(1), json!(1))
     );
     assert_eq!(housing["response_rate"], 1.0);
@@ -208,7 +233,11 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
     // The problem came back: a new case, linked, routed the same way, with
     // its own code and secret; said once.
     let (status, short) = app
-        .as_reporter(&code, &secret, json!({ "action": "came_back", "description": "又" }))
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "came_back", "description": "又" }),
+        )
         .await;
     assert_eq!(status, 422, "{short}");
     let view = reporter_ok(
@@ -218,13 +247,20 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         json!({ "action": "came_back", "description": "停了两天又开始夜间施工，十二点后还在打桩" }),
     )
     .await;
-    let new_code = view["new_case"]["tracking_code"].as_str().unwrap().to_owned();
+    let new_code = view["new_case"]["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let new_secret = view["new_case"]["secret"].as_str().unwrap().to_owned();
     assert_ne!(new_code, code);
     assert_eq!(view["came_back_as"], json!([new_code.clone()]));
     assert_eq!(view["can_come_back"], false);
     let (status, _) = app
-        .as_reporter(&code, &secret, json!({ "action": "came_back", "description": "又开始了，还是夜间" }))
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "came_back", "description": "又开始了，还是夜间" }),
+        )
         .await;
     assert_eq!(status, 409);
     let (status, new_view) = app.track(&new_code, &new_secret).await;
@@ -235,7 +271,10 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
     assert_eq!(new_case["came_back_from"], code.as_str());
     assert_eq!(new_case["department"], "housing_construction");
     assert_eq!(new_case["state"], "submitted");
-    assert!(new_case["reward"].is_null(), "a new case for reward purposes");
+    assert!(
+        new_case["reward"].is_null(),
+        "a new case for reward purposes"
+    );
     assert_eq!(
         dispatcher.case(&code).await["came_back_as"],
         json!([new_code.clone()])
@@ -251,11 +290,16 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         .await;
     let text = audit.to_string();
     assert!(
-        text.contains("case.request_info") && text.contains("case.answer_info") && text.contains("case.rate"),
+        text.contains("case.request_info")
+            && text.contains("case.answer_info")
+            && text.contains("case.rate"),
         "{audit}"
     );
     for secret_text in [ANSWER, COMMENT] {
-        assert!(!text.contains(secret_text), "the audit log keeps no reporter's words");
+        assert!(
+            !text.contains(secret_text),
+            "the audit log keeps no reporter's words"
+        );
     }
 }
 shanshui_tests::demo_test!(the_reporter_answers_rates_and_the_problem_comes_back);

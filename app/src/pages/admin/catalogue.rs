@@ -147,7 +147,8 @@ impl Draft {
 
     fn edit(&self, e: &CatalogueEntry) {
         let d = &e.definition;
-        self.editing.set(Some((e.code.clone(), e.version, e.active)));
+        self.editing
+            .set(Some((e.code.clone(), e.version, e.active)));
         self.code.set(e.code.clone());
         self.group.set(d.group.clone());
         self.name.set(d.name.clone());
@@ -218,8 +219,7 @@ pub fn AdminCatalogue() -> impl IntoView {
                 .await
                 .map(|_| ()),
                 Change::Delete(code) => {
-                    send_json::<()>("DELETE", &format!("/api/v1/categories/{code}"), &[], &())
-                        .await
+                    send_json::<()>("DELETE", &format!("/api/v1/categories/{code}"), &[], &()).await
                 }
                 Change::Group(code, g) => send_json::<serde_json::Value>(
                     "PUT",
@@ -400,7 +400,10 @@ pub fn AdminCatalogue() -> impl IntoView {
                 }
             })
         };
-        let field = move |name: &'static str, label: &'static str, value: String, apply: fn(&mut QuestionDraft, String)| {
+        let field = move |name: &'static str,
+                          label: &'static str,
+                          value: String,
+                          apply: fn(&mut QuestionDraft, String)| {
             let id = format!("q{i}-{name}");
             view! {
                 <div class="field"><label for=id.clone()>{label}</label>
@@ -410,7 +413,10 @@ pub fn AdminCatalogue() -> impl IntoView {
                     } /></div>
             }
         };
-        let is_list = matches!(q.datatype, Some(Datatype::Singlevaluelist | Datatype::Multivaluelist));
+        let is_list = matches!(
+            q.datatype,
+            Some(Datatype::Singlevaluelist | Datatype::Multivaluelist)
+        );
         let chosen = q.datatype.map(datatype_name).unwrap_or("string");
         view! {
             <fieldset class="catalogue-question" data-question=i.to_string()>
@@ -449,7 +455,11 @@ pub fn AdminCatalogue() -> impl IntoView {
     };
     let form = move || {
         let l = lang.get();
-        let groups = catalogue.get().and_then(Result::ok).map(|c| c.groups).unwrap_or_default();
+        let groups = catalogue
+            .get()
+            .and_then(Result::ok)
+            .map(|c| c.groups)
+            .unwrap_or_default();
         view! {
             <section class="card catalogue-editor">
                 <h2>{move || match draft.editing.get() {
@@ -552,10 +562,17 @@ mod tests {
         let choices = parse_choices("pump | 水泵 | Pump\n\n fan|风机|Fan \nodd");
         assert_eq!(choices.len(), 3);
         assert_eq!(
-            (choices[1].key.as_str(), choices[1].name.as_str(), choices[1].name_en.as_str()),
+            (
+                choices[1].key.as_str(),
+                choices[1].name.as_str(),
+                choices[1].name_en.as_str()
+            ),
             ("fan", "风机", "Fan")
         );
-        assert_eq!(choices[2].name, "", "a missing part stays empty for the check to name");
+        assert_eq!(
+            choices[2].name, "",
+            "a missing part stays empty for the check to name"
+        );
         let q = QuestionDraft {
             code: "equipment".to_owned(),
             datatype: Some(Datatype::Singlevaluelist),

@@ -9,6 +9,7 @@
 
 mod bulk;
 mod case;
+mod catalogue;
 mod day;
 mod hotspots;
 mod inspection;
@@ -19,7 +20,6 @@ mod rewards;
 mod routes;
 mod settings;
 mod templates;
-mod catalogue;
 
 pub use case::AdminCase;
 pub use queue::AdminQueue;

@@ -80,6 +80,11 @@ pub fn action_label(locale: Locale, action: &str, state: Option<&str>) -> String
         "reward_expired" | "expire_reward" => td_string!(locale, action_reward_expired),
         "reward_held" | "hold_reward" => td_string!(locale, action_reward_held),
         "reward_released" | "release_reward" => td_string!(locale, action_reward_released),
+        "request_info" => td_string!(locale, action_request_info),
+        "answer_info" => td_string!(locale, action_answer_info),
+        "rated" => td_string!(locale, action_rated),
+        "came_back" => td_string!(locale, action_came_back),
+        "came_back_from" => td_string!(locale, action_came_back_from),
         _ => {
             return match state {
                 Some(st) => state_label(locale, st),

@@ -1995,3 +1995,210 @@ async fn a_handler_records_a_site_inspection_with_a_measurement_on_a_phone() {
     phone.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// The catalogue at phone size: an admin adds a question to a category
+/// (a new version, which the server keeps), sees the problem the form
+/// names before sending, and retires the category.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_and_retires_a_category_in_the_console() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let (_driver, phone) = start_browser().await;
+    sign_in_console(&phone, &app, "guan.li").await;
+    phone.goto(&app.url("/admin/categories")).await.unwrap();
+    let entry = "li.catalogue-entry[data-code='dust_road']";
+    eventually("the catalogue is listed", async || {
+        exists(&phone, entry).await
+    })
+    .await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the page fits a 390 px screen"
+    );
+
+    tap(&phone, "button[data-edit='dust_road']").await;
+    assert_eq!(value_of(&phone, "#cat-name").await, "道路扬尘");
+    tap(&phone, "#cat-add-question").await;
+    let n = admin.get("/api/v1/admin/categories").await.1["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "dust_road")
+        .unwrap()["definition"]["questions"]
+        .as_array()
+        .unwrap()
+        .len();
+    let q = |field: &str| format!("#q{n}-{field}");
+    type_into(&phone, &q("code"), "truck_covered").await;
+    type_into(&phone, &q("name"), "运输车是否覆盖").await;
+    type_into(&phone, &q("name-en"), "Is the lorry covered?").await;
+    eventually("a list question without choices is named", async || {
+        exists(&phone, "#catalogue-problems").await
+            && text(&phone, "#catalogue-problems")
+                .await
+                .contains(&format!("questions.{n}.values"))
+    })
+    .await;
+    type_into(
+        &phone,
+        &q("choices"),
+        "yes | 覆盖 | Covered\nno | 未覆盖 | Not covered",
+    )
+    .await;
+    eventually("the problem is gone", async || {
+        !exists(&phone, "#catalogue-problems").await
+    })
+    .await;
+    tap(&phone, "#catalogue-save").await;
+    eventually("version 2 is listed", async || {
+        text(&phone, &format!("{entry} .catalogue-facts"))
+            .await
+            .contains("v2")
+    })
+    .await;
+    let (_, versions) = admin.get("/api/v1/categories/dust_road/versions").await;
+    assert_eq!(versions[0]["version"], 2);
+    let asked = versions[0]["definition"]["questions"].as_array().unwrap();
+    assert_eq!(asked.last().unwrap()["code"], "truck_covered");
+    assert_eq!(asked.last().unwrap()["values"][1]["name"], "未覆盖");
+
+    tap(&phone, "button[data-toggle='dust_road']").await;
+    eventually("it is marked retired", async || {
+        exists(&phone, &format!("{entry}.inactive .retired")).await
+    })
+    .await;
+    let public: serde_json::Value = app.get("/api/v1/categories").await.json().await.unwrap();
+    assert!(
+        !public
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "dust_road"),
+        "residents no longer see it"
+    );
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// The reporter's loop on a phone (回访): a question from the handler is
+/// answered on `/track`, the closed case is rated 不满意 with a comment,
+/// which a reviewer finds and deals with in the console's 督办 queue; the
+/// problem then comes back and the page shows the new case's code and
+/// secret, which open it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reporter_answers_a_question_rates_the_outcome_and_says_it_came_back_on_a_phone() {
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    let (code, secret) = shanshui_tests::file_report(
+        &app,
+        "noise_construction",
+        29.3752,
+        106.5101,
+        &[("name", "王小明"), ("phone", "13812345678")],
+    )
+    .await;
+    for body in [
+        json!({ "action": "accept" }),
+        json!({ "action": "request_info", "question": "施工一般持续到几点？" }),
+    ] {
+        assert_eq!(handler.act(&code, body).await.0, 200);
+    }
+    let url = app.url(&format!("/track#code={code}&secret={secret}"));
+    let (_driver, phone) = start_browser().await;
+    reporter_sees(&phone, &url, "accepted").await;
+    eventually("the question is shown", async || {
+        exists(&phone, "#answer-form").await
+    })
+    .await;
+    assert!(
+        text(&phone, "#questions")
+            .await
+            .contains("施工一般持续到几点")
+    );
+    type_into(&phone, "#answer-text", "每晚十二点以后还在打桩").await;
+    tap(&phone, "#answer-submit").await;
+    eventually("the answer is shown", async || {
+        !exists(&phone, "#answer-form").await
+            && text(&phone, "#questions").await.contains("每晚十二点以后")
+    })
+    .await;
+    assert_eq!(
+        handler.case(&code).await["info_requests"][0]["answer"],
+        "每晚十二点以后还在打桩"
+    );
+
+    for (who, body) in [
+        (
+            &handler,
+            json!({ "action": "assign", "assignee": "cheng.ban" }),
+        ),
+        (
+            &handler,
+            json!({ "action": "draft_reply", "finding": "substantiated", "reply": "已责令夜间停工。" }),
+        ),
+        (&reviewer, json!({ "action": "approve_reply" })),
+    ] {
+        assert_eq!(who.act(&code, body).await.0, 200);
+    }
+    reporter_sees(&phone, &url, "closed").await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the page fits a 390 px screen"
+    );
+    tap(&phone, "#rating-form input[value='dissatisfied']").await;
+    type_into(&phone, "#rating-comment", "只停了两天").await;
+    tap(&phone, "#rating-submit").await;
+    eventually("the rating is shown", async || {
+        exists(&phone, "#rating[data-rating='dissatisfied']").await
+    })
+    .await;
+
+    // The reviewer's 督办 queue, on a desk.
+    let (_desk_driver, desk) = start_browser().await;
+    desk.set_window_size(1280, 900).await.unwrap();
+    sign_in_console(&desk, &app, "shen.he").await;
+    desk.goto(&app.url("/admin/supervision")).await.unwrap();
+    let item = format!("li.supervision[data-case='{code}']");
+    eventually("the case is in the queue", async || {
+        exists(&desk, &item).await
+    })
+    .await;
+    assert!(text(&desk, &item).await.contains("只停了两天"));
+    type_into(&desk, &format!("{item} textarea"), "已约谈施工单位").await;
+    tap(&desk, &format!("{item} button[type='submit']")).await;
+    eventually("it is marked as followed up", async || {
+        text(&desk, &item).await.contains("已约谈施工单位")
+            && !exists(&desk, &format!("{item} textarea")).await
+    })
+    .await;
+    desk.close().await.unwrap();
+
+    // The problem came back.
+    type_into(&phone, "#came-back-text", "停了两天又开始夜间施工").await;
+    tap(&phone, "#came-back-submit").await;
+    eventually("the new case's code and secret are shown", async || {
+        exists(&phone, "#came-back-receipt").await
+    })
+    .await;
+    let new_code = text(&phone, "#came-back-code").await;
+    assert_ne!(new_code, code);
+    let link = attr(&phone, "#came-back-receipt a", "href").await.unwrap();
+    phone.goto(&app.url(&link)).await.unwrap();
+    phone.refresh().await.unwrap();
+    eventually("the new case opens, linked", async || {
+        exists(&phone, "#came-back-from").await
+    })
+    .await;
+    assert!(text(&phone, "#came-back-from").await.contains(&code));
+
+    phone.close().await.unwrap();
+    app.shutdown().await;
+}

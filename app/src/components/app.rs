@@ -6,8 +6,8 @@ use crate::lang::{LangProvider, use_lang};
 use crate::pages::admin::{
     AdminAuditRoute, AdminCaseRoute, AdminCatalogueRoute, AdminDayRoute, AdminDepartmentsRoute,
     AdminHotspotsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute,
-    AdminRewardsRoute, AdminRulesRoute, AdminStartRoute, AdminTeamRoute, AdminTemplatesRoute,
-    AdminUsersRoute,
+    AdminRewardsRoute, AdminRulesRoute, AdminStartRoute, AdminSupervisionRoute, AdminTeamRoute,
+    AdminTemplatesRoute, AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{EnterpriseRoute, InfoRoute, NoticeRoute};
@@ -91,6 +91,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("cases/:code") view={Lazy::<AdminCaseRoute>::new()} />
                         <Route path=path!("rules") view={Lazy::<AdminRulesRoute>::new()} />
                         <Route path=path!("categories") view={Lazy::<AdminCatalogueRoute>::new()} />
+                        <Route path=path!("supervision") view={Lazy::<AdminSupervisionRoute>::new()} />
                         <Route path=path!("rewards") view={Lazy::<AdminRewardsRoute>::new()} />
                         <Route path=path!("users") view={Lazy::<AdminUsersRoute>::new()} />
                         <Route path=path!("departments") view={Lazy::<AdminDepartmentsRoute>::new()} />

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod cases;
+pub mod followup;
 pub mod home;
 pub mod info;
 pub mod not_found;

@@ -101,6 +101,29 @@ fn body(l: Locale, s: Stats) -> impl IntoView {
         .filter(|d| d.overdue_open > 0)
         .map(|d| (named(l, &d.name, &d.name_en), d.overdue_open))
         .collect();
+    // 回访: the share of rated cases whose reporters were satisfied, and of
+    // closed cases whose reporters answered at all, per department.
+    let satisfaction: Vec<(String, String, String)> = s
+        .satisfaction
+        .iter()
+        .filter(|d| d.closed > 0)
+        .map(|d| {
+            let rate = |r: Option<f64>| {
+                r.map(|r| format!("{}%", (r * 1000.0).round() / 10.0))
+                    .unwrap_or_else(|| "—".to_owned())
+            };
+            (
+                named(l, &d.department_name, &d.department_name_en),
+                format!(
+                    "{} ({}/{})",
+                    rate(d.satisfaction_rate),
+                    d.satisfied + d.basically_satisfied,
+                    d.rated
+                ),
+                format!("{} ({}/{})", rate(d.response_rate), d.rated, d.closed),
+            )
+        })
+        .collect();
     let months: Vec<Bar> = s
         .by_month
         .iter()
@@ -145,6 +168,28 @@ fn body(l: Locale, s: Stats) -> impl IntoView {
                 <h3>{td_string!(l, stats_overdue_open)}</h3>
                 <ul>{overdue.into_iter().map(|(name, n)| view! { <li>{name} ": " {n}</li> }).collect_view()}</ul>
             })}
+        </section>
+        <section class="card" id="satisfaction">
+            <h2>{td_string!(l, stats_satisfaction)}</h2>
+            <p class="hint">{td_string!(l, stats_satisfaction_hint)}</p>
+            {if satisfaction.is_empty() {
+                view! { <p class="muted">{td_string!(l, stats_none_closed)}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="targets">
+                        <thead><tr>
+                            <th scope="col">{td_string!(l, fact_department)}</th>
+                            <th scope="col">{td_string!(l, stats_satisfied_rate)}</th>
+                            <th scope="col">{td_string!(l, stats_response_rate)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {satisfaction.into_iter().map(|(d, sat, resp)| view! {
+                                <tr><th scope="row">{d}</th><td>{sat}</td><td>{resp}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
         </section>
         <section class="card" id="targets">
             <h2>{td_string!(l, stats_targets)}</h2>

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use shared::report::TrackView;
 
 #[derive(Debug, Clone, PartialEq)]
-enum Lookup {
+pub(crate) enum Lookup {
     Idle,
     Loading,
     Found(Box<TrackView>),
@@ -208,6 +208,20 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
     let lang = use_lang();
     let v = view;
     let contest = view! { <Contest code=v.tracking_code.clone() secret=secret.clone() result=result open=v.can_contest /> };
+    let code = v.tracking_code.clone();
+    let questions = view! {
+        <super::followup::Questions asked=v.info_requests.clone() open=v.can_answer
+            code=code.clone() secret=secret.clone() result=result />
+    };
+    let rate = view! {
+        <super::followup::Rate given=v.rating.clone() open=v.can_rate
+            code=code.clone() secret=secret.clone() result=result />
+    };
+    let came_back = view! {
+        <super::followup::CameBack open=v.can_come_back new_case=v.new_case.clone()
+            came_back_as=v.came_back_as.clone() came_back_from=v.came_back_from.clone()
+            code=code secret=secret.clone() result=result />
+    };
     let reward = v.reward.clone().map(
         |r| view! { <Reward reward=r code=v.tracking_code.clone() secret=secret result=result /> },
     );
@@ -328,7 +342,10 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
                     })}
                 }
             })}
+            {questions}
             {reward}
+            {rate}
+            {came_back}
             {contest}
             <h2>{move || td_string!(lang.get(), fact_timeline)}</h2>
             <ol class="timeline">
@@ -357,7 +374,7 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
 
 /// A reporter's action (claim, decline, contest), posted with the secret;
 /// the case is then shown as it is after it, or the refusal is the value.
-fn reporter_action(
+pub(crate) fn reporter_action(
     code: String,
     secret: String,
     result: RwSignal<Lookup>,

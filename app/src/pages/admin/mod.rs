@@ -19,6 +19,7 @@ mod queue;
 mod rewards;
 mod routes;
 mod settings;
+mod supervision;
 mod templates;
 
 pub use case::AdminCase;
@@ -224,6 +225,9 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
             }}
             {matches!(role, Role::Admin | Role::Dispatcher).then(|| view! {
                 <A href="/admin/intake">{move || td_string!(lang.get(), adm_intake)}</A>
+            })}
+            {matches!(role, Role::Admin | Role::Dispatcher | Role::Reviewer | Role::Auditor).then(|| view! {
+                <A href="/admin/supervision">{move || td_string!(lang.get(), adm_supervision)}</A>
             })}
             {supervises.then(|| view! {
                 <A href="/admin/team">{move || td_string!(lang.get(), adm_team)}</A>

@@ -109,6 +109,20 @@ impl leptos_router::LazyRoute for AdminCatalogueRoute {
     }
 }
 
+/// The supervision queue (督办).
+pub struct AdminSupervisionRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminSupervisionRoute {
+    fn data() -> Self {
+        AdminSupervisionRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::supervision::AdminSupervision /> }.into_any()
+    }
+}
+
 /// The queue.
 pub struct AdminQueueRoute;
 

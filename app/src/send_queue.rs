@@ -563,6 +563,13 @@ mod client {
         save_evidence(sending, queue);
     }
 
+    /// Forgets every queued upload: on signing out, so that what one member
+    /// of staff queued on a shared phone is neither sent under the next
+    /// one's name nor left readable in the browser.
+    pub fn clear_evidence(sending: SendQueue) {
+        save_evidence(sending, Vec::new());
+    }
+
     /// Forgets a refused upload once the handler has read why.
     pub fn drop_evidence(sending: SendQueue, key: &str) {
         let mut queue = load_evidence();

@@ -115,9 +115,13 @@ pub fn check(index: usize, file: NamedFile) -> Result<Checked, AppError> {
     })
 }
 
-/// The name as sent, without folders or control characters, at most
-/// [`MAX_NAME_CHARS`]; `document.pdf` when nothing is left. Only ever shown
-/// (escaped) and sent back in `Content-Disposition`: never a path.
+/// The name as sent, without folders, control characters or invisible
+/// formatting (a right-to-left override makes `证据\u{202E}fdp.cmd` read as
+/// `证据dmc.pdf`), at most [`MAX_NAME_CHARS`], and always ending in `.pdf`:
+/// the content is a PDF, so a download never opens as a script because a
+/// visitor named it `.cmd` or `.html`. `document.pdf` when nothing is left.
+/// Only ever shown (escaped) and sent back in `Content-Disposition`: never a
+/// path.
 pub fn clean_name(name: Option<&str>) -> String {
     let base = name
         .unwrap_or_default()
@@ -126,15 +130,31 @@ pub fn clean_name(name: Option<&str>) -> String {
         .unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_NAME_CHARS)
+        .filter(|c| !c.is_control() && !is_invisible(*c))
         .collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
-        "document.pdf".to_owned()
-    } else {
-        cleaned.to_owned()
+    let cleaned = cleaned.trim().trim_end_matches('.');
+    let stem = match cleaned.len().checked_sub(4) {
+        Some(cut)
+            if cleaned.is_char_boundary(cut) && cleaned[cut..].eq_ignore_ascii_case(".pdf") =>
+        {
+            &cleaned[..cut]
+        }
+        _ => cleaned,
+    };
+    let stem: String = stem.trim().chars().take(MAX_NAME_CHARS - 4).collect();
+    if stem.is_empty() || stem.chars().all(|c| c == '.') {
+        return "document.pdf".to_owned();
     }
+    format!("{stem}.pdf")
+}
+
+/// Unicode's invisible formatting characters (bidirectional controls,
+/// zero-width characters, the byte-order mark).
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// Stores the documents privately; content-addressed, so a retry stores
@@ -236,10 +256,24 @@ mod tests {
     #[test]
     fn a_name_loses_its_folders_and_control_characters() {
         assert_eq!(clean_name(Some("C:\\scans\\信.pdf")), "信.pdf");
-        assert_eq!(clean_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(clean_name(Some("../../etc/passwd")), "passwd.pdf");
         assert_eq!(clean_name(Some("a\u{0}b\r\n.pdf")), "ab.pdf");
         assert_eq!(clean_name(Some("..")), "document.pdf");
         assert_eq!(clean_name(None), "document.pdf");
-        assert_eq!(clean_name(Some(&"长".repeat(500))).chars().count(), 120);
+        let long = clean_name(Some(&"长".repeat(500)));
+        assert_eq!(long.chars().count(), 120);
+        assert!(long.ends_with("长.pdf"));
+    }
+
+    /// What a visitor names a paper never makes its download a script, and
+    /// invisible characters cannot disguise the name.
+    #[test]
+    fn a_name_always_ends_in_pdf_and_hides_nothing() {
+        assert_eq!(clean_name(Some("证据.cmd")), "证据.cmd.pdf");
+        assert_eq!(clean_name(Some("page.HTML")), "page.HTML.pdf");
+        assert_eq!(clean_name(Some("证据\u{202E}fdp.cmd")), "证据fdp.cmd.pdf");
+        assert_eq!(clean_name(Some("a\u{200B}b.PDF")), "ab.pdf");
+        assert_eq!(clean_name(Some("report.pdf.")), "report.pdf");
+        assert_eq!(clean_name(Some(".pdf")), "document.pdf");
     }
 }

@@ -34,6 +34,12 @@ const MAX_INFLATED: usize = 32 * 1024 * 1024;
 /// unclosed string read to the end, again and again, would otherwise cost
 /// the square of the file's size).
 const MAX_WORK: usize = 256 * 1024 * 1024;
+/// What the parsed objects of one file may hold, in bytes, roughly: each
+/// object counts [`NODE_COST`] and a name its length. The work cap bounds
+/// time, not memory: `[////…]` makes 32 to 64 bytes of every byte read, and
+/// an object stream's body can be read once per entry.
+const MAX_KEPT: usize = 96 * 1024 * 1024;
+const NODE_COST: usize = 48;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PdfError {
@@ -49,6 +55,9 @@ pub fn count_pages(bytes: &[u8]) -> Result<u64, PdfError> {
         return Err(PdfError::NotPdf);
     }
     let file = scan(bytes);
+    if file.kept > MAX_KEPT {
+        return Err(PdfError::Uncountable("it holds too many objects to read"));
+    }
     let root = match file.root {
         Some(r) => r,
         None => file
@@ -113,6 +122,8 @@ struct File {
     inflated: usize,
     /// Bytes read so far (see [`MAX_WORK`]).
     work: usize,
+    /// What the parsed objects hold so far (see [`MAX_KEPT`]).
+    kept: usize,
 }
 
 impl File {
@@ -213,18 +224,26 @@ impl File {
             };
             entries.push((num, offset));
         }
+        // The entries' offsets rise, as the format says: an offset that
+        // does not would read the same bytes again.
+        let mut last_offset = None;
         for (num, offset) in entries {
             let (Ok(num), Ok(offset)) = (u32::try_from(num), usize::try_from(offset)) else {
                 continue;
             };
-            if self.work > MAX_WORK {
+            if last_offset.is_some_and(|last| offset <= last) {
                 return;
             }
-            let mut at = Lexer::new(&body);
+            last_offset = Some(offset);
+            if self.work > MAX_WORK || self.kept > MAX_KEPT {
+                return;
+            }
+            let mut at = Lexer::budgeted(&body, MAX_KEPT - self.kept);
             at.pos = first.saturating_add(offset);
             let start = at.pos;
             let obj = at.object(0);
             self.work += at.read_since(start);
+            self.kept += at.kept;
             if let Some(obj) = obj {
                 self.define((num, 0), obj);
             }
@@ -237,15 +256,16 @@ fn scan(bytes: &[u8]) -> File {
     let mut file = File::default();
     let mut pos = 0;
     while let Some(at) = next_keyword(bytes, pos) {
-        if file.work > MAX_WORK {
+        if file.work > MAX_WORK || file.kept > MAX_KEPT {
             break;
         }
         pos = at + 1;
         if bytes[at..].starts_with(b"trailer") {
-            let mut lexer = Lexer::new(bytes);
+            let mut lexer = Lexer::budgeted(bytes, MAX_KEPT - file.kept);
             lexer.pos = at + b"trailer".len();
             let trailer = lexer.object(0);
             file.work += lexer.read_since(at);
+            file.kept += lexer.kept;
             if let Some(Obj::Dict(d)) = trailer {
                 if let Some(Obj::Ref(root)) = get(&d, b"Root") {
                     file.root = Some(*root);
@@ -257,10 +277,11 @@ fn scan(bytes: &[u8]) -> File {
         let Some(id) = object_id(bytes, at) else {
             continue;
         };
-        let mut lexer = Lexer::new(bytes);
+        let mut lexer = Lexer::budgeted(bytes, MAX_KEPT - file.kept);
         lexer.pos = at + b"obj".len();
         let obj = lexer.object(0);
         file.work += lexer.read_since(at);
+        file.kept += lexer.kept;
         let Some(obj) = obj else {
             continue;
         };
@@ -351,15 +372,32 @@ struct Lexer<'a> {
     pos: usize,
     /// The furthest a search ahead of `pos` has read.
     reach: usize,
+    /// What the objects parsed hold (see [`MAX_KEPT`]), and how much they
+    /// may: past it, nothing more is parsed, and the file's total shows it.
+    kept: usize,
+    budget: usize,
 }
 
 impl<'a> Lexer<'a> {
     fn new(bytes: &'a [u8]) -> Self {
+        Self::budgeted(bytes, MAX_KEPT)
+    }
+
+    fn budgeted(bytes: &'a [u8], budget: usize) -> Self {
         Lexer {
             bytes,
             pos: 0,
             reach: 0,
+            kept: 0,
+            budget,
         }
+    }
+
+    /// Counts an object of `bytes` more than a node; false once over budget
+    /// (and the excess stays counted, so the caller sees it).
+    fn keep(&mut self, bytes: usize) -> bool {
+        self.kept = self.kept.saturating_add(NODE_COST + bytes);
+        self.kept <= self.budget
     }
 
     /// Bytes read from `start` on, searches ahead included.
@@ -418,7 +456,18 @@ impl<'a> Lexer<'a> {
         }
         self.skip();
         let rest = self.rest();
-        match *rest.first()? {
+        let first = *rest.first()?;
+        let name_len = if first == b'/' {
+            rest[1..].iter().take_while(|b| is_regular(**b)).count()
+        } else {
+            0
+        };
+        if !self.keep(name_len) {
+            // Past the budget: read no further (an unfinished object).
+            self.read_to_end();
+            return None;
+        }
+        match first {
             b'/' => {
                 self.pos += 1;
                 Some(Obj::Name(decode_name(self.token())))
@@ -636,6 +685,63 @@ mod tests {
 
     fn objects(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    const TOO_MANY: PdfError = PdfError::Uncountable("it holds too many objects to read");
+
+    /// An object stream whose entries all start at one offset would parse
+    /// its body once per entry, each copy kept: a few kilobytes that
+    /// inflate to megabytes of one-byte names (`[////…]`, 32 to 64 bytes of
+    /// memory each) once cost gigabytes. The offsets must rise, and what
+    /// the parsed objects hold is capped.
+    #[test]
+    fn an_object_stream_of_names_read_again_and_again_is_refused_not_kept() {
+        let entries = 64;
+        let header: String = (0..entries).map(|i| format!("{} 0 ", 100 + i)).collect();
+        let mut body = header.clone().into_bytes();
+        body.push(b'[');
+        body.resize(4 * 1024 * 1024, b'/');
+        body.push(b']');
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(&body).unwrap();
+        let packed = z.finish().unwrap();
+        let mut out = pdf(1);
+        out.extend_from_slice(
+            format!(
+                "9 0 obj\n<< /Type /ObjStm /N {entries} /First {} /Filter /FlateDecode /Length {} >>\nstream\n",
+                header.len(),
+                packed.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&packed);
+        out.extend_from_slice(b"\nendstream\nendobj\n");
+        assert_eq!(count_pages(&out), Err(TOO_MANY));
+    }
+
+    #[test]
+    fn a_flat_array_of_millions_of_names_is_refused_within_the_budget() {
+        let mut f = b"%PDF-1.4\n1 0 obj [".to_vec();
+        f.resize(6 * 1024 * 1024, b'/');
+        f.extend_from_slice(b"] endobj\n");
+        let file = scan(&f);
+        assert!(file.kept > MAX_KEPT, "the budget is spent and seen");
+        assert!(file.objects.is_empty(), "the unfinished object is not kept");
+        assert_eq!(count_pages(&f), Err(TOO_MANY));
+    }
+
+    #[test]
+    fn a_page_tree_that_shares_a_node_is_refused_not_walked_twice() {
+        let pdf = assemble(
+            &objects(&[
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "<< /Type /Pages /Kids [3 0 R 3 0 R] >>",
+                "<< /Type /Pages /Kids [4 0 R 4 0 R] >>",
+                "<< /Type /Page >>",
+            ]),
+            "1 0 R",
+        );
+        assert!(matches!(count_pages(&pdf), Err(PdfError::Uncountable(_))));
     }
 
     #[test]

@@ -187,7 +187,9 @@ fn SignIn(session: StaffSession) -> impl IntoView {
 #[component]
 fn Console(me: Me, session: StaffSession) -> impl IntoView {
     let lang = use_lang();
+    let sending = crate::send_queue::use_send_queue();
     let sign_out = move |_| {
+        crate::send_queue::clear_evidence(sending);
         leptos::task::spawn_local(async move {
             let _ =
                 crate::browser::http::send_json::<()>("DELETE", "/api/v1/session", &[], &()).await;

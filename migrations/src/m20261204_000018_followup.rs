@@ -38,6 +38,12 @@ enum CaseRating {
 }
 
 #[derive(DeriveIden)]
+enum Photo {
+    Table,
+    Answer,
+}
+
+#[derive(DeriveIden)]
 enum Cases {
     Table,
     QuestionOpen,
@@ -118,10 +124,27 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // A photo sent with an answer is evidence, never the public record.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Photo::Table)
+                    .add_column(boolean(Photo::Answer).default(false))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Photo::Table)
+                    .drop_column(Photo::Answer)
+                    .to_owned(),
+            )
+            .await?;
         for column in [
             Cases::CameBackFromId,
             Cases::CameBack,

@@ -456,6 +456,9 @@ pub struct StaffPhoto {
     pub received_at: String,
     pub width: u32,
     pub height: u32,
+    /// Sent with an answer to a question (补充材料): never published.
+    #[serde(default)]
+    pub from_answer: bool,
 }
 
 /// One of a category's extra questions, answered, as staff read it.

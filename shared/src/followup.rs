@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 pub const QUESTION_MAX_CHARS: usize = 1000;
 pub const ANSWER_MAX_CHARS: usize = 2000;
 pub const COMMENT_MAX_CHARS: usize = 500;
+/// Photos an answer may bring (through the residents' photo pipeline).
+pub const MAX_ANSWER_PHOTOS: usize = 3;
+/// Below this many ratings a department's satisfaction is not published:
+/// with one or two, the figures would tell each reporter's answer.
+pub const MIN_RATINGS_SHOWN: u64 = 5;
 /// How long after closing "the problem came back" opens a linked case.
 pub const CAME_BACK_DAYS: i64 = 30;
 
@@ -118,11 +123,28 @@ pub struct Satisfaction {
     pub response_rate: Option<f64>,
     /// (satisfied + basically satisfied) / rated; none before any rating.
     pub satisfaction_rate: Option<f64>,
+    /// Fewer than [`MIN_RATINGS_SHOWN`] ratings: the rating counts and
+    /// rates are withheld (zero and none), only `closed` is shown.
+    #[serde(default)]
+    pub withheld: bool,
 }
 
 impl Satisfaction {
-    /// The rates from the counts.
+    /// The rates from the counts, or nothing but `closed` when there are
+    /// too few ratings to publish.
     pub fn with_rates(mut self) -> Self {
+        if self.rated < MIN_RATINGS_SHOWN {
+            return Satisfaction {
+                rated: 0,
+                satisfied: 0,
+                basically_satisfied: 0,
+                dissatisfied: 0,
+                response_rate: None,
+                satisfaction_rate: None,
+                withheld: true,
+                ..self
+            };
+        }
         let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
         self.response_rate = ratio(self.rated, self.closed);
         self.satisfaction_rate = ratio(self.satisfied + self.basically_satisfied, self.rated);
@@ -151,19 +173,31 @@ mod tests {
             dissatisfied: 1,
             response_rate: None,
             satisfaction_rate: None,
+            withheld: false,
+        };
+        let shown = Satisfaction {
+            closed: 20,
+            rated: 8,
+            satisfied: 4,
+            basically_satisfied: 2,
+            dissatisfied: 2,
+            ..s.clone()
         }
         .with_rates();
-        assert_eq!(s.response_rate, Some(0.4));
-        assert_eq!(s.satisfaction_rate, Some(0.75));
-        let none = Satisfaction {
-            closed: 0,
-            rated: 0,
-            satisfied: 0,
-            basically_satisfied: 0,
-            dissatisfied: 0,
-            ..s
-        }
-        .with_rates();
-        assert_eq!((none.response_rate, none.satisfaction_rate), (None, None));
+        assert_eq!(shown.response_rate, Some(0.4));
+        assert_eq!(shown.satisfaction_rate, Some(0.75));
+        assert!(!shown.withheld);
+        // Four ratings would tell each reporter's answer.
+        let few = s.with_rates();
+        assert!(few.withheld);
+        assert_eq!(
+            (
+                few.closed,
+                few.rated,
+                few.dissatisfied,
+                few.satisfaction_rate
+            ),
+            (10, 0, 0, None)
+        );
     }
 }

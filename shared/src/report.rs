@@ -332,7 +332,13 @@ pub enum ReporterAction {
     },
     /// The problem came back within 30 days of closing: a new case, linked
     /// to this one and routed the same way, with its own code and secret.
-    CameBack { description: String },
+    /// Anonymous unless `keep_name` carries the first report's name and
+    /// phone over (needed for a reward of the new case).
+    CameBack {
+        description: String,
+        #[serde(default)]
+        keep_name: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

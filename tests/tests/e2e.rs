@@ -2124,16 +2124,27 @@ async fn a_reporter_answers_a_question_rates_the_outcome_and_says_it_came_back_o
             .contains("施工一般持续到几点")
     );
     type_into(&phone, "#answer-text", "每晚十二点以后还在打桩").await;
+    // A photo taken on the phone goes with the answer.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_2210.jpg");
+    std::fs::write(&photo, shanshui_tests::photos::jpeg(1600, 1200)).unwrap();
+    let input = phone.find(Locator::Css("#answer-photos")).await.unwrap();
+    input.send_keys(&photo.display().to_string()).await.unwrap();
+    eventually("the photo is ready", async || {
+        text(&phone, "#answer-photo-count").await.contains("1/3")
+    })
+    .await;
     tap(&phone, "#answer-submit").await;
     eventually("the answer is shown", async || {
         !exists(&phone, "#answer-form").await
             && text(&phone, "#questions").await.contains("每晚十二点以后")
     })
     .await;
-    assert_eq!(
-        handler.case(&code).await["info_requests"][0]["answer"],
-        "每晚十二点以后还在打桩"
-    );
+    let case = handler.case(&code).await;
+    assert_eq!(case["info_requests"][0]["answer"], "每晚十二点以后还在打桩");
+    let photos = case["reports"][0]["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 1, "{case}");
+    assert_eq!(photos[0]["from_answer"], true);
 
     for (who, body) in [
         (

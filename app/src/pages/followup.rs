@@ -4,11 +4,14 @@
 //! Each posts a reporter action with the secret (`track::reporter_action`).
 
 use super::track::{Lookup, reporter_action};
+use crate::browser::photos::{self, Blob};
 use crate::format::local_time;
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
-use shared::followup::{ANSWER_MAX_CHARS, COMMENT_MAX_CHARS, InfoRequest, Rating, RatingView};
+use shared::followup::{
+    ANSWER_MAX_CHARS, COMMENT_MAX_CHARS, InfoRequest, MAX_ANSWER_PHOTOS, Rating, RatingView,
+};
 use shared::report::SubmitReceipt;
 
 pub fn rating_label(l: Locale, r: Rating) -> &'static str {
@@ -30,14 +33,84 @@ pub fn Questions(
 ) -> impl IntoView {
     let lang = use_lang();
     let answer = RwSignal::new(String::new());
+    // Photos prepared like a report's (resized before they leave), held in
+    // the page's memory until sent.
+    let chosen: StoredValue<Vec<Blob>, LocalStorage> = StoredValue::new_local(Vec::new());
+    let count = RwSignal::new(0usize);
+    let preparing = RwSignal::new(false);
+    let upload_error = RwSignal::new(None::<String>);
+    let uploading = RwSignal::new(false);
+    let url = format!(
+        "/api/v1/track/{}/actions",
+        crate::browser::encode_component(&code)
+    );
+    let secret_kept = secret.clone();
     let send = reporter_action(code, secret, result);
-    let error = move || send.value().get().and_then(Result::err);
-    let busy = send.pending();
+    let error = move || {
+        upload_error
+            .get()
+            .or_else(|| send.value().get().and_then(Result::err))
+    };
+    let busy = move || send.pending().get() || preparing.get() || uploading.get();
+    let on_photos = move |ev: leptos::ev::Event| {
+        let Some(files) = photos::take_chosen(&ev) else {
+            return;
+        };
+        preparing.set(true);
+        leptos::task::spawn_local(async move {
+            for file in files.into_iter().take(MAX_ANSWER_PHOTOS) {
+                let prepared = photos::prepare(&file).await;
+                if chosen.with_value(Vec::len) < MAX_ANSWER_PHOTOS {
+                    chosen.update_value(|c| c.push(prepared.blob));
+                }
+            }
+            let _ = count.try_set(chosen.with_value(Vec::len));
+            let _ = preparing.try_set(false);
+        });
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        send.dispatch_local(
-            serde_json::json!({ "action": "answer_info", "answer": answer.get_untracked() }),
-        );
+        let text = answer.get_untracked();
+        if chosen.with_value(Vec::is_empty) {
+            send.dispatch_local(serde_json::json!({ "action": "answer_info", "answer": text }));
+            return;
+        }
+        // With photos: a multipart form to the same action.
+        let blobs = chosen.get_value();
+        let (url, secret) = (url.clone(), secret_kept.clone());
+        uploading.set(true);
+        upload_error.set(None);
+        leptos::task::spawn_local(async move {
+            let fields = vec![
+                ("action".to_owned(), "answer_info".to_owned()),
+                ("answer".to_owned(), text),
+            ];
+            let sent = crate::browser::http::post_form(
+                &url,
+                &fields,
+                &blobs,
+                &[("X-Report-Secret", secret.as_str())],
+                |_| {},
+            )
+            .await;
+            let _ = uploading.try_set(false);
+            match (
+                sent.status,
+                serde_json::from_str::<shared::report::TrackView>(&sent.body),
+            ) {
+                (200, Ok(view)) => {
+                    chosen.set_value(Vec::new());
+                    let _ = result.try_set(Lookup::Found(Box::new(view)));
+                }
+                _ => {
+                    let message = sent
+                        .error()
+                        .map(|e| e.message)
+                        .unwrap_or_else(|| td_string!(lang.get_untracked(), ask_failed).to_owned());
+                    let _ = upload_error.try_set(Some(message));
+                }
+            }
+        });
     };
     (!asked.is_empty()).then(|| view! {
         <section class="followup questions" id="questions">
@@ -61,8 +134,16 @@ pub fn Questions(
                         <textarea id="answer-text" rows="4" required=true maxlength=ANSWER_MAX_CHARS.to_string()
                             on:input=move |ev| answer.set(event_target_value(&ev))></textarea>
                     </div>
+                    <div class="field">
+                        <label class="button small file-button" for="answer-photos">{move || td_string!(lang.get(), ask_photos)}</label>
+                        <input id="answer-photos" class="file-input" type="file" accept="image/*" multiple=true on:change=on_photos />
+                        <p class="hint" id="answer-photo-count">{move || {
+                            let l = lang.get();
+                            format!("{} {}/{MAX_ANSWER_PHOTOS}", td_string!(l, ask_photos_chosen), count.get())
+                        }}</p>
+                    </div>
                     {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                    <button type="submit" class="button primary" id="answer-submit" disabled=move || busy.get()>
+                    <button type="submit" class="button primary" id="answer-submit" disabled=busy>
                         {move || td_string!(lang.get(), ask_send)}
                     </button>
                 </form>
@@ -143,6 +224,9 @@ pub fn Rate(
 #[component]
 pub fn CameBack(
     open: bool,
+    /// The first report gave a name: the reporter may keep it on the new
+    /// case (for a reward); anonymous otherwise.
+    named: bool,
     new_case: Option<SubmitReceipt>,
     came_back_as: Vec<String>,
     came_back_from: Option<String>,
@@ -152,13 +236,15 @@ pub fn CameBack(
 ) -> impl IntoView {
     let lang = use_lang();
     let description = RwSignal::new(String::new());
+    let keep_name = RwSignal::new(false);
     let send = reporter_action(code, secret, result);
     let error = move || send.value().get().and_then(Result::err);
     let busy = send.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         send.dispatch_local(serde_json::json!({
-            "action": "came_back", "description": description.get_untracked()
+            "action": "came_back", "description": description.get_untracked(),
+            "keep_name": keep_name.get_untracked(),
         }));
     };
     view! {
@@ -186,6 +272,11 @@ pub fn CameBack(
                     <textarea id="came-back-text" rows="3" required=true minlength="5" maxlength="4000"
                         on:input=move |ev| description.set(event_target_value(&ev))></textarea>
                 </div>
+                {named.then(|| view! {
+                    <label class="check"><input type="checkbox" id="came-back-keep-name"
+                        on:change=move |ev| keep_name.set(event_target_checked(&ev)) />
+                        " " {move || td_string!(lang.get(), came_back_keep_name)}</label>
+                })}
                 {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 <button type="submit" class="button" id="came-back-submit" disabled=move || busy.get()>
                     {move || td_string!(lang.get(), came_back_button)}

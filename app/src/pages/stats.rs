@@ -108,6 +108,14 @@ fn body(l: Locale, s: Stats) -> impl IntoView {
         .iter()
         .filter(|d| d.closed > 0)
         .map(|d| {
+            if d.withheld {
+                let few = td_string!(l, stats_too_few_ratings).to_owned();
+                return (
+                    named(l, &d.department_name, &d.department_name_en),
+                    few,
+                    "—".to_owned(),
+                );
+            }
             let rate = |r: Option<f64>| {
                 r.map(|r| format!("{}%", (r * 1000.0).round() / 10.0))
                     .unwrap_or_else(|| "—".to_owned())

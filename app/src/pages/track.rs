@@ -218,7 +218,7 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
             code=code.clone() secret=secret.clone() result=result />
     };
     let came_back = view! {
-        <super::followup::CameBack open=v.can_come_back new_case=v.new_case.clone()
+        <super::followup::CameBack open=v.can_come_back named=!v.anonymous new_case=v.new_case.clone()
             came_back_as=v.came_back_as.clone() came_back_from=v.came_back_from.clone()
             code=code secret=secret.clone() result=result />
     };

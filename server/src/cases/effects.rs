@@ -451,7 +451,7 @@ fn reporter_effects(
                 },
             ));
         }
-        ReporterAction::CameBack { description } => {
+        ReporterAction::CameBack { description, .. } => {
             let description = bounded(
                 "description",
                 &description,
@@ -478,7 +478,10 @@ fn reporter_effects(
             }
             return Ok(followup_change(
                 vec![Field::CameBack],
-                Event::aside("came_back", None, true),
+                // Not in the public timeline: two cases of one kind at one
+                // place marked at one instant would tell a neighbour that
+                // the same person reported again.
+                Event::aside("came_back", None, false),
                 "case.came_back",
                 format!("report {report_id}"),
                 Followup::CameBack { description },

@@ -4,7 +4,9 @@
 //! The state machine decides each step (`workflow::check_followup`,
 //! `effects`); this writes and reads what goes beside the case.
 
+use super::access::in_scope;
 use super::effects::Followup;
+use super::workflow::{self, Staff};
 use crate::audit;
 use crate::db::entities::{app_user, case, case_rating, department, info_request};
 use crate::directory::lookups::Lookups;
@@ -142,17 +144,51 @@ pub async fn links(
     Ok((from, to))
 }
 
-/// The supervision queue (督办): dissatisfied ratings, those not yet dealt
-/// with first (oldest first), then the handled ones (newest first).
-pub async fn supervision(db: &DatabaseConnection) -> Result<Vec<SupervisionItem>, AppError> {
-    let rows = case_rating::Entity::find()
-        .filter(case_rating::Column::Rating.eq(Rating::Dissatisfied.as_str()))
+/// The supervision queue (督办) in the reader's scope (a reviewer of a
+/// department sees that department's cases, as everywhere): the
+/// dissatisfied ratings not yet dealt with, oldest first, then the latest
+/// ones dealt with, newest first.
+pub async fn supervision(
+    db: &DatabaseConnection,
+    reader: &Staff,
+) -> Result<Vec<SupervisionItem>, AppError> {
+    let dissatisfied = || {
+        case_rating::Entity::find()
+            .filter(case_rating::Column::Rating.eq(Rating::Dissatisfied.as_str()))
+    };
+    let mut rows = dissatisfied()
+        .filter(case_rating::Column::HandledAt.is_null())
         .order_by_asc(case_rating::Column::RatedAt)
-        .limit(500)
+        .order_by_asc(case_rating::Column::Id)
+        .limit(WAITING_SHOWN)
         .all(db)
         .await?;
+    rows.extend(
+        dissatisfied()
+            .filter(case_rating::Column::HandledAt.is_not_null())
+            .order_by_desc(case_rating::Column::HandledAt)
+            .order_by_desc(case_rating::Column::Id)
+            .limit(HANDLED_SHOWN)
+            .all(db)
+            .await?,
+    );
+    items(db, reader, rows).await
+}
+
+/// How many waiting and dealt-with items the queue shows.
+const WAITING_SHOWN: u64 = 500;
+const HANDLED_SHOWN: u64 = 100;
+
+/// The ratings as queue items, those of cases outside the reader's scope
+/// left out.
+async fn items(
+    db: &DatabaseConnection,
+    reader: &Staff,
+    rows: Vec<case_rating::Model>,
+) -> Result<Vec<SupervisionItem>, AppError> {
     let cases: BTreeMap<i64, case::Model> = case::Entity::find()
         .filter(case::Column::Id.is_in(rows.iter().map(|r| r.case_id)))
+        .filter(in_scope(workflow::scope(reader)))
         .all(db)
         .await?
         .into_iter()
@@ -170,7 +206,7 @@ pub async fn supervision(db: &DatabaseConnection) -> Result<Vec<SupervisionItem>
         .map(|u| (u.id, u.username))
         .collect();
     let lookups = Lookups::load(db).await?;
-    let mut items: Vec<SupervisionItem> = rows
+    Ok(rows
         .into_iter()
         .filter_map(|r| {
             let c = cases.get(&r.case_id)?;
@@ -192,22 +228,15 @@ pub async fn supervision(db: &DatabaseConnection) -> Result<Vec<SupervisionItem>
                 handled_note: r.handled_note,
             })
         })
-        .collect();
-    // Waiting ones first, oldest first; then what was done, newest first.
-    items.sort_by(|a, b| match (&a.handled_at, &b.handled_at) {
-        (None, None) => a.rated_at.cmp(&b.rated_at),
-        (None, Some(_)) => std::cmp::Ordering::Less,
-        (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => y.cmp(x),
-    });
-    Ok(items)
+        .collect())
 }
 
 /// A reviewer records what was done about a dissatisfied rating (督办
-/// 办结); audited. Once: a handled item is a 409.
+/// 办结) of a case in their scope (another's is a 404); audited. Once: a
+/// handled item is a 409.
 pub async fn handle(
     db: &DatabaseConnection,
-    user_id: i64,
+    reader: &Staff,
     username: &str,
     id: i64,
     note: &str,
@@ -226,37 +255,37 @@ pub async fn handle(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    let c = case::Entity::find_by_id(row.case_id)
+        .filter(in_scope(workflow::scope(reader)))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if row.handled_at.is_some() {
         return Err(AppError::Conflict(
             "this rating was already dealt with".to_owned(),
         ));
     }
-    let case_code = case::Entity::find_by_id(row.case_id)
-        .one(&txn)
-        .await?
-        .map(|c| c.code)
-        .unwrap_or_default();
     let mut active: case_rating::ActiveModel = row.into();
     active.handled_at = Set(Some(now));
-    active.handled_by = Set(Some(user_id));
+    active.handled_by = Set(Some(reader.user_id));
     active.handled_note = Set(Some(note.to_owned()));
-    active.update(&txn).await?;
+    let updated = active.update(&txn).await?;
     audit::record(
         &txn,
         audit::Entry {
             actor: username,
             action: "supervision.handle",
             object_type: "case",
-            object_id: &case_code,
+            object_id: &c.code,
             detail: Some(format!("rating {id}")),
         },
     )
     .await?;
     txn.commit().await?;
-    supervision(db)
+    // The answer is the row just written, whatever the queue's length.
+    items(db, reader, vec![updated])
         .await?
-        .into_iter()
-        .find(|i| i.id == id)
+        .pop()
         .ok_or(AppError::NotFound)
 }
 
@@ -308,6 +337,7 @@ pub async fn satisfaction(conn: &impl ConnectionTrait) -> Result<Vec<Satisfactio
             dissatisfied: 0,
             response_rate: None,
             satisfaction_rate: None,
+            withheld: false,
         }))
     }
     let count = |n: i64| u64::try_from(n).unwrap_or(0);

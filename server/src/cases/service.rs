@@ -468,6 +468,7 @@ impl Cases<'_> {
                         received_at: p.received_at.to_rfc3339(),
                         width: u32::try_from(p.width).unwrap_or(0),
                         height: u32::try_from(p.height).unwrap_or(0),
+                        from_answer: p.answer,
                     })
                     .collect(),
                 id: r.id,

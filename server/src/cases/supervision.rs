@@ -22,8 +22,9 @@ const HANDLERS: &[Role] = &[Role::Reviewer, Role::Admin];
 /// Every dissatisfied rating (不满意): the case, its category, the
 /// department that closed it and the handler, when it closed and was rated,
 /// and the reporter's comment (never public). Waiting ones first, oldest
-/// first; then those dealt with, with who did what. For reviewers,
-/// dispatchers, admins and auditors.
+/// first; then the latest dealt with, with who did what. For reviewers
+/// (one with a department sees that department's cases), dispatchers,
+/// admins and auditors.
 #[utoipa::path(
     get,
     path = "/supervision",
@@ -40,7 +41,9 @@ pub async fn list(
     user: StaffUser,
 ) -> Result<AppJson<Vec<SupervisionItem>>, AppError> {
     user.require(READERS)?;
-    Ok(AppJson(followup::supervision(&state.db).await?))
+    Ok(AppJson(
+        followup::supervision(&state.db, &super::access::actor(&user)).await?,
+    ))
 }
 
 /// Deal with a dissatisfied rating (督办办结).
@@ -74,6 +77,14 @@ pub async fn handle(
     user.require(HANDLERS)?;
     let now = state.settings.clock.now();
     Ok(AppJson(
-        followup::handle(&state.db, user.id, &user.username, id, &body.note, now).await?,
+        followup::handle(
+            &state.db,
+            &super::access::actor(&user),
+            &user.username,
+            id,
+            &body.note,
+            now,
+        )
+        .await?,
     ))
 }

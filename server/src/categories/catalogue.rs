@@ -255,18 +255,10 @@ pub async fn update(
     }
     check(&txn, &update.definition).await?;
     let old = definition(&row);
-    let changed = changes(&old, &update.definition);
-    let mut detail = Vec::new();
-    let mut version = row.version;
-    if !changed.is_empty() {
-        version += 1;
-        keep_version(&txn, row.id, version, &update.definition, actor, now).await?;
-        detail.push(format!(
-            "v{} → v{version}: {}",
-            row.version,
-            changed.join(", ")
-        ));
-    }
+    let mut detail: Vec<String> = changes(&old, &update.definition)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     if old.sort_order != update.definition.sort_order {
         detail.push(format!(
             "sort_order {} → {}",
@@ -290,6 +282,16 @@ pub async fn update(
     if detail.is_empty() {
         return Ok(entry(&row, i64::try_from(cases).unwrap_or(i64::MAX)));
     }
+    // Every change is a version, retiring and reordering too: an edit from
+    // an older read can never undo one (a name edited from before a
+    // retirement would otherwise offer the category again).
+    let version = row.version + 1;
+    keep_version(&txn, row.id, version, &update.definition, actor, now).await?;
+    let detail = vec![format!(
+        "v{} → v{version}: {}",
+        row.version,
+        detail.join(", ")
+    )];
     let mut model = category::ActiveModel {
         version: Set(version),
         active: Set(update.active),

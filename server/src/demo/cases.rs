@@ -54,6 +54,7 @@ enum Step {
     ApproveReward,
     Claim,
     Pay,
+    Rate,
 }
 
 /// How many of each step were taken, for the command's summary.
@@ -369,6 +370,7 @@ fn step_name(step: Step) -> &'static str {
         Step::ApproveReward => "rewards approved",
         Step::Claim => "rewards claimed",
         Step::Pay => "rewards paid",
+        Step::Rate => "rated",
     }
 }
 
@@ -442,6 +444,9 @@ async fn take(
         }
         if let Some(r) = h.reward {
             next.push((r[0], Step::Propose));
+        }
+        if let Some((after, _)) = h.rating {
+            next.push((after, Step::Rate));
         }
         next
     };
@@ -601,6 +606,25 @@ async fn take(
                 },
             )
             .await?;
+            Vec::new()
+        }
+        Step::Rate => {
+            let Some((_, rating)) = h.rating else {
+                return Ok(Vec::new());
+            };
+            let comment = (rating == shared::followup::Rating::Dissatisfied)
+                .then(|| "处理后没多久又出现了".to_owned());
+            reporter_action(
+                db,
+                parts.pii,
+                &f.code,
+                &f.secret,
+                ReporterAction::Rate { rating, comment },
+                &parts.deadlines,
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo rating of {}: {e}", f.code))?;
             Vec::new()
         }
         Step::Submit | Step::Reject => Vec::new(),

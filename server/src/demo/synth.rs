@@ -226,6 +226,8 @@ pub struct Handling {
     pub disclose_after: Option<Duration>,
     /// Rewarded: proposed after closing, approved, claimed, paid.
     pub reward: Option<[Duration; 4]>,
+    /// 回访: the reporter rates the outcome this long after closing.
+    pub rating: Option<(Duration, shared::followup::Rating)>,
 }
 
 /// One invented report and its course.
@@ -366,6 +368,16 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
                         days(&mut rng, 1.0, 20.0),
                         days(&mut rng, 1.0, 10.0),
                     ]
+                }),
+                // About half answer; most are satisfied, some not at all.
+                rating: rng.gen_bool(0.55).then(|| {
+                    use shared::followup::Rating;
+                    let rating = match rng.gen_range(0..10) {
+                        0 => Rating::Dissatisfied,
+                        1 | 2 => Rating::BasicallySatisfied,
+                        _ => Rating::Satisfied,
+                    };
+                    (days(&mut rng, 0.5, 6.0), rating)
                 }),
             }))
         };

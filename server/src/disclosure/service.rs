@@ -395,16 +395,19 @@ pub async fn choose_photos(
     ids: &[i64],
 ) -> Result<(), AppError> {
     if !ids.is_empty() {
+        // A photo sent with an answer to staff's question is evidence only.
         let found = photo::Entity::find()
             .filter(photo::Column::CaseId.eq(case_id))
             .filter(photo::Column::Id.is_in(ids.to_vec()))
+            .filter(photo::Column::Answer.eq(false))
             .count(conn)
             .await?;
         let wanted = ids.iter().collect::<std::collections::BTreeSet<_>>().len() as u64;
         if found != wanted {
             return Err(AppError::validation(
                 "photos",
-                "not all of these are photos of this case",
+                "not all of these are photos of this case that may be published \
+                 (photos sent with an answer never are)",
             ));
         }
     }

@@ -358,8 +358,13 @@ pub async fn track(
 /// Act as the reporter (举报人操作).
 ///
 /// `contest` the reply (once, with a `reason`), `claim_reward` (with a
-/// `payout_account`, before the claim deadline) or `decline_reward`, with
-/// the secret in `X-Report-Secret`. Answers the reporter's view after it.
+/// `payout_account`, before the claim deadline) or `decline_reward`;
+/// `answer_info` (the question staff asked), `rate` (the closed case, once)
+/// and `came_back` (within 30 days of closing: a linked case, whose code and
+/// secret come back once in `new_case`) — with the secret in
+/// `X-Report-Secret`. An answer may bring up to three photos as a
+/// multipart form (`action=answer_info`, `answer`, `photo`…), read like a
+/// report's and never published. Answers the reporter's view after it.
 #[utoipa::path(
     post,
     path = "/track/{code}/actions",
@@ -382,23 +387,67 @@ pub async fn reporter_action(
     State(state): State<AppState>,
     Path(code): Path<String>,
     change: PublicChange,
-    headers: HeaderMap,
-    AppJson(action): AppJson<ReporterAction>,
+    request: Request,
 ) -> Result<Json<TrackView>, AppError> {
-    let secret = headers
+    let secret = request
+        .headers()
         .get("x-report-secret")
         .and_then(|v| v.to_str().ok())
-        .ok_or(AppError::NotFound)?;
-    let view = service::reporter_action(
-        &state.db,
-        &state.pii,
-        &code,
-        secret,
-        action,
-        &state.settings.deadlines,
-        state.settings.clock.now(),
-    )
-    .await?;
+        .ok_or(AppError::NotFound)?
+        .to_owned();
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().starts_with("multipart/form-data"));
+    // An answer may bring photos, as a multipart form; every other action
+    // (and an answer without photos) is JSON.
+    let view = if multipart {
+        let spec = FormSpec {
+            file_field: "photo",
+            max_files: shared::followup::MAX_ANSWER_PHOTOS,
+            max_file_bytes: state.pipeline.limits().max_bytes,
+            known: |name| name == "action" || name == "answer",
+            documents: None,
+        };
+        let form = upload::read_multipart(request, &spec, super::MAX_BODY, &state.uploads).await?;
+        let text = |name: &str| {
+            form.texts
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        if text("action").as_deref() != Some("answer_info") {
+            return Err(AppError::validation(
+                "action",
+                "only answer_info takes a form with photos; send other actions as JSON",
+            ));
+        }
+        let answer = text("answer").unwrap_or_default();
+        // The upload memory stays held while the photos are decoded.
+        let _held = form.held;
+        state
+            .reports()
+            .answer_with_photos(&code, &secret, answer, form.files)
+            .await?
+    } else {
+        let AppJson(action) =
+            <AppJson<ReporterAction> as axum::extract::FromRequest<AppState>>::from_request(
+                request, &state,
+            )
+            .await?;
+        service::reporter_action(
+            &state.db,
+            &state.pii,
+            &code,
+            &secret,
+            action,
+            &state.settings.deadlines,
+            state.settings.clock.now(),
+        )
+        .await?
+    };
     change.mark();
     Ok(Json(view))
 }

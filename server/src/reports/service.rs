@@ -225,7 +225,106 @@ impl<'a> Intake<'a> {
     }
 }
 
+/// A photo's stored copies: original, display and thumbnail keys, and the
+/// original's size.
+type StoredPhoto = (String, String, String, usize);
+
 impl Reports<'_> {
+    /// Decodes and checks photos (in parallel, outside any transaction:
+    /// decoding is the slow part); the first refusal is the answer.
+    async fn process_photos(
+        &self,
+        photos: &[bytes::Bytes],
+    ) -> Result<Vec<ProcessedPhoto>, AppError> {
+        let jobs = photos
+            .iter()
+            .cloned()
+            .map(|bytes| self.pipeline.process(bytes));
+        let mut processed = Vec::with_capacity(photos.len());
+        for (i, result) in futures::future::join_all(jobs)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            processed.push(result.map_err(|e| photo_error(i, e))?);
+        }
+        Ok(processed)
+    }
+
+    /// Stores each photo's original and copies. Content-addressed, so a
+    /// retry stores nothing twice; a failed transaction afterwards leaves
+    /// files no row points to, never the reverse.
+    async fn store_photos(
+        &self,
+        photos: &[bytes::Bytes],
+        processed: &[ProcessedPhoto],
+    ) -> Result<Vec<StoredPhoto>, AppError> {
+        let mut stored = Vec::with_capacity(processed.len());
+        for (bytes, p) in photos.iter().zip(processed) {
+            let original = self.store.put(PhotoKind::Original, bytes.clone()).await?;
+            let display = self
+                .store
+                .put(PhotoKind::Display, p.display.clone().into())
+                .await?;
+            let thumbnail = self
+                .store
+                .put(PhotoKind::Thumbnail, p.thumbnail.clone().into())
+                .await?;
+            stored.push((original, display, thumbnail, bytes.len()));
+        }
+        Ok(stored)
+    }
+
+    /// `answer_info` with photos (补充材料): up to three, through the
+    /// photo pipeline and limits of a report, kept with the reporter's own
+    /// report as evidence that can never be published.
+    pub async fn answer_with_photos(
+        &self,
+        code: &str,
+        secret: &str,
+        answer: String,
+        photos: Vec<bytes::Bytes>,
+    ) -> Result<TrackView, AppError> {
+        let max = shared::followup::MAX_ANSWER_PHOTOS;
+        if photos.len() > max {
+            return Err(AppError::field(
+                "photo",
+                FieldErrorCode::TooMany,
+                format!("at most {max} photos with an answer"),
+            ));
+        }
+        let now = self.clock.now();
+        // Who asks, and whether a question waits, before any photo is
+        // decoded or stored: a stranger costs nothing.
+        {
+            let (c, r) = authenticate(self.db, code, secret).await?;
+            workflow::check(&reporter(&r), &cases_service::facts(&c), Action::AnswerInfo)
+                .map_err(crate::cases::effects::refused)?;
+        }
+        let processed = self.process_photos(&photos).await?;
+        let stored = self.store_photos(&photos, &processed).await?;
+        let txn = crate::db::begin_write(self.db).await?;
+        let (c, r) = authenticate(&txn, code, secret).await?;
+        let change = effects(
+            &reporter(&r),
+            &cases_service::facts(&c),
+            Request::Reporter(ReporterAction::AnswerInfo { answer }),
+            &Named::default(),
+            &self.deadlines,
+            now,
+        )?;
+        let applier = Applier {
+            pii: self.pii,
+            deadlines: &self.deadlines,
+        };
+        cases_service::apply(&txn, &applier, &c, By::Reporter(&r), change, now).await?;
+        for (p, (original, display, thumbnail, size)) in processed.iter().zip(stored) {
+            insert_photo(&txn, &r, p, original, display, thumbnail, size, now, true).await?;
+        }
+        txn.commit().await?;
+        track(self.db, code, secret, &self.deadlines, now).await
+    }
+
     /// Files a report. With an idempotency key, a retry of the same request
     /// returns the first receipt and creates nothing.
     pub async fn submit(
@@ -259,19 +358,7 @@ impl Reports<'_> {
         .map_err(AppError::Validation)?;
 
         // Photos first, outside any transaction: decoding is the slow part.
-        let mut processed = Vec::with_capacity(new.photos.len());
-        let jobs = new
-            .photos
-            .iter()
-            .cloned()
-            .map(|bytes| self.pipeline.process(bytes));
-        for (i, result) in futures::future::join_all(jobs)
-            .await
-            .into_iter()
-            .enumerate()
-        {
-            processed.push(result.map_err(|e| photo_error(i, e))?);
-        }
+        let processed = self.process_photos(&new.photos).await?;
 
         let (location, location_source) = match new.location {
             Some(p) => (p, "device"),
@@ -301,21 +388,7 @@ impl Reports<'_> {
             ));
         }
 
-        // Content-addressed, so a retry stores nothing twice; a failed
-        // transaction below leaves files no row points to, never the reverse.
-        let mut stored = Vec::with_capacity(processed.len());
-        for (bytes, p) in new.photos.iter().zip(&processed) {
-            let original = self.store.put(PhotoKind::Original, bytes.clone()).await?;
-            let display = self
-                .store
-                .put(PhotoKind::Display, p.display.clone().into())
-                .await?;
-            let thumbnail = self
-                .store
-                .put(PhotoKind::Thumbnail, p.thumbnail.clone().into())
-                .await?;
-            stored.push((original, display, thumbnail, bytes.len()));
-        }
+        let stored = self.store_photos(&new.photos, &processed).await?;
 
         let secret = new_secret();
         let txn = crate::db::begin_write(self.db).await?;
@@ -393,6 +466,7 @@ impl Reports<'_> {
                 thumbnail,
                 size,
                 now,
+                false,
             )
             .await?;
         }
@@ -700,6 +774,7 @@ async fn corroborate(
 }
 
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)]
 async fn insert_photo(
     txn: &impl ConnectionTrait,
     report: &report::Model,
@@ -709,6 +784,7 @@ async fn insert_photo(
     thumbnail: String,
     size: usize,
     now: DateTime<Utc>,
+    answer: bool,
 ) -> Result<(), DbErr> {
     photo::ActiveModel {
         report_id: Set(report.id),
@@ -726,6 +802,7 @@ async fn insert_photo(
         exif_taken_at: Set(p.exif_taken_at.clone()),
         received_at: Set(now),
         public: Set(false),
+        answer: Set(answer),
         ..Default::default()
     }
     .insert(txn)
@@ -966,9 +1043,12 @@ pub async fn reporter_action(
     let applier = Applier { pii, deadlines };
     cases_service::apply(&txn, &applier, &c, By::Reporter(&r), change, now).await?;
     let new_case = match &action {
-        ReporterAction::CameBack { description } => {
-            Some(open_came_back(&txn, &c, &r, description.trim(), deadlines, now).await?)
-        }
+        ReporterAction::CameBack {
+            description,
+            keep_name,
+        } => Some(
+            open_came_back(&txn, &c, &r, description.trim(), *keep_name, deadlines, now).await?,
+        ),
         _ => None,
     };
     txn.commit().await?;
@@ -978,15 +1058,18 @@ pub async fn reporter_action(
 }
 
 /// "The problem came back" (问题反弹): a new case for the same problem at
-/// the same place, linked to the closed one, routed by today's rules, filed
-/// for the same reporter (their identity, so the new case is theirs for a
-/// reward of its own) with a code and secret of its own. The reporter's
-/// answers travel with it, read by the questions they were asked.
+/// the same place, linked to the closed one, routed by today's rules, with
+/// a code and secret of its own. Anonymous unless the reporter chose to
+/// keep their name (their identity, so the new case is theirs for a reward
+/// of its own): the new case may go to another department, whose staff
+/// would then read it. The reporter's answers travel with it, read by the
+/// questions they were asked. The link is staff-only.
 async fn open_came_back(
     txn: &impl ConnectionTrait,
     old: &case::Model,
     by: &report::Model,
     description: &str,
+    keep_name: bool,
     deadlines: &Deadlines,
     now: DateTime<Utc>,
 ) -> Result<SubmitReceipt, AppError> {
@@ -1042,7 +1125,7 @@ async fn open_came_back(
         location_source: Set(by.location_source.clone()),
         occurred_at: Set(None),
         submitted_at: Set(now),
-        identity_id: Set(by.identity_id),
+        identity_id: Set(by.identity_id.filter(|_| keep_name)),
         category_id: Set(by.category_id.or(Some(category.id))),
         category_version: Set(by.category_version),
         ..Default::default()
@@ -1054,7 +1137,7 @@ async fn open_came_back(
         row.id,
         now,
         REPORTER_ACTOR,
-        &Event::aside("came_back_from", Some(old.code.clone()), true),
+        &Event::aside("came_back_from", Some(old.code.clone()), false),
     )
     .await?;
     audit::record(

@@ -260,7 +260,14 @@ async fn open311_follows_a_new_category_and_one_in_use_is_retired_not_deleted(ap
     let (status, retired) = put(&admin, "light_billboard", retire).await;
     assert_eq!(status, 200, "{retired}");
     assert_eq!(retired["active"], false);
-    assert_eq!(retired["version"], 1, "retiring changes no definition");
+    assert_eq!(retired["version"], 2, "retiring is a version of its own");
+    // An edit from before the retirement cannot offer it again unseen.
+    let mut stale = retired["definition"].clone();
+    stale["version"] = json!(1);
+    stale["active"] = json!(true);
+    stale["name"] = json!("广告屏强光（改）");
+    let (status, refused) = put(&admin, "light_billboard", stale).await;
+    assert_eq!(status, 409, "{refused}");
     assert_eq!(retired["cases"], 1);
     assert!(
         !public_codes(app)

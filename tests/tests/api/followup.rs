@@ -188,6 +188,17 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
     assert!(item["handled_at"].is_null());
     assert_eq!(handler.get("/api/v1/supervision").await.0, 403);
     let id = item["id"].as_i64().unwrap();
+    // A reviewer of another department neither reads it nor deals with it.
+    let water = app.staff("shui.li", Role::Reviewer, Some("water")).await;
+    let (_, theirs) = water.get("/api/v1/supervision").await;
+    assert!(theirs.as_array().unwrap().is_empty(), "{theirs}");
+    let (status, _) = water
+        .post(
+            &format!("/api/v1/supervision/{id}/handle"),
+            json!({ "note": "不是我们的" }),
+        )
+        .await;
+    assert_eq!(status, 404);
     let (status, _) = reviewer
         .post(
             &format!("/api/v1/supervision/{id}/handle"),
@@ -211,7 +222,8 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         .await;
     assert_eq!(status, 409);
 
-    // Satisfaction per department, counts only.
+    // Satisfaction per department: with one rating, nothing but the count
+    // of closed cases is published (it would tell this reporter's answer).
     let (_, stats) = auditor.get("/api/v1/stats").await;
     let housing = stats["satisfaction"]
         .as_array()
@@ -219,16 +231,16 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         .iter()
         .find(|s| s["department"] == "housing_construction")
         .unwrap_or_else(|| panic!("{stats}"));
+    assert_eq!(housing["withheld"], true, "{housing}");
     assert_eq!(
         (
             housing["closed"].clone(),
             housing["rated"].clone(),
             housing["dissatisfied"].clone()
         ),
-        (json!(1), json!(1), json!(1))
+        (json!(1), json!(0), json!(0))
     );
-    assert_eq!(housing["response_rate"], 1.0);
-    assert_eq!(housing["satisfaction_rate"], 0.0);
+    assert!(housing["satisfaction_rate"].is_null());
 
     // The problem came back: a new case, linked, routed the same way, with
     // its own code and secret; said once.
@@ -244,7 +256,8 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         app,
         &code,
         &secret,
-        json!({ "action": "came_back", "description": "停了两天又开始夜间施工，十二点后还在打桩" }),
+        json!({ "action": "came_back", "description": "停了两天又开始夜间施工，十二点后还在打桩",
+            "keep_name": true }),
     )
     .await;
     let new_code = view["new_case"]["tracking_code"]
@@ -280,7 +293,20 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         json!([new_code.clone()])
     );
 
-    // Nothing of it is public.
+    // Nothing of it is public, not even that it came back: the two public
+    // timelines say nothing of each other.
+    for c in [&code, &new_code] {
+        let record: Value = app
+            .get(&format!("/api/v1/public/cases/{c}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            !record["timeline"].to_string().contains("came_back"),
+            "{record}"
+        );
+    }
     let public = public_text(app, &code).await;
     for secret_text in [QUESTION, ANSWER, COMMENT] {
         assert!(!public.contains(secret_text), "{secret_text} leaked");
@@ -304,27 +330,51 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
 }
 shanshui_tests::demo_test!(the_reporter_answers_rates_and_the_problem_comes_back);
 
+async fn close(handler: &Staff, reviewer: &Staff, code: &str) {
+    ok(handler, code, json!({ "action": "accept" })).await;
+    ok(
+        handler,
+        code,
+        json!({ "action": "assign", "assignee": "cheng.ban" }),
+    )
+    .await;
+    ok(
+        handler,
+        code,
+        json!({ "action": "draft_reply", "finding": "unsubstantiated",
+            "reply": "经现场核查，未发现夜间施工。" }),
+    )
+    .await;
+    ok(reviewer, code, json!({ "action": "approve_reply" })).await;
+}
+
 async fn a_problem_that_comes_back_after_thirty_days_is_a_new_report(app: &TestApp) {
     let handler = app
         .staff("cheng.ban", Role::Handler, Some("housing_construction"))
         .await;
     let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    // A named reporter's problem that came back is anonymous unless they
+    // say to keep their name: it may go to another department.
+    let (named, named_secret) =
+        file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &NAMED).await;
+    close(&handler, &reviewer, &named).await;
+    let view = reporter_ok(
+        app,
+        &named,
+        &named_secret,
+        json!({ "action": "came_back", "description": "又开始夜间施工了" }),
+    )
+    .await;
+    let (_, again) = app
+        .track(
+            view["new_case"]["tracking_code"].as_str().unwrap(),
+            view["new_case"]["secret"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(again["anonymous"], true, "{again}");
+
     let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
-    ok(&handler, &code, json!({ "action": "accept" })).await;
-    ok(
-        &handler,
-        &code,
-        json!({ "action": "assign", "assignee": "cheng.ban" }),
-    )
-    .await;
-    ok(
-        &handler,
-        &code,
-        json!({ "action": "draft_reply", "finding": "unsubstantiated",
-            "reply": "经现场核查，未发现夜间施工。" }),
-    )
-    .await;
-    ok(&reviewer, &code, json!({ "action": "approve_reply" })).await;
+    close(&handler, &reviewer, &code).await;
     app.clock.advance(chrono::Duration::days(31));
     let (_, view) = app.track(&code, &secret).await;
     assert_eq!(view["can_come_back"], false, "{view}");
@@ -365,3 +415,96 @@ async fn a_problem_that_comes_back_after_thirty_days_is_a_new_report(app: &TestA
     );
 }
 shanshui_tests::demo_test!(a_problem_that_comes_back_after_thirty_days_is_a_new_report);
+
+async fn an_answer_brings_up_to_three_photos_that_are_never_published(app: &TestApp) {
+    use shanshui_tests::photos::jpeg;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    ok(&handler, &code, json!({ "action": "accept" })).await;
+    ok(
+        &handler,
+        &code,
+        json!({ "action": "request_info", "question": "能否补充夜间施工的照片？" }),
+    )
+    .await;
+    let answer = |photos: usize, action: &str| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("action", action.to_owned())
+            .text("answer", "补充两张夜间照片".to_owned());
+        for i in 0..photos {
+            let part = reqwest::multipart::Part::bytes(jpeg(320 + i as u32, 240))
+                .file_name(format!("night-{i}.jpg"))
+                .mime_str("image/jpeg")
+                .unwrap();
+            form = form.part("photo", part);
+        }
+        app.client
+            .post(app.url(&format!("/api/v1/track/{code}/actions")))
+            .header("x-report-secret", secret.as_str())
+            .multipart(form)
+    };
+    // Four photos, or another action as a form, change nothing.
+    let res = answer(4, "answer_info").send().await.unwrap();
+    assert!(res.status().is_client_error(), "{}", res.status());
+    let res = answer(1, "rate").send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let wrong = app
+        .client
+        .post(app.url(&format!("/api/v1/track/{code}/actions")))
+        .header("x-report-secret", "not-the-secret")
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("action", "answer_info")
+                .text("answer", "x"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+    let case = handler.case(&code).await;
+    assert!(case["info_requests"][0]["answer"].is_null(), "{case}");
+
+    let res = answer(2, "answer_info").send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let case = handler.case(&code).await;
+    assert_eq!(case["info_requests"][0]["answer"], "补充两张夜间照片");
+    let photos = case["reports"][0]["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 2, "{case}");
+    assert!(photos.iter().all(|p| p["from_answer"] == true));
+    let (_, view) = app.track(&code, &secret).await;
+    assert_eq!(
+        view["photos"].as_array().unwrap().len(),
+        2,
+        "the reporter sees their own"
+    );
+
+    // A reviewer cannot publish them.
+    let photo_id = photos[0]["id"].as_i64().unwrap();
+    let (status, body) = reviewer
+        .act(
+            &code,
+            json!({ "action": "disclose", "summary": "鱼洞街道某工地夜间施工",
+                "photos": [photo_id], "precision": "street" }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let public: Value = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        public["photos"].as_array().is_none_or(|p| p.is_empty()),
+        "{public}"
+    );
+}
+shanshui_tests::demo_test!(an_answer_brings_up_to_three_photos_that_are_never_published);

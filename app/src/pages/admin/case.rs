@@ -342,7 +342,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                             })}
                             <ul class="case-photos">
                                 {r.photos.into_iter().map(|p| view! {
-                                    <li>
+                                    <li class:from-answer=p.from_answer title=move || p.from_answer.then(|| td_string!(lang.get(), adm_photo_from_answer))>
                                         <a href=p.display_url.clone() target="_blank" rel="noopener"><img src=p.thumbnail_url.clone() loading="lazy" alt="" /></a>
                                         {p.original_url.clone().map(|u| view! { <a class="original" href=u target="_blank" rel="noopener" title=p.original_sha256.clone()>{move || td_string!(lang.get(), adm_original)}</a> })}
                                     </li>
@@ -432,7 +432,9 @@ impl PublicDraft {
         let photos = c
             .reports
             .iter()
-            .flat_map(|r| r.photos.iter().map(|p| (p.id, p.thumbnail_url.clone())))
+            // A photo sent with an answer (补充材料) is never published.
+            .flat_map(|r| r.photos.iter().filter(|p| !p.from_answer))
+            .map(|p| (p.id, p.thumbnail_url.clone()))
             .collect();
         match &c.disclosure {
             Some(d) => Self {

@@ -20,6 +20,9 @@ pub struct Model {
     pub exif_taken_at: Option<String>,
     pub received_at: DateTimeUtc,
     pub public: bool,
+    /// Sent with an answer to staff's question (补充材料): evidence that a
+    /// reviewer can never choose for the public record.
+    pub answer: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -287,11 +287,7 @@ pub async fn update(
     // retirement would otherwise offer the category again).
     let version = row.version + 1;
     keep_version(&txn, row.id, version, &update.definition, actor, now).await?;
-    let detail = vec![format!(
-        "v{} → v{version}: {}",
-        row.version,
-        detail.join(", ")
-    )];
+    let detail = format!("v{} → v{version}: {}", row.version, detail.join(", "));
     let mut model = category::ActiveModel {
         version: Set(version),
         active: Set(update.active),
@@ -323,7 +319,7 @@ pub async fn update(
             action,
             object_type: "category",
             object_id: code,
-            detail: Some(detail.join("; ")),
+            detail: Some(detail),
         },
     )
     .await?;

@@ -774,7 +774,6 @@ async fn corroborate(
 }
 
 #[allow(clippy::too_many_arguments)]
-#[allow(clippy::too_many_arguments)]
 async fn insert_photo(
     txn: &impl ConnectionTrait,
     report: &report::Model,

@@ -401,12 +401,51 @@ impl Staff {
             .await
     }
 
+    /// An action that must be taken (panics unless 200): the case after it.
+    pub async fn act_ok(&self, code: &str, body: serde_json::Value) -> serde_json::Value {
+        let (status, case) = self.act(code, body.clone()).await;
+        assert_eq!(status, 200, "{} {body}: {case}", self.username);
+        case
+    }
+
     /// The case as this user sees it (panics unless 200).
     pub async fn case(&self, code: &str) -> serde_json::Value {
         let (status, body) = self.get(&format!("/api/v1/cases/{code}")).await;
         assert_eq!(status, 200, "GET case {code} as {}: {body}", self.username);
         body
     }
+}
+
+/// Accepted and assigned by `handler` (to themselves), replied to with
+/// `finding` and approved by `reviewer`: the case, closed.
+pub async fn close_case(
+    handler: &Staff,
+    reviewer: &Staff,
+    code: &str,
+    finding: &str,
+) -> serde_json::Value {
+    use serde_json::json;
+    handler.act_ok(code, json!({ "action": "accept" })).await;
+    handler
+        .act_ok(
+            code,
+            json!({ "action": "assign", "assignee": handler.username }),
+        )
+        .await;
+    let reply = if finding == "unsubstantiated" {
+        "经现场核查，未发现所反映的问题。"
+    } else {
+        "经查属实，已责令整改。"
+    };
+    handler
+        .act_ok(
+            code,
+            json!({ "action": "draft_reply", "finding": finding, "reply": reply }),
+        )
+        .await;
+    reviewer
+        .act_ok(code, json!({ "action": "approve_reply" }))
+        .await
 }
 
 /// A report as a resident files it: the category, a point, and any other

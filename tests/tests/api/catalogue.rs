@@ -338,29 +338,9 @@ fn check<'a>(case: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name}: {case}"))
 }
 
-async fn ok(staff: &Staff, code: &str, body: Value) -> Value {
-    let (status, case) = staff.act(code, body.clone()).await;
-    assert_eq!(status, 200, "{} {body}: {case}", staff.username);
-    case
-}
-
 /// Accepted, assigned, replied to as substantiated and approved.
 async fn close(handler: &Staff, reviewer: &Staff, code: &str) -> Value {
-    ok(handler, code, json!({ "action": "accept" })).await;
-    ok(
-        handler,
-        code,
-        json!({ "action": "assign", "assignee": handler.username }),
-    )
-    .await;
-    ok(
-        handler,
-        code,
-        json!({ "action": "draft_reply", "finding": "substantiated",
-            "reply": "经查属实，已责令整改。" }),
-    )
-    .await;
-    ok(reviewer, code, json!({ "action": "approve_reply" })).await
+    shanshui_tests::close_case(handler, reviewer, code, "substantiated").await
 }
 
 async fn a_case_keeps_the_reward_rule_it_was_filed_under(app: &TestApp) {

@@ -12,28 +12,12 @@ const YUDONG: (f64, f64) = (29.3752, 106.5101);
 const NAMED: [(&str, &str); 2] = [("name", "王小明"), ("phone", "13812345678")];
 
 async fn ok(staff: &Staff, code: &str, body: Value) -> Value {
-    let (status, case) = staff.act(code, body.clone()).await;
-    assert_eq!(status, 200, "{} {body}: {case}", staff.username);
-    case
+    staff.act_ok(code, body).await
 }
 
 /// Accepted, assigned, replied to as substantiated and approved.
 async fn close(handler: &Staff, reviewer: &Staff, code: &str) -> Value {
-    ok(handler, code, json!({ "action": "accept" })).await;
-    ok(
-        handler,
-        code,
-        json!({ "action": "assign", "assignee": handler.username }),
-    )
-    .await;
-    ok(
-        handler,
-        code,
-        json!({ "action": "draft_reply", "finding": "substantiated",
-            "reply": "经查属实，已责令整改。" }),
-    )
-    .await;
-    ok(reviewer, code, json!({ "action": "approve_reply" })).await
+    shanshui_tests::close_case(handler, reviewer, code, "substantiated").await
 }
 
 fn check<'a>(case: &'a Value, name: &str) -> &'a Value {

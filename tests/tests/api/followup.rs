@@ -15,9 +15,7 @@ const ANSWER: &str = "每晚到十二点以后，我家住三楼，正对工地"
 const COMMENT: &str = "工地只停了两天，现在又开始夜间施工";
 
 async fn ok(staff: &Staff, code: &str, body: Value) -> Value {
-    let (status, case) = staff.act(code, body.clone()).await;
-    assert_eq!(status, 200, "{} {body}: {case}", staff.username);
-    case
+    staff.act_ok(code, body).await
 }
 
 async fn reporter_ok(app: &TestApp, code: &str, secret: &str, body: Value) -> Value {
@@ -331,21 +329,7 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
 shanshui_tests::demo_test!(the_reporter_answers_rates_and_the_problem_comes_back);
 
 async fn close(handler: &Staff, reviewer: &Staff, code: &str) {
-    ok(handler, code, json!({ "action": "accept" })).await;
-    ok(
-        handler,
-        code,
-        json!({ "action": "assign", "assignee": "cheng.ban" }),
-    )
-    .await;
-    ok(
-        handler,
-        code,
-        json!({ "action": "draft_reply", "finding": "unsubstantiated",
-            "reply": "经现场核查，未发现夜间施工。" }),
-    )
-    .await;
-    ok(reviewer, code, json!({ "action": "approve_reply" })).await;
+    shanshui_tests::close_case(handler, reviewer, code, "unsubstantiated").await;
 }
 
 async fn a_problem_that_comes_back_after_thirty_days_is_a_new_report(app: &TestApp) {

@@ -416,6 +416,15 @@ impl Staff {
     }
 }
 
+/// One of a case's reward eligibility checks, by its code (panics if the
+/// case has none of that name).
+pub fn eligibility_check<'a>(case: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    case["eligibility"]["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["code"] == name))
+        .unwrap_or_else(|| panic!("no check {name}: {case}"))
+}
+
 /// Accepted and assigned by `handler` (to themselves), replied to with
 /// `finding` and approved by `reviewer`: the case, closed.
 pub async fn close_case(

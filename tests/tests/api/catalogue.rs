@@ -330,12 +330,7 @@ async fn open311_follows_a_new_category_and_one_in_use_is_retired_not_deleted(ap
 shanshui_tests::demo_test!(open311_follows_a_new_category_and_one_in_use_is_retired_not_deleted);
 
 fn check<'a>(case: &'a Value, name: &str) -> &'a Value {
-    case["eligibility"]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == name)
-        .unwrap_or_else(|| panic!("no check {name}: {case}"))
+    shanshui_tests::eligibility_check(case, name)
 }
 
 /// Accepted, assigned, replied to as substantiated and approved.

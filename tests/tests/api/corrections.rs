@@ -21,12 +21,7 @@ async fn close(handler: &Staff, reviewer: &Staff, code: &str) -> Value {
 }
 
 fn check<'a>(case: &'a Value, name: &str) -> &'a Value {
-    case["eligibility"]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == name)
-        .unwrap_or_else(|| panic!("no check {name}: {case}"))
+    shanshui_tests::eligibility_check(case, name)
 }
 
 async fn a_corrected_category_changes_eligibility_and_offers_the_transfer_the_rules_give(

@@ -237,7 +237,9 @@ pub fn CameBack(
     let lang = use_lang();
     let description = RwSignal::new(String::new());
     let keep_name = RwSignal::new(false);
-    let send = reporter_action(code, secret, result);
+    // One key for this form: a retry after a lost answer opens no second case.
+    let key = crate::browser::random_key();
+    let send = super::track::reporter_action_keyed(code, secret, result, Some(key));
     let error = move || send.value().get().and_then(Result::err);
     let busy = send.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -379,20 +379,29 @@ pub(crate) fn reporter_action(
     secret: String,
     result: RwSignal<Lookup>,
 ) -> Action<serde_json::Value, Result<(), String>> {
+    reporter_action_keyed(code, secret, result, None)
+}
+
+/// The same, sent with an `Idempotency-Key` (kept for the form's life, so a
+/// retry after a lost answer gets the first answer again).
+pub(crate) fn reporter_action_keyed(
+    code: String,
+    secret: String,
+    result: RwSignal<Lookup>,
+    key: Option<String>,
+) -> Action<serde_json::Value, Result<(), String>> {
     Action::new_local(move |body: &serde_json::Value| {
         let url = format!(
             "/api/v1/track/{}/actions",
             crate::browser::encode_component(&code)
         );
-        let (secret, body) = (secret.clone(), body.clone());
+        let (secret, body, key) = (secret.clone(), body.clone(), key.clone());
         async move {
-            match crate::browser::http::send_json::<TrackView>(
-                "POST",
-                &url,
-                &[("X-Report-Secret", secret.as_str())],
-                &body,
-            )
-            .await
+            let mut headers = vec![("X-Report-Secret", secret.as_str())];
+            if let Some(key) = key.as_deref() {
+                headers.push(("Idempotency-Key", key));
+            }
+            match crate::browser::http::send_json::<TrackView>("POST", &url, &headers, &body).await
             {
                 Ok(view) => {
                     result.set(Lookup::Found(Box::new(view)));

@@ -364,7 +364,9 @@ pub async fn track(
 /// secret come back once in `new_case`) — with the secret in
 /// `X-Report-Secret`. An answer may bring up to three photos as a
 /// multipart form (`action=answer_info`, `answer`, `photo`…), read like a
-/// report's and never published. Answers the reporter's view after it.
+/// report's and never published. A `came_back` sent with an
+/// `Idempotency-Key` header and sent again with it (its answer lost)
+/// answers the same new case again. Answers the reporter's view after it.
 #[utoipa::path(
     post,
     path = "/track/{code}/actions",
@@ -432,17 +434,19 @@ pub async fn reporter_action(
             .answer_with_photos(&code, &secret, answer, form.files)
             .await?
     } else {
+        let key = idempotency_key(request.headers())?;
         let AppJson(action) =
             <AppJson<ReporterAction> as axum::extract::FromRequest<AppState>>::from_request(
                 request, &state,
             )
             .await?;
-        service::reporter_action(
+        service::reporter_action_keyed(
             &state.db,
             &state.pii,
             &code,
             &secret,
             action,
+            key.as_deref(),
             &state.settings.deadlines,
             state.settings.clock.now(),
         )

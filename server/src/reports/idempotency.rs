@@ -32,6 +32,9 @@ pub enum KeyScope {
     ApiKey(i64),
     /// A member of staff filing for a caller (代录), by their user id.
     Staff(i64),
+    /// A reporter acting on their case (saying the problem came back), by
+    /// their report's id.
+    Reporter(i64),
 }
 
 /// A client's key as stored: the hash of its scope and the key itself.
@@ -44,6 +47,7 @@ impl IdempotencyKey {
             KeyScope::Client(ip) => format!("client {ip}"),
             KeyScope::ApiKey(id) => format!("api-key {id}"),
             KeyScope::Staff(id) => format!("staff {id}"),
+            KeyScope::Reporter(id) => format!("reporter {id}"),
         };
         IdempotencyKey(sha256_hex(format!("{scope}\n{key}").as_bytes()))
     }

@@ -1027,6 +1027,45 @@ pub async fn reporter_action(
     deadlines: &Deadlines,
     now: DateTime<Utc>,
 ) -> Result<TrackView, AppError> {
+    reporter_action_keyed(db, pii, code, secret, action, None, deadlines, now).await
+}
+
+/// A reporter's action with the client's `Idempotency-Key`: a `came_back`
+/// sent again with the same key (its answer lost on a weak network) answers
+/// the new case's receipt again instead of a 409 that would lose its
+/// secret for good. Other actions need no key: a second try is a 409 that
+/// loses nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn reporter_action_keyed(
+    db: &DatabaseConnection,
+    pii: &PiiCipher,
+    code: &str,
+    secret: &str,
+    action: ReporterAction,
+    key: Option<&str>,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> Result<TrackView, AppError> {
+    let keyed = match (key, &action) {
+        (Some(key), ReporterAction::CameBack { .. }) => {
+            let (_, r) = authenticate(db, code, secret).await?;
+            let key = IdempotencyKey::new(idempotency::KeyScope::Reporter(r.id), key);
+            let hash = sha256_hex(
+                serde_json::to_string(&action)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
+            if let Some(receipt) =
+                idempotency::replay::<SubmitReceipt>(db, &key, &hash, now).await?
+            {
+                let mut view = track(db, code, secret, deadlines, now).await?;
+                view.new_case = Some(receipt);
+                return Ok(view);
+            }
+            Some((key, hash))
+        }
+        _ => None,
+    };
     crate::rewards::service::expire_due(db, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let (c, r) = authenticate(&txn, code, secret).await?;
@@ -1050,6 +1089,9 @@ pub async fn reporter_action(
         ),
         _ => None,
     };
+    if let (Some((key, hash)), Some(receipt)) = (&keyed, &new_case) {
+        idempotency::remember(&txn, key, hash, receipt, now).await?;
+    }
     txn.commit().await?;
     let mut view = track(db, code, secret, deadlines, now).await?;
     view.new_case = new_case;

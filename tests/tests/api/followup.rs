@@ -250,14 +250,23 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 422, "{short}");
-    let view = reporter_ok(
-        app,
-        &code,
-        &secret,
-        json!({ "action": "came_back", "description": "停了两天又开始夜间施工，十二点后还在打桩",
-            "keep_name": true }),
-    )
-    .await;
+    // Sent with an Idempotency-Key, and sent again (the first answer lost
+    // on a weak network): one new case, its receipt answered again.
+    let came_back = || {
+        app.client
+            .post(app.url(&format!("/api/v1/track/{code}/actions")))
+            .header("x-report-secret", secret.as_str())
+            .header("idempotency-key", "came-back-1")
+            .json(&json!({ "action": "came_back",
+                "description": "停了两天又开始夜间施工，十二点后还在打桩",
+                "keep_name": true }))
+            .send()
+    };
+    let first = came_back().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let view: Value = first.json().await.unwrap();
+    let again: Value = came_back().await.unwrap().json().await.unwrap();
+    assert_eq!(again["new_case"], view["new_case"], "{again}");
     let new_code = view["new_case"]["tracking_code"]
         .as_str()
         .unwrap()

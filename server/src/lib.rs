@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod photos;
 pub mod privacy;
+pub mod private_file;
 pub mod reports;
 pub mod rewards;
 pub mod routing;

@@ -167,7 +167,8 @@ pub fn is_code(code: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-const CODE_RULE: &str = "lower-case letters, digits and _, starting with a letter (at most 40)";
+/// What [`is_code`] asks, as a refusal says it.
+pub const CODE_RULE: &str = "lower-case letters, digits and _, starting with a letter (at most 40)";
 
 fn name_problem(name: &str, max: usize) -> Option<FieldError> {
     let n = name.trim().chars().count();

@@ -167,17 +167,7 @@ pub const MAX_FINE_FEN: i64 = 10_000_000_000;
 /// code's GB 32100 check character, the fine in range, the date real and
 /// not in the future.
 fn penalty(input: PenaltyInput, now: DateTime<Utc>) -> Result<PenaltyInput, AppError> {
-    let short = |field: &str, v: &str| -> Result<String, AppError> {
-        let v = text(field, v)?;
-        if v.chars().count() > MAX_PENALTY_FIELD {
-            return Err(AppError::field(
-                field,
-                Code::TooLong,
-                format!("at most {MAX_PENALTY_FIELD} characters"),
-            ));
-        }
-        Ok(v)
-    };
+    let short = |field: &str, v: &str| text_within(field, v, MAX_PENALTY_FIELD);
     let credit_code = shared::enterprise::credit_code(&input.credit_code)
         .map_err(|e| AppError::field("credit_code", Code::Invalid, e.to_string()))?;
     if !(0..=MAX_FINE_FEN).contains(&input.fine_fen) {
@@ -282,7 +272,7 @@ pub struct Change {
     pub followup: Option<Followup>,
 }
 
-pub(crate) use super::texts::{optional_text, text};
+pub(crate) use super::texts::{optional_text, text, text_within};
 
 pub fn refused(r: Refusal) -> AppError {
     match r {
@@ -296,6 +286,13 @@ pub fn refused(r: Refusal) -> AppError {
 pub fn contest_window_open(case: &Facts, deadlines: &Deadlines, now: DateTime<Utc>) -> bool {
     case.closed_at
         .is_some_and(|t| now < t + Duration::days(deadlines.contest_days))
+}
+
+/// Whether "the problem came back" may still be said: within
+/// `followup::CAME_BACK_DAYS` of closing.
+pub fn came_back_window_open(case: &Facts, now: DateTime<Utc>) -> bool {
+    case.closed_at
+        .is_some_and(|t| now < t + Duration::days(shared::followup::CAME_BACK_DAYS))
 }
 
 /// What `request` by `actor` does to the case, or why it may not: the
@@ -365,26 +362,6 @@ fn reward_step(action: CaseAction) -> Change {
     reward_only(kind.as_str(), audit, RewardEffect::Step(action))
 }
 
-/// Text between 1 and `max` characters, trimmed.
-fn bounded(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::field(
-            field,
-            Code::Required,
-            "this cannot be empty",
-        ));
-    }
-    if value.chars().count() > max {
-        return Err(AppError::field(
-            field,
-            Code::TooLong,
-            format!("at most {max} characters"),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 /// A step of the reporter's loop: the case's flags, its timeline entry and
 /// audit entry, and what to write beside it.
 fn followup_change(
@@ -421,7 +398,7 @@ fn reporter_effects(
     let report_id = reporter.report_id;
     let (name, claim) = match action {
         ReporterAction::AnswerInfo { answer } => {
-            let answer = bounded("answer", &answer, shared::followup::ANSWER_MAX_CHARS)?;
+            let answer = text_within("answer", &answer, shared::followup::ANSWER_MAX_CHARS)?;
             return Ok(followup_change(
                 vec![Field::QuestionOpen(false)],
                 // The answer is evidence: in the staff's timeline, never
@@ -434,9 +411,11 @@ fn reporter_effects(
         }
         ReporterAction::Rate { rating, comment } => {
             let comment = match comment {
-                Some(c) if !c.trim().is_empty() => {
-                    Some(bounded("comment", &c, shared::followup::COMMENT_MAX_CHARS)?)
-                }
+                Some(c) if !c.trim().is_empty() => Some(text_within(
+                    "comment",
+                    &c,
+                    shared::followup::COMMENT_MAX_CHARS,
+                )?),
                 _ => None,
             };
             return Ok(followup_change(
@@ -452,7 +431,7 @@ fn reporter_effects(
             ));
         }
         ReporterAction::CameBack { description, .. } => {
-            let description = bounded(
+            let description = text_within(
                 "description",
                 &description,
                 shared::report::MAX_DESCRIPTION_CHARS,
@@ -467,10 +446,7 @@ fn reporter_effects(
                     ),
                 ));
             }
-            let within = case
-                .closed_at
-                .is_some_and(|t| now < t + Duration::days(shared::followup::CAME_BACK_DAYS));
-            if !within {
+            if !came_back_window_open(case, now) {
                 return Err(AppError::Conflict(format!(
                     "a problem that comes back more than {} days after closing is a new report",
                     shared::followup::CAME_BACK_DAYS
@@ -813,7 +789,8 @@ fn staff_effects(
             inspection = Some(checked);
         }
         CaseAction::RequestInfo { question } => {
-            let question = bounded("question", &question, shared::followup::QUESTION_MAX_CHARS)?;
+            let question =
+                text_within("question", &question, shared::followup::QUESTION_MAX_CHARS)?;
             // The reporter reads the question on `/track`; the timeline is
             // staff-only, since a question may say something of the
             // reporter, and so is the audit log's count.

@@ -242,13 +242,7 @@ pub async fn handle(
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<SupervisionItem, AppError> {
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > QUESTION_MAX_CHARS {
-        return Err(AppError::validation(
-            "note",
-            format!("say in 1 to {QUESTION_MAX_CHARS} characters what was done"),
-        ));
-    }
+    let note = super::texts::text_within("note", note, QUESTION_MAX_CHARS)?;
     let txn = crate::db::begin_write(db).await?;
     let row = case_rating::Entity::find_by_id(id)
         .filter(case_rating::Column::Rating.eq(Rating::Dissatisfied.as_str()))
@@ -268,7 +262,7 @@ pub async fn handle(
     let mut active: case_rating::ActiveModel = row.into();
     active.handled_at = Set(Some(now));
     active.handled_by = Set(Some(reader.user_id));
-    active.handled_note = Set(Some(note.to_owned()));
+    active.handled_note = Set(Some(note));
     let updated = active.update(&txn).await?;
     audit::record(
         &txn,

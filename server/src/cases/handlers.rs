@@ -11,8 +11,7 @@ use crate::openapi::components::{
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sea_orm::EntityTrait;
 use shared::case::{ActionRequest, CaseCounts, CaseDetail, CaseQueue, RevealedReporter};
 use shared::report::NearbyCase;
@@ -269,20 +268,11 @@ pub async fn original_photo(
         .get(crate::storage::PhotoKind::Original, &p.original_key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    let mime = HeaderValue::from_str(&p.original_format)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, mime);
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("inline"),
-    );
-    Ok(response)
+    Ok(crate::private_file::response(
+        bytes,
+        &p.original_format,
+        "inline",
+    ))
 }
 
 /// Possible assignees (可指派的承办人).

@@ -10,15 +10,22 @@ pub const MAX_TEXT: usize = 4000;
 
 /// A required piece of text: trimmed, not empty, not too long.
 pub(crate) fn text(field: &str, value: &str) -> Result<String, AppError> {
+    text_within(field, value, MAX_TEXT)
+}
+
+/// A required piece of text of at most `max` characters, trimmed: for the
+/// fields with a bound of their own (a decision number, a question for the
+/// reporter, the reporter's answer).
+pub(crate) fn text_within(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(AppError::field(field, Code::Required, "must not be empty"));
     }
-    if v.chars().count() > MAX_TEXT {
+    if v.chars().count() > max {
         return Err(AppError::field(
             field,
             Code::TooLong,
-            format!("at most {MAX_TEXT} characters"),
+            format!("at most {max} characters"),
         ));
     }
     Ok(v.to_owned())

@@ -14,8 +14,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::catalogue::{
-    Catalogue, CatalogueEntry, CatalogueGroup, CategoryDefinition, CategoryUpdate, CategoryVersion,
-    GroupDefinition, NewCategory, check_definition, check_group, is_code,
+    CODE_RULE, Catalogue, CatalogueEntry, CatalogueGroup, CategoryDefinition, CategoryUpdate,
+    CategoryVersion, GroupDefinition, NewCategory, check_definition, check_group, is_code,
 };
 use shared::{FieldError, FieldErrorCode as Code};
 use std::collections::HashMap;
@@ -23,10 +23,8 @@ use std::collections::HashMap;
 /// Every group and category, retired ones too, with how many cases each
 /// category holds.
 pub async fn catalogue(conn: &impl ConnectionTrait) -> Result<Catalogue, AppError> {
-    let groups: Vec<CatalogueGroup> = category_group::Entity::find()
-        .order_by_asc(category_group::Column::SortOrder)
-        .all(conn)
-        .await?
+    let (groups, rows) = super::service::ordered(conn, false).await?;
+    let groups: Vec<CatalogueGroup> = groups
         .into_iter()
         .map(|g| CatalogueGroup {
             code: g.code,
@@ -45,18 +43,6 @@ pub async fn catalogue(conn: &impl ConnectionTrait) -> Result<Catalogue, AppErro
         .await?
         .into_iter()
         .collect();
-    let place = |g: &str| {
-        groups
-            .iter()
-            .position(|x| x.code == g)
-            .unwrap_or(usize::MAX)
-    };
-    let mut rows = category::Entity::find()
-        .order_by_asc(category::Column::SortOrder)
-        .order_by_asc(category::Column::Id)
-        .all(conn)
-        .await?;
-    rows.sort_by_key(|r| place(&r.group_code));
     let categories = rows
         .iter()
         .map(|r| entry(r, counts.get(&r.id).copied().unwrap_or(0)))
@@ -196,10 +182,7 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<CatalogueEntry, AppError> {
     if !is_code(&new.code) {
-        return Err(AppError::validation(
-            "code",
-            "lower-case letters, digits and _, starting with a letter (at most 40)",
-        ));
+        return Err(AppError::validation("code", CODE_RULE));
     }
     let txn = crate::db::begin_write(db).await?;
     check(&txn, &new.definition).await?;
@@ -382,10 +365,7 @@ pub async fn put_group(
     g: GroupDefinition,
 ) -> Result<(bool, CatalogueGroup), AppError> {
     if !is_code(code) {
-        return Err(AppError::validation(
-            "code",
-            "lower-case letters, digits and _, starting with a letter (at most 40)",
-        ));
+        return Err(AppError::validation("code", CODE_RULE));
     }
     let problems = check_group(&g);
     if !problems.is_empty() {

@@ -125,23 +125,9 @@ pub fn version_definition(v: &category_version::Model, sort_order: i32) -> Categ
 /// The categories residents choose from: the active ones, by group and
 /// then by their place in it.
 pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Category>, DbErr> {
-    let groups: HashMap<String, category_group::Model> = category_group::Entity::find()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|g| (g.code.clone(), g))
-        .collect();
-    let mut rows = category::Entity::find()
-        .filter(category::Column::Active.eq(true))
-        .order_by_asc(category::Column::SortOrder)
-        .order_by_asc(category::Column::Id)
-        .all(conn)
-        .await?;
-    rows.sort_by_key(|row| {
-        groups
-            .get(&row.group_code)
-            .map_or(i32::MAX, |g| g.sort_order)
-    });
+    let (groups, rows) = ordered(conn, true).await?;
+    let groups: HashMap<String, category_group::Model> =
+        groups.into_iter().map(|g| (g.code.clone(), g)).collect();
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -161,6 +147,41 @@ pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Category>, DbErr> {
             }
         })
         .collect())
+}
+
+/// The groups in their order, and the categories (the active ones only,
+/// or all) by group and then by their place in it: the one order both the
+/// residents' list and the admins' catalogue show.
+pub async fn ordered(
+    conn: &impl ConnectionTrait,
+    active_only: bool,
+) -> Result<(Vec<category_group::Model>, Vec<category::Model>), DbErr> {
+    let groups = category_group::Entity::find()
+        .order_by_asc(category_group::Column::SortOrder)
+        .order_by_asc(category_group::Column::Code)
+        .all(conn)
+        .await?;
+    let mut query = category::Entity::find();
+    if active_only {
+        query = query.filter(category::Column::Active.eq(true));
+    }
+    let mut rows = query
+        .order_by_asc(category::Column::SortOrder)
+        .order_by_asc(category::Column::Id)
+        .all(conn)
+        .await?;
+    let place: HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.code.as_str(), i))
+        .collect();
+    rows.sort_by_key(|r| {
+        place
+            .get(r.group_code.as_str())
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+    Ok((groups, rows))
 }
 
 /// An active category by its code.

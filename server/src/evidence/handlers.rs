@@ -12,8 +12,8 @@ use crate::reports::idempotency::{IdempotencyKey, KeyScope, idempotency_key};
 use crate::reports::upload::{self, FormSpec};
 use crate::state::AppState;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use shared::evidence::{EvidenceReceipt, MAX_EVIDENCE_PHOTOS};
 
@@ -169,62 +169,11 @@ pub async fn original_photo(
     Ok(download(p, "inline"))
 }
 
-/// A private file as an answer: its own type, never sniffed, never cached.
+/// A private file as an answer, named for a download or shown inline.
 fn download(d: Download, disposition: &str) -> Response {
-    let content_type = HeaderValue::from_str(&d.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let disposition = HeaderValue::from_str(&content_disposition(disposition, &d.file_name))
-        .unwrap_or(HeaderValue::from_static("attachment"));
-    let mut response = d.bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, content_type);
-    headers.insert(header::CONTENT_DISPOSITION, disposition);
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-/// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): an ASCII
-/// stand-in for old clients, the name itself percent-encoded.
-fn content_disposition(kind: &str, name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::content_disposition;
-
-    #[test]
-    fn a_file_name_cannot_break_out_of_its_header() {
-        assert_eq!(
-            content_disposition("attachment", "信\"; x=.pdf"),
-            "attachment; filename=\"___ x_.pdf\"; filename*=UTF-8''%E4%BF%A1%22%3B%20x%3D.pdf"
-        );
-    }
+    crate::private_file::response(
+        d.bytes,
+        &d.content_type,
+        &crate::private_file::content_disposition(disposition, &d.file_name),
+    )
 }

@@ -22,7 +22,7 @@ use crate::db::entities::{case, evidence_document, inspection, inspection_photo}
 use crate::error::{AppError, is_unique_violation};
 use crate::photos::{PhotoPipeline, ProcessedPhoto};
 use crate::reports::idempotency::{self, IdempotencyKey};
-use crate::reports::service::photo_error;
+use crate::reports::service::{process_photos, store_copies};
 use crate::reports::upload::NamedFile;
 use crate::storage::{PhotoKind, PhotoStore};
 use bytes::Bytes;
@@ -95,19 +95,7 @@ impl Evidence<'_> {
         }
 
         // Decoding is the slow part: before any transaction.
-        let jobs = attach
-            .photos
-            .iter()
-            .cloned()
-            .map(|bytes| self.pipeline.process(bytes));
-        let mut processed = Vec::with_capacity(attach.photos.len());
-        for (i, result) in futures::future::join_all(jobs)
-            .await
-            .into_iter()
-            .enumerate()
-        {
-            processed.push(result.map_err(|e| photo_error(i, e))?);
-        }
+        let processed = process_photos(self.pipeline, &attach.photos).await?;
         let mut stored_photos = Vec::with_capacity(processed.len());
         for (bytes, p) in attach.photos.iter().zip(processed) {
             stored_photos.push(self.store_photo(bytes.clone(), p).await?);
@@ -231,19 +219,11 @@ impl Evidence<'_> {
 
     async fn store_photo(&self, bytes: Bytes, p: ProcessedPhoto) -> Result<StoredPhoto, AppError> {
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        let original = self.store.put(PhotoKind::Original, bytes).await?;
-        let display = self
-            .store
-            .put(PhotoKind::Display, p.display.clone().into())
-            .await?;
-        let thumbnail = self
-            .store
-            .put(PhotoKind::Thumbnail, p.thumbnail.clone().into())
-            .await?;
+        let keys = store_copies(self.store, bytes, &p).await?;
         Ok(StoredPhoto {
-            original,
-            display,
-            thumbnail,
+            original: keys.original,
+            display: keys.display,
+            thumbnail: keys.thumbnail,
             bytes: size,
             photo: p,
         })

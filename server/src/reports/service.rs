@@ -5,7 +5,9 @@ use super::idempotency::{self, IdempotencyKey};
 use super::input::{NewReport, RawReport};
 use crate::audit;
 use crate::cases::deadlines::Deadlines;
-use crate::cases::effects::{Event, Named, Request, contest_window_open, effects};
+use crate::cases::effects::{
+    Event, Named, Request, came_back_window_open, contest_window_open, effects,
+};
 use crate::cases::service as cases_service;
 use crate::cases::service::{Applier, By};
 use crate::cases::timeline::record_event;
@@ -83,6 +85,52 @@ fn new_tracking_code() -> String {
 }
 
 /// A photo the pipeline refused, as the client is told (photo `index` from 0).
+/// Decodes and checks photos through the pipeline (in parallel, outside
+/// any transaction: decoding is the slow part); the first refusal, by the
+/// photo's place, is the answer. Residents' reports and answers, and staff's
+/// evidence, all go through it.
+pub async fn process_photos(
+    pipeline: &PhotoPipeline,
+    photos: &[bytes::Bytes],
+) -> Result<Vec<ProcessedPhoto>, AppError> {
+    let jobs = photos.iter().cloned().map(|bytes| pipeline.process(bytes));
+    let mut processed = Vec::with_capacity(photos.len());
+    for (i, result) in futures::future::join_all(jobs)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        processed.push(result.map_err(|e| photo_error(i, e))?);
+    }
+    Ok(processed)
+}
+
+/// A photo's stored copies: the keys of its original, display copy and
+/// thumbnail.
+pub struct PhotoKeys {
+    pub original: String,
+    pub display: String,
+    pub thumbnail: String,
+}
+
+/// Stores a photo's original (as received, private) and its two copies.
+/// Content-addressed, so storing again stores nothing twice.
+pub async fn store_copies(
+    store: &dyn PhotoStore,
+    original: bytes::Bytes,
+    p: &ProcessedPhoto,
+) -> Result<PhotoKeys, AppError> {
+    Ok(PhotoKeys {
+        original: store.put(PhotoKind::Original, original).await?,
+        display: store
+            .put(PhotoKind::Display, p.display.clone().into())
+            .await?,
+        thumbnail: store
+            .put(PhotoKind::Thumbnail, p.thumbnail.clone().into())
+            .await?,
+    })
+}
+
 pub fn photo_error(index: usize, e: PhotoError) -> AppError {
     if let PhotoError::Busy = e {
         let message = format!("photo {}: {e}", index + 1);
@@ -230,27 +278,6 @@ impl<'a> Intake<'a> {
 type StoredPhoto = (String, String, String, usize);
 
 impl Reports<'_> {
-    /// Decodes and checks photos (in parallel, outside any transaction:
-    /// decoding is the slow part); the first refusal is the answer.
-    async fn process_photos(
-        &self,
-        photos: &[bytes::Bytes],
-    ) -> Result<Vec<ProcessedPhoto>, AppError> {
-        let jobs = photos
-            .iter()
-            .cloned()
-            .map(|bytes| self.pipeline.process(bytes));
-        let mut processed = Vec::with_capacity(photos.len());
-        for (i, result) in futures::future::join_all(jobs)
-            .await
-            .into_iter()
-            .enumerate()
-        {
-            processed.push(result.map_err(|e| photo_error(i, e))?);
-        }
-        Ok(processed)
-    }
-
     /// Stores each photo's original and copies. Content-addressed, so a
     /// retry stores nothing twice; a failed transaction afterwards leaves
     /// files no row points to, never the reverse.
@@ -261,16 +288,8 @@ impl Reports<'_> {
     ) -> Result<Vec<StoredPhoto>, AppError> {
         let mut stored = Vec::with_capacity(processed.len());
         for (bytes, p) in photos.iter().zip(processed) {
-            let original = self.store.put(PhotoKind::Original, bytes.clone()).await?;
-            let display = self
-                .store
-                .put(PhotoKind::Display, p.display.clone().into())
-                .await?;
-            let thumbnail = self
-                .store
-                .put(PhotoKind::Thumbnail, p.thumbnail.clone().into())
-                .await?;
-            stored.push((original, display, thumbnail, bytes.len()));
+            let keys = store_copies(self.store, bytes.clone(), p).await?;
+            stored.push((keys.original, keys.display, keys.thumbnail, bytes.len()));
         }
         Ok(stored)
     }
@@ -301,7 +320,7 @@ impl Reports<'_> {
             workflow::check(&reporter(&r), &cases_service::facts(&c), Action::AnswerInfo)
                 .map_err(crate::cases::effects::refused)?;
         }
-        let processed = self.process_photos(&photos).await?;
+        let processed = process_photos(self.pipeline, &photos).await?;
         let stored = self.store_photos(&photos, &processed).await?;
         let txn = crate::db::begin_write(self.db).await?;
         let (c, r) = authenticate(&txn, code, secret).await?;
@@ -358,7 +377,7 @@ impl Reports<'_> {
         .map_err(AppError::Validation)?;
 
         // Photos first, outside any transaction: decoding is the slow part.
-        let processed = self.process_photos(&new.photos).await?;
+        let processed = process_photos(self.pipeline, &new.photos).await?;
 
         let (location, location_source) = match new.location {
             Some(p) => (p, "device"),
@@ -897,9 +916,7 @@ pub async fn track(
     } else {
         (Vec::new(), None)
     };
-    let can_come_back = may(Action::CameBack)
-        && c.closed_at
-            .is_some_and(|t| now < t + chrono::Duration::days(shared::followup::CAME_BACK_DAYS));
+    let can_come_back = may(Action::CameBack) && came_back_window_open(&f, now);
     let (came_back_from, came_back_as) = crate::cases::followup::links(db, &c).await?;
     // The reward is shown to the reporter it is meant for, once approved
     // (a proposal still under review, or refused, stays internal; one

@@ -160,25 +160,47 @@ mod client {
         static MEMORY: RefCell<Option<Vec<Pending>>> = const { RefCell::new(None) };
     }
 
-    pub fn load_queue() -> Vec<Pending> {
-        if let Some(q) = MEMORY.with(|m| m.borrow().clone()) {
+    /// A queue kept in storage under `key`, or in `memory` while storage
+    /// could not keep it (full, or refused in private browsing).
+    type Memory<T> = std::thread::LocalKey<RefCell<Option<Vec<T>>>>;
+
+    fn load_from<T: serde::de::DeserializeOwned + Clone>(
+        memory: &'static Memory<T>,
+        key: &str,
+    ) -> Vec<T> {
+        if let Some(q) = memory.with(|m| m.borrow().clone()) {
             return q;
         }
-        store::get(QUEUE_KEY)
-            .and_then(|s| serde_json::from_str::<Vec<Pending>>(&s).ok())
+        store::get(key)
+            .and_then(|s| serde_json::from_str::<Vec<T>>(&s).ok())
             .unwrap_or_default()
     }
 
-    fn save_queue(sending: SendQueue, queue: Vec<Pending>) {
-        let text = serde_json::to_string(&queue).unwrap_or_else(|_| "[]".to_owned());
+    /// Writes the queue to storage (an empty one is removed), or keeps it in
+    /// memory if storage will not; says on the page whether it is stored.
+    fn store_to<T: Serialize + Clone>(
+        sending: SendQueue,
+        memory: &'static Memory<T>,
+        key: &str,
+        queue: &[T],
+    ) {
         let ok = if queue.is_empty() {
-            store::remove(QUEUE_KEY);
+            store::remove(key);
             true
         } else {
-            store::set(QUEUE_KEY, &text)
+            let text = serde_json::to_string(queue).unwrap_or_else(|_| "[]".to_owned());
+            store::set(key, &text)
         };
-        MEMORY.with(|m| *m.borrow_mut() = if ok { None } else { Some(queue.clone()) });
+        memory.with(|m| *m.borrow_mut() = if ok { None } else { Some(queue.to_vec()) });
         let _ = sending.stored.try_set(ok || queue.is_empty());
+    }
+
+    pub fn load_queue() -> Vec<Pending> {
+        load_from(&MEMORY, QUEUE_KEY)
+    }
+
+    fn save_queue(sending: SendQueue, queue: Vec<Pending>) {
+        store_to(sending, &MEMORY, QUEUE_KEY, &queue);
         publish(sending, &queue);
     }
 
@@ -468,24 +490,11 @@ mod client {
     }
 
     pub fn load_evidence() -> Vec<PendingEvidence> {
-        if let Some(q) = EVIDENCE_MEMORY.with(|m| m.borrow().clone()) {
-            return q;
-        }
-        store::get(EVIDENCE_KEY)
-            .and_then(|s| serde_json::from_str::<Vec<PendingEvidence>>(&s).ok())
-            .unwrap_or_default()
+        load_from(&EVIDENCE_MEMORY, EVIDENCE_KEY)
     }
 
     fn save_evidence(sending: SendQueue, queue: Vec<PendingEvidence>) {
-        let text = serde_json::to_string(&queue).unwrap_or_else(|_| "[]".to_owned());
-        let ok = if queue.is_empty() {
-            store::remove(EVIDENCE_KEY);
-            true
-        } else {
-            store::set(EVIDENCE_KEY, &text)
-        };
-        EVIDENCE_MEMORY.with(|m| *m.borrow_mut() = if ok { None } else { Some(queue.clone()) });
-        let _ = sending.stored.try_set(ok || queue.is_empty());
+        store_to(sending, &EVIDENCE_MEMORY, EVIDENCE_KEY, &queue);
         publish_evidence(sending, &queue);
     }
 

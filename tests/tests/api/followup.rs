@@ -67,6 +67,15 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
     assert_eq!(status, 409, "{refused}");
 
     ok(&handler, &code, json!({ "action": "accept" })).await;
+    // Each text has its bound: a question over 1,000 characters is refused.
+    let (status, long) = handler
+        .act(
+            &code,
+            json!({ "action": "request_info", "question": "问".repeat(1001) }),
+        )
+        .await;
+    assert_eq!(status, 422, "{long}");
+    assert_eq!(long["error"]["fields"]["question"]["code"], "too_long");
     let case = ok(
         &handler,
         &code,
@@ -114,6 +123,14 @@ async fn the_reporter_answers_rates_and_the_problem_comes_back(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 422, "{empty}");
+    let (status, long) = app
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "answer_info", "answer": "答".repeat(2001) }),
+        )
+        .await;
+    assert_eq!(status, 422, "{long}");
     let view = reporter_ok(
         app,
         &code,
@@ -472,6 +489,20 @@ async fn an_answer_brings_up_to_three_photos_that_are_never_published(app: &Test
     let photos = case["reports"][0]["photos"].as_array().unwrap();
     assert_eq!(photos.len(), 2, "{case}");
     assert!(photos.iter().all(|p| p["from_answer"] == true));
+    // Its original is evidence: staff open it, never cached, never sniffed
+    // as something else.
+    let original = photos[0]["original_url"].as_str().unwrap();
+    let res = handler
+        .client
+        .get(handler.url(original))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let headers = res.headers();
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert_eq!(headers["cache-control"], "private, no-store");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
     let (_, view) = app.track(&code, &secret).await;
     assert_eq!(
         view["photos"].as_array().unwrap().len(),

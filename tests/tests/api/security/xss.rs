@@ -24,7 +24,7 @@ const HOSTILE: [&str; 6] = [
 ];
 
 /// The pages, with `{}` where a hostile segment goes.
-const PAGES: [&str; 19] = [
+const PAGES: [&str; 21] = [
     "/",
     "/report",
     "/track",
@@ -41,6 +41,8 @@ const PAGES: [&str; 19] = [
     "/admin/rewards",
     "/admin/users",
     "/admin/publishing",
+    "/admin/categories",
+    "/admin/supervision",
     "/{}",
     "/api/docs",
     "/{}/{}",
@@ -222,6 +224,38 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
         .await;
     assert!(status == 200 || status == 404, "{v}");
     let code = closed_case(app, &t).await;
+    // An admin's names for a category, its group and its questions: the
+    // public case pages, the stats and Open311 show them.
+    let (_, catalogue) = admin.get("/api/v1/admin/categories").await;
+    let entry = catalogue["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "noise_construction")
+        .unwrap()
+        .clone();
+    let mut edit = entry["definition"].clone();
+    edit["version"] = entry["version"].clone();
+    edit["active"] = json!(true);
+    edit["name"] = json!(x(0));
+    edit["name_en"] = json!(x(1));
+    edit["questions"][0]["name"] = json!(x(2));
+    let (status, e) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/categories/noise_construction",
+            edit,
+        )
+        .await;
+    assert_eq!(status, 200, "{e}");
+    let (status, g) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/categories/groups/noise",
+            json!({ "name": x(3), "name_en": x(4) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{g}");
     let (status, c) = t
         .reviewer
         .act(&code, json!({ "action": "disclose", "summary": x(0), "investigation": x(1), "actions_taken": x(2), "precision": "site" }))
@@ -290,6 +324,7 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
         format!("/admin/cases/{code}"),
         "/admin/departments".to_owned(),
         "/admin/publishing".to_owned(),
+        "/admin/categories".to_owned(),
     ];
     for page in &pages {
         assert_inert(&app.client, app, page).await;
@@ -315,6 +350,26 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
     assert!(
         body.contains("<title>&lt;/title&gt;&lt;script&gt;"),
         "the enterprise's name is its page's title, escaped"
+    );
+    let body = app
+        .get(&format!("/cases/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        body.contains("&lt;/title&gt;&lt;script&gt;"),
+        "the category's name is shown escaped"
+    );
+    let xml = app
+        .get("/open311/v2/services.xml")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        xml.contains("&lt;/title&gt;&lt;script&gt;") && !xml.contains("<script>"),
+        "Open311's XML escapes the category's name"
     );
     let _: Value = c;
 }

@@ -192,7 +192,11 @@ fn body(l: Locale, s: Stats) -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {satisfaction.into_iter().map(|(d, sat, resp)| view! {
-                                <tr><th scope="row">{d}</th><td>{sat}</td><td>{resp}</td></tr>
+                                <tr>
+                                    <th scope="row">{d}</th>
+                                    <td data-label=td_string!(l, stats_satisfied_rate)>{sat}</td>
+                                    <td data-label=td_string!(l, stats_response_rate)>{resp}</td>
+                                </tr>
                             }).collect_view()}
                         </tbody>
                     </table>

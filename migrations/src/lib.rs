@@ -21,6 +21,7 @@ mod m20261204_000015_inspections;
 mod m20261204_000016_catalogue;
 mod m20261204_000017_evidence;
 mod m20261204_000018_followup;
+mod m20261205_000019_messages;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_catalogue::Migration),
             Box::new(m20261204_000017_evidence::Migration),
             Box::new(m20261204_000018_followup::Migration),
+            Box::new(m20261205_000019_messages::Migration),
         ]
     }
 }

@@ -34,6 +34,7 @@ pub fn v1(limits: &Limits) -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(audit::router())
         .merge(outbox::router())
+        .merge(crate::notify::router(limits))
         .merge(rewards::router())
         .merge(disclosure::api_router())
         .merge(stats::router())

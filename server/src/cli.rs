@@ -169,6 +169,26 @@ pub struct SettingsArgs {
         global = true
     )]
     pub webhook_allow: Vec<String>,
+    /// Who sends reporters' SMS: `log` keeps them in the database, for the
+    /// console (the default); `tencent` sends through Tencent Cloud SMS,
+    /// configured by the `SHANSHUI_TENCENT_*` variables (see the README).
+    #[arg(
+        long,
+        env = "SHANSHUI_SMS_PROVIDER",
+        value_enum,
+        default_value = "log",
+        global = true
+    )]
+    pub sms_provider: crate::config::SmsProviderKind,
+    /// The contact push services may reach the operator at (the VAPID
+    /// `sub`): a `mailto:` or `https://` URL.
+    #[arg(
+        long,
+        env = "SHANSHUI_PUSH_CONTACT",
+        default_value = "mailto:operator@shanshui.invalid",
+        global = true
+    )]
+    pub push_contact: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,6 +308,12 @@ impl TryFrom<SettingsArgs> for Settings {
             }
         };
         let database_kind = database_kind(&database_url)?;
+        if !(args.push_contact.starts_with("mailto:") || args.push_contact.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "--push-contact / SHANSHUI_PUSH_CONTACT must be a mailto: or https:// URL",
+            ));
+        }
         let webhook_allow = crate::egress::AllowList::parse(&args.webhook_allow).map_err(|e| {
             ConfigError::new(format!("--webhook-allow / SHANSHUI_WEBHOOK_ALLOW: {e}"))
         })?;
@@ -327,6 +353,8 @@ impl TryFrom<SettingsArgs> for Settings {
             outbox: OutboxPolicy::default(),
             webhook_allow,
             clock: crate::clock::Clock::system(),
+            sms_provider: args.sms_provider,
+            push_contact: args.push_contact,
         })
     }
 }

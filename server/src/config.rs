@@ -51,6 +51,20 @@ pub struct Settings {
     /// The time every deadline, window and session is judged by: the
     /// system's; tests move it forward.
     pub clock: crate::clock::Clock,
+    /// Who sends the reporters' SMS (`--sms-provider`).
+    pub sms_provider: SmsProviderKind,
+    /// The VAPID `sub` claim: a `mailto:` or `https:` contact a push
+    /// service can reach the operator at (`--push-contact`).
+    pub push_contact: String,
+}
+
+/// Who sends SMS: the `log` provider (the embedded default: messages are
+/// kept in the database for the console) or Tencent Cloud SMS (configured
+/// by `SHANSHUI_TENCENT_*` variables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmsProviderKind {
+    Log,
+    Tencent,
 }
 
 /// How the webhook outbox retries: exponential back-off from `retry_base`,
@@ -89,6 +103,11 @@ pub struct RateLimits {
     /// report; a stranger mapping cases would ask thousands of times.
     pub nearby_burst: u32,
     pub nearby_every: Duration,
+    /// 找回 (`/api/v1/recover…`): a person types a phone and a code a few
+    /// times; a script guessing codes or probing phones, many times. (Each
+    /// phone also has its own limits, in the database.)
+    pub recover_burst: u32,
+    pub recover_every: Duration,
 }
 
 impl Default for RateLimits {
@@ -103,6 +122,9 @@ impl Default for RateLimits {
             // 30 at once, then one every 2 s.
             nearby_burst: 30,
             nearby_every: Duration::from_secs(2),
+            // 10 at once, then one every 30 s.
+            recover_burst: 10,
+            recover_every: Duration::from_secs(30),
         }
     }
 }

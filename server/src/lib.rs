@@ -24,6 +24,7 @@ pub mod health;
 pub mod info;
 pub mod jobs;
 pub mod middleware;
+pub mod notify;
 pub mod open311;
 pub mod openapi;
 pub mod outbox;

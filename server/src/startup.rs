@@ -25,6 +25,7 @@ pub struct Application {
     db: DatabaseConnection,
     settings: Arc<Settings>,
     signer: Arc<crate::outbox::WebhookSigner>,
+    channels: Arc<crate::notify::Channels>,
 }
 
 impl Application {
@@ -66,18 +67,42 @@ impl Application {
                 settings.limits.nearby_every,
             )),
             sign_in: Arc::new(Limiter::new(20, std::time::Duration::from_secs(3))),
+            recover: Arc::new(Limiter::new(
+                settings.limits.recover_burst,
+                settings.limits.recover_every,
+            )),
         };
+        let pii = Arc::new(pii);
+        let channels = Arc::new(crate::notify::Channels {
+            vapid: Arc::new(crate::notify::webpush::VapidKey::load_or_create(
+                &settings.data_dir,
+            )?),
+            contact: settings.push_contact.clone(),
+            sms: match settings.sms_provider {
+                crate::config::SmsProviderKind::Log => Arc::new(crate::notify::log_sms::LogSms {
+                    db: db.clone(),
+                    clock: settings.clock.clone(),
+                }),
+                crate::config::SmsProviderKind::Tencent => {
+                    Arc::new(crate::notify::sms::TencentSms::from_env().map_err(|e| {
+                        crate::config::ConfigError::new(format!("--sms-provider tencent: {e}"))
+                    })?)
+                }
+            },
+            pii: pii.clone(),
+        });
         let settings = Arc::new(settings);
         let state = AppState {
             db: db.clone(),
             settings: settings.clone(),
             leptos: web::leptos_options(&settings),
-            pii: Arc::new(pii),
+            pii,
             signer: signer.clone(),
             pipeline: Arc::new(pipeline),
             uploads,
             photos,
             limits,
+            channels: channels.clone(),
             demo: crate::demo::flag::DemoFlag::default(),
         };
         let router = build_router(state);
@@ -87,6 +112,7 @@ impl Application {
             db,
             settings,
             signer,
+            channels,
         })
     }
 
@@ -138,6 +164,15 @@ impl Application {
             self.settings.webhook_allow.clone(),
             self.signer.clone(),
             self.settings.clock.clone(),
+            outbox_stopped.clone(),
+        ));
+        // And the reporters' messages (push and SMS).
+        let messages = tokio::spawn(crate::notify::worker::run(
+            self.db.clone(),
+            self.settings.outbox,
+            self.settings.webhook_allow.clone(),
+            self.channels.clone(),
+            self.settings.clock.clone(),
             outbox_stopped,
         ));
         tokio::select! {
@@ -152,6 +187,7 @@ impl Application {
         }
         let _ = outbox_stop.send(true);
         let _ = tokio::time::timeout(grace, outbox).await;
+        let _ = tokio::time::timeout(grace, messages).await;
         let _ = tokio::time::timeout(grace, jobs).await;
         self.db.close().await.context("closing the database")?;
         tracing::info!("stopped");

@@ -23,6 +23,8 @@ pub struct AppState {
     pub uploads: crate::reports::upload::UploadBudget,
     pub photos: Arc<dyn PhotoStore>,
     pub limits: Limits,
+    /// Push, SMS and the key that reads phones: the reporter's messages.
+    pub channels: Arc<crate::notify::Channels>,
     /// Whether demo cases exist, for the pages' banner.
     pub demo: crate::demo::flag::DemoFlag,
 }
@@ -35,6 +37,9 @@ pub struct Limits {
     /// Sign-in attempts per client address (accounts are also locked after
     /// repeated failures, in the database).
     pub sign_in: Arc<Limiter>,
+    /// 找回 per client address (each phone also has its own limits, in the
+    /// database).
+    pub recover: Arc<Limiter>,
 }
 
 impl AppState {

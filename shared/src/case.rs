@@ -568,6 +568,10 @@ pub struct CaseDetail {
     pub can_reveal: bool,
     pub reports: Vec<StaffReport>,
     pub timeline: Vec<StaffTimelineEntry>,
+    /// The messages sent to the reporters (push, SMS), oldest first: what
+    /// they were told and whether it reached them, never where it went.
+    #[serde(default)]
+    pub messages: Vec<crate::notify::MessageView>,
     /// Internal notes (内部备注), oldest first: staff only.
     pub notes: Vec<crate::workbench::CaseNote>,
     /// Earlier cases within 200 m of this one (重复投诉), that the user may

@@ -18,6 +18,7 @@ pub mod followup;
 pub mod geo;
 pub mod info;
 pub mod inspection;
+pub mod notify;
 pub mod report;
 pub mod reward;
 pub mod roles;

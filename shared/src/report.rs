@@ -308,6 +308,9 @@ pub struct TrackView {
     /// The reward, for the reporter it is meant for, once approved.
     #[serde(default)]
     pub reward: Option<crate::reward::ReporterReward>,
+    /// How this reporter is told of changes (push, SMS).
+    #[serde(default)]
+    pub notify: crate::notify::NotifyStatus,
 }
 
 /// What a reporter can do with the tracking code and the secret

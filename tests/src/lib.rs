@@ -19,6 +19,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod push;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -273,6 +275,7 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         limits: server::config::RateLimits {
             submit_burst: 10_000,
             track_burst: 10_000,
+            recover_burst: 10_000,
             ..server::config::RateLimits::default()
         },
         photo_slots: 2,
@@ -298,6 +301,8 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         webhook_allow: server::egress::AllowList::parse(&["127.0.0.1/32"])
             .expect("a valid allow list"),
         clock: server::clock::Clock::system(),
+        sms_provider: server::config::SmsProviderKind::Log,
+        push_contact: "mailto:tests@shanshui.invalid".to_owned(),
     }
 }
 

@@ -5,9 +5,9 @@ use crate::i18n::*;
 use crate::lang::{LangProvider, use_lang};
 use crate::pages::admin::{
     AdminAuditRoute, AdminCaseRoute, AdminCatalogueRoute, AdminDayRoute, AdminDepartmentsRoute,
-    AdminHotspotsRoute, AdminLayoutRoute, AdminOutboxRoute, AdminPublishingRoute, AdminQueueRoute,
-    AdminRewardsRoute, AdminRulesRoute, AdminStartRoute, AdminSupervisionRoute, AdminTeamRoute,
-    AdminTemplatesRoute, AdminUsersRoute,
+    AdminHotspotsRoute, AdminLayoutRoute, AdminMessagesRoute, AdminOutboxRoute,
+    AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute, AdminRulesRoute, AdminStartRoute,
+    AdminSupervisionRoute, AdminTeamRoute, AdminTemplatesRoute, AdminUsersRoute,
 };
 use crate::pages::cases::{CaseRoute, CasesRoute};
 use crate::pages::info::{EnterpriseRoute, InfoRoute, NoticeRoute};
@@ -92,6 +92,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("rules") view={Lazy::<AdminRulesRoute>::new()} />
                         <Route path=path!("categories") view={Lazy::<AdminCatalogueRoute>::new()} />
                         <Route path=path!("supervision") view={Lazy::<AdminSupervisionRoute>::new()} />
+                        <Route path=path!("messages") view={Lazy::<AdminMessagesRoute>::new()} />
                         <Route path=path!("rewards") view={Lazy::<AdminRewardsRoute>::new()} />
                         <Route path=path!("users") view={Lazy::<AdminUsersRoute>::new()} />
                         <Route path=path!("departments") view={Lazy::<AdminDepartmentsRoute>::new()} />

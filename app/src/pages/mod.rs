@@ -4,6 +4,7 @@ pub mod followup;
 pub mod home;
 pub mod info;
 pub mod not_found;
+pub mod notify;
 pub mod report;
 pub mod stats;
 pub mod track;

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use shared::report::TrackView;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Lookup {
+pub enum Lookup {
     Idle,
     Loading,
     Found(Box<TrackView>),
@@ -105,10 +105,29 @@ pub fn Track() -> impl IntoView {
         };
         saved.set(crate::send_queue::load_saved());
         crate::send_queue::mark_seen(sending);
-        if let (Some(c), Some(s)) = parse_fragment(&hash) {
-            code.set(c.clone());
-            secret.set(s.clone());
-            fetch(c, s, result, false);
+        match parse_fragment(&hash) {
+            (Some(c), Some(s)) => {
+                code.set(c.clone());
+                secret.set(s.clone());
+                fetch(c, s, result, false);
+            }
+            // A notification opens `/track#code=…` without the secret: it
+            // is among the reports this browser saved, or typed in.
+            (Some(c), None) => {
+                code.set(c.clone());
+                let known = shared::report::tracking_code::normalize(&c).and_then(|n| {
+                    saved
+                        .get_untracked()
+                        .into_iter()
+                        .find(|s| s.tracking_code == n)
+                        .map(|s| s.secret)
+                });
+                if let Some(s) = known {
+                    secret.set(s.clone());
+                    fetch(c, s, result, false);
+                }
+            }
+            _ => {}
         }
     });
 
@@ -199,6 +218,7 @@ pub fn Track() -> impl IntoView {
                 }
             }}
             {saved_list}
+            <super::notify::Recover />
         </div>
     }
 }
@@ -221,6 +241,10 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
         <super::followup::CameBack open=v.can_come_back named=!v.anonymous new_case=v.new_case.clone()
             came_back_as=v.came_back_as.clone() came_back_from=v.came_back_from.clone()
             code=code secret=secret.clone() result=result />
+    };
+    let notify = view! {
+        <super::notify::Notify status=v.notify.clone() anonymous=v.anonymous
+            code=v.tracking_code.clone() secret=secret.clone() result=result />
     };
     let reward = v.reward.clone().map(
         |r| view! { <Reward reward=r code=v.tracking_code.clone() secret=secret result=result /> },
@@ -347,6 +371,7 @@ fn Case(view: TrackView, secret: String, result: RwSignal<Lookup>) -> impl IntoV
             {rate}
             {came_back}
             {contest}
+            {notify}
             <h2>{move || td_string!(lang.get(), fact_timeline)}</h2>
             <ol class="timeline">
                 {move || {

@@ -519,6 +519,7 @@ impl Cases<'_> {
         let info_requests = super::followup::questions(self.db, c.id).await?;
         let rating = super::followup::rating(self.db, c.id).await?;
         let (came_back_from, came_back_as) = super::followup::links(self.db, &c).await?;
+        let messages = crate::notify::handlers::for_case(self.db, &c).await?;
         let can_reveal = MAY_REVEAL.contains(&user.role)
             && reports.iter().any(|r| r.named)
             && (user.role != Role::Handler || user.department_id == c.department_id);
@@ -588,6 +589,7 @@ impl Cases<'_> {
             can_reveal,
             reports,
             timeline,
+            messages,
             notes: super::notes::list(self.db, c.id).await?,
             earlier_here: super::sites::earlier_here(
                 self.db,
@@ -877,6 +879,14 @@ pub async fn apply(
             let step =
                 reward_service::apply(txn, id, read, action.clone(), ctx.deadlines.claim_days, now)
                     .await?;
+            if step.to == shared::reward::RewardState::Approved
+                && step.from != Some(shared::reward::RewardState::Approved)
+                && let Some(r) = reward_service::for_case(txn, read.id).await?
+            {
+                // The reporter it is for hears of it, and is reminded a week
+                // before the claim window closes.
+                crate::notify::after_reward_approved(txn, ctx.pii, &r, &read.code, now).await?;
+            }
             let from_reward = step.from.map(|s| s.as_str()).unwrap_or("none");
             audit.detail = format!(
                 "reward {from_reward} → {}{}",
@@ -960,6 +970,7 @@ pub async fn apply(
         };
         super::enforcement::apply(txn, read.id, id, step, now).await?;
     }
+    let asked = matches!(followup, Some(super::effects::Followup::Ask { .. }));
     if let Some(step) = followup {
         super::followup::apply(txn, read, step, now).await?;
     }
@@ -977,6 +988,20 @@ pub async fn apply(
         && to.as_str() != read.state
     {
         outbox::enqueue_updated(txn, &fresh().await?, &read.state, now).await?;
+    }
+    // The reporter is told (受理, 不予受理, a question, the reply, 回访), in
+    // this transaction: the message exists exactly when the change does.
+    if asked || event.to.is_some_and(|to| to.as_str() != read.state) {
+        crate::notify::after_change(
+            txn,
+            ctx.pii,
+            ctx.deadlines.contest_days,
+            read,
+            &fresh().await?,
+            asked,
+            now,
+        )
+        .await?;
     }
     match reward {
         Some(RewardEffect::Hold) => reward_service::hold(txn, read, now).await?,

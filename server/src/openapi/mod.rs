@@ -120,6 +120,10 @@ pub const TAGS: &[(&str, &str)] = &[
     ("users", "工作人员账号。Staff accounts."),
     ("audit", "审计日志。The audit log."),
     (
+        "notifications",
+        "通知举报人：浏览器推送（Web Push）、仅用于通知的手机号、凭短信验证码找回举报，以及管理员查看已发送的消息。Telling the reporter: Web Push, a phone for messages only, finding one's reports again by an SMS code, and the messages sent.",
+    ),
+    (
         "outbox",
         "部门 Webhook 通知的发送队列。Webhook notifications to departments that keep failing.",
     ),
@@ -177,7 +181,8 @@ pub fn unused_limits() -> Limits {
         submit: unused.clone(),
         track: unused.clone(),
         nearby: unused.clone(),
-        sign_in: unused,
+        sign_in: unused.clone(),
+        recover: unused,
     }
 }
 

@@ -346,6 +346,7 @@ pub async fn track(
     Ok(Json(
         service::track(
             &state.db,
+            &state.pii,
             &code,
             secret,
             &state.settings.deadlines,

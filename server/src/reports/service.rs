@@ -61,7 +61,7 @@ pub struct Reports<'a> {
 }
 
 /// 128 random bits, URL-safe: the reporter's key to the case.
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     use base64::Engine;
     let mut b = [0u8; 16];
     OsRng.fill_bytes(&mut b);
@@ -341,7 +341,7 @@ impl Reports<'_> {
             insert_photo(&txn, &r, p, original, display, thumbnail, size, now, true).await?;
         }
         txn.commit().await?;
-        track(self.db, code, secret, &self.deadlines, now).await
+        track(self.db, self.pii, code, secret, &self.deadlines, now).await
     }
 
     /// Files a report. With an idempotency key, a retry of the same request
@@ -550,6 +550,20 @@ impl Reports<'_> {
                         }
                     )),
                 },
+            )
+            .await?;
+        }
+        if let (Filer::Staff(_), Some(caller)) = (&intake.by, &new.identity) {
+            // The caller who gave a phone gets the tracking code by SMS
+            // (the secret was read out to them, and 找回 gives a new one).
+            crate::notify::enqueue_to_phone(
+                &txn,
+                self.pii,
+                &caller.phone,
+                Some(case_row.id),
+                crate::notify::sms::Template::Receipt,
+                vec![case_row.code.clone()],
+                now,
             )
             .await?;
         }
@@ -842,6 +856,7 @@ pub const NEARBY_MAX_RADIUS_M: f64 = 2000.0;
 /// reply can name people and places the public record leaves out.
 pub async fn track(
     db: &DatabaseConnection,
+    pii: &PiiCipher,
     code: &str,
     secret: &str,
     deadlines: &Deadlines,
@@ -932,6 +947,7 @@ pub async fn track(
         }
         _ => None,
     };
+    let notify = crate::notify::contacts::status(db, pii, &r).await?;
     Ok(TrackView {
         tracking_code: c.code,
         state: c.state,
@@ -988,12 +1004,13 @@ pub async fn track(
         came_back_as,
         came_back_from,
         new_case: None,
+        notify,
     })
 }
 
 /// The case and the reporter's own report, if the secret belongs to one of
 /// the case's reports. An unknown code and a wrong secret are one answer.
-async fn authenticate(
+pub(crate) async fn authenticate(
     conn: &impl ConnectionTrait,
     code: &str,
     secret: &str,
@@ -1075,7 +1092,7 @@ pub async fn reporter_action_keyed(
             if let Some(receipt) =
                 idempotency::replay::<SubmitReceipt>(db, &key, &hash, now).await?
             {
-                let mut view = track(db, code, secret, deadlines, now).await?;
+                let mut view = track(db, pii, code, secret, deadlines, now).await?;
                 view.new_case = Some(receipt);
                 return Ok(view);
             }
@@ -1110,7 +1127,7 @@ pub async fn reporter_action_keyed(
         idempotency::remember(&txn, key, hash, receipt, now).await?;
     }
     txn.commit().await?;
-    let mut view = track(db, code, secret, deadlines, now).await?;
+    let mut view = track(db, pii, code, secret, deadlines, now).await?;
     view.new_case = new_case;
     Ok(view)
 }

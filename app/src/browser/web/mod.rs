@@ -5,6 +5,7 @@ pub mod geo;
 pub mod http;
 pub mod map;
 pub mod photos;
+pub mod push;
 pub mod store;
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -285,6 +285,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                 can_attach=c.allowed_actions.contains(&ActionKind::RecordInspection) reload=reload />
             <super::supervision::CaseFollowup asked=c.info_requests.clone() rating=c.rating.clone()
                 came_back_from=c.came_back_from.clone() came_back_as=c.came_back_as.clone() />
+            <super::messages::CaseMessages messages=c.messages.clone() />
             {(!c.penalties.is_empty() || c.police_referred_at.is_some()).then(|| {
                 let penalties = c.penalties.clone();
                 let referred = c.police_referred_at.clone();

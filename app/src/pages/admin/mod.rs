@@ -13,6 +13,7 @@ mod catalogue;
 mod day;
 mod hotspots;
 mod inspection;
+mod messages;
 mod notes;
 mod publishing;
 mod queue;
@@ -246,6 +247,7 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
                 <A href="/admin/departments">{move || td_string!(lang.get(), adm_departments)}</A>
                 <A href="/admin/audit">{move || td_string!(lang.get(), adm_audit)}</A>
             })}
+            {(role == Role::Admin).then(|| view! { <A href="/admin/messages">{move || td_string!(lang.get(), adm_messages)}</A> })}
             {sees_outbox.then(|| view! { <A href="/admin/outbox">{move || td_string!(lang.get(), adm_outbox)}</A> })}
             {publishes.then(|| view! { <A href="/admin/publishing">{move || td_string!(lang.get(), adm_publishing)}</A> })}
             <span class="admin-me">

@@ -109,6 +109,20 @@ impl leptos_router::LazyRoute for AdminCatalogueRoute {
     }
 }
 
+/// Messages to reporters (admins).
+pub struct AdminMessagesRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for AdminMessagesRoute {
+    fn data() -> Self {
+        AdminMessagesRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <super::messages::AdminMessages /> }.into_any()
+    }
+}
+
 /// The supervision queue (督办).
 pub struct AdminSupervisionRoute;
 

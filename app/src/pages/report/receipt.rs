@@ -25,6 +25,13 @@ pub fn Receipt(form: Form, receipt: SubmitReceipt) -> impl IntoView {
     let code = receipt.tracking_code.clone();
     let corroborated = receipt.corroborated;
     let from_photo = receipt.location_source == "exif";
+    // A real-name report is texted at its phone already; an anonymous one
+    // may leave a phone for messages, or be told by push.
+    let notify = view! {
+        <crate::pages::notify::Notify status=shared::notify::NotifyStatus::default()
+            anonymous=!form.real_name.get_untracked()
+            code=receipt.tracking_code.clone() secret=receipt.secret.clone() />
+    };
     view! {
         <section class="receipt" role="status" aria-live="polite">
             <h2>{move || td_string!(lang.get(), receipt_title)}</h2>
@@ -48,6 +55,7 @@ pub fn Receipt(form: Form, receipt: SubmitReceipt) -> impl IntoView {
                 }
             })}
             <p class="hint">{move || td_string!(lang.get(), receipt_saved_here)}</p>
+            {notify}
             <button type="button" class="button" on:click=move |_| form.reset()>
                 {move || td_string!(lang.get(), report_another)}
             </button>

@@ -25,6 +25,11 @@ pub struct Model {
     /// The category and version whose questions this report answered.
     pub category_id: Option<i64>,
     pub category_version: i32,
+    /// A phone an anonymous reporter left for messages only (encrypted),
+    /// with its blind index for 找回; deleted 90 days after the case closed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notify_phone_enc: Option<String>,
+    pub notify_phone_index: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,679 @@
+//! Telling the reporter (issue 13): Web Push through a local push service
+//! that decrypts every payload (RFC 8291) and checks every VAPID JWT (RFC
+//! 8292) with its own code, SMS through the `log` provider, one durable
+//! outbox with retries, claims, daily caps and removal of dead
+//! subscriptions; 找回 by a one-time code; and nothing a reporter or staff
+//! member wrote in any message.
+
+use serde_json::{Value, json};
+use server::db::entities::message_outbox;
+use shanshui_tests::push::{PushService, PushSubscriber, Received};
+use shanshui_tests::{Staff, TestApp, close_case, file_report};
+use shared::Role;
+use std::time::Duration;
+
+const YUDONG: (f64, f64) = (29.3752, 106.5101);
+const DESCRIPTION: &str = "鱼洞工地每晚十一点后还在打桩，噪声很大";
+const QUESTION: &str = "请问您住在工地哪一侧？";
+const ANSWER: &str = "住在东侧三号楼六层，正对打桩机";
+const COMMENT: &str = "只停了两天";
+const PHONE: &str = "13912345678";
+const WAIT: Duration = Duration::from_secs(15);
+
+async fn vapid_key(app: &TestApp) -> String {
+    let key: Value = app.get("/api/v1/push/key").await.json().await.unwrap();
+    key["public_key"].as_str().unwrap().to_owned()
+}
+
+async fn subscribe(app: &TestApp, code: &str, secret: &str, body: &Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/track/{code}/push")))
+        .header("x-report-secret", secret)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn set_phone(app: &TestApp, code: &str, secret: &str, phone: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/track/{code}/phone")))
+        .header("x-report-secret", secret)
+        .json(&json!({ "phone": phone }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The pushes the service accepted for `name`, decrypted.
+fn delivered(push: &PushService, name: &str, who: &PushSubscriber) -> Vec<Value> {
+    push.received()
+        .into_iter()
+        .filter(|r| r.name == name && r.status == 201)
+        .map(|r| {
+            assert!(r.vapid_ok, "{r:?}");
+            serde_json::from_slice(&who.decrypt(&r.body).expect("decrypts")).expect("JSON")
+        })
+        .collect()
+}
+
+/// Waits until `name` has had `n` pushes accepted.
+async fn wait_delivered(
+    push: &PushService,
+    name: &str,
+    who: &PushSubscriber,
+    n: usize,
+) -> Vec<Value> {
+    let start = std::time::Instant::now();
+    loop {
+        let got = delivered(push, name, who);
+        if got.len() >= n || start.elapsed() > WAIT {
+            assert!(
+                got.len() >= n,
+                "{} of {n} pushes to {name}: {got:?}",
+                got.len()
+            );
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn messages(admin: &Staff) -> Value {
+    let res = admin
+        .client
+        .get(admin.url("/api/v1/admin/messages"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The `log` provider's texts, oldest first, once `n` are there.
+async fn texts(admin: &Staff, n: usize) -> Vec<String> {
+    let start = std::time::Instant::now();
+    loop {
+        let view = messages(admin).await;
+        let mut bodies: Vec<String> = view["sms_log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["body"].as_str().unwrap().to_owned())
+            .collect();
+        bodies.reverse();
+        if bodies.len() >= n || start.elapsed() > WAIT {
+            assert!(
+                bodies.len() >= n,
+                "{} of {n} texts: {bodies:?}",
+                bodies.len()
+            );
+            return bodies;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn six_digits(text: &str) -> String {
+    text.chars()
+        .collect::<Vec<_>>()
+        .windows(6)
+        .find(|w| w.iter().all(char::is_ascii_digit))
+        .map(|w| w.iter().collect())
+        .unwrap_or_else(|| panic!("no code in {text}"))
+}
+
+fn assert_private(what: &str, text: &str) {
+    for words in [DESCRIPTION, QUESTION, ANSWER, COMMENT, PHONE, "王小明"] {
+        assert!(!text.contains(words), "{what} carries «{words}»: {text}");
+    }
+}
+
+async fn the_whole_loop_reaches_an_anonymous_reporter_by_push_and_sms(app: &TestApp) {
+    let push = PushService::start(Some(vapid_key(app).await)).await;
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    let (code, secret) = file_report(
+        app,
+        "noise_construction",
+        YUDONG.0,
+        YUDONG.1,
+        &[("description", DESCRIPTION)],
+    )
+    .await;
+
+    // One tap: a browser subscribes; the anonymous reporter also leaves a
+    // phone for messages only.
+    let browser = PushSubscriber::new();
+    let mut body = browser.subscription(&push.endpoint("phone"));
+    body["lang"] = json!("zh-CN");
+    let (status, answer) = subscribe(app, &code, &secret, &body).await;
+    assert_eq!(status, 204, "{answer}");
+    let (status, answer) = set_phone(app, &code, &secret, PHONE).await;
+    assert_eq!(status, 204, "{answer}");
+    let (_, view) = app.track(&code, &secret).await;
+    assert_eq!(view["notify"]["push_subscriptions"], 1, "{view}");
+    assert_eq!(view["notify"]["phone"], "139****5678");
+    assert_eq!(
+        view["anonymous"], true,
+        "a phone for messages leaves it anonymous"
+    );
+
+    // 受理: a push and a text, by template, with the code only.
+    handler.act_ok(&code, json!({ "action": "accept" })).await;
+    let pushes = wait_delivered(&push, "phone", &browser, 1).await;
+    assert_eq!(pushes[0]["url"], format!("/track#code={code}"));
+    assert_eq!(pushes[0]["tag"], code);
+    assert!(
+        pushes[0]["body"].as_str().unwrap().contains(&code),
+        "{}",
+        pushes[0]
+    );
+    assert!(
+        pushes[0]["body"].as_str().unwrap().contains("受理"),
+        "{}",
+        pushes[0]
+    );
+    let sms = texts(&admin, 1).await;
+    assert!(sms[0].contains(&code) && sms[0].contains("受理"), "{sms:?}");
+    let received = push.received();
+    let first: &Received = &received[0];
+    assert_eq!(first.urgency.as_deref(), Some("normal"));
+    assert!(
+        first
+            .ttl
+            .as_deref()
+            .is_some_and(|t| t.parse::<u32>().unwrap() > 0)
+    );
+    assert!(first.sub.starts_with("mailto:"), "{first:?}");
+
+    // 补充材料: the question is announced, its words are not.
+    handler
+        .act_ok(
+            &code,
+            json!({ "action": "request_info", "question": QUESTION }),
+        )
+        .await;
+    let pushes = wait_delivered(&push, "phone", &browser, 2).await;
+    assert!(
+        pushes[1]["body"].as_str().unwrap().contains("补充"),
+        "{}",
+        pushes[1]
+    );
+    let (status, view) = app
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "answer_info", "answer": ANSWER }),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+
+    // 办结: the reply, with the contest window's end; a day later, 回访.
+    handler
+        .act_ok(
+            &code,
+            json!({ "action": "assign", "assignee": "cheng.ban" }),
+        )
+        .await;
+    handler
+        .act_ok(
+            &code,
+            json!({ "action": "draft_reply", "finding": "substantiated", "reply": "经查属实，已责令整改。" }),
+        )
+        .await;
+    reviewer
+        .act_ok(&code, json!({ "action": "approve_reply" }))
+        .await;
+    let pushes = wait_delivered(&push, "phone", &browser, 3).await;
+    assert!(
+        pushes[2]["body"].as_str().unwrap().contains("答复"),
+        "{}",
+        pushes[2]
+    );
+    app.clock.advance(chrono::Duration::hours(25));
+    let pushes = wait_delivered(&push, "phone", &browser, 4).await;
+    assert!(
+        pushes[3]["body"].as_str().unwrap().contains("满意"),
+        "{}",
+        pushes[3]
+    );
+    // Sessions end after 30 idle minutes: sign in again, a day later.
+    let admin = app.sign_in("guan.li").await;
+    let handler = app.sign_in("cheng.ban").await;
+    let sms = texts(&admin, 4).await;
+
+    // 不满意 → the supervision queue; then the problem came back.
+    let reviewer = app.sign_in("shen.he").await;
+    let (status, view) = app
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "rate", "rating": "dissatisfied", "comment": COMMENT }),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    let queue = reviewer.get("/api/v1/supervision").await.1;
+    assert!(
+        queue.as_array().unwrap().iter().any(|i| i["case"] == code),
+        "{queue}"
+    );
+    let (status, view) = app
+        .as_reporter(
+            &code,
+            &secret,
+            json!({ "action": "came_back", "description": "又开始夜间打桩了，比上次还吵" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    let new_code = view["new_case"]["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_secret = view["new_case"]["secret"].as_str().unwrap().to_owned();
+    let (_, linked) = app.track(&new_code, &new_secret).await;
+    assert_eq!(linked["came_back_from"], code, "{linked}");
+
+    // Nothing anyone wrote, nor the phone, in any message or the console.
+    for p in delivered(&push, "phone", &browser) {
+        assert_private("a push", &p.to_string());
+    }
+    for t in &sms {
+        assert_private("a text", t);
+    }
+    let console = messages(&admin).await;
+    assert_private("the admin's messages", &console.to_string());
+    assert!(
+        console.to_string().contains("139****5678"),
+        "masked, for the admin"
+    );
+    // The case's page lists what the reporter was told, not where.
+    let case = handler.get(&format!("/api/v1/cases/{code}")).await.1;
+    let told: Vec<&str> = case["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["event"].as_str().unwrap())
+        .collect();
+    for event in [
+        "accepted",
+        "info_requested",
+        "reply_approved",
+        "rate_question",
+    ] {
+        assert!(told.contains(&event), "{event} missing: {told:?}");
+    }
+    assert!(
+        !case["messages"].to_string().contains("139"),
+        "{}",
+        case["messages"]
+    );
+}
+shanshui_tests::demo_test!(the_whole_loop_reaches_an_anonymous_reporter_by_push_and_sms);
+
+async fn a_failing_push_service_is_retried_and_a_gone_subscription_removed(app: &TestApp) {
+    let push = PushService::start(Some(vapid_key(app).await)).await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    let flaky = PushSubscriber::new();
+    let gone = PushSubscriber::new();
+    for (who, name) in [(&flaky, "flaky"), (&gone, "gone")] {
+        let (status, body) =
+            subscribe(app, &code, &secret, &who.subscription(&push.endpoint(name))).await;
+        assert_eq!(status, 204, "{body}");
+    }
+    push.fail_next("flaky", 3, 503);
+    push.fail_next("gone", usize::MAX, 410);
+    // The action is not held up by either.
+    handler.act_ok(&code, json!({ "action": "accept" })).await;
+    let got = wait_delivered(&push, "flaky", &flaky, 1).await;
+    assert_eq!(got.len(), 1);
+    let attempts = push.received().iter().filter(|r| r.name == "flaky").count();
+    assert_eq!(attempts, 4, "three refusals, then once");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(delivered(&push, "flaky", &flaky).len(), 1, "exactly once");
+    // 410 Gone: the subscription is removed, its message dropped.
+    let start = std::time::Instant::now();
+    loop {
+        let (_, view) = app.track(&code, &secret).await;
+        if view["notify"]["push_subscriptions"] == 1 {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "{view}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        push.received().iter().filter(|r| r.name == "gone").count(),
+        1,
+        "never tried again"
+    );
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let dropped = message_outbox::Entity::find()
+        .filter(message_outbox::Column::Status.eq("dropped"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+}
+shanshui_tests::demo_test!(a_failing_push_service_is_retried_and_a_gone_subscription_removed);
+
+async fn bad_subscriptions_and_phones_are_refused_and_change_nothing(app: &TestApp) {
+    let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    let who = PushSubscriber::new();
+    let good = who.subscription("https://push.example.com/send/abc");
+    let mut cases = Vec::new();
+    let mut bad_key = good.clone();
+    bad_key["keys"]["p256dh"] = json!(
+        "BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    );
+    cases.push(("a point not on the curve", bad_key));
+    let mut short_auth = good.clone();
+    short_auth["keys"]["auth"] = json!("AAAA");
+    cases.push(("a short auth secret", short_auth));
+    for (what, endpoint) in [
+        ("plain http to a public host", "http://push.example.com/x"),
+        ("the metadata address", "https://169.254.169.254/latest"),
+        ("a loopback address not allowed", "https://[::1]:9/x"),
+        ("not a URL", "push me"),
+    ] {
+        let mut b = good.clone();
+        b["endpoint"] = json!(endpoint);
+        cases.push((what, b));
+    }
+    for (what, body) in cases {
+        let (status, answer) = subscribe(app, &code, &secret, &body).await;
+        assert_eq!(status, 422, "{what}: {answer}");
+    }
+    let (status, _) = subscribe(app, &code, "wrong-secret", &good).await;
+    assert_eq!(status, 404);
+    let (status, answer) = set_phone(app, &code, &secret, "12345").await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["fields"]["phone"]["code"], "invalid");
+    let (_, view) = app.track(&code, &secret).await;
+    assert_eq!(view["notify"]["push_subscriptions"], 0, "{view}");
+    assert!(view["notify"]["phone"].is_null(), "{view}");
+    // A real-name report's texts go to the phone it gave.
+    let (named, named_secret) = file_report(
+        app,
+        "noise_construction",
+        YUDONG.0,
+        YUDONG.1,
+        &[("name", "王小明"), ("phone", "13812345678")],
+    )
+    .await;
+    let (status, _) = set_phone(app, &named, &named_secret, PHONE).await;
+    assert_eq!(status, 409);
+    let (_, view) = app.track(&named, &named_secret).await;
+    assert_eq!(view["notify"]["phone"], "138****5678", "{view}");
+    assert_eq!(view["notify"]["phone_is_identity"], true);
+    // A good one from a real push service's address is taken.
+    let (status, answer) = subscribe(app, &code, &secret, &good).await;
+    assert_eq!(status, 204, "{answer}");
+}
+shanshui_tests::demo_test!(bad_subscriptions_and_phones_are_refused_and_change_nothing);
+
+async fn a_reporter_finds_their_reports_again_by_a_code(app: &TestApp) {
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let named = [("name", "王小明"), ("phone", "13812345678")];
+    let (first, old_secret) =
+        file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &named).await;
+    let (second, _) = file_report(app, "dust_construction", YUDONG.0, YUDONG.1, &named).await;
+    // An anonymous report that left the same phone for messages.
+    let (third, third_secret) =
+        file_report(app, "noise_construction", YUDONG.0 + 0.01, YUDONG.1, &[]).await;
+    assert_eq!(
+        set_phone(app, &third, &third_secret, "13812345678").await.0,
+        204
+    );
+
+    // A known phone and an unknown one read alike.
+    let (status, known) = post(
+        app,
+        "/api/v1/recover/code",
+        json!({ "phone": "13812345678" }),
+    )
+    .await;
+    assert_eq!(status, 202, "{known}");
+    let (status, unknown) = post(
+        app,
+        "/api/v1/recover/code",
+        json!({ "phone": "13700001111" }),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(known, unknown);
+    let sms = texts(&admin, 1).await;
+    assert_eq!(sms.len(), 1, "only the known phone gets a text: {sms:?}");
+    let code = six_digits(&sms[0]);
+
+    // Wrong codes: one answer; an unknown phone's "code" is as wrong.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, body) = post(
+        app,
+        "/api/v1/recover",
+        json!({ "phone": "13812345678", "code": wrong }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, other) = post(
+        app,
+        "/api/v1/recover",
+        json!({ "phone": "13700001111", "code": wrong }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body, other);
+
+    let (status, found) = post(
+        app,
+        "/api/v1/recover",
+        json!({ "phone": "+86 138 1234 5678", "code": code }),
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    let reports = found["reports"].as_array().unwrap();
+    let mut codes: Vec<&str> = reports
+        .iter()
+        .map(|r| r["tracking_code"].as_str().unwrap())
+        .collect();
+    codes.sort_unstable();
+    let mut expected = vec![first.as_str(), second.as_str(), third.as_str()];
+    expected.sort_unstable();
+    assert_eq!(codes, expected);
+    // The new secret works; the old one no longer does; a code is used once.
+    let new_secret = reports
+        .iter()
+        .find(|r| r["tracking_code"] == first)
+        .unwrap()["secret"]
+        .as_str()
+        .unwrap();
+    assert_eq!(app.track(&first, new_secret).await.0, 200);
+    assert_eq!(app.track(&first, &old_secret).await.0, 404);
+    let (status, _) = post(
+        app,
+        "/api/v1/recover",
+        json!({ "phone": "13812345678", "code": code }),
+    )
+    .await;
+    assert_eq!(status, 422, "used once");
+    let auditor = app.staff("shen.ji", Role::Auditor, None).await;
+    let audit = auditor
+        .get("/api/v1/audit?action=recovery.new_secret")
+        .await
+        .1;
+    assert!(audit.to_string().contains(&first), "{audit}");
+    assert!(!audit.to_string().contains("13812345678"), "{audit}");
+
+    // Five wrong tries spend a code; an expired one is refused.
+    let (status, _) = post(
+        app,
+        "/api/v1/recover/code",
+        json!({ "phone": "13812345678" }),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let code = six_digits(&texts(&admin, 2).await[1]);
+    for _ in 0..5 {
+        let (status, _) = post(
+            app,
+            "/api/v1/recover",
+            json!({ "phone": "13812345678", "code": if code == "999999" { "999998" } else { "999999" } }),
+        )
+        .await;
+        assert_eq!(status, 422);
+    }
+    let (status, _) = post(
+        app,
+        "/api/v1/recover",
+        json!({ "phone": "13812345678", "code": code }),
+    )
+    .await;
+    assert_eq!(status, 422, "spent by five wrong tries");
+    let (status, _) = post(
+        app,
+        "/api/v1/recover/code",
+        json!({ "phone": "13812345678" }),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let code = six_digits(&texts(&admin, 3).await[2]);
+    app.clock.advance(chrono::Duration::minutes(11));
+    let (status, _) = post(
+        app,
+        "/api/v1/recover",
+        json!({ "phone": "13812345678", "code": code }),
+    )
+    .await;
+    assert_eq!(status, 422, "expired");
+    // Three codes an hour per phone, known or not.
+    for phone in ["13812345678", "13700001111"] {
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            statuses.push(
+                post(app, "/api/v1/recover/code", json!({ "phone": phone }))
+                    .await
+                    .0,
+            );
+        }
+        assert_eq!(statuses.last(), Some(&429), "{phone}: {statuses:?}");
+    }
+    let (status, body) = post(app, "/api/v1/recover/code", json!({ "phone": "123" })).await;
+    assert_eq!(status, 422, "{body}");
+}
+shanshui_tests::demo_test!(a_reporter_finds_their_reports_again_by_a_code);
+
+async fn a_caller_gets_the_code_by_text_and_a_messages_phone_is_forgotten(app: &TestApp) {
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let dispatcher = app.staff("diao.du", Role::Dispatcher, None).await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    // 代录: the caller who gave a phone is texted the tracking code.
+    let form = reqwest::multipart::Form::new()
+        .text("category", "noise_construction")
+        .text("description", DESCRIPTION)
+        .text("lat", YUDONG.0.to_string())
+        .text("lon", YUDONG.1.to_string())
+        .text("channel", "phone_12369")
+        .text("name", "王小明")
+        .text("phone", "13812345678")
+        .text(
+            "answers",
+            shanshui_tests::required_answers(app, "noise_construction")
+                .await
+                .to_string(),
+        );
+    let res = dispatcher
+        .client
+        .post(dispatcher.url("/api/v1/cases/intake"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let receipt: Value = res.json().await.unwrap();
+    let called = receipt["tracking_code"].as_str().unwrap();
+    let sms = texts(&admin, 1).await;
+    assert!(
+        sms[0].contains(called) && sms[0].contains("登记"),
+        "{sms:?}"
+    );
+    assert_private("a receipt", &sms[0]);
+
+    // A phone left for messages is deleted 90 days after the case closed.
+    let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    assert_eq!(set_phone(app, &code, &secret, PHONE).await.0, 204);
+    close_case(&handler, &reviewer, &code, "substantiated").await;
+    app.clock.advance(chrono::Duration::days(89));
+    let now = app.clock.now();
+    assert_eq!(
+        server::notify::contacts::forget_old_phones(&app.db, server::jobs::PHONE_KEPT_DAYS, now)
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock.advance(chrono::Duration::days(2));
+    let now = app.clock.now();
+    assert_eq!(
+        server::notify::contacts::forget_old_phones(&app.db, server::jobs::PHONE_KEPT_DAYS, now)
+            .await
+            .unwrap(),
+        1
+    );
+    let (_, view) = app.track(&code, &secret).await;
+    assert!(view["notify"]["phone"].is_null(), "{view}");
+}
+shanshui_tests::demo_test!(a_caller_gets_the_code_by_text_and_a_messages_phone_is_forgotten);
+
+#[tokio::test]
+async fn recovery_is_limited_per_address_whatever_the_phone() {
+    let Some(app) = TestApp::spawn_with(shanshui_tests::Backend::Sqlite, |s| {
+        s.limits.recover_burst = 3;
+        s.limits.recover_every = Duration::from_secs(3600);
+    })
+    .await
+    else {
+        return;
+    };
+    let mut statuses = Vec::new();
+    for phone in ["13800000001", "13800000002", "13800000003", "13800000004"] {
+        statuses.push(
+            post(&app, "/api/v1/recover/code", json!({ "phone": phone }))
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses, [202, 202, 202, 429]);
+    let (status, _) = post(
+        &app,
+        "/api/v1/recover",
+        json!({ "phone": "13800000001", "code": "123456" }),
+    )
+    .await;
+    assert_eq!(status, 429, "guessing codes shares the limit");
+    app.shutdown().await;
+}

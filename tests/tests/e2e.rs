@@ -2213,3 +2213,118 @@ async fn a_reporter_answers_a_question_rates_the_outcome_and_says_it_came_back_o
     phone.close().await.unwrap();
     app.shutdown().await;
 }
+
+/// Headless Chromium has no push service to subscribe at: the test grants
+/// the notification permission through the DevTools protocol and stands in
+/// for the browser's push service with its own (`shanshui_tests::push`),
+/// whose subscription `PushManager.subscribe` answers. Everything else is
+/// the page's own: the service worker, the permission request, the server's
+/// key, the subscription sent to the server, and the server's encrypted,
+/// VAPID-signed push.
+#[tokio::test]
+async fn a_reporter_turns_on_push_and_texts_on_a_phone_and_finds_the_report_again() {
+    use shanshui_tests::push::{PushService, PushSubscriber};
+    use shared::Role;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let key: serde_json::Value = app.get("/api/v1/push/key").await.json().await.unwrap();
+    let push = PushService::start(key["public_key"].as_str().map(str::to_owned)).await;
+    let subscriber = PushSubscriber::new();
+    let subscription = subscriber.subscription(&push.endpoint("phone"));
+    let (code, secret) =
+        shanshui_tests::file_report(&app, "noise_construction", 29.3752, 106.5101, &[]).await;
+
+    let (_driver, phone) = start_browser().await;
+    phone
+        .issue_cmd(Cdp(
+            "Browser.grantPermissions",
+            json!({ "origin": app.base, "permissions": ["notifications"] }),
+        ))
+        .await
+        .unwrap();
+    let stand_in = format!(
+        "PushManager.prototype.subscribe = function () {{ const s = {subscription}; \
+         return Promise.resolve({{ endpoint: s.endpoint, toJSON: () => s }}); }};"
+    );
+    phone
+        .issue_cmd(Cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": stand_in }),
+        ))
+        .await
+        .unwrap();
+    let url = app.url(&format!("/track#code={code}&secret={secret}"));
+    reporter_sees(&phone, &url, "submitted").await;
+    eventually("the notify section is ready", async || {
+        exists(&phone, "#push-subscribe:not([disabled])").await
+    })
+    .await;
+    tap(&phone, "#push-subscribe").await;
+    eventually("push is on", async || exists(&phone, "#push-on").await).await;
+    let worker: String = phone
+        .execute(
+            "return navigator.serviceWorker.getRegistration('/').then(r => r && r.active ? r.active.scriptURL : '')",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(worker.ends_with("/sw.js"), "{worker}");
+
+    // Text me: a phone for messages only.
+    type_into(&phone, "#notify-phone", "139 1234 5678").await;
+    tap(&phone, "#phone-submit").await;
+    eventually("the phone is shown masked", async || {
+        text(&phone, "#phone-set").await.contains("139****5678")
+    })
+    .await;
+
+    // The case is accepted: the push arrives, encrypted and signed.
+    assert_eq!(handler.act(&code, json!({ "action": "accept" })).await.0, 200);
+    let got = push.wait_for(1, Duration::from_secs(20)).await;
+    let first = got.iter().find(|r| r.status == 201).expect("a push");
+    assert!(first.vapid_ok);
+    let payload: serde_json::Value =
+        serde_json::from_slice(&subscriber.decrypt(&first.body).unwrap()).unwrap();
+    assert_eq!(payload["url"], format!("/track#code={code}"));
+
+    // The secret is lost: the reporter finds the report again by phone.
+    phone.goto(&app.url("/track")).await.unwrap();
+    phone
+        .execute("localStorage.clear(); return true", vec![])
+        .await
+        .unwrap();
+    phone.goto(&app.url("/track")).await.unwrap();
+    eventually("the recovery form", async || exists(&phone, "#recover").await).await;
+    tap(&phone, "#recover summary").await;
+    type_into(&phone, "#recover-phone", "13912345678").await;
+    tap(&phone, "#recover-send").await;
+    eventually("the code form", async || exists(&phone, "#recover-code").await).await;
+    let sms = admin.get("/api/v1/admin/messages").await.1;
+    let body = sms["sms_log"][0]["body"].as_str().unwrap().to_owned();
+    let digits: String = body
+        .chars()
+        .collect::<Vec<_>>()
+        .windows(6)
+        .find(|w| w.iter().all(char::is_ascii_digit))
+        .map(|w| w.iter().collect())
+        .unwrap();
+    type_into(&phone, "#recover-code", &digits).await;
+    tap(&phone, "#recover-submit").await;
+    eventually("the report is found", async || {
+        text(&phone, "#recovered").await.contains(&code)
+    })
+    .await;
+    tap(&phone, "#recovered a").await;
+    eventually("the found report opens", async || {
+        exists(&phone, ".case-state[data-state='accepted']").await
+    })
+    .await;
+    app.shutdown().await;
+}

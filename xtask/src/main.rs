@@ -18,9 +18,14 @@
 //!                               server RSS under N parallel wrong-password sign-ins vs idle
 //!   cargo xtask bench-upload-memory [--against BIN]   server RSS under upload floods (and another build's)
 //!   cargo xtask bench-ledger [--cases N]   the staff ledger's memory and the repeat-site queries at 1M cases
+//!   cargo xtask bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS]
+//!                              [--clients C] [--receiver-delay-ms MS] [--binary PATH]
+//!                               the reporter message outbox: pushes/s and accept → push latency
+//!                               vs the accept action alone and a local push receiver's ceiling
 
 mod bench;
 mod bench_ledger;
+mod bench_messages;
 mod fuzz;
 mod imports;
 mod lint;
@@ -60,12 +65,13 @@ fn main() -> ExitCode {
         Some("bench-ledger") => {
             bench_ledger::run(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
         }
+        Some("bench-messages") => bench_messages::run(&args[1..]),
         Some("bench-open-data") => {
             bench::open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N]>"
+                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
             );
             return ExitCode::from(2);
         }

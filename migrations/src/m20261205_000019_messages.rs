@@ -39,6 +39,7 @@ enum MessageOutbox {
     Attempts,
     NextAttemptAt,
     LockedUntil,
+    ClaimToken,
     LastError,
     ProviderId,
     SentAt,
@@ -59,6 +60,7 @@ enum SmsLog {
 enum RecoveryCode {
     Table,
     Id,
+    RequestId,
     PhoneIndex,
     CodeHash,
     Tries,
@@ -124,6 +126,8 @@ impl MigrationTrait for Migration {
                     .col(integer(MessageOutbox::Attempts).default(0))
                     .col(timestamp_with_time_zone(MessageOutbox::NextAttemptAt))
                     .col(timestamp_with_time_zone_null(MessageOutbox::LockedUntil))
+                    // Who holds the claim: only that worker writes the outcome.
+                    .col(string_null(MessageOutbox::ClaimToken))
                     .col(text_null(MessageOutbox::LastError))
                     .col(string_null(MessageOutbox::ProviderId))
                     .col(timestamp_with_time_zone_null(MessageOutbox::SentAt))
@@ -166,6 +170,9 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(RecoveryCode::Table)
                     .col(big_pk_auto(RecoveryCode::Id))
+                    // What the requester holds besides the code, so that
+                    // nobody else's wrong tries spend it.
+                    .col(string(RecoveryCode::RequestId).unique_key())
                     .col(string(RecoveryCode::PhoneIndex))
                     .col(string(RecoveryCode::CodeHash))
                     .col(integer(RecoveryCode::Tries).default(0))

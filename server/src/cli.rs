@@ -169,6 +169,17 @@ pub struct SettingsArgs {
         global = true
     )]
     pub webhook_allow: Vec<String>,
+    /// Loopback and private addresses a Web Push endpoint may name, as
+    /// comma-separated CIDRs; none by default (push services are public,
+    /// over HTTPS). For a push service of one's own on the government
+    /// network, or a test's.
+    #[arg(
+        long,
+        env = "SHANSHUI_PUSH_ALLOW",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub push_allow: Vec<String>,
     /// Who sends reporters' SMS: `log` keeps them in the database, for the
     /// console (the default); `tencent` sends through Tencent Cloud SMS,
     /// configured by the `SHANSHUI_TENCENT_*` variables (see the README).
@@ -317,6 +328,8 @@ impl TryFrom<SettingsArgs> for Settings {
         let webhook_allow = crate::egress::AllowList::parse(&args.webhook_allow).map_err(|e| {
             ConfigError::new(format!("--webhook-allow / SHANSHUI_WEBHOOK_ALLOW: {e}"))
         })?;
+        let push_allow = crate::egress::AllowList::parse(&args.push_allow)
+            .map_err(|e| ConfigError::new(format!("--push-allow / SHANSHUI_PUSH_ALLOW: {e}")))?;
         Ok(Settings {
             bind: args.bind,
             data_dir: args.data_dir,
@@ -353,6 +366,7 @@ impl TryFrom<SettingsArgs> for Settings {
             outbox: OutboxPolicy::default(),
             webhook_allow,
             clock: crate::clock::Clock::system(),
+            push_allow,
             sms_provider: args.sms_provider,
             push_contact: args.push_contact,
         })

@@ -51,6 +51,10 @@ pub struct Settings {
     /// The time every deadline, window and session is judged by: the
     /// system's; tests move it forward.
     pub clock: crate::clock::Clock,
+    /// Where Web Push may go besides public HTTPS push services
+    /// (`--push-allow`): a reporter's browser names the address, so this is
+    /// not the webhooks' list.
+    pub push_allow: crate::egress::AllowList,
     /// Who sends the reporters' SMS (`--sms-provider`).
     pub sms_provider: SmsProviderKind,
     /// The VAPID `sub` claim: a `mailto:` or `https:` contact a push

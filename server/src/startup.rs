@@ -91,6 +91,12 @@ impl Application {
             },
             pii: pii.clone(),
         });
+        if settings.sms_provider == crate::config::SmsProviderKind::Log {
+            tracing::warn!(
+                "SMS provider `log`: texts are not sent but kept for admins to read on /admin/messages, \
+                 找回 codes included — for trying Shanshui; set --sms-provider tencent before residents use it"
+            );
+        }
         let settings = Arc::new(settings);
         let state = AppState {
             db: db.clone(),
@@ -170,7 +176,7 @@ impl Application {
         let messages = tokio::spawn(crate::notify::worker::run(
             self.db.clone(),
             self.settings.outbox,
-            self.settings.webhook_allow.clone(),
+            self.settings.push_allow.clone(),
             self.channels.clone(),
             self.settings.clock.clone(),
             outbox_stopped,

@@ -52,8 +52,8 @@ pub struct PushUnsubscribe {
 }
 
 /// `PUT /api/v1/track/{code}/phone`: an anonymous reporter leaves a phone
-/// for messages only (短信通知). It is kept encrypted, never shown to staff,
-/// and deleted 90 days after the case closed.
+/// for messages only (短信通知). It is kept encrypted, shown to staff by its
+/// last two digits at most, and deleted 90 days after the case closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotifyPhone {
@@ -85,9 +85,12 @@ pub struct RecoverCodeRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoverCodeSent {
-    /// Always `if the phone has reports, a code was sent`.
+    /// Always `if this phone has reports, a code was sent to it`.
     pub message: String,
     pub valid_minutes: i64,
+    /// Sent back with the code (`POST /api/v1/recover`): a code is tried
+    /// only by whoever asked for it.
+    pub request: String,
 }
 
 /// `POST /api/v1/recover`: the phone and the code it received.
@@ -95,6 +98,8 @@ pub struct RecoverCodeSent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoverRequest {
     pub phone: String,
+    /// The `request` of the code's answer.
+    pub request: String,
     pub code: String,
 }
 
@@ -129,7 +134,8 @@ pub struct MessageView {
     /// `reply_approved`, `reward_approved`, `reward_expiring`,
     /// `rate_question`, `recovery_code`, `receipt`.
     pub event: String,
-    /// `138****8000` or `push`; absent in a case's timeline.
+    /// `*********00` (a phone's last two digits) or `push`; absent in a
+    /// case's timeline.
     #[serde(default)]
     pub recipient: Option<String>,
     /// `queued`, `sent`, `failed` or `dropped`.

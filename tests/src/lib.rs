@@ -301,6 +301,9 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         webhook_allow: server::egress::AllowList::parse(&["127.0.0.1/32"])
             .expect("a valid allow list"),
         clock: server::clock::Clock::system(),
+        // The local push services the tests start listen on 127.0.0.1.
+        push_allow: server::egress::AllowList::parse(&["127.0.0.1/32"])
+            .expect("a valid allow list"),
         sms_provider: server::config::SmsProviderKind::Log,
         push_contact: "mailto:tests@shanshui.invalid".to_owned(),
     }

@@ -2286,7 +2286,10 @@ async fn a_reporter_turns_on_push_and_texts_on_a_phone_and_finds_the_report_agai
     .await;
 
     // The case is accepted: the push arrives, encrypted and signed.
-    assert_eq!(handler.act(&code, json!({ "action": "accept" })).await.0, 200);
+    assert_eq!(
+        handler.act(&code, json!({ "action": "accept" })).await.0,
+        200
+    );
     let got = push.wait_for(1, Duration::from_secs(20)).await;
     let first = got.iter().find(|r| r.status == 201).expect("a push");
     assert!(first.vapid_ok);
@@ -2301,11 +2304,17 @@ async fn a_reporter_turns_on_push_and_texts_on_a_phone_and_finds_the_report_agai
         .await
         .unwrap();
     phone.goto(&app.url("/track")).await.unwrap();
-    eventually("the recovery form", async || exists(&phone, "#recover").await).await;
+    eventually("the recovery form", async || {
+        exists(&phone, "#recover").await
+    })
+    .await;
     tap(&phone, "#recover summary").await;
     type_into(&phone, "#recover-phone", "13912345678").await;
     tap(&phone, "#recover-send").await;
-    eventually("the code form", async || exists(&phone, "#recover-code").await).await;
+    eventually("the code form", async || {
+        exists(&phone, "#recover-code").await
+    })
+    .await;
     let sms = admin.get("/api/v1/admin/messages").await.1;
     let body = sms["sms_log"][0]["body"].as_str().unwrap().to_owned();
     let digits: String = body

@@ -118,10 +118,7 @@ pub fn run(args: &[String]) -> Result {
             target_dir().join("release/shanshui")
         }
     };
-    let work = env::temp_dir().join(format!(
-        "shanshui-bench-messages-{}",
-        std::process::id()
-    ));
+    let work = env::temp_dir().join(format!("shanshui-bench-messages-{}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let result = (|| -> Result {
@@ -179,7 +176,11 @@ fn measure(o: &Options, port: u16, receiver: &Receiver) -> Result {
     let vapid_key = {
         let r = Http::new(port).send("GET", "/api/v1/push/key", &[], b"")?;
         Json::parse_bytes(&r.body)
-            .and_then(|j| j.get("public_key").and_then(Json::as_str).map(str::to_owned))
+            .and_then(|j| {
+                j.get("public_key")
+                    .and_then(Json::as_str)
+                    .map(str::to_owned)
+            })
             .ok_or("no VAPID key")?
     };
     let answers = required_answers(port)?;
@@ -238,10 +239,13 @@ fn measure(o: &Options, port: u16, receiver: &Receiver) -> Result {
     let drain_secs = (last_push - accepts.end).as_secs_f64();
     let span_secs = (last_push - first_push).as_secs_f64();
     let checked = check_sample(&pushes, &many, &browser, &auth, &vapid_key)?;
-    let bursts = Bursts::of(&push_times, Duration::from_millis(500));
+    let bursts = Bursts::of(&push_times, Duration::from_secs(1));
 
     // 3. Latency: one accept at a time.
-    let (single, _) = file(o.latency, "with one push subscription each, for the latency")?;
+    let (single, _) = file(
+        o.latency,
+        "with one push subscription each, for the latency",
+    )?;
     subscribe_all(&single)?;
     std::thread::sleep(Duration::from_secs(3));
     step(&format!(
@@ -297,8 +301,14 @@ fn measure(o: &Options, port: u16, receiver: &Receiver) -> Result {
     let drain = backlog_at_end as f64 / drain_secs;
     let accept_rate = many.len() as f64 / accepts.secs();
     println!(
-        "\n## messages to reporters: {} reports with one push subscription each (release server, SQLite, 127.0.0.1, {c} clients{})\n",
+        "\n## messages to reporters: {} reports with one push subscription each ({}, SQLite, 127.0.0.1, {c} clients{})\n",
         o.reports,
+        o.binary
+            .as_ref()
+            .map_or("release server".to_owned(), |b| format!(
+                "server `{}`",
+                b.display()
+            )),
         if o.receiver_delay.is_zero() {
             String::new()
         } else {
@@ -349,16 +359,14 @@ fn measure(o: &Options, port: u16, receiver: &Receiver) -> Result {
         (arrived.saturating_sub(1)) as f64 / span_secs
     );
     println!(
-        "| within a pass (bursts of arrivals less than 500 ms apart) | {} in {} passes | {:.2} | {:.1} messages | {:.4} of the receiver (1 connection) |",
+        "| within a pass (runs of arrivals less than 1 s apart) | {} in {} passes | {:.2} | {:.1} messages | {:.4} of the receiver (1 connection) |",
         bursts.messages,
         bursts.count,
         bursts.busy_secs,
         bursts.rate(),
         bursts.rate() / (replay_one.0 as f64 / replay_one.1)
     );
-    println!(
-        "\n| latency: accept answered → push received | samples | p50 | p99 | min | max |"
-    );
+    println!("\n| latency: accept answered → push received | samples | p50 | p99 | min | max |");
     println!("|---|---|---|---|---|---|");
     println!(
         "| {} single accepts, one every {} ms | {}{} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms |",
@@ -736,10 +744,12 @@ fn check_sample(
         if !header("authorization")
             .is_some_and(|v| v.starts_with("vapid t=") && v.ends_with(&format!("k={vapid_key}")))
         {
-            return Err(format!("push to {name}: no VAPID authorization with the server's key"));
+            return Err(format!(
+                "push to {name}: no VAPID authorization with the server's key"
+            ));
         }
-        let plain = decrypt(browser, auth, &a.body)
-            .ok_or(format!("push to {name}: does not decrypt"))?;
+        let plain =
+            decrypt(browser, auth, &a.body).ok_or(format!("push to {name}: does not decrypt"))?;
         let payload = Json::parse_bytes(&plain).ok_or(format!("push to {name}: not JSON"))?;
         let tag = payload.get("tag").and_then(Json::as_str);
         if tag != Some(name) {
@@ -770,7 +780,8 @@ fn decrypt(browser: &SecretKey, auth: &[u8; 16], body: &[u8]) -> Option<Vec<u8>>
         .ok()?;
     let prk = Hkdf::<Sha256>::new(Some(salt), &ikm);
     let mut cek = [0u8; 16];
-    prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek).ok()?;
+    prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek)
+        .ok()?;
     let mut nonce = [0u8; 12];
     prk.expand(b"Content-Encoding: nonce\0", &mut nonce).ok()?;
     let mut record = Aes128Gcm::new_from_slice(&cek)

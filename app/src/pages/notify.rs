@@ -213,7 +213,8 @@ pub fn Recover() -> impl IntoView {
     let lang = use_lang();
     let phone = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
-    let sent = RwSignal::new(false);
+    // The request the code belongs to, once one was asked for.
+    let request = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let found = RwSignal::new(None::<Recovered>);
@@ -241,8 +242,8 @@ pub fn Recover() -> impl IntoView {
             .await;
             let _ = busy.try_set(false);
             match got {
-                Ok(_) => {
-                    let _ = sent.try_set(true);
+                Ok(answer) => {
+                    let _ = request.try_set(Some(answer.request));
                 }
                 Err(e) => {
                     let _ = error.try_set(Some(message(e, l)));
@@ -254,6 +255,7 @@ pub fn Recover() -> impl IntoView {
         ev.prevent_default();
         let l = lang.get_untracked();
         let (number, digits) = (phone.get_untracked(), code.get_untracked());
+        let asked = request.get_untracked().unwrap_or_default();
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
@@ -261,7 +263,7 @@ pub fn Recover() -> impl IntoView {
                 "POST",
                 "/api/v1/recover",
                 &[],
-                &serde_json::json!({ "phone": number, "code": digits.trim() }),
+                &serde_json::json!({ "phone": number, "request": asked, "code": digits.trim() }),
             )
             .await;
             let _ = busy.try_set(false);
@@ -311,7 +313,7 @@ pub fn Recover() -> impl IntoView {
                         }.into_any()
                     }
                 }
-                None if sent.get() => view! {
+                None if request.get().is_some() => view! {
                     <form id="recover-code-form" on:submit=on_code>
                         <p class="notice" role="status">{move || td_string!(lang.get(), recover_sent)}</p>
                         <div class="field">

@@ -879,7 +879,8 @@ pub async fn apply(
             let step =
                 reward_service::apply(txn, id, read, action.clone(), ctx.deadlines.claim_days, now)
                     .await?;
-            if step.to == shared::reward::RewardState::Approved
+            if !read.demo
+                && step.to == shared::reward::RewardState::Approved
                 && step.from != Some(shared::reward::RewardState::Approved)
                 && let Some(r) = reward_service::for_case(txn, read.id).await?
             {

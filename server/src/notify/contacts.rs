@@ -2,13 +2,13 @@
 //! the phone an anonymous reporter may leave for messages only.
 
 use crate::audit;
-use crate::db::entities::{push_subscription, report};
+use crate::db::entities::{message_outbox, push_subscription, report};
 use crate::egress::AllowList;
 use crate::error::AppError;
 use crate::privacy::PiiCipher;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use shared::notify::{MAX_SUBSCRIPTIONS, NotifyStatus, PushSubscribe};
@@ -17,28 +17,37 @@ use shared::report::Phone;
 /// The longest push endpoint taken (real ones are about 200–500 bytes).
 const MAX_ENDPOINT: usize = 1024;
 
-/// Checks a push endpoint: an `https://` URL (a push service), or plain
-/// `http://` only to an address the egress allow list names (a test's or a
-/// government network's own push service); never an address the rule
-/// refuses. The address is checked again when a message is sent.
-pub fn check_endpoint(allow: &AllowList, endpoint: &str) -> Result<(), AppError> {
-    let refuse = |m: &str| AppError::validation("endpoint", m);
+/// Checks a push endpoint and answers it as it will be stored (the URL
+/// parser's form, so what is signed for is what is reached). A push
+/// service is public and speaks HTTPS on its default port; anything else
+/// — plain HTTP, another port, an address on the server's own network —
+/// only where `--push-allow` names the literal address (a test's or a
+/// government network's own push service). The push allow list is not the
+/// webhooks': an anonymous reporter chooses this address, an admin chooses
+/// a webhook's. Every refusal reads alike, so the answer maps nothing of
+/// the network; the address is checked again at every send.
+pub fn check_endpoint(allow: &AllowList, endpoint: &str) -> Result<String, AppError> {
+    let refuse = || {
+        AppError::validation(
+            "endpoint",
+            "not a push service's address: send the endpoint the browser's subscription gave",
+        )
+    };
     if endpoint.len() > MAX_ENDPOINT {
-        return Err(refuse("the endpoint is too long"));
+        return Err(refuse());
     }
-    let url = allow
-        .check_url(endpoint)
-        .map_err(|e| refuse(&format!("not a push service this server may reach: {e}")))?;
-    let literal_ip = url.host_str().is_some_and(|h| {
-        h.trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok()
-    });
-    match url.scheme() {
-        "https" => Ok(()),
-        // Plain HTTP only to an address the allow list names (checked above).
-        "http" if literal_ip => Ok(()),
-        _ => Err(refuse("a push endpoint must be an https:// URL")),
+    let url = allow.check_url(endpoint).map_err(|_| refuse())?;
+    let listed_ip = url
+        .host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
+        .filter(|ip| crate::egress::classify(*ip) != crate::egress::Kind::Public);
+    match (url.scheme(), url.port(), listed_ip) {
+        // A named public host over HTTPS on 443 (resolved, and judged, when sent).
+        ("https", None, _) => Ok(url.as_str().to_owned()),
+        // A private or loopback address `--push-allow` lists (check_url
+        // refused any it does not).
+        ("https" | "http", _, Some(_)) => Ok(url.as_str().to_owned()),
+        _ => Err(refuse()),
     }
 }
 
@@ -51,9 +60,8 @@ pub async fn subscribe(
     input: PushSubscribe,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let endpoint = input.endpoint.trim().to_owned();
-    check_endpoint(allow, &endpoint)?;
-    super::webpush::check_keys(&input.keys.p256dh, &input.keys.auth)
+    let endpoint = check_endpoint(allow, input.endpoint.trim())?;
+    let (p256dh, auth) = super::webpush::canonical_keys(&input.keys.p256dh, &input.keys.auth)
         .map_err(|e| AppError::validation("keys", e.to_string()))?;
     let lang = match input.lang.as_deref() {
         Some("en") => "en",
@@ -79,8 +87,8 @@ pub async fn subscribe(
     push_subscription::ActiveModel {
         report_id: Set(r.id),
         endpoint: Set(endpoint),
-        p256dh: Set(input.keys.p256dh.trim().to_owned()),
-        auth: Set(input.keys.auth.trim().to_owned()),
+        p256dh: Set(p256dh),
+        auth: Set(auth),
         lang: Set(lang.to_owned()),
         created_at: Set(now),
         ..Default::default()
@@ -97,9 +105,13 @@ pub async fn unsubscribe(
     r: &report::Model,
     endpoint: &str,
 ) -> Result<(), AppError> {
+    // Stored in the parser's form: compare in it.
+    let endpoint = reqwest::Url::parse(endpoint.trim())
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_else(|_| endpoint.trim().to_owned());
     push_subscription::Entity::delete_many()
         .filter(push_subscription::Column::ReportId.eq(r.id))
-        .filter(push_subscription::Column::Endpoint.eq(endpoint.trim()))
+        .filter(push_subscription::Column::Endpoint.eq(endpoint))
         .exec(db)
         .await?;
     Ok(())
@@ -131,6 +143,14 @@ pub async fn set_phone(
     row.notify_phone_enc = Set(phone.as_ref().map(|p| pii.encrypt(p.as_str())));
     row.notify_phone_index = Set(phone.as_ref().map(|p| pii.blind_index(p.as_str())));
     row.update(&txn).await?;
+    // Texts queued for the old number are not sent to it.
+    drop_queued(
+        &txn,
+        Condition::all()
+            .add(message_outbox::Column::ReportId.eq(r.id))
+            .add(message_outbox::Column::Channel.eq(super::SMS)),
+    )
+    .await?;
     audit::record(
         &txn,
         audit::Entry {
@@ -171,8 +191,10 @@ pub async fn status(
     })
 }
 
-/// Forgets the messages-only phones of cases closed more than `days` ago
-/// (the promise made when the phone was left). Answers how many.
+/// Forgets, for cases closed (办结, 不予受理 or merged) more than `days` ago,
+/// the messages-only phones and the push subscriptions of their reports,
+/// and the texts still queued for them (the promise made on `/track`).
+/// Answers how many phones.
 pub async fn forget_old_phones(
     db: &DatabaseConnection,
     days: i64,
@@ -180,24 +202,61 @@ pub async fn forget_old_phones(
 ) -> Result<u64, sea_orm::DbErr> {
     use crate::db::entities::case;
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    let closed_long_ago = Query::select()
-        .column(case::Column::Id)
-        .from(case::Entity)
-        .and_where(Expr::col(case::Column::State).eq("closed"))
-        .and_where(Expr::col(case::Column::ClosedAt).lt(now - chrono::Duration::days(days)))
-        .to_owned();
+    let reports_of_old_cases = || {
+        let closed_long_ago = Query::select()
+            .column(case::Column::Id)
+            .from(case::Entity)
+            .and_where(Expr::col(case::Column::ClosedAt).lt(now - chrono::Duration::days(days)))
+            .to_owned();
+        Query::select()
+            .column(report::Column::Id)
+            .from(report::Entity)
+            .and_where(Expr::col(report::Column::CaseId).in_subquery(closed_long_ago))
+            .to_owned()
+    };
+    let txn = crate::db::begin_write(db).await?;
     let result = report::Entity::update_many()
-        .col_expr(
-            report::Column::NotifyPhoneEnc,
-            sea_orm::sea_query::Expr::value(None::<String>),
-        )
+        .col_expr(report::Column::NotifyPhoneEnc, Expr::value(None::<String>))
         .col_expr(
             report::Column::NotifyPhoneIndex,
-            sea_orm::sea_query::Expr::value(None::<String>),
+            Expr::value(None::<String>),
         )
         .filter(report::Column::NotifyPhoneEnc.is_not_null())
-        .filter(report::Column::CaseId.in_subquery(closed_long_ago))
-        .exec(db)
+        .filter(report::Column::Id.in_subquery(reports_of_old_cases()))
+        .exec(&txn)
         .await?;
+    push_subscription::Entity::delete_many()
+        .filter(push_subscription::Column::ReportId.in_subquery(reports_of_old_cases()))
+        .exec(&txn)
+        .await?;
+    drop_queued(
+        &txn,
+        Condition::all().add(message_outbox::Column::ReportId.in_subquery(reports_of_old_cases())),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(result.rows_affected)
+}
+
+/// Drops the queued messages `which` selects, and the phones they held.
+async fn drop_queued(conn: &impl ConnectionTrait, which: Condition) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::sea_query::Expr;
+    message_outbox::Entity::update_many()
+        .col_expr(
+            message_outbox::Column::Status,
+            Expr::value(super::worker::DROPPED),
+        )
+        .col_expr(
+            message_outbox::Column::LastError,
+            Expr::value(Some("the recipient was removed")),
+        )
+        .col_expr(
+            message_outbox::Column::RecipientEnc,
+            Expr::value(None::<String>),
+        )
+        .filter(message_outbox::Column::Status.eq(super::worker::QUEUED))
+        .filter(which)
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! worker and sends nothing itself.
 
 use super::sms::Template;
-use super::{PUSH, SMS, mask_phone};
+use super::{PUSH, SMS, mask_for_staff};
 use crate::db::entities::{
     case, message_outbox, push_subscription, report, reporter_identity, reward,
 };
@@ -61,6 +61,10 @@ pub async fn after_change(
     asked: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    // Invented reporters (演示数据) are told nothing.
+    if after.demo {
+        return Ok(());
+    }
     let from = before.state.as_str();
     let to = after.state.as_str();
     let code = after.code.clone();
@@ -111,9 +115,12 @@ pub async fn after_change(
     if moved && to == CaseState::Closed.as_str() {
         let closed = after.closed_at.unwrap_or(now);
         let contest_until = local_date(closed + Duration::days(contest_days));
+        // Asked once: a question dropped unsent (the case was contested
+        // within the day) does not count.
         let asked_before = message_outbox::Entity::find()
             .filter(message_outbox::Column::CaseId.eq(after.id))
             .filter(message_outbox::Column::Event.eq(Template::RateQuestion.as_str()))
+            .filter(message_outbox::Column::Status.ne(super::worker::DROPPED))
             .count(txn)
             .await?
             > 0;
@@ -270,7 +277,7 @@ pub async fn enqueue_for_report(
     if let Some((phone_enc, phone_index)) = phone_of(txn, r).await? {
         let mask = pii
             .decrypt(&phone_enc)
-            .map(|p| mask_phone(&p))
+            .map(|p| mask_for_staff(&p))
             .unwrap_or_else(|_| "****".to_owned());
         insert(
             txn,
@@ -314,7 +321,7 @@ pub async fn enqueue_to_phone(
             channel: SMS,
             subscription_id: None,
             recipient_enc: Some(pii.encrypt(phone)),
-            recipient_mask: mask_phone(phone),
+            recipient_mask: mask_for_staff(phone),
             recipient_key: format!("sms:{}", pii.blind_index(phone)),
             template,
             params: serde_json::to_string(&params).unwrap_or_else(|_| "[]".to_owned()),

@@ -1,6 +1,7 @@
 //! The routes: the reporter's (push, the messages-only phone, 找回) and the
 //! admin's view of the messages. Thin: the rules are in the modules beside.
 
+use super::sms::Template;
 use super::worker::{FAILED, QUEUED};
 use crate::auth::StaffUser;
 use crate::db::entities::{case, message_outbox, sms_log};
@@ -81,7 +82,9 @@ pub async fn push_key(State(state): State<AppState>) -> AppJson<PushKey> {
 /// with the notifications' `lang`) to this report's messages: 受理, a
 /// question, the reply, a reward, the satisfaction question. No phone or
 /// name is needed; the subscription belongs to the report. The endpoint
-/// must be `https://`; the keys must be a P-256 point and a 16-byte secret.
+/// must be a public push service's `https://` address on its default port
+/// (another only where the operator's `--push-allow` lists it); the keys
+/// must be a P-256 point and a 16-byte secret.
 #[utoipa::path(
     post,
     path = "/track/{code}/push",
@@ -106,7 +109,7 @@ pub async fn subscribe(
     let (_, r) = reporter(&state, &code, &headers).await?;
     super::contacts::subscribe(
         &state.db,
-        &state.settings.webhook_allow,
+        &state.settings.push_allow,
         &r,
         input,
         state.settings.clock.now(),
@@ -144,9 +147,10 @@ pub async fn unsubscribe(
 /// Text me (短信通知).
 ///
 /// An anonymous reporter leaves a mainland mobile number for messages
-/// only: it is kept encrypted, never shown to staff, used for this
-/// report's messages and for 找回, and deleted 90 days after the case
-/// closed. A report filed with a name already texts its phone (409).
+/// only: it is kept encrypted, shown to staff by its last two digits at
+/// most, used for this report's messages and for 找回, and deleted (with
+/// the texts still queued for it) 90 days after the case closed. A report
+/// filed with a name already texts its phone (409).
 #[utoipa::path(
     put,
     path = "/track/{code}/phone",
@@ -200,10 +204,13 @@ pub async fn remove_phone(
 
 /// Find my reports: send a code (找回举报).
 ///
-/// Sends a 6-digit code, valid for 10 minutes, to the phone if any report
-/// was filed with it (or left it for messages). The answer is the same
-/// whether or not the phone is known. At most 3 codes an hour and 10 a day
-/// per phone, and a few requests a minute per address (429).
+/// Sends a 6-digit code, valid for 10 minutes, to the phone if a report of
+/// an open case, or of one closed within 90 days, was filed with it (or
+/// left it for messages). The answer — with the `request` to send back
+/// with the code — is the same whether or not the phone is known, and
+/// whether or not the phone's own limits (3 codes an hour, 10 a day) were
+/// reached, when nothing is sent. Per client address: 10 requests at once,
+/// then one every 30 s (429).
 #[utoipa::path(
     post,
     path = "/recover/code",
@@ -232,10 +239,11 @@ pub async fn request_code(
 
 /// Find my reports: the code (找回举报).
 ///
-/// With the code the phone received: every report of that phone, each
-/// with a fresh secret shown once (the old secret stops working). A wrong,
-/// spent or expired code is 422 `validation_failed` on `code`; the fifth
-/// wrong try spends the code. Audited.
+/// With the `request` and the code the phone received: every recoverable
+/// report of that phone, each with a fresh secret shown once (the old
+/// secret stops working). A wrong, spent or expired code is 422
+/// `validation_failed` on `code`; the fifth wrong try spends the code.
+/// Audited (`recovery.completed`, by count).
 #[utoipa::path(
     post,
     path = "/recover",
@@ -258,6 +266,7 @@ pub async fn recover(
             &state.db,
             &state.pii,
             &input.phone,
+            &input.request,
             &input.code,
             state.settings.clock.now(),
         )
@@ -267,10 +276,12 @@ pub async fn recover(
 
 /// Messages to reporters (消息记录).
 ///
-/// For admins: the newest 200 messages by push and SMS (recipients masked,
-/// texts by template), how many wait and how many failed, and with the
-/// `log` provider its inbox, where a new install sees what would have
-/// been texted.
+/// For admins: the newest 200 messages by push and SMS (a phone shown by
+/// its last two digits, a text by its template; one-time codes left out),
+/// how many wait and how many failed, and with the `log` provider its inbox
+/// of the last week, where a new install sees what would have been texted
+/// (codes included: the `log` provider is for trying Shanshui, not for a
+/// district's residents).
 #[utoipa::path(
     get,
     path = "/admin/messages",
@@ -287,7 +298,11 @@ pub async fn messages(
     user: StaffUser,
 ) -> Result<AppJson<MessagesView>, AppError> {
     user.require(&[Role::Admin])?;
+    // One-time codes are left out: a code row exists only for a phone that
+    // has reports, so listing them would tell an admin which phones have.
+    let not_codes = message_outbox::Column::Event.ne(Template::RecoveryCode.as_str());
     let rows = message_outbox::Entity::find()
+        .filter(not_codes.clone())
         .order_by_desc(message_outbox::Column::Id)
         .limit(200)
         .all(&state.db)
@@ -296,6 +311,7 @@ pub async fn messages(
     let count = |status: &'static str| {
         message_outbox::Entity::find()
             .filter(message_outbox::Column::Status.eq(status))
+            .filter(not_codes.clone())
             .count(&state.db)
     };
     let queued = count(QUEUED).await?;
@@ -373,7 +389,9 @@ pub fn view(
         recipient: with_recipient.then_some(m.recipient_mask),
         status: m.status,
         attempts: m.attempts,
-        last_error: m.last_error,
+        // A provider's or push service's words are the admins': they may
+        // echo what they were sent.
+        last_error: m.last_error.filter(|_| with_recipient),
         created_at: m.created_at.to_rfc3339(),
         next_attempt_at: m.next_attempt_at.to_rfc3339(),
         sent_at: m.sent_at.map(|t| t.to_rfc3339()),

@@ -34,7 +34,45 @@ pub mod worker;
 pub use events::{after_change, after_reward_approved, enqueue_for_report, enqueue_to_phone};
 pub use handlers::router;
 
-/// `138****8000`: what the console shows of a phone.
+/// Housekeeping, once a minute from `jobs`: what served a message is not
+/// kept longer than it serves. Finished texts lose whom they counted for
+/// after two days (the daily cap needs a day), the `log` provider's inbox
+/// keeps a week, one-time codes a day.
+pub async fn purge(
+    db: &sea_orm::DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    use crate::db::entities::{message_outbox, sms_log};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    message_outbox::Entity::update_many()
+        .col_expr(message_outbox::Column::RecipientKey, Expr::value("sms:-"))
+        .col_expr(message_outbox::Column::RecipientMask, Expr::value(""))
+        .filter(message_outbox::Column::Channel.eq(SMS))
+        .filter(message_outbox::Column::Status.ne(worker::QUEUED))
+        .filter(message_outbox::Column::RecipientKey.ne("sms:-"))
+        .filter(message_outbox::Column::CreatedAt.lt(now - chrono::Duration::days(2)))
+        .exec(db)
+        .await?;
+    sms_log::Entity::delete_many()
+        .filter(sms_log::Column::CreatedAt.lt(now - chrono::Duration::days(7)))
+        .exec(db)
+        .await?;
+    recovery::forget_old_codes(db, now).await?;
+    Ok(())
+}
+
+/// `*********00`: what staff may see of a phone (the console's messages,
+/// the `log` provider's inbox) — enough to tell two messages apart, not
+/// enough to confirm whose phone it is or to match a case to a named one.
+pub fn mask_for_staff(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
+    format!("*********{tail}")
+}
+
+/// `138****8000`: what the reporter, who holds the secret, sees of the
+/// phone their messages go to.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
     if chars.len() < 8 {
@@ -77,6 +115,7 @@ mod tests {
     #[test]
     fn phones_are_masked_to_their_ends() {
         assert_eq!(super::mask_phone("13800138000"), "138****8000");
+        assert_eq!(super::mask_for_staff("13800138000"), "*********00");
         assert_eq!(super::mask_phone("123"), "****");
     }
 }

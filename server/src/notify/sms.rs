@@ -668,18 +668,18 @@ impl SmsProvider for TencentSms {
 
     async fn send(&self, sms: &Sms<'_>) -> Result<Sent, SmsError> {
         let result = self.send_once(sms).await;
-        let to = mask_phone(sms.phone);
+        // No phone, not even masked: by its time a log line would tie a
+        // number to a case's event. The outbox row says which message.
         let template = sms.template.as_str();
         match &result {
-            Ok(sent) => tracing::info!(
+            Ok(sent) => tracing::debug!(
                 provider = "tencent",
                 template,
-                to,
                 serial_no = sent.provider_id.as_deref().unwrap_or(""),
                 "SMS sent"
             ),
             Err(e) => {
-                tracing::warn!(provider = "tencent", template, to, error = %e, "SMS not sent")
+                tracing::warn!(provider = "tencent", template, error = %e, "SMS not sent")
             }
         }
         result

@@ -199,6 +199,19 @@ impl VapidKey {
     }
 }
 
+/// The subscription's keys as they are stored: checked ([`check_keys`])
+/// and written again in base64url without padding, so nothing but the
+/// 65 and 16 bytes themselves is kept.
+pub fn canonical_keys(p256dh: &str, auth: &str) -> Result<(String, String), PushError> {
+    check_keys(p256dh, auth)?;
+    let again = |text: &str, what: &'static str| {
+        decode(text)
+            .map(|b| URL_SAFE_NO_PAD.encode(b))
+            .ok_or(PushError::NotBase64(what))
+    };
+    Ok((again(p256dh, "p256dh")?, again(auth, "auth")?))
+}
+
 /// Checks a subscription's keys as a browser sends them (base64url, padding
 /// tolerated): `p256dh` must be a 65-byte uncompressed point on P-256,
 /// `auth` exactly 16 bytes.
@@ -304,36 +317,17 @@ fn decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// The endpoint's origin, `scheme://host[:port]`, as the JWT's `aud`
-/// (RFC 8292 §2): the default port is dropped, as a URL's origin does.
+/// (RFC 8292 §2), read by the same URL parser (WHATWG, through reqwest)
+/// that the request is sent with: an endpoint written to look like one host
+/// to a hand-written parser (`https://evil.example\@push.example/`) and
+/// reach another gets the audience of the host it reaches, so no signed
+/// token for a real push service is ever sent elsewhere.
 fn origin(endpoint: &str) -> Result<String, PushError> {
-    let (scheme, rest) = endpoint.split_once("://").ok_or(PushError::BadEndpoint)?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "https" => "443",
-        "http" => "80",
-        _ => return Err(PushError::BadEndpoint),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    // Credentials are not part of an origin.
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    // An IPv6 literal has colons of its own: the port follows the `]`.
-    let (host, port) = match host_port.rfind(':') {
-        Some(i) if !host_port[i..].contains(']') => (&host_port[..i], Some(&host_port[i + 1..])),
-        _ => (host_port, None),
-    };
-    if host.is_empty() {
+    let url = reqwest::Url::parse(endpoint.trim()).map_err(|_| PushError::BadEndpoint)?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
         return Err(PushError::BadEndpoint);
     }
-    let host = host.to_ascii_lowercase();
-    match port {
-        Some(port) if !port.is_empty() && !port.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(PushError::BadEndpoint)
-        }
-        Some(port) if !port.is_empty() && port != default_port => {
-            Ok(format!("{scheme}://{host}:{port}"))
-        }
-        _ => Ok(format!("{scheme}://{host}")),
-    }
+    Ok(url.origin().ascii_serialization())
 }
 
 /// Writes the key through a temporary file and a rename, so that a crash
@@ -597,10 +591,21 @@ mod tests {
             ("https://[::1]/p", "https://[::1]"),
             ("https://user:pw@host.example/p", "https://host.example"),
             ("https://host.example?x", "https://host.example"),
+            // Where the request goes, not what a naive reading says.
+            (
+                "https://evil.example\\@fcm.googleapis.com/x",
+                "https://evil.example",
+            ),
         ] {
             assert_eq!(origin(endpoint).unwrap(), aud, "{endpoint}");
         }
-        for endpoint in ["", "host/x", "ftp://host/x", "https:///x", "https://h:x/"] {
+        for endpoint in [
+            "",
+            "host/x",
+            "ftp://host/x",
+            "https://h:x/",
+            "data:text/plain,x",
+        ] {
             assert_eq!(origin(endpoint), Err(PushError::BadEndpoint), "{endpoint}");
         }
     }

@@ -16,8 +16,8 @@ use crate::outbox::backoff;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use std::sync::Arc;
 
@@ -69,8 +69,12 @@ enum Outcome {
     Failed(String),
 }
 
-/// One pass: claims and sends every due message. Answers how many were
-/// attempted.
+/// Recipients one worker sends to at once: a slow push service holds up
+/// only its own messages, not everyone's.
+pub const CONCURRENCY: usize = 8;
+
+/// One pass: claims and sends every due message, [`CONCURRENCY`] at a
+/// time. Answers how many were attempted.
 pub async fn deliver_due(
     db: &DatabaseConnection,
     client: &WebhookClient,
@@ -78,6 +82,7 @@ pub async fn deliver_due(
     channels: &Channels,
     clock: &Clock,
 ) -> Result<usize, DbErr> {
+    use futures::StreamExt;
     let now = clock.now();
     let due = message_outbox::Entity::find()
         .filter(message_outbox::Column::Status.eq(QUEUED))
@@ -91,65 +96,128 @@ pub async fn deliver_due(
         .limit(50)
         .all(db)
         .await?;
-    let mut attempted = 0;
+    // One recipient's messages one after another (so its daily cap counts
+    // each sent before the next), different recipients side by side.
+    let mut by_recipient: Vec<Vec<message_outbox::Model>> = Vec::new();
     for message in due {
-        if !claim(db, &message, policy, now).await? {
-            continue; // another replica took it
+        match by_recipient
+            .iter_mut()
+            .find(|group| group[0].recipient_key == message.recipient_key)
+        {
+            Some(group) => group.push(message),
+            None => by_recipient.push(vec![message]),
         }
-        attempted += 1;
-        let outcome = attempt(db, client, channels, &message, now).await?;
-        let mut row: message_outbox::ActiveModel = message.clone().into();
-        row.locked_until = Set(None);
-        match outcome {
-            Outcome::Sent(provider_id) => {
-                row.attempts = Set(message.attempts + 1);
-                row.status = Set(SENT.to_owned());
-                row.sent_at = Set(Some(clock.now()));
-                row.provider_id = Set(provider_id);
-                row.last_error = Set(None);
-                // The phone is not kept once it has served.
-                row.recipient_enc = Set(None);
-            }
-            Outcome::Dropped(why) => {
-                row.status = Set(DROPPED.to_owned());
-                row.last_error = Set(Some(why));
-                row.recipient_enc = Set(None);
-            }
-            Outcome::Later(at, why) => {
-                row.next_attempt_at = Set(at);
-                row.last_error = Set(why);
-            }
-            Outcome::Retry(e) => {
-                let attempts = message.attempts + 1;
-                row.attempts = Set(attempts);
-                if attempts >= MAX_ATTEMPTS {
-                    tracing::warn!(id = message.id, attempts, error = %e, "a message is given up");
-                    row.status = Set(FAILED.to_owned());
-                    row.recipient_enc = Set(None);
-                } else {
-                    let wait =
-                        Duration::from_std(backoff(policy, message.attempts)).unwrap_or_default();
-                    row.next_attempt_at = Set(now + wait);
+    }
+    let results: Vec<Result<usize, DbErr>> = futures::stream::iter(by_recipient)
+        .map(|group| async move {
+            let mut attempted = 0;
+            for message in group {
+                if deliver_one(db, client, policy, channels, clock, message, now).await? {
+                    attempted += 1;
                 }
-                row.last_error = Set(Some(e));
             }
-            Outcome::Failed(e) => {
-                row.attempts = Set(message.attempts + 1);
-                row.status = Set(FAILED.to_owned());
-                row.last_error = Set(Some(e));
-                row.recipient_enc = Set(None);
-            }
-        }
-        row.update(db).await?;
+            Ok(attempted)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut attempted = 0;
+    for r in results {
+        attempted += r?;
     }
     Ok(attempted)
 }
 
-/// Takes the row for this worker until the send has had time to finish.
+/// Claims one message and, if this worker got it, sends it and writes the
+/// outcome under its claim. Answers whether it was this worker's.
+async fn deliver_one(
+    db: &DatabaseConnection,
+    client: &WebhookClient,
+    policy: &OutboxPolicy,
+    channels: &Channels,
+    clock: &Clock,
+    message: message_outbox::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use message_outbox::Column as C;
+    let token = uuid::Uuid::new_v4().to_string();
+    if !claim(db, &message, policy, &token, now).await? {
+        return Ok(false); // another replica took it
+    }
+    let outcome = attempt(db, client, channels, &message, now).await?;
+    let mut columns: Vec<(C, sea_orm::Value)> = vec![
+        (C::LockedUntil, None::<DateTime<Utc>>.into()),
+        (C::ClaimToken, None::<String>.into()),
+    ];
+    // What a message holds is not kept once it has served: the phone, and
+    // a one-time code's digits.
+    let finished = |columns: &mut Vec<(C, sea_orm::Value)>| {
+        columns.push((C::RecipientEnc, None::<String>.into()));
+        if message.event == Template::RecoveryCode.as_str() {
+            columns.push((C::Params, "[]".into()));
+        }
+    };
+    match outcome {
+        Outcome::Sent(provider_id) => {
+            columns.push((C::Attempts, (message.attempts + 1).into()));
+            columns.push((C::Status, SENT.into()));
+            columns.push((C::SentAt, Some(clock.now()).into()));
+            columns.push((C::ProviderId, provider_id.into()));
+            columns.push((C::LastError, None::<String>.into()));
+            finished(&mut columns);
+        }
+        Outcome::Dropped(why) => {
+            columns.push((C::Status, DROPPED.into()));
+            columns.push((C::LastError, Some(why).into()));
+            finished(&mut columns);
+        }
+        Outcome::Later(at, why) => {
+            columns.push((C::NextAttemptAt, at.into()));
+            columns.push((C::LastError, why.into()));
+        }
+        Outcome::Retry(e) => {
+            let attempts = message.attempts + 1;
+            columns.push((C::Attempts, attempts.into()));
+            if attempts >= MAX_ATTEMPTS {
+                tracing::warn!(id = message.id, attempts, error = %e, "a message is given up");
+                columns.push((C::Status, FAILED.into()));
+                finished(&mut columns);
+            } else {
+                // Counted from the claim, like the webhooks' back-off.
+                let wait =
+                    Duration::from_std(backoff(policy, message.attempts)).unwrap_or_default();
+                columns.push((C::NextAttemptAt, (now + wait).into()));
+            }
+            columns.push((C::LastError, Some(e).into()));
+        }
+        Outcome::Failed(e) => {
+            columns.push((C::Attempts, (message.attempts + 1).into()));
+            columns.push((C::Status, FAILED.into()));
+            columns.push((C::LastError, Some(e).into()));
+            finished(&mut columns);
+        }
+    }
+    let mut update = message_outbox::Entity::update_many();
+    for (column, value) in columns {
+        update = update.col_expr(column, Expr::value(value));
+    }
+    // Only under this worker's claim: a worker that stalled past its claim
+    // (whose message another then took) writes nothing.
+    update
+        .filter(C::Id.eq(message.id))
+        .filter(C::ClaimToken.eq(token.as_str()))
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+/// Takes the row for this worker, under `token`, until the send has had
+/// time to finish.
 async fn claim(
     db: &DatabaseConnection,
     message: &message_outbox::Model,
     policy: &OutboxPolicy,
+    token: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let hold = Duration::from_std(policy.request_timeout * 3).unwrap_or_default();
@@ -158,6 +226,7 @@ async fn claim(
             message_outbox::Column::LockedUntil,
             Expr::value(Some(now + hold)),
         )
+        .col_expr(message_outbox::Column::ClaimToken, Expr::value(Some(token)))
         .filter(message_outbox::Column::Id.eq(message.id))
         .filter(message_outbox::Column::Status.eq(QUEUED))
         .filter(
@@ -190,15 +259,19 @@ async fn attempt(
         } else {
             DAILY_CAP_SMS
         };
+        // Codes are not counted: a stranger asking for codes to a phone
+        // must not push its owner's case messages to tomorrow.
         let sent_today = message_outbox::Entity::find()
             .filter(message_outbox::Column::RecipientKey.eq(message.recipient_key.as_str()))
             .filter(message_outbox::Column::Status.eq(SENT))
+            .filter(message_outbox::Column::Event.ne(Template::RecoveryCode.as_str()))
             .filter(message_outbox::Column::SentAt.gte(super::events::local_midnight(now)))
             .count(db)
             .await?;
         if sent_today >= cap {
+            // Tomorrow at eight, Beijing time: not a phone buzzing at midnight.
             return Ok(Outcome::Later(
-                super::events::next_local_midnight(now),
+                super::events::next_local_midnight(now) + Duration::hours(8),
                 Some("the recipient's daily limit is reached; sent tomorrow".to_owned()),
             ));
         }
@@ -236,17 +309,49 @@ async fn still_wanted(
     template: Template,
     now: DateTime<Utc>,
 ) -> Result<Option<Outcome>, DbErr> {
+    // A code is worth sending only while it is valid.
+    if template == Template::RecoveryCode
+        && now - message.created_at > Duration::minutes(shared::notify::RECOVERY_CODE_MINUTES)
+    {
+        return Ok(Some(Outcome::Dropped(
+            "the code expired before it could be sent".to_owned(),
+        )));
+    }
+    // A text for a report goes to the phone the report has now: none if the
+    // reporter removed it (or it was deleted 90 days after closing), not an
+    // old one if they changed it.
+    if message.channel == super::SMS
+        && let Some(report_id) = message.report_id
+    {
+        let current = match crate::db::entities::report::Entity::find_by_id(report_id)
+            .one(db)
+            .await?
+        {
+            Some(r) => super::events::phone_of(db, &r).await?,
+            None => None,
+        };
+        if current.is_none_or(|(_, index)| format!("sms:{index}") != message.recipient_key) {
+            return Ok(Some(Outcome::Dropped(
+                "the reporter's phone was removed or changed".to_owned(),
+            )));
+        }
+    }
     let Some(case_id) = message.case_id else {
         return Ok(None);
     };
+    // Invented reporters (演示数据) are told nothing: a demo case's phone
+    // is nobody's. (Its receipt is queued before the case is marked.)
+    let Some(c) = case::Entity::find_by_id(case_id).one(db).await? else {
+        return Ok(Some(Outcome::Dropped("the case is gone".to_owned())));
+    };
+    if c.demo {
+        return Ok(Some(Outcome::Dropped(
+            "演示数据 demo data: not sent".to_owned(),
+        )));
+    }
     match template {
-        Template::RateQuestion => {
-            let rated = case::Entity::find_by_id(case_id)
-                .one(db)
-                .await?
-                .is_none_or(|c| c.rated || c.state != "closed");
-            Ok(rated.then(|| Outcome::Dropped("answered already".to_owned())))
-        }
+        Template::RateQuestion => Ok((c.rated || c.state != "closed")
+            .then(|| Outcome::Dropped("answered already".to_owned()))),
         Template::RewardExpiring => {
             let Some(report_id) = message.report_id else {
                 return Ok(None);

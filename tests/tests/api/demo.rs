@@ -36,6 +36,22 @@ async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(again.cases, 0);
+    // Invented reporters are told nothing: no message is queued or sent.
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let sent = server::db::entities::message_outbox::Entity::find()
+            .filter(server::db::entities::message_outbox::Column::Status.ne("dropped"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(sent, 0, "messages for demo cases");
+        let texts = server::db::entities::sms_log::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(texts, 0);
+    }
 
     // Every page says the cases are invented, within a minute.
     app.clock.advance(chrono::Duration::seconds(61));

@@ -305,7 +305,11 @@ async fn the_whole_loop_reaches_an_anonymous_reporter_by_push_and_sms(app: &Test
     let console = messages(&admin).await;
     assert_private("the admin's messages", &console.to_string());
     assert!(
-        console.to_string().contains("139****5678"),
+        !console.to_string().contains("139****"),
+        "the admin sees a phone's last two digits at most"
+    );
+    assert!(
+        console.to_string().contains("*********78"),
         "masked, for the admin"
     );
     // The case's page lists what the reporter was told, not where.
@@ -444,8 +448,54 @@ async fn bad_subscriptions_and_phones_are_refused_and_change_nothing(app: &TestA
 }
 shanshui_tests::demo_test!(bad_subscriptions_and_phones_are_refused_and_change_nothing);
 
+/// `POST /api/v1/recover/code`: (status, answer).
+async fn ask_code(app: &TestApp, phone: &str) -> (u16, Value) {
+    post(app, "/api/v1/recover/code", json!({ "phone": phone })).await
+}
+
+async fn try_code(app: &TestApp, phone: &str, request: &Value, code: &str) -> (u16, Value) {
+    post(
+        app,
+        "/api/v1/recover",
+        json!({ "phone": phone, "request": request["request"], "code": code }),
+    )
+    .await
+}
+
+/// The one-time codes texted so far, oldest first, once `n` are there.
+async fn code_texts(admin: &Staff, n: usize) -> Vec<String> {
+    let start = std::time::Instant::now();
+    loop {
+        let view = messages(admin).await;
+        let mut bodies: Vec<String> = view["sms_log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["template"] == "recovery_code")
+            .map(|e| e["body"].as_str().unwrap().to_owned())
+            .collect();
+        bodies.reverse();
+        if bodies.len() >= n || start.elapsed() > WAIT {
+            assert!(
+                bodies.len() >= n,
+                "{} of {n} codes: {bodies:?}",
+                bodies.len()
+            );
+            return bodies;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn other_than(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
 async fn a_reporter_finds_their_reports_again_by_a_code(app: &TestApp) {
-    let admin = app.staff("guan.li", Role::Admin, None).await;
+    app.staff("guan.li", Role::Admin, None).await;
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
     let named = [("name", "王小明"), ("phone", "13812345678")];
     let (first, old_secret) =
         file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &named).await;
@@ -457,51 +507,55 @@ async fn a_reporter_finds_their_reports_again_by_a_code(app: &TestApp) {
         set_phone(app, &third, &third_secret, "13812345678").await.0,
         204
     );
+    // A case rejected long ago stays with the secret it had.
+    let (old, _) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1 + 0.01, &named).await;
+    handler
+        .act_ok(
+            &old,
+            json!({ "action": "reject", "reason": "不属于环保部门职责" }),
+        )
+        .await;
+    app.clock.advance(chrono::Duration::days(91));
+    let admin = app.sign_in("guan.li").await;
 
-    // A known phone and an unknown one read alike.
-    let (status, known) = post(
-        app,
-        "/api/v1/recover/code",
-        json!({ "phone": "13812345678" }),
-    )
-    .await;
+    // A known phone and an unknown one read alike, and the admins' list
+    // shows neither code.
+    let (status, known) = ask_code(app, "13812345678").await;
     assert_eq!(status, 202, "{known}");
-    let (status, unknown) = post(
-        app,
-        "/api/v1/recover/code",
-        json!({ "phone": "13700001111" }),
-    )
-    .await;
+    let (status, unknown) = ask_code(app, "13700001111").await;
     assert_eq!(status, 202);
-    assert_eq!(known, unknown);
-    let sms = texts(&admin, 1).await;
+    assert_eq!(known["message"], unknown["message"]);
+    assert_ne!(known["request"], unknown["request"]);
+    let sms = code_texts(&admin, 1).await;
     assert_eq!(sms.len(), 1, "only the known phone gets a text: {sms:?}");
     let code = six_digits(&sms[0]);
+    let listed = messages(&admin).await;
+    assert!(
+        listed["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["event"] != "recovery_code"),
+        "{listed}"
+    );
 
-    // Wrong codes: one answer; an unknown phone's "code" is as wrong.
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let (status, body) = post(
-        app,
-        "/api/v1/recover",
-        json!({ "phone": "13812345678", "code": wrong }),
-    )
-    .await;
+    // Wrong codes: one answer; an unknown phone's is as wrong; another
+    // request's code is not this one's.
+    let (status, body) = try_code(app, "13812345678", &known, other_than(&code)).await;
     assert_eq!(status, 422, "{body}");
-    let (status, other) = post(
-        app,
-        "/api/v1/recover",
-        json!({ "phone": "13700001111", "code": wrong }),
-    )
-    .await;
+    let (status, other) = try_code(app, "13700001111", &unknown, other_than(&code)).await;
     assert_eq!(status, 422);
     assert_eq!(body, other);
+    let (status, _) = try_code(app, "13812345678", &unknown, &code).await;
+    assert_eq!(status, 422, "the code belongs to its request");
 
-    let (status, found) = post(
-        app,
-        "/api/v1/recover",
-        json!({ "phone": "+86 138 1234 5678", "code": code }),
-    )
-    .await;
+    // Another request meanwhile (a stranger who knows the phone) does not
+    // spend or cancel the reporter's code.
+    let (_, stranger) = ask_code(app, "13812345678").await;
+    for _ in 0..5 {
+        try_code(app, "13812345678", &stranger, "123456").await;
+    }
+    let (status, found) = try_code(app, "+86 138 1234 5678", &known, &code).await;
     assert_eq!(status, 200, "{found}");
     let reports = found["reports"].as_array().unwrap();
     let mut codes: Vec<&str> = reports
@@ -511,7 +565,7 @@ async fn a_reporter_finds_their_reports_again_by_a_code(app: &TestApp) {
     codes.sort_unstable();
     let mut expected = vec![first.as_str(), second.as_str(), third.as_str()];
     expected.sort_unstable();
-    assert_eq!(codes, expected);
+    assert_eq!(codes, expected, "not the case closed 91 days ago");
     // The new secret works; the old one no longer does; a code is used once.
     let new_secret = reports
         .iter()
@@ -521,75 +575,64 @@ async fn a_reporter_finds_their_reports_again_by_a_code(app: &TestApp) {
         .unwrap();
     assert_eq!(app.track(&first, new_secret).await.0, 200);
     assert_eq!(app.track(&first, &old_secret).await.0, 404);
-    let (status, _) = post(
-        app,
-        "/api/v1/recover",
-        json!({ "phone": "13812345678", "code": code }),
-    )
-    .await;
+    let (status, _) = try_code(app, "13812345678", &known, &code).await;
     assert_eq!(status, 422, "used once");
+    // Audited by count: the cases are not named side by side.
     let auditor = app.staff("shen.ji", Role::Auditor, None).await;
     let audit = auditor
-        .get("/api/v1/audit?action=recovery.new_secret")
+        .get("/api/v1/audit?action=recovery.completed")
         .await
         .1;
-    assert!(audit.to_string().contains(&first), "{audit}");
-    assert!(!audit.to_string().contains("13812345678"), "{audit}");
+    let text = audit.to_string();
+    assert!(text.contains("3 report(s)"), "{audit}");
+    for c in [&first, &second, &third] {
+        assert!(!text.contains(c.as_str()), "{audit}");
+    }
+    assert!(!text.contains("13812345678"), "{audit}");
 
     // Five wrong tries spend a code; an expired one is refused.
-    let (status, _) = post(
-        app,
-        "/api/v1/recover/code",
-        json!({ "phone": "13812345678" }),
-    )
-    .await;
-    assert_eq!(status, 202);
-    let code = six_digits(&texts(&admin, 2).await[1]);
+    let (_, asked) = ask_code(app, "13812345678").await;
+    let code = six_digits(&code_texts(&admin, 3).await[2]);
     for _ in 0..5 {
-        let (status, _) = post(
-            app,
-            "/api/v1/recover",
-            json!({ "phone": "13812345678", "code": if code == "999999" { "999998" } else { "999999" } }),
-        )
-        .await;
-        assert_eq!(status, 422);
+        assert_eq!(
+            try_code(app, "13812345678", &asked, other_than(&code))
+                .await
+                .0,
+            422
+        );
     }
-    let (status, _) = post(
-        app,
-        "/api/v1/recover",
-        json!({ "phone": "13812345678", "code": code }),
-    )
-    .await;
-    assert_eq!(status, 422, "spent by five wrong tries");
-    let (status, _) = post(
-        app,
-        "/api/v1/recover/code",
-        json!({ "phone": "13812345678" }),
-    )
-    .await;
-    assert_eq!(status, 202);
-    let code = six_digits(&texts(&admin, 3).await[2]);
+    assert_eq!(
+        try_code(app, "13812345678", &asked, &code).await.0,
+        422,
+        "spent by five wrong tries"
+    );
+    app.clock.advance(chrono::Duration::hours(2));
+    let admin = app.sign_in("guan.li").await;
+    let (_, asked) = ask_code(app, "13812345678").await;
+    let code = six_digits(&code_texts(&admin, 4).await[3]);
     app.clock.advance(chrono::Duration::minutes(11));
-    let (status, _) = post(
-        app,
-        "/api/v1/recover",
-        json!({ "phone": "13812345678", "code": code }),
-    )
-    .await;
-    assert_eq!(status, 422, "expired");
-    // Three codes an hour per phone, known or not.
-    for phone in ["13812345678", "13700001111"] {
-        let mut statuses = Vec::new();
-        for _ in 0..4 {
-            statuses.push(
-                post(app, "/api/v1/recover/code", json!({ "phone": phone }))
-                    .await
-                    .0,
-            );
-        }
-        assert_eq!(statuses.last(), Some(&429), "{phone}: {statuses:?}");
+    assert_eq!(
+        try_code(app, "13812345678", &asked, &code).await.0,
+        422,
+        "expired"
+    );
+    // Past three codes an hour a phone gets nothing more, and the answer
+    // does not say so.
+    app.clock.advance(chrono::Duration::hours(2));
+    let admin = app.sign_in("guan.li").await;
+    let before = code_texts(&admin, 4).await.len();
+    for _ in 0..4 {
+        let (status, answer) = ask_code(app, "13812345678").await;
+        assert_eq!(status, 202, "{answer}");
+        assert_eq!(answer["message"], known["message"]);
     }
-    let (status, body) = post(app, "/api/v1/recover/code", json!({ "phone": "123" })).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        code_texts(&admin, before + 3).await.len(),
+        before + 3,
+        "three, not four"
+    );
+    let (status, body) = ask_code(app, "123").await;
     assert_eq!(status, 422, "{body}");
 }
 shanshui_tests::demo_test!(a_reporter_finds_their_reports_again_by_a_code);
@@ -680,7 +723,7 @@ async fn recovery_is_limited_per_address_whatever_the_phone() {
     let (status, _) = post(
         &app,
         "/api/v1/recover",
-        json!({ "phone": "13800000001", "code": "123456" }),
+        json!({ "phone": "13800000001", "request": "x", "code": "123456" }),
     )
     .await;
     assert_eq!(status, 429, "guessing codes shares the limit");
@@ -1023,3 +1066,134 @@ async fn a_recipient_gets_at_most_ten_pushes_a_day(app: &TestApp) {
     assert_eq!(topics.lock().unwrap().len(), 12);
 }
 shanshui_tests::demo_test!(a_recipient_gets_at_most_ten_pushes_a_day);
+
+/// A push endpoint is the anonymous reporter's choice, a webhook the
+/// admin's: the webhooks' allow list does not open the network to push.
+#[tokio::test]
+async fn push_endpoints_do_not_reach_what_webhooks_may() {
+    let Some(app) = TestApp::spawn_with(shanshui_tests::Backend::Sqlite, |s| {
+        s.webhook_allow =
+            server::egress::AllowList::parse(&["10.0.0.0/8", "127.0.0.1/32"]).unwrap();
+        s.push_allow = server::egress::AllowList::default();
+    })
+    .await
+    else {
+        return;
+    };
+    app.load_demo().await;
+    let (code, secret) = file_report(&app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    let who = PushSubscriber::new();
+    let mut answers = Vec::new();
+    for endpoint in [
+        "http://10.20.1.5:8080/internal/api?op=x",
+        "https://10.20.1.5/x",
+        "http://127.0.0.1:9/x",
+        "https://127.0.0.1/x",
+        "http://203.0.113.5/x",
+        "https://push.example.com:8443/x",
+        "http://push.example.com/x",
+    ] {
+        let (status, answer) = subscribe(&app, &code, &secret, &who.subscription(endpoint)).await;
+        assert_eq!(status, 422, "{endpoint}: {answer}");
+        answers.push(answer["error"]["fields"]["endpoint"]["message"].clone());
+    }
+    answers.dedup();
+    assert_eq!(answers.len(), 1, "one answer maps nothing: {answers:?}");
+    // A public push service, over HTTPS on its own port, is taken; the
+    // parsed form is what is kept (and what VAPID's audience names).
+    let (status, body) = subscribe(
+        &app,
+        &code,
+        &secret,
+        &who.subscription("https://evil.example\\@fcm.googleapis.com/fcm/send/x"),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    use sea_orm::EntityTrait;
+    let kept = server::db::entities::push_subscription::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept[0].endpoint,
+        "https://evil.example/@fcm.googleapis.com/fcm/send/x"
+    );
+    app.shutdown().await;
+}
+
+async fn a_removed_or_expired_phone_is_texted_nothing_more(app: &TestApp) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let handler = app
+        .staff("cheng.ban", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he", Role::Reviewer, None).await;
+    // Closed: the satisfaction question waits a day for the phone…
+    let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    assert_eq!(set_phone(app, &code, &secret, PHONE).await.0, 204);
+    close_case(&handler, &reviewer, &code, "substantiated").await;
+    let queued = || async {
+        message_outbox::Entity::find()
+            .filter(message_outbox::Column::Status.eq("queued"))
+            .filter(message_outbox::Column::Channel.eq("sms"))
+            .all(&app.db)
+            .await
+            .unwrap()
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(queued().await.len(), 1, "the question waits");
+    // …which the reporter then removes: the question is not texted.
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/track/{code}/phone")))
+        .header("x-report-secret", &secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert!(queued().await.is_empty());
+    let dropped = message_outbox::Entity::find()
+        .filter(message_outbox::Column::Event.eq("rate_question"))
+        .filter(message_outbox::Column::Channel.eq("sms"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dropped.status, "dropped");
+    assert!(dropped.recipient_enc.is_none());
+
+    // A rejected case's phone is forgotten 90 days after too, with its
+    // browsers.
+    let (rejected, rejected_secret) =
+        file_report(app, "noise_construction", YUDONG.0, YUDONG.1 + 0.01, &[]).await;
+    assert_eq!(
+        set_phone(app, &rejected, &rejected_secret, PHONE).await.0,
+        204
+    );
+    let who = PushSubscriber::new();
+    assert_eq!(
+        subscribe(
+            app,
+            &rejected,
+            &rejected_secret,
+            &who.subscription("https://push.example.com/x")
+        )
+        .await
+        .0,
+        204
+    );
+    handler
+        .act_ok(
+            &rejected,
+            json!({ "action": "reject", "reason": "不属于环保部门职责" }),
+        )
+        .await;
+    app.clock.advance(chrono::Duration::days(91));
+    let now = app.clock.now();
+    server::notify::contacts::forget_old_phones(&app.db, server::jobs::PHONE_KEPT_DAYS, now)
+        .await
+        .unwrap();
+    let (_, view) = app.track(&rejected, &rejected_secret).await;
+    assert!(view["notify"]["phone"].is_null(), "{view}");
+    assert_eq!(view["notify"]["push_subscriptions"], 0, "{view}");
+}
+shanshui_tests::demo_test!(a_removed_or_expired_phone_is_texted_nothing_more);

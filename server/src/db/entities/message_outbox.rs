@@ -34,6 +34,8 @@ pub struct Model {
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,
+    /// The claiming worker's token: the outcome is written only under it.
+    pub claim_token: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub provider_id: Option<String>,

@@ -6,6 +6,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// Given to the requester with the answer; sent back with the code.
+    #[sea_orm(unique)]
+    pub request_id: String,
     /// The phone's blind index: the phone itself is not kept here.
     pub phone_index: String,
     pub code_hash: String,

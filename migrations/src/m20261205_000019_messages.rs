@@ -61,6 +61,9 @@ enum RecoveryCode {
     Table,
     Id,
     RequestId,
+    Purpose,
+    ReportId,
+    PhoneEnc,
     PhoneIndex,
     CodeHash,
     Tries,
@@ -173,6 +176,12 @@ impl MigrationTrait for Migration {
                     // What the requester holds besides the code, so that
                     // nobody else's wrong tries spend it.
                     .col(string(RecoveryCode::RequestId).unique_key())
+                    // `recover` (找回) or `confirm` (a phone left for
+                    // messages, proved before it is kept: then the report
+                    // and the phone, encrypted, wait here).
+                    .col(string(RecoveryCode::Purpose))
+                    .col(big_integer_null(RecoveryCode::ReportId))
+                    .col(text_null(RecoveryCode::PhoneEnc))
                     .col(string(RecoveryCode::PhoneIndex))
                     .col(string(RecoveryCode::CodeHash))
                     .col(integer(RecoveryCode::Tries).default(0))

@@ -52,12 +52,22 @@ pub struct PushUnsubscribe {
 }
 
 /// `PUT /api/v1/track/{code}/phone`: an anonymous reporter leaves a phone
-/// for messages only (短信通知). It is kept encrypted, shown to staff by its
+/// for messages only (短信通知); it is kept once the code texted to it comes
+/// back (`POST /api/v1/track/{code}/phone/confirm`). It is kept encrypted, shown to staff by its
 /// last two digits at most, and deleted 90 days after the case closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotifyPhone {
     pub phone: String,
+}
+
+/// `POST /api/v1/track/{code}/phone/confirm`: the code texted to the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConfirmPhone {
+    /// The `request` of `PUT /api/v1/track/{code}/phone`'s answer.
+    pub request: String,
+    pub code: String,
 }
 
 /// How the reporter is told, on `/track`.
@@ -80,11 +90,12 @@ pub struct RecoverCodeRequest {
     pub phone: String,
 }
 
-/// The answer to a code request: the same whether or not the phone is
-/// known, so the page tells nobody who has reported.
+/// The answer to a code request (找回, or a phone left for messages): the
+/// same whether or not the phone is known, so it tells nobody who has
+/// reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RecoverCodeSent {
+pub struct CodeSent {
     /// Always `if this phone has reports, a code was sent to it`.
     pub message: String,
     pub valid_minutes: i64,

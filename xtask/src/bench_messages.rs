@@ -1,6 +1,6 @@
 //! `cargo xtask bench-messages`: the reporter message outbox (issue 13),
 //! its throughput and its latency. The release server runs as a separate
-//! process on 127.0.0.1 with demo staff and `--webhook-allow 127.0.0.1/32`;
+//! process on 127.0.0.1 with demo staff and `--push-allow 127.0.0.1/32`;
 //! this process is both its clients (plain HTTP/1.1 over std sockets, one
 //! keep-alive connection per client thread) and the push service its
 //! subscriptions name: a small HTTP server on 127.0.0.1 that timestamps
@@ -138,11 +138,14 @@ pub fn run(args: &[String]) -> Result {
                 "serve",
                 "--bind",
                 &format!("127.0.0.1:{port}"),
-                "--webhook-allow",
-                "127.0.0.1/32",
                 "--data-dir",
             ])
             .arg(&data)
+            // The receiver's loopback address, for push endpoints; by
+            // variable, which a build without the flag ignores (builds
+            // before 3d3919c took push endpoints from the webhooks' list).
+            .env("SHANSHUI_PUSH_ALLOW", "127.0.0.1/32")
+            .env("SHANSHUI_WEBHOOK_ALLOW", "127.0.0.1/32")
             // One client address files and subscribes everything.
             .env("SHANSHUI_SUBMIT_BURST", "1000000")
             .env("SHANSHUI_SUBMIT_EVERY_SECS", "1")

@@ -8,7 +8,7 @@ use crate::browser::push::{self, Support};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
-use shared::notify::{NotifyStatus, PushKey, RecoverCodeSent, Recovered};
+use shared::notify::{CodeSent, NotifyStatus, PushKey, Recovered};
 use shared::report::TrackView;
 
 fn track_url(code: &str, tail: &str) -> String {
@@ -74,6 +74,9 @@ pub fn Notify(
     let busy = RwSignal::new(false);
     let phone = RwSignal::new(String::new());
     let phone_error = RwSignal::new(None::<String>);
+    // Once a code was texted: the request it belongs to, and what is typed.
+    let phone_request = RwSignal::new(None::<String>);
+    let phone_code = RwSignal::new(String::new());
     Effect::new(move |_| support.set(Some(push::support())));
 
     let (c1, s1) = (code.clone(), secret.clone());
@@ -108,7 +111,7 @@ pub fn Notify(
         busy.set(true);
         phone_error.set(None);
         leptos::task::spawn_local(async move {
-            let sent = send_json::<()>(
+            let sent = send_json::<CodeSent>(
                 "PUT",
                 &track_url(&code, "phone"),
                 &[("X-Report-Secret", secret.as_str())],
@@ -117,7 +120,39 @@ pub fn Notify(
             .await;
             let _ = busy.try_set(false);
             match sent {
-                Ok(()) => reload(&code, &secret, status, result).await,
+                Ok(answer) => {
+                    let _ = phone_request.try_set(Some(answer.request));
+                }
+                Err(e) => {
+                    let _ = phone_error.try_set(Some(e.message()));
+                }
+            }
+        });
+    };
+    let (c4, s4) = (code.clone(), secret.clone());
+    let on_confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (code, secret) = (c4.clone(), s4.clone());
+        let body = serde_json::json!({
+            "request": phone_request.get_untracked().unwrap_or_default(),
+            "code": phone_code.get_untracked().trim(),
+        });
+        busy.set(true);
+        phone_error.set(None);
+        leptos::task::spawn_local(async move {
+            let sent = send_json::<()>(
+                "POST",
+                &track_url(&code, "phone/confirm"),
+                &[("X-Report-Secret", secret.as_str())],
+                &body,
+            )
+            .await;
+            let _ = busy.try_set(false);
+            match sent {
+                Ok(()) => {
+                    let _ = phone_request.try_set(None);
+                    reload(&code, &secret, status, result).await;
+                }
                 Err(e) => {
                     let _ = phone_error.try_set(Some(e.message()));
                 }
@@ -185,6 +220,21 @@ pub fn Notify(
                             {move || td_string!(lang.get(), notify_phone_remove)}
                         </button>
                     }.into_any(),
+                    (None, _) if anonymous && phone_request.get().is_some() => view! {
+                        <form id="phone-confirm-form" on:submit=on_confirm.clone()>
+                            <p class="notice" role="status">{move || td_string!(lang.get(), notify_phone_code_sent)}</p>
+                            <div class="field">
+                                <label for="notify-phone-code">{move || td_string!(lang.get(), recover_code_label)}</label>
+                                <input id="notify-phone-code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                                    maxlength="6" pattern="[0-9]{6}" required=true
+                                    on:input=move |ev| phone_code.set(event_target_value(&ev)) />
+                            </div>
+                            {move || phone_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                            <button type="submit" class="button primary" id="phone-confirm" disabled=move || busy.get()>
+                                {move || td_string!(lang.get(), notify_phone_confirm)}
+                            </button>
+                        </form>
+                    }.into_any(),
                     (None, _) if anonymous => view! {
                         <form id="phone-form" on:submit=on_phone.clone()>
                             <div class="field">
@@ -233,7 +283,7 @@ pub fn Recover() -> impl IntoView {
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            let got = send_json::<RecoverCodeSent>(
+            let got = send_json::<CodeSent>(
                 "POST",
                 "/api/v1/recover/code",
                 &[],

@@ -11,8 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
-use shared::notify::{MAX_SUBSCRIPTIONS, NotifyStatus, PushSubscribe};
-use shared::report::Phone;
+use shared::notify::{CodeSent, MAX_SUBSCRIPTIONS, NotifyStatus, PushSubscribe};
 
 /// The longest push endpoint taken (real ones are about 200–500 bytes).
 const MAX_ENDPOINT: usize = 1024;
@@ -117,56 +116,147 @@ pub async fn unsubscribe(
     Ok(())
 }
 
-/// Leaves (or with `None` removes) the phone an anonymous reporter's
-/// messages go to. A real-name report's messages go to the phone it was
-/// filed with, which is not changed here.
-pub async fn set_phone(
-    db: &DatabaseConnection,
-    pii: &PiiCipher,
-    r: &report::Model,
-    code: &str,
-    phone: Option<&str>,
-) -> Result<(), AppError> {
+fn real_name(r: &report::Model) -> Result<(), AppError> {
     if r.identity_id.is_some() {
         return Err(AppError::Conflict(
             "this report gave a name and phone: its messages go to that phone".to_owned(),
         ));
     }
-    let phone = match phone {
-        Some(p) => Some(Phone::parse(p).ok_or_else(|| {
-            AppError::validation("phone", "enter a mainland mobile number (11 digits)")
-        })?),
-        None => None,
-    };
+    Ok(())
+}
+
+/// An anonymous reporter asks to be texted at `phone`: a code goes to it
+/// (验证码), and the phone is kept only when the code comes back
+/// ([`confirm_phone`]), so nobody can have texts about their report sent
+/// to a stranger. The phone's limits are the codes' (answered alike).
+pub async fn request_phone(
+    db: &DatabaseConnection,
+    pii: &PiiCipher,
+    r: &report::Model,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<CodeSent, AppError> {
+    real_name(r)?;
+    let phone = super::recovery::parse_phone(phone)?;
     let txn = crate::db::begin_write(db).await?;
+    let issued = super::codes::issue(
+        &txn,
+        pii,
+        phone.as_str(),
+        super::codes::Purpose::Confirm { report_id: r.id },
+        now,
+    )
+    .await?;
+    if let Some(code) = issued.code {
+        super::enqueue_to_phone(
+            &txn,
+            pii,
+            phone.as_str(),
+            None,
+            super::sms::Template::RecoveryCode,
+            vec![code],
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(CodeSent {
+        message: "a code was sent to this phone; send it back to confirm".to_owned(),
+        valid_minutes: shared::notify::RECOVERY_CODE_MINUTES,
+        request: issued.request,
+    })
+}
+
+/// The code texted to the phone came back: from now on this report's
+/// messages go to it (and texts queued for an earlier one are dropped).
+pub async fn confirm_phone(
+    db: &DatabaseConnection,
+    pii: &PiiCipher,
+    r: &report::Model,
+    case_code: &str,
+    request: &str,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    real_name(r)?;
+    let txn = crate::db::begin_write(db).await?;
+    let taken = super::codes::take(
+        db,
+        &txn,
+        pii,
+        request,
+        code,
+        super::codes::Purpose::Confirm { report_id: r.id },
+        None,
+        now,
+    )
+    .await?;
+    let Some(proved) = taken.filter(|c| c.phone_enc.is_some()) else {
+        txn.commit().await?;
+        return Err(super::codes::invalid());
+    };
+    keep_phone(
+        &txn,
+        r,
+        case_code,
+        proved.phone_enc,
+        Some(proved.phone_index),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes the phone an anonymous reporter left for messages.
+pub async fn remove_phone(
+    db: &DatabaseConnection,
+    r: &report::Model,
+    case_code: &str,
+) -> Result<(), AppError> {
+    real_name(r)?;
+    let txn = crate::db::begin_write(db).await?;
+    keep_phone(&txn, r, case_code, None, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes the report's messages-only phone (or none), drops the texts
+/// queued for the one before, and audits it (never the number).
+async fn keep_phone(
+    txn: &impl ConnectionTrait,
+    r: &report::Model,
+    case_code: &str,
+    phone_enc: Option<String>,
+    phone_index: Option<String>,
+) -> Result<(), AppError> {
+    let set = phone_enc.is_some();
     let mut row: report::ActiveModel = r.clone().into();
-    row.notify_phone_enc = Set(phone.as_ref().map(|p| pii.encrypt(p.as_str())));
-    row.notify_phone_index = Set(phone.as_ref().map(|p| pii.blind_index(p.as_str())));
-    row.update(&txn).await?;
+    row.notify_phone_enc = Set(phone_enc);
+    row.notify_phone_index = Set(phone_index);
+    row.update(txn).await?;
     // Texts queued for the old number are not sent to it.
     drop_queued(
-        &txn,
+        txn,
         Condition::all()
             .add(message_outbox::Column::ReportId.eq(r.id))
             .add(message_outbox::Column::Channel.eq(super::SMS)),
     )
     .await?;
     audit::record(
-        &txn,
+        txn,
         audit::Entry {
             actor: "reporter",
-            action: if phone.is_some() {
+            action: if set {
                 "report.notify_phone_set"
             } else {
                 "report.notify_phone_removed"
             },
             object_type: "case",
-            object_id: code,
+            object_id: case_code,
             detail: None,
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -19,8 +19,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::Role;
 use shared::notify::{
-    MessageView, MessagesView, NotifyPhone, PushKey, PushSubscribe, PushUnsubscribe,
-    RecoverCodeRequest, RecoverCodeSent, RecoverRequest, Recovered, SmsLogEntry,
+    CodeSent, ConfirmPhone, MessageView, MessagesView, NotifyPhone, PushKey, PushSubscribe,
+    PushUnsubscribe, RecoverCodeRequest, RecoverRequest, Recovered, SmsLogEntry,
 };
 use std::collections::BTreeMap;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,6 +30,7 @@ pub fn router(limits: &Limits) -> OpenApiRouter<AppState> {
     let reporter = OpenApiRouter::default()
         .routes(routes!(subscribe, unsubscribe))
         .routes(routes!(set_phone, remove_phone))
+        .routes(routes!(confirm_phone))
         .route_layer(from_fn_with_state(limits.track.clone(), rate_limit::limit));
     let recover = OpenApiRouter::default()
         .routes(routes!(request_code))
@@ -147,10 +148,13 @@ pub async fn unsubscribe(
 /// Text me (短信通知).
 ///
 /// An anonymous reporter leaves a mainland mobile number for messages
-/// only: it is kept encrypted, shown to staff by its last two digits at
-/// most, used for this report's messages and for 找回, and deleted (with
+/// only. A 6-digit code (valid 10 minutes) is texted to it, and the number
+/// is kept when the code comes back (`…/phone/confirm`), so nobody can have
+/// a stranger texted. Kept encrypted, shown to staff by its last two digits
+/// at most, used for this report's messages and for 找回, and deleted (with
 /// the texts still queued for it) 90 days after the case closed. A report
-/// filed with a name already texts its phone (409).
+/// filed with a name already texts its phone (409). The phone's limits are
+/// the codes' (3 an hour, 10 a day; answered alike, nothing sent beyond).
 #[utoipa::path(
     put,
     path = "/track/{code}/phone",
@@ -158,7 +162,7 @@ pub async fn unsubscribe(
     params(CasePath),
     request_body = NotifyPhone,
     responses(
-        (status = 204, description = "Saved."),
+        (status = 202, description = "A code was texted (within the phone's limits).", body = CodeSent),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -172,9 +176,58 @@ pub async fn set_phone(
     Path(code): Path<String>,
     headers: HeaderMap,
     AppJson(input): AppJson<NotifyPhone>,
+) -> Result<(StatusCode, AppJson<CodeSent>), AppError> {
+    let (_, r) = reporter(&state, &code, &headers).await?;
+    let sent = super::contacts::request_phone(
+        &state.db,
+        &state.pii,
+        &r,
+        &input.phone,
+        state.settings.clock.now(),
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, AppJson(sent)))
+}
+
+/// Text me: the code (确认手机号).
+///
+/// The `request` and the code texted to the phone: from now on this
+/// report's messages go to it. A wrong, spent or expired code is 422 on
+/// `code`; the fifth wrong try spends it. Audited
+/// (`report.notify_phone_set`, never the number).
+#[utoipa::path(
+    post,
+    path = "/track/{code}/phone/confirm",
+    tag = "notifications",
+    params(CasePath),
+    request_body = ConfirmPhone,
+    responses(
+        (status = 204, description = "The phone is kept for this report's messages."),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    ),
+    security(("report_secret" = []))
+)]
+pub async fn confirm_phone(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    AppJson(input): AppJson<ConfirmPhone>,
 ) -> Result<StatusCode, AppError> {
     let (c, r) = reporter(&state, &code, &headers).await?;
-    super::contacts::set_phone(&state.db, &state.pii, &r, &c.code, Some(&input.phone)).await?;
+    super::contacts::confirm_phone(
+        &state.db,
+        &state.pii,
+        &r,
+        &c.code,
+        &input.request,
+        &input.code,
+        state.settings.clock.now(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -198,7 +251,7 @@ pub async fn remove_phone(
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
     let (c, r) = reporter(&state, &code, &headers).await?;
-    super::contacts::set_phone(&state.db, &state.pii, &r, &c.code, None).await?;
+    super::contacts::remove_phone(&state.db, &r, &c.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -217,7 +270,7 @@ pub async fn remove_phone(
     tag = "notifications",
     request_body = RecoverCodeRequest,
     responses(
-        (status = 202, description = "Answered alike for every valid phone.", body = RecoverCodeSent),
+        (status = 202, description = "Answered alike for every valid phone.", body = CodeSent),
         (status = 400, response = BadRequest),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
@@ -226,7 +279,7 @@ pub async fn remove_phone(
 pub async fn request_code(
     State(state): State<AppState>,
     AppJson(input): AppJson<RecoverCodeRequest>,
-) -> Result<(StatusCode, AppJson<RecoverCodeSent>), AppError> {
+) -> Result<(StatusCode, AppJson<CodeSent>), AppError> {
     let sent = super::recovery::send_code(
         &state.db,
         &state.pii,

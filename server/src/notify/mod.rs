@@ -18,10 +18,12 @@
 //! - [`events`]: which change tells whom what;
 //! - [`contacts`]: push subscriptions and the messages-only phone;
 //! - [`worker`]: claims, daily caps, sending, back-off;
+//! - [`codes`]: one-time codes by SMS (验证码), their limits and tries;
 //! - [`recovery`]: 找回, finding one's reports again by a one-time code;
 //! - [`webpush`], [`sms`], [`log_sms`]: the channels;
 //! - [`handlers`]: the reporter's and the admin's routes.
 
+pub mod codes;
 pub mod contacts;
 pub mod events;
 pub mod handlers;
@@ -58,7 +60,7 @@ pub async fn purge(
         .filter(sms_log::Column::CreatedAt.lt(now - chrono::Duration::days(7)))
         .exec(db)
         .await?;
-    recovery::forget_old_codes(db, now).await?;
+    codes::forget_old(db, now).await?;
     Ok(())
 }
 

@@ -3,41 +3,26 @@
 //! six digits goes to the phone by SMS; with it, each report gets a fresh
 //! secret, and the old one stops working.
 //!
-//! Nothing here tells whether a phone has reported. A code request for an
+//! Nothing here tells whether a phone has reported: a code request for an
 //! unknown phone is answered, recorded and limited exactly like one for a
-//! known phone (a code row is written either way; only a known phone is
-//! sent a message, and the admins' list of messages leaves codes out), and
-//! past a phone's limits the same answer comes back with nothing sent — so
-//! a 429 never says that somebody else is recovering that phone. A wrong
-//! code reads the same as a code for a phone that was never sent one.
-//!
-//! Each code belongs to the request that asked for it (`request`, returned
-//! with the answer): a stranger who knows the phone can spend their own
-//! tries, never the reporter's, and a new request does not cancel an older
-//! one.
+//! known phone (a code is issued either way; only a known phone is sent a
+//! message, and the admins' list of messages leaves codes out), and a
+//! wrong code reads the same as a code for a phone that was never sent one.
+//! The codes themselves, their limits and their tries are [`super::codes`].
 
+use super::codes::{self, Purpose};
 use crate::audit;
-use crate::db::entities::{case, recovery_code, report, reporter_identity};
+use crate::db::entities::{case, report, reporter_identity};
 use crate::digest::sha256_hex;
 use crate::error::AppError;
 use crate::privacy::PiiCipher;
 use chrono::{DateTime, Duration, Utc};
-use rand::Rng;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
-use shared::FieldErrorCode as Code;
-use shared::notify::{
-    RECOVERY_CODE_DIGITS, RECOVERY_CODE_MINUTES, RECOVERY_CODE_TRIES, RecoverCodeSent, Recovered,
-    RecoveredReport,
-};
+use shared::notify::{CodeSent, RECOVERY_CODE_MINUTES, Recovered, RecoveredReport};
 use shared::report::Phone;
-
-/// Codes one phone may be sent: a few an hour, a handful more a day.
-pub const CODES_PER_HOUR: u64 = 3;
-pub const CODES_PER_DAY: u64 = 10;
 
 /// Reports found again: those of open cases and of cases closed within
 /// this many days. Numbers are recycled in China, and a 代录 caller may have
@@ -45,43 +30,17 @@ pub const CODES_PER_DAY: u64 = 10;
 pub const RECOVERABLE_DAYS: i64 = 90;
 
 /// The one answer to every code request that is not refused.
-fn code_sent(request: String) -> RecoverCodeSent {
-    RecoverCodeSent {
+pub fn code_sent(request: String) -> CodeSent {
+    CodeSent {
         message: "if this phone has reports, a code was sent to it".to_owned(),
         valid_minutes: RECOVERY_CODE_MINUTES,
         request,
     }
 }
 
-fn parse_phone(input: &str) -> Result<Phone, AppError> {
+pub fn parse_phone(input: &str) -> Result<Phone, AppError> {
     Phone::parse(input)
         .ok_or_else(|| AppError::validation("phone", "enter a mainland mobile number (11 digits)"))
-}
-
-/// The code's stored form: keyed by the deployment's secret, so a copy of
-/// the database does not give the million candidates away for free.
-fn code_hash(pii: &PiiCipher, phone_index: &str, request: &str, code: &str) -> String {
-    pii.blind_index(&format!("recovery:{phone_index}:{request}:{code}"))
-}
-
-/// Serialises the code requests of one phone on PostgreSQL (SQLite's write
-/// transactions already are), so that ten requests at once cannot all read
-/// "none yet" and all be sent.
-async fn lock_phone(conn: &impl ConnectionTrait, index: &str) -> Result<(), AppError> {
-    if conn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let key = index
-        .get(..15)
-        .and_then(|h| i64::from_str_radix(h, 16).ok())
-        .unwrap_or_default();
-    conn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1)",
-        [key.into()],
-    ))
-    .await?;
-    Ok(())
 }
 
 /// Sends a code to `phone` if it has reports: the same answer whether or
@@ -91,45 +50,15 @@ pub async fn send_code(
     pii: &PiiCipher,
     phone: &str,
     now: DateTime<Utc>,
-) -> Result<RecoverCodeSent, AppError> {
+) -> Result<CodeSent, AppError> {
     let phone = parse_phone(phone)?;
-    let index = pii.blind_index(phone.as_str());
-    let request = uuid::Uuid::new_v4().to_string();
     let txn = crate::db::begin_write(db).await?;
-    lock_phone(&txn, &index).await?;
-    let since = |d: Duration| {
-        recovery_code::Entity::find()
-            .filter(recovery_code::Column::PhoneIndex.eq(index.as_str()))
-            .filter(recovery_code::Column::CreatedAt.gt(now - d))
-            .count(&txn)
-    };
-    if since(Duration::hours(1)).await? >= CODES_PER_HOUR
-        || since(Duration::days(1)).await? >= CODES_PER_DAY
+    let issued = codes::issue(&txn, pii, phone.as_str(), Purpose::Recover, now).await?;
+    if let Some(code) = issued.code
+        && !reports_of(&txn, &pii.blind_index(phone.as_str()), now)
+            .await?
+            .is_empty()
     {
-        // Nothing is sent or kept, and the answer does not say so.
-        txn.commit().await?;
-        return Ok(code_sent(request));
-    }
-    let code: String = {
-        let mut rng = rand::rngs::OsRng;
-        (0..RECOVERY_CODE_DIGITS)
-            .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-            .collect()
-    };
-    let known = !reports_of(&txn, &index, now).await?.is_empty();
-    recovery_code::ActiveModel {
-        request_id: Set(request.clone()),
-        phone_index: Set(index.clone()),
-        code_hash: Set(code_hash(pii, &index, &request, &code)),
-        tries: Set(0),
-        expires_at: Set(now + Duration::minutes(RECOVERY_CODE_MINUTES)),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    if known {
         super::enqueue_to_phone(
             &txn,
             pii,
@@ -142,7 +71,7 @@ pub async fn send_code(
         .await?;
     }
     txn.commit().await?;
-    Ok(code_sent(request))
+    Ok(code_sent(issued.request))
 }
 
 /// The reports with this phone that may be found again: the real-name ones
@@ -193,61 +122,23 @@ pub async fn recover(
     now: DateTime<Utc>,
 ) -> Result<Recovered, AppError> {
     let phone = parse_phone(phone)?;
-    let code = code.trim();
-    let invalid = || {
-        AppError::field(
-            "code",
-            Code::Invalid,
-            "the code is wrong or has expired; ask for a new one",
-        )
-    };
-    if code.len() != RECOVERY_CODE_DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
-    }
     let index = pii.blind_index(phone.as_str());
-    let request = request.trim();
-    let Some(live) = recovery_code::Entity::find()
-        .filter(recovery_code::Column::RequestId.eq(request))
-        .filter(recovery_code::Column::PhoneIndex.eq(index.as_str()))
-        .filter(recovery_code::Column::UsedAt.is_null())
-        .filter(recovery_code::Column::ExpiresAt.gt(now))
-        .filter(recovery_code::Column::Tries.lt(RECOVERY_CODE_TRIES))
-        .one(db)
-        .await?
-    else {
-        return Err(invalid());
-    };
     let txn = crate::db::begin_write(db).await?;
-    // Counted before comparing, by a guarded update: two tries at once
-    // cannot both slip under the limit.
-    let counted = recovery_code::Entity::update_many()
-        .col_expr(
-            recovery_code::Column::Tries,
-            sea_orm::ExprTrait::add(Expr::col(recovery_code::Column::Tries), 1),
-        )
-        .filter(recovery_code::Column::Id.eq(live.id))
-        .filter(recovery_code::Column::UsedAt.is_null())
-        .filter(recovery_code::Column::Tries.lt(RECOVERY_CODE_TRIES))
-        .exec(&txn)
-        .await?;
-    let matches = constant_time_eq(
-        code_hash(pii, &index, request, code).as_bytes(),
-        live.code_hash.as_bytes(),
-    );
-    if counted.rows_affected != 1 || !matches {
+    let taken = codes::take(
+        db,
+        &txn,
+        pii,
+        request,
+        code,
+        Purpose::Recover,
+        Some(&index),
+        now,
+    )
+    .await?;
+    if taken.is_none() {
+        // A wrong try counts: committed, then refused.
         txn.commit().await?;
-        return Err(invalid());
-    }
-    // Used once: of two right answers at once, one finds the reports.
-    let used = recovery_code::Entity::update_many()
-        .col_expr(recovery_code::Column::UsedAt, Expr::value(Some(now)))
-        .filter(recovery_code::Column::Id.eq(live.id))
-        .filter(recovery_code::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if used.rows_affected != 1 {
-        txn.rollback().await?;
-        return Err(invalid());
+        return Err(codes::invalid());
     }
     let mut out = Vec::new();
     for (r, c) in reports_of(&txn, &index, now).await? {
@@ -271,7 +162,7 @@ pub async fn recover(
             actor: "reporter",
             action: "recovery.completed",
             object_type: "recovery",
-            object_id: request,
+            object_id: request.trim(),
             detail: Some(format!(
                 "{} report(s) found again by a one-time code; their old secrets no longer work",
                 out.len()
@@ -281,21 +172,4 @@ pub async fn recover(
     .await?;
     txn.commit().await?;
     Ok(Recovered { reports: out })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Forgets codes a day old: by then they are spent or expired, and a
-/// phone's blind index is not kept longer than it serves.
-pub async fn forget_old_codes(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-) -> Result<u64, sea_orm::DbErr> {
-    let result = recovery_code::Entity::delete_many()
-        .filter(recovery_code::Column::CreatedAt.lt(now - Duration::days(1)))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
 }

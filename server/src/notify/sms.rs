@@ -104,7 +104,9 @@ impl Template {
             Template::RewardApproved => "您的举报{1}获得奖励，请于{2}前凭查询链接领取。",
             Template::RewardExpiring => "您的举报{1}的奖励将于{2}到期，请尽快凭查询链接领取。",
             Template::RateQuestion => "您的举报{1}已办结，您是否满意？请凭查询链接评价。",
-            Template::RecoveryCode => "您的找回验证码为{1}，10分钟内有效。如非本人操作，请忽略。",
+            // One 验证码 template for both of its uses: finding one's
+            // reports again, and confirming a phone left for messages.
+            Template::RecoveryCode => "您的验证码为{1}，10分钟内有效。如非本人操作，请忽略。",
             Template::Receipt => "您的举报已登记，编号{1}，请妥善保管查询密码。",
         }
     }

@@ -2214,6 +2214,30 @@ async fn a_reporter_answers_a_question_rates_the_outcome_and_says_it_came_back_o
     app.shutdown().await;
 }
 
+/// The newest one-time code the `log` SMS provider "texted", as the admin
+/// reads it in the console's data, once it is not `before`.
+async fn texted_code(admin: &shanshui_tests::Staff, before: &str) -> String {
+    for _ in 0..100 {
+        let sms = admin.get("/api/v1/admin/messages").await.1;
+        let newest: Option<String> = sms["sms_log"]
+            .as_array()
+            .and_then(|l| l.iter().find(|e| e["template"] == "recovery_code"))
+            .and_then(|e| e["body"].as_str())
+            .and_then(|body| {
+                body.chars()
+                    .collect::<Vec<_>>()
+                    .windows(6)
+                    .find(|w| w.iter().all(char::is_ascii_digit))
+                    .map(|w| w.iter().collect())
+            });
+        if let Some(code) = newest.filter(|c| c != before) {
+            return code;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no code was texted")
+}
+
 /// Headless Chromium has no push service to subscribe at: the test grants
 /// the notification permission through the DevTools protocol and stands in
 /// for the browser's push service with its own (`shanshui_tests::push`),
@@ -2277,9 +2301,16 @@ async fn a_reporter_turns_on_push_and_texts_on_a_phone_and_finds_the_report_agai
         .to_owned();
     assert!(worker.ends_with("/sw.js"), "{worker}");
 
-    // Text me: a phone for messages only.
+    // Text me: a phone for messages only, proved by the code texted to it.
     type_into(&phone, "#notify-phone", "139 1234 5678").await;
     tap(&phone, "#phone-submit").await;
+    eventually("the code is asked for", async || {
+        exists(&phone, "#notify-phone-code").await
+    })
+    .await;
+    let confirmed = texted_code(&admin, "").await;
+    type_into(&phone, "#notify-phone-code", &confirmed).await;
+    tap(&phone, "#phone-confirm").await;
     eventually("the phone is shown masked", async || {
         text(&phone, "#phone-set").await.contains("139****5678")
     })
@@ -2315,15 +2346,7 @@ async fn a_reporter_turns_on_push_and_texts_on_a_phone_and_finds_the_report_agai
         exists(&phone, "#recover-code").await
     })
     .await;
-    let sms = admin.get("/api/v1/admin/messages").await.1;
-    let body = sms["sms_log"][0]["body"].as_str().unwrap().to_owned();
-    let digits: String = body
-        .chars()
-        .collect::<Vec<_>>()
-        .windows(6)
-        .find(|w| w.iter().all(char::is_ascii_digit))
-        .map(|w| w.iter().collect())
-        .unwrap();
+    let digits = texted_code(&admin, &confirmed).await;
     type_into(&phone, "#recover-code", &digits).await;
     tap(&phone, "#recover-submit").await;
     eventually("the report is found", async || {

@@ -2312,7 +2312,8 @@ async fn a_reporter_turns_on_push_and_texts_on_a_phone_and_finds_the_report_agai
     type_into(&phone, "#notify-phone-code", &confirmed).await;
     tap(&phone, "#phone-confirm").await;
     eventually("the phone is shown masked", async || {
-        text(&phone, "#phone-set").await.contains("139****5678")
+        exists(&phone, "#phone-set").await
+            && text(&phone, "#phone-set").await.contains("139****5678")
     })
     .await;
 
@@ -2350,7 +2351,7 @@ async fn a_reporter_turns_on_push_and_texts_on_a_phone_and_finds_the_report_agai
     type_into(&phone, "#recover-code", &digits).await;
     tap(&phone, "#recover-submit").await;
     eventually("the report is found", async || {
-        text(&phone, "#recovered").await.contains(&code)
+        exists(&phone, "#recovered").await && text(&phone, "#recovered").await.contains(&code)
     })
     .await;
     tap(&phone, "#recovered a").await;

@@ -93,7 +93,9 @@ pub fn Notify(
             let _ = push_state.try_set(Some(done.clone()));
             let _ = busy.try_set(false);
             if done.is_ok() {
-                reload(&code, &secret, status, result).await;
+                // This section's count only: reloading the page's case would
+                // draw this section again and forget that push is on here.
+                reload(&code, &secret, status, None).await;
             }
         });
     };

@@ -519,7 +519,7 @@ impl Cases<'_> {
         let info_requests = super::followup::questions(self.db, c.id).await?;
         let rating = super::followup::rating(self.db, c.id).await?;
         let (came_back_from, came_back_as) = super::followup::links(self.db, &c).await?;
-        let messages = crate::notify::handlers::for_case(self.db, &c).await?;
+        let messages = crate::notify::listing::for_case(self.db, &c).await?;
         let can_reveal = MAY_REVEAL.contains(&user.role)
             && reports.iter().any(|r| r.named)
             && (user.role != Role::Handler || user.department_id == c.department_id);

@@ -23,6 +23,12 @@ use sea_orm::{
 use shared::FieldErrorCode as Code;
 use shared::notify::{RECOVERY_CODE_DIGITS, RECOVERY_CODE_MINUTES, RECOVERY_CODE_TRIES};
 
+/// A mainland mobile number as typed, or the field's 422.
+pub fn parse_phone(input: &str) -> Result<shared::report::Phone, AppError> {
+    shared::report::Phone::parse(input)
+        .ok_or_else(|| AppError::validation("phone", "enter a mainland mobile number (11 digits)"))
+}
+
 /// Codes one phone may be sent: a few an hour, a handful more a day.
 pub const CODES_PER_HOUR: u64 = 3;
 pub const CODES_PER_DAY: u64 = 10;
@@ -136,6 +142,13 @@ pub async fn issue(
     })
 }
 
+/// What comes back: the request the code was sent for, and the code.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub request: &'a str,
+    pub code: &'a str,
+}
+
 /// The one answer to a wrong, spent, expired or unknown code.
 pub fn invalid() -> AppError {
     AppError::field(
@@ -155,13 +168,12 @@ pub async fn take(
     db: &DatabaseConnection,
     txn: &impl ConnectionTrait,
     pii: &PiiCipher,
-    request: &str,
-    code: &str,
+    answer: Answer<'_>,
     purpose: Purpose,
     phone_index: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<recovery_code::Model>, AppError> {
-    let code = code.trim();
+    let (request, code) = (answer.request, answer.code.trim());
     if code.len() != RECOVERY_CODE_DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
     }

@@ -137,7 +137,7 @@ pub async fn request_phone(
     now: DateTime<Utc>,
 ) -> Result<CodeSent, AppError> {
     real_name(r)?;
-    let phone = super::recovery::parse_phone(phone)?;
+    let phone = super::codes::parse_phone(phone)?;
     let txn = crate::db::begin_write(db).await?;
     let issued = super::codes::issue(
         &txn,
@@ -184,8 +184,7 @@ pub async fn confirm_phone(
         db,
         &txn,
         pii,
-        request,
-        code,
+        super::codes::Answer { request, code },
         super::codes::Purpose::Confirm { report_id: r.id },
         None,
         now,
@@ -332,10 +331,7 @@ pub async fn forget_old_phones(
 async fn drop_queued(conn: &impl ConnectionTrait, which: Condition) -> Result<(), sea_orm::DbErr> {
     use sea_orm::sea_query::Expr;
     message_outbox::Entity::update_many()
-        .col_expr(
-            message_outbox::Column::Status,
-            Expr::value(super::worker::DROPPED),
-        )
+        .col_expr(message_outbox::Column::Status, Expr::value(super::DROPPED))
         .col_expr(
             message_outbox::Column::LastError,
             Expr::value(Some("the recipient was removed")),
@@ -344,7 +340,7 @@ async fn drop_queued(conn: &impl ConnectionTrait, which: Condition) -> Result<()
             message_outbox::Column::RecipientEnc,
             Expr::value(None::<String>),
         )
-        .filter(message_outbox::Column::Status.eq(super::worker::QUEUED))
+        .filter(message_outbox::Column::Status.eq(super::QUEUED))
         .filter(which)
         .exec(conn)
         .await?;

@@ -120,7 +120,7 @@ pub async fn after_change(
         let asked_before = message_outbox::Entity::find()
             .filter(message_outbox::Column::CaseId.eq(after.id))
             .filter(message_outbox::Column::Event.eq(Template::RateQuestion.as_str()))
-            .filter(message_outbox::Column::Status.ne(super::worker::DROPPED))
+            .filter(message_outbox::Column::Status.ne(super::DROPPED))
             .count(txn)
             .await?
             > 0;

@@ -1,8 +1,9 @@
 //! The routes: the reporter's (push, the messages-only phone, 找回) and the
 //! admin's view of the messages. Thin: the rules are in the modules beside.
 
+use super::listing::view;
 use super::sms::Template;
-use super::worker::{FAILED, QUEUED};
+use super::{FAILED, QUEUED};
 use crate::auth::StaffUser;
 use crate::db::entities::{case, message_outbox, sms_log};
 use crate::error::{AppError, AppJson};
@@ -19,8 +20,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::Role;
 use shared::notify::{
-    CodeSent, ConfirmPhone, MessageView, MessagesView, NotifyPhone, PushKey, PushSubscribe,
-    PushUnsubscribe, RecoverCodeRequest, RecoverRequest, Recovered, SmsLogEntry,
+    CodeSent, ConfirmPhone, MessagesView, NotifyPhone, PushKey, PushSubscribe, PushUnsubscribe,
+    RecoverCodeRequest, RecoverRequest, Recovered, SmsLogEntry,
 };
 use std::collections::BTreeMap;
 use utoipa_axum::router::OpenApiRouter;
@@ -407,48 +408,6 @@ async fn case_codes(
         .into_iter()
         .map(|c| (c.id, c.code))
         .collect())
-}
-
-/// A case's messages, for its page in the console: what the reporters
-/// were told, not where.
-pub async fn for_case(
-    db: &sea_orm::DatabaseConnection,
-    c: &case::Model,
-) -> Result<Vec<MessageView>, AppError> {
-    let codes = BTreeMap::from([(c.id, c.code.clone())]);
-    Ok(message_outbox::Entity::find()
-        .filter(message_outbox::Column::CaseId.eq(c.id))
-        .order_by_asc(message_outbox::Column::Id)
-        .limit(200)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| view(m, &codes, false))
-        .collect())
-}
-
-/// One message as the console shows it; `with_recipient` false for a
-/// case's timeline, where staff see that the reporter was told, not where.
-pub fn view(
-    m: message_outbox::Model,
-    codes: &BTreeMap<i64, String>,
-    with_recipient: bool,
-) -> MessageView {
-    MessageView {
-        id: m.id,
-        case: m.case_id.and_then(|id| codes.get(&id).cloned()),
-        channel: m.channel,
-        event: m.event,
-        recipient: with_recipient.then_some(m.recipient_mask),
-        status: m.status,
-        attempts: m.attempts,
-        // A provider's or push service's words are the admins': they may
-        // echo what they were sent.
-        last_error: m.last_error.filter(|_| with_recipient),
-        created_at: m.created_at.to_rfc3339(),
-        next_attempt_at: m.next_attempt_at.to_rfc3339(),
-        sent_at: m.sent_at.map(|t| t.to_rfc3339()),
-    }
 }
 
 /// Send a failed message again (重发).

@@ -21,12 +21,14 @@
 //! - [`codes`]: one-time codes by SMS (验证码), their limits and tries;
 //! - [`recovery`]: 找回, finding one's reports again by a one-time code;
 //! - [`webpush`], [`sms`], [`log_sms`]: the channels;
+//! - [`listing`]: messages as the console shows them;
 //! - [`handlers`]: the reporter's and the admin's routes.
 
 pub mod codes;
 pub mod contacts;
 pub mod events;
 pub mod handlers;
+pub mod listing;
 pub mod log_sms;
 pub mod recovery;
 pub mod sms;
@@ -51,7 +53,7 @@ pub async fn purge(
         .col_expr(message_outbox::Column::RecipientKey, Expr::value("sms:-"))
         .col_expr(message_outbox::Column::RecipientMask, Expr::value(""))
         .filter(message_outbox::Column::Channel.eq(SMS))
-        .filter(message_outbox::Column::Status.ne(worker::QUEUED))
+        .filter(message_outbox::Column::Status.ne(QUEUED))
         .filter(message_outbox::Column::RecipientKey.ne("sms:-"))
         .filter(message_outbox::Column::CreatedAt.lt(now - chrono::Duration::days(2)))
         .exec(db)
@@ -84,6 +86,12 @@ pub fn mask_phone(phone: &str) -> String {
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}****{tail}")
 }
+
+/// A message's states: waiting, sent, given up, or no longer needed.
+pub const QUEUED: &str = "queued";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const DROPPED: &str = "dropped";
 
 /// The channels a message goes by.
 pub const PUSH: &str = "push";

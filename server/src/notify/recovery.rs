@@ -10,7 +10,7 @@
 //! wrong code reads the same as a code for a phone that was never sent one.
 //! The codes themselves, their limits and their tries are [`super::codes`].
 
-use super::codes::{self, Purpose};
+use super::codes::{self, Purpose, parse_phone};
 use crate::audit;
 use crate::db::entities::{case, report, reporter_identity};
 use crate::digest::sha256_hex;
@@ -22,7 +22,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 use shared::notify::{CodeSent, RECOVERY_CODE_MINUTES, Recovered, RecoveredReport};
-use shared::report::Phone;
 
 /// Reports found again: those of open cases and of cases closed within
 /// this many days. Numbers are recycled in China, and a 代录 caller may have
@@ -36,11 +35,6 @@ pub fn code_sent(request: String) -> CodeSent {
         valid_minutes: RECOVERY_CODE_MINUTES,
         request,
     }
-}
-
-pub fn parse_phone(input: &str) -> Result<Phone, AppError> {
-    Phone::parse(input)
-        .ok_or_else(|| AppError::validation("phone", "enter a mainland mobile number (11 digits)"))
 }
 
 /// Sends a code to `phone` if it has reports: the same answer whether or
@@ -128,8 +122,7 @@ pub async fn recover(
         db,
         &txn,
         pii,
-        request,
-        code,
+        codes::Answer { request, code },
         Purpose::Recover,
         Some(&index),
         now,

@@ -21,10 +21,7 @@ use sea_orm::{
 };
 use std::sync::Arc;
 
-pub const QUEUED: &str = "queued";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const DROPPED: &str = "dropped";
+pub use super::{DROPPED, FAILED, QUEUED, SENT};
 
 /// Runs the worker until `stop` fires.
 pub async fn run(

@@ -26,6 +26,8 @@ pub struct Application {
     settings: Arc<Settings>,
     signer: Arc<crate::outbox::WebhookSigner>,
     channels: Arc<crate::notify::Channels>,
+    public_cache: Arc<middleware::public_cache::PublicCache>,
+    announced: tokio::sync::mpsc::UnboundedReceiver<()>,
 }
 
 impl Application {
@@ -111,7 +113,15 @@ impl Application {
             channels: channels.clone(),
             demo: crate::demo::flag::DemoFlag::default(),
         };
-        let router = build_router(state);
+        // Replicas on one PostgreSQL database empty each other's public
+        // cache (`cache_bus`); on SQLite the announcements go nowhere.
+        let public_cache =
+            middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
+        let (announce, announced) = tokio::sync::mpsc::unbounded_channel();
+        if settings.database_kind == crate::config::DatabaseKind::Postgres {
+            public_cache.announce_to(announce);
+        }
+        let router = build_router_with(state, public_cache.clone());
         Ok(Self {
             listener,
             router,
@@ -119,6 +129,8 @@ impl Application {
             settings,
             signer,
             channels,
+            public_cache,
+            announced,
         })
     }
 
@@ -172,6 +184,12 @@ impl Application {
             self.settings.clock.clone(),
             outbox_stopped.clone(),
         ));
+        let cache_bus = tokio::spawn(crate::cache_bus::run(
+            self.db.clone(),
+            self.public_cache.clone(),
+            self.announced,
+            outbox_stopped.clone(),
+        ));
         // And the reporters' messages (push and SMS).
         let messages = tokio::spawn(crate::notify::worker::run(
             self.db.clone(),
@@ -194,6 +212,7 @@ impl Application {
         let _ = outbox_stop.send(true);
         let _ = tokio::time::timeout(grace, outbox).await;
         let _ = tokio::time::timeout(grace, messages).await;
+        let _ = tokio::time::timeout(grace, cache_bus).await;
         let _ = tokio::time::timeout(grace, jobs).await;
         self.db.close().await.context("closing the database")?;
         tracing::info!("stopped");
@@ -202,6 +221,15 @@ impl Application {
 }
 
 pub fn build_router(state: AppState) -> Router {
+    let cache = middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
+    build_router_with(state, cache)
+}
+
+/// The router, with the public micro-cache it answers from.
+pub fn build_router_with(
+    state: AppState,
+    public_cache: Arc<middleware::public_cache::PublicCache>,
+) -> Router {
     let timeout = state.settings.request_timeout;
     let router = Router::new()
         .merge(health::router())
@@ -220,8 +248,6 @@ pub fn build_router(state: AppState) -> Router {
         headers,
         middleware::security_headers::layer,
     ));
-    let public_cache =
-        middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
     router
         // Fast brotli/gzip: pages are small and phones are on weak networks;
         // the release WebAssembly is pre-compressed at build time.

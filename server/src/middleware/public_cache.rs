@@ -145,6 +145,9 @@ pub struct PublicCache {
     generation: AtomicU64,
     entries: Mutex<HashMap<Key, Entry>>,
     ttl: Duration,
+    /// Where this replica tells the others that it changed something
+    /// (`crate::cache_bus`, on PostgreSQL); unset on one machine.
+    others: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<()>>,
 }
 
 impl PublicCache {
@@ -153,7 +156,22 @@ impl PublicCache {
             generation: AtomicU64::new(0),
             entries: Mutex::new(HashMap::new()),
             ttl,
+            others: std::sync::OnceLock::new(),
         })
+    }
+
+    /// From now on every change made here is also announced on `others`.
+    pub fn announce_to(&self, others: tokio::sync::mpsc::UnboundedSender<()>) {
+        let _ = self.others.set(others);
+    }
+
+    /// A write here changed what the public reads: this replica's entries
+    /// are stale, and the other replicas are told theirs are.
+    pub fn changed(&self) {
+        self.invalidate();
+        if let Some(others) = self.others.get() {
+            let _ = others.send(());
+        }
     }
 
     fn lookup(&self, key: &Key) -> Lookup {
@@ -289,7 +307,7 @@ pub async fn layer(
         let response = next.run(request).await;
         let write = method != Method::HEAD && method != Method::OPTIONS;
         if write && change.is_marked() && response.status().as_u16() < 400 {
-            cache.invalidate();
+            cache.changed();
         }
         return response;
     }

@@ -26,6 +26,7 @@ mod open311;
 mod openapi;
 mod outbox;
 mod pages;
+mod replicas;
 mod reports;
 mod rewards;
 mod routing;

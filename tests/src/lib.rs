@@ -405,6 +405,16 @@ impl Staff {
         format!("{}{}", self.base, path)
     }
 
+    /// The same signed-in browser, talking to another replica (its session
+    /// cookie goes along: cookies do not care about the port).
+    pub fn at(&self, app: &TestApp) -> Staff {
+        Staff {
+            username: self.username.clone(),
+            client: self.client.clone(),
+            base: app.base.clone(),
+        }
+    }
+
     /// GET → (status, JSON body or null).
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let res = self

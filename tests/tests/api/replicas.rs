@@ -1,6 +1,7 @@
 //! Replicas on one PostgreSQL database behave as one system (issue 16): a
 //! change on one replica empties the public micro-cache of the other
-//! within a second (`LISTEN/NOTIFY`), not when its entries expire (10 s).
+//! within a second (`LISTEN/NOTIFY`), not when its entries expire (10 s);
+//! a member of staff signed in on one replica acts on the other.
 
 use shanshui_tests::{Backend, TestApp, file_report};
 use std::time::{Duration, Instant};
@@ -51,6 +52,39 @@ async fn a_change_on_one_replica_empties_the_public_cache_of_the_other() {
         let (code, _) = file_report(writer, "noise_construction", 29.3752, 106.5101, &[]).await;
         // …and the reader shows it within a second.
         shows_within_a_second(reader, &code).await;
+    }
+    // Signed in on A, acting on B; disclosed on B, read on A at once.
+    let handler = a
+        .staff(
+            "cheng.ban",
+            shared::Role::Handler,
+            Some("housing_construction"),
+        )
+        .await;
+    let reviewer = a.staff("shen.he", shared::Role::Reviewer, None).await;
+    let (code, _) = file_report(&a, "noise_construction", 29.3752, 106.5101, &[]).await;
+    let case = handler
+        .at(&b)
+        .act_ok(&code, serde_json::json!({ "action": "accept" }))
+        .await;
+    assert_eq!(case["state"], "accepted");
+    let page = format!("/api/v1/public/cases/{code}");
+    a.get(&page).await;
+    let summary = "鱼洞街道某工地夜间施工噪声扰民";
+    reviewer
+        .at(&b)
+        .act_ok(
+            &code,
+            serde_json::json!({ "action": "disclose", "summary": summary, "precision": "street" }),
+        )
+        .await;
+    let start = Instant::now();
+    while !a.get(&page).await.text().await.unwrap().contains(summary) {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "not disclosed on A after a second"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     b.shutdown().await;
     a.shutdown().await;

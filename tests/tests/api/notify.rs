@@ -147,6 +147,23 @@ fn delivered(push: &PushService, name: &str, who: &PushSubscriber) -> Vec<Value>
         .collect()
 }
 
+/// Polls `fetch` until it has `n` items (or fails after [`WAIT`]).
+async fn at_least<T: std::fmt::Debug>(
+    what: &str,
+    n: usize,
+    fetch: impl AsyncFn() -> Vec<T>,
+) -> Vec<T> {
+    let start = std::time::Instant::now();
+    loop {
+        let got = fetch().await;
+        if got.len() >= n || start.elapsed() > WAIT {
+            assert!(got.len() >= n, "{} of {n} {what}: {got:?}", got.len());
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until `name` has had `n` pushes accepted.
 async fn wait_delivered(
     push: &PushService,
@@ -154,19 +171,7 @@ async fn wait_delivered(
     who: &PushSubscriber,
     n: usize,
 ) -> Vec<Value> {
-    let start = std::time::Instant::now();
-    loop {
-        let got = delivered(push, name, who);
-        if got.len() >= n || start.elapsed() > WAIT {
-            assert!(
-                got.len() >= n,
-                "{} of {n} pushes to {name}: {got:?}",
-                got.len()
-            );
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    at_least("pushes", n, async || delivered(push, name, who)).await
 }
 
 async fn messages(admin: &Staff) -> Value {
@@ -180,12 +185,11 @@ async fn messages(admin: &Staff) -> Value {
     res.json().await.unwrap()
 }
 
-/// The `log` provider's texts, oldest first, once `n` are there.
+/// The `log` provider's texts, oldest first, once `n` are there (the
+/// case's texts: one-time codes are `next_code`'s).
 async fn texts(admin: &Staff, n: usize) -> Vec<String> {
-    let start = std::time::Instant::now();
-    loop {
+    at_least("texts", n, async || {
         let view = messages(admin).await;
-        // The case's texts: one-time codes are `next_code`'s.
         let mut bodies: Vec<String> = view["sms_log"]
             .as_array()
             .unwrap()
@@ -194,16 +198,9 @@ async fn texts(admin: &Staff, n: usize) -> Vec<String> {
             .map(|e| e["body"].as_str().unwrap().to_owned())
             .collect();
         bodies.reverse();
-        if bodies.len() >= n || start.elapsed() > WAIT {
-            assert!(
-                bodies.len() >= n,
-                "{} of {n} texts: {bodies:?}",
-                bodies.len()
-            );
-            return bodies;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        bodies
+    })
+    .await
 }
 
 fn six_digits(text: &str) -> String {

@@ -190,53 +190,21 @@ impl TestApp {
         };
         let mut settings = test_settings(data_dir.clone(), database_url.clone());
         adjust(&mut settings);
+        Some(Self::start(settings, backend, postgres, dir).await)
+    }
+
+    /// Starts a server with `settings` on a port of its own.
+    async fn start(
+        settings: Settings,
+        backend: Backend,
+        postgres: Option<PgDatabase>,
+        dir: tempfile::TempDir,
+    ) -> TestApp {
+        let (data_dir, database_url) = (settings.data_dir.clone(), settings.database_url.clone());
         let clock = settings.clock.clone();
         let app = server::Application::build(settings)
             .await
             .expect("the server starts");
-        let addr = app.local_addr();
-        let db = app.db().clone();
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(app.run_until(async {
-            let _ = stop_rx.await;
-        }));
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("an HTTP client");
-        Some(TestApp {
-            addr,
-            base: format!("http://{addr}"),
-            client,
-            db,
-            backend,
-            data_dir,
-            database_url,
-            clock,
-            stop: Some(stop_tx),
-            task: Some(task),
-            postgres,
-            _dir: dir,
-        })
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// A second replica of this app: another server on its own port over
-    /// the same database and data directory (the same keys), as two
-    /// machines behind a load balancer would be. Shutting it down leaves
-    /// the database to the first.
-    pub async fn replica(&self) -> TestApp {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut settings = test_settings(self.data_dir.clone(), self.database_url.clone());
-        settings.clock = self.clock.clone();
-        let app = server::Application::build(settings)
-            .await
-            .expect("the replica starts");
         let addr = app.local_addr();
         let db = app.db().clone();
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -254,15 +222,30 @@ impl TestApp {
             base: format!("http://{addr}"),
             client,
             db,
-            backend: self.backend,
-            data_dir: self.data_dir.clone(),
-            database_url: self.database_url.clone(),
-            clock: self.clock.clone(),
+            backend,
+            data_dir,
+            database_url,
+            clock,
             stop: Some(stop_tx),
             task: Some(task),
-            postgres: None,
+            postgres,
             _dir: dir,
         }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A second replica of this app: another server on its own port over
+    /// the same database and data directory (the same keys), as two
+    /// machines behind a load balancer would be. Shutting it down leaves
+    /// the database to the first.
+    pub async fn replica(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut settings = test_settings(self.data_dir.clone(), self.database_url.clone());
+        settings.clock = self.clock.clone();
+        Self::start(settings, self.backend, None, dir).await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -142,6 +142,28 @@ pub async fn issue(
     })
 }
 
+/// Queues the text that carries `code` to `phone`, in the transaction
+/// that issued it.
+pub async fn text(
+    txn: &impl ConnectionTrait,
+    pii: &PiiCipher,
+    phone: &str,
+    code: String,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    super::enqueue_to_phone(
+        txn,
+        pii,
+        phone,
+        None,
+        super::sms::Template::RecoveryCode,
+        vec![code],
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// What comes back: the request the code was sent for, and the code.
 #[derive(Debug, Clone, Copy)]
 pub struct Answer<'a> {

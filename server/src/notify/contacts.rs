@@ -148,16 +148,7 @@ pub async fn request_phone(
     )
     .await?;
     if let Some(code) = issued.code {
-        super::enqueue_to_phone(
-            &txn,
-            pii,
-            phone.as_str(),
-            None,
-            super::sms::Template::RecoveryCode,
-            vec![code],
-            now,
-        )
-        .await?;
+        super::codes::text(&txn, pii, phone.as_str(), code, now).await?;
     }
     txn.commit().await?;
     Ok(CodeSent {

@@ -53,16 +53,7 @@ pub async fn send_code(
             .await?
             .is_empty()
     {
-        super::enqueue_to_phone(
-            &txn,
-            pii,
-            phone.as_str(),
-            None,
-            super::sms::Template::RecoveryCode,
-            vec![code],
-            now,
-        )
-        .await?;
+        codes::text(&txn, pii, phone.as_str(), code, now).await?;
     }
     txn.commit().await?;
     Ok(code_sent(issued.request))

@@ -663,6 +663,7 @@ impl Cases<'_> {
         )
         .await?;
         txn.commit().await?;
+        crate::notify::wake();
         tracing::info!(case = %c.code, action = kind, actor = %user.username, "case action");
         case::Entity::find_by_id(c.id)
             .one(self.db)

@@ -151,6 +151,7 @@ pub async fn request_phone(
         super::codes::text(&txn, pii, phone.as_str(), code, now).await?;
     }
     txn.commit().await?;
+    super::wake();
     Ok(CodeSent {
         message: "a code was sent to this phone; send it back to confirm".to_owned(),
         valid_minutes: shared::notify::RECOVERY_CODE_MINUTES,

@@ -87,6 +87,22 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// Wakes this process's message worker. Called after the commit of a
+/// change that may have queued messages (a case action, a reporter's
+/// action, a report filed for a caller, a one-time code): the worker sends
+/// at once instead of at its next poll. (Other replicas find the rows at
+/// their own poll; the claims keep any message from going twice.)
+pub fn wake() {
+    WAKE.notify_one();
+}
+
+static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// The worker's wait for [`wake`], or its poll.
+pub(crate) async fn woken_or(poll: std::time::Duration) {
+    let _ = tokio::time::timeout(poll, WAKE.notified()).await;
+}
+
 /// A message's states: waiting, sent, given up, or no longer needed.
 pub const QUEUED: &str = "queued";
 pub const SENT: &str = "sent";

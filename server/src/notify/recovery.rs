@@ -56,6 +56,7 @@ pub async fn send_code(
         codes::text(&txn, pii, phone.as_str(), code, now).await?;
     }
     txn.commit().await?;
+    super::wake();
     Ok(code_sent(issued.request))
 }
 

@@ -40,13 +40,30 @@ pub async fn run(
         }
     };
     loop {
-        match deliver_due(&db, &client, &policy, &channels, &clock).await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(sent = n, "message outbox pass"),
-            Err(e) => tracing::warn!(error = %e, "message outbox pass failed; retrying"),
+        let full = match deliver_due(&db, &client, &policy, &channels, &clock).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::debug!(sent = n, "message outbox pass");
+                }
+                n >= BATCH
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "message outbox pass failed; retrying");
+                false
+            }
+        };
+        // A full pass leaves more waiting (a backlog after an outage):
+        // go again at once. Otherwise wait for a change here (`wake`) or
+        // the poll, which finds retries, scheduled messages and other
+        // replicas' rows.
+        if full {
+            if *stop.borrow() {
+                return;
+            }
+            continue;
         }
         tokio::select! {
-            _ = tokio::time::sleep(policy.poll) => {}
+            _ = super::woken_or(policy.poll) => {}
             _ = stop.changed() => return,
         }
     }
@@ -65,6 +82,9 @@ enum Outcome {
     /// Refused for good by the provider or the push service.
     Failed(String),
 }
+
+/// Messages one pass takes.
+pub const BATCH: usize = 50;
 
 /// Recipients one worker sends to at once: a slow push service holds up
 /// only its own messages, not everyone's.
@@ -90,7 +110,7 @@ pub async fn deliver_due(
                 .add(message_outbox::Column::LockedUntil.lt(now)),
         )
         .order_by_asc(message_outbox::Column::NextAttemptAt)
-        .limit(50)
+        .limit(BATCH as u64)
         .all(db)
         .await?;
     // One recipient's messages one after another (so its daily cap counts

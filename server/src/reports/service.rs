@@ -341,6 +341,7 @@ impl Reports<'_> {
             insert_photo(&txn, &r, p, original, display, thumbnail, size, now, true).await?;
         }
         txn.commit().await?;
+        crate::notify::wake();
         track(self.db, self.pii, code, secret, &self.deadlines, now).await
     }
 
@@ -592,6 +593,7 @@ impl Reports<'_> {
             .await?;
         }
         txn.commit().await?;
+        crate::notify::wake();
         tracing::info!(case = %receipt.tracking_code, kind, channel = channel.as_str(), photos = receipt.photos, "report filed");
         Ok(receipt)
     }
@@ -1127,6 +1129,7 @@ pub async fn reporter_action_keyed(
         idempotency::remember(&txn, key, hash, receipt, now).await?;
     }
     txn.commit().await?;
+    crate::notify::wake();
     let mut view = track(db, pii, code, secret, deadlines, now).await?;
     view.new_case = new_case;
     Ok(view)

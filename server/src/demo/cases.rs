@@ -319,15 +319,11 @@ pub async fn generate(
                         .map_err(|e| anyhow::anyhow!("{e}"))?,
                 };
                 let receipt = reports
-                    .submit(raw, intake, None)
+                    .submit(raw, intake.invented(), None)
                     .await
                     .map_err(|e| anyhow::anyhow!("filing demo report {i}: {e}"))?;
-                // Marked, so every page says it is invented (演示数据).
-                case::Entity::update_many()
-                    .col_expr(case::Column::Demo, sea_orm::sea_query::Expr::value(true))
-                    .filter(case::Column::Code.eq(receipt.tracking_code.as_str()))
-                    .exec(db)
-                    .await?;
+                // Marked in the filing (`invented`), so every page says it is
+                // invented (演示数据) and nobody is told of it.
                 filed.insert(
                     i,
                     Filed {

@@ -1119,7 +1119,7 @@ mod tests {
         );
         assert_eq!(
             Template::RecoveryCode.render(&["042917".to_owned()]),
-            Ok("您的找回验证码为042917，10分钟内有效。如非本人操作，请忽略。".to_owned())
+            Ok("您的验证码为042917，10分钟内有效。如非本人操作，请忽略。".to_owned())
         );
     }
 

@@ -165,6 +165,9 @@ pub struct Intake<'a> {
     /// Documents brought in with a report filed for a caller (代录),
     /// already checked and stored, and who brought them in (user id).
     documents: Option<(i64, &'a [documents::Stored])>,
+    /// Invented by `shanshui demo` (演示数据): the case is marked so in the
+    /// filing's own transaction, and nobody is texted about it.
+    demo: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -186,6 +189,7 @@ impl<'a> Intake<'a> {
         channel: Channel::Web,
         by: Filer::Resident,
         documents: None,
+        demo: false,
     };
     /// A resident's report through an Open311 app, by its key (a callback
     /// on the key hears of the case's changes).
@@ -197,6 +201,7 @@ impl<'a> Intake<'a> {
                 order_no: None,
             },
             documents: None,
+            demo: false,
         }
     }
 
@@ -205,6 +210,7 @@ impl<'a> Intake<'a> {
         channel: Channel::Open311,
         by: Filer::Resident,
         documents: None,
+        demo: false,
     };
 
     /// The 12345 platform's work order `order_no`, handed off with a key of
@@ -217,6 +223,7 @@ impl<'a> Intake<'a> {
                 order_no: Some(order_no),
             },
             documents: None,
+            demo: false,
         }
     }
 
@@ -253,6 +260,7 @@ impl<'a> Intake<'a> {
             channel,
             by: Filer::Staff(staff),
             documents: None,
+            demo: false,
         })
     }
 
@@ -270,6 +278,11 @@ impl<'a> Intake<'a> {
 
     pub fn channel(&self) -> Channel {
         self.channel
+    }
+
+    /// The same road, for a report `shanshui demo` invents.
+    pub fn invented(self) -> Self {
+        Intake { demo: true, ..self }
     }
 }
 
@@ -554,7 +567,14 @@ impl Reports<'_> {
             )
             .await?;
         }
-        if let (Filer::Staff(_), Some(caller)) = (&intake.by, &new.identity) {
+        if intake.demo {
+            case::Entity::update_many()
+                .col_expr(case::Column::Demo, sea_orm::sea_query::Expr::value(true))
+                .filter(case::Column::Id.eq(case_row.id))
+                .exec(&txn)
+                .await?;
+        }
+        if let (Filer::Staff(_), Some(caller), false) = (&intake.by, &new.identity, intake.demo) {
             // The caller who gave a phone gets the tracking code by SMS
             // (the secret was read out to them, and 找回 gives a new one).
             crate::notify::enqueue_to_phone(

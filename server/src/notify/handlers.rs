@@ -335,7 +335,7 @@ pub async fn recover(
 /// how many wait and how many failed, and with the `log` provider its inbox
 /// of the last week, where a new install sees what would have been texted
 /// (codes included: the `log` provider is for trying Shanshui, not for a
-/// district's residents).
+/// district's residents). Each look is audited (`messages.read`).
 #[utoipa::path(
     get,
     path = "/admin/messages",
@@ -352,6 +352,19 @@ pub async fn messages(
     user: StaffUser,
 ) -> Result<AppJson<MessagesView>, AppError> {
     user.require(&[Role::Admin])?;
+    // Each look is audited: the list shows whom messages went to (masked)
+    // and, with the `log` provider, the texts themselves.
+    crate::audit::record(
+        &state.db,
+        crate::audit::Entry {
+            actor: &user.username,
+            action: "messages.read",
+            object_type: "messages",
+            object_id: "-",
+            detail: None,
+        },
+    )
+    .await?;
     // One-time codes are left out: a code row exists only for a phone that
     // has reports, so listing them would tell an admin which phones have.
     let not_codes = message_outbox::Column::Event.ne(Template::RecoveryCode.as_str());

@@ -375,6 +375,10 @@ async fn the_whole_loop_reaches_an_anonymous_reporter_by_push_and_sms(app: &Test
     }
     let console = messages(&admin).await;
     assert_private("the admin's messages", &console.to_string());
+    // Reading the list is audited.
+    let auditor = app.staff("shen.ji", Role::Auditor, None).await;
+    let audit = auditor.get("/api/v1/audit?action=messages.read").await.1;
+    assert!(audit.to_string().contains("guan.li"), "{audit}");
     assert!(
         !console.to_string().contains("139****"),
         "the admin sees a phone's last two digits at most"

@@ -55,10 +55,7 @@ async fn reporter(
     code: &str,
     headers: &HeaderMap,
 ) -> Result<(case::Model, crate::db::entities::report::Model), AppError> {
-    let secret = headers
-        .get("x-report-secret")
-        .and_then(|v| v.to_str().ok())
-        .ok_or(AppError::NotFound)?;
+    let secret = crate::reports::handlers::report_secret(headers)?;
     crate::reports::service::authenticate(&state.db, code, secret).await
 }
 

@@ -317,6 +317,15 @@ pub async fn nearby(
     ))
 }
 
+/// The tracking secret in `X-Report-Secret`; none reads like an unknown
+/// code (404), as a wrong one does.
+pub(crate) fn report_secret(headers: &HeaderMap) -> Result<&str, AppError> {
+    headers
+        .get("x-report-secret")
+        .and_then(|v| v.to_str().ok())
+        .ok_or(AppError::NotFound)
+}
+
 /// Follow a case (查询案件).
 ///
 /// The reporter's view of the case — state, timeline, reply, reward — with
@@ -339,10 +348,7 @@ pub async fn track(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<TrackView>, AppError> {
-    let secret = headers
-        .get("x-report-secret")
-        .and_then(|v| v.to_str().ok())
-        .ok_or(AppError::NotFound)?;
+    let secret = report_secret(&headers)?;
     Ok(Json(
         service::track(
             &state.db,
@@ -392,12 +398,7 @@ pub async fn reporter_action(
     change: PublicChange,
     request: Request,
 ) -> Result<Json<TrackView>, AppError> {
-    let secret = request
-        .headers()
-        .get("x-report-secret")
-        .and_then(|v| v.to_str().ok())
-        .ok_or(AppError::NotFound)?
-        .to_owned();
+    let secret = report_secret(request.headers())?.to_owned();
     let multipart = request
         .headers()
         .get(axum::http::header::CONTENT_TYPE)

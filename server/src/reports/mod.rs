@@ -1,7 +1,7 @@
 //! Citizen reports (群众举报): intake, tracking, duplicates, and serving the
 //! stored photos (their processing is `crate::photos`).
 
-mod handlers;
+pub(crate) mod handlers;
 pub mod idempotency;
 pub mod input;
 pub mod nearby;

@@ -37,6 +37,10 @@ pub struct SettingsArgs {
         global = true
     )]
     pub bind: SocketAddr,
+    /// Address to serve Prometheus metrics (`/metrics`) on, apart from
+    /// `--bind`: keep it on a private network. Off when unset.
+    #[arg(long, env = "SHANSHUI_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
     /// Directory for the embedded database, photos and keys.
     #[arg(
         long,
@@ -332,6 +336,7 @@ impl TryFrom<SettingsArgs> for Settings {
             .map_err(|e| ConfigError::new(format!("--push-allow / SHANSHUI_PUSH_ALLOW: {e}")))?;
         Ok(Settings {
             bind: args.bind,
+            metrics_bind: args.metrics_bind,
             data_dir: args.data_dir,
             database_url,
             database_kind,
@@ -541,6 +546,13 @@ mod tests {
             crate::cli::Cli::try_parse_from(["shanshui"].iter().chain(args).chain(&["migrate"]))
                 .map_err(|e| ConfigError::new(e.to_string()))?;
         Settings::try_from(cli.settings)
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_is_given() {
+        assert_eq!(settings(&[]).unwrap().metrics_bind, None);
+        let s = settings(&["--metrics-bind", "127.0.0.1:9464"]).unwrap();
+        assert_eq!(s.metrics_bind, Some(([127, 0, 0, 1], 9464).into()));
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub enum DatabaseKind {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: SocketAddr,
+    /// Where `/metrics` is served, apart from `bind` (`--metrics-bind`);
+    /// none by default.
+    pub metrics_bind: Option<SocketAddr>,
     pub data_dir: PathBuf,
     /// Always set: the default SQLite URL is filled in from `data_dir`.
     pub database_url: String,

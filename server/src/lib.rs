@@ -24,6 +24,7 @@ pub mod handoff;
 pub mod health;
 pub mod info;
 pub mod jobs;
+pub mod metrics;
 pub mod middleware;
 pub mod notify;
 pub mod open311;

@@ -28,6 +28,8 @@ pub struct Application {
     channels: Arc<crate::notify::Channels>,
     public_cache: Arc<middleware::public_cache::PublicCache>,
     announced: tokio::sync::mpsc::UnboundedReceiver<()>,
+    /// `/metrics` on its own address, when `--metrics-bind` is given.
+    metrics: Option<crate::metrics::Endpoint>,
 }
 
 impl Application {
@@ -46,6 +48,13 @@ impl Application {
         let listener = TcpListener::bind(settings.bind).await.map_err(|e| {
             crate::config::ConfigError::new(format!("cannot listen on {}: {e}", settings.bind))
         })?;
+        let metrics = match settings.metrics_bind {
+            Some(addr) => Some(
+                crate::metrics::Endpoint::bind(addr, db.clone(), settings.clock.clone()).await?,
+            ),
+            None => None,
+        };
+        let recorder = metrics.as_ref().map(crate::metrics::Endpoint::metrics);
         let pii = PiiCipher::load_or_create(&settings.data_dir)?;
         let signer = Arc::new(crate::outbox::WebhookSigner::new(
             pii.derive_key(crate::outbox::SIGNING_KEY_LABEL),
@@ -53,7 +62,8 @@ impl Application {
         let photos: Arc<dyn PhotoStore> =
             Arc::new(FsPhotoStore::new(settings.data_dir.join("photos")));
         let pipeline = PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots)
-            .with_decode_budget(settings.decode_budget);
+            .with_decode_budget(settings.decode_budget)
+            .with_timings(recorder.as_ref().map(|m| m.photos()));
         let uploads = crate::reports::upload::UploadBudget::new(settings.upload_budget);
         let limits = Limits {
             submit: Arc::new(Limiter::new(
@@ -121,7 +131,10 @@ impl Application {
         if settings.database_kind == crate::config::DatabaseKind::Postgres {
             public_cache.announce_to(announce);
         }
-        let router = build_router_with(state, public_cache.clone());
+        let router = crate::metrics::instrument(
+            build_router_with(state, public_cache.clone()),
+            recorder.as_ref(),
+        );
         Ok(Self {
             listener,
             router,
@@ -131,11 +144,17 @@ impl Application {
             channels,
             public_cache,
             announced,
+            metrics,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.settings.bind)
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|m| m.local_addr())
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -190,6 +209,9 @@ impl Application {
             self.announced,
             outbox_stopped.clone(),
         ));
+        let metrics = self
+            .metrics
+            .map(|m| tokio::spawn(m.serve(outbox_stopped.clone())));
         // And the reporters' messages (push and SMS).
         let messages = tokio::spawn(crate::notify::worker::run(
             self.db.clone(),
@@ -214,6 +236,9 @@ impl Application {
         let _ = tokio::time::timeout(grace, messages).await;
         let _ = tokio::time::timeout(grace, cache_bus).await;
         let _ = tokio::time::timeout(grace, jobs).await;
+        if let Some(metrics) = metrics {
+            let _ = tokio::time::timeout(grace, metrics).await;
+        }
         self.db.close().await.context("closing the database")?;
         tracing::info!("stopped");
         Ok(())

@@ -29,6 +29,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served: set `metrics_bind` to have it.
+    pub metrics_addr: Option<SocketAddr>,
     pub base: String,
     /// Keeps cookies, like a browser.
     pub client: reqwest::Client,
@@ -206,6 +208,7 @@ impl TestApp {
             .await
             .expect("the server starts");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         let db = app.db().clone();
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(app.run_until(async {
@@ -219,6 +222,7 @@ impl TestApp {
             .expect("an HTTP client");
         TestApp {
             addr,
+            metrics_addr,
             base: format!("http://{addr}"),
             client,
             db,
@@ -285,6 +289,7 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
     };
     Settings {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        metrics_bind: None,
         data_dir,
         database_url,
         database_kind,

@@ -229,6 +229,43 @@ pub(crate) fn filter_condition(
     Ok(CaseFilterCondition { condition, finals })
 }
 
+/// Cases per state in `scope`, and how many open ones are late at `now`:
+/// the workbench's counts, and the metrics' (`crate::metrics`) for every
+/// case. Two aggregate queries, whatever the number of cases.
+pub async fn counts_in(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    now: DateTime<Utc>,
+) -> Result<CaseCounts, sea_orm::DbErr> {
+    let scope = || case::Entity::find().filter(in_scope(scope));
+    // One grouped count, not one query per state.
+    let rows: Vec<(String, i64)> = scope()
+        .select_only()
+        .column(case::Column::State)
+        .column_as(case::Column::Id.count(), "n")
+        .group_by(case::Column::State)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let by_state = CaseState::ALL
+        .into_iter()
+        .map(|s| {
+            let n = rows
+                .iter()
+                .find(|(name, _)| name == s.as_str())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (s, u64::try_from(n).unwrap_or(0))
+        })
+        .collect();
+    // Only open cases have a deadline: late is past it.
+    let overdue = scope()
+        .filter(case::Column::DueAt.lt(now))
+        .count(db)
+        .await?;
+    Ok(CaseCounts { by_state, overdue })
+}
+
 /// A case as a row of a list (the queue, a handler's day).
 pub(super) fn summary(
     c: case::Model,
@@ -339,33 +376,8 @@ impl Cases<'_> {
 
     /// Cases per state in the user's scope, and how many open ones are late.
     pub async fn counts(&self, user: &StaffUser) -> Result<CaseCounts, AppError> {
-        let actor = actor(user);
-        let scope = || case::Entity::find().filter(in_scope(workflow::scope(&actor)));
-        // One grouped count, not one query per state.
-        let rows: Vec<(String, i64)> = scope()
-            .select_only()
-            .column(case::Column::State)
-            .column_as(case::Column::Id.count(), "n")
-            .group_by(case::Column::State)
-            .into_tuple()
-            .all(self.db)
-            .await?;
-        let by_state = CaseState::ALL
-            .into_iter()
-            .map(|s| {
-                let n = rows
-                    .iter()
-                    .find(|(name, _)| name == s.as_str())
-                    .map(|(_, n)| *n)
-                    .unwrap_or(0);
-                (s, u64::try_from(n).unwrap_or(0))
-            })
-            .collect();
-        let overdue = scope()
-            .filter(case::Column::DueAt.lt(self.clock.now()))
-            .count(self.db)
-            .await?;
-        Ok(CaseCounts { by_state, overdue })
+        let scope = workflow::scope(&actor(user));
+        Ok(counts_in(self.db, scope, self.clock.now()).await?)
     }
 
     pub async fn detail(&self, user: &StaffUser, code: &str) -> Result<CaseDetail, AppError> {

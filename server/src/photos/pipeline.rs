@@ -5,7 +5,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fast_image_resize::FilterType;
 use sha2::{Digest, Sha256};
@@ -20,6 +20,7 @@ use super::{
     ProcessedPhoto, QUEUE_WAIT, THUMBNAIL_EDGE, THUMBNAIL_QUALITY, baseline, both, panicked,
     workers,
 };
+use crate::metrics::{PhotoStage, PhotoTimings};
 
 /// Checks a photo from its bytes and header alone — size, format, pixels,
 /// and the memory its decode would take — without decoding it. Cheap next
@@ -129,6 +130,12 @@ fn process_checked(
     })
 }
 
+/// `work`'s result and how long it ran.
+fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    (work(), started.elapsed())
+}
+
 /// The server's entry point: bounded concurrency and memory, CPU work off
 /// the async runtime, and a panic in a decoder turned into an error.
 pub struct PhotoPipeline {
@@ -139,6 +146,8 @@ pub struct PhotoPipeline {
     /// A thread per slot ([`workers`]); the blocking pool if none started.
     workers: Option<workers::Workers>,
     queue_wait: Duration,
+    /// Where each stage's time is recorded, when metrics are on.
+    timings: Option<PhotoTimings>,
 }
 
 impl Default for PhotoPipeline {
@@ -168,6 +177,7 @@ impl PhotoPipeline {
             memory: Arc::new(tokio::sync::Semaphore::new(kib(limits.max_alloc) as usize)),
             workers: workers::Workers::start(concurrent.max(1)),
             queue_wait: QUEUE_WAIT,
+            timings: None,
         }
     }
 
@@ -183,6 +193,12 @@ impl PhotoPipeline {
     /// [`PhotoError::Busy`] (default [`QUEUE_WAIT`]).
     pub fn with_queue_wait(mut self, wait: Duration) -> Self {
         self.queue_wait = wait;
+        self
+    }
+
+    /// Records how long each stage takes (`crate::metrics`).
+    pub fn with_timings(mut self, timings: Option<PhotoTimings>) -> Self {
+        self.timings = timings;
         self
     }
 
@@ -206,12 +222,15 @@ impl PhotoPipeline {
                 max_bytes: self.limits.max_bytes,
             });
         }
+        let started = Instant::now();
         let deadline = tokio::time::Instant::now() + self.queue_wait;
         let limits = self.limits;
         let header = bytes.clone();
-        let plan = self
-            .run_blocking(deadline, None, move || inspect(&header, &limits))
-            .await??;
+        let (plan, inspecting) = self
+            .run_blocking(deadline, None, move || timed(|| inspect(&header, &limits)))
+            .await?;
+        self.observe(PhotoStage::Inspect, inspecting);
+        let plan = plan?;
         let memory = tokio::time::timeout_at(
             deadline,
             Arc::clone(&self.memory).acquire_many_owned(kib(plan.peak_bytes)),
@@ -219,10 +238,21 @@ impl PhotoPipeline {
         .await
         .map_err(|_elapsed| PhotoError::Busy)?
         .map_err(|_closed| PhotoError::Busy)?;
-        self.run_blocking(deadline, Some(memory), move || {
-            process_planned(&bytes, &plan, &limits)
-        })
-        .await?
+        let (processed, processing) = self
+            .run_blocking(deadline, Some(memory), move || {
+                timed(|| process_planned(&bytes, &plan, &limits))
+            })
+            .await?;
+        self.observe(PhotoStage::Process, processing);
+        let waited = started.elapsed().saturating_sub(inspecting + processing);
+        self.observe(PhotoStage::Wait, waited);
+        processed
+    }
+
+    fn observe(&self, stage: PhotoStage, took: Duration) {
+        if let Some(timings) = &self.timings {
+            timings.observe(stage, took);
+        }
     }
 
     /// Runs `work` on a worker thread once a slot is free (before

@@ -21,6 +21,7 @@ mod info;
 mod inspections;
 mod intake;
 mod ledger;
+mod metrics;
 mod notify;
 mod open311;
 mod openapi;

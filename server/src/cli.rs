@@ -204,6 +204,13 @@ pub struct SettingsArgs {
         global = true
     )]
     pub push_contact: String,
+    /// Where photos are kept: `<data-dir>/photos` when unset, or
+    /// `s3://bucket/prefix` in S3-compatible object storage (AWS, MinIO,
+    /// Ceph RGW, Aliyun OSS, Tencent COS), reached through the usual
+    /// `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY` variables. Replicas must share one.
+    #[arg(long, env = "SHANSHUI_PHOTO_STORE", global = true)]
+    pub photo_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,6 +341,15 @@ impl TryFrom<SettingsArgs> for Settings {
         })?;
         let push_allow = crate::egress::AllowList::parse(&args.push_allow)
             .map_err(|e| ConfigError::new(format!("--push-allow / SHANSHUI_PUSH_ALLOW: {e}")))?;
+        let photo_store = match args.photo_store.filter(|u| !u.trim().is_empty()) {
+            None => crate::storage::StoreLocation::DataDir,
+            Some(url) => {
+                crate::storage::s3::check_url(&url).map_err(|e| {
+                    ConfigError::new(format!("--photo-store / SHANSHUI_PHOTO_STORE: {e}"))
+                })?;
+                crate::storage::StoreLocation::S3(crate::storage::S3Settings::from_env(url))
+            }
+        };
         Ok(Settings {
             bind: args.bind,
             metrics_bind: args.metrics_bind,
@@ -374,6 +390,7 @@ impl TryFrom<SettingsArgs> for Settings {
             push_allow,
             sms_provider: args.sms_provider,
             push_contact: args.push_contact,
+            photo_store,
         })
     }
 }
@@ -512,11 +529,13 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
                 (Ok(_), Ok(_)) if cases > 0 => {
                     eprintln!("filing {cases} demo cases through the workflow…");
                     let pii = crate::privacy::PiiCipher::load_or_create(&settings.data_dir)?;
-                    let store = crate::storage::FsPhotoStore::new(settings.data_dir.join("photos"));
+                    let store = crate::storage::open(&settings.photo_store, &settings.data_dir)
+                        .await
+                        .map_err(|e| ConfigError::new(format!("{e:#}")))?;
                     let parts = demo::cases::Parts {
                         db: &conn,
                         pii: &pii,
-                        store: &store,
+                        store: store.as_ref(),
                         deadlines: settings.deadlines,
                     };
                     Some(demo::cases::generate(&parts, cases, seed, settings.clock.now()).await)

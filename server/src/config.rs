@@ -63,6 +63,8 @@ pub struct Settings {
     /// The VAPID `sub` claim: a `mailto:` or `https:` contact a push
     /// service can reach the operator at (`--push-contact`).
     pub push_contact: String,
+    /// Where photos are kept (`--photo-store`).
+    pub photo_store: crate::storage::StoreLocation,
 }
 
 /// Who sends SMS: the `log` provider (the embedded default: messages are

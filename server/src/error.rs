@@ -49,7 +49,7 @@ pub enum AppError {
     #[error("database error: {0}")]
     Db(DbErr),
     #[error("internal error: {0:#}")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 impl AppError {
@@ -150,6 +150,23 @@ impl IntoResponse for AppError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
+    }
+}
+
+/// An unexpected failure is a 500, but for the photo store being out of
+/// reach: then the request is worth retrying (a resident's phone sends the
+/// report again with the same Idempotency-Key), so 503 with `Retry-After`.
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        if e.is::<crate::storage::StoreUnreachable>() {
+            tracing::warn!(error = %format!("{e:#}"), "the photo store failed");
+            AppError::Busy {
+                retry_after_secs: 30,
+                message: "photos cannot be stored or read right now; try again in 30 s".to_owned(),
+            }
+        } else {
+            AppError::Internal(e)
+        }
     }
 }
 

@@ -19,10 +19,27 @@ async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when the database answers within two seconds, else 503.
-async fn readyz(State(db): State<DatabaseConnection>) -> Result<Json<Value>, AppError> {
-    match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
+/// 200 when the database and the photo store answer within two seconds,
+/// else 503: a replica that cannot store a resident's photos should be
+/// taken out of the load balancer's rotation, not sent submissions.
+async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    database_ready(&state.db).await?;
+    match tokio::time::timeout(Duration::from_secs(2), state.photos.ready()).await {
         Ok(Ok(())) => Ok(Json(json!({ "status": "ready" }))),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %format!("{e:#}"), "readiness: the photo store does not answer");
+            Err(AppError::Unavailable)
+        }
+        Err(_) => {
+            tracing::warn!("readiness: the photo store timed out");
+            Err(AppError::Unavailable)
+        }
+    }
+}
+
+async fn database_ready(db: &DatabaseConnection) -> Result<(), AppError> {
+    match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
+        Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness: the database does not answer");
             Err(AppError::Unavailable)

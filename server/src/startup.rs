@@ -5,7 +5,7 @@ use crate::middleware::rate_limit::Limiter;
 use crate::photos::{PhotoLimits, PhotoPipeline};
 use crate::privacy::PiiCipher;
 use crate::state::{AppState, Limits};
-use crate::storage::{FsPhotoStore, PhotoStore};
+use crate::storage::PhotoStore;
 use crate::{api, db, health, middleware, web};
 use anyhow::Context;
 use axum::Router;
@@ -30,6 +30,8 @@ pub struct Application {
     announced: tokio::sync::mpsc::UnboundedReceiver<()>,
     /// `/metrics` on its own address, when `--metrics-bind` is given.
     metrics: Option<crate::metrics::Endpoint>,
+    /// For the orphan sweep in `jobs`.
+    photos: Arc<dyn PhotoStore>,
 }
 
 impl Application {
@@ -60,7 +62,9 @@ impl Application {
             pii.derive_key(crate::outbox::SIGNING_KEY_LABEL),
         ));
         let photos: Arc<dyn PhotoStore> =
-            Arc::new(FsPhotoStore::new(settings.data_dir.join("photos")));
+            crate::storage::open(&settings.photo_store, &settings.data_dir)
+                .await
+                .map_err(|e| crate::config::ConfigError::new(format!("{e:#}")))?;
         let pipeline = PhotoPipeline::new(PhotoLimits::default(), settings.photo_slots)
             .with_decode_budget(settings.decode_budget)
             .with_timings(recorder.as_ref().map(|m| m.photos()));
@@ -118,7 +122,7 @@ impl Application {
             signer: signer.clone(),
             pipeline: Arc::new(pipeline),
             uploads,
-            photos,
+            photos: photos.clone(),
             limits,
             channels: channels.clone(),
             demo: crate::demo::flag::DemoFlag::default(),
@@ -145,6 +149,7 @@ impl Application {
             public_cache,
             announced,
             metrics,
+            photos,
         })
     }
 
@@ -192,6 +197,7 @@ impl Application {
         let (outbox_stop, outbox_stopped) = tokio::sync::watch::channel(false);
         let jobs = tokio::spawn(crate::jobs::run(
             self.db.clone(),
+            self.photos.clone(),
             self.settings.clock.clone(),
             outbox_stopped.clone(),
         ));

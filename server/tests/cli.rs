@@ -48,7 +48,7 @@ fn an_unknown_subcommand_or_flag_prints_usage_and_exits_2() {
 #[test]
 fn a_bad_setting_stops_the_start_with_a_clear_message_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["serve", "--bind", "not-an-address"], "invalid value"),
         (
             &["serve", "--submit-burst", "0"],
@@ -80,9 +80,24 @@ fn a_bad_setting_stops_the_start_with_a_clear_message_and_exit_2() {
             ],
             "cannot open the database",
         ),
+        (
+            &["serve", "--photo-store", "/srv/photos"],
+            "--photo-store / SHANSHUI_PHOTO_STORE: must be s3://bucket",
+        ),
+        // Nothing listens on port 1: the photo store cannot be reached.
+        (
+            &["serve", "--photo-store", "s3://shanshui-photos/banan"],
+            "the photo store s3://shanshui-photos/banan does not work",
+        ),
     ];
     for (args, expected) in cases {
-        let out = run(shanshui(dir.path()).args(args));
+        let out = run(shanshui(dir.path())
+            .args(args)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "shanshui-tests")
+            .env("AWS_SECRET_ACCESS_KEY", "hunter2"));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(expected),

@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub mod push;
+pub mod s3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -40,6 +41,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The database this app uses (SQLite file or PostgreSQL database).
     pub database_url: String,
+    /// Where its photos are kept (a replica keeps them in the same place).
+    pub photo_store: server::storage::StoreLocation,
     /// The server's clock: `clock.advance(…)` moves its time forward, to
     /// reach a deadline or the end of a wait without sleeping.
     pub clock: server::clock::Clock,
@@ -61,11 +64,13 @@ pub fn site_root() -> PathBuf {
 /// set a missing URL panics, failing the test: CI is where both databases
 /// must run, and half the suite passing by skipping would hide it.
 pub fn postgres_url() -> Option<String> {
-    postgres_url_from(
-        std::env::var("TEST_DATABASE_URL").ok(),
-        std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+    postgres_url_from(std::env::var("TEST_DATABASE_URL").ok(), ci())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Whether this is CI, where every half of every test must run.
+pub fn ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
 fn postgres_url_from(url: Option<String>, ci: bool) -> Result<Option<String>, String> {
@@ -204,6 +209,7 @@ impl TestApp {
     ) -> TestApp {
         let (data_dir, database_url) = (settings.data_dir.clone(), settings.database_url.clone());
         let clock = settings.clock.clone();
+        let photo_store = settings.photo_store.clone();
         let app = server::Application::build(settings)
             .await
             .expect("the server starts");
@@ -229,6 +235,7 @@ impl TestApp {
             backend,
             data_dir,
             database_url,
+            photo_store,
             clock,
             stop: Some(stop_tx),
             task: Some(task),
@@ -249,6 +256,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut settings = test_settings(self.data_dir.clone(), self.database_url.clone());
         settings.clock = self.clock.clone();
+        settings.photo_store = self.photo_store.clone();
         Self::start(settings, self.backend, None, dir).await
     }
 
@@ -333,6 +341,7 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
             .expect("a valid allow list"),
         sms_provider: server::config::SmsProviderKind::Log,
         push_contact: "mailto:tests@shanshui.invalid".to_owned(),
+        photo_store: Default::default(),
     }
 }
 

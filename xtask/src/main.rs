@@ -29,6 +29,7 @@ mod bench_messages;
 mod fuzz;
 mod imports;
 mod lint;
+mod s3;
 mod site;
 mod test;
 mod tools;

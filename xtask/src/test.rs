@@ -11,6 +11,8 @@ pub fn run() -> Result {
     // The rules first: they take minutes where the tests take ten.
     lint::run()?;
     site::build(false)?;
+    // Kept until the tests are done: the photo-store tests use them.
+    let (s3, s3_strict) = crate::s3::start_both()?;
     step("running the tests");
     let nextest = output(cargo().args(["nextest", "--version"])).is_some();
     let mut c = cargo();
@@ -19,8 +21,11 @@ pub fn run() -> Result {
     } else {
         c.args(["test", "--workspace", "--no-fail-fast"]);
     }
-    c.env("SHANSHUI_TEST_SITE_ROOT", site_root());
+    c.env("SHANSHUI_TEST_SITE_ROOT", site_root())
+        .env("TEST_S3_ENDPOINT", &s3.endpoint)
+        .env("TEST_S3_STRICT_ENDPOINT", &s3_strict.endpoint);
     sh(&mut c)?;
+    drop((s3, s3_strict));
     // The tests built target/debug/shanshui (server/tests/cli.rs runs it),
     // with the features the whole workspace unifies to; `cargo build -p
     // server` alone would compile the server again for two minutes.

@@ -13,14 +13,19 @@
 //!
 //! A crash between writing and renaming leaves a `.<key>.<n>.tmp` file
 //! beside its destination; such files are never read and may be deleted.
+//!
+//! Putting a file that is already there sets its modification time to now
+//! (the orphan sweep's clock, `sweep.rs`); listing, the sweep's other
+//! question, reads one fan-out folder.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
 
-use super::{PhotoKind, PhotoStore, is_valid_key, key_for};
+use super::{PhotoKind, PhotoStore, folder, is_fan_out, is_valid_key, key_for};
 
 /// Content-addressed photo files under one root folder.
 #[derive(Clone, Debug)]
@@ -44,15 +49,6 @@ impl FsPhotoStore {
             return None;
         }
         Some(self.root.join(folder(kind)).join(&key[..2]).join(key))
-    }
-}
-
-fn folder(kind: PhotoKind) -> &'static str {
-    match kind {
-        PhotoKind::Original => "originals",
-        PhotoKind::Display => "display",
-        PhotoKind::Thumbnail => "thumbnails",
-        PhotoKind::Document => "documents",
     }
 }
 
@@ -89,12 +85,89 @@ impl PhotoStore for FsPhotoStore {
         .await
         .context("the photo reader stopped")?
     }
+
+    async fn list(
+        &self,
+        kind: PhotoKind,
+        fan_out: &str,
+    ) -> anyhow::Result<Vec<(String, DateTime<Utc>)>> {
+        anyhow::ensure!(is_fan_out(fan_out), "{fan_out:?} is not a fan-out folder");
+        let dir = self.root.join(folder(kind)).join(fan_out);
+        let fan_out = fan_out.to_owned();
+        tokio::task::spawn_blocking(move || {
+            list_folder(&dir, &fan_out).with_context(|| format!("listing {}", dir.display()))
+        })
+        .await
+        .context("the photo lister stopped")?
+    }
+
+    async fn modified(&self, kind: PhotoKind, key: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let Some(path) = self.path_for(kind, key) else {
+            return Ok(None);
+        };
+        tokio::task::spawn_blocking(move || match std::fs::metadata(&path) {
+            Ok(meta) => Ok(Some(meta.modified()?.into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).context("reading a photo's modification time"),
+        })
+        .await
+        .context("the photo reader stopped")?
+    }
+
+    async fn delete(&self, kind: PhotoKind, key: &str) -> anyhow::Result<()> {
+        let Some(path) = self.path_for(kind, key) else {
+            return Ok(());
+        };
+        // Not synced: a deletion a power cut undoes is only made again.
+        tokio::task::spawn_blocking(move || match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).context("deleting a photo"),
+        })
+        .await
+        .context("the photo deleter stopped")?
+    }
+}
+
+/// The keys in one fan-out folder with their modification times; a folder
+/// not made yet is empty. Temporary files (`.<key>.<n>.tmp`) and anything
+/// else that is not a key of this folder are left out.
+fn list_folder(dir: &Path, fan_out: &str) -> std::io::Result<Vec<(String, DateTime<Utc>)>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name
+            .to_str()
+            .filter(|n| is_valid_key(n) && n.starts_with(fan_out))
+        else {
+            continue;
+        };
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            // Deleted since the folder was read.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if meta.is_file() {
+            found.push((name.to_owned(), meta.modified()?.into()));
+        }
+    }
+    Ok(found)
 }
 
 /// Writes `bytes` to `path` through a synced temporary file and a rename;
-/// does nothing if `path` already exists (same key, same bytes).
+/// if `path` already exists (same key, same bytes), only sets its
+/// modification time to now, so the orphan sweep sees this put.
 fn write_durably(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
-    if path.is_file() {
+    // A file the server may not write (restored by another user) is
+    // written anew below: a rename needs only the folder.
+    if path.is_file() && touch(path).is_ok() {
         return Ok(());
     }
     let dir = path.parent().context("photo path without a folder")?;
@@ -133,6 +206,16 @@ fn write_durably(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()>
         let _ = std::fs::remove_file(&tmp);
     }
     Ok(written?)
+}
+
+/// Sets `path`'s modification time to now. Not synced: if a power cut
+/// undoes it, the row that put it there either committed (the file is
+/// named, never collected) or did not (the file is an orphan anyway).
+fn touch(path: &Path) -> std::io::Result<()> {
+    std::fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(std::time::SystemTime::now())
 }
 
 #[cfg(unix)]
@@ -328,6 +411,65 @@ mod tests {
             b"tampered",
         )?;
         assert!(store.get(PhotoKind::Display, &key).await.is_err());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_fan_out_folder_lists_its_keys_only_and_a_deleted_key_is_gone() -> TestResult {
+        let tmp = tempfile::tempdir()?;
+        let store = FsPhotoStore::new(tmp.path().to_path_buf());
+        let key = store
+            .put(PhotoKind::Original, Bytes::from_static(b"an orphan"))
+            .await?;
+        let fan_out = &key[..2];
+        let dir = tmp.path().join("originals").join(fan_out);
+        // A crashed write's temporary file, a stray file and a folder.
+        std::fs::write(dir.join(format!(".{key}.1-0.tmp")), b"half")?;
+        std::fs::write(dir.join("notes.txt"), b"x")?;
+        std::fs::create_dir(dir.join(key_for(b"a folder")))?;
+        let listed = store.list(PhotoKind::Original, fan_out).await?;
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].0, key);
+        assert_eq!(
+            store.modified(PhotoKind::Original, &key).await?,
+            Some(listed[0].1)
+        );
+        // Another kind, another fan-out and a folder never made list nothing.
+        assert!(store.list(PhotoKind::Display, fan_out).await?.is_empty());
+        let other = if fan_out == "00" { "01" } else { "00" };
+        assert!(store.list(PhotoKind::Original, other).await?.is_empty());
+        for bad in ["..", "0", "000", "AB", "/e"] {
+            assert!(store.list(PhotoKind::Original, bad).await.is_err(), "{bad}");
+        }
+
+        store.delete(PhotoKind::Original, &key).await?;
+        assert_eq!(store.get(PhotoKind::Original, &key).await?, None);
+        assert_eq!(store.modified(PhotoKind::Original, &key).await?, None);
+        // Again, as another replica's sweep would: not an error.
+        store.delete(PhotoKind::Original, &key).await?;
+        assert!(dir.join(format!(".{key}.1-0.tmp")).is_file());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn putting_a_stored_file_again_makes_it_modified_now() -> TestResult {
+        let tmp = tempfile::tempdir()?;
+        let store = FsPhotoStore::new(tmp.path().to_path_buf());
+        let key = store
+            .put(PhotoKind::Display, Bytes::from_static(b"again"))
+            .await?;
+        let path = tmp.path().join("display").join(&key[..2]).join(&key);
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)?
+            .set_modified(long_ago)?;
+        store
+            .put(PhotoKind::Display, Bytes::from_static(b"again"))
+            .await?;
+        let modified = std::fs::metadata(&path)?.modified()?;
+        assert!(modified.elapsed()?.as_secs() < 60, "{modified:?}");
+        assert_eq!(std::fs::read(&path)?, b"again");
         Ok(())
     }
 

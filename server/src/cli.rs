@@ -211,6 +211,17 @@ pub struct SettingsArgs {
     /// `AWS_SECRET_ACCESS_KEY` variables. Replicas must share one.
     #[arg(long, env = "SHANSHUI_PHOTO_STORE", global = true)]
     pub photo_store: Option<String>,
+    /// The load balancers and reverse proxies in front of Shanshui, as
+    /// comma-separated addresses or CIDRs: their `X-Forwarded-For` names
+    /// the client that rate limits and sign-in throttling count. None by
+    /// default (the header is then ignored).
+    #[arg(
+        long,
+        env = "SHANSHUI_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -341,6 +352,10 @@ impl TryFrom<SettingsArgs> for Settings {
         })?;
         let push_allow = crate::egress::AllowList::parse(&args.push_allow)
             .map_err(|e| ConfigError::new(format!("--push-allow / SHANSHUI_PUSH_ALLOW: {e}")))?;
+        let trusted_proxies =
+            crate::middleware::client_addr::TrustedProxies::parse(&args.trusted_proxies).map_err(
+                |e| ConfigError::new(format!("--trusted-proxies / SHANSHUI_TRUSTED_PROXIES: {e}")),
+            )?;
         let photo_store = match args.photo_store.filter(|u| !u.trim().is_empty()) {
             None => crate::storage::StoreLocation::DataDir,
             Some(url) => {
@@ -391,6 +406,7 @@ impl TryFrom<SettingsArgs> for Settings {
             sms_provider: args.sms_provider,
             push_contact: args.push_contact,
             photo_store,
+            trusted_proxies,
         })
     }
 }

@@ -63,6 +63,9 @@ pub struct Settings {
     /// The VAPID `sub` claim: a `mailto:` or `https:` contact a push
     /// service can reach the operator at (`--push-contact`).
     pub push_contact: String,
+    /// Load balancers and proxies whose `X-Forwarded-For` names the client
+    /// (`--trusted-proxies`); none by default.
+    pub trusted_proxies: crate::middleware::client_addr::TrustedProxies,
     /// Where photos are kept (`--photo-store`).
     pub photo_store: crate::storage::StoreLocation,
 }

@@ -292,6 +292,11 @@ pub fn build_router_with(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Before every limiter: who the client is behind trusted proxies.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(state.settings.trusted_proxies.clone()),
+            middleware::client_addr::resolve,
+        ))
         .layer(CatchPanicLayer::custom(crate::middleware::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

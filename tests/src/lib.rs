@@ -342,6 +342,7 @@ pub fn test_settings(data_dir: PathBuf, database_url: String) -> Settings {
         sms_provider: server::config::SmsProviderKind::Log,
         push_contact: "mailto:tests@shanshui.invalid".to_owned(),
         photo_store: Default::default(),
+        trusted_proxies: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! of static files.
 
 pub mod cache;
+pub mod client_addr;
 pub mod conditional;
 pub mod csrf;
 pub mod public_cache;

@@ -2,9 +2,17 @@
 //! `Retry-After`. Mobile carriers put many residents behind one address,
 //! so the limits are generous: they stop floods, not neighbours.
 //!
-//! The address is the TCP peer. Behind a reverse proxy every request would
-//! share the proxy's address; deploy with the proxy doing its own limiting
-//! until a trusted-proxy setting exists.
+//! The address is the TCP peer, or behind proxies the operator trusts
+//! (`--trusted-proxies`) the client they name ([`super::client_addr`]).
+//!
+//! These limits live in each replica's memory: they protect a replica's
+//! cores and memory from a flood, which is per replica. With N replicas
+//! and a balancer that spreads one client over all of them, a client gets
+//! up to N times the budget; a balancer that keeps a client on one replica
+//! (hashing the source address) makes them exact. What protects people is
+//! in the database and holds across replicas: sign-in throttling per
+//! account ([`crate::auth::throttle`]) and the 找回 limits per phone
+//! ([`crate::notify::codes`]).
 //!
 //! A client is keyed by what it controls ([`client_key`]): an IPv4 address,
 //! or an IPv6 address's /64 network. A home or phone gets a whole /64 from
@@ -39,16 +47,23 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The requesting client's key ([`client_key`] of the TCP peer), for
+/// The requesting client's key ([`client_key`] of the client's address:
+/// the TCP peer or, behind trusted proxies, the client they name), for
 /// handlers that scope something per client (rate limits, idempotency keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientKey(pub IpAddr);
 
 impl ClientKey {
     pub fn of(request_extensions: &axum::http::Extensions) -> Self {
-        let ip = request_extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
+        let resolved = request_extensions
+            .get::<super::client_addr::ClientAddr>()
+            .map(|c| c.0);
+        let ip = resolved
+            .or_else(|| {
+                request_extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(addr)| addr.ip())
+            })
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         ClientKey(client_key(ip))
     }

@@ -733,6 +733,59 @@ async fn submissions_and_tracking_are_rate_limited_per_client_with_retry_after()
     app.shutdown().await;
 }
 
+/// Tracking lookups as `client` through a balancer at 127.0.0.1: statuses.
+async fn track_via_balancer(app: &TestApp, client: &str, n: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let res = app
+            .client
+            .get(app.url("/api/v1/track/BN-2345-6789"))
+            .header("x-report-secret", "x")
+            .header("x-forwarded-for", client)
+            .send()
+            .await
+            .unwrap();
+        out.push(res.status().as_u16());
+    }
+    out
+}
+
+#[tokio::test]
+async fn behind_a_trusted_balancer_each_client_has_its_own_budget_and_cannot_forge_one() {
+    let limited = |s: &mut server::config::Settings| {
+        s.limits.track_burst = 2;
+        s.limits.track_every = std::time::Duration::from_secs(3600);
+    };
+    // The balancer (this test, at 127.0.0.1) is trusted: two residents
+    // behind it are counted apart.
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        limited(s);
+        s.trusted_proxies =
+            server::middleware::client_addr::TrustedProxies::parse(&["127.0.0.1"]).unwrap();
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        track_via_balancer(&app, "203.0.113.7", 3).await,
+        [404, 404, 429]
+    );
+    assert_eq!(
+        track_via_balancer(&app, "198.51.100.4", 2).await,
+        [404, 404]
+    );
+    // A client that writes its own header before the balancer's gains nothing.
+    assert_eq!(
+        track_via_balancer(&app, "192.0.2.1, 203.0.113.7", 1).await,
+        [429]
+    );
+    app.shutdown().await;
+    // Not trusted (the default): the header is ignored, one budget for all.
+    let app = TestApp::spawn_with(Backend::Sqlite, limited).await.unwrap();
+    assert_eq!(track_via_balancer(&app, "203.0.113.7", 2).await, [404, 404]);
+    assert_eq!(track_via_balancer(&app, "198.51.100.4", 1).await, [429]);
+    app.shutdown().await;
+}
+
 async fn a_photo_s_gps_fills_in_a_missing_location_and_is_stripped_from_the_copies(app: &TestApp) {
     let f = Form::new()
         .text("category", "water_outfall")

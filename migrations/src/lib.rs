@@ -22,6 +22,7 @@ mod m20261204_000016_catalogue;
 mod m20261204_000017_evidence;
 mod m20261204_000018_followup;
 mod m20261205_000019_messages;
+mod m20261205_000020_case_tally;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_evidence::Migration),
             Box::new(m20261204_000018_followup::Migration),
             Box::new(m20261205_000019_messages::Migration),
+            Box::new(m20261205_000020_case_tally::Migration),
         ]
     }
 }

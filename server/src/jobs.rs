@@ -1,8 +1,8 @@
 //! Background housekeeping, once a minute for as long as the server runs:
 //! rewards whose claim window has passed expire (reads also expire what is
 //! due first), idempotency keys older than a day are forgotten, and phones
-//! left for messages only are deleted 90 days after their case closed, and
-//! one slice of the photo store is swept for orphaned objects
+//! left for messages only are deleted 90 days after their case closed, the
+//! cases' tally is folded (`cases::tally`), and one slice of the photo store is swept for orphaned objects
 //! (`storage::sweep`: a full pass in about 17 hours). Each step is safe to
 //! run on several replicas at once.
 
@@ -35,6 +35,9 @@ pub async fn run(
         if let Err(e) = crate::notify::contacts::forget_old_phones(&db, PHONE_KEPT_DAYS, now).await
         {
             tracing::warn!(error = %e, "forgetting messages-only phones failed; retrying");
+        }
+        if let Err(e) = crate::cases::tally::compact(&db).await {
+            tracing::warn!(error = %e, "folding the cases' tally failed; retrying");
         }
         // The system's time, not the server's clock (which tests move): it
         // is compared with the store's modification times.

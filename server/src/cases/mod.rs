@@ -17,6 +17,7 @@ pub mod notes;
 pub mod service;
 pub mod sites;
 mod supervision;
+pub mod tally;
 pub mod templates;
 pub mod texts;
 pub mod timeline;

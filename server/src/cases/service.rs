@@ -231,22 +231,15 @@ pub(crate) fn filter_condition(
 
 /// Cases per state in `scope`, and how many open ones are late at `now`:
 /// the workbench's counts, and the metrics' (`crate::metrics`) for every
-/// case. Two aggregate queries, whatever the number of cases.
+/// case. The states from the tally (`tally`), the late ones from the
+/// deadline's index: neither reads the closed cases.
 pub async fn counts_in(
     db: &impl ConnectionTrait,
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<CaseCounts, sea_orm::DbErr> {
-    let scope = || case::Entity::find().filter(in_scope(scope));
-    // One grouped count, not one query per state.
-    let rows: Vec<(String, i64)> = scope()
-        .select_only()
-        .column(case::Column::State)
-        .column_as(case::Column::Id.count(), "n")
-        .group_by(case::Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
+    // The tally the database keeps, not a count over every case.
+    let rows = super::tally::by_state(db, scope).await?;
     let by_state = CaseState::ALL
         .into_iter()
         .map(|s| {
@@ -258,8 +251,10 @@ pub async fn counts_in(
             (s, u64::try_from(n).unwrap_or(0))
         })
         .collect();
-    // Only open cases have a deadline: late is past it.
-    let overdue = scope()
+    // Only open cases have a deadline: late is past it (an index range,
+    // as long as the open cases).
+    let overdue = case::Entity::find()
+        .filter(in_scope(scope))
         .filter(case::Column::DueAt.lt(now))
         .count(db)
         .await?;

@@ -8,6 +8,7 @@ mod auth;
 mod cases;
 mod catalogue;
 mod corrections;
+mod counts;
 mod demo;
 mod directory;
 mod disclosure;

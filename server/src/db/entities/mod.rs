@@ -8,6 +8,7 @@ pub mod case;
 pub mod case_event;
 pub mod case_note;
 pub mod case_rating;
+pub mod case_tally;
 pub mod category;
 pub mod category_group;
 pub mod category_version;

@@ -1,5 +1,6 @@
 //! The command line: `shanshui serve | migrate | user create | api-key create
-//! | demo`, with the settings flags accepted by every subcommand.
+//! | demo | backup | restore`, with the settings flags accepted by every
+//! subcommand.
 
 use crate::config::{
     ConfigError, LogFormat, OutboxPolicy, RateLimits, Settings, database_kind, default_photo_slots,
@@ -247,6 +248,25 @@ pub enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Back up the database and the photo files, while the server runs,
+    /// into a new or empty folder. The keys are left out on purpose: see
+    /// the README.txt it writes.
+    Backup {
+        /// The folder to write: it must not exist or be empty.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup onto the configured data directory and database,
+    /// with the servers stopped. Every file is checked before anything is
+    /// replaced; a refused restore changes nothing (exit code 2).
+    Restore {
+        /// The backup's folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +482,17 @@ impl From<anyhow::Error> for CliError {
     }
 }
 
+/// A refused backup or restore changed nothing: exit code 2, like bad
+/// settings.
+impl From<crate::backup::BackupError> for CliError {
+    fn from(e: crate::backup::BackupError) -> Self {
+        match e {
+            crate::backup::BackupError::Refused(why) => CliError::Config(ConfigError::new(why)),
+            crate::backup::BackupError::Failed(e) => CliError::Other(e),
+        }
+    }
+}
+
 async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
     match command {
         Command::Serve => {
@@ -533,6 +564,12 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
             if scope == api_keys::Scope::Platform12345 || callback_url.is_some() {
                 println!("{}", created.signing_secret);
             }
+        }
+        Command::Backup { to } => {
+            eprintln!("{}", crate::backup::backup(&settings, &to).await?);
+        }
+        Command::Restore { from, force } => {
+            eprintln!("{}", crate::backup::restore(&settings, &from, force).await?);
         }
         Command::Demo { cases, seed } => {
             let conn = db::connect_and_migrate(&settings).await?;

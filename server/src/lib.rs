@@ -5,6 +5,7 @@ pub mod api;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cache_bus;
 pub mod cases;
 pub mod categories;

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 
 pub mod push;
 pub mod s3;
+pub mod target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

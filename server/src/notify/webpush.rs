@@ -27,7 +27,8 @@ use sha2::Sha256;
 use std::path::Path;
 
 pub const KEY_ENV: &str = "SHANSHUI_VAPID_KEY";
-const KEY_FILE: &str = "vapid.key";
+/// The key's file in the data directory, when the variable is unset.
+pub const KEY_FILE: &str = "vapid.key";
 
 /// The record size announced in the header. One record holds the whole
 /// message, so this only has to exceed it; 4096 is what browsers expect.

@@ -17,6 +17,8 @@ use sha2::Sha256;
 use std::path::Path;
 
 pub const KEY_ENV: &str = "SHANSHUI_PII_KEY";
+/// The key's file in the data directory, when the variable is unset.
+pub const KEY_FILE: &str = "pii.key";
 const NONCE_LEN: usize = 12;
 
 pub struct PiiCipher {
@@ -61,7 +63,7 @@ impl PiiCipher {
                 .map(Self::from_key)
                 .ok_or_else(|| ConfigError::new(format!("{KEY_ENV} must be 32 bytes in base64")));
         }
-        let path = data_dir.join("pii.key");
+        let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => decode_key(text.trim()).map(Self::from_key).ok_or_else(|| {
                 ConfigError::new(format!(

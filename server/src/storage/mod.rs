@@ -117,7 +117,7 @@ pub trait PhotoStore: Send + Sync + 'static {
 }
 
 /// The folder (or key prefix) each kind is kept under, the same in every store.
-fn folder(kind: PhotoKind) -> &'static str {
+pub(crate) fn folder(kind: PhotoKind) -> &'static str {
     match kind {
         PhotoKind::Original => "originals",
         PhotoKind::Display => "display",

@@ -55,14 +55,19 @@ pub(super) fn resize_to(
     let band = |buf: &mut [u8], top: u32, rows: u32| -> Result<(), PhotoError> {
         let mut dst =
             ResizeImage::from_slice_u8(width, rows, buf, pt).map_err(|e| resize_error(&e))?;
+        // The band's rows of the source, ending exactly at the source's
+        // edge: `rows × scale` can come out a hair past it in floating
+        // point (237 × 480/237 > 480), and the resizer refuses a crop box
+        // beyond the image.
+        let y0 = f64::from(top) * scale;
+        let y1 = if top + rows >= height {
+            f64::from(src.height)
+        } else {
+            (f64::from(top + rows) * scale).min(f64::from(src.height))
+        };
         let options = ResizeOptions::new()
             .resize_alg(ResizeAlg::Convolution(filter))
-            .crop(
-                0.0,
-                f64::from(top) * scale,
-                f64::from(src.width),
-                f64::from(rows) * scale,
-            );
+            .crop(0.0, y0, f64::from(src.width), y1 - y0);
         Resizer::new()
             .resize(&view, &mut dst, &options)
             .map_err(|e| resize_error(&e))

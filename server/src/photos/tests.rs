@@ -236,6 +236,20 @@ fn a_12_megapixel_jpeg_becomes_a_1600_display_and_a_320_thumbnail() -> TestResul
 }
 
 #[test]
+fn photos_whose_scale_is_not_a_round_number_are_resized_too() -> TestResult {
+    // 648×480 → a 320×237 thumbnail: 237 rows × (480 / 237) is a hair over
+    // 480 in floating point, which once asked the resizer for a crop past
+    // the image's edge and refused an ordinary photo as corrupt.
+    for (w, h) in [(648, 480), (680, 480), (1080, 2337), (4032, 3023)] {
+        let p = process(&jpeg(w, h), &PhotoLimits::default())
+            .map_err(|e| format!("{w}×{h}: {e}"))?;
+        let (tw, th) = dimensions_of(&p.thumbnail);
+        assert_eq!(tw.max(th), 320, "{w}×{h}");
+    }
+    Ok(())
+}
+
+#[test]
 fn a_portrait_taken_sideways_comes_out_upright() -> TestResult {
     // Stored landscape with a red block top-left; orientation 6 means
     // "rotate 90° clockwise to view", so the block ends up top-right.

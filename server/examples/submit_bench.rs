@@ -2,11 +2,13 @@
 //! ceiling on this machine, and the files `wrk` needs to post the same
 //! report to a running server (`cargo xtask bench-submit` drives both).
 //!
-//!   submit_bench prepare DIR     photo.jpg, body.bin (multipart), post.lua
+//!   submit_bench prepare DIR     photo.jpg, body.bin (multipart), post.lua, and the
+//!                                display.jpg and thumbnail.jpg the server stores beside
+//!                                the original (`cargo xtask bench-replicas` PUTs all three)
 //!   submit_bench ceiling DIR S   photos per second through PhotoPipeline for S seconds
 
 use image::{ImageEncoder, RgbImage};
-use server::photos::{PhotoLimits, PhotoPipeline};
+use server::photos::{PhotoLimits, PhotoPipeline, process};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +41,9 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let jpeg = photo()?;
     std::fs::write(dir.join("photo.jpg"), &jpeg)?;
+    let processed = process(&jpeg, &PhotoLimits::default())?;
+    std::fs::write(dir.join("display.jpg"), &processed.display)?;
+    std::fs::write(dir.join("thumbnail.jpg"), &processed.thumbnail)?;
     let mut body = Vec::new();
     for (name, value) in [
         ("category", "dust_construction"),
@@ -69,9 +74,11 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
     );
     std::fs::write(dir.join("post.lua"), lua)?;
     println!(
-        "photo {} KB, body {} KB",
+        "photo {} KB, body {} KB; stored display {} KB, thumbnail {} KB",
         jpeg.len() / 1024,
-        body.len() / 1024
+        body.len() / 1024,
+        processed.display.len() / 1024,
+        processed.thumbnail.len() / 1024
     );
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::{OUTPUT_NAME, Result, cargo, free_port, output, sh, site_root, step, 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 /// Release build, then: the compressed size of what a phone downloads to
 /// hydrate, and `wrk` from this process on 127.0.0.1 against the server-
@@ -251,33 +251,12 @@ pub fn open_data(cases: String) -> Result {
 /// process on 127.0.0.1, against the photo pipeline's own ceiling measured
 /// just before in the same run.
 pub fn submit() -> Result {
-    ensure_wrk()?;
-    ensure_nasm();
-    step("building the server and the benchmark (release)");
-    sh(cargo().args([
-        "build",
-        "--release",
-        "--package",
-        "server",
-        "--bin",
-        "shanshui",
-        "--example",
-        "submit_bench",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = build_submit()?;
     let work = env::temp_dir().join(format!("shanshui-bench-submit-{}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
     let bench = release.join("examples/submit_bench");
-    sh(Command::new(&bench).arg("prepare").arg(&work))?;
-    step("the photo pipeline's ceiling (all cores, 10 s)");
-    let ceiling_out =
-        output(Command::new(&bench).arg("ceiling").arg(&work).arg("10")).ok_or("ceiling failed")?;
-    print!("{ceiling_out}");
-    let ceiling: f64 = ceiling_out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .ok_or("cannot read the ceiling")?;
+    prepare_submit(&bench, &work)?;
+    let ceiling = pipeline_ceiling(&bench, &work, 10)?;
 
     let data = work.join("data");
     let bin = release.join("shanshui");
@@ -301,27 +280,14 @@ pub fn submit() -> Result {
     std::thread::sleep(std::time::Duration::from_secs(2));
     let result = (|| -> Result {
         step("wrk: POST /api/v1/reports, 4 connections, 20 s");
-        let out = output(
-            Command::new("wrk")
-                .args(["-t", "2", "-c", "4", "-d", "20s", "--latency", "-s"])
-                .arg(work.join("post.lua"))
-                .arg(format!("http://127.0.0.1:{port}/api/v1/reports")),
-        )
-        .ok_or("wrk failed")?;
-        print!("{out}");
-        let rps: f64 = out
-            .lines()
-            .find(|l| l.trim().starts_with("Requests/sec:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .ok_or("cannot read wrk's rate")?;
-        let errors = out
-            .lines()
-            .find(|l| l.contains("Non-2xx"))
-            .unwrap_or("Non-2xx or 3xx responses: 0");
+        let url = format!("http://127.0.0.1:{port}/api/v1/reports");
+        let run = wrk_result(spawn_wrk(&work.join("post.lua"), &url, 2, 4, 20)?)?;
+        print!("{}", run.text);
         println!(
-            "\nsubmissions/s {rps:.1}; pipeline ceiling {ceiling:.1} photos/s; ratio {:.2}; {errors}",
-            rps / ceiling
+            "\nsubmissions/s {:.1}; pipeline ceiling {ceiling:.1} photos/s; ratio {:.2}; Non-2xx or 3xx responses: {}",
+            run.rps,
+            run.rps / ceiling,
+            run.non_2xx
         );
         Ok(())
     })();
@@ -329,6 +295,160 @@ pub fn submit() -> Result {
     let _ = server.wait();
     let _ = fs::remove_dir_all(&work);
     result
+}
+
+/// Builds the server and `submit_bench` for release; answers target/release.
+pub(crate) fn build_submit() -> Result<PathBuf> {
+    ensure_wrk()?;
+    ensure_nasm();
+    step("building the server and the benchmark (release)");
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--bin",
+        "shanshui",
+        "--example",
+        "submit_bench",
+    ]))?;
+    Ok(target_dir().join("release"))
+}
+
+/// `submit_bench prepare`: the photo, the multipart body and post.lua in
+/// `work`, and the display copy and thumbnail the server stores beside it.
+pub(crate) fn prepare_submit(bench: &Path, work: &Path) -> Result {
+    sh(Command::new(bench).arg("prepare").arg(work))
+}
+
+/// The photo pipeline's ceiling on this machine: photos per second with
+/// every core busy for `seconds`, through the server's own pipeline.
+pub(crate) fn pipeline_ceiling(bench: &Path, work: &Path, seconds: u32) -> Result<f64> {
+    step(&format!(
+        "the photo pipeline's ceiling (all cores, {seconds} s)"
+    ));
+    let out = output(
+        Command::new(bench)
+            .arg("ceiling")
+            .arg(work)
+            .arg(seconds.to_string()),
+    )
+    .ok_or("ceiling failed")?;
+    print!("{out}");
+    out.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| "cannot read the ceiling".to_owned())
+}
+
+/// What one `wrk --latency` run printed, and read.
+pub(crate) struct WrkRun {
+    /// Requests per second, answered with 2xx or 3xx.
+    pub rps: f64,
+    /// Latency percentiles in milliseconds.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub non_2xx: u64,
+    /// Requests answered with 2xx or 3xx.
+    pub answered: u64,
+    /// Connect, read, write errors and timeouts, as wrk counts them.
+    pub socket_errors: u64,
+    pub text: String,
+}
+
+/// Starts `wrk --latency -s script` against `url` without waiting for it,
+/// so that several can run at once; [`wrk_result`] waits and reads it.
+pub(crate) fn spawn_wrk(
+    script: &Path,
+    url: &str,
+    threads: u32,
+    connections: u32,
+    seconds: u32,
+) -> Result<Child> {
+    Command::new("wrk")
+        .arg("-t")
+        .arg(threads.to_string())
+        .arg("-c")
+        .arg(connections.to_string())
+        .arg("-d")
+        .arg(format!("{seconds}s"))
+        .arg("--latency")
+        .arg("-s")
+        .arg(script)
+        .arg(url)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start wrk: {e}"))
+}
+
+/// Waits for a [`spawn_wrk`] and reads what it printed.
+pub(crate) fn wrk_result(child: Child) -> Result<WrkRun> {
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!("wrk failed ({}): {text}", out.status));
+    }
+    let line = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or("")
+    };
+    let number = |word: &str| word.trim_end_matches(',').parse::<u64>().unwrap_or(0);
+    let latency = |prefix: &str| {
+        line(prefix)
+            .split_whitespace()
+            .nth(1)
+            .and_then(wrk_ms)
+            .unwrap_or(f64::NAN)
+    };
+    let all: f64 = line("Requests/sec:")
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .ok_or("cannot read wrk's rate")?;
+    // "N requests in 20.00s, …"
+    let requests = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .map_or(0, number);
+    let non_2xx = line("Non-2xx or 3xx responses:")
+        .rsplit(' ')
+        .next()
+        .map_or(0, number);
+    // "Socket errors: connect 0, read 0, write 0, timeout 0"
+    let socket_errors = line("Socket errors:").split_whitespace().map(number).sum();
+    let answered = requests.saturating_sub(non_2xx);
+    Ok(WrkRun {
+        rps: if requests > 0 {
+            all * answered as f64 / requests as f64
+        } else {
+            all
+        },
+        answered,
+        p50_ms: latency("50%"),
+        p99_ms: latency("99%"),
+        non_2xx,
+        socket_errors,
+        text,
+    })
+}
+
+/// wrk's "1.23ms", "456.78us", "2.01s" or "1.50m" in milliseconds.
+fn wrk_ms(value: &str) -> Option<f64> {
+    let (number, scale) = if let Some(v) = value.strip_suffix("us") {
+        (v, 0.001)
+    } else if let Some(v) = value.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = value.strip_suffix('s') {
+        (v, 1000.0)
+    } else if let Some(v) = value.strip_suffix('m') {
+        (v, 60_000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * scale)
 }
 
 pub fn sign_in(args: &[String]) -> Result {

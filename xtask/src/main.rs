@@ -14,6 +14,8 @@
 //!   cargo xtask bench           release build; wasm size; wrk on / vs hello world
 //!   cargo xtask bench-open-data [--cases N]   Open311 and /cases at 1M cases vs hello world
 //!   cargo xtask bench-submit    reports with a 2 MP photo per second vs the photo pipeline's ceiling
+//!   cargo xtask bench-replicas  the same with one replica and two, PostgreSQL and S3 photos (moto),
+//!                               vs one replica with photos on disk, moto's and the pipeline's ceilings
 //!   cargo xtask bench-sign-in [--attempts N] [--rounds R] [--binary PATH]
 //!                               server RSS under N parallel wrong-password sign-ins vs idle
 //!   cargo xtask bench-upload-memory [--against BIN]   server RSS under upload floods (and another build's)
@@ -26,6 +28,7 @@
 mod bench;
 mod bench_ledger;
 mod bench_messages;
+mod bench_replicas;
 mod fuzz;
 mod imports;
 mod lint;
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Some("site") => tools::ensure_wasm_tools().and_then(|_| site::build(flag("--release"))),
         Some("bench") => bench::home(),
         Some("bench-submit") => bench::submit(),
+        Some("bench-replicas") => bench_replicas::run(),
         Some("bench-sign-in") => bench::sign_in(&args[1..]),
         Some("bench-upload-memory") => bench::upload_memory(flag_value("--against")),
         Some("bench-ledger") => {
@@ -72,7 +76,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
+                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-replicas | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
             );
             return ExitCode::from(2);
         }

@@ -23,6 +23,7 @@ mod m20261204_000017_evidence;
 mod m20261204_000018_followup;
 mod m20261205_000019_messages;
 mod m20261205_000020_case_tally;
+mod m20261205_000021_key_check;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_followup::Migration),
             Box::new(m20261205_000019_messages::Migration),
             Box::new(m20261205_000020_case_tally::Migration),
+            Box::new(m20261205_000021_key_check::Migration),
         ]
     }
 }

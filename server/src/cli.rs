@@ -534,10 +534,11 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
             scope,
             callback_url,
         }) => {
-            let pii = crate::privacy::PiiCipher::load_or_create(&settings.data_dir)?;
+            let conn = db::connect_and_migrate(&settings).await?;
+            let pii =
+                crate::privacy::keys::open(&settings.data_dir, &conn, settings.clock.now()).await?;
             let signer =
                 crate::outbox::WebhookSigner::new(pii.derive_key(crate::outbox::SIGNING_KEY_LABEL));
-            let conn = db::connect_and_migrate(&settings).await?;
             let new = api_keys::NewKey {
                 name: &name,
                 scope,
@@ -581,7 +582,9 @@ async fn execute(command: Command, settings: Settings) -> Result<(), CliError> {
             let played = match (&summary, &staff) {
                 (Ok(_), Ok(_)) if cases > 0 => {
                     eprintln!("filing {cases} demo cases through the workflow…");
-                    let pii = crate::privacy::PiiCipher::load_or_create(&settings.data_dir)?;
+                    let pii =
+                        crate::privacy::keys::open(&settings.data_dir, &conn, settings.clock.now())
+                            .await?;
                     let store = crate::storage::open(&settings.photo_store, &settings.data_dir)
                         .await
                         .map_err(|e| ConfigError::new(format!("{e:#}")))?;

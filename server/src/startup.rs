@@ -3,7 +3,6 @@
 use crate::config::Settings;
 use crate::middleware::rate_limit::Limiter;
 use crate::photos::{PhotoLimits, PhotoPipeline};
-use crate::privacy::PiiCipher;
 use crate::state::{AppState, Limits};
 use crate::storage::PhotoStore;
 use crate::{api, db, health, middleware, web};
@@ -57,7 +56,7 @@ impl Application {
             None => None,
         };
         let recorder = metrics.as_ref().map(crate::metrics::Endpoint::metrics);
-        let pii = PiiCipher::load_or_create(&settings.data_dir)?;
+        let pii = crate::privacy::keys::open(&settings.data_dir, &db, settings.clock.now()).await?;
         let signer = Arc::new(crate::outbox::WebhookSigner::new(
             pii.derive_key(crate::outbox::SIGNING_KEY_LABEL),
         ));

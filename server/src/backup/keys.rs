@@ -15,18 +15,13 @@ use crate::notify::webpush::{self, VapidKey};
 use crate::privacy::{PiiCipher, cipher};
 use std::path::Path;
 
-/// The label the fingerprint is derived under: an HMAC of the key, so it
-/// reveals nothing of the key or of any other key derived from it.
-const FINGERPRINT_LABEL: &str = "shanshui backup fingerprint v1";
-
 /// The personal-data key's fingerprint, if there is a key (from the
 /// variable or the data directory); never creates one.
 pub fn pii_fingerprint(data_dir: &Path) -> Result<Option<String>, crate::config::ConfigError> {
-    if std::env::var_os(cipher::KEY_ENV).is_none() && !data_dir.join(cipher::KEY_FILE).exists() {
+    if !PiiCipher::exists(data_dir) {
         return Ok(None);
     }
-    let pii = PiiCipher::load_or_create(data_dir)?;
-    Ok(Some(hex::encode(&pii.derive_key(FINGERPRINT_LABEL)[..8])))
+    Ok(Some(PiiCipher::load_or_create(data_dir)?.fingerprint()))
 }
 
 /// The VAPID public key, if there is a key; never creates one.

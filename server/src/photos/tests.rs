@@ -241,8 +241,8 @@ fn photos_whose_scale_is_not_a_round_number_are_resized_too() -> TestResult {
     // 480 in floating point, which once asked the resizer for a crop past
     // the image's edge and refused an ordinary photo as corrupt.
     for (w, h) in [(648, 480), (680, 480), (1080, 2337), (4032, 3023)] {
-        let p = process(&jpeg(w, h), &PhotoLimits::default())
-            .map_err(|e| format!("{w}×{h}: {e}"))?;
+        let p =
+            process(&jpeg(w, h), &PhotoLimits::default()).map_err(|e| format!("{w}×{h}: {e}"))?;
         let (tw, th) = dimensions_of(&p.thumbnail);
         assert_eq!(tw.max(th), 320, "{w}×{h}");
     }

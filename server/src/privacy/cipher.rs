@@ -56,6 +56,19 @@ impl PiiCipher {
         derive(&self.master, label)
     }
 
+    /// The key's fingerprint: 16 hex digits of a key derived from it, which
+    /// reveal nothing of it. Recorded in the database (`privacy::keys`) and
+    /// in backups' manifests, so another key is noticed before it is used.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(&self.derive_key("shanshui backup fingerprint v1")[..8])
+    }
+
+    /// Whether a key is given (the variable) or kept (the data directory's
+    /// file): `load_or_create` would not generate a new one.
+    pub fn exists(data_dir: &Path) -> bool {
+        std::env::var_os(KEY_ENV).is_some() || data_dir.join(KEY_FILE).exists()
+    }
+
     /// The key from the environment, else from (or into) the data directory.
     pub fn load_or_create(data_dir: &Path) -> Result<Self, ConfigError> {
         if let Ok(text) = std::env::var(KEY_ENV) {

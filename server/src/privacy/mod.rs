@@ -2,5 +2,6 @@
 //! never leave through a public page, feed or API answer.
 
 pub mod cipher;
+pub mod keys;
 
 pub use cipher::PiiCipher;

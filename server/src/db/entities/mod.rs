@@ -20,6 +20,7 @@ pub mod indicator;
 pub mod info_request;
 pub mod inspection;
 pub mod inspection_photo;
+pub mod key_check;
 pub mod message_outbox;
 pub mod note_mention;
 pub mod notice;

@@ -6,6 +6,7 @@
 mod cache;
 mod headers;
 mod idempotency;
+mod keys;
 mod location;
 mod rewards;
 mod sign_in;

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod digest;
 pub mod directory;
 pub mod disclosure;
+pub mod disk;
 pub mod egress;
 pub mod error;
 pub mod evidence;

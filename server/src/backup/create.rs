@@ -94,7 +94,7 @@ fn prepare(to: &Path) -> Result<bool, BackupError> {
                     to.display()
                 )));
             }
-            files::set_mode(to, 0o700)?;
+            crate::disk::set_mode(to, 0o700)?;
             Ok(false)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -157,7 +157,7 @@ async fn write(settings: &Settings, to: &Path) -> Result<Manifest, BackupError> 
     let readme = readme(settings, &manifest);
     files::write_file(&to.join("README.txt"), readme.as_bytes(), false)?;
     manifest.write(to)?;
-    files::sync_dir(to)?;
+    crate::disk::sync_dir(to)?;
     Ok(manifest)
 }
 

@@ -51,7 +51,7 @@ pub async fn dump(url: &str, into: &Path) -> Result<Contents, BackupError> {
     let _ = txn.rollback().await;
     let _ = db.close().await;
     dumped?;
-    super::files::set_mode(into, 0o600)?;
+    crate::disk::set_mode(into, 0o600)?;
     Ok(read)
 }
 

@@ -49,7 +49,7 @@ pub async fn snapshot(url: &str, into: &Path) -> Result<Contents, BackupError> {
         .await;
     let _ = conn.close().await;
     done.map_err(|e| anyhow::anyhow!("VACUUM INTO {}: {e}", into.display()))?;
-    super::files::set_mode(into, 0o600)?;
+    crate::disk::set_mode(into, 0o600)?;
     inspect(into).await
 }
 
@@ -187,7 +187,7 @@ pub async fn take_over(path: &Path) -> Result<(), BackupError> {
 /// first (after [`take_over`] there are none but a crash's).
 pub fn put_in_place(from: &Path, to: &Path, sha256: &str) -> Result<(), BackupError> {
     if let Some(dir) = to.parent() {
-        super::files::create_dir(dir, true)?;
+        crate::disk::create_dir(dir, true)?;
     }
     let tmp = super::files::temp_beside(to);
     super::files::copy_whole(from, &tmp, true, Some(sha256))?;
@@ -208,7 +208,7 @@ pub fn put_in_place(from: &Path, to: &Path, sha256: &str) -> Result<(), BackupEr
         return Err(e.into());
     }
     if let Some(dir) = to.parent() {
-        super::files::sync_dir(dir)?;
+        crate::disk::sync_dir(dir)?;
     }
     Ok(())
 }

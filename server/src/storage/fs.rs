@@ -26,6 +26,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
 use super::{PhotoKind, PhotoStore, folder, is_fan_out, is_valid_key, key_for};
+use crate::disk::{create_dir, open_new, sync_dir};
 
 /// Content-addressed photo files under one root folder.
 #[derive(Clone, Debug)]
@@ -174,7 +175,7 @@ fn write_durably(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()>
     let kind_dir = dir.parent().context("photo path without a kind folder")?;
     let new_dir = !dir.is_dir();
     if new_dir {
-        create_dirs(dir, private)?;
+        create_dir(dir, private)?;
     }
 
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -216,47 +217,6 @@ fn touch(path: &Path) -> std::io::Result<()> {
         .write(true)
         .open(path)?
         .set_modified(std::time::SystemTime::now())
-}
-
-#[cfg(unix)]
-fn create_dirs(dir: &Path, private: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt as _;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(if private { 0o700 } else { 0o755 })
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_dirs(dir: &Path, _private: bool) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-fn open_new(path: &Path, private: bool) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(if private { 0o600 } else { 0o644 })
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_new(path: &Path, _private: bool) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-}
-
-/// Makes a rename or a new entry in `dir` durable.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -556,6 +556,37 @@ pub async fn file_report(
     )
 }
 
+/// A resident's report of burning rubbish in Yudong with one JPEG, sent
+/// with `idempotency_key` if given: the answer as it comes.
+pub async fn submit_with_photo(
+    app: &TestApp,
+    jpeg: Vec<u8>,
+    idempotency_key: Option<&str>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("category", "burning_rubbish")
+        .text("description", "空地上有人焚烧垃圾，浓烟很大")
+        .text("lat", "29.3752")
+        .text("lon", "106.5101")
+        .text("answers", r#"{"still_burning":"yes"}"#)
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(jpeg)
+                .file_name("IMG_0001.JPG")
+                .mime_str("image/jpeg")
+                .expect("a valid type"),
+        );
+    let mut request = app.client.post(app.url("/api/v1/reports"));
+    if let Some(key) = idempotency_key {
+        request = request.header("idempotency-key", key);
+    }
+    request
+        .multipart(form)
+        .send()
+        .await
+        .expect("the submission is answered")
+}
+
 /// A valid answer to each required question of the category.
 pub async fn required_answers(app: &TestApp, category: &str) -> serde_json::Value {
     let catalogue: serde_json::Value = app

@@ -80,28 +80,9 @@ async fn a_photo_store_that_cannot_be_used_stops_the_start_with_its_reason() {
     assert!(wrong.contains("InvalidAccessKeyId"), "{wrong}");
 }
 
-/// A resident's report with one photo, filed on `app`: (code, secret).
+/// A resident's report with one photo, filed on `app`.
 async fn report_with_photo(app: &TestApp, key: &str) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new()
-        .text("category", "burning_rubbish")
-        .text("description", "空地上有人焚烧垃圾，浓烟很大")
-        .text("lat", "29.3752")
-        .text("lon", "106.5101")
-        .text("answers", r#"{"still_burning":"yes"}"#)
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(photos::jpeg(1200, 900))
-                .file_name("IMG_0001.JPG")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        );
-    app.client
-        .post(app.url("/api/v1/reports"))
-        .header("idempotency-key", key)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    shanshui_tests::submit_with_photo(app, photos::jpeg(1200, 900), Some(key)).await
 }
 
 /// Submit on one replica, read the photo on the other: the display and

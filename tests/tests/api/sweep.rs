@@ -45,26 +45,7 @@ async fn sweep_one(
 /// A resident's report with one photo: its (original, display, thumbnail)
 /// keys and display URL, as staff read them.
 async fn report_with_photo(app: &TestApp) -> ([String; 3], String) {
-    let form = reqwest::multipart::Form::new()
-        .text("category", "burning_rubbish")
-        .text("description", "空地上有人焚烧垃圾，浓烟很大")
-        .text("lat", "29.3752")
-        .text("lon", "106.5101")
-        .text("answers", r#"{"still_burning":"yes"}"#)
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(photos::jpeg(640, 480))
-                .file_name("IMG_0001.JPG")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        );
-    let res = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = shanshui_tests::submit_with_photo(app, photos::jpeg(640, 480), None).await;
     assert_eq!(res.status(), 201);
     let receipt: serde_json::Value = res.json().await.unwrap();
     let code = receipt["tracking_code"].as_str().unwrap();

@@ -24,6 +24,7 @@ mod m20261204_000018_followup;
 mod m20261205_000019_messages;
 mod m20261205_000020_case_tally;
 mod m20261205_000021_key_check;
+mod m20261205_000022_came_back_index;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_messages::Migration),
             Box::new(m20261205_000020_case_tally::Migration),
             Box::new(m20261205_000021_key_check::Migration),
+            Box::new(m20261205_000022_came_back_index::Migration),
         ]
     }
 }

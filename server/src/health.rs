@@ -4,7 +4,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::{Json, Router, routing::get};
-use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -23,29 +22,24 @@ async fn healthz() -> Json<Value> {
 /// else 503: a replica that cannot store a resident's photos should be
 /// taken out of the load balancer's rotation, not sent submissions.
 async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
-    database_ready(&state.db).await?;
-    match tokio::time::timeout(Duration::from_secs(2), state.photos.ready()).await {
-        Ok(Ok(())) => Ok(Json(json!({ "status": "ready" }))),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %format!("{e:#}"), "readiness: the photo store does not answer");
-            Err(AppError::Unavailable)
-        }
-        Err(_) => {
-            tracing::warn!("readiness: the photo store timed out");
-            Err(AppError::Unavailable)
-        }
-    }
+    answers("the database", state.db.ping()).await?;
+    answers("the photo store", state.photos.ready()).await?;
+    Ok(Json(json!({ "status": "ready" })))
 }
 
-async fn database_ready(db: &DatabaseConnection) -> Result<(), AppError> {
-    match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
+/// Ok when `check` succeeds within two seconds; else 503, and why in the log.
+async fn answers<E: std::fmt::Display>(
+    what: &str,
+    check: impl Future<Output = Result<(), E>>,
+) -> Result<(), AppError> {
+    match tokio::time::timeout(Duration::from_secs(2), check).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, "readiness: the database does not answer");
+            tracing::warn!(error = %format!("{e:#}"), "readiness: {what} does not answer");
             Err(AppError::Unavailable)
         }
         Err(_) => {
-            tracing::warn!("readiness: the database timed out");
+            tracing::warn!("readiness: {what} timed out");
             Err(AppError::Unavailable)
         }
     }

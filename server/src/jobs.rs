@@ -2,9 +2,9 @@
 //! rewards whose claim window has passed expire (reads also expire what is
 //! due first), idempotency keys older than a day are forgotten, and phones
 //! left for messages only are deleted 90 days after their case closed, the
-//! cases' tally is folded (`cases::tally`), and one slice of the photo store is swept for orphaned objects
-//! (`storage::sweep`: a full pass in about 17 hours). Each step is safe to
-//! run on several replicas at once.
+//! cases' tally is folded (`cases::tally`), and one slice of the photo
+//! store is swept for orphaned objects (`storage::sweep`: a full pass in
+//! about 17 hours). Each step is safe to run on several replicas at once.
 
 use crate::storage::{PhotoStore, sweep};
 use sea_orm::DatabaseConnection;

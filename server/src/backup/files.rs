@@ -13,16 +13,6 @@ use sha2::{Digest, Sha256};
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-/// Every kind of file the store keeps, each in its folder
-/// (`storage::folder`); private ones (`PhotoKind::is_private`) are 0600
-/// files in 0700 folders.
-const KINDS: [PhotoKind; 4] = [
-    PhotoKind::Original,
-    PhotoKind::Display,
-    PhotoKind::Thumbnail,
-    PhotoKind::Document,
-];
-
 /// One photo file: its name relative to the store's root, and whether it
 /// is private.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +36,10 @@ pub fn photo_path(name: &str) -> Option<bool> {
     ) else {
         return None;
     };
-    let private = KINDS.iter().find(|k| folder(**k) == kind)?.is_private();
+    let private = PhotoKind::ALL
+        .iter()
+        .find(|k| folder(**k) == kind)?
+        .is_private();
     (crate::storage::is_valid_key(key) && key.get(..2) == Some(fan)).then_some(private)
 }
 
@@ -54,7 +47,7 @@ pub fn photo_path(name: &str) -> Option<bool> {
 /// never serves (a `.tmp` left by a crash, a malformed name) are skipped.
 pub fn photo_files(root: &Path) -> std::io::Result<Vec<PhotoFile>> {
     let mut out = Vec::new();
-    for kind in KINDS {
+    for kind in PhotoKind::ALL {
         let (private, kind) = (kind.is_private(), folder(kind));
         let kind_dir = root.join(kind);
         let fans = match std::fs::read_dir(&kind_dir) {

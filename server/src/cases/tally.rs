@@ -46,54 +46,47 @@ pub async fn by_state(
         .collect())
 }
 
-/// Folds the tally into one row per (department, co, state); answers how
-/// many rows it folded. Safe on several replicas at once: on PostgreSQL the
-/// fold is one statement whose `DELETE … RETURNING` sees only the rows it
-/// removed itself, so two folds never count a row twice; SQLite has one
-/// writer.
-pub async fn compact(db: &sea_orm::DatabaseConnection) -> Result<u64, DbErr> {
-    let txn = db.begin().await?;
-    let folded = match txn.get_database_backend() {
-        DbBackend::Postgres => {
-            txn.execute_unprepared(
-                "WITH moved AS (DELETE FROM case_tally RETURNING department_id, co, state, n) \
-                 INSERT INTO case_tally (department_id, co, state, n) \
-                 SELECT department_id, co, state, SUM(n) FROM moved \
-                 GROUP BY department_id, co, state HAVING SUM(n) <> 0",
-            )
-            .await?;
-            // What the statement moved is not reported; the rows left are.
-            0
-        }
-        backend => {
-            // The new rows' ids are above the last one folded.
-            let last = txn
-                .query_one_raw(Statement::from_string(
-                    backend,
-                    "SELECT MAX(id) AS last FROM case_tally",
-                ))
-                .await?
-                .and_then(|row| row.try_get::<Option<i64>>("", "last").ok().flatten());
-            let Some(last) = last else {
-                return txn.commit().await.map(|()| 0);
-            };
-            txn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                "INSERT INTO case_tally (department_id, co, state, n) \
-                 SELECT department_id, co, state, SUM(n) FROM case_tally WHERE id <= ? \
-                 GROUP BY department_id, co, state HAVING SUM(n) <> 0",
-                [last.into()],
-            ))
-            .await?;
-            txn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                "DELETE FROM case_tally WHERE id <= ?",
-                [last.into()],
-            ))
-            .await?
-            .rows_affected()
-        }
+/// Folds the tally into one row per (department, co, state). Safe on
+/// several replicas at once: on PostgreSQL the fold is one statement whose
+/// `DELETE … RETURNING` sees only the rows it removed itself, so two folds
+/// never count a row twice; SQLite has one writer.
+pub async fn compact(db: &sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        db.execute_unprepared(
+            "WITH moved AS (DELETE FROM case_tally RETURNING department_id, co, state, n) \
+             INSERT INTO case_tally (department_id, co, state, n) \
+             SELECT department_id, co, state, SUM(n) FROM moved \
+             GROUP BY department_id, co, state HAVING SUM(n) <> 0",
+        )
+        .await?;
+        return Ok(());
+    }
+    // The rows up to the last one now; the folded rows' ids come after it.
+    let last = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT MAX(id) AS last FROM case_tally",
+        ))
+        .await?
+        .and_then(|row| row.try_get::<Option<i64>>("", "last").ok().flatten());
+    let Some(last) = last else {
+        return Ok(());
     };
-    txn.commit().await?;
-    Ok(folded)
+    let txn = db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "INSERT INTO case_tally (department_id, co, state, n) \
+         SELECT department_id, co, state, SUM(n) FROM case_tally WHERE id <= ? \
+         GROUP BY department_id, co, state HAVING SUM(n) <> 0",
+        [last.into()],
+    ))
+    .await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "DELETE FROM case_tally WHERE id <= ?",
+        [last.into()],
+    ))
+    .await?;
+    txn.commit().await
 }

@@ -72,6 +72,14 @@ pub enum PhotoKind {
 }
 
 impl PhotoKind {
+    /// Every kind, each kept in its own folder ([`folder`]).
+    pub const ALL: [PhotoKind; 4] = [
+        PhotoKind::Original,
+        PhotoKind::Display,
+        PhotoKind::Thumbnail,
+        PhotoKind::Document,
+    ];
+
     /// Whether only staff may read it: kept with owner-only permissions.
     pub fn is_private(self) -> bool {
         matches!(self, PhotoKind::Original | PhotoKind::Document)
@@ -128,15 +136,16 @@ pub(crate) fn folder(kind: PhotoKind) -> &'static str {
 
 /// Whether `key` is a well-formed store key: 64 lowercase hex digits.
 pub fn is_valid_key(key: &str) -> bool {
-    key.len() == 64 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    is_lower_hex(key, 64)
 }
 
 /// Whether `fan_out` names a fan-out folder: two lowercase hex digits.
 pub fn is_fan_out(fan_out: &str) -> bool {
-    fan_out.len() == 2
-        && fan_out
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    is_lower_hex(fan_out, 2)
+}
+
+fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The key for `bytes`: their hex SHA-256.

@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::path::Path;
-use object_store::{ObjectStore, PutPayload, RetryConfig};
+use object_store::{ClientConfigKey, ObjectStore, PutPayload, RetryConfig};
 
 use super::{PhotoKind, PhotoStore, StoreUnreachable, folder, is_fan_out, is_valid_key, key_for};
 
@@ -101,8 +101,11 @@ impl S3PhotoStore {
                 retry_timeout: Duration::from_secs(10),
                 ..RetryConfig::default()
             })
-            .with_config(AmazonS3ConfigKey::Client(timeout_key()), "20s")
-            .with_config(AmazonS3ConfigKey::Client(connect_timeout_key()), "3s");
+            .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), "20s")
+            .with_config(
+                AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+                "3s",
+            );
         for (key, value) in &settings.options {
             // Variables object_store does not know (AWS_PROFILE, …) are
             // for other tools.
@@ -158,12 +161,10 @@ impl S3PhotoStore {
     }
 }
 
-fn timeout_key() -> object_store::ClientConfigKey {
-    object_store::ClientConfigKey::Timeout
-}
-
-fn connect_timeout_key() -> object_store::ClientConfigKey {
-    object_store::ClientConfigKey::ConnectTimeout
+/// A failure of the store itself (network, service, credentials): worth
+/// retrying, so marked [`StoreUnreachable`].
+fn unreachable(e: object_store::Error) -> anyhow::Error {
+    anyhow::Error::new(StoreUnreachable).context(e)
 }
 
 #[async_trait::async_trait]
@@ -183,7 +184,7 @@ impl PhotoStore for S3PhotoStore {
         self.store
             .put(&path, PutPayload::from(bytes))
             .await
-            .map_err(|e| anyhow::Error::new(StoreUnreachable).context(e))?;
+            .map_err(unreachable)?;
         Ok(key)
     }
 
@@ -198,7 +199,7 @@ impl PhotoStore for S3PhotoStore {
         let bytes = match fetched {
             Ok(bytes) => bytes,
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(anyhow::Error::new(StoreUnreachable).context(e)),
+            Err(e) => return Err(unreachable(e)),
         };
         let key = key.to_owned();
         tokio::task::spawn_blocking(move || {
@@ -223,7 +224,7 @@ impl PhotoStore for S3PhotoStore {
             .list(Some(&prefix))
             .try_collect()
             .await
-            .map_err(|e| anyhow::Error::new(StoreUnreachable).context(e))?;
+            .map_err(unreachable)?;
         Ok(objects
             .into_iter()
             .filter_map(|meta| {
@@ -242,7 +243,7 @@ impl PhotoStore for S3PhotoStore {
         match self.store.head(&path).await {
             Ok(meta) => Ok(Some(meta.last_modified)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(anyhow::Error::new(StoreUnreachable).context(e)),
+            Err(e) => Err(unreachable(e)),
         }
     }
 
@@ -252,7 +253,7 @@ impl PhotoStore for S3PhotoStore {
         };
         match self.store.delete(&path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(anyhow::Error::new(StoreUnreachable).context(e)),
+            Err(e) => Err(unreachable(e)),
         }
     }
 
@@ -261,7 +262,7 @@ impl PhotoStore for S3PhotoStore {
             .head(&self.path(PROBE))
             .await
             .map(drop)
-            .map_err(|e| anyhow::Error::new(StoreUnreachable).context(e))
+            .map_err(unreachable)
     }
 }
 

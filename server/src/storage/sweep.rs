@@ -52,16 +52,8 @@ pub const GRACE: TimeDelta = TimeDelta::hours(24);
 /// At most this many keys in one `IN (…)`.
 pub const CHUNK: usize = 500;
 
-/// Every kind, in the order the sweep walks them.
-const KINDS: [PhotoKind; 4] = [
-    PhotoKind::Original,
-    PhotoKind::Display,
-    PhotoKind::Thumbnail,
-    PhotoKind::Document,
-];
-
 /// Slices in a full pass: every kind × 256 fan-out folders.
-pub const SLICES: u16 = KINDS.len() as u16 * 256;
+pub const SLICES: u16 = PhotoKind::ALL.len() as u16 * 256;
 
 /// One kind's objects in one fan-out folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,7 +93,7 @@ impl Iterator for Cursor {
         let at = self.0;
         self.0 = (at + 1) % SLICES;
         Some(Slice {
-            kind: KINDS.get(usize::from(at / 256)).copied()?,
+            kind: PhotoKind::ALL.get(usize::from(at / 256)).copied()?,
             fan_out: (at % 256) as u8,
         })
     }

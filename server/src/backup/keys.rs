@@ -12,7 +12,7 @@
 //! identities unreadable.
 
 use crate::notify::webpush::{self, VapidKey};
-use crate::privacy::{PiiCipher, cipher};
+use crate::privacy::{PiiCipher, cipher, given, source};
 use std::path::Path;
 
 /// The personal-data key's fingerprint, if there is a key (from the
@@ -26,19 +26,10 @@ pub fn pii_fingerprint(data_dir: &Path) -> Result<Option<String>, crate::config:
 
 /// The VAPID public key, if there is a key; never creates one.
 pub fn vapid_public_key(data_dir: &Path) -> Result<Option<String>, crate::config::ConfigError> {
-    if std::env::var_os(webpush::KEY_ENV).is_none() && !data_dir.join(webpush::KEY_FILE).exists() {
+    if !given(webpush::KEY_ENV, &data_dir.join(webpush::KEY_FILE)) {
         return Ok(None);
     }
     Ok(Some(VapidKey::load_or_create(data_dir)?.public_key()))
-}
-
-/// Where each key comes from on this machine, for the reminder.
-fn source(env: &str, file: &Path) -> String {
-    if std::env::var_os(env).is_some() {
-        format!("the variable {env}")
-    } else {
-        format!("the file {}", file.display())
-    }
 }
 
 /// The reminder printed after a backup and written to its `README.txt`.

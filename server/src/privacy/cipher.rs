@@ -66,7 +66,7 @@ impl PiiCipher {
     /// Whether a key is given (the variable) or kept (the data directory's
     /// file): `load_or_create` would not generate a new one.
     pub fn exists(data_dir: &Path) -> bool {
-        std::env::var_os(KEY_ENV).is_some() || data_dir.join(KEY_FILE).exists()
+        super::given(KEY_ENV, &data_dir.join(KEY_FILE))
     }
 
     /// The key from the environment, else from (or into) the data directory.

@@ -28,13 +28,6 @@ pub async fn open(
     now: DateTime<Utc>,
 ) -> Result<PiiCipher, ConfigError> {
     let on_record = recorded(db).await?;
-    let source = || {
-        if std::env::var_os(super::cipher::KEY_ENV).is_some() {
-            super::cipher::KEY_ENV.to_owned()
-        } else {
-            data_dir.join(super::cipher::KEY_FILE).display().to_string()
-        }
-    };
     if let Some(expected) = &on_record
         && !PiiCipher::exists(data_dir)
     {
@@ -69,7 +62,10 @@ pub async fn open(
         return Err(ConfigError::new(format!(
             "the personal-data key from {} (fingerprint {mine}) is not the one this database was \
              written with (fingerprint {expected}): give every replica the same key",
-            source()
+            super::source(
+                super::cipher::KEY_ENV,
+                &data_dir.join(super::cipher::KEY_FILE)
+            )
         )));
     }
     Ok(pii)

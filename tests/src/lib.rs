@@ -184,21 +184,12 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut Settings),
     ) -> Option<TestApp> {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let data_dir = dir.path().join("data");
-        let (database_url, postgres) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}/shanshui.db?mode=rwc", data_dir.display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let db = PgDatabase::create(postgres_url()?).await;
-                (db.url(), Some(db))
-            }
-        };
-        let mut settings = test_settings(data_dir.clone(), database_url.clone());
-        adjust(&mut settings);
-        Some(Self::start(settings, backend, postgres, dir).await)
+        Some(
+            target::EmptyTarget::new(backend)
+                .await?
+                .start_with(adjust)
+                .await,
+        )
     }
 
     /// Starts a server with `settings` on a port of its own.

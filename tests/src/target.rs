@@ -1,6 +1,7 @@
-//! An empty place to restore a backup into: a data directory and, on
-//! PostgreSQL, a new database, with no server started and nothing migrated
-//! (a server would fill it before the restore could).
+//! An empty place for a server: a data directory and, on PostgreSQL, a new
+//! database, with no server started and nothing migrated yet — where every
+//! test server starts (`TestApp::spawn`), and where a backup is restored
+//! before one does (a server would fill it before the restore could).
 
 use super::{Backend, PgDatabase, TestApp, postgres_url, test_settings};
 use server::config::Settings;
@@ -46,7 +47,13 @@ impl EmptyTarget {
     /// Starts a server on what was restored here; its shutdown drops the
     /// PostgreSQL database.
     pub async fn start(self) -> TestApp {
-        let settings = self.settings();
+        self.start_with(|_| {}).await
+    }
+
+    /// Starts a server here with its settings adjusted first.
+    pub async fn start_with(self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings();
+        adjust(&mut settings);
         TestApp::start(settings, self.backend, self.postgres, self.dir).await
     }
 }

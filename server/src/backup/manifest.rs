@@ -198,16 +198,18 @@ pub fn database_file(kind: &DatabaseKind) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn manifest() -> Manifest {
-        let mut m = Manifest::new(
+    /// A manifest of an empty SQLite backup at `migrations` (for the tests
+    /// here and in `restore`).
+    pub(in crate::backup) fn at(migrations: Vec<String>) -> Manifest {
+        Manifest::new(
             DatabaseEntry {
                 kind: DatabaseKind::Sqlite,
                 file: "shanshui.db".to_owned(),
-                migration: "m1".to_owned(),
-                migrations: vec!["m1".to_owned()],
+                migration: migrations.last().cloned().unwrap_or_default(),
+                migrations,
             },
             Counts::default(),
             PhotosEntry {
@@ -222,7 +224,11 @@ mod tests {
                 pii_fingerprint: None,
                 vapid_public_key: None,
             },
-        );
+        )
+    }
+
+    fn manifest() -> Manifest {
+        let mut m = at(vec!["m1".to_owned()]);
         m.files.insert(
             "shanshui.db".to_owned(),
             FileEntry {

@@ -303,32 +303,8 @@ fn put_photos(root: &Path, from: &Path, manifest: &Manifest) -> Result<(u64, u64
 
 #[cfg(test)]
 mod tests {
-    use super::super::manifest::{Counts, DatabaseEntry, KeysEntry, PhotosEntry};
+    use super::super::manifest::tests::at;
     use super::*;
-
-    fn at(migrations: Vec<String>) -> Manifest {
-        Manifest::new(
-            DatabaseEntry {
-                kind: DatabaseKind::Sqlite,
-                file: "shanshui.db".to_owned(),
-                migration: migrations.last().cloned().unwrap_or_default(),
-                migrations,
-            },
-            Counts::default(),
-            PhotosEntry {
-                store: "files".to_owned(),
-                copied: true,
-                files: 0,
-                bytes: 0,
-                note: None,
-            },
-            KeysEntry {
-                included: false,
-                pii_fingerprint: None,
-                vapid_public_key: None,
-            },
-        )
-    }
 
     #[test]
     fn a_database_newer_than_this_binary_is_refused() {

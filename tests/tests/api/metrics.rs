@@ -173,32 +173,8 @@ demo_test_with!(
 );
 
 async fn metrics_time_the_photo_pipeline(app: &TestApp) {
-    let photo = shanshui_tests::photos::jpeg(1200, 900);
-    let form = reqwest::multipart::Form::new()
-        .text("category", "dust_road")
-        .text("description", "dust from the trucks, every night")
-        .text("lat", "29.3752")
-        .text("lon", "106.5101")
-        .text(
-            "answers",
-            shanshui_tests::required_answers(app, "dust_road")
-                .await
-                .to_string(),
-        )
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(photo)
-                .file_name("p.jpg")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        );
-    let res = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res =
+        shanshui_tests::submit_with_photo(app, shanshui_tests::photos::jpeg(1200, 900), None).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let body = scrape(app).await;
     for stage in ["inspect", "wait", "process"] {

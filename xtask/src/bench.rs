@@ -297,22 +297,30 @@ pub fn submit() -> Result {
     result
 }
 
-/// Builds the server and `submit_bench` for release; answers target/release.
-pub(crate) fn build_submit() -> Result<PathBuf> {
-    ensure_wrk()?;
+/// Builds the server and `examples` for release; answers target/release.
+pub(crate) fn build_release(examples: &[&str]) -> Result<PathBuf> {
     ensure_nasm();
-    step("building the server and the benchmark (release)");
-    sh(cargo().args([
+    step("building the server and the benchmarks (release)");
+    let mut build = cargo();
+    build.args([
         "build",
         "--release",
         "--package",
         "server",
         "--bin",
         "shanshui",
-        "--example",
-        "submit_bench",
-    ]))?;
+    ]);
+    for example in examples {
+        build.args(["--example", example]);
+    }
+    sh(&mut build)?;
     Ok(target_dir().join("release"))
+}
+
+/// Builds the server and `submit_bench` for release; answers target/release.
+pub(crate) fn build_submit() -> Result<PathBuf> {
+    ensure_wrk()?;
+    build_release(&["submit_bench"])
 }
 
 /// `submit_bench prepare`: the photo, the multipart body and post.lua in
@@ -452,19 +460,7 @@ fn wrk_ms(value: &str) -> Option<f64> {
 }
 
 pub fn sign_in(args: &[String]) -> Result {
-    ensure_nasm();
-    step("building the server and the benchmark (release)");
-    sh(cargo().args([
-        "build",
-        "--release",
-        "--package",
-        "server",
-        "--bin",
-        "shanshui",
-        "--example",
-        "sign_in_bench",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = build_release(&["sign_in_bench"])?;
     let mut passed = args.to_vec();
     let binary = match passed.iter().position(|a| a == "--binary") {
         Some(i) if i + 1 < passed.len() => {
@@ -481,19 +477,7 @@ pub fn sign_in(args: &[String]) -> Result {
 }
 
 pub fn upload_memory(against: Option<String>) -> Result {
-    ensure_nasm();
-    step("building the server and the benchmark (release)");
-    sh(cargo().args([
-        "build",
-        "--release",
-        "--package",
-        "server",
-        "--bin",
-        "shanshui",
-        "--example",
-        "upload_memory_bench",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = build_release(&["upload_memory_bench"])?;
     let work = env::temp_dir().join(format!(
         "shanshui-bench-upload-memory-{}",
         std::process::id()

@@ -9,7 +9,7 @@
 //!     `earlier_here`), against the queue's first page and axum's hello
 //!     world in the same run.
 
-use crate::{Result, cargo, free_port, output, sh, site_root, step, target_dir};
+use crate::{Result, free_port, output, sh, site_root, step};
 use std::env;
 use std::fs;
 use std::io::Read;
@@ -20,20 +20,7 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "bench-ledger-长江边的巴南区-2026";
 
 pub fn run(cases: String) -> Result {
-    step("building the server and the benchmarks (release)");
-    sh(cargo().args([
-        "build",
-        "--release",
-        "--package",
-        "server",
-        "--bin",
-        "shanshui",
-        "--example",
-        "case_bench",
-        "--example",
-        "hello",
-    ]))?;
-    let release = target_dir().join("release");
+    let release = crate::bench::build_release(&["case_bench", "hello"])?;
     let data = env::temp_dir().join(format!("shanshui-bench-ledger-{}", std::process::id()));
     let _ = fs::remove_dir_all(&data);
     step(&format!("filling a SQLite database with {cases} cases"));

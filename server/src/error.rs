@@ -262,6 +262,23 @@ impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     }
 }
 
+/// JSON already serialised (what is held in memory, such as the
+/// directory's), sent as `Json` would send it.
+pub struct JsonBytes(pub axum::body::Bytes);
+
+impl IntoResponse for JsonBytes {
+    fn into_response(self) -> Response {
+        (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
 /// `Query` whose rejection (a query string that does not parse into `T`)
 /// is our JSON 400 `bad_request` with axum's message, not axum's plain text.
 /// Its `T` derives `utoipa::IntoParams` for the document.

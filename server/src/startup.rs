@@ -113,6 +113,14 @@ impl Application {
             );
         }
         let settings = Arc::new(settings);
+        // Replicas on one PostgreSQL database empty each other's public
+        // cache (`cache_bus`); on SQLite the announcements go nowhere.
+        let public_cache =
+            middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
+        let (announce, announced) = tokio::sync::mpsc::unbounded_channel();
+        if settings.database_kind == crate::config::DatabaseKind::Postgres {
+            public_cache.announce_to(announce);
+        }
         let state = AppState {
             db: db.clone(),
             settings: settings.clone(),
@@ -125,19 +133,10 @@ impl Application {
             limits,
             channels: channels.clone(),
             demo: crate::demo::flag::DemoFlag::default(),
+            directory: crate::directory::held::HeldDirectory::new(public_cache.clone()),
+            public_cache: public_cache.clone(),
         };
-        // Replicas on one PostgreSQL database empty each other's public
-        // cache (`cache_bus`); on SQLite the announcements go nowhere.
-        let public_cache =
-            middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
-        let (announce, announced) = tokio::sync::mpsc::unbounded_channel();
-        if settings.database_kind == crate::config::DatabaseKind::Postgres {
-            public_cache.announce_to(announce);
-        }
-        let router = crate::metrics::instrument(
-            build_router_with(state, public_cache.clone()),
-            recorder.as_ref(),
-        );
+        let router = crate::metrics::instrument(build_router(state), recorder.as_ref());
         Ok(Self {
             listener,
             router,
@@ -250,16 +249,9 @@ impl Application {
     }
 }
 
-pub fn build_router(state: AppState) -> Router {
-    let cache = middleware::public_cache::PublicCache::new(std::time::Duration::from_secs(10));
-    build_router_with(state, cache)
-}
-
 /// The router, with the public micro-cache it answers from.
-pub fn build_router_with(
-    state: AppState,
-    public_cache: Arc<middleware::public_cache::PublicCache>,
-) -> Router {
+pub fn build_router(state: AppState) -> Router {
+    let public_cache = state.public_cache.clone();
     let timeout = state.settings.request_timeout;
     let router = Router::new()
         .merge(health::router())

@@ -27,6 +27,11 @@ pub struct AppState {
     pub channels: Arc<crate::notify::Channels>,
     /// Whether demo cases exist, for the pages' banner.
     pub demo: crate::demo::flag::DemoFlag,
+    /// The public micro-cache; its generation moves with every change to
+    /// what the public reads.
+    pub public_cache: Arc<crate::middleware::public_cache::PublicCache>,
+    /// The categories, areas and departments, held in memory.
+    pub directory: Arc<crate::directory::held::HeldDirectory>,
 }
 
 #[derive(Clone)]
@@ -62,6 +67,14 @@ impl AppState {
             pipeline: &self.pipeline,
             store: self.photos.as_ref(),
             clock: &self.settings.clock,
+        }
+    }
+
+    /// The public record (公开信息), wired to this server's parts.
+    pub fn public_cases(&self) -> crate::disclosure::service::PublicCases<'_> {
+        crate::disclosure::service::PublicCases {
+            db: &self.db,
+            directory: &self.directory,
         }
     }
 

@@ -1,17 +1,15 @@
 //! HTTP for the catalogue: everyone reads the active categories; admins
 //! edit (every edit audited); staff read the whole catalogue and its versions.
 
-use super::{catalogue, service};
+use super::catalogue;
 use crate::auth::StaffUser;
-use crate::error::{AppError, AppJson};
+use crate::error::{AppError, AppJson, JsonBytes};
 use crate::openapi::components::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use sea_orm::DatabaseConnection;
 use shared::Role;
 use shared::catalogue::{
     Catalogue, CatalogueEntry, CatalogueGroup, CategoryUpdate, CategoryVersion, GroupDefinition,
@@ -32,8 +30,15 @@ const EDITORS: &[Role] = &[Role::Admin];
     tag = "categories",
     responses((status = 200, description = "The categories.", body = Vec<Category>))
 )]
-pub async fn list(State(db): State<DatabaseConnection>) -> Result<Json<Vec<Category>>, AppError> {
-    Ok(Json(service::list(&db).await?))
+pub async fn list(State(state): State<AppState>) -> Result<JsonBytes, AppError> {
+    Ok(JsonBytes(
+        state
+            .directory
+            .get(&state.db)
+            .await?
+            .categories_json
+            .clone(),
+    ))
 }
 
 /// The whole catalogue (类别目录管理).

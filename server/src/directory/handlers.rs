@@ -1,7 +1,7 @@
 use super::service;
 use crate::auth::StaffUser;
 use crate::error::AppError;
-use crate::error::AppJson;
+use crate::error::{AppJson, JsonBytes};
 use crate::openapi::components::{
     BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
@@ -100,8 +100,8 @@ pub async fn departments(
     tag = "directory",
     responses((status = 200, description = "A GeoJSON FeatureCollection.", body = Object))
 )]
-pub async fn areas(
-    State(db): State<DatabaseConnection>,
-) -> Result<Json<serde_json::Value>, AppError> {
-    Ok(Json(service::areas_geojson(&db).await?))
+pub async fn areas(State(state): State<AppState>) -> Result<JsonBytes, AppError> {
+    Ok(JsonBytes(
+        state.directory.get(&state.db).await?.areas_json.clone(),
+    ))
 }

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod geo;
 mod handlers;
+pub mod held;
 pub mod lookups;
 pub mod service;
 

@@ -223,6 +223,13 @@ impl PublicCache {
         }
     }
 
+    /// Moves with every change to what the public reads, here or (through
+    /// `cache_bus`) on another replica: what else is kept for as long as
+    /// nothing changed (`directory::held`) compares it.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// Something changed: every entry is stale.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);

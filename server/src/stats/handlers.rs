@@ -23,8 +23,9 @@ use shared::info::{Indicator, IndicatorValue, Stats};
     responses((status = 200, description = "The statistics.", body = Stats))
 )]
 pub async fn stats(State(state): State<AppState>) -> Result<AppJson<Stats>, AppError> {
+    let directory = state.directory.get(&state.db).await?;
     Ok(AppJson(
-        service::stats(&state.db, state.settings.clock.now()).await?,
+        service::stats(&state.db, &directory.lookups, state.settings.clock.now()).await?,
     ))
 }
 

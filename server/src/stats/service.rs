@@ -90,9 +90,11 @@ async fn days_to(db: &DatabaseConnection, until: case::Column) -> Result<Option<
     ))
 }
 
-pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats, AppError> {
-    let lookups = Lookups::load(db).await?;
-
+pub(crate) async fn stats(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    now: DateTime<Utc>,
+) -> Result<Stats, AppError> {
     let by_state: Vec<(String, i64)> = case::Entity::find()
         .select_only()
         .column(case::Column::State)
@@ -225,13 +227,13 @@ pub async fn stats(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats,
         }))
     }
     for (id, c, on_time) in closed_rows {
-        if let Some(d) = entry(&mut departments, &lookups, id) {
+        if let Some(d) = entry(&mut departments, lookups, id) {
             d.closed += n(c);
             d.on_time += n(on_time.unwrap_or(0));
         }
     }
     for (id, c) in overdue_rows {
-        if let Some(d) = entry(&mut departments, &lookups, id) {
+        if let Some(d) = entry(&mut departments, lookups, id) {
             d.overdue_open += n(c);
         }
     }

@@ -25,6 +25,7 @@ mod m20261205_000019_messages;
 mod m20261205_000020_case_tally;
 mod m20261205_000021_key_check;
 mod m20261205_000022_came_back_index;
+mod m20261205_000023_public_index;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_case_tally::Migration),
             Box::new(m20261205_000021_key_check::Migration),
             Box::new(m20261205_000022_came_back_index::Migration),
+            Box::new(m20261205_000023_public_index::Migration),
         ]
     }
 }

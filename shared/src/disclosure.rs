@@ -140,6 +140,10 @@ pub struct PublicCasePage {
     pub page: u32,
     pub page_size: u32,
     pub has_more: bool,
+    /// When more follow: the `after` that asks for the next page (the code
+    /// of this page's last case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// The case action `disclose`: what a reviewer publishes.

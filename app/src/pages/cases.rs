@@ -88,6 +88,9 @@ pub fn Cases() -> impl IntoView {
     let api_url = move || {
         let mut f = filters();
         f.push(("page", page_no().to_string()));
+        // The next page's link says which case it follows (keyset), so
+        // the hundredth page costs the server what the first does.
+        f.push(("after", value("after")));
         format!("/api/v1/public/cases{}", query(&f))
     };
     let cases = Resource::new(api_url, public_api::get::<PublicCasePage>);
@@ -195,9 +198,10 @@ pub fn Cases() -> impl IntoView {
                             f.push(("page", (page.page - 1).to_string()));
                             format!("/cases{}", query(&f))
                         });
-                        let next = page.has_more.then(|| {
+                        let next = page.next.clone().map(|after| {
                             let mut f = filters();
                             f.push(("page", (page.page + 1).to_string()));
+                            f.push(("after", after));
                             format!("/cases{}", query(&f))
                         });
                         view! {

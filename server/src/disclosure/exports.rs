@@ -3,7 +3,7 @@
 //! They read the same public record as `/cases` (see `service`).
 
 use super::handlers::{PublicQuery, number};
-use super::service::{PublicCases, PublicFilter, Sort, StatusFilter};
+use super::service::{PublicFilter, Sort, StatusFilter};
 use crate::directory::calendar;
 use crate::error::{AppError, AppQuery};
 use crate::middleware::conditional::{cacheable, origin};
@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 use serde_json::json;
 use shared::disclosure::{PublicCase, finding_label, state_label};
 
@@ -33,34 +32,39 @@ pub fn w3c(rfc3339: &str) -> String {
 }
 
 async fn page(
-    db: &DatabaseConnection,
+    state: &AppState,
     query: &PublicQuery,
 ) -> Result<(PublicFilter, Vec<PublicCase>, bool), AppError> {
     let filter = query.filter(DEFAULT_EXPORT_SIZE, MAX_EXPORT_SIZE)?;
-    let (items, has_more) = PublicCases { db }.list(&filter).await?;
+    let (items, has_more) = state.public_cases().list(&filter).await?;
     Ok((filter, items, has_more))
 }
 
-/// `Link: <…&page=n+1>; rel="next"` when more follow, so a client can fetch
-/// the whole record page by page.
+/// `Link: <…&page=n+1&after=CODE>; rel="next"` when more follow, so a
+/// client can fetch the whole record page by page. The `after` (the last
+/// case sent) keeps the thousandth page as cheap as the first: with the
+/// page number alone, each page would skip every case before it.
 fn link_next(
     response: &mut Response,
     request: &HeaderMap,
     path: &str,
     raw_query: Option<&str>,
     filter: &PublicFilter,
+    last: Option<&PublicCase>,
     more: bool,
 ) {
-    if !more {
+    let Some(last) = last.filter(|_| more) else {
         return;
-    }
+    };
     let mut params: Vec<String> = raw_query
         .unwrap_or_default()
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("page="))
+        .filter(|p| !p.is_empty() && !p.starts_with("page=") && !p.starts_with("after="))
         .map(str::to_owned)
         .collect();
     params.push(format!("page={}", filter.page + 1));
+    // Codes are of the tracking-code alphabet: nothing to escape.
+    params.push(format!("after={}", last.code));
     let link = format!(
         "<{}{path}?{}>; rel=\"next\"",
         origin(request),
@@ -79,7 +83,7 @@ pub async fn geojson(
     uri: axum::http::Uri,
     AppQuery(query): AppQuery<PublicQuery>,
 ) -> Result<Response, AppError> {
-    let (filter, items, more) = page(&state.db, &query).await?;
+    let (filter, items, more) = page(&state, &query).await?;
     let base = origin(&headers);
     let features: Vec<_> = items
         .iter()
@@ -121,6 +125,7 @@ pub async fn geojson(
         "/open-data/cases.geojson",
         uri.query(),
         &filter,
+        items.last(),
         more,
     );
     Ok(response)
@@ -134,7 +139,7 @@ pub async fn csv(
     uri: axum::http::Uri,
     AppQuery(query): AppQuery<PublicQuery>,
 ) -> Result<Response, AppError> {
-    let (filter, items, more) = page(&state.db, &query).await?;
+    let (filter, items, more) = page(&state, &query).await?;
     // A byte-order mark, so that Excel opens the Chinese as UTF-8.
     let mut out = String::from("\u{feff}");
     out.push_str(&crate::csv::row([
@@ -209,6 +214,7 @@ pub async fn csv(
         "/open-data/cases.csv",
         uri.query(),
         &filter,
+        items.last(),
         more,
     );
     Ok(response)
@@ -237,7 +243,7 @@ pub async fn atom(
         ..Default::default()
     }
     .filter(size, size)?;
-    let cases = PublicCases { db: &state.db };
+    let cases = state.public_cases();
     let (new, _) = cases.list(&base).await?;
     let (closed, _) = cases
         .list(&PublicFilter {

@@ -1,6 +1,6 @@
 //! HTTP for the public record: the JSON API under `/api/v1/public/`.
 
-use super::service::{PublicCases, PublicFilter, StatusFilter};
+use super::service::{PublicFilter, StatusFilter};
 use crate::directory::calendar::parse_day;
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::state::AppState;
@@ -32,6 +32,9 @@ pub struct PublicQuery {
     pub page: Option<String>,
     /// At most 100 here (20 by default); the exports allow 10,000.
     pub page_size: Option<String>,
+    /// The code of the last case of the page before (its `next`): the page
+    /// after it, found as fast however deep; `page` then only numbers it.
+    pub after: Option<String>,
 }
 
 /// An empty parameter counts as absent (as Open311 says too).
@@ -83,6 +86,7 @@ impl PublicQuery {
             sort: Default::default(),
             page: number("page", &self.page, 1, 100_000)?,
             page_size: number("page_size", &self.page_size, default_size, max_size)?,
+            after: given(&self.after).map(str::to_owned),
         })
     }
 }
@@ -109,8 +113,11 @@ pub async fn list(
     AppQuery(query): AppQuery<PublicQuery>,
 ) -> Result<AppJson<PublicCasePage>, AppError> {
     let filter = query.filter(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    let (items, has_more) = PublicCases { db: &state.db }.list(&filter).await?;
+    let (items, has_more) = state.public_cases().list(&filter).await?;
     Ok(AppJson(PublicCasePage {
+        next: has_more
+            .then(|| items.last().map(|c| c.code.clone()))
+            .flatten(),
         items,
         page: filter.page,
         page_size: filter.page_size,
@@ -133,7 +140,7 @@ pub async fn detail(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<AppJson<PublicCaseDetail>, AppError> {
-    Ok(AppJson(PublicCases { db: &state.db }.detail(&code).await?))
+    Ok(AppJson(state.public_cases().detail(&code).await?))
 }
 
 #[cfg(test)]

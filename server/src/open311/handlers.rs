@@ -5,8 +5,6 @@
 use super::doc::{Format, Node};
 use super::error::Open311Error;
 use super::requests::{self, ListParams};
-use crate::categories;
-use crate::disclosure::service::PublicCases;
 use crate::middleware::conditional::{cacheable, origin};
 use crate::middleware::public_cache::PublicChange;
 use crate::state::AppState;
@@ -192,15 +190,21 @@ pub async fn collection(
     check_jurisdiction(params.jurisdiction_id.as_deref(), format)?;
     match stem {
         "services" => {
-            let list = categories::service::list(&state.db)
+            let directory = state
+                .directory
+                .get(&state.db)
                 .await
                 .map_err(|e| Open311Error::from_app(e.into(), format))?;
-            let doc = Node::List("service", list.iter().map(service_node).collect());
+            let doc = Node::List(
+                "service",
+                directory.categories.iter().map(service_node).collect(),
+            );
             Ok(ok(&headers, format, &doc, "services"))
         }
         "requests" => {
             let filter = requests::filter(&params, format, state.settings.clock.now())?;
-            let (items, _) = PublicCases { db: &state.db }
+            let (items, _) = state
+                .public_cases()
                 .list(&filter)
                 .await
                 .map_err(|e| Open311Error::from_app(e, format))?;
@@ -228,12 +232,18 @@ pub async fn service(
 ) -> Result<Response, Open311Error> {
     let (code, format) = format_of(&file)?;
     check_jurisdiction(q.jurisdiction_id.as_deref(), format)?;
-    let list = categories::service::list(&state.db)
+    let directory = state
+        .directory
+        .get(&state.db)
         .await
         .map_err(|e| Open311Error::from_app(e.into(), format))?;
-    let c = list.iter().find(|c| c.code == code).ok_or_else(|| {
-        Open311Error::not_found(format, format!("no service with service_code `{code}`"))
-    })?;
+    let c = directory
+        .categories
+        .iter()
+        .find(|c| c.code == code)
+        .ok_or_else(|| {
+            Open311Error::not_found(format, format!("no service with service_code `{code}`"))
+        })?;
     Ok(ok(
         &headers,
         format,
@@ -251,15 +261,12 @@ pub async fn request(
 ) -> Result<Response, Open311Error> {
     let (id, format) = format_of(&file)?;
     check_jurisdiction(q.jurisdiction_id.as_deref(), format)?;
-    let c = PublicCases { db: &state.db }
-        .detail(id)
-        .await
-        .map_err(|e| match e {
-            crate::error::AppError::NotFound => {
-                Open311Error::not_found(format, format!("no service request `{id}`"))
-            }
-            other => Open311Error::from_app(other, format),
-        })?;
+    let c = state.public_cases().detail(id).await.map_err(|e| match e {
+        crate::error::AppError::NotFound => {
+            Open311Error::not_found(format, format!("no service request `{id}`"))
+        }
+        other => Open311Error::from_app(other, format),
+    })?;
     let doc = Node::List(
         "request",
         vec![requests::request_node(&c.case, &origin(&headers))],

@@ -924,7 +924,7 @@ pub async fn track(
             })
             .collect()
     } else {
-        crate::disclosure::service::public_timeline(db, &c).await?
+        crate::disclosure::service::public_timeline(db, c.id, c.disclosed_at.is_some()).await?
     };
     let photos = photo::Entity::find()
         .filter(photo::Column::ReportId.eq(r.id))

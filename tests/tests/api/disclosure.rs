@@ -498,3 +498,129 @@ async fn public_reading_is_cached_until_something_changes(app: &TestApp) {
     );
 }
 shanshui_tests::demo_test!(public_reading_is_cached_until_something_changes);
+
+/// Deep pages (issue 16): the list says which case the next page follows,
+/// and that page, found from the index (keyset), is the one the page
+/// number gives; the exports' `Link` carries it too. A case that is not
+/// there is a 422 naming `after`.
+async fn a_next_page_follows_the_last_case_and_matches_the_page_number(app: &TestApp) {
+    let mut filed = Vec::new();
+    for i in 0..5 {
+        let lat = YUDONG.0 + f64::from(i) * 0.004;
+        filed.push(
+            file_report(app, "noise_construction_night", lat, YUDONG.1, &[])
+                .await
+                .0,
+        );
+    }
+    let codes = |p: &Value| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let get = |path: String| async move {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        res.json::<Value>().await.unwrap()
+    };
+    // By page number, and by following `next`, the same pages.
+    let mut by_after = Vec::new();
+    let mut after: Option<String> = None;
+    for page in 1..=3 {
+        let numbered = get(format!("/api/v1/public/cases?page_size=2&page={page}")).await;
+        let followed = get(format!(
+            "/api/v1/public/cases?page_size=2&page={page}{}",
+            after
+                .as_deref()
+                .map(|a| format!("&after={a}"))
+                .unwrap_or_default()
+        ))
+        .await;
+        assert_eq!(codes(&followed), codes(&numbered), "page {page}");
+        assert_eq!(followed["page"], page);
+        assert_eq!(followed["has_more"], numbered["has_more"]);
+        by_after.extend(codes(&followed));
+        after = followed["next"].as_str().map(str::to_owned);
+        assert_eq!(after.is_some(), page < 3, "page {page}: {followed}");
+        if let Some(a) = &after {
+            assert_eq!(Some(a), codes(&followed).last());
+        }
+    }
+    filed.reverse();
+    assert_eq!(by_after, filed, "newest first, each case once");
+
+    // The exports' next link follows the last case sent.
+    let res = app.get("/open-data/cases.csv?page_size=2").await;
+    let link = res.headers()["link"].to_str().unwrap().to_owned();
+    assert!(
+        link.contains("page=2") && link.contains(&format!("after={}", filed[1])),
+        "{link}"
+    );
+    let next = link
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .split_once("/open-data")
+        .map(|(_, p)| format!("/open-data{p}"))
+        .unwrap();
+    let csv = app.get(&next).await.text().await.unwrap();
+    assert!(csv.contains(&filed[2]) && csv.contains(&filed[3]), "{csv}");
+    assert!(!csv.contains(&filed[1]), "{csv}");
+
+    for bad in ["BN-ZZZZ-ZZZZ", "nonsense", "%27%20OR%201%3D1"] {
+        let res = app.get(&format!("/api/v1/public/cases?after={bad}")).await;
+        assert_eq!(res.status(), 422, "{bad}");
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("after"),
+            "{body}"
+        );
+    }
+}
+shanshui_tests::demo_test!(a_next_page_follows_the_last_case_and_matches_the_page_number);
+
+/// The directory is held in memory for the public reads (issue 16), and a
+/// change to it shows on the next read, not when a copy expires.
+async fn a_renamed_department_shows_on_the_next_public_read(app: &TestApp) {
+    let (code, _) = file_report(app, "noise_construction_night", YUDONG.0, YUDONG.1, &[]).await;
+    let department = |c: &Value| {
+        c["department"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let before: Value = app
+        .get(&format!("/api/v1/public/cases/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dept_code = before["department"]["code"].as_str().unwrap().to_owned();
+    assert!(!department(&before).is_empty(), "{before}");
+    let admin = app.staff("guan.li", Role::Admin, None).await;
+    let (status, body) = admin
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/departments/{dept_code}"),
+            json!({ "name": "巴南区新命名的部门" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for path in [
+        format!("/api/v1/public/cases/{code}"),
+        "/api/v1/public/cases".to_owned(),
+    ] {
+        let page: Value = app.get(&path).await.json().await.unwrap();
+        let case = if page["items"].is_array() {
+            page["items"][0].clone()
+        } else {
+            page
+        };
+        assert_eq!(department(&case), "巴南区新命名的部门", "{path}: {case}");
+    }
+}
+shanshui_tests::demo_test!(a_renamed_department_shows_on_the_next_public_read);

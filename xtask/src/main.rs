@@ -12,7 +12,7 @@
 //!   cargo xtask build [--release]
 //!   cargo xtask site [--release]   the front end only
 //!   cargo xtask bench           release build; wasm size; wrk on / vs hello world
-//!   cargo xtask bench-open-data [--cases N]   Open311 and /cases at 1M cases vs hello world
+//!   cargo xtask bench-open-data [--cases N,M] [--database sqlite|postgres|both]   uncached public reads at 10k and 1M cases, SQLite and PostgreSQL, vs hello world
 //!   cargo xtask bench-submit    reports with a 2 MP photo per second vs the photo pipeline's ceiling
 //!   cargo xtask bench-replicas  the same with one replica and two, PostgreSQL and S3 photos (moto),
 //!                               vs one replica with photos on disk, moto's and the pipeline's ceilings
@@ -28,6 +28,7 @@
 mod bench;
 mod bench_ledger;
 mod bench_messages;
+mod bench_open_data;
 mod bench_replicas;
 mod fuzz;
 mod imports;
@@ -71,12 +72,13 @@ fn main() -> ExitCode {
             bench_ledger::run(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
         }
         Some("bench-messages") => bench_messages::run(&args[1..]),
-        Some("bench-open-data") => {
-            bench::open_data(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
-        }
+        Some("bench-open-data") => bench_open_data::run(
+            &flag_value("--cases").unwrap_or_else(|| "10000,1000000".to_owned()),
+            &flag_value("--database").unwrap_or_else(|| "both".to_owned()),
+        ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-replicas | bench-open-data [--cases N] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
+                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-replicas | bench-open-data [--cases N,M] [--database sqlite|postgres|both] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
             );
             return ExitCode::from(2);
         }

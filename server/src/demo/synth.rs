@@ -236,6 +236,9 @@ pub struct Planned {
     pub category: &'static str,
     pub at: DateTime<Utc>,
     pub point: LatLon,
+    /// The index in `places` of the place it was drawn in (a repeat site's
+    /// report may stray a few metres outside it, over a boundary).
+    pub place: usize,
     pub description: String,
     /// A real name and phone (实名) were given.
     pub named: Option<(String, String)>,
@@ -279,34 +282,35 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
         return Vec::new();
     }
     // Repeat sites: a fixed point and category each.
-    let sites: Vec<(usize, LatLon)> = (0..(n / 60).clamp(3, 40))
+    let sites: Vec<(usize, usize, LatLon)> = (0..(n / 60).clamp(3, 40))
         .map(|_| {
-            let place = &places[weighted(&mut rng, places.iter().map(|p| p.weight))];
-            (rng.gen_range(0..KINDS.len()), place.point(&mut rng))
+            let place = weighted(&mut rng, places.iter().map(|p| p.weight));
+            let kind = rng.gen_range(0..KINDS.len());
+            (place, kind, places[place].point(&mut rng))
         })
         .collect();
     let start = end - Duration::days(365);
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         // A day of the year weighted by its month, then an hour by kind.
-        let (kind, point) = if rng.gen_bool(0.25) {
-            let (k, at) = sites[rng.gen_range(0..sites.len())];
+        let (kind, place, point) = if rng.gen_bool(0.25) {
+            let (place, k, at) = sites[rng.gen_range(0..sites.len())];
             // Within about 50 m of the site.
             let mut jitter = || rng.gen_range(-0.0004..0.0004);
             let p = LatLon {
                 lat: at.lat + jitter(),
                 lon: at.lon + jitter(),
             };
-            (&KINDS[k], p)
+            (&KINDS[k], place, p)
         } else {
-            let place = &places[weighted(&mut rng, places.iter().map(|p| p.weight))];
+            let place = weighted(&mut rng, places.iter().map(|p| p.weight));
             let k = weighted(
                 &mut rng,
                 KINDS
                     .iter()
                     .map(|k| k.months.iter().map(|m| u32::from(*m)).sum()),
             );
-            (&KINDS[k], place.point(&mut rng))
+            (&KINDS[k], place, places[place].point(&mut rng))
         };
         let day = loop {
             let d = start + Duration::days(rng.gen_range(0..365));
@@ -385,6 +389,7 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
             category: kind.code,
             at,
             point,
+            place,
             description: kind.texts[rng.gen_range(0..kind.texts.len())].to_owned(),
             named,
             photo: rng.gen_bool(0.25),
@@ -426,6 +431,7 @@ mod tests {
                 .all(|p| p.at < end && p.at >= end - Duration::days(366))
         );
         assert!(a.iter().all(|p| (29.29..29.41).contains(&p.point.lat)));
+        assert!(a.iter().all(|p| p.place == 0), "one place, drawn in it");
         let rejected = a
             .iter()
             .filter(|p| matches!(p.course, Course::Rejected { .. }))

@@ -174,9 +174,22 @@ impl From<anyhow::Error> for AppError {
 /// — a unique index refusing the second insert, or PostgreSQL giving up a
 /// transaction as a serialization failure or a deadlock — which is a lost
 /// race the client can retry: 409, whichever query ran into it.
+///
+/// Every connection of the pool busy for longer than it waits (a flood of
+/// slow reads) is the server being busy, not broken: 503 with
+/// `Retry-After`, like the other budgets.
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
-        if is_lost_race(&e) {
+        if matches!(
+            e,
+            DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)
+        ) {
+            tracing::warn!("every database connection stayed busy; answering 503");
+            AppError::Busy {
+                retry_after_secs: 5,
+                message: "the server is busy; try again in 5 s".to_owned(),
+            }
+        } else if is_lost_race(&e) {
             AppError::Conflict(
                 "someone else changed this at the same moment; reload it and try again".to_owned(),
             )
@@ -297,6 +310,21 @@ mod tests {
         let body = err.body();
         assert_eq!(body.code, "internal");
         assert!(!body.message.contains("password"));
+    }
+
+    #[test]
+    fn a_pool_with_no_free_connection_is_busy_not_broken() {
+        let err = AppError::from(DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        ));
+        assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = err.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        // Any other database error stays a 500.
+        let closed = AppError::from(DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::ConnectionClosed,
+        ));
+        assert_eq!(closed.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, sea_query::Expr,
 };
 use shared::case::{CaseState, Finding};
 use shared::disclosure::{Precision, PublicCase, PublicCaseDetail, PublicPenalty};
@@ -191,7 +191,17 @@ impl PublicCases<'_> {
             ids = ids.filter(case::Column::AreaId.eq(id));
         }
         if let Some(states) = filter.status.states() {
-            ids = ids.filter(case::Column::State.is_in(states));
+            // On SQLite the unary `+` keeps the planner on the list's own
+            // index, which carries the state: offered `state IN (…)`, it read
+            // every open case through the deadline index and sorted them
+            // (1.5 s a page at 1,000,000 cases, and a pool soon exhausted).
+            use sea_orm::sea_query::ExprTrait;
+            let state = if self.db.get_database_backend() == DbBackend::Sqlite {
+                Expr::cust("+\"state\"")
+            } else {
+                Expr::col(case::Column::State)
+            };
+            ids = ids.filter(state.is_in(states));
         }
         if let Some(from) = filter.from {
             ids = ids.filter(case::Column::SubmittedAt.gte(from));

@@ -38,7 +38,7 @@ use server::db::entities::{
     area, case, case_event, category, department, quiet_period, report, routing_rule,
 };
 use server::demo::synth::{self, Course, Place, Planned};
-use server::routing::rules::{self, Priority, Rule, Subject, Window};
+use server::routing::rules::{self, Priority, Rule, Subject};
 use shared::Role;
 use shared::case::Finding;
 use std::collections::{BTreeMap, BTreeSet};
@@ -215,35 +215,6 @@ fn outcome(p: &Planned, deadlines: &Deadlines, now: DateTime<Utc>) -> Outcome {
     o
 }
 
-/// The words for a category's kind of problem, as the demo's replies and
-/// public records use them.
-fn category_words(code: &str) -> &'static str {
-    match code.split('_').next() {
-        Some("noise") => "噪声扰民",
-        Some("water") => "水体污染",
-        Some("dust") => "扬尘污染",
-        Some("burning") => "露天焚烧",
-        Some("cooking") => "餐饮油烟",
-        _ => "异味",
-    }
-}
-
-fn to_rule(m: &routing_rule::Model) -> Rule {
-    Rule {
-        id: m.id,
-        category: m.category_code.clone(),
-        group: m.group_code.clone(),
-        area_id: m.area_id,
-        window: match (m.start_minute, m.end_minute) {
-            (Some(start), Some(end)) => Some(Window { start, end }),
-            _ => None,
-        },
-        department_id: m.department_id,
-        co_department_id: m.co_department_id,
-        priority: m.priority.as_deref().and_then(Priority::parse),
-    }
-}
-
 /// The benchmark's fill: the demo's generator, one plan per batch, written
 /// in bulk.
 struct Fill {
@@ -297,7 +268,7 @@ impl Fill {
                 .all(db)
                 .await?
                 .iter()
-                .map(to_rule)
+                .map(server::routing::service::to_rule)
                 .collect(),
             fallback_department: department::Entity::find()
                 .filter(department::Column::Code.eq("environment"))
@@ -370,7 +341,7 @@ impl Fill {
         };
         let o = outcome(p, &self.deadlines, now);
         let tracking = code(k);
-        let words = category_words(p.category);
+        let words = server::demo::cases::category_words(p.category);
         let disclosed = o.disclosed_at.is_some();
         let substantiated = o.finding.is_some_and(|f| f != Finding::Unsubstantiated);
         Some(case::ActiveModel {

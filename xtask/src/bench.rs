@@ -142,16 +142,20 @@ pub fn wrk_path(
     }
     args.push(&url);
     let out = output(Command::new("wrk").args(&args)).ok_or("wrk failed")?;
-    let field = |prefix: &str| {
-        out.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("?")
-            .to_owned()
-    };
-    let rps = field("Requests/sec:").parse::<f64>().unwrap_or(0.0);
-    Ok((rps, field("50%"), field("99%")))
+    let rps = wrk_field(&out, "Requests/sec:")
+        .parse::<f64>()
+        .unwrap_or(0.0);
+    Ok((rps, wrk_field(&out, "50%"), wrk_field(&out, "99%")))
+}
+
+/// The value after `prefix` on `wrk --latency`'s line that starts with it.
+pub fn wrk_field(out: &str, prefix: &str) -> String {
+    out.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("?")
+        .to_owned()
 }
 
 /// Reports with one 2-megapixel photo each, posted by `wrk` from a second

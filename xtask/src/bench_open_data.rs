@@ -15,7 +15,7 @@
 //!
 //!   cargo xtask bench-open-data [--cases 10000,1000000] [--database sqlite|postgres|both]
 
-use crate::bench::build_release;
+use crate::bench::{build_release, wrk_field};
 use crate::tools::ensure_wrk;
 use crate::{Result, free_port, output, step};
 use std::env;
@@ -220,14 +220,7 @@ fn run_one(port: u16, path: &str, headers: &[&str], charged: &[u32]) -> Result<R
     let before: u64 = charged.iter().map(|p| cpu_ticks(*p)).sum();
     let out = output(Command::new("wrk").args(&args)).ok_or("wrk failed")?;
     let after: u64 = charged.iter().map(|p| cpu_ticks(*p)).sum();
-    let field = |prefix: &str| {
-        out.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("?")
-            .to_owned()
-    };
+    let field = |prefix: &str| wrk_field(&out, prefix);
     if out.contains("Non-2xx or 3xx responses") {
         return Err(format!("{path}: answers other than 200 under load:\n{out}"));
     }

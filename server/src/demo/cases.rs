@@ -391,7 +391,9 @@ fn disclosure(p: &Planned, photos: Vec<i64>) -> Disclosure {
     }
 }
 
-fn category_words(code: &str) -> &'static str {
+/// The words for a category's kind of problem, as the demo's replies and
+/// public records use them.
+pub fn category_words(code: &str) -> &'static str {
     match code.split('_').next() {
         Some("noise") => "噪声扰民",
         Some("water") => "水体污染",

@@ -28,7 +28,8 @@ pub struct Route {
     pub quiet_period: Option<String>,
 }
 
-fn to_rule(m: &routing_rule::Model) -> Rule {
+/// A stored routing rule as the matcher takes it.
+pub fn to_rule(m: &routing_rule::Model) -> Rule {
     Rule {
         id: m.id,
         category: m.category_code.clone(),

@@ -192,18 +192,20 @@ async fn a_case_is_public_in_outline_until_a_reviewer_discloses_it(app: &TestApp
 }
 shanshui_tests::demo_test!(a_case_is_public_in_outline_until_a_reviewer_discloses_it);
 
+/// The codes of a page of the public list, in its order.
+fn codes(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn the_public_list_filters_and_pages(app: &TestApp) {
     let (a, _) = file_report(app, "noise_construction_night", YUDONG.0, YUDONG.1, &[]).await;
     let (b, _) = file_report(app, "water_black_odorous", 29.4065, 106.6074, &[]).await;
     let page: Value = app.get("/api/v1/public/cases").await.json().await.unwrap();
-    let codes = |p: &Value| {
-        p["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["code"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(codes(&page), [b.clone(), a.clone()]);
     let only = app
         .get("/api/v1/public/cases?category=water_black_odorous")
@@ -513,14 +515,6 @@ async fn a_next_page_follows_the_last_case_and_matches_the_page_number(app: &Tes
                 .0,
         );
     }
-    let codes = |p: &Value| {
-        p["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["code"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
     let get = |path: String| async move {
         let res = app.get(&path).await;
         assert_eq!(res.status(), 200, "{path}");

@@ -86,7 +86,13 @@ impl PublicQuery {
             sort: Default::default(),
             page: number("page", &self.page, 1, 100_000)?,
             page_size: number("page_size", &self.page_size, default_size, max_size)?,
-            after: given(&self.after).map(str::to_owned),
+            after: given(&self.after)
+                .map(|code| {
+                    shared::report::tracking_code::normalize(code).ok_or_else(|| {
+                        AppError::validation("after", "a case number such as BN-7K3M-Q9TX")
+                    })
+                })
+                .transpose()?,
         })
     }
 }

@@ -83,9 +83,9 @@ pub struct PublicFilter {
     /// 1-based.
     pub page: u32,
     pub page_size: u32,
-    /// The code of the last case of the page before: the page after it,
-    /// found from the index however deep (keyset); `page` then only
-    /// numbers it.
+    /// The code of the last case of the page before, normalised: the page
+    /// after it, found from the index however deep (keyset); `page` then
+    /// only numbers it.
     pub after: Option<String>,
 }
 
@@ -155,7 +155,7 @@ impl PublicRow {
     }
 
     fn state(&self) -> CaseState {
-        CaseState::parse(&self.state).unwrap_or(CaseState::Submitted)
+        case::state_of(&self.state)
     }
 }
 
@@ -289,7 +289,7 @@ impl PublicCases<'_> {
             .select_only()
             .column(order)
             .column(case::Column::Id)
-            .filter(case::Column::Code.eq(code.trim().to_uppercase()))
+            .filter(case::Column::Code.eq(code))
             .into_tuple()
             .one(self.db)
             .await?;

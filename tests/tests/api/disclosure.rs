@@ -565,6 +565,17 @@ async fn a_next_page_follows_the_last_case_and_matches_the_page_number(app: &Tes
     assert!(csv.contains(&filed[2]) && csv.contains(&filed[3]), "{csv}");
     assert!(!csv.contains(&filed[1]), "{csv}");
 
+    // What a stranger puts in `after` is refused before any query, and
+    // never reaches the page unescaped nor is echoed at any length.
+    let hostile = format!(
+        "%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E{}",
+        "A".repeat(4000)
+    );
+    let res = app.get(&format!("/cases?after={hostile}")).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "unescaped");
+    assert!(!html.contains(&"A".repeat(4000)), "echoed whole");
     for bad in ["BN-ZZZZ-ZZZZ", "nonsense", "%27%20OR%201%3D1"] {
         let res = app.get(&format!("/api/v1/public/cases?after={bad}")).await;
         assert_eq!(res.status(), 422, "{bad}");

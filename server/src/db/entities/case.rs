@@ -95,6 +95,12 @@ impl Model {
     /// shows as newly submitted, where a dispatcher sees it, rather than
     /// failing the page.
     pub fn state(&self) -> shared::case::CaseState {
-        shared::case::CaseState::parse(&self.state).unwrap_or(shared::case::CaseState::Submitted)
+        state_of(&self.state)
     }
+}
+
+/// A stored state as the workflow knows it (see [`Model::state`]), for
+/// a partial row that is not a whole `Model`.
+pub fn state_of(stored: &str) -> shared::case::CaseState {
+    shared::case::CaseState::parse(stored).unwrap_or(shared::case::CaseState::Submitted)
 }

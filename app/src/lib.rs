@@ -17,6 +17,7 @@ pub use i18n_gen::i18n;
 
 mod browser;
 mod components;
+pub mod delivery;
 mod format;
 pub mod lang;
 mod pages;

@@ -1,5 +1,6 @@
 //! The HTML document around the app, rendered on the server only.
 
+use crate::delivery::{Delivery, SERVER_ONLY_SCRIPT};
 use crate::{App, OUTPUT_NAME};
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
@@ -31,6 +32,17 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let demo = demo
         .load(std::sync::atomic::Ordering::Relaxed)
         .then_some("demo");
+    let delivery = use_context::<http::request::Parts>()
+        .map(|parts| Delivery::of(parts.uri.path()))
+        .unwrap_or(Delivery::Hydrated);
+    provide_context(delivery);
+    if delivery == Delivery::ServerOnly {
+        // Nothing will hydrate this page: Leptos need not write each
+        // resource's data into it for the browser to read again.
+        if let Some(context) = Owner::current_shared_context() {
+            context.set_is_hydrating(false);
+        }
+    }
     // The version is a directory, not a query: the JS modules import each
     // other (and fetch the lazy routes' chunks) by relative URLs, which then
     // carry it too. The server serves `/pkg/{v}/` and caches it for a year.
@@ -58,13 +70,19 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
                 <link rel="stylesheet" href=format!("/style.css?v={v}") />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
-                <link rel="modulepreload" href=js />
-                <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
-                <script type="module" nonce=nonce>{loader}</script>
+                {(delivery == Delivery::Hydrated).then(|| view! {
+                    <link rel="modulepreload" href=js />
+                    <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
+                    <script type="module" nonce=nonce.clone()>{loader}</script>
+                })}
                 <MetaTags />
             </head>
             <body>
                 <App />
+                // After the page it works on: an inline script runs where it stands.
+                {(delivery == Delivery::ServerOnly).then(|| view! {
+                    <script nonce=nonce>{SERVER_ONLY_SCRIPT}</script>
+                })}
             </body>
         </html>
     }

@@ -60,6 +60,8 @@ fn Frame() -> impl IntoView {
             <a class="skip" href="#main">{move || td_string!(lang.get(), skip_to_content)}</a>
             <Header />
             <main id="main">
+                {(crate::delivery::Delivery::current() == crate::delivery::Delivery::ServerOnly)
+                    .then(|| view! { <WaitingOnThisPhone /> })}
                 <SendQueueBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
@@ -215,6 +217,21 @@ fn SendQueueBanner() -> impl IntoView {
             }
         });
         view! { {waiting} {sent} {refused} }
+    }
+}
+
+/// On a server-only page (see `delivery`), which sends nothing itself:
+/// shown by the page's script when reports wait in this phone's outbox,
+/// with the way to the page that sends them.
+#[component]
+fn WaitingOnThisPhone() -> impl IntoView {
+    let l = use_lang().get_untracked();
+    view! {
+        <p class="banner waiting" id="outbox-waiting" role="status" hidden>
+            <strong>{td_string!(l, outbox_waiting_here)}</strong>
+            " "
+            <a href="/report">{td_string!(l, outbox_open_report)}</a>
+        </p>
     }
 }
 

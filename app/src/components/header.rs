@@ -34,7 +34,10 @@ pub fn Header() -> impl IntoView {
                     type="button"
                     class="lang-switch"
                     lang=move || if lang.get() == Locale::en { "zh-CN" } else { "en" }
-                    aria-label=move || td_string!(lang.get(), switch_language_label)
+                    // Its name is its text ("English", "中文"), in that
+                    // language: a name that differs from the text it shows
+                    // fails speech control (label-content-name-mismatch).
+                    title=move || td_string!(lang.get(), switch_language_label)
                     on:click=switch_language
                 >
                     {move || td_string!(lang.get(), switch_language)}
@@ -47,7 +50,13 @@ pub fn Header() -> impl IntoView {
                     on:click=move |_| set_open.update(|o| *o = !*o)
                 >
                     <span class="menu-icon" aria-hidden="true"></span>
-                    <span class="menu-label">
+                    // The two labels, for a server-only page's script
+                    // (`delivery::SERVER_ONLY_SCRIPT`) to swap.
+                    <span
+                        class="menu-label"
+                        data-menu=move || td_string!(lang.get(), menu)
+                        data-close=move || td_string!(lang.get(), close_menu)
+                    >
                         {move || if open.get() {
                             td_string!(lang.get(), close_menu)
                         } else {

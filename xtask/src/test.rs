@@ -1,6 +1,6 @@
 //! `cargo xtask test`: the rules, the front end, every test, the fuzzer.
 
-use crate::tools::{ensure_browser, ensure_nasm, ensure_wasm_tools};
+use crate::tools::{ensure_axe, ensure_browser, ensure_nasm, ensure_wasm_tools};
 use crate::{Result, cargo, output, sh, site_root, step};
 use crate::{fuzz, lint, site};
 
@@ -8,6 +8,7 @@ pub fn run() -> Result {
     ensure_nasm();
     ensure_wasm_tools()?;
     ensure_browser()?;
+    let axe = ensure_axe()?;
     // The rules first: they take minutes where the tests take ten.
     lint::run()?;
     site::build(false)?;
@@ -22,6 +23,7 @@ pub fn run() -> Result {
         c.args(["test", "--workspace", "--no-fail-fast"]);
     }
     c.env("SHANSHUI_TEST_SITE_ROOT", site_root())
+        .env("SHANSHUI_TEST_AXE", &axe)
         .env("TEST_S3_ENDPOINT", &s3.endpoint)
         .env("TEST_S3_STRICT_ENDPOINT", &s3_strict.endpoint);
     sh(&mut c)?;

@@ -90,6 +90,27 @@ pub fn ensure_browser() -> Result {
         .map_err(|e| format!("{e}; install chromium, chromium-driver and fonts-noto-cjk as root"))
 }
 
+/// axe-core, the accessibility rules Lighthouse runs, at the version
+/// Lighthouse 12.2.3 bundles: installed from npm into target/tools once.
+/// Answers the script the browser tests inject into each page.
+pub fn ensure_axe() -> Result<std::path::PathBuf> {
+    const AXE: &str = "4.10.3";
+    let dir = crate::target_dir()
+        .join("tools")
+        .join(format!("axe-core-{AXE}"));
+    let script = dir.join("node_modules/axe-core/axe.min.js");
+    if script.exists() {
+        return Ok(script);
+    }
+    step(&format!("installing axe-core {AXE} from npm (once)"));
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    sh(Command::new("npm")
+        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg(format!("axe-core@{AXE}")))?;
+    Ok(script)
+}
+
 pub fn ensure_wrk() -> Result {
     if !Path::new("/usr/bin/wrk").exists() {
         step("installing Debian's wrk");

@@ -227,7 +227,9 @@ pub fn DistrictMap(
         .collect_view();
     let label = title.clone();
     view! {
-        <svg class="district-map" viewBox=format!("0 0 {width} {height:.0}") role="img" aria-label=label width="100%">
+        // A group, not an image: its pins are links, and an image's
+        // content is hidden from assistive technology (nested-interactive).
+        <svg class="district-map" viewBox=format!("0 0 {width} {height:.0}") role="group" aria-label=label width="100%">
             <title>{title}</title>
             {areas_svg}
             {pins_svg}

@@ -121,7 +121,7 @@ pub fn AdminRules() -> impl IntoView {
                     <thead><tr>
                         <th>"#"</th><th>{td_string!(l, fact_category)}</th><th>{td_string!(l, fact_area)}</th>
                         <th>{td_string!(l, adm_window)}</th><th>{td_string!(l, fact_department)}</th>
-                        <th>{td_string!(l, adm_co_department)}</th><th>{td_string!(l, adm_priority)}</th><th></th>
+                        <th>{td_string!(l, adm_co_department)}</th><th>{td_string!(l, adm_priority)}</th><th><span class="visually-hidden">{td_string!(l, adm_actions)}</span></th>
                     </tr></thead>
                     <tbody>
                         {list.into_iter().map(|r| {
@@ -230,7 +230,7 @@ pub fn AdminUsers() -> impl IntoView {
             Some(Err(e)) => view! { <p class="field-error">{e}</p> }.into_any(),
             Some(Ok(list)) => view! {
                 <table class="admin-table users">
-                    <thead><tr><th>{td_string!(l, adm_username)}</th><th>{td_string!(l, adm_role)}</th><th>{td_string!(l, fact_department)}</th><th></th></tr></thead>
+                    <thead><tr><th>{td_string!(l, adm_username)}</th><th>{td_string!(l, adm_role)}</th><th>{td_string!(l, fact_department)}</th><th><span class="visually-hidden">{td_string!(l, adm_actions)}</span></th></tr></thead>
                     <tbody>{list.into_iter().map(|u| {
                         let name = u.username.clone();
                         let active = u.active;

@@ -405,7 +405,7 @@ pub fn AdminTemplates() -> impl IntoView {
                         let for_edit = t.clone();
                         view! {
                             <li class="card template" data-id=id.to_string()>
-                                <h3>{t.title.clone()}</h3>
+                                <h2>{t.title.clone()}</h2>
                                 <p class="template-fits">
                                     <span class="tag">{category_name(l, &t.category, &cats)}</span> " "
                                     <span class="tag">{t.finding.map(|f| finding_label(l, f)).unwrap_or(td_string!(l, adm_template_any_finding))}</span>

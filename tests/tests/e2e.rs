@@ -250,6 +250,30 @@ async fn the_home_page_needs_no_webassembly_and_its_menu_and_language_switch_wor
             .any(|w| w.ends_with("/shanshui_bg.wasm")),
         "the tracking page is hydrated"
     );
+    // From a hydrated page, a link to an open-information page is followed
+    // by the browser: that page is not in the WebAssembly.
+    client
+        .execute("window.stillTheSamePage = true", vec![])
+        .await
+        .unwrap();
+    // (The menu is open: opening it showed the page had hydrated.)
+    tap(&client, "#site-nav a[href='/stats']").await;
+    eventually(
+        "the statistics page shows, loaded from the server",
+        async || {
+            client.current_url().await.unwrap().path() == "/stats"
+                && exists(&client, "#stat-total").await
+        },
+    )
+    .await;
+    assert_eq!(
+        client
+            .execute("return window.stillTheSamePage === true", vec![])
+            .await
+            .unwrap(),
+        json!(false),
+        "a full page load"
+    );
 
     // The choice survives a reload: the server renders English from the cookie.
     client.goto(&app.url("/")).await.unwrap();
@@ -1885,7 +1909,7 @@ async fn an_admin_keeps_the_reply_templates_in_the_console() {
     type_into(&phone, "#template-title", "夜间施工复查").await;
     tap(&phone, "#template-save").await;
     eventually("the edit is listed", async || {
-        text(&phone, &format!("{item} h3")).await == "夜间施工复查"
+        text(&phone, &format!("{item} h2")).await == "夜间施工复查"
     })
     .await;
 

@@ -9,10 +9,7 @@ use crate::pages::admin::{
     AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute, AdminRulesRoute, AdminStartRoute,
     AdminSupervisionRoute, AdminTeamRoute, AdminTemplatesRoute, AdminUsersRoute,
 };
-use crate::pages::cases::{CaseRoute, CasesRoute};
-use crate::pages::info::{EnterpriseRoute, InfoRoute, NoticeRoute};
-use crate::pages::stats::StatsRoute;
-use crate::pages::{home::Home, not_found::NotFound, report::ReportRoute, track::TrackRoute};
+use crate::pages::{not_found::NotFound, report::ReportRoute, track::TrackRoute};
 use crate::send_queue::provide_send_queue;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -39,6 +36,7 @@ fn Frame() -> impl IntoView {
     // Reports kept on the phone are sent again from any page.
     Effect::new(move |_| {
         crate::send_queue::start(sending);
+        crate::browser::follow_server_only_links();
     });
     // The formatter runs when leptos_meta writes the head: see `head_text`.
     // Every page's title passes through it, so it is where the title is
@@ -64,20 +62,21 @@ fn Frame() -> impl IntoView {
                     .then(|| view! { <WaitingOnThisPhone /> })}
                 <SendQueueBanner />
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/") view=server_only::home />
                     // Lazy: each page beyond the shell is its own WebAssembly
                     // chunk (cargo xtask splits the build), so the first page
                     // downloads only the shell.
                     <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} />
                     <Route path=path!("/track") view={Lazy::<TrackRoute>::new()} />
                     // Open information: rendered whole on the server before
-                    // it is sent (not streamed), so it reads without JavaScript.
-                    <Route path=path!("/cases") view={Lazy::<CasesRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/cases/:code") view={Lazy::<CaseRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/stats") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/info") view={Lazy::<InfoRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/info/notices/:id") view={Lazy::<NoticeRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/info/enterprises/:code") view={Lazy::<EnterpriseRoute>::new()} ssr=SsrMode::Async />
+                    // it is sent (not streamed), so it reads without
+                    // JavaScript; never in the browser (see `server_only`).
+                    <Route path=path!("/cases") view=server_only::cases ssr=SsrMode::Async />
+                    <Route path=path!("/cases/:code") view=server_only::case ssr=SsrMode::Async />
+                    <Route path=path!("/stats") view=server_only::stats ssr=SsrMode::Async />
+                    <Route path=path!("/info") view=server_only::info ssr=SsrMode::Async />
+                    <Route path=path!("/info/notices/:id") view=server_only::notice ssr=SsrMode::Async />
+                    <Route path=path!("/info/enterprises/:code") view=server_only::enterprise ssr=SsrMode::Async />
                     // The staff console: a chunk per page, never on a resident's phone.
                     <ParentRoute path=path!("/admin") view={Lazy::<AdminLayoutRoute>::new()}>
                         // A handler starts on their day (今日待办), everyone else on the queue.
@@ -109,6 +108,76 @@ fn Frame() -> impl IntoView {
             </footer>
         </Router>
     }
+}
+
+/// The server-only pages' views (see `crate::delivery`). The server renders
+/// them; the browser's router never gets to (a link to one is followed by
+/// the browser: `browser::follow_server_only_links`), so in the WebAssembly
+/// each is a placeholder and the pages' code is left out.
+#[cfg(feature = "ssr")]
+mod server_only {
+    use crate::pages::{cases, home, info, stats};
+    use leptos::prelude::*;
+
+    pub fn home() -> AnyView {
+        view! { <home::Home /> }.into_any()
+    }
+    pub fn cases() -> AnyView {
+        view! { <cases::Cases /> }.into_any()
+    }
+    pub fn case() -> AnyView {
+        view! { <cases::CasePage /> }.into_any()
+    }
+    pub fn stats() -> AnyView {
+        view! { <stats::StatsPage /> }.into_any()
+    }
+    pub fn info() -> AnyView {
+        view! { <info::Info /> }.into_any()
+    }
+    pub fn notice() -> AnyView {
+        view! { <info::NoticePage /> }.into_any()
+    }
+    pub fn enterprise() -> AnyView {
+        view! { <info::EnterprisePage /> }.into_any()
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+mod server_only {
+    use leptos::prelude::*;
+
+    /// Reached only if a navigation slipped past the link listener: the
+    /// page is asked of the server. Back and forward have already put its
+    /// address in the address bar (then it is loaded again); a click routed
+    /// here has not yet (then the browser goes there).
+    pub fn home() -> AnyView {
+        #[cfg(feature = "hydrate")]
+        {
+            let wanted = leptos_router::hooks::use_location();
+            let (path, search) = (
+                wanted.pathname.get_untracked(),
+                wanted.search.get_untracked(),
+            );
+            let location = window().location();
+            if location.pathname().ok().as_deref() == Some(path.as_str()) {
+                let _ = location.reload();
+            } else {
+                let query = if search.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{}", search.trim_start_matches('?'))
+                };
+                let _ = location.set_href(&format!("{path}{query}"));
+            }
+        }
+        ().into_any()
+    }
+    pub use home as cases;
+    pub use home as case;
+    pub use home as stats;
+    pub use home as info;
+    pub use home as notice;
+    pub use home as enterprise;
 }
 
 /// The pages the navigation lists, in its order.

@@ -6,7 +6,9 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-/// One bar: (label, value, link).
+/// One bar: (label, value, link). The bar charts are drawn for `/stats`
+/// only, a server-only page: the WebAssembly has no use for them.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {
     pub label: String,
@@ -16,6 +18,7 @@ pub struct Bar {
 }
 
 /// Horizontal bars, one row each: labels on the left, values at the end.
+#[cfg(feature = "ssr")]
 #[component]
 pub fn HBars(
     title: String,
@@ -50,6 +53,7 @@ pub fn HBars(
 }
 
 /// Vertical bars over time (months), labels below.
+#[cfg(feature = "ssr")]
 #[component]
 pub fn Columns(title: String, bars: Vec<Bar>) -> impl IntoView {
     let max = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(1e-9);

@@ -48,7 +48,9 @@ pub fn PageMeta(
     }
 }
 
-/// Only the canonical link, for a page that sets its own title.
+/// Only the canonical link, for a page that sets its own title (the home
+/// page, server-only: see `crate::delivery`).
+#[cfg(feature = "ssr")]
 #[component]
 pub fn Canonical(path: String) -> impl IntoView {
     view! { <Link rel="canonical" href=format!("{}{path}", origin()) /> }

@@ -16,32 +16,6 @@ use serde_json::Value;
 use shared::disclosure::{PublicCase, PublicCaseDetail, PublicCasePage};
 use shared::report::Category;
 
-pub struct CasesRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for CasesRoute {
-    fn data() -> Self {
-        CasesRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <Cases /> }.into_any()
-    }
-}
-
-pub struct CaseRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for CaseRoute {
-    fn data() -> Self {
-        CaseRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <CasePage /> }.into_any()
-    }
-}
-
 const FILTERS: [&str; 6] = ["category", "area", "state", "from", "to", "disclosed"];
 
 /// The catalogue and the district's areas, for filters and the map.

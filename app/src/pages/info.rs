@@ -12,45 +12,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use shared::info::{EnterpriseRecord, InfoPage, Notice, NoticeKind, PublishedPenalty};
 
-pub struct InfoRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for InfoRoute {
-    fn data() -> Self {
-        InfoRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <Info /> }.into_any()
-    }
-}
-
-pub struct NoticeRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for NoticeRoute {
-    fn data() -> Self {
-        NoticeRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <NoticePage /> }.into_any()
-    }
-}
-
-pub struct EnterpriseRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for EnterpriseRoute {
-    fn data() -> Self {
-        EnterpriseRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <EnterprisePage /> }.into_any()
-    }
-}
-
 fn kind_label(l: Locale, k: NoticeKind) -> &'static str {
     match k {
         NoticeKind::Notice => td_string!(l, info_kind_notice),

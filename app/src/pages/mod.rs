@@ -1,10 +1,17 @@
 pub mod admin;
-pub mod cases;
 pub mod followup;
-pub mod home;
-pub mod info;
 pub mod not_found;
 pub mod notify;
 pub mod report;
-pub mod stats;
 pub mod track;
+
+// The open-information pages are server-only (see `crate::delivery`): the
+// browser never renders them, so the WebAssembly does not carry them.
+#[cfg(feature = "ssr")]
+pub mod cases;
+#[cfg(feature = "ssr")]
+pub mod home;
+#[cfg(feature = "ssr")]
+pub mod info;
+#[cfg(feature = "ssr")]
+pub mod stats;

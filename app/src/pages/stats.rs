@@ -11,19 +11,6 @@ use crate::public_api;
 use leptos::prelude::*;
 use shared::info::{Count, Stats};
 
-pub struct StatsRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for StatsRoute {
-    fn data() -> Self {
-        StatsRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <StatsPage /> }.into_any()
-    }
-}
-
 fn bars(l: Locale, counts: &[Count], top: usize) -> Vec<Bar> {
     counts
         .iter()

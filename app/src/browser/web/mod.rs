@@ -156,3 +156,33 @@ pub fn set_cookie(cookie: &str) {
         let _ = doc.set_cookie(cookie);
     }
 }
+
+/// Links to a server-only page (see `crate::delivery`) are followed by the
+/// browser, not by the app's router: the page is not in this WebAssembly,
+/// and the server sends it whole. A listener on the window's capture phase
+/// runs before the router's (on the window's bubble phase) and stops the
+/// click there, leaving the browser's own navigation to happen.
+pub fn follow_server_only_links() {
+    use crate::delivery::Delivery;
+    let on_click = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MouseEvent)>::new(
+        |ev: web_sys::MouseEvent| {
+            let anchor = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("a[href]").ok().flatten())
+                .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+            let Some(anchor) = anchor else { return };
+            let same_site = anchor.origin() == origin();
+            if same_site && Delivery::of(&anchor.pathname()) == Delivery::ServerOnly {
+                ev.stop_propagation();
+            }
+        },
+    );
+    let _ = leptos::prelude::window().add_event_listener_with_callback_and_bool(
+        "click",
+        on_click.as_ref().unchecked_ref(),
+        true,
+    );
+    // Kept for the page's life, like the router's own listener.
+    on_click.forget();
+}

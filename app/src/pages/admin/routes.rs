@@ -1,18 +1,92 @@
-//! The console's pages as lazy routes: each is its own WebAssembly chunk,
-//! fetched when a staff member opens it, so residents' phones never download
-//! the console. Written out one by one: the lazy-route macro names each
-//! chunk after its place in the source, so generated copies would collide.
+//! The console's pages as lazy routes, all in one WebAssembly chunk that is
+//! fetched when a staff member first opens the console, so residents'
+//! phones never download it.
+//!
+//! One chunk, not one per page: wasm-split gives each set of lazy functions
+//! that share code a chunk of its own, and with a chunk per page the
+//! console's first page cost about 170 requests of a few kilobytes each
+//! (issue 15), each a round trip on a phone's network. So every console
+//! route's view goes through the one lazy function [`console`].
 
 use super::*;
 use leptos::prelude::*;
 
-/// The console's frame and sign-in. Who is signed in is asked while the
-/// frame's chunk loads, not after.
+/// What the console's chunk draws.
+pub enum ConsoleView {
+    /// The frame and sign-in, with who is signed in (asked while the chunk
+    /// loads, not after).
+    Frame(LocalResource<Option<Me>>),
+    Page(ConsolePage),
+}
+
+/// A page of the console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsolePage {
+    /// A handler's day (今日待办), everyone else's queue.
+    Start,
+    /// A handler's day: one's own, or (for a supervisor) a handler's.
+    Day,
+    /// The team's loads, for a supervisor.
+    Team,
+    Hotspots,
+    /// Reply templates (答复模板).
+    Templates,
+    /// Categories and their questions.
+    Catalogue,
+    Messages,
+    /// 督办: overdue and escalated cases.
+    Supervision,
+    Queue,
+    Case,
+    Rules,
+    Rewards,
+    Users,
+    Departments,
+    Audit,
+    Outbox,
+    /// Notices, targets and penalties for `/info` and `/stats`.
+    Publishing,
+}
+
+/// The console: the only code of its chunk's that anything outside calls.
+#[leptos::lazy]
+fn console(view: ConsoleView) -> AnyView {
+    let page = match view {
+        ConsoleView::Frame(check) => return view! { <AdminLayout check=check /> }.into_any(),
+        ConsoleView::Page(page) => page,
+    };
+    match page {
+        ConsolePage::Start => view! { <super::day::AdminStart /> }.into_any(),
+        ConsolePage::Day => view! { <super::day::AdminDay /> }.into_any(),
+        ConsolePage::Team => view! { <super::day::AdminTeam /> }.into_any(),
+        ConsolePage::Hotspots => view! { <super::hotspots::AdminHotspots /> }.into_any(),
+        ConsolePage::Templates => view! { <super::templates::AdminTemplates /> }.into_any(),
+        ConsolePage::Catalogue => view! { <super::catalogue::AdminCatalogue /> }.into_any(),
+        ConsolePage::Messages => view! { <super::messages::AdminMessages /> }.into_any(),
+        ConsolePage::Supervision => view! { <super::supervision::AdminSupervision /> }.into_any(),
+        ConsolePage::Queue => view! { <AdminQueue /> }.into_any(),
+        ConsolePage::Case => view! { <AdminCase /> }.into_any(),
+        ConsolePage::Rules => view! { <AdminRules /> }.into_any(),
+        ConsolePage::Rewards => view! { <AdminRewards /> }.into_any(),
+        ConsolePage::Users => view! { <AdminUsers /> }.into_any(),
+        ConsolePage::Departments => view! { <AdminDepartments /> }.into_any(),
+        ConsolePage::Audit => view! { <AdminAudit /> }.into_any(),
+        ConsolePage::Outbox => view! { <AdminOutbox /> }.into_any(),
+        ConsolePage::Publishing => view! { <super::publishing::AdminPublishing /> }.into_any(),
+    }
+}
+
+/// Fetches the console's chunk (in the browser; the server has it all).
+async fn preload_console() {
+    #[cfg(feature = "hydrate")]
+    __preload_console().await;
+}
+
+/// The console's frame and sign-in.
 pub struct AdminLayoutRoute {
     session: LocalResource<Option<Me>>,
 }
 
-#[leptos_router::lazy_route]
 impl leptos_router::LazyRoute for AdminLayoutRoute {
     fn data() -> Self {
         AdminLayoutRoute {
@@ -20,245 +94,52 @@ impl leptos_router::LazyRoute for AdminLayoutRoute {
         }
     }
 
-    fn view(route: Self) -> AnyView {
-        view! { <AdminLayout check=route.session /> }.into_any()
+    async fn view(route: Self) -> AnyView {
+        console(ConsoleView::Frame(route.session)).await
+    }
+
+    async fn preload() {
+        preload_console().await
     }
 }
 
-/// The start page: a handler's day (今日待办), everyone else's queue.
-pub struct AdminStartRoute;
+/// A console page's route: its view is [`console`]'s.
+macro_rules! console_route {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        pub struct $route;
 
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminStartRoute {
-    fn data() -> Self {
-        AdminStartRoute
-    }
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
 
-    fn view(_route: Self) -> AnyView {
-        view! { <super::day::AdminStart /> }.into_any()
-    }
+            async fn view(_route: Self) -> AnyView {
+                console(ConsoleView::Page(ConsolePage::$page)).await
+            }
+
+            async fn preload() {
+                preload_console().await
+            }
+        }
+    )*};
 }
 
-/// A handler's day: one's own, or (for a supervisor) a handler's.
-pub struct AdminDayRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminDayRoute {
-    fn data() -> Self {
-        AdminDayRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::day::AdminDay /> }.into_any()
-    }
-}
-
-/// The team's loads, for a supervisor.
-pub struct AdminTeamRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminTeamRoute {
-    fn data() -> Self {
-        AdminTeamRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::day::AdminTeam /> }.into_any()
-    }
-}
-
-/// Repeat sites (重复投诉).
-pub struct AdminHotspotsRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminHotspotsRoute {
-    fn data() -> Self {
-        AdminHotspotsRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::hotspots::AdminHotspots /> }.into_any()
-    }
-}
-
-/// Reply templates (答复模板).
-pub struct AdminTemplatesRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminTemplatesRoute {
-    fn data() -> Self {
-        AdminTemplatesRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::templates::AdminTemplates /> }.into_any()
-    }
-}
-
-/// The category catalogue (举报类别目录).
-pub struct AdminCatalogueRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminCatalogueRoute {
-    fn data() -> Self {
-        AdminCatalogueRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::catalogue::AdminCatalogue /> }.into_any()
-    }
-}
-
-/// Messages to reporters (admins).
-pub struct AdminMessagesRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminMessagesRoute {
-    fn data() -> Self {
-        AdminMessagesRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::messages::AdminMessages /> }.into_any()
-    }
-}
-
-/// The supervision queue (督办).
-pub struct AdminSupervisionRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminSupervisionRoute {
-    fn data() -> Self {
-        AdminSupervisionRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::supervision::AdminSupervision /> }.into_any()
-    }
-}
-
-/// The queue.
-pub struct AdminQueueRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminQueueRoute {
-    fn data() -> Self {
-        AdminQueueRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminQueue /> }.into_any()
-    }
-}
-
-/// A case.
-pub struct AdminCaseRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminCaseRoute {
-    fn data() -> Self {
-        AdminCaseRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminCase /> }.into_any()
-    }
-}
-
-/// Routing rules.
-pub struct AdminRulesRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminRulesRoute {
-    fn data() -> Self {
-        AdminRulesRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminRules /> }.into_any()
-    }
-}
-
-/// The reward queue.
-pub struct AdminRewardsRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminRewardsRoute {
-    fn data() -> Self {
-        AdminRewardsRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminRewards /> }.into_any()
-    }
-}
-
-/// Users.
-pub struct AdminUsersRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminUsersRoute {
-    fn data() -> Self {
-        AdminUsersRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminUsers /> }.into_any()
-    }
-}
-
-/// Departments.
-pub struct AdminDepartmentsRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminDepartmentsRoute {
-    fn data() -> Self {
-        AdminDepartmentsRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminDepartments /> }.into_any()
-    }
-}
-
-/// The audit log.
-pub struct AdminAuditRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminAuditRoute {
-    fn data() -> Self {
-        AdminAuditRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminAudit /> }.into_any()
-    }
-}
-
-/// Failing notifications.
-pub struct AdminOutboxRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminOutboxRoute {
-    fn data() -> Self {
-        AdminOutboxRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <AdminOutbox /> }.into_any()
-    }
-}
-
-/// Publishing: notices, enterprise disclosures, the plan's targets.
-pub struct AdminPublishingRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminPublishingRoute {
-    fn data() -> Self {
-        AdminPublishingRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <super::publishing::AdminPublishing /> }.into_any()
-    }
+console_route! {
+    AdminStartRoute => Start,
+    AdminDayRoute => Day,
+    AdminTeamRoute => Team,
+    AdminHotspotsRoute => Hotspots,
+    AdminTemplatesRoute => Templates,
+    AdminCatalogueRoute => Catalogue,
+    AdminMessagesRoute => Messages,
+    AdminSupervisionRoute => Supervision,
+    AdminQueueRoute => Queue,
+    AdminCaseRoute => Case,
+    AdminRulesRoute => Rules,
+    AdminRewardsRoute => Rewards,
+    AdminUsersRoute => Users,
+    AdminDepartmentsRoute => Departments,
+    AdminAuditRoute => Audit,
+    AdminOutboxRoute => Outbox,
+    AdminPublishingRoute => Publishing,
 }

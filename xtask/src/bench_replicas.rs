@@ -283,13 +283,28 @@ impl Shared {
 /// One `shanshui serve`, under `timeout` so that it cannot outlive a killed
 /// xtask by more than [`REPLICA_LIFETIME_SECS`]; stopped by its own process
 /// id when dropped.
-struct Replica {
+pub(crate) struct Replica {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Replica {
     fn start(bin: &Path, data: &Path, shared: &Shared, store: Option<&str>) -> Result<Replica> {
+        let mut args = Vec::new();
+        if let Some(store) = store {
+            args.extend(["--photo-store".to_owned(), store.to_owned()]);
+        }
+        Replica::serve(bin, data, &shared.env, &args)
+    }
+
+    /// `bin serve --bind 127.0.0.1:<a free port> --data-dir data args…`
+    /// with `env` set.
+    pub(crate) fn serve(
+        bin: &Path,
+        data: &Path,
+        env: &[(&'static str, String)],
+        args: &[String],
+    ) -> Result<Replica> {
         let port = free_port()?;
         let mut cmd = Command::new("timeout");
         cmd.args(["--kill-after=10", &REPLICA_LIFETIME_SECS.to_string()])
@@ -300,12 +315,12 @@ impl Replica {
                 &format!("127.0.0.1:{port}"),
                 "--data-dir",
             ])
-            .arg(data);
-        if let Some(store) = store {
-            cmd.args(["--photo-store", store]);
+            .arg(data)
+            .args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
         }
-        let child = shared
-            .apply(&mut cmd)
+        let child = cmd
             .stdin(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
@@ -389,7 +404,7 @@ fn psql() -> Command {
     c
 }
 
-struct RemoveOnDrop(PathBuf);
+pub(crate) struct RemoveOnDrop(pub(crate) PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
@@ -405,7 +420,7 @@ fn port_of(endpoint: &str) -> Result<u16> {
         .ok_or_else(|| format!("no port in {endpoint}"))
 }
 
-fn wait_ready(port: u16) -> Result {
+pub(crate) fn wait_ready(port: u16) -> Result {
     let until = Instant::now() + Duration::from_secs(30);
     while Instant::now() < until {
         if http(port, "GET", "/healthz", b"").is_ok_and(|s| s == 200) {

@@ -29,6 +29,7 @@ mod bench;
 mod bench_ledger;
 mod bench_messages;
 mod bench_open_data;
+mod bench_pages;
 mod bench_replicas;
 mod fuzz;
 mod imports;
@@ -72,13 +73,17 @@ fn main() -> ExitCode {
             bench_ledger::run(flag_value("--cases").unwrap_or_else(|| "1000000".to_owned()))
         }
         Some("bench-messages") => bench_messages::run(&args[1..]),
+        Some("bench-pages") => match flag_value("--cases").map(|n| n.parse::<u32>()).transpose() {
+            Ok(cases) => bench_pages::run(cases.unwrap_or(3000)),
+            Err(e) => Err(format!("--cases: {e}")),
+        },
         Some("bench-open-data") => bench_open_data::run(
             &flag_value("--cases").unwrap_or_else(|| "10000,1000000".to_owned()),
             &flag_value("--database").unwrap_or_else(|| "both".to_owned()),
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-replicas | bench-open-data [--cases N,M] [--database sqlite|postgres|both] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
+                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-replicas | bench-pages [--cases N] | bench-open-data [--cases N,M] [--database sqlite|postgres|both] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
             );
             return ExitCode::from(2);
         }

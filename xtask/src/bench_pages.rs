@@ -1,0 +1,293 @@
+//! `cargo xtask bench-pages`: what each page costs a phone on a weak network
+//! (issue 15), measured by Lighthouse 12.2.3 (npm, on this machine's Node
+//! and Debian's Chromium) with its mobile preset (simulated slow 4G at
+//! 150 ms round trips, a CPU four times slower), against the release build
+//! serving the demo district.
+//!
+//! Each page is opened directly, three times; the table gives each number's
+//! median: the four category scores, first and largest contentful paint,
+//! total blocking time, and the requests and bytes as sent — all of them,
+//! and the script and WebAssembly among them. Map tiles come from a local
+//! stand-in tile server (the machine reaches no tile server) and are left
+//! out of the requests and bytes, as a real tile server's would be.
+
+use crate::bench_replicas::{RemoveOnDrop, Replica, wait_ready};
+use crate::{Result, root, sh, site_root, step, target_dir};
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+
+const LIGHTHOUSE: &str = "12.2.3";
+const RUNS: usize = 3;
+const PASSWORD: &str = "bench-pages only, never a real password 2026";
+
+pub fn run(cases: u32) -> Result {
+    let lighthouse = ensure_lighthouse()?;
+    crate::build(true)?;
+    let bin = target_dir().join("release/shanshui");
+    let data = std::env::temp_dir().join(format!("shanshui-bench-pages-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&data);
+    let _cleanup = RemoveOnDrop(data.clone());
+    let tiles = tile_server()?;
+    let env = [
+        ("SHANSHUI_DEMO_PASSWORD", PASSWORD.to_owned()),
+        ("SHANSHUI_SITE_ROOT", site_root().display().to_string()),
+        (
+            "SHANSHUI_TILE_URL",
+            format!("http://127.0.0.1:{tiles}/{{z}}/{{x}}/{{y}}.png"),
+        ),
+        ("RUST_LOG", "warn".to_owned()),
+    ];
+    step(&format!("loading the demo district with {cases} cases"));
+    let mut demo = Command::new(&bin);
+    demo.args(["demo", "--cases", &cases.to_string(), "--data-dir"])
+        .arg(&data)
+        .current_dir(root());
+    for (k, v) in &env {
+        demo.env(k, v);
+    }
+    sh(&mut demo)?;
+    let server = Replica::serve(&bin, &data, &env, &[])?;
+    wait_ready(server.port)?;
+    let base = format!("http://127.0.0.1:{}", server.port);
+
+    let code = first_disclosed_case(&base)?;
+    let cookie = sign_in(&base)?;
+    let pages: Vec<(String, Option<&str>)> = vec![
+        ("/".to_owned(), None),
+        ("/cases".to_owned(), None),
+        (format!("/cases/{code}"), None),
+        ("/stats".to_owned(), None),
+        ("/info".to_owned(), None),
+        ("/report".to_owned(), None),
+        ("/track".to_owned(), None),
+        ("/admin/queue".to_owned(), Some(cookie.as_str())),
+    ];
+    let mut rows = Vec::new();
+    for (page, cookie) in &pages {
+        step(&format!("Lighthouse ×{RUNS}: {page}"));
+        let mut runs = Vec::new();
+        for _ in 0..RUNS {
+            runs.push(lighthouse_once(
+                &lighthouse,
+                &format!("{base}{page}"),
+                *cookie,
+                tiles,
+            )?);
+        }
+        rows.push((page.clone(), median(&runs)));
+    }
+    println!(
+        "\n## Lighthouse {LIGHTHOUSE}, mobile preset, median of {RUNS} (release build, demo district of {cases} cases)"
+    );
+    println!(
+        "| page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | requests | KB sent | KB script + wasm |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (page, m) in rows {
+        println!(
+            "| `{page}` | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} s | {:.1} s | {:.0} ms | {:.0} | {:.0} | {:.0} |",
+            m[0],
+            m[1],
+            m[2],
+            m[3],
+            m[4] / 1000.0,
+            m[5] / 1000.0,
+            m[6],
+            m[7],
+            m[8] / 1024.0,
+            m[9] / 1024.0
+        );
+    }
+    Ok(())
+}
+
+/// Installs Lighthouse into target/tools once; answers its CLI script.
+fn ensure_lighthouse() -> Result<PathBuf> {
+    let dir = target_dir()
+        .join("tools")
+        .join(format!("lighthouse-{LIGHTHOUSE}"));
+    let cli = dir.join("node_modules/lighthouse/cli/index.js");
+    if cli.exists() {
+        return Ok(cli);
+    }
+    step(&format!(
+        "installing Lighthouse {LIGHTHOUSE} from npm (once)"
+    ));
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    sh(Command::new("npm")
+        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg(format!("lighthouse@{LIGHTHOUSE}")))?;
+    Ok(cli)
+}
+
+/// One Lighthouse run: the scores (0–100), FCP, LCP and TBT in ms, the
+/// requests, the bytes sent and the script and WebAssembly bytes among them.
+fn lighthouse_once(
+    cli: &PathBuf,
+    url: &str,
+    cookie: Option<&str>,
+    tiles: u16,
+) -> Result<[f64; 10]> {
+    let mut c = Command::new("node");
+    c.arg(cli)
+        .arg(url)
+        .args([
+            "--output=json",
+            "--output-path=stdout",
+            "--quiet",
+            "--only-categories=performance,accessibility,best-practices,seo",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+        ])
+        .env("CHROME_PATH", "/usr/bin/chromium");
+    if let Some(cookie) = cookie {
+        c.arg(format!(
+            "--extra-headers={}",
+            serde_json::json!({ "Cookie": cookie })
+        ));
+    }
+    let out = c
+        .output()
+        .map_err(|e| format!("cannot run Lighthouse: {e}"))?;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "Lighthouse gave no report for {url}: {e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let score = |c: &str| report["categories"][c]["score"].as_f64().unwrap_or(0.0) * 100.0;
+    let audit = |a: &str| {
+        report["audits"][a]["numericValue"]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    };
+    let tile_origin = format!("http://127.0.0.1:{tiles}/");
+    let items = report["audits"]["network-requests"]["details"]["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let items: Vec<_> = items
+        .iter()
+        .filter(|i| {
+            !i["url"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(&tile_origin)
+        })
+        .collect();
+    let sent = |i: &&serde_json::Value| i["transferSize"].as_f64().unwrap_or(0.0);
+    // Folded from +0.0: `sum` of no floats is -0.0, printed "-0".
+    let code = items
+        .iter()
+        .filter(|i| {
+            i["resourceType"] == "Script"
+                || i["url"].as_str().unwrap_or_default().ends_with(".wasm")
+        })
+        .map(sent)
+        .fold(0.0, |a, b| a + b);
+    Ok([
+        score("performance"),
+        score("accessibility"),
+        score("best-practices"),
+        score("seo"),
+        audit("first-contentful-paint"),
+        audit("largest-contentful-paint"),
+        audit("total-blocking-time"),
+        items.len() as f64,
+        items.iter().map(sent).fold(0.0, |a, b| a + b),
+        code,
+    ])
+}
+
+/// Each number's median over the runs.
+fn median(runs: &[[f64; 10]]) -> [f64; 10] {
+    let mut m = [0.0; 10];
+    for (i, slot) in m.iter_mut().enumerate() {
+        let mut v: Vec<f64> = runs.iter().map(|r| r[i]).collect();
+        v.sort_by(f64::total_cmp);
+        *slot = v[v.len() / 2];
+    }
+    m
+}
+
+fn curl(args: &[&str]) -> Result<String> {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "30"])
+        .args(args)
+        .output()
+        .map_err(|e| format!("curl: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A disclosed case of the demo's, for its public page.
+fn first_disclosed_case(base: &str) -> Result<String> {
+    let body = curl(&[&format!(
+        "{base}/api/v1/public/cases?disclosed=true&page_size=1"
+    )])?;
+    let page: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| format!("public cases: {e}: {body}"))?;
+    page["items"][0]["code"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no disclosed case in the demo: {body}"))
+}
+
+/// The demo admin's session cookie, for the console's page.
+fn sign_in(base: &str) -> Result<String> {
+    let body = serde_json::json!({ "username": "admin", "password": PASSWORD }).to_string();
+    let answer = curl(&[
+        "-i",
+        "-X",
+        "POST",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        &body,
+        &format!("{base}/api/v1/session"),
+    ])?;
+    answer
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.trim().split(';').next())
+        .find(|c| c.starts_with("shanshui_session="))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the demo admin could not sign in: {answer}"))
+}
+
+/// A stand-in tile server on 127.0.0.1: a blank PNG for any path,
+/// so the report form's map loads as it would (tiles are not counted).
+fn tile_server() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let png = blank_tile();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut request = [0u8; 2048];
+            let _ = stream.read(&mut request);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nAccess-Control-Allow-Origin: *\r\nCache-Control: max-age=3600\r\nConnection: close\r\n\r\n",
+                png.len()
+            );
+            let _ = stream
+                .write_all(head.as_bytes())
+                .and_then(|_| stream.write_all(&png));
+        }
+    });
+    Ok(port)
+}
+
+/// A PNG of one pale pixel (the map stretches it over the tile).
+fn blank_tile() -> Vec<u8> {
+    vec![
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90,
+        0x77, 0x53, 0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x78,
+        0xf7, 0xe9, 0x3d, 0x00, 0x05, 0xa1, 0x02, 0xd0, 0x4a, 0xaf, 0x31, 0xff, 0x00, 0x00, 0x00,
+        0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ]
+}

@@ -850,6 +850,35 @@ pub mod photos {
         out
     }
 
+    /// A busy scene as a camera takes it (foliage, water, a night shot's
+    /// grain): gradients under per-pixel noise, which JPEG cannot squeeze.
+    pub fn busy_jpeg(width: u32, height: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(width, height, |x, y| {
+            // Grain in 3×3 blocks, so that it survives a phone's halving;
+            // a hash of the block: the same picture every run.
+            let mut h = (x / 3).wrapping_mul(73_856_093) ^ (y / 3).wrapping_mul(19_349_663);
+            h ^= h << 13;
+            h ^= h >> 17;
+            h ^= h << 5;
+            let grain = |shift: u32| ((h >> shift) & 0x5f) as i32 - 48;
+            let base = [
+                (x * 200 / width.max(1)) as i32 + 30,
+                (y * 180 / height.max(1)) as i32 + 40,
+                ((x + y) * 120 / (width + height).max(1)) as i32 + 70,
+            ];
+            image::Rgb([
+                (base[0] + grain(0)).clamp(0, 255) as u8,
+                (base[1] + grain(8)).clamp(0, 255) as u8,
+                (base[2] + grain(16)).clamp(0, 255) as u8,
+            ])
+        });
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+            .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+            .expect("encode a test JPEG");
+        out
+    }
+
     /// A progressive JPEG, 4:2:0 as cameras write it or 4:4:4 (`full_chroma`).
     pub fn progressive_jpeg(width: u16, height: u16, full_chroma: bool) -> Vec<u8> {
         let pixels: Vec<u8> = (0..usize::from(width) * usize::from(height))

@@ -24,7 +24,7 @@ const RUNS: usize = 3;
 const PASSWORD: &str = "bench-pages only, never a real password 2026";
 
 pub fn run(cases: u32) -> Result {
-    let lighthouse = ensure_lighthouse()?;
+    let lighthouse = crate::tools::ensure_npm("lighthouse", LIGHTHOUSE, "cli/index.js")?;
     crate::build(true)?;
     let bin = target_dir().join("release/shanshui");
     let data = std::env::temp_dir().join(format!("shanshui-bench-pages-{}", std::process::id()));
@@ -102,26 +102,6 @@ pub fn run(cases: u32) -> Result {
         );
     }
     Ok(())
-}
-
-/// Installs Lighthouse into target/tools once; answers its CLI script.
-fn ensure_lighthouse() -> Result<PathBuf> {
-    let dir = target_dir()
-        .join("tools")
-        .join(format!("lighthouse-{LIGHTHOUSE}"));
-    let cli = dir.join("node_modules/lighthouse/cli/index.js");
-    if cli.exists() {
-        return Ok(cli);
-    }
-    step(&format!(
-        "installing Lighthouse {LIGHTHOUSE} from npm (once)"
-    ));
-    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    sh(Command::new("npm")
-        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&dir)
-        .arg(format!("lighthouse@{LIGHTHOUSE}")))?;
-    Ok(cli)
 }
 
 /// One Lighthouse run: the scores (0–100), FCP, LCP and TBT in ms, the

@@ -91,24 +91,29 @@ pub fn ensure_browser() -> Result {
 }
 
 /// axe-core, the accessibility rules Lighthouse runs, at the version
-/// Lighthouse 12.2.3 bundles: installed from npm into target/tools once.
-/// Answers the script the browser tests inject into each page.
+/// Lighthouse 12.2.3 bundles. Answers the script the browser tests inject
+/// into each page.
 pub fn ensure_axe() -> Result<std::path::PathBuf> {
-    const AXE: &str = "4.10.3";
+    ensure_npm("axe-core", "4.10.3", "axe.min.js")
+}
+
+/// An npm package at one version, installed into target/tools once;
+/// answers the path of `file` in it.
+pub fn ensure_npm(package: &str, version: &str, file: &str) -> Result<std::path::PathBuf> {
     let dir = crate::target_dir()
         .join("tools")
-        .join(format!("axe-core-{AXE}"));
-    let script = dir.join("node_modules/axe-core/axe.min.js");
-    if script.exists() {
-        return Ok(script);
+        .join(format!("{package}-{version}"));
+    let path = dir.join("node_modules").join(package).join(file);
+    if path.exists() {
+        return Ok(path);
     }
-    step(&format!("installing axe-core {AXE} from npm (once)"));
+    step(&format!("installing {package} {version} from npm (once)"));
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     sh(Command::new("npm")
         .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
         .arg(&dir)
-        .arg(format!("axe-core@{AXE}")))?;
-    Ok(script)
+        .arg(format!("{package}@{version}")))?;
+    Ok(path)
 }
 
 pub fn ensure_wrk() -> Result {

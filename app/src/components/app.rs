@@ -49,7 +49,12 @@ fn Frame() -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     let brand = move || td_string!(lang.get(), brand);
     view! {
-        <Title formatter=move |page: String| {
+        // The brand is the title whenever no page gives one (`text=""`):
+        // with no text at all leptos_meta blanks the document's title. A
+        // blank title was seen on the console's sign-in, now and then, in
+        // the browser tests on a loaded machine (the page's own title
+        // missing from leptos_meta's stack for a moment or for good).
+        <Title text="" formatter=move |page: String| {
             let brand = brand();
             let title = if page.is_empty() { brand.to_string() } else { format!("{page} · {brand}") };
             head_title(title)

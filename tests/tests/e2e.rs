@@ -142,30 +142,29 @@ async fn open_menu_once_hydrated(client: &Client) {
     .await;
 }
 
-/// Every WebAssembly file the page has fetched so far, by URL path.
-async fn wasm_fetched(client: &Client) -> Vec<String> {
+/// Every file the page has fetched so far whose path ends with one of
+/// `endings`, by URL path.
+async fn fetched_ending(client: &Client, endings: &[&str]) -> Vec<String> {
     let names = client
         .execute(
-            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)
-                .filter(p => p.endsWith('.wasm'))",
-            vec![],
+            "const endings = arguments[0];
+             return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)
+                .filter(p => endings.some(end => p.endsWith(end)))",
+            vec![json!(endings)],
         )
         .await
         .unwrap();
     serde_json::from_value(names).unwrap()
 }
 
-/// Every script and WebAssembly file the page has fetched so far, by URL path.
+/// Every WebAssembly file the page has fetched so far.
+async fn wasm_fetched(client: &Client) -> Vec<String> {
+    fetched_ending(client, &[".wasm"]).await
+}
+
+/// Every script and WebAssembly file the page has fetched so far.
 async fn code_fetched(client: &Client) -> Vec<String> {
-    let names = client
-        .execute(
-            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)
-                .filter(p => p.endsWith('.wasm') || p.endsWith('.js'))",
-            vec![],
-        )
-        .await
-        .unwrap();
-    serde_json::from_value(names).unwrap()
+    fetched_ending(client, &[".wasm", ".js"]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

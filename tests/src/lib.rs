@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod plug;
 pub mod push;
 pub mod s3;
 pub mod target;

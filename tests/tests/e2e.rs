@@ -847,6 +847,231 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
     app.shutdown().await;
 }
 
+/// What the service worker keeps (`public/sw.js`), as paths with queries.
+async fn kept_offline(client: &Client) -> Vec<String> {
+    let kept = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            if (!window.caches) return done([]);
+            caches.open('shanshui-offline-v1')
+              .then(c => c.keys())
+              .then(ks => done(ks.map(r => { const u = new URL(r.url); return u.pathname + u.search; })))
+              .catch(() => done([]));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(kept).unwrap_or_default()
+}
+
+/// Waits until the service worker keeps the resident's pages and the code
+/// both run on (the main module and each page's own chunk).
+async fn wait_until_kept_offline(client: &Client) {
+    eventually("the resident's pages are kept for offline use", async || {
+        let kept = kept_offline(client).await;
+        let has = |f: &dyn Fn(&String) -> bool| kept.iter().any(f);
+        has(&|k| k == "/report")
+            && has(&|k| k == "/track")
+            && has(&|k| k == "/")
+            && has(&|k| k == "/api/v1/categories")
+            && has(&|k| k.starts_with("/style.css?v="))
+            && has(&|k| k.ends_with("_bg.wasm"))
+            && has(&|k| k.contains("split___report_route"))
+            && has(&|k| k.contains("split___track_route"))
+    })
+    .await;
+}
+
+/// Issue 15: with no signal at all, the report form opens (from the
+/// service worker's copy), takes a photo and a description, says it is
+/// waiting, and is filed exactly once when the network returns. /track,
+/// never opened, opens offline too, and a page that was never kept says
+/// plainly that the phone is offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_form_opens_and_is_filled_in_with_no_network_and_is_filed_once_it_returns() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use server::db::entities::case;
+
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_2077.jpg");
+    std::fs::write(&photo, shanshui_tests::photos::jpeg(1600, 1200)).unwrap();
+    // The browser reaches the server through a cable the test can pull.
+    let plug = shanshui_tests::plug::Plug::to(app.addr).await;
+    let (_driver, client) = start_browser().await;
+    client.goto(&plug.url("/report")).await.unwrap();
+    wait_until_kept_offline(&client).await;
+
+    plug.pull();
+    network(&client, false).await;
+    client.goto(&plug.url("/track")).await.unwrap();
+    eventually("/track opens offline", async || {
+        exists(&client, "#track-code").await
+    })
+    .await;
+    client.goto(&plug.url("/stats")).await.unwrap();
+    eventually("a page never kept says the phone is offline", async || {
+        body_text(&client).await.contains("没有网络")
+    })
+    .await;
+
+    client.goto(&plug.url("/report")).await.unwrap();
+    fill_report(&client, Some(&photo), "河边的工厂晚上排黑水，没有信号，先填好").await;
+    eventually("the photo is ready", async || {
+        exists(&client, ".photo-tile img").await
+    })
+    .await;
+    tap(&client, "button#submit").await;
+    eventually("the report waits for the network", async || {
+        exists(&client, ".queued").await
+    })
+    .await;
+    assert!(body_text(&client).await.contains("等待网络"));
+    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    plug.plug_in();
+    network(&client, true).await;
+    eventually("the report is filed once the network is back", async || {
+        case::Entity::find().count(&app.db).await.unwrap() == 1
+    })
+    .await;
+    eventually("the receipt shows", async || {
+        exists(&client, ".receipt .tracking-code").await
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    // The report followed on /track (the answer has the reporter's words):
+    // the offline copy still holds only what the server sends everybody.
+    let link = attr(&client, ".receipt a.track-link", "href").await.unwrap();
+    let link = if link.starts_with("http") { link } else { plug.url(&link) };
+    client.goto(&link).await.unwrap();
+    eventually("the report is shown on /track", async || {
+        body_text(&client).await.contains("河边的工厂")
+    })
+    .await;
+    let kept = kept_offline(&client).await;
+    let everybodys = |k: &str| {
+        ["/", "/report", "/track", "/api/v1/categories", "/__shanshui/builds"].contains(&k)
+            || ["/pkg/", "/style.css?v=", "/vendor/", "/favicon.svg", "/manifest.webmanifest"]
+                .iter()
+                .any(|p| k.starts_with(p))
+    };
+    assert!(kept.iter().all(|k| everybodys(k)), "{kept:?}");
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// Issue 15's bad input: a report written offline that the server refuses
+/// when the network returns (here a "photo" no one can read) is not
+/// dropped: the form says what to fix, still holds what was written, and
+/// sends once fixed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_written_offline_and_refused_on_return_says_what_to_fix() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use server::db::entities::case;
+
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_2078.jpg");
+    std::fs::write(&photo, b"not a photo at all, only its name says so").unwrap();
+    let plug = shanshui_tests::plug::Plug::to(app.addr).await;
+    let (_driver, client) = start_browser().await;
+    client.goto(&plug.url("/report")).await.unwrap();
+    wait_until_kept_offline(&client).await;
+
+    plug.pull();
+    network(&client, false).await;
+    client.goto(&plug.url("/report")).await.unwrap();
+    let description = "垃圾站旁边有人焚烧垃圾，浓烟很大";
+    fill_report(&client, Some(&photo), description).await;
+    eventually("the photo is listed", async || {
+        exists(&client, ".photo-tile").await
+    })
+    .await;
+    tap(&client, "button#submit").await;
+    eventually("the report waits for the network", async || {
+        exists(&client, ".queued").await
+    })
+    .await;
+
+    plug.plug_in();
+    network(&client, true).await;
+    eventually("the form says what to fix about the photo", async || {
+        exists(&client, "#err-photo").await
+    })
+    .await;
+    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
+    let kept = client
+        .find(Locator::Css("textarea#description"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(description), "what was written is still there");
+
+    tap(&client, ".photo-remove").await;
+    tap(&client, "button#submit").await;
+    eventually("the fixed report is filed", async || {
+        exists(&client, ".receipt .tracking-code").await
+    })
+    .await;
+    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
+/// A deploy: the worker keeps the files of the newest two builds, so a tab
+/// opened before it can still load its chunks, and drops older builds
+/// with any page that runs on them (never a kept page without its code).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_keeps_the_last_two_builds_offline_and_drops_older_ones() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, client) = start_browser().await;
+    client.goto(&app.url("/report")).await.unwrap();
+    wait_until_kept_offline(&client).await;
+    // As if two builds had come before this one: their files, and a kept
+    // page running on the oldest.
+    client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            (async () => {
+              const c = await caches.open('shanshui-offline-v1');
+              await c.put('/pkg/0ld0ne/shanshui.js', new Response('old'));
+              await c.put('/pkg/0ld7w0/shanshui.js', new Response('older'));
+              await c.put('/style.css?v=0ld7w0', new Response('older'));
+              await c.put('/track', new Response('<script src="/pkg/0ld7w0/shanshui.js"></script>', { headers: { 'content-type': 'text/html' } }));
+              await c.put('/__shanshui/builds', new Response(JSON.stringify(['0ld0ne', '0ld7w0'])));
+              done(true);
+            })().catch(e => done(String(e)));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    // The page opened again, online: the worker keeps it with this build.
+    client.goto(&app.url("/report")).await.unwrap();
+    eventually("the oldest build is dropped", async || {
+        !kept_offline(&client)
+            .await
+            .iter()
+            .any(|k| k.contains("0ld7w0"))
+    })
+    .await;
+    let kept = kept_offline(&client).await;
+    assert!(kept.iter().any(|k| k == "/pkg/0ld0ne/shanshui.js"), "{kept:?}");
+    assert!(!kept.iter().any(|k| k == "/track"), "a page without its code: {kept:?}");
+    assert!(kept.iter().any(|k| k == "/report"), "{kept:?}");
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
 /// The staff console on a desktop-sized window.
 async fn sign_in_console(client: &Client, app: &TestApp, username: &str) {
     client.goto(&app.url("/admin")).await.unwrap();

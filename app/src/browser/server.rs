@@ -182,6 +182,10 @@ pub mod photos {
     }
 }
 
+pub mod offline {
+    pub async fn keep(_pages: &[&str], _also: impl Future<Output = ()>) {}
+}
+
 pub mod push {
     // The other variants are the browser's answers (`web/push.rs`).
     #[allow(dead_code)]

@@ -95,6 +95,11 @@ pub fn Track() -> impl IntoView {
     // The fragment, read in the browser only (and again when it changes).
     let location = leptos_router::hooks::use_location();
     Effect::new(move |_| {
+        crate::pages::keep_offline(
+            <crate::pages::report::ReportRoute as leptos_router::LazyRoute>::preload,
+        );
+    });
+    Effect::new(move |_| {
         let hash = location.hash.get();
         hydrated.set(true);
         // The router's hash can lag the address bar on first load.

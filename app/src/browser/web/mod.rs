@@ -3,7 +3,9 @@
 
 pub mod geo;
 pub mod http;
+mod js;
 pub mod map;
+pub mod offline;
 pub mod photos;
 pub mod push;
 pub mod store;

@@ -4,9 +4,9 @@
 //! promises, so no feature of `web-sys` is added for a page that rarely
 //! uses it.
 
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use super::js::{call, get, wait};
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::JsValue;
 
 /// Whether this browser can be told by push, and whether the person said no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,32 +16,6 @@ pub enum Support {
     /// Notifications were blocked for this site.
     Denied,
     Available,
-}
-
-fn get(target: &JsValue, name: &str) -> Option<JsValue> {
-    Reflect::get(target, &JsValue::from_str(name))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
-}
-
-fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Option<JsValue> {
-    let f: Function = get(target, name)?.dyn_into().ok()?;
-    let array = js_sys::Array::new();
-    for a in args {
-        array.push(a);
-    }
-    f.apply(target, &array).ok()
-}
-
-async fn wait(promise: Option<JsValue>) -> Result<JsValue, String> {
-    let promise: Promise = promise
-        .and_then(|p| p.dyn_into().ok())
-        .ok_or_else(|| "not available".to_owned())?;
-    JsFuture::from(promise).await.map_err(|e| {
-        get(&e, "name")
-            .and_then(|n| n.as_string())
-            .unwrap_or_else(|| "failed".to_owned())
-    })
 }
 
 fn window() -> Option<JsValue> {

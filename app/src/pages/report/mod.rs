@@ -425,6 +425,13 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
         if form.key.get_untracked().is_empty() {
             form.key.set(crate::browser::random_key());
         }
+        // The resident's form works offline; staff keying in a report do
+        // so at a desk.
+        if for_caller.is_none() {
+            crate::pages::keep_offline(
+                <crate::pages::track::TrackRoute as leptos_router::LazyRoute>::preload,
+            );
+        }
     });
 
     // A report this page queued, settled in the background.
@@ -620,3 +627,4 @@ fn send_for_caller(form: Form) {
         }
     });
 }
+

@@ -1,0 +1,65 @@
+//! The resident's pages kept for use offline (离线使用): registers the
+//! service worker (`/sw.js`) and tells it what this page loaded, so that
+//! `/report` and `/track` open with no signal, from the home screen too.
+//!
+//! A page's first visit loads its files before any worker is there to see
+//! them; so the page lists them (the browser's resource timing) and the
+//! worker copies them from the browser's own cache (they are immutable).
+//! `also` loads the other resident page's code first, so that page works
+//! offline even if it was never opened.
+
+use super::js::{call, get, wait};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+pub async fn keep(pages: &[&str], also: impl Future<Output = ()>) {
+    let Some(window) = web_sys::window().map(JsValue::from) else {
+        return;
+    };
+    let Some(workers) = get(&window, "navigator").and_then(|n| get(&n, "serviceWorker")) else {
+        return;
+    };
+    if get(&window, "caches").is_none()
+        || wait(call(&workers, "register", &[JsValue::from_str("/sw.js")]))
+            .await
+            .is_err()
+    {
+        return;
+    }
+    let Ok(registration) = wait(get(&workers, "ready")).await else {
+        return;
+    };
+    also.await;
+    let Some(worker) = get(&registration, "active") else {
+        return;
+    };
+    let urls = loaded(&window);
+    // The build the page runs on, from its versioned files: the worker
+    // fetches a page again only when its kept copy is of another build.
+    let build = urls
+        .iter()
+        .find_map(|u| u.split("/pkg/").nth(1)?.split('/').next().map(str::to_owned));
+    let message = Object::new();
+    let set = |name: &str, value: JsValue| {
+        let _ = Reflect::set(&message, &JsValue::from_str(name), &value);
+    };
+    set("type", JsValue::from_str("keep"));
+    set("urls", urls.iter().map(|u| JsValue::from_str(u)).collect::<Array>().into());
+    set("pages", pages.iter().map(|p| JsValue::from_str(p)).collect::<Array>().into());
+    if let Some(build) = build {
+        set("build", JsValue::from_str(&build));
+    }
+    call(&worker, "postMessage", &[message.into()]);
+}
+
+/// The URLs of what this page has loaded so far.
+fn loaded(window: &JsValue) -> Vec<String> {
+    let entries = get(window, "performance")
+        .and_then(|p| call(&p, "getEntriesByType", &[JsValue::from_str("resource")]))
+        .map(|a| Array::from(&a))
+        .unwrap_or_default();
+    entries
+        .iter()
+        .filter_map(|e| get(&e, "name")?.as_string())
+        .collect()
+}

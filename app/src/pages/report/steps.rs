@@ -367,10 +367,33 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
                     });
                     view! { <span class="photo-meta">{size_label(p.bytes)} {gps}</span> }
                 });
+                // While the report is sent: how far this photo is.
+                let sent = move || {
+                    let Phase::Sending(share) = form.phase.get() else {
+                        return None;
+                    };
+                    let (sizes, index) = form.photos.with_untracked(|ps| {
+                        let ready: Vec<&PhotoItem> = ps.iter().filter(|x| x.ready).collect();
+                        (
+                            ready.iter().map(|x| x.bytes).collect::<Vec<f64>>(),
+                            ready.iter().position(|x| x.id == id),
+                        )
+                    });
+                    let pct = (super::photo_progress(share, super::fields_bytes(&form), &sizes)
+                        .get(index?)?
+                        * 100.0)
+                        .round() as u32;
+                    let l = lang.get();
+                    let label = format!("{} {} · {pct}%", td_string!(l, photo), i + 1);
+                    Some(view! {
+                        <progress class="photo-progress" max="100" value=pct.to_string() aria-label=label></progress>
+                    })
+                };
                 view! {
                     <li class="photo-tile">
                         {body}
                         {meta}
+                        {sent}
                         <button
                             type="button"
                             class="photo-remove"

@@ -34,4 +34,3 @@ pub async fn wait(promise: Option<JsValue>) -> Result<JsValue, String> {
             .unwrap_or_else(|| "failed".to_owned())
     })
 }
-

@@ -36,16 +36,33 @@ pub async fn keep(pages: &[&str], also: impl Future<Output = ()>) {
     let urls = loaded(&window);
     // The build the page runs on, from its versioned files: the worker
     // fetches a page again only when its kept copy is of another build.
-    let build = urls
-        .iter()
-        .find_map(|u| u.split("/pkg/").nth(1)?.split('/').next().map(str::to_owned));
+    let build = urls.iter().find_map(|u| {
+        u.split("/pkg/")
+            .nth(1)?
+            .split('/')
+            .next()
+            .map(str::to_owned)
+    });
     let message = Object::new();
     let set = |name: &str, value: JsValue| {
         let _ = Reflect::set(&message, &JsValue::from_str(name), &value);
     };
     set("type", JsValue::from_str("keep"));
-    set("urls", urls.iter().map(|u| JsValue::from_str(u)).collect::<Array>().into());
-    set("pages", pages.iter().map(|p| JsValue::from_str(p)).collect::<Array>().into());
+    set(
+        "urls",
+        urls.iter()
+            .map(|u| JsValue::from_str(u))
+            .collect::<Array>()
+            .into(),
+    );
+    set(
+        "pages",
+        pages
+            .iter()
+            .map(|p| JsValue::from_str(p))
+            .collect::<Array>()
+            .into(),
+    );
     if let Some(build) = build {
         set("build", JsValue::from_str(&build));
     }

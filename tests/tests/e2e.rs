@@ -812,9 +812,6 @@ async fn a_resident_files_a_report_with_a_photo_on_a_phone_and_follows_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns() {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    use server::db::entities::case;
-
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
     let (_driver, client) = start_browser().await;
@@ -823,28 +820,54 @@ async fn a_report_sent_without_network_waits_and_is_filed_once_when_it_returns()
 
     network(&client, false).await;
     tap(&client, "button#submit").await;
-    eventually("the report waits for the network", async || {
-        exists(&client, ".queued").await
-    })
-    .await;
-    assert!(body_text(&client).await.contains("等待网络"));
-    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
+    waits_for_the_network(&client, &app).await;
 
     network(&client, true).await;
-    eventually("the report is filed once the network is back", async || {
-        case::Entity::find().count(&app.db).await.unwrap() == 1
-    })
-    .await;
-    eventually("the receipt shows", async || {
-        exists(&client, ".receipt .tracking-code").await
-    })
-    .await;
-    // Retries after success change nothing: the same key is answered, not filed again.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
+    filed_once(&client, &app).await;
 
     client.close().await.unwrap();
     app.shutdown().await;
+}
+
+/// A report sent with no network: the page says it waits, and nothing is
+/// filed.
+async fn waits_for_the_network(client: &Client, app: &TestApp) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    eventually("the report waits for the network", async || {
+        exists(client, ".queued").await
+    })
+    .await;
+    assert!(body_text(client).await.contains("等待网络"));
+    assert_eq!(
+        server::db::entities::case::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// The network is back: the report is filed, the receipt shows, and the
+/// outbox's retries after success file nothing more (the same key is
+/// answered, not filed again).
+async fn filed_once(client: &Client, app: &TestApp) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let cases = async || {
+        server::db::entities::case::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    eventually("the report is filed once the network is back", async || {
+        cases().await == 1
+    })
+    .await;
+    eventually("the receipt shows", async || {
+        exists(client, ".receipt .tracking-code").await
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(cases().await, 1);
 }
 
 /// What the service worker keeps (`public/sw.js`), as paths with queries.
@@ -892,9 +915,6 @@ async fn wait_until_kept_offline(client: &Client) {
 /// plainly that the phone is offline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_form_opens_and_is_filled_in_with_no_network_and_is_filed_once_it_returns() {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    use server::db::entities::case;
-
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
     let dir = tempfile::tempdir().unwrap();
@@ -931,25 +951,11 @@ async fn the_report_form_opens_and_is_filled_in_with_no_network_and_is_filed_onc
     })
     .await;
     tap(&client, "button#submit").await;
-    eventually("the report waits for the network", async || {
-        exists(&client, ".queued").await
-    })
-    .await;
-    assert!(body_text(&client).await.contains("等待网络"));
-    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
+    waits_for_the_network(&client, &app).await;
 
     plug.plug_in();
     network(&client, true).await;
-    eventually("the report is filed once the network is back", async || {
-        case::Entity::find().count(&app.db).await.unwrap() == 1
-    })
-    .await;
-    eventually("the receipt shows", async || {
-        exists(&client, ".receipt .tracking-code").await
-    })
-    .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
+    filed_once(&client, &app).await;
 
     // The report followed on /track (the answer has the reporter's words):
     // the offline copy still holds only what the server sends everybody.
@@ -1065,7 +1071,7 @@ async fn a_report_written_offline_and_refused_on_return_says_what_to_fix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn six_photos_show_their_progress_and_survive_a_connection_lost_halfway() {
     use sea_orm::{EntityTrait, PaginatorTrait};
-    use server::db::entities::{case, photo};
+    use server::db::entities::photo;
 
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
@@ -1126,23 +1132,14 @@ async fn six_photos_show_their_progress_and_survive_a_connection_lost_halfway() 
         "the upload should still be under way at 150 KB/s"
     );
     plug.pull();
-    eventually("the report waits for the network", async || {
-        exists(&client, ".queued").await
-    })
-    .await;
-    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
+    waits_for_the_network(&client, &app).await;
 
     plug.limit_uplink(0);
     plug.plug_in();
-    eventually("the report is filed once the network is back", async || {
-        case::Entity::find().count(&app.db).await.unwrap() == 1
-    })
-    .await;
-    eventually("the receipt shows", async || {
-        exists(&client, ".receipt .tracking-code").await
-    })
-    .await;
-    assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 1);
+    // The phone sees its signal come back (the outbox sends on `online`).
+    network(&client, false).await;
+    network(&client, true).await;
+    filed_once(&client, &app).await;
     assert_eq!(photo::Entity::find().count(&app.db).await.unwrap(), 6);
 
     client.close().await.unwrap();

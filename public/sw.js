@@ -238,11 +238,11 @@ function offlinePage() {
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>没有网络 · Offline — 山水</title>
 <style>body{font-family:system-ui,sans-serif;margin:0;padding:1.5rem;color:#17302d;background:#f6faf9;line-height:1.6}
-h1{font-size:1.4rem;margin:0 0 .5rem}p{margin:.25rem 0 1rem}a{display:block;min-height:44px;padding:.7rem 1rem;margin:.5rem 0;
+h1{font-size:1.4rem;margin:0 0 .5rem}p{margin:.25rem 0 1rem}a{display:flex;align-items:center;min-height:44px;padding:.6rem 1rem;margin:.5rem 0;
 border-radius:.6rem;background:#0f5e57;color:#fff;text-decoration:none;font-weight:600}</style></head>
 <body><main><h1>没有网络</h1><p>这个页面还没有存在本机上。举报表可以离线填写，有网络时会自动发送。</p>
 <p lang="en">You are offline, and this page is not kept on this phone. The report form works offline and sends when the network returns.</p>
-<a href="/report">举报污染 · Report pollution</a><a href="/track">我的举报 · My reports</a></main></body></html>`;
+<a href="/report">我要举报 · Report</a><a href="/track">查询进度 · Track a case</a></main></body></html>`;
   return new Response(html, {
     status: 503,
     headers: {

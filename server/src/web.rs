@@ -62,7 +62,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         demo: state.demo.shared(),
     };
     let api = in_process_api(state);
-    let splits = split_manifest(&state.settings.site_root, &pkg_path);
     let routes = generate_route_list(App);
     let page_shell = {
         let options = state.leptos.clone();
@@ -71,9 +70,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
     };
     let context = move || {
         leptos::prelude::provide_context(api.clone());
-        if let Some(splits) = &splits {
-            leptos::prelude::provide_context(splits.clone());
-        }
         provide_csp_nonce();
     };
     Router::new()
@@ -89,32 +85,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         >(context, move |options| {
             shell(options, config.clone())
         }))
-}
-
-/// The chunks each lazy view needs, as the site build wrote them
-/// (`pkg/__wasm_split_manifest.json`). Given to the renderer, it lets
-/// leptos_axum link a page's chunks as preloads (`<link rel="preload"
-/// as="fetch">` and the loader as a `modulepreload`) when the page's lazy
-/// route rendered on the server, so a phone fetches them beside the main
-/// module rather than one round trip after it. None for an unbuilt front
-/// end or an unreadable manifest (the page then loads them as before).
-fn split_manifest(site_root: &Path, pkg_path: &str) -> Option<leptos::WasmSplitManifest> {
-    let path = site_root.join("pkg").join("__wasm_split_manifest.json");
-    let text = std::fs::read_to_string(&path).ok()?;
-    let chunks: std::collections::HashMap<String, Vec<String>> = match serde_json::from_str(&text) {
-        Ok(chunks) => chunks,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "the split manifest is unreadable: chunks load without preloads");
-            return None;
-        }
-    };
-    Some(leptos::WasmSplitManifest(
-        leptos::prelude::ArcStoredValue::new((
-            pkg_path.to_owned(),
-            chunks,
-            "__wasm_split.js".to_owned(),
-        )),
-    ))
 }
 
 /// Asks, at most once a minute, whether demo cases exist, before a page is

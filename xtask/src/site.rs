@@ -61,14 +61,6 @@ pub fn build(release: bool) -> Result {
     .map_err(|e| {
         format!("wasm-split: {e:?} (it needs the relocations .cargo/config.toml asks for: is RUSTFLAGS set?)")
     })?;
-    // Which chunks each split point needs (`{"__report_route_view_…":
-    // ["chunk_4", "split___report_route_view_…"]}`): the server links them
-    // as preloads in the pages that use them (`web::split_manifest`), so
-    // they download beside the main module instead of after it.
-    let manifest = serde_json::to_string(&split.prefetch_map)
-        .map_err(|e| format!("the split manifest: {e}"))?;
-    let manifest_path = pkg.join("__wasm_split_manifest.json");
-    fs::write(&manifest_path, manifest).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
     if release {
         // wasm-bindgen never sees the chunks, so `--remove-name-section`
         // does not reach them: their function names were two thirds of

@@ -52,48 +52,6 @@ async fn only_the_pages_people_work_on_load_the_app(app: &TestApp) {
 }
 shanshui_tests::demo_test!(only_the_pages_people_work_on_load_the_app);
 
-/// A hydrated page links the WebAssembly chunks its route needs as
-/// preloads, so a phone fetches them beside the main module and not one
-/// round trip after it (issue 15): /report its form's chunk, /track its
-/// own, the console its one chunk.
-async fn a_hydrated_page_preloads_its_own_chunks(app: &TestApp) {
-    for (path, chunk) in [
-        ("/report", "split___report_route_view_"),
-        ("/track", "split___track_route_view_"),
-        ("/admin/queue", "split_console_"),
-    ] {
-        let html = app.get(path).await.text().await.unwrap();
-        let preloads: Vec<&str> = html
-            .split("<link ")
-            .skip(1)
-            .filter(|l| l.contains("rel=\"preload\"") && l.contains(".wasm"))
-            .filter_map(|l| l.split("href=\"").nth(1)?.split('"').next())
-            .collect();
-        let version = pkg_url(&html, "shanshui.js");
-        let version = version.trim_end_matches("shanshui.js");
-        assert!(
-            preloads
-                .iter()
-                .any(|h| h.starts_with(version) && h.contains(chunk)),
-            "{path} preloads {chunk}…: {preloads:?}"
-        );
-        assert!(
-            !preloads
-                .iter()
-                .any(|h| ["split___report", "split___track", "split_console_"]
-                    .iter()
-                    .any(|c| !chunk.starts_with(c) && h.contains(c))),
-            "{path} preloads only its own: {preloads:?}"
-        );
-        assert!(html.contains("__wasm_split.js"), "{path}: the chunk loader");
-        for href in preloads {
-            let res = app.get(href).await;
-            assert_eq!(res.status(), 200, "{href}");
-        }
-    }
-}
-shanshui_tests::demo_test!(a_hydrated_page_preloads_its_own_chunks);
-
 async fn an_english_visitor_gets_english_pages_from_the_language_cookie(app: &TestApp) {
     let res = app
         .client

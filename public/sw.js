@@ -35,6 +35,8 @@ const PAGES = ["/", "/report", "/track"];
 const BUILDS_KEPT = 2;
 const BUILDS_KEY = "/__shanshui/builds";
 const NETWORK_WAIT_MS = 6000;
+// The most URLs one "keep" message is read for.
+const MAX_KEEP_URLS = 250;
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) =>
@@ -85,7 +87,9 @@ self.addEventListener("fetch", (event) => {
   } else if (isFile(url)) {
     event.respondWith(file(request));
   } else if (isPublicData(url)) {
-    event.respondWith(networkFirst(event, request, url.pathname));
+    const key = url.pathname;
+    const store = (r) => caches.open(CACHE).then((cache) => cache.put(key, r));
+    event.respondWith(networkFirst(event, fetch(request), key, store));
   }
 });
 
@@ -95,37 +99,28 @@ self.addEventListener("fetch", (event) => {
 async function page(event, request, url) {
   const key = isPage(url) ? url.pathname : null;
   const fetching = Promise.resolve(event.preloadResponse).then((r) => r || fetch(request));
-  if (key && url.search === "") {
+  const store = key && url.search === "" ? (r) => keepPage(key, r) : null;
+  try {
+    return await networkFirst(event, fetching, key, store);
+  } catch (_) {
+    return offlinePage();
+  }
+}
+
+// The network's answer, stored (`store`, when given) once it comes, even
+// after the deadline; the copy kept under `key` when the network fails or
+// is too slow; the network's failure when nothing is kept.
+async function networkFirst(event, fetching, key, store) {
+  if (store) {
     // Registered before the answer is handed over, so it is copied in time.
     event.waitUntil(
-      fetching
-        .then((r) => (r.ok && !r.redirected ? keepPage(key, r.clone()) : null))
-        .catch(() => null),
+      fetching.then((r) => (r.ok && !r.redirected ? store(r.clone()) : null)).catch(() => null),
     );
   }
   try {
     return await withDeadline(fetching, key);
-  } catch (_) {
-    const cached = key && (await (await caches.open(CACHE)).match(key));
-    return cached || offlinePage();
-  }
-}
-
-async function networkFirst(event, request, key) {
-  const fetching = fetch(request);
-  event.waitUntil(
-    fetching
-      .then((r) => {
-        if (!r.ok) return null;
-        const copy = r.clone();
-        return caches.open(CACHE).then((cache) => cache.put(key, copy));
-      })
-      .catch(() => null),
-  );
-  try {
-    return await withDeadline(fetching, key);
   } catch (e) {
-    const cached = await (await caches.open(CACHE)).match(key);
+    const cached = key && (await (await caches.open(CACHE)).match(key));
     if (cached) return cached;
     throw e;
   }
@@ -200,7 +195,9 @@ self.addEventListener("message", (event) => {
 
 async function keep(data) {
   const cache = await caches.open(CACHE);
-  const urls = Array.isArray(data.urls) ? data.urls : [];
+  // A page lists what it loaded, which the browser caps at 250 entries
+  // (its resource timing buffer); more is not a page's own list.
+  const urls = Array.isArray(data.urls) ? data.urls.slice(0, MAX_KEEP_URLS) : [];
   for (const raw of urls) {
     let url;
     try {

@@ -1002,6 +1002,29 @@ async fn the_report_form_opens_and_is_filled_in_with_no_network_and_is_filed_onc
         body_text(&client).await.contains("河边的工厂")
     })
     .await;
+    // A page (or a script injected into one) asking the worker to keep
+    // what is not everybody's: it keeps only its allow-list. The last URL
+    // is allowed and not kept yet, so its arrival says the list was read.
+    client
+        .execute(
+            r#"navigator.serviceWorker.controller.postMessage({
+              type: 'keep',
+              urls: ['/api/v1/me', '/pkg/../api/v1/track/BN-AAAA-AAAA', '/admin/queue',
+                     'https://example.invalid/pkg/x.js', '/api/v1/categories?area=x',
+                     '/vendor/leaflet/images/layers-2x.png'],
+              pages: ['/admin', '/admin/queue', '/api/v1/me'],
+            });"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    eventually("the worker has read the page's list", async || {
+        kept_offline(&client)
+            .await
+            .iter()
+            .any(|k| k == "/vendor/leaflet/images/layers-2x.png")
+    })
+    .await;
     let kept = kept_offline(&client).await;
     let everybodys = |k: &str| {
         [

@@ -336,6 +336,27 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
     let title = Signal::derive(move || td_string!(lang.get(), step_photos).to_owned());
     let note = Signal::derive(move || td_string!(lang.get(), step_photos_note).to_owned());
     let on_change = move |ev: leptos::ev::Event| add_photos(form, &ev);
+    // While the report is sent: each sent photo's percentage, worked out
+    // once per step of the upload for all the tiles (the photos that go
+    // are the ready ones, in order).
+    let upload = Memo::new(move |_| {
+        let Phase::Sending(share) = form.phase.get() else {
+            return None;
+        };
+        let (ids, sizes): (Vec<u32>, Vec<f64>) = form.photos.with_untracked(|ps| {
+            ps.iter()
+                .filter(|x| x.ready)
+                .map(|x| (x.id, x.bytes))
+                .unzip()
+        });
+        let shares = super::photo_progress(share, super::fields_bytes(&form), &sizes);
+        Some(
+            ids.into_iter()
+                .zip(shares)
+                .map(|(id, share)| (id, (share * 100.0).round() as u32))
+                .collect::<Vec<(u32, u32)>>(),
+        )
+    });
     let tiles = move || {
         let l = lang.get();
         form.photos
@@ -369,20 +390,9 @@ pub fn PhotoStep(form: Form) -> impl IntoView {
                 });
                 // While the report is sent: how far this photo is.
                 let sent = move || {
-                    let Phase::Sending(share) = form.phase.get() else {
-                        return None;
-                    };
-                    let (sizes, index) = form.photos.with_untracked(|ps| {
-                        let ready: Vec<&PhotoItem> = ps.iter().filter(|x| x.ready).collect();
-                        (
-                            ready.iter().map(|x| x.bytes).collect::<Vec<f64>>(),
-                            ready.iter().position(|x| x.id == id),
-                        )
-                    });
-                    let pct = (super::photo_progress(share, super::fields_bytes(&form), &sizes)
-                        .get(index?)?
-                        * 100.0)
-                        .round() as u32;
+                    let pct = upload.with(|u| {
+                        u.as_ref()?.iter().find(|(x, _)| *x == id).map(|(_, pct)| *pct)
+                    })?;
                     let l = lang.get();
                     let label = format!("{} {} · {pct}%", td_string!(l, photo), i + 1);
                     Some(view! {

@@ -941,6 +941,32 @@ async fn wait_until_kept_offline(client: &Client) {
     .await;
 }
 
+/// A phone that reaches `app` through a cable the test can pull and has
+/// opened `/report` once, so its service worker keeps the resident's pages.
+async fn a_phone_that_kept_the_pages(
+    app: &TestApp,
+) -> (shanshui_tests::plug::Plug, Driver, Client) {
+    let plug = shanshui_tests::plug::Plug::to(app.addr).await;
+    let (driver, client) = start_browser().await;
+    client.goto(&plug.url("/report")).await.unwrap();
+    wait_until_kept_offline(&client).await;
+    (plug, driver, client)
+}
+
+/// No signal: the cable pulled (the page, its service worker and the
+/// browser all lose the server), and the page told it is offline.
+async fn signal_lost(plug: &shanshui_tests::plug::Plug, client: &Client) {
+    plug.pull();
+    network(client, false).await;
+}
+
+/// The signal back: the cable in, and the page told it is online (the
+/// `online` event, on which the outbox sends at once).
+async fn signal_back(plug: &shanshui_tests::plug::Plug, client: &Client) {
+    plug.plug_in();
+    network(client, true).await;
+}
+
 /// Issue 15: with no signal at all, the report form opens (from the
 /// service worker's copy), takes a photo and a description, says it is
 /// waiting, and is filed exactly once when the network returns. /track,
@@ -953,14 +979,9 @@ async fn the_report_form_opens_and_is_filled_in_with_no_network_and_is_filed_onc
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("IMG_2077.jpg");
     std::fs::write(&photo, shanshui_tests::photos::jpeg(1600, 1200)).unwrap();
-    // The browser reaches the server through a cable the test can pull.
-    let plug = shanshui_tests::plug::Plug::to(app.addr).await;
-    let (_driver, client) = start_browser().await;
-    client.goto(&plug.url("/report")).await.unwrap();
-    wait_until_kept_offline(&client).await;
+    let (plug, _driver, client) = a_phone_that_kept_the_pages(&app).await;
 
-    plug.pull();
-    network(&client, false).await;
+    signal_lost(&plug, &client).await;
     client.goto(&plug.url("/track")).await.unwrap();
     eventually("/track opens offline", async || {
         exists(&client, "#track-code").await
@@ -983,8 +1004,7 @@ async fn the_report_form_opens_and_is_filled_in_with_no_network_and_is_filed_onc
     tap(&client, "button#submit").await;
     waits_for_the_network(&client, &app).await;
 
-    plug.plug_in();
-    network(&client, true).await;
+    signal_back(&plug, &client).await;
     filed_once(&client, &app).await;
 
     // The report followed on /track (the answer has the reporter's words):
@@ -1065,13 +1085,9 @@ async fn a_report_written_offline_and_refused_on_return_says_what_to_fix() {
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("IMG_2078.jpg");
     std::fs::write(&photo, b"not a photo at all, only its name says so").unwrap();
-    let plug = shanshui_tests::plug::Plug::to(app.addr).await;
-    let (_driver, client) = start_browser().await;
-    client.goto(&plug.url("/report")).await.unwrap();
-    wait_until_kept_offline(&client).await;
+    let (plug, _driver, client) = a_phone_that_kept_the_pages(&app).await;
 
-    plug.pull();
-    network(&client, false).await;
+    signal_lost(&plug, &client).await;
     client.goto(&plug.url("/report")).await.unwrap();
     let description = "垃圾站旁边有人焚烧垃圾，浓烟很大";
     fill_report(&client, Some(&photo), description).await;
@@ -1082,8 +1098,7 @@ async fn a_report_written_offline_and_refused_on_return_says_what_to_fix() {
     })
     .await;
 
-    plug.plug_in();
-    network(&client, true).await;
+    signal_back(&plug, &client).await;
     eventually("the form says what to fix about the photo", async || {
         exists(&client, "#err-photo").await
     })
@@ -1181,14 +1196,11 @@ async fn six_photos_show_their_progress_and_survive_a_connection_lost_halfway() 
         !exists(&client, ".receipt").await,
         "the upload should still be under way at 150 KB/s"
     );
-    plug.pull();
+    signal_lost(&plug, &client).await;
     waits_for_the_network(&client, &app).await;
 
     plug.limit_uplink(0);
-    plug.plug_in();
-    // The phone sees its signal come back (the outbox sends on `online`).
-    network(&client, false).await;
-    network(&client, true).await;
+    signal_back(&plug, &client).await;
     filed_once(&client, &app).await;
     assert_eq!(photo::Entity::find().count(&app.db).await.unwrap(), 6);
 

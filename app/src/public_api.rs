@@ -52,23 +52,8 @@ pub fn get<T: DeserializeOwned + 'static>(
 async fn fetch<T: DeserializeOwned>(path: String) -> Loaded<T> {
     #[cfg(feature = "ssr")]
     {
-        let Some(api) = leptos::prelude::use_context::<InProcessApi>() else {
-            return Err("the API is not reachable from here".to_owned());
-        };
-        let (status, body) = (api.0)(path).await;
-        if (200..300).contains(&status) {
-            serde_json::from_slice(&body).map_err(|e| e.to_string())
-        } else {
-            // The page answers with the API's status: an unknown case is a
-            // 404 page, a bad filter a 4xx, for people and crawlers alike.
-            if let (Some(options), Ok(code)) = (
-                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-                http::StatusCode::from_u16(status),
-            ) {
-                options.set_status(code);
-            }
-            Err(error_message(status, &body))
-        }
+        let body = answer(path).await?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
@@ -80,6 +65,105 @@ async fn fetch<T: DeserializeOwned>(path: String) -> Loaded<T> {
     {
         let _ = path;
         Err("no transport".to_owned())
+    }
+}
+
+/// The API's answer to `GET path` on the server: its body when it succeeds.
+#[cfg(feature = "ssr")]
+async fn answer(path: String) -> Loaded<Vec<u8>> {
+    let Some(api) = leptos::prelude::use_context::<InProcessApi>() else {
+        return Err("the API is not reachable from here".to_owned());
+    };
+    let (status, body) = (api.0)(path).await;
+    if (200..300).contains(&status) {
+        return Ok(body);
+    }
+    // The page answers with the API's status: an unknown case is a 404
+    // page, a bad filter a 4xx, for people and crawlers alike.
+    if let (Some(options), Ok(code)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(status),
+    ) {
+        options.set_status(code);
+    }
+    Err(error_message(status, &body))
+}
+
+/// `GET path` from the JSON API, for what many pages read alike and rarely
+/// changes (the catalogue, the district's areas): on the server the answer
+/// is parsed once and shared for as long as the API sends the same bytes,
+/// so every page still reads the API (and sees a change at once) but does
+/// not parse and copy the same document again. `T`'s own deserialisation
+/// may do more work once (the map projects the areas' outlines).
+pub fn get_shared<T>(
+    path: String,
+) -> impl std::future::Future<Output = Loaded<std::sync::Arc<T>>> + Send + 'static
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+{
+    #[cfg(feature = "ssr")]
+    {
+        shared_parse::get(path)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let answer = get::<T>(path);
+        async move { answer.await.map(std::sync::Arc::new) }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod shared_parse {
+    use super::{Loaded, answer};
+    use serde::de::DeserializeOwned;
+    use std::any::{Any, TypeId};
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+
+    /// The last answer read from a path as a type: its bytes and its parse.
+    struct Parsed {
+        body: Vec<u8>,
+        value: Arc<dyn Any + Send + Sync>,
+    }
+
+    /// A handful of fixed paths are read this way; the bound only keeps a
+    /// mistaken caller (a path with a query in it) from growing the map.
+    const MAX_ENTRIES: usize = 32;
+
+    static PARSED: LazyLock<Mutex<HashMap<(TypeId, String), Parsed>>> =
+        LazyLock::new(Default::default);
+
+    pub async fn get<T>(path: String) -> Loaded<Arc<T>>
+    where
+        T: DeserializeOwned + Send + Sync + 'static,
+    {
+        let body = answer(path.clone()).await?;
+        let key = (TypeId::of::<T>(), path);
+        if let Some(hit) = lookup::<T>(&key, &body) {
+            return Ok(hit);
+        }
+        let value = Arc::new(serde_json::from_slice::<T>(&body).map_err(|e| e.to_string())?);
+        // A poisoned lock only loses the sharing, never the answer.
+        if let Ok(mut parsed) = PARSED.lock() {
+            if parsed.len() >= MAX_ENTRIES && !parsed.contains_key(&key) {
+                parsed.clear();
+            }
+            let shared: Arc<dyn Any + Send + Sync> = value.clone();
+            parsed.insert(
+                key,
+                Parsed {
+                    body,
+                    value: shared,
+                },
+            );
+        }
+        Ok(value)
+    }
+
+    fn lookup<T: Send + Sync + 'static>(key: &(TypeId, String), body: &[u8]) -> Option<Arc<T>> {
+        let parsed = PARSED.lock().ok()?;
+        let hit = parsed.get(key).filter(|p| p.body == body)?;
+        hit.value.clone().downcast::<T>().ok()
     }
 }
 

@@ -124,7 +124,12 @@ fn in_process_api(state: &AppState) -> InProcessApi {
     let api: Router = crate::api::router(state).with_state(state.clone());
     InProcessApi(std::sync::Arc::new(move |path: String| {
         let api = api.clone();
-        Box::pin(async move {
+        // Its own task, as a Leptos resource's read would be: the answer
+        // comes whether or not the page polls it again. A page may start a
+        // read while working out what to wait for and then keep that future
+        // unpolled; a read holding the directory's loading lock would then
+        // stall every other read of it.
+        let answer = tokio::spawn(async move {
             let Ok(request) = axum::http::Request::get(&path).body(axum::body::Body::empty())
             else {
                 return (400, Vec::new());
@@ -135,7 +140,8 @@ fn in_process_api(state: &AppState) -> InProcessApi {
                 Ok(body) => (status, body.to_vec()),
                 Err(_) => (500, Vec::new()),
             }
-        })
+        });
+        Box::pin(async move { answer.await.unwrap_or((500, Vec::new())) })
     }))
 }
 

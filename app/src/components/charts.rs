@@ -4,7 +4,6 @@
 //! (and a reader who prefers numbers) gets the same information.
 
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// One bar: (label, value, link). The bar charts are drawn for `/stats`
 /// only, a server-only page: the WebAssembly has no use for them.
@@ -93,6 +92,7 @@ pub struct Pin {
 
 /// Longitude/latitude to the picture, equirectangular with the latitude's
 /// cosine: faithful enough for one district.
+#[derive(Clone, Debug)]
 struct Projection {
     min_lon: f64,
     max_lat: f64,
@@ -125,90 +125,184 @@ impl Projection {
     }
 }
 
-/// The rings of a GeoJSON Polygon or MultiPolygon.
-fn rings(geometry: &Value) -> Vec<Vec<(f64, f64)>> {
-    let ring = |r: &Value| -> Vec<(f64, f64)> {
-        r.as_array()
-            .map(|pts| {
-                pts.iter()
-                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    match geometry["type"].as_str() {
-        Some("Polygon") => geometry["coordinates"]
-            .as_array()
-            .map(|rs| rs.iter().map(ring).collect())
-            .unwrap_or_default(),
-        Some("MultiPolygon") => geometry["coordinates"]
-            .as_array()
-            .map(|ps| {
-                ps.iter()
-                    .filter_map(Value::as_array)
-                    .flatten()
-                    .map(ring)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => vec![],
+/// The map's width in its own units; the page scales it to the screen.
+const MAP_WIDTH: f64 = 360.0;
+
+/// The district's 街道/镇 as the map draws them, worked out once from the
+/// API's GeoJSON (`GET /api/v1/areas`) when it is read: each area's outline
+/// already projected into the picture. A page of cases draws the same
+/// outlines for every reader, so the server keeps one of these for as long as
+/// the API's answer stays the same (`public_api::get_shared`) instead of
+/// parsing and projecting the GeoJSON on every page.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(from = "geojson::FeatureCollection")]
+pub struct DistrictAreas {
+    pub areas: Vec<AreaOutline>,
+    projection: Projection,
+    height: f64,
+}
+
+/// One 街道/镇: its code and names (for filters too) and its outline.
+#[derive(Clone, Debug)]
+pub struct AreaOutline {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// The SVG path (`d`) of its rings in the map's frame.
+    path: String,
+}
+
+impl Default for DistrictAreas {
+    fn default() -> Self {
+        geojson::FeatureCollection::default().into()
     }
 }
 
-/// The district's 街道/镇 (the API's GeoJSON) with the given cases on top,
-/// each a link to its page.
-#[component]
-pub fn DistrictMap(
-    title: String,
-    areas: Value,
-    pins: Vec<Pin>,
-    #[prop(default = None)] highlight: Option<String>,
-) -> impl IntoView {
-    let features = areas["features"].as_array().cloned().unwrap_or_default();
-    let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for f in &features {
-        for r in rings(&f["geometry"]) {
-            for (lon, lat) in r {
-                bbox = [
-                    bbox[0].min(lon),
-                    bbox[1].min(lat),
-                    bbox[2].max(lon),
-                    bbox[3].max(lat),
-                ];
+/// An area's rings, as (longitude, latitude) points.
+type Rings = Vec<Vec<(f64, f64)>>;
+
+/// Just what the map reads of the API's GeoJSON.
+mod geojson {
+    use serde::Deserialize;
+
+    #[derive(Default, Deserialize)]
+    pub struct FeatureCollection {
+        #[serde(default)]
+        pub features: Vec<Feature>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Feature {
+        #[serde(default)]
+        pub properties: Properties,
+        #[serde(default)]
+        pub geometry: Option<Geometry>,
+    }
+
+    #[derive(Default, Deserialize)]
+    pub struct Properties {
+        #[serde(default)]
+        pub code: String,
+        #[serde(default)]
+        pub name: String,
+        #[serde(default)]
+        pub name_en: String,
+    }
+
+    /// A position is `[lon, lat]`, perhaps with an altitude after them.
+    pub type Ring = Vec<Vec<f64>>;
+
+    /// Polygons and multipolygons have rings; any other geometry draws
+    /// nothing.
+    #[derive(Deserialize)]
+    pub struct Geometry {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        coordinates: Coordinates,
+    }
+
+    /// The nesting tells a multipolygon's coordinates from a polygon's.
+    #[derive(Default, Deserialize)]
+    #[serde(untagged)]
+    enum Coordinates {
+        Polygons(Vec<Vec<Ring>>),
+        Rings(Vec<Ring>),
+        #[default]
+        #[serde(skip)]
+        None,
+        Other(serde::de::IgnoredAny),
+    }
+
+    impl Geometry {
+        pub fn rings(&self) -> super::Rings {
+            let ring = |r: &Ring| -> Vec<(f64, f64)> {
+                r.iter()
+                    .filter_map(|p| Some((*p.first()?, *p.get(1)?)))
+                    .collect()
+            };
+            match (self.kind.as_str(), &self.coordinates) {
+                ("Polygon", Coordinates::Rings(rings)) => rings.iter().map(ring).collect(),
+                ("MultiPolygon", Coordinates::Polygons(polygons)) => {
+                    polygons.iter().flatten().map(ring).collect()
+                }
+                _ => vec![],
             }
         }
     }
-    if bbox[0] > bbox[2] {
-        bbox = shared::geo::BANAN_BBOX;
+}
+
+impl From<geojson::FeatureCollection> for DistrictAreas {
+    fn from(collection: geojson::FeatureCollection) -> Self {
+        let shapes: Vec<(geojson::Properties, Rings)> = collection
+            .features
+            .into_iter()
+            .map(|f| {
+                let rings = f.geometry.map(|g| g.rings()).unwrap_or_default();
+                (f.properties, rings)
+            })
+            .collect();
+        let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        for (lon, lat) in shapes.iter().flat_map(|(_, rings)| rings.iter().flatten()) {
+            bbox = [
+                bbox[0].min(*lon),
+                bbox[1].min(*lat),
+                bbox[2].max(*lon),
+                bbox[3].max(*lat),
+            ];
+        }
+        if bbox[0] > bbox[2] {
+            bbox = shared::geo::BANAN_BBOX;
+        }
+        let (projection, height) = Projection::new(bbox, MAP_WIDTH);
+        let areas = shapes
+            .into_iter()
+            .map(|(p, rings)| {
+                let mut path = String::new();
+                for ring in &rings {
+                    for (i, (lon, lat)) in ring.iter().enumerate() {
+                        let (x, y) = projection.xy(*lon, *lat);
+                        let step = if i == 0 { 'M' } else { 'L' };
+                        path.push_str(&format!("{step}{x:.1},{y:.1}"));
+                    }
+                    if !ring.is_empty() {
+                        path.push('Z');
+                    }
+                }
+                AreaOutline {
+                    code: p.code,
+                    name: p.name,
+                    name_en: p.name_en,
+                    path,
+                }
+            })
+            .collect();
+        DistrictAreas {
+            areas,
+            projection,
+            height,
+        }
     }
-    let width = 360.0;
-    let (proj, height) = Projection::new(bbox, width);
-    let areas_svg = features
+}
+
+/// The district's 街道/镇 with the given cases on top, each a link to its
+/// page.
+#[component]
+pub fn DistrictMap(
+    title: String,
+    areas: std::sync::Arc<DistrictAreas>,
+    pins: Vec<Pin>,
+    #[prop(default = None)] highlight: Option<String>,
+) -> impl IntoView {
+    let proj = &areas.projection;
+    let l = crate::lang::use_lang().get_untracked();
+    let areas_svg = areas
+        .areas
         .iter()
-        .map(|f| {
-            let d: String = rings(&f["geometry"])
-                .iter()
-                .map(|r| {
-                    let pts: Vec<String> = r
-                        .iter()
-                        .map(|(lon, lat)| {
-                            let (x, y) = proj.xy(*lon, *lat);
-                            format!("{x:.1},{y:.1}")
-                        })
-                        .collect();
-                    format!("M{}Z", pts.join("L"))
-                })
-                .collect();
-            let code = f["properties"]["code"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let name = f["properties"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let on = highlight.as_deref() == Some(code.as_str());
-            view! { <path d=d class="map-area" class:on=on><title>{name}</title></path> }
+        .map(|a| {
+            let on = highlight.as_deref() == Some(a.code.as_str());
+            let name = crate::format::named(l, &a.name, &a.name_en);
+            view! { <path d=a.path.clone() class="map-area" class:on=on><title>{name}</title></path> }
         })
         .collect_view();
     let pins_svg = pins
@@ -230,10 +324,11 @@ pub fn DistrictMap(
         })
         .collect_view();
     let label = title.clone();
+    let view_box = format!("0 0 {MAP_WIDTH} {:.0}", areas.height);
     view! {
         // A group, not an image: its pins are links, and an image's
         // content is hidden from assistive technology (nested-interactive).
-        <svg class="district-map" viewBox=format!("0 0 {width} {height:.0}") role="group" aria-label=label width="100%">
+        <svg class="district-map" viewBox=view_box role="group" aria-label=label width="100%">
             <title>{title}</title>
             {areas_svg}
             {pins_svg}
@@ -259,10 +354,45 @@ mod tests {
     }
 
     #[test]
-    fn polygons_and_multipolygons_give_their_rings() {
-        let poly = serde_json::json!({"type": "Polygon", "coordinates": [[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]]});
-        assert_eq!(rings(&poly), vec![vec![(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]]);
-        let multi = serde_json::json!({"type": "MultiPolygon", "coordinates": [[[[1.0, 2.0]]], [[[3.0, 4.0]]]]});
-        assert_eq!(rings(&multi).len(), 2);
+    fn polygons_and_multipolygons_give_their_outlines() {
+        let areas: DistrictAreas = serde_json::from_value(serde_json::json!({
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"code": "a", "name": "甲", "name_en": "A"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[106.4, 29.6], [107.0, 29.6], [107.0, 29.0, 300.0]]]}},
+                {"type": "Feature", "properties": {"code": "b", "name": "乙", "name_en": "B"},
+                 "geometry": {"type": "MultiPolygon", "coordinates": [[[[106.5, 29.5]]], [[[106.6, 29.4]]]]}},
+                {"type": "Feature", "properties": {"code": "c", "name": "丙", "name_en": "C"},
+                 "geometry": {"type": "Point", "coordinates": [106.5, 29.5]}}
+            ]
+        }))
+        .unwrap();
+        let codes: Vec<&str> = areas.areas.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(codes, ["a", "b", "c"]);
+        // The box is the polygons': the first ring spans it corner to corner.
+        assert_eq!(
+            areas.areas[0].path,
+            format!("M0.0,0.0L360.0,0.0L360.0,{:.1}Z", areas.height)
+        );
+        assert_eq!(
+            areas.areas[1].path.matches('M').count(),
+            2,
+            "one ring per polygon"
+        );
+        assert_eq!(areas.areas[2].path, "", "a point is not an outline");
+        assert_eq!(
+            (
+                areas.areas[0].name.as_str(),
+                areas.areas[0].name_en.as_str()
+            ),
+            ("甲", "A")
+        );
+    }
+
+    #[test]
+    fn no_areas_still_frame_the_district() {
+        let empty = DistrictAreas::default();
+        assert!(empty.areas.is_empty());
+        assert!(empty.height > 300.0, "Banan's box, not a flat line");
     }
 }

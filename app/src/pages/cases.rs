@@ -4,32 +4,33 @@
 //! timeline, reply and photos. Rendered on the server; nothing personal is
 //! ever in the data (see `server::disclosure`).
 
-use crate::components::charts::{DistrictMap, Pin};
+use crate::components::charts::{DistrictAreas, DistrictMap, Pin};
 use crate::components::page_meta::PageMeta;
 use crate::format::{action_label, finding_label, local_date, local_time, named, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
-use crate::public_api::{self, Loaded, query};
+use crate::public_api::{self, query};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde_json::Value;
 use shared::disclosure::{PublicCase, PublicCaseDetail, PublicCasePage};
 use shared::report::Category;
+use std::sync::Arc;
 
 const FILTERS: [&str; 6] = ["category", "area", "state", "from", "to", "disclosed"];
 
-/// The catalogue and the district's areas, for filters and the map.
-fn catalogue() -> (Resource<Loaded<Vec<Category>>>, Resource<Loaded<Value>>) {
-    (
-        Resource::new(
-            || (),
-            |_| public_api::get::<Vec<Category>>("/api/v1/categories".to_owned()),
-        ),
-        Resource::new(
-            || (),
-            |_| public_api::get::<Value>("/api/v1/areas".to_owned()),
-        ),
-    )
+/// The catalogue, for the category filter.
+async fn categories() -> Arc<Vec<Category>> {
+    public_api::get_shared::<Vec<Category>>("/api/v1/categories".to_owned())
+        .await
+        .unwrap_or_default()
+}
+
+/// The district's 街道/镇, for the area filter and the map: parsed and
+/// projected once while they stay the same (`public_api::get_shared`).
+async fn areas() -> Arc<DistrictAreas> {
+    public_api::get_shared::<DistrictAreas>("/api/v1/areas".to_owned())
+        .await
+        .unwrap_or_default()
 }
 
 fn pin(c: &PublicCase, l: Locale) -> Pin {
@@ -67,8 +68,10 @@ pub fn Cases() -> impl IntoView {
         f.push(("after", value("after")));
         format!("/api/v1/public/cases{}", query(&f))
     };
-    let cases = Resource::new(api_url, public_api::get::<PublicCasePage>);
-    let (categories, areas) = catalogue();
+    // Server-only: each part is read once while the page renders, and
+    // owned by what draws it (a resource would keep and copy its value for
+    // hydration that never comes).
+    let cases = public_api::get::<PublicCasePage>(api_url());
     let path = {
         let f = filters();
         format!("/cases{}", query(&f))
@@ -96,10 +99,10 @@ pub fn Cases() -> impl IntoView {
                 <label for="f-category">{move || td_string!(lang.get(), col_category)}</label>
                 <select id="f-category" name="category">
                     <option value="">{move || td_string!(lang.get(), filter_all)}</option>
-                    <Suspense>{move || Suspend::new(async move {
+                    <Suspense>{Suspend::new(async move {
                         let l = lang.get();
                         let chosen = value("category");
-                        categories.await.unwrap_or_default().into_iter().map(|c| {
+                        categories().await.iter().map(|c| {
                             let selected = c.code == chosen;
                             view! { <option value=c.code.clone() selected=selected>{named(l, &c.name, &c.name_en)}</option> }
                         }).collect_view()
@@ -110,15 +113,12 @@ pub fn Cases() -> impl IntoView {
                 <label for="f-area">{move || td_string!(lang.get(), col_area)}</label>
                 <select id="f-area" name="area">
                     <option value="">{move || td_string!(lang.get(), filter_all)}</option>
-                    <Suspense>{move || Suspend::new(async move {
+                    <Suspense>{Suspend::new(async move {
                         let l = lang.get();
                         let chosen = value("area");
-                        let areas = areas.await.unwrap_or_default();
-                        areas["features"].as_array().cloned().unwrap_or_default().into_iter().map(|f| {
-                            let code = f["properties"]["code"].as_str().unwrap_or_default().to_owned();
-                            let name = named(l, f["properties"]["name"].as_str().unwrap_or_default(), f["properties"]["name_en"].as_str().unwrap_or_default());
-                            let selected = code == chosen;
-                            view! { <option value=code selected=selected>{name}</option> }
+                        areas().await.areas.iter().map(|a| {
+                            let selected = a.code == chosen;
+                            view! { <option value=a.code.clone() selected=selected>{named(l, &a.name, &a.name_en)}</option> }
                         }).collect_view()
                     })}</Suspense>
                 </select>
@@ -157,9 +157,9 @@ pub fn Cases() -> impl IntoView {
         </details>
 
         <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 let l = lang.get();
-                let areas = areas.await.unwrap_or_default();
+                let areas = areas().await;
                 match cases.await {
                     Err(e) => view! { <p class="field-error" role="alert" id="cases-error">{e}</p> }.into_any(),
                     Ok(page) if page.items.is_empty() => view! {
@@ -259,20 +259,17 @@ pub fn CasePage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code").unwrap_or_default());
-    let case = Resource::new(
-        move || format!("/api/v1/public/cases/{}", public_api::encode(&code())),
-        public_api::get::<PublicCaseDetail>,
-    );
-    let (_, areas) = catalogue();
+    let case = public_api::get::<PublicCaseDetail>(format!(
+        "/api/v1/public/cases/{}",
+        public_api::encode(&code())
+    ));
     let path = format!("/cases/{}", code());
     let title = move || format!("{} {}", td_string!(lang.get(), col_code), code());
     view! {
         <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
-            {move || {
-                let path = path.clone();
-                Suspend::new(async move {
+            {Suspend::new(async move {
                 let l = lang.get();
-                let areas = areas.await.unwrap_or_default();
+                let areas = areas().await;
                 match case.await {
                     Err(e) => view! {
                         <PageMeta title=title description=move || td_string!(lang.get(), cases_lead).to_owned() path=path />
@@ -359,7 +356,7 @@ pub fn CasePage() -> impl IntoView {
                         }.into_any()
                     }
                 }
-            })}}
+            })}
         </Suspense>
     }
 }

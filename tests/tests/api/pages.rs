@@ -1,4 +1,4 @@
-use shanshui_tests::{TestApp, db_test};
+use shanshui_tests::{TestApp, db_test, file_report};
 
 async fn the_home_page_is_server_rendered_in_chinese_with_the_navigation(app: &TestApp) {
     let res = app.get("/").await;
@@ -74,6 +74,35 @@ async fn an_english_visitor_gets_english_pages_from_the_language_cookie(app: &Te
     assert!(res.text().await.unwrap().contains("<html lang=\"zh-CN\""));
 }
 db_test!(an_english_visitor_gets_english_pages_from_the_language_cookie);
+
+/// The district map names its 街道/镇 in the reader's language, on the page
+/// of cases and on a case's page (it named them in Chinese for everyone).
+async fn the_map_names_the_areas_in_the_readers_language(app: &TestApp) {
+    let (code, _) = file_report(app, "dust_road", 29.3752, 106.5101, &[]).await;
+    for path in ["/cases".to_owned(), format!("/cases/{code}")] {
+        let page = |lang: &'static str| {
+            let url = app.url(&path);
+            async move {
+                let html = app
+                    .client
+                    .get(url)
+                    .header("cookie", format!("lang={lang}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let map = html.find("class=\"district-map\"").map(|at| &html[at..]);
+                map.unwrap_or_else(|| panic!("no map: {html}")).to_owned()
+            }
+        };
+        let (en, zh) = (page("en").await, page("zh-CN").await);
+        assert!(en.contains("<title>Yudong Subdistrict<"), "{path}: {en}");
+        assert!(zh.contains("<title>鱼洞街道<"), "{path}: {zh}");
+    }
+}
+shanshui_tests::demo_test!(the_map_names_the_areas_in_the_readers_language);
 
 /// The open-information pages arrive rendered: a reader (or a crawler)
 /// without JavaScript gets the cases, the charts and the notices.

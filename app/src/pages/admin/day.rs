@@ -5,7 +5,7 @@
 //! day.
 
 use super::{load, use_staff};
-use crate::components::charts::{DistrictMap, Pin};
+use crate::components::charts::{DistrictAreas, DistrictMap, Pin};
 use crate::format::{local_date, local_time, named, priority_label, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -39,7 +39,7 @@ pub fn AdminDay() -> impl IntoView {
         Some(h) => format!("/api/v1/cases/day?handler={}", encode(&h)),
         None => "/api/v1/cases/day".to_owned(),
     });
-    let areas = load::<serde_json::Value>(|| "/api/v1/areas".to_owned());
+    let areas = load::<DistrictAreas>(|| "/api/v1/areas".to_owned());
     move || {
         let l = lang.get();
         match day.get() {
@@ -52,14 +52,20 @@ pub fn AdminDay() -> impl IntoView {
             }
             .into_any(),
             Some(Ok(d)) => {
-                let areas = areas.get().and_then(Result::ok).unwrap_or_default();
+                let areas =
+                    std::sync::Arc::new(areas.get().and_then(Result::ok).unwrap_or_default());
                 day_view(l, d, handler().is_some(), areas).into_any()
             }
         }
     }
 }
 
-fn day_view(l: Locale, d: MyDay, someone_else: bool, areas: serde_json::Value) -> impl IntoView {
+fn day_view(
+    l: Locale,
+    d: MyDay,
+    someone_else: bool,
+    areas: std::sync::Arc<DistrictAreas>,
+) -> impl IntoView {
     let title = if someone_else {
         format!("{} · {}", td_string!(l, adm_team), d.handler)
     } else {

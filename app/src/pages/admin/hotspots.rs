@@ -4,7 +4,7 @@
 //! open the card.
 
 use super::load;
-use crate::components::charts::{DistrictMap, Pin};
+use crate::components::charts::{DistrictAreas, DistrictMap, Pin};
 use crate::format::{local_date, named, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -15,7 +15,7 @@ use shared::workbench::{Hotspot, Hotspots, SiteCase};
 pub fn AdminHotspots() -> impl IntoView {
     let lang = use_lang();
     let hotspots = load::<Hotspots>(|| "/api/v1/cases/hotspots".to_owned());
-    let areas = load::<serde_json::Value>(|| "/api/v1/areas".to_owned());
+    let areas = load::<DistrictAreas>(|| "/api/v1/areas".to_owned());
     move || {
         let l = lang.get();
         let body = match hotspots.get() {
@@ -49,7 +49,8 @@ pub fn AdminHotspots() -> impl IntoView {
                             closed: s.open == 0,
                         })
                         .collect();
-                    let areas = areas.get().and_then(Result::ok).unwrap_or_default();
+                    let areas =
+                        std::sync::Arc::new(areas.get().and_then(Result::ok).unwrap_or_default());
                     view! {
                         <p class="lead">{lead}</p>
                         <section class="card map-card hotspots-map">

@@ -24,6 +24,7 @@ pub mod error;
 pub mod evidence;
 pub mod handoff;
 pub mod health;
+pub mod held;
 pub mod info;
 pub mod jobs;
 pub mod metrics;

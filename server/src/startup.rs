@@ -134,6 +134,7 @@ impl Application {
             channels: channels.clone(),
             demo: crate::demo::flag::DemoFlag::default(),
             directory: crate::directory::held::HeldDirectory::new(public_cache.clone()),
+            stats: crate::stats::held(public_cache.clone()),
             public_cache: public_cache.clone(),
         };
         let router = crate::metrics::instrument(build_router(state), recorder.as_ref());

@@ -32,6 +32,8 @@ pub struct AppState {
     pub public_cache: Arc<crate::middleware::public_cache::PublicCache>,
     /// The categories, areas and departments, held in memory.
     pub directory: Arc<crate::directory::held::HeldDirectory>,
+    /// The public statistics, held in memory (`stats::held`).
+    pub stats: Arc<crate::held::Held<shared::info::Stats>>,
 }
 
 #[derive(Clone)]

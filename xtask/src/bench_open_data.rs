@@ -30,7 +30,7 @@ const SERVER_LIFETIME_SECS: u32 = 900;
 const MISS: &str = "If-None-Match: \"bench\"";
 
 /// What is read, uncached: (name, path).
-const READS: [(&str, &str); 7] = [
+const READS: [(&str, &str); 9] = [
     ("`/cases`, first page (HTML)", "/cases"),
     (
         "`/cases?category=burning_straw` (HTML)",
@@ -50,6 +50,8 @@ const READS: [(&str, &str); 7] = [
         "`/open311/v2/requests.json` (the last 90 days)",
         "/open311/v2/requests.json",
     ),
+    ("`/stats` (HTML)", "/stats"),
+    ("`/api/v1/stats`", "/api/v1/stats"),
 ];
 
 pub fn run(sizes: &str, databases: &str) -> Result {

@@ -5,23 +5,21 @@
 //! the database for each request was most of what an uncached page of
 //! cases cost (issue 16); they change a few times a year.
 //!
-//! A copy stands while nothing that changes what the public reads has been
-//! written: it is tagged with the public micro-cache's generation
-//! ([`PublicCache::generation`]), which every such write on this process
-//! moves, and which another replica's write moves through `cache_bus`. So a
-//! department renamed by an admin shows on the next page, here and on every
-//! replica, exactly as the cached pages do. A copy is also never older than
-//! [`MAX_AGE`], for the one writer nobody announces: a command run beside
-//! the server (`shanshui demo` on SQLite).
+//! It is held as `crate::held` holds a copy: until the public micro-cache's
+//! generation moves. So a department renamed by an admin shows on the next
+//! page, here and on every replica, exactly as the cached pages do. A copy
+//! is also never older than [`MAX_AGE`], for the one writer nobody
+//! announces: a command run beside the server (`shanshui demo` on SQLite).
 
 use super::lookups::Lookups;
 use crate::db::entities::penalty;
+use crate::held::Held;
 use crate::middleware::public_cache::PublicCache;
 use axum::body::Bytes;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::BTreeSet;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The longest a copy is used without looking again.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
@@ -66,59 +64,17 @@ impl Directory {
     }
 }
 
-struct Copy {
-    generation: u64,
-    loaded: Instant,
-    directory: Arc<Directory>,
-}
-
-/// The current copy, and who loads the next one.
-pub struct HeldDirectory {
-    changes: Arc<PublicCache>,
-    current: RwLock<Option<Copy>>,
-    /// One reader loads a new copy; the others wait for it rather than all
-    /// asking the database at once.
-    loading: tokio::sync::Mutex<()>,
-}
+/// The directory's held copy (see `crate::held`).
+pub struct HeldDirectory(Held<Directory>);
 
 impl HeldDirectory {
     pub fn new(changes: Arc<PublicCache>) -> Arc<Self> {
-        Arc::new(HeldDirectory {
-            changes,
-            current: RwLock::new(None),
-            loading: tokio::sync::Mutex::new(()),
-        })
-    }
-
-    fn fresh(&self, generation: u64) -> Option<Arc<Directory>> {
-        let current = self.current.read().ok()?;
-        current
-            .as_ref()
-            .filter(|c| c.generation == generation && c.loaded.elapsed() < MAX_AGE)
-            .map(|c| c.directory.clone())
+        Arc::new(HeldDirectory(Held::new(changes, MAX_AGE)))
     }
 
     /// The directory as it stands.
     pub async fn get(&self, conn: &impl ConnectionTrait) -> Result<Arc<Directory>, DbErr> {
-        if let Some(d) = self.fresh(self.changes.generation()) {
-            return Ok(d);
-        }
-        let _loading = self.loading.lock().await;
-        // Read before loading: a change committed during the load moves it
-        // past this copy's tag, and the next reader loads again.
-        let generation = self.changes.generation();
-        if let Some(d) = self.fresh(generation) {
-            return Ok(d);
-        }
-        let directory = Arc::new(Directory::load(conn).await?);
-        if let Ok(mut current) = self.current.write() {
-            *current = Some(Copy {
-                generation,
-                loaded: Instant::now(),
-                directory: directory.clone(),
-            });
-        }
-        Ok(directory)
+        self.0.get(|| Directory::load(conn)).await
     }
 }
 

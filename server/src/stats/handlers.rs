@@ -23,10 +23,14 @@ use shared::info::{Indicator, IndicatorValue, Stats};
     responses((status = 200, description = "The statistics.", body = Stats))
 )]
 pub async fn stats(State(state): State<AppState>) -> Result<AppJson<Stats>, AppError> {
-    let directory = state.directory.get(&state.db).await?;
-    Ok(AppJson(
-        service::stats(&state.db, &directory.lookups, state.settings.clock.now()).await?,
-    ))
+    let stats = state
+        .stats
+        .get(|| async {
+            let directory = state.directory.get(&state.db).await?;
+            service::stats(&state.db, &directory.lookups, state.settings.clock.now()).await
+        })
+        .await?;
+    Ok(AppJson(Stats::clone(&stats)))
 }
 
 /// Records the measured value of one of the plan's targets (admins).

@@ -1,8 +1,10 @@
 //! The figures behind `/stats`: cases per category, area and month, time to
 //! accept and to close, timeliness per department, how many reports proved
 //! true, rewards paid, and the plan's targets beside the values staff enter.
-//! Every figure is a GROUP BY or an index range count, so the page costs
-//! the same at a million cases as at a thousand (see docs/benchmarks.md).
+//! Most figures are a GROUP BY over every case, so making them costs more
+//! as the district's record grows (60 ms at 10,000 cases on SQLite): the
+//! API holds what it made until something the public reads changes, or for
+//! ten seconds (`stats::MAX_AGE`).
 
 use crate::db::entities::{case, indicator, reward_payment};
 use crate::directory::calendar;

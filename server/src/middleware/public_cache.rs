@@ -223,6 +223,12 @@ impl PublicCache {
         }
     }
 
+    /// How long an entry is fresh: what else is kept in its place
+    /// (`stats::held`) is kept no longer.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     /// Moves with every change to what the public reads, here or (through
     /// `cache_bus`) on another replica: what else is kept for as long as
     /// nothing changed (`directory::held`) compares it.

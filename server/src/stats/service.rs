@@ -4,7 +4,7 @@
 //! Most figures are a GROUP BY over every case, so making them costs more
 //! as the district's record grows (60 ms at 10,000 cases on SQLite): the
 //! API holds what it made until something the public reads changes, or for
-//! ten seconds (`stats::MAX_AGE`).
+//! as long as the micro-cache keeps a page (`stats::held`).
 
 use crate::db::entities::{case, indicator, reward_payment};
 use crate::directory::calendar;

@@ -5,14 +5,17 @@
 use crate::error::AppError;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 
+/// Chongqing's offset from UTC, all year.
+pub const UTC_OFFSET_SECS: i32 = 8 * 3600;
+
 /// The wall-clock time in Chongqing at `at`.
 pub fn local(at: DateTime<Utc>) -> NaiveDateTime {
-    (at + Duration::hours(8)).naive_utc()
+    (at + Duration::seconds(UTC_OFFSET_SECS.into())).naive_utc()
 }
 
 /// The instant a Chongqing wall-clock time happens.
 pub fn from_local(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc() - Duration::hours(8)
+    t.and_utc() - Duration::seconds(UTC_OFFSET_SECS.into())
 }
 
 /// The month `at` falls in, Chongqing time: `2026-11`.

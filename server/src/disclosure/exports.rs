@@ -12,7 +12,7 @@ use crate::xml::Xml;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde_json::json;
 use shared::disclosure::{PublicCase, finding_label, state_label};
 
@@ -20,15 +20,19 @@ pub const DEFAULT_EXPORT_SIZE: u32 = 1000;
 pub const MAX_EXPORT_SIZE: u32 = 10_000;
 const FEED_SIZE: u32 = 50;
 
-/// Chongqing local time with its offset, the W3C form Open311 and Atom use.
+/// Chongqing local time with its offset, the W3C form Open311 and Atom use
+/// (`2026-11-01T08:00:00+08:00`). Written by `to_rfc3339_opts` rather than
+/// a strftime pattern, which chrono parses anew on every call: Open311's
+/// page of 100 writes three hundred of them, and the pattern was a tenth
+/// of its CPU.
 pub fn w3c(rfc3339: &str) -> String {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| {
-            calendar::local(t.with_timezone(&Utc))
-                .format("%Y-%m-%dT%H:%M:%S+08:00")
-                .to_string()
-        })
-        .unwrap_or_default()
+    let chongqing = FixedOffset::east_opt(calendar::UTC_OFFSET_SECS);
+    match (DateTime::parse_from_rfc3339(rfc3339), chongqing) {
+        (Ok(t), Some(zone)) => t
+            .with_timezone(&zone)
+            .to_rfc3339_opts(SecondsFormat::Secs, false),
+        _ => String::new(),
+    }
 }
 
 async fn page(
@@ -350,4 +354,22 @@ pub async fn atom(
         "application/atom+xml; charset=utf-8",
         x.finish(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::w3c;
+
+    #[test]
+    fn w3c_times_are_chongqing_wall_clock_with_the_offset_and_whole_seconds() {
+        assert_eq!(w3c("2026-11-01T00:00:00Z"), "2026-11-01T08:00:00+08:00");
+        // Across a year's end, from another offset, fractions dropped as
+        // the strftime pattern did.
+        assert_eq!(
+            w3c("2026-12-31T21:30:05.987654-01:00"),
+            "2027-01-01T06:30:05+08:00"
+        );
+        assert_eq!(w3c("0999-01-01T00:00:00Z"), "0999-01-01T08:00:00+08:00");
+        assert_eq!(w3c("not a time"), "");
+    }
 }

@@ -10,8 +10,9 @@ use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait, Select, TryGetable, sea_query::Expr,
 };
 use shared::case::{CaseState, Finding};
 use shared::disclosure::{Precision, PublicCase, PublicCaseDetail, PublicPenalty};
@@ -98,7 +99,7 @@ pub struct PublicCases<'a> {
 /// the ones that decide what it shows, and no others. What the reporter
 /// wrote and what staff wrote for themselves are not even read on a
 /// public path; fewer columns are also most of what a page costs.
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone)]
 pub(crate) struct PublicRow {
     pub id: i64,
     pub code: String,
@@ -154,8 +155,66 @@ impl PublicRow {
         case::Entity::find().select_only().columns(Self::COLUMNS)
     }
 
+    /// Where the row stands in a list's order, newest first.
+    fn position(&self, order: Sort) -> (Option<DateTime<Utc>>, i64) {
+        match order {
+            Sort::Submitted => (Some(self.submitted_at), self.id),
+            Sort::Closed => (self.closed_at, self.id),
+        }
+    }
+
     fn state(&self) -> CaseState {
         case::state_of(&self.state)
+    }
+}
+
+/// Read by position, in the order of [`PublicRow::COLUMNS`]. The derived
+/// reader looked every column of every row up by its name (a hash of the
+/// name each time, and a formatted error for each NULL), about a tenth of
+/// what an uncached page of 100 cost.
+impl FromQueryResult for PublicRow {
+    fn from_query_result(res: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
+        let mut c = Columns { res, at: 0 };
+        let row = PublicRow {
+            id: c.next()?,
+            code: c.next()?,
+            category_id: c.next()?,
+            group_code: c.next()?,
+            state: c.next()?,
+            lat: c.next()?,
+            lon: c.next()?,
+            area_id: c.next()?,
+            department_id: c.next()?,
+            submitted_at: c.next()?,
+            updated_at: c.next()?,
+            corroboration_count: c.next()?,
+            close_due_at: c.next()?,
+            accepted_at: c.next()?,
+            closed_at: c.next()?,
+            finding: c.next()?,
+            merged_into_id: c.next()?,
+            disclosed_at: c.next()?,
+            public_summary: c.next()?,
+            public_investigation: c.next()?,
+            public_actions: c.next()?,
+            public_precision: c.next()?,
+        };
+        debug_assert_eq!(c.at, PublicRow::COLUMNS.len());
+        Ok(row)
+    }
+}
+
+/// A row's columns, one after the other.
+struct Columns<'a> {
+    res: &'a QueryResult,
+    at: usize,
+}
+
+impl Columns<'_> {
+    fn next<T: TryGetable>(&mut self) -> Result<T, DbErr> {
+        let value = self.res.try_get_by_index(self.at);
+        self.at += 1;
+        value
     }
 }
 
@@ -240,13 +299,14 @@ impl PublicCases<'_> {
             .offset(offset)
             .limit(size + 1)
             .into_query();
-        let rows: Vec<PublicRow> = PublicRow::select()
+        // Put in order here rather than by the database, which would copy
+        // every row's 22 columns into a sorter to do it.
+        let mut rows: Vec<PublicRow> = PublicRow::select()
             .filter(case::Column::Id.in_subquery(ids))
-            .order_by_desc(order)
-            .order_by_desc(case::Column::Id)
             .into_model()
             .all(self.db)
             .await?;
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.position(filter.sort)));
         let has_more = rows.len() as u64 > size;
         let rows: Vec<PublicRow> = rows.into_iter().take(size as usize).collect();
         let mut photos = public_photos(
@@ -494,18 +554,29 @@ async fn public_photos(
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows = photo::Entity::find()
+    // Only what a public copy's reference needs: the rest of a photo's row
+    // (the original's key, its EXIF, its hashes) is evidence.
+    let rows: Vec<(i64, String, String, i32, i32)> = photo::Entity::find()
+        .select_only()
+        .columns([
+            photo::Column::CaseId,
+            photo::Column::DisplayKey,
+            photo::Column::ThumbnailKey,
+            photo::Column::Width,
+            photo::Column::Height,
+        ])
         .filter(photo::Column::CaseId.is_in(ids))
         .filter(photo::Column::Public.eq(true))
         .order_by_asc(photo::Column::Id)
+        .into_tuple()
         .all(conn)
         .await?;
-    for p in rows {
-        out.entry(p.case_id).or_default().push(PhotoRef {
-            display_url: format!("/photos/display/{}.jpg", p.display_key),
-            thumbnail_url: format!("/photos/thumb/{}.jpg", p.thumbnail_key),
-            width: u32::try_from(p.width).unwrap_or(0),
-            height: u32::try_from(p.height).unwrap_or(0),
+    for (case_id, display_key, thumbnail_key, width, height) in rows {
+        out.entry(case_id).or_default().push(PhotoRef {
+            display_url: format!("/photos/display/{display_key}.jpg"),
+            thumbnail_url: format!("/photos/thumb/{thumbnail_key}.jpg"),
+            width: u32::try_from(width).unwrap_or(0),
+            height: u32::try_from(height).unwrap_or(0),
         });
     }
     Ok(out)

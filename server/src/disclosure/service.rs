@@ -11,8 +11,8 @@ use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    QueryTrait, Select, TryGetable, sea_query::Expr,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    Select, TryGetable, sea_query::Expr,
 };
 use shared::case::{CaseState, Finding};
 use shared::disclosure::{Precision, PublicCase, PublicCaseDetail, PublicPenalty};

@@ -3,19 +3,23 @@
 //! instants they start at.
 
 use crate::error::AppError;
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-/// Chongqing's offset from UTC, all year.
-pub const UTC_OFFSET_SECS: i32 = 8 * 3600;
+/// Chongqing's (Beijing) time, UTC+8 all year: the zone every date and time
+/// the district's residents and staff read is in.
+pub const CHONGQING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
 
 /// The wall-clock time in Chongqing at `at`.
 pub fn local(at: DateTime<Utc>) -> NaiveDateTime {
-    (at + Duration::seconds(UTC_OFFSET_SECS.into())).naive_utc()
+    at.with_timezone(&CHONGQING).naive_local()
 }
 
 /// The instant a Chongqing wall-clock time happens.
 pub fn from_local(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc() - Duration::seconds(UTC_OFFSET_SECS.into())
+    t.and_utc() - Duration::seconds(CHONGQING.local_minus_utc().into())
 }
 
 /// The month `at` falls in, Chongqing time: `2026-11`.

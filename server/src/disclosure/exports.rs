@@ -12,7 +12,7 @@ use crate::xml::Xml;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
-use chrono::{DateTime, FixedOffset, SecondsFormat};
+use chrono::{DateTime, SecondsFormat};
 use serde_json::json;
 use shared::disclosure::{PublicCase, finding_label, state_label};
 
@@ -26,13 +26,12 @@ const FEED_SIZE: u32 = 50;
 /// page of 100 writes three hundred of them, and the pattern was a tenth
 /// of its CPU.
 pub fn w3c(rfc3339: &str) -> String {
-    let chongqing = FixedOffset::east_opt(calendar::UTC_OFFSET_SECS);
-    match (DateTime::parse_from_rfc3339(rfc3339), chongqing) {
-        (Ok(t), Some(zone)) => t
-            .with_timezone(&zone)
-            .to_rfc3339_opts(SecondsFormat::Secs, false),
-        _ => String::new(),
-    }
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&calendar::CHONGQING)
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        })
+        .unwrap_or_default()
 }
 
 async fn page(

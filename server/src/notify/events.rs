@@ -7,8 +7,9 @@ use super::{PUSH, SMS, mask_for_staff};
 use crate::db::entities::{
     case, message_outbox, push_subscription, report, reporter_identity, reward,
 };
+use crate::directory::calendar::CHONGQING;
 use crate::privacy::PiiCipher;
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -22,25 +23,18 @@ pub const RATE_QUESTION_AFTER: Duration = Duration::days(1);
 /// How long before an unclaimed reward expires the reporter is reminded.
 pub const REWARD_REMINDER_BEFORE: Duration = Duration::days(7);
 
-/// Beijing time (UTC+8, no daylight saving): the dates and days messages
-/// speak of.
-pub const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+8 is a valid offset"),
-};
-
 /// A date as the reporter reads it: Beijing time, `2026-12-31`.
 pub fn local_date(at: DateTime<Utc>) -> String {
-    at.with_timezone(&BEIJING).format("%Y-%m-%d").to_string()
+    at.with_timezone(&CHONGQING).format("%Y-%m-%d").to_string()
 }
 
 /// The start of the next Beijing day after `at`: when a capped recipient
 /// is sent to again.
 pub fn next_local_midnight(at: DateTime<Utc>) -> DateTime<Utc> {
-    let local = at.with_timezone(&BEIJING).date_naive();
+    let local = at.with_timezone(&CHONGQING).date_naive();
     let next = local.succ_opt().unwrap_or(local);
     next.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(BEIJING).single())
+        .and_then(|t| t.and_local_timezone(CHONGQING).single())
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(at + Duration::days(1))
 }

@@ -9,6 +9,7 @@
 use super::deadlines::Deadlines;
 use super::workflow::{self, Action, Actor, Facts, Refusal, Reporter};
 use crate::db::entities::{area, category, department};
+use crate::directory::calendar;
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use shared::FieldErrorCode as Code;
@@ -179,7 +180,7 @@ fn penalty(input: PenaltyInput, now: DateTime<Utc>) -> Result<PenaltyInput, AppE
     }
     let decided = chrono::NaiveDate::parse_from_str(input.decided_on.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::field("decided_on", Code::Invalid, "a date, YYYY-MM-DD"))?;
-    let today = (now + Duration::hours(8)).date_naive();
+    let today = calendar::local(now).date();
     if decided > today {
         return Err(AppError::field(
             "decided_on",

@@ -12,7 +12,8 @@
 //! the reports come from a few dozen repeat sites — the same restaurant, the
 //! same building site — as real complaints do.
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
+use crate::directory::calendar;
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shared::case::Finding;
@@ -324,10 +325,9 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
             Hours::Evening => rng.gen_range(18..23),
             Hours::Night => [22, 23, 0, 1, 2, 5][rng.gen_range(0..6)],
         };
-        // Chongqing time is UTC+8.
         let local = day.date_naive().and_hms_opt(hour, rng.gen_range(0..60), 0);
         let at = local
-            .map(|t| Utc.from_utc_datetime(&t) - Duration::hours(8))
+            .map(calendar::from_local)
             .unwrap_or(day)
             .min(end - Duration::minutes(5));
         let named = rng.gen_bool(0.3).then(|| {
@@ -403,12 +403,13 @@ pub fn plan(n: usize, seed: u64, end: DateTime<Utc>, places: &[Place]) -> Vec<Pl
 
 /// The hour of a time in Chongqing.
 pub fn local_hour(t: DateTime<Utc>) -> u32 {
-    (t + Duration::hours(8)).hour()
+    calendar::local(t).hour()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn square() -> Vec<Place> {
         let geometry = r#"{"type":"Polygon","coordinates":[[[106.5,29.3],[106.6,29.3],[106.6,29.4],[106.5,29.4],[106.5,29.3]]]}"#;
@@ -453,7 +454,7 @@ mod tests {
         let burning: Vec<u32> = a
             .iter()
             .filter(|p| p.category == "burning_straw")
-            .map(|p| (p.at + Duration::hours(8)).month())
+            .map(|p| calendar::local(p.at).month())
             .collect();
         let harvest = burning
             .iter()

@@ -43,14 +43,8 @@ pub fn parse_day(field: &str, s: &str, end: bool) -> Result<DateTime<Utc>, AppEr
     } else {
         day
     };
-    let midnight = day
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .ok_or_else(bad)?;
     // Chongqing midnight is 16:00 UTC the day before.
-    midnight
-        .checked_sub_signed(Duration::hours(8))
-        .ok_or_else(bad)
+    day.and_hms_opt(0, 0, 0).map(from_local).ok_or_else(bad)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! most specific first. The district environment bureau is the fallback,
 //! applied by the service when no rule matches.
 
-use chrono::{DateTime, Utc};
+use crate::directory::calendar;
+use chrono::{DateTime, Timelike, Utc};
 
 /// A case's priority. Ordered, so a rule or a quiet period can only raise it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,7 +32,8 @@ impl Priority {
 
 /// A time of day in Chongqing (UTC+8, no daylight saving), in minutes.
 pub fn local_minute(at: DateTime<Utc>) -> i32 {
-    ((at.timestamp() + 8 * 3600).rem_euclid(86_400) / 60) as i32
+    let t = calendar::local(at);
+    (t.hour() * 60 + t.minute()) as i32
 }
 
 /// A window of the day, `[start, end)` in minutes; it wraps midnight when

@@ -83,12 +83,12 @@ pub fn run(cases: u32) -> Result {
         "\n## Lighthouse {LIGHTHOUSE}, mobile preset, median of {RUNS} (release build, demo district of {cases} cases)"
     );
     println!(
-        "| page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | requests | KB sent | KB script + wasm |"
+        "| page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS | Speed Index | requests | KB sent | KB script + wasm |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (page, m) in rows {
         println!(
-            "| `{page}` | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} s | {:.1} s | {:.0} ms | {:.0} | {:.0} | {:.0} |",
+            "| `{page}` | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} s | {:.1} s | {:.0} ms | {:.3} | {:.1} s | {:.0} | {:.0} | {:.0} |",
             m[0],
             m[1],
             m[2],
@@ -96,6 +96,8 @@ pub fn run(cases: u32) -> Result {
             m[4] / 1000.0,
             m[5] / 1000.0,
             m[6],
+            m[10],
+            m[11] / 1000.0,
             m[7],
             m[8] / 1024.0,
             m[9] / 1024.0
@@ -105,13 +107,14 @@ pub fn run(cases: u32) -> Result {
 }
 
 /// One Lighthouse run: the scores (0–100), FCP, LCP and TBT in ms, the
-/// requests, the bytes sent and the script and WebAssembly bytes among them.
+/// requests, the bytes sent and the script and WebAssembly bytes among them,
+/// then the layout shift and the Speed Index (ms).
 fn lighthouse_once(
     cli: &PathBuf,
     url: &str,
     cookie: Option<&str>,
     tiles: u16,
-) -> Result<[f64; 10]> {
+) -> Result<[f64; 12]> {
     let mut c = Command::new("node");
     c.arg(cli)
         .arg(url)
@@ -179,12 +182,14 @@ fn lighthouse_once(
         items.len() as f64,
         items.iter().map(sent).fold(0.0, |a, b| a + b),
         code,
+        audit("cumulative-layout-shift"),
+        audit("speed-index"),
     ])
 }
 
 /// Each number's median over the runs.
-fn median(runs: &[[f64; 10]]) -> [f64; 10] {
-    let mut m = [0.0; 10];
+fn median(runs: &[[f64; 12]]) -> [f64; 12] {
+    let mut m = [0.0; 12];
     for (i, slot) in m.iter_mut().enumerate() {
         let mut v: Vec<f64> = runs.iter().map(|r| r[i]).collect();
         v.sort_by(f64::total_cmp);

@@ -71,7 +71,10 @@ fn Frame() -> impl IntoView {
                     // Lazy: each page beyond the shell is its own WebAssembly
                     // chunk (cargo xtask splits the build), so the first page
                     // downloads only the shell.
-                    <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} />
+                    // Rendered whole before it is sent (the categories
+                    // inside, see `Form::categories`), so nothing arrives
+                    // later to move the form under a resident's thumb.
+                    <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/track") view={Lazy::<TrackRoute>::new()} />
                     // Open information: rendered whole on the server before
                     // it is sent (not streamed), so it reads without

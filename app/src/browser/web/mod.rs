@@ -164,6 +164,59 @@ pub fn set_cookie(cookie: &str) {
 /// and the server sends it whole. A listener on the window's capture phase
 /// runs before the router's (on the window's bubble phase) and stops the
 /// click there, leaving the browser's own navigation to happen.
+/// The `attr` of the element matching `selector` that a click landed in
+/// (the target itself or its nearest such ancestor): one listener for a list
+/// of buttons the page did not build one by one.
+pub fn clicked_attr(ev: &web_sys::MouseEvent, selector: &str, attr: &str) -> Option<String> {
+    let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+    target.closest(selector).ok()??.get_attribute(attr)
+}
+
+/// Runs `f` once `el` comes within a screen's height of the viewport (at
+/// once where the browser cannot tell): work for what is far down a page,
+/// such as the report form's map, waits until the resident gets near it.
+pub fn when_near(el: &web_sys::Element, f: impl FnOnce() + 'static) {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    let f = Rc::new(Cell::new(Some(f)));
+    let run = {
+        let f = f.clone();
+        move || {
+            if let Some(f) = f.take() {
+                f();
+            }
+        }
+    };
+    let on_change = {
+        let run = run.clone();
+        Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+            move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+                let near = entries.iter().any(|e| {
+                    e.unchecked_into::<web_sys::IntersectionObserverEntry>()
+                        .is_intersecting()
+                });
+                if near {
+                    observer.disconnect();
+                    run();
+                }
+            },
+        )
+    };
+    let init = web_sys::IntersectionObserverInit::new();
+    init.set_root_margin("100% 0px");
+    match web_sys::IntersectionObserver::new_with_options(on_change.as_ref().unchecked_ref(), &init)
+    {
+        Ok(observer) => {
+            observer.observe(el);
+            // Lives as long as the observer may call it: until it has run
+            // `f`, or for the page's life when the element never comes near.
+            on_change.forget();
+        }
+        Err(_) => run(),
+    }
+}
+
 pub fn follow_server_only_links() {
     use crate::delivery::Delivery;
     let on_click = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MouseEvent)>::new(

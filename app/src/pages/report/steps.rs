@@ -114,6 +114,40 @@ fn choose(form: Form, c: Category) {
     crate::browser::scroll_to("step-photos");
 }
 
+/// The categories, by group, as one piece of HTML. The server writes it into
+/// the page and hydration adopts it whole (an `inner_html` is not walked),
+/// with one click listener on the grid: as views, the 33 buttons and their
+/// icons were about 190 ms more of one task on Lighthouse's phone (a CPU
+/// four times slower), the largest part of the page's blocking time.
+fn grid_html(l: Locale, list: &[Category]) -> String {
+    use crate::format::escape_html as esc;
+    let mut out = String::new();
+    for (group, items) in grouped(list) {
+        let legend = if zh(l) { &group.name } else { &group.name_en };
+        out.push_str(r#"<fieldset class="cat-group"><legend>"#);
+        out.push_str(&esc(legend));
+        out.push_str(r#"</legend><div class="cat-grid">"#);
+        for c in items {
+            let name = if zh(l) { &c.name } else { &c.name_en };
+            out.push_str(r#"<button type="button" class="category" data-code=""#);
+            out.push_str(&esc(&c.code));
+            out.push_str(r#""><span class="cat-icon">"#);
+            out.push_str(&crate::components::icon::svg(icon_for(&c.icon)));
+            out.push_str(r#"</span><span class="cat-name">"#);
+            out.push_str(&esc(name));
+            out.push_str("</span>");
+            if c.rewardable {
+                out.push_str(r#"<span class="reward-badge">"#);
+                out.push_str(&esc(td_string!(l, rewardable)));
+                out.push_str("</span>");
+            }
+            out.push_str("</button>");
+        }
+        out.push_str("</div></fieldset>");
+    }
+    out
+}
+
 #[component]
 pub fn CategoryStep(form: Form) -> impl IntoView {
     let lang = use_lang();
@@ -148,8 +182,9 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
             return ().into_any();
         }
         let l = lang.get();
+        // `None` only while `Suspense` shows its fallback.
         match form.categories.get() {
-            None => view! { <p class="muted js-only">{td_string!(l, loading_categories)}</p> }.into_any(),
+            None => ().into_any(),
             Some(Err(_)) => view! {
                 <p class="field-error">
                     {td_string!(l, categories_failed)} " "
@@ -157,48 +192,31 @@ pub fn CategoryStep(form: Form) -> impl IntoView {
                 </p>
             }
             .into_any(),
-            Some(Ok(list)) => grouped(&list)
-                .into_iter()
-                .map(|(group, items)| {
-                    let legend = if zh(l) { group.name.clone() } else { group.name_en.clone() };
-                    view! {
-                        <fieldset class="cat-group">
-                            <legend>{legend}</legend>
-                            <div class="cat-grid">
-                                {items
-                                    .into_iter()
-                                    .map(|c| {
-                                        let name = if zh(l) { c.name.clone() } else { c.name_en.clone() };
-                                        let code = c.code.clone();
-                                        let icon = icon_for(&c.icon);
-                                        let rewardable = c.rewardable;
-                                        view! {
-                                            <button
-                                                type="button"
-                                                class="category"
-                                                data-code=code
-                                                on:click=move |_| choose(form, c.clone())
-                                            >
-                                                <span class="cat-icon"><Icon name=icon /></span>
-                                                <span class="cat-name">{name}</span>
-                                                {rewardable.then(|| view! { <span class="reward-badge">{td_string!(l, rewardable)}</span> })}
-                                            </button>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </div>
-                        </fieldset>
-                    }
-                })
-                .collect_view()
-                .into_any(),
+            Some(Ok(list)) => {
+                let html = grid_html(l, &list);
+                view! {
+                    <div
+                        class="cat-groups"
+                        inner_html=html
+                        on:click=move |ev| {
+                            let code = crate::browser::clicked_attr(&ev, "button.category", "data-code");
+                            if let Some(c) = code.and_then(|code| list.iter().find(|c| c.code == code)) {
+                                choose(form, c.clone());
+                            }
+                        }
+                    ></div>
+                }
+                .into_any()
+            }
         }
     };
     view! {
         <section class="step" id="step-category" tabindex="-1">
             <StepTitle n=form.step(1) title=title />
             {chosen}
-            {grid}
+            <Suspense fallback=move || view! { <p class="muted js-only">{td_string!(lang.get(), loading_categories)}</p> }>
+                {grid}
+            </Suspense>
             <FieldProblem form=form field="category" />
         </section>
     }
@@ -485,33 +503,39 @@ pub fn LocationStep(form: Form) -> impl IntoView {
     let title = Signal::derive(move || td_string!(lang.get(), step_location).to_owned());
     let map_el = NodeRef::<leptos::html::Div>::new();
 
-    // Open the map once the page is live; close it when leaving.
+    // Open the map once the page is live and the resident nears it (it is
+    // far below the categories: loading Leaflet and drawing the map as the
+    // form hydrated was 41 KB and a long task before anyone could see it);
+    // close it when leaving.
     Effect::new(move |_| {
         let Some(el) = map_el.get() else {
             return;
         };
         let el: leptos::web_sys::HtmlElement = el.into();
-        leptos::task::spawn_local(async move {
-            use crate::browser::map;
-            let centre = form.coords_untracked().unwrap_or(BANAN_CENTRE);
-            let opened = map::open(
-                el,
-                centre,
-                if form.coords_untracked().is_some() {
-                    16.0
-                } else {
-                    12.0
-                },
-                move |lat, lon| form.set_coords(lat, lon, None, LocSource::Map),
-                move || {
-                    let _ = form.tiles_failed.try_set(true);
-                },
-            )
-            .await;
-            let _ = form.map_ok.try_set(Some(opened));
-            if opened && let Some((lat, lon)) = form.coords_untracked() {
-                map::set_pin(lat, lon, form.accuracy.get_untracked());
-            }
+        let near = el.clone();
+        crate::browser::when_near(&near, move || {
+            leptos::task::spawn_local(async move {
+                use crate::browser::map;
+                let centre = form.coords_untracked().unwrap_or(BANAN_CENTRE);
+                let opened = map::open(
+                    el,
+                    centre,
+                    if form.coords_untracked().is_some() {
+                        16.0
+                    } else {
+                        12.0
+                    },
+                    move |lat, lon| form.set_coords(lat, lon, None, LocSource::Map),
+                    move || {
+                        let _ = form.tiles_failed.try_set(true);
+                    },
+                )
+                .await;
+                let _ = form.map_ok.try_set(Some(opened));
+                if opened && let Some((lat, lon)) = form.coords_untracked() {
+                    map::set_pin(lat, lon, form.accuracy.get_untracked());
+                }
+            })
         });
     });
     on_cleanup(crate::browser::map::close);
@@ -1130,5 +1154,52 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
             </button>
             <p class="hint">{move || td_string!(lang.get(), submit_hint)}</p>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::report::CategoryGroup;
+
+    fn category(code: &str, group: &str, name: &str, rewardable: bool) -> Category {
+        Category {
+            code: code.to_owned(),
+            group: CategoryGroup {
+                code: group.to_owned(),
+                name: format!("{group}组"),
+                name_en: format!("{group} group"),
+            },
+            name: name.to_owned(),
+            name_en: format!("{name} (en)"),
+            icon: "noise".to_owned(),
+            rewardable,
+            questions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_category_grid_escapes_what_an_administrator_named() {
+        let list = [
+            category("a\"b", "g1", "<script>alert('x')</script>", true),
+            category("c", "g1", "噪声 & 振动", false),
+            category("d", "<g2>", "扬尘", false),
+        ];
+        let html = grid_html(Locale::zh_CN, &list);
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+        assert!(html.contains(r#"data-code="a&quot;b""#));
+        assert!(html.contains("噪声 &amp; 振动"));
+        assert!(html.contains("<legend>&lt;g2&gt;组</legend>"));
+        // Two groups in the order first met; the reward badge once.
+        assert_eq!(html.matches("<fieldset").count(), 2);
+        assert_eq!(html.matches("reward-badge").count(), 1);
+        assert_eq!(
+            html.matches(r#"<button type="button" class="category""#)
+                .count(),
+            3
+        );
+        let en = grid_html(Locale::en, &list);
+        assert!(en.contains("扬尘 (en)") && en.contains("g1 group"));
     }
 }

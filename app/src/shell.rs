@@ -21,6 +21,18 @@ pub struct ShellConfig {
     pub demo: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
+const MARK_SCRIPTED: &str = "document.documentElement.classList.add('js')";
+
+/// On a hydrated page, also: a category tapped while the page is not live
+/// yet (the report form's grid is in the first paint, its listener comes
+/// with the WebAssembly, seconds later on a weak network) is remembered,
+/// and the form chooses it once live (`browser::take_early_category`), so
+/// the resident's first tap is not lost.
+const MARK_SCRIPTED_AND_EARLY_TAPS: &str = "document.documentElement.classList.add('js');\
+addEventListener('click',function(e){if(window.shanshuiLive)return;\
+var b=e.target.closest&&e.target.closest('button.category[data-code]');\
+if(b)window.shanshuiEarlyCategory=b.getAttribute('data-code')},true)";
+
 pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let pkg = options.site_pkg_dir.to_string();
     let ShellConfig {
@@ -66,7 +78,9 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
                 <meta name="shanshui-tile-attribution" content=tile_attribution />
                 // Marks the page as scripted before it paints, so no-JavaScript
                 // notices (`.nojs-only`) stay hidden for everyone else.
-                <script nonce=nonce.clone()>"document.documentElement.classList.add('js')"</script>
+                <script nonce=nonce.clone()>
+                    {if delivery == Delivery::Hydrated { MARK_SCRIPTED_AND_EARLY_TAPS } else { MARK_SCRIPTED }}
+                </script>
                 <link rel="stylesheet" href=format!("/style.css?v={v}") />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />

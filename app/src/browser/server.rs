@@ -56,6 +56,10 @@ pub fn set_cookie(_cookie: &str) {}
 
 pub fn follow_server_only_links() {}
 
+pub fn take_early_category() -> Option<String> {
+    None
+}
+
 pub fn when_near(_el: &leptos::web_sys::Element, _f: impl FnOnce() + 'static) {}
 
 pub fn clicked_attr(_ev: &leptos::ev::MouseEvent, _selector: &str, _attr: &str) -> Option<String> {

@@ -217,6 +217,18 @@ pub fn when_near(el: &web_sys::Element, f: impl FnOnce() + 'static) {
     }
 }
 
+/// The category a resident tapped before the report form was live, kept by
+/// the page's first inline script (`shell`), taken once; from then on the
+/// script keeps no more (the form's own listener has them).
+pub fn take_early_category() -> Option<String> {
+    let window = JsValue::from(web_sys::window()?);
+    let key = JsValue::from_str("shanshuiEarlyCategory");
+    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("shanshuiLive"), &JsValue::TRUE);
+    let code = js_sys::Reflect::get(&window, &key).ok()?.as_string();
+    let _ = js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key);
+    code
+}
+
 pub fn follow_server_only_links() {
     use crate::delivery::Delivery;
     let on_click = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MouseEvent)>::new(

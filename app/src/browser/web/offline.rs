@@ -33,7 +33,13 @@ pub async fn keep(pages: &[&str], also: impl Future<Output = ()>) {
     let Some(worker) = get(&registration, "active") else {
         return;
     };
-    let urls = loaded(&window);
+    let mut urls = loaded(&window);
+    // `/report` as sent carries its categories, but the form drawn in the
+    // browser (a resident who opens `/track` with no signal and goes on to
+    // report) reads them from the API: kept whether this page asked or not.
+    if !urls.iter().any(|u| u.ends_with(CATEGORIES)) {
+        urls.push(CATEGORIES.to_owned());
+    }
     // The build the page runs on, from its versioned files: the worker
     // fetches a page again only when its kept copy is of another build.
     let build = urls.iter().find_map(|u| {
@@ -68,6 +74,8 @@ pub async fn keep(pages: &[&str], also: impl Future<Output = ()>) {
     }
     call(&worker, "postMessage", &[message.into()]);
 }
+
+const CATEGORIES: &str = "/api/v1/categories";
 
 /// The URLs of what this page has loaded so far.
 fn loaded(window: &JsValue) -> Vec<String> {

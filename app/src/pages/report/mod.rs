@@ -457,6 +457,13 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
     // After hydration: a key for this report.
     Effect::new(move |_| {
         form.hydrated.set(true);
+        // A category tapped while the page was not live yet.
+        let early = crate::browser::take_early_category();
+        if let (Some(code), Some(Ok(list))) = (early, form.categories.get_untracked()) {
+            if let Some(c) = list.into_iter().find(|c| c.code == code) {
+                steps::choose(form, c);
+            }
+        }
         if form.key.get_untracked().is_empty() {
             form.key.set(crate::browser::random_key());
         }

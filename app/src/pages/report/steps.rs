@@ -97,7 +97,7 @@ fn grouped(list: &[Category]) -> Vec<(CategoryGroup, Vec<Category>)> {
     groups
 }
 
-fn choose(form: Form, c: Category) {
+pub(super) fn choose(form: Form, c: Category) {
     let changed_group = form.category.with_untracked(|old| {
         old.as_ref()
             .map(|o| o.group.code != c.group.code)

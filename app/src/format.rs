@@ -118,23 +118,6 @@ pub fn finding_label(locale: Locale, finding: shared::case::Finding) -> &'static
 }
 
 /// A name in the reader's language: (Chinese, English).
-/// Text made safe inside HTML written as a string, in an element or a
-/// quoted attribute.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 pub fn named(locale: Locale, zh: &str, en: &str) -> String {
     if locale == Locale::zh_CN || en.is_empty() {
         zh.to_owned()

@@ -120,7 +120,8 @@ pub(super) fn choose(form: Form, c: Category) {
 /// icons were about 190 ms more of one task on Lighthouse's phone (a CPU
 /// four times slower), the largest part of the page's blocking time.
 fn grid_html(l: Locale, list: &[Category]) -> String {
-    use crate::format::escape_html as esc;
+    // Quotes too, so the same escape serves text and attribute values.
+    let esc = |s: &str| html_escape::encode_quoted_attribute(s).into_owned();
     let mut out = String::new();
     for (group, items) in grouped(list) {
         let legend = if zh(l) { &group.name } else { &group.name_en };
@@ -1187,7 +1188,7 @@ mod tests {
         ];
         let html = grid_html(Locale::zh_CN, &list);
         assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+        assert!(html.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"));
         assert!(html.contains(r#"data-code="a&quot;b""#));
         assert!(html.contains("噪声 &amp; 振动"));
         assert!(html.contains("<legend>&lt;g2&gt;组</legend>"));

@@ -459,10 +459,10 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
         form.hydrated.set(true);
         // A category tapped while the page was not live yet.
         let early = crate::browser::take_early_category();
-        if let (Some(code), Some(Ok(list))) = (early, form.categories.get_untracked()) {
-            if let Some(c) = list.into_iter().find(|c| c.code == code) {
-                steps::choose(form, c);
-            }
+        if let (Some(code), Some(Ok(list))) = (early, form.categories.get_untracked())
+            && let Some(c) = list.into_iter().find(|c| c.code == code)
+        {
+            steps::choose(form, c);
         }
         if form.key.get_untracked().is_empty() {
             form.key.set(crate::browser::random_key());

@@ -159,11 +159,6 @@ pub fn set_cookie(cookie: &str) {
     }
 }
 
-/// Links to a server-only page (see `crate::delivery`) are followed by the
-/// browser, not by the app's router: the page is not in this WebAssembly,
-/// and the server sends it whole. A listener on the window's capture phase
-/// runs before the router's (on the window's bubble phase) and stops the
-/// click there, leaving the browser's own navigation to happen.
 /// The `attr` of the element matching `selector` that a click landed in
 /// (the target itself or its nearest such ancestor): one listener for a list
 /// of buttons the page did not build one by one.
@@ -229,6 +224,11 @@ pub fn take_early_category() -> Option<String> {
     code
 }
 
+/// Links to a server-only page (see `crate::delivery`) are followed by the
+/// browser, not by the app's router: the page is not in this WebAssembly,
+/// and the server sends it whole. A listener on the window's capture phase
+/// runs before the router's (on the window's bubble phase) and stops the
+/// click there, leaving the browser's own navigation to happen.
 pub fn follow_server_only_links() {
     use crate::delivery::Delivery;
     let on_click = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MouseEvent)>::new(

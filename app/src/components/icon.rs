@@ -93,6 +93,7 @@ pub fn icon_for(name: &str) -> &'static str {
     }
 }
 
+/// (Its `<svg>` attributes are written again in `svg` below: change both.)
 #[component]
 pub fn Icon(name: &'static str) -> impl IntoView {
     view! {

@@ -786,12 +786,7 @@ async fn fill_report(client: &Client, photo: Option<&std::path::Path>, descripti
 async fn the_report_form_holds_still_and_keeps_a_tap_made_before_it_was_live() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
-    let sent = reqwest::get(app.url("/report"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let sent = app.get("/report").await.text().await.unwrap();
     assert!(
         sent.contains(r#"<button type="button" class="category" data-code="other">"#),
         "the categories are in the page as sent"

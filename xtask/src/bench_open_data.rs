@@ -158,7 +158,7 @@ fn measure(release: &Path, work: &Path, database: &str, cases: u64) -> Result {
     );
     println!("| target | req/s | p50 | p99 | ratio to hello world | CPU per request |");
     println!("|---|---|---|---|---|---|");
-    let reference = run_one(port_b, "/", &[], &[hello_pid], None)?;
+    let reference = run_one(port_b, "/", &[], &[hello_pid], false)?;
     println!(
         "| axum hello world | {:.0} | {} | {} | 1.000 | {:.3} ms |",
         reference.rps, reference.p50, reference.p99, reference.cpu_ms
@@ -167,9 +167,7 @@ fn measure(release: &Path, work: &Path, database: &str, cases: u64) -> Result {
         // Warm up: what is held in memory is loaded, and the database pool
         // opens its connections (on PostgreSQL each is a process to charge).
         warm_up(port_a, path)?;
-        let charged = [server_pid];
-        let database_cpu = (database == "postgres").then(postgres_ticks);
-        let r = run_one(port_a, path, &[MISS], &charged, database_cpu)?;
+        let r = run_one(port_a, path, &[MISS], &[server_pid], database == "postgres")?;
         println!(
             "| {name} | {:.0} | {} | {} | {:.3} | {:.3} ms |",
             r.rps,
@@ -179,7 +177,7 @@ fn measure(release: &Path, work: &Path, database: &str, cases: u64) -> Result {
             r.cpu_ms
         );
     }
-    let again = run_one(port_b, "/", &[], &[hello_pid], None)?;
+    let again = run_one(port_b, "/", &[], &[hello_pid], false)?;
     println!(
         "| axum hello world, again | {:.0} | {} | {} | {:.3} | {:.3} ms |",
         again.rps,
@@ -210,14 +208,14 @@ struct Run {
     cpu_ms: f64,
 }
 
-/// `database`: what PostgreSQL's processes had used before the run, when
-/// they are charged too (`postgres_ticks`).
+/// `charged`: the processes whose CPU the requests cost; with `postgres`,
+/// PostgreSQL's too (`postgres_ticks`).
 fn run_one(
     port: u16,
     path: &str,
     headers: &[&str],
     charged: &[u32],
-    database: Option<Option<u64>>,
+    postgres: bool,
 ) -> Result<Run> {
     let url = format!("http://127.0.0.1:{port}{path}");
     let mut args = vec!["-t", "2", "-c", "64", "-d", "10s", "--latency"];
@@ -225,15 +223,17 @@ fn run_one(
         args.extend(["-H", h]);
     }
     args.push(&url);
-    let before: u64 = charged.iter().map(|p| cpu_ticks(*p)).sum();
-    let out = output(Command::new("wrk").args(&args)).ok_or("wrk failed")?;
-    let mut after: u64 = charged.iter().map(|p| cpu_ticks(*p)).sum();
-    if let Some(database_before) = database {
-        let (Some(b), Some(a)) = (database_before, postgres_ticks()) else {
-            return Err("PostgreSQL's postmaster was not found in /proc".to_owned());
+    let used = || -> Result<u64> {
+        let database = if postgres {
+            postgres_ticks().ok_or("PostgreSQL's postmaster was not found in /proc")?
+        } else {
+            0
         };
-        after += a.saturating_sub(b);
-    }
+        Ok(charged.iter().map(|p| cpu_ticks(*p)).sum::<u64>() + database)
+    };
+    let before = used()?;
+    let out = output(Command::new("wrk").args(&args)).ok_or("wrk failed")?;
+    let after = used()?;
     let field = |prefix: &str| wrk_field(&out, prefix);
     if out.contains("Non-2xx or 3xx responses") {
         return Err(format!("{path}: answers other than 200 under load:\n{out}"));

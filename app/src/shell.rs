@@ -33,6 +33,29 @@ addEventListener('click',function(e){if(window.shanshuiLive)return;\
 var b=e.target.closest&&e.target.closest('button.category[data-code]');\
 if(b)window.shanshuiEarlyCategory=b.getAttribute('data-code')},true)";
 
+/// The tab's icon, written into every page (`data:`): a link to
+/// `/favicon.svg` cost every page one more request, a round trip on a weak
+/// network, for 265 bytes. The file stays for the web app manifest and the
+/// push notifications.
+static FAVICON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    data_url("image/svg+xml", include_str!("../../public/favicon.svg"))
+});
+
+/// A `data:` URL of a text: only what a URL or the attribute around it
+/// would read otherwise is percent-encoded.
+fn data_url(mime: &str, text: &str) -> String {
+    let mut url = format!("data:{mime},");
+    for c in text.trim().chars() {
+        match c {
+            '%' | '#' | '"' | '<' | '>' | '&' | '\'' | '\n' | '\r' | '\t' => {
+                url.push_str(&format!("%{:02X}", c as u32));
+            }
+            c => url.push(c),
+        }
+    }
+    url
+}
+
 pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let pkg = options.site_pkg_dir.to_string();
     let ShellConfig {
@@ -82,7 +105,7 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
                     {if delivery == Delivery::Hydrated { MARK_SCRIPTED_AND_EARLY_TAPS } else { MARK_SCRIPTED }}
                 </script>
                 <link rel="stylesheet" href=format!("/style.css?v={v}") />
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="icon" href=FAVICON.as_str() type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 {(delivery == Delivery::Hydrated).then(|| view! {
                     <link rel="modulepreload" href=js />
@@ -99,5 +122,38 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
                 })}
             </body>
         </html>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_icon_is_a_data_url_that_reads_back_as_the_file() {
+        let url = FAVICON.as_str();
+        let encoded = url.strip_prefix("data:image/svg+xml,").unwrap();
+        assert!(!encoded.contains(['#', '"', '<', '>', '&', '\'', '\n']));
+        let mut decoded = Vec::new();
+        let mut bytes = encoded.bytes();
+        while let Some(b) = bytes.next() {
+            if b == b'%' {
+                let hex: String = [bytes.next().unwrap(), bytes.next().unwrap()]
+                    .iter()
+                    .map(|&b| b as char)
+                    .collect();
+                decoded.push(u8::from_str_radix(&hex, 16).unwrap());
+            } else {
+                decoded.push(b);
+            }
+        }
+        assert_eq!(
+            String::from_utf8(decoded).unwrap(),
+            include_str!("../../public/favicon.svg").trim()
+        );
+        assert_eq!(
+            data_url("text/plain", "50% #1"),
+            "data:text/plain,50%25 %231"
+        );
     }
 }

@@ -467,6 +467,78 @@ async fn each_open_information_page_keeps_to_its_budget_opened_directly() {
     app.shutdown().await;
 }
 
+/// Requests a page opened cold made until it started keeping the offline
+/// pages (`pages::keep_offline` marks that moment, seconds after the page is
+/// live): the document, every file in the browser's resource timing, and the
+/// icon and manifest it links to over the network, which the browser fetches
+/// outside resource timing.
+async fn requests_to_open(client: &Client) -> u64 {
+    eventually("the page starts keeping the offline pages", async || {
+        client
+            .execute(
+                "return performance.getEntriesByName('shanshui-keep-offline').length > 0",
+                vec![],
+            )
+            .await
+            .unwrap()
+            == json!(true)
+    })
+    .await;
+    client
+        .execute(
+            "const kept = performance.getEntriesByName('shanshui-keep-offline')[0].startTime;
+             const files = performance.getEntriesByType('resource').filter(e => e.startTime < kept);
+             const linked = document.querySelectorAll('link[rel=icon]:not([href^=\"data:\"]), link[rel=manifest]');
+             return 1 + files.length + linked.length;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
+}
+
+/// Issue 15's request budgets for the pages that hydrate. Their bytes are
+/// only meaningful for the release build (`cargo xtask bench-pages`); the
+/// requests are the same in this debug build, which splits alike.
+#[tokio::test]
+async fn the_resident_pages_and_the_console_keep_to_their_request_budgets_opened_directly() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let (_driver, client) = start_browser().await;
+    for (page, budget) in [("/report", 15), ("/track", 12)] {
+        open_cold(&client, &app.url(page)).await;
+        let requests = requests_to_open(&client).await;
+        assert!(
+            requests <= budget,
+            "{page} took {requests} requests to open (its budget is {budget})"
+        );
+    }
+    app.staff("diao.du", shared::Role::Dispatcher, None).await;
+    sign_in_console(&client, &app, "diao.du").await;
+    open_cold(&client, &app.url("/admin/queue")).await;
+    eventually("the queue is shown", async || {
+        exists(&client, "#admin-me").await
+    })
+    .await;
+    let linked = client
+        .execute(
+            "return document.querySelectorAll('link[rel=icon]:not([href^=\"data:\"]), link[rel=manifest]').length",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    let requests = page_cost(&client).await.requests + linked;
+    assert!(
+        requests <= 25,
+        "the console took {requests} requests to open (its budget is 25)"
+    );
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
 /// axe-core's script (npm `axe-core`, which `cargo xtask test` installs and
 /// names in `SHANSHUI_TEST_AXE`). None outside CI without it: the scan is
 /// skipped there, and fails under CI.

@@ -31,6 +31,7 @@ mod bench_messages;
 mod bench_open_data;
 mod bench_pages;
 mod bench_replicas;
+mod bundle;
 mod fuzz;
 mod imports;
 mod lint;

@@ -14,8 +14,10 @@ use std::process::Command;
 /// relocations (`--emit-relocs`, set in .cargo/config.toml) so that
 /// wasm-split can cut it at the app's lazy routes (`#[lazy_route]`) into the
 /// main module — the shell every page needs — and chunks that
-/// `pkg/__wasm_split.js` fetches the first time a lazy page is shown. wasm-bindgen then processes the main module alone and
-/// keeps the exports the chunks link against (`--keep-lld-exports`).
+/// wasm-split's loader fetches the first time a lazy page is shown.
+/// wasm-bindgen then processes the main module alone and keeps the exports
+/// the chunks link against (`--keep-lld-exports`); the loader and the app's
+/// JS snippets are then merged into its JS (`bundle`).
 pub fn build(release: bool) -> Result {
     let profile = if release { "wasm-release" } else { "dev" };
     step(&format!("building the WebAssembly front end ({profile})"));
@@ -92,6 +94,7 @@ pub fn build(release: bool) -> Result {
         bindgen.arg("--remove-name-section");
     }
     sh(bindgen.arg(&main_wasm))?;
+    crate::bundle::merge_into_main(&pkg, &format!("{OUTPUT_NAME}.js"))?;
 
     copy_dir(&root().join("public"), &site)?;
     if release {

@@ -243,11 +243,23 @@ async fn the_front_end_is_served_as_wasm_compressed_and_cached(app: &TestApp) {
     );
     assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
 
-    // The lazy routes' chunk loader sits beside it, under the same version;
-    // another version is not served (and not cached as if it were).
-    let loader = wasm_url.replace("shanshui_bg.wasm", "__wasm_split.js");
-    let res = app.get(&loader).await;
-    assert_eq!(res.status(), 200, "{loader}");
+    // The main JS loads the lazy routes' chunks by relative URLs (the
+    // loader is merged into it at build time, so nothing else is fetched
+    // first): they sit beside it, under the same version and caching.
+    let js_url = wasm_url.replace("shanshui_bg.wasm", "shanshui.js");
+    let js = app.get(&js_url).await.text().await.unwrap();
+    assert!(
+        !js.lines().any(|l| l.starts_with("import ")),
+        "the main JS imports nothing more"
+    );
+    let chunk = js
+        .split("new URL(\"./")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a chunk the main JS fetches");
+    let chunk_url = wasm_url.replace("shanshui_bg.wasm", chunk);
+    let res = app.get(&chunk_url).await;
+    assert_eq!(res.status(), 200, "{chunk_url}");
     assert_eq!(
         res.headers()["cache-control"],
         "public, max-age=31536000, immutable"

@@ -12,10 +12,19 @@ use super::js::{call, get, wait};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
+/// The performance mark set when the page starts keeping the offline pages.
+const KEEPING_MARK: &str = "shanshui-keep-offline";
+
 pub async fn keep(pages: &[&str], also: impl Future<Output = ()>) {
     let Some(window) = web_sys::window().map(JsValue::from) else {
         return;
     };
+    // What the page fetched before this is what opening it cost; what
+    // follows is kept for later. The mark tells them apart (in the browser
+    // tests' budgets, and in any performance trace).
+    if let Some(performance) = get(&window, "performance") {
+        call(&performance, "mark", &[JsValue::from_str(KEEPING_MARK)]);
+    }
     let Some(workers) = get(&window, "navigator").and_then(|n| get(&n, "serviceWorker")) else {
         return;
     };

@@ -72,6 +72,8 @@ pub fn Cases() -> impl IntoView {
     // owned by what draws it (a resource would keep and copy its value for
     // hydration that never comes).
     let cases = public_api::get::<PublicCasePage>(api_url());
+    // The filter's list and the map draw the same areas: read once.
+    let areas = AsyncDerived::new(areas);
     let path = {
         let f = filters();
         format!("/cases{}", query(&f))
@@ -116,7 +118,7 @@ pub fn Cases() -> impl IntoView {
                     <Suspense>{Suspend::new(async move {
                         let l = lang.get();
                         let chosen = value("area");
-                        areas().await.areas.iter().map(|a| {
+                        areas.await.areas.iter().map(|a| {
                             let selected = a.code == chosen;
                             view! { <option value=a.code.clone() selected=selected>{named(l, &a.name, &a.name_en)}</option> }
                         }).collect_view()
@@ -159,7 +161,7 @@ pub fn Cases() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="muted" role="status">{td_string!(lang.get(), loading)}</p> }>
             {Suspend::new(async move {
                 let l = lang.get();
-                let areas = areas().await;
+                let areas = areas.await;
                 match cases.await {
                     Err(e) => view! { <p class="field-error" role="alert" id="cases-error">{e}</p> }.into_any(),
                     Ok(page) if page.items.is_empty() => view! {

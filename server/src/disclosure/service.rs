@@ -567,6 +567,10 @@ async fn public_photos(
         ])
         .filter(photo::Column::CaseId.is_in(ids))
         .filter(photo::Column::Public.eq(true))
+        // By case first: the order the case index already reads them in, so
+        // SQLite needs no temporary tree to sort them (each case's photos
+        // are still in the order they came).
+        .order_by_asc(photo::Column::CaseId)
         .order_by_asc(photo::Column::Id)
         .into_tuple()
         .all(conn)

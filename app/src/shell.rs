@@ -38,23 +38,11 @@ if(b)window.shanshuiEarlyCategory=b.getAttribute('data-code')},true)";
 /// network, for 265 bytes. The file stays for the web app manifest and the
 /// push notifications.
 static FAVICON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    data_url("image/svg+xml", include_str!("../../public/favicon.svg"))
+    format!(
+        "data:image/svg+xml,{}",
+        crate::public_api::encode(include_str!("../../public/favicon.svg").trim())
+    )
 });
-
-/// A `data:` URL of a text: only what a URL or the attribute around it
-/// would read otherwise is percent-encoded.
-fn data_url(mime: &str, text: &str) -> String {
-    let mut url = format!("data:{mime},");
-    for c in text.trim().chars() {
-        match c {
-            '%' | '#' | '"' | '<' | '>' | '&' | '\'' | '\n' | '\r' | '\t' => {
-                url.push_str(&format!("%{:02X}", c as u32));
-            }
-            c => url.push(c),
-        }
-    }
-    url
-}
 
 pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let pkg = options.site_pkg_dir.to_string();
@@ -150,10 +138,6 @@ mod tests {
         assert_eq!(
             String::from_utf8(decoded).unwrap(),
             include_str!("../../public/favicon.svg").trim()
-        );
-        assert_eq!(
-            data_url("text/plain", "50% #1"),
-            "data:text/plain,50%25 %231"
         );
     }
 }

@@ -144,6 +144,10 @@ pub struct PublicCasePage {
     /// of this page's last case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// When cases come before this page: the `before` that asks for the
+    /// page before (the code of this page's first case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
 }
 
 /// The case action `disclose`: what a reviewer publishes.

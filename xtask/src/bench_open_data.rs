@@ -163,7 +163,39 @@ fn measure(release: &Path, work: &Path, database: &str, cases: u64) -> Result {
         "| axum hello world | {:.0} | {} | {} | 1.000 | {:.3} ms |",
         reference.rps, reference.p50, reference.p99, reference.cpu_ms
     );
-    for (name, path) in READS {
+    // Page 500 as the list's own links reach it: by keyset, from page 499's
+    // `next` and from page 501's `prev`.
+    let linked = [
+        (
+            "`/cases?page=500&after=…` (HTML, its next link)",
+            "499",
+            "next",
+            "after",
+        ),
+        (
+            "`/cases?page=500&before=…` (HTML, its prev link)",
+            "501",
+            "prev",
+            "before",
+        ),
+    ]
+    .into_iter()
+    .filter_map(
+        |(name, from, field, param)| match neighbour(port_a, from, field) {
+            Ok(code) => Some((name.to_owned(), format!("/cases?page=500&{param}={code}"))),
+            Err(e) => {
+                eprintln!("{name}: not measured ({e})");
+                None
+            }
+        },
+    )
+    .collect::<Vec<_>>();
+    let reads = READS
+        .iter()
+        .map(|(name, path)| ((*name).to_owned(), (*path).to_owned()))
+        .chain(linked);
+    for (name, path) in reads {
+        let path = path.as_str();
         // Warm up: what is held in memory is loaded, and the database pool
         // opens its connections (on PostgreSQL each is a process to charge).
         warm_up(port_a, path)?;
@@ -191,6 +223,18 @@ fn measure(release: &Path, work: &Path, database: &str, cases: u64) -> Result {
     drop(filled);
     let _ = fs::remove_dir_all(&data);
     Ok(())
+}
+
+/// The case a page's `next` or `prev` link names, from the public API.
+fn neighbour(port: u16, page: &str, field: &str) -> Result<String> {
+    let url = format!("http://127.0.0.1:{port}/api/v1/public/cases?page={page}");
+    let body = output(Command::new("curl").args(["-sf", &url]))
+        .ok_or_else(|| format!("curl could not read {url}"))?;
+    let page: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    page[field]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{url} has no `{field}`: too few cases for page 500"))
 }
 
 fn warm_up(port: u16, path: &str) -> Result {

@@ -63,9 +63,11 @@ pub fn Cases() -> impl IntoView {
     let api_url = move || {
         let mut f = filters();
         f.push(("page", page_no().to_string()));
-        // The next page's link says which case it follows (keyset), so
-        // the hundredth page costs the server what the first does.
+        // The next page's link says which case it follows, the previous
+        // page's which case it comes before (keyset), so the hundredth page
+        // costs the server what the first does.
         f.push(("after", value("after")));
+        f.push(("before", value("before")));
         format!("/api/v1/public/cases{}", query(&f))
     };
     // Server-only: each part is read once while the page renders, and
@@ -169,9 +171,14 @@ pub fn Cases() -> impl IntoView {
                     }.into_any(),
                     Ok(page) => {
                         let pins: Vec<Pin> = page.items.iter().map(|c| pin(c, l)).collect();
-                        let prev = (page.page > 1).then(|| {
+                        let prev = page.prev.clone().map(|before| {
                             let mut f = filters();
-                            f.push(("page", (page.page - 1).to_string()));
+                            // The page before the second is the first, at its
+                            // own address.
+                            if page.page > 2 {
+                                f.push(("page", (page.page - 1).to_string()));
+                                f.push(("before", before));
+                            }
                             format!("/cases{}", query(&f))
                         });
                         let next = page.next.clone().map(|after| {

@@ -39,8 +39,8 @@ async fn page(
     query: &PublicQuery,
 ) -> Result<(PublicFilter, Vec<PublicCase>, bool), AppError> {
     let filter = query.filter(DEFAULT_EXPORT_SIZE, MAX_EXPORT_SIZE)?;
-    let (items, has_more) = state.public_cases().list(&filter).await?;
-    Ok((filter, items, has_more))
+    let found = state.public_cases().list(&filter).await?;
+    Ok((filter, found.items, found.later))
 }
 
 /// `Link: <…&page=n+1&after=CODE>; rel="next"` when more follow, so a
@@ -62,7 +62,12 @@ fn link_next(
     let mut params: Vec<String> = raw_query
         .unwrap_or_default()
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("page=") && !p.starts_with("after="))
+        .filter(|p| {
+            !p.is_empty()
+                && !["page=", "after=", "before="]
+                    .iter()
+                    .any(|k| p.starts_with(k))
+        })
         .map(str::to_owned)
         .collect();
     params.push(format!("page={}", filter.page + 1));
@@ -247,14 +252,15 @@ pub async fn atom(
     }
     .filter(size, size)?;
     let cases = state.public_cases();
-    let (new, _) = cases.list(&base).await?;
-    let (closed, _) = cases
+    let new = cases.list(&base).await?.items;
+    let closed = cases
         .list(&PublicFilter {
             status: StatusFilter::Closed,
             sort: Sort::Closed,
             ..base.clone()
         })
-        .await?;
+        .await?
+        .items;
     // (time, closed?, case), newest first.
     let mut entries: Vec<(String, bool, &PublicCase)> = new
         .iter()

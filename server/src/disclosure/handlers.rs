@@ -1,6 +1,6 @@
 //! HTTP for the public record: the JSON API under `/api/v1/public/`.
 
-use super::service::{PublicFilter, StatusFilter};
+use super::service::{Keyset, PublicFilter, StatusFilter};
 use crate::directory::calendar::parse_day;
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::state::AppState;
@@ -35,6 +35,9 @@ pub struct PublicQuery {
     /// The code of the last case of the page before (its `next`): the page
     /// after it, found as fast however deep; `page` then only numbers it.
     pub after: Option<String>,
+    /// The code of the first case of the page after (its `prev`): the page
+    /// before it, found the same way. Not with `after`.
+    pub before: Option<String>,
 }
 
 /// An empty parameter counts as absent (as Open311 says too).
@@ -86,14 +89,24 @@ impl PublicQuery {
             sort: Default::default(),
             page: number("page", &self.page, 1, 100_000)?,
             page_size: number("page_size", &self.page_size, default_size, max_size)?,
-            after: given(&self.after)
-                .map(|code| {
-                    shared::report::tracking_code::normalize(code).ok_or_else(|| {
-                        AppError::validation("after", "a case number such as BN-7K3M-Q9TX")
-                    })
-                })
-                .transpose()?,
+            keyset: self.keyset()?,
         })
+    }
+
+    fn keyset(&self) -> Result<Option<Keyset>, AppError> {
+        let code = |field: &str, code: &str| {
+            shared::report::tracking_code::normalize(code)
+                .ok_or_else(|| AppError::validation(field, "a case number such as BN-7K3M-Q9TX"))
+        };
+        match (given(&self.after), given(&self.before)) {
+            (None, None) => Ok(None),
+            (Some(after), None) => Ok(Some(Keyset::After(code("after", after)?))),
+            (None, Some(before)) => Ok(Some(Keyset::Before(code("before", before)?))),
+            (Some(_), Some(_)) => Err(AppError::validation(
+                "before",
+                "either after or before, not both",
+            )),
+        }
     }
 }
 
@@ -119,15 +132,19 @@ pub async fn list(
     AppQuery(query): AppQuery<PublicQuery>,
 ) -> Result<AppJson<PublicCasePage>, AppError> {
     let filter = query.filter(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    let (items, has_more) = state.public_cases().list(&filter).await?;
+    let found = state.public_cases().list(&filter).await?;
+    let edge = |later: bool, case: Option<&shared::disclosure::PublicCase>| {
+        later.then(|| case.map(|c| c.code.clone())).flatten()
+    };
     Ok(AppJson(PublicCasePage {
-        next: has_more
-            .then(|| items.last().map(|c| c.code.clone()))
-            .flatten(),
-        items,
-        page: filter.page,
+        next: edge(found.later, found.items.last()),
+        prev: edge(found.earlier, found.items.first()),
+        // Read back to the top from a case: that is the first page,
+        // whatever number the link gave it.
+        page: if found.earlier { filter.page } else { 1 },
+        items: found.items,
         page_size: filter.page_size,
-        has_more,
+        has_more: found.later,
     }))
 }
 

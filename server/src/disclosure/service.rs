@@ -84,10 +84,29 @@ pub struct PublicFilter {
     /// 1-based.
     pub page: u32,
     pub page_size: u32,
-    /// The code of the last case of the page before, normalised: the page
-    /// after it, found from the index however deep (keyset); `page` then
-    /// only numbers it.
-    pub after: Option<String>,
+    /// Where the page starts, given as a neighbouring case (keyset): found
+    /// from the index however deep, where an offset makes the database step
+    /// over every case before it. `page` then only numbers the page.
+    pub keyset: Option<Keyset>,
+}
+
+/// A page next to a case on another page, the case's code normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keyset {
+    /// The page after this case (the last of the page before): `next`.
+    After(String),
+    /// The page before this case (the first of the page after): `prev`.
+    Before(String),
+}
+
+/// A page of the public list.
+#[derive(Debug, Clone, Default)]
+pub struct PublicPage {
+    pub items: Vec<PublicCase>,
+    /// Cases follow this page.
+    pub later: bool,
+    /// Cases come before this page (it is not the list's first).
+    pub earlier: bool,
 }
 
 pub struct PublicCases<'a> {
@@ -219,13 +238,14 @@ impl Columns<'_> {
 }
 
 impl PublicCases<'_> {
-    /// A page of cases, newest first, and whether more follow.
+    /// A page of cases, newest first, and whether more follow or come
+    /// before it.
     ///
     /// Two steps in one statement: the page's ids are found from an index
     /// alone (`idx_cases_public` and the category's and area's), however
     /// deep the page, and only those cases' rows are then read. Reading
     /// whole rows to skip them made page 500 cost what 10,000 cases do.
-    pub async fn list(&self, filter: &PublicFilter) -> Result<(Vec<PublicCase>, bool), AppError> {
+    pub async fn list(&self, filter: &PublicFilter) -> Result<PublicPage, AppError> {
         let directory = self.directory.get(self.db).await?;
         let lookups = &directory.lookups;
         let mut ids = case::Entity::find().select_only().column(case::Column::Id);
@@ -279,26 +299,46 @@ impl PublicCases<'_> {
                 case::Column::ClosedAt
             }
         };
-        // After a given case (keyset): found from the index however deep;
-        // the page number then only numbers the page.
-        let offset = match &filter.after {
-            Some(code) => {
+        // Next to a given case (keyset): found from the index however deep;
+        // the page number then only numbers the page. The page before a
+        // case is read upwards from it and turned round.
+        let newest_first = !matches!(filter.keyset, Some(Keyset::Before(_)));
+        // Read upwards, whether any case follows the page is not in the
+        // rows read: it is asked.
+        let mut follows = None;
+        let offset = match &filter.keyset {
+            Some(Keyset::After(code) | Keyset::Before(code)) => {
                 use sea_orm::sea_query::ExprTrait;
-                let (at, id) = self.position(code, order).await?;
-                ids = ids.filter(
-                    Expr::tuple([Expr::col(order), Expr::col(case::Column::Id)])
-                        .lt(Expr::tuple([Expr::val(at), Expr::val(id)])),
-                );
+                let field = if newest_first { "after" } else { "before" };
+                let (at, id) = self.position(field, code, order).await?;
+                let here = || Expr::tuple([Expr::col(order), Expr::col(case::Column::Id)]);
+                let there = || Expr::tuple([Expr::val(at), Expr::val(id)]);
+                if newest_first {
+                    ids = ids.filter(here().lt(there()));
+                } else {
+                    // The case itself, or any after it, if the filters keep it.
+                    let next: Option<i64> = ids
+                        .clone()
+                        .filter(here().lte(there()))
+                        .limit(1)
+                        .into_tuple()
+                        .one(self.db)
+                        .await?;
+                    follows = Some(next.is_some());
+                    ids = ids.filter(here().gt(there()));
+                }
                 0
             }
             None => u64::from(filter.page.max(1) - 1) * size,
         };
-        let ids = ids
-            .order_by_desc(order)
-            .order_by_desc(case::Column::Id)
-            .offset(offset)
-            .limit(size + 1)
-            .into_query();
+        let ids = if newest_first {
+            ids.order_by_desc(order).order_by_desc(case::Column::Id)
+        } else {
+            ids.order_by_asc(order).order_by_asc(case::Column::Id)
+        }
+        .offset(offset)
+        .limit(size + 1)
+        .into_query();
         // Put in order here rather than by the database, which would copy
         // every row's 22 columns into a sorter to do it.
         let mut rows: Vec<PublicRow> = PublicRow::select()
@@ -307,8 +347,29 @@ impl PublicCases<'_> {
             .all(self.db)
             .await?;
         rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.position(filter.sort)));
-        let has_more = rows.len() as u64 > size;
-        let rows: Vec<PublicRow> = rows.into_iter().take(size as usize).collect();
+        // One row more than the page says whether another page lies that way.
+        let beyond = rows.len() as u64 > size;
+        let (rows, later, earlier): (Vec<PublicRow>, bool, bool) = if newest_first {
+            let earlier = offset > 0 || filter.keyset.is_some();
+            let rows = rows.into_iter().take(size as usize).collect();
+            (rows, beyond, earlier)
+        } else {
+            if !beyond && (rows.len() as u64) < size {
+                // Read back past the top (a link numbered or made by hand,
+                // cases gone from a filter): the first page is what comes
+                // before, whole.
+                let first = PublicFilter {
+                    keyset: None,
+                    page: 1,
+                    ..filter.clone()
+                };
+                return Box::pin(self.list(&first)).await;
+            }
+            // The extra row read upwards is the newest: it belongs before.
+            let skip = usize::from(beyond);
+            let later = follows.unwrap_or(true);
+            (rows.into_iter().skip(skip).collect(), later, beyond)
+        };
         let mut photos = public_photos(
             self.db,
             rows.iter()
@@ -336,12 +397,17 @@ impl PublicCases<'_> {
                 )
             })
             .collect();
-        Ok((items, has_more))
+        Ok(PublicPage {
+            items,
+            later,
+            earlier,
+        })
     }
 
     /// Where a case stands in an order: the `after` of a next page.
     async fn position(
         &self,
+        field: &str,
         code: &str,
         order: case::Column,
     ) -> Result<(DateTime<Utc>, i64), AppError> {
@@ -356,7 +422,7 @@ impl PublicCases<'_> {
         match found {
             Some((Some(at), id)) => Ok((at, id)),
             _ => Err(AppError::validation(
-                "after",
+                field,
                 format!("no case `{code}` in this list"),
             )),
         }

@@ -203,11 +203,12 @@ pub async fn collection(
         }
         "requests" => {
             let filter = requests::filter(&params, format, state.settings.clock.now())?;
-            let (items, _) = state
+            let items = state
                 .public_cases()
                 .list(&filter)
                 .await
-                .map_err(|e| Open311Error::from_app(e, format))?;
+                .map_err(|e| Open311Error::from_app(e, format))?
+                .items;
             let base = origin(&headers);
             let doc = Node::List(
                 "request",

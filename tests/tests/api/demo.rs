@@ -126,3 +126,80 @@ async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
     assert!(!text.contains("先生") && !phone, "{text}");
 }
 shanshui_tests::demo_test!(a_year_of_demo_cases_goes_through_the_real_workflow);
+
+/// `/cases` pages by its own links (issue 16): forward by the case a page
+/// follows, back by the case it comes before, so a deep page costs what the
+/// first does; each lands on the page its number gives, and the page before
+/// the second is the first at its own address.
+async fn the_list_of_cases_pages_forward_and_back_by_its_links(app: &TestApp) {
+    let pii = server::privacy::PiiCipher::load_or_create(&app.data_dir).unwrap();
+    let store = server::storage::FsPhotoStore::new(app.data_dir.join("photos"));
+    let parts = server::demo::cases::Parts {
+        db: &app.db,
+        pii: &pii,
+        store: &store,
+        deadlines: server::cases::Deadlines::default(),
+    };
+    server::demo::cases::generate(&parts, 70, 11, app.clock.now())
+        .await
+        .unwrap();
+    let page = |path: String| async move {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        res.text().await.unwrap()
+    };
+    // The cases in the table, in order.
+    let rows = |html: &str| -> Vec<String> {
+        let body = html
+            .split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("</tbody>")
+            .next()
+            .unwrap();
+        body.split("href=\"/cases/")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_owned())
+            .fold(Vec::new(), |mut codes, c| {
+                if !codes.contains(&c) {
+                    codes.push(c);
+                }
+                codes
+            })
+    };
+    let link = |html: &str, rel: &str| -> Option<String> {
+        let tail = html.split(&format!("rel=\"{rel}\" href=\"")).nth(1)?;
+        Some(tail.split('"').next()?.replace("&amp;", "&"))
+    };
+    let numbered = |n: u32| async move {
+        let page: Value = app
+            .get(&format!("/api/v1/public/cases?page={n}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    let first = page("/cases".to_owned()).await;
+    assert_eq!(rows(&first), numbered(1).await);
+    assert!(link(&first, "prev").is_none());
+    let to_second = link(&first, "next").expect("a next link");
+    let second = page(to_second.clone()).await;
+    assert_eq!(rows(&second), numbered(2).await, "{to_second}");
+    let to_third = link(&second, "next").expect("a next link");
+    assert!(to_third.contains("page=3&after="), "{to_third}");
+    let third = page(to_third).await;
+    assert_eq!(rows(&third), numbered(3).await);
+
+    let back = link(&third, "prev").expect("a prev link");
+    assert!(back.contains("page=2&before="), "{back}");
+    assert_eq!(rows(&page(back).await), rows(&second));
+    assert_eq!(link(&second, "prev").as_deref(), Some("/cases"));
+}
+shanshui_tests::demo_test!(the_list_of_cases_pages_forward_and_back_by_its_links);

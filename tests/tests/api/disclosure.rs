@@ -588,6 +588,72 @@ async fn a_next_page_follows_the_last_case_and_matches_the_page_number(app: &Tes
 }
 shanshui_tests::demo_test!(a_next_page_follows_the_last_case_and_matches_the_page_number);
 
+/// Back up the list (issue 16): a page says which case it starts with, and
+/// the page before that case, found from the index like `after`'s, is the
+/// one the page number gives, filtered or not. Read back to the top it is
+/// page 1, whole, with nothing before it. `before` and `after` together, or
+/// an unknown case, are a 422 naming `before`.
+async fn a_previous_page_comes_before_the_first_case_and_matches_the_page_number(app: &TestApp) {
+    for i in 0..5 {
+        let lat = YUDONG.0 + f64::from(i) * 0.004;
+        file_report(app, "noise_construction_night", lat, YUDONG.1, &[]).await;
+    }
+    file_report(app, "burning_straw", YUDONG.0, YUDONG.1 + 0.01, &[]).await;
+    let get = |path: String| async move {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        res.json::<Value>().await.unwrap()
+    };
+    for filter in ["", "&category=noise_construction_night"] {
+        let list = format!("/api/v1/public/cases?page_size=2{filter}");
+        let first = get(list.clone()).await;
+        assert!(first.get("prev").is_none(), "{first}");
+        // From the last page back to the first, by `prev`.
+        // Six cases without the filter, five with it: three pages of two.
+        let last = 3;
+        let mut page = get(format!("{list}&page={last}")).await;
+        for number in (1..last).rev() {
+            let before = page["prev"].as_str().expect("a prev").to_owned();
+            assert_eq!(Some(&before), codes(&page).first());
+            let numbered = get(format!("{list}&page={number}")).await;
+            page = get(format!("{list}&page={number}&before={before}")).await;
+            assert_eq!(codes(&page), codes(&numbered), "{filter} page {number}");
+            assert_eq!(page["page"], number);
+            assert_eq!(page["has_more"], true);
+            assert_eq!(
+                page["next"].as_str(),
+                codes(&page).last().map(String::as_str)
+            );
+        }
+        assert!(page.get("prev").is_none(), "the first page: {page}");
+        // Links numbered wrongly, or from the top, read back to the first
+        // page, whole.
+        let newest = codes(&first)[0].clone();
+        let second_first = codes(&get(format!("{list}&page=2")).await)[0].clone();
+        for before in [second_first, newest] {
+            let top = get(format!("{list}&page=7&before={before}")).await;
+            assert_eq!(codes(&top), codes(&first), "before {before}");
+            assert_eq!(top["page"], 1);
+            assert!(top.get("prev").is_none(), "{top}");
+            assert_eq!(top["next"], first["next"]);
+        }
+    }
+
+    let some = codes(&get("/api/v1/public/cases".to_owned()).await)[0].clone();
+    for query in [
+        format!("after={some}&before={some}"),
+        "before=BN-ZZZZ-ZZZZ".to_owned(),
+        "before=nonsense".to_owned(),
+    ] {
+        let res = app.get(&format!("/api/v1/public/cases?{query}")).await;
+        assert_eq!(res.status(), 422, "{query}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body["error"]["fields"]["before"].is_object(), "{body}");
+        assert!(body["error"]["fields"].get("after").is_none(), "{body}");
+    }
+}
+shanshui_tests::demo_test!(a_previous_page_comes_before_the_first_case_and_matches_the_page_number);
+
 /// The directory is held in memory for the public reads (issue 16), and a
 /// change to it shows on the next read, not when a copy expires.
 async fn a_renamed_department_shows_on_the_next_public_read(app: &TestApp) {

@@ -24,7 +24,7 @@ proptest! {
         category in param(), area in param(), state in param(), from in param(), to in param(),
         disclosed in param(), page in param(), page_size in param(),
     ) {
-        let q = PublicQuery { category, area, state, from, to, disclosed, page, page_size, after: None };
+        let q = PublicQuery { category, area, state, from, to, disclosed, page, page_size, after: None, before: None };
         match q.filter(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) {
             Ok(f) => {
                 prop_assert!((1..=100_000).contains(&f.page));

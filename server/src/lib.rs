@@ -25,6 +25,7 @@ pub mod evidence;
 pub mod handoff;
 pub mod health;
 pub mod held;
+pub mod in_process;
 pub mod info;
 pub mod jobs;
 pub mod metrics;

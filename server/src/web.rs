@@ -3,7 +3,6 @@
 
 use crate::middleware::security_headers::CspNonce;
 use crate::state::AppState;
-use app::public_api::InProcessApi;
 use app::{App, OUTPUT_NAME, ShellConfig, shell};
 use axum::Router;
 use axum::http::{HeaderValue, Response, header};
@@ -61,7 +60,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         tile_attribution: state.settings.tile_attribution.clone(),
         demo: state.demo.shared(),
     };
-    let api = in_process_api(state);
+    let api = crate::in_process::api(state);
     let routes = generate_route_list(App);
     let page_shell = {
         let options = state.leptos.clone();
@@ -115,34 +114,6 @@ fn provide_csp_nonce() {
     if let Some(CspNonce(value)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(value));
     }
-}
-
-/// The JSON API as the pages read it while rendering on the server: a GET
-/// handed straight to the API's router (see `app::public_api`).
-fn in_process_api(state: &AppState) -> InProcessApi {
-    use tower::ServiceExt;
-    let api: Router = crate::api::router(state).with_state(state.clone());
-    InProcessApi(std::sync::Arc::new(move |path: String| {
-        let api = api.clone();
-        // Its own task, as a Leptos resource's read would be: the answer
-        // comes whether or not the page polls it again. A page may start a
-        // read while working out what to wait for and then keep that future
-        // unpolled; a read holding the directory's loading lock would then
-        // stall every other read of it.
-        let answer = tokio::spawn(async move {
-            let Ok(request) = axum::http::Request::get(&path).body(axum::body::Body::empty())
-            else {
-                return (400, Vec::new());
-            };
-            let Ok(response) = api.oneshot(request).await;
-            let status = response.status().as_u16();
-            match axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await {
-                Ok(body) => (status, body.to_vec()),
-                Err(_) => (500, Vec::new()),
-            }
-        });
-        Box::pin(async move { answer.await.unwrap_or((500, Vec::new())) })
-    }))
 }
 
 /// A digest of the built front end — every file of `pkg/` (the main module,

@@ -306,27 +306,39 @@ impl PublicCases<'_> {
         // Read upwards, whether any case follows the page is not in the
         // rows read: it is asked.
         let mut follows = None;
+        let here = || Expr::tuple([Expr::col(order), Expr::col(case::Column::Id)]);
+        // The given case's place in the order, read inside the statement
+        // that uses it: one round trip to the database fewer (what a
+        // crawler's next page costs). Whether there is such a case is asked
+        // only when nothing comes back.
+        let place = |code: &str| {
+            use sea_orm::sea_query::QueryStatementBuilder;
+            let place = case::Entity::find()
+                .select_only()
+                .column(order)
+                .column(case::Column::Id)
+                .filter(case::Column::Code.eq(code))
+                .into_query();
+            Expr::SubQuery(None, Box::new(place.into_sub_query_statement()))
+        };
         let offset = match &filter.keyset {
-            Some(Keyset::After(code) | Keyset::Before(code)) => {
+            Some(Keyset::After(code)) => {
                 use sea_orm::sea_query::ExprTrait;
-                let field = if newest_first { "after" } else { "before" };
-                let (at, id) = self.position(field, code, order).await?;
-                let here = || Expr::tuple([Expr::col(order), Expr::col(case::Column::Id)]);
-                let there = || Expr::tuple([Expr::val(at), Expr::val(id)]);
-                if newest_first {
-                    ids = ids.filter(here().lt(there()));
-                } else {
-                    // The case itself, or any after it, if the filters keep it.
-                    let next: Option<i64> = ids
-                        .clone()
-                        .filter(here().lte(there()))
-                        .limit(1)
-                        .into_tuple()
-                        .one(self.db)
-                        .await?;
-                    follows = Some(next.is_some());
-                    ids = ids.filter(here().gt(there()));
-                }
+                ids = ids.filter(here().lt(place(code)));
+                0
+            }
+            Some(Keyset::Before(code)) => {
+                use sea_orm::sea_query::ExprTrait;
+                // The case itself, or any after it, if the filters keep it.
+                let next: Option<i64> = ids
+                    .clone()
+                    .filter(here().lte(place(code)))
+                    .limit(1)
+                    .into_tuple()
+                    .one(self.db)
+                    .await?;
+                follows = Some(next.is_some());
+                ids = ids.filter(here().gt(place(code)));
                 0
             }
             None => u64::from(filter.page.max(1) - 1) * size,
@@ -346,6 +358,17 @@ impl PublicCases<'_> {
             .into_model()
             .all(self.db)
             .await?;
+        match &filter.keyset {
+            // A case that is not there (or not in this order) is the
+            // client's mistake, not an empty page.
+            Some(Keyset::After(code)) if rows.is_empty() => {
+                self.position("after", code, order).await?;
+            }
+            Some(Keyset::Before(code)) if follows == Some(false) => {
+                self.position("before", code, order).await?;
+            }
+            _ => {}
+        }
         rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.position(filter.sort)));
         // One row more than the page says whether another page lies that way.
         let beyond = rows.len() as u64 > size;

@@ -5,7 +5,8 @@ use serde_json::Value;
 use shanshui_tests::TestApp;
 use shared::Role;
 
-async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
+/// `n` demo cases from `seed`, played up to the app's clock.
+async fn generate(app: &TestApp, n: usize, seed: u64) -> server::demo::cases::Summary {
     let pii = server::privacy::PiiCipher::load_or_create(&app.data_dir).unwrap();
     let store = server::storage::FsPhotoStore::new(app.data_dir.join("photos"));
     let parts = server::demo::cases::Parts {
@@ -14,6 +15,12 @@ async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
         store: &store,
         deadlines: server::cases::Deadlines::default(),
     };
+    server::demo::cases::generate(&parts, n, seed, app.clock.now())
+        .await
+        .unwrap()
+}
+
+async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
     // The opening `<html …>` tag of a page.
     let html_tag = |path: &'static str| async move {
         let page = app.get(path).await.text().await.unwrap();
@@ -26,15 +33,10 @@ async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
         "no demo cases, no banner"
     );
 
-    let now = app.clock.now();
-    let summary = server::demo::cases::generate(&parts, 300, 7, now)
-        .await
-        .unwrap();
+    let summary = generate(app, 300, 7).await;
     assert_eq!(summary.cases, 300, "{summary}");
     // Run again: a database with cases is left alone.
-    let again = server::demo::cases::generate(&parts, 300, 7, now)
-        .await
-        .unwrap();
+    let again = generate(app, 300, 7).await;
     assert_eq!(again.cases, 0);
     // Invented reporters are told nothing: no message is queued or sent.
     {
@@ -132,17 +134,7 @@ shanshui_tests::demo_test!(a_year_of_demo_cases_goes_through_the_real_workflow);
 /// first does; each lands on the page its number gives, and the page before
 /// the second is the first at its own address.
 async fn the_list_of_cases_pages_forward_and_back_by_its_links(app: &TestApp) {
-    let pii = server::privacy::PiiCipher::load_or_create(&app.data_dir).unwrap();
-    let store = server::storage::FsPhotoStore::new(app.data_dir.join("photos"));
-    let parts = server::demo::cases::Parts {
-        db: &app.db,
-        pii: &pii,
-        store: &store,
-        deadlines: server::cases::Deadlines::default(),
-    };
-    server::demo::cases::generate(&parts, 70, 11, app.clock.now())
-        .await
-        .unwrap();
+    generate(app, 70, 11).await;
     let page = |path: String| async move {
         let res = app.get(&path).await;
         assert_eq!(res.status(), 200, "{path}");

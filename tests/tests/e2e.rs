@@ -1947,6 +1947,23 @@ async fn the_public_reads_cases_and_statistics_on_a_phone() {
             .0,
         200
     );
+    // Under investigation: the longest state in English to fit a phone.
+    app.staff(
+        "cheng.ban",
+        shared::Role::Handler,
+        Some("housing_construction"),
+    )
+    .await;
+    assert_eq!(
+        dispatcher
+            .act(
+                &public,
+                json!({ "action": "assign", "assignee": "cheng.ban" })
+            )
+            .await
+            .0,
+        200
+    );
     let (status, _) = dispatcher
         .act(&public, json!({ "action": "disclose", "summary": "鱼洞街道某工地夜间施工噪声扰民", "actions_taken": "已责令停工" }))
         .await;
@@ -1975,6 +1992,29 @@ async fn the_public_reads_cases_and_statistics_on_a_phone() {
         !scrolls_sideways(&client).await,
         "/cases fits a 390 px screen"
     );
+    // In English too, where a case's state is longer.
+    let cases_url = app.url("/cases");
+    let lang = |value: &'static str| {
+        let (client, url) = (client.clone(), cases_url.clone());
+        async move {
+            client
+                .execute(&format!("document.cookie = 'lang={value}; Path=/'"), vec![])
+                .await
+                .unwrap();
+            client.goto(&url).await.unwrap();
+        }
+    };
+    lang("en").await;
+    assert!(
+        text(&client, &row).await.contains("Under investigation"),
+        "{}",
+        text(&client, &row).await
+    );
+    assert!(
+        !scrolls_sideways(&client).await,
+        "/cases in English fits a 390 px screen"
+    );
+    lang("zh-CN").await;
 
     // Into a case, by a plain link.
     tap(&client, &format!("{row} a[href='/cases/{public}']")).await;

@@ -36,7 +36,17 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A phone's browser: 390 × 844 CSS pixels.
 async fn start_browser() -> (Driver, Client) {
+    start_browser_as(true).await
+}
+
+/// A staff member's desk: a 1280 px wide window.
+async fn start_desk_browser() -> (Driver, Client) {
+    start_browser_as(false).await
+}
+
+async fn start_browser_as(phone: bool) -> (Driver, Client) {
     let port = free_port();
     let profile = tempfile::tempdir().unwrap();
     let child = Command::new("chromedriver")
@@ -47,18 +57,26 @@ async fn start_browser() -> (Driver, Client) {
         .expect("chromedriver (Debian's chromium-driver; `cargo xtask test` installs it)");
     let profile_dir = profile.path().display().to_string();
     let driver = Driver(child, profile);
-    let caps = json!({
+    let mut caps = json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run", "--disable-quic",
-                "--window-size=390,844", "--lang=en-US",
+                if phone { "--window-size=390,844" } else { "--window-size=1280,900" }, "--lang=en-US",
                 format!("--user-data-dir={profile_dir}"),
-            ]
+            ],
         }
     });
+    if phone {
+        // The new headless mode keeps a window at least 500 px wide
+        // whatever `--window-size` says: the page is laid out at a phone's
+        // 390 px only when the device is emulated.
+        caps["goog:chromeOptions"]["mobileEmulation"] = json!({
+            "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0, "mobile": true, "touch": false }
+        });
+    }
     let caps = caps.as_object().unwrap().clone();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -1511,7 +1529,7 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     let (_phone_driver, phone) = start_browser().await;
     reporter_sees(&phone, &track_url, "submitted").await;
 
-    let (_desk_driver, desk) = start_browser().await;
+    let (_desk_driver, desk) = start_desk_browser().await;
     desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "diao.du").await;
     let row = format!("tr[data-code='{code}'] a");
@@ -1805,7 +1823,7 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     }
     let case_url = app.url(&format!("/admin/cases/{code}"));
 
-    let (_desk_driver, desk) = start_browser().await;
+    let (_desk_driver, desk) = start_desk_browser().await;
     desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "cheng.ban").await;
     desk.goto(&case_url).await.unwrap();
@@ -1919,11 +1937,13 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     app.shutdown().await;
 }
 
-/// Whether the page is wider than the phone's screen (sideways scrolling).
+/// Whether the page is wider than the phone's screen (sideways scrolling):
+/// wider than the layout's width, which a scrollbar narrows (`innerWidth`
+/// counts the scrollbar, and hid an 8 px overflow behind it).
 async fn scrolls_sideways(client: &Client) -> bool {
     let v = client
         .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth + 1",
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth + 1",
             vec![],
         )
         .await
@@ -2122,7 +2142,7 @@ async fn an_admin_reads_a_departments_webhook_signing_secret_in_the_console() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
     let admin = app.staff("guan.li", shared::Role::Admin, None).await;
-    let (_driver, client) = start_browser().await;
+    let (_driver, client) = start_desk_browser().await;
     sign_in_console(&client, &app, "guan.li").await;
     tap(&client, "a[href='/admin/departments']").await;
     let button = "#webhook-secret-housing_construction";
@@ -3180,7 +3200,7 @@ async fn a_reporter_answers_a_question_rates_the_outcome_and_says_it_came_back_o
     .await;
 
     // The reviewer's 督办 queue, on a desk.
-    let (_desk_driver, desk) = start_browser().await;
+    let (_desk_driver, desk) = start_desk_browser().await;
     desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "shen.he").await;
     desk.goto(&app.url("/admin/supervision")).await.unwrap();

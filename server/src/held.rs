@@ -12,11 +12,11 @@
 //! asking the database at once, so what a copy costs to make is paid once
 //! per change, however many ask, and however they ask (a conditional
 //! request goes past the micro-cache, not past this). A copy that is slow
-//! to make (the statistics: a second at 1,000,000 cases) may instead be
+//! to make (the statistics: about 3 s at 1,000,000 cases) may instead be
 //! [`Held::serving_stale`]: while one reader makes the next copy, the
 //! others get the last one, as the micro-cache serves a stale page while
-//! one reader refreshes it. Waiting, they made the statistics' p99 a second
-//! every ten seconds.
+//! one reader refreshes it. Waiting, every reader of the statistics took
+//! those 3 s each time the copy aged out.
 
 use crate::middleware::public_cache::PublicCache;
 use std::future::Future;

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 /// (its `ttl`, so nobody sees them later than before), not once per request.
 ///
 /// Served stale while one reader makes the next copy: at 1,000,000 cases
-/// that takes about a second, and every reader waited for it.
+/// that takes about 3 s, and every reader waited for it.
 pub fn held(changes: Arc<PublicCache>) -> Arc<Held<shared::info::Stats>> {
     let max_age = changes.ttl();
     Arc::new(Held::new(changes, max_age).serving_stale())

@@ -359,13 +359,11 @@ impl PublicCases<'_> {
             .all(self.db)
             .await?;
         match &filter.keyset {
-            // A case that is not there (or not in this order) is the
-            // client's mistake, not an empty page.
             Some(Keyset::After(code)) if rows.is_empty() => {
-                self.position("after", code, order).await?;
+                self.placed("after", code, order).await?;
             }
             Some(Keyset::Before(code)) if follows == Some(false) => {
-                self.position("before", code, order).await?;
+                self.placed("before", code, order).await?;
             }
             _ => {}
         }
@@ -427,23 +425,19 @@ impl PublicCases<'_> {
         })
     }
 
-    /// Where a case stands in an order: the `after` of a next page.
-    async fn position(
-        &self,
-        field: &str,
-        code: &str,
-        order: case::Column,
-    ) -> Result<(DateTime<Utc>, i64), AppError> {
-        let found: Option<(Option<DateTime<Utc>>, i64)> = case::Entity::find()
+    /// Refuses a keyset's case that is not there, or has no place in the
+    /// order (a case not yet closed, in the order of closing): the client's
+    /// mistake, a 422 naming `field`, not an empty page.
+    async fn placed(&self, field: &str, code: &str, order: case::Column) -> Result<(), AppError> {
+        let found: Option<Option<DateTime<Utc>>> = case::Entity::find()
             .select_only()
             .column(order)
-            .column(case::Column::Id)
             .filter(case::Column::Code.eq(code))
             .into_tuple()
             .one(self.db)
             .await?;
         match found {
-            Some((Some(at), id)) => Ok((at, id)),
+            Some(Some(_)) => Ok(()),
             _ => Err(AppError::validation(
                 field,
                 format!("no case `{code}` in this list"),

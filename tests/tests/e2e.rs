@@ -1465,19 +1465,10 @@ async fn sign_in_console(client: &Client, app: &TestApp, username: &str) {
     eventually("signed in", async || exists(client, "#admin-me").await).await;
 }
 
-/// Signs out, tapping again while the tap has not taken: a console page
-/// just opened on a phone may not have hydrated yet, and a tap before that
-/// does nothing.
 async fn sign_out_console(client: &Client) {
+    tap(client, "#admin-sign-out").await;
     eventually("signed out", async || {
-        if exists(client, "#admin-username").await {
-            return true;
-        }
-        if exists(client, "#admin-sign-out").await {
-            tap(client, "#admin-sign-out").await;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        false
+        exists(client, "#admin-username").await
     })
     .await;
 }
@@ -1543,7 +1534,6 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     reporter_sees(&phone, &track_url, "submitted").await;
 
     let (_desk_driver, desk) = start_desk_browser().await;
-    desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "diao.du").await;
     let row = format!("tr[data-code='{code}'] a");
     eventually("the case is in the dispatcher's queue", async || {
@@ -1837,7 +1827,6 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
     let case_url = app.url(&format!("/admin/cases/{code}"));
 
     let (_desk_driver, desk) = start_desk_browser().await;
-    desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "cheng.ban").await;
     desk.goto(&case_url).await.unwrap();
     eventually("the eligibility is shown", async || {
@@ -1951,8 +1940,7 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
 }
 
 /// Whether the page is wider than the phone's screen (sideways scrolling):
-/// wider than the layout's width, which a scrollbar narrows (`innerWidth`
-/// counts the scrollbar, and hid an 8 px overflow behind it).
+/// wider than the layout's width (`clientWidth`, without a scrollbar).
 async fn scrolls_sideways(client: &Client) -> bool {
     let v = client
         .execute(
@@ -3214,7 +3202,6 @@ async fn a_reporter_answers_a_question_rates_the_outcome_and_says_it_came_back_o
 
     // The reviewer's 督办 queue, on a desk.
     let (_desk_driver, desk) = start_desk_browser().await;
-    desk.set_window_size(1280, 900).await.unwrap();
     sign_in_console(&desk, &app, "shen.he").await;
     desk.goto(&app.url("/admin/supervision")).await.unwrap();
     let item = format!("li.supervision[data-case='{code}']");

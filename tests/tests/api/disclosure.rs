@@ -571,11 +571,13 @@ async fn a_next_page_follows_the_last_case_and_matches_the_page_number(app: &Tes
         "%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E{}",
         "A".repeat(4000)
     );
-    let res = app.get(&format!("/cases?after={hostile}")).await;
-    assert_eq!(res.status(), 422);
-    let html = res.text().await.unwrap();
-    assert!(!html.contains("<script>alert(1)"), "unescaped");
-    assert!(!html.contains(&"A".repeat(4000)), "echoed whole");
+    for param in ["after", "before"] {
+        let res = app.get(&format!("/cases?{param}={hostile}")).await;
+        assert_eq!(res.status(), 422, "{param}");
+        let html = res.text().await.unwrap();
+        assert!(!html.contains("<script>alert(1)"), "{param}: unescaped");
+        assert!(!html.contains(&"A".repeat(4000)), "{param}: echoed whole");
+    }
     for bad in ["BN-ZZZZ-ZZZZ", "nonsense", "%27%20OR%201%3D1"] {
         let res = app.get(&format!("/api/v1/public/cases?after={bad}")).await;
         assert_eq!(res.status(), 422, "{bad}");

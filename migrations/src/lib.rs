@@ -26,6 +26,7 @@ mod m20261205_000020_case_tally;
 mod m20261205_000021_key_check;
 mod m20261205_000022_came_back_index;
 mod m20261205_000023_public_index;
+mod m20261206_000024_case_figures;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_key_check::Migration),
             Box::new(m20261205_000022_came_back_index::Migration),
             Box::new(m20261205_000023_public_index::Migration),
+            Box::new(m20261206_000024_case_figures::Migration),
         ]
     }
 }

@@ -546,6 +546,7 @@ async fn run(kind: &str, url: &str, fill_only: Option<u64>) -> anyhow::Result<()
         // change this large: fold the tally, and (PostgreSQL) vacuum, which
         // also sets the visibility map that index-only scans need.
         server::cases::tally::compact(&db).await?;
+        server::stats::figures::compact(&db).await?;
         if db.get_database_backend() == sea_orm::DbBackend::Postgres {
             db.execute_unprepared("VACUUM ANALYZE").await?;
         } else {
@@ -632,15 +633,17 @@ async fn run(kind: &str, url: &str, fill_only: Option<u64>) -> anyhow::Result<()
             })
             .await,
         );
-        // The server folds the tally every minute; the fill just wrote a
-        // row per case into it.
+        // The server folds the tallies every minute; the fill just wrote
+        // rows for every case into them.
         server::cases::tally::compact(&db).await?;
+        server::stats::figures::compact(&db).await?;
         // What autovacuum does soon after a change this large: without it
         // PostgreSQL still plans for the million rows the fill left dead.
         // (and the visibility map it sets, which lets the late cases be
         // counted from the deadline's index alone).
         if kind == "postgres" {
             db.execute_unprepared("VACUUM ANALYZE case_tally").await?;
+            db.execute_unprepared("VACUUM ANALYZE case_figures").await?;
             db.execute_unprepared("VACUUM ANALYZE cases").await?;
         }
         report(
@@ -657,8 +660,21 @@ async fn run(kind: &str, url: &str, fill_only: Option<u64>) -> anyhow::Result<()
             })
             .await,
         );
+        // The public statistics made afresh, from their own tally: what
+        // a reader of `/stats` waits for when the held copy has aged out.
+        report(
+            "stats_made",
+            time(async |_| {
+                server::stats::service::made_now(&db, Utc::now())
+                    .await
+                    .map(|_| ())
+                    .ok();
+            })
+            .await,
+        );
         // The reference, in the same run: the counts as they were read
-        // before the tally, one GROUP BY over every case.
+        // before the tally, one GROUP BY over every case (the statistics
+        // were a dozen of them).
         report(
             "counts_group_by_reference",
             time(async |_| {

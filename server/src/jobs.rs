@@ -2,7 +2,7 @@
 //! rewards whose claim window has passed expire (reads also expire what is
 //! due first), idempotency keys older than a day are forgotten, and phones
 //! left for messages only are deleted 90 days after their case closed, the
-//! cases' tally is folded (`cases::tally`), and one slice of the photo
+//! cases' tallies are folded (`cases::tally`, `stats::figures`), and one slice of the photo
 //! store is swept for orphaned objects (`storage::sweep`: a full pass in
 //! about 17 hours). Each step is safe to run on several replicas at once.
 
@@ -38,6 +38,9 @@ pub async fn run(
         }
         if let Err(e) = crate::cases::tally::compact(&db).await {
             tracing::warn!(error = %e, "folding the cases' tally failed; retrying");
+        }
+        if let Err(e) = crate::stats::figures::compact(&db).await {
+            tracing::warn!(error = %e, "folding the statistics' tally failed; retrying");
         }
         // The system's time, not the server's clock (which tests move): it
         // is compared with the store's modification times.

@@ -505,6 +505,22 @@ pub async fn close_case(
         .await
 }
 
+/// `n` demo cases (演示数据) from `seed`, played through the real workflow
+/// up to the app's clock.
+pub async fn demo_cases(app: &TestApp, n: usize, seed: u64) -> server::demo::cases::Summary {
+    let pii = server::privacy::PiiCipher::load_or_create(&app.data_dir).unwrap();
+    let store = server::storage::FsPhotoStore::new(app.data_dir.join("photos"));
+    let parts = server::demo::cases::Parts {
+        db: &app.db,
+        pii: &pii,
+        store: &store,
+        deadlines: server::cases::Deadlines::default(),
+    };
+    server::demo::cases::generate(&parts, n, seed, app.clock.now())
+        .await
+        .unwrap()
+}
+
 /// A report as a resident files it: the category, a point, and any other
 /// form fields. Answers (tracking code, secret).
 pub async fn file_report(

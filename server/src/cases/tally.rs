@@ -5,15 +5,13 @@
 //! cost the same at 1,000 cases and at 1,000,000.
 //!
 //! The rows only grow between [`compact`]s, which the housekeeping job runs
-//! every minute: it folds them into one per (department, co, state).
+//! every minute: it folds them into one per (department, co, state). The
+//! public statistics keep theirs the same way (`crate::stats::figures`).
 
 use super::workflow::Scope;
 use crate::db::entities::case_tally;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Statement, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 /// How many cases are in each state in `scope` (states without any are
 /// left out).
@@ -46,47 +44,8 @@ pub async fn by_state(
         .collect())
 }
 
-/// Folds the tally into one row per (department, co, state). Safe on
-/// several replicas at once: on PostgreSQL the fold is one statement whose
-/// `DELETE … RETURNING` sees only the rows it removed itself, so two folds
-/// never count a row twice; SQLite has one writer.
+/// Folds the tally into one row per (department, co, state)
+/// (`crate::db::tally::fold`).
 pub async fn compact(db: &sea_orm::DatabaseConnection) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres {
-        db.execute_unprepared(
-            "WITH moved AS (DELETE FROM case_tally RETURNING department_id, co, state, n) \
-             INSERT INTO case_tally (department_id, co, state, n) \
-             SELECT department_id, co, state, SUM(n) FROM moved \
-             GROUP BY department_id, co, state HAVING SUM(n) <> 0",
-        )
-        .await?;
-        return Ok(());
-    }
-    // The rows up to the last one now; the folded rows' ids come after it.
-    let last = db
-        .query_one_raw(Statement::from_string(
-            backend,
-            "SELECT MAX(id) AS last FROM case_tally",
-        ))
-        .await?
-        .and_then(|row| row.try_get::<Option<i64>>("", "last").ok().flatten());
-    let Some(last) = last else {
-        return Ok(());
-    };
-    let txn = db.begin().await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "INSERT INTO case_tally (department_id, co, state, n) \
-         SELECT department_id, co, state, SUM(n) FROM case_tally WHERE id <= ? \
-         GROUP BY department_id, co, state HAVING SUM(n) <> 0",
-        [last.into()],
-    ))
-    .await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "DELETE FROM case_tally WHERE id <= ?",
-        [last.into()],
-    ))
-    .await?;
-    txn.commit().await
+    crate::db::tally::fold(db, "case_tally", "department_id, co, state").await
 }

@@ -1,5 +1,6 @@
 //! Statistics (统计) for `/stats` and the plan's targets (主要目标).
 
+pub mod figures;
 pub mod handlers;
 pub mod service;
 

@@ -1,21 +1,25 @@
 //! The figures behind `/stats`: cases per category, area and month, time to
 //! accept and to close, timeliness per department, how many reports proved
 //! true, rewards paid, and the plan's targets beside the values staff enter.
-//! Most figures are a GROUP BY over every case, so making them costs more
-//! as the district's record grows (60 ms at 10,000 cases on SQLite): the
-//! API holds what it made until something the public reads changes, or for
-//! as long as the micro-cache keeps a page (`stats::held`).
+//! The counts come from tallies the database keeps as cases change
+//! (`figures`, and the console's `cases::tally`), so making them costs
+//! about the same at 1,000 cases and at 1,000,000; only the open cases
+//! already late, the medians' latest cases and the rewards paid are read
+//! from their tables, each through an index. The API still holds what it
+//! made until something the public reads changes, or for as long as the
+//! micro-cache keeps a page (`stats::held`).
 
+use super::figures::{Figure, Figures};
+use crate::cases::workflow::Scope;
 use crate::db::entities::{case, indicator, reward_payment};
 use crate::directory::calendar;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use shared::case::CaseState;
 use shared::info::{Count, DepartmentTimeliness, Indicator, IndicatorValue, Stats};
@@ -25,28 +29,6 @@ use std::collections::BTreeMap;
 /// Medians are of the latest this many cases: recent enough to say how the
 /// district does now, bounded so the page stays cheap.
 const MEDIAN_SAMPLE: u64 = 1000;
-
-fn open_states() -> Vec<&'static str> {
-    CaseState::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(CaseState::as_str)
-        .collect()
-}
-
-async fn count_by(
-    db: &DatabaseConnection,
-    column: case::Column,
-) -> Result<Vec<(Option<i64>, i64)>, AppError> {
-    Ok(case::Entity::find()
-        .select_only()
-        .column(column)
-        .column_as(case::Column::Id.count(), "n")
-        .group_by(column)
-        .into_tuple::<(Option<i64>, i64)>()
-        .all(db)
-        .await?)
-}
 
 /// The first day of the month `back` months before `now`'s, Chongqing time.
 fn month_start(now: DateTime<Utc>, back: i32) -> (String, DateTime<Utc>) {
@@ -92,19 +74,21 @@ async fn days_to(db: &DatabaseConnection, until: case::Column) -> Result<Option<
     ))
 }
 
+/// The statistics made afresh, with the directory read for them: what the
+/// held copy loads, for the tests and the benchmarks.
+pub async fn made_now(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Stats, AppError> {
+    let lookups = Lookups::load(db).await?;
+    stats(db, &lookups, now).await
+}
+
 pub(crate) async fn stats(
     db: &DatabaseConnection,
     lookups: &Lookups,
     now: DateTime<Utc>,
 ) -> Result<Stats, AppError> {
-    let by_state: Vec<(String, i64)> = case::Entity::find()
-        .select_only()
-        .column(case::Column::State)
-        .column_as(case::Column::Id.count(), "n")
-        .group_by(case::Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
+    // Counts from the tallies the database keeps, not from the cases.
+    let by_state = crate::cases::tally::by_state(db, Scope::All).await?;
+    let figures = Figures::read(db).await?;
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     let total: u64 = by_state.iter().map(|(_, c)| n(*c)).sum();
     let open: u64 = by_state
@@ -113,99 +97,76 @@ pub(crate) async fn stats(
         .map(|(_, c)| n(*c))
         .sum();
 
-    let mut by_category: Vec<Count> = count_by(db, case::Column::CategoryId)
-        .await?
-        .into_iter()
-        .filter_map(|(id, c)| {
+    let mut by_category: Vec<Count> = figures
+        .by_id(Figure::Category)
+        .filter_map(|(id, value)| {
             let r = lookups.category(id?);
             Some(Count {
                 key: r.code,
                 label: r.name,
                 label_en: r.name_en,
-                value: n(c),
+                value,
             })
         })
         .collect();
     by_category.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
-    let channels: Vec<(String, i64)> = case::Entity::find()
-        .select_only()
-        .column(case::Column::Channel)
-        .column_as(case::Column::Id.count(), "n")
-        .group_by(case::Column::Channel)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut by_channel: Vec<Count> = channels
-        .into_iter()
-        .filter_map(|(name, c)| {
-            let channel = Channel::parse(&name)?;
+    let mut by_channel: Vec<Count> = figures
+        .of(Figure::Channel)
+        .filter_map(|(name, value)| {
+            let channel = Channel::parse(name)?;
             Some(Count {
                 key: channel.as_str().to_owned(),
                 label: channel.name_zh().to_owned(),
                 label_en: channel.name_en().to_owned(),
-                value: n(c),
+                value,
             })
         })
         .collect();
     by_channel.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
-    let mut by_area: Vec<Count> = count_by(db, case::Column::AreaId)
-        .await?
-        .into_iter()
-        .map(|(id, c)| match lookups.area(id) {
-            Some(r) => Count {
+    // Cases outside every area (or in one since removed) are one row.
+    let mut unplaced = 0;
+    let mut by_area: Vec<Count> = Vec::new();
+    for (id, value) in figures.by_id(Figure::Area) {
+        match lookups.area(id) {
+            Some(r) => by_area.push(Count {
                 key: r.code,
                 label: r.name,
                 label_en: r.name_en,
-                value: n(c),
-            },
-            None => Count {
-                key: String::new(),
-                label: "区外或未定位".into(),
-                label_en: "Unplaced".into(),
-                value: n(c),
-            },
-        })
-        .collect();
-    by_area.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
-
-    let mut by_month = Vec::with_capacity(12);
-    for back in (0..12).rev() {
-        let (key, from) = month_start(now, back);
-        let (_, to) = month_start(now, back - 1);
-        let c = case::Entity::find()
-            .filter(case::Column::SubmittedAt.gte(from))
-            .filter(case::Column::SubmittedAt.lt(to))
-            .count(db)
-            .await?;
-        by_month.push(Count {
-            label: key.clone(),
-            label_en: key.clone(),
-            key,
-            value: c,
+                value,
+            }),
+            None => unplaced += value,
+        }
+    }
+    if unplaced > 0 {
+        by_area.push(Count {
+            key: String::new(),
+            label: "区外或未定位".into(),
+            label_en: "Unplaced".into(),
+            value: unplaced,
         });
     }
+    by_area.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
+
+    let by_month = (0..12)
+        .rev()
+        .map(|back| {
+            let (key, _) = month_start(now, back);
+            Count {
+                label: key.clone(),
+                label_en: key.clone(),
+                value: figures.get(Figure::Month, &key),
+                key,
+            }
+        })
+        .collect();
 
     // Timeliness: closed (or refused) cases by whether they met their
-    // deadline, and open cases already past it.
-    let on_time_sql = "SUM(CASE WHEN closed_at <= close_due_at THEN 1 ELSE 0 END)";
-    let closed_rows: Vec<(Option<i64>, i64, Option<i64>)> = case::Entity::find()
-        .select_only()
-        .column(case::Column::DepartmentId)
-        .column_as(case::Column::Id.count(), "n")
-        .column_as(Expr::cust(on_time_sql), "on_time")
-        .filter(case::Column::ClosedAt.is_not_null())
-        .filter(
-            case::Column::State.is_in([CaseState::Closed.as_str(), CaseState::Rejected.as_str()]),
-        )
-        .group_by(case::Column::DepartmentId)
-        .into_tuple()
-        .all(db)
-        .await?;
+    // deadline, from the tally; open cases already past it, from the
+    // deadline's index (only open cases have one), as the console's are.
     let overdue_rows: Vec<(Option<i64>, i64)> = case::Entity::find()
         .select_only()
         .column(case::Column::DepartmentId)
         .column_as(case::Column::Id.count(), "n")
-        .filter(case::Column::State.is_in(open_states()))
         .filter(case::Column::DueAt.lt(now))
         .group_by(case::Column::DepartmentId)
         .into_tuple()
@@ -228,10 +189,14 @@ pub(crate) async fn stats(
             overdue_open: 0,
         }))
     }
-    for (id, c, on_time) in closed_rows {
+    for (id, c) in figures.by_id(Figure::Closed) {
         if let Some(d) = entry(&mut departments, lookups, id) {
-            d.closed += n(c);
-            d.on_time += n(on_time.unwrap_or(0));
+            d.closed += c;
+        }
+    }
+    for (id, c) in figures.by_id(Figure::OnTime) {
+        if let Some(d) = entry(&mut departments, lookups, id) {
+            d.on_time += c;
         }
     }
     for (id, c) in overdue_rows {
@@ -246,21 +211,11 @@ pub(crate) async fn stats(
             .then(a.code.cmp(&b.code))
     });
 
-    let findings: Vec<(Option<String>, i64)> = case::Entity::find()
-        .select_only()
-        .column(case::Column::Finding)
-        .column_as(case::Column::Id.count(), "n")
-        .filter(case::Column::State.eq(CaseState::Closed.as_str()))
-        .filter(case::Column::Finding.is_not_null())
-        .group_by(case::Column::Finding)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let with_finding = findings.iter().map(|(_, c)| n(*c)).sum();
-    let substantiated = findings
-        .iter()
-        .filter(|(f, _)| matches!(f.as_deref(), Some("substantiated" | "partly_substantiated")))
-        .map(|(_, c)| n(*c))
+    let with_finding = figures.of(Figure::Finding).map(|(_, c)| c).sum();
+    let substantiated = figures
+        .of(Figure::Finding)
+        .filter(|(f, _)| matches!(*f, "substantiated" | "partly_substantiated"))
+        .map(|(_, c)| c)
         .sum();
 
     let (rewards_paid, rewards_paid_fen): (i64, Option<i64>) = reward_payment::Entity::find()
@@ -286,7 +241,8 @@ pub(crate) async fn stats(
         by_category,
         by_area,
         by_channel,
-        satisfaction: crate::cases::followup::satisfaction(db).await?,
+        satisfaction: crate::cases::followup::satisfaction(db, figures.by_id(Figure::Replied))
+            .await?,
         by_month,
         median_days_to_accept: days_to(db, case::Column::AcceptedAt).await?,
         median_days_to_close: days_to(db, case::Column::ClosedAt).await?,

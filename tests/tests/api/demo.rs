@@ -2,23 +2,8 @@
 //! real workflow, so every page has something to show and every rule holds.
 
 use serde_json::Value;
-use shanshui_tests::TestApp;
+use shanshui_tests::{TestApp, demo_cases as generate};
 use shared::Role;
-
-/// `n` demo cases from `seed`, played up to the app's clock.
-async fn generate(app: &TestApp, n: usize, seed: u64) -> server::demo::cases::Summary {
-    let pii = server::privacy::PiiCipher::load_or_create(&app.data_dir).unwrap();
-    let store = server::storage::FsPhotoStore::new(app.data_dir.join("photos"));
-    let parts = server::demo::cases::Parts {
-        db: &app.db,
-        pii: &pii,
-        store: &store,
-        deadlines: server::cases::Deadlines::default(),
-    };
-    server::demo::cases::generate(&parts, n, seed, app.clock.now())
-        .await
-        .unwrap()
-}
 
 async fn a_year_of_demo_cases_goes_through_the_real_workflow(app: &TestApp) {
     // The opening `<html …>` tag of a page.

@@ -36,5 +36,6 @@ mod rewards;
 mod routing;
 mod security;
 mod sites;
+mod statistics;
 mod sweep;
 mod workbench;

@@ -6,6 +6,7 @@ pub mod area;
 pub mod audit_log;
 pub mod case;
 pub mod case_event;
+pub mod case_figure;
 pub mod case_note;
 pub mod case_rating;
 pub mod case_tally;

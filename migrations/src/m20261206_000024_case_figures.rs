@@ -1,0 +1,313 @@
+//! The public statistics (统计) without reading every case.
+//!
+//! `/stats` counted the cases by category, area, channel and month, each
+//! department's closed cases and how many of them by their deadline, the
+//! closed cases by finding and each department's replied ones: a dozen
+//! `GROUP BY`s over every case, about 3 s at 1,000,000 on SQLite each time
+//! the held copy aged out. As with the console's counts (migration 000020),
+//! the database now keeps a tally of them by triggers: a row of `+1` for a
+//! case's (figure, key) when it comes to count there and `-1` when it
+//! stops, so that the statistics are a sum over a few hundred rows. In the
+//! database, not the services, so that no write path can forget one.
+//!
+//! A figure is a condition on the case and a key. A change writes rows
+//! only for the figures whose condition or key it changed, so an action
+//! that only moves a case on through its states writes none at all or the
+//! one or two the state decides (closed, on time, finding, replied).
+//! Rows are only ever added; `stats::figures::compact` folds them.
+//!
+//! `idx_cases_accepted` serves the median time to acceptance, which reads
+//! the latest accepted cases and sorted every case to find them.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum CaseFigures {
+    Table,
+    Id,
+    Figure,
+    Key,
+    N,
+}
+
+#[derive(DeriveIden)]
+enum Cases {
+    Table,
+    AcceptedAt,
+}
+
+const ACCEPTED_INDEX: &str = "idx_cases_accepted";
+
+/// One figure: its name, the condition under which a case counts in it and
+/// the key it counts under, as SQL over one side (`OLD`, `NEW` or the
+/// table's own columns with `""`). Neither may be NULL for any case.
+struct Figure {
+    name: &'static str,
+    when: fn(&str, DbBackend) -> String,
+    key: fn(&str, DbBackend) -> String,
+}
+
+fn always(_: &str, _: DbBackend) -> String {
+    "TRUE".into()
+}
+
+/// `side.column`, or the bare column for the backfill.
+fn col(side: &str, column: &str) -> String {
+    if side.is_empty() {
+        column.to_owned()
+    } else {
+        format!("{side}.{column}")
+    }
+}
+
+fn id_key(side: &str, column: &str) -> String {
+    format!("COALESCE(CAST({} AS TEXT), '')", col(side, column))
+}
+
+/// Closed or refused with a closing time: the timeliness table's cases.
+fn finished(s: &str) -> String {
+    format!(
+        "{} IN ('closed', 'rejected') AND {} IS NOT NULL",
+        col(s, "state"),
+        col(s, "closed_at")
+    )
+}
+
+const FIGURES: &[Figure] = &[
+    Figure {
+        name: "category",
+        when: always,
+        key: |s, _| id_key(s, "category_id"),
+    },
+    Figure {
+        name: "area",
+        when: always,
+        key: |s, _| id_key(s, "area_id"),
+    },
+    Figure {
+        name: "channel",
+        when: always,
+        key: |s, _| col(s, "channel"),
+    },
+    // The month it was reported in, Chongqing time (UTC+8 all year).
+    Figure {
+        name: "month",
+        when: always,
+        key: |s, backend| match backend {
+            DbBackend::Postgres => format!(
+                "to_char(({} AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM')",
+                col(s, "submitted_at")
+            ),
+            _ => format!(
+                "COALESCE(strftime('%Y-%m', {}, '+8 hours'), '')",
+                col(s, "submitted_at")
+            ),
+        },
+    },
+    Figure {
+        name: "closed",
+        when: |s, _| finished(s),
+        key: |s, _| id_key(s, "department_id"),
+    },
+    Figure {
+        name: "on_time",
+        when: |s, _| {
+            format!(
+                "{} AND {} IS NOT NULL AND {} <= {}",
+                finished(s),
+                col(s, "close_due_at"),
+                col(s, "closed_at"),
+                col(s, "close_due_at")
+            )
+        },
+        key: |s, _| id_key(s, "department_id"),
+    },
+    Figure {
+        name: "finding",
+        when: |s, _| {
+            format!(
+                "{} = 'closed' AND {} IS NOT NULL",
+                col(s, "state"),
+                col(s, "finding")
+            )
+        },
+        key: |s, _| col(s, "finding"),
+    },
+    // Closed with a reply: the cases the satisfaction survey asks about.
+    Figure {
+        name: "replied",
+        when: |s, _| {
+            format!(
+                "{} = 'closed' AND {} IS NOT NULL",
+                col(s, "state"),
+                col(s, "reply")
+            )
+        },
+        key: |s, _| id_key(s, "department_id"),
+    },
+];
+
+/// The columns the figures read: an update of any other leaves them be.
+const COLUMNS: &str = "state, category_id, area_id, channel, submitted_at, department_id, \
+                       closed_at, close_due_at, finding, reply";
+
+fn same(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "IS NOT DISTINCT FROM",
+        _ => "IS",
+    }
+}
+
+/// One statement adding `n` for every figure `side` counts in, except
+/// those where `other` (the row's other side, in an update) counts under
+/// the same key: a change writes only what it changed.
+fn rows(side: &str, other: Option<&str>, n: i32, backend: DbBackend) -> String {
+    let selects: Vec<String> = FIGURES
+        .iter()
+        .map(|f| {
+            let key = (f.key)(side, backend);
+            let mut when = format!("({})", (f.when)(side, backend));
+            if let Some(other) = other {
+                when = format!(
+                    "{when} AND NOT (({}) AND {} {} {key})",
+                    (f.when)(other, backend),
+                    (f.key)(other, backend),
+                    same(backend)
+                );
+            }
+            format!("SELECT '{}', {key}, {n} WHERE {when}", f.name)
+        })
+        .collect();
+    format!(
+        "INSERT INTO case_figures (figure, key, n) {};",
+        selects.join(" UNION ALL ")
+    )
+}
+
+/// The figures of the cases already there.
+fn backfill(backend: DbBackend) -> String {
+    let selects: Vec<String> = FIGURES
+        .iter()
+        .map(|f| {
+            let key = (f.key)("", backend);
+            format!(
+                "SELECT '{}', {key}, COUNT(*) FROM cases WHERE {} GROUP BY {key}",
+                f.name,
+                (f.when)("", backend)
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO case_figures (figure, key, n) {};",
+        selects.join(" UNION ALL ")
+    )
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(CaseFigures::Table)
+                    .col(
+                        ColumnDef::new(CaseFigures::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(CaseFigures::Figure).string().not_null())
+                    .col(ColumnDef::new(CaseFigures::Key).string().not_null())
+                    .col(ColumnDef::new(CaseFigures::N).big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(ACCEPTED_INDEX)
+                    .table(Cases::Table)
+                    .col(Cases::AcceptedAt)
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        let backend = db.get_database_backend();
+        db.execute_unprepared(&backfill(backend)).await?;
+        match backend {
+            DbBackend::Postgres => {
+                db.execute_unprepared(&format!(
+                    "CREATE FUNCTION case_figures_change() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN \
+                       IF TG_OP = 'INSERT' THEN {insert} \
+                       ELSIF TG_OP = 'DELETE' THEN {delete} \
+                       ELSE {old} {new} \
+                       END IF; \
+                       RETURN NULL; \
+                     END $$; \
+                     CREATE TRIGGER case_figures_insert_delete AFTER INSERT OR DELETE ON cases \
+                       FOR EACH ROW EXECUTE FUNCTION case_figures_change(); \
+                     CREATE TRIGGER case_figures_update AFTER UPDATE OF {COLUMNS} ON cases \
+                       FOR EACH ROW EXECUTE FUNCTION case_figures_change();",
+                    insert = rows("NEW", None, 1, backend),
+                    delete = rows("OLD", None, -1, backend),
+                    old = rows("OLD", Some("NEW"), -1, backend),
+                    new = rows("NEW", Some("OLD"), 1, backend),
+                ))
+                .await?;
+            }
+            _ => {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER case_figures_insert AFTER INSERT ON cases BEGIN {insert} END; \
+                     CREATE TRIGGER case_figures_delete AFTER DELETE ON cases BEGIN {delete} END; \
+                     CREATE TRIGGER case_figures_update AFTER UPDATE OF {COLUMNS} ON cases \
+                       BEGIN {old} {new} END;",
+                    insert = rows("NEW", None, 1, backend),
+                    delete = rows("OLD", None, -1, backend),
+                    old = rows("OLD", Some("NEW"), -1, backend),
+                    new = rows("NEW", Some("OLD"), 1, backend),
+                ))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "DROP TRIGGER IF EXISTS case_figures_insert_delete ON cases; \
+                     DROP TRIGGER IF EXISTS case_figures_update ON cases; \
+                     DROP FUNCTION IF EXISTS case_figures_change();",
+                )
+                .await?;
+            }
+            _ => {
+                db.execute_unprepared(
+                    "DROP TRIGGER IF EXISTS case_figures_insert; \
+                     DROP TRIGGER IF EXISTS case_figures_delete; \
+                     DROP TRIGGER IF EXISTS case_figures_update;",
+                )
+                .await?;
+            }
+        }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(ACCEPTED_INDEX)
+                    .table(Cases::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(CaseFigures::Table).to_owned())
+            .await
+    }
+}

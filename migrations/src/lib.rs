@@ -27,6 +27,7 @@ mod m20261205_000021_key_check;
 mod m20261205_000022_came_back_index;
 mod m20261205_000023_public_index;
 mod m20261206_000024_case_figures;
+mod m20261206_000025_phone_kept_index;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000022_came_back_index::Migration),
             Box::new(m20261205_000023_public_index::Migration),
             Box::new(m20261206_000024_case_figures::Migration),
+            Box::new(m20261206_000025_phone_kept_index::Migration),
         ]
     }
 }

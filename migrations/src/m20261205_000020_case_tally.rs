@@ -70,8 +70,9 @@ const CHANGED_POSTGRES: &str = "OLD.state IS DISTINCT FROM NEW.state \
     OR OLD.department_id IS DISTINCT FROM NEW.department_id \
     OR OLD.co_department_id IS DISTINCT FROM NEW.co_department_id";
 
-/// The tally of the cases already there, one row per (department, co, state).
-const BACKFILL: &str = "INSERT INTO case_tally (department_id, co, state, n) \
+/// The tally of the cases already there, one row per (department, co, state)
+/// (also counted again by 000024).
+pub(crate) const BACKFILL: &str = "INSERT INTO case_tally (department_id, co, state, n) \
      SELECT COALESCE(department_id, 0), 0, state, COUNT(*) FROM cases \
      GROUP BY COALESCE(department_id, 0), state; \
      INSERT INTO case_tally (department_id, co, state, n) \

@@ -16,6 +16,15 @@
 //! one or two the state decides (closed, on time, finding, replied).
 //! Rows are only ever added; `stats::figures::compact` folds them.
 //!
+//! The tally is built from the cases already there with the writers kept
+//! out (one transaction; on PostgreSQL a lock on `cases`), so that no case
+//! written between the count and the triggers is left out. The console's
+//! tally (000020) was built without that guard, so it is counted again here
+//! under the same lock.
+//!
+//! A figure changed later means a new migration that replaces the triggers
+//! and counts again, never an edit of this one.
+//!
 //! `idx_cases_accepted` serves the median time to acceptance, which reads
 //! the latest accepted cases and sorted every case to find them.
 
@@ -102,8 +111,11 @@ const FIGURES: &[Figure] = &[
                 "to_char(({} AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM')",
                 col(s, "submitted_at")
             ),
+            // The stored text is UTC (`…+00:00`); its first 19 characters
+            // to the second, since SQLite rounds a fraction to the
+            // millisecond and 23:59:59.9999 would become the next day.
             _ => format!(
-                "COALESCE(strftime('%Y-%m', {}, '+8 hours'), '')",
+                "COALESCE(strftime('%Y-%m', substr({}, 1, 19), '+8 hours'), '')",
                 col(s, "submitted_at")
             ),
         },
@@ -209,7 +221,20 @@ fn backfill(backend: DbBackend) -> String {
 
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// One transaction on SQLite too: its write lock, taken by the first
+    /// statement, keeps every other writer out until the triggers exist.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let backend = db.get_database_backend();
+        if backend == DbBackend::Postgres {
+            // Reads go on; writes to `cases` wait until this commits.
+            db.execute_unprepared("LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE")
+                .await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -236,9 +261,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let db = manager.get_connection();
-        let backend = db.get_database_backend();
         db.execute_unprepared(&backfill(backend)).await?;
+        db.execute_unprepared("DELETE FROM case_tally").await?;
+        db.execute_unprepared(super::m20261205_000020_case_tally::BACKFILL)
+            .await?;
         match backend {
             DbBackend::Postgres => {
                 db.execute_unprepared(&format!(
@@ -309,5 +335,34 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(CaseFigures::Table).to_owned())
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every column a figure reads is one whose update fires the trigger:
+    /// a figure reading another would drift without an error.
+    #[test]
+    fn the_update_trigger_watches_every_column_the_figures_read() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = rows("NEW", Some("OLD"), 1, backend);
+            let watched: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();
+            let read: Vec<&str> = sql
+                .split("NEW.")
+                .skip(1)
+                .map(|rest| {
+                    let end = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    &rest[..end]
+                })
+                .collect();
+            assert!(read.len() >= FIGURES.len(), "{sql}");
+            for column in read {
+                assert!(watched.contains(&column), "{column} is not watched");
+            }
+        }
     }
 }

@@ -67,9 +67,14 @@ impl Figures {
             let (Some(figure), Some(n)) = (Figure::parse(&figure), n) else {
                 continue;
             };
-            // A sum below zero would be a bug in the triggers; not a count.
-            if let Ok(n @ 1..) = u64::try_from(n) {
-                figures.0.entry(figure).or_default().insert(key, n);
+            match u64::try_from(n) {
+                Ok(0) => {}
+                Ok(n) => {
+                    figures.0.entry(figure).or_default().insert(key, n);
+                }
+                // Only a bug in the triggers could take a sum below zero:
+                // not a count to publish, but one to hear about.
+                Err(_) => tracing::warn!(?figure, n, "the statistics' tally went below zero"),
             }
         }
         Ok(figures)

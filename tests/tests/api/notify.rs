@@ -746,10 +746,16 @@ async fn a_caller_gets_the_code_by_text_and_a_messages_phone_is_forgotten(app: &
     );
     assert_private("a receipt", &sms[0]);
 
-    // A phone left for messages is deleted 90 days after the case closed.
+    // A phone left for messages is deleted 90 days after the case closed;
+    // an open case's, and a case closed since, keep theirs.
     let (code, secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
     assert_eq!(set_phone(app, &code, &secret, PHONE).await.0, 204);
     close_case(&handler, &reviewer, &code, "substantiated").await;
+    let (open, open_secret) = file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    assert_eq!(set_phone(app, &open, &open_secret, PHONE).await.0, 204);
+    let (recent, recent_secret) =
+        file_report(app, "noise_construction", YUDONG.0, YUDONG.1, &[]).await;
+    assert_eq!(set_phone(app, &recent, &recent_secret, PHONE).await.0, 204);
     app.clock.advance(chrono::Duration::days(89));
     let now = app.clock.now();
     assert_eq!(
@@ -758,6 +764,12 @@ async fn a_caller_gets_the_code_by_text_and_a_messages_phone_is_forgotten(app: &
             .unwrap(),
         0
     );
+    // Signed in afresh: the 89 days outlasted the first sessions.
+    let handler = app
+        .staff("cheng.ban2", Role::Handler, Some("housing_construction"))
+        .await;
+    let reviewer = app.staff("shen.he2", Role::Reviewer, None).await;
+    close_case(&handler, &reviewer, &recent, "substantiated").await;
     app.clock.advance(chrono::Duration::days(2));
     let now = app.clock.now();
     assert_eq!(
@@ -768,6 +780,10 @@ async fn a_caller_gets_the_code_by_text_and_a_messages_phone_is_forgotten(app: &
     );
     let (_, view) = app.track(&code, &secret).await;
     assert!(view["notify"]["phone"].is_null(), "{view}");
+    for (kept, kept_secret) in [(&open, &open_secret), (&recent, &recent_secret)] {
+        let (_, view) = app.track(kept, kept_secret).await;
+        assert!(view["notify"]["phone"].is_string(), "{kept}: {view}");
+    }
 }
 shanshui_tests::demo_test!(a_caller_gets_the_code_by_text_and_a_messages_phone_is_forgotten);
 

@@ -5,7 +5,7 @@
 //! transfers and merges, after the tally is folded, and after the
 //! migration builds it again from the cases already there.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::EntityTrait;
 use serde_json::json;
 use server::db::entities::{area, case, category, department};
@@ -65,8 +65,8 @@ fn published(stats: &Stats) -> Figures {
     }
 }
 
-/// The same figures from every case, for the months `stats` shows.
-async fn counted(app: &TestApp, stats: &Stats, now: DateTime<Utc>) -> Figures {
+/// The same figures from every case.
+async fn counted(app: &TestApp, now: DateTime<Utc>) -> Figures {
     let categories: BTreeMap<i64, String> = category::Entity::find()
         .all(&app.db)
         .await
@@ -90,8 +90,12 @@ async fn counted(app: &TestApp, stats: &Stats, now: DateTime<Utc>) -> Figures {
         .collect();
     let department = |id: Option<i64>| id.and_then(|id| departments.get(&id).cloned());
     let mut f = Figures::default();
-    for m in &stats.by_month {
-        f.by_month.insert(m.key.clone(), 0);
+    // The twelve months up to now's, Chongqing time.
+    let local = (now + chrono::Duration::hours(8)).date_naive();
+    let month0 = local.year() * 12 + local.month0() as i32;
+    for m in month0 - 11..=month0 {
+        let key = format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1);
+        f.by_month.insert(key, 0);
     }
     for c in case::Entity::find().all(&app.db).await.unwrap() {
         let state = c.state();
@@ -146,7 +150,7 @@ async fn agree(app: &TestApp, when: &str) -> Stats {
     let stats = server::stats::service::made_now(&app.db, now)
         .await
         .unwrap();
-    assert_eq!(published(&stats), counted(app, &stats, now).await, "{when}");
+    assert_eq!(published(&stats), counted(app, now).await, "{when}");
     stats
 }
 
@@ -217,10 +221,52 @@ async fn the_statistics_follow_every_change_of_a_case(app: &TestApp) {
     app.clock.advance(chrono::Duration::days(40));
     agree(app, "forty days on").await;
 
+    // A report a millisecond before a month begins in Chongqing (16:00
+    // UTC on the last day) counts in the month before; one at that moment,
+    // in the new one.
+    app.clock.stop();
+    let now = app.clock.now();
+    let local = (now + chrono::Duration::hours(8)).date_naive();
+    let first_of_next = chrono::NaiveDate::from_ymd_opt(
+        local.year() + i32::from(local.month() == 12),
+        local.month() % 12 + 1,
+        1,
+    )
+    .unwrap();
+    let boundary =
+        first_of_next.and_hms_opt(0, 0, 0).unwrap().and_utc() - chrono::Duration::hours(8);
+    app.clock
+        .advance(boundary - now - chrono::Duration::milliseconds(1));
+    file_report(app, "odour", YUDONG.0, YUDONG.1, &[]).await;
+    app.clock.advance(chrono::Duration::milliseconds(1));
+    file_report(app, "odour", YUDONG.0, YUDONG.1, &[]).await;
+    let stats = agree(app, "either side of a month's start").await;
+    let months = tally(&stats.by_month);
+    let new_month = first_of_next.format("%Y-%m").to_string();
+    assert_eq!(months.get(&new_month), Some(&1), "{months:?}");
+
+    let distinct = |f: &Figures| {
+        [&f.by_category, &f.by_area, &f.by_channel, &f.replied]
+            .iter()
+            .map(|t| t.len())
+            .sum::<usize>()
+    };
     server::stats::figures::compact(&app.db).await.unwrap();
-    agree(app, "folded").await;
+    let folded = published(&agree(app, "folded").await);
     server::stats::figures::compact(&app.db).await.unwrap();
     agree(app, "folded twice").await;
+    // Folded, the tally is one row per figure and key that counts anything.
+    let rows = server::db::entities::case_figure::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let keys = |figure: &str| rows.iter().filter(|r| r.figure == figure).count();
+    assert!(rows.iter().all(|r| r.n > 0), "{rows:?}");
+    assert_eq!(
+        keys("category") + keys("area") + keys("channel") + keys("replied"),
+        distinct(&folded),
+        "{rows:?}"
+    );
 
     // The migration builds the tally from the cases already there: roll
     // back to before it (it and any after it), then forward again.

@@ -86,6 +86,15 @@ fn finished(s: &str) -> String {
     )
 }
 
+/// Closed (办结) with `column` set.
+fn closed_with(s: &str, column: &str) -> String {
+    format!(
+        "{} = 'closed' AND {} IS NOT NULL",
+        col(s, "state"),
+        col(s, column)
+    )
+}
+
 const FIGURES: &[Figure] = &[
     Figure {
         name: "category",
@@ -140,25 +149,13 @@ const FIGURES: &[Figure] = &[
     },
     Figure {
         name: "finding",
-        when: |s, _| {
-            format!(
-                "{} = 'closed' AND {} IS NOT NULL",
-                col(s, "state"),
-                col(s, "finding")
-            )
-        },
+        when: |s, _| closed_with(s, "finding"),
         key: |s, _| col(s, "finding"),
     },
     // Closed with a reply: the cases the satisfaction survey asks about.
     Figure {
         name: "replied",
-        when: |s, _| {
-            format!(
-                "{} = 'closed' AND {} IS NOT NULL",
-                col(s, "state"),
-                col(s, "reply")
-            )
-        },
+        when: |s, _| closed_with(s, "reply"),
         key: |s, _| id_key(s, "department_id"),
     },
 ];

@@ -65,29 +65,23 @@ fn published(stats: &Stats) -> Figures {
     }
 }
 
+/// A directory table's codes by id.
+fn codes<M>(
+    rows: Result<Vec<M>, sea_orm::DbErr>,
+    code: impl Fn(M) -> (i64, String),
+) -> BTreeMap<i64, String> {
+    rows.unwrap().into_iter().map(code).collect()
+}
+
 /// The same figures from every case.
 async fn counted(app: &TestApp, now: DateTime<Utc>) -> Figures {
-    let categories: BTreeMap<i64, String> = category::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.id, c.code))
-        .collect();
-    let areas: BTreeMap<i64, String> = area::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| (a.id, a.code))
-        .collect();
-    let departments: BTreeMap<i64, String> = department::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| (d.id, d.code))
-        .collect();
+    let categories = codes(category::Entity::find().all(&app.db).await, |c| {
+        (c.id, c.code)
+    });
+    let areas = codes(area::Entity::find().all(&app.db).await, |a| (a.id, a.code));
+    let departments = codes(department::Entity::find().all(&app.db).await, |d| {
+        (d.id, d.code)
+    });
     let department = |id: Option<i64>| id.and_then(|id| departments.get(&id).cloned());
     let mut f = Figures::default();
     // The twelve months up to now's, Chongqing time.

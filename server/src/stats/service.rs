@@ -15,7 +15,7 @@ use crate::db::entities::{case, indicator, reward_payment};
 use crate::directory::calendar;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -30,15 +30,13 @@ use std::collections::BTreeMap;
 /// district does now, bounded so the page stays cheap.
 const MEDIAN_SAMPLE: u64 = 1000;
 
-/// The first day of the month `back` months before `now`'s, Chongqing time.
-fn month_start(now: DateTime<Utc>, back: i32) -> (String, DateTime<Utc>) {
+/// The month `back` months before `now`'s, Chongqing time, as the tally
+/// keys it (`2026-12`).
+fn month_key(now: DateTime<Utc>, back: i32) -> String {
     let local = calendar::local(now);
     let months = local.year() * 12 + local.month0() as i32 - back;
-    let (y, m) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
-    let first = NaiveDate::from_ymd_opt(y, m, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or_default();
-    (format!("{y:04}-{m:02}"), calendar::from_local(first))
+    let (y, m) = (months.div_euclid(12), months.rem_euclid(12) + 1);
+    format!("{y:04}-{m:02}")
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -150,7 +148,7 @@ pub(crate) async fn stats(
     let by_month = (0..12)
         .rev()
         .map(|back| {
-            let (key, _) = month_start(now, back);
+            let key = month_key(now, back);
             Count {
                 label: key.clone(),
                 label_en: key.clone(),
@@ -335,13 +333,15 @@ mod tests {
     #[test]
     fn months_step_back_across_a_year() {
         let now = Utc.with_ymd_and_hms(2026, 1, 15, 0, 0, 0).unwrap();
-        assert_eq!(month_start(now, 0).0, "2026-01");
-        assert_eq!(month_start(now, 1).0, "2025-12");
-        assert_eq!(month_start(now, -1).0, "2026-02");
+        assert_eq!(month_key(now, 0), "2026-01");
+        assert_eq!(month_key(now, 1), "2025-12");
+        assert_eq!(month_key(now, -1), "2026-02");
         // Chongqing midnight of 1 January is 16:00 UTC on 31 December.
+        let midnight = Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap();
+        assert_eq!(month_key(midnight, 0), "2026-01");
         assert_eq!(
-            month_start(now, 0).1,
-            Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap()
+            month_key(midnight - chrono::Duration::seconds(1), 0),
+            "2025-12"
         );
     }
 

@@ -262,6 +262,10 @@ impl MigrationTrait for Migration {
         db.execute_unprepared("DELETE FROM case_tally").await?;
         db.execute_unprepared(super::m20261205_000020_case_tally::BACKFILL)
             .await?;
+        let insert = rows("NEW", None, 1, backend);
+        let delete = rows("OLD", None, -1, backend);
+        let old = rows("OLD", Some("NEW"), -1, backend);
+        let new = rows("NEW", Some("OLD"), 1, backend);
         match backend {
             DbBackend::Postgres => {
                 db.execute_unprepared(&format!(
@@ -277,10 +281,6 @@ impl MigrationTrait for Migration {
                        FOR EACH ROW EXECUTE FUNCTION case_figures_change(); \
                      CREATE TRIGGER case_figures_update AFTER UPDATE OF {COLUMNS} ON cases \
                        FOR EACH ROW EXECUTE FUNCTION case_figures_change();",
-                    insert = rows("NEW", None, 1, backend),
-                    delete = rows("OLD", None, -1, backend),
-                    old = rows("OLD", Some("NEW"), -1, backend),
-                    new = rows("NEW", Some("OLD"), 1, backend),
                 ))
                 .await?;
             }
@@ -290,10 +290,6 @@ impl MigrationTrait for Migration {
                      CREATE TRIGGER case_figures_delete AFTER DELETE ON cases BEGIN {delete} END; \
                      CREATE TRIGGER case_figures_update AFTER UPDATE OF {COLUMNS} ON cases \
                        BEGIN {old} {new} END;",
-                    insert = rows("NEW", None, 1, backend),
-                    delete = rows("OLD", None, -1, backend),
-                    old = rows("OLD", Some("NEW"), -1, backend),
-                    new = rows("NEW", Some("OLD"), 1, backend),
                 ))
                 .await?;
             }

@@ -233,17 +233,8 @@ async fn the_home_page_needs_no_webassembly_and_its_menu_and_language_switch_wor
     );
 
     // No sideways scrolling at 390 px.
-    let overflow = client
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "page is wider than the phone: {overflow}"
-    );
+    let overflow = sideways_overflow(&client).await;
+    assert!(overflow <= 0, "page is wider than the phone: {overflow}");
 
     // The language switch: the page again, from the server, in English.
     tap(&client, ".lang-switch").await;
@@ -1661,15 +1652,9 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     })
     .await;
     assert!(!exists(&phone, "#contest-form").await);
-    let overflow = phone
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let overflow = sideways_overflow(&phone).await;
     assert!(
-        overflow.as_i64().unwrap() <= 0,
+        overflow <= 0,
         "the tracking page fits the phone: {overflow}"
     );
 
@@ -1891,17 +1876,8 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
         exists(&phone, "#reward[data-state='claimed']").await
     })
     .await;
-    let overflow = phone
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "the reward fits the phone: {overflow}"
-    );
+    let overflow = sideways_overflow(&phone).await;
+    assert!(overflow <= 0, "the reward fits the phone: {overflow}");
 
     sign_in_console(&desk, &app, "cai.wu").await;
     // Finance reads where to pay, on the rewards page (each look audited).
@@ -1942,14 +1918,20 @@ async fn a_reward_is_proposed_approved_claimed_on_a_phone_and_paid() {
 /// Whether the page is wider than the phone's screen (sideways scrolling):
 /// wider than the layout's width (`clientWidth`, without a scrollbar).
 async fn scrolls_sideways(client: &Client) -> bool {
-    let v = client
+    sideways_overflow(client).await > 1
+}
+
+/// How many CSS pixels the page is wider than the layout's width.
+async fn sideways_overflow(client: &Client) -> i64 {
+    client
         .execute(
-            "return document.documentElement.scrollWidth > document.documentElement.clientWidth + 1",
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
             vec![],
         )
         .await
-        .unwrap();
-    v == json!(true)
+        .unwrap()
+        .as_i64()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,7 @@ use crate::clock::Clock;
 use crate::db::entities::{
     app_user, case, case_event, category, department, photo, report, reporter_identity,
 };
+use crate::db::limit::limited;
 use crate::directory::calendar::parse_day;
 use crate::directory::lookups::Lookups;
 use crate::disclosure::service::REPORTER_ACTOR;
@@ -27,7 +28,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, UpdateMany,
+    QueryFilter, QueryOrder, UpdateMany,
 };
 use shared::Role;
 use shared::case::{
@@ -325,24 +326,24 @@ impl Cases<'_> {
         let query = query.order_by_asc(case::Column::Id);
         let offset = u64::from(page - 1) * u64::from(page_size);
         let wanted = u64::from(page_size) + 1;
+        // The limits written into the SQL (see `db::limit`).
+        let backend = self.db.get_database_backend();
         let rows = match scope {
-            Scope::All => query.offset(offset).limit(wanted).all(self.db).await?,
+            Scope::All => limited(backend, query, wanted, offset).all(self.db).await?,
             Scope::Nothing => Vec::new(),
             // "Lead or co-department" as one OR defeats the (department,
             // deadline) indexes and sorts every matching case; two ordered
             // index scans, each cut at the page's end, merge in memory
             // instead, so the page costs the same at any size.
             Scope::Department(own) => {
-                let lead = query
-                    .clone()
-                    .filter(case::Column::DepartmentId.eq(own))
-                    .limit(offset + wanted)
+                let lead = query.clone().filter(case::Column::DepartmentId.eq(own));
+                let lead = limited(backend, lead, offset + wanted, 0)
                     .all(self.db)
                     .await?;
                 let co = query
                     .filter(case::Column::CoDepartmentId.eq(own))
-                    .filter(case::Column::DepartmentId.ne(own))
-                    .limit(offset + wanted)
+                    .filter(case::Column::DepartmentId.ne(own));
+                let co = limited(backend, co, offset + wanted, 0)
                     .all(self.db)
                     .await?;
                 let mut rows: Vec<case::Model> = lead.into_iter().chain(co).collect();

@@ -1,6 +1,7 @@
 //! The database: SQLite (embedded default) or PostgreSQL, through sea-orm.
 
 pub mod entities;
+pub(crate) mod limit;
 pub(crate) mod tally;
 
 use crate::config::{ConfigError, DatabaseKind, Settings, redact_url};

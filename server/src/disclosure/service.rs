@@ -5,6 +5,7 @@
 //! position stay inside.
 
 use crate::db::entities::{case, case_event, penalty, photo};
+use crate::db::limit::limited_subquery;
 use crate::directory::held::HeldDirectory;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
@@ -237,6 +238,12 @@ impl Columns<'_> {
     }
 }
 
+/// `cases.id IN (page)`, for a page of ids from [`limited_subquery`].
+fn in_page(page: Expr) -> Expr {
+    use sea_orm::sea_query::{BinOper, ExprTrait};
+    Expr::col((case::Entity, case::Column::Id)).binary(BinOper::In, page)
+}
+
 impl PublicCases<'_> {
     /// A page of cases, newest first, and whether more follow or come
     /// before it.
@@ -248,6 +255,7 @@ impl PublicCases<'_> {
     pub async fn list(&self, filter: &PublicFilter) -> Result<PublicPage, AppError> {
         let directory = self.directory.get(self.db).await?;
         let lookups = &directory.lookups;
+        let backend = self.db.get_database_backend();
         let mut ids = case::Entity::find().select_only().column(case::Column::Id);
         if !filter.codes.is_empty() {
             ids = ids.filter(
@@ -275,7 +283,7 @@ impl PublicCases<'_> {
             // every open case through the deadline index and sorted them
             // (1.5 s a page at 1,000,000 cases, and a pool soon exhausted).
             use sea_orm::sea_query::ExprTrait;
-            let state = if self.db.get_database_backend() == DbBackend::Sqlite {
+            let state = if backend == DbBackend::Sqlite {
                 Expr::cust("+\"state\"")
             } else {
                 Expr::col(case::Column::State)
@@ -330,14 +338,15 @@ impl PublicCases<'_> {
             Some(Keyset::Before(code)) => {
                 use sea_orm::sea_query::ExprTrait;
                 // The case itself, or any after it, if the filters keep it.
-                let next: Option<i64> = ids
-                    .clone()
-                    .filter(here().lte(place(code)))
-                    .limit(1)
+                let next = ids.clone().filter(here().lte(place(code))).into_query();
+                let next: Vec<i64> = case::Entity::find()
+                    .select_only()
+                    .column(case::Column::Id)
+                    .filter(in_page(limited_subquery(backend, &next, 1, 0)))
                     .into_tuple()
-                    .one(self.db)
+                    .all(self.db)
                     .await?;
-                follows = Some(next.is_some());
+                follows = Some(!next.is_empty());
                 ids = ids.filter(here().gt(place(code)));
                 0
             }
@@ -348,13 +357,11 @@ impl PublicCases<'_> {
         } else {
             ids.order_by_asc(order).order_by_asc(case::Column::Id)
         }
-        .offset(offset)
-        .limit(size + 1)
         .into_query();
         // Put in order here rather than by the database, which would copy
         // every row's 22 columns into a sorter to do it.
         let mut rows: Vec<PublicRow> = PublicRow::select()
-            .filter(case::Column::Id.in_subquery(ids))
+            .filter(in_page(limited_subquery(backend, &ids, size + 1, offset)))
             .into_model()
             .all(self.db)
             .await?;

@@ -30,6 +30,7 @@ mod openapi;
 mod outbox;
 mod pages;
 mod photo_store;
+mod plans;
 mod replicas;
 mod reports;
 mod rewards;

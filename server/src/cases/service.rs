@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, UpdateMany,
+    QueryFilter, QueryOrder, QuerySelect, Select, UpdateMany,
 };
 use shared::Role;
 use shared::case::{
@@ -336,16 +336,21 @@ impl Cases<'_> {
             // index scans, each cut at the page's end, merge in memory
             // instead, so the page costs the same at any size.
             Scope::Department(own) => {
-                let lead = query.clone().filter(case::Column::DepartmentId.eq(own));
-                let lead = limited(backend, lead, offset + wanted, 0)
-                    .all(self.db)
-                    .await?;
+                // Each half cut at the page's end: written into the SQL
+                // on the first page only, since on the others the number
+                // grows with the page (a statement text per page).
+                let cut = async |q: Select<case::Entity>| {
+                    if offset == 0 {
+                        limited(backend, q, wanted, 0).all(self.db).await
+                    } else {
+                        q.limit(offset + wanted).all(self.db).await
+                    }
+                };
+                let lead = cut(query.clone().filter(case::Column::DepartmentId.eq(own))).await?;
                 let co = query
                     .filter(case::Column::CoDepartmentId.eq(own))
                     .filter(case::Column::DepartmentId.ne(own));
-                let co = limited(backend, co, offset + wanted, 0)
-                    .all(self.db)
-                    .await?;
+                let co = cut(co).await?;
                 let mut rows: Vec<case::Model> = lead.into_iter().chain(co).collect();
                 // The database's order: deadline (none last), then id.
                 rows.sort_by_key(|c| (c.due_at.is_none(), c.due_at, c.id));

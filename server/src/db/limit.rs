@@ -8,17 +8,28 @@
 //! most of what PostgreSQL spent on an uncached `/cases`. With the number
 //! in the text, the statement's plan is made once per connection and kept.
 //!
-//! The page sizes are a handful, so the texts are too. The offset of a
-//! numbered page stays a parameter: every page number written into the
-//! text would be a statement of its own, prepared and cached once per
-//! connection for a crawler's single visit.
+//! What it gains is for a page with no offset: a first page, a page
+//! reached by keyset (a `next` or `prev` link), a probe of one row. With an
+//! offset (a numbered page), PostgreSQL must guess the offset as it guessed
+//! the limit, and plans every execution still; the offset stays a
+//! parameter there, since every page number written into the text would be
+//! a statement of its own, prepared once per connection for a crawler's
+//! single visit.
+//!
+//! Each limit written makes a statement text of its own. The app's own
+//! pages ask for a few sizes, kept prepared because they are used all the
+//! time. A client that asks for unusual page sizes (validated by each
+//! caller's bounds) makes statements of its own, which sqlx's cache per
+//! connection drops least recently used first: at worst the usual ones
+//! are prepared again, as every execution was planned before.
 
 use sea_orm::sea_query::{Expr, SelectStatement, Value};
 use sea_orm::{DbBackend, EntityTrait, QueryTrait, Select, SelectModel, SelectorRaw, Statement};
 
 /// `select` with `LIMIT limit [OFFSET offset]` after it, as SQL and its
-/// values: its own values stay bound; `limit` is a number the caller
-/// computed, never a client's text.
+/// values: its own values stay bound. `select` must have no limit, offset
+/// or locking clause of its own. `limit` is a number, within the caller's
+/// bounds of a page.
 fn with_limit(
     backend: DbBackend,
     built: Statement,
@@ -108,7 +119,10 @@ mod tests {
             sql.ends_with("\"category_id\" = ? LIMIT 21 OFFSET ?)"),
             "{sql}"
         );
-        assert_eq!(values.len(), 3);
+        assert_eq!(
+            values,
+            vec![Value::from("closed"), Value::from(7), Value::from(40u64)]
+        );
     }
 
     #[test]

@@ -43,6 +43,11 @@ async fn postgres_plans_a_page_of_the_public_record_once_per_connection() {
         .min_connections(1)
         .sqlx_logging(false);
     let pool = Database::connect(options).await.unwrap();
+    // PostgreSQL's own choice between custom and generic plans, whatever
+    // the server's setting.
+    pool.execute_unprepared("SET plan_cache_mode = auto")
+        .await
+        .unwrap();
     let directory = HeldDirectory::new(PublicCache::new(Duration::from_secs(10)));
     let cases = PublicCases {
         db: &pool,

@@ -100,6 +100,8 @@ mod tests {
 
     #[test]
     fn the_limit_is_written_and_every_value_stays_bound_in_order() {
+        // The outer statement's, the subquery's, then the offset.
+        let bound = vec![Value::from("closed"), Value::from(7), Value::from(40u64)];
         let (sql, values) = page(DbBackend::Postgres, 40);
         assert!(
             sql.ends_with("WHERE \"cases\".\"category_id\" = $2 LIMIT 21 OFFSET $3)"),
@@ -109,20 +111,14 @@ mod tests {
             sql.contains("\"state\" = $1 AND \"cases\".\"id\" IN (SELECT"),
             "{sql}"
         );
-        assert_eq!(
-            values,
-            vec![Value::from("closed"), Value::from(7), Value::from(40u64)]
-        );
+        assert_eq!(values, bound);
 
         let (sql, values) = page(DbBackend::Sqlite, 40);
         assert!(
             sql.ends_with("\"category_id\" = ? LIMIT 21 OFFSET ?)"),
             "{sql}"
         );
-        assert_eq!(
-            values,
-            vec![Value::from("closed"), Value::from(7), Value::from(40u64)]
-        );
+        assert_eq!(values, bound);
     }
 
     #[test]

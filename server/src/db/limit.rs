@@ -48,6 +48,17 @@ fn with_limit(
     (sql, values)
 }
 
+/// `select` with `LIMIT limit [OFFSET offset]` (see above), to run as it is.
+pub fn limited_statement(
+    backend: DbBackend,
+    select: &SelectStatement,
+    limit: u64,
+    offset: u64,
+) -> Statement {
+    let (sql, values) = with_limit(backend, backend.build(select), limit, offset);
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// A page of `select`'s rows: `LIMIT limit [OFFSET offset]` (see above).
 pub fn limited<E: EntityTrait>(
     backend: DbBackend,
@@ -55,8 +66,12 @@ pub fn limited<E: EntityTrait>(
     limit: u64,
     offset: u64,
 ) -> SelectorRaw<SelectModel<E::Model>> {
-    let (sql, values) = with_limit(backend, select.build(backend), limit, offset);
-    E::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+    E::find().from_raw_sql(limited_statement(
+        backend,
+        &select.into_query(),
+        limit,
+        offset,
+    ))
 }
 
 /// `select` with `LIMIT limit [OFFSET offset]`, as the right side of an

@@ -5,7 +5,7 @@
 //! position stay inside.
 
 use crate::db::entities::{case, case_event, penalty, photo};
-use crate::db::limit::limited_subquery;
+use crate::db::limit::{limited_statement, limited_subquery};
 use crate::directory::held::HeldDirectory;
 use crate::directory::lookups::Lookups;
 use crate::error::AppError;
@@ -238,7 +238,7 @@ impl Columns<'_> {
     }
 }
 
-/// `cases.id IN (page)`, for a page of ids from [`limited_subquery`].
+/// `cases.id IN (page)`, for the page of ids from [`limited_subquery`].
 fn in_page(page: Expr) -> Expr {
     use sea_orm::sea_query::{BinOper, ExprTrait};
     Expr::col((case::Entity, case::Column::Id)).binary(BinOper::In, page)
@@ -339,14 +339,11 @@ impl PublicCases<'_> {
                 use sea_orm::sea_query::ExprTrait;
                 // The case itself, or any after it, if the filters keep it.
                 let next = ids.clone().filter(here().lte(place(code))).into_query();
-                let next: Vec<i64> = case::Entity::find()
-                    .select_only()
-                    .column(case::Column::Id)
-                    .filter(in_page(limited_subquery(backend, &next, 1, 0)))
-                    .into_tuple()
-                    .all(self.db)
+                let next = self
+                    .db
+                    .query_one_raw(limited_statement(backend, &next, 1, 0))
                     .await?;
-                follows = Some(!next.is_empty());
+                follows = Some(next.is_some());
                 ids = ids.filter(here().gt(place(code)));
                 0
             }

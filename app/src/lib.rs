@@ -20,6 +20,7 @@ mod components;
 pub mod delivery;
 mod format;
 pub mod lang;
+mod markup;
 mod pages;
 pub mod public_api;
 mod send_queue;

@@ -294,46 +294,60 @@ pub fn DistrictMap(
     pins: Vec<Pin>,
     #[prop(default = None)] highlight: Option<String>,
 ) -> impl IntoView {
-    let proj = &areas.projection;
     let l = crate::lang::use_lang().get_untracked();
-    let areas_svg = areas
-        .areas
-        .iter()
-        .map(|a| {
-            let on = highlight.as_deref() == Some(a.code.as_str());
-            let name = crate::format::named(l, &a.name, &a.name_en);
-            view! { <path d=a.path.clone() class="map-area" class:on=on><title>{name}</title></path> }
-        })
-        .collect_view();
-    let pins_svg = pins
-        .into_iter()
-        .map(|p| {
-            let (x, y) = proj.xy(p.lon, p.lat);
-            // In a `<g>`, so that the `<a>` is SVG's link: on its own the
-            // view macro makes it an HTML `<a>`, and a page drawn in the
-            // browser (the console's) would show no pin.
-            view! {
-                <g>
-                    <a href=p.href>
-                        <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="6" class="map-pin" class:closed=p.closed>
-                            <title>{p.label}</title>
-                        </circle>
-                    </a>
-                </g>
-            }
-        })
-        .collect_view();
-    let label = title.clone();
     let view_box = format!("0 0 {MAP_WIDTH} {:.0}", areas.height);
+    let drawing = map_svg(&title, &areas, &pins, highlight.as_deref(), l);
     view! {
         // A group, not an image: its pins are links, and an image's
         // content is hidden from assistive technology (nested-interactive).
-        <svg class="district-map" viewBox=view_box role="group" aria-label=label width="100%">
-            <title>{title}</title>
-            {areas_svg}
-            {pins_svg}
-        </svg>
+        <svg class="district-map" viewBox=view_box role="group" aria-label=title width="100%"
+            inner_html=drawing></svg>
     }
+}
+
+/// What is inside the map's `<svg>`, written as text (`crate::markup`): the
+/// outlines and pins were a hundred and more views on every page of cases.
+/// Set as the SVG element's content, the browser parses it as SVG, so each
+/// `<a>` is SVG's link.
+fn map_svg(
+    title: &str,
+    areas: &DistrictAreas,
+    pins: &[Pin],
+    highlight: Option<&str>,
+    l: crate::i18n::Locale,
+) -> String {
+    let mut m = crate::markup::Markup::with_capacity(
+        areas.areas.iter().map(|a| a.path.len() + 80).sum::<usize>() + pins.len() * 160,
+    );
+    m.element("title", &[], title);
+    for a in &areas.areas {
+        let class = if highlight == Some(a.code.as_str()) {
+            "map-area on"
+        } else {
+            "map-area"
+        };
+        m.open("path", &[("d", &a.path), ("class", class)])
+            .element("title", &[], &crate::format::named(l, &a.name, &a.name_en))
+            .close("path");
+    }
+    for p in pins {
+        let (x, y) = areas.projection.xy(p.lon, p.lat);
+        let (cx, cy) = (format!("{x:.1}"), format!("{y:.1}"));
+        let class = if p.closed {
+            "map-pin closed"
+        } else {
+            "map-pin"
+        };
+        m.open("a", &[("href", &p.href)])
+            .open(
+                "circle",
+                &[("cx", &cx), ("cy", &cy), ("r", "6"), ("class", class)],
+            )
+            .element("title", &[], &p.label)
+            .close("circle")
+            .close("a");
+    }
+    m.into_string()
 }
 
 #[cfg(test)]
@@ -387,6 +401,46 @@ mod tests {
             ),
             ("甲", "A")
         );
+    }
+
+    #[test]
+    fn the_map_escapes_what_it_draws_and_marks_the_highlight() {
+        let areas: DistrictAreas = serde_json::from_value(serde_json::json!({
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"code": "a", "name": "<b>甲</b>", "name_en": "A"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[106.4, 29.6], [107.0, 29.6], [107.0, 29.0]]]}},
+                {"type": "Feature", "properties": {"code": "b", "name": "乙", "name_en": "B"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[106.5, 29.5], [106.6, 29.4], [106.5, 29.4]]]}}
+            ]
+        }))
+        .unwrap();
+        let pins = [Pin {
+            lat: 29.3,
+            lon: 106.7,
+            href: "/cases/BN-1\"onclick=\"x".to_owned(),
+            label: "</title><script>x</script>".to_owned(),
+            closed: true,
+        }];
+        let svg = map_svg(
+            "地图 & map",
+            &areas,
+            &pins,
+            Some("b"),
+            crate::i18n::Locale::zh_CN,
+        );
+        assert!(svg.starts_with("<title>地图 &amp; map</title>"), "{svg}");
+        assert!(
+            svg.contains("<title>&lt;b&gt;甲&lt;/b&gt;</title>"),
+            "{svg}"
+        );
+        assert!(
+            !svg.contains("<script>") && !svg.contains("\"onclick"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches(r#"class="map-area on""#).count(), 1, "{svg}");
+        assert!(svg.contains(r#"class="map-pin closed""#), "{svg}");
+        assert_eq!(svg.matches("<a href=").count(), 1);
     }
 
     #[test]

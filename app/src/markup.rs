@@ -1,6 +1,8 @@
 //! HTML written as text (标记文本), for the long repeated parts of a page
-//! (the disclosure table's rows, the map's outlines and pins) where Leptos's
-//! views cost the server more than the page is worth. The workspace builds
+//! (the disclosure table's rows, the map's outlines and pins, the report
+//! form's category grid) where Leptos's views cost more than the page is
+//! worth: the server's time on every render, and for the grid a phone's
+//! main thread while it hydrates. The workspace builds
 //! Leptos with type-erased views (`erase_components`, which the browser's
 //! WebAssembly needs to stay small), so every element of a view is boxed,
 //! its attributes a vector of boxed values, on every render: rendering was

@@ -93,7 +93,7 @@ pub fn icon_for(name: &str) -> &'static str {
     }
 }
 
-/// (Its `<svg>` attributes are written again in `svg` below: change both.)
+/// (Its `<svg>` attributes are written again in `write_svg` below: change both.)
 #[component]
 pub fn Icon(name: &'static str) -> impl IntoView {
     view! {
@@ -104,20 +104,29 @@ pub fn Icon(name: &'static str) -> impl IntoView {
     }
 }
 
-/// The same drawing as markup, for HTML a page writes as one string (the
-/// report form's category grid, `steps::grid_html`). The paths are the
-/// constants above: nothing in it comes from outside.
-pub fn svg(name: &str) -> String {
-    let mut s = String::from(
-        r#"<svg class="icon" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">"#,
+/// The same drawing written into HTML a page writes as text (the report
+/// form's category grid, `steps::grid_html`; see `crate::markup`). The paths
+/// are the constants above.
+pub fn write_svg(m: &mut crate::markup::Markup, name: &str) {
+    m.open(
+        "svg",
+        &[
+            ("class", "icon"),
+            ("viewBox", "0 0 24 24"),
+            ("width", "28"),
+            ("height", "28"),
+            ("aria-hidden", "true"),
+            ("fill", "none"),
+            ("stroke", "currentColor"),
+            ("stroke-width", "1.8"),
+            ("stroke-linecap", "round"),
+            ("stroke-linejoin", "round"),
+        ],
     );
     for d in paths(name) {
-        s.push_str(r#"<path d=""#);
-        s.push_str(d);
-        s.push_str(r#""></path>"#);
+        m.element("path", &[("d", d)], "");
     }
-    s.push_str("</svg>");
-    s
+    m.close("svg");
 }
 
 #[cfg(test)]

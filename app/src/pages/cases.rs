@@ -234,11 +234,12 @@ fn options<'a>(
     let mut m = Markup::with_capacity(4096);
     m.element("option", &[("value", "")], all);
     for (code, name) in choices {
-        if code == chosen {
-            m.element("option", &[("value", code), ("selected", "")], &name);
+        let attrs: &[Attr] = if code == chosen {
+            &[("value", code), ("selected", "")]
         } else {
-            m.element("option", &[("value", code)], &name);
-        }
+            &[("value", code)]
+        };
+        m.element("option", attrs, &name);
     }
     m.into_string()
 }

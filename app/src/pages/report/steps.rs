@@ -5,6 +5,7 @@ use crate::browser::photos::{self, Blob};
 use crate::components::icon::{Icon, icon_for};
 use crate::i18n::*;
 use crate::lang::use_lang;
+use crate::markup::Markup;
 use crate::send_queue::use_send_queue;
 use leptos::prelude::*;
 use shared::Role;
@@ -120,33 +121,38 @@ pub(super) fn choose(form: Form, c: Category) {
 /// icons were about 190 ms more of one task on Lighthouse's phone (a CPU
 /// four times slower), the largest part of the page's blocking time.
 fn grid_html(l: Locale, list: &[Category]) -> String {
-    // Quotes too, so the same escape serves text and attribute values.
-    let esc = |s: &str| html_escape::encode_quoted_attribute(s).into_owned();
-    let mut out = String::new();
+    let mut m = Markup::with_capacity(list.len() * 900);
     for (group, items) in grouped(list) {
         let legend = if zh(l) { &group.name } else { &group.name_en };
-        out.push_str(r#"<fieldset class="cat-group"><legend>"#);
-        out.push_str(&esc(legend));
-        out.push_str(r#"</legend><div class="cat-grid">"#);
+        m.open("fieldset", &[("class", "cat-group")])
+            .element("legend", &[], legend)
+            .open("div", &[("class", "cat-grid")]);
         for c in items {
             let name = if zh(l) { &c.name } else { &c.name_en };
-            out.push_str(r#"<button type="button" class="category" data-code=""#);
-            out.push_str(&esc(&c.code));
-            out.push_str(r#""><span class="cat-icon">"#);
-            out.push_str(&crate::components::icon::svg(icon_for(&c.icon)));
-            out.push_str(r#"</span><span class="cat-name">"#);
-            out.push_str(&esc(name));
-            out.push_str("</span>");
+            m.open(
+                "button",
+                &[
+                    ("type", "button"),
+                    ("class", "category"),
+                    ("data-code", &c.code),
+                ],
+            )
+            .open("span", &[("class", "cat-icon")]);
+            crate::components::icon::write_svg(&mut m, icon_for(&c.icon));
+            m.close("span")
+                .element("span", &[("class", "cat-name")], name);
             if c.rewardable {
-                out.push_str(r#"<span class="reward-badge">"#);
-                out.push_str(&esc(td_string!(l, rewardable)));
-                out.push_str("</span>");
+                m.element(
+                    "span",
+                    &[("class", "reward-badge")],
+                    td_string!(l, rewardable),
+                );
             }
-            out.push_str("</button>");
+            m.close("button");
         }
-        out.push_str("</div></fieldset>");
+        m.close("div").close("fieldset");
     }
-    out
+    m.into_string()
 }
 
 #[component]

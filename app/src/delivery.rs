@@ -10,8 +10,10 @@
 //! hydration; `SERVER_ONLY_SCRIPT` gives them the menu, the language switch
 //! and the notice of reports waiting on the phone.
 //!
-//! The pages where a resident or a handler does something (the report form,
-//! tracking a case, the console) keep the whole app.
+//! Following a case (`/track`) is server-only too: its forms post to the
+//! page, and a few lines of its own script do the rest (`pages::track`).
+//! The pages where a resident or a handler does most (the report form, with
+//! its photos, map and outbox; the console) keep the whole app.
 
 /// How the page at a path is delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,7 +26,7 @@ pub enum Delivery {
 
 /// The roots of the pages that need the app in the browser; everything else
 /// (the open-information pages, an unknown address's 404) is server-only.
-const HYDRATED: [&str; 3] = ["/report", "/track", "/admin"];
+const HYDRATED: [&str; 2] = ["/report", "/admin"];
 
 impl Delivery {
     pub fn of(path: &str) -> Delivery {
@@ -67,13 +69,7 @@ mod tests {
 
     #[test]
     fn only_the_pages_people_work_on_are_hydrated() {
-        for path in [
-            "/report",
-            "/track",
-            "/admin",
-            "/admin/",
-            "/admin/cases/BN-7K3M-Q9TX",
-        ] {
+        for path in ["/report", "/admin", "/admin/", "/admin/cases/BN-7K3M-Q9TX"] {
             assert_eq!(Delivery::of(path), Delivery::Hydrated, "{path}");
         }
         for path in [
@@ -84,6 +80,7 @@ mod tests {
             "/info",
             "/info/notices/3",
             "/info/enterprises/X",
+            "/track",
             "/reports",
             "/administrator",
             "/nowhere",

@@ -118,6 +118,16 @@ pub fn finding_label(locale: Locale, finding: shared::case::Finding) -> &'static
 }
 
 /// A name in the reader's language: (Chinese, English).
+/// 回访's answer, as the reporter chose it.
+pub fn rating_label(l: Locale, r: shared::followup::Rating) -> &'static str {
+    use shared::followup::Rating;
+    match r {
+        Rating::Satisfied => td_string!(l, rating_satisfied),
+        Rating::BasicallySatisfied => td_string!(l, rating_basically_satisfied),
+        Rating::Dissatisfied => td_string!(l, rating_dissatisfied),
+    }
+}
+
 pub fn named(locale: Locale, zh: &str, en: &str) -> String {
     if locale == Locale::zh_CN || en.is_empty() {
         zh.to_owned()

@@ -31,6 +31,13 @@ pub use components::app::App;
 #[cfg(feature = "ssr")]
 pub use shell::{ShellConfig, shell};
 
+/// What the server hands `/track` when one of its forms is posted to it
+/// (the server's `track_page`).
+#[cfg(feature = "ssr")]
+pub mod track_page {
+    pub use crate::pages::track::{LookupError, Posted, RecoverStep, Refused};
+}
+
 /// The name wasm-bindgen gives the bundle: `/pkg/shanshui.js` and
 /// `/pkg/shanshui_bg.wasm`.
 pub const OUTPUT_NAME: &str = "shanshui";

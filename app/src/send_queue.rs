@@ -249,12 +249,6 @@ mod client {
         write_saved(&list);
     }
 
-    pub fn forget(tracking_code: &str, secret: &str) {
-        let mut list = load_saved();
-        list.retain(|s| s.tracking_code != tracking_code || s.secret != secret);
-        write_saved(&list);
-    }
-
     pub fn mark_seen(sending: SendQueue) {
         let mut list = load_saved();
         if list.iter().any(|s| !s.seen) {

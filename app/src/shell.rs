@@ -55,9 +55,16 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let demo = demo
         .load(std::sync::atomic::Ordering::Relaxed)
         .then_some("demo");
-    let delivery = use_context::<http::request::Parts>()
-        .map(|parts| Delivery::of(parts.uri.path()))
+    let path = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned());
+    let delivery = path
+        .as_deref()
+        .map(Delivery::of)
         .unwrap_or(Delivery::Hydrated);
+    // The page's own script, after the one every server-only page has.
+    let own_script = match path.as_deref() {
+        Some("/track") => crate::pages::track::SCRIPT,
+        _ => "",
+    };
     provide_context(delivery);
     if delivery == Delivery::ServerOnly {
         // Nothing will hydrate this page: Leptos need not write each
@@ -106,7 +113,10 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
                 <App />
                 // After the page it works on: an inline script runs where it stands.
                 {(delivery == Delivery::ServerOnly).then(|| view! {
-                    <script nonce=nonce>{SERVER_ONLY_SCRIPT}</script>
+                    <script nonce=nonce.clone()>{SERVER_ONLY_SCRIPT}</script>
+                })}
+                {(!own_script.is_empty()).then(|| view! {
+                    <script nonce=nonce>{own_script}</script>
                 })}
             </body>
         </html>

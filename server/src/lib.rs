@@ -47,6 +47,7 @@ pub mod storage;
 pub mod telemetry;
 #[cfg(test)]
 mod testing;
+pub mod track_page;
 pub mod users;
 pub mod web;
 pub mod xml;

@@ -62,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     };
     let api = crate::in_process::api(state);
     let routes = generate_route_list(App);
+    let api_router: Router = crate::api::router(state).with_state(state.clone());
     let page_shell = {
         let options = state.leptos.clone();
         let config = config.clone();
@@ -71,12 +72,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         leptos::prelude::provide_context(api.clone());
         provide_csp_nonce();
     };
-    Router::new()
+    let pages = Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), page_shell)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             refresh_demo_flag,
-        ))
+        ));
+    // The tracking page's forms post to the page itself, rendered by the
+    // same route as its GET (see `track_page`).
+    let track = crate::track_page::TrackPage {
+        api: api_router,
+        pages: pages.clone().with_state(state.clone()),
+    };
+    pages
+        .route(
+            "/track",
+            axum::routing::post(move |request: axum::extract::Request| track.clone().post(request)),
+        )
         .nest_service(&pkg_path, pkg)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

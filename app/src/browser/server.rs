@@ -21,11 +21,6 @@ pub async fn copy_text(_text: &str) -> bool {
 
 pub fn scroll_to(_id: &str) {}
 
-/// The input as it is: the server never decodes a fragment.
-pub fn decode_component(s: &str) -> String {
-    s.to_owned()
-}
-
 /// The server lays out for no screen: as a desktop's.
 pub fn wider_than(_px: u32) -> bool {
     true
@@ -35,13 +30,7 @@ pub fn encode_component(s: &str) -> String {
     s.to_owned()
 }
 
-pub fn replace_fragment(_fragment: &str) {}
-
 pub fn origin() -> String {
-    String::new()
-}
-
-pub fn location_hash() -> String {
     String::new()
 }
 
@@ -193,7 +182,7 @@ pub mod photos {
 }
 
 pub mod offline {
-    pub async fn keep(_pages: &[&str], _also: impl Future<Output = ()>) {}
+    pub async fn keep(_pages: &[&str]) {}
 }
 
 pub mod push {

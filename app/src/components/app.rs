@@ -9,7 +9,7 @@ use crate::pages::admin::{
     AdminPublishingRoute, AdminQueueRoute, AdminRewardsRoute, AdminRulesRoute, AdminStartRoute,
     AdminSupervisionRoute, AdminTeamRoute, AdminTemplatesRoute, AdminUsersRoute,
 };
-use crate::pages::{not_found::NotFound, report::ReportRoute, track::TrackRoute};
+use crate::pages::{not_found::NotFound, report::ReportRoute};
 use crate::send_queue::provide_send_queue;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -75,7 +75,10 @@ fn Frame() -> impl IntoView {
                     // inside, see `Form::categories`), so nothing arrives
                     // later to move the form under a resident's thumb.
                     <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/track") view={Lazy::<TrackRoute>::new()} />
+                    // Rendered on the server, its forms posted to it (see
+                    // `pages::track`): a resident following a case on a weak
+                    // network downloads no WebAssembly.
+                    <Route path=path!("/track") view=server_only::track />
                     // Open information: rendered whole on the server before
                     // it is sent (not streamed), so it reads without
                     // JavaScript; never in the browser (see `server_only`).
@@ -124,7 +127,7 @@ fn Frame() -> impl IntoView {
 /// each is a placeholder and the pages' code is left out.
 #[cfg(feature = "ssr")]
 mod server_only {
-    use crate::pages::{cases, home, info, stats};
+    use crate::pages::{cases, home, info, stats, track};
     use leptos::prelude::*;
 
     pub fn home() -> AnyView {
@@ -147,6 +150,9 @@ mod server_only {
     }
     pub fn enterprise() -> AnyView {
         view! { <info::EnterprisePage /> }.into_any()
+    }
+    pub fn track() -> AnyView {
+        view! { <track::Track /> }.into_any()
     }
 }
 
@@ -186,6 +192,7 @@ mod server_only {
     pub use home as info;
     pub use home as notice;
     pub use home as enterprise;
+    pub use home as track;
 }
 
 /// The pages the navigation lists, in its order.

@@ -1,14 +1,13 @@
-//! Being told, on `/track` and the receipt (通知): "notify me" by push on
-//! this browser, "text me" with a phone kept for messages only, and 找回 —
-//! finding one's reports again by a code sent to the phone.
+//! Being told, on the receipt (通知): "notify me" by push on this browser,
+//! and "text me" with a phone kept for messages only. `/track`, rendered on
+//! the server, has its own forms of both (`pages::track::notify`).
 
-use super::track::Lookup;
-use crate::browser::http::{HttpError, send_json};
+use crate::browser::http::send_json;
 use crate::browser::push::{self, Support};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
-use shared::notify::{CodeSent, NotifyStatus, PushKey, Recovered};
+use shared::notify::{CodeSent, NotifyStatus, PushKey};
 use shared::report::TrackView;
 
 fn track_url(code: &str, tail: &str) -> String {
@@ -18,23 +17,13 @@ fn track_url(code: &str, tail: &str) -> String {
     )
 }
 
-/// Reloads the reporter's view after a change of how they are told: the
-/// section's own status, and the page's case where there is one (`/track`;
-/// the receipt has none).
-async fn reload(
-    code: &str,
-    secret: &str,
-    status: RwSignal<NotifyStatus>,
-    result: Option<RwSignal<Lookup>>,
-) {
+/// Reloads the section's status after a change of how the reporter is told.
+async fn reload(code: &str, secret: &str, status: RwSignal<NotifyStatus>) {
     let url = format!("/api/v1/track/{}", crate::browser::encode_component(code));
     if let Ok(view) =
         crate::browser::http::get_json::<TrackView>(&url, &[("X-Report-Secret", secret)]).await
     {
         let _ = status.try_set(view.notify.clone());
-        if let Some(result) = result {
-            let _ = result.try_set(Lookup::Found(Box::new(view)));
-        }
     }
 }
 
@@ -65,7 +54,6 @@ pub fn Notify(
     anonymous: bool,
     code: String,
     secret: String,
-    #[prop(optional)] result: Option<RwSignal<Lookup>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let status = RwSignal::new(status);
@@ -93,9 +81,7 @@ pub fn Notify(
             let _ = push_state.try_set(Some(done.clone()));
             let _ = busy.try_set(false);
             if done.is_ok() {
-                // This section's count only: reloading the page's case would
-                // draw this section again and forget that push is on here.
-                reload(&code, &secret, status, None).await;
+                reload(&code, &secret, status).await;
             }
         });
     };
@@ -153,7 +139,7 @@ pub fn Notify(
             match sent {
                 Ok(()) => {
                     let _ = phone_request.try_set(None);
-                    reload(&code, &secret, status, result).await;
+                    reload(&code, &secret, status).await;
                 }
                 Err(e) => {
                     let _ = phone_error.try_set(Some(e.message()));
@@ -175,7 +161,7 @@ pub fn Notify(
             )
             .await;
             let _ = busy.try_set(false);
-            reload(&code, &secret, status, result).await;
+            reload(&code, &secret, status).await;
         });
     };
     view! {
@@ -255,145 +241,5 @@ pub fn Notify(
                 }}
             </div>
         </section>
-    }
-}
-
-/// 找回: a phone, a code sent to it, then the reports with new secrets,
-/// kept on this phone like a receipt.
-#[component]
-pub fn Recover() -> impl IntoView {
-    let lang = use_lang();
-    let phone = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
-    // The request the code belongs to, once one was asked for.
-    let request = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let found = RwSignal::new(None::<Recovered>);
-    let message = |e: HttpError, l: Locale| match e {
-        HttpError::Status { status: 429, .. } => td_string!(l, recover_too_many).to_owned(),
-        other => other.message(),
-    };
-    let on_send = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let l = lang.get_untracked();
-        let number = phone.get_untracked();
-        if shared::report::Phone::parse(&number).is_none() {
-            error.set(Some(td_string!(l, notify_phone_invalid).to_owned()));
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let got = send_json::<CodeSent>(
-                "POST",
-                "/api/v1/recover/code",
-                &[],
-                &serde_json::json!({ "phone": number }),
-            )
-            .await;
-            let _ = busy.try_set(false);
-            match got {
-                Ok(answer) => {
-                    let _ = request.try_set(Some(answer.request));
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(message(e, l)));
-                }
-            }
-        });
-    };
-    let on_code = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let l = lang.get_untracked();
-        let (number, digits) = (phone.get_untracked(), code.get_untracked());
-        let asked = request.get_untracked().unwrap_or_default();
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let got = send_json::<Recovered>(
-                "POST",
-                "/api/v1/recover",
-                &[],
-                &serde_json::json!({ "phone": number, "request": asked, "code": digits.trim() }),
-            )
-            .await;
-            let _ = busy.try_set(false);
-            match got {
-                Ok(list) => {
-                    // Kept like receipts, so the list on /track shows them.
-                    for r in &list.reports {
-                        crate::send_queue::remember(
-                            &shared::report::SubmitReceipt {
-                                tracking_code: r.tracking_code.clone(),
-                                secret: r.secret.clone(),
-                                track_url: r.track_url.clone(),
-                                state: r.state.clone(),
-                                corroborated: false,
-                                photos: 0,
-                                location_source: String::new(),
-                            },
-                            "",
-                            true,
-                        );
-                    }
-                    let _ = found.try_set(Some(list));
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(message(e, l)));
-                }
-            }
-        });
-    };
-    view! {
-        <details class="card recover" id="recover">
-            <summary>{move || td_string!(lang.get(), recover_title)}</summary>
-            <p class="hint">{move || td_string!(lang.get(), recover_explain)}</p>
-            {move || match found.get() {
-                Some(list) => {
-                    let l = lang.get();
-                    if list.reports.is_empty() {
-                        view! { <p class="muted" id="recover-none">{td_string!(l, recover_none)}</p> }.into_any()
-                    } else {
-                        view! {
-                            <p class="notice ok" role="status">{td_string!(l, recover_found)}</p>
-                            <ul class="recovered" id="recovered">
-                                {list.reports.into_iter().map(|r| view! {
-                                    <li><a href=r.track_url.clone()><strong>{r.tracking_code.clone()}</strong></a></li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }
-                }
-                None if request.get().is_some() => view! {
-                    <form id="recover-code-form" on:submit=on_code>
-                        <p class="notice" role="status">{move || td_string!(lang.get(), recover_sent)}</p>
-                        <div class="field">
-                            <label for="recover-code">{move || td_string!(lang.get(), recover_code_label)}</label>
-                            <input id="recover-code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                                maxlength="6" pattern="[0-9]{6}" required=true
-                                on:input=move |ev| code.set(event_target_value(&ev)) />
-                        </div>
-                        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                        <button type="submit" class="button primary" id="recover-submit" disabled=move || busy.get()>
-                            {move || td_string!(lang.get(), recover_button)}
-                        </button>
-                    </form>
-                }.into_any(),
-                None => view! {
-                    <form id="recover-phone-form" on:submit=on_send>
-                        <div class="field">
-                            <label for="recover-phone">{move || td_string!(lang.get(), recover_phone_label)}</label>
-                            <input id="recover-phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" required=true
-                                on:input=move |ev| phone.set(event_target_value(&ev)) />
-                        </div>
-                        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                        <button type="submit" class="button" id="recover-send" disabled=move || busy.get()>
-                            {move || td_string!(lang.get(), recover_send)}
-                        </button>
-                    </form>
-                }.into_any(),
-            }}
-        </details>
     }
 }

@@ -39,4 +39,5 @@ mod security;
 mod sites;
 mod statistics;
 mod sweep;
+mod track_page;
 mod workbench;

@@ -24,11 +24,11 @@ async fn the_home_page_is_server_rendered_in_chinese_with_the_navigation(app: &T
 }
 db_test!(the_home_page_is_server_rendered_in_chinese_with_the_navigation);
 
-/// The pages people work on (the report form, tracking, the console) are
-/// hydrated by the app; the pages people read are not, and carry none of
-/// the data Leptos writes into a page for hydration.
+/// The pages people work on most (the report form, the console) are
+/// hydrated by the app; the pages people read, and the tracking page, are
+/// not, and carry none of the data Leptos writes into a page for hydration.
 async fn only_the_pages_people_work_on_load_the_app(app: &TestApp) {
-    for path in ["/report", "/track", "/admin", "/admin/queue"] {
+    for path in ["/report", "/admin", "/admin/queue"] {
         let html = app.get(path).await.text().await.unwrap();
         let js = pkg_url(&html, "shanshui.js");
         assert!(
@@ -38,7 +38,7 @@ async fn only_the_pages_people_work_on_load_the_app(app: &TestApp) {
         pkg_url(&html, "shanshui_bg.wasm");
         assert!(!html.contains("id=\"outbox-waiting\""), "{path}");
     }
-    for path in ["/", "/cases", "/stats", "/info", "/no-such-page"] {
+    for path in ["/", "/cases", "/stats", "/info", "/track", "/no-such-page"] {
         let html = app.get(path).await.text().await.unwrap();
         assert!(!html.contains("/pkg/"), "{path} loads no WebAssembly");
         // The areas' GeoJSON, read by /cases' map and filters, was written

@@ -89,14 +89,6 @@ pub fn scroll_to(id: &str) {
     }
 }
 
-/// `decodeURIComponent`, or the input when it is not valid.
-pub fn decode_component(s: &str) -> String {
-    js_sys::decode_uri_component(&s.replace('+', " "))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| s.to_owned())
-}
-
 /// Whether the window is at least `px` CSS pixels wide, by the media query
 /// the stylesheet uses (a desktop's screen, not a phone's).
 pub fn wider_than(px: u32) -> bool {
@@ -114,34 +106,10 @@ pub fn encode_component(s: &str) -> String {
     String::from(js_sys::encode_uri_component(s))
 }
 
-/// Replaces the address bar's fragment without a request or a new history entry.
-pub fn replace_fragment(fragment: &str) {
-    if let Some(window) = web_sys::window() {
-        let path = window
-            .location()
-            .pathname()
-            .unwrap_or_else(|_| "/".to_owned());
-        if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(
-                &JsValue::NULL,
-                "",
-                Some(&format!("{path}#{fragment}")),
-            );
-        }
-    }
-}
-
 /// The page's origin (`https://host`), or "" when unknown.
 pub fn origin() -> String {
     web_sys::window()
         .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
-}
-
-/// The address bar's fragment (`#…`), or "" when there is none.
-pub fn location_hash() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
 }
 

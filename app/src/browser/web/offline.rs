@@ -5,8 +5,8 @@
 //! A page's first visit loads its files before any worker is there to see
 //! them; so the page lists them (the browser's resource timing) and the
 //! worker copies them from the browser's own cache (they are immutable).
-//! `also` loads the other resident page's code first, so that page works
-//! offline even if it was never opened.
+//! The other resident pages are rendered on the server and need no code of
+//! their own: the worker fetches them.
 
 use super::js::{call, get, wait};
 use js_sys::{Array, Object, Reflect};
@@ -15,7 +15,7 @@ use wasm_bindgen::JsValue;
 /// The performance mark set when the page starts keeping the offline pages.
 const KEEPING_MARK: &str = "shanshui-keep-offline";
 
-pub async fn keep(pages: &[&str], also: impl Future<Output = ()>) {
+pub async fn keep(pages: &[&str]) {
     let Some(window) = web_sys::window().map(JsValue::from) else {
         return;
     };
@@ -38,7 +38,6 @@ pub async fn keep(pages: &[&str], also: impl Future<Output = ()>) {
     let Ok(registration) = wait(get(&workers, "ready")).await else {
         return;
     };
-    also.await;
     let Some(worker) = get(&registration, "active") else {
         return;
     };

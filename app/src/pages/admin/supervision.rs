@@ -5,10 +5,9 @@
 //! read them here, the public never.
 
 use super::{load, say, settings::is_admin};
-use crate::format::{local_time, named};
+use crate::format::{local_time, named, rating_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
-use crate::pages::followup::rating_label;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::Role;

@@ -470,9 +470,7 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
         // The resident's form works offline; staff keying in a report do
         // so at a desk.
         if for_caller.is_none() {
-            crate::pages::keep_offline(
-                <crate::pages::track::TrackRoute as leptos_router::LazyRoute>::preload,
-            );
+            crate::pages::keep_offline();
         }
     });
 

@@ -196,8 +196,10 @@
     }
   };
 
-  // The address's fragment: a case to show, when it is not shown already.
-  const fromFragment = () => {
+  // The address's fragment: a case to show. A case the page shows already
+  // is looked up again only when the address changed to it since (a
+  // notification tapped while the page was open: the case has moved on).
+  const fromFragment = (changed) => {
     const wanted = new URLSearchParams(location.hash.slice(1));
     const code = (wanted.get("code") || "").trim();
     if (!code) return;
@@ -209,12 +211,15 @@
       if (known) secret = known.secret;
     }
     const shown = byId("case");
-    if (shown && norm(shown.dataset.code) === norm(code)) return;
+    if (!changed && shown && norm(shown.dataset.code) === norm(code)) return;
     if (!secret) {
       byId("track-code").value = code;
       return;
     }
-    lookUp(code, secret, byId("track-form"));
+    // See `.looking-up` in the stylesheet. The page that comes back has no
+    // such class; a failed lookup takes it off.
+    page().classList.add("looking-up");
+    lookUp(code, secret, byId("track-form")).finally(() => page().classList.remove("looking-up"));
   };
 
   d.addEventListener("submit", (event) => {
@@ -358,13 +363,13 @@
     if (button && !button.disabled) subscribe(button);
   });
 
-  addEventListener("hashchange", fromFragment);
+  addEventListener("hashchange", () => fromFragment(true));
 
   // Seen: the reports sent in the background are no longer news.
   const list = saved();
   if (list.some((s) => !s.seen)) keep(list.map((s) => Object.assign({}, s, { seen: true })));
   setUp();
-  fromFragment();
+  fromFragment(false);
 
   // Kept for use with no signal: this page and its stylesheet (the report
   // form keeps itself, with its code, when it is opened).

@@ -214,8 +214,9 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
         });
         answer.status
     };
-    // 找回 is not about one case: no code or secret comes with it.
-    match intent.as_str() {
+    // 找回 is not about one case: its forms carry the case the page showed,
+    // if any, only to show it again.
+    let recovered = match intent.as_str() {
         "recover_code" => {
             let phone = form.get("phone");
             let answer = api
@@ -227,19 +228,16 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
                     Some(json!({ "phone": phone })),
                 )
                 .await;
-            return match answer.read::<CodeSent>().filter(|_| answer.ok()) {
+            match answer.read::<CodeSent>().filter(|_| answer.ok()) {
                 Some(sent) => {
                     posted.recover = RecoverStep::CodeSent {
                         phone,
                         request: sent.request,
                     };
-                    (posted, StatusCode::OK)
+                    Some(StatusCode::OK)
                 }
-                None => {
-                    let status = refuse(&mut posted, &answer);
-                    (posted, status)
-                }
-            };
+                None => Some(refuse(&mut posted, &answer)),
+            }
         }
         "recover" => {
             let (phone, request) = (form.get("phone"), form.get("request"));
@@ -252,22 +250,38 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
                     Some(json!({ "phone": phone, "request": request, "code": form.get("recover_code") })),
                 )
                 .await;
-            return match answer.read::<Recovered>().filter(|_| answer.ok()) {
+            match answer.read::<Recovered>().filter(|_| answer.ok()) {
                 Some(found) => {
                     posted.recover = RecoverStep::Found(found.reports);
-                    (posted, StatusCode::OK)
+                    Some(StatusCode::OK)
                 }
                 None => {
                     let status = refuse(&mut posted, &answer);
                     // The code form again, to try the code once more.
                     posted.recover = RecoverStep::CodeSent { phone, request };
-                    (posted, status)
+                    Some(status)
                 }
-            };
+            }
         }
-        _ => {}
+        _ => None,
+    };
+    let normalized = shared::report::tracking_code::normalize(&code);
+    if let Some(status) = recovered {
+        if let Some(code) = normalized {
+            let answer = api
+                .call(
+                    Method::GET,
+                    &case_path(&code, ""),
+                    Some(&secret),
+                    None,
+                    None,
+                )
+                .await;
+            posted.case = answer.read::<TrackView>().filter(|_| answer.ok());
+        }
+        return (posted, status);
     }
-    let Some(code) = shared::report::tracking_code::normalize(&code) else {
+    let Some(code) = normalized else {
         posted.lookup = Some(LookupError::BadCode);
         return (posted, StatusCode::UNPROCESSABLE_ENTITY);
     };

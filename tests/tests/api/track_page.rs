@@ -181,6 +181,11 @@ async fn the_tracking_pages_forms_act_through_the_api_and_a_refusal_keeps_what_w
     let (status, _, html) = post(app, &[("intent", "recover_code"), ("phone", "abc")]).await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("id=\"recover\" open") && html.contains("id=\"recover-phone-form\""));
+    assert!(!html.contains("id=\"case\""));
+    // From a page showing a case, the case stays shown.
+    let (status, _, html) = post(app, &with(&[("intent", "recover_code"), ("phone", "abc")])).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("id=\"recover-phone-form\"") && html.contains("id=\"case\""));
 }
 shanshui_tests::demo_test!(
     the_tracking_pages_forms_act_through_the_api_and_a_refusal_keeps_what_was_typed

@@ -113,11 +113,21 @@ pub fn Recover(posted: Posted) -> impl IntoView {
     let l = use_lang().get_untracked();
     let refused = posted.refusal(l, &["recover_code", "recover"]);
     let open = posted.recover != RecoverStep::Start || refused.is_some();
+    // The case the page shows, carried only to be shown again after.
+    let shown = || {
+        posted.case.as_ref().map(|_| {
+            view! {
+                <input type="hidden" name="code" value=posted.code.clone() />
+                <input type="hidden" name="secret" value=posted.secret.clone() />
+            }
+        })
+    };
     let step = match posted.recover.clone() {
         RecoverStep::Found(reports) => recovered_list(l, reports).into_any(),
         RecoverStep::CodeSent { phone, request } => view! {
             <form id="recover-code-form" method="post" action="/track">
                 <input type="hidden" name="intent" value="recover" />
+                {shown()}
                 <input type="hidden" name="phone" value=phone />
                 <input type="hidden" name="request" value=request />
                 <p class="notice" role="status">{td_string!(l, recover_sent)}</p>
@@ -136,6 +146,7 @@ pub fn Recover(posted: Posted) -> impl IntoView {
         RecoverStep::Start => view! {
             <form id="recover-phone-form" method="post" action="/track">
                 <input type="hidden" name="intent" value="recover_code" />
+                {shown()}
                 <div class="field">
                     <label for="recover-phone">{td_string!(l, recover_phone_label)}</label>
                     <input id="recover-phone" name="phone" type="tel" inputmode="tel" autocomplete="tel"

@@ -10,15 +10,18 @@
 //! ([`Posted`]) in the request's extensions. Its answer is never stored
 //! (`no-store`): it holds the secret and what the reporter wrote.
 
+use crate::middleware::client_addr::ClientAddr;
+use crate::middleware::public_cache::PublicChange;
 use app::track_page::{LookupError, Posted, RecoverStep, Refused};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use shared::notify::{CodeSent, Recovered};
 use shared::report::TrackView;
+use std::net::SocketAddr;
 use tower::ServiceExt;
 
 /// A form's fields are short texts: the longest (an answer, a
@@ -42,6 +45,7 @@ impl TrackPage {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| {
                 t.trim_start()
+                    .to_ascii_lowercase()
                     .starts_with("application/x-www-form-urlencoded")
             });
         if !is_form {
@@ -171,15 +175,36 @@ impl Api<'_> {
             body: Bytes::new(),
         };
         let Ok(mut request) = request.body(body) else {
-            // A header the client sent that cannot be one (a secret with a
-            // line break): the API would refuse it as unknown.
+            // A field that cannot be a header (a line break in it): a secret
+            // so made is no secret (the API answers a wrong one with a 404,
+            // and so does this); a key so made is refused as the API would.
+            let bad_secret = secret.is_some_and(|s| HeaderValue::from_str(s).is_err());
+            let (status, message) = if bad_secret {
+                (StatusCode::NOT_FOUND, "no such resource")
+            } else {
+                (StatusCode::BAD_REQUEST, "the form's key is not one")
+            };
             return Answer {
-                status: StatusCode::NOT_FOUND,
-                body: Bytes::new(),
+                status,
+                body: Bytes::from(
+                    json!({ "error": { "code": "bad_request", "message": message } }).to_string(),
+                ),
             };
         };
-        // The client's address, for the API's rate limits.
-        *request.extensions_mut() = self.parts.extensions.clone();
+        // What the API needs of the posting request: the client's address
+        // (its rate limits and idempotency keys are per client), and the
+        // micro-cache's mark (a change the API makes empties it).
+        let from = &self.parts.extensions;
+        let to = request.extensions_mut();
+        if let Some(addr) = from.get::<ClientAddr>() {
+            to.insert(addr.clone());
+        }
+        if let Some(peer) = from.get::<ConnectInfo<SocketAddr>>() {
+            to.insert(peer.clone());
+        }
+        if let Some(change) = from.get::<PublicChange>() {
+            to.insert(change.clone());
+        }
         let Ok(response) = self.router.clone().oneshot(request).await;
         let status = response.status();
         match axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await {
@@ -252,6 +277,16 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
                 .await;
             match answer.read::<Recovered>().filter(|_| answer.ok()) {
                 Some(found) => {
+                    // 找回 gives each report found a new secret: the case
+                    // shown, if it is one of them, is shown with its own.
+                    let shown = shared::report::tracking_code::normalize(&code);
+                    if let Some(r) = found
+                        .reports
+                        .iter()
+                        .find(|r| Some(&r.tracking_code) == shown.as_ref())
+                    {
+                        posted.secret = r.secret.clone();
+                    }
                     posted.recover = RecoverStep::Found(found.reports);
                     Some(StatusCode::OK)
                 }
@@ -272,7 +307,7 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
                 .call(
                     Method::GET,
                     &case_path(&code, ""),
-                    Some(&secret),
+                    Some(&posted.secret),
                     None,
                     None,
                 )

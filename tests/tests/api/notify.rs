@@ -40,7 +40,7 @@ async fn subscribe(app: &TestApp, code: &str, secret: &str, body: &Value) -> (u1
 
 /// The newest one-time code the `log` provider texted after the one with
 /// id `after`: (its id, the digits). Waits for it.
-async fn next_code(app: &TestApp, after: i64) -> (i64, String) {
+pub(super) async fn next_code(app: &TestApp, after: i64) -> (i64, String) {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     use server::db::entities::sms_log;
     let start = std::time::Instant::now();
@@ -61,7 +61,7 @@ async fn next_code(app: &TestApp, after: i64) -> (i64, String) {
 }
 
 /// The id of the newest text so far (0 without any).
-async fn last_text_id(app: &TestApp) -> i64 {
+pub(super) async fn last_text_id(app: &TestApp) -> i64 {
     use sea_orm::{EntityTrait, QueryOrder};
     server::db::entities::sms_log::Entity::find()
         .order_by_desc(server::db::entities::sms_log::Column::Id)

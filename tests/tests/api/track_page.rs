@@ -190,3 +190,60 @@ async fn the_tracking_pages_forms_act_through_the_api_and_a_refusal_keeps_what_w
 shanshui_tests::demo_test!(
     the_tracking_pages_forms_act_through_the_api_and_a_refusal_keeps_what_was_typed
 );
+
+/// The value of the first `<input name="{name}">` after `from` in `html`.
+fn field_after(html: &str, from: &str, name: &str) -> String {
+    let rest = &html[html.find(from).expect(from)..];
+    let rest = &rest[rest.find(&format!("name=\"{name}\" value=\"")).expect(name)..];
+    let value = &rest[rest.find("value=\"").unwrap() + 7..];
+    value[..value.find('"').unwrap()].to_owned()
+}
+
+async fn found_again_by_phone_the_case_shown_stays_shown_with_its_new_secret(app: &TestApp) {
+    let phone = "13812345678";
+    let (code, secret) = file_report(
+        app,
+        "noise_construction",
+        YUDONG.0,
+        YUDONG.1,
+        &[("name", "王小明"), ("phone", phone)],
+    )
+    .await;
+    let case = [("code", code.as_str()), ("secret", secret.as_str())];
+    // A real-name reporter's case shows no form of "text me" (the phone is
+    // their own): the push section carries the secret itself.
+    let (_, _, html) = post(app, &case).await;
+    let push = &html[html.find("id=\"notify-push\"").unwrap()..];
+    assert!(
+        push[..push.find("</div>").unwrap()]
+            .contains(&format!("name=\"secret\" value=\"{secret}\"")),
+        "{push}"
+    );
+
+    let before = super::notify::last_text_id(app).await;
+    let mut asked = case.to_vec();
+    asked.extend([("intent", "recover_code"), ("phone", phone)]);
+    let (status, _, html) = post(app, &asked).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"recover-code-form\"") && html.contains("id=\"case\""));
+    let request = field_after(&html, "id=\"recover-code-form\"", "request");
+    let (_, digits) = super::notify::next_code(app, before).await;
+    let mut found = case.to_vec();
+    found.extend([
+        ("intent", "recover"),
+        ("phone", phone),
+        ("request", request.as_str()),
+        ("recover_code", digits.as_str()),
+    ]);
+    let (status, _, html) = post(app, &found).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"recovered\"") && html.contains(&code));
+    // 找回 gave the report a new secret: the old one opens nothing, and the
+    // page shows the case with the new one.
+    assert_eq!(app.track(&code, &secret).await.0, 404);
+    assert!(html.contains("id=\"case\""), "{html}");
+    let renewed = field_after(&html, "id=\"notify-push\"", "secret");
+    assert_ne!(renewed, secret);
+    assert_eq!(app.track(&code, &renewed).await.0, 200);
+}
+shanshui_tests::demo_test!(found_again_by_phone_the_case_shown_stays_shown_with_its_new_secret);

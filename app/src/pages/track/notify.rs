@@ -32,6 +32,7 @@ pub fn Notify(
     posted: Posted,
 ) -> impl IntoView {
     let l = use_lang().get_untracked();
+    let push_secret = secret.clone();
     let refused = posted.refusal(l, &["phone", "phone_confirm", "phone_remove"]);
     let phone = match (status.phone, status.phone_is_identity) {
         (Some(m), true) => view! {
@@ -91,6 +92,9 @@ pub fn Notify(
             // The script enables the button where this browser can take
             // push, or shows why it cannot.
             <div class="notify-push" id="notify-push">
+                // The secret the subscription is sent with: every reporter may
+                // subscribe, whatever forms the case shows.
+                <input type="hidden" name="secret" value=push_secret />
                 {(status.push_subscriptions > 0).then(|| view! { <p class="muted">{td_string!(l, notify_push_some)}</p> })}
                 <button type="button" class="button" id="push-subscribe" disabled=true>
                     {td_string!(l, notify_push_button)}

@@ -50,8 +50,10 @@
       // A private window keeps nothing.
     }
   };
+  // A report kept (a new secret for a code replaces the old, which 找回
+  // made useless).
   const remember = (code, secret) => {
-    const list = saved().filter((s) => s.tracking_code !== code || s.secret !== secret);
+    const list = saved().filter((s) => norm(s.tracking_code) !== norm(code));
     list.unshift({
       tracking_code: code,
       secret,
@@ -164,6 +166,10 @@
       if (!next) throw new Error("not the tracking page");
       page().replaceWith(d.adoptNode(next));
       setUp();
+      // The address says which case, like the receipt's link, without
+      // adding a step to the history.
+      const shown = shownCase();
+      if (shown) history.replaceState(null, "", trackUrl(shown.code, shown.secret));
       const alert = page().querySelector("[role=alert]:not([hidden])");
       if (alert) {
         alert.tabIndex = -1;
@@ -188,9 +194,6 @@
     const shown = await post(new URLSearchParams({ code, secret }), form, byId("track-submit"));
     const found = byId("case");
     if (shown && found) {
-      // The address says which case, like the receipt's link, without
-      // adding a step to the history.
-      history.replaceState(null, "", trackUrl(found.dataset.code, secret));
       found.tabIndex = -1;
       if (!page().querySelector("[role=alert]")) found.focus();
     }
@@ -311,11 +314,18 @@
     return Uint8Array.from(raw, (c) => c.charCodeAt(0));
   };
 
+  // The case the page shows, and its secret (the one the page was sent
+  // with: 找回 gives a found report a new one).
+  const shownCase = () => {
+    const shown = byId("case");
+    const secret = shown && shown.querySelector("#notify-push input[name=secret]");
+    return shown && secret ? { code: shown.dataset.code, secret: secret.value } : null;
+  };
+
   // Push on this browser for the case shown.
   async function subscribe(button) {
-    const shown = byId("case");
-    const secret = shown && shown.querySelector("input[name=secret]");
-    if (!shown || !secret) return;
+    const shown = shownCase();
+    if (!shown) return;
     const said = byId("push-failed");
     said.hidden = true;
     button.disabled = true;
@@ -343,9 +353,9 @@
       }
       const body = subscription.toJSON();
       body.lang = d.documentElement.lang === "en" ? "en" : "zh-CN";
-      const sent = await fetch("/api/v1/track/" + encodeURIComponent(shown.dataset.code) + "/push", {
+      const sent = await fetch("/api/v1/track/" + encodeURIComponent(shown.code) + "/push", {
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Report-Secret": secret.value },
+        headers: { "Content-Type": "application/json", "X-Report-Secret": shown.secret },
         body: JSON.stringify(body),
       });
       if (!sent.ok) throw new Error(await errorMessage(sent));

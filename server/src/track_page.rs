@@ -197,10 +197,10 @@ impl Api<'_> {
         let from = &self.parts.extensions;
         let to = request.extensions_mut();
         if let Some(addr) = from.get::<ClientAddr>() {
-            to.insert(addr.clone());
+            to.insert(*addr);
         }
         if let Some(peer) = from.get::<ConnectInfo<SocketAddr>>() {
-            to.insert(peer.clone());
+            to.insert(*peer);
         }
         if let Some(change) = from.get::<PublicChange>() {
             to.insert(change.clone());

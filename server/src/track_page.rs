@@ -170,10 +170,6 @@ impl Api<'_> {
             }
             None => Body::empty(),
         };
-        let failed = || Answer {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            body: Bytes::new(),
-        };
         let Ok(mut request) = request.body(body) else {
             // A field that cannot be a header (a line break in it): a secret
             // so made is no secret (the API answers a wrong one with a 404,
@@ -209,7 +205,10 @@ impl Api<'_> {
         let status = response.status();
         match axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await {
             Ok(body) => Answer { status, body },
-            Err(_) => failed(),
+            Err(_) => Answer {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                body: Bytes::new(),
+            },
         }
     }
 }
@@ -218,6 +217,14 @@ impl Api<'_> {
 /// digits and dashes: nothing to escape).
 fn case_path(code: &str, tail: &str) -> String {
     format!("/api/v1/track/{code}{tail}")
+}
+
+impl Api<'_> {
+    /// The case as its reporter sees it (`GET /api/v1/track/{code}`).
+    async fn look_up(&self, code: &str, secret: &str) -> Answer {
+        self.call(Method::GET, &case_path(code, ""), Some(secret), None, None)
+            .await
+    }
 }
 
 /// Does what the form asks; the outcome to show, and the page's status.
@@ -303,15 +310,7 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
     let normalized = shared::report::tracking_code::normalize(&code);
     if let Some(status) = recovered {
         if let Some(code) = normalized {
-            let answer = api
-                .call(
-                    Method::GET,
-                    &case_path(&code, ""),
-                    Some(&posted.secret),
-                    None,
-                    None,
-                )
-                .await;
+            let answer = api.look_up(&code, &posted.secret).await;
             posted.case = answer.read::<TrackView>().filter(|_| answer.ok());
         }
         return (posted, status);
@@ -423,9 +422,7 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
             return (posted, status);
         }
     }
-    let answer = api
-        .call(Method::GET, &case_path(&code, ""), secret, None, None)
-        .await;
+    let answer = api.look_up(&code, &posted.secret).await;
     match answer.read::<TrackView>().filter(|_| answer.ok()) {
         Some(view) => posted.case = Some(view),
         None => {

@@ -60,9 +60,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         tile_attribution: state.settings.tile_attribution.clone(),
         demo: state.demo.shared(),
     };
-    let api = crate::in_process::api(state);
-    let routes = generate_route_list(App);
+    // One API router serves both of the pages' in-process uses: their
+    // reads, and the tracking page's forms.
     let api_router: Router = crate::api::router(state).with_state(state.clone());
+    let api = crate::in_process::api(api_router.clone());
+    let routes = generate_route_list(App);
     let page_shell = {
         let options = state.leptos.clone();
         let config = config.clone();

@@ -13,10 +13,9 @@ use app::public_api::{Answer, Body, InProcessApi};
 use axum::Router;
 use std::sync::Arc;
 
-/// The API router as a page's reader.
-pub fn api(state: &crate::state::AppState) -> InProcessApi {
+/// The API's router (`api::router` with its state) as a page's reader.
+pub fn api(api: Router) -> InProcessApi {
     use tower::ServiceExt;
-    let api: Router = crate::api::router(state).with_state(state.clone());
     InProcessApi(Arc::new(move |path: String| {
         let api = api.clone();
         // Its own task, as a Leptos resource's read would be: the answer

@@ -1,7 +1,7 @@
 //! The case as its reporter sees it on `/track`: the facts, the reply, the
 //! timeline, and the forms of what the reporter may do now.
 
-use super::{Carry, Posted, escaped, followup, notify, refusal_view};
+use super::{Carry, Posted, escaped, followup, notify, refusal_view, shows_form};
 use crate::format::{action_label, local_time, named, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -108,7 +108,7 @@ pub fn Case(view: TrackView, posted: Posted) -> impl IntoView {
         })
         .collect_view();
     let reward = v.reward.clone().map(|r| {
-        view! { <Reward reward=r code=code.clone() secret=secret.clone() posted=posted.clone() /> }
+        view! { <Reward reward=r claim_open=shows_form(&v, "claim_reward") code=code.clone() secret=secret.clone() posted=posted.clone() /> }
     });
     view! {
         // The code and secret the page was opened with, for the script (the
@@ -134,16 +134,17 @@ pub fn Case(view: TrackView, posted: Posted) -> impl IntoView {
                 <p class="muted">{td_string!(l, fact_deadline)} " " {local_time(&d)}</p>
             })}
             {reply}
-            <followup::Questions asked=v.info_requests.clone() open=v.can_answer
+            <followup::Questions asked=v.info_requests.clone() open=shows_form(&v, "answer_info")
                 code=code.clone() secret=secret.clone() posted=posted.clone() />
             {reward}
-            <followup::Rate given=v.rating.clone() open=v.can_rate
+            <followup::Rate given=v.rating.clone() open=shows_form(&v, "rate")
                 code=code.clone() secret=secret.clone() posted=posted.clone() />
-            <followup::CameBack open=v.can_come_back named=!v.anonymous new_case=v.new_case.clone()
+            <followup::CameBack open=shows_form(&v, "came_back") named=!v.anonymous new_case=v.new_case.clone()
                 came_back_as=v.came_back_as.clone() came_back_from=v.came_back_from.clone()
                 code=code.clone() secret=secret.clone() posted=posted.clone() />
-            {v.can_contest.then(|| view! { <Contest code=code.clone() secret=secret.clone() posted=posted.clone() /> })}
-            <notify::Notify status=v.notify.clone() anonymous=v.anonymous
+            {shows_form(&v, "contest").then(|| view! { <Contest code=code.clone() secret=secret.clone() posted=posted.clone() /> })}
+            <notify::Notify status=v.notify.clone()
+                phone_form=shows_form(&v, "phone") remove_form=shows_form(&v, "phone_remove")
                 code=code.clone() secret=secret.clone() posted=posted.clone() />
             <h2>{td_string!(l, fact_timeline)}</h2>
             <ol class="timeline">{timeline}</ol>
@@ -156,6 +157,8 @@ pub fn Case(view: TrackView, posted: Posted) -> impl IntoView {
 #[component]
 fn Reward(
     reward: shared::reward::ReporterReward,
+    /// The claim form is shown (`shows_form`).
+    claim_open: bool,
     code: String,
     secret: String,
     posted: Posted,
@@ -180,7 +183,7 @@ fn Reward(
             {reward.claim_deadline.clone().filter(|_| reward.can_claim).map(|d| view! {
                 <p class="muted">{td_string!(l, reward_deadline)} " " {local_time(&d)}</p>
             })}
-            {reward.can_claim.then(|| view! {
+            {claim_open.then(|| view! {
                 // Two answers, one form: the button pressed says which.
                 <form id="claim-form" method="post" action="/track">
                     <Carry code=code secret=secret />

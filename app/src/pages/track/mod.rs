@@ -92,16 +92,7 @@ impl Posted {
         let shown = match (&self.case, intent) {
             (_, "recover_code" | "recover") => true,
             (None, _) => false,
-            (Some(v), "contest") => v.can_contest,
-            (Some(v), "claim_reward" | "decline_reward") => {
-                v.reward.as_ref().is_some_and(|r| r.can_claim)
-            }
-            (Some(v), "answer_info") => v.can_answer,
-            (Some(v), "rate") => v.can_rate && v.rating.is_none(),
-            (Some(v), "came_back") => v.can_come_back,
-            (Some(v), "phone" | "phone_confirm") => v.anonymous && v.notify.phone.is_none(),
-            (Some(v), "phone_remove") => v.notify.phone.is_some() && !v.notify.phone_is_identity,
-            (Some(_), _) => false,
+            (Some(v), _) => shows_form(v, intent),
         };
         if shown {
             None
@@ -118,6 +109,22 @@ impl Posted {
             .and_then(|r| r.fields.iter().rev().find(|(k, _)| k == field))
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
+    }
+}
+
+/// Whether the page shows the case's form `intent` now: the one place that
+/// says so, read by the forms and by a refusal whose form is gone.
+fn shows_form(v: &TrackView, intent: &str) -> bool {
+    match intent {
+        "contest" => v.can_contest,
+        "claim_reward" | "decline_reward" => v.reward.as_ref().is_some_and(|r| r.can_claim),
+        "answer_info" => v.can_answer,
+        "rate" => v.can_rate && v.rating.is_none(),
+        "came_back" => v.can_come_back,
+        // Confirming the phone is the same place, once a code was sent.
+        "phone" | "phone_confirm" => v.anonymous && v.notify.phone.is_none(),
+        "phone_remove" => v.notify.phone.is_some() && !v.notify.phone_is_identity,
+        _ => false,
     }
 }
 

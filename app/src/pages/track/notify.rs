@@ -26,7 +26,10 @@ pub enum RecoverStep {
 #[component]
 pub fn Notify(
     status: NotifyStatus,
-    anonymous: bool,
+    /// "Text me" (or its code) is shown, and removing that phone
+    /// (`shows_form`).
+    phone_form: bool,
+    remove_form: bool,
     code: String,
     secret: String,
     posted: Posted,
@@ -34,12 +37,12 @@ pub fn Notify(
     let l = use_lang().get_untracked();
     let push_secret = secret.clone();
     let refused = posted.refusal(l, &["phone", "phone_confirm", "phone_remove"]);
-    let phone = match (status.phone, status.phone_is_identity) {
-        (Some(m), true) => view! {
+    let phone = match status.phone {
+        Some(m) if !remove_form => view! {
             <p id="phone-identity">{td_string!(l, notify_phone_identity)} " " <strong>{m}</strong></p>
         }
         .into_any(),
-        (Some(m), false) => view! {
+        Some(m) => view! {
             <form id="phone-remove-form" method="post" action="/track">
                 <Carry code=code secret=secret intent="phone_remove" />
                 <p id="phone-set">{td_string!(l, notify_phone_set)} " " <strong>{m}</strong></p>
@@ -50,7 +53,7 @@ pub fn Notify(
             </form>
         }
         .into_any(),
-        (None, _) if anonymous && posted.phone_request.is_some() => view! {
+        None if phone_form && posted.phone_request.is_some() => view! {
             <form id="phone-confirm-form" method="post" action="/track">
                 <Carry code=code secret=secret intent="phone_confirm" />
                 <input type="hidden" name="request" value=posted.phone_request.clone() />
@@ -67,7 +70,7 @@ pub fn Notify(
             </form>
         }
         .into_any(),
-        (None, _) if anonymous => view! {
+        None if phone_form => view! {
             <form id="phone-form" method="post" action="/track">
                 <Carry code=code secret=secret intent="phone" />
                 <div class="field">
@@ -83,7 +86,7 @@ pub fn Notify(
             </form>
         }
         .into_any(),
-        (None, _) => ().into_any(),
+        None => ().into_any(),
     };
     view! {
         <section class="card notify" id="notify">

@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -276,10 +275,9 @@ pub fn build_router(state: AppState) -> Router {
         headers,
         middleware::security_headers::layer,
     ));
-    router
-        // Fast brotli/gzip: pages are small and phones are on weak networks;
-        // the release WebAssembly is pre-compressed at build time.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+    // zstd where the client takes it, else brotli or gzip; the release
+    // front end's files are pre-compressed at build time.
+    middleware::compression::layer(router)
         // Outside the compression, so a cached page is kept compressed.
         .layer(axum::middleware::from_fn_with_state(
             public_cache,

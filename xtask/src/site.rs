@@ -99,8 +99,11 @@ pub fn build(release: bool) -> Result {
     copy_dir(&root().join("public"), &site)?;
     if release {
         step("pre-compressing (brotli, gzip)");
+        // The WebAssembly and its JS, and the files of `public/` a page
+        // loads (the stylesheet, the service worker, Leaflet): otherwise the
+        // server compresses them on each request, faster but larger.
         let mut files = front_end_files(&pkg)?;
-        files.push(site.join("style.css"));
+        files.extend(public_text_files(&site)?);
         for file in files {
             precompress(&file)?;
         }
@@ -154,6 +157,26 @@ pub fn front_end_files(dir: &Path) -> Result<Vec<PathBuf>> {
         if path.is_dir() {
             files.extend(front_end_files(&path)?);
         } else if path.extension().is_some_and(|x| x == "js" || x == "wasm") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The text files of the site root outside `pkg/` (`public/` as copied).
+fn public_text_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            if !path.ends_with("pkg") {
+                files.extend(public_text_files(&path)?);
+            }
+        } else if path
+            .extension()
+            .is_some_and(|x| ["css", "js", "svg", "webmanifest", "txt"].iter().any(|t| x == *t))
+        {
             files.push(path);
         }
     }

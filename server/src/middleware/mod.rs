@@ -1,8 +1,9 @@
 //! Cross-cutting layers: security headers, cross-origin protection, caching
-//! of static files.
+//! of static files, compression.
 
 pub mod cache;
 pub mod client_addr;
+pub mod compression;
 pub mod conditional;
 pub mod csrf;
 pub mod public_cache;

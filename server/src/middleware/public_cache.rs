@@ -291,15 +291,8 @@ fn key(request: &Request) -> Key {
     let lang = app::lang::from_cookie_header(&text(header::COOKIE))
         .map(|l| format!("{l:?}"))
         .unwrap_or_default();
-    let accept = text(header::ACCEPT_ENCODING);
-    // The same choice the compression layer makes.
-    let encoding = if accept.contains("br") {
-        "br"
-    } else if accept.contains("gzip") {
-        "gzip"
-    } else {
-        "identity"
-    };
+    // The choice the compression layers will make.
+    let encoding = super::compression::preferred(headers).as_str();
     Key {
         uri: request.uri().to_string(),
         host: text(header::HOST),

@@ -8,6 +8,7 @@ mod auth;
 mod backup;
 mod cases;
 mod catalogue;
+mod compression;
 mod corrections;
 mod counts;
 mod demo;

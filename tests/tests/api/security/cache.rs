@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use shanshui_tests::{Staff, TestApp, demo_test};
 use shared::Role;
 
-const ENCODINGS: [&str; 3] = ["gzip", "br", "identity"];
+const ENCODINGS: [&str; 4] = ["gzip", "br", "gzip, deflate, br, zstd", "identity"];
 
 /// Every GET path, with its parameters filled in with things that exist.
 async fn every_get_path(app: &TestApp, case: &str, notice: i64, user: &str) -> Vec<String> {

@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use shared::notify::{CodeSent, Recovered};
 use shared::report::TrackView;
 use std::net::SocketAddr;
+use std::sync::Mutex;
 use tower::ServiceExt;
 
 /// A form's fields are short texts: the longest (an answer, a
@@ -66,9 +67,17 @@ impl TrackPage {
         let api = Api {
             router: &self.api,
             parts: &parts,
+            retry_after: Mutex::new(None),
         };
         let (posted, status) = act(&api, &form).await;
-        self.render(parts, posted, status).await
+        let retry_after = api.retry_after.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut response = self.render(parts, posted, status).await;
+        // A page that says "too many tries" says when to try again, as the
+        // API's answer did.
+        if let Some(value) = retry_after.filter(|_| status == StatusCode::TOO_MANY_REQUESTS) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 
     /// The page, as for a GET of `/track`, with the outcome to show.
@@ -122,6 +131,8 @@ impl Form {
 struct Api<'a> {
     router: &'a Router,
     parts: &'a Parts,
+    /// The `Retry-After` of the last call the API refused as too many.
+    retry_after: Mutex<Option<HeaderValue>>,
 }
 
 /// What the API answered: its status and body.
@@ -203,6 +214,10 @@ impl Api<'_> {
         }
         let Ok(response) = self.router.clone().oneshot(request).await;
         let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let value = response.headers().get(header::RETRY_AFTER).cloned();
+            *self.retry_after.lock().unwrap_or_else(|e| e.into_inner()) = value;
+        }
         match axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await {
             Ok(body) => Answer { status, body },
             Err(_) => Answer {

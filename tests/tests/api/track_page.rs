@@ -247,3 +247,36 @@ async fn found_again_by_phone_the_case_shown_stays_shown_with_its_new_secret(app
     assert_eq!(app.track(&code, &renewed).await.0, 200);
 }
 shanshui_tests::demo_test!(found_again_by_phone_the_case_shown_stays_shown_with_its_new_secret);
+
+/// Too many tries from one client: the page says so, with a 429 and the
+/// API's `Retry-After`, so a browser or a proxy knows when to come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_tries_is_a_429_page_that_says_when_to_come_back() {
+    let app = TestApp::spawn_with(shanshui_tests::Backend::Sqlite, |s| {
+        s.limits.track_burst = 2;
+        s.limits.track_every = std::time::Duration::from_secs(3600);
+    })
+    .await
+    .unwrap();
+    let fields = [("code", "BN-2345-6789"), ("secret", "not-the-secret")];
+    for _ in 0..2 {
+        assert_eq!(post(&app, &fields).await.0, 404);
+    }
+    let res = app
+        .client
+        .post(app.url("/track"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(res.status(), 429);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("seconds");
+    assert!(retry > 0 && retry <= 3600, "{retry}");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html"), "a page, not JSON");
+}

@@ -7,7 +7,8 @@
 //! database from the demo's generator, the release server serves it, and
 //! `wrk` (2 threads, 64 connections, 10 s) from this process on 127.0.0.1
 //! asks each public read with `If-None-Match`, which the micro-cache lets
-//! through, so every request queries and renders. axum's hello world runs
+//! through, so every request queries and renders, and with Chromium's
+//! `Accept-Encoding`, so every answer is compressed as a browser's is. axum's hello world runs
 //! beside it in the same run as the reference. Besides `wrk`'s rate and
 //! latency, the CPU the server (and, on PostgreSQL, every PostgreSQL
 //! process) used during the run is read from `/proc` and divided by the
@@ -28,6 +29,9 @@ const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const SERVER_LIFETIME_SECS: u32 = 900;
 /// A conditional request goes past the micro-cache: the cost of a miss.
 const MISS: &str = "If-None-Match: \"bench\"";
+/// What Chromium asks for: a browser's request is compressed, and that is
+/// part of its cost (zstd for Chromium; see `server::middleware::compression`).
+const BROWSER: &str = "Accept-Encoding: gzip, deflate, br, zstd";
 
 /// What is read, uncached: (name, path).
 const READS: [(&str, &str); 9] = [
@@ -199,7 +203,13 @@ fn measure(release: &Path, work: &Path, database: &str, cases: u64) -> Result {
         // Warm up: what is held in memory is loaded, and the database pool
         // opens its connections (on PostgreSQL each is a process to charge).
         warm_up(port_a, path)?;
-        let r = run_one(port_a, path, &[MISS], &[server_pid], database == "postgres")?;
+        let r = run_one(
+            port_a,
+            path,
+            &[MISS, BROWSER],
+            &[server_pid],
+            database == "postgres",
+        )?;
         println!(
             "| {name} | {:.0} | {} | {} | {:.3} | {:.3} ms |",
             r.rps,

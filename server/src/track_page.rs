@@ -70,7 +70,10 @@ impl TrackPage {
             retry_after: Mutex::new(None),
         };
         let (posted, status) = act(&api, &form).await;
-        let retry_after = api.retry_after.into_inner().unwrap_or_else(|e| e.into_inner());
+        let retry_after = api
+            .retry_after
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
         let mut response = self.render(parts, posted, status).await;
         // A page that says "too many tries" says when to try again, as the
         // API's answer did.

@@ -173,10 +173,11 @@ fn public_text_files(dir: &Path) -> Result<Vec<PathBuf>> {
             if !path.ends_with("pkg") {
                 files.extend(public_text_files(&path)?);
             }
-        } else if path
-            .extension()
-            .is_some_and(|x| ["css", "js", "svg", "webmanifest", "txt"].iter().any(|t| x == *t))
-        {
+        } else if path.extension().is_some_and(|x| {
+            ["css", "js", "svg", "webmanifest", "txt"]
+                .iter()
+                .any(|t| x == *t)
+        }) {
             files.push(path);
         }
     }

@@ -6,8 +6,8 @@
 //! of it: the `brotli` crate at quality 5 spent 0.7–1.0 ms of a core on a
 //! 30–60 KB page or Open311 answer, more than rendering it. zstd at level 3
 //! makes the same page within a fifth of brotli's size in about 0.08 ms
-//! (docs/benchmarks.md, 2026-12-07, fourth). Chromium (so Chrome, Edge and
-//! the WebViews of recent Android phones) and Firefox accept zstd; Safari
+//! (docs/benchmarks.md, 2026-12-07, fourth). Chromium's browsers since
+//! version 123 (Chrome, Edge) and Firefox since 126 accept zstd; Safari
 //! and older browsers do not, and keep brotli at 5, which makes the
 //! smallest answers for a phone on a weak network.
 //!
@@ -170,7 +170,10 @@ mod tests {
 
     fn accept(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
         headers
     }
 

@@ -8,7 +8,11 @@ use shanshui_tests::{TestApp, db_test};
 const CHROMIUM: &str = "gzip, deflate, br, zstd";
 const SAFARI: &str = "gzip, deflate, br";
 
-async fn fetch(app: &TestApp, path: &str, accept: &str) -> (Option<String>, Option<String>, Vec<u8>) {
+async fn fetch(
+    app: &TestApp,
+    path: &str,
+    accept: &str,
+) -> (Option<String>, Option<String>, Vec<u8>) {
     let res = app
         .client
         .get(app.url(path))
@@ -25,12 +29,19 @@ async fn fetch(app: &TestApp, path: &str, accept: &str) -> (Option<String>, Opti
     };
     let (encoding, cache) = (header("content-encoding"), header("x-cache"));
     let vary = header("vary").unwrap_or_default().to_ascii_lowercase();
-    assert!(vary.contains("accept-encoding"), "{path} ({accept}): vary {vary:?}");
+    assert!(
+        vary.contains("accept-encoding"),
+        "{path} ({accept}): vary {vary:?}"
+    );
     (encoding, cache, res.bytes().await.unwrap().to_vec())
 }
 
 async fn each_client_gets_its_preferred_encoding_and_the_cache_keeps_them_apart(app: &TestApp) {
-    for path in ["/cases", "/open311/v2/services.json", "/open311/discovery.json"] {
+    for path in [
+        "/cases",
+        "/open311/v2/services.json",
+        "/open311/discovery.json",
+    ] {
         // A Chromium reader first: its zstd answer is what the cache keeps.
         let (encoding, _, body) = fetch(app, path, CHROMIUM).await;
         assert_eq!(encoding.as_deref(), Some("zstd"), "{path}");
@@ -66,7 +77,11 @@ async fn each_client_gets_its_preferred_encoding_and_the_cache_keeps_them_apart(
         assert_eq!(encoding, None, "{path}");
         if !plain.contains("<html") {
             // (A page carries a fresh nonce each time it is rendered.)
-            assert_eq!(body, plain.as_bytes(), "{path}: the same answer, uncompressed");
+            assert_eq!(
+                body,
+                plain.as_bytes(),
+                "{path}: the same answer, uncompressed"
+            );
         }
     }
 }

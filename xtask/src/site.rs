@@ -235,7 +235,43 @@ pub fn precompress(file: &Path) -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::without_custom_sections;
+    use super::{public_text_files, without_custom_sections};
+
+    #[test]
+    fn the_public_text_files_are_found_and_the_wasm_and_images_left_out() {
+        let site = std::env::temp_dir().join(format!("xtask-site-{}", std::process::id()));
+        for dir in ["pkg", "vendor/leaflet/images"] {
+            std::fs::create_dir_all(site.join(dir)).unwrap();
+        }
+        for file in [
+            "style.css",
+            "sw.js",
+            "manifest.webmanifest",
+            "favicon.svg",
+            "pkg/shanshui.js",
+            "vendor/leaflet/leaflet.js",
+            "vendor/leaflet/LICENSE",
+            "vendor/leaflet/images/marker.png",
+        ] {
+            std::fs::write(site.join(file), "x").unwrap();
+        }
+        let found: Vec<String> = public_text_files(&site)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&site).unwrap().display().to_string())
+            .collect();
+        std::fs::remove_dir_all(&site).unwrap();
+        assert_eq!(
+            found,
+            [
+                "favicon.svg",
+                "manifest.webmanifest",
+                "style.css",
+                "sw.js",
+                "vendor/leaflet/leaflet.js"
+            ]
+        );
+    }
 
     #[test]
     fn custom_sections_are_dropped_and_the_others_kept() {

@@ -264,6 +264,7 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
         });
         answer.status
     };
+    let normalized = shared::report::tracking_code::normalize(&code);
     // 找回 is not about one case: its forms carry the case the page showed,
     // if any, only to show it again.
     let recovered = match intent.as_str() {
@@ -304,11 +305,10 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
                 Some(found) => {
                     // 找回 gives each report found a new secret: the case
                     // shown, if it is one of them, is shown with its own.
-                    let shown = shared::report::tracking_code::normalize(&code);
                     if let Some(r) = found
                         .reports
                         .iter()
-                        .find(|r| Some(&r.tracking_code) == shown.as_ref())
+                        .find(|r| Some(&r.tracking_code) == normalized.as_ref())
                     {
                         posted.secret = r.secret.clone();
                     }
@@ -325,7 +325,6 @@ async fn act(api: &Api<'_>, form: &Form) -> (Posted, StatusCode) {
         }
         _ => None,
     };
-    let normalized = shared::report::tracking_code::normalize(&code);
     if let Some(status) = recovered {
         if let Some(code) = normalized {
             let answer = api.look_up(&code, &posted.secret).await;

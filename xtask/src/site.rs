@@ -151,33 +151,32 @@ pub fn without_custom_sections(wasm: &[u8]) -> Option<Vec<u8>> {
 /// The JavaScript and WebAssembly under `pkg/`, sorted: the main module,
 /// its JS and snippets, the chunk loader and the chunks.
 pub fn front_end_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_dir() {
-            files.extend(front_end_files(&path)?);
-        } else if path.extension().is_some_and(|x| x == "js" || x == "wasm") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
+    files_with(dir, &["js", "wasm"], None)
 }
 
 /// The text files of the site root outside `pkg/` (`public/` as copied).
-fn public_text_files(dir: &Path) -> Result<Vec<PathBuf>> {
+fn public_text_files(site: &Path) -> Result<Vec<PathBuf>> {
+    files_with(
+        site,
+        &["css", "js", "svg", "webmanifest", "txt"],
+        Some("pkg"),
+    )
+}
+
+/// The files under `dir` with one of `extensions`, sorted, leaving out the
+/// directory named `skip`.
+fn files_with(dir: &Path, extensions: &[&str], skip: Option<&str>) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.is_dir() {
-            if !path.ends_with("pkg") {
-                files.extend(public_text_files(&path)?);
+            if skip.is_none_or(|skip| !path.ends_with(skip)) {
+                files.extend(files_with(&path, extensions, skip)?);
             }
-        } else if path.extension().is_some_and(|x| {
-            ["css", "js", "svg", "webmanifest", "txt"]
-                .iter()
-                .any(|t| x == *t)
-        }) {
+        } else if path
+            .extension()
+            .is_some_and(|x| extensions.iter().any(|e| x == *e))
+        {
             files.push(path);
         }
     }

@@ -76,20 +76,25 @@ pub fn preferred(headers: &HeaderMap) -> Encoding {
 /// thousandths; unknown codings and malformed q-values are left out, as
 /// tower-http leaves them out.
 fn accepted(headers: &HeaderMap) -> impl Iterator<Item = (Encoding, u16)> + '_ {
+    items(headers).filter_map(|item| {
+        let mut parts = item.splitn(2, ';');
+        let encoding = Encoding::parse(parts.next()?.trim())?;
+        let q = match parts.next() {
+            Some(q) => q_value(q.trim())?,
+            None => 1000,
+        };
+        Some((encoding, q))
+    })
+}
+
+/// The items of every `Accept-Encoding` the request carries, trimmed.
+fn items(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .filter_map(|item| {
-            let mut parts = item.splitn(2, ';');
-            let encoding = Encoding::parse(parts.next()?.trim())?;
-            let q = match parts.next() {
-                Some(q) => q_value(q.trim())?,
-                None => 1000,
-            };
-            Some((encoding, q))
-        })
+        .map(str::trim)
 }
 
 /// `q=0.5` as 500: at most three decimals, at most 1.
@@ -150,12 +155,7 @@ async fn zstd_only_where_preferred(mut request: Request, next: Next) -> Response
 
 /// The header's items but zstd's, joined; `None` when none is left.
 fn without_zstd(headers: &HeaderMap) -> Option<String> {
-    let items: Vec<&str> = headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
+    let items: Vec<&str> = items(headers)
         .filter(|item| {
             let coding = item.split(';').next().unwrap_or_default().trim();
             !coding.is_empty() && !coding.eq_ignore_ascii_case("zstd")

@@ -275,8 +275,9 @@ pub fn build_router(state: AppState) -> Router {
         headers,
         middleware::security_headers::layer,
     ));
-    // zstd where the client takes it, else brotli or gzip; the release
-    // front end's files are pre-compressed at build time.
+    // Brotli at 5 for an answer the micro-cache keeps, zstd or a fast
+    // brotli for one reader's; the release front end's files are
+    // pre-compressed at build time.
     middleware::compression::layer(router)
         // Outside the compression, so a cached page is kept compressed.
         .layer(axum::middleware::from_fn_with_state(

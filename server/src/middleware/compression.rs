@@ -1,24 +1,35 @@
-//! Compressing what the server writes (pages, JSON, CSV), at a cost per
-//! request that suits answers made afresh each time.
+//! Compressing what the server writes (pages, JSON, CSV), with an effort
+//! that follows how many readers an answer reaches.
 //!
 //! Every browser asks for compressed answers, so compression is part of
-//! every page's cost, and on a page read past the micro-cache it was most
-//! of it: the `brotli` crate at quality 5 spent 0.7–1.0 ms of a core on a
-//! 30–60 KB page or Open311 answer, more than rendering it. zstd at level 3
-//! makes the same page within a fifth of brotli's size in about 0.08 ms
-//! (docs/benchmarks.md, 2026-12-07, fourth). Chromium's browsers since
-//! version 123 (Chrome, Edge) and Firefox since 126 accept zstd; Safari
-//! and older browsers do not, and keep brotli at 5, which makes the
-//! smallest answers for a phone on a weak network.
+//! every page's cost. In the server, the `brotli` crate at quality 5 added
+//! 1.3–1.6 ms of a core to a 30–60 KB page; brotli at quality 1 costs about
+//! a third of that and zstd at 3 a tenth, for answers 20–30 % larger
+//! (docs/benchmarks.md, 2026-12-07, fourth and fifth). So:
 //!
-//! tower-http takes one level for every encoding, so there are two layers:
-//! the outer one compresses with brotli or gzip at 5, the inner one with
-//! zstd at 3. Between them, [`zstd_only_where_preferred`] hides zstd from
-//! the inner layer unless it is the client's choice, so an answer is
-//! compressed once, in the encoding tower-http's own rule picks (the
-//! highest q-value; on a tie zstd, then brotli, then gzip). The outer layer
-//! leaves an answer already compressed alone, as it does the built front
-//! end's pre-compressed files.
+//! - **An answer the micro-cache keeps** (`crate::middleware::public_cache`)
+//!   reaches every reader of that page for the cache's lifetime, and is
+//!   compressed once: with brotli at 5 for everyone who takes brotli,
+//!   Chromium's and Firefox's readers too, as the smallest answer for a
+//!   phone on a weak network (else gzip at 5). The cache marks such a
+//!   request [`Kept`], and keeps the answer under [`kept`]'s encoding.
+//! - **An answer made for one reader** (a conditional request, a signed-in
+//!   page, the API's personal answers) is compressed cheaply in what the
+//!   client prefers ([`preferred`]): zstd at 3 for Chromium's browsers
+//!   since version 123 and Firefox since 126, brotli at quality 1 for
+//!   Safari and older browsers, gzip at 5 for the rest.
+//!
+//! tower-http takes one level for every encoding of a layer, so there are
+//! three layers: the outer one compresses with brotli or gzip at 5, the
+//! next with brotli at 1, the inner one with zstd at 3. Below the outer one,
+//! [`by_reuse`] decides what the others, and the pre-compressed files'
+//! service, may see of `Accept-Encoding`: nothing for a kept answer (the
+//! outer layer makes it); for the rest, zstd only when it is the client's
+//! choice by tower-http's own rule (the highest q-value; on a tie zstd,
+//! then brotli, then gzip), and brotli only when it or zstd is. An answer
+//! is therefore compressed once, by one layer. An outer layer leaves an
+//! answer already compressed alone, as it does the built front end's
+//! pre-compressed files.
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -62,12 +73,28 @@ impl Encoding {
     }
 }
 
-/// The encoding the client prefers among those this server writes, by
-/// tower-http's rule, so that the micro-cache keeps an answer under the
-/// encoding it was made in.
+/// The encoding an answer made for one reader is sent in: the client's
+/// preference among those this server writes, by tower-http's rule.
 pub fn preferred(headers: &HeaderMap) -> Encoding {
+    best(headers, |_| true)
+}
+
+/// The encoding an answer the micro-cache keeps is sent in (and kept
+/// under): the outer layer's choice, which leaves zstd out.
+pub fn kept(headers: &HeaderMap) -> Encoding {
+    best(headers, |encoding| encoding != Encoding::Zstd)
+}
+
+/// A request whose answer the micro-cache will keep and hand to every
+/// reader of the page: worth compressing harder, once.
+#[derive(Clone, Copy, Debug)]
+pub struct Kept;
+
+/// The client's preferred encoding among those `allowed`: the highest
+/// q-value, and on a tie tower-http's order.
+fn best(headers: &HeaderMap, allowed: impl Fn(Encoding) -> bool) -> Encoding {
     accepted(headers)
-        .filter(|&(_, q)| q > 0)
+        .filter(|&(encoding, q)| q > 0 && allowed(encoding))
         .max_by_key(|&(encoding, q)| (q, encoding))
         .map_or(Encoding::Identity, |(encoding, _)| encoding)
 }
@@ -120,6 +147,16 @@ fn q_value(text: &str) -> Option<u16> {
     (q <= 1000).then_some(q)
 }
 
+/// The outer layer's level, for brotli and gzip: an answer kept for many
+/// readers, and a gzip-only client's.
+const KEPT: i32 = 5;
+/// Brotli's level for an answer made for one reader: 3 times cheaper than
+/// 5, for answers about 30 % larger (a little larger than zstd's at 3).
+const BROTLI_ONE_READER: i32 = 1;
+/// zstd's level: 3, its default. Level 1 saves 0.02 ms on a page and makes
+/// it 7 % larger.
+const ZSTD: i32 = 3;
+
 /// The router with its answers compressed (see the module's comment).
 pub fn layer<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {
     router
@@ -127,24 +164,43 @@ pub fn layer<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum:
             CompressionLayer::new()
                 .no_br()
                 .no_gzip()
-                .quality(CompressionLevel::Precise(3)),
+                .quality(CompressionLevel::Precise(ZSTD)),
         )
-        .layer(axum::middleware::from_fn(zstd_only_where_preferred))
         .layer(
             CompressionLayer::new()
                 .no_zstd()
-                .quality(CompressionLevel::Precise(5)),
+                .no_gzip()
+                .quality(CompressionLevel::Precise(BROTLI_ONE_READER)),
+        )
+        .layer(axum::middleware::from_fn(by_reuse))
+        .layer(
+            CompressionLayer::new()
+                .no_zstd()
+                .quality(CompressionLevel::Precise(KEPT)),
         )
 }
 
-/// Takes zstd out of the request's `Accept-Encoding` unless it is the
-/// client's choice. The outer layer has read the header already; the inner
-/// one, and the pre-compressed files' service, see what is left.
-async fn zstd_only_where_preferred(mut request: Request, next: Next) -> Response {
+/// What the inner layers and the pre-compressed files' service may see of
+/// `Accept-Encoding`; the outer layer has read the header already.
+/// - A kept answer: nothing, so the outer layer compresses it.
+/// - Any other: zstd only when it is the client's choice, brotli only when
+///   it or zstd is. When gzip is (or nothing), the outer layer's gzip must
+///   win, so both go. (With zstd the choice, brotli stays for the built
+///   front end's files, which come in brotli but never in zstd.)
+async fn by_reuse(mut request: Request, next: Next) -> Response {
+    let kept = request.extensions().get::<Kept>().is_some();
     let headers = request.headers_mut();
-    let names_zstd = accepted(headers).any(|(encoding, _)| encoding == Encoding::Zstd);
-    if names_zstd && preferred(headers) != Encoding::Zstd {
-        let others = without_zstd(headers);
+    if kept {
+        headers.remove(header::ACCEPT_ENCODING);
+        return next.run(request).await;
+    }
+    let unwanted: &[&str] = match preferred(headers) {
+        Encoding::Zstd => &[],
+        Encoding::Brotli => &["zstd"],
+        Encoding::Gzip | Encoding::Identity => &["zstd", "br"],
+    };
+    if accepted(headers).any(|(encoding, _)| unwanted.contains(&encoding.as_str())) {
+        let others = without(headers, unwanted);
         headers.remove(header::ACCEPT_ENCODING);
         if let Some(value) = others.and_then(|v| HeaderValue::from_str(&v).ok()) {
             headers.insert(header::ACCEPT_ENCODING, value);
@@ -153,12 +209,13 @@ async fn zstd_only_where_preferred(mut request: Request, next: Next) -> Response
     next.run(request).await
 }
 
-/// The header's items but zstd's, joined; `None` when none is left.
-fn without_zstd(headers: &HeaderMap) -> Option<String> {
+/// The header's items but those of the codings named, joined; `None` when
+/// none is left.
+fn without(headers: &HeaderMap, codings: &[&str]) -> Option<String> {
     let items: Vec<&str> = items(headers)
         .filter(|item| {
             let coding = item.split(';').next().unwrap_or_default().trim();
-            !coding.is_empty() && !coding.eq_ignore_ascii_case("zstd")
+            !coding.is_empty() && !codings.iter().any(|c| coding.eq_ignore_ascii_case(c))
         })
         .collect();
     (!items.is_empty()).then(|| items.join(", "))
@@ -218,12 +275,29 @@ mod tests {
     }
 
     #[test]
-    fn zstd_is_taken_out_and_the_rest_kept() {
+    fn codings_are_taken_out_and_the_rest_kept() {
         assert_eq!(
-            without_zstd(&accept("gzip, zstd;q=0.5, br;q=1")).as_deref(),
+            without(&accept("gzip, zstd;q=0.5, br;q=1"), &["zstd"]).as_deref(),
             Some("gzip, br;q=1")
         );
-        assert_eq!(without_zstd(&accept("zstd")), None);
-        assert_eq!(without_zstd(&accept("ZSTD ; q=0.2")), None);
+        assert_eq!(
+            without(&accept("gzip, zstd;q=0.5, BR;q=1"), &["zstd", "br"]).as_deref(),
+            Some("gzip")
+        );
+        assert_eq!(without(&accept("zstd"), &["zstd"]), None);
+        assert_eq!(without(&accept("ZSTD ; q=0.2"), &["zstd"]), None);
+    }
+
+    #[test]
+    fn a_kept_answer_is_never_zstd() {
+        for (header, expected) in [
+            ("gzip, deflate, br, zstd", Encoding::Brotli),
+            ("gzip, deflate, br", Encoding::Brotli),
+            ("zstd, gzip;q=0.5", Encoding::Gzip),
+            ("zstd", Encoding::Identity),
+            ("br;q=0.4, gzip;q=0.5, zstd", Encoding::Gzip),
+        ] {
+            assert_eq!(kept(&accept(header)), expected, "{header:?}");
+        }
     }
 }

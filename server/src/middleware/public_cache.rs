@@ -21,8 +21,9 @@
 //! nobody can empty it at will with requests that change nothing; the
 //! writes that do are rate-limited and recorded. Writes through another
 //! replica reach this one within the TTL (twice the TTL at most, below).
-//! Entries are kept per URL, host, language and response encoding; only
-//! 200s that set no cookie are kept.
+//! Entries are kept per URL, host, language and response encoding (brotli
+//! for every reader who takes it, see `compression`); only 200s that set
+//! no cookie are kept.
 //!
 //! When an entry expires, the first reader renders it again while the
 //! others keep getting the expired copy (`X-Cache: stale`) for up to
@@ -291,8 +292,8 @@ fn key(request: &Request) -> Key {
     let lang = app::lang::from_cookie_header(&text(header::COOKIE))
         .map(|l| format!("{l:?}"))
         .unwrap_or_default();
-    // The choice the compression layers will make.
-    let encoding = super::compression::preferred(headers).as_str();
+    // The encoding the compression layers make a kept answer in.
+    let encoding = super::compression::kept(headers).as_str();
     Key {
         uri: request.uri().to_string(),
         host: text(header::HOST),
@@ -339,8 +340,10 @@ pub async fn layer(
 }
 
 /// Runs the handler and keeps its answer when it can be kept.
-async fn render(cache: &PublicCache, key: Key, request: Request, next: Next) -> Response {
+async fn render(cache: &PublicCache, key: Key, mut request: Request, next: Next) -> Response {
     let generation = cache.generation.load(Ordering::Acquire);
+    // Made once for every reader of the page: compressed harder.
+    request.extensions_mut().insert(super::compression::Kept);
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
         cache.abandon(&key);

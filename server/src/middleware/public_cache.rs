@@ -1,5 +1,6 @@
-//! A micro-cache for what the public reads: the open-information pages,
-//! Open311, the exports, the feed and the public API. Thousands of readers
+//! A micro-cache for what the public reads: the home page, the
+//! open-information pages, Open311, the exports, the feed and the public
+//! API. Thousands of readers
 //! asking for the same first page of `/cases` share one rendering instead of
 //! each costing a database query and a server-side render.
 //!
@@ -46,8 +47,10 @@ use std::time::{Duration, Instant};
 
 /// The routes whose answers are the same for every reader, segment by
 /// segment; `*` stands for one non-empty segment. Nothing else is cached.
-const PUBLIC_ROUTES: [&str; 19] = [
-    // The open-information pages.
+const PUBLIC_ROUTES: [&str; 20] = [
+    // The home page and the open-information pages: rendered on the server
+    // alone, the same for every reader of a language.
+    "/",
     "/cases",
     "/cases/*",
     "/stats",
@@ -415,6 +418,7 @@ mod tests {
     #[test]
     fn only_public_reading_is_cached() {
         for p in [
+            "/",
             "/cases",
             "/cases/BN-2345-6789",
             "/stats",
@@ -433,7 +437,7 @@ mod tests {
             assert!(is_public(p), "{p}");
         }
         for p in [
-            "/",
+            "//",
             "/track",
             "/admin",
             "/admin/cases/BN-2345-6789",

@@ -194,12 +194,12 @@ async fn by_reuse(mut request: Request, next: Next) -> Response {
         headers.remove(header::ACCEPT_ENCODING);
         return next.run(request).await;
     }
-    let unwanted: &[&str] = match preferred(headers) {
+    let unwanted: &[Encoding] = match preferred(headers) {
         Encoding::Zstd => &[],
-        Encoding::Brotli => &["zstd"],
-        Encoding::Gzip | Encoding::Identity => &["zstd", "br"],
+        Encoding::Brotli => &[Encoding::Zstd],
+        Encoding::Gzip | Encoding::Identity => &[Encoding::Zstd, Encoding::Brotli],
     };
-    if accepted(headers).any(|(encoding, _)| unwanted.contains(&encoding.as_str())) {
+    if accepted(headers).any(|(encoding, _)| unwanted.contains(&encoding)) {
         let others = without(headers, unwanted);
         headers.remove(header::ACCEPT_ENCODING);
         if let Some(value) = others.and_then(|v| HeaderValue::from_str(&v).ok()) {
@@ -209,13 +209,13 @@ async fn by_reuse(mut request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// The header's items but those of the codings named, joined; `None` when
-/// none is left.
-fn without(headers: &HeaderMap, codings: &[&str]) -> Option<String> {
+/// The header's items but those of the encodings named, joined; `None`
+/// when none is left.
+fn without(headers: &HeaderMap, encodings: &[Encoding]) -> Option<String> {
     let items: Vec<&str> = items(headers)
         .filter(|item| {
             let coding = item.split(';').next().unwrap_or_default().trim();
-            !coding.is_empty() && !codings.iter().any(|c| coding.eq_ignore_ascii_case(c))
+            !coding.is_empty() && Encoding::parse(coding).is_none_or(|e| !encodings.contains(&e))
         })
         .collect();
     (!items.is_empty()).then(|| items.join(", "))
@@ -276,16 +276,17 @@ mod tests {
 
     #[test]
     fn codings_are_taken_out_and_the_rest_kept() {
+        use Encoding::{Brotli, Zstd};
         assert_eq!(
-            without(&accept("gzip, zstd;q=0.5, br;q=1"), &["zstd"]).as_deref(),
+            without(&accept("gzip, zstd;q=0.5, br;q=1"), &[Zstd]).as_deref(),
             Some("gzip, br;q=1")
         );
         assert_eq!(
-            without(&accept("gzip, zstd;q=0.5, BR;q=1"), &["zstd", "br"]).as_deref(),
+            without(&accept("gzip, zstd;q=0.5, BR;q=1"), &[Zstd, Brotli]).as_deref(),
             Some("gzip")
         );
-        assert_eq!(without(&accept("zstd"), &["zstd"]), None);
-        assert_eq!(without(&accept("ZSTD ; q=0.2"), &["zstd"]), None);
+        assert_eq!(without(&accept("zstd"), &[Zstd]), None);
+        assert_eq!(without(&accept("ZSTD ; q=0.2"), &[Zstd]), None);
     }
 
     #[test]

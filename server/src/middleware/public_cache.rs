@@ -1,8 +1,8 @@
 //! A micro-cache for what the public reads: the home page, the
 //! open-information pages, Open311, the exports, the feed and the public
-//! API. Thousands of readers
-//! asking for the same first page of `/cases` share one rendering instead of
-//! each costing a database query and a server-side render.
+//! API. Thousands of readers asking for the same first page of `/cases`
+//! share one rendering instead of each costing a database query and a
+//! server-side render.
 //!
 //! What may be cached is an explicit allow-list of public routes
 //! ([`PUBLIC_ROUTES`]), matched segment by segment: anything not on it —

@@ -5,8 +5,9 @@
 //! pages, Open311, the exports — is first read by signed-in staff in every
 //! encoding; then an anonymous reader asks for the same, and must never be
 //! served a cached copy but one of their own reading (several encodings
-//! asked for may share one copy: brotli's, kept for every browser). The other way round, a signed-in reader is never
-//! served what the cache kept for the public.
+//! asked for may share one copy: brotli's, kept for every browser). The
+//! other way round, a signed-in reader is never served what the cache kept
+//! for the public.
 
 use super::{closed_case, team};
 use serde_json::{Value, json};

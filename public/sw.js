@@ -67,9 +67,12 @@ const isFile = (url) =>
 // The one API answer the report form needs before it can be filled in.
 const isPublicData = (url) => url.pathname === "/api/v1/categories" && url.search === "";
 
+// The build a page was made by: its front end's directory, or its
+// stylesheet's version (the same string), which a page rendered on the
+// server alone, with no front end to load, still links.
 const buildOf = (text) => {
-  const m = /\/pkg\/([0-9a-z]+)\//.exec(text);
-  return m ? m[1] : null;
+  const m = /\/pkg\/([0-9a-z]+)\/|\/style\.css\?v=([0-9a-z]+)/.exec(text);
+  return m ? m[1] || m[2] : null;
 };
 const buildOfUrl = (url) => {
   if (url.pathname.startsWith("/pkg/")) return url.pathname.split("/")[2] || null;

@@ -12,8 +12,10 @@
 //!
 //! Following a case (`/track`) is server-only too: its forms post to the
 //! page, and a few lines of its own script do the rest (`pages::track`).
-//! The pages where a resident or a handler does most (the report form, with
-//! its photos, map and outbox; the console) keep the whole app.
+//! So is the report form (`/report`): the server writes the whole form, and
+//! its own script makes the photos small, draws the map, sends the report
+//! and keeps it on the phone while there is no network
+//! (`pages::report::page`). Only the staff console keeps the whole app.
 
 /// How the page at a path is delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,8 +27,9 @@ pub enum Delivery {
 }
 
 /// The roots of the pages that need the app in the browser; everything else
-/// (the open-information pages, an unknown address's 404) is server-only.
-const HYDRATED: [&str; 2] = ["/report", "/admin"];
+/// (the resident's pages, the open-information pages, an unknown address's
+/// 404) is server-only.
+const HYDRATED: [&str; 1] = ["/admin"];
 
 impl Delivery {
     pub fn of(path: &str) -> Delivery {
@@ -69,7 +72,12 @@ mod tests {
 
     #[test]
     fn only_the_pages_people_work_on_are_hydrated() {
-        for path in ["/report", "/admin", "/admin/", "/admin/cases/BN-7K3M-Q9TX"] {
+        for path in [
+            "/admin",
+            "/admin/",
+            "/admin/cases/BN-7K3M-Q9TX",
+            "/admin/intake",
+        ] {
             assert_eq!(Delivery::of(path), Delivery::Hydrated, "{path}");
         }
         for path in [
@@ -81,6 +89,7 @@ mod tests {
             "/info/notices/3",
             "/info/enterprises/X",
             "/track",
+            "/report",
             "/reports",
             "/administrator",
             "/nowhere",

@@ -63,6 +63,7 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     // The page's own script, after the one every server-only page has.
     let own_script = match path.as_deref() {
         Some("/track") => crate::pages::track::SCRIPT,
+        Some("/report") => crate::pages::report::SCRIPT,
         _ => "",
     };
     provide_context(delivery);

@@ -71,10 +71,11 @@ fn Frame() -> impl IntoView {
                     // Lazy: each page beyond the shell is its own WebAssembly
                     // chunk (cargo xtask splits the build), so the first page
                     // downloads only the shell.
-                    // Rendered whole before it is sent (the categories
-                    // inside, see `Form::categories`), so nothing arrives
-                    // later to move the form under a resident's thumb.
-                    <Route path=path!("/report") view={Lazy::<ReportRoute>::new()} ssr=SsrMode::Async />
+                    // Rendered whole on the server with its categories and
+                    // their questions, and worked by a script of its own
+                    // (see `pages::report::page`): a resident who scans a
+                    // poster's QR code downloads no WebAssembly.
+                    <Route path=path!("/report") view=server_only::report ssr=SsrMode::Async />
                     // Rendered on the server, its forms posted to it (see
                     // `pages::track`): a resident following a case on a weak
                     // network downloads no WebAssembly.
@@ -127,7 +128,7 @@ fn Frame() -> impl IntoView {
 /// each is a placeholder and the pages' code is left out.
 #[cfg(feature = "ssr")]
 mod server_only {
-    use crate::pages::{cases, home, info, stats, track};
+    use crate::pages::{cases, home, info, report, stats, track};
     use leptos::prelude::*;
 
     pub fn home() -> AnyView {
@@ -153,6 +154,9 @@ mod server_only {
     }
     pub fn track() -> AnyView {
         view! { <track::Track /> }.into_any()
+    }
+    pub fn report() -> AnyView {
+        view! { <report::ReportPage /> }.into_any()
     }
 }
 
@@ -193,6 +197,7 @@ mod server_only {
     pub use home as notice;
     pub use home as enterprise;
     pub use home as track;
+    pub use home as report;
 }
 
 /// The pages the navigation lists, in its order.

@@ -7,6 +7,8 @@
 //! category list, photos, location, map, upload) starts after hydration.
 
 mod documents;
+#[cfg(feature = "ssr")]
+mod page;
 mod problems;
 mod receipt;
 mod steps;
@@ -15,6 +17,8 @@ use crate::i18n::*;
 use crate::lang::use_lang;
 use crate::send_queue::{Settled, use_send_queue};
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+pub use page::{ReportPage, SCRIPT};
 pub use problems::Problem;
 use shared::Role;
 use shared::report::{

@@ -120,7 +120,7 @@ pub(super) fn choose(form: Form, c: Category) {
 /// with one click listener on the grid: as views, the 33 buttons and their
 /// icons were about 190 ms more of one task on Lighthouse's phone (a CPU
 /// four times slower), the largest part of the page's blocking time.
-fn grid_html(l: Locale, list: &[Category]) -> String {
+pub(super) fn grid_html(l: Locale, list: &[Category]) -> String {
     let mut m = Markup::with_capacity(list.len() * 900);
     for (group, items) in grouped(list) {
         let legend = if zh(l) { &group.name } else { &group.name_en };

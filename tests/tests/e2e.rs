@@ -1374,6 +1374,95 @@ async fn a_report_written_offline_and_refused_on_return_says_what_to_fix() {
 /// and a connection lost halfway keeps the report, which is sent again
 /// whole with the same key once the network is back: one report, six
 /// photos.
+/// Issue 15's bad input, when the page was closed meanwhile: reports this
+/// phone kept (written in the shape the app's WebAssembly wrote, so that a
+/// phone that queued one before the form lost its WebAssembly still sends
+/// it) are sent when `/report` is opened; one the server refuses is said,
+/// with why, until the resident dismisses it, and one it files is listed
+/// with its code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_kept_on_the_phone_are_sent_when_the_form_opens_and_a_refusal_is_said() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.load_demo().await;
+    let (_driver, client) = start_browser().await;
+    // A page of the site, so that its storage is the form's.
+    client.goto(&app.url("/track")).await.unwrap();
+    let kept = json!([
+        {
+            "key": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "created_ms": 1.0,
+            "fields": [["category", "other"], ["description", "桥下雨水口排污水，之前没信号"],
+                       ["lat", "29.375200"], ["lon", "106.510100"]],
+            "photos": [], "attempts": 1, "next_ms": 0.0, "refused": null,
+            "summary": "其他 · 桥下雨水口排污水"
+        },
+        {
+            "key": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "created_ms": 2.0,
+            "fields": [["category", "no_such_category"], ["description", "这一条的类别已经不存在了"],
+                       ["lat", "29.375200"], ["lon", "106.510100"]],
+            "photos": [], "attempts": 1, "next_ms": 0.0, "refused": null,
+            "summary": "旧类别 · 这一条的类别已经不存在了"
+        }
+    ]);
+    client
+        .execute(
+            "localStorage.setItem('shanshui.outbox.v1', JSON.stringify(arguments[0]))",
+            vec![kept],
+        )
+        .await
+        .unwrap();
+
+    client.goto(&app.url("/report")).await.unwrap();
+    eventually("the refused one is said, with its summary", async || {
+        exists(&client, "#outbox-notes .banner.refused").await
+            && text(&client, "#outbox-notes .banner.refused")
+                .await
+                .contains("旧类别")
+    })
+    .await;
+    eventually("the filed one is listed with its code", async || {
+        exists(
+            &client,
+            "#outbox-notes .banner.sent a[href^='/track#code=']",
+        )
+        .await
+    })
+    .await;
+    {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let cases = server::db::entities::case::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(
+            cases, 1,
+            "the good one filed once, the refused one not at all"
+        );
+    }
+    assert!(
+        !exists(&client, "#outbox-waiting:not([hidden])").await,
+        "the shell's notice is not shown over the form's own"
+    );
+
+    // Dismissed, it is gone for good; opened again, the form says nothing
+    // of it.
+    tap(&client, "#outbox-notes .banner.refused button").await;
+    eventually("the refusal is dismissed", async || {
+        !exists(&client, "#outbox-notes .banner.refused").await
+    })
+    .await;
+    client.goto(&app.url("/report")).await.unwrap();
+    form_is_live(&client).await;
+    assert!(!exists(&client, "#outbox-notes .banner.refused").await);
+    let left = client
+        .execute("return localStorage.getItem('shanshui.outbox.v1')", vec![])
+        .await
+        .unwrap();
+    assert!(left.is_null(), "{left}");
+
+    client.close().await.unwrap();
+    app.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn six_photos_show_their_progress_and_survive_a_connection_lost_halfway() {
     use sea_orm::{EntityTrait, PaginatorTrait};

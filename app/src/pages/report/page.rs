@@ -50,6 +50,7 @@ pub const SCRIPT_TEXTS: &[&str] = &[
     "copy_failed",
     "copy_link",
     "description_min",
+    "dismiss",
     "distance_m",
     "err_answer_invalid",
     "err_answer_required",
@@ -108,10 +109,12 @@ pub const SCRIPT_TEXTS: &[&str] = &[
     "receipt_secret_once",
     "receipt_title",
     "receipt_track",
+    "refused_title",
     "remove",
     "report_another",
     "rewardable",
     "sending",
+    "sent_in_background",
     // The states of the open cases nearby, by their names in the API.
     "state_accepted",
     "state_closed",
@@ -188,6 +191,9 @@ pub fn ReportPage() -> impl IntoView {
         // The words the script shows, in the page's language (see
         // `SCRIPT_TEXTS`), so that the script has none of its own.
         <div class="report-page" id="report-page" data-texts=script_texts(l)>
+            // The reports kept on this phone: waiting, refused when they
+            // were sent again, or sent in the background (the script).
+            <div id="outbox-notes"></div>
             <h1>{td_string!(l, page_report)}</h1>
             <p class="lead">{td_string!(l, report_lead)}</p>
             <p class="notice nojs-only">{td_string!(l, report_nojs)}</p>
@@ -199,7 +205,18 @@ pub fn ReportPage() -> impl IntoView {
                     <div class="chosen-slot"></div>
                     <Suspense>{Suspend::new(async move {
                         let list = categories().await;
-                        view! { <div class="cat-groups" inner_html=grid_html(l, &list)></div> }
+                        if list.is_empty() {
+                            // The catalogue could not be read: said, with the
+                            // way to try again, rather than an empty step.
+                            return view! {
+                                <p class="field-error" role="alert">
+                                    {td_string!(l, categories_failed)} " "
+                                    <a href="/report">{td_string!(l, retry)}</a>
+                                </p>
+                            }
+                            .into_any();
+                        }
+                        view! { <div class="cat-groups" inner_html=grid_html(l, &list)></div> }.into_any()
                     })}</Suspense>
                 </section>
                 <PhotoStep l=l />
@@ -457,7 +474,8 @@ mod tests {
                 );
             }
         }
-        // And nothing the script asks for is left out.
+        // And nothing the script asks for is left out (it names each text
+        // whole, `T("…")`, so that this finds them all).
         let asked: Vec<&str> = SCRIPT
             .split("T(\"")
             .skip(1)
@@ -474,6 +492,8 @@ mod tests {
         let json = script_texts(Locale::en);
         let parsed: BTreeMap<String, String> = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed.len(), SCRIPT_TEXTS.len());
-        assert!(!SCRIPT.contains("</script"));
+        // Nothing that would end or unbalance the inline script's element.
+        let lower = SCRIPT.to_ascii_lowercase();
+        assert!(!lower.contains("</script") && !lower.contains("<!--"));
     }
 }

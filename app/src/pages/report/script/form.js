@@ -27,6 +27,12 @@ const el = (tag, props, children) => {
   return node;
 };
 const zh = d.documentElement.lang !== "en";
+// A node's children replaced (`replaceChildren` is newer than some of the
+// phones this page is for).
+const fill = (node, ...children) => {
+  node.textContent = "";
+  for (const child of children) if (child != null) node.append(child);
+};
 
 const page = byId("report-page");
 const form = byId("report-form");
@@ -75,13 +81,27 @@ const problemHost = (slot) => {
 };
 const anchorOf = (slot) => {
   if (["description", "occurred_at", "name", "phone"].includes(slot)) return byId(slot);
-  if (slot.startsWith("answers.")) return visibleQuestion(slot.slice("answers.".length)) || byId("step-details");
+  if (slot.startsWith("answers.")) {
+    const field = visibleQuestion(slot.slice("answers.".length));
+    return (field && field.querySelector("input, textarea, select")) || byId("step-details");
+  }
   return problemHost(slot);
 };
 
+let shownProblems = "";
 const showProblems = () => {
+  byId("step-nearby").hidden = !nearbyShown();
+  // Redrawn only when they changed: each alert is read out again when it
+  // is put in the page.
+  const now = JSON.stringify(state.problems);
+  if (now === shownProblems) return;
+  shownProblems = now;
   for (const p of form.querySelectorAll(".field-error[data-slot]")) p.remove();
+  const said = new Set();
   for (const [slot, text] of state.problems) {
+    // One place, one problem (the server may name `lat` and `lon` both).
+    if (said.has(slot)) continue;
+    said.add(slot);
     const host = problemHost(slot);
     const p = el("p", { className: "field-error", id: "err-" + slot.replace(/\./g, "-"), textContent: text });
     p.setAttribute("role", "alert");
@@ -89,7 +109,6 @@ const showProblems = () => {
     if (host.id === "submit-area") host.prepend(p);
     else host.append(p);
   }
-  byId("step-nearby").hidden = !nearbyShown();
 };
 const setProblems = (list) => {
   state.problems = list;
@@ -115,21 +134,21 @@ const fieldProblem = (slot, error) => {
     case "category":
       return T("err_category");
     case "description":
-      return T(code === "too_long" ? "err_description_long" : "err_description_short");
+      return code === "too_long" ? T("err_description_long") : T("err_description_short");
     case "lat":
-      return T(code === "out_of_area" ? "err_location_outside" : code === "required" ? "err_location" : "err_coordinates");
+      return code === "out_of_area" ? T("err_location_outside") : code === "required" ? T("err_location") : T("err_coordinates");
     case "occurred_at":
-      return T(code === "in_future" ? "err_occurred_future" : code === "too_old" ? "err_occurred_old" : "err_occurred_invalid");
+      return code === "in_future" ? T("err_occurred_future") : code === "too_old" ? T("err_occurred_old") : T("err_occurred_invalid");
     case "name":
-      return T(code === "required" ? "err_name_missing" : "err_name_long");
+      return code === "required" ? T("err_name_missing") : T("err_name_long");
     case "phone":
-      return T(code === "required" ? "err_phone_missing" : "err_phone");
+      return code === "required" ? T("err_phone_missing") : T("err_phone");
     case "corroborates":
       return T("err_corroborates");
     case "photo":
-      return T(code === "too_many" ? "err_photo_too_many" : "err_photo_invalid");
+      return code === "too_many" ? T("err_photo_too_many") : T("err_photo_invalid");
   }
-  if (answer) return T(code === "required" ? "err_answer_required" : "err_answer_invalid");
+  if (answer) return code === "required" ? T("err_answer_required") : T("err_answer_invalid");
   return T("err_server") + " " + ((error && error.message) || "");
 };
 
@@ -196,7 +215,7 @@ const choose = (button) => {
 const showCategory = () => {
   const c = state.category;
   grid.hidden = !!c;
-  chosenSlot.replaceChildren();
+  fill(chosenSlot);
   for (const q of form.querySelectorAll(".questions")) q.hidden = !c || q.dataset.category !== c.code;
   if (!c) return;
   const change = el("button", { type: "button", className: "button small", textContent: T("change") });
@@ -205,6 +224,9 @@ const showCategory = () => {
     state.category = null;
     showCategory();
     nearbyChanged();
+    // The button is gone: the grid it brought back is where to go on.
+    const first = grid.querySelector("button.category");
+    if (first) first.focus();
   });
   chosenSlot.append(
     el("div", { className: "chosen-category" }, [
@@ -342,6 +364,13 @@ photoInput.addEventListener("change", () => {
       }
       showPhotos();
       locationChanged();
+    }).catch(() => {
+      // Never left "preparing" (which would hold the report back): a photo
+      // that could not be shown goes as the phone has it.
+      if (!p.ready) {
+        Object.assign(p, { ready: true, blob: file, decoded: false, bytes: file.size, url: "" });
+        showPhotos();
+      }
     });
   }
   showPhotos();
@@ -378,19 +407,24 @@ const setCoords = (a, b, accuracy, source) => {
 };
 
 const showLocation = () => {
-  const errors = { denied: "locate_denied", unavailable: "locate_unavailable", timeout: "locate_timeout", unsupported: "locate_unsupported" };
+  const errors = {
+    denied: T("locate_denied"),
+    unavailable: T("locate_unavailable"),
+    timeout: T("locate_timeout"),
+    unsupported: T("locate_unsupported"),
+  };
   let text = "";
   if (state.locating === "busy") text = T("locating");
-  else if (errors[state.locating]) text = T(errors[state.locating]);
+  else if (errors[state.locating]) text = errors[state.locating];
   else if (coords()) {
     if (state.source === "device" && state.accuracy != null) text = T("located_accuracy", { n: Math.max(1, state.accuracy).toFixed(0) });
-    else text = T(state.source === "map" ? "located_map" : "located_typed");
+    else text = state.source === "map" ? T("located_map") : T("located_typed");
   } else if (photoPosition()) text = T("location_from_photo");
   else if (state.photos.some((x) => x.ready)) text = T("location_photo_maybe");
   locStatus.textContent = text;
   locStatus.hidden = !text;
   locStatus.classList.toggle("warn", !!errors[state.locating]);
-  mapNote.textContent = T(state.mapOpened === false ? "map_unavailable" : state.tilesFailed ? "map_tiles_failed" : "map_hint");
+  mapNote.textContent = state.mapOpened === false ? T("map_unavailable") : state.tilesFailed ? T("map_tiles_failed") : T("map_hint");
   locateButton.disabled = state.locating === "busy" || state.phase !== "editing";
 };
 
@@ -461,7 +495,7 @@ const showCounter = () => {
     el("span", { textContent: n + " / " + MAX_DESCRIPTION }),
   ]);
   p.setAttribute("aria-live", "polite");
-  counter.replaceChildren(p);
+  fill(counter, p);
   if (n >= MIN_DESCRIPTION) clearProblem("description");
 };
 description.addEventListener("input", showCounter);
@@ -537,7 +571,10 @@ const nearbyShown = () =>
   !!state.corroborates || state.nearby.length > 0 || state.problems.some(([s]) => s === "corroborates");
 
 const showNearby = () => {
-  nearbyList.replaceChildren(
+  // A "me too" pressed from the keyboard keeps the focus on its case.
+  const focused = d.activeElement && d.activeElement.closest && d.activeElement.closest(".nearby-case");
+  const focusedCode = focused ? focused.dataset.code : null;
+  fill(nearbyList, 
     ...state.nearby.map((c) => {
       const chosen = !!state.corroborates && state.corroborates.tracking_code === c.tracking_code;
       const stateName = TEXTS["state_" + c.state] || String(c.state).replace(/_/g, " ");
@@ -564,16 +601,21 @@ const showNearby = () => {
         ]),
         button,
       ]);
+      li.dataset.code = c.tracking_code;
       return li;
     }),
   );
-  nearbyNote.replaceChildren();
+  fill(nearbyNote);
   if (state.corroborates) {
     const p = el("p", { className: "notice corroborate-note", textContent: T("me_too_note", { code: state.corroborates.tracking_code }) });
     p.setAttribute("role", "status");
     nearbyNote.append(p);
   }
   nearbyStep.hidden = !nearbyShown();
+  if (focusedCode) {
+    const again = nearbyList.querySelector('.nearby-case[data-code="' + CSS.escape(focusedCode) + '"] button');
+    if (again) again.focus();
+  }
 };
 
 // Open cases of the same kind nearby, asked again when the category or
@@ -697,7 +739,7 @@ const setEditable = (editable) => {
     showLocation();
   }
   submit.disabled = !editable;
-  submit.textContent = T(state.phase === "sending" ? "sending" : "submit_report");
+  submit.textContent = state.phase === "sending" ? T("sending") : T("submit_report");
 };
 
 // Each photo's share of the upload, as a bar on its tile.
@@ -721,17 +763,20 @@ const showProgress = (share) => {
   const bar = el("progress", { max: 100, value: pct, textContent: pct + "%" });
   const line = el("div", { className: "upload" }, [bar, el("span", { textContent: pct >= 100 ? T("processing") : T("uploading", { n: pct }) })]);
   line.setAttribute("role", "status");
-  sendStatus.replaceChildren(line);
+  fill(sendStatus, line);
 };
 
 const showQueued = () => {
+  clearProgress();
+  submit.textContent = T("submit_report");
   const count = pendingReports().filter((p) => !p.refused).length;
   const cancel = el("button", { type: "button", className: "button small", textContent: T("cancel_sending") });
   cancel.addEventListener("click", () => {
     dropPending(state.key);
     state.phase = "editing";
-    sendStatus.replaceChildren();
+    fill(sendStatus);
     setEditable(true);
+    showOutbox();
   });
   const box = el("div", { className: "queued notice" }, [
     el("strong", { textContent: T("waiting_network") }),
@@ -741,15 +786,16 @@ const showQueued = () => {
     cancel,
   ]);
   box.setAttribute("role", "status");
-  sendStatus.replaceChildren(box);
+  fill(sendStatus, box);
   cancel.disabled = false;
 };
 
 const refused = (status, error) => {
+  clearProgress();
   const found = fromApi(status, error);
   if (found.some(([s, text]) => s === "corroborates" && text === T("err_corroborates_closed"))) state.corroborates = null;
   state.phase = "editing";
-  sendStatus.replaceChildren();
+  fill(sendStatus);
   setEditable(true);
   showNearby();
   setProblems(found);
@@ -757,6 +803,23 @@ const refused = (status, error) => {
 };
 
 const send = async () => {
+  try {
+    await sendOnce();
+  } catch (_) {
+    // Whatever went wrong, the form is the resident's again.
+    if (state.phase === "sending") {
+      state.phase = "editing";
+      fill(sendStatus);
+      setEditable(true);
+    }
+  }
+};
+
+const clearProgress = () => {
+  for (const bar of photoGrid.querySelectorAll(".photo-progress")) bar.remove();
+};
+
+const sendOnce = async () => {
   const sentFields = fields();
   const blobs = state.photos.filter((x) => x.ready).map((x) => x.blob);
   const line = summary();
@@ -779,6 +842,7 @@ const send = async () => {
     state.stored = await enqueue(state.key, sentFields, blobs, line, outcome.afterMs);
     state.phase = "queued";
     showQueued();
+    showOutbox();
   }
 };
 
@@ -813,12 +877,16 @@ const done = (receipt) => {
     } catch (_) {
       // No clipboard (an insecure origin, a refusal): said, not hidden.
     }
-    copiedNote.textContent = T(ok ? "copied" : "copy_failed");
+    copiedNote.textContent = ok ? T("copied") : T("copy_failed");
     copiedNote.hidden = false;
   });
   const another = el("button", { type: "button", className: "button", textContent: T("report_another") });
-  // A new form from the server: everything empty, a new key.
-  another.addEventListener("click", () => location.reload());
+  // A new form from the server: everything empty, a new key. Emptied here
+  // first, so that no browser puts the last report's words back.
+  another.addEventListener("click", () => {
+    form.reset();
+    location.assign("/report");
+  });
   const section = el("section", { className: "receipt" }, [
     el("h2", { textContent: T("receipt_title") }),
     el("p", { className: "muted", textContent: T("tracking_code_label") }),
@@ -838,15 +906,75 @@ const done = (receipt) => {
   ]);
   section.setAttribute("role", "status");
   section.setAttribute("aria-live", "polite");
-  receiptSlot.replaceChildren(section);
+  fill(receiptSlot, section);
   for (const p of state.photos) if (p.url) URL.revokeObjectURL(p.url);
   scrollTo(byId("main") || page);
 };
 
+// ------------------------------------------------------------ the phone's other reports
+
+// What this phone keeps besides the report being written: reports still
+// waiting for the network, those the server refused when they were sent
+// again (said until the resident dismisses them: never dropped unseen),
+// and those sent in the background (until /track has shown them).
+const outboxNotes = byId("outbox-notes");
+const showOutbox = () => {
+  // The shell's notice sends the resident here; here the notes say more.
+  const shellNotice = byId("outbox-waiting");
+  if (shellNotice) shellNotice.hidden = true;
+  const queue = pendingReports();
+  const waiting = queue.filter((p) => !p.refused);
+  const refusedOnes = queue.filter((p) => p.refused && p.key !== state.key);
+  const sent = unseenReports();
+  const notes = [];
+  if (waiting.length > 0 && state.phase !== "queued") {
+    const p = el("p", { className: "banner waiting" }, [
+      el("strong", { textContent: T("waiting_network") }),
+      " " + T("pending_count", { n: waiting.length }),
+    ]);
+    p.setAttribute("role", "status");
+    notes.push(p);
+  }
+  if (sent.length > 0) {
+    const box = el("div", { className: "banner sent" }, [
+      el("strong", { textContent: T("sent_in_background") }),
+      el(
+        "ul",
+        {},
+        sent.map((s) => el("li", {}, [el("a", { href: s.track_url, textContent: s.tracking_code })])),
+      ),
+    ]);
+    box.setAttribute("role", "status");
+    notes.push(box);
+  }
+  if (refusedOnes.length > 0) {
+    const box = el("div", { className: "banner refused" }, [
+      el("strong", { textContent: T("refused_title") }),
+      el(
+        "ul",
+        {},
+        refusedOnes.map((p) => {
+          const dismiss = el("button", { type: "button", className: "button small", textContent: T("dismiss") });
+          dismiss.addEventListener("click", () => {
+            dropPending(p.key);
+            showOutbox();
+          });
+          return el("li", {}, [el("span", { textContent: p.summary }), el("small", { textContent: p.refused }), dismiss]);
+        }),
+      ),
+    ]);
+    box.setAttribute("role", "alert");
+    notes.push(box);
+  }
+  fill(outboxNotes, ...notes);
+};
+
 // ------------------------------------------------------------ start
 
-// A report this page queued, settled in the background.
+// A report this page queued, settled in the background; and the notes
+// on the others.
 startSender((settled) => {
+  showOutbox();
   if (state.phase !== "queued" || settled.key !== state.key) {
     if (state.phase === "queued") showQueued();
     return;
@@ -860,9 +988,13 @@ startSender((settled) => {
   }
 });
 
+// What a browser put back into the form from an earlier visit (a reload,
+// the back button) is not what this script knows of: a form starts empty.
+form.reset();
+setEditable(true);
 showCounter();
 showIdentity();
-setEditable(true);
+showOutbox();
 
 // Kept for use with no signal: this page (its script inside) and its
 // stylesheet, and the tracking page a receipt leads to.

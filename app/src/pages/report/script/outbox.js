@@ -271,7 +271,7 @@ async function queueDataUrl(blob) {
   const mime = blob.type || "application/octet-stream";
   let bytes;
   try {
-    bytes = new Uint8Array(await blob.arrayBuffer());
+    bytes = new Uint8Array(await photoArrayBuffer(blob));
   } catch (_) {
     bytes = new Uint8Array(0);
   }

@@ -22,6 +22,11 @@ const photoMaxBytes = 600 * 1024;
 // sent at 0.55 whatever it weighs (the server takes up to its own limit).
 const photoQualities = [0.85, 0.75, 0.65, 0.55];
 
+// A blob's bytes: `Blob.arrayBuffer` is newer than some of the phones this
+// page is for (Safari before 14); a `Response` reads any blob.
+const photoArrayBuffer = (blob) =>
+  typeof blob.arrayBuffer === "function" ? blob.arrayBuffer() : new Response(blob).arrayBuffer();
+
 // The photo to upload ({ blob, decoded, gps }): `decoded` when the browser
 // could decode it (so it can show a thumbnail), `gps` the [lat, lon] its
 // EXIF carries, or null. Never rejects: what cannot be prepared is sent as
@@ -29,7 +34,7 @@ const photoQualities = [0.85, 0.75, 0.65, 0.55];
 async function preparePhoto(file) {
   let gps = null;
   try {
-    gps = exifGps(new Uint8Array(await file.arrayBuffer()));
+    gps = exifGps(new Uint8Array(await photoArrayBuffer(file)));
   } catch (_) {
     // Unreadable: no position, the photo may still decode.
   }
@@ -177,7 +182,7 @@ function photoEncode(canvas, quality) {
 // after its SOI; null when it is not a JPEG.
 async function photoWithGps(jpeg, lat, lon) {
   try {
-    const bytes = new Uint8Array(await jpeg.arrayBuffer());
+    const bytes = new Uint8Array(await photoArrayBuffer(jpeg));
     if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
     const tiff = exifGpsTiff(lat, lon);
     const len = 2 + 6 + tiff.length;

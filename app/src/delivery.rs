@@ -103,7 +103,12 @@ mod tests {
         // The cookie the server reads the language from, and the key the
         // outbox is kept under on the phone.
         assert!(SERVER_ONLY_SCRIPT.contains(&format!("'{}='", crate::lang::COOKIE)));
-        assert!(SERVER_ONLY_SCRIPT.contains(crate::send_queue::QUEUE_KEY));
+        // Where the report form keeps what waits for the network (the key
+        // phones already hold their reports under: renaming it would strand
+        // them).
+        assert!(SERVER_ONLY_SCRIPT.contains("'shanshui.outbox.v1'"));
+        #[cfg(feature = "ssr")]
+        assert!(crate::pages::report::SCRIPT.contains("\"shanshui.outbox.v1\""));
         assert!(!SERVER_ONLY_SCRIPT.contains("</script"));
     }
 }

@@ -1,53 +1,27 @@
-//! Reports waiting for the network (待发送的举报).
+//! The console's uploads that wait for the network (待发送), and the
+//! staff's intake form's one try.
 //!
-//! A report whose upload gets no answer (offline, a dropped connection, a
-//! 5xx, 429) is kept on the phone in `localStorage`, photos included (they
-//! are already small), with its idempotency key, and sent again with the
-//! same key when the browser comes back online and every 15 seconds: the
-//! server then files it once however many tries reach it. A 4xx answer is
-//! final and is not retried.
+//! Evidence a handler attaches on site (查处: photos, PDFs) whose upload
+//! gets no answer (offline, a dropped connection, a 5xx, 429) is kept on
+//! the device in `localStorage`, files included, with its idempotency key,
+//! and sent again with the same key when the browser comes back online and
+//! every 15 seconds: the server then attaches it once however many tries
+//! reach it. A 4xx answer is final and is not retried.
 //!
-//! Receipts are kept on the phone too (本机的举报), so a report sent in the
-//! background is not lost and the secret shown once can be found again.
-//!
-//! Evidence a handler attaches on site (查处: photos, PDFs) waits the same
-//! way in a queue of its own, with its idempotency key.
+//! A resident's report waits the same way, but in the report page's own
+//! script (`pages/report/script/outbox.js`), which no longer runs this
+//! module: the names below are where both keep what waits, and what
+//! `/track` and every server-only page read.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::report::SubmitReceipt;
 
-/// The key phones already hold their waiting reports under (from when this
-/// module was called the outbox): renaming it would strand them.
-pub const QUEUE_KEY: &str = "shanshui.outbox.v1";
-pub const RECEIPTS_KEY: &str = "shanshui.reports.v1";
 pub const RETRY_EVERY_MS: u32 = 15_000;
 /// Evidence a handler attached on site (photos, PDFs), waiting for the
 /// network: kept apart from residents' reports, sent the same way.
 pub const EVIDENCE_KEY: &str = "shanshui.evidence.v1";
-
-/// A report as it will be sent again: the exact fields and photo bytes of
-/// the first try, so the server's request fingerprint matches.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Pending {
-    pub key: String,
-    pub created_ms: f64,
-    pub fields: Vec<(String, String)>,
-    /// `data:image/jpeg;base64,…`
-    pub photos: Vec<String>,
-    #[serde(default)]
-    pub attempts: u32,
-    #[serde(default)]
-    pub next_ms: f64,
-    /// The server refused it (4xx) after the network came back: kept so the
-    /// resident can read why, never sent again.
-    #[serde(default)]
-    pub refused: Option<String>,
-    /// A short summary for the list: the category's name and description's start.
-    #[serde(default)]
-    pub summary: String,
-}
 
 /// A file of waiting evidence: its form field, its name, its bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,47 +50,11 @@ pub struct PendingEvidence {
     pub refused: Option<String>,
 }
 
-/// A receipt kept on this phone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Saved {
-    pub tracking_code: String,
-    pub secret: String,
-    pub track_url: String,
-    pub saved_ms: f64,
-    #[serde(default)]
-    pub summary: String,
-    /// False until the resident has seen it (a report sent in the background).
-    #[serde(default)]
-    pub seen: bool,
-}
-
-/// What the background sender settled for a key.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Settled {
-    Done {
-        key: String,
-        receipt: SubmitReceipt,
-    },
-    Refused {
-        key: String,
-        status: u16,
-        error: ApiError,
-    },
-}
-
 #[derive(Clone, Copy)]
 pub struct SendQueue {
-    /// Reports waiting to be sent (refused ones not counted).
-    pub pending: RwSignal<usize>,
-    /// Reports the server refused after a retry.
-    pub refused: RwSignal<Vec<Pending>>,
-    /// False when the phone could not keep the waiting reports (storage
+    /// False when the device could not keep the waiting uploads (storage
     /// missing or full): they live only as long as the page.
     pub stored: RwSignal<bool>,
-    /// Receipts of reports sent in the background, not yet seen.
-    pub unseen: RwSignal<Vec<Saved>>,
-    /// The last thing the background sender settled.
-    pub last: RwSignal<Option<Settled>>,
     /// Evidence uploads waiting for the network.
     pub evidence_pending: RwSignal<usize>,
     /// Evidence uploads the server refused after a retry, with why.
@@ -128,11 +66,7 @@ pub struct SendQueue {
 
 pub fn provide_send_queue() -> SendQueue {
     let sending = SendQueue {
-        pending: RwSignal::new(0),
-        refused: RwSignal::new(Vec::new()),
         stored: RwSignal::new(true),
-        unseen: RwSignal::new(Vec::new()),
-        last: RwSignal::new(None),
         evidence_pending: RwSignal::new(0),
         evidence_refused: RwSignal::new(Vec::new()),
         evidence_sent: RwSignal::new(0),
@@ -153,12 +87,6 @@ mod client {
     use crate::browser::photos::{self, Blob};
     use crate::browser::{self, http, store};
     use std::cell::{Cell, RefCell};
-
-    thread_local! {
-        static BUSY: Cell<bool> = const { Cell::new(false) };
-        /// The queue, when storage could not keep it.
-        static MEMORY: RefCell<Option<Vec<Pending>>> = const { RefCell::new(None) };
-    }
 
     /// A queue kept in storage under `key`, or in `memory` while storage
     /// could not keep it (full, or refused in private browsing).
@@ -195,139 +123,14 @@ mod client {
         let _ = sending.stored.try_set(ok || queue.is_empty());
     }
 
-    pub fn load_queue() -> Vec<Pending> {
-        load_from(&MEMORY, QUEUE_KEY)
-    }
-
-    fn save_queue(sending: SendQueue, queue: Vec<Pending>) {
-        store_to(sending, &MEMORY, QUEUE_KEY, &queue);
-        publish(sending, &queue);
-    }
-
-    fn publish(sending: SendQueue, queue: &[Pending]) {
-        let _ = sending
-            .pending
-            .try_set(queue.iter().filter(|p| p.refused.is_none()).count());
-        let refused: Vec<Pending> = queue
-            .iter()
-            .filter(|p| p.refused.is_some())
-            .cloned()
-            .collect();
-        let _ = sending.refused.try_set(refused);
-    }
-
-    pub fn load_saved() -> Vec<Saved> {
-        store::get(RECEIPTS_KEY)
-            .and_then(|s| serde_json::from_str::<Vec<Saved>>(&s).ok())
-            .unwrap_or_default()
-    }
-
-    pub fn write_saved(list: &[Saved]) {
-        if list.is_empty() {
-            store::remove(RECEIPTS_KEY);
-        } else if let Ok(text) = serde_json::to_string(list) {
-            let _ = store::set(RECEIPTS_KEY, &text);
-        }
-    }
-
-    /// Keeps a receipt on the phone (newest first, at most 50).
-    pub fn remember(receipt: &SubmitReceipt, summary: &str, seen: bool) {
-        let mut list = load_saved();
-        list.retain(|s| s.tracking_code != receipt.tracking_code || s.secret != receipt.secret);
-        list.insert(
-            0,
-            Saved {
-                tracking_code: receipt.tracking_code.clone(),
-                secret: receipt.secret.clone(),
-                track_url: receipt.track_url.clone(),
-                saved_ms: browser::now_ms(),
-                summary: summary.to_owned(),
-                seen,
-            },
-        );
-        list.truncate(50);
-        write_saved(&list);
-    }
-
-    pub fn mark_seen(sending: SendQueue) {
-        let mut list = load_saved();
-        if list.iter().any(|s| !s.seen) {
-            for s in list.iter_mut() {
-                s.seen = true;
-            }
-            write_saved(&list);
-        }
-        let _ = sending.unseen.try_set(Vec::new());
-    }
-
-    /// Keeps a report for a later try; its photos become data URLs.
-    pub async fn enqueue(
-        sending: SendQueue,
-        key: &str,
-        fields: Vec<(String, String)>,
-        blobs: &[Blob],
-        summary: String,
-        retry_after_s: Option<u32>,
-    ) {
-        let mut photos = Vec::new();
-        for blob in blobs {
-            photos.push(photos::data_url(blob).await);
-        }
-        let now = browser::now_ms();
-        let mut queue = load_queue();
-        queue.retain(|p| p.key != key);
-        queue.push(Pending {
-            key: key.to_owned(),
-            created_ms: now,
-            fields,
-            photos,
-            attempts: 1,
-            next_ms: now + f64::from(retry_after_s.map(|s| s * 1000).unwrap_or(RETRY_EVERY_MS)),
-            refused: None,
-            summary,
-        });
-        save_queue(sending, queue);
-    }
-
-    /// Removes a report from the queue (sent, or given up by the resident).
-    pub fn drop_pending(sending: SendQueue, key: &str) {
-        let mut queue = load_queue();
-        queue.retain(|p| p.key != key);
-        save_queue(sending, queue);
-    }
-
     /// The result of one try.
     pub enum Outcome {
         Done(SubmitReceipt),
-        /// No answer, 5xx, 429 (with Retry-After seconds): try again later.
-        Retry(Option<u32>),
+        /// No answer, 5xx, 429: nothing was filed, or the same key
+        /// replays what was.
+        Retry,
         /// 4xx: final.
         Refused(u16, ApiError),
-    }
-
-    pub async fn send(
-        key: &str,
-        fields: &[(String, String)],
-        blobs: &[Blob],
-        progress: impl Fn(f64) + 'static,
-    ) -> Outcome {
-        send_to("/api/v1/reports", key, fields, blobs, progress).await
-    }
-
-    /// One try at `url` (the resident's `/api/v1/reports`, or staff's
-    /// `/api/v1/cases/intake`, which take the same form).
-    pub async fn send_to(
-        url: &str,
-        key: &str,
-        fields: &[(String, String)],
-        blobs: &[Blob],
-        progress: impl Fn(f64) + 'static,
-    ) -> Outcome {
-        // A body the browser could not build gets no answer, like a
-        // dropped connection: kept, and tried again.
-        let answer =
-            http::post_form(url, fields, blobs, &[("Idempotency-Key", key)], progress).await;
-        receipt_of(answer)
     }
 
     /// One try at `url` with named files: (field, bytes, name) — staff's
@@ -357,9 +160,9 @@ mod client {
             200..=299 => match serde_json::from_str::<SubmitReceipt>(&answer.body) {
                 Ok(r) => Outcome::Done(r),
                 // Filed, but the answer was cut: the same key replays it.
-                Err(_) => Outcome::Retry(None),
+                Err(_) => Outcome::Retry,
             },
-            0 | 408 | 429 | 500..=599 => Outcome::Retry(answer.retry_after_s),
+            0 | 408 | 429 | 500..=599 => Outcome::Retry,
             status => Outcome::Refused(
                 status,
                 answer
@@ -367,104 +170,6 @@ mod client {
                     .unwrap_or_else(|| ApiError::new("http_error", format!("HTTP {status}"))),
             ),
         }
-    }
-
-    /// Sends what is due, one report at a time; stops at the first that
-    /// still gets no answer.
-    pub fn flush(sending: SendQueue) {
-        if BUSY.with(|b| b.replace(true)) {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            run(sending).await;
-            BUSY.with(|b| b.set(false));
-        });
-    }
-
-    async fn run(sending: SendQueue) {
-        let queue = load_queue();
-        publish(sending, &queue);
-        let now = browser::now_ms();
-        let due: Vec<Pending> = queue
-            .into_iter()
-            .filter(|p| p.refused.is_none() && p.next_ms <= now)
-            .collect();
-        for item in due {
-            let blobs: Vec<Blob> = item
-                .photos
-                .iter()
-                .filter_map(|u| photos::from_data_url(u))
-                .collect();
-            let outcome = send(&item.key, &item.fields, &blobs, |_| {}).await;
-            let mut queue = load_queue();
-            match outcome {
-                Outcome::Done(receipt) => {
-                    queue.retain(|p| p.key != item.key);
-                    save_queue(sending, queue);
-                    remember(&receipt, &item.summary, false);
-                    let _ = sending
-                        .unseen
-                        .try_set(load_saved().into_iter().filter(|s| !s.seen).collect());
-                    let _ = sending.last.try_set(Some(Settled::Done {
-                        key: item.key.clone(),
-                        receipt,
-                    }));
-                }
-                Outcome::Refused(status, error) => {
-                    if let Some(p) = queue.iter_mut().find(|p| p.key == item.key) {
-                        p.refused = Some(error.message.clone());
-                        // Keep the text, drop the photos: it will not be sent again.
-                        p.photos.clear();
-                    }
-                    save_queue(sending, queue);
-                    let _ = sending.last.try_set(Some(Settled::Refused {
-                        key: item.key.clone(),
-                        status,
-                        error,
-                    }));
-                }
-                Outcome::Retry(after) => {
-                    if let Some(p) = queue.iter_mut().find(|p| p.key == item.key) {
-                        p.attempts += 1;
-                        p.next_ms = browser::now_ms()
-                            + f64::from(after.map(|s| s * 1000).unwrap_or(RETRY_EVERY_MS));
-                    }
-                    save_queue(sending, queue);
-                    break;
-                }
-            }
-        }
-    }
-
-    /// Starts the background sender: on `online`, every 15 s, and now.
-    pub fn start(sending: SendQueue) {
-        publish(sending, &load_queue());
-        let _ = sending
-            .unseen
-            .try_set(load_saved().into_iter().filter(|s| !s.seen).collect());
-        let online = window_event_listener(leptos::ev::online, move |_| {
-            // "online" can come before the network really works; still due now.
-            let mut queue = load_queue();
-            for p in queue.iter_mut() {
-                p.next_ms = 0.0;
-            }
-            if !queue.is_empty() {
-                save_queue(sending, queue);
-            }
-            flush(sending);
-        });
-        let timer = set_interval_with_handle(
-            move || flush(sending),
-            std::time::Duration::from_millis(u64::from(RETRY_EVERY_MS)),
-        )
-        .ok();
-        on_cleanup(move || {
-            online.remove();
-            if let Some(t) = timer {
-                t.clear();
-            }
-        });
-        flush(sending);
     }
 
     // ---------------------------------------------------------- evidence

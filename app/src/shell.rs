@@ -23,16 +23,6 @@ pub struct ShellConfig {
 
 const MARK_SCRIPTED: &str = "document.documentElement.classList.add('js')";
 
-/// On a hydrated page, also: a category tapped while the page is not live
-/// yet (the report form's grid is in the first paint, its listener comes
-/// with the WebAssembly, seconds later on a weak network) is remembered,
-/// and the form chooses it once live (`browser::take_early_category`), so
-/// the resident's first tap is not lost.
-const MARK_SCRIPTED_AND_EARLY_TAPS: &str = "document.documentElement.classList.add('js');\
-addEventListener('click',function(e){if(window.shanshuiLive)return;\
-var b=e.target.closest&&e.target.closest('button.category[data-code]');\
-if(b)window.shanshuiEarlyCategory=b.getAttribute('data-code')},true)";
-
 /// The tab's icon, written into every page (`data:`): a link to
 /// `/favicon.svg` cost every page one more request, a round trip on a weak
 /// network, for 265 bytes. The file stays for the web app manifest and the
@@ -98,7 +88,7 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
                 // Marks the page as scripted before it paints, so no-JavaScript
                 // notices (`.nojs-only`) stay hidden for everyone else.
                 <script nonce=nonce.clone()>
-                    {if delivery == Delivery::Hydrated { MARK_SCRIPTED_AND_EARLY_TAPS } else { MARK_SCRIPTED }}
+                    {MARK_SCRIPTED}
                 </script>
                 <link rel="stylesheet" href=format!("/style.css?v={v}") />
                 <link rel="icon" href=FAVICON.as_str() type="image/svg+xml" />

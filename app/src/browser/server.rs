@@ -15,10 +15,6 @@ pub fn random_key() -> String {
     String::new()
 }
 
-pub async fn copy_text(_text: &str) -> bool {
-    false
-}
-
 pub fn scroll_to(_id: &str) {}
 
 /// The server lays out for no screen: as a desktop's.
@@ -28,10 +24,6 @@ pub fn wider_than(_px: u32) -> bool {
 
 pub fn encode_component(s: &str) -> String {
     s.to_owned()
-}
-
-pub fn origin() -> String {
-    String::new()
 }
 
 // The server takes the language from the request (`lang::initial`): only
@@ -44,10 +36,6 @@ pub fn rendered_lang() -> Option<String> {
 pub fn set_cookie(_cookie: &str) {}
 
 pub fn follow_server_only_links() {}
-
-pub fn take_early_category() -> Option<String> {
-    None
-}
 
 pub fn when_near(_el: &leptos::web_sys::Element, _f: impl FnOnce() + 'static) {}
 
@@ -74,16 +62,6 @@ pub mod http {
         _body: &impl serde::Serialize,
     ) -> Result<T, HttpError> {
         Err(HttpError::Network)
-    }
-
-    pub async fn post_form(
-        _url: &str,
-        _fields: &[(String, String)],
-        _blobs: &[Blob],
-        _headers: &[(&str, &str)],
-        _progress: impl Fn(f64) + 'static,
-    ) -> Upload {
-        Upload::failed()
     }
 
     #[allow(dead_code)] // built by the pages, read only in the browser
@@ -178,29 +156,6 @@ pub mod photos {
 
     pub async fn prepare(file: &File) -> Prepared {
         match *file {}
-    }
-}
-
-pub mod offline {
-    pub async fn keep(_pages: &[&str]) {}
-}
-
-pub mod push {
-    // The other variants are the browser's answers (`web/push.rs`).
-    #[allow(dead_code)]
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Support {
-        Unsupported,
-        Denied,
-        Available,
-    }
-
-    pub fn support() -> Support {
-        Support::Unsupported
-    }
-
-    pub async fn subscribe(_public_key: &str) -> Result<String, String> {
-        Err("not in a browser".to_owned())
     }
 }
 

@@ -32,12 +32,9 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame() -> impl IntoView {
     let lang = use_lang();
-    let sending = provide_send_queue();
-    // Reports kept on the phone are sent again from any page.
-    Effect::new(move |_| {
-        crate::send_queue::start(sending);
-        crate::browser::follow_server_only_links();
-    });
+    // The console's uploads waiting for the network (see `send_queue`).
+    provide_send_queue();
+    Effect::new(move |_| crate::browser::follow_server_only_links());
     // The formatter runs when leptos_meta writes the head: see `head_text`.
     // Every page's title passes through it, so it is where the title is
     // escaped (see `head_title`).
@@ -65,7 +62,6 @@ fn Frame() -> impl IntoView {
             <main id="main">
                 {(crate::delivery::Delivery::current() == crate::delivery::Delivery::ServerOnly)
                     .then(|| view! { <WaitingOnThisPhone /> })}
-                <SendQueueBanner />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=server_only::home />
                     // Lazy: each page beyond the shell is its own WebAssembly
@@ -244,74 +240,9 @@ impl Page {
     }
 }
 
-/// Reports waiting for the network, refused after a retry, or sent in the
-/// background since the resident last looked: said on every page.
-#[component]
-fn SendQueueBanner() -> impl IntoView {
-    let lang = use_lang();
-    let sending = crate::send_queue::use_send_queue();
-    let location = leptos_router::hooks::use_location();
-    move || {
-        let l = lang.get();
-        let pending = sending.pending.get();
-        let unseen = sending.unseen.get();
-        let refused = sending.refused.get();
-        // The report page says it itself while its own report waits.
-        let on_report = location.pathname.get() == "/report";
-        let waiting = (pending > 0 && !on_report).then(|| {
-            view! {
-                <p class="banner waiting" role="status">
-                    <strong>{td_string!(l, waiting_network)}</strong>
-                    " "
-                    {td!(l, pending_count, n = pending)}
-                </p>
-            }
-        });
-        let sent = (!unseen.is_empty()).then(|| {
-            view! {
-                <div class="banner sent" role="status">
-                    <strong>{td_string!(l, sent_in_background)}</strong>
-                    <ul>
-                        {unseen
-                            .into_iter()
-                            .map(|s| view! { <li><a href=s.track_url.clone()>{s.tracking_code.clone()}</a></li> })
-                            .collect_view()}
-                    </ul>
-                </div>
-            }
-        });
-        let refused = (!refused.is_empty()).then(|| {
-            view! {
-                <div class="banner refused" role="alert">
-                    <strong>{td_string!(l, refused_title)}</strong>
-                    <ul>
-                        {refused
-                            .into_iter()
-                            .map(|p| {
-                                let key = p.key.clone();
-                                let reason = p.refused.clone().unwrap_or_default();
-                                view! {
-                                    <li>
-                                        <span>{p.summary.clone()}</span>
-                                        <small>{reason}</small>
-                                        <button type="button" class="button small" on:click=move |_| {
-                                            crate::send_queue::drop_pending(sending, &key);
-                                        }>{td_string!(l, dismiss)}</button>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                </div>
-            }
-        });
-        view! { {waiting} {sent} {refused} }
-    }
-}
-
-/// On a server-only page (see `delivery`), which sends nothing itself:
-/// shown by the page's script when reports wait in this phone's outbox,
-/// with the way to the page that sends them.
+/// On a server-only page (see `delivery`): shown by the page's script when
+/// reports wait in this phone's outbox, with the way to the page that
+/// sends them (`/report`, whose own script says more in its place).
 #[component]
 fn WaitingOnThisPhone() -> impl IntoView {
     let l = use_lang().get_untracked();

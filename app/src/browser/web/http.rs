@@ -88,26 +88,6 @@ pub struct FormFile<'a> {
     pub name: String,
 }
 
-/// A report's photos as form files (`photo`, named by their order).
-fn photo_files(blobs: &[web_sys::Blob]) -> Vec<FormFile<'_>> {
-    blobs
-        .iter()
-        .enumerate()
-        .map(|(i, blob)| {
-            let ext = if blob.type_() == "image/jpeg" {
-                "jpg"
-            } else {
-                "img"
-            };
-            FormFile {
-                field: "photo",
-                blob,
-                name: format!("photo-{}.{ext}", i + 1),
-            }
-        })
-        .collect()
-}
-
 /// The multipart body of a form: its fields, then its files.
 fn multipart(fields: &[(String, String)], files: &[FormFile<'_>]) -> Option<web_sys::FormData> {
     let form = web_sys::FormData::new().ok()?;
@@ -119,18 +99,6 @@ fn multipart(fields: &[(String, String)], files: &[FormFile<'_>]) -> Option<web_
             .ok()?;
     }
     Some(form)
-}
-
-/// `POST url` with a multipart body of `fields` and then `blobs` (as
-/// `photo`), calling `progress` with 0.0–1.0 as the bytes leave.
-pub async fn post_form(
-    url: &str,
-    fields: &[(String, String)],
-    blobs: &[web_sys::Blob],
-    headers: &[(&str, &str)],
-    progress: impl Fn(f64) + 'static,
-) -> Upload {
-    post_files(url, fields, &photo_files(blobs), headers, progress).await
 }
 
 /// `POST url` with a multipart body of `fields` and then `files`, calling

@@ -3,15 +3,11 @@
 
 pub mod geo;
 pub mod http;
-mod js;
 pub mod map;
-pub mod offline;
 pub mod photos;
-pub mod push;
 pub mod store;
 
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsCast;
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> f64 {
@@ -31,48 +27,6 @@ pub fn random_key() -> String {
         }
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Copies text to the clipboard; false when the browser refuses.
-pub async fn copy_text(text: &str) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let navigator = window.navigator();
-    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .map(|v| !v.is_undefined() && !v.is_null())
-        .unwrap_or(false);
-    if has_clipboard
-        && JsFuture::from(navigator.clipboard().write_text(text))
-            .await
-            .is_ok()
-    {
-        return true;
-    }
-    // Older browsers and plain-HTTP pages: a selected input and execCommand.
-    let Some(document) = window.document() else {
-        return false;
-    };
-    let Ok(input) = document.create_element("input") else {
-        return false;
-    };
-    let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() else {
-        return false;
-    };
-    input.set_value(text);
-    let _ = input.set_attribute("readonly", "");
-    let _ = input.set_attribute("style", "position:fixed;top:0;left:0;opacity:0");
-    let Some(body) = document.body() else {
-        return false;
-    };
-    let _ = body.append_child(&input);
-    input.select();
-    let copied = document
-        .dyn_ref::<web_sys::HtmlDocument>()
-        .and_then(|d| d.exec_command("copy").ok())
-        .unwrap_or(false);
-    input.remove();
-    copied
 }
 
 /// Scrolls to an element of the page and focuses it, if it can be focused.
@@ -104,13 +58,6 @@ pub fn wider_than(px: u32) -> bool {
 /// `encodeURIComponent`.
 pub fn encode_component(s: &str) -> String {
     String::from(js_sys::encode_uri_component(s))
-}
-
-/// The page's origin (`https://host`), or "" when unknown.
-pub fn origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
 }
 
 /// The `lang` attribute the server rendered on `<html>`.
@@ -180,18 +127,6 @@ pub fn when_near(el: &web_sys::Element, f: impl FnOnce() + 'static) {
     }
 }
 
-/// The category a resident tapped before the report form was live, kept by
-/// the page's first inline script (`shell`), taken once; from then on the
-/// script keeps no more (the form's own listener has them).
-pub fn take_early_category() -> Option<String> {
-    let window = JsValue::from(web_sys::window()?);
-    let key = JsValue::from_str("shanshuiEarlyCategory");
-    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("shanshuiLive"), &JsValue::TRUE);
-    let code = js_sys::Reflect::get(&window, &key).ok()?.as_string();
-    let _ = js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key);
-    code
-}
-
 /// Links to a server-only page (see `crate::delivery`) are followed by the
 /// browser, not by the app's router: the page is not in this WebAssembly,
 /// and the server sends it whole. A listener on the window's capture phase
@@ -220,4 +155,11 @@ pub fn follow_server_only_links() {
     );
     // Kept for the page's life, like the router's own listener.
     on_click.forget();
+}
+
+/// The page's origin (`https://host`), or "" when unknown.
+fn origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
 }

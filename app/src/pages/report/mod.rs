@@ -1,10 +1,13 @@
-//! `/report`: a resident reports a problem in under a minute, from a phone,
-//! on a weak network, without an account.
+//! The report form (举报表).
 //!
-//! One page, five short steps (category, photos, location, details,
-//! identity), open cases nearby to say "me too" to, then the receipt. The
-//! server renders the skeleton; everything that needs the browser (the
-//! category list, photos, location, map, upload) starts after hydration.
+//! The resident's `/report` is rendered on the server and worked by a
+//! script of its own ([`page`]): no WebAssembly on a resident's phone.
+//!
+//! Staff keying in a report that came by phone, letter, visit or
+//! inspection (代录, `/admin/intake`) use [`Report`], the same steps in the
+//! console's app: the road it came by first, then category, photos,
+//! documents, location, details and the caller's identity, open cases
+//! nearby to say "me too" to, then the receipt to read out.
 
 mod documents;
 #[cfg(feature = "ssr")]
@@ -15,7 +18,6 @@ mod steps;
 
 use crate::i18n::*;
 use crate::lang::use_lang;
-use crate::send_queue::{Settled, use_send_queue};
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 pub use page::{ReportPage, SCRIPT};
@@ -70,26 +72,21 @@ pub enum Phase {
     Editing,
     /// Uploading; the fraction sent.
     Sending(f64),
-    /// No answer: kept on the phone, retried in the background.
-    Queued,
     Done(Box<SubmitReceipt>),
 }
 
 /// The form's state, all signals (so it is `Copy` and can go anywhere).
 #[derive(Clone, Copy)]
 pub struct Form {
-    /// Filed by staff for a caller (代录, `/admin/intake`), with the filer's
-    /// role; `None` on the resident's own `/report`.
-    pub for_caller: Option<Role>,
-    /// The road it came in by, when filed for a caller.
+    /// The role of the member of staff filing it for a caller.
+    pub for_caller: Role,
+    /// The road it came in by (受理渠道).
     pub channel: RwSignal<Option<Channel>>,
     pub hydrated: RwSignal<bool>,
     /// Read by the server as it renders the page and sent inside it, so the
-    /// list is there at the first paint and hydration finds it in place:
-    /// when it came after the WebAssembly, it pushed every later step down
-    /// the screen (a layout shift of 0.48, most of Lighthouse's 0.53).
-    /// Fetched in the browser where the form first renders there (the
-    /// staff's `/admin/intake`); `refetch` retries.
+    /// list is there at the first paint and hydration finds it in place;
+    /// fetched in the browser where the form first renders there (a link
+    /// followed inside the console); `refetch` retries.
     pub categories: Resource<crate::public_api::Loaded<Vec<Category>>>,
     pub category: RwSignal<Option<Category>>,
     pub photos: RwSignal<Vec<PhotoItem>>,
@@ -118,13 +115,11 @@ pub struct Form {
 }
 
 impl Form {
-    fn new(for_caller: Option<Role>) -> Self {
+    fn new(for_caller: Role) -> Self {
         Form {
             for_caller,
             // A handler files only what they found on an inspection.
-            channel: RwSignal::new(
-                (for_caller == Some(Role::Handler)).then_some(Channel::Inspection),
-            ),
+            channel: RwSignal::new((for_caller == Role::Handler).then_some(Channel::Inspection)),
             hydrated: RwSignal::new(false),
             categories: Resource::new(
                 || (),
@@ -155,10 +150,10 @@ impl Form {
         }
     }
 
-    /// The number shown on the resident's step `n`: one more on the staff
-    /// form, whose first step is the road the report came by.
+    /// The number shown on the resident's step `n`: one more, since the
+    /// first step is the road the report came by.
     pub fn step(&self, n: u8) -> u8 {
-        n + u8::from(self.for_caller.is_some())
+        n + 1
     }
 
     /// The coordinates typed, located or picked, if both parse and are in range.
@@ -238,7 +233,7 @@ pub fn parse_coords(lat: &str, lon: &str) -> Option<(f64, f64)> {
 /// all again.
 fn validate(form: &Form) -> Vec<(String, Problem)> {
     let mut out = Vec::new();
-    if form.for_caller.is_some() && form.channel.get_untracked().is_none() {
+    if form.channel.get_untracked().is_none() {
         out.push(("channel".to_owned(), Problem::Channel));
     }
     let category = form.category.get_untracked();
@@ -310,7 +305,7 @@ fn description_text(form: &Form) -> String {
 fn fields(form: &Form) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: String| f.push((k.to_owned(), v));
-    if let (Some(_), Some(c)) = (form.for_caller, form.channel.get_untracked()) {
+    if let Some(c) = form.channel.get_untracked() {
         push("channel", c.as_str().to_owned());
     }
     if let Some(c) = form.category.get_untracked() {
@@ -368,23 +363,6 @@ fn fields(form: &Form) -> Vec<(String, String)> {
     f
 }
 
-/// A line for the list of reports kept on the phone.
-fn summary(form: &Form) -> String {
-    let category = form
-        .category
-        .get_untracked()
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let description: String = form
-        .description
-        .get_untracked()
-        .trim()
-        .chars()
-        .take(40)
-        .collect();
-    format!("{category} · {description}")
-}
-
 /// How far each photo is through an upload, from the share of the whole
 /// request sent so far (the browser reports only that). The multipart
 /// body carries the form's fields (`ahead` bytes) and then the photos in
@@ -416,9 +394,9 @@ fn fields_bytes(form: &Form) -> f64 {
         .sum()
 }
 
-/// `/report` as a lazy route: with the `hydrate` feature its view is a
-/// wasm-split point, so the form's code is its own WebAssembly chunk that
-/// the browser loads when the page is opened, not with the first page.
+/// `/admin/intake` as a lazy route: with the `hydrate` feature its view is
+/// a wasm-split point, so the form's code is its own WebAssembly chunk that
+/// the browser loads when the page is opened, not with the console.
 pub struct ReportRoute;
 
 #[leptos_router::lazy_route]
@@ -427,17 +405,7 @@ impl leptos_router::LazyRoute for ReportRoute {
         ReportRoute
     }
 
-    /// `/report`, and `/admin/intake` inside the console: the staff's form
-    /// (代录) is this one with the road first, so it is served from this
-    /// chunk rather than a second route's, which would split the form's
-    /// code into hundreds of small chunks shared by both.
     fn view(_route: Self) -> AnyView {
-        let path = leptos_router::hooks::use_location()
-            .pathname
-            .get_untracked();
-        if !path.starts_with("/admin/intake") {
-            return view! { <Report /> }.into_any();
-        }
         match crate::pages::admin::use_staff().me().map(|me| me.role) {
             Some(role @ (Role::Admin | Role::Dispatcher | Role::Handler)) => {
                 view! { <Report for_caller=role /> }.into_any()
@@ -447,61 +415,20 @@ impl leptos_router::LazyRoute for ReportRoute {
     }
 }
 
-/// The report form: the resident's own (`/report`), or, with `for_caller`
-/// (the filer's role), staff keying in a report that came by phone, letter,
-/// visit or inspection (代录, `/admin/intake`). The steps are the same; the
-/// staff form adds the road it came by, sends to `/api/v1/cases/intake`,
-/// keeps nothing on the device, and shows the secret to read out.
+/// Staff keying in a report that came by phone, letter, visit or
+/// inspection (代录), with the filer's role: the resident's steps with the
+/// road it came by first, sent to `/api/v1/cases/intake`; nothing is kept
+/// on the device, and the receipt shows the secret to read out.
 #[component]
-pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
+pub fn Report(for_caller: Role) -> impl IntoView {
     let lang = use_lang();
     let form = Form::new(for_caller);
-    let sending = use_send_queue();
 
     // After hydration: a key for this report.
     Effect::new(move |_| {
         form.hydrated.set(true);
-        // A category tapped while the page was not live yet.
-        let early = crate::browser::take_early_category();
-        if let (Some(code), Some(Ok(list))) = (early, form.categories.get_untracked())
-            && let Some(c) = list.into_iter().find(|c| c.code == code)
-        {
-            steps::choose(form, c);
-        }
         if form.key.get_untracked().is_empty() {
             form.key.set(crate::browser::random_key());
-        }
-        // The resident's form works offline; staff keying in a report do
-        // so at a desk.
-        if for_caller.is_none() {
-            crate::pages::keep_offline();
-        }
-    });
-
-    // A report this page queued, settled in the background.
-    Effect::new(move |_| {
-        let Some(settled) = sending.last.get() else {
-            return;
-        };
-        if form.phase.get_untracked() != Phase::Queued {
-            return;
-        }
-        let key = form.key.get_untracked();
-        match settled {
-            Settled::Done { key: k, receipt } if k == key => {
-                crate::send_queue::mark_seen(sending);
-                form.phase.set(Phase::Done(Box::new(receipt)));
-            }
-            Settled::Refused {
-                key: k,
-                status,
-                error,
-            } if k == key => {
-                crate::send_queue::drop_pending(sending, &k);
-                form.problems.set(problems::from_api(status, &error));
-                form.phase.set(Phase::Editing);
-            }
-            _ => {}
         }
     });
 
@@ -518,29 +445,16 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
             return;
         }
         form.problems.set(Vec::new());
-        if form.for_caller.is_some() {
-            send_for_caller(form);
-        } else {
-            send(form, sending);
-        }
+        send_for_caller(form);
     };
-    let staff = for_caller.is_some();
     let title = move || {
         let l = lang.get();
         match for_caller {
-            Some(Role::Handler) => td_string!(l, page_inspection_found),
-            Some(_) => td_string!(l, page_intake),
-            None => td_string!(l, page_report),
+            Role::Handler => td_string!(l, page_inspection_found),
+            _ => td_string!(l, page_intake),
         }
     };
-    let lead = move || {
-        let l = lang.get();
-        if staff {
-            td_string!(l, intake_lead)
-        } else {
-            td_string!(l, report_lead)
-        }
-    };
+    let lead = move || td_string!(lang.get(), intake_lead);
 
     let done = move || matches!(form.phase.get(), Phase::Done(_));
 
@@ -548,8 +462,8 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
         <crate::components::page_meta::PageMeta
             title=move || title().to_owned()
             description=move || lead().to_owned()
-            path=(if staff { "/admin/intake" } else { "/report" }).to_owned() />
-        <div class="report-page" class:intake-page=staff>
+            path="/admin/intake".to_owned() />
+        <div class="report-page intake-page">
             <h1>{title}</h1>
             <p class="lead" hidden=done>{lead}</p>
             <p class="notice nojs-only">{move || td_string!(lang.get(), report_nojs)}</p>
@@ -557,15 +471,14 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
                 {move || td_string!(lang.get(), loading_app)}
             </p>
             {move || match form.phase.get() {
-                Phase::Done(receipt) if staff => view! { <receipt::CallerReceipt form=form receipt=*receipt /> }.into_any(),
-                Phase::Done(receipt) => view! { <receipt::Receipt form=form receipt=*receipt /> }.into_any(),
+                Phase::Done(receipt) => view! { <receipt::CallerReceipt form=form receipt=*receipt /> }.into_any(),
                 _ => ().into_any(),
             }}
             <form class="report-form" method="post" novalidate=true hidden=done on:submit=on_submit>
-                {staff.then(|| view! { <steps::ChannelStep form=form /> })}
+                <steps::ChannelStep form=form />
                 <steps::CategoryStep form=form />
                 <steps::PhotoStep form=form />
-                {staff.then(|| view! { <documents::IntakeDocuments form=form /> })}
+                <documents::IntakeDocuments form=form />
                 <steps::LocationStep form=form />
                 <steps::DetailsStep form=form />
                 <steps::IdentityStep form=form />
@@ -574,55 +487,6 @@ pub fn Report(#[prop(optional)] for_caller: Option<Role>) -> impl IntoView {
             </form>
         </div>
     }
-}
-
-/// Sends the report; on no answer keeps it for the background sender.
-fn send(form: Form, sending: crate::send_queue::SendQueue) {
-    use crate::send_queue::{self, Outcome};
-    let key = form.key.get_untracked();
-    let fields = fields(&form);
-    let blobs = steps::photo_blobs(&form);
-    let summary = summary(&form);
-    form.phase.set(Phase::Sending(0.0));
-    leptos::task::spawn_local(async move {
-        let mut key = key;
-        let mut outcome = send_queue::send(&key, &fields, &blobs, move |p| {
-            let _ = form.phase.try_set(Phase::Sending(p));
-        })
-        .await;
-        // The key was spent on a different report (an edit after a lost
-        // answer): this is a new report, with a new key.
-        if matches!(&outcome, Outcome::Refused(_, e) if e.code == "idempotency_key_reused") {
-            key = crate::browser::random_key();
-            let _ = form.key.try_set(key.clone());
-            outcome = send_queue::send(&key, &fields, &blobs, move |p| {
-                let _ = form.phase.try_set(Phase::Sending(p));
-            })
-            .await;
-        }
-        match outcome {
-            Outcome::Done(receipt) => {
-                send_queue::remember(&receipt, &summary, true);
-                let _ = form.phase.try_set(Phase::Done(Box::new(receipt)));
-                crate::browser::scroll_to("main");
-            }
-            Outcome::Refused(status, error) => {
-                let found = problems::from_api(status, &error);
-                if let Some((slot, _)) = found.first() {
-                    crate::browser::scroll_to(&problems::anchor(slot));
-                }
-                if found.iter().any(|(_, p)| *p == Problem::CorroboratesClosed) {
-                    let _ = form.corroborates.try_set(None);
-                }
-                let _ = form.problems.try_set(found);
-                let _ = form.phase.try_set(Phase::Editing);
-            }
-            Outcome::Retry(after) => {
-                send_queue::enqueue(sending, &key, fields, &blobs, summary, after).await;
-                let _ = form.phase.try_set(Phase::Queued);
-            }
-        }
-    });
 }
 
 /// Sends a report keyed in by staff: at once or not at all. Nothing is kept
@@ -662,7 +526,7 @@ fn send_for_caller(form: Form) {
                 let _ = form.problems.try_set(found);
                 let _ = form.phase.try_set(Phase::Editing);
             }
-            Outcome::Retry(_) => {
+            Outcome::Retry => {
                 let _ = form
                     .problems
                     .try_set(vec![("submit".to_owned(), Problem::NotSent)]);

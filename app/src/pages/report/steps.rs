@@ -6,7 +6,6 @@ use crate::components::icon::{Icon, icon_for};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use crate::markup::Markup;
-use crate::send_queue::use_send_queue;
 use leptos::prelude::*;
 use shared::Role;
 use shared::report::{
@@ -58,7 +57,7 @@ fn StepTitle(
 pub fn ChannelStep(form: Form) -> impl IntoView {
     let lang = use_lang();
     let roads: Vec<Channel> = match form.for_caller {
-        Some(Role::Handler) => vec![Channel::Inspection],
+        Role::Handler => vec![Channel::Inspection],
         _ => Channel::FOR_CALLER.to_vec(),
     };
     let title = Signal::derive(move || td_string!(lang.get(), step_channel).to_owned());
@@ -929,13 +928,7 @@ pub fn DetailsStep(form: Form) -> impl IntoView {
 #[component]
 pub fn IdentityStep(form: Form) -> impl IntoView {
     let lang = use_lang();
-    let title = Signal::derive(move || {
-        if form.for_caller.is_some() {
-            td_string!(lang.get(), step_caller_identity).to_owned()
-        } else {
-            td_string!(lang.get(), step_identity).to_owned()
-        }
-    });
+    let title = Signal::derive(move || td_string!(lang.get(), step_caller_identity).to_owned());
     view! {
         <section class="step" id="step-identity" tabindex="-1">
             <StepTitle n=form.step(5) title=title />
@@ -946,21 +939,17 @@ pub fn IdentityStep(form: Form) -> impl IntoView {
                         prop:checked=move || !form.real_name.get()
                         disabled=move || !form.editable()
                         on:change=move |_| form.real_name.set(false) />
-                    <span>{move || if form.for_caller.is_some() { td_string!(lang.get(), caller_anonymous) } else { td_string!(lang.get(), anonymous) }}</span>
+                    <span>{move || td_string!(lang.get(), caller_anonymous)}</span>
                 </label>
                 <label class="choice">
                     <input type="radio" name="identity" value="real" id="real-name"
                         prop:checked=move || form.real_name.get()
                         disabled=move || !form.editable()
                         on:change=move |_| form.real_name.set(true) />
-                    <span>{move || if form.for_caller.is_some() { td_string!(lang.get(), caller_named) } else { td_string!(lang.get(), real_name) }}</span>
+                    <span>{move || td_string!(lang.get(), caller_named)}</span>
                 </label>
             </fieldset>
-            <p class="privacy">{move || if form.for_caller.is_some() {
-                td_string!(lang.get(), caller_identity_explain)
-            } else {
-                td_string!(lang.get(), identity_explain)
-            }}</p>
+            <p class="privacy">{move || td_string!(lang.get(), caller_identity_explain)}</p>
             <div class="identity-fields" hidden=move || !form.real_name.get()>
                 <div class="field">
                     <label for="name">{move || td_string!(lang.get(), name_label)}</label>
@@ -1110,7 +1099,6 @@ pub fn NearbyStep(form: Form) -> impl IntoView {
 #[component]
 pub fn SubmitStep(form: Form) -> impl IntoView {
     let lang = use_lang();
-    let sending = use_send_queue();
     let progress = move || match form.phase.get() {
         Phase::Sending(p) => {
             let pct = (p * 100.0).round() as u32;
@@ -1129,30 +1117,11 @@ pub fn SubmitStep(form: Form) -> impl IntoView {
         }
         _ => None,
     };
-    let queued = move || {
-        (form.phase.get() == Phase::Queued).then(|| {
-            let l = lang.get();
-            let n = sending.pending.get();
-            view! {
-                <div class="queued notice" role="status">
-                    <strong>{td_string!(l, waiting_network)}</strong>
-                    <p>{td_string!(l, queued_explain)}</p>
-                    <p>{td!(l, pending_count, n = n)}</p>
-                    {(!sending.stored.get()).then(|| view! { <p class="field-error">{td_string!(l, not_stored)}</p> })}
-                    <button type="button" class="button small" on:click=move |_| {
-                        crate::send_queue::drop_pending(sending, &form.key.get_untracked());
-                        form.phase.set(Phase::Editing);
-                    }>{td_string!(l, cancel_sending)}</button>
-                </div>
-            }
-        })
-    };
     let busy = move || !form.hydrated.get() || !form.editable();
     view! {
         <div class="submit-area" id="submit-area">
             <FieldProblem form=form field="submit" />
             {progress}
-            {queued}
             <button type="submit" id="submit" class="button primary big" disabled=busy>
                 {move || match form.phase.get() {
                     Phase::Sending(_) => td_string!(lang.get(), sending),

@@ -264,7 +264,9 @@ mod tests {
 
     #[test]
     fn the_script_reads_the_names_the_app_keeps() {
-        assert!(SCRIPT.contains(crate::send_queue::RECEIPTS_KEY));
+        // The receipts the report form keeps on the phone.
+        assert!(SCRIPT.contains("\"shanshui.reports.v1\""));
+        assert!(crate::pages::report::SCRIPT.contains("\"shanshui.reports.v1\""));
         assert!(!SCRIPT.contains("</script"));
     }
 }

@@ -1,8 +1,7 @@
 //! Being told, on `/track` (通知): "notify me" by push on this browser (the
 //! page's script: only a browser can subscribe itself), "text me" with a
 //! phone kept for messages only, and 找回 — finding one's reports again by
-//! a code sent to the phone. The receipt on `/report` has its own
-//! "notify me" (`pages::notify`), in the app.
+//! a code sent to the phone. The receipt on `/report` leads here for both.
 
 use super::{Carry, Posted, recovered_list, refusal_view};
 use crate::i18n::*;

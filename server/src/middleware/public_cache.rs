@@ -47,10 +47,14 @@ use std::time::{Duration, Instant};
 
 /// The routes whose answers are the same for every reader, segment by
 /// segment; `*` stands for one non-empty segment. Nothing else is cached.
-const PUBLIC_ROUTES: [&str; 20] = [
+const PUBLIC_ROUTES: [&str; 21] = [
     // The home page and the open-information pages: rendered on the server
     // alone, the same for every reader of a language.
     "/",
+    // The report form as sent: the same empty form for every reader of a
+    // language (what a resident writes goes to the API, never into it), and
+    // what a poster's QR code brings a crowd to at once.
+    "/report",
     "/cases",
     "/cases/*",
     "/stats",
@@ -419,6 +423,7 @@ mod tests {
     fn only_public_reading_is_cached() {
         for p in [
             "/",
+            "/report",
             "/cases",
             "/cases/BN-2345-6789",
             "/stats",
@@ -444,7 +449,8 @@ mod tests {
             "/api/v1/cases",
             "/api/v1/track/BN-2345-6789",
             "/api/v1/session",
-            "/report",
+            "/reports",
+            "/report/x",
             // Staff routes that share a public route's prefix.
             "/api/v1/notices",
             "/api/v1/notices/",

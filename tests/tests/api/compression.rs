@@ -78,6 +78,7 @@ async fn a_kept_answer_is_brotli_for_every_browser_and_one_readers_is_their_own_
 ) {
     for path in [
         "/",
+        "/report",
         "/cases",
         "/open311/v2/services.json",
         "/open311/discovery.json",

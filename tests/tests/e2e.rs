@@ -262,15 +262,24 @@ async fn the_home_page_needs_no_webassembly_and_its_menu_and_language_switch_wor
         "the tracking page fetches no script and no WebAssembly"
     );
 
-    // A page people work on is hydrated by the app.
+    // So is the report form, with its own script inline.
     client.goto(&app.url("/report")).await.unwrap();
+    form_is_live(&client).await;
+    assert_eq!(
+        code_fetched(&client).await,
+        Vec::<String>::new(),
+        "the report form fetches no script and no WebAssembly"
+    );
+
+    // The console is hydrated by the app.
+    client.goto(&app.url("/admin")).await.unwrap();
     open_menu_once_hydrated(&client).await;
     assert!(
         wasm_fetched(&client)
             .await
             .iter()
             .any(|w| w.ends_with("/shanshui_bg.wasm")),
-        "the report form is hydrated"
+        "the console is hydrated"
     );
     // From a hydrated page, a link to an open-information page is followed
     // by the browser: that page is not in the WebAssembly.
@@ -1821,33 +1830,26 @@ async fn dispatcher_handler_and_reviewer_close_a_case_while_the_reporter_watches
     app.shutdown().await;
 }
 
-/// The first page downloads the shell alone; a page beyond it (the report
-/// form) arrives as its own chunk when a link opens it, and works rendered
-/// on the client; the receipt's link opens the case on the tracking page.
+/// From a hydrated page (the console's sign-in), the link to the report
+/// form is followed by the browser: the form is rendered on the server and
+/// runs on its own script, not on the console's WebAssembly (whose intake
+/// chunk is never fetched for it); its receipt's link opens the case on
+/// the tracking page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_beyond_the_shell_load_their_own_chunk_when_a_link_opens_them() {
+async fn from_the_console_the_report_form_is_a_page_of_its_own_that_works() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.load_demo().await;
     let (_driver, client) = start_browser().await;
-    // The console's sign-in: a hydrated page (the open-information pages
-    // and the tracking page are not; see the home page's test).
     client.goto(&app.url("/admin")).await.unwrap();
-    // The browser keeps 250 resource timings by default; the console and
-    // the report form may fetch more chunks than that between them, and the
-    // ones past the limit would go unseen.
-    client
-        .execute("performance.setResourceTimingBufferSize(10000)", vec![])
-        .await
-        .unwrap();
     open_menu_once_hydrated(&client).await;
     let wasm = wasm_fetched(&client).await;
     assert!(
         wasm.iter().any(|w| w.ends_with("/shanshui_bg.wasm"))
             && !wasm.iter().any(|w| w.contains("report_route")),
-        "the first page fetches the main module and its own chunks only: {wasm:?}"
+        "the console's first page fetches the main module and its own chunks only: {wasm:?}"
     );
 
-    // A mark that a full page load would wipe out.
+    // A mark that a full page load wipes out.
     client
         .execute("window.stillTheSamePage = true", vec![])
         .await
@@ -1861,28 +1863,23 @@ async fn pages_beyond_the_shell_load_their_own_chunk_when_a_link_opens_them() {
         .unwrap();
     fill_report(&client, None, "小区门口的烧烤摊每晚油烟很大，窗户都打不开").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/report");
-    assert!(
-        wasm_fetched(&client)
+    assert_eq!(
+        client
+            .execute("return window.stillTheSamePage === true", vec![])
             .await
-            .iter()
-            .any(|w| w.contains("report_route")),
-        "the form's chunk"
+            .unwrap(),
+        json!(false),
+        "the link was followed by the browser"
+    );
+    assert!(
+        wasm_fetched(&client).await.is_empty(),
+        "the form runs on no WebAssembly"
     );
     tap(&client, "button#submit").await;
     eventually("the receipt shows a tracking code", async || {
         exists(&client, ".receipt .tracking-code").await
     })
     .await;
-
-    let same_page = client
-        .execute("return window.stillTheSamePage === true", vec![])
-        .await
-        .unwrap();
-    assert_eq!(
-        same_page,
-        json!(true),
-        "the link was followed on the client"
-    );
 
     // From the receipt to the tracking page, rendered by the server: the
     // case is looked up from the link's fragment.

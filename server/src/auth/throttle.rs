@@ -38,8 +38,10 @@ use crate::db::entities::sign_in_throttle as row;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
 
 /// Failures a client lane may have before attempts are delayed.
 pub const FREE_FAILURES: i32 = 5;
@@ -169,6 +171,30 @@ pub struct Reservation {
     client_failures: i32,
     /// The untrusted lane's failures with this attempt, for unrecognised clients.
     untrusted_failures: Option<i32>,
+    /// When the untrusted lane's hour began, as this attempt saw it.
+    untrusted_window: Option<DateTime<Utc>>,
+}
+
+/// The untrusted lanes whose filling the audit log was told of, by account:
+/// the hour it was in. The count an attempt sees can reach the cap twice in
+/// one hour (a concurrent attempt's slot handed back when its own address
+/// turned out to be waiting), and the log is told once. Per process: on
+/// several replicas each may tell it once.
+static TOLD_FULL: LazyLock<Mutex<HashMap<String, DateTime<Utc>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Whether this is the first time `username`'s untrusted lane is seen full
+/// in the hour that began at `window`; forgets hours that are over.
+fn first_time_full(username: &str, window: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let mut told = TOLD_FULL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    told.retain(|_, began| *began + WINDOW > now);
+    if told.get(username) == Some(&window) {
+        return false;
+    }
+    told.insert(username.to_owned(), window);
+    true
 }
 
 static RESERVATIONS: AtomicU64 = AtomicU64::new(0);
@@ -185,10 +211,10 @@ pub async fn reserve(
     }
     // The untrusted lane first: handing its slot back is exact, while a
     // client lane's reservation also moves its delay on.
-    let untrusted_failures = match client {
+    let untrusted = match client {
         Client::Device(_) => None,
         Client::Address(_) => match reserve_lane(db, username, &Lane::Untrusted, now).await? {
-            Ok(counts) => Some(counts.failures),
+            Ok(counts) => Some(counts),
             Err(wait) => {
                 return Ok(Err(Throttled {
                     retry_after_secs: secs(wait),
@@ -196,6 +222,8 @@ pub async fn reserve(
             }
         },
     };
+    let untrusted_failures = untrusted.as_ref().map(|c| c.failures);
+    let untrusted_window = untrusted.as_ref().map(|c| c.window_start);
     let lane = Lane::Client(client.clone());
     match reserve_lane(db, username, &lane, now).await? {
         Ok(counts) => Ok(Ok(Reservation {
@@ -203,6 +231,7 @@ pub async fn reserve(
             client,
             client_failures: counts.failures,
             untrusted_failures,
+            untrusted_window,
         })),
         Err(wait) => {
             if untrusted_failures.is_some() {
@@ -331,7 +360,7 @@ impl Reservation {
     /// What the audit log should be told about this failure: throttling
     /// starts when this failure is the one that fills a lane's free budget
     /// or the account's untrusted cap (once each: reservations are
-    /// numbered one by one).
+    /// numbered one by one, and the cap is told once an hour).
     pub fn alerts(&self, now: DateTime<Utc>) -> Vec<String> {
         let mut alerts = Vec::new();
         if self.client_failures == FREE_FAILURES {
@@ -344,7 +373,11 @@ impl Reservation {
                 MAX_DELAY_SECS / 60
             ));
         }
-        if self.untrusted_failures == Some(UNTRUSTED_CAP) {
+        if self.untrusted_failures == Some(UNTRUSTED_CAP)
+            && self
+                .untrusted_window
+                .is_some_and(|window| first_time_full(&self.username, window, now))
+        {
             alerts.push(format!(
                 "{UNTRUSTED_CAP} failed sign-ins from unrecognised clients within an hour: they are refused until {} UTC; recognised devices can still sign in",
                 (now + WINDOW).format("%Y-%m-%d %H:%M")
@@ -445,15 +478,22 @@ mod tests {
 
     #[test]
     fn alerts_fire_once_when_a_lane_fills() {
-        let r = |client_failures, untrusted_failures| Reservation {
+        let r = |client_failures, untrusted_failures, window| Reservation {
             username: "li.na".into(),
             client: Client::Address("203.0.113.7".parse().unwrap()),
             client_failures,
             untrusted_failures,
+            untrusted_window: Some(window),
         };
-        assert!(r(4, Some(4)).alerts(t(0)).is_empty());
-        assert_eq!(r(5, Some(12)).alerts(t(0)).len(), 1);
-        assert!(r(6, Some(12)).alerts(t(0)).is_empty());
-        assert_eq!(r(2, Some(UNTRUSTED_CAP)).alerts(t(0)).len(), 1);
+        assert!(r(4, Some(4), t(0)).alerts(t(0)).is_empty());
+        assert_eq!(r(5, Some(12), t(0)).alerts(t(0)).len(), 1);
+        assert!(r(6, Some(12), t(0)).alerts(t(0)).is_empty());
+        assert_eq!(r(2, Some(UNTRUSTED_CAP), t(0)).alerts(t(1)).len(), 1);
+        // The cap seen again in the same hour (a concurrent attempt's slot
+        // handed back meanwhile): told once.
+        assert!(r(3, Some(UNTRUSTED_CAP), t(0)).alerts(t(2)).is_empty());
+        // In the next hour, told again.
+        let next = t(0) + WINDOW;
+        assert_eq!(r(2, Some(UNTRUSTED_CAP), next).alerts(next).len(), 1);
     }
 }

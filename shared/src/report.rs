@@ -102,6 +102,20 @@ pub enum Datatype {
     Multivaluelist,
 }
 
+impl Datatype {
+    /// Its name in Open311 and in the JSON (`string`, `singlevaluelist`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Datatype::String => "string",
+            Datatype::Number => "number",
+            Datatype::Datetime => "datetime",
+            Datatype::Text => "text",
+            Datatype::Singlevaluelist => "singlevaluelist",
+            Datatype::Multivaluelist => "multivaluelist",
+        }
+    }
+}
+
 /// `201` from `POST /api/v1/reports`. The secret is shown once: only its
 /// hash is kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

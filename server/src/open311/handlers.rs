@@ -120,17 +120,6 @@ fn service_node(c: &Category) -> Node {
     ])
 }
 
-fn datatype(d: Datatype) -> &'static str {
-    match d {
-        Datatype::String => "string",
-        Datatype::Number => "number",
-        Datatype::Datetime => "datetime",
-        Datatype::Text => "text",
-        Datatype::Singlevaluelist => "singlevaluelist",
-        Datatype::Multivaluelist => "multivaluelist",
-    }
-}
-
 fn definition_node(c: &Category) -> Node {
     let attributes = c
         .questions
@@ -146,7 +135,7 @@ fn definition_node(c: &Category) -> Node {
             Node::Obj(vec![
                 ("variable", Node::Bool(true)),
                 ("code", Node::str(&q.code)),
-                ("datatype", Node::str(datatype(q.datatype))),
+                ("datatype", Node::str(q.datatype.as_str())),
                 ("required", Node::Bool(q.required)),
                 ("datatype_description", Node::str(datatype_description)),
                 ("order", Node::Int(i64::from(q.order))),

@@ -16,7 +16,7 @@
 //! The staff's form (代录, `/admin/intake`) stays in the console's app
 //! ([`super::Report`] with `for_caller`).
 
-use super::steps::grid_html;
+use super::steps::{StepTitle, grid_html};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
@@ -164,21 +164,6 @@ fn zh(l: Locale) -> bool {
     l == Locale::zh_CN
 }
 
-#[component]
-fn StepTitle(
-    n: u8,
-    title: &'static str,
-    #[prop(optional)] note: Option<&'static str>,
-) -> impl IntoView {
-    view! {
-        <h2 class="step-title">
-            <span class="step-no" aria-hidden="true">{n}</span>
-            <span>{title}</span>
-            {note.map(|n| view! { <small class="step-note">{n}</small> })}
-        </h2>
-    }
-}
-
 /// The resident's report form, for the server to render.
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -201,7 +186,7 @@ pub fn ReportPage() -> impl IntoView {
             <div id="receipt-slot"></div>
             <form class="report-form" id="report-form" method="post" novalidate=true>
                 <section class="step" id="step-category" tabindex="-1">
-                    <StepTitle n=1 title=td_string!(l, step_category) />
+                    <StepTitle n=1 title=td_string!(l, step_category).to_owned() />
                     <div class="chosen-slot"></div>
                     <Suspense>{Suspend::new(async move {
                         let list = categories().await;
@@ -222,7 +207,7 @@ pub fn ReportPage() -> impl IntoView {
                 <PhotoStep l=l />
                 <LocationStep l=l />
                 <section class="step" id="step-details" tabindex="-1">
-                    <StepTitle n=4 title=td_string!(l, step_details) />
+                    <StepTitle n=4 title=td_string!(l, step_details).to_owned() />
                     <div class="field">
                         <label for="description">
                             {td_string!(l, description_label)}
@@ -280,7 +265,7 @@ pub fn ReportPage() -> impl IntoView {
 fn PhotoStep(l: Locale) -> impl IntoView {
     view! {
         <section class="step" id="step-photos" tabindex="-1" data-max=MAX_PHOTOS.to_string()>
-            <StepTitle n=2 title=td_string!(l, step_photos) note=td_string!(l, step_photos_note) />
+            <StepTitle n=2 title=td_string!(l, step_photos).to_owned() note=td_string!(l, step_photos_note).to_owned() />
             <ul class="photo-grid">
                 <li class="photo-add-tile">
                     <label for="photos" class="photo-add">
@@ -303,7 +288,7 @@ fn PhotoStep(l: Locale) -> impl IntoView {
 fn LocationStep(l: Locale) -> impl IntoView {
     view! {
         <section class="step" id="step-location" tabindex="-1">
-            <StepTitle n=3 title=td_string!(l, step_location) />
+            <StepTitle n=3 title=td_string!(l, step_location).to_owned() />
             <button type="button" id="locate" class="button locate" disabled=true>
                 <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
                     <circle cx="12" cy="12" r="4" />
@@ -338,7 +323,7 @@ fn LocationStep(l: Locale) -> impl IntoView {
 fn IdentityStep(l: Locale) -> impl IntoView {
     view! {
         <section class="step" id="step-identity" tabindex="-1">
-            <StepTitle n=5 title=td_string!(l, step_identity) />
+            <StepTitle n=5 title=td_string!(l, step_identity).to_owned() />
             <fieldset class="choice-row">
                 <legend class="visually-hidden">{td_string!(l, step_identity)}</legend>
                 <label class="choice">
@@ -396,14 +381,7 @@ fn question(l: Locale, category: &str, q: Question) -> impl IntoView + use<> {
     let required = q
         .required
         .then(|| view! { <span class="req" title=td_string!(l, required)>"*"</span> });
-    let kind = match q.datatype {
-        Datatype::String => "string",
-        Datatype::Number => "number",
-        Datatype::Datetime => "datetime",
-        Datatype::Text => "text",
-        Datatype::Singlevaluelist => "singlevaluelist",
-        Datatype::Multivaluelist => "multivaluelist",
-    };
+    let kind = q.datatype.as_str();
     let named = |name: &str, name_en: &str| {
         if zh(l) {
             name.to_owned()

@@ -34,7 +34,7 @@ fn FieldProblem(form: Form, #[prop(into)] field: String) -> impl IntoView {
 }
 
 #[component]
-fn StepTitle(
+pub(super) fn StepTitle(
     n: u8,
     #[prop(into)] title: Signal<String>,
     #[prop(optional, into)] note: Option<Signal<String>>,

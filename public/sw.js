@@ -64,7 +64,8 @@ const isFile = (url) =>
   url.pathname === "/style.css" ||
   url.pathname === "/favicon.svg" ||
   url.pathname === "/manifest.webmanifest";
-// The one API answer the report form needs before it can be filled in.
+// The public list of categories (the report form has them in its page; a
+// copy kept by an earlier build's form is still its to keep).
 const isPublicData = (url) => url.pathname === "/api/v1/categories" && url.search === "";
 
 // The build a page was made by: its front end's directory, or its

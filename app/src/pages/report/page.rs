@@ -30,6 +30,8 @@ use std::sync::{Arc, LazyLock};
 /// nonce after the form it works on.
 pub const SCRIPT: &str = concat!(
     "(() => {\n\"use strict\";\n",
+    include_str!("../keep_offline.js"),
+    "\n",
     include_str!("script/photos.js"),
     "\n",
     include_str!("script/outbox.js"),
@@ -143,14 +145,19 @@ fn parse_locale(json: &str) -> BTreeMap<String, String> {
 }
 
 /// The script's words as JSON, for an attribute of the page (escaped as
-/// any attribute is).
-pub fn script_texts(l: Locale) -> String {
-    let all = locale_texts(l);
-    let chosen: BTreeMap<&str, &str> = SCRIPT_TEXTS
-        .iter()
-        .map(|k| (*k, all.get(*k).map(String::as_str).unwrap_or_default()))
-        .collect();
-    serde_json::to_string(&chosen).unwrap_or_else(|_| "{}".to_owned())
+/// any attribute is): made once per language, not on every render.
+pub fn script_texts(l: Locale) -> &'static str {
+    fn made(l: Locale) -> String {
+        let all = locale_texts(l);
+        let chosen: BTreeMap<&str, &str> = SCRIPT_TEXTS
+            .iter()
+            .map(|k| (*k, all.get(*k).map(String::as_str).unwrap_or_default()))
+            .collect();
+        serde_json::to_string(&chosen).unwrap_or_else(|_| "{}".to_owned())
+    }
+    static ZH: LazyLock<String> = LazyLock::new(|| made(Locale::zh_CN));
+    static EN: LazyLock<String> = LazyLock::new(|| made(Locale::en));
+    if l == Locale::zh_CN { &ZH } else { &EN }
 }
 
 /// The categories, as the API lists them to the public.
@@ -168,6 +175,8 @@ fn zh(l: Locale) -> bool {
 #[component]
 pub fn ReportPage() -> impl IntoView {
     let l = use_lang().get_untracked();
+    // The category grid and the questions draw the same catalogue: read once.
+    let categories = AsyncDerived::new(categories);
     view! {
         <crate::components::page_meta::PageMeta
             title=move || td_string!(l, page_report).to_owned()
@@ -189,7 +198,7 @@ pub fn ReportPage() -> impl IntoView {
                     <StepTitle n=1 title=td_string!(l, step_category).to_owned() />
                     <div class="chosen-slot"></div>
                     <Suspense>{Suspend::new(async move {
-                        let list = categories().await;
+                        let list = categories.await;
                         if list.is_empty() {
                             // The catalogue could not be read: said, with the
                             // way to try again, rather than an empty step.
@@ -233,7 +242,7 @@ pub fn ReportPage() -> impl IntoView {
                         <p class="hint">{td_string!(l, occurred_hint)}</p>
                     </div>
                     <Suspense>{Suspend::new(async move {
-                        let list = categories().await;
+                        let list = categories.await;
                         questions(l, &list)
                     })}</Suspense>
                 </section>
@@ -468,7 +477,7 @@ mod tests {
     #[test]
     fn the_texts_are_json_and_the_script_cannot_end_its_element() {
         let json = script_texts(Locale::en);
-        let parsed: BTreeMap<String, String> = serde_json::from_str(&json).unwrap();
+        let parsed: BTreeMap<String, String> = serde_json::from_str(json).unwrap();
         assert_eq!(parsed.len(), SCRIPT_TEXTS.len());
         // Nothing that would end or unbalance the inline script's element.
         let lower = SCRIPT.to_ascii_lowercase();

@@ -130,7 +130,13 @@ fn shows_form(v: &TrackView, intent: &str) -> bool {
 
 /// The page's script (see the module's documentation), inline under the
 /// page's CSP nonce after the page it works on.
-pub const SCRIPT: &str = include_str!("track.js");
+pub const SCRIPT: &str = concat!(
+    "(() => {\n\"use strict\";\n",
+    include_str!("../keep_offline.js"),
+    "\n",
+    include_str!("track.js"),
+    "})();\n"
+);
 
 /// The fields every form on a case carries: which case, its secret, and
 /// what the form asks (when its buttons do not say).

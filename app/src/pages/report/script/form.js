@@ -181,9 +181,13 @@ const fromApi = (status, error) => {
 const grid = form.querySelector(".cat-groups");
 const chosenSlot = form.querySelector(".chosen-slot");
 
-const visibleQuestion = (code) =>
-  state.category &&
-  form.querySelector('.questions[data-category="' + CSS.escape(state.category.code) + '"] .question[data-code="' + CSS.escape(code) + '"]');
+// The chosen category's questions, or null.
+const chosenQuestions = () =>
+  state.category && form.querySelector('.questions[data-category="' + CSS.escape(state.category.code) + '"]');
+const visibleQuestion = (code) => {
+  const group = chosenQuestions();
+  return group && group.querySelector('.question[data-code="' + CSS.escape(code) + '"]');
+};
 
 const choose = (button) => {
   const code = button.dataset.code;
@@ -501,14 +505,13 @@ const showCounter = () => {
 description.addEventListener("input", showCounter);
 occurred.addEventListener("input", () => clearProblem("occurred_at"));
 
-form.addEventListener("input", (event) => {
+// An answer typed (input) or chosen (change) clears its question's problem.
+const answered = (event) => {
   const field = event.target.closest && event.target.closest(".question");
   if (field) clearProblem("answers." + field.dataset.code);
-});
-form.addEventListener("change", (event) => {
-  const field = event.target.closest && event.target.closest(".question");
-  if (field) clearProblem("answers." + field.dataset.code);
-});
+};
+form.addEventListener("input", answered);
+form.addEventListener("change", answered);
 
 // A `datetime-local` value read as Chongqing time, as the server expects.
 const rfc3339 = (value) => {
@@ -520,8 +523,7 @@ const rfc3339 = (value) => {
 // The chosen category's answers: code → text or list.
 const answers = () => {
   const out = [];
-  if (!state.category) return out;
-  const group = form.querySelector('.questions[data-category="' + CSS.escape(state.category.code) + '"]');
+  const group = chosenQuestions();
   if (!group) return out;
   for (const q of group.querySelectorAll(".question")) {
     const type = q.dataset.type;
@@ -742,10 +744,11 @@ const setEditable = (editable) => {
   submit.textContent = state.phase === "sending" ? T("sending") : T("submit_report");
 };
 
-// Each photo's share of the upload, as a bar on its tile.
-const showProgress = (share) => {
+// Each photo's share of the upload, as a bar on its tile. `ahead` is the
+// bytes of the fields the body carries before the photos, counted once per
+// upload by the caller.
+const showProgress = (share, ahead) => {
   const ready = state.photos.filter((x) => x.ready);
-  const ahead = fields().reduce((n, [k, v]) => n + k.length + v.length, 0);
   const shares = photoProgress(share, ahead, ready.map((x) => x.bytes));
   ready.forEach((p, i) => {
     const tile = photoGrid.querySelector('.photo-tile[data-id="' + p.id + '"]');
@@ -823,15 +826,19 @@ const sendOnce = async () => {
   const sentFields = fields();
   const blobs = state.photos.filter((x) => x.ready).map((x) => x.blob);
   const line = summary();
+  // The fields' bytes (UTF-8, as sent), ahead of the photos in the body.
+  const utf8 = new TextEncoder();
+  const ahead = sentFields.reduce((n, [k, v]) => n + utf8.encode(k + v).length, 0);
+  const progress = (share) => showProgress(share, ahead);
   state.phase = "sending";
   setEditable(false);
-  showProgress(0);
-  let outcome = await sendReport(state.key, sentFields, blobs, showProgress);
+  progress(0);
+  let outcome = await sendReport(state.key, sentFields, blobs, progress);
   // The key was spent on a different report (an edit after a lost
   // answer): this is a new report, with a new key.
   if (outcome.kind === "refused" && outcome.error && outcome.error.code === "idempotency_key_reused") {
     state.key = randomKey();
-    outcome = await sendReport(state.key, sentFields, blobs, showProgress);
+    outcome = await sendReport(state.key, sentFields, blobs, progress);
   }
   if (outcome.kind === "done") {
     remember(outcome.receipt, line, true);
@@ -998,24 +1005,4 @@ showOutbox();
 
 // Kept for use with no signal: this page (its script inside) and its
 // stylesheet, and the tracking page a receipt leads to.
-if ("serviceWorker" in navigator && "caches" in window) {
-  addEventListener("load", () =>
-    setTimeout(async () => {
-      try {
-        performance.mark("shanshui-keep-offline");
-        await navigator.serviceWorker.register("/sw.js");
-        const registration = await navigator.serviceWorker.ready;
-        const urls = performance.getEntriesByType("resource").map((e) => e.name);
-        // The build this page was made by (its stylesheet's version): the
-        // worker fetches a kept page again only when it is of another.
-        const style = d.querySelector('link[rel=stylesheet][href^="/style.css?v="]');
-        const build = style ? new URL(style.href).searchParams.get("v") : null;
-        const message = { type: "keep", urls, pages: ["/report", "/track", "/"] };
-        if (build) message.build = build;
-        if (registration.active) registration.active.postMessage(message);
-      } catch (_) {
-        // Kept next time.
-      }
-    }, 3000),
-  );
-}
+keepOffline(["/report", "/track", "/"]);

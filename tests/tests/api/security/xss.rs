@@ -313,6 +313,7 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
     let search = percent(HOSTILE[0]);
     let pages = [
         "/".to_owned(),
+        "/report".to_owned(),
         "/cases".to_owned(),
         format!("/cases/{code}"),
         "/stats".to_owned(),
@@ -360,6 +361,14 @@ async fn no_page_runs_markup_that_staff_published(app: &TestApp) {
     assert!(
         body.contains("&lt;/title&gt;&lt;script&gt;"),
         "the category's name is shown escaped"
+    );
+    // The report form writes every category's questions into the page:
+    // the admin's names for them, and for the category, as text.
+    let body = app.get("/report").await.text().await.unwrap_or_default();
+    assert!(
+        body.contains("&lt;/script&gt;&lt;script&gt;alert(")
+            && body.contains("&lt;/title&gt;&lt;script&gt;"),
+        "the form shows the question's and the category's names escaped"
     );
     let xml = app
         .get("/open311/v2/services.xml")

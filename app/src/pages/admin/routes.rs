@@ -1,23 +1,21 @@
-//! The console's pages as lazy routes, all in one WebAssembly chunk that is
-//! fetched when a staff member first opens the console, so residents'
-//! phones never download it.
+//! The console's pages as lazy routes, in three WebAssembly chunks by what
+//! a member of staff does: working cases' lists, one case, and setting the
+//! district up. Only the console loads the app at all (every page a
+//! resident sees is rendered whole on the server), so its frame and sign-in
+//! are in the main module, and a page opened directly downloads the main
+//! module and its part's chunk, with the few chunks of code its part
+//! shares with another.
 //!
-//! One chunk, not one per page: wasm-split gives each set of lazy functions
-//! that share code a chunk of its own, and with a chunk per page the
-//! console's first page cost about 170 requests of a few kilobytes each
-//! (issue 15), each a round trip on a phone's network. So every console
-//! route's view goes through the one lazy function [`console`].
+//! Three parts, not one or seventeen (issue 15). In one chunk, every page
+//! cost about 600 KB, the whole console's code; with a chunk per page,
+//! wasm-split gave each set of pages that share code a chunk of its own,
+//! and the first page cost about 170 requests. With three parts and the
+//! intake form's chunk, a page takes at most eight chunks, and the lists
+//! (the queue, a handler's day, 督办) about 365 KB all in (see
+//! docs/benchmarks.md).
 
 use super::*;
 use leptos::prelude::*;
-
-/// What the console's chunk draws.
-pub enum ConsoleView {
-    /// The frame and sign-in, with who is signed in (asked while the chunk
-    /// loads, not after).
-    Frame(LocalResource<Option<Me>>),
-    Page(ConsolePage),
-}
 
 /// A page of the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,41 +46,92 @@ pub enum ConsolePage {
     Publishing,
 }
 
-/// The console: the only code of its chunk's that anything outside calls.
+/// The chunk a page's code is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// Lists of cases to work on: a handler's day, the team, the queue, 督办.
+    Lists,
+    /// One case (案件) with its actions, inspections and evidence.
+    Case,
+    /// Setting the district up and keeping an eye on it: the catalogue,
+    /// templates, rules, rewards, people, departments, messages, what is
+    /// published, the audit trail, the outbox, the hotspots map.
+    Settings,
+}
+
+impl ConsolePage {
+    fn part(self) -> Part {
+        use ConsolePage::*;
+        match self {
+            Start | Day | Team | Queue | Supervision => Part::Lists,
+            Case => Part::Case,
+            Hotspots | Templates | Catalogue | Messages | Rules | Rewards | Users | Departments
+            | Audit | Outbox | Publishing => Part::Settings,
+        }
+    }
+}
+
+/// A console page's view, from its part's chunk.
+async fn console(page: ConsolePage) -> AnyView {
+    match page.part() {
+        Part::Lists => lists(page).await,
+        Part::Case => case(page).await,
+        Part::Settings => settings(page).await,
+    }
+}
+
+/// Fetches a part's chunk (in the browser; the server has it all), when a
+/// link to one of its pages is about to be followed.
+async fn preload(part: Part) {
+    #[cfg(feature = "hydrate")]
+    match part {
+        Part::Lists => __preload_lists().await,
+        Part::Case => __preload_case().await,
+        Part::Settings => __preload_settings().await,
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = part;
+}
+
+// Each lazy function draws only its own part's pages; a page of another
+// part is never asked of it (`console` sends each to its own), and would
+// be drawn as the part's first page rather than fail.
+
 #[leptos::lazy]
-fn console(view: ConsoleView) -> AnyView {
-    let page = match view {
-        ConsoleView::Frame(check) => return view! { <AdminLayout check=check /> }.into_any(),
-        ConsoleView::Page(page) => page,
-    };
+fn lists(page: ConsolePage) -> AnyView {
     match page {
         ConsolePage::Start => view! { <super::day::AdminStart /> }.into_any(),
         ConsolePage::Day => view! { <super::day::AdminDay /> }.into_any(),
         ConsolePage::Team => view! { <super::day::AdminTeam /> }.into_any(),
+        ConsolePage::Supervision => view! { <super::supervision::AdminSupervision /> }.into_any(),
+        _ => view! { <AdminQueue /> }.into_any(),
+    }
+}
+
+#[leptos::lazy]
+fn case(_page: ConsolePage) -> AnyView {
+    view! { <AdminCase /> }.into_any()
+}
+
+#[leptos::lazy]
+fn settings(page: ConsolePage) -> AnyView {
+    match page {
         ConsolePage::Hotspots => view! { <super::hotspots::AdminHotspots /> }.into_any(),
         ConsolePage::Templates => view! { <super::templates::AdminTemplates /> }.into_any(),
         ConsolePage::Catalogue => view! { <super::catalogue::AdminCatalogue /> }.into_any(),
         ConsolePage::Messages => view! { <super::messages::AdminMessages /> }.into_any(),
-        ConsolePage::Supervision => view! { <super::supervision::AdminSupervision /> }.into_any(),
-        ConsolePage::Queue => view! { <AdminQueue /> }.into_any(),
-        ConsolePage::Case => view! { <AdminCase /> }.into_any(),
         ConsolePage::Rules => view! { <AdminRules /> }.into_any(),
         ConsolePage::Rewards => view! { <AdminRewards /> }.into_any(),
         ConsolePage::Users => view! { <AdminUsers /> }.into_any(),
         ConsolePage::Departments => view! { <AdminDepartments /> }.into_any(),
         ConsolePage::Audit => view! { <AdminAudit /> }.into_any(),
         ConsolePage::Outbox => view! { <AdminOutbox /> }.into_any(),
-        ConsolePage::Publishing => view! { <super::publishing::AdminPublishing /> }.into_any(),
+        _ => view! { <super::publishing::AdminPublishing /> }.into_any(),
     }
 }
 
-/// Fetches the console's chunk (in the browser; the server has it all).
-async fn preload_console() {
-    #[cfg(feature = "hydrate")]
-    __preload_console().await;
-}
-
-/// The console's frame and sign-in.
+/// The console's frame and sign-in, in the main module: every console page
+/// needs it, and nothing else loads the app.
 pub struct AdminLayoutRoute {
     session: LocalResource<Option<Me>>,
 }
@@ -95,15 +144,11 @@ impl leptos_router::LazyRoute for AdminLayoutRoute {
     }
 
     async fn view(route: Self) -> AnyView {
-        console(ConsoleView::Frame(route.session)).await
-    }
-
-    async fn preload() {
-        preload_console().await
+        view! { <AdminLayout check=route.session /> }.into_any()
     }
 }
 
-/// A console page's route: its view is [`console`]'s.
+/// A console page's route: its view is [`console`]'s, from its part's chunk.
 macro_rules! console_route {
     ($($route:ident => $page:ident),* $(,)?) => {$(
         pub struct $route;
@@ -114,11 +159,11 @@ macro_rules! console_route {
             }
 
             async fn view(_route: Self) -> AnyView {
-                console(ConsoleView::Page(ConsolePage::$page)).await
+                console(ConsolePage::$page).await
             }
 
             async fn preload() {
-                preload_console().await
+                preload(ConsolePage::$page.part()).await
             }
         }
     )*};

@@ -54,6 +54,7 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
     let own_script = match path.as_deref() {
         Some("/track") => crate::pages::track::SCRIPT,
         Some("/report") => crate::pages::report::SCRIPT,
+        Some(p) if p == "/admin" || p.starts_with("/admin/") => crate::pages::admin::SCRIPT,
         _ => "",
     };
     provide_context(delivery);

@@ -591,9 +591,33 @@ async fn the_resident_pages_and_the_console_keep_to_their_request_budgets_opened
     })
     .await;
     let requests = page_cost(&client).await.requests + linked_fetches(&client).await;
+    // What it fetched, to read when it goes over.
+    let fetched = client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname + new URL(e.name).search).join(' ')",
+            vec![],
+        )
+        .await
+        .unwrap();
     assert!(
         requests <= 25,
-        "the console took {requests} requests to open (its budget is 25)"
+        "the console took {requests} requests to open (its budget is 25): {fetched}"
+    );
+    // Each of the API's answers is asked for once: the frame, the queue and
+    // its bulk bar once asked for the departments three times.
+    let asked_again = client
+        .execute(
+            "const api = performance.getEntriesByType('resource').map(e => new URL(e.name))
+                 .filter(u => u.pathname.startsWith('/api/')).map(u => u.pathname + u.search);
+             return api.filter((u, i) => api.indexOf(u) !== i);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        asked_again,
+        json!([]),
+        "the console asked the API again for the same answer"
     );
     client.close().await.unwrap();
     app.shutdown().await;

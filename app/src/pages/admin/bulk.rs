@@ -3,14 +3,13 @@
 //! as if it were done alone, so the answer is two lists — done, and refused
 //! with the reason — and the bar shows both.
 
-use super::{Loaded, load, say, use_staff};
+use super::{Loaded, say, use_staff};
 use crate::format::{named, state_label};
 use crate::i18n::*;
 use crate::lang::use_lang;
 use leptos::prelude::*;
 use shared::Role;
 use shared::case::{ActionKind, NamedRef};
-use shared::directory::Department;
 use shared::workbench::{BULK_MAX, BulkAction, BulkRequest, BulkResult, HandlerLoad};
 use std::collections::BTreeMap;
 
@@ -52,7 +51,7 @@ pub fn BulkBar(picked: RwSignal<BTreeMap<String, i32>>, reload: RwSignal<u32>) -
             .map_err(|e| say(&e))
         }
     });
-    let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
+    let departments = super::use_departments();
 
     let send = Action::new_local(move |body: &BulkRequest| {
         let body = body.clone();

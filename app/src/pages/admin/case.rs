@@ -161,7 +161,7 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
     let channel = c.channel;
     // The department in the reader's language once the names have loaded;
     // the Chinese name the case carries until then.
-    let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
+    let departments = super::use_departments();
     let by_code = move |l: Locale, code: &str| {
         departments.get().and_then(Result::ok).and_then(|list| {
             list.into_iter()
@@ -550,7 +550,7 @@ fn Actions(
     let template = StoredValue::new(template);
     let choices = Choices {
         tiers: load::<Vec<RewardTier>>(|| "/api/v1/reward-tiers".to_owned()),
-        departments: load::<Vec<Department>>(|| "/api/v1/departments".to_owned()),
+        departments: super::use_departments(),
         nearby: {
             let code = code.clone();
             load::<Vec<NearbyCase>>(move || format!("/api/v1/cases/{code}/nearby"))

@@ -108,6 +108,20 @@ where
     })
 }
 
+/// The departments (部门) as the console read them when it opened, for the
+/// pages' names and choices: one request, where the frame, the queue, its
+/// bulk bar and the case page each asked again (issue 15: a page's
+/// requests). The departments page reads its own, fuller list.
+#[derive(Clone, Copy)]
+pub struct Departments(pub Loaded<Vec<shared::directory::Department>>);
+
+/// The console's departments; outside it (never in this app), read anew.
+pub fn use_departments() -> Loaded<Vec<shared::directory::Department>> {
+    use_context::<Departments>()
+        .map(|d| d.0)
+        .unwrap_or_else(|| load(|| "/api/v1/departments".to_owned()))
+}
+
 /// Asks who is signed in (`GET /api/v1/session`): `None` when no one is.
 pub fn check_session() -> LocalResource<Option<Me>> {
     LocalResource::new(|| async {
@@ -210,8 +224,9 @@ fn Console(me: Me, session: StaffSession) -> impl IntoView {
     };
     let role = me.role;
     let department = me.department.clone();
-    let departments =
-        load::<Vec<shared::directory::Department>>(|| "/api/v1/departments".to_owned());
+    let departments = Departments(load(|| "/api/v1/departments".to_owned()));
+    provide_context(departments);
+    let departments = departments.0;
     let reads_config = matches!(role, Role::Admin | Role::Auditor);
     let sees_outbox = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);
     let sees_rules = matches!(role, Role::Admin | Role::Dispatcher | Role::Auditor);

@@ -95,7 +95,7 @@ pub fn AdminQueue() -> impl IntoView {
         "/api/v1/cases/counts".to_owned()
     });
     let categories = load::<Vec<Category>>(|| "/api/v1/categories".to_owned());
-    let departments = load::<Vec<Department>>(|| "/api/v1/departments".to_owned());
+    let departments = super::use_departments();
     let areas = load::<serde_json::Value>(|| "/api/v1/areas".to_owned());
     let role = move || staff.me().map(|m| m.role);
     let is_handler = move || role() == Some(Role::Handler);

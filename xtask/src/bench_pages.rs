@@ -23,7 +23,8 @@ const LIGHTHOUSE: &str = "12.2.3";
 const RUNS: usize = 3;
 const PASSWORD: &str = "bench-pages only, never a real password 2026";
 
-pub fn run(cases: u32) -> Result {
+/// `only`: measure just the pages whose label starts with it (`/admin`).
+pub fn run(cases: u32, only: Option<&str>) -> Result {
     let lighthouse = crate::tools::ensure_npm("lighthouse", LIGHTHOUSE, "cli/index.js")?;
     crate::build(true)?;
     let bin = target_dir().join("release/shanshui");
@@ -71,25 +72,45 @@ pub fn run(cases: u32) -> Result {
             format!("/track#code={filed}&secret={secret}"),
             None,
         ),
+        // The console, a page from each of its parts (`pages::admin::routes`):
+        // the lists, one case, setting the district up; and the intake form.
         (
             "/admin/queue".to_owned(),
             "/admin/queue".to_owned(),
             Some(cookie.as_str()),
         ),
+        (
+            "/admin/cases/{code}".to_owned(),
+            format!("/admin/cases/{code}"),
+            Some(cookie.as_str()),
+        ),
+        (
+            "/admin/users".to_owned(),
+            "/admin/users".to_owned(),
+            Some(cookie.as_str()),
+        ),
+        (
+            "/admin/intake".to_owned(),
+            "/admin/intake".to_owned(),
+            Some(cookie.as_str()),
+        ),
     ];
+    let pages = pages
+        .into_iter()
+        .filter(|(label, ..)| only.is_none_or(|prefix| label.starts_with(prefix)));
     let mut rows = Vec::new();
-    for (label, page, cookie) in &pages {
+    for (label, page, cookie) in pages {
         step(&format!("Lighthouse ×{RUNS}: {label}"));
         let mut runs = Vec::new();
         for _ in 0..RUNS {
             runs.push(lighthouse_once(
                 &lighthouse,
                 &format!("{base}{page}"),
-                *cookie,
+                cookie,
                 tiles,
             )?);
         }
-        rows.push((label.clone(), median(&runs)));
+        rows.push((label, median(&runs)));
     }
     println!(
         "\n## Lighthouse {LIGHTHOUSE}, mobile preset, median of {RUNS} (release build, demo district of {cases} cases)"

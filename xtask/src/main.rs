@@ -75,7 +75,7 @@ fn main() -> ExitCode {
         }
         Some("bench-messages") => bench_messages::run(&args[1..]),
         Some("bench-pages") => match flag_value("--cases").map(|n| n.parse::<u32>()).transpose() {
-            Ok(cases) => bench_pages::run(cases.unwrap_or(3000)),
+            Ok(cases) => bench_pages::run(cases.unwrap_or(3000), flag_value("--pages").as_deref()),
             Err(e) => Err(format!("--cases: {e}")),
         },
         Some("bench-open-data") => bench_open_data::run(
@@ -84,7 +84,7 @@ fn main() -> ExitCode {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-replicas | bench-pages [--cases N] | bench-open-data [--cases N,M] [--database sqlite|postgres|both] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
+                "usage: cargo xtask <run [--dev] | test | lint | fuzz | build [--release] | site [--release] | bench | bench-submit | bench-replicas | bench-pages [--cases N] [--pages PREFIX] | bench-open-data [--cases N,M] [--database sqlite|postgres|both] | bench-sign-in [--attempts N] [--rounds R] [--binary PATH] | bench-upload-memory [--against BIN] | bench-ledger [--cases N] | bench-messages [--reports N] [--reference N] [--latency K] [--spacing-ms MS] [--clients C] [--receiver-delay-ms MS] [--binary PATH]>"
             );
             return ExitCode::from(2);
         }

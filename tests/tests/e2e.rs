@@ -2804,8 +2804,28 @@ async fn a_dispatcher_files_a_hotline_call_in_the_console_on_a_phone() {
         !exists(&phone, "#channel-web").await,
         "a resident's own road is not offered"
     );
-    // Submitting without a road says so, and files nothing.
-    fill_report(&phone, None, "来电反映：河边工地夜里一直用电锯，吵得睡不着").await;
+    // Submitting without a road says so, and files nothing. The caller
+    // also sent a photo by the hotline's app, taken with the phone's GPS on:
+    // the console's page prepares it (the report form's photos.js) and
+    // shows that it carries a position.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_2790.jpg");
+    std::fs::write(
+        &photo,
+        shanshui_tests::photos::jpeg_with_gps(2400, 1800, 29.3752, 106.5101),
+    )
+    .unwrap();
+    fill_report(
+        &phone,
+        Some(&photo),
+        "来电反映：河边工地夜里一直用电锯，吵得睡不着",
+    )
+    .await;
+    photos_prepared(&phone).await;
+    assert!(
+        exists(&phone, ".photo-tile .photo-gps").await,
+        "the photo's position is read on the console's page"
+    );
     tap(&phone, "button#submit").await;
     eventually("the missing road is named", async || {
         exists(&phone, "#err-channel").await
@@ -2836,6 +2856,11 @@ async fn a_dispatcher_files_a_hotline_call_in_the_console_on_a_phone() {
     assert_eq!(status, 200, "{view}");
     let case = dispatcher.case(&code).await;
     assert_eq!(case["channel"], "phone_12345");
+    assert_eq!(
+        case["reports"][0]["photos"].as_array().map(Vec::len),
+        Some(1),
+        "the photo was filed with the call: {case}"
+    );
     let kept = phone
         .execute(
             "return [localStorage.getItem('shanshui.reports.v1'), localStorage.getItem('shanshui.outbox.v1')]",

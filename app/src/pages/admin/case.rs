@@ -342,9 +342,12 @@ fn CasePage(case: CaseDetail, reload: RwSignal<u32>) -> impl IntoView {
                                 }
                             })}
                             <ul class="case-photos">
-                                {r.photos.into_iter().map(|p| view! {
+                                {r.photos.into_iter().enumerate().map(|(i, p)| view! {
                                     <li class:from-answer=p.from_answer title=move || p.from_answer.then(|| td_string!(lang.get(), adm_photo_from_answer))>
-                                        <a href=p.display_url.clone() target="_blank" rel="noopener"><img src=p.thumbnail_url.clone() loading="lazy" alt="" /></a>
+                                        // The link's name: a picture alone names nothing for a
+                                        // screen reader (axe's link-name).
+                                        <a href=p.display_url.clone() target="_blank" rel="noopener"><img src=p.thumbnail_url.clone() loading="lazy"
+                                            alt=move || format!("{} {}", td_string!(lang.get(), photo), i + 1) /></a>
                                         {p.original_url.clone().map(|u| view! { <a class="original" href=u target="_blank" rel="noopener" title=p.original_sha256.clone()>{move || td_string!(lang.get(), adm_original)}</a> })}
                                     </li>
                                 }).collect_view()}

@@ -6,7 +6,7 @@
 //! `shared::catalogue`). The form checks a definition as the server does
 //! (`check_definition`), so each problem shows before sending.
 
-use super::{load, say, settings::is_admin};
+use super::{after_loading, load, say, settings::is_admin};
 use crate::format::{local_time, named};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -548,7 +548,7 @@ pub fn AdminCatalogue() -> impl IntoView {
         {versions}
         <div class="templates-layout">
             <div>{list}</div>
-            {admin.then(|| view! { <div>{form}{group_form}</div> })}
+            {admin.then(|| after_loading(catalogue, move || view! { <div>{form}{group_form}</div> }))}
         </div>
     }
 }

@@ -122,6 +122,23 @@ pub fn use_departments() -> Loaded<Vec<shared::directory::Department>> {
         .unwrap_or_else(|| load(|| "/api/v1/departments".to_owned()))
 }
 
+/// What follows a list on a page (an editor, a form to add to it), drawn
+/// once the list has had its first answer. Drawn at once, it was pushed
+/// down the screen when the list arrived, from under the reader's thumb: a
+/// layout shift of 0.3 to 0.4 on the users, rules, templates and
+/// categories pages, where Lighthouse calls 0.25 poor (issue 15).
+pub fn after_loading<T, V>(
+    list: Loaded<T>,
+    then: impl Fn() -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let arrived = Memo::new(move |_| list.with(Option::is_some));
+    move || arrived.get().then(&then)
+}
+
 /// Asks who is signed in (`GET /api/v1/session`): `None` when no one is.
 pub fn check_session() -> LocalResource<Option<Me>> {
     LocalResource::new(|| async {

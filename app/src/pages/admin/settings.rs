@@ -3,7 +3,7 @@
 //! notifications that keep failing. The server checks every role; these
 //! pages only hide what a role cannot use.
 
-use super::{load, role_label, use_staff};
+use super::{after_loading, load, role_label, use_staff};
 use crate::format::local_time;
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -99,9 +99,9 @@ pub fn AdminRules() -> impl IntoView {
         let body = serde_json::to_value(draft.get_untracked()).unwrap_or_default();
         changes.send("POST", "/api/v1/routing-rules".to_owned(), body);
     };
-    let input = |label: &'static str,
-                 get: fn(&RoutingRuleInput) -> String,
-                 set: fn(&mut RoutingRuleInput, String)| {
+    let input = move |label: &'static str,
+                      get: fn(&RoutingRuleInput) -> String,
+                      set: fn(&mut RoutingRuleInput, String)| {
         view! {
             <label>{label}
                 <input prop:value=move || get(&draft.get()) on:input=move |ev| {
@@ -180,6 +180,7 @@ pub fn AdminRules() -> impl IntoView {
         <p class="hint">{move || td_string!(lang.get(), adm_rules_hint)}</p>
         {error_line(error)}
         {table}
+        {after_loading(rules, move || view! {
         {admin.then(|| view! {
             <form class="card admin-form" on:submit=add>
                 <h2>{move || td_string!(lang.get(), adm_add_rule)}</h2>
@@ -197,6 +198,7 @@ pub fn AdminRules() -> impl IntoView {
         })}
         <h2>{move || td_string!(lang.get(), adm_quiet_periods)}</h2>
         {quiet}
+        })}
     }
 }
 
@@ -249,7 +251,7 @@ pub fn AdminUsers() -> impl IntoView {
         <h1>{move || td_string!(lang.get(), adm_users)}</h1>
         {error_line(error)}
         {list}
-        {admin.then(|| view! {
+        {admin.then(|| after_loading(users, move || view! {
             <form class="card admin-form" on:submit=add>
                 <h2>{move || td_string!(lang.get(), adm_add_user)}</h2>
                 <label>{move || td_string!(lang.get(), adm_username)}<input required=true on:input=move |ev| username.set(event_target_value(&ev)) /></label>
@@ -261,7 +263,7 @@ pub fn AdminUsers() -> impl IntoView {
                 <label>{move || td_string!(lang.get(), fact_department)}<input placeholder="housing_construction" on:input=move |ev| department.set(event_target_value(&ev)) /></label>
                 <button type="submit" class="button primary">{move || td_string!(lang.get(), adm_save)}</button>
             </form>
-        })}
+        }))}
     }
 }
 

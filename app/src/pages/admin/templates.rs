@@ -5,7 +5,7 @@
 //! contract's (`shared::workbench::PLACEHOLDERS`): the server refuses any
 //! other, and so does this form before sending.
 
-use super::{load, say, settings::is_admin};
+use super::{after_loading, load, say, settings::is_admin};
 use crate::format::{finding_label, local_time, named};
 use crate::i18n::*;
 use crate::lang::use_lang;
@@ -448,7 +448,7 @@ pub fn AdminTemplates() -> impl IntoView {
         // desktop and after it on a phone.
         <div class="templates-layout">
             <div>{list}</div>
-            {admin.then_some(form)}
+            {admin.then(|| after_loading(templates, form))}
         </div>
     }
 }

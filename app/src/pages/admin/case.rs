@@ -466,6 +466,19 @@ impl PublicDraft {
     }
 }
 
+/// `load`, when `needed`; otherwise a list that is never asked for (the form
+/// that would show it is not offered).
+fn load_if<T>(needed: bool, url: impl Fn() -> String + 'static) -> Loaded<T>
+where
+    T: serde::de::DeserializeOwned + 'static,
+{
+    if needed {
+        load(url)
+    } else {
+        LocalResource::new(|| async { Err(String::new()) })
+    }
+}
+
 /// The lists the forms choose from, loaded when the case is shown.
 #[derive(Clone, Copy)]
 struct Choices {
@@ -551,18 +564,30 @@ fn Actions(
     let unpublished = StoredValue::new(unpublished);
     let drafts = Drafts::new(reward_fen, public);
     let template = StoredValue::new(template);
+    // Each list is asked for only when an allowed action's form needs it:
+    // a case that cannot be merged, assigned, rewarded or recategorised
+    // costs no request for their lists (issue 15: a page's requests).
+    let needs = |kind: ActionKind| allowed.contains(&kind);
     let choices = Choices {
-        tiers: load::<Vec<RewardTier>>(|| "/api/v1/reward-tiers".to_owned()),
+        tiers: load_if(needs(ActionKind::ProposeReward), || {
+            "/api/v1/reward-tiers".to_owned()
+        }),
         departments: super::use_departments(),
         nearby: {
             let code = code.clone();
-            load::<Vec<NearbyCase>>(move || format!("/api/v1/cases/{code}/nearby"))
+            load_if(needs(ActionKind::Merge), move || {
+                format!("/api/v1/cases/{code}/nearby")
+            })
         },
         assignees: {
             let code = code.clone();
-            load::<Vec<String>>(move || format!("/api/v1/cases/{code}/assignees"))
+            load_if(needs(ActionKind::Assign), move || {
+                format!("/api/v1/cases/{code}/assignees")
+            })
         },
-        categories: load::<Vec<Category>>(|| "/api/v1/categories".to_owned()),
+        categories: load_if(needs(ActionKind::Recategorize), || {
+            "/api/v1/categories".to_owned()
+        }),
     };
     let case = OnCase {
         code: StoredValue::new(code),

@@ -231,14 +231,17 @@ pub fn AdminUsers() -> impl IntoView {
             None => view! { <p class="muted">{td_string!(l, loading)}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="field-error">{e}</p> }.into_any(),
             Some(Ok(list)) => view! {
-                <table class="admin-table users">
+                // Cards on a phone (`.cards`): four columns did not fit 390 px.
+                <table class="admin-table users cards">
                     <thead><tr><th>{td_string!(l, adm_username)}</th><th>{td_string!(l, adm_role)}</th><th>{td_string!(l, fact_department)}</th><th><span class="visually-hidden">{td_string!(l, adm_actions)}</span></th></tr></thead>
                     <tbody>{list.into_iter().map(|u| {
                         let name = u.username.clone();
                         let active = u.active;
                         view! { <tr class:inactive=!active>
-                            <td>{u.username.clone()}</td><td>{role_label(l, u.role)}</td><td>{u.department.clone().unwrap_or_default()}</td>
-                            <td>{admin.then(|| view! { <button type="button" class="button small" on:click=move |_| {
+                            <td data-label=td_string!(l, adm_username)>{u.username.clone()}</td>
+                            <td data-label=td_string!(l, adm_role)>{role_label(l, u.role)}</td>
+                            <td data-label=td_string!(l, fact_department)>{u.department.clone().unwrap_or_default()}</td>
+                            <td data-label=td_string!(l, adm_actions)>{admin.then(|| view! { <button type="button" class="button small" on:click=move |_| {
                                 changes.send("PATCH", format!("/api/v1/users/{name}"), serde_json::json!({ "active": !active }));
                             }>{if active { td_string!(l, adm_disable) } else { td_string!(l, adm_enable) }}</button> })}</td>
                         </tr> }

@@ -66,6 +66,19 @@ impl Delivery {
 /// which only the report and tracking pages send).
 pub const SERVER_ONLY_SCRIPT: &str = include_str!("server_only.js");
 
+/// What every hydrated page carries for the app to call: the report form's
+/// photo preparation (`pages/report/script/photos.js`), which
+/// `browser::photos::prepare` calls by one global name for the intake
+/// form's and the inspections' photos, so that the WebAssembly holds no
+/// second photo pipeline. Inline under the page's CSP nonce, in a scope of
+/// its own.
+#[cfg(feature = "ssr")]
+pub const HYDRATED_SCRIPT: &str = concat!(
+    "(function(){\n",
+    include_str!("pages/report/script/photos.js"),
+    "\nself.shanshuiPreparePhoto = preparePhoto;\n})();"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

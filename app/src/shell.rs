@@ -50,11 +50,12 @@ pub fn shell(options: LeptosOptions, config: ShellConfig) -> impl IntoView {
         .as_deref()
         .map(Delivery::of)
         .unwrap_or(Delivery::Hydrated);
-    // The page's own script, after the one every server-only page has.
-    let own_script = match path.as_deref() {
-        Some("/track") => crate::pages::track::SCRIPT,
-        Some("/report") => crate::pages::report::SCRIPT,
-        Some(p) if p == "/admin" || p.starts_with("/admin/") => crate::pages::admin::SCRIPT,
+    // The page's own script, after the one every server-only page has; on
+    // a hydrated page, the script the app calls.
+    let own_script = match (delivery, path.as_deref()) {
+        (Delivery::Hydrated, _) => crate::delivery::HYDRATED_SCRIPT,
+        (_, Some("/track")) => crate::pages::track::SCRIPT,
+        (_, Some("/report")) => crate::pages::report::SCRIPT,
         _ => "",
     };
     provide_context(delivery);

@@ -1,11 +1,11 @@
 //! Photos are made small in the browser before they leave the phone (the
 //! long edge brought down to about 2048 px, JPEG at most about 600 KB, the
 //! GPS position kept as a GPS-only EXIF block) by the same script the
-//! resident's report form runs, `pages/report/script/photos.js`, which the
-//! console's pages carry (see `shell`). Doing it here in Rust took the EXIF
-//! reader and writer and the canvas bindings into the console's
-//! WebAssembly, about a tenth of a page's download (issue 15). A photo the
-//! browser cannot decode is sent as it is.
+//! resident's report form runs, `pages/report/script/photos.js`, which
+//! every hydrated page carries (`delivery::HYDRATED_SCRIPT`). Doing it here
+//! in Rust took the EXIF reader and writer and the canvas bindings into the
+//! console's WebAssembly, about a tenth of a page's download (issue 15). A
+//! photo the browser cannot decode is sent as it is.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;

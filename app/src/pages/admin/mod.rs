@@ -38,17 +38,6 @@ use leptos_router::components::{A, Outlet};
 use serde::{Deserialize, Serialize};
 use shared::Role;
 
-/// The console's own script: the report form's photo preparation
-/// (`report/script/photos.js`), which `browser::photos::prepare` calls for
-/// the intake form's and the inspections' photos, in a scope of its own
-/// with one name left on the page.
-#[cfg(feature = "ssr")]
-pub const SCRIPT: &str = concat!(
-    "(function(){\n",
-    include_str!("../report/script/photos.js"),
-    "\nself.shanshuiPreparePhoto = preparePhoto;\n})();"
-);
-
 /// The signed-in staff member (`GET /api/v1/session`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {

@@ -683,25 +683,8 @@ async fn every_page_passes_an_accessibility_scan_on_a_phone() {
     }
     // A case with a photo: on the console's case page its thumbnail is a
     // link, which must have a name.
-    let with_photo = reqwest::multipart::Form::new()
-        .text("category", "noise_construction")
-        .text("description", "工地夜间施工，附照片")
-        .text("lat", "29.3752")
-        .text("lon", "106.5101")
-        .part(
-            "photo",
-            reqwest::multipart::Part::bytes(shanshui_tests::photos::jpeg(640, 480))
-                .file_name("p.jpg")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        );
-    let res = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .multipart(with_photo)
-        .send()
-        .await
-        .unwrap();
+    let res =
+        shanshui_tests::submit_with_photo(&app, shanshui_tests::photos::jpeg(640, 480), None).await;
     assert_eq!(res.status(), 201);
     let pictured = res.json::<serde_json::Value>().await.unwrap()["tracking_code"]
         .as_str()
@@ -807,23 +790,11 @@ async fn the_consoles_editors_hold_still_while_their_lists_load() {
     client
         .issue_cmd(Cdp(
             "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": "window.shifts = 0;
-                new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.shifts += e.value; })
-                    .observe({ type: 'layout-shift', buffered: true });" }),
+            json!({ "source": RECORD_LAYOUT_SHIFTS }),
         ))
         .await
         .unwrap();
-    client
-        .issue_cmd(Cdp("Network.enable", json!({})))
-        .await
-        .unwrap();
-    client
-        .issue_cmd(Cdp(
-            "Network.emulateNetworkConditions",
-            json!({ "offline": false, "latency": 300, "downloadThroughput": -1, "uploadThroughput": -1 }),
-        ))
-        .await
-        .unwrap();
+    network_conditions(&client, true, 300).await;
     let mut moved = Vec::new();
     for (page, editor) in [
         ("/admin/users", "form.admin-form"),
@@ -949,12 +920,17 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
 }
 
 async fn network(client: &Client, online: bool) {
+    network_conditions(client, online, 0).await;
+}
+
+/// The browser's network, on or off, with `latency_ms` added to each request.
+async fn network_conditions(client: &Client, online: bool, latency_ms: u32) {
     client
         .issue_cmd(Cdp("Network.enable", json!({})))
         .await
         .unwrap();
     let conditions = json!({
-        "offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1
+        "offline": !online, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1
     });
     client
         .issue_cmd(Cdp("Network.emulateNetworkConditions", conditions))
@@ -1051,6 +1027,14 @@ async fn fill_report(client: &Client, photo: Option<&std::path::Path>, descripti
         .unwrap();
 }
 
+/// Sums a page's layout shifts not caused by input into `window.shifts`,
+/// from its start (run before the page's own scripts).
+const RECORD_LAYOUT_SHIFTS: &str = "
+    window.shifts = 0;
+    new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.shifts += e.value; })
+        .observe({ type: 'layout-shift', buffered: true });
+";
+
 /// Issue 15: the report form arrives whole, rendered on the server with
 /// its categories and their questions, and holds still as its script
 /// starts: the categories once came from the browser after hydration, and
@@ -1075,10 +1059,8 @@ async fn the_report_form_holds_still_and_keeps_a_tap_made_as_it_arrives() {
     let (_driver, client) = start_browser().await;
     // Before the page's own scripts: every layout shift is recorded, and
     // once the document is parsed a category is tapped.
-    let early = r#"
-        window.shifts = 0;
-        new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.shifts += e.value; })
-            .observe({ type: 'layout-shift', buffered: true });
+    let early = RECORD_LAYOUT_SHIFTS.to_owned()
+        + r#"
         document.addEventListener('DOMContentLoaded', () => {
             if (location.search !== '?tap') return;
             const b = document.querySelector('button.category[data-code="noise_construction"]');

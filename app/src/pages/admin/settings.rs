@@ -180,24 +180,26 @@ pub fn AdminRules() -> impl IntoView {
         <p class="hint">{move || td_string!(lang.get(), adm_rules_hint)}</p>
         {error_line(error)}
         {table}
+        // The editor and the quiet periods after the rules have come, so that
+        // their arrival does not push them down (see `after_loading`).
         {after_loading(rules, move || view! {
-        {admin.then(|| view! {
-            <form class="card admin-form" on:submit=add>
-                <h2>{move || td_string!(lang.get(), adm_add_rule)}</h2>
-                {input("category", |d| d.category.clone().unwrap_or_default(), |d, v| d.category = Some(v))}
-                {input("group", |d| d.group.clone().unwrap_or_default(), |d, v| d.group = Some(v))}
-                {input("area", |d| d.area.clone().unwrap_or_default(), |d, v| d.area = Some(v))}
-                {input("start (HH:MM)", |d| d.start.clone().unwrap_or_default(), |d, v| d.start = Some(v))}
-                {input("end (HH:MM)", |d| d.end.clone().unwrap_or_default(), |d, v| d.end = Some(v))}
-                {input("department", |d| d.department.clone(), |d, v| d.department = v)}
-                {input("co_department", |d| d.co_department.clone().unwrap_or_default(), |d, v| d.co_department = Some(v))}
-                {input("priority", |d| d.priority.clone().unwrap_or_default(), |d, v| d.priority = Some(v))}
-                {input("note", |d| d.note.clone().unwrap_or_default(), |d, v| d.note = Some(v))}
-                <button type="submit" class="button primary">{move || td_string!(lang.get(), adm_save)}</button>
-            </form>
-        })}
-        <h2>{move || td_string!(lang.get(), adm_quiet_periods)}</h2>
-        {quiet}
+            {admin.then(|| view! {
+                <form class="card admin-form" on:submit=add>
+                    <h2>{move || td_string!(lang.get(), adm_add_rule)}</h2>
+                    {input("category", |d| d.category.clone().unwrap_or_default(), |d, v| d.category = Some(v))}
+                    {input("group", |d| d.group.clone().unwrap_or_default(), |d, v| d.group = Some(v))}
+                    {input("area", |d| d.area.clone().unwrap_or_default(), |d, v| d.area = Some(v))}
+                    {input("start (HH:MM)", |d| d.start.clone().unwrap_or_default(), |d, v| d.start = Some(v))}
+                    {input("end (HH:MM)", |d| d.end.clone().unwrap_or_default(), |d, v| d.end = Some(v))}
+                    {input("department", |d| d.department.clone(), |d, v| d.department = v)}
+                    {input("co_department", |d| d.co_department.clone().unwrap_or_default(), |d, v| d.co_department = Some(v))}
+                    {input("priority", |d| d.priority.clone().unwrap_or_default(), |d, v| d.priority = Some(v))}
+                    {input("note", |d| d.note.clone().unwrap_or_default(), |d, v| d.note = Some(v))}
+                    <button type="submit" class="button primary">{move || td_string!(lang.get(), adm_save)}</button>
+                </form>
+            })}
+            <h2>{move || td_string!(lang.get(), adm_quiet_periods)}</h2>
+            {quiet}
         })}
     }
 }
